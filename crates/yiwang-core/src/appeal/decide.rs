@@ -1,0 +1,470 @@
+//! The rules. Every refusal is a `Refusal` with a stable code; nothing here reads the
+//! clock or the database.
+
+use super::command::{Action, Intake};
+use super::event::AppealEvent;
+use super::state::{Appeal, Status};
+use super::{AppealType, Channel};
+use crate::calendar::Calendar;
+use crate::deadline::{Clock, ClockKind, LimitKey, Stage, TimeLimits};
+use crate::id::{CategoryCode, InvalidValue, UnitCode};
+use crate::org::{Actor, Organisation, Role};
+use crate::taxonomy::Taxonomy;
+use crate::Instant;
+
+/// Everything a decision may look at besides the case.
+pub struct Context<'a> {
+    pub now: Instant,
+    pub actor: &'a Actor,
+    pub calendar: &'a Calendar,
+    pub limits: &'a TimeLimits,
+    pub org: &'a Organisation,
+    pub taxonomy: &'a Taxonomy,
+}
+
+/// Why a command was refused. `code()` is stable and part of the API; the message is
+/// for people.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Refusal {
+    #[error("无权执行“{action}”：{why}")]
+    Forbidden { action: &'static str, why: &'static str },
+    #[error("当前状态“{}”下不能执行“{action}”", status.label())]
+    TransitionNotAllowed { action: &'static str, status: Status },
+    #[error("工单已结案，只能由热线中心重办")]
+    CaseClosed,
+    #[error("字段 {} 不符合要求：{}", .0.field, .0.rule)]
+    Invalid(InvalidValue),
+    #[error("单位 {0} 不存在")]
+    UnknownUnit(UnitCode),
+    #[error("诉求分类 {0} 不存在")]
+    UnknownCategory(CategoryCode),
+    #[error("单位 {0} 不是承办单位，不能接收派单")]
+    UnitCannotHandle(UnitCode),
+    #[error("工单已由单位 {0} 承办")]
+    SameUnit(UnitCode),
+    #[error("协办单位尚未全部答复：{}", .0.iter().map(|u| u.as_str()).collect::<Vec<_>>().join("、"))]
+    CoUnitsPending(Vec<UnitCode>),
+    #[error("已有待审批的延期申请")]
+    ExtensionPending,
+    #[error("没有待审批的延期申请")]
+    NoExtensionPending,
+    #[error("办理时限已于 {due} 届满，不能再申请延期")]
+    DeadlinePassed { due: Instant },
+    #[error("{0}")]
+    AlreadyDone(&'static str),
+    #[error("只有咨询类诉求可以直接办结")]
+    NotAConsultation,
+    #[error("工单挂起中，请先恢复办理")]
+    Suspended,
+    #[error("工单不能并入自身")]
+    MergeIntoSelf,
+}
+
+impl Refusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Forbidden { .. } => "forbidden",
+            Self::TransitionNotAllowed { .. } => "transition_not_allowed",
+            Self::CaseClosed => "case_closed",
+            Self::Invalid(_) => "invalid_field",
+            Self::UnknownUnit(_) => "unknown_unit",
+            Self::UnknownCategory(_) => "unknown_category",
+            Self::UnitCannotHandle(_) => "unit_cannot_handle",
+            Self::SameUnit(_) => "same_unit",
+            Self::CoUnitsPending(_) => "co_units_pending",
+            Self::ExtensionPending => "extension_pending",
+            Self::NoExtensionPending => "no_extension_pending",
+            Self::DeadlinePassed { .. } => "deadline_passed",
+            Self::AlreadyDone(_) => "already_done",
+            Self::NotAConsultation => "not_a_consultation",
+            Self::Suspended => "case_suspended",
+            Self::MergeIntoSelf => "merge_into_self",
+        }
+    }
+}
+
+type Decision = Result<Vec<AppealEvent>, Refusal>;
+
+/// Required free text: trimmed, non-empty, at most `max` characters.
+fn text(field: &'static str, s: &str, max: usize) -> Result<String, Refusal> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(Refusal::Invalid(InvalidValue { field, rule: "不能为空" }));
+    }
+    if t.chars().count() > max {
+        return Err(Refusal::Invalid(InvalidValue { field, rule: "太长" }));
+    }
+    Ok(t.to_owned())
+}
+
+fn opt_text(field: &'static str, s: &Option<String>, max: usize) -> Result<Option<String>, Refusal> {
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => text(field, t, max).map(Some),
+    }
+}
+
+const TEXT_MAX: usize = 5000;
+const NOTE_MAX: usize = 1000;
+
+impl Context<'_> {
+    fn start(&self, kind: ClockKind, key: LimitKey<'_>) -> Clock {
+        Clock::start(kind, self.limits.budget(kind, key), self.now, self.calendar, self.limits.warn_ratio)
+    }
+
+    fn key<'k>(&self, appeal_type: AppealType, urgency: crate::deadline::Urgency, cat: Option<&'k CategoryCode>) -> LimitKey<'k> {
+        let utility = cat.and_then(|c| self.taxonomy.get(c)).is_some_and(|c| c.utility);
+        LimitKey { consultation: appeal_type == AppealType::Consultation, urgency, category: cat, utility }
+    }
+
+    fn case_key<'k>(&self, s: &'k Appeal, cat: Option<&'k CategoryCode>) -> LimitKey<'k> {
+        self.key(s.appeal_type, s.urgency, cat.or(s.category.as_ref()))
+    }
+
+    /// The actor is centre staff holding one of `roles`.
+    fn centre(&self, action: &'static str, roles: &[Role]) -> Result<(), Refusal> {
+        if !self.actor.is_centre() {
+            return Err(Refusal::Forbidden { action, why: "只有热线中心可以执行" });
+        }
+        if !self.actor.has_any_role(roles) {
+            return Err(Refusal::Forbidden { action, why: "您的角色不能执行此操作" });
+        }
+        Ok(())
+    }
+
+    /// The actor is a handler or leader of the unit holding the case.
+    fn holder(&self, action: &'static str, s: &Appeal) -> Result<(), Refusal> {
+        let Actor::Staff { unit, .. } = self.actor else {
+            return Err(Refusal::Forbidden { action, why: "只有承办单位可以执行" });
+        };
+        if s.unit.as_ref() != Some(unit) {
+            return Err(Refusal::Forbidden { action, why: "工单不在本单位" });
+        }
+        if !self.actor.has_any_role(&[Role::Handler, Role::UnitLeader]) {
+            return Err(Refusal::Forbidden { action, why: "您的角色不能执行此操作" });
+        }
+        Ok(())
+    }
+
+    /// The actor is a handler or leader of a summoned co-unit; returns its code.
+    fn co_unit<'s>(&self, action: &'static str, s: &'s Appeal) -> Result<&'s UnitCode, Refusal> {
+        let Actor::Staff { unit, .. } = self.actor else {
+            return Err(Refusal::Forbidden { action, why: "只有协办单位可以执行" });
+        };
+        let Some(c) = s.co_units.iter().find(|c| &c.unit == unit) else {
+            return Err(Refusal::Forbidden { action, why: "本单位未被吹哨召集" });
+        };
+        if !self.actor.has_any_role(&[Role::Handler, Role::UnitLeader]) {
+            return Err(Refusal::Forbidden { action, why: "您的角色不能执行此操作" });
+        }
+        Ok(&c.unit)
+    }
+
+    fn handling_unit(&self, code: &UnitCode) -> Result<(), Refusal> {
+        let u = self.org.get(code).ok_or_else(|| Refusal::UnknownUnit(code.clone()))?;
+        if !u.kind.can_handle() {
+            return Err(Refusal::UnitCannotHandle(code.clone()));
+        }
+        Ok(())
+    }
+
+    fn category(&self, code: &CategoryCode) -> Result<&crate::taxonomy::Category, Refusal> {
+        self.taxonomy.get(code).ok_or_else(|| Refusal::UnknownCategory(code.clone()))
+    }
+}
+
+/// Decides a new appeal: who may file it through which channel, and what must be in it.
+pub fn decide_intake(i: &Intake, ctx: &Context<'_>) -> Decision {
+    let action = "intake";
+    let allowed = match (i.channel, ctx.actor) {
+        (Channel::Hotline, a) => a.is_centre() && a.has_any_role(&[Role::Operator, Role::Dispatcher]),
+        (Channel::GridPatrol, a) => a.has_role(Role::GridWorker),
+        (Channel::Web | Channel::App, Actor::Citizen) => true,
+        (Channel::Web | Channel::App, a) => a.is_centre(),
+        (Channel::Open311, Actor::Client { .. }) => true,
+        (Channel::Import, a) => a.has_role(Role::Admin) || *a == Actor::System,
+        _ => false,
+    };
+    if !allowed {
+        return Err(Refusal::Forbidden { action, why: "该渠道不接受此身份提交" });
+    }
+    let body = text("text", &i.text, TEXT_MAX)?;
+    let title = opt_text("title", &i.title, 100)?;
+    if i.attachments.len() > 10 {
+        return Err(Refusal::Invalid(InvalidValue { field: "attachments", rule: "最多 10 个附件" }));
+    }
+    for a in &i.attachments {
+        text("attachments", a, 500)?;
+    }
+    if let Some(c) = &i.category {
+        ctx.category(c)?;
+    }
+    if let Some(area) = &i.location.area {
+        ctx.org.get(area).ok_or_else(|| Refusal::UnknownUnit(area.clone()))?;
+    }
+    let mut location = i.location.clone();
+    location.address = opt_text("location.address", &location.address, 200)?;
+    let key = ctx.key(i.appeal_type, i.urgency, i.category.as_ref());
+    Ok(vec![AppealEvent::Accepted {
+        channel: i.channel,
+        appeal_type: i.appeal_type,
+        urgency: i.urgency,
+        title,
+        text: body,
+        location,
+        citizen: i.citizen,
+        attachments: i.attachments.clone(),
+        category: i.category.clone(),
+        tracking_code: i.tracking_code.clone(),
+        dispatch_clock: ctx.start(ClockKind::Dispatch, key),
+    }])
+}
+
+fn expect_status(action: &'static str, s: &Appeal, allowed: &[Status]) -> Result<(), Refusal> {
+    if allowed.contains(&s.status) {
+        Ok(())
+    } else {
+        Err(Refusal::TransitionNotAllowed { action, status: s.status })
+    }
+}
+
+/// Decides a command on an existing case.
+pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
+    use Status::*;
+    let action = cmd.name();
+    if s.status == Closed && !matches!(cmd, Action::Reopen { .. }) {
+        return Err(Refusal::CaseClosed);
+    }
+    let centre_dispatch = [Role::Dispatcher];
+    let centre_supervise = [Role::Supervisor, Role::Dispatcher];
+    match cmd {
+        Action::Dispatch { category, unit, note } => {
+            ctx.centre(action, &centre_dispatch)?;
+            expect_status(action, s, &[Accepted])?;
+            let cat = ctx.category(category)?;
+            let unit = unit.clone().unwrap_or_else(|| cat.unit.clone());
+            ctx.handling_unit(&unit)?;
+            let key = ctx.case_key(s, Some(category));
+            Ok(vec![AppealEvent::Dispatched {
+                unit,
+                category: category.clone(),
+                note: opt_text("note", note, NOTE_MAX)?,
+                sign_clock: ctx.start(ClockKind::SignFor, key),
+                resolve_clock: ctx.start(ClockKind::Resolve, key),
+            }])
+        }
+        Action::SignFor => {
+            ctx.holder(action, s)?;
+            expect_status(action, s, &[Dispatched])?;
+            let key = ctx.case_key(s, None);
+            Ok(vec![AppealEvent::SignedFor { contact_clock: ctx.start(ClockKind::Contact, key) }])
+        }
+        Action::Return { reason } => {
+            ctx.holder(action, s)?;
+            expect_status(action, s, &[Dispatched, Handling])?;
+            let key = ctx.case_key(s, None);
+            Ok(vec![AppealEvent::Returned {
+                unit: s.unit.clone().expect("held case has a unit"),
+                reason: text("reason", reason, NOTE_MAX)?,
+                dispatch_clock: ctx.start(ClockKind::Dispatch, key),
+            }])
+        }
+        Action::Reassign { unit, category, reason } => {
+            ctx.centre(action, &centre_dispatch)?;
+            expect_status(action, s, &[Dispatched, Handling])?;
+            let from = s.unit.clone().expect("dispatched case has a unit");
+            if &from == unit {
+                return Err(Refusal::SameUnit(from));
+            }
+            ctx.handling_unit(unit)?;
+            let category = match category {
+                Some(c) => ctx.category(c)?.code.clone(),
+                None => s.category.clone().expect("dispatched case has a category"),
+            };
+            let key = ctx.case_key(s, Some(&category));
+            Ok(vec![AppealEvent::Reassigned {
+                from,
+                to: unit.clone(),
+                reason: text("reason", reason, NOTE_MAX)?,
+                sign_clock: ctx.start(ClockKind::SignFor, key),
+                resolve_clock: ctx.start(ClockKind::Resolve, key),
+                category,
+            }])
+        }
+        Action::Summon { units, note } => {
+            ctx.holder(action, s)?;
+            expect_status(action, s, &[Handling])?;
+            if units.is_empty() || units.len() > 10 {
+                return Err(Refusal::Invalid(InvalidValue { field: "units", rule: "召集 1 至 10 个单位" }));
+            }
+            for (i, u) in units.iter().enumerate() {
+                ctx.handling_unit(u)?;
+                if Some(u) == s.unit.as_ref() || units[..i].contains(u) || s.co_units.iter().any(|c| &c.unit == u) {
+                    return Err(Refusal::Invalid(InvalidValue { field: "units", rule: "不能重复召集本单位或已召集的单位" }));
+                }
+            }
+            Ok(vec![AppealEvent::Summoned { units: units.clone(), note: opt_text("note", note, NOTE_MAX)? }])
+        }
+        Action::ReportIn => {
+            let unit = ctx.co_unit(action, s)?;
+            expect_status(action, s, &[Handling])?;
+            if s.co_units.iter().any(|c| &c.unit == unit && c.reported_in_at.is_some()) {
+                return Err(Refusal::AlreadyDone("本单位已报到"));
+            }
+            Ok(vec![AppealEvent::ReportedIn { unit: unit.clone() }])
+        }
+        Action::AnswerPart { text: t } => {
+            let unit = ctx.co_unit(action, s)?;
+            expect_status(action, s, &[Handling])?;
+            let c = s.co_units.iter().find(|c| &c.unit == unit).expect("found above");
+            if c.reported_in_at.is_none() {
+                return Err(Refusal::TransitionNotAllowed { action, status: s.status });
+            }
+            if c.answered_at.is_some() {
+                return Err(Refusal::AlreadyDone("本单位已答复协办部分"));
+            }
+            Ok(vec![AppealEvent::PartAnswered { unit: unit.clone(), text: text("text", t, TEXT_MAX)? }])
+        }
+        Action::Contact { note } => {
+            ctx.holder(action, s)?;
+            expect_status(action, s, &[Handling])?;
+            Ok(vec![AppealEvent::Contacted { note: text("note", note, NOTE_MAX)? }])
+        }
+        Action::RequestExtension { working_days, reason } => {
+            ctx.holder(action, s)?;
+            expect_status(action, s, &[Handling])?;
+            if !(1..=30).contains(working_days) {
+                return Err(Refusal::Invalid(InvalidValue { field: "working_days", rule: "1 至 30 个工作日" }));
+            }
+            if s.extension.is_some() {
+                return Err(Refusal::ExtensionPending);
+            }
+            if let Some(c) = s.clock(ClockKind::Resolve)
+                && c.paused_at.is_none()
+                && ctx.now >= c.due
+            {
+                return Err(Refusal::DeadlinePassed { due: c.due });
+            }
+            Ok(vec![AppealEvent::ExtensionRequested {
+                working_days: *working_days,
+                reason: text("reason", reason, NOTE_MAX)?,
+            }])
+        }
+        Action::DecideExtension { approve, note } => {
+            ctx.centre(action, &centre_supervise)?;
+            let Some(ext) = &s.extension else {
+                return Err(Refusal::NoExtensionPending);
+            };
+            let resolve_clock = if *approve {
+                s.clock(ClockKind::Resolve).map(|c| c.extended(ctx.calendar, ext.working_days, ctx.limits.warn_ratio))
+            } else {
+                None
+            };
+            Ok(vec![AppealEvent::ExtensionDecided {
+                approved: *approve,
+                working_days: ext.working_days,
+                note: opt_text("note", note, NOTE_MAX)?,
+                resolve_clock,
+            }])
+        }
+        Action::Remind { note } => {
+            ctx.centre(action, &centre_supervise)?;
+            expect_status(action, s, &[Accepted, Dispatched, Handling, Replied, CalledBack])?;
+            Ok(vec![AppealEvent::Reminded { note: text("note", note, NOTE_MAX)? }])
+        }
+        Action::Supervise { note } => {
+            ctx.centre(action, &centre_supervise)?;
+            expect_status(action, s, &[Accepted, Dispatched, Handling, Replied, CalledBack])?;
+            Ok(vec![AppealEvent::Supervised { note: text("note", note, NOTE_MAX)? }])
+        }
+        Action::Suspend { reason } => {
+            ctx.holder(action, s)?;
+            expect_status(action, s, &[Handling])?;
+            if s.suspended_since.is_some() {
+                return Err(Refusal::AlreadyDone("工单已挂起"));
+            }
+            Ok(vec![AppealEvent::Suspended { reason: text("reason", reason, NOTE_MAX)? }])
+        }
+        Action::Resume => {
+            ctx.holder(action, s)?;
+            expect_status(action, s, &[Handling])?;
+            if s.suspended_since.is_none() {
+                return Err(Refusal::AlreadyDone("工单未挂起"));
+            }
+            let clock = s.clock(ClockKind::Resolve).expect("a handled case runs its resolve clock");
+            Ok(vec![AppealEvent::Resumed { resolve_clock: clock.resumed(ctx.calendar, ctx.now) }])
+        }
+        Action::Reply { outcome, text: t } => {
+            ctx.holder(action, s)?;
+            expect_status(action, s, &[Handling])?;
+            if s.suspended_since.is_some() {
+                return Err(Refusal::Suspended);
+            }
+            let pending: Vec<UnitCode> =
+                s.co_units.iter().filter(|c| c.answered_at.is_none()).map(|c| c.unit.clone()).collect();
+            if !pending.is_empty() {
+                return Err(Refusal::CoUnitsPending(pending));
+            }
+            Ok(vec![AppealEvent::Replied { outcome: *outcome, text: text("text", t, TEXT_MAX)? }])
+        }
+        Action::Callback { solved, satisfaction, note } => {
+            if *ctx.actor != Actor::Citizen {
+                ctx.centre(action, &[Role::Operator, Role::Dispatcher, Role::Supervisor])?;
+            }
+            expect_status(action, s, &[Replied])?;
+            Ok(vec![AppealEvent::CalledBack {
+                solved: *solved,
+                satisfaction: *satisfaction,
+                note: opt_text("note", note, NOTE_MAX)?,
+            }])
+        }
+        Action::Reopen { reason } => {
+            ctx.centre(action, &centre_supervise)?;
+            expect_status(action, s, &[Replied, CalledBack, Closed])?;
+            let key = ctx.case_key(s, None);
+            let clock = if s.unit.is_some() && s.outcome != Some(super::Outcome::Merged) {
+                ctx.start(ClockKind::Resolve, key)
+            } else {
+                ctx.start(ClockKind::Dispatch, key)
+            };
+            Ok(vec![AppealEvent::Reopened { reason: text("reason", reason, NOTE_MAX)?, clock }])
+        }
+        Action::Close { note } => {
+            ctx.centre(action, &centre_supervise)?;
+            expect_status(action, s, &[Replied, CalledBack])?;
+            Ok(vec![AppealEvent::Closed { note: opt_text("note", note, NOTE_MAX)? }])
+        }
+        Action::Merge { into } => {
+            ctx.centre(action, &centre_dispatch)?;
+            expect_status(action, s, &[Accepted, Dispatched, Handling])?;
+            if into == &s.id {
+                return Err(Refusal::MergeIntoSelf);
+            }
+            Ok(vec![AppealEvent::Merged { into: into.clone() }])
+        }
+        Action::AnswerDirectly { answer } => {
+            ctx.centre(action, &[Role::Operator, Role::Dispatcher])?;
+            expect_status(action, s, &[Accepted])?;
+            if s.appeal_type != AppealType::Consultation {
+                return Err(Refusal::NotAConsultation);
+            }
+            Ok(vec![AppealEvent::AnsweredDirectly { answer: text("answer", answer, TEXT_MAX)? }])
+        }
+        Action::Tick => {
+            if *ctx.actor != Actor::System {
+                return Err(Refusal::Forbidden { action, why: "只有系统调度可以执行" });
+            }
+            let mut out = vec![];
+            for c in &s.clocks {
+                match (c.stage, c.stage_at(ctx.now)) {
+                    (Stage::Green, Stage::Yellow) => out.push(AppealEvent::ClockWarned { clock: c.kind, due: c.due }),
+                    (Stage::Green | Stage::Yellow, Stage::Red) => {
+                        out.push(AppealEvent::ClockOverdue { clock: c.kind, due: c.due })
+                    }
+                    _ => {}
+                }
+            }
+            Ok(out)
+        }
+    }
+}

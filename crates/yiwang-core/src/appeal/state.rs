@@ -1,0 +1,450 @@
+//! The current state of an appeal, folded from its events.
+
+use super::command::ReplyOutcome;
+use super::event::{AppealEvent, Envelope};
+use super::{AppealType, Channel, Location, Satisfaction};
+use crate::deadline::{Clock, ClockKind, Stage, Urgency};
+use crate::id::{CaseId, CategoryCode, PersonId, TrackingCode, UnitCode};
+use crate::Instant;
+use serde::{Deserialize, Serialize};
+
+/// Where an appeal stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Status {
+    /// 待派单 (new, or returned by a unit)
+    Accepted,
+    /// 待签收
+    Dispatched,
+    /// 办理中
+    Handling,
+    /// 待回访
+    Replied,
+    /// 已回访，未解决: waits for the centre to reopen or close
+    CalledBack,
+    /// 已结案
+    Closed,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] =
+        [Self::Accepted, Self::Dispatched, Self::Handling, Self::Replied, Self::CalledBack, Self::Closed];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Dispatched => "dispatched",
+            Self::Handling => "handling",
+            Self::Replied => "replied",
+            Self::CalledBack => "called_back",
+            Self::Closed => "closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Accepted => "待派单",
+            Self::Dispatched => "待签收",
+            Self::Handling => "办理中",
+            Self::Replied => "待回访",
+            Self::CalledBack => "已回访",
+            Self::Closed => "已办结",
+        }
+    }
+}
+
+/// How a closed case ended: the honest outcomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Outcome {
+    /// 已解决
+    Resolved,
+    /// 无法解决, with the reason in the reply
+    CannotSolve,
+    /// The citizen said it is not solved and the centre closed it anyway (e.g. an
+    /// unreasonable demand).
+    Unsolved,
+    /// 重复件, merged into another case
+    Merged,
+    /// 直接办结 by the operator
+    AnsweredDirectly,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Resolved => "已解决",
+            Self::CannotSolve => "无法解决",
+            Self::Unsolved => "未解决",
+            Self::Merged => "重复件合并",
+            Self::AnsweredDirectly => "直接办结",
+        }
+    }
+}
+
+/// A summoned co-unit (协办单位).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CoUnit {
+    pub unit: UnitCode,
+    pub summoned_at: Instant,
+    pub reported_in_at: Option<Instant>,
+    pub answered_at: Option<Instant>,
+}
+
+/// One dispatch of the case to a unit, with what the response rate measures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Assignment {
+    pub unit: UnitCode,
+    pub dispatched_at: Instant,
+    pub sign_due: Instant,
+    pub signed_at: Option<Instant>,
+    pub contact_due: Option<Instant>,
+    pub contacted_at: Option<Instant>,
+    /// When the unit stopped holding the case (returned or reassigned).
+    pub ended_at: Option<Instant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PendingExtension {
+    pub working_days: u32,
+    pub reason: String,
+    pub requested_at: Instant,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReplyRecord {
+    pub unit: UnitCode,
+    pub outcome: ReplyOutcome,
+    pub text: String,
+    pub at: Instant,
+    /// Replied before the resolve clock ran out.
+    pub on_time: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CallbackRecord {
+    pub unit: Option<UnitCode>,
+    pub solved: bool,
+    pub satisfaction: Satisfaction,
+    pub at: Instant,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Appeal {
+    pub id: CaseId,
+    pub status: Status,
+    pub channel: Channel,
+    pub appeal_type: AppealType,
+    pub urgency: Urgency,
+    pub title: Option<String>,
+    pub text: String,
+    pub location: Location,
+    pub citizen: Option<PersonId>,
+    pub attachments: Vec<String>,
+    pub tracking_code: TrackingCode,
+    pub category: Option<CategoryCode>,
+    /// The unit holding the case (承办单位), if dispatched.
+    pub unit: Option<UnitCode>,
+    pub co_units: Vec<CoUnit>,
+    /// Clocks now running.
+    pub clocks: Vec<Clock>,
+    pub assignments: Vec<Assignment>,
+    /// The last return, while the case waits for re-dispatch.
+    pub returned: Option<(UnitCode, String)>,
+    pub extension: Option<PendingExtension>,
+    pub suspended_since: Option<Instant>,
+    pub reply: Option<ReplyRecord>,
+    pub callbacks: Vec<CallbackRecord>,
+    pub outcome: Option<Outcome>,
+    pub merged_into: Option<CaseId>,
+    pub returns: u32,
+    pub reopens: u32,
+    pub reminders: u32,
+    pub supervised: bool,
+    pub accepted_at: Instant,
+    pub closed_at: Option<Instant>,
+    pub updated_at: Instant,
+    /// The sequence number of the last event folded in.
+    pub version: u32,
+}
+
+impl Appeal {
+    pub fn clock(&self, kind: ClockKind) -> Option<&Clock> {
+        self.clocks.iter().find(|c| c.kind == kind)
+    }
+    fn clock_mut(&mut self, kind: ClockKind) -> Option<&mut Clock> {
+        self.clocks.iter_mut().find(|c| c.kind == kind)
+    }
+    fn set_clock(&mut self, c: Clock) {
+        self.clocks.retain(|x| x.kind != c.kind);
+        self.clocks.push(c);
+        self.clocks.sort_by_key(|c| c.kind);
+    }
+    fn stop_clock(&mut self, kind: ClockKind) {
+        self.clocks.retain(|x| x.kind != kind);
+    }
+    /// The worst colour of any running clock.
+    pub fn stage(&self) -> Stage {
+        self.clocks.iter().map(|c| c.stage).max().unwrap_or_default()
+    }
+    /// The earliest instant the scheduler must look at this case again.
+    pub fn next_alarm(&self) -> Option<Instant> {
+        self.clocks.iter().filter_map(Clock::next_alarm).min()
+    }
+    /// The deadline that matters now: the earliest due of the running clocks.
+    pub fn next_due(&self) -> Option<Instant> {
+        self.clocks.iter().filter(|c| c.paused_at.is_none()).map(|c| c.due).min()
+    }
+    pub fn is_open(&self) -> bool {
+        self.status != Status::Closed
+    }
+    fn current_assignment(&mut self) -> Option<&mut Assignment> {
+        self.assignments.last_mut().filter(|a| a.ended_at.is_none())
+    }
+    fn end_assignment(&mut self, at: Instant) {
+        if let Some(a) = self.current_assignment() {
+            a.ended_at = Some(at);
+        }
+    }
+    fn close(&mut self, at: Instant, outcome: Outcome) {
+        self.status = Status::Closed;
+        self.outcome = Some(outcome);
+        self.closed_at = Some(at);
+        self.clocks.clear();
+    }
+}
+
+/// Folds one event into the state. `None` before the first event; events other than
+/// `Accepted` on no state are ignored (the store never writes such a log).
+pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
+    let at = env.at;
+    if let AppealEvent::Accepted {
+        channel,
+        appeal_type,
+        urgency,
+        title,
+        text,
+        location,
+        citizen,
+        attachments,
+        category,
+        tracking_code,
+        dispatch_clock,
+    } = &env.event
+    {
+        return Some(Appeal {
+            id: env.case.clone(),
+            status: Status::Accepted,
+            channel: *channel,
+            appeal_type: *appeal_type,
+            urgency: *urgency,
+            title: title.clone(),
+            text: text.clone(),
+            location: location.clone(),
+            citizen: *citizen,
+            attachments: attachments.clone(),
+            tracking_code: tracking_code.clone(),
+            category: category.clone(),
+            unit: None,
+            co_units: vec![],
+            clocks: vec![*dispatch_clock],
+            assignments: vec![],
+            returned: None,
+            extension: None,
+            suspended_since: None,
+            reply: None,
+            callbacks: vec![],
+            outcome: None,
+            merged_into: None,
+            returns: 0,
+            reopens: 0,
+            reminders: 0,
+            supervised: false,
+            accepted_at: at,
+            closed_at: None,
+            updated_at: at,
+            version: env.seq,
+        });
+    }
+    let mut s = state?;
+    s.version = env.seq;
+    s.updated_at = at;
+    match &env.event {
+        AppealEvent::Accepted { .. } => unreachable!("handled above"),
+        AppealEvent::Dispatched { unit, category, sign_clock, resolve_clock, .. } => {
+            s.status = Status::Dispatched;
+            s.unit = Some(unit.clone());
+            s.category = Some(category.clone());
+            s.returned = None;
+            s.co_units.clear();
+            s.stop_clock(ClockKind::Dispatch);
+            s.set_clock(*sign_clock);
+            s.set_clock(*resolve_clock);
+            s.assignments.push(Assignment {
+                unit: unit.clone(),
+                dispatched_at: at,
+                sign_due: sign_clock.due,
+                signed_at: None,
+                contact_due: None,
+                contacted_at: None,
+                ended_at: None,
+            });
+        }
+        AppealEvent::SignedFor { contact_clock } => {
+            s.status = Status::Handling;
+            s.stop_clock(ClockKind::SignFor);
+            s.set_clock(*contact_clock);
+            if let Some(a) = s.current_assignment() {
+                a.signed_at = Some(at);
+                a.contact_due = Some(contact_clock.due);
+            }
+        }
+        AppealEvent::Returned { unit, reason, dispatch_clock } => {
+            s.status = Status::Accepted;
+            s.returned = Some((unit.clone(), reason.clone()));
+            s.returns += 1;
+            s.unit = None;
+            s.co_units.clear();
+            s.extension = None;
+            s.suspended_since = None;
+            s.end_assignment(at);
+            s.clocks.clear();
+            s.set_clock(*dispatch_clock);
+        }
+        AppealEvent::Reassigned { to, category, sign_clock, resolve_clock, .. } => {
+            s.end_assignment(at);
+            s.status = Status::Dispatched;
+            s.unit = Some(to.clone());
+            s.category = Some(category.clone());
+            s.co_units.clear();
+            s.extension = None;
+            s.suspended_since = None;
+            s.clocks.clear();
+            s.set_clock(*sign_clock);
+            s.set_clock(*resolve_clock);
+            s.assignments.push(Assignment {
+                unit: to.clone(),
+                dispatched_at: at,
+                sign_due: sign_clock.due,
+                signed_at: None,
+                contact_due: None,
+                contacted_at: None,
+                ended_at: None,
+            });
+        }
+        AppealEvent::Summoned { units, .. } => {
+            for u in units {
+                s.co_units.push(CoUnit { unit: u.clone(), summoned_at: at, reported_in_at: None, answered_at: None });
+            }
+        }
+        AppealEvent::ReportedIn { unit } => {
+            if let Some(c) = s.co_units.iter_mut().find(|c| &c.unit == unit) {
+                c.reported_in_at = Some(at);
+            }
+        }
+        AppealEvent::PartAnswered { unit, .. } => {
+            if let Some(c) = s.co_units.iter_mut().find(|c| &c.unit == unit) {
+                c.answered_at = Some(at);
+            }
+        }
+        AppealEvent::Contacted { .. } => {
+            s.stop_clock(ClockKind::Contact);
+            if let Some(a) = s.current_assignment()
+                && a.contacted_at.is_none()
+            {
+                a.contacted_at = Some(at);
+            }
+        }
+        AppealEvent::ExtensionRequested { working_days, reason } => {
+            s.extension = Some(PendingExtension { working_days: *working_days, reason: reason.clone(), requested_at: at });
+        }
+        AppealEvent::ExtensionDecided { resolve_clock, .. } => {
+            s.extension = None;
+            if let Some(c) = resolve_clock {
+                s.set_clock(*c);
+            }
+        }
+        AppealEvent::Reminded { .. } => s.reminders += 1,
+        AppealEvent::Supervised { .. } => s.supervised = true,
+        AppealEvent::Suspended { .. } => {
+            s.suspended_since = Some(at);
+            if let Some(c) = s.clock_mut(ClockKind::Resolve) {
+                *c = c.paused(at);
+            }
+        }
+        AppealEvent::Resumed { resolve_clock } => {
+            s.suspended_since = None;
+            s.set_clock(*resolve_clock);
+        }
+        AppealEvent::Replied { outcome, text } => {
+            let on_time = s.clock(ClockKind::Resolve).is_none_or(|c| at <= c.due);
+            s.status = Status::Replied;
+            s.reply = Some(ReplyRecord {
+                unit: s.unit.clone().expect("a replied case has a unit"),
+                outcome: *outcome,
+                text: text.clone(),
+                at,
+                on_time,
+            });
+            s.clocks.clear();
+        }
+        AppealEvent::CalledBack { solved, satisfaction, .. } => {
+            s.callbacks.push(CallbackRecord { unit: s.unit.clone(), solved: *solved, satisfaction: *satisfaction, at });
+            if *solved {
+                let outcome = match s.reply.as_ref().map(|r| r.outcome) {
+                    Some(ReplyOutcome::CannotSolve) => Outcome::CannotSolve,
+                    _ => Outcome::Resolved,
+                };
+                s.close(at, outcome);
+            } else {
+                s.status = Status::CalledBack;
+            }
+        }
+        AppealEvent::Reopened { clock, .. } => {
+            // Back to the unit that held it, or to dispatch when no unit did (a
+            // consultation answered directly, a merged duplicate).
+            s.status = if clock.kind == ClockKind::Dispatch { Status::Accepted } else { Status::Handling };
+            s.merged_into = None;
+            s.reopens += 1;
+            s.outcome = None;
+            s.closed_at = None;
+            s.reply = None;
+            s.clocks.clear();
+            s.set_clock(*clock);
+        }
+        AppealEvent::Closed { .. } => {
+            let outcome = match (s.callbacks.last(), s.reply.as_ref().map(|r| r.outcome)) {
+                (_, Some(ReplyOutcome::CannotSolve)) => Outcome::CannotSolve,
+                (Some(cb), _) if !cb.solved => Outcome::Unsolved,
+                _ => Outcome::Resolved,
+            };
+            s.close(at, outcome);
+        }
+        AppealEvent::Merged { into } => {
+            s.merged_into = Some(into.clone());
+            s.end_assignment(at);
+            s.close(at, Outcome::Merged);
+        }
+        AppealEvent::AnsweredDirectly { .. } => s.close(at, Outcome::AnsweredDirectly),
+        AppealEvent::ClockWarned { clock, .. } => {
+            if let Some(c) = s.clock_mut(*clock) {
+                c.stage = c.stage.max(Stage::Yellow);
+            }
+        }
+        AppealEvent::ClockOverdue { clock, .. } => {
+            if let Some(c) = s.clock_mut(*clock) {
+                c.stage = Stage::Red;
+            }
+        }
+    }
+    Some(s)
+}

@@ -1,0 +1,387 @@
+//! Time limits (时限) and the clocks that run against them.
+//!
+//! Defaults follow DB11/T 2021-2022 (Beijing's 12345 service standard) and common
+//! practice: dispatch within 1 hour for emergencies, 2 hours for water, power, gas and
+//! heat, 24 hours otherwise; contact the citizen within 24 hours of signing; resolve
+//! consultations within 3 working days and other appeals within 15. Every limit can be
+//! overridden per category and urgency.
+
+use crate::calendar::Calendar;
+use crate::id::CategoryCode;
+use crate::Instant;
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Urgency {
+    /// 一般
+    Normal,
+    /// 紧急
+    Urgent,
+    /// 特急: danger to life or property.
+    Emergency,
+}
+
+impl Urgency {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Normal => "一般",
+            Self::Urgent => "紧急",
+            Self::Emergency => "特急",
+        }
+    }
+}
+
+/// The clocks a case can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ClockKind {
+    /// From intake to dispatch (派单时限).
+    Dispatch,
+    /// From dispatch to signing for (签收时限).
+    SignFor,
+    /// From signing to the first contact with the citizen (联系时限).
+    Contact,
+    /// From dispatch to the reply (办理时限).
+    Resolve,
+}
+
+impl ClockKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Dispatch => "派单",
+            Self::SignFor => "签收",
+            Self::Contact => "联系诉求人",
+            Self::Resolve => "办理",
+        }
+    }
+}
+
+/// A time budget: natural hours, or working days on the calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Budget {
+    Hours(u32),
+    WorkingDays(u32),
+}
+
+impl Budget {
+    /// The instant the budget runs out when started at `start`.
+    pub fn due(self, cal: &Calendar, start: Instant) -> Instant {
+        match self {
+            Budget::Hours(h) => start + Duration::hours(h as i64),
+            Budget::WorkingDays(d) => cal.add_working(start, Duration::days(d as i64)),
+        }
+    }
+    fn scaled(self, ratio: f64) -> Duration {
+        let secs = match self {
+            Budget::Hours(h) => h as f64 * 3600.0,
+            Budget::WorkingDays(d) => d as f64 * 86400.0,
+        };
+        Duration::seconds((secs * ratio).round() as i64)
+    }
+    fn is_working(self) -> bool {
+        matches!(self, Budget::WorkingDays(_))
+    }
+}
+
+/// Green while time is left, yellow once the warning point has passed, red once the
+/// deadline has passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Stage {
+    #[default]
+    Green,
+    Yellow,
+    Red,
+}
+
+/// A running clock. Its instants are computed when it starts (and when it is paused,
+/// resumed or extended) and written into the event, so the record shows the deadline
+/// that applied at the time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Clock {
+    pub kind: ClockKind,
+    pub budget: Budget,
+    pub started_at: Instant,
+    pub warn_at: Instant,
+    pub due: Instant,
+    #[serde(default)]
+    pub stage: Stage,
+    /// Set while the clock is paused (waiting on the citizen).
+    #[serde(default)]
+    pub paused_at: Option<Instant>,
+}
+
+impl Clock {
+    pub fn start(kind: ClockKind, budget: Budget, now: Instant, cal: &Calendar, warn_ratio: f64) -> Self {
+        let due = budget.due(cal, now);
+        let warn_at = shift(budget, cal, now, budget.scaled(1.0 - warn_ratio));
+        Clock { kind, budget, started_at: now, warn_at, due, stage: Stage::Green, paused_at: None }
+    }
+
+    /// Time left before the deadline, counted in working time for working-day
+    /// budgets; negative once overdue.
+    pub fn left(&self, cal: &Calendar, now: Instant) -> Duration {
+        let at = self.paused_at.unwrap_or(now);
+        if self.budget.is_working() {
+            if at <= self.due { cal.working_between(at, self.due) } else { -cal.working_between(self.due, at) }
+        } else {
+            self.due - at
+        }
+    }
+
+    pub fn paused(mut self, now: Instant) -> Self {
+        self.paused_at = Some(now);
+        self
+    }
+
+    /// Resumes a paused clock: what was left at the pause is left now.
+    pub fn resumed(mut self, cal: &Calendar, now: Instant) -> Self {
+        let Some(p) = self.paused_at else { return self };
+        let left_due = self.left(cal, p);
+        let left_warn = if self.warn_at > p {
+            if self.budget.is_working() { cal.working_between(p, self.warn_at) } else { self.warn_at - p }
+        } else {
+            Duration::zero()
+        };
+        self.due = shift(self.budget, cal, now, left_due.max(Duration::zero()));
+        self.warn_at = shift(self.budget, cal, now, left_warn);
+        self.paused_at = None;
+        self
+    }
+
+    /// Moves the deadline by an approved extension of `days` working days; the warning
+    /// point moves with it and a yellow or red clock turns green again.
+    pub fn extended(mut self, cal: &Calendar, days: u32, warn_ratio: f64) -> Self {
+        let extra = Budget::WorkingDays(days);
+        let new_due = cal.add_working(self.due, Duration::days(days as i64));
+        self.warn_at = cal.add_working(self.due, extra.scaled(1.0 - warn_ratio));
+        self.due = new_due;
+        self.stage = Stage::Green;
+        self
+    }
+
+    /// The next instant at which this clock changes colour, if any.
+    pub fn next_alarm(&self) -> Option<Instant> {
+        if self.paused_at.is_some() {
+            return None;
+        }
+        match self.stage {
+            Stage::Green => Some(self.warn_at.min(self.due)),
+            Stage::Yellow => Some(self.due),
+            Stage::Red => None,
+        }
+    }
+
+    /// The colour this clock should have at `now`.
+    pub fn stage_at(&self, now: Instant) -> Stage {
+        if self.paused_at.is_some() {
+            self.stage
+        } else if now >= self.due {
+            Stage::Red
+        } else if now >= self.warn_at {
+            Stage::Yellow
+        } else {
+            Stage::Green
+        }
+    }
+}
+
+fn shift(budget: Budget, cal: &Calendar, from: Instant, by: Duration) -> Instant {
+    if budget.is_working() { cal.add_working(from, by) } else { from + by }
+}
+
+/// One override of a default limit. The most specific applies: category and urgency,
+/// then category, then urgency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitOverride {
+    #[serde(default)]
+    pub category: Option<CategoryCode>,
+    #[serde(default)]
+    pub urgency: Option<Urgency>,
+    pub clock: ClockKind,
+    pub budget: Budget,
+}
+
+/// The district's time-limit policy. Loaded from `limits.toml` in the data directory
+/// when present; otherwise the defaults below.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimeLimits {
+    /// DB11/T 2021-2022: emergencies are dispatched within 1 hour.
+    pub dispatch_emergency_hours: u32,
+    /// DB11/T 2021-2022: water, power, gas and heat within 2 hours.
+    pub dispatch_utility_hours: u32,
+    /// DB11/T 2021-2022: general appeals within 24 hours.
+    pub dispatch_general_hours: u32,
+    /// Signing for a dispatched case.
+    pub sign_for_hours: u32,
+    pub sign_for_emergency_hours: u32,
+    /// Contacting the citizen after signing.
+    pub contact_hours: u32,
+    /// 咨询类 3 working days.
+    pub resolve_consultation_days: u32,
+    /// Other appeals 15 working days.
+    pub resolve_general_days: u32,
+    /// The share of a budget left when a clock turns yellow.
+    pub warn_ratio: f64,
+    #[serde(rename = "override")]
+    pub overrides: Vec<LimitOverride>,
+}
+
+impl Default for TimeLimits {
+    fn default() -> Self {
+        TimeLimits {
+            dispatch_emergency_hours: 1,
+            dispatch_utility_hours: 2,
+            dispatch_general_hours: 24,
+            sign_for_hours: 2,
+            sign_for_emergency_hours: 1,
+            contact_hours: 24,
+            resolve_consultation_days: 3,
+            resolve_general_days: 15,
+            warn_ratio: 0.2,
+            overrides: vec![],
+        }
+    }
+}
+
+/// What the limits depend on.
+#[derive(Debug, Clone, Copy)]
+pub struct LimitKey<'a> {
+    pub consultation: bool,
+    pub urgency: Urgency,
+    pub category: Option<&'a CategoryCode>,
+    pub utility: bool,
+}
+
+impl TimeLimits {
+    pub fn parse_toml(text: &str) -> Result<Self, String> {
+        let l: TimeLimits = toml::from_str(text).map_err(|e| e.to_string())?;
+        if !(0.0..1.0).contains(&l.warn_ratio) {
+            return Err("warn_ratio must be at least 0 and below 1".into());
+        }
+        Ok(l)
+    }
+
+    pub fn budget(&self, clock: ClockKind, key: LimitKey<'_>) -> Budget {
+        let specific = |o: &&LimitOverride| o.clock == clock;
+        let by_both = self.overrides.iter().filter(specific).find(|o| {
+            o.category.is_some() && o.category.as_ref() == key.category && o.urgency == Some(key.urgency)
+        });
+        let by_cat = || {
+            self.overrides
+                .iter()
+                .filter(specific)
+                .find(|o| o.urgency.is_none() && o.category.is_some() && o.category.as_ref() == key.category)
+        };
+        let by_urg =
+            || self.overrides.iter().filter(specific).find(|o| o.category.is_none() && o.urgency == Some(key.urgency));
+        if let Some(o) = by_both.or_else(by_cat).or_else(by_urg) {
+            return o.budget;
+        }
+        let emergency = key.urgency == Urgency::Emergency;
+        match clock {
+            ClockKind::Dispatch if emergency => Budget::Hours(self.dispatch_emergency_hours),
+            ClockKind::Dispatch if key.utility => Budget::Hours(self.dispatch_utility_hours),
+            ClockKind::Dispatch => Budget::Hours(self.dispatch_general_hours),
+            ClockKind::SignFor if emergency => Budget::Hours(self.sign_for_emergency_hours),
+            ClockKind::SignFor => Budget::Hours(self.sign_for_hours),
+            ClockKind::Contact => Budget::Hours(self.contact_hours),
+            ClockKind::Resolve if key.consultation => Budget::WorkingDays(self.resolve_consultation_days),
+            ClockKind::Resolve => Budget::WorkingDays(self.resolve_general_days),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Instant {
+        chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    #[test]
+    fn default_limits_follow_the_standard() {
+        let l = TimeLimits::default();
+        let water = CategoryCode::parse("cxjs-11").unwrap();
+        let key = |consultation, urgency, utility| LimitKey { consultation, urgency, category: Some(&water), utility };
+        let table = [
+            (ClockKind::Dispatch, key(false, Urgency::Emergency, false), Budget::Hours(1)),
+            (ClockKind::Dispatch, key(false, Urgency::Normal, true), Budget::Hours(2)),
+            (ClockKind::Dispatch, key(false, Urgency::Normal, false), Budget::Hours(24)),
+            (ClockKind::Contact, key(false, Urgency::Normal, false), Budget::Hours(24)),
+            (ClockKind::Resolve, key(true, Urgency::Normal, false), Budget::WorkingDays(3)),
+            (ClockKind::Resolve, key(false, Urgency::Urgent, false), Budget::WorkingDays(15)),
+        ];
+        for (clock, k, want) in table {
+            assert_eq!(l.budget(clock, k), want, "{clock:?} {k:?}");
+        }
+    }
+
+    #[test]
+    fn the_most_specific_override_wins() {
+        let text = r#"
+resolve_general_days = 10
+[[override]]
+urgency = "urgent"
+clock = "resolve"
+budget = { working_days = 5 }
+[[override]]
+category = "cxjs-11"
+clock = "resolve"
+budget = { working_days = 2 }
+[[override]]
+category = "cxjs-11"
+urgency = "urgent"
+clock = "resolve"
+budget = { hours = 12 }
+"#;
+        let l = TimeLimits::parse_toml(text).unwrap();
+        let water = CategoryCode::parse("cxjs-11").unwrap();
+        let other = CategoryCode::parse("jywt-01").unwrap();
+        let k = |c, u| LimitKey { consultation: false, urgency: u, category: Some(c), utility: false };
+        assert_eq!(l.budget(ClockKind::Resolve, k(&water, Urgency::Urgent)), Budget::Hours(12));
+        assert_eq!(l.budget(ClockKind::Resolve, k(&water, Urgency::Normal)), Budget::WorkingDays(2));
+        assert_eq!(l.budget(ClockKind::Resolve, k(&other, Urgency::Urgent)), Budget::WorkingDays(5));
+        assert_eq!(l.budget(ClockKind::Resolve, k(&other, Urgency::Normal)), Budget::WorkingDays(10));
+        assert!(TimeLimits::parse_toml("warn_ratio = 1.5").is_err());
+        assert!(TimeLimits::parse_toml("nonsense = 1").is_err());
+    }
+
+    #[test]
+    fn a_paused_clock_keeps_its_remaining_working_time() {
+        let cal = Calendar::bundled();
+        // Monday 2026-11-16 09:00, 3 working days → Thursday 09:00.
+        let c = Clock::start(ClockKind::Resolve, Budget::WorkingDays(3), at("2026-11-16T09:00:00+08:00"), &cal, 0.2);
+        assert_eq!(c.due, at("2026-11-19T09:00:00+08:00"));
+        // Paused Tuesday 09:00 with 2 working days left, resumed Friday 09:00.
+        let p = c.paused(at("2026-11-17T09:00:00+08:00"));
+        assert_eq!(p.next_alarm(), None);
+        let r = p.resumed(&cal, at("2026-11-20T09:00:00+08:00"));
+        // Friday 09:00 + 2 working days skips the weekend → Tuesday 09:00.
+        assert_eq!(r.due, at("2026-11-24T09:00:00+08:00"));
+        assert_eq!(r.left(&cal, at("2026-11-23T09:00:00+08:00")), Duration::days(1));
+    }
+
+    #[test]
+    fn clocks_turn_yellow_then_red() {
+        let cal = Calendar::bundled();
+        let c = Clock::start(ClockKind::Dispatch, Budget::Hours(10), at("2026-11-16T09:00:00+08:00"), &cal, 0.2);
+        assert_eq!(c.warn_at, at("2026-11-16T17:00:00+08:00"));
+        assert_eq!(c.stage_at(at("2026-11-16T16:59:59+08:00")), Stage::Green);
+        assert_eq!(c.stage_at(at("2026-11-16T17:00:00+08:00")), Stage::Yellow);
+        assert_eq!(c.stage_at(at("2026-11-16T19:00:00+08:00")), Stage::Red);
+        let e = c.extended(&cal, 1, 0.2);
+        assert_eq!(e.due, at("2026-11-17T19:00:00+08:00"));
+    }
+}

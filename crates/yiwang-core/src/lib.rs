@@ -1,0 +1,24 @@
+//! yiwang-core: the pure domain of yiwang.
+//!
+//! Owns identifiers, the organisation tree, the category taxonomy, the working-day
+//! calendar, time limits, the appeal (诉求) state machine with its `decide`/`evolve`
+//! functions, the hash chain over events and the definitions of the three rates.
+//!
+//! It must not do IO, read the clock, or know SQL or HTTP: every function takes `now`
+//! and whatever reference data it needs as arguments, so every rule can be tested as
+//! a table.
+
+pub mod appeal;
+pub mod calendar;
+pub mod chain;
+pub mod deadline;
+pub mod id;
+pub mod measure;
+pub mod org;
+pub mod taxonomy;
+
+pub use chrono;
+
+/// Instants are UTC everywhere; the calendar converts to China Standard Time when
+/// it needs a civil date.
+pub type Instant = chrono::DateTime<chrono::Utc>;

@@ -1,0 +1,317 @@
+//! The organisation: a tree of units (district → centre, departments and streets →
+//! communities → grids), the staff roles, and who is acting.
+
+use crate::id::{InvalidValue, UnitCode, Username};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum UnitKind {
+    /// 区政府: the jurisdiction; catches what no other unit owns (兜底).
+    District,
+    /// 12345 热线中心: takes appeals in, dispatches, calls back, supervises.
+    Centre,
+    /// 委办局: a functional department.
+    Department,
+    /// 街道/乡镇.
+    Street,
+    /// 社区/村.
+    Community,
+    /// 网格.
+    Grid,
+}
+
+impl UnitKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::District => "区政府",
+            Self::Centre => "热线中心",
+            Self::Department => "委办局",
+            Self::Street => "街道",
+            Self::Community => "社区",
+            Self::Grid => "网格",
+        }
+    }
+    /// Units a case can be dispatched to. The centre dispatches but never handles, and
+    /// a grid is an area patrolled by a worker, not a handling unit.
+    pub fn can_handle(self) -> bool {
+        matches!(self, Self::District | Self::Department | Self::Street | Self::Community)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Unit {
+    pub code: UnitCode,
+    pub name: String,
+    #[serde(default)]
+    pub short: Option<String>,
+    pub kind: UnitKind,
+    #[serde(default)]
+    pub parent: Option<UnitCode>,
+}
+
+impl Unit {
+    pub fn display_name(&self) -> &str {
+        self.short.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// The whole tree, validated: codes unique, parents exist, no cycles, exactly one
+/// district at the root and at most one centre.
+#[derive(Debug, Clone, Default)]
+pub struct Organisation {
+    units: BTreeMap<UnitCode, Unit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrgError {
+    #[error("unit {0} appears twice")]
+    Duplicate(UnitCode),
+    #[error("unit {unit} names parent {parent}, which does not exist")]
+    MissingParent { unit: UnitCode, parent: UnitCode },
+    #[error("the tree must have exactly one district at its root, found {0}")]
+    Roots(usize),
+    #[error("unit {0} is its own ancestor")]
+    Cycle(UnitCode),
+    #[error("unit {unit}: a {kind:?} cannot sit under a {parent_kind:?}")]
+    Misplaced { unit: UnitCode, kind: UnitKind, parent_kind: UnitKind },
+}
+
+impl Organisation {
+    pub fn new(units: Vec<Unit>) -> Result<Self, OrgError> {
+        let mut map = BTreeMap::new();
+        for u in units {
+            if map.contains_key(&u.code) {
+                return Err(OrgError::Duplicate(u.code));
+            }
+            map.insert(u.code.clone(), u);
+        }
+        let roots = map.values().filter(|u| u.parent.is_none()).count();
+        let district_roots = map.values().filter(|u| u.parent.is_none() && u.kind == UnitKind::District).count();
+        if !map.is_empty() && (roots != 1 || district_roots != 1) {
+            return Err(OrgError::Roots(roots));
+        }
+        for u in map.values() {
+            if let Some(p) = &u.parent {
+                let Some(parent) = map.get(p) else {
+                    return Err(OrgError::MissingParent { unit: u.code.clone(), parent: p.clone() });
+                };
+                use UnitKind::*;
+                let fits = match u.kind {
+                    District => false,
+                    Centre | Department | Street => parent.kind == District,
+                    Community => parent.kind == Street,
+                    Grid => parent.kind == Community,
+                };
+                if !fits {
+                    return Err(OrgError::Misplaced { unit: u.code.clone(), kind: u.kind, parent_kind: parent.kind });
+                }
+            }
+            // Depth is bounded by the kinds above, but check anyway so a corrupt file
+            // cannot loop.
+            let mut cur = u;
+            for _ in 0..=map.len() {
+                match &cur.parent {
+                    Some(p) => cur = &map[p],
+                    None => break,
+                }
+                if cur.code == u.code {
+                    return Err(OrgError::Cycle(u.code.clone()));
+                }
+            }
+        }
+        Ok(Self { units: map })
+    }
+    pub fn get(&self, code: &UnitCode) -> Option<&Unit> {
+        self.units.get(code)
+    }
+    pub fn units(&self) -> impl Iterator<Item = &Unit> {
+        self.units.values()
+    }
+    pub fn district(&self) -> Option<&Unit> {
+        self.units.values().find(|u| u.kind == UnitKind::District)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty()
+    }
+    /// The unit and its ancestors, nearest first.
+    pub fn ancestry<'a>(&'a self, code: &UnitCode) -> impl Iterator<Item = &'a Unit> + 'a {
+        let mut next = self.units.get(code);
+        std::iter::from_fn(move || {
+            let cur = next?;
+            next = cur.parent.as_ref().and_then(|p| self.units.get(p));
+            Some(cur)
+        })
+    }
+    /// The street a unit (community, grid) lies in, if any.
+    pub fn street_of(&self, code: &UnitCode) -> Option<&Unit> {
+        self.ancestry(code).find(|u| u.kind == UnitKind::Street)
+    }
+}
+
+/// What a staff member may do. Roles are checked by core, per action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Role {
+    /// 系统管理员: units, staff, categories, calendar, API keys.
+    Admin,
+    /// 话务员: takes calls in, answers consultations directly, calls back.
+    Operator,
+    /// 派单员: dispatches, reassigns, merges, decides returns and extensions.
+    Dispatcher,
+    /// 督办员: reminds and supervises, closes and reopens.
+    Supervisor,
+    /// 承办人: handles the cases of their unit.
+    Handler,
+    /// 单位负责人: a unit's leader; may do what a handler does.
+    UnitLeader,
+    /// 区领导: reads dashboards and measures.
+    Leader,
+    /// 网格员: patrols a grid and reports what they find.
+    GridWorker,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Admin,
+        Role::Operator,
+        Role::Dispatcher,
+        Role::Supervisor,
+        Role::Handler,
+        Role::UnitLeader,
+        Role::Leader,
+        Role::GridWorker,
+    ];
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or(InvalidValue { field: "role", rule: "one of admin, operator, dispatcher, supervisor, handler, unit_leader, leader, grid_worker" })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Operator => "operator",
+            Role::Dispatcher => "dispatcher",
+            Role::Supervisor => "supervisor",
+            Role::Handler => "handler",
+            Role::UnitLeader => "unit_leader",
+            Role::Leader => "leader",
+            Role::GridWorker => "grid_worker",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "系统管理员",
+            Role::Operator => "话务员",
+            Role::Dispatcher => "派单员",
+            Role::Supervisor => "督办员",
+            Role::Handler => "承办人",
+            Role::UnitLeader => "单位负责人",
+            Role::Leader => "区领导",
+            Role::GridWorker => "网格员",
+        }
+    }
+}
+
+/// A staff member as the domain sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Staff {
+    pub username: Username,
+    pub name: String,
+    pub unit: UnitCode,
+    pub roles: Vec<Role>,
+}
+
+/// Who is acting. Every event records its actor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Actor {
+    /// A staff member acting for their unit.
+    Staff { username: Username, unit: UnitCode, unit_kind: UnitKind, roles: Vec<Role> },
+    /// The citizen who filed the appeal (proved by tracking code and phone).
+    Citizen,
+    /// Another system, e.g. an Open311 client app, by its registered name.
+    Client { name: String },
+    /// yiwang itself: the deadline scheduler.
+    System,
+}
+
+impl Actor {
+    pub fn staff(s: &Staff, unit_kind: UnitKind) -> Self {
+        Actor::Staff { username: s.username.clone(), unit: s.unit.clone(), unit_kind, roles: s.roles.clone() }
+    }
+    pub fn has_role(&self, role: Role) -> bool {
+        matches!(self, Actor::Staff { roles, .. } if roles.contains(&role))
+    }
+    pub fn has_any_role(&self, roles: &[Role]) -> bool {
+        roles.iter().any(|r| self.has_role(*r))
+    }
+    pub fn unit(&self) -> Option<&UnitCode> {
+        match self {
+            Actor::Staff { unit, .. } => Some(unit),
+            _ => None,
+        }
+    }
+    pub fn is_centre(&self) -> bool {
+        matches!(self, Actor::Staff { unit_kind: UnitKind::Centre, .. })
+    }
+    /// A short description for timelines: the username, or who else acted.
+    pub fn label(&self) -> String {
+        match self {
+            Actor::Staff { username, .. } => username.to_string(),
+            Actor::Citizen => "诉求人".into(),
+            Actor::Client { name } => name.clone(),
+            Actor::System => "系统".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(code: &str, kind: UnitKind, parent: Option<&str>) -> Unit {
+        Unit {
+            code: UnitCode::parse(code).unwrap(),
+            name: code.into(),
+            short: None,
+            kind,
+            parent: parent.map(|p| UnitCode::parse(p).unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_valid_tree_answers_ancestry() {
+        let org = Organisation::new(vec![
+            unit("d", UnitKind::District, None),
+            unit("s", UnitKind::Street, Some("d")),
+            unit("c", UnitKind::Community, Some("s")),
+            unit("g", UnitKind::Grid, Some("c")),
+        ])
+        .unwrap();
+        let chain: Vec<_> = org.ancestry(&UnitCode::parse("g").unwrap()).map(|u| u.code.to_string()).collect();
+        assert_eq!(chain, ["g", "c", "s", "d"]);
+        assert_eq!(org.street_of(&UnitCode::parse("g").unwrap()).unwrap().code.as_str(), "s");
+    }
+
+    #[test]
+    fn broken_trees_are_refused() {
+        let cases: Vec<(Vec<Unit>, &str)> = vec![
+            (vec![unit("d", UnitKind::District, None), unit("d", UnitKind::Street, Some("d"))], "twice"),
+            (vec![unit("d", UnitKind::District, None), unit("s", UnitKind::Street, Some("x"))], "does not exist"),
+            (vec![unit("d", UnitKind::District, None), unit("e", UnitKind::District, None)], "exactly one"),
+            (vec![unit("d", UnitKind::District, None), unit("g", UnitKind::Grid, Some("d"))], "cannot sit"),
+        ];
+        for (units, msg) in cases {
+            let err = Organisation::new(units).unwrap_err().to_string();
+            assert!(err.contains(msg), "{err} should mention {msg}");
+        }
+    }
+}
