@@ -221,7 +221,7 @@ mod tests {
             ("2026-01-04", true), // Sunday worked in exchange
             ("2026-02-23", false),
             ("2026-02-28", true),
-            ("2026-10-09", true), // an ordinary Friday
+            ("2026-10-09", true),  // an ordinary Friday
             ("2026-11-21", false), // an ordinary Saturday
         ];
         for (d, working) in table {

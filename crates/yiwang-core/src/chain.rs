@@ -80,7 +80,10 @@ pub struct StoredLink<'a> {
 }
 
 /// Verifies one case's events in stored order against the case's recorded head.
-pub fn verify<'a>(links: impl IntoIterator<Item = StoredLink<'a>>, head: Option<(u32, &str)>) -> Result<(), ChainBreak> {
+pub fn verify<'a>(
+    links: impl IntoIterator<Item = StoredLink<'a>>,
+    head: Option<(u32, &str)>,
+) -> Result<(), ChainBreak> {
     let mut prev = GENESIS.to_owned();
     let mut expected = 1u32;
     for l in links {

@@ -8,8 +8,8 @@
 
 use crate::calendar::Calendar;
 use crate::id::CategoryCode;
-use crate::Instant;
 use chrono::Duration;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -71,7 +71,7 @@ pub enum Budget {
 
 impl Budget {
     /// The instant the budget runs out when started at `start`.
-    pub fn due(self, cal: &Calendar, start: Instant) -> Instant {
+    pub fn due(self, cal: &Calendar, start: DateTime<Utc>) -> DateTime<Utc> {
         match self {
             Budget::Hours(h) => start + Duration::hours(h as i64),
             Budget::WorkingDays(d) => cal.add_working(start, Duration::days(d as i64)),
@@ -109,18 +109,18 @@ pub enum Stage {
 pub struct Clock {
     pub kind: ClockKind,
     pub budget: Budget,
-    pub started_at: Instant,
-    pub warn_at: Instant,
-    pub due: Instant,
+    pub started_at: DateTime<Utc>,
+    pub warn_at: DateTime<Utc>,
+    pub due: DateTime<Utc>,
     #[serde(default)]
     pub stage: Stage,
     /// Set while the clock is paused (waiting on the citizen).
     #[serde(default)]
-    pub paused_at: Option<Instant>,
+    pub paused_at: Option<DateTime<Utc>>,
 }
 
 impl Clock {
-    pub fn start(kind: ClockKind, budget: Budget, now: Instant, cal: &Calendar, warn_ratio: f64) -> Self {
+    pub fn start(kind: ClockKind, budget: Budget, now: DateTime<Utc>, cal: &Calendar, warn_ratio: f64) -> Self {
         let due = budget.due(cal, now);
         let warn_at = shift(budget, cal, now, budget.scaled(1.0 - warn_ratio));
         Clock { kind, budget, started_at: now, warn_at, due, stage: Stage::Green, paused_at: None }
@@ -128,7 +128,7 @@ impl Clock {
 
     /// Time left before the deadline, counted in working time for working-day
     /// budgets; negative once overdue.
-    pub fn left(&self, cal: &Calendar, now: Instant) -> Duration {
+    pub fn left(&self, cal: &Calendar, now: DateTime<Utc>) -> Duration {
         let at = self.paused_at.unwrap_or(now);
         if self.budget.is_working() {
             if at <= self.due { cal.working_between(at, self.due) } else { -cal.working_between(self.due, at) }
@@ -137,13 +137,13 @@ impl Clock {
         }
     }
 
-    pub fn paused(mut self, now: Instant) -> Self {
+    pub fn paused(mut self, now: DateTime<Utc>) -> Self {
         self.paused_at = Some(now);
         self
     }
 
     /// Resumes a paused clock: what was left at the pause is left now.
-    pub fn resumed(mut self, cal: &Calendar, now: Instant) -> Self {
+    pub fn resumed(mut self, cal: &Calendar, now: DateTime<Utc>) -> Self {
         let Some(p) = self.paused_at else { return self };
         let left_due = self.left(cal, p);
         let left_warn = if self.warn_at > p {
@@ -169,7 +169,7 @@ impl Clock {
     }
 
     /// The next instant at which this clock changes colour, if any.
-    pub fn next_alarm(&self) -> Option<Instant> {
+    pub fn next_alarm(&self) -> Option<DateTime<Utc>> {
         if self.paused_at.is_some() {
             return None;
         }
@@ -181,7 +181,7 @@ impl Clock {
     }
 
     /// The colour this clock should have at `now`.
-    pub fn stage_at(&self, now: Instant) -> Stage {
+    pub fn stage_at(&self, now: DateTime<Utc>) -> Stage {
         if self.paused_at.is_some() {
             self.stage
         } else if now >= self.due {
@@ -194,7 +194,7 @@ impl Clock {
     }
 }
 
-fn shift(budget: Budget, cal: &Calendar, from: Instant, by: Duration) -> Instant {
+fn shift(budget: Budget, cal: &Calendar, from: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
     if budget.is_working() { cal.add_working(from, by) } else { from + by }
 }
 
@@ -274,9 +274,10 @@ impl TimeLimits {
 
     pub fn budget(&self, clock: ClockKind, key: LimitKey<'_>) -> Budget {
         let specific = |o: &&LimitOverride| o.clock == clock;
-        let by_both = self.overrides.iter().filter(specific).find(|o| {
-            o.category.is_some() && o.category.as_ref() == key.category && o.urgency == Some(key.urgency)
-        });
+        let by_both =
+            self.overrides.iter().filter(specific).find(|o| {
+                o.category.is_some() && o.category.as_ref() == key.category && o.urgency == Some(key.urgency)
+            });
         let by_cat = || {
             self.overrides
                 .iter()
@@ -306,7 +307,7 @@ impl TimeLimits {
 mod tests {
     use super::*;
 
-    fn at(s: &str) -> Instant {
+    fn at(s: &str) -> DateTime<Utc> {
         chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc()
     }
 

@@ -15,10 +15,10 @@
 //! A month is a calendar month in China Standard Time. A dispatch counts in the month
 //! it was made, a reply and a callback in the month they happened.
 
+use crate::Instant;
 use crate::appeal::{Appeal, Satisfaction};
 use crate::calendar::china_tz;
 use crate::id::UnitCode;
-use crate::Instant;
 use serde::{Deserialize, Serialize};
 
 pub const BASICALLY_SATISFIED_WEIGHT: f64 = 0.8;
@@ -135,7 +135,8 @@ impl Tally {
         // is spread over the rates that exist.
         let parts = [(response, SCORE_WEIGHTS.0), (resolution, SCORE_WEIGHTS.1), (satisfaction, SCORE_WEIGHTS.2)];
         let wsum: f64 = parts.iter().filter(|(r, _)| r.is_some()).map(|(_, w)| w).sum();
-        let score = (wsum > 0.0).then(|| parts.iter().filter_map(|(r, w)| r.map(|r| r * w)).sum::<f64>() / wsum * 100.0);
+        let score =
+            (wsum > 0.0).then(|| parts.iter().filter_map(|(r, w)| r.map(|r| r * w)).sum::<f64>() / wsum * 100.0);
         Rates { response, resolution, satisfaction, on_time, score }
     }
 }

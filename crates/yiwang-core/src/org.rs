@@ -187,10 +187,10 @@ impl Role {
         Role::GridWorker,
     ];
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or(InvalidValue { field: "role", rule: "one of admin, operator, dispatcher, supervisor, handler, unit_leader, leader, grid_worker" })
+        Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or(InvalidValue {
+            field: "role",
+            rule: "one of admin, operator, dispatcher, supervisor, handler, unit_leader, leader, grid_worker",
+        })
     }
     pub fn as_str(self) -> &'static str {
         match self {

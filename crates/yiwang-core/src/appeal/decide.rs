@@ -10,11 +10,11 @@ use crate::deadline::{Clock, ClockKind, LimitKey, Stage, TimeLimits};
 use crate::id::{CategoryCode, InvalidValue, UnitCode};
 use crate::org::{Actor, Organisation, Role};
 use crate::taxonomy::Taxonomy;
-use crate::Instant;
+use chrono::{DateTime, Utc};
 
 /// Everything a decision may look at besides the case.
 pub struct Context<'a> {
-    pub now: Instant,
+    pub now: DateTime<Utc>,
     pub actor: &'a Actor,
     pub calendar: &'a Calendar,
     pub limits: &'a TimeLimits,
@@ -49,7 +49,7 @@ pub enum Refusal {
     #[error("没有待审批的延期申请")]
     NoExtensionPending,
     #[error("办理时限已于 {due} 届满，不能再申请延期")]
-    DeadlinePassed { due: Instant },
+    DeadlinePassed { due: DateTime<Utc> },
     #[error("{0}")]
     AlreadyDone(&'static str),
     #[error("只有咨询类诉求可以直接办结")]
@@ -112,7 +112,12 @@ impl Context<'_> {
         Clock::start(kind, self.limits.budget(kind, key), self.now, self.calendar, self.limits.warn_ratio)
     }
 
-    fn key<'k>(&self, appeal_type: AppealType, urgency: crate::deadline::Urgency, cat: Option<&'k CategoryCode>) -> LimitKey<'k> {
+    fn key<'k>(
+        &self,
+        appeal_type: AppealType,
+        urgency: crate::deadline::Urgency,
+        cat: Option<&'k CategoryCode>,
+    ) -> LimitKey<'k> {
         let utility = cat.and_then(|c| self.taxonomy.get(c)).is_some_and(|c| c.utility);
         LimitKey { consultation: appeal_type == AppealType::Consultation, urgency, category: cat, utility }
     }
@@ -221,11 +226,7 @@ pub fn decide_intake(i: &Intake, ctx: &Context<'_>) -> Decision {
 }
 
 fn expect_status(action: &'static str, s: &Appeal, allowed: &[Status]) -> Result<(), Refusal> {
-    if allowed.contains(&s.status) {
-        Ok(())
-    } else {
-        Err(Refusal::TransitionNotAllowed { action, status: s.status })
-    }
+    if allowed.contains(&s.status) { Ok(()) } else { Err(Refusal::TransitionNotAllowed { action, status: s.status }) }
 }
 
 /// Decides a command on an existing case.
@@ -300,7 +301,10 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
             for (i, u) in units.iter().enumerate() {
                 ctx.handling_unit(u)?;
                 if Some(u) == s.unit.as_ref() || units[..i].contains(u) || s.co_units.iter().any(|c| &c.unit == u) {
-                    return Err(Refusal::Invalid(InvalidValue { field: "units", rule: "不能重复召集本单位或已召集的单位" }));
+                    return Err(Refusal::Invalid(InvalidValue {
+                        field: "units",
+                        rule: "不能重复召集本单位或已召集的单位",
+                    }));
                 }
             }
             Ok(vec![AppealEvent::Summoned { units: units.clone(), note: opt_text("note", note, NOTE_MAX)? }])
@@ -466,5 +470,23 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
             }
             Ok(out)
         }
+    }
+}
+
+/// Who may read a case: centre staff and district leaders see every case; a unit's
+/// staff see the cases it holds, held before, or was summoned to; the citizen goes
+/// through the public view instead.
+pub fn can_view(a: &Appeal, actor: &Actor) -> bool {
+    match actor {
+        Actor::System => true,
+        Actor::Staff { unit, unit_kind, roles, .. } => {
+            *unit_kind == crate::org::UnitKind::Centre
+                || roles.contains(&Role::Leader)
+                || roles.contains(&Role::Admin)
+                || a.unit.as_ref() == Some(unit)
+                || a.assignments.iter().any(|x| &x.unit == unit)
+                || a.co_units.iter().any(|c| &c.unit == unit)
+        }
+        Actor::Citizen | Actor::Client { .. } => false,
     }
 }

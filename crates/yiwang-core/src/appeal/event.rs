@@ -6,7 +6,7 @@ use super::{AppealType, Channel, Location, Satisfaction};
 use crate::deadline::{Clock, ClockKind, Urgency};
 use crate::id::{CaseId, CategoryCode, PersonId, TrackingCode, UnitCode};
 use crate::org::Actor;
-use crate::Instant;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,11 +28,23 @@ pub enum AppealEvent {
         dispatch_clock: Clock,
     },
     /// 派单 (also re-dispatch after a return)
-    Dispatched { unit: UnitCode, category: CategoryCode, note: Option<String>, sign_clock: Clock, resolve_clock: Clock },
+    Dispatched {
+        unit: UnitCode,
+        category: CategoryCode,
+        note: Option<String>,
+        sign_clock: Clock,
+        resolve_clock: Clock,
+    },
     /// 签收
-    SignedFor { contact_clock: Clock },
+    SignedFor {
+        contact_clock: Clock,
+    },
     /// 退单
-    Returned { unit: UnitCode, reason: String, dispatch_clock: Clock },
+    Returned {
+        unit: UnitCode,
+        reason: String,
+        dispatch_clock: Clock,
+    },
     /// 改派
     Reassigned {
         from: UnitCode,
@@ -43,37 +55,85 @@ pub enum AppealEvent {
         resolve_clock: Clock,
     },
     /// 吹哨
-    Summoned { units: Vec<UnitCode>, note: Option<String> },
+    Summoned {
+        units: Vec<UnitCode>,
+        note: Option<String>,
+    },
     /// 报到
-    ReportedIn { unit: UnitCode },
+    ReportedIn {
+        unit: UnitCode,
+    },
     /// A co-unit answered for its part.
-    PartAnswered { unit: UnitCode, text: String },
+    PartAnswered {
+        unit: UnitCode,
+        text: String,
+    },
     /// 联系诉求人
-    Contacted { note: String },
-    ExtensionRequested { working_days: u32, reason: String },
-    ExtensionDecided { approved: bool, working_days: u32, note: Option<String>, resolve_clock: Option<Clock> },
+    Contacted {
+        note: String,
+    },
+    ExtensionRequested {
+        working_days: u32,
+        reason: String,
+    },
+    ExtensionDecided {
+        approved: bool,
+        working_days: u32,
+        note: Option<String>,
+        resolve_clock: Option<Clock>,
+    },
     /// 催办
-    Reminded { note: String },
+    Reminded {
+        note: String,
+    },
     /// 督办
-    Supervised { note: String },
-    Suspended { reason: String },
-    Resumed { resolve_clock: Clock },
+    Supervised {
+        note: String,
+    },
+    Suspended {
+        reason: String,
+    },
+    Resumed {
+        resolve_clock: Clock,
+    },
     /// 答复
-    Replied { outcome: ReplyOutcome, text: String },
+    Replied {
+        outcome: ReplyOutcome,
+        text: String,
+    },
     /// 回访
-    CalledBack { solved: bool, satisfaction: Satisfaction, note: Option<String> },
+    CalledBack {
+        solved: bool,
+        satisfaction: Satisfaction,
+        note: Option<String>,
+    },
     /// 重办
-    Reopened { reason: String, clock: Clock },
+    Reopened {
+        reason: String,
+        clock: Clock,
+    },
     /// 结案
-    Closed { note: Option<String> },
+    Closed {
+        note: Option<String>,
+    },
     /// 合并 into another case
-    Merged { into: CaseId },
+    Merged {
+        into: CaseId,
+    },
     /// 直接办结
-    AnsweredDirectly { answer: String },
+    AnsweredDirectly {
+        answer: String,
+    },
     /// A clock passed its warning point (黄灯).
-    ClockWarned { clock: ClockKind, due: Instant },
+    ClockWarned {
+        clock: ClockKind,
+        due: DateTime<Utc>,
+    },
     /// A clock passed its deadline (红灯).
-    ClockOverdue { clock: ClockKind, due: Instant },
+    ClockOverdue {
+        clock: ClockKind,
+        due: DateTime<Utc>,
+    },
 }
 
 impl AppealEvent {
@@ -126,7 +186,9 @@ impl AppealEvent {
     /// A one-line Chinese description for timelines.
     pub fn summary(&self) -> String {
         match self {
-            Self::Accepted { channel, appeal_type, .. } => format!("受理（{}，{}）", channel.label(), appeal_type.label()),
+            Self::Accepted { channel, appeal_type, .. } => {
+                format!("受理（{}，{}）", channel.label(), appeal_type.label())
+            }
             Self::Dispatched { unit, .. } => format!("派单至 {unit}"),
             Self::SignedFor { .. } => "签收".into(),
             Self::Returned { unit, reason, .. } => format!("{unit} 退单：{reason}"),
@@ -165,7 +227,7 @@ impl AppealEvent {
 pub struct Envelope {
     pub case: CaseId,
     pub seq: u32,
-    pub at: Instant,
+    pub at: DateTime<Utc>,
     pub actor: Actor,
     pub event: AppealEvent,
 }

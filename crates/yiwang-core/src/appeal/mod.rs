@@ -11,7 +11,7 @@ mod event;
 mod state;
 
 pub use command::{Action, CallbackAnswer, Intake, ReplyOutcome};
-pub use decide::{Context, Refusal, decide, decide_intake};
+pub use decide::{Context, Refusal, can_view, decide, decide_intake};
 pub use event::{AppealEvent, Envelope};
 pub use state::{Appeal, Assignment, CoUnit, Outcome, Status, evolve};
 
@@ -92,7 +92,10 @@ impl Point {
         if lon.is_finite() && lat.is_finite() && (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) {
             Ok(Point { lon, lat })
         } else {
-            Err(crate::id::InvalidValue { field: "location.point", rule: "longitude within ±180 and latitude within ±90" })
+            Err(crate::id::InvalidValue {
+                field: "location.point",
+                rule: "longitude within ±180 and latitude within ±90",
+            })
         }
     }
 }

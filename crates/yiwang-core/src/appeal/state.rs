@@ -5,7 +5,7 @@ use super::event::{AppealEvent, Envelope};
 use super::{AppealType, Channel, Location, Satisfaction};
 use crate::deadline::{Clock, ClockKind, Stage, Urgency};
 use crate::id::{CaseId, CategoryCode, PersonId, TrackingCode, UnitCode};
-use crate::Instant;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Where an appeal stands.
@@ -90,9 +90,9 @@ impl Outcome {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CoUnit {
     pub unit: UnitCode,
-    pub summoned_at: Instant,
-    pub reported_in_at: Option<Instant>,
-    pub answered_at: Option<Instant>,
+    pub summoned_at: DateTime<Utc>,
+    pub reported_in_at: Option<DateTime<Utc>>,
+    pub answered_at: Option<DateTime<Utc>>,
 }
 
 /// One dispatch of the case to a unit, with what the response rate measures.
@@ -100,13 +100,13 @@ pub struct CoUnit {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assignment {
     pub unit: UnitCode,
-    pub dispatched_at: Instant,
-    pub sign_due: Instant,
-    pub signed_at: Option<Instant>,
-    pub contact_due: Option<Instant>,
-    pub contacted_at: Option<Instant>,
+    pub dispatched_at: DateTime<Utc>,
+    pub sign_due: DateTime<Utc>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub contact_due: Option<DateTime<Utc>>,
+    pub contacted_at: Option<DateTime<Utc>>,
     /// When the unit stopped holding the case (returned or reassigned).
-    pub ended_at: Option<Instant>,
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,7 +114,7 @@ pub struct Assignment {
 pub struct PendingExtension {
     pub working_days: u32,
     pub reason: String,
-    pub requested_at: Instant,
+    pub requested_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,7 +123,7 @@ pub struct ReplyRecord {
     pub unit: UnitCode,
     pub outcome: ReplyOutcome,
     pub text: String,
-    pub at: Instant,
+    pub at: DateTime<Utc>,
     /// Replied before the resolve clock ran out.
     pub on_time: bool,
 }
@@ -134,7 +134,7 @@ pub struct CallbackRecord {
     pub unit: Option<UnitCode>,
     pub solved: bool,
     pub satisfaction: Satisfaction,
-    pub at: Instant,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -161,7 +161,7 @@ pub struct Appeal {
     /// The last return, while the case waits for re-dispatch.
     pub returned: Option<(UnitCode, String)>,
     pub extension: Option<PendingExtension>,
-    pub suspended_since: Option<Instant>,
+    pub suspended_since: Option<DateTime<Utc>>,
     pub reply: Option<ReplyRecord>,
     pub callbacks: Vec<CallbackRecord>,
     pub outcome: Option<Outcome>,
@@ -170,9 +170,9 @@ pub struct Appeal {
     pub reopens: u32,
     pub reminders: u32,
     pub supervised: bool,
-    pub accepted_at: Instant,
-    pub closed_at: Option<Instant>,
-    pub updated_at: Instant,
+    pub accepted_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
     /// The sequence number of the last event folded in.
     pub version: u32,
 }
@@ -197,11 +197,11 @@ impl Appeal {
         self.clocks.iter().map(|c| c.stage).max().unwrap_or_default()
     }
     /// The earliest instant the scheduler must look at this case again.
-    pub fn next_alarm(&self) -> Option<Instant> {
+    pub fn next_alarm(&self) -> Option<DateTime<Utc>> {
         self.clocks.iter().filter_map(Clock::next_alarm).min()
     }
     /// The deadline that matters now: the earliest due of the running clocks.
-    pub fn next_due(&self) -> Option<Instant> {
+    pub fn next_due(&self) -> Option<DateTime<Utc>> {
         self.clocks.iter().filter(|c| c.paused_at.is_none()).map(|c| c.due).min()
     }
     pub fn is_open(&self) -> bool {
@@ -210,12 +210,12 @@ impl Appeal {
     fn current_assignment(&mut self) -> Option<&mut Assignment> {
         self.assignments.last_mut().filter(|a| a.ended_at.is_none())
     }
-    fn end_assignment(&mut self, at: Instant) {
+    fn end_assignment(&mut self, at: DateTime<Utc>) {
         if let Some(a) = self.current_assignment() {
             a.ended_at = Some(at);
         }
     }
-    fn close(&mut self, at: Instant, outcome: Outcome) {
+    fn close(&mut self, at: DateTime<Utc>, outcome: Outcome) {
         self.status = Status::Closed;
         self.outcome = Some(outcome);
         self.closed_at = Some(at);
@@ -365,7 +365,8 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             }
         }
         AppealEvent::ExtensionRequested { working_days, reason } => {
-            s.extension = Some(PendingExtension { working_days: *working_days, reason: reason.clone(), requested_at: at });
+            s.extension =
+                Some(PendingExtension { working_days: *working_days, reason: reason.clone(), requested_at: at });
         }
         AppealEvent::ExtensionDecided { resolve_clock, .. } => {
             s.extension = None;

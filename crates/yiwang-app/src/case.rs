@@ -1,0 +1,393 @@
+//! Intake, actions on a case, and the views of a case for staff and for the citizen.
+
+use crate::{App, AppError, Result};
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use yiwang_core::appeal::{
+    self, Action, Appeal, AppealEvent, AppealType, Channel, Context, Envelope, Intake, Location, Point, Status,
+};
+use yiwang_core::deadline::{ClockKind, Urgency};
+use yiwang_core::id::{CaseId, CategoryCode, PhoneNumber, TrackingCode, UnitCode, mask_name, mask_phone};
+use yiwang_core::org::Actor;
+use yiwang_store::{AccessEntry, AppendBatch, NewCase, PersonData, StoreError};
+
+/// The citizen as given at intake. `None` at intake means anonymous.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CitizenInput {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub id_number: Option<String>,
+    /// Other contact details (email, address for letters).
+    #[serde(default)]
+    pub contact: Option<String>,
+}
+
+/// A new appeal as a channel submits it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IntakeInput {
+    pub channel: Channel,
+    pub appeal_type: AppealType,
+    #[serde(default = "normal")]
+    pub urgency: Urgency,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub text: String,
+    #[serde(default)]
+    pub location: Location,
+    /// Absent or null: anonymous.
+    #[serde(default)]
+    pub citizen: Option<CitizenInput>,
+    #[serde(default)]
+    pub attachments: Vec<String>,
+    #[serde(default)]
+    pub category: Option<CategoryCode>,
+}
+
+fn normal() -> Urgency {
+    Urgency::Normal
+}
+
+/// What the citizen gets back: the case number and the code to follow it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Receipt {
+    pub case_id: CaseId,
+    pub tracking_code: TrackingCode,
+    pub status: Status,
+    pub accepted_at: DateTime<Utc>,
+    pub dispatch_due: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimelineEntry {
+    pub seq: u32,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub kind: &'static str,
+    pub summary: String,
+    /// The event's content (staff view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<AppealEvent>,
+}
+
+/// A case as staff see it: its state, its whole timeline, the citizen masked.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseView {
+    pub appeal: Appeal,
+    pub unit_name: Option<String>,
+    pub category_name: Option<String>,
+    pub citizen_name: Option<String>,
+    pub citizen_phone: Option<String>,
+    pub events: Vec<TimelineEntry>,
+}
+
+/// A case as the citizen sees it: status, public timeline and the reply; no staff
+/// notes, no personal data.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicView {
+    pub case_id: CaseId,
+    pub status: Status,
+    pub status_label: &'static str,
+    pub appeal_type: AppealType,
+    pub title: Option<String>,
+    pub text: String,
+    pub accepted_at: DateTime<Utc>,
+    pub unit_name: Option<String>,
+    pub reply: Option<String>,
+    pub replied_at: Option<DateTime<Utc>>,
+    pub outcome: Option<&'static str>,
+    pub can_answer_callback: bool,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+fn clean(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+impl App {
+    pub(crate) fn phone_digest(&self, phone: &PhoneNumber) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.config.digest_key).expect("hmac takes any key length");
+        mac.update(phone.as_str().as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    fn context<'a>(&'a self, r: &'a crate::Reference, actor: &'a Actor, now: DateTime<Utc>) -> Context<'a> {
+        Context {
+            now,
+            actor,
+            calendar: &self.config.calendar,
+            limits: &self.config.limits,
+            org: &r.org,
+            taxonomy: &r.taxonomy,
+        }
+    }
+
+    /// 受理: registers a new appeal from any channel.
+    pub fn submit_appeal(&self, actor: &Actor, input: IntakeInput) -> Result<Receipt> {
+        let now = self.now();
+        let r = self.reference();
+        let person = match &input.citizen {
+            None => None,
+            Some(c) => {
+                let phone = match clean(&c.phone) {
+                    Some(p) => Some(PhoneNumber::parse(&p).map_err(|_| {
+                        AppError::invalid("citizen.phone", "联系电话格式不正确，请填写11位手机号或带区号的固定电话")
+                    })?),
+                    None => None,
+                };
+                let name = clean(&c.name);
+                if name.as_ref().is_some_and(|n| n.chars().count() > 50) {
+                    return Err(AppError::invalid("citizen.name", "姓名不能超过50个字"));
+                }
+                let id_number = clean(&c.id_number);
+                if let Some(id) = &id_number {
+                    let ok = id.len() == 18
+                        && id[..17].bytes().all(|b| b.is_ascii_digit())
+                        && matches!(id.as_bytes()[17], b'0'..=b'9' | b'X' | b'x');
+                    if !ok {
+                        return Err(AppError::invalid("citizen.id_number", "身份证号应为18位"));
+                    }
+                }
+                let contact = clean(&c.contact);
+                if contact.as_ref().is_some_and(|n| n.chars().count() > 200) {
+                    return Err(AppError::invalid("citizen.contact", "其他联系方式不能超过200个字"));
+                }
+                if name.is_none() && phone.is_none() && id_number.is_none() && contact.is_none() {
+                    None
+                } else {
+                    Some(PersonData {
+                        phone_digest: phone.as_ref().map(|p| self.phone_digest(p)),
+                        phone: phone.map(|p| p.as_str().to_owned()),
+                        name,
+                        id_number,
+                        contact,
+                    })
+                }
+            }
+        };
+        let mut location = input.location.clone();
+        if let Some(p) = location.point {
+            Point::parse(p.lon, p.lat)?;
+            if location.area.is_none() {
+                location.area = r.areas.locate(p).cloned();
+            }
+        }
+        let mut raw = [0u8; 8];
+        rand::thread_rng().fill_bytes(&mut raw);
+        let intake = Intake {
+            channel: input.channel,
+            appeal_type: input.appeal_type,
+            urgency: input.urgency,
+            title: input.title.clone(),
+            text: input.text.clone(),
+            location,
+            citizen: None,
+            attachments: input.attachments.clone(),
+            category: input.category.clone(),
+            tracking_code: TrackingCode::from_random(raw),
+        };
+        let ctx = self.context(&r, actor, now);
+        let mut events = appeal::decide_intake(&intake, &ctx)?;
+        let event = events.pop().expect("intake decides one event");
+        let created = self.store.create_case(NewCase {
+            tenant: r.tenant.clone(),
+            prefix: self.config.case_prefix.clone(),
+            at: now,
+            actor: actor.clone(),
+            person,
+            event,
+        });
+        let a = match created {
+            // A tracking code collides about once in 31^8 / n cases: draw again.
+            Err(StoreError::Duplicate(m)) if m.contains("tracking_code") => return self.submit_appeal(actor, input),
+            other => other?,
+        };
+        Ok(Receipt {
+            dispatch_due: a.clock(ClockKind::Dispatch).map(|c| c.due),
+            case_id: a.id,
+            tracking_code: a.tracking_code,
+            status: a.status,
+            accepted_at: a.accepted_at,
+        })
+    }
+
+    fn load(&self, id: &CaseId) -> Result<Appeal> {
+        self.store.load(id)?.ok_or(AppError::NotFound("工单"))
+    }
+
+    /// Runs one command on a case. A concurrent change makes core decide again on the
+    /// fresh state (a few times), so two operators never overwrite each other.
+    pub fn act(&self, actor: &Actor, id: &CaseId, action: &Action) -> Result<Appeal> {
+        for _ in 0..5 {
+            let before = self.load(id)?;
+            if !matches!(actor, Actor::Citizen | Actor::System) && !appeal::can_view(&before, actor) {
+                return Err(AppError::NotFound("工单"));
+            }
+            if let Action::Merge { into } = action {
+                let target =
+                    self.load(into).map_err(|_| AppError::invalid("into", format!("要并入的工单 {into} 不存在")))?;
+                if target.merged_into.is_some() {
+                    return Err(AppError::invalid("into", format!("工单 {into} 本身已是重复件，请并入主工单")));
+                }
+            }
+            let now = self.now();
+            let r = self.reference();
+            let events = appeal::decide(&before, action, &self.context(&r, actor, now))?;
+            if events.is_empty() {
+                return Ok(before);
+            }
+            let batch = AppendBatch { tenant: r.tenant.clone(), before, at: now, actor: actor.clone(), events };
+            match self.store.append(batch) {
+                Err(StoreError::Conflict { .. }) => continue,
+                other => return Ok(other?),
+            }
+        }
+        Err(AppError::Busy)
+    }
+
+    /// A case for staff. Cases the actor may not see are "not found".
+    pub fn case_view(&self, actor: &Actor, id: &CaseId) -> Result<CaseView> {
+        let a = self.load(id)?;
+        if !appeal::can_view(&a, actor) {
+            return Err(AppError::NotFound("工单"));
+        }
+        let r = self.reference();
+        let person = match a.citizen {
+            Some(p) => self.store.person(p)?,
+            None => None,
+        };
+        let events = self.store.events(id)?.into_iter().map(|e| timeline_entry(&r, e, true)).collect();
+        Ok(CaseView {
+            unit_name: a.unit.as_ref().map(|u| r.unit_name(u)),
+            category_name: a.category.as_ref().and_then(|c| r.taxonomy.path_name(c)),
+            citizen_name: person.as_ref().and_then(|p| p.data.name.as_deref().map(mask_name)),
+            citizen_phone: person.as_ref().and_then(|p| p.data.phone.as_deref().map(mask_phone)),
+            appeal: a,
+            events,
+        })
+    }
+
+    /// Reveals a citizen's full phone number to staff who may see the case, and
+    /// records who looked (access_log).
+    pub fn reveal_phone(&self, actor: &Actor, id: &CaseId) -> Result<Option<String>> {
+        let a = self.load(id)?;
+        if !appeal::can_view(&a, actor) {
+            return Err(AppError::NotFound("工单"));
+        }
+        let Some(pid) = a.citizen else { return Ok(None) };
+        let phone = self.store.person(pid)?.and_then(|p| p.data.phone);
+        self.store.log_access(&AccessEntry {
+            at: self.now(),
+            actor: actor.label(),
+            case: Some(id.clone()),
+            person: Some(pid),
+            what: "reveal_phone".into(),
+        })?;
+        Ok(phone)
+    }
+
+    /// The case behind a tracking code, if the phone number matches the citizen's.
+    /// Anonymous cases are found by the code alone.
+    fn citizen_case(&self, code: &str, phone: &str) -> Result<Appeal> {
+        let not_found = || AppError::NotFound("与查询码和电话匹配的诉求");
+        let code = TrackingCode::parse(code).map_err(|_| not_found())?;
+        let id = self.store.find_by_tracking_code(&code)?.ok_or_else(not_found)?;
+        let a = self.load(&id)?;
+        let stored = match a.citizen {
+            Some(p) => self.store.person(p)?.and_then(|p| p.data.phone_digest),
+            None => None,
+        };
+        if let Some(digest) = stored {
+            let given = PhoneNumber::parse(phone).map_err(|_| not_found())?;
+            if self.phone_digest(&given) != digest {
+                return Err(not_found());
+            }
+        }
+        Ok(a)
+    }
+
+    /// 进度查询: what the citizen sees with their tracking code and phone.
+    pub fn track(&self, code: &str, phone: &str) -> Result<PublicView> {
+        let a = self.citizen_case(code, phone)?;
+        let r = self.reference();
+        let timeline = self
+            .store
+            .events(&a.id)?
+            .into_iter()
+            .filter(|e| e.event.is_public())
+            .map(|e| timeline_entry(&r, e, false))
+            .collect();
+        let answered = a.callbacks.iter().any(|c| Some(c.at) > a.reply.as_ref().map(|r| r.at));
+        Ok(PublicView {
+            case_id: a.id.clone(),
+            status: a.status,
+            status_label: a.status.label(),
+            appeal_type: a.appeal_type,
+            title: a.title.clone(),
+            text: a.text.clone(),
+            accepted_at: a.accepted_at,
+            unit_name: a.unit.as_ref().map(|u| r.unit_name(u)),
+            reply: a.reply.as_ref().map(|r| r.text.clone()),
+            replied_at: a.reply.as_ref().map(|r| r.at),
+            outcome: a.outcome.map(|o| o.label()),
+            can_answer_callback: a.status == Status::Replied && !answered,
+            timeline,
+        })
+    }
+
+    /// The citizen answers the callback online.
+    pub fn citizen_callback(
+        &self,
+        code: &str,
+        phone: &str,
+        answer: appeal::CallbackAnswer,
+        note: Option<String>,
+    ) -> Result<PublicView> {
+        let a = self.citizen_case(code, phone)?;
+        let action = Action::Callback { solved: answer.solved, satisfaction: answer.satisfaction, note };
+        self.act(&Actor::Citizen, &a.id, &action)?;
+        self.track(code, phone)
+    }
+
+    /// Units that can be dispatched to or summoned.
+    pub fn handling_units(&self) -> Vec<(UnitCode, String)> {
+        let r = self.reference();
+        r.org.units().filter(|u| u.kind.can_handle()).map(|u| (u.code.clone(), u.display_name().to_owned())).collect()
+    }
+}
+
+fn timeline_entry(r: &crate::Reference, e: Envelope, staff: bool) -> TimelineEntry {
+    let summary = match &e.event {
+        // Show unit names, not codes, to people.
+        AppealEvent::Dispatched { unit, .. } => format!("派单至{}", r.unit_name(unit)),
+        AppealEvent::Reassigned { to, .. } if !staff => format!("转至{}办理", r.unit_name(to)),
+        AppealEvent::Reassigned { from, to, reason, .. } => {
+            format!("由{}改派至{}：{reason}", r.unit_name(from), r.unit_name(to))
+        }
+        AppealEvent::Returned { unit, reason, .. } => format!("{}退单：{reason}", r.unit_name(unit)),
+        AppealEvent::Summoned { units, .. } => {
+            format!("吹哨召集：{}", units.iter().map(|u| r.unit_name(u)).collect::<Vec<_>>().join("、"))
+        }
+        AppealEvent::ReportedIn { unit } => format!("{}报到", r.unit_name(unit)),
+        AppealEvent::PartAnswered { unit, .. } => format!("{}答复协办部分", r.unit_name(unit)),
+        other => other.summary(),
+    };
+    let actor = match (&e.actor, staff) {
+        (a, true) => a.label(),
+        (Actor::Citizen, false) => "诉求人".into(),
+        (Actor::Staff { unit, .. }, false) => r.unit_name(unit),
+        (_, false) => "12345热线".into(),
+    };
+    TimelineEntry { seq: e.seq, at: e.at, actor, kind: e.event.name(), summary, detail: staff.then_some(e.event) }
+}

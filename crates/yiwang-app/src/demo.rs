@@ -1,0 +1,239 @@
+//! The demo district (云溪区示范区): the files in `data/demo/`, compiled in, and a few
+//! months of appeals walked through their lifecycle so that queues, measures and
+//! dashboards have something to show. Loaded by `yiwang serve --demo` on first start.
+
+use crate::{App, AppError, CitizenInput, Clock, DistrictFiles, IntakeInput, ManualClock, Result, SetupReport};
+use serde::Deserialize;
+use std::sync::Arc;
+use yiwang_core::appeal::{Action, AppealType, Location, Point, ReplyOutcome, Satisfaction, Status};
+use yiwang_core::deadline::Urgency;
+use yiwang_core::id::{CaseId, CategoryCode, UnitCode, Username};
+use yiwang_core::org::{Actor, Role, UnitKind};
+
+/// The password of every demo login (README lists the logins).
+pub const DEMO_PASSWORD: &str = "yiwang2026";
+
+pub const UNITS: &str = include_str!("../../../data/demo/units.json");
+pub const CATEGORIES: &str = include_str!("../../../data/demo/categories.json");
+pub const STAFF: &str = include_str!("../../../data/demo/staff.json");
+pub const BOUNDARIES: &str = include_str!("../../../data/demo/boundaries.geojson");
+pub const PLACES: &str = include_str!("../../../data/demo/places.json");
+const APPEALS: &str = include_str!("../../../data/demo/appeals.json");
+
+#[derive(Deserialize)]
+struct DemoAppeal {
+    #[serde(rename = "type")]
+    appeal_type: AppealType,
+    urgency: Urgency,
+    category: CategoryCode,
+    title: String,
+    text: String,
+    place: String,
+    address: String,
+    reply: String,
+}
+
+#[derive(Deserialize)]
+struct Place {
+    name: String,
+    lon: f64,
+    lat: f64,
+    unit: UnitCode,
+}
+
+/// A small deterministic generator, so every demo looks the same.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const SURNAMES: [&str; 12] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙"];
+const GIVEN: [&str; 12] = ["秀英", "建国", "丽", "伟", "芳", "强", "桂兰", "洋", "敏", "静", "磊", "军"];
+
+fn staff(username: &str, unit: &str, kind: UnitKind, roles: &[Role]) -> Actor {
+    Actor::Staff {
+        username: Username::parse(username).expect("demo usernames are valid"),
+        unit: UnitCode::parse(unit).expect("demo units are valid"),
+        unit_kind: kind,
+        roles: roles.to_vec(),
+    }
+}
+
+impl App {
+    /// Whether the store already holds the demo (or any) district.
+    pub fn has_district(&self) -> bool {
+        self.is_set_up()
+    }
+
+    /// Loads the demo district and walks its appeals through a few months of work,
+    /// ending at the app clock's now.
+    pub fn seed_demo(&self) -> Result<(SetupReport, usize)> {
+        let files = DistrictFiles {
+            units: Some(UNITS.into()),
+            categories: Some(CATEGORIES.into()),
+            staff: Some(STAFF.into()),
+            boundaries: Some(BOUNDARIES.into()),
+        };
+        let report = self.setup_district(&files, Some(DEMO_PASSWORD))?;
+        let places: Vec<Place> = serde_json::from_str(PLACES).map_err(|e| AppError::Internal(e.to_string()))?;
+        let appeals: Vec<DemoAppeal> = serde_json::from_str(APPEALS).map_err(|e| AppError::Internal(e.to_string()))?;
+
+        let end = self.now();
+        let clock = Arc::new(ManualClock::new(end));
+        let sim = App::new(self.store.clone(), clock.clone(), self.config.clone())?;
+        let r = sim.reference();
+        let operator = staff("operator1", "centre", UnitKind::Centre, &[Role::Operator]);
+        let dispatcher = staff("dispatcher1", "centre", UnitKind::Centre, &[Role::Dispatcher, Role::Operator]);
+        let supervisor = staff("supervisor1", "centre", UnitKind::Centre, &[Role::Supervisor]);
+        let mut rng = Lcg(20261122);
+        let hours = chrono::Duration::hours;
+        let mut n = 0;
+        // Oldest first, so case numbers rise with time.
+        let mut plan: Vec<(i64, usize)> = (0..appeals.len()).map(|i| (rng.below(80 * 24) as i64 + 2, i)).collect();
+        plan.sort_by(|a, b| b.0.cmp(&a.0));
+        for (age_hours, i) in plan {
+            let d = &appeals[i];
+            let start = end - hours(age_hours);
+            clock.set(start);
+            let place = places.iter().find(|p| p.name == d.place);
+            let citizen = (rng.below(10) > 0).then(|| CitizenInput {
+                name: Some(format!("{}{}", SURNAMES[rng.below(12) as usize], GIVEN[rng.below(12) as usize])),
+                phone: Some(format!("13{}{:08}", 5 + rng.below(5), rng.below(100_000_000))),
+                ..Default::default()
+            });
+            let receipt = sim.submit_appeal(
+                &operator,
+                IntakeInput {
+                    channel: yiwang_core::appeal::Channel::Hotline,
+                    appeal_type: d.appeal_type,
+                    urgency: d.urgency,
+                    title: Some(d.title.clone()),
+                    text: d.text.clone(),
+                    location: Location {
+                        point: place.map(|p| Point { lon: p.lon, lat: p.lat }),
+                        address: Some(d.address.clone()),
+                        area: None,
+                    },
+                    citizen,
+                    attachments: vec![],
+                    category: Some(d.category.clone()),
+                },
+            )?;
+            n += 1;
+            let id = receipt.case_id;
+            let step = |h: i64| -> bool {
+                let t = clock.now() + hours(h);
+                if t >= end {
+                    return false;
+                }
+                clock.set(t);
+                true
+            };
+            // Consultations: half are answered on the call.
+            if d.appeal_type == AppealType::Consultation && rng.below(2) == 0 {
+                sim.act(&operator, &id, &Action::AnswerDirectly { answer: d.reply.clone() })?;
+                continue;
+            }
+            if !step(if d.urgency == Urgency::Emergency { 0 } else { 1 + rng.below(6) as i64 }) {
+                continue;
+            }
+            let owner = r.taxonomy.get(&d.category).map(|c| c.unit.clone()).expect("demo categories exist");
+            // A few are first sent to the street, which returns them as not its own.
+            let street = place.and_then(|p| r.org.street_of(&p.unit)).map(|u| u.code.clone());
+            if let Some(st) = street.as_ref().filter(|_| rng.below(12) == 0) {
+                sim.act(
+                    &dispatcher,
+                    &id,
+                    &Action::Dispatch { category: d.category.clone(), unit: Some(st.clone()), note: None },
+                )?;
+                if !step(2) {
+                    continue;
+                }
+                let h = handler(&r, st);
+                sim.act(&h, &id, &Action::Return { reason: "经核实不属于本街道职责，请改派主管部门".into() })?;
+                if !step(1) {
+                    continue;
+                }
+            }
+            sim.act(
+                &dispatcher,
+                &id,
+                &Action::Dispatch { category: d.category.clone(), unit: Some(owner.clone()), note: None },
+            )?;
+            let h = handler(&r, &owner);
+            // Most sign within the limit; some late.
+            if !step(if rng.below(8) == 0 { 5 } else { 1 }) {
+                continue;
+            }
+            sim.act(&h, &id, &Action::SignFor)?;
+            if !step(if rng.below(6) == 0 { 30 } else { 3 + rng.below(8) as i64 }) {
+                continue;
+            }
+            sim.act(&h, &id, &Action::Contact { note: "已电话联系诉求人，了解具体情况".into() })?;
+            if let Some(st) = street.as_ref().filter(|_| rng.below(8) == 0) {
+                sim.act(
+                    &h,
+                    &id,
+                    &Action::Summon { units: vec![st.clone()], note: Some("请属地街道协助现场核查".into()) },
+                )?;
+                if !step(4) {
+                    continue;
+                }
+                let sh = handler(&r, st);
+                sim.act(&sh, &id, &Action::ReportIn)?;
+                if !step(20) {
+                    continue;
+                }
+                sim.act(&sh, &id, &Action::AnswerPart { text: "街道已派员现场核查并配合处置".into() })?;
+            }
+            if rng.below(10) == 0 {
+                sim.act(&supervisor, &id, &Action::Remind { note: "请抓紧办理，按时答复诉求人".into() })?;
+            }
+            // Replies take one to twenty working days.
+            if !step(24 * (1 + rng.below(20) as i64)) {
+                continue;
+            }
+            let outcome = if rng.below(15) == 0 { ReplyOutcome::CannotSolve } else { ReplyOutcome::Resolved };
+            sim.act(&h, &id, &Action::Reply { outcome, text: d.reply.clone() })?;
+            if !step(6 + rng.below(30) as i64) {
+                continue;
+            }
+            let roll = rng.below(20);
+            let (solved, sat) = match roll {
+                0..=12 => (true, Satisfaction::Satisfied),
+                13..=16 => (true, Satisfaction::BasicallySatisfied),
+                17 => (false, Satisfaction::BasicallySatisfied),
+                _ => (false, Satisfaction::Unsatisfied),
+            };
+            sim.act(&operator, &id, &Action::Callback { solved, satisfaction: sat, note: None })?;
+            if !solved && sim.store.load(&id)?.is_some_and(|a| a.status == Status::CalledBack) {
+                if !step(2) {
+                    continue;
+                }
+                sim.act(&supervisor, &id, &Action::Reopen { reason: "诉求人反映问题未解决，请重新办理".into() })?;
+            }
+        }
+        // The scheduler catches up on the deadlines that passed during the story.
+        clock.set(end);
+        sim.tick()?;
+        Ok((report, n))
+    }
+
+    /// The demo case ids, newest first (for tests and smoke checks).
+    pub fn demo_case_ids(&self, limit: u32) -> Result<Vec<CaseId>> {
+        let q = yiwang_store::CaseQuery { limit, ..Default::default() };
+        Ok(self.store.list_cases(&q)?.rows.into_iter().map(|r| r.id).collect())
+    }
+}
+
+/// The demo handler of a unit (`<unit>-handler`).
+fn handler(r: &crate::Reference, unit: &UnitCode) -> Actor {
+    let kind = r.org.get(unit).map(|u| u.kind).unwrap_or(UnitKind::Department);
+    staff(&format!("{unit}-handler"), unit.as_str(), kind, &[Role::Handler])
+}

@@ -1,0 +1,53 @@
+//! The errors of the use cases, in domain words. The web crate gives each a status
+//! and a stable code; messages are Chinese, for the people who read them.
+
+use yiwang_core::appeal::Refusal;
+use yiwang_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Core refused the command.
+    #[error("{0}")]
+    Refused(#[from] Refusal),
+    /// Input that does not parse or breaks a rule before core sees it.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("请先登录")]
+    Unauthenticated,
+    #[error("用户名或密码错误")]
+    BadCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}不存在")]
+    NotFound(&'static str),
+    /// Kept changing under us; the caller may try again.
+    #[error("工单正被他人修改，请刷新后重试")]
+    Busy,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("内部错误")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Invalid { field: field.into(), message: message.into() }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict { .. } => AppError::Busy,
+            StoreError::NotFound(_) => AppError::NotFound("记录"),
+            StoreError::Duplicate(what) => AppError::Conflict(format!("记录已存在：{what}")),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<yiwang_core::id::InvalidValue> for AppError {
+    fn from(e: yiwang_core::id::InvalidValue) -> Self {
+        AppError::Invalid { field: e.field.to_owned(), message: format!("{}：{}", e.field, e.rule) }
+    }
+}

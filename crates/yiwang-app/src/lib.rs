@@ -1,0 +1,137 @@
+//! yiwang-app: the use cases. Each one loads what it needs, lets core decide, and
+//! persists the decision in one step: intake, actions on a case, queues, the citizen's
+//! view, measures, the deadline scheduler, staff login, and setting up a district.
+//!
+//! It must not know HTTP or HTML: the web crate translates requests into these calls
+//! and `AppError` into responses.
+
+mod area;
+mod auth;
+mod case;
+mod clock;
+mod demo;
+mod error;
+mod measure;
+mod queue;
+mod schedule;
+mod setup;
+
+pub use area::AreaIndex;
+pub use auth::{Session, hash_password};
+pub use case::{CaseView, CitizenInput, IntakeInput, PublicView, Receipt, TimelineEntry};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use demo::DEMO_PASSWORD;
+pub use error::AppError;
+pub use measure::{MonthMeasures, UnitMeasure};
+pub use queue::{CaseSummary, Queue, QueuePage};
+pub use schedule::TickReport;
+pub use setup::{DistrictFiles, SetupReport};
+
+use std::sync::{Arc, RwLock};
+use yiwang_core::calendar::Calendar;
+use yiwang_core::deadline::TimeLimits;
+use yiwang_core::id::TenantId;
+use yiwang_core::org::Organisation;
+use yiwang_core::taxonomy::Taxonomy;
+use yiwang_store::Store;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Settings the use cases need; the CLI builds them from flags, environment and files.
+#[derive(Clone)]
+pub struct AppConfig {
+    /// Two capital letters that start every case number.
+    pub case_prefix: String,
+    /// Key of the keyed digest of phone numbers (so a citizen is matched by phone
+    /// without comparing plaintext). Kept in the data directory, never in the database.
+    pub digest_key: Vec<u8>,
+    /// How long a staff login lasts.
+    pub session_hours: i64,
+    pub limits: TimeLimits,
+    pub calendar: Calendar,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            case_prefix: "YW".into(),
+            digest_key: b"yiwang-development-key".to_vec(),
+            session_hours: 12,
+            limits: TimeLimits::default(),
+            calendar: Calendar::bundled(),
+        }
+    }
+}
+
+/// Reference data every decision reads, swapped whole when an administrator changes it.
+pub struct Reference {
+    pub tenant: TenantId,
+    pub org: Organisation,
+    pub taxonomy: Taxonomy,
+    pub areas: AreaIndex,
+}
+
+/// The application: a store, a clock, the configuration and the reference data.
+pub struct App {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    config: AppConfig,
+    reference: RwLock<Arc<Reference>>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: AppConfig) -> Result<Self> {
+        let app = App { store, clock, config, reference: RwLock::new(Arc::new(Reference::empty())) };
+        app.reload()?;
+        Ok(app)
+    }
+
+    /// Reads the organisation, categories and boundaries from the store again.
+    pub fn reload(&self) -> Result<()> {
+        let units = self.store.units()?;
+        let org = Organisation::new(units).map_err(|e| AppError::Internal(format!("stored organisation: {e}")))?;
+        let taxonomy = Taxonomy::new(self.store.categories()?)
+            .map_err(|e| AppError::Internal(format!("stored categories: {e}")))?;
+        let areas = AreaIndex::from_geojson(&self.store.boundaries()?)
+            .map_err(|e| AppError::Internal(format!("stored boundaries: {e}")))?;
+        let tenant = org
+            .district()
+            .map(|d| TenantId::parse(d.code.as_str()).expect("unit codes are valid tenant ids"))
+            .unwrap_or_else(|| TenantId::parse("default").expect("valid"));
+        *self.reference.write().unwrap_or_else(|p| p.into_inner()) =
+            Arc::new(Reference { tenant, org, taxonomy, areas });
+        Ok(())
+    }
+
+    pub fn reference(&self) -> Arc<Reference> {
+        self.reference.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+    pub fn now(&self) -> yiwang_core::Instant {
+        self.clock.now()
+    }
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+    /// Whether a district has been set up (units loaded).
+    pub fn is_set_up(&self) -> bool {
+        !self.reference().org.is_empty()
+    }
+}
+
+impl Reference {
+    fn empty() -> Self {
+        Reference {
+            tenant: TenantId::parse("default").expect("valid"),
+            org: Organisation::default(),
+            taxonomy: Taxonomy::default(),
+            areas: AreaIndex::default(),
+        }
+    }
+    /// A unit's display name, or its code when unknown.
+    pub fn unit_name(&self, code: &yiwang_core::id::UnitCode) -> String {
+        self.org.get(code).map(|u| u.display_name().to_owned()).unwrap_or_else(|| code.to_string())
+    }
+}

@@ -1,0 +1,213 @@
+//! Work queues (待签收, 办理中, 即将超时, 已超时, 待回访 …) and the centre's views across
+//! units. Lists mask names and phone numbers.
+
+use crate::{App, AppError, Result};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use yiwang_core::appeal::{AppealType, Channel, Status};
+use yiwang_core::deadline::{Stage, Urgency};
+use yiwang_core::id::{CaseId, CategoryCode, UnitCode, mask_name, mask_phone};
+use yiwang_core::org::{Actor, Role};
+use yiwang_store::CaseQuery;
+
+/// The named queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Queue {
+    /// 待派单 (centre)
+    ToDispatch,
+    /// 退单待处理 (centre)
+    Returned,
+    /// 待签收
+    ToSign,
+    /// 办理中
+    Handling,
+    /// 即将超时 (yellow)
+    Warning,
+    /// 已超时 (red)
+    Overdue,
+    /// 待回访 (centre)
+    ToCallback,
+    /// 未解决待定 (centre): called back, not solved
+    Unsolved,
+    /// 协办 (cases the unit was summoned to)
+    CoHandling,
+    /// Everything the actor may see.
+    All,
+}
+
+impl Queue {
+    pub const ALL: [Queue; 10] = [
+        Queue::ToDispatch,
+        Queue::Returned,
+        Queue::ToSign,
+        Queue::Handling,
+        Queue::Warning,
+        Queue::Overdue,
+        Queue::ToCallback,
+        Queue::Unsolved,
+        Queue::CoHandling,
+        Queue::All,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            Queue::ToDispatch => "待派单",
+            Queue::Returned => "退单待处理",
+            Queue::ToSign => "待签收",
+            Queue::Handling => "办理中",
+            Queue::Warning => "即将超时",
+            Queue::Overdue => "已超时",
+            Queue::ToCallback => "待回访",
+            Queue::Unsolved => "回访未解决",
+            Queue::CoHandling => "协办",
+            Queue::All => "全部",
+        }
+    }
+    /// Queues that only make sense for the centre.
+    pub fn centre_only(self) -> bool {
+        matches!(self, Queue::ToDispatch | Queue::Returned | Queue::ToCallback | Queue::Unsolved)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseSummary {
+    pub id: CaseId,
+    pub status: Status,
+    pub status_label: &'static str,
+    pub appeal_type: AppealType,
+    pub urgency: Urgency,
+    pub channel: Channel,
+    pub title: Option<String>,
+    pub unit: Option<UnitCode>,
+    pub unit_name: Option<String>,
+    pub category: Option<CategoryCode>,
+    pub area: Option<UnitCode>,
+    pub stage: Stage,
+    pub next_due: Option<DateTime<Utc>>,
+    /// Working time left before `next_due`, in seconds (negative when overdue).
+    pub seconds_left: Option<i64>,
+    pub returned: bool,
+    pub supervised: bool,
+    pub accepted_at: DateTime<Utc>,
+    /// Masked: 张*
+    pub citizen_name: Option<String>,
+    /// Masked: 138****5678
+    pub citizen_phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueuePage {
+    pub queue: Queue,
+    pub total: u64,
+    pub offset: u32,
+    pub items: Vec<CaseSummary>,
+}
+
+impl App {
+    /// The query behind a queue for this actor: centre staff and leaders see across
+    /// units (optionally one unit), a unit's staff only their unit.
+    fn queue_query(&self, actor: &Actor, queue: Queue, unit: Option<UnitCode>) -> Result<CaseQuery> {
+        let Actor::Staff { unit: own, .. } = actor else {
+            return Err(AppError::Forbidden("只有工作人员可以查看工单队列".into()));
+        };
+        let across = actor.is_centre() || actor.has_any_role(&[Role::Leader, Role::Admin]);
+        if !across && queue.centre_only() {
+            return Err(AppError::Forbidden("该队列仅热线中心可见".into()));
+        }
+        let unit = if across { unit } else { Some(own.clone()) };
+        let open = vec![Status::Dispatched, Status::Handling];
+        let mut q = CaseQuery::default();
+        match queue {
+            Queue::ToDispatch => q.statuses = vec![Status::Accepted],
+            Queue::Returned => {
+                q.statuses = vec![Status::Accepted];
+                q.returned = Some(true);
+            }
+            Queue::ToSign => q.statuses = vec![Status::Dispatched],
+            Queue::Handling => q.statuses = vec![Status::Handling],
+            Queue::Warning => {
+                q.statuses = open;
+                q.stage = Some(Stage::Yellow);
+            }
+            Queue::Overdue => {
+                q.statuses = if across { vec![Status::Accepted, Status::Dispatched, Status::Handling] } else { open };
+                q.stage = Some(Stage::Red);
+            }
+            Queue::ToCallback => q.statuses = vec![Status::Replied],
+            Queue::Unsolved => q.statuses = vec![Status::CalledBack],
+            Queue::CoHandling => {
+                q.statuses = vec![Status::Handling];
+                q.co_unit = unit.clone().or(Some(own.clone()));
+                return Ok(q);
+            }
+            Queue::All => {}
+        }
+        if queue != Queue::ToDispatch && queue != Queue::Returned {
+            q.unit = unit;
+        }
+        if !across && queue == Queue::All {
+            // A unit sees what it holds; co-unit cases are in their own queue.
+            q.unit = Some(own.clone());
+        }
+        Ok(q)
+    }
+
+    pub fn queue(
+        &self,
+        actor: &Actor,
+        queue: Queue,
+        unit: Option<UnitCode>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<QueuePage> {
+        let mut q = self.queue_query(actor, queue, unit)?;
+        q.limit = limit.clamp(1, 200);
+        q.offset = offset;
+        let page = self.store.list_cases(&q)?;
+        let r = self.reference();
+        let now = self.now();
+        let cal = &self.config.calendar;
+        let items = page
+            .rows
+            .into_iter()
+            .map(|c| CaseSummary {
+                seconds_left: c.next_due.map(|d| {
+                    if d >= now { cal.working_between(now, d).num_seconds() } else { -(now - d).num_seconds() }
+                }),
+                status_label: c.status.label(),
+                unit_name: c.unit.as_ref().map(|u| r.unit_name(u)),
+                citizen_name: c.citizen_name.as_deref().map(mask_name),
+                citizen_phone: c.citizen_phone.as_deref().map(mask_phone),
+                id: c.id,
+                status: c.status,
+                appeal_type: c.appeal_type,
+                urgency: c.urgency,
+                channel: c.channel,
+                title: c.title,
+                unit: c.unit,
+                category: c.category,
+                area: c.area,
+                stage: c.stage,
+                next_due: c.next_due,
+                returned: c.returned,
+                supervised: c.supervised,
+                accepted_at: c.accepted_at,
+            })
+            .collect();
+        Ok(QueuePage { queue, total: page.total, offset, items })
+    }
+
+    /// Counts of every queue the actor may see, for the console's badges.
+    pub fn queue_counts(&self, actor: &Actor) -> Result<Vec<(Queue, u64)>> {
+        let mut out = vec![];
+        for q in Queue::ALL {
+            if let Ok(query) = self.queue_query(actor, q, None) {
+                out.push((q, self.store.count_cases(&query)?));
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,171 @@
+//! Setting up a district from files: units, categories, staff and boundaries, in the
+//! same formats as the demo district (`data/demo/README.md`). Everything is validated
+//! before anything is stored.
+
+use crate::{App, AppError, Result, hash_password};
+use serde::Deserialize;
+use std::collections::HashSet;
+use yiwang_core::id::{UnitCode, Username};
+use yiwang_core::org::{Organisation, Role, Unit};
+use yiwang_core::taxonomy::{Category, Taxonomy};
+use yiwang_store::StaffRecord;
+
+/// The texts of a district's set-up files. Any may be absent to keep what is stored.
+#[derive(Debug, Clone, Default)]
+pub struct DistrictFiles {
+    /// `units.json`
+    pub units: Option<String>,
+    /// `categories.json`
+    pub categories: Option<String>,
+    /// `staff.json`
+    pub staff: Option<String>,
+    /// `boundaries.geojson`
+    pub boundaries: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SetupReport {
+    pub units: usize,
+    pub categories: usize,
+    pub staff: usize,
+    pub boundaries: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StaffEntry {
+    username: String,
+    name: String,
+    unit: String,
+    roles: Vec<String>,
+    #[serde(default)]
+    password: Option<String>,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| AppError::invalid(file, format!("{file} 格式错误：{e}")))
+}
+
+impl App {
+    /// Loads the given files. Staff without a `password` get `default_password`
+    /// (required then); existing staff keep theirs unless the file gives one.
+    pub fn setup_district(&self, files: &DistrictFiles, default_password: Option<&str>) -> Result<SetupReport> {
+        let mut report = SetupReport::default();
+        let units: Vec<Unit> = match &files.units {
+            Some(t) => parse("units.json", t)?,
+            None => self.store.units()?,
+        };
+        let org = Organisation::new(units.clone())
+            .map_err(|e| AppError::invalid("units.json", format!("组织机构有误：{e}")))?;
+        let categories: Vec<Category> = match &files.categories {
+            Some(t) => parse("categories.json", t)?,
+            None => self.store.categories()?,
+        };
+        Taxonomy::new(categories.clone())
+            .map_err(|e| AppError::invalid("categories.json", format!("分类有误：{e}")))?;
+        for c in &categories {
+            match org.get(&c.unit) {
+                Some(u) if u.kind.can_handle() => {}
+                _ => {
+                    return Err(AppError::invalid(
+                        "categories.json",
+                        format!("分类 {} 的承办单位 {} 不存在或不能承办", c.code, c.unit),
+                    ));
+                }
+            }
+        }
+        let mut staff = vec![];
+        if let Some(t) = &files.staff {
+            let entries: Vec<StaffEntry> = parse("staff.json", t)?;
+            let mut seen = HashSet::new();
+            let default_hash = match default_password {
+                Some(p) => Some(hash_password(p)?),
+                None => None,
+            };
+            for e in entries {
+                let username = Username::parse(&e.username)
+                    .map_err(|_| AppError::invalid("staff.json", format!("用户名 {} 不合法", e.username)))?;
+                if !seen.insert(username.clone()) {
+                    return Err(AppError::invalid("staff.json", format!("用户名 {username} 重复")));
+                }
+                let unit = UnitCode::parse(&e.unit)
+                    .ok()
+                    .filter(|u| org.get(u).is_some())
+                    .ok_or_else(|| AppError::invalid("staff.json", format!("{username} 的单位 {} 不存在", e.unit)))?;
+                let roles = e
+                    .roles
+                    .iter()
+                    .map(|r| Role::parse(r))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|_| AppError::invalid("staff.json", format!("{username} 的角色有误")))?;
+                let password_hash = match (&e.password, self.store.staff(&username)?, &default_hash) {
+                    (Some(p), _, _) => hash_password(p)?,
+                    (None, Some(existing), _) => existing.password_hash,
+                    (None, None, Some(h)) => h.clone(),
+                    (None, None, None) => {
+                        return Err(AppError::invalid("staff.json", format!("{username} 没有密码，请提供默认密码")));
+                    }
+                };
+                staff.push(StaffRecord { username, name: e.name, unit, roles, password_hash, active: true });
+            }
+        }
+        let mut boundaries = vec![];
+        if let Some(t) = &files.boundaries {
+            let fc: serde_json::Value = parse("boundaries.geojson", t)?;
+            let features = fc["features"]
+                .as_array()
+                .ok_or_else(|| AppError::invalid("boundaries.geojson", "应为 GeoJSON FeatureCollection"))?;
+            for f in features {
+                let unit = f["properties"]["unit"]
+                    .as_str()
+                    .and_then(|u| UnitCode::parse(u).ok())
+                    .filter(|u| org.get(u).is_some())
+                    .ok_or_else(|| {
+                        AppError::invalid("boundaries.geojson", "每个要素的 properties.unit 须为已有单位")
+                    })?;
+                boundaries.push((unit, f["geometry"].to_string()));
+            }
+            crate::AreaIndex::from_geojson(&boundaries)
+                .map_err(|e| AppError::invalid("boundaries.geojson", format!("边界有误：{e}")))?;
+        }
+        if files.units.is_some() {
+            self.store.replace_organisation(&units)?;
+            report.units = units.len();
+        }
+        if files.categories.is_some() {
+            self.store.replace_categories(&categories)?;
+            report.categories = categories.len();
+        }
+        for s in &staff {
+            self.store.put_staff(s)?;
+        }
+        report.staff = staff.len();
+        if files.boundaries.is_some() {
+            self.store.replace_boundaries(&boundaries)?;
+            report.boundaries = boundaries.len();
+        }
+        self.reload()?;
+        Ok(report)
+    }
+
+    /// Adds or updates one staff member (e.g. the first administrator).
+    pub fn put_staff(&self, username: &str, name: &str, unit: &str, roles: &[Role], password: &str) -> Result<()> {
+        let username = Username::parse(username)?;
+        let unit = UnitCode::parse(unit)?;
+        if self.reference().org.get(&unit).is_none() {
+            return Err(AppError::invalid("unit", format!("单位 {unit} 不存在")));
+        }
+        if password.chars().count() < 8 {
+            return Err(AppError::invalid("password", "密码至少8位"));
+        }
+        self.store.put_staff(&StaffRecord {
+            username,
+            name: name.to_owned(),
+            unit,
+            roles: roles.to_vec(),
+            password_hash: hash_password(password)?,
+            active: true,
+        })?;
+        Ok(())
+    }
+}

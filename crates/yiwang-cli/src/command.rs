@@ -1,0 +1,311 @@
+//! The subcommands.
+
+use crate::config::DataDir;
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use yiwang_app::DistrictFiles;
+use yiwang_core::org::Role;
+use yiwang_store::Store;
+
+#[derive(Parser)]
+#[command(name = "yiwang", version, about = "一网: a district's 12345 appeals platform")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DataArgs {
+    /// Where yiwang keeps its database and keys.
+    #[arg(long, env = "YIWANG_DATA_DIR", default_value = "yiwang-data")]
+    data_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (API and scheduler) on an embedded database.
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Address to listen on.
+        #[arg(long, env = "YIWANG_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// On first start, load the demo district (云溪区) with a few months of appeals.
+        #[arg(long, env = "YIWANG_DEMO")]
+        demo: bool,
+        /// Seconds between scheduler runs (deadline warnings and overdue marks).
+        #[arg(long, default_value_t = 10)]
+        tick_seconds: u64,
+    },
+    /// Set up or update a district from a directory holding units.json,
+    /// categories.json, staff.json and boundaries.geojson (any of them).
+    Import {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The directory with the files (the format of data/demo).
+        #[arg(long)]
+        from: PathBuf,
+        /// Password for new staff whose entry has none.
+        #[arg(long, env = "YIWANG_DEFAULT_PASSWORD")]
+        default_password: Option<String>,
+    },
+    /// Add or update a staff member.
+    Staff {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        unit: String,
+        /// Comma-separated: admin, operator, dispatcher, supervisor, handler, unit_leader, leader, grid_worker.
+        #[arg(long)]
+        roles: String,
+        #[arg(long, env = "YIWANG_PASSWORD")]
+        password: String,
+    },
+    /// Check the record: every event chain, and every case's head.
+    Audit {
+        #[command(subcommand)]
+        what: AuditCommand,
+    },
+    /// Rebuild every projection (state, queues, measures) from the events.
+    Reindex {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Run the deadline scheduler once.
+    Tick {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Erase a person's personal data (name, phone, ID number, contact); the events
+    /// that refer to them stay valid.
+    ErasePerson {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long)]
+        id: i64,
+    },
+    /// Working-day calendar: check a notice file, or list the years known.
+    Calendar {
+        #[command(flatten)]
+        data: DataArgs,
+        /// A notice file to check (and, with --install, copy into DATA_DIR/calendar/).
+        file: Option<PathBuf>,
+        #[arg(long)]
+        install: bool,
+    },
+    /// Train a model.
+    Train {
+        #[command(subcommand)]
+        what: TrainCommand,
+    },
+    /// Evaluate a model on the fixed evaluation rows.
+    Eval {
+        #[command(subcommand)]
+        what: EvalCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Exit non-zero, naming the case and event, when any stored event was altered,
+    /// removed or reordered.
+    Verify {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum TrainCommand {
+    /// The dispatch classifier, from a directory of labelled messages (the format of
+    /// shared/data/appeals).
+    Dispatch {
+        #[arg(long)]
+        data: PathBuf,
+        /// Where to write the model file.
+        #[arg(long, default_value = "dispatch-classifier.bin")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Accuracy, macro-F1, per-category precision and recall, confusion matrix.
+    Dispatch {
+        #[arg(long)]
+        data: PathBuf,
+        /// A model file; the shipped model when absent.
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
+}
+
+fn app_err(e: yiwang_app::AppError) -> anyhow::Error {
+    anyhow!("{e}")
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve { data, listen, demo, tick_seconds } => serve(data, listen, demo, tick_seconds),
+        Command::Import { data, from, default_password } => {
+            let dir = DataDir::open_or_create(&data.data_dir)?;
+            let (_store, app) = dir.open_app()?;
+            let read = |name: &str| -> Result<Option<String>> {
+                let p = from.join(name);
+                if p.exists() {
+                    Ok(Some(std::fs::read_to_string(&p).with_context(|| p.display().to_string())?))
+                } else {
+                    Ok(None)
+                }
+            };
+            let files = DistrictFiles {
+                units: read("units.json")?,
+                categories: read("categories.json")?,
+                staff: read("staff.json")?,
+                boundaries: read("boundaries.geojson")?,
+            };
+            let r = app.setup_district(&files, default_password.as_deref()).map_err(app_err)?;
+            println!(
+                "imported {} units, {} categories, {} staff, {} boundaries",
+                r.units, r.categories, r.staff, r.boundaries
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Staff { data, username, name, unit, roles, password } => {
+            let dir = DataDir::existing(&data.data_dir)?;
+            let (_store, app) = dir.open_app()?;
+            let roles = roles
+                .split(',')
+                .map(|r| Role::parse(r.trim()).map_err(|e| anyhow!("{e}")))
+                .collect::<Result<Vec<_>>>()?;
+            app.put_staff(&username, &name, &unit, &roles, &password).map_err(app_err)?;
+            println!("staff {username} saved");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { what: AuditCommand::Verify { data } } => {
+            let dir = DataDir::existing(&data.data_dir)?;
+            let store = yiwang_store::SqliteStore::open(&dir.database())?;
+            let report = store.verify()?;
+            for (case, b) in &report.breaks {
+                println!("BROKEN case {case}: {b}");
+            }
+            println!("checked {} cases, {} events: {} broken", report.cases, report.events, report.breaks.len());
+            Ok(if report.is_intact() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+        }
+        Command::Reindex { data } => {
+            let dir = DataDir::existing(&data.data_dir)?;
+            let store = yiwang_store::SqliteStore::open(&dir.database())?;
+            let n = store.reindex()?;
+            println!("rebuilt projections of {n} cases");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tick { data } => {
+            let dir = DataDir::existing(&data.data_dir)?;
+            let (_store, app) = dir.open_app()?;
+            let r = app.tick().map_err(app_err)?;
+            println!("marked {} events on {} cases", r.events, r.cases);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ErasePerson { data, id } => {
+            let dir = DataDir::existing(&data.data_dir)?;
+            let store = yiwang_store::SqliteStore::open(&dir.database())?;
+            let done = store.erase_person(yiwang_core::id::PersonId(id), chrono::Utc::now())?;
+            println!("{}", if done { "erased" } else { "no such person, or already erased" });
+            Ok(if done { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Calendar { data, file, install } => {
+            let dir = DataDir::open_or_create(&data.data_dir)?;
+            if let Some(f) = file {
+                let text = std::fs::read_to_string(&f).with_context(|| f.display().to_string())?;
+                let n = yiwang_core::calendar::Notice::parse(&text).map_err(|e| anyhow!("{}: {e}", f.display()))?;
+                let mut cal = dir.calendar()?;
+                cal.add(&n).map_err(|e| anyhow!("{}: {e}", f.display()))?;
+                println!("{}: {} holidays for {} ({})", f.display(), n.holidays.len(), n.year, n.notice);
+                if install {
+                    let target = dir.0.join("calendar");
+                    std::fs::create_dir_all(&target)?;
+                    let dest = target.join(format!("{}.toml", n.year));
+                    std::fs::write(&dest, text)?;
+                    println!("installed as {} (takes effect at the next start)", dest.display());
+                }
+            }
+            let cal = dir.calendar()?;
+            println!("years known: {}", cal.years().map(|y| y.to_string()).collect::<Vec<_>>().join(", "));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Train { what: TrainCommand::Dispatch { data, out } } => train_dispatch(&data, &out),
+        Command::Eval { what: EvalCommand::Dispatch { data, model } } => eval_dispatch(&data, model.as_deref()),
+    }
+}
+
+fn train_dispatch(_data: &std::path::Path, _out: &std::path::Path) -> Result<ExitCode> {
+    bail!("the dispatch classifier is not built yet")
+}
+
+fn eval_dispatch(_data: &std::path::Path, _model: Option<&std::path::Path>) -> Result<ExitCode> {
+    bail!("the dispatch classifier is not built yet")
+}
+
+fn serve(data: DataArgs, listen: String, demo: bool, tick_seconds: u64) -> Result<ExitCode> {
+    let dir = DataDir::open_or_create(&data.data_dir)?;
+    let (store, app) = dir.open_app()?;
+    if demo && !app.has_district() {
+        tracing::info!("loading the demo district (first start)");
+        let (r, n) = app.seed_demo().map_err(app_err)?;
+        tracing::info!(units = r.units, staff = r.staff, appeals = n, "demo district loaded");
+    } else if !app.has_district() {
+        tracing::warn!("no district is set up: run `yiwang import --from DIR` or start with --demo");
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("binding {listen}"))?;
+        tracing::info!(addr = %listener.local_addr()?, data_dir = %dir.0.display(), "yiwang is serving");
+        let scheduler = {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(tick_seconds.max(1)));
+                loop {
+                    every.tick().await;
+                    let app = app.clone();
+                    match tokio::task::spawn_blocking(move || app.tick()).await {
+                        Ok(Ok(r)) if r.events > 0 => {
+                            tracing::info!(cases = r.cases, events = r.events, "deadlines marked")
+                        }
+                        Ok(Err(e)) => tracing::error!("scheduler: {e}"),
+                        _ => {}
+                    }
+                }
+            })
+        };
+        yiwang_web::serve(listener, app.clone(), shutdown_signal()).await?;
+        scheduler.abort();
+        anyhow::Ok(())
+    })?;
+    // Dropping the last handles stops the writer after its queued commits.
+    drop(app);
+    drop(Arc::try_unwrap(store).ok());
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

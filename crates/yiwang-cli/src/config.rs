@@ -1,0 +1,94 @@
+//! The data directory and what it holds:
+//!
+//! | file | what |
+//! |---|---|
+//! | `yiwang.sqlite` | the database (with `-wal` and `-shm` beside it) |
+//! | `secret.key` | the key of the keyed phone-number digest, made on first start |
+//! | `limits.toml` | optional: time-limit policy overriding the defaults |
+//! | `calendar/*.toml` | optional: holiday notices beyond those compiled in |
+//!
+//! Settings come from flags, then `YIWANG_*` environment variables, then these files,
+//! then defaults.
+
+use anyhow::{Context, Result, bail};
+use rand::RngCore;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use yiwang_app::{App, AppConfig, SystemClock};
+use yiwang_core::calendar::{Calendar, Notice};
+use yiwang_core::deadline::TimeLimits;
+use yiwang_store::SqliteStore;
+
+pub struct DataDir(pub PathBuf);
+
+impl DataDir {
+    pub fn open_or_create(path: &Path) -> Result<Self> {
+        std::fs::create_dir_all(path).with_context(|| format!("creating data directory {}", path.display()))?;
+        Ok(DataDir(path.to_owned()))
+    }
+
+    pub fn existing(path: &Path) -> Result<Self> {
+        if !path.join("yiwang.sqlite").exists() {
+            bail!("{} holds no yiwang database (yiwang.sqlite)", path.display());
+        }
+        Ok(DataDir(path.to_owned()))
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.0.join("yiwang.sqlite")
+    }
+
+    fn secret(&self) -> Result<Vec<u8>> {
+        let p = self.0.join("secret.key");
+        if !p.exists() {
+            let mut key = [0u8; 32];
+            rand::thread_rng().fill_bytes(&mut key);
+            std::fs::write(&p, hex::encode(key)).with_context(|| format!("writing {}", p.display()))?;
+        }
+        let text = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+        hex::decode(text.trim()).with_context(|| format!("{} is not hex", p.display()))
+    }
+
+    pub fn calendar(&self) -> Result<Calendar> {
+        let mut cal = Calendar::bundled();
+        let dir = self.0.join("calendar");
+        if dir.is_dir() {
+            let mut files: Vec<_> = std::fs::read_dir(&dir)?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+            files.sort();
+            for f in files.into_iter().filter(|f| f.extension().is_some_and(|e| e == "toml")) {
+                let text = std::fs::read_to_string(&f)?;
+                let notice = Notice::parse(&text).with_context(|| format!("calendar file {}", f.display()))?;
+                if cal.covers(notice.year) {
+                    tracing::warn!(year = notice.year, file = %f.display(), "a notice for this year is compiled in; both apply");
+                }
+                cal.add(&notice).with_context(|| format!("calendar file {}", f.display()))?;
+            }
+        }
+        Ok(cal)
+    }
+
+    fn limits(&self) -> Result<TimeLimits> {
+        let p = self.0.join("limits.toml");
+        if !p.exists() {
+            return Ok(TimeLimits::default());
+        }
+        let text = std::fs::read_to_string(&p)?;
+        TimeLimits::parse_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+    }
+
+    pub fn app_config(&self) -> Result<AppConfig> {
+        let cal = self.calendar()?;
+        let year = chrono::Datelike::year(&chrono::Utc::now());
+        if !cal.covers(year) {
+            tracing::warn!(year, "no holiday notice for this year: add data/calendar/{year}.toml (see README)");
+        }
+        Ok(AppConfig { digest_key: self.secret()?, limits: self.limits()?, calendar: cal, ..AppConfig::default() })
+    }
+
+    pub fn open_app(&self) -> Result<(Arc<SqliteStore>, Arc<App>)> {
+        let store = Arc::new(SqliteStore::open(&self.database())?);
+        let app =
+            App::new(store.clone(), Arc::new(SystemClock), self.app_config()?).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok((store, Arc::new(app)))
+    }
+}

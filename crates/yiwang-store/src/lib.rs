@@ -1,0 +1,96 @@
+//! yiwang-store: where the record lives.
+//!
+//! Owns the `Store` trait, its SQLite implementation (the embedded default), the
+//! migrations, the event log with its hash chain, and the projections (current state,
+//! queues, measure facts) that are derived from the events and rebuilt by `reindex`.
+//!
+//! It must not leak row types or SQL errors upward: callers see domain types and
+//! `StoreError`. Writes go through one writer that commits concurrent requests in
+//! groups (one transaction and one fsync for many requests) and answers each request
+//! only after its commit.
+
+mod record;
+pub mod sqlite;
+
+pub use record::*;
+pub use sqlite::SqliteStore;
+
+use yiwang_core::Instant;
+use yiwang_core::appeal::{Appeal, Envelope};
+use yiwang_core::id::{CaseId, PersonId, TrackingCode, UnitCode, Username};
+use yiwang_core::measure::Tally;
+use yiwang_core::org::Unit;
+use yiwang_core::taxonomy::Category;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Someone else changed the case since it was read; reload and decide again.
+    #[error("case {case} changed concurrently (expected version {expected}, found {found})")]
+    Conflict { case: CaseId, expected: u32, found: u32 },
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("{0} already exists")]
+    Duplicate(String),
+    #[error("the store is shutting down")]
+    Closed,
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("io error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The one interface the rest of yiwang has to its data. Implemented for SQLite;
+/// PostgreSQL follows the same contract (tests/it runs one suite against each).
+pub trait Store: Send + Sync {
+    // Reference data -------------------------------------------------------------
+    fn replace_organisation(&self, units: &[Unit]) -> Result<()>;
+    fn units(&self) -> Result<Vec<Unit>>;
+    fn replace_categories(&self, categories: &[Category]) -> Result<()>;
+    fn categories(&self) -> Result<Vec<Category>>;
+    fn replace_boundaries(&self, boundaries: &[(UnitCode, String)]) -> Result<()>;
+    fn boundaries(&self) -> Result<Vec<(UnitCode, String)>>;
+    fn put_staff(&self, s: &StaffRecord) -> Result<()>;
+    fn staff(&self, username: &Username) -> Result<Option<StaffRecord>>;
+    fn list_staff(&self) -> Result<Vec<StaffRecord>>;
+    fn meta(&self, key: &str) -> Result<Option<String>>;
+    fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+
+    // Sessions --------------------------------------------------------------------
+    fn create_session(&self, token_hash: &str, username: &Username, expires_at: Instant) -> Result<()>;
+    fn session(&self, token_hash: &str) -> Result<Option<(Username, Instant)>>;
+    fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    // Personal data -------------------------------------------------------------------
+    fn person(&self, id: PersonId) -> Result<Option<Person>>;
+    /// Erases a person's data; events that refer to them stay as they are.
+    fn erase_person(&self, id: PersonId, at: Instant) -> Result<bool>;
+    fn log_access(&self, entry: &AccessEntry) -> Result<()>;
+
+    // Cases ----------------------------------------------------------------------------
+    /// Creates a case: allocates its number, stores the citizen's personal data, and
+    /// appends the first event, all in one commit.
+    fn create_case(&self, new: NewCase) -> Result<Appeal>;
+    /// Appends events decided on `before` (whose version must still be current).
+    fn append(&self, batch: AppendBatch) -> Result<Appeal>;
+    fn load(&self, id: &CaseId) -> Result<Option<Appeal>>;
+    fn events(&self, id: &CaseId) -> Result<Vec<Envelope>>;
+    fn find_by_tracking_code(&self, code: &TrackingCode) -> Result<Option<CaseId>>;
+    fn list_cases(&self, q: &CaseQuery) -> Result<CasePage>;
+    fn count_cases(&self, q: &CaseQuery) -> Result<u64>;
+    /// Open cases whose next alarm is at or before `now`, oldest first.
+    fn due_alarms(&self, now: Instant, limit: u32) -> Result<Vec<CaseId>>;
+    /// The measure facts of a month, summed per unit.
+    fn tally_month(&self, month: &str) -> Result<Vec<(UnitCode, Tally)>>;
+    /// Volumes by day, category, area (street) and channel for dashboards.
+    fn volumes(&self, from: Instant, to: Instant) -> Result<Volumes>;
+
+    // The record -----------------------------------------------------------------
+    /// Checks every case's chain; never stops at the first break.
+    fn verify(&self) -> Result<VerifyReport>;
+    /// Rebuilds every projection from the events; returns the number of cases.
+    fn reindex(&self) -> Result<u64>;
+}

@@ -1,0 +1,137 @@
+//! The values that cross the store boundary.
+
+use serde::{Deserialize, Serialize};
+use yiwang_core::Instant;
+use yiwang_core::appeal::{AppealEvent, AppealType, Channel, Status};
+use yiwang_core::chain::ChainBreak;
+use yiwang_core::deadline::{Stage, Urgency};
+use yiwang_core::id::{CaseId, CategoryCode, PersonId, TenantId, UnitCode, Username};
+use yiwang_core::org::{Actor, Role};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRecord {
+    pub username: Username,
+    pub name: String,
+    pub unit: UnitCode,
+    pub roles: Vec<Role>,
+    pub password_hash: String,
+    pub active: bool,
+}
+
+/// Personal data of a citizen as stored beside the record.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PersonData {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub phone_digest: Option<String>,
+    pub id_number: Option<String>,
+    pub contact: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: PersonId,
+    pub data: PersonData,
+    pub erased_at: Option<Instant>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccessEntry {
+    pub at: Instant,
+    pub actor: String,
+    pub case: Option<CaseId>,
+    pub person: Option<PersonId>,
+    pub what: String,
+}
+
+/// A new case. The `Accepted` event's `citizen` is filled in by the store with the id
+/// of `person` when given.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub tenant: TenantId,
+    /// Two capital letters that start every case number.
+    pub prefix: String,
+    pub at: Instant,
+    pub actor: Actor,
+    pub person: Option<PersonData>,
+    pub event: AppealEvent,
+}
+
+/// Events decided on `before`, to append if `before.version` is still current.
+#[derive(Debug, Clone)]
+pub struct AppendBatch {
+    pub tenant: TenantId,
+    pub before: yiwang_core::appeal::Appeal,
+    pub at: Instant,
+    pub actor: Actor,
+    pub events: Vec<AppealEvent>,
+}
+
+/// What a queue or a search asks for. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct CaseQuery {
+    pub unit: Option<UnitCode>,
+    /// Cases this unit was summoned to as a co-unit.
+    pub co_unit: Option<UnitCode>,
+    pub statuses: Vec<Status>,
+    pub stage: Option<Stage>,
+    pub returned: Option<bool>,
+    pub category: Option<CategoryCode>,
+    pub accepted_from: Option<Instant>,
+    pub accepted_to: Option<Instant>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// One line of a queue. Personal data comes raw; the app masks it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseRow {
+    pub id: CaseId,
+    pub status: Status,
+    pub appeal_type: AppealType,
+    pub urgency: Urgency,
+    pub channel: Channel,
+    pub title: Option<String>,
+    pub unit: Option<UnitCode>,
+    pub category: Option<CategoryCode>,
+    pub area: Option<UnitCode>,
+    pub stage: Stage,
+    pub next_due: Option<Instant>,
+    pub returned: bool,
+    pub supervised: bool,
+    pub accepted_at: Instant,
+    pub citizen_name: Option<String>,
+    pub citizen_phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CasePage {
+    pub rows: Vec<CaseRow>,
+    pub total: u64,
+}
+
+/// Counts for dashboards, over cases accepted in a period.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Volumes {
+    /// (YYYY-MM-DD in China, count)
+    pub by_day: Vec<(String, u64)>,
+    /// (first-level or leaf category code, count)
+    pub by_category: Vec<(String, u64)>,
+    /// (area unit code as recorded — grid, community or street —, count)
+    pub by_area: Vec<(String, u64)>,
+    pub by_channel: Vec<(String, u64)>,
+    pub by_status: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Default)]
+pub struct VerifyReport {
+    pub cases: u64,
+    pub events: u64,
+    pub breaks: Vec<(String, ChainBreak)>,
+}
+
+impl VerifyReport {
+    pub fn is_intact(&self) -> bool {
+        self.breaks.is_empty()
+    }
+}

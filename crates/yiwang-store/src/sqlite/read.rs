@@ -1,0 +1,576 @@
+//! `Store` for SQLite: queries on the read pool, writes through the group-commit writer.
+
+use super::projection::project;
+use super::{SqliteStore, enum_str, map_err, parse_code, parse_enum, parse_json, parse_ts, ts};
+use crate::*;
+use rusqlite::types::ToSql;
+use rusqlite::{OptionalExtension, Row, params};
+use std::collections::HashMap;
+use yiwang_core::appeal::{Appeal, Envelope, evolve};
+use yiwang_core::chain::{self, ChainBreak, StoredLink};
+use yiwang_core::measure::{FactKind, Tally};
+use yiwang_core::org::{Role, Unit};
+use yiwang_core::taxonomy::Category;
+
+fn staff_row(r: &Row<'_>) -> rusqlite::Result<StaffRecord> {
+    let roles: String = r.get(3)?;
+    Ok(StaffRecord {
+        username: parse_code(r.get(0)?)?,
+        name: r.get(1)?,
+        unit: parse_code(r.get(2)?)?,
+        roles: roles.split(',').filter(|s| !s.is_empty()).filter_map(|s| Role::parse(s).ok()).collect(),
+        password_hash: r.get(4)?,
+        active: r.get(5)?,
+    })
+}
+
+const CASE_COLUMNS: &str = "a.case_id, a.status, a.appeal_type, a.urgency, a.channel, a.title, a.unit, a.category,
+    a.area, a.stage, a.next_due, a.returned, a.supervised, a.accepted_at, p.name, p.phone";
+
+fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
+    let opt_code = |i: usize| -> rusqlite::Result<Option<String>> { r.get(i) };
+    Ok(CaseRow {
+        id: parse_code(r.get(0)?)?,
+        status: parse_enum(&r.get::<_, String>(1)?)?,
+        appeal_type: parse_enum(&r.get::<_, String>(2)?)?,
+        urgency: parse_enum(&r.get::<_, String>(3)?)?,
+        channel: parse_enum(&r.get::<_, String>(4)?)?,
+        title: r.get(5)?,
+        unit: opt_code(6)?.map(parse_code).transpose()?,
+        category: opt_code(7)?.map(parse_code).transpose()?,
+        area: opt_code(8)?.map(parse_code).transpose()?,
+        stage: parse_enum(&r.get::<_, String>(9)?)?,
+        next_due: r.get::<_, Option<String>>(10)?.map(|s| parse_ts(&s)).transpose()?,
+        returned: r.get(11)?,
+        supervised: r.get(12)?,
+        accepted_at: parse_ts(&r.get::<_, String>(13)?)?,
+        citizen_name: r.get(14)?,
+        citizen_phone: r.get(15)?,
+    })
+}
+
+/// The WHERE clause and parameters of a case query.
+fn case_filter(q: &CaseQuery) -> (String, Vec<Box<dyn ToSql>>) {
+    let mut w: Vec<String> = vec!["1 = 1".into()];
+    let mut p: Vec<Box<dyn ToSql>> = vec![];
+    if let Some(u) = &q.unit {
+        p.push(Box::new(u.to_string()));
+        w.push(format!("a.unit = ?{}", p.len()));
+    }
+    if let Some(u) = &q.co_unit {
+        p.push(Box::new(u.to_string()));
+        w.push(format!("a.case_id IN (SELECT case_id FROM appeal_co_unit WHERE unit = ?{})", p.len()));
+    }
+    if !q.statuses.is_empty() {
+        let list: Vec<String> = q.statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        w.push(format!("a.status IN ({})", list.join(",")));
+    }
+    if let Some(s) = &q.stage {
+        p.push(Box::new(enum_str(s)));
+        w.push(format!("a.stage = ?{}", p.len()));
+    }
+    if let Some(r) = q.returned {
+        p.push(Box::new(r));
+        w.push(format!("a.returned = ?{}", p.len()));
+    }
+    if let Some(c) = &q.category {
+        p.push(Box::new(c.to_string()));
+        w.push(format!("a.category = ?{}", p.len()));
+    }
+    if let Some(t) = q.accepted_from {
+        p.push(Box::new(ts(t)));
+        w.push(format!("a.accepted_at >= ?{}", p.len()));
+    }
+    if let Some(t) = q.accepted_to {
+        p.push(Box::new(ts(t)));
+        w.push(format!("a.accepted_at < ?{}", p.len()));
+    }
+    (w.join(" AND "), p)
+}
+
+fn envelope(r: &Row<'_>) -> rusqlite::Result<Envelope> {
+    Ok(Envelope {
+        case: parse_code(r.get(0)?)?,
+        seq: r.get(1)?,
+        at: parse_ts(&r.get::<_, String>(2)?)?,
+        actor: parse_json(&r.get::<_, String>(3)?)?,
+        event: parse_json(&r.get::<_, String>(4)?)?,
+    })
+}
+
+impl Store for SqliteStore {
+    fn replace_organisation(&self, units: &[Unit]) -> Result<()> {
+        let units = units.to_vec();
+        self.writer.exec(move |c| {
+            let tenant = units.iter().find(|u| u.parent.is_none()).map(|u| u.code.to_string()).unwrap_or_default();
+            c.execute("DELETE FROM unit", []).map_err(map_err)?;
+            let now = ts(chrono::Utc::now());
+            let mut s = c
+                .prepare("INSERT INTO unit (code, tenant, name, short, kind, parent, created_at) VALUES (?1,?2,?3,?4,?5,?6,?7)")
+                .map_err(map_err)?;
+            for u in &units {
+                s.execute(params![
+                    u.code.as_str(),
+                    tenant,
+                    u.name,
+                    u.short,
+                    enum_str(&u.kind),
+                    u.parent.as_ref().map(|p| p.as_str()),
+                    now
+                ])
+                .map_err(map_err)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn units(&self) -> Result<Vec<Unit>> {
+        self.read(|c| {
+            let mut s = c.prepare_cached("SELECT code, name, short, kind, parent FROM unit ORDER BY rowid")?;
+            s.query_map([], |r| {
+                Ok(Unit {
+                    code: parse_code(r.get(0)?)?,
+                    name: r.get(1)?,
+                    short: r.get(2)?,
+                    kind: parse_enum(&r.get::<_, String>(3)?)?,
+                    parent: r.get::<_, Option<String>>(4)?.map(parse_code).transpose()?,
+                })
+            })?
+            .collect()
+        })
+    }
+
+    fn replace_categories(&self, categories: &[Category]) -> Result<()> {
+        let cats = categories.to_vec();
+        self.writer.exec(move |c| {
+            c.execute("DELETE FROM category", []).map_err(map_err)?;
+            let now = ts(chrono::Utc::now());
+            let mut s = c
+                .prepare(
+                    "INSERT INTO category (code, name, parent, unit, utility, created_at) VALUES (?1,?2,?3,?4,?5,?6)",
+                )
+                .map_err(map_err)?;
+            for k in &cats {
+                s.execute(params![
+                    k.code.as_str(),
+                    k.name,
+                    k.parent.as_ref().map(|p| p.as_str()),
+                    k.unit.as_str(),
+                    k.utility,
+                    now
+                ])
+                .map_err(map_err)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn categories(&self) -> Result<Vec<Category>> {
+        self.read(|c| {
+            let mut s = c.prepare_cached("SELECT code, name, parent, unit, utility FROM category ORDER BY rowid")?;
+            s.query_map([], |r| {
+                Ok(Category {
+                    code: parse_code(r.get(0)?)?,
+                    name: r.get(1)?,
+                    parent: r.get::<_, Option<String>>(2)?.map(parse_code).transpose()?,
+                    unit: parse_code(r.get(3)?)?,
+                    utility: r.get(4)?,
+                })
+            })?
+            .collect()
+        })
+    }
+
+    fn replace_boundaries(&self, boundaries: &[(UnitCode, String)]) -> Result<()> {
+        let b = boundaries.to_vec();
+        self.writer.exec(move |c| {
+            c.execute("DELETE FROM boundary", []).map_err(map_err)?;
+            let now = ts(chrono::Utc::now());
+            let mut s =
+                c.prepare("INSERT INTO boundary (unit, geometry, created_at) VALUES (?1,?2,?3)").map_err(map_err)?;
+            for (u, g) in &b {
+                s.execute(params![u.as_str(), g, now]).map_err(map_err)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn boundaries(&self) -> Result<Vec<(UnitCode, String)>> {
+        self.read(|c| {
+            let mut s = c.prepare_cached("SELECT unit, geometry FROM boundary ORDER BY rowid")?;
+            s.query_map([], |r| Ok((parse_code(r.get(0)?)?, r.get(1)?)))?.collect()
+        })
+    }
+
+    fn put_staff(&self, st: &StaffRecord) -> Result<()> {
+        let st = st.clone();
+        self.writer.exec(move |c| {
+            let roles: Vec<&str> = st.roles.iter().map(|r| r.as_str()).collect();
+            c.execute(
+                "INSERT INTO staff (username, name, unit, roles, password_hash, active, created_at)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7)
+                 ON CONFLICT (username) DO UPDATE SET name = excluded.name, unit = excluded.unit,
+                    roles = excluded.roles, password_hash = excluded.password_hash, active = excluded.active",
+                params![
+                    st.username.as_str(),
+                    st.name,
+                    st.unit.as_str(),
+                    roles.join(","),
+                    st.password_hash,
+                    st.active,
+                    ts(chrono::Utc::now())
+                ],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+    }
+
+    fn staff(&self, username: &Username) -> Result<Option<StaffRecord>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT username, name, unit, roles, password_hash, active FROM staff WHERE username = ?1",
+            )?
+            .query_row([username.as_str()], staff_row)
+            .optional()
+        })
+    }
+
+    fn list_staff(&self) -> Result<Vec<StaffRecord>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT username, name, unit, roles, password_hash, active FROM staff ORDER BY unit, username",
+            )?
+            .query_map([], staff_row)?
+            .collect()
+        })
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()
+        })
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        let (k, v) = (key.to_owned(), value.to_owned());
+        self.writer.exec(move |c| {
+            c.execute(
+                "INSERT INTO meta (key, value, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![k, v, ts(chrono::Utc::now())],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+    }
+
+    fn create_session(&self, token_hash: &str, username: &Username, expires_at: Instant) -> Result<()> {
+        let (t, u) = (token_hash.to_owned(), username.to_string());
+        self.writer.exec(move |c| {
+            let now = chrono::Utc::now();
+            // Expired sessions are swept whenever a new one is made.
+            c.execute("DELETE FROM session WHERE expires_at < ?1", [ts(now)]).map_err(map_err)?;
+            c.execute(
+                "INSERT INTO session (token_hash, username, expires_at, created_at) VALUES (?1,?2,?3,?4)",
+                params![t, u, ts(expires_at), ts(now)],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+    }
+
+    fn session(&self, token_hash: &str) -> Result<Option<(Username, Instant)>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT username, expires_at FROM session WHERE token_hash = ?1")?
+                .query_row([token_hash], |r| Ok((parse_code(r.get(0)?)?, parse_ts(&r.get::<_, String>(1)?)?)))
+                .optional()
+        })
+    }
+
+    fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let t = token_hash.to_owned();
+        self.writer.exec(move |c| {
+            c.execute("DELETE FROM session WHERE token_hash = ?1", [t]).map_err(map_err)?;
+            Ok(())
+        })
+    }
+
+    fn person(&self, id: PersonId) -> Result<Option<Person>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT name, phone, phone_digest, id_number, contact, erased_at FROM person WHERE id = ?1",
+            )?
+            .query_row([id.0], |r| {
+                Ok(Person {
+                    id,
+                    data: PersonData {
+                        name: r.get(0)?,
+                        phone: r.get(1)?,
+                        phone_digest: r.get(2)?,
+                        id_number: r.get(3)?,
+                        contact: r.get(4)?,
+                    },
+                    erased_at: r.get::<_, Option<String>>(5)?.map(|s| parse_ts(&s)).transpose()?,
+                })
+            })
+            .optional()
+        })
+    }
+
+    fn erase_person(&self, id: PersonId, at: Instant) -> Result<bool> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.writer.exec(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE person SET name = NULL, phone = NULL, phone_digest = NULL, id_number = NULL,
+                        contact = NULL, erased_at = ?2 WHERE id = ?1 AND erased_at IS NULL",
+                    params![id.0, ts(at)],
+                )
+                .map_err(map_err)?;
+            let _ = tx.send(n > 0);
+            Ok(())
+        })?;
+        Ok(rx.recv().unwrap_or(false))
+    }
+
+    fn log_access(&self, e: &AccessEntry) -> Result<()> {
+        let e = e.clone();
+        self.writer.exec(move |c| {
+            c.execute(
+                "INSERT INTO access_log (at, actor, case_id, person_id, what, created_at) VALUES (?1,?2,?3,?4,?5,?1)",
+                params![ts(e.at), e.actor, e.case.as_ref().map(|c| c.as_str()), e.person.map(|p| p.0), e.what],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+    }
+
+    fn create_case(&self, new: NewCase) -> Result<Appeal> {
+        self.writer.create(new)
+    }
+
+    fn append(&self, batch: AppendBatch) -> Result<Appeal> {
+        self.writer.append(batch)
+    }
+
+    fn load(&self, id: &CaseId) -> Result<Option<Appeal>> {
+        let s: Option<String> = self.read(|c| {
+            c.prepare_cached("SELECT state FROM appeal WHERE case_id = ?1")?
+                .query_row([id.as_str()], |r| r.get(0))
+                .optional()
+        })?;
+        s.map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("case {id}: {e}")))).transpose()
+    }
+
+    fn events(&self, id: &CaseId) -> Result<Vec<Envelope>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT case_id, seq, at, actor, body FROM event WHERE case_id = ?1 ORDER BY seq")?
+                .query_map([id.as_str()], envelope)?
+                .collect()
+        })
+    }
+
+    fn find_by_tracking_code(&self, code: &TrackingCode) -> Result<Option<CaseId>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT case_id FROM appeal WHERE tracking_code = ?1")?
+                .query_row([code.as_str()], |r| parse_code(r.get(0)?))
+                .optional()
+        })
+    }
+
+    fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
+        let (w, mut p) = case_filter(q);
+        let total = self.count_cases(q)?;
+        p.push(Box::new(q.limit.clamp(1, 500)));
+        p.push(Box::new(q.offset));
+        let n = p.len();
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM appeal a LEFT JOIN person p ON p.id = a.citizen
+             WHERE {w} ORDER BY a.accepted_at DESC, a.case_id DESC LIMIT ?{} OFFSET ?{}",
+            n - 1,
+            n
+        );
+        let rows = self.read(|c| {
+            let mut s = c.prepare_cached(&sql)?;
+            let params: Vec<&dyn ToSql> = p.iter().map(|b| b.as_ref()).collect();
+            s.query_map(params.as_slice(), case_row)?.collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        Ok(CasePage { rows, total })
+    }
+
+    fn count_cases(&self, q: &CaseQuery) -> Result<u64> {
+        let (w, p) = case_filter(q);
+        let sql = format!("SELECT COUNT(*) FROM appeal a WHERE {w}");
+        self.read(|c| {
+            let params: Vec<&dyn ToSql> = p.iter().map(|b| b.as_ref()).collect();
+            c.prepare_cached(&sql)?.query_row(params.as_slice(), |r| r.get(0))
+        })
+    }
+
+    fn due_alarms(&self, now: Instant, limit: u32) -> Result<Vec<CaseId>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT case_id FROM appeal WHERE next_alarm IS NOT NULL AND next_alarm <= ?1 ORDER BY next_alarm LIMIT ?2",
+            )?
+            .query_map(params![ts(now), limit], |r| parse_code(r.get(0)?))?
+            .collect()
+        })
+    }
+
+    fn tally_month(&self, month: &str) -> Result<Vec<(UnitCode, Tally)>> {
+        let rows: Vec<(String, String, bool, Option<String>, u64)> = self.read(|c| {
+            c.prepare_cached(
+                "SELECT unit, kind, flag, satisfaction, COUNT(*) FROM measure_fact WHERE month = ?1
+                 GROUP BY unit, kind, flag, satisfaction ORDER BY unit",
+            )?
+            .query_map([month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+            .collect()
+        })?;
+        let mut out: Vec<(UnitCode, Tally)> = vec![];
+        for (unit, kind, flag, sat, n) in rows {
+            let unit: UnitCode = parse_code(unit).map_err(map_err)?;
+            let k = match kind.as_str() {
+                "dispatch" => FactKind::Dispatch { responded: flag },
+                "reply" => FactKind::Reply { on_time: flag },
+                _ => FactKind::Callback {
+                    solved: flag,
+                    satisfaction: parse_enum(sat.as_deref().unwrap_or("unsatisfied")).map_err(map_err)?,
+                },
+            };
+            if out.last().is_none_or(|(u, _)| *u != unit) {
+                out.push((unit, Tally::default()));
+            }
+            let t = &mut out.last_mut().expect("pushed").1;
+            for _ in 0..n {
+                t.add(k);
+            }
+        }
+        Ok(out)
+    }
+
+    fn volumes(&self, from: Instant, to: Instant) -> Result<Volumes> {
+        let (f, t) = (ts(from), ts(to));
+        let group = |expr: &str| -> Result<Vec<(String, u64)>> {
+            let sql = format!(
+                "SELECT {expr} AS k, COUNT(*) FROM appeal WHERE accepted_at >= ?1 AND accepted_at < ?2
+                 GROUP BY k ORDER BY k"
+            );
+            self.read(|c| {
+                c.prepare_cached(&sql)?
+                    .query_map(params![f, t], |r| Ok((r.get::<_, Option<String>>(0)?.unwrap_or_default(), r.get(1)?)))?
+                    .collect()
+            })
+        };
+        Ok(Volumes {
+            by_day: group("date(accepted_at, '+8 hours')")?,
+            by_category: group("category")?,
+            by_area: group("area")?,
+            by_channel: group("channel")?,
+            by_status: group("status")?,
+        })
+    }
+
+    fn verify(&self) -> Result<VerifyReport> {
+        let heads: HashMap<String, (u32, String)> = self.read(|c| {
+            c.prepare("SELECT case_id, seq, hash FROM chain_head")?
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))?
+                .collect()
+        })?;
+        let mut report = VerifyReport::default();
+        let mut seen = std::collections::HashSet::new();
+        self.read(|c| {
+            let mut s = c.prepare(
+                "SELECT tenant, case_id, seq, at, actor, body, alg, prev_hash, hash FROM event ORDER BY case_id, seq",
+            )?;
+            let mut rows = s.query([])?;
+            let mut current: Option<String> = None;
+            let mut buf: Vec<(u32, String, String, String, String)> = vec![];
+            let flush =
+                |case: &str, buf: &mut Vec<(u32, String, String, String, String)>, report: &mut VerifyReport| {
+                    let head = heads.get(case).map(|(s, h)| (*s, h.as_str()));
+                    let links = buf.iter().map(|(seq, alg, prev, hash, canon)| StoredLink {
+                        seq: *seq,
+                        alg,
+                        prev_hash: prev,
+                        hash,
+                        canonical: canon.clone(),
+                    });
+                    report.cases += 1;
+                    report.events += buf.len() as u64;
+                    if head.is_none() {
+                        report.breaks.push((
+                            case.to_owned(),
+                            ChainBreak::Truncated { head_seq: 0, head_hash: "-".into(), last_seq: buf.len() as u32 },
+                        ));
+                    } else if let Err(b) = chain::verify(links, head) {
+                        report.breaks.push((case.to_owned(), b));
+                    }
+                    buf.clear();
+                };
+            while let Some(r) = rows.next()? {
+                let tenant: String = r.get(0)?;
+                let case: String = r.get(1)?;
+                if current.as_deref() != Some(case.as_str()) {
+                    if let Some(prev) = current.take() {
+                        flush(&prev, &mut buf, &mut report);
+                    }
+                    seen.insert(case.clone());
+                    current = Some(case.clone());
+                }
+                let seq: u32 = r.get(2)?;
+                let at: String = r.get(3)?;
+                let actor: String = r.get(4)?;
+                let body: String = r.get(5)?;
+                let canon = chain::canonical(&tenant, &case, seq, &at, &actor, &body);
+                buf.push((seq, r.get(6)?, r.get(7)?, r.get(8)?, canon));
+            }
+            if let Some(prev) = current.take() {
+                flush(&prev, &mut buf, &mut report);
+            }
+            Ok(())
+        })?;
+        // A head without any events: the whole log of a case was deleted.
+        let mut missing: Vec<_> = heads.iter().filter(|(c, _)| !seen.contains(*c)).collect();
+        missing.sort_by(|a, b| a.0.cmp(b.0));
+        for (case, (seq, hash)) in missing {
+            report.cases += 1;
+            report
+                .breaks
+                .push((case.clone(), ChainBreak::Truncated { head_seq: *seq, head_hash: hash.clone(), last_seq: 0 }));
+        }
+        Ok(report)
+    }
+
+    fn reindex(&self) -> Result<u64> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.writer.exec(move |c| {
+            c.execute_batch("DELETE FROM appeal; DELETE FROM appeal_co_unit; DELETE FROM measure_fact;")
+                .map_err(map_err)?;
+            let mut s = c
+                .prepare("SELECT case_id, seq, at, actor, body, tenant FROM event ORDER BY case_id, seq")
+                .map_err(map_err)?;
+            let mut rows = s.query([]).map_err(map_err)?;
+            let mut state: Option<Appeal> = None;
+            let mut tenant = String::new();
+            let mut n = 0u64;
+            while let Some(r) = rows.next().map_err(map_err)? {
+                let env = envelope(r).map_err(map_err)?;
+                if state.as_ref().is_some_and(|s| s.id != env.case) {
+                    project(c, &tenant, state.as_ref().expect("checked"))?;
+                    n += 1;
+                    state = None;
+                }
+                tenant = r.get(5).map_err(map_err)?;
+                state = evolve(state, &env);
+            }
+            if let Some(s) = &state {
+                project(c, &tenant, s)?;
+                n += 1;
+            }
+            let _ = tx.send(n);
+            Ok(())
+        })?;
+        Ok(rx.recv().unwrap_or(0))
+    }
+}

@@ -1,0 +1,246 @@
+//! Group commit: one thread owns the write connection. It takes every request queued
+//! since its last commit, runs each inside its own savepoint (so one refused request
+//! does not undo the others), commits them all in one transaction with one fsync, and
+//! only then answers each request. An answer therefore always means "committed".
+
+use super::projection::project;
+use super::{map_err, parse_ts, trunc_ms, ts};
+use crate::{AppendBatch, NewCase, Result, StoreError};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use yiwang_core::appeal::{Appeal, AppealEvent, Envelope, evolve};
+use yiwang_core::calendar::civil_date;
+use yiwang_core::chain::{self, HashAlg};
+use yiwang_core::id::CaseId;
+
+/// The most requests one commit takes; bounds the latency a batch adds.
+const MAX_BATCH: usize = 1024;
+
+type Reply<T> = mpsc::SyncSender<Result<T>>;
+type ExecFn = Box<dyn FnOnce(&Connection) -> Result<()> + Send>;
+
+enum Job {
+    Create(Box<NewCase>, Reply<Appeal>),
+    Append(Box<AppendBatch>, Reply<Appeal>),
+    Exec(ExecFn, Reply<()>),
+}
+
+enum Done {
+    Appeal(Reply<Appeal>, Result<Appeal>),
+    Unit(Reply<()>, Result<()>),
+}
+
+impl Done {
+    fn fail(self, e: &str) -> Self {
+        match self {
+            Done::Appeal(r, _) => Done::Appeal(r, Err(StoreError::Database(e.to_owned()))),
+            Done::Unit(r, _) => Done::Unit(r, Err(StoreError::Database(e.to_owned()))),
+        }
+    }
+    fn send(self) {
+        // A requester that has gone away (timed out, disconnected) no longer needs
+        // the answer; its write is committed all the same.
+        match self {
+            Done::Appeal(r, v) => drop(r.send(v)),
+            Done::Unit(r, v) => drop(r.send(v)),
+        }
+    }
+}
+
+pub(crate) struct Writer {
+    tx: Option<mpsc::Sender<Job>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Writer {
+    pub(crate) fn spawn(conn: Connection) -> Self {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let handle = std::thread::Builder::new()
+            .name("yiwang-writer".into())
+            .spawn(move || run(conn, rx))
+            .expect("spawn writer thread");
+        Writer { tx: Some(tx), handle: Some(handle) }
+    }
+
+    fn submit<T>(&self, make: impl FnOnce(Reply<T>) -> Job) -> Result<T> {
+        let (rtx, rrx) = mpsc::sync_channel(1);
+        self.tx.as_ref().ok_or(StoreError::Closed)?.send(make(rtx)).map_err(|_| StoreError::Closed)?;
+        rrx.recv().map_err(|_| StoreError::Closed)?
+    }
+
+    pub(crate) fn create(&self, new: NewCase) -> Result<Appeal> {
+        self.submit(|r| Job::Create(Box::new(new), r))
+    }
+    pub(crate) fn append(&self, batch: AppendBatch) -> Result<Appeal> {
+        self.submit(|r| Job::Append(Box::new(batch), r))
+    }
+    pub(crate) fn exec(&self, f: impl FnOnce(&Connection) -> Result<()> + Send + 'static) -> Result<()> {
+        self.submit(|r| Job::Exec(Box::new(f), r))
+    }
+
+    pub(crate) fn shutdown(mut self) {
+        self.stop();
+    }
+    fn stop(&mut self) {
+        self.tx.take();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&conn, jobs);
+    }
+}
+
+fn commit_batch(conn: &Connection, jobs: Vec<Job>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let msg = e.to_string();
+        for j in jobs {
+            match j {
+                Job::Create(_, r) | Job::Append(_, r) => Done::Appeal(r, Err(StoreError::Database(msg.clone()))).send(),
+                Job::Exec(_, r) => Done::Unit(r, Err(StoreError::Database(msg.clone()))).send(),
+            }
+        }
+        return;
+    }
+    let mut done = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let sp = conn.execute_batch("SAVEPOINT job");
+        let d = match job {
+            Job::Create(n, r) => Done::Appeal(r, sp.map_err(map_err).and_then(|_| create(conn, *n))),
+            Job::Append(b, r) => Done::Appeal(r, sp.map_err(map_err).and_then(|_| append(conn, *b))),
+            Job::Exec(f, r) => Done::Unit(r, sp.map_err(map_err).and_then(|_| f(conn))),
+        };
+        let failed = matches!(&d, Done::Appeal(_, Err(_)) | Done::Unit(_, Err(_)));
+        if failed {
+            let _ = conn.execute_batch("ROLLBACK TO job");
+        }
+        let _ = conn.execute_batch("RELEASE job");
+        done.push(d);
+    }
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => done.into_iter().for_each(Done::send),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            let msg = format!("commit failed: {e}");
+            tracing::error!("{msg}");
+            done.into_iter().for_each(|d| d.fail(&msg).send());
+        }
+    }
+}
+
+fn create(conn: &Connection, mut n: NewCase) -> Result<Appeal> {
+    let at = trunc_ms(n.at);
+    let now = ts(at);
+    let day = civil_date(at);
+    let seq: u32 = conn
+        .prepare_cached(
+            "INSERT INTO case_counter (day, last_seq, created_at) VALUES (?1, 1, ?2)
+             ON CONFLICT (day) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
+        )
+        .and_then(|mut s| s.query_row(params![day.to_string(), now], |r| r.get(0)))
+        .map_err(map_err)?;
+    let id = CaseId::new(&n.prefix, day, seq);
+    if let Some(p) = &n.person {
+        conn.prepare_cached(
+            "INSERT INTO person (tenant, name, phone, phone_digest, id_number, contact, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![n.tenant.as_str(), p.name, p.phone, p.phone_digest, p.id_number, p.contact, now])
+        })
+        .map_err(map_err)?;
+        let pid = yiwang_core::id::PersonId(conn.last_insert_rowid());
+        if let AppealEvent::Accepted { citizen, .. } = &mut n.event {
+            *citizen = Some(pid);
+        }
+    }
+    let state = write_events(conn, n.tenant.as_str(), &id, None, at, &n.actor, vec![n.event])?;
+    project(conn, n.tenant.as_str(), &state)?;
+    Ok(state)
+}
+
+fn append(conn: &Connection, b: AppendBatch) -> Result<Appeal> {
+    let id = b.before.id.clone();
+    let found: Option<u32> = conn
+        .prepare_cached("SELECT seq FROM chain_head WHERE case_id = ?1")
+        .and_then(|mut s| s.query_row([id.as_str()], |r| r.get(0)).optional())
+        .map_err(map_err)?;
+    let found = found.ok_or_else(|| StoreError::NotFound(format!("case {id}")))?;
+    if found != b.before.version {
+        return Err(StoreError::Conflict { case: id, expected: b.before.version, found });
+    }
+    if b.events.is_empty() {
+        return Ok(b.before);
+    }
+    let at = trunc_ms(b.at);
+    let state = write_events(conn, b.tenant.as_str(), &id, Some(b.before), at, &b.actor, b.events)?;
+    project(conn, b.tenant.as_str(), &state)?;
+    Ok(state)
+}
+
+/// Appends events to a case's chain and folds them into its state.
+fn write_events(
+    conn: &Connection,
+    tenant: &str,
+    id: &CaseId,
+    before: Option<Appeal>,
+    at: yiwang_core::Instant,
+    actor: &yiwang_core::org::Actor,
+    events: Vec<AppealEvent>,
+) -> Result<Appeal> {
+    let (mut seq, mut prev) = match &before {
+        None => (0u32, chain::GENESIS.to_owned()),
+        Some(_) => conn
+            .prepare_cached("SELECT seq, hash FROM chain_head WHERE case_id = ?1")
+            .and_then(|mut s| s.query_row([id.as_str()], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?))))
+            .map_err(map_err)?,
+    };
+    let at_s = ts(at);
+    debug_assert_eq!(parse_ts(&at_s).ok(), Some(at));
+    let actor_json = serde_json::to_string(actor).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut state = before;
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO event (tenant, case_id, seq, at, kind, actor, body, alg, prev_hash, hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?4)",
+        )
+        .map_err(map_err)?;
+    let alg = HashAlg::Sha256;
+    for event in events {
+        seq += 1;
+        let body = serde_json::to_string(&event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let canonical = chain::canonical(tenant, id.as_str(), seq, &at_s, &actor_json, &body);
+        let hash = chain::link(alg, &prev, &canonical);
+        insert
+            .execute(params![tenant, id.as_str(), seq, at_s, event.name(), actor_json, body, alg.as_str(), prev, hash])
+            .map_err(map_err)?;
+        let env = Envelope { case: id.clone(), seq, at, actor: actor.clone(), event };
+        state = evolve(state, &env);
+        prev = hash;
+    }
+    conn.prepare_cached(
+        "INSERT INTO chain_head (case_id, tenant, seq, hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (case_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+    )
+    .and_then(|mut s| s.execute(params![id.as_str(), tenant, seq, prev, at_s]))
+    .map_err(map_err)?;
+    state.ok_or_else(|| StoreError::Corrupt(format!("case {id} has no Accepted event")))
+}

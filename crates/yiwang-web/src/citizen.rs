@@ -1,0 +1,56 @@
+//! What a citizen can do without an account: follow an appeal with its tracking code
+//! and phone number, and answer the callback.
+
+use crate::auth::Body;
+use crate::{ApiError, AppState};
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use yiwang_app::PublicView;
+use yiwang_core::appeal::{CallbackAnswer, Satisfaction};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/track", post(track_appeal)).route("/track/callback", post(answer_callback))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TrackRequest {
+    pub tracking_code: String,
+    /// The phone number given at intake (not needed for anonymous appeals).
+    #[serde(default)]
+    pub phone: String,
+}
+
+/// Status, public timeline and reply of an appeal. POST keeps the phone number out
+/// of URLs and logs.
+#[utoipa::path(post, path = "/api/v1/track", tag = "citizen", request_body = TrackRequest,
+    responses((status = 200, body = PublicView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn track_appeal(
+    State(state): State<AppState>,
+    Body(req): Body<TrackRequest>,
+) -> Result<Json<PublicView>, ApiError> {
+    Ok(Json(state.run(move |app| app.track(&req.tracking_code, &req.phone)).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CallbackRequest {
+    pub tracking_code: String,
+    #[serde(default)]
+    pub phone: String,
+    pub solved: bool,
+    pub satisfaction: Satisfaction,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The citizen's own answer to the callback: solved or not, and how satisfied.
+#[utoipa::path(post, path = "/api/v1/track/callback", tag = "citizen", request_body = CallbackRequest,
+    responses((status = 200, body = PublicView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn answer_callback(
+    State(state): State<AppState>,
+    Body(req): Body<CallbackRequest>,
+) -> Result<Json<PublicView>, ApiError> {
+    let answer = CallbackAnswer { solved: req.solved, satisfaction: req.satisfaction };
+    Ok(Json(state.run(move |app| app.citizen_callback(&req.tracking_code, &req.phone, answer, req.note)).await?))
+}

@@ -1,0 +1,34 @@
+//! The OpenAPI document, generated from the handlers and types.
+
+use crate::AppState;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "yiwang API", description = "一网：12345 诉求受理、派单、办理、回访与考核的开放接口"),
+    paths(
+        crate::session::login, crate::session::logout, crate::session::who_am_i,
+        crate::appeal::create_appeal, crate::appeal::get_appeal, crate::appeal::act_on_appeal, crate::appeal::reveal_phone,
+        crate::queue::list_queues, crate::queue::get_queue,
+        crate::measure::get_measures,
+        crate::citizen::track_appeal, crate::citizen::answer_callback,
+        crate::reference::list_units, crate::reference::list_categories,
+    ),
+    modifiers(&Bearer)
+)]
+pub struct ApiDoc;
+
+struct Bearer;
+impl Modify for Bearer {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let c = api.components.get_or_insert_with(Default::default);
+        c.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+}

@@ -1,0 +1,78 @@
+//! Staff login and logout.
+
+use crate::auth::{Body, StaffAuth, bearer};
+use crate::{ApiError, AppState};
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use yiwang_core::org::{Role, Staff};
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub staff: Me,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub username: String,
+    pub name: String,
+    pub unit: String,
+    pub unit_name: String,
+    pub roles: Vec<Role>,
+}
+
+fn me(state: &AppState, s: &Staff) -> Me {
+    Me {
+        username: s.username.to_string(),
+        name: s.name.clone(),
+        unit: s.unit.to_string(),
+        unit_name: state.app.reference().unit_name(&s.unit),
+        roles: s.roles.clone(),
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/login", post(login)).route("/logout", post(logout)).route("/me", get(who_am_i))
+}
+
+/// Log in with username and password; returns a bearer token.
+#[utoipa::path(post, path = "/api/v1/login", tag = "session", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    Body(req): Body<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let s = state.run(move |app| app.login(&req.username, &req.password)).await?;
+    Ok(Json(LoginResponse { token: s.token, expires_at: s.expires_at, staff: me(&state, &s.staff) }))
+}
+
+/// End the session of the token given.
+#[utoipa::path(post, path = "/api/v1/logout", tag = "session", responses((status = 204)), security(("bearer" = [])))]
+pub async fn logout(
+    State(state): State<AppState>,
+    parts: axum::http::HeaderMap,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let mut req = axum::http::Request::new(());
+    *req.headers_mut() = parts;
+    let (p, _) = req.into_parts();
+    if let Some(t) = bearer(&p) {
+        state.run(move |app| app.logout(&t)).await?;
+    }
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// The staff member behind the token.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session", responses((status = 200, body = Me), (status = 401, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn who_am_i(State(state): State<AppState>, auth: StaffAuth) -> Json<Me> {
+    Json(me(&state, &auth.staff))
+}
