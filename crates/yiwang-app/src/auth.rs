@@ -59,8 +59,9 @@ impl App {
         let mut raw = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut raw);
         let token = hex::encode(raw);
-        let expires_at = self.now() + chrono::Duration::hours(self.config.session_hours);
-        self.store.create_session(&token_hash(&token), &rec.username, expires_at)?;
+        let now = self.now();
+        let expires_at = now + chrono::Duration::hours(self.config.session_hours);
+        self.store.create_session(&token_hash(&token), &rec.username, now, expires_at)?;
         Ok(Session {
             token,
             staff: Staff { username: rec.username, name: rec.name, unit: rec.unit, roles: rec.roles },

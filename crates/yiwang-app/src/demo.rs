@@ -65,6 +65,16 @@ fn staff(username: &str, unit: &str, kind: UnitKind, roles: &[Role]) -> Actor {
     }
 }
 
+/// The demo district's set-up files (units, categories, staff, boundaries).
+pub fn demo_files() -> DistrictFiles {
+    DistrictFiles {
+        units: Some(UNITS.into()),
+        categories: Some(CATEGORIES.into()),
+        staff: Some(STAFF.into()),
+        boundaries: Some(BOUNDARIES.into()),
+    }
+}
+
 impl App {
     /// Whether the store already holds the demo (or any) district.
     pub fn has_district(&self) -> bool {
@@ -74,13 +84,7 @@ impl App {
     /// Loads the demo district and walks its appeals through a few months of work,
     /// ending at the app clock's now.
     pub fn seed_demo(&self) -> Result<(SetupReport, usize)> {
-        let files = DistrictFiles {
-            units: Some(UNITS.into()),
-            categories: Some(CATEGORIES.into()),
-            staff: Some(STAFF.into()),
-            boundaries: Some(BOUNDARIES.into()),
-        };
-        let report = self.setup_district(&files, Some(DEMO_PASSWORD))?;
+        let report = self.setup_district(&demo_files(), Some(DEMO_PASSWORD))?;
         let places: Vec<Place> = serde_json::from_str(PLACES).map_err(|e| AppError::Internal(e.to_string()))?;
         let appeals: Vec<DemoAppeal> = serde_json::from_str(APPEALS).map_err(|e| AppError::Internal(e.to_string()))?;
 
@@ -96,7 +100,7 @@ impl App {
         let mut n = 0;
         // Oldest first, so case numbers rise with time.
         let mut plan: Vec<(i64, usize)> = (0..appeals.len()).map(|i| (rng.below(80 * 24) as i64 + 2, i)).collect();
-        plan.sort_by(|a, b| b.0.cmp(&a.0));
+        plan.sort_by_key(|p| std::cmp::Reverse(p.0));
         for (age_hours, i) in plan {
             let d = &appeals[i];
             let start = end - hours(age_hours);

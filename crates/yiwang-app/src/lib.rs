@@ -20,7 +20,7 @@ pub use area::AreaIndex;
 pub use auth::{Session, hash_password};
 pub use case::{CaseView, CitizenInput, IntakeInput, PublicView, Receipt, TimelineEntry};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use demo::DEMO_PASSWORD;
+pub use demo::{DEMO_PASSWORD, demo_files};
 pub use error::AppError;
 pub use measure::{MonthMeasures, UnitMeasure};
 pub use queue::{CaseSummary, Queue, QueuePage};

@@ -33,7 +33,7 @@ pub fn month_of(t: Instant) -> String {
 pub fn parse_month(s: &str) -> Option<String> {
     let (y, m) = s.split_once('-')?;
     let (y, m): (u32, u32) = (y.parse().ok()?, m.parse().ok()?);
-    (y >= 2000 && y < 3000 && (1..=12).contains(&m) && s.len() == 7).then(|| s.to_owned())
+    ((2000..3000).contains(&y) && (1..=12).contains(&m) && s.len() == 7).then(|| s.to_owned())
 }
 
 /// One countable fact of a case.

@@ -89,11 +89,6 @@ impl Organisation {
             }
             map.insert(u.code.clone(), u);
         }
-        let roots = map.values().filter(|u| u.parent.is_none()).count();
-        let district_roots = map.values().filter(|u| u.parent.is_none() && u.kind == UnitKind::District).count();
-        if !map.is_empty() && (roots != 1 || district_roots != 1) {
-            return Err(OrgError::Roots(roots));
-        }
         for u in map.values() {
             if let Some(p) = &u.parent {
                 let Some(parent) = map.get(p) else {
@@ -122,6 +117,13 @@ impl Organisation {
                     return Err(OrgError::Cycle(u.code.clone()));
                 }
             }
+        }
+        // Checked after the parents, so a unit naming a missing parent is reported as
+        // such rather than as a second root.
+        let roots = map.values().filter(|u| u.parent.is_none()).count();
+        let district_roots = map.values().filter(|u| u.parent.is_none() && u.kind == UnitKind::District).count();
+        if !map.is_empty() && (roots != 1 || district_roots != 1) {
+            return Err(OrgError::Roots(roots));
         }
         Ok(Self { units: map })
     }

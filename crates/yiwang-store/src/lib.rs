@@ -60,7 +60,8 @@ pub trait Store: Send + Sync {
     fn set_meta(&self, key: &str, value: &str) -> Result<()>;
 
     // Sessions --------------------------------------------------------------------
-    fn create_session(&self, token_hash: &str, username: &Username, expires_at: Instant) -> Result<()>;
+    /// Records a login; sessions expired at `now` are swept at the same time.
+    fn create_session(&self, token_hash: &str, username: &Username, now: Instant, expires_at: Instant) -> Result<()>;
     fn session(&self, token_hash: &str) -> Result<Option<(Username, Instant)>>;
     fn delete_session(&self, token_hash: &str) -> Result<()>;
 

@@ -343,9 +343,11 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
             if s.extension.is_some() {
                 return Err(Refusal::ExtensionPending);
             }
+            // A paused clock stopped at `paused_at`: asking while suspended is late if
+            // the deadline had passed when the clock stopped, so suspending an overdue
+            // case does not reopen the door to an extension.
             if let Some(c) = s.clock(ClockKind::Resolve)
-                && c.paused_at.is_none()
-                && ctx.now >= c.due
+                && c.paused_at.unwrap_or(ctx.now) >= c.due
             {
                 return Err(Refusal::DeadlinePassed { due: c.due });
             }
@@ -356,6 +358,7 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
         }
         Action::DecideExtension { approve, note } => {
             ctx.centre(action, &centre_supervise)?;
+            expect_status(action, s, &[Handling])?;
             let Some(ext) = &s.extension else {
                 return Err(Refusal::NoExtensionPending);
             };

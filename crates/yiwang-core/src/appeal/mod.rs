@@ -13,7 +13,7 @@ mod state;
 pub use command::{Action, CallbackAnswer, Intake, ReplyOutcome};
 pub use decide::{Context, Refusal, can_view, decide, decide_intake};
 pub use event::{AppealEvent, Envelope};
-pub use state::{Appeal, Assignment, CoUnit, Outcome, Status, evolve};
+pub use state::{Appeal, Assignment, CallbackRecord, CoUnit, Outcome, PendingExtension, ReplyRecord, Status, evolve};
 
 use serde::{Deserialize, Serialize};
 

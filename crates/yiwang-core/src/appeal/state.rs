@@ -220,6 +220,9 @@ impl Appeal {
         self.outcome = Some(outcome);
         self.closed_at = Some(at);
         self.clocks.clear();
+        // Nothing stays pending on a closed case: a reopened one starts clean.
+        self.extension = None;
+        self.suspended_since = None;
     }
 }
 
@@ -387,7 +390,8 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             s.set_clock(*resolve_clock);
         }
         AppealEvent::Replied { outcome, text } => {
-            let on_time = s.clock(ClockKind::Resolve).is_none_or(|c| at <= c.due);
+            // On time means before the due instant: at the due the clock is already red.
+            let on_time = s.clock(ClockKind::Resolve).is_none_or(|c| at < c.due);
             s.status = Status::Replied;
             s.reply = Some(ReplyRecord {
                 unit: s.unit.clone().expect("a replied case has a unit"),
@@ -396,6 +400,8 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
                 at,
                 on_time,
             });
+            // The answer withdraws any extension request still waiting for a decision.
+            s.extension = None;
             s.clocks.clear();
         }
         AppealEvent::CalledBack { solved, satisfaction, .. } => {
@@ -414,6 +420,11 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             // Back to the unit that held it, or to dispatch when no unit did (a
             // consultation answered directly, a merged duplicate).
             s.status = if clock.kind == ClockKind::Dispatch { Status::Accepted } else { Status::Handling };
+            if clock.kind == ClockKind::Dispatch {
+                // Waiting for dispatch, no unit holds the case (as after a return).
+                s.unit = None;
+                s.co_units.clear();
+            }
             s.merged_into = None;
             s.reopens += 1;
             s.outcome = None;

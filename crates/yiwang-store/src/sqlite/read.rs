@@ -265,10 +265,9 @@ impl Store for SqliteStore {
         })
     }
 
-    fn create_session(&self, token_hash: &str, username: &Username, expires_at: Instant) -> Result<()> {
+    fn create_session(&self, token_hash: &str, username: &Username, now: Instant, expires_at: Instant) -> Result<()> {
         let (t, u) = (token_hash.to_owned(), username.to_string());
         self.writer.exec(move |c| {
-            let now = chrono::Utc::now();
             // Expired sessions are swept whenever a new one is made.
             c.execute("DELETE FROM session WHERE expires_at < ?1", [ts(now)]).map_err(map_err)?;
             c.execute(

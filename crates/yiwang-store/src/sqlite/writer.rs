@@ -27,14 +27,14 @@ enum Job {
 }
 
 enum Done {
-    Appeal(Reply<Appeal>, Result<Appeal>),
+    Appeal(Reply<Appeal>, Box<Result<Appeal>>),
     Unit(Reply<()>, Result<()>),
 }
 
 impl Done {
     fn fail(self, e: &str) -> Self {
         match self {
-            Done::Appeal(r, _) => Done::Appeal(r, Err(StoreError::Database(e.to_owned()))),
+            Done::Appeal(r, _) => Done::Appeal(r, Box::new(Err(StoreError::Database(e.to_owned())))),
             Done::Unit(r, _) => Done::Unit(r, Err(StoreError::Database(e.to_owned()))),
         }
     }
@@ -42,7 +42,7 @@ impl Done {
         // A requester that has gone away (timed out, disconnected) no longer needs
         // the answer; its write is committed all the same.
         match self {
-            Done::Appeal(r, v) => drop(r.send(v)),
+            Done::Appeal(r, v) => drop(r.send(*v)),
             Done::Unit(r, v) => drop(r.send(v)),
         }
     }
@@ -114,7 +114,9 @@ fn commit_batch(conn: &Connection, jobs: Vec<Job>) {
         let msg = e.to_string();
         for j in jobs {
             match j {
-                Job::Create(_, r) | Job::Append(_, r) => Done::Appeal(r, Err(StoreError::Database(msg.clone()))).send(),
+                Job::Create(_, r) | Job::Append(_, r) => {
+                    Done::Appeal(r, Box::new(Err(StoreError::Database(msg.clone())))).send()
+                }
                 Job::Exec(_, r) => Done::Unit(r, Err(StoreError::Database(msg.clone()))).send(),
             }
         }
@@ -124,11 +126,14 @@ fn commit_batch(conn: &Connection, jobs: Vec<Job>) {
     for job in jobs {
         let sp = conn.execute_batch("SAVEPOINT job");
         let d = match job {
-            Job::Create(n, r) => Done::Appeal(r, sp.map_err(map_err).and_then(|_| create(conn, *n))),
-            Job::Append(b, r) => Done::Appeal(r, sp.map_err(map_err).and_then(|_| append(conn, *b))),
+            Job::Create(n, r) => Done::Appeal(r, Box::new(sp.map_err(map_err).and_then(|_| create(conn, *n)))),
+            Job::Append(b, r) => Done::Appeal(r, Box::new(sp.map_err(map_err).and_then(|_| append(conn, *b)))),
             Job::Exec(f, r) => Done::Unit(r, sp.map_err(map_err).and_then(|_| f(conn))),
         };
-        let failed = matches!(&d, Done::Appeal(_, Err(_)) | Done::Unit(_, Err(_)));
+        let failed = match &d {
+            Done::Appeal(_, r) => r.is_err(),
+            Done::Unit(_, r) => r.is_err(),
+        };
         if failed {
             let _ = conn.execute_batch("ROLLBACK TO job");
         }

@@ -1,0 +1,12 @@
+//! yiwang-core's rules as tables: (state, actor, command, time) → events or refusal.
+//!
+//! Every state is reached by acting it out through `decide` and `evolve`, as the app
+//! does; time is an argument stepped by hand; the calendar is the real one.
+
+mod evolve;
+mod fixture;
+mod lifecycle;
+mod permissions;
+mod time_limits;
+mod transitions;
+mod validation;

@@ -1,0 +1,311 @@
+//! What every store must do, written against `&dyn Store` only.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use std::sync::Arc;
+use yiwang_core::appeal::{
+    self, Action, AppealEvent, AppealType, Channel, Context, Intake, Location, Satisfaction, Status,
+};
+use yiwang_core::calendar::Calendar;
+use yiwang_core::deadline::{Stage, TimeLimits, Urgency};
+use yiwang_core::id::{CaseId, CategoryCode, TenantId, TrackingCode, UnitCode, Username};
+use yiwang_core::org::{Actor, Organisation, Role, Unit, UnitKind};
+use yiwang_core::taxonomy::{Category, Taxonomy};
+use yiwang_store::{AppendBatch, CaseQuery, NewCase, PersonData, StaffRecord, Store, StoreError};
+
+pub struct World {
+    pub org: Organisation,
+    pub taxonomy: Taxonomy,
+    pub calendar: Calendar,
+    pub limits: TimeLimits,
+}
+
+pub fn code(s: &str) -> UnitCode {
+    UnitCode::parse(s).unwrap()
+}
+
+pub fn t0() -> DateTime<Utc> {
+    // Monday 2026-11-16 09:00 in China.
+    Utc.with_ymd_and_hms(2026, 11, 16, 1, 0, 0).unwrap()
+}
+
+fn unit(c: &str, kind: UnitKind, parent: Option<&str>) -> Unit {
+    Unit { code: code(c), name: c.to_uppercase(), short: None, kind, parent: parent.map(code) }
+}
+
+pub fn world(store: &dyn Store) -> World {
+    let units = vec![
+        unit("d", UnitKind::District, None),
+        unit("centre", UnitKind::Centre, Some("d")),
+        unit("dept-a", UnitKind::Department, Some("d")),
+        unit("dept-b", UnitKind::Department, Some("d")),
+    ];
+    let cats = vec![Category {
+        code: CategoryCode::parse("c1").unwrap(),
+        name: "市容".into(),
+        parent: None,
+        unit: code("dept-a"),
+        utility: false,
+    }];
+    store.replace_organisation(&units).unwrap();
+    store.replace_categories(&cats).unwrap();
+    World {
+        org: Organisation::new(store.units().unwrap()).unwrap(),
+        taxonomy: Taxonomy::new(store.categories().unwrap()).unwrap(),
+        calendar: Calendar::bundled(),
+        limits: TimeLimits::default(),
+    }
+}
+
+pub fn staff(name: &str, unit: &str, kind: UnitKind, roles: &[Role]) -> Actor {
+    Actor::Staff { username: Username::parse(name).unwrap(), unit: code(unit), unit_kind: kind, roles: roles.to_vec() }
+}
+
+pub fn operator() -> Actor {
+    staff("op", "centre", UnitKind::Centre, &[Role::Operator, Role::Dispatcher])
+}
+pub fn handler_a() -> Actor {
+    staff("ha", "dept-a", UnitKind::Department, &[Role::Handler])
+}
+
+fn tenant() -> TenantId {
+    TenantId::parse("d").unwrap()
+}
+
+pub fn new_case(w: &World, store: &dyn Store, at: DateTime<Utc>, n: u16, phone: Option<&str>) -> appeal::Appeal {
+    let actor = operator();
+    let ctx = Context {
+        now: at,
+        actor: &actor,
+        calendar: &w.calendar,
+        limits: &w.limits,
+        org: &w.org,
+        taxonomy: &w.taxonomy,
+    };
+    let intake = Intake {
+        channel: Channel::Hotline,
+        appeal_type: AppealType::Complaint,
+        urgency: Urgency::Normal,
+        title: Some(format!("诉求 {n}")),
+        text: "道路破损".into(),
+        location: Location::default(),
+        citizen: None,
+        attachments: vec![],
+        category: None,
+        // Distinct n give distinct codes: two base-31 digits.
+        tracking_code: TrackingCode::from_random([(n % 31) as u8, (n / 31) as u8, 2, 3, 4, 5, 6, 7]),
+    };
+    let event = appeal::decide_intake(&intake, &ctx).unwrap().pop().unwrap();
+    let person = phone.map(|p| PersonData {
+        name: Some("张三".into()),
+        phone: Some(p.into()),
+        phone_digest: Some(format!("digest-{p}")),
+        ..Default::default()
+    });
+    store.create_case(NewCase { tenant: tenant(), prefix: "YW".into(), at, actor, person, event }).unwrap()
+}
+
+pub fn act(
+    w: &World,
+    store: &dyn Store,
+    a: &appeal::Appeal,
+    actor: &Actor,
+    action: Action,
+    at: DateTime<Utc>,
+) -> appeal::Appeal {
+    let ctx = Context { now: at, actor, calendar: &w.calendar, limits: &w.limits, org: &w.org, taxonomy: &w.taxonomy };
+    let events = appeal::decide(a, &action, &ctx).unwrap();
+    store.append(AppendBatch { tenant: tenant(), before: a.clone(), at, actor: actor.clone(), events }).unwrap()
+}
+
+pub fn dispatch_and_sign(w: &World, store: &dyn Store, a: &appeal::Appeal, at: DateTime<Utc>) -> appeal::Appeal {
+    let d = Action::Dispatch { category: CategoryCode::parse("c1").unwrap(), unit: None, note: None };
+    let a = act(w, store, a, &operator(), d, at);
+    act(w, store, &a, &handler_a(), Action::SignFor, at + Duration::minutes(10))
+}
+
+pub fn case_numbers_are_sequential_per_day_and_personal_data_is_kept_beside_the_record(store: &dyn Store) {
+    let w = world(store);
+    let a = new_case(&w, store, t0(), 1, Some("13812345678"));
+    let b = new_case(&w, store, t0() + Duration::minutes(1), 2, None);
+    let next_day = new_case(&w, store, t0() + Duration::days(1), 3, None);
+    assert_eq!(a.id.as_str(), "YW20261116000001");
+    assert_eq!(b.id.as_str(), "YW20261116000002");
+    assert_eq!(next_day.id.as_str(), "YW20261117000001");
+    let pid = a.citizen.expect("the citizen is referenced by id");
+    let p = store.person(pid).unwrap().unwrap();
+    assert_eq!(p.data.phone.as_deref(), Some("13812345678"));
+    // No event carries the phone number itself.
+    for e in store.events(&a.id).unwrap() {
+        assert!(!serde_json::to_string(&e.event).unwrap().contains("13812345678"));
+    }
+    assert_eq!(b.citizen, None);
+}
+
+pub fn appends_are_chained_and_a_stale_version_is_refused(store: &dyn Store) {
+    let w = world(store);
+    let a = new_case(&w, store, t0(), 4, None);
+    let a2 = dispatch_and_sign(&w, store, &a, t0() + Duration::minutes(5));
+    assert_eq!(a2.version, 3);
+    assert_eq!(a2.status, Status::Handling);
+    // Deciding again on the stale state is a conflict, not a silent overwrite.
+    let ctx_actor = handler_a();
+    let ctx = Context {
+        now: t0(),
+        actor: &ctx_actor,
+        calendar: &w.calendar,
+        limits: &w.limits,
+        org: &w.org,
+        taxonomy: &w.taxonomy,
+    };
+    let stale = store.load(&a.id).unwrap().unwrap();
+    let events = appeal::decide(&stale, &Action::Contact { note: "已联系".into() }, &ctx).unwrap();
+    let mut old = stale.clone();
+    old.version = 2;
+    let err = store
+        .append(AppendBatch {
+            tenant: tenant(),
+            before: old,
+            at: t0(),
+            actor: ctx_actor.clone(),
+            events: events.clone(),
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { expected: 2, found: 3, .. }), "{err:?}");
+    let ok = store.append(AppendBatch { tenant: tenant(), before: stale, at: t0(), actor: ctx_actor, events }).unwrap();
+    assert_eq!(ok.version, 4);
+    let evs = store.events(&a.id).unwrap();
+    assert_eq!(evs.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert_eq!(
+        evs.iter().map(|e| e.event.name()).collect::<Vec<_>>(),
+        ["accepted", "dispatched", "signed_for", "contacted"]
+    );
+    assert!(store.verify().unwrap().is_intact());
+}
+
+pub fn projections_answer_queues_and_reindex_rebuilds_them_identically(store: &dyn Store) {
+    let w = world(store);
+    let fresh = new_case(&w, store, t0(), 5, Some("13900000000"));
+    let held = dispatch_and_sign(&w, store, &new_case(&w, store, t0(), 6, None), t0() + Duration::minutes(1));
+    let ops = operator();
+    let summoner = act(
+        &w,
+        store,
+        &held,
+        &handler_a(),
+        Action::Summon { units: vec![code("dept-b")], note: None },
+        t0() + Duration::hours(1),
+    );
+
+    let q = |f: CaseQuery| store.list_cases(&CaseQuery { limit: 50, ..f }).unwrap();
+    let waiting = q(CaseQuery { statuses: vec![Status::Accepted], ..Default::default() });
+    assert!(waiting.rows.iter().any(|r| r.id == fresh.id));
+    assert!(waiting.rows.iter().all(|r| r.status == Status::Accepted));
+    let fresh_row = waiting.rows.iter().find(|r| r.id == fresh.id).unwrap();
+    assert_eq!(fresh_row.citizen_phone.as_deref(), Some("13900000000"));
+    let a_queue = q(CaseQuery { unit: Some(code("dept-a")), statuses: vec![Status::Handling], ..Default::default() });
+    assert!(a_queue.rows.iter().any(|r| r.id == held.id));
+    let co = q(CaseQuery { co_unit: Some(code("dept-b")), ..Default::default() });
+    assert_eq!(co.rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), vec![held.id.clone()]);
+    assert_eq!(store.count_cases(&CaseQuery { co_unit: Some(code("dept-b")), ..Default::default() }).unwrap(), 1);
+    let _ = ops;
+
+    let before: Vec<_> = [&fresh.id, &summoner.id].iter().map(|id| store.load(id).unwrap().unwrap()).collect();
+    let n = store.reindex().unwrap();
+    assert!(n >= 2);
+    let after: Vec<_> = [&fresh.id, &summoner.id].iter().map(|id| store.load(id).unwrap().unwrap()).collect();
+    assert_eq!(before, after);
+    assert_eq!(q(CaseQuery { co_unit: Some(code("dept-b")), ..Default::default() }).rows.len(), 1);
+}
+
+pub fn alarms_and_monthly_facts_follow_the_state(store: &dyn Store) {
+    let w = world(store);
+    let a = new_case(&w, store, t0(), 7, None);
+    // The dispatch clock (24 h) warns at 80 %.
+    let warn_at = a.next_alarm().unwrap();
+    assert_eq!(warn_at, t0() + Duration::hours(24) - Duration::minutes(288));
+    assert!(!store.due_alarms(warn_at - Duration::seconds(1), 100).unwrap().contains(&a.id));
+    assert!(store.due_alarms(warn_at, 100).unwrap().contains(&a.id));
+
+    let a = dispatch_and_sign(&w, store, &a, t0() + Duration::minutes(30));
+    let a = act(&w, store, &a, &handler_a(), Action::Contact { note: "已联系".into() }, t0() + Duration::hours(2));
+    let a = act(
+        &w,
+        store,
+        &a,
+        &handler_a(),
+        Action::Reply { outcome: appeal::ReplyOutcome::Resolved, text: "已修复".into() },
+        t0() + Duration::hours(30),
+    );
+    let a = act(
+        &w,
+        store,
+        &a,
+        &operator(),
+        Action::Callback { solved: true, satisfaction: Satisfaction::BasicallySatisfied, note: None },
+        t0() + Duration::hours(40),
+    );
+    assert_eq!(a.status, Status::Closed);
+    assert!(!store.due_alarms(t0() + Duration::days(400), 1000).unwrap().contains(&a.id));
+    let tally = store.tally_month("2026-11").unwrap();
+    let (_, t) = tally.iter().find(|(u, _)| u.as_str() == "dept-a").unwrap();
+    assert!(t.dispatched >= 1 && t.responded >= 1 && t.callbacks >= 1 && t.basically_satisfied >= 1);
+    assert!(store.tally_month("2026-10").unwrap().iter().all(|(u, _)| u.as_str() != "dept-a"));
+    let rows = store.list_cases(&CaseQuery { stage: Some(Stage::Green), limit: 100, ..Default::default() }).unwrap();
+    assert!(rows.rows.iter().all(|r| r.stage == Stage::Green));
+}
+
+pub fn concurrent_writers_are_all_committed(store: Arc<dyn Store>) {
+    let w = Arc::new(world(store.as_ref()));
+    let threads: Vec<_> = (0..8u16)
+        .map(|t| {
+            let (store, w) = (store.clone(), w.clone());
+            std::thread::spawn(move || {
+                (0..25u16)
+                    .map(|i| new_case(&w, store.as_ref(), t0() + Duration::days(3), t * 25 + i, None).id)
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let ids: Vec<CaseId> = threads.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 200, "every request got its own case number");
+    for id in &ids {
+        assert!(store.load(id).unwrap().is_some());
+    }
+    assert!(store.verify().unwrap().is_intact());
+}
+
+pub fn reference_data_sessions_and_erasure_round_trip(store: &dyn Store) {
+    let w = world(store);
+    assert_eq!(store.units().unwrap().len(), 4);
+    let rec = StaffRecord {
+        username: Username::parse("li").unwrap(),
+        name: "李四".into(),
+        unit: code("dept-a"),
+        roles: vec![Role::Handler, Role::UnitLeader],
+        password_hash: "$argon2id$x".into(),
+        active: true,
+    };
+    store.put_staff(&rec).unwrap();
+    assert_eq!(store.staff(&rec.username).unwrap(), Some(rec.clone()));
+    store.create_session("h1", &rec.username, t0(), t0() + Duration::days(1)).unwrap();
+    assert_eq!(store.session("h1").unwrap().map(|s| s.0), Some(rec.username.clone()));
+    store.delete_session("h1").unwrap();
+    assert_eq!(store.session("h1").unwrap(), None);
+    store.set_meta("k", "v").unwrap();
+    assert_eq!(store.meta("k").unwrap().as_deref(), Some("v"));
+
+    let a = new_case(&w, store, t0(), 9, Some("13711112222"));
+    let pid = a.citizen.unwrap();
+    assert!(store.erase_person(pid, t0() + Duration::days(200)).unwrap());
+    let p = store.person(pid).unwrap().unwrap();
+    assert_eq!(p.data.phone, None);
+    assert!(p.erased_at.is_some());
+    assert!(!store.erase_person(pid, t0()).unwrap(), "erasing twice reports nothing to do");
+    assert!(store.verify().unwrap().is_intact(), "erasure leaves every chain valid");
+    assert_eq!(store.events(&a.id).unwrap().len(), 1);
+    let AppealEvent::Accepted { citizen, .. } = &store.events(&a.id).unwrap()[0].event else { panic!() };
+    assert_eq!(*citizen, Some(pid));
+}

@@ -1,0 +1,126 @@
+//! The contract suite on SQLite, and tampering with the file behind the store's back.
+
+use crate::contract::{self, t0};
+use rusqlite::Connection;
+use std::sync::Arc;
+use yiwang_core::chain::ChainBreak;
+use yiwang_store::{SqliteStore, Store};
+
+fn open() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("yiwang.sqlite")).unwrap();
+    (dir, store)
+}
+
+macro_rules! contract_tests {
+    ($($name:ident),* $(,)?) => {$(
+        #[test]
+        fn $name() {
+            let (_dir, store) = open();
+            contract::$name(&store);
+        }
+    )*};
+}
+
+contract_tests!(
+    case_numbers_are_sequential_per_day_and_personal_data_is_kept_beside_the_record,
+    appends_are_chained_and_a_stale_version_is_refused,
+    projections_answer_queues_and_reindex_rebuilds_them_identically,
+    alarms_and_monthly_facts_follow_the_state,
+    reference_data_sessions_and_erasure_round_trip,
+);
+
+#[test]
+fn concurrent_writers_are_all_committed() {
+    let (_dir, store) = open();
+    contract::concurrent_writers_are_all_committed(Arc::new(store));
+}
+
+#[test]
+fn the_schema_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("yiwang.sqlite");
+    let id = {
+        let store = SqliteStore::open(&path).unwrap();
+        let w = contract::world(&store);
+        contract::new_case(&w, &store, t0(), 1, None).id
+    };
+    let store = SqliteStore::open(&path).unwrap();
+    assert!(store.load(&id).unwrap().is_some());
+}
+
+/// Builds a store with two handled cases and returns its file and the first case.
+fn tampered(sql: impl FnOnce(&Connection, &str)) -> Vec<(String, ChainBreak)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("yiwang.sqlite");
+    let (id, other) = {
+        let store = SqliteStore::open(&path).unwrap();
+        let w = contract::world(&store);
+        let a = contract::new_case(&w, &store, t0(), 1, None);
+        let a = contract::dispatch_and_sign(&w, &store, &a, t0());
+        let b = contract::new_case(&w, &store, t0(), 2, None);
+        assert!(store.verify().unwrap().is_intact());
+        (a.id, b.id)
+    };
+    let conn = Connection::open(&path).unwrap();
+    sql(&conn, id.as_str());
+    drop(conn);
+    let store = SqliteStore::open(&path).unwrap();
+    let report = store.verify().unwrap();
+    assert!(report.breaks.iter().all(|(c, _)| c != other.as_str()), "untouched cases stay intact");
+    report.breaks
+}
+
+#[test]
+fn an_altered_event_is_named() {
+    let breaks = tampered(|c, id| {
+        c.execute("UPDATE event SET body = replace(body, 'c1', 'c2') WHERE case_id = ?1 AND seq = 2", [id]).unwrap();
+    });
+    assert!(matches!(breaks.as_slice(), [(_, ChainBreak::Altered { seq: 2 })]), "{breaks:?}");
+}
+
+#[test]
+fn an_altered_actor_or_time_is_named() {
+    let breaks = tampered(|c, id| {
+        c.execute("UPDATE event SET at = '2026-01-01T00:00:00.000Z' WHERE case_id = ?1 AND seq = 3", [id]).unwrap();
+    });
+    assert!(matches!(breaks.as_slice(), [(_, ChainBreak::Altered { seq: 3 })]), "{breaks:?}");
+}
+
+#[test]
+fn a_removed_event_is_named() {
+    let breaks = tampered(|c, id| {
+        c.execute("DELETE FROM event WHERE case_id = ?1 AND seq = 2", [id]).unwrap();
+    });
+    assert!(matches!(breaks.as_slice(), [(_, ChainBreak::Gap { seq: 3, expected: 2 })]), "{breaks:?}");
+}
+
+#[test]
+fn a_removed_last_event_is_named() {
+    let breaks = tampered(|c, id| {
+        c.execute("DELETE FROM event WHERE case_id = ?1 AND seq = 3", [id]).unwrap();
+    });
+    assert!(matches!(breaks.as_slice(), [(_, ChainBreak::Truncated { head_seq: 3, last_seq: 2, .. })]), "{breaks:?}");
+}
+
+#[test]
+fn reordered_events_are_named() {
+    let breaks = tampered(|c, id| {
+        c.execute_batch(&format!(
+            "UPDATE event SET seq = 99 WHERE case_id = '{id}' AND seq = 2;
+             UPDATE event SET seq = 2 WHERE case_id = '{id}' AND seq = 3;
+             UPDATE event SET seq = 3 WHERE case_id = '{id}' AND seq = 99;"
+        ))
+        .unwrap();
+    });
+    assert_eq!(breaks.len(), 1, "{breaks:?}");
+    assert!(matches!(breaks[0].1, ChainBreak::Unlinked { seq: 2 } | ChainBreak::Altered { seq: 2 }), "{breaks:?}");
+}
+
+#[test]
+fn a_whole_deleted_case_is_named() {
+    let breaks = tampered(|c, id| {
+        c.execute("DELETE FROM event WHERE case_id = ?1", [id]).unwrap();
+    });
+    assert!(matches!(breaks.as_slice(), [(_, ChainBreak::Truncated { last_seq: 0, .. })]), "{breaks:?}");
+}

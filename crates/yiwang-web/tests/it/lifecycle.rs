@@ -1,0 +1,198 @@
+use crate::harness::{Api, PHONE, code_of};
+use axum::http::StatusCode;
+use chrono::Duration;
+use serde_json::json;
+
+fn names(v: &serde_json::Value) -> Vec<String> {
+    v["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn an_appeal_goes_from_intake_to_callback_and_is_counted() {
+    let api = Api::new();
+    let (id, code) = api.citizen_appeal().await;
+    assert!(id.starts_with("YW20261116"), "{id}");
+
+    let dispatcher = api.login("dispatcher1").await;
+    let (s, v) = api.call("GET", &format!("/api/v1/appeals/{id}"), Some(&dispatcher), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["appeal"]["status"], "accepted");
+    assert_eq!(v["appeal"]["location"]["area"], "gd-wh-2-2", "the point found its grid");
+    assert_eq!(v["citizen_phone"], "138****5678");
+
+    api.step(Duration::minutes(20));
+    let v = api.act_ok(&dispatcher, &id, json!({"action": "dispatch", "category": "cxjs-02"})).await;
+    assert_eq!(v["appeal"]["unit"], "cgw", "the category's owner");
+    assert_eq!(v["unit_name"], "城管委");
+
+    let handler = api.login("cgw-handler").await;
+    api.step(Duration::minutes(30));
+    api.act_ok(&handler, &id, json!({"action": "sign_for"})).await;
+    api.act_ok(&handler, &id, json!({"action": "summon", "units": ["st-wh"], "note": "请街道协助核查"})).await;
+    let street = api.login("st-wh-handler").await;
+    let (s, v) = api.call("GET", "/api/v1/queues/co_handling", Some(&street), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["items"][0]["id"], id.as_str());
+    api.act_ok(&street, &id, json!({"action": "report_in"})).await;
+    api.step(Duration::hours(2));
+    api.act_ok(&handler, &id, json!({"action": "contact", "note": "电话联系诉求人，约定现场查看"})).await;
+    let (s, v) = api.act(&handler, &id, json!({"action": "reply", "outcome": "resolved", "text": "已修复"})).await;
+    assert_eq!((s, code_of(&v)), (StatusCode::CONFLICT, "co_units_pending"));
+    api.act_ok(&street, &id, json!({"action": "answer_part", "text": "街道已现场核实线路老化"})).await;
+    api.step(Duration::days(2));
+    // Logins last 12 hours.
+    let (s, e) = api.act(&handler, &id, json!({"action": "contact", "note": "再次联系"})).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+    let handler = api.login("cgw-handler").await;
+    let dispatcher = api.login("dispatcher1").await;
+    let v = api
+        .act_ok(&handler, &id, json!({"action": "reply", "outcome": "resolved", "text": "已更换电缆，路灯恢复照明。"}))
+        .await;
+    assert_eq!(v["appeal"]["status"], "replied");
+
+    // The citizen sees the public timeline and the reply, but no staff notes.
+    let (s, v) = api.call("POST", "/api/v1/track", None, Some(json!({"tracking_code": code, "phone": PHONE}))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["reply"], "已更换电缆，路灯恢复照明。");
+    assert_eq!(v["can_answer_callback"], true);
+    let text = v.to_string();
+    assert!(!text.contains("约定现场查看") && !text.contains("线路老化") && !text.contains("请街道协助"), "{text}");
+    assert!(!text.contains(PHONE) && !text.contains("张三"));
+
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/v1/track/callback",
+            None,
+            Some(json!({"tracking_code": code, "phone": PHONE, "solved": true, "satisfaction": "satisfied"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "closed");
+    assert_eq!(v["outcome"], "已解决");
+
+    let (_, v) = api.call("GET", &format!("/api/v1/appeals/{id}"), Some(&dispatcher), None).await;
+    assert_eq!(
+        names(&v),
+        [
+            "accepted",
+            "dispatched",
+            "signed_for",
+            "summoned",
+            "reported_in",
+            "contacted",
+            "part_answered",
+            "replied",
+            "called_back",
+        ]
+    );
+
+    let (s, v) = api.call("GET", "/api/v1/measures/2026-11", Some(&dispatcher), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let cgw = v["units"].as_array().unwrap().iter().find(|u| u["unit"] == "cgw").expect("cgw is measured");
+    assert_eq!(cgw["tally"]["dispatched"], 1);
+    assert_eq!(cgw["tally"]["responded"], 1);
+    assert_eq!(cgw["rates"]["resolution"], 1.0);
+    assert_eq!(cgw["rates"]["satisfaction"], 1.0);
+    assert_eq!(cgw["rank"], 1);
+}
+
+#[tokio::test]
+async fn a_return_is_redispatched_and_an_unsolved_callback_reopens() {
+    let api = Api::new();
+    let (id, _) = api.citizen_appeal().await;
+    let dispatcher = api.login("dispatcher1").await;
+    let supervisor = api.login("supervisor1").await;
+    let operator = api.login("operator1").await;
+    api.act_ok(&dispatcher, &id, json!({"action": "dispatch", "category": "cxjs-02", "unit": "zjw"})).await;
+    let zjw = api.login("zjw-handler").await;
+    let v = api.act_ok(&zjw, &id, json!({"action": "return", "reason": "路灯不属于住建委职责"})).await;
+    // After a return the unit no longer sees the case as its own, but still may read it.
+    assert!(v.is_object());
+    let (_, q) = api.call("GET", "/api/v1/queues/returned", Some(&dispatcher), None).await;
+    assert_eq!(q["items"][0]["id"], id.as_str());
+    api.act_ok(&dispatcher, &id, json!({"action": "dispatch", "category": "cxjs-02"})).await;
+    let cgw = api.login("cgw-handler").await;
+    api.act_ok(&cgw, &id, json!({"action": "sign_for"})).await;
+    api.act_ok(&cgw, &id, json!({"action": "reply", "outcome": "resolved", "text": "已修复"})).await;
+    let v =
+        api.act_ok(&operator, &id, json!({"action": "callback", "solved": false, "satisfaction": "unsatisfied"})).await;
+    assert_eq!(v["appeal"]["status"], "called_back");
+    let v = api.act_ok(&supervisor, &id, json!({"action": "reopen", "reason": "诉求人反映仍不亮"})).await;
+    assert_eq!(v["appeal"]["status"], "handling");
+    assert_eq!(v["appeal"]["unit"], "cgw");
+    api.act_ok(&cgw, &id, json!({"action": "reply", "outcome": "cannot_solve", "text": "需整体改造，已列入明年计划"}))
+        .await;
+    let v = api.act_ok(&supervisor, &id, json!({"action": "close", "note": "已解释"})).await;
+    assert_eq!(v["appeal"]["outcome"], "cannot_solve");
+    // A closed case accepts nothing but a reopen by the centre.
+    let (s, e) = api.act(&supervisor, &id, json!({"action": "remind", "note": "再催"})).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::CONFLICT, "case_closed"));
+    let (s, e) = api.act(&cgw, &id, json!({"action": "reopen", "reason": "x"})).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "forbidden"));
+    api.act_ok(&supervisor, &id, json!({"action": "reopen", "reason": "领导批示重办"})).await;
+}
+
+#[tokio::test]
+async fn consultations_are_answered_directly_and_duplicates_merged() {
+    let api = Api::new();
+    let operator = api.login("operator1").await;
+    let dispatcher = api.login("dispatcher1").await;
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/v1/appeals",
+            Some(&operator),
+            Some(json!({"channel": "hotline", "appeal_type": "consultation", "text": "社保卡丢了怎么补办？"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["case_id"].as_str().unwrap().to_owned();
+    let v = api
+        .act_ok(&operator, &id, json!({"action": "answer_directly", "answer": "携带身份证到区政务服务中心补办。"}))
+        .await;
+    assert_eq!(v["appeal"]["status"], "closed");
+    assert_eq!(v["appeal"]["outcome"], "answered_directly");
+
+    let (a, _) = api.citizen_appeal().await;
+    let (b, _) = api.citizen_appeal().await;
+    let v = api.act_ok(&dispatcher, &b, json!({"action": "merge", "into": a})).await;
+    assert_eq!(v["appeal"]["outcome"], "merged");
+    let (s, e) = api.act(&dispatcher, &a, json!({"action": "merge", "into": "YW20990101000001"})).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"));
+}
+
+#[tokio::test]
+async fn the_scheduler_turns_clocks_yellow_then_red_on_a_stepped_clock() {
+    let api = Api::new();
+    let (id, _) = api.citizen_appeal().await;
+    let dispatcher = api.login("dispatcher1").await;
+    api.act_ok(&dispatcher, &id, json!({"action": "dispatch", "category": "cxjs-02"})).await;
+    let handler = api.login("cgw-handler").await;
+    let queue = |name: &'static str| {
+        let api = &api;
+        let handler = handler.clone();
+        async move {
+            let (_, v) = api.call("GET", &format!("/api/v1/queues/{name}"), Some(&handler), None).await;
+            v["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    // Sign-for limit is 2 hours; yellow at 80 %.
+    api.step(Duration::minutes(90));
+    assert_eq!(api.app.tick().unwrap().events, 0);
+    assert!(queue("warning").await.is_empty());
+    api.step(Duration::minutes(10));
+    assert_eq!(api.app.tick().unwrap().events, 1);
+    assert_eq!(queue("warning").await, vec![id.clone()]);
+    assert_eq!(api.app.tick().unwrap().events, 0, "a tick with nothing new writes nothing");
+    api.step(Duration::minutes(21));
+    api.app.tick().unwrap();
+    assert_eq!(queue("overdue").await, vec![id.clone()]);
+    assert!(queue("warning").await.is_empty());
+    let (_, v) = api.call("GET", &format!("/api/v1/appeals/{id}"), Some(&dispatcher), None).await;
+    let kinds = names(&v);
+    assert_eq!(kinds[kinds.len() - 2..], ["clock_warned", "clock_overdue"]);
+    // Signing late stops the red clock but the lateness stays in the response rate.
+    api.act_ok(&handler, &id, json!({"action": "sign_for"})).await;
+    assert!(queue("overdue").await.is_empty());
+}
