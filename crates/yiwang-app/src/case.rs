@@ -179,9 +179,12 @@ impl App {
         let mut location = input.location.clone();
         if let Some(p) = location.point {
             Point::parse(p.lon, p.lat)?;
-            if location.area.is_none() {
-                location.area = r.areas.locate(p).cloned();
-            }
+        }
+        // An appeal yiwang cannot place is still accepted, for the operator to locate.
+        if location.area.is_none() {
+            let found = r.locate(&location);
+            location.area = found.area;
+            location.point = location.point.or(found.point);
         }
         let mut raw = [0u8; 8];
         rand::thread_rng().fill_bytes(&mut raw);

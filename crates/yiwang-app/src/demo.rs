@@ -18,6 +18,8 @@ pub const CATEGORIES: &str = include_str!("../../../data/demo/categories.json");
 pub const STAFF: &str = include_str!("../../../data/demo/staff.json");
 pub const BOUNDARIES: &str = include_str!("../../../data/demo/boundaries.geojson");
 pub const PLACES: &str = include_str!("../../../data/demo/places.json");
+pub const ROUTING: &str = include_str!("../../../data/demo/routing.json");
+const KNOWLEDGE: &str = include_str!("../../../data/demo/knowledge.json");
 const APPEALS: &str = include_str!("../../../data/demo/appeals.json");
 
 #[derive(Deserialize)]
@@ -72,6 +74,8 @@ pub fn demo_files() -> DistrictFiles {
         categories: Some(CATEGORIES.into()),
         staff: Some(STAFF.into()),
         boundaries: Some(BOUNDARIES.into()),
+        places: Some(PLACES.into()),
+        routing: Some(ROUTING.into()),
     }
 }
 
@@ -85,6 +89,14 @@ impl App {
     /// ending at the app clock's now.
     pub fn seed_demo(&self) -> Result<(SetupReport, usize)> {
         let report = self.setup_district(&demo_files(), Some(DEMO_PASSWORD))?;
+        // The demo Open311 client app's key (README: Open311).
+        self.install_api_key(crate::DEMO_API_KEY, crate::DEMO_API_CLIENT)?;
+        let articles: Vec<crate::ArticleInput> =
+            serde_json::from_str(KNOWLEDGE).map_err(|e| AppError::Internal(e.to_string()))?;
+        let admin = staff("admin", "district", UnitKind::District, &[Role::Admin]);
+        for a in articles {
+            self.save_article(&admin, None, a)?;
+        }
         let places: Vec<Place> = serde_json::from_str(PLACES).map_err(|e| AppError::Internal(e.to_string()))?;
         let appeals: Vec<DemoAppeal> = serde_json::from_str(APPEALS).map_err(|e| AppError::Internal(e.to_string()))?;
 

@@ -9,9 +9,14 @@ mod area;
 mod auth;
 mod case;
 mod clock;
+mod console;
+mod dashboard;
 mod demo;
+mod dispatch;
 mod error;
+mod knowledge;
 mod measure;
+mod open311;
 mod queue;
 mod schedule;
 mod setup;
@@ -20,10 +25,19 @@ pub use area::AreaIndex;
 pub use auth::{Session, hash_password};
 pub use case::{CaseView, CitizenInput, IntakeInput, PublicView, Receipt, TimelineEntry};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use dashboard::{Count, Dashboard};
 pub use demo::{DEMO_PASSWORD, demo_files};
+pub use dispatch::{
+    CategorySuggestion, DispatchSuggestion, DuplicateView, SuggestInput, TopicCase, TopicView, TopicsReport,
+};
 pub use error::AppError;
+pub use knowledge::{ArticleInput, ArticleView};
 pub use measure::{MonthMeasures, UnitMeasure};
-pub use queue::{CaseSummary, Queue, QueuePage};
+pub use open311::{
+    ApiKeyView, CreatedRequest, DEMO_API_CLIENT, DEMO_API_KEY, IssuedApiKey, OPEN311_MAX_REQUESTS, OPEN311_WINDOW_DAYS,
+    Open311Service, RequestFilter, RequestUpdate, ServiceRequest, ServiceRequestInput, fms_status,
+};
+pub use queue::{CaseSummary, Queue, QueuePage, SearchFilter};
 pub use schedule::TickReport;
 pub use setup::{DistrictFiles, SetupReport};
 
@@ -33,6 +47,8 @@ use yiwang_core::deadline::TimeLimits;
 use yiwang_core::id::TenantId;
 use yiwang_core::org::Organisation;
 use yiwang_core::taxonomy::Taxonomy;
+use yiwang_dispatch::gazetteer::Gazetteer;
+use yiwang_dispatch::routing::RoutingRules;
 use yiwang_store::Store;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -69,6 +85,8 @@ pub struct Reference {
     pub org: Organisation,
     pub taxonomy: Taxonomy,
     pub areas: AreaIndex,
+    pub gazetteer: Gazetteer,
+    pub routing: RoutingRules,
 }
 
 /// The application: a store, a clock, the configuration and the reference data.
@@ -77,11 +95,18 @@ pub struct App {
     clock: Arc<dyn Clock>,
     config: AppConfig,
     reference: RwLock<Arc<Reference>>,
+    weights: dispatch::WordWeights,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: AppConfig) -> Result<Self> {
-        let app = App { store, clock, config, reference: RwLock::new(Arc::new(Reference::empty())) };
+        let app = App {
+            store,
+            clock,
+            config,
+            reference: RwLock::new(Arc::new(Reference::empty())),
+            weights: Default::default(),
+        };
         app.reload()?;
         Ok(app)
     }
@@ -94,12 +119,25 @@ impl App {
             .map_err(|e| AppError::Internal(format!("stored categories: {e}")))?;
         let areas = AreaIndex::from_geojson(&self.store.boundaries()?)
             .map_err(|e| AppError::Internal(format!("stored boundaries: {e}")))?;
+        let doc = |name: &str| -> Result<Option<String>> { Ok(self.store.document(name)?) };
+        let gazetteer = match doc("places")? {
+            Some(t) => {
+                Gazetteer::new(serde_json::from_str(&t).map_err(|e| AppError::Internal(format!("stored places: {e}")))?)
+            }
+            None => Gazetteer::default(),
+        };
+        let routing = match doc("routing")? {
+            Some(t) => RoutingRules::new(
+                serde_json::from_str(&t).map_err(|e| AppError::Internal(format!("stored routing rules: {e}")))?,
+            ),
+            None => RoutingRules::default(),
+        };
         let tenant = org
             .district()
             .map(|d| TenantId::parse(d.code.as_str()).expect("unit codes are valid tenant ids"))
             .unwrap_or_else(|| TenantId::parse("default").expect("valid"));
         *self.reference.write().unwrap_or_else(|p| p.into_inner()) =
-            Arc::new(Reference { tenant, org, taxonomy, areas });
+            Arc::new(Reference { tenant, org, taxonomy, areas, gazetteer, routing });
         Ok(())
     }
 
@@ -121,13 +159,52 @@ impl App {
     }
 }
 
+/// Where a location was found, and how.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Located {
+    pub area: Option<yiwang_core::id::UnitCode>,
+    pub point: Option<yiwang_core::appeal::Point>,
+    /// `point` (point in polygon) or `address` (gazetteer), or none.
+    pub by: Option<&'static str>,
+    /// The gazetteer's place, when found by address.
+    pub place: Option<String>,
+}
+
 impl Reference {
+    /// Finds the area of a location: the point in the boundaries, else the most
+    /// precise place named in the address.
+    pub fn locate(&self, l: &yiwang_core::appeal::Location) -> Located {
+        if let Some(p) = l.point
+            && let Some(area) = self.areas.locate(p)
+        {
+            return Located { area: Some(area.clone()), point: Some(p), by: Some("point"), place: None };
+        }
+        if let Some(addr) = &l.address
+            && let Some(place) = self.gazetteer.locate(addr)
+        {
+            let point = match (place.lon, place.lat) {
+                (Some(lon), Some(lat)) => yiwang_core::appeal::Point::parse(lon, lat).ok(),
+                _ => None,
+            };
+            return Located {
+                area: yiwang_core::id::UnitCode::parse(&place.area).ok(),
+                point,
+                by: Some("address"),
+                place: Some(place.name.clone()),
+            };
+        }
+        Located::default()
+    }
+
     fn empty() -> Self {
         Reference {
             tenant: TenantId::parse("default").expect("valid"),
             org: Organisation::default(),
             taxonomy: Taxonomy::default(),
             areas: AreaIndex::default(),
+            gazetteer: Gazetteer::default(),
+            routing: RoutingRules::default(),
         }
     }
     /// A unit's display name, or its code when unknown.

@@ -70,6 +70,18 @@ impl Queue {
     }
 }
 
+/// Filters of a search; empty fields do not filter.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SearchFilter {
+    pub unit: Option<UnitCode>,
+    pub category: Option<CategoryCode>,
+    pub status: Option<Status>,
+    /// Accepted at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Accepted before.
+    pub to: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseSummary {
@@ -166,6 +178,47 @@ impl App {
         let mut q = self.queue_query(actor, queue, unit)?;
         q.limit = limit.clamp(1, 200);
         q.offset = offset;
+        self.case_page(queue, q)
+    }
+
+    /// Full-text search over the cases the actor may see, newest first, with filters.
+    pub fn search_cases(
+        &self,
+        actor: &Actor,
+        text: &str,
+        filter: SearchFilter,
+        limit: u32,
+        offset: u32,
+    ) -> Result<QueuePage> {
+        let Actor::Staff { unit: own, .. } = actor else {
+            return Err(AppError::Forbidden("只有工作人员可以检索工单".into()));
+        };
+        let across = actor.is_centre() || actor.has_any_role(&[Role::Leader, Role::Admin]);
+        let text = if text.trim().is_empty() {
+            None
+        } else {
+            Some(
+                yiwang_store::search::fts_query(text)
+                    .ok_or_else(|| AppError::invalid("q", "检索词太短：中文请至少输入两个字"))?,
+            )
+        };
+        let q = CaseQuery {
+            text,
+            visible_to: (!across).then(|| own.clone()),
+            unit: filter.unit,
+            category: filter.category,
+            statuses: filter.status.into_iter().collect(),
+            accepted_from: filter.from,
+            accepted_to: filter.to,
+            limit: limit.clamp(1, 200),
+            offset,
+            ..Default::default()
+        };
+        self.case_page(Queue::All, q)
+    }
+
+    fn case_page(&self, queue: Queue, q: CaseQuery) -> Result<QueuePage> {
+        let offset = q.offset;
         let page = self.store.list_cases(&q)?;
         let r = self.reference();
         let now = self.now();

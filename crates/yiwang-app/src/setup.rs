@@ -21,6 +21,10 @@ pub struct DistrictFiles {
     pub staff: Option<String>,
     /// `boundaries.geojson`
     pub boundaries: Option<String>,
+    /// `places.json`: the gazetteer (named places and the area each lies in).
+    pub places: Option<String>,
+    /// `routing.json`: routing rules (category × area → unit).
+    pub routing: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -29,6 +33,8 @@ pub struct SetupReport {
     pub categories: usize,
     pub staff: usize,
     pub boundaries: usize,
+    pub places: usize,
+    pub routing_rules: usize,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +134,47 @@ impl App {
             crate::AreaIndex::from_geojson(&boundaries)
                 .map_err(|e| AppError::invalid("boundaries.geojson", format!("边界有误：{e}")))?;
         }
+        let mut places = None;
+        if let Some(t) = &files.places {
+            let list: Vec<yiwang_dispatch::gazetteer::Place> = parse("places.json", t)?;
+            for p in &list {
+                if UnitCode::parse(&p.area).ok().and_then(|u| org.get(&u).cloned()).is_none() {
+                    return Err(AppError::invalid(
+                        "places.json",
+                        format!("地名 {} 所在区域 {} 不存在", p.name, p.area),
+                    ));
+                }
+            }
+            report.places = list.len();
+            places = Some(t.clone());
+        }
+        let mut routing = None;
+        if let Some(t) = &files.routing {
+            let rules: Vec<yiwang_dispatch::routing::Rule> = parse("routing.json", t)?;
+            let cats: HashSet<&str> = categories.iter().map(|c| c.code.as_str()).collect();
+            for r in &rules {
+                let handles = UnitCode::parse(&r.unit)
+                    .ok()
+                    .and_then(|u| org.get(&u).cloned())
+                    .is_some_and(|u| u.kind.can_handle());
+                let area_ok = r
+                    .area
+                    .as_ref()
+                    .is_none_or(|a| UnitCode::parse(a).ok().and_then(|u| org.get(&u).cloned()).is_some());
+                let cat_ok = r.category.as_ref().is_none_or(|c| cats.contains(c.as_str()));
+                if !handles || !area_ok || !cat_ok {
+                    return Err(AppError::invalid(
+                        "routing.json",
+                        format!(
+                            "派单规则有误：分类 {:?}、区域 {:?}、单位 {} 须为已有的分类、区域和承办单位",
+                            r.category, r.area, r.unit
+                        ),
+                    ));
+                }
+            }
+            report.routing_rules = rules.len();
+            routing = Some(t.clone());
+        }
         if files.units.is_some() {
             self.store.replace_organisation(&units)?;
             report.units = units.len();
@@ -143,6 +190,12 @@ impl App {
         if files.boundaries.is_some() {
             self.store.replace_boundaries(&boundaries)?;
             report.boundaries = boundaries.len();
+        }
+        if let Some(t) = places {
+            self.store.put_document("places", &t)?;
+        }
+        if let Some(t) = routing {
+            self.store.put_document("routing", &t)?;
         }
         self.reload()?;
         Ok(report)

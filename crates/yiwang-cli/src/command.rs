@@ -1,7 +1,7 @@
 //! The subcommands.
 
 use crate::config::DataDir;
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,7 +41,8 @@ enum Command {
         tick_seconds: u64,
     },
     /// Set up or update a district from a directory holding units.json,
-    /// categories.json, staff.json and boundaries.geojson (any of them).
+    /// categories.json, staff.json, boundaries.geojson, places.json and routing.json
+    /// (any of them).
     Import {
         #[command(flatten)]
         data: DataArgs,
@@ -110,6 +111,32 @@ enum Command {
         #[command(subcommand)]
         what: EvalCommand,
     },
+    /// API keys of Open311 client apps: issue, list, revoke.
+    Apikey {
+        #[command(subcommand)]
+        what: crate::apikey::ApikeyCommand,
+    },
+    /// Measure: print figures, ending with one line of key=value pairs.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Concurrent HTTP clients posting appeals (and, for comparison, calling a trivial
+    /// handler) against a server: its own on a temporary data directory, or --url.
+    Intake {
+        /// A running server, e.g. http://127.0.0.1:8080 (default: start one).
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Seconds per phase.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -132,6 +159,10 @@ enum TrainCommand {
         /// Where to write the model file.
         #[arg(long, default_value = "dispatch-classifier.bin")]
         out: PathBuf,
+        /// Also learn from this installation's corrected cases (category changed,
+        /// returned as not ours, reassigned) in its data directory.
+        #[arg(long)]
+        corrections_from: Option<PathBuf>,
     },
 }
 
@@ -144,6 +175,23 @@ enum EvalCommand {
         /// A model file; the shipped model when absent.
         #[arg(long)]
         model: Option<PathBuf>,
+    },
+    /// Duplicate detection on the real repeated postings of messages_hot.csv:
+    /// recall@1, recall@5 and MRR of rewritten and exact repeats.
+    Duplicates {
+        #[arg(long)]
+        data: PathBuf,
+        /// The similarity from which a candidate is shown as a likely duplicate.
+        #[arg(long, default_value_t = yiwang_dispatch::duplicate::DuplicateParams::default().min_similarity)]
+        min_similarity: f32,
+    },
+    /// Hot-topic clustering on messages_hot.csv: how repeated postings group, how
+    /// much support (likes) the largest topics gather, and the top topics.
+    Topics {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value_t = yiwang_dispatch::topic::TopicParams::default().min_similarity)]
+        min_similarity: f32,
     },
 }
 
@@ -170,11 +218,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 categories: read("categories.json")?,
                 staff: read("staff.json")?,
                 boundaries: read("boundaries.geojson")?,
+                places: read("places.json")?,
+                routing: read("routing.json")?,
             };
             let r = app.setup_district(&files, default_password.as_deref()).map_err(app_err)?;
             println!(
-                "imported {} units, {} categories, {} staff, {} boundaries",
-                r.units, r.categories, r.staff, r.boundaries
+                "imported {} units, {} categories, {} staff, {} boundaries, {} places, {} routing rules",
+                r.units, r.categories, r.staff, r.boundaries, r.places, r.routing_rules
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -240,17 +290,48 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             println!("years known: {}", cal.years().map(|y| y.to_string()).collect::<Vec<_>>().join(", "));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Train { what: TrainCommand::Dispatch { data, out } } => train_dispatch(&data, &out),
+        Command::Train { what: TrainCommand::Dispatch { data, out, corrections_from } } => {
+            train_dispatch(&data, &out, corrections_from.as_deref())
+        }
+        Command::Bench { what: BenchCommand::Intake { url, clients, seconds } } => {
+            crate::bench::intake(crate::bench::IntakeOptions { url, clients, seconds })
+        }
         Command::Eval { what: EvalCommand::Dispatch { data, model } } => eval_dispatch(&data, model.as_deref()),
+        Command::Eval { what: EvalCommand::Duplicates { data, min_similarity } } => {
+            print!("{}", yiwang_dispatch::hot::evaluate_duplicates(&data, min_similarity).map_err(|e| anyhow!(e))?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval { what: EvalCommand::Topics { data, min_similarity } } => {
+            let params = yiwang_dispatch::topic::TopicParams { min_similarity, ..Default::default() };
+            print!("{}", yiwang_dispatch::hot::evaluate_topics(&data, params).map_err(|e| anyhow!(e))?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Apikey { what } => crate::apikey::run(what),
     }
 }
 
-fn train_dispatch(_data: &std::path::Path, _out: &std::path::Path) -> Result<ExitCode> {
-    bail!("the dispatch classifier is not built yet")
+fn train_dispatch(
+    data: &std::path::Path,
+    out: &std::path::Path,
+    corrections: Option<&std::path::Path>,
+) -> Result<ExitCode> {
+    let extra: Vec<yiwang_dispatch::Example> = match corrections {
+        Some(dir) => {
+            let (_store, app) = DataDir::existing(dir)?.open_app()?;
+            let ex = app.corrected_examples().map_err(app_err)?;
+            println!("adding {} corrected cases from {}", ex.len(), dir.display());
+            ex.into_iter().map(|(text, label)| yiwang_dispatch::Example::new(text, label)).collect()
+        }
+        None => vec![],
+    };
+    let summary = yiwang_dispatch::run_train(data, &extra, out).map_err(|e| anyhow!("{e}"))?;
+    println!("{summary}");
+    Ok(ExitCode::SUCCESS)
 }
 
-fn eval_dispatch(_data: &std::path::Path, _model: Option<&std::path::Path>) -> Result<ExitCode> {
-    bail!("the dispatch classifier is not built yet")
+fn eval_dispatch(data: &std::path::Path, model: Option<&std::path::Path>) -> Result<ExitCode> {
+    print!("{}", yiwang_dispatch::run_eval(data, model).map_err(|e| anyhow!("{e}"))?);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn serve(data: DataArgs, listen: String, demo: bool, tick_seconds: u64) -> Result<ExitCode> {
@@ -284,7 +365,9 @@ fn serve(data: DataArgs, listen: String, demo: bool, tick_seconds: u64) -> Resul
                 }
             })
         };
-        yiwang_web::serve(listener, app.clone(), shutdown_signal()).await?;
+        // Photos citizens attach in the portal live beside the database.
+        let uploads = dir.0.join("uploads");
+        yiwang_web::serve_with_uploads(listener, app.clone(), Some(uploads), shutdown_signal()).await?;
         scheduler.abort();
         anyhow::Ok(())
     })?;

@@ -1,6 +1,8 @@
 //! `yiwang`: the one binary. Sets up tracing, parses the command line and hands each
 //! subcommand to its module.
 
+mod apikey;
+mod bench;
 mod command;
 mod config;
 

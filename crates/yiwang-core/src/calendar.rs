@@ -63,13 +63,13 @@ pub struct HolidaySpec {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
-    #[error("calendar file is not valid: {0}")]
+    #[error("节假日文件格式有误：{0}")]
     Syntax(String),
-    #[error("holiday {name}: `days` must hold one date or a first and a last date in order")]
+    #[error("节日“{name}”：days 应为一个日期，或按先后顺序的起止两个日期")]
     BadRange { name: String },
-    #[error("holiday {name}: {date} is a weekday, so it cannot be a day worked in exchange")]
+    #[error("节日“{name}”：{date} 是工作日（周一至周五），不能作为调休上班日")]
     WorkdayNotWeekend { name: String, date: NaiveDate },
-    #[error("holiday {name}: {date} is both a holiday and a working day")]
+    #[error("节日“{name}”：{date} 既是假日又是上班日")]
     Contradiction { name: String, date: NaiveDate },
 }
 
@@ -254,9 +254,12 @@ mod tests {
     #[test]
     fn bad_notices_are_refused() {
         let cases = [
-            ("year = 2027\nnotice='x'\n[[holiday]]\nname='a'\ndays=['2027-01-03','2027-01-01']", "in order"),
-            ("year = 2027\nnotice='x'\n[[holiday]]\nname='a'\ndays=['2027-01-01']\nworkdays=['2027-01-04']", "weekday"),
-            ("year = 2027\nnotice='x'\nfoo=1", "not valid"),
+            ("year = 2027\nnotice='x'\n[[holiday]]\nname='a'\ndays=['2027-01-03','2027-01-01']", "先后顺序"),
+            (
+                "year = 2027\nnotice='x'\n[[holiday]]\nname='a'\ndays=['2027-01-01']\nworkdays=['2027-01-04']",
+                "不能作为调休上班日",
+            ),
+            ("year = 2027\nnotice='x'\nfoo=1", "格式有误"),
         ];
         for (text, msg) in cases {
             let err = Notice::parse(text).unwrap_err().to_string();

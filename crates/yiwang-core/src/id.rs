@@ -35,7 +35,7 @@ macro_rules! code_newtype {
                 if ok {
                     Ok(Self(s.to_owned()))
                 } else {
-                    Err(invalid($field, concat!("lowercase letters, digits, '-' or '_', 1 to ", stringify!($max), " characters")))
+                    Err(invalid($field, concat!("只能由小写字母、数字、“-”和“_”组成，长度1至", stringify!($max), "个字符")))
                 }
             }
             pub fn as_str(&self) -> &str {
@@ -95,7 +95,7 @@ impl CaseId {
         if ok {
             Ok(Self(s.to_owned()))
         } else {
-            Err(invalid("case_id", "two capital letters followed by the date and a sequence number"))
+            Err(invalid("case_id", "应为两个大写字母加日期和序号，如 YW20261122000001"))
         }
     }
     /// Builds the number of the `seq`-th case of `date` (YYYYMMDD).
@@ -145,7 +145,7 @@ impl PhoneNumber {
         if digits && (mobile || landline) {
             Ok(Self(t))
         } else {
-            Err(invalid("phone", "an 11-digit mobile number or a landline number"))
+            Err(invalid("phone", "应为11位手机号或带区号的固定电话"))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -203,7 +203,7 @@ impl TrackingCode {
         if up.len() == 8 && up.bytes().all(|b| Self::ALPHABET.contains(&b)) {
             Ok(Self(up))
         } else {
-            Err(invalid("tracking_code", "eight letters and digits as printed on the receipt"))
+            Err(invalid("tracking_code", "应为回执上的8位字母和数字"))
         }
     }
     /// Builds a code from eight random bytes supplied by the caller (core reads no RNG).

@@ -36,6 +36,19 @@ pub fn parse_month(s: &str) -> Option<String> {
     ((2000..3000).contains(&y) && (1..=12).contains(&m) && s.len() == 7).then(|| s.to_owned())
 }
 
+/// The instants a `YYYY-MM` month starts and ends (exclusive) in China.
+pub fn month_bounds(month: &str) -> Option<(Instant, Instant)> {
+    let m = parse_month(month)?;
+    let (y, mo): (i32, u32) = (m[..4].parse().ok()?, m[5..].parse().ok()?);
+    let start = chrono::NaiveDate::from_ymd_opt(y, mo, 1)?;
+    let next = if mo == 12 {
+        chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1)?
+    } else {
+        chrono::NaiveDate::from_ymd_opt(y, mo + 1, 1)?
+    };
+    Some((crate::calendar::day_start(start), crate::calendar::day_start(next)))
+}
+
 /// One countable fact of a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fact {

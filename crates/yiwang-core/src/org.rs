@@ -68,15 +68,15 @@ pub struct Organisation {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OrgError {
-    #[error("unit {0} appears twice")]
+    #[error("单位 {0} 重复")]
     Duplicate(UnitCode),
-    #[error("unit {unit} names parent {parent}, which does not exist")]
+    #[error("单位 {unit} 的上级 {parent} 不存在")]
     MissingParent { unit: UnitCode, parent: UnitCode },
-    #[error("the tree must have exactly one district at its root, found {0}")]
+    #[error("组织树须有且只有一个区作为根，现有 {0} 个根")]
     Roots(usize),
-    #[error("unit {0} is its own ancestor")]
+    #[error("单位 {0} 的上级链形成了环")]
     Cycle(UnitCode),
-    #[error("unit {unit}: a {kind:?} cannot sit under a {parent_kind:?}")]
+    #[error("单位 {unit}：{} 不能隶属于{}", kind.label(), parent_kind.label())]
     Misplaced { unit: UnitCode, kind: UnitKind, parent_kind: UnitKind },
 }
 
@@ -191,7 +191,7 @@ impl Role {
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
         Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or(InvalidValue {
             field: "role",
-            rule: "one of admin, operator, dispatcher, supervisor, handler, unit_leader, leader, grid_worker",
+            rule: "应为 admin、operator、dispatcher、supervisor、handler、unit_leader、leader、grid_worker 之一",
         })
     }
     pub fn as_str(self) -> &'static str {
@@ -306,10 +306,10 @@ mod tests {
     #[test]
     fn broken_trees_are_refused() {
         let cases: Vec<(Vec<Unit>, &str)> = vec![
-            (vec![unit("d", UnitKind::District, None), unit("d", UnitKind::Street, Some("d"))], "twice"),
-            (vec![unit("d", UnitKind::District, None), unit("s", UnitKind::Street, Some("x"))], "does not exist"),
-            (vec![unit("d", UnitKind::District, None), unit("e", UnitKind::District, None)], "exactly one"),
-            (vec![unit("d", UnitKind::District, None), unit("g", UnitKind::Grid, Some("d"))], "cannot sit"),
+            (vec![unit("d", UnitKind::District, None), unit("d", UnitKind::Street, Some("d"))], "重复"),
+            (vec![unit("d", UnitKind::District, None), unit("s", UnitKind::Street, Some("x"))], "不存在"),
+            (vec![unit("d", UnitKind::District, None), unit("e", UnitKind::District, None)], "有且只有一个区"),
+            (vec![unit("d", UnitKind::District, None), unit("g", UnitKind::Grid, Some("d"))], "不能隶属于"),
         ];
         for (units, msg) in cases {
             let err = Organisation::new(units).unwrap_err().to_string();

@@ -17,6 +17,61 @@ pub struct Category {
     /// Water, power, gas or heat (水电气热): dispatched within 2 hours (DB11/T 2021-2022).
     #[serde(default)]
     pub utility: bool,
+    /// Extra questions the category asks at intake (Open311 GeoReport v2 service
+    /// definition attributes). Most categories ask none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<Question>,
+}
+
+/// One extra question of a category, answered at intake (Open311 GeoReport v2, GET
+/// Service Definition: `attribute`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Question {
+    /// Unique within the category; clients send the answer as `attribute[code]`.
+    pub code: String,
+    /// The question put to the person reporting.
+    pub description: String,
+    pub datatype: QuestionType,
+    #[serde(default)]
+    pub required: bool,
+    /// The choices of a single- or multi-value list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<Choice>,
+}
+
+/// The kinds of answer Open311 knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum QuestionType {
+    String,
+    Number,
+    Datetime,
+    Text,
+    Singlevaluelist,
+    Multivaluelist,
+}
+
+impl QuestionType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::String => "string",
+            Self::Number => "number",
+            Self::Datetime => "datetime",
+            Self::Text => "text",
+            Self::Singlevaluelist => "singlevaluelist",
+            Self::Multivaluelist => "multivaluelist",
+        }
+    }
+}
+
+/// One choice of a list question: the key a client sends, the name people read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Choice {
+    pub key: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -26,9 +81,9 @@ pub struct Taxonomy {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TaxonomyError {
-    #[error("category {0} appears twice")]
+    #[error("分类 {0} 重复")]
     Duplicate(CategoryCode),
-    #[error("category {category} names parent {parent}, which does not exist")]
+    #[error("分类 {category} 的上级 {parent} 不存在")]
     MissingParent { category: CategoryCode, parent: CategoryCode },
 }
 
@@ -55,6 +110,10 @@ impl Taxonomy {
     }
     pub fn categories(&self) -> impl Iterator<Item = &Category> {
         self.categories.values()
+    }
+    /// Whether a category has no subcategories (the leaves are what cases are filed under).
+    pub fn is_leaf(&self, code: &CategoryCode) -> bool {
+        !self.categories.values().any(|c| c.parent.as_ref() == Some(code))
     }
     /// The first-level ancestor of a category (itself if it is first-level).
     pub fn top_level<'a>(&'a self, code: &CategoryCode) -> Option<&'a Category> {

@@ -10,6 +10,7 @@
 //! only after its commit.
 
 mod record;
+pub mod search;
 pub mod sqlite;
 
 pub use record::*;
@@ -79,6 +80,8 @@ pub trait Store: Send + Sync {
     fn append(&self, batch: AppendBatch) -> Result<Appeal>;
     fn load(&self, id: &CaseId) -> Result<Option<Appeal>>;
     fn events(&self, id: &CaseId) -> Result<Vec<Envelope>>;
+    /// Events of every case recorded at or after `from` and before `to`, oldest first.
+    fn events_between(&self, from: Instant, to: Instant, limit: u32, offset: u32) -> Result<Vec<Envelope>>;
     fn find_by_tracking_code(&self, code: &TrackingCode) -> Result<Option<CaseId>>;
     fn list_cases(&self, q: &CaseQuery) -> Result<CasePage>;
     fn count_cases(&self, q: &CaseQuery) -> Result<u64>;
@@ -88,6 +91,30 @@ pub trait Store: Send + Sync {
     fn tally_month(&self, month: &str) -> Result<Vec<(UnitCode, Tally)>>;
     /// Volumes by day, category, area (street) and channel for dashboards.
     fn volumes(&self, from: Instant, to: Instant) -> Result<Volumes>;
+
+    // Dispatch intelligence ----------------------------------------------------------
+    /// Replaces a whole reference document (`places`, `routing`), as JSON text.
+    fn put_document(&self, name: &str, body: &str) -> Result<()>;
+    fn document(&self, name: &str) -> Result<Option<String>>;
+    /// Inserts (id 0) or updates an article; returns its id.
+    fn put_article(&self, a: &Article) -> Result<i64>;
+    fn article(&self, id: i64) -> Result<Option<Article>>;
+    fn articles(&self) -> Result<Vec<Article>>;
+    /// Cases accepted at or after `since` whose text matches the FTS query, best
+    /// match first (for duplicate candidates).
+    fn similar_case_texts(&self, fts_query: &str, since: Instant, limit: u32) -> Result<Vec<CaseText>>;
+    /// Cases accepted in [from, to), newest first (for topics and word weights).
+    fn case_texts(&self, from: Instant, to: Instant, limit: u32) -> Result<Vec<CaseText>>;
+    /// The district's corrected cases, as labelled examples.
+    fn labelled_cases(&self) -> Result<Vec<LabelledCase>>;
+
+    // Open311 API keys -----------------------------------------------------------
+    /// Stores a new key's hash; returns its id.
+    fn create_api_key(&self, key_hash: &str, name: &str, at: Instant) -> Result<i64>;
+    fn api_keys(&self) -> Result<Vec<ApiKeyRecord>>;
+    fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>>;
+    /// Stamps a key revoked; false when there is no such key or it was revoked already.
+    fn revoke_api_key(&self, id: i64, at: Instant) -> Result<bool>;
 
     // The record -----------------------------------------------------------------
     /// Checks every case's chain; never stops at the first break.

@@ -70,6 +70,10 @@ pub struct AppendBatch {
 /// What a queue or a search asks for. Empty fields do not filter.
 #[derive(Debug, Clone, Default)]
 pub struct CaseQuery {
+    /// Full-text query (see `search::fts_query`); matches are listed newest first.
+    pub text: Option<String>,
+    /// Only cases this unit may see: held now or before, or summoned to.
+    pub visible_to: Option<UnitCode>,
     pub unit: Option<UnitCode>,
     /// Cases this unit was summoned to as a co-unit.
     pub co_unit: Option<UnitCode>,
@@ -134,4 +138,50 @@ impl VerifyReport {
     pub fn is_intact(&self) -> bool {
         self.breaks.is_empty()
     }
+}
+
+/// A knowledge-base article (知识库).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Article {
+    /// 0 for a new article.
+    pub id: i64,
+    pub unit: UnitCode,
+    pub question: String,
+    pub answer: String,
+    pub keywords: String,
+    pub valid_from: chrono::NaiveDate,
+    pub valid_to: Option<chrono::NaiveDate>,
+    pub updated_by: String,
+    pub updated_at: Instant,
+}
+
+/// A labelled example from the district's own corrected cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelledCase {
+    pub case: CaseId,
+    pub text: String,
+    pub category: CategoryCode,
+}
+
+/// An Open311 client app's API key, as stored: only the SHA-256 of the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    pub id: i64,
+    pub key_hash: String,
+    /// The client app the key was issued to.
+    pub name: String,
+    pub created_at: Instant,
+    pub revoked_at: Option<Instant>,
+}
+
+/// The text of a case, for similarity (duplicates, topics).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseText {
+    pub id: CaseId,
+    pub title: Option<String>,
+    pub text: String,
+    pub area: Option<UnitCode>,
+    pub point: Option<(f64, f64)>,
+    pub status: Status,
+    pub accepted_at: Instant,
 }

@@ -8,12 +8,17 @@
 mod appeal;
 mod auth;
 mod citizen;
+mod dispatch;
 mod error;
+mod knowledge;
 mod measure;
+mod open311;
 mod openapi;
 mod queue;
 mod reference;
+mod search;
 mod session;
+mod ui;
 
 pub use error::ApiError;
 
@@ -25,6 +30,8 @@ use yiwang_app::App;
 #[derive(Clone)]
 pub struct AppState {
     pub app: Arc<App>,
+    /// Where the portal stores citizens' photos; `None` refuses uploads.
+    pub uploads_dir: Option<Arc<std::path::PathBuf>>,
 }
 
 impl AppState {
@@ -41,8 +48,13 @@ impl AppState {
     }
 }
 
-/// The whole HTTP surface.
+/// The whole HTTP surface, without a directory for uploaded photos.
 pub fn router(app: Arc<App>) -> Router {
+    router_with_uploads(app, None)
+}
+
+/// The whole HTTP surface; the portal keeps photos in `uploads_dir`.
+pub fn router_with_uploads(app: Arc<App>, uploads_dir: Option<std::path::PathBuf>) -> Router {
     let api = Router::new()
         .merge(session::router())
         .merge(appeal::router())
@@ -50,8 +62,18 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(measure::router())
         .merge(citizen::router())
         .merge(reference::router())
+        .merge(knowledge::router())
+        .merge(search::router())
+        .merge(dispatch::router())
+        .merge(open311::admin_router())
         .merge(openapi::router());
-    Router::new().route("/healthz", get(healthz)).nest("/api/v1", api).fallback(not_found).with_state(AppState { app })
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api)
+        .nest("/open311/v2", open311::router())
+        .merge(ui::router())
+        .fallback(not_found)
+        .with_state(AppState { app, uploads_dir: uploads_dir.map(Arc::new) })
 }
 
 async fn healthz() -> &'static str {
@@ -68,5 +90,15 @@ pub async fn serve(
     app: Arc<App>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+    serve_with_uploads(listener, app, None, shutdown).await
+}
+
+/// As `serve`, with a directory for the photos citizens upload.
+pub async fn serve_with_uploads(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    uploads_dir: Option<std::path::PathBuf>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router_with_uploads(app, uploads_dir)).with_graceful_shutdown(shutdown).await
 }

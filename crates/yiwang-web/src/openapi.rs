@@ -16,6 +16,10 @@ use utoipa::{Modify, OpenApi};
         crate::measure::get_measures,
         crate::citizen::track_appeal, crate::citizen::answer_callback,
         crate::reference::list_units, crate::reference::list_categories,
+        crate::knowledge::search_knowledge, crate::knowledge::create_article, crate::knowledge::update_article,
+        crate::knowledge::list_unit_articles,
+        crate::search::search_appeals,
+        crate::dispatch::suggest_dispatch, crate::dispatch::get_topics, crate::dispatch::complete_place,
     ),
     modifiers(&Bearer)
 )]

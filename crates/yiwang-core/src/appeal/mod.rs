@@ -93,8 +93,7 @@ impl Point {
             Ok(Point { lon, lat })
         } else {
             Err(crate::id::InvalidValue {
-                field: "location.point",
-                rule: "longitude within ±180 and latitude within ±90",
+                field: "location.point", rule: "经度应在±180以内，纬度应在±90以内"
             })
         }
     }

@@ -152,6 +152,10 @@ pub struct Appeal {
     pub attachments: Vec<String>,
     pub tracking_code: TrackingCode,
     pub category: Option<CategoryCode>,
+    /// The category the operator gave at intake, if any: a later change is a
+    /// correction the dispatch model learns from.
+    #[serde(default)]
+    pub intake_category: Option<CategoryCode>,
     /// The unit holding the case (承办单位), if dispatched.
     pub unit: Option<UnitCode>,
     pub co_units: Vec<CoUnit>,
@@ -178,6 +182,13 @@ pub struct Appeal {
 }
 
 impl Appeal {
+    /// Whether the case's routing was corrected: its category changed after intake,
+    /// a unit returned it as not its own, or the centre reassigned it.
+    pub fn was_corrected(&self) -> bool {
+        self.returns > 0
+            || self.assignments.len() > 1
+            || (self.intake_category.is_some() && self.intake_category != self.category)
+    }
     pub fn clock(&self, kind: ClockKind) -> Option<&Clock> {
         self.clocks.iter().find(|c| c.kind == kind)
     }
@@ -257,6 +268,7 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             attachments: attachments.clone(),
             tracking_code: tracking_code.clone(),
             category: category.clone(),
+            intake_category: category.clone(),
             unit: None,
             co_units: vec![],
             clocks: vec![*dispatch_clock],

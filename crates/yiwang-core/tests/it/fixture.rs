@@ -53,6 +53,7 @@ pub static WORLD: LazyLock<World> = LazyLock::new(|| {
         parent: parent.map(cat_of),
         unit: code_of(owner),
         utility,
+        attributes: vec![],
     };
     let taxonomy = Taxonomy::new(vec![
         cat("csgl", "城市管理", None, "cgw", false),

@@ -18,7 +18,13 @@ use writer::Writer;
 
 pub(crate) use codec::*;
 
-const MIGRATIONS: [&str; 1] = [include_str!("../../migrations/sqlite/0001_init.sql")];
+/// Applied in order; `PRAGMA user_version` counts how many have run.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_api_key.sql"),
+    include_str!("../../migrations/sqlite/0003_dispatch.sql"),
+    include_str!("../../migrations/sqlite/0004_search.sql"),
+];
 
 pub struct SqliteStore {
     readers: Vec<Mutex<Connection>>,

@@ -51,6 +51,39 @@ pub(crate) fn project(conn: &Connection, tenant: &str, a: &Appeal) -> Result<()>
     })
     .map_err(map_err)?;
 
+    // The search text, under the appeal row's rowid.
+    let rowid: i64 = conn
+        .prepare_cached("SELECT rowid FROM appeal WHERE case_id = ?1")
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)))
+        .map_err(map_err)?;
+    let mut text = String::new();
+    for part in [
+        a.title.as_deref(),
+        Some(a.text.as_str()),
+        a.location.address.as_deref(),
+        a.reply.as_ref().map(|r| r.text.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        text.push_str(part);
+        text.push(' ');
+    }
+    conn.prepare_cached("DELETE FROM appeal_text WHERE rowid = ?1")
+        .and_then(|mut s| s.execute([rowid]))
+        .map_err(map_err)?;
+    conn.prepare_cached("INSERT INTO appeal_text (rowid, body) VALUES (?1, ?2)")
+        .and_then(|mut s| s.execute(params![rowid, crate::search::index_tokens(&text)]))
+        .map_err(map_err)?;
+
+    // Who may see the case besides the centre: every holder and every co-unit.
+    let mut ins = conn
+        .prepare_cached("INSERT OR IGNORE INTO appeal_access (case_id, unit, created_at) VALUES (?1, ?2, ?3)")
+        .map_err(map_err)?;
+    for u in a.assignments.iter().map(|x| &x.unit).chain(a.co_units.iter().map(|c| &c.unit)) {
+        ins.execute(params![id, u.as_str(), ts(a.updated_at)]).map_err(map_err)?;
+    }
+
     conn.prepare_cached("DELETE FROM appeal_co_unit WHERE case_id = ?1")
         .and_then(|mut s| s.execute([id]))
         .map_err(map_err)?;
@@ -59,6 +92,22 @@ pub(crate) fn project(conn: &Connection, tenant: &str, a: &Appeal) -> Result<()>
         .map_err(map_err)?;
     for c in &a.co_units {
         ins.execute(params![id, c.unit.as_str(), ts(c.summoned_at)]).map_err(map_err)?;
+    }
+
+    // A corrected case that a unit answered is a labelled example.
+    conn.prepare_cached("DELETE FROM dispatch_example WHERE case_id = ?1")
+        .and_then(|mut s| s.execute([id]))
+        .map_err(map_err)?;
+    if let (true, Some(_), Some(cat)) = (a.was_corrected(), &a.reply, &a.category) {
+        let text = match &a.title {
+            Some(t) => format!("{t}{}", a.text),
+            None => a.text.clone(),
+        };
+        conn.prepare_cached(
+            "INSERT INTO dispatch_example (case_id, text, category, created_at) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .and_then(|mut s| s.execute(params![id, text, cat.as_str(), ts(a.updated_at)]))
+        .map_err(map_err)?;
     }
 
     conn.prepare_cached("DELETE FROM measure_fact WHERE case_id = ?1")

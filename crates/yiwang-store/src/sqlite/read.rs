@@ -53,6 +53,14 @@ fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
 fn case_filter(q: &CaseQuery) -> (String, Vec<Box<dyn ToSql>>) {
     let mut w: Vec<String> = vec!["1 = 1".into()];
     let mut p: Vec<Box<dyn ToSql>> = vec![];
+    if let Some(t) = &q.text {
+        p.push(Box::new(t.clone()));
+        w.push(format!("a.rowid IN (SELECT rowid FROM appeal_text WHERE appeal_text MATCH ?{})", p.len()));
+    }
+    if let Some(u) = &q.visible_to {
+        p.push(Box::new(u.to_string()));
+        w.push(format!("a.case_id IN (SELECT case_id FROM appeal_access WHERE unit = ?{})", p.len()));
+    }
     if let Some(u) = &q.unit {
         p.push(Box::new(u.to_string()));
         w.push(format!("a.unit = ?{}", p.len()));
@@ -86,6 +94,43 @@ fn case_filter(q: &CaseQuery) -> (String, Vec<Box<dyn ToSql>>) {
         w.push(format!("a.accepted_at < ?{}", p.len()));
     }
     (w.join(" AND "), p)
+}
+
+const CASE_TEXT_COLUMNS: &str = "a.case_id, a.title, json_extract(a.state, '$.text'), a.area,
+    json_extract(a.state, '$.location.point.lon'), json_extract(a.state, '$.location.point.lat'), a.status, a.accepted_at";
+
+fn case_text_row(r: &Row<'_>) -> rusqlite::Result<CaseText> {
+    let lon: Option<f64> = r.get(4)?;
+    let lat: Option<f64> = r.get(5)?;
+    Ok(CaseText {
+        id: parse_code(r.get(0)?)?,
+        title: r.get(1)?,
+        text: r.get(2)?,
+        area: r.get::<_, Option<String>>(3)?.map(parse_code).transpose()?,
+        point: lon.zip(lat),
+        status: parse_enum(&r.get::<_, String>(6)?)?,
+        accepted_at: parse_ts(&r.get::<_, String>(7)?)?,
+    })
+}
+
+const ARTICLE_COLUMNS: &str = "id, unit, question, answer, keywords, valid_from, valid_to, updated_by, updated_at";
+
+fn article_row(r: &Row<'_>) -> rusqlite::Result<Article> {
+    let date = |s: String| {
+        s.parse::<chrono::NaiveDate>()
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    };
+    Ok(Article {
+        id: r.get(0)?,
+        unit: parse_code(r.get(1)?)?,
+        question: r.get(2)?,
+        answer: r.get(3)?,
+        keywords: r.get(4)?,
+        valid_from: date(r.get(5)?)?,
+        valid_to: r.get::<_, Option<String>>(6)?.map(date).transpose()?,
+        updated_by: r.get(7)?,
+        updated_at: parse_ts(&r.get::<_, String>(8)?)?,
+    })
 }
 
 fn envelope(r: &Row<'_>) -> rusqlite::Result<Envelope> {
@@ -147,17 +192,21 @@ impl Store for SqliteStore {
             let now = ts(chrono::Utc::now());
             let mut s = c
                 .prepare(
-                    "INSERT INTO category (code, name, parent, unit, utility, created_at) VALUES (?1,?2,?3,?4,?5,?6)",
+                    "INSERT INTO category (code, name, parent, unit, utility, created_at, attributes)
+                     VALUES (?1,?2,?3,?4,?5,?6,?7)",
                 )
                 .map_err(map_err)?;
             for k in &cats {
+                let attributes =
+                    serde_json::to_string(&k.attributes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 s.execute(params![
                     k.code.as_str(),
                     k.name,
                     k.parent.as_ref().map(|p| p.as_str()),
                     k.unit.as_str(),
                     k.utility,
-                    now
+                    now,
+                    attributes
                 ])
                 .map_err(map_err)?;
             }
@@ -167,7 +216,8 @@ impl Store for SqliteStore {
 
     fn categories(&self) -> Result<Vec<Category>> {
         self.read(|c| {
-            let mut s = c.prepare_cached("SELECT code, name, parent, unit, utility FROM category ORDER BY rowid")?;
+            let mut s =
+                c.prepare_cached("SELECT code, name, parent, unit, utility, attributes FROM category ORDER BY rowid")?;
             s.query_map([], |r| {
                 Ok(Category {
                     code: parse_code(r.get(0)?)?,
@@ -175,6 +225,7 @@ impl Store for SqliteStore {
                     parent: r.get::<_, Option<String>>(2)?.map(parse_code).transpose()?,
                     unit: parse_code(r.get(3)?)?,
                     utility: r.get(4)?,
+                    attributes: parse_json(&r.get::<_, String>(5)?)?,
                 })
             })?
             .collect()
@@ -470,6 +521,101 @@ impl Store for SqliteStore {
         })
     }
 
+    fn put_document(&self, name: &str, body: &str) -> Result<()> {
+        let (n, b) = (name.to_owned(), body.to_owned());
+        self.writer.exec(move |c| {
+            c.execute(
+                "INSERT INTO reference_document (name, body, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET body = excluded.body",
+                params![n, b, ts(chrono::Utc::now())],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+    }
+
+    fn document(&self, name: &str) -> Result<Option<String>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT body FROM reference_document WHERE name = ?1")?
+                .query_row([name], |r| r.get(0))
+                .optional()
+        })
+    }
+
+    fn put_article(&self, a: &Article) -> Result<i64> {
+        let a = a.clone();
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.writer.exec(move |c| {
+            let to = a.valid_to.map(|d| d.to_string());
+            let id = if a.id == 0 {
+                c.execute(
+                    "INSERT INTO knowledge_article (unit, question, answer, keywords, valid_from, valid_to, updated_by,
+                        updated_at, created_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?8)",
+                    params![a.unit.as_str(), a.question, a.answer, a.keywords, a.valid_from.to_string(), to, a.updated_by, ts(a.updated_at)],
+                )
+                .map_err(map_err)?;
+                c.last_insert_rowid()
+            } else {
+                let n = c
+                    .execute(
+                        "UPDATE knowledge_article SET unit = ?2, question = ?3, answer = ?4, keywords = ?5, valid_from = ?6,
+                            valid_to = ?7, updated_by = ?8, updated_at = ?9 WHERE id = ?1",
+                        params![a.id, a.unit.as_str(), a.question, a.answer, a.keywords, a.valid_from.to_string(), to, a.updated_by, ts(a.updated_at)],
+                    )
+                    .map_err(map_err)?;
+                if n == 0 {
+                    return Err(StoreError::NotFound(format!("article {}", a.id)));
+                }
+                a.id
+            };
+            let _ = tx.send(id);
+            Ok(())
+        })?;
+        rx.recv().map_err(|_| StoreError::Closed)
+    }
+
+    fn article(&self, id: i64) -> Result<Option<Article>> {
+        self.read(|c| {
+            c.prepare_cached(&format!("SELECT {ARTICLE_COLUMNS} FROM knowledge_article WHERE id = ?1"))?
+                .query_row([id], article_row)
+                .optional()
+        })
+    }
+
+    fn articles(&self) -> Result<Vec<Article>> {
+        self.read(|c| {
+            c.prepare_cached(&format!("SELECT {ARTICLE_COLUMNS} FROM knowledge_article ORDER BY id"))?
+                .query_map([], article_row)?
+                .collect()
+        })
+    }
+
+    fn similar_case_texts(&self, fts_query: &str, since: Instant, limit: u32) -> Result<Vec<CaseText>> {
+        let sql = format!(
+            "SELECT {CASE_TEXT_COLUMNS} FROM appeal_text t JOIN appeal a ON a.rowid = t.rowid
+             WHERE appeal_text MATCH ?1 AND a.accepted_at >= ?2 ORDER BY t.rank LIMIT ?3"
+        );
+        self.read(|c| c.prepare_cached(&sql)?.query_map(params![fts_query, ts(since), limit], case_text_row)?.collect())
+    }
+
+    fn case_texts(&self, from: Instant, to: Instant, limit: u32) -> Result<Vec<CaseText>> {
+        let sql = format!(
+            "SELECT {CASE_TEXT_COLUMNS} FROM appeal a WHERE a.accepted_at >= ?1 AND a.accepted_at < ?2
+             ORDER BY a.accepted_at DESC LIMIT ?3"
+        );
+        self.read(|c| c.prepare_cached(&sql)?.query_map(params![ts(from), ts(to), limit], case_text_row)?.collect())
+    }
+
+    fn labelled_cases(&self) -> Result<Vec<LabelledCase>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT case_id, text, category FROM dispatch_example ORDER BY case_id")?
+                .query_map([], |r| {
+                    Ok(LabelledCase { case: parse_code(r.get(0)?)?, text: r.get(1)?, category: parse_code(r.get(2)?)? })
+                })?
+                .collect()
+        })
+    }
+
     fn verify(&self) -> Result<VerifyReport> {
         let heads: HashMap<String, (u32, String)> = self.read(|c| {
             c.prepare("SELECT case_id, seq, hash FROM chain_head")?
@@ -544,7 +690,9 @@ impl Store for SqliteStore {
     fn reindex(&self) -> Result<u64> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.writer.exec(move |c| {
-            c.execute_batch("DELETE FROM appeal; DELETE FROM appeal_co_unit; DELETE FROM measure_fact;")
+            c.execute_batch(
+                "DELETE FROM appeal; DELETE FROM appeal_co_unit; DELETE FROM measure_fact; DELETE FROM dispatch_example;\n                 DELETE FROM appeal_text; DELETE FROM appeal_access;",
+            )
                 .map_err(map_err)?;
             let mut s = c
                 .prepare("SELECT case_id, seq, at, actor, body, tenant FROM event ORDER BY case_id, seq")
@@ -572,4 +720,65 @@ impl Store for SqliteStore {
         })?;
         Ok(rx.recv().unwrap_or(0))
     }
+
+    fn events_between(&self, from: Instant, to: Instant, limit: u32, offset: u32) -> Result<Vec<Envelope>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT case_id, seq, at, actor, body FROM event WHERE at >= ?1 AND at < ?2
+                 ORDER BY at, rowid LIMIT ?3 OFFSET ?4",
+            )?
+            .query_map(params![ts(from), ts(to), limit, offset], envelope)?
+            .collect()
+        })
+    }
+
+    fn create_api_key(&self, key_hash: &str, name: &str, at: Instant) -> Result<i64> {
+        let (h, n) = (key_hash.to_owned(), name.to_owned());
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.writer.exec(move |c| {
+            c.execute("INSERT INTO api_key (key_hash, name, created_at) VALUES (?1, ?2, ?3)", params![h, n, ts(at)])
+                .map_err(map_err)?;
+            let _ = tx.send(c.last_insert_rowid());
+            Ok(())
+        })?;
+        rx.recv().map_err(|_| StoreError::Closed)
+    }
+
+    fn api_keys(&self) -> Result<Vec<ApiKeyRecord>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT id, key_hash, name, created_at, revoked_at FROM api_key ORDER BY id")?
+                .query_map([], api_key_row)?
+                .collect()
+        })
+    }
+
+    fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT id, key_hash, name, created_at, revoked_at FROM api_key WHERE key_hash = ?1")?
+                .query_row([key_hash], api_key_row)
+                .optional()
+        })
+    }
+
+    fn revoke_api_key(&self, id: i64, at: Instant) -> Result<bool> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.writer.exec(move |c| {
+            let n = c
+                .execute("UPDATE api_key SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL", params![id, ts(at)])
+                .map_err(map_err)?;
+            let _ = tx.send(n > 0);
+            Ok(())
+        })?;
+        Ok(rx.recv().unwrap_or(false))
+    }
+}
+
+fn api_key_row(r: &Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
+    Ok(ApiKeyRecord {
+        id: r.get(0)?,
+        key_hash: r.get(1)?,
+        name: r.get(2)?,
+        created_at: parse_ts(&r.get::<_, String>(3)?)?,
+        revoked_at: r.get::<_, Option<String>>(4)?.map(|s| parse_ts(&s)).transpose()?,
+    })
 }

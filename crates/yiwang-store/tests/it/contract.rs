@@ -45,6 +45,7 @@ pub fn world(store: &dyn Store) -> World {
         parent: None,
         unit: code("dept-a"),
         utility: false,
+        attributes: vec![],
     }];
     store.replace_organisation(&units).unwrap();
     store.replace_categories(&cats).unwrap();
@@ -308,4 +309,121 @@ pub fn reference_data_sessions_and_erasure_round_trip(store: &dyn Store) {
     assert_eq!(store.events(&a.id).unwrap().len(), 1);
     let AppealEvent::Accepted { citizen, .. } = &store.events(&a.id).unwrap()[0].event else { panic!() };
     assert_eq!(*citizen, Some(pid));
+}
+
+pub fn full_text_search_finds_chinese_substrings_within_what_a_unit_may_see(store: &dyn Store) {
+    let w = world(store);
+    let actor = operator();
+    let ctx = Context {
+        now: t0(),
+        actor: &actor,
+        calendar: &w.calendar,
+        limits: &w.limits,
+        org: &w.org,
+        taxonomy: &w.taxonomy,
+    };
+    let mut ids = vec![];
+    for (n, text) in [(1u16, "湖畔路路灯一周不亮，晚上很黑"), (2, "楼下饭店油烟扰民"), (3, "小区路灯坏了")]
+    {
+        let intake = Intake {
+            channel: Channel::Hotline,
+            appeal_type: AppealType::Complaint,
+            urgency: Urgency::Normal,
+            title: None,
+            text: text.into(),
+            location: Location::default(),
+            citizen: None,
+            attachments: vec![],
+            category: None,
+            tracking_code: TrackingCode::from_random([n as u8, 9, 9, 9, 9, 9, 9, 9]),
+        };
+        let event = appeal::decide_intake(&intake, &ctx).unwrap().pop().unwrap();
+        ids.push(
+            store
+                .create_case(NewCase {
+                    tenant: tenant(),
+                    prefix: "YW".into(),
+                    at: t0(),
+                    actor: actor.clone(),
+                    person: None,
+                    event,
+                })
+                .unwrap(),
+        );
+    }
+    let search = |text: &str, visible_to: Option<UnitCode>| {
+        let q = CaseQuery { text: yiwang_store::search::fts_query(text), visible_to, limit: 10, ..Default::default() };
+        let mut found: Vec<String> = store.list_cases(&q).unwrap().rows.into_iter().map(|r| r.id.to_string()).collect();
+        found.sort();
+        found
+    };
+    assert_eq!(search("路灯", None), vec![ids[0].id.to_string(), ids[2].id.to_string()]);
+    assert_eq!(search("路灯 不亮", None), vec![ids[0].id.to_string()]);
+    assert_eq!(search("油烟扰民", None), vec![ids[1].id.to_string()]);
+    assert!(search("烟油", None).is_empty(), "bigrams in order, not a bag of characters");
+    // A unit sees only what it held or was summoned to.
+    assert!(search("路灯", Some(code("dept-a"))).is_empty());
+    dispatch_and_sign(&w, store, &ids[2], t0());
+    assert_eq!(search("路灯", Some(code("dept-a"))), vec![ids[2].id.to_string()]);
+    // The index is a projection: reindex rebuilds it.
+    store.reindex().unwrap();
+    assert_eq!(search("路灯", None).len(), 2);
+}
+
+pub fn articles_and_documents_round_trip_and_corrections_become_examples(store: &dyn Store) {
+    let w = world(store);
+    store.put_document("routing", "[]").unwrap();
+    store.put_document("routing", r#"[{"unit":"dept-a"}]"#).unwrap();
+    assert_eq!(store.document("routing").unwrap().as_deref(), Some(r#"[{"unit":"dept-a"}]"#));
+    assert_eq!(store.document("nothing").unwrap(), None);
+
+    let mut a = yiwang_store::Article {
+        id: 0,
+        unit: code("dept-a"),
+        question: "路灯不亮找谁？".into(),
+        answer: "城管委".into(),
+        keywords: "路灯".into(),
+        valid_from: "2026-01-01".parse().unwrap(),
+        valid_to: None,
+        updated_by: "ha".into(),
+        updated_at: t0(),
+    };
+    let id = store.put_article(&a).unwrap();
+    a.id = id;
+    a.valid_to = Some("2026-12-31".parse().unwrap());
+    assert_eq!(store.put_article(&a).unwrap(), id);
+    assert_eq!(store.article(id).unwrap(), Some(a.clone()));
+    a.id = 999;
+    assert!(matches!(store.put_article(&a), Err(StoreError::NotFound(_))));
+
+    // Returned by a unit, re-dispatched and answered: a labelled example.
+    let c = new_case(&w, store, t0(), 1, None);
+    let d = Action::Dispatch { category: CategoryCode::parse("c1").unwrap(), unit: Some(code("dept-b")), note: None };
+    let c = act(&w, store, &c, &operator(), d, t0());
+    let hb = staff("hb", "dept-b", UnitKind::Department, &[Role::Handler]);
+    let c = act(&w, store, &c, &hb, Action::Return { reason: "非本单位职责".into() }, t0());
+    let c = dispatch_and_sign(&w, store, &c, t0());
+    assert!(store.labelled_cases().unwrap().is_empty(), "not yet answered");
+    act(
+        &w,
+        store,
+        &c,
+        &handler_a(),
+        Action::Reply { outcome: appeal::ReplyOutcome::Resolved, text: "已处理".into() },
+        t0(),
+    );
+    let ex = store.labelled_cases().unwrap();
+    assert_eq!(ex.len(), 1);
+    assert_eq!((ex[0].case.clone(), ex[0].category.as_str()), (c.id.clone(), "c1"));
+    // An uncorrected case is no example.
+    let plain = dispatch_and_sign(&w, store, &new_case(&w, store, t0(), 2, None), t0());
+    act(
+        &w,
+        store,
+        &plain,
+        &handler_a(),
+        Action::Reply { outcome: appeal::ReplyOutcome::Resolved, text: "已处理".into() },
+        t0(),
+    );
+    assert_eq!(store.labelled_cases().unwrap().len(), 1);
 }

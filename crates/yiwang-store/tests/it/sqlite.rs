@@ -28,6 +28,8 @@ contract_tests!(
     projections_answer_queues_and_reindex_rebuilds_them_identically,
     alarms_and_monthly_facts_follow_the_state,
     reference_data_sessions_and_erasure_round_trip,
+    full_text_search_finds_chinese_substrings_within_what_a_unit_may_see,
+    articles_and_documents_round_trip_and_corrections_become_examples,
 );
 
 #[test]

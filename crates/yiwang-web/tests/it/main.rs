@@ -2,7 +2,10 @@
 //! directory, with the demo district's units, categories and staff and a clock the
 //! tests step by hand.
 
+mod dispatch;
 mod harness;
 mod lifecycle;
+mod open311;
 mod permissions;
+mod ui;
 mod validation;

@@ -1,0 +1,313 @@
+//! Dispatch intelligence at intake and over time: where an appeal is, which category
+//! and unit it most likely belongs to, which earlier appeals it probably repeats, and
+//! the period's hot topics (每月一题).
+
+use crate::{App, AppError, Located, Result};
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
+use yiwang_core::appeal::{Location, Status};
+use yiwang_core::id::{CaseId, CategoryCode, UnitCode};
+use yiwang_core::org::{Actor, Role};
+use yiwang_dispatch::duplicate::{self, Candidate, DuplicateParams};
+use yiwang_dispatch::routing::Route;
+use yiwang_dispatch::similarity::TfIdf;
+use yiwang_dispatch::topic::{self, TopicDoc, TopicParams};
+
+/// Below this confidence the suggestion says it is unsure and leaves the choice to
+/// the operator.
+pub const CONFIDENT: f32 = 0.6;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SuggestInput {
+    #[serde(default)]
+    pub title: Option<String>,
+    pub text: String,
+    #[serde(default)]
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CategorySuggestion {
+    pub category: CategoryCode,
+    pub name: String,
+    pub confidence: f32,
+    pub unit: UnitCode,
+    pub unit_name: String,
+    /// Why this unit: a routing rule, the category's owner, or the district.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub route: Route,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DuplicateView {
+    pub case_id: CaseId,
+    pub title: Option<String>,
+    pub excerpt: String,
+    pub status: Status,
+    pub status_label: &'static str,
+    pub accepted_at: chrono::DateTime<chrono::Utc>,
+    pub similarity: f32,
+    pub metres: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DispatchSuggestion {
+    pub located: Located,
+    pub area_name: Option<String>,
+    /// The three likeliest categories, best first.
+    pub categories: Vec<CategorySuggestion>,
+    /// The best confidence is below the threshold: the operator chooses.
+    pub unsure: bool,
+    pub duplicates: Vec<DuplicateView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TopicCase {
+    pub case_id: CaseId,
+    pub title: Option<String>,
+    pub excerpt: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TopicView {
+    pub rank: u32,
+    pub size: usize,
+    /// Appeals in the second half of the period minus the first half.
+    pub growth: i64,
+    pub keywords: Vec<String>,
+    pub representatives: Vec<TopicCase>,
+    /// Up to 100 of its cases, oldest first.
+    pub cases: Vec<CaseId>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TopicsReport {
+    pub from: chrono::DateTime<chrono::Utc>,
+    pub to: chrono::DateTime<chrono::Utc>,
+    pub appeals: usize,
+    pub topics: Vec<TopicView>,
+}
+
+/// Word weights for similarity, fitted on the district's recent appeals and kept for
+/// a while: refitting on every keystroke would be wasted work.
+#[derive(Default)]
+pub(crate) struct WordWeights(Mutex<Option<(chrono::DateTime<chrono::Utc>, Arc<TfIdf>)>>);
+
+fn excerpt(s: &str) -> String {
+    let mut e: String = s.chars().take(80).collect();
+    if s.chars().count() > 80 {
+        e.push('…');
+    }
+    e
+}
+
+fn joined(title: &Option<String>, text: &str) -> String {
+    match title {
+        Some(t) => format!("{t} {text}"),
+        None => text.to_owned(),
+    }
+}
+
+impl App {
+    fn word_weights(&self) -> Result<Arc<TfIdf>> {
+        let now = self.now();
+        let mut guard = self.weights.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, w)) = guard.as_ref()
+            && now - *at < chrono::Duration::minutes(10)
+            && now >= *at
+        {
+            return Ok(w.clone());
+        }
+        let sample = self.store.case_texts(now - chrono::Duration::days(90), now + chrono::Duration::days(1), 2000)?;
+        let w = Arc::new(TfIdf::fit(sample.iter().map(|c| c.text.as_str())));
+        *guard = Some((now, w.clone()));
+        Ok(w)
+    }
+
+    fn require_staff(actor: &Actor) -> Result<()> {
+        match actor {
+            Actor::Staff { .. } => Ok(()),
+            _ => Err(AppError::Forbidden("只有工作人员可以使用派单建议".into())),
+        }
+    }
+
+    /// What the operator sees while typing: the area, the likely categories with the
+    /// unit each routes to, and likely duplicates.
+    pub fn suggest_dispatch(&self, actor: &Actor, input: &SuggestInput) -> Result<DispatchSuggestion> {
+        Self::require_staff(actor)?;
+        let text = joined(&input.title, &input.text);
+        if text.trim().is_empty() {
+            return Err(AppError::invalid("text", "请先输入诉求内容"));
+        }
+        let r = self.reference();
+        let located = r.locate(&input.location);
+        let area_chain: Vec<String> =
+            located.area.as_ref().map(|a| r.org.ancestry(a).map(|u| u.code.to_string()).collect()).unwrap_or_default();
+        let district = r.org.district().map(|d| d.code.to_string()).unwrap_or_else(|| "district".into());
+
+        let mut categories = vec![];
+        for (label, confidence) in self.classify(&text).into_iter().take(3) {
+            // The model speaks first-level category names; the district's taxonomy maps
+            // them to codes and owners.
+            let Some(cat) = r.taxonomy.categories().find(|c| c.parent.is_none() && c.name == label) else {
+                continue;
+            };
+            let chain: Vec<String> = {
+                let mut v = vec![cat.code.to_string()];
+                let mut cur = cat;
+                while let Some(p) = cur.parent.as_ref().and_then(|p| r.taxonomy.get(p)) {
+                    v.push(p.code.to_string());
+                    cur = p;
+                }
+                v
+            };
+            let cats: Vec<&str> = chain.iter().map(String::as_str).collect();
+            let areas: Vec<&str> = area_chain.iter().map(String::as_str).collect();
+            let route = r.routing.route(&cats, &areas, Some(cat.unit.as_str()), &district);
+            let unit = UnitCode::parse(route.unit()).unwrap_or_else(|_| cat.unit.clone());
+            categories.push(CategorySuggestion {
+                category: cat.code.clone(),
+                name: cat.name.clone(),
+                confidence,
+                unit_name: r.unit_name(&unit),
+                unit,
+                route,
+            });
+        }
+        let unsure = categories.first().is_none_or(|c| c.confidence < CONFIDENT);
+        let duplicates = self.likely_duplicates(&text, &located, &area_chain)?;
+        Ok(DispatchSuggestion {
+            area_name: located.area.as_ref().map(|a| r.unit_name(a)),
+            located,
+            categories,
+            unsure,
+            duplicates,
+        })
+    }
+
+    fn likely_duplicates(&self, text: &str, located: &Located, areas: &[String]) -> Result<Vec<DuplicateView>> {
+        let Some(q) = yiwang_store::search::fts_any_query(text, 64) else { return Ok(vec![]) };
+        let now = self.now();
+        let params = DuplicateParams::default();
+        let found = self.store.similar_case_texts(&q, now - chrono::Duration::days(params.window_days), 50)?;
+        if found.is_empty() {
+            return Ok(vec![]);
+        }
+        let weights = self.word_weights()?;
+        let new = Candidate {
+            id: String::new(),
+            vector: weights.vector(text),
+            point: located.point.map(|p| (p.lon, p.lat)),
+            area: located.area.as_ref().map(|a| a.to_string()),
+            at: now.timestamp(),
+        };
+        let pool: Vec<Candidate> = found
+            .iter()
+            .map(|c| Candidate {
+                id: c.id.to_string(),
+                vector: weights.vector(&joined(&c.title, &c.text)),
+                point: c.point,
+                area: c.area.as_ref().map(|a| a.to_string()),
+                at: c.accepted_at.timestamp(),
+            })
+            .collect();
+        let matches = duplicate::find(&new, areas, &pool, params);
+        Ok(matches
+            .into_iter()
+            .take(5)
+            .filter_map(|m| {
+                let c = found.iter().find(|c| c.id.as_str() == m.id)?;
+                Some(DuplicateView {
+                    case_id: c.id.clone(),
+                    title: c.title.clone(),
+                    excerpt: excerpt(&c.text),
+                    status: c.status,
+                    status_label: c.status.label(),
+                    accepted_at: c.accepted_at,
+                    similarity: m.similarity,
+                    metres: m.metres,
+                })
+            })
+            .collect())
+    }
+
+    /// 每月一题: the period's appeals grouped into topics, largest first.
+    pub fn hot_topics(
+        &self,
+        actor: &Actor,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<TopicsReport> {
+        let across = actor.is_centre() || actor.has_any_role(&[Role::Leader, Role::Admin]);
+        if !across {
+            return Err(AppError::Forbidden("热点分析仅热线中心和区领导可见".into()));
+        }
+        if to <= from || to - from > chrono::Duration::days(366) {
+            return Err(AppError::invalid("to", "时间段须在一年以内，且结束晚于开始"));
+        }
+        let cases = self.store.case_texts(from, to, 50_000)?;
+        let docs: Vec<TopicDoc> = cases
+            .iter()
+            .map(|c| TopicDoc { id: c.id.to_string(), text: joined(&c.title, &c.text), at: c.accepted_at.timestamp() })
+            .collect();
+        let topics = topic::topics(&docs, TopicParams::default());
+        Ok(TopicsReport {
+            from,
+            to,
+            appeals: cases.len(),
+            topics: topics
+                .into_iter()
+                .take(30)
+                .enumerate()
+                .map(|(k, t)| TopicView {
+                    rank: k as u32 + 1,
+                    size: t.members.len(),
+                    growth: t.growth,
+                    keywords: t.keywords,
+                    representatives: t
+                        .representatives
+                        .iter()
+                        .map(|&i| TopicCase {
+                            case_id: cases[i].id.clone(),
+                            title: cases[i].title.clone(),
+                            excerpt: excerpt(&cases[i].text),
+                        })
+                        .collect(),
+                    cases: t.members.iter().take(100).map(|&i| cases[i].id.clone()).collect(),
+                })
+                .collect(),
+        })
+    }
+
+    /// Places whose names match what is typed, for address pickers.
+    pub fn complete_place(&self, typed: &str, limit: usize) -> Vec<yiwang_dispatch::gazetteer::Place> {
+        self.reference().gazetteer.complete(typed, limit.clamp(1, 20)).into_iter().cloned().collect()
+    }
+
+    /// The dispatch model's first-level categories for a text, best first. The model
+    /// shipped inside the binary is loaded once, on first use.
+    fn classify(&self, text: &str) -> Vec<(String, f32)> {
+        yiwang_dispatch::Classifier::shipped().predict(text).into_iter().map(|p| (p.label, p.confidence)).collect()
+    }
+}
+
+impl App {
+    /// The district's own corrected cases as (text, first-level category name) pairs:
+    /// what `yiwang train dispatch --corrections` adds to the training rows.
+    pub fn corrected_examples(&self) -> Result<Vec<(String, String)>> {
+        let r = self.reference();
+        Ok(self
+            .store
+            .labelled_cases()?
+            .into_iter()
+            .filter_map(|c| r.taxonomy.top_level(&c.category).map(|top| (c.text, top.name.clone())))
+            .collect())
+    }
+}

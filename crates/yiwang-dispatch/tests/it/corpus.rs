@@ -1,0 +1,55 @@
+//! The appeals corpus loader and its fixed evaluation split.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use yiwang_dispatch::corpus::load_appeals_dir;
+
+/// `shared/data/appeals` lives beside the repository (as in CI), not inside it.
+fn appeals_dir() -> Option<PathBuf> {
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/appeals")).to_path_buf();
+    if dir.join("messages_labeled_partial.csv").exists() {
+        Some(dir)
+    } else {
+        println!("skipped: appeals data not found at {}", dir.display());
+        None
+    }
+}
+
+fn squeeze(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[test]
+fn the_corpus_loader_applies_the_fixed_eval_split() {
+    let Some(dir) = appeals_dir() else { return };
+    let corpus = load_appeals_dir(&dir).expect("appeals data loads");
+    assert_eq!(corpus.eval_partial.len(), 1053);
+    assert_eq!(corpus.eval_sample.len(), 95);
+    // 4,215 + 400 train rows, less the few that repeat an evaluation message.
+    assert_eq!(corpus.train.len() + corpus.dropped_train, 4215 + 400);
+    assert!(corpus.dropped_train < 50, "dropped {}", corpus.dropped_train);
+    // About 35 unlabelled messages repeat an evaluation message (SOURCE.md).
+    assert_eq!(corpus.unlabelled.len() + corpus.dropped_unlabelled, 4326 + 2816);
+    assert!((30..100).contains(&corpus.dropped_unlabelled), "dropped {}", corpus.dropped_unlabelled);
+
+    let labels: HashSet<&str> = corpus.train.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels.len(), 7, "{labels:?}");
+    let sample_labels: HashSet<&str> = corpus.eval_sample.iter().map(|e| e.label.as_str()).collect();
+    assert!(sample_labels.is_subset(&labels));
+}
+
+#[test]
+fn no_training_or_unlabelled_text_repeats_the_start_of_an_eval_message() {
+    let Some(dir) = appeals_dir() else { return };
+    let corpus = load_appeals_dir(&dir).expect("appeals data loads");
+    let eval_keys: HashSet<String> = corpus
+        .eval_partial
+        .iter()
+        .chain(&corpus.eval_sample)
+        .map(|e| squeeze(&e.text).chars().take(60).collect())
+        .collect();
+    let key = |t: &str| -> String { squeeze(t).chars().take(60).collect() };
+    assert!(corpus.train.iter().all(|e| !eval_keys.contains(&key(&e.text))));
+    assert!(corpus.unlabelled.iter().all(|t| !eval_keys.contains(&key(t))));
+}

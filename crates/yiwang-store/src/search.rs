@@ -1,0 +1,103 @@
+//! Text for the full-text index, shared by every store: Chinese is indexed as
+//! overlapping character bigrams, other scripts as lowercase words. A query term's
+//! bigrams, searched as a phrase, match exactly the substring typed.
+
+/// Index tokens of a text, space-separated.
+pub fn index_tokens(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for run in runs(text) {
+        push_run(&mut out, &run);
+    }
+    out
+}
+
+/// Splits text into runs of CJK characters and runs of other letters/digits.
+fn runs(text: &str) -> Vec<Vec<char>> {
+    let mut runs: Vec<Vec<char>> = vec![];
+    let mut cur: Vec<char> = vec![];
+    let mut cur_cjk = false;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                runs.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        let cjk = is_cjk(c);
+        if !cur.is_empty() && cjk != cur_cjk {
+            runs.push(std::mem::take(&mut cur));
+        }
+        cur_cjk = cjk;
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        runs.push(cur);
+    }
+    runs
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+fn push_run(out: &mut String, run: &[char]) {
+    if !is_cjk(run[0]) || run.len() == 1 {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(run.iter());
+        return;
+    }
+    for w in run.windows(2) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push(w[0]);
+        out.push(w[1]);
+    }
+}
+
+/// An FTS5 query: every whitespace-separated term must occur; each term is a phrase
+/// of its tokens. `None` when nothing searchable remains (a single CJK character
+/// cannot be searched: bigrams need two).
+pub fn fts_query(q: &str) -> Option<String> {
+    let mut terms = vec![];
+    for term in q.split_whitespace() {
+        let tokens = index_tokens(term);
+        let usable = runs(term).iter().all(|r| !(r.len() == 1 && is_cjk(r[0])));
+        if tokens.is_empty() || !usable {
+            continue;
+        }
+        terms.push(format!("\"{}\"", tokens.replace('"', "")));
+    }
+    (!terms.is_empty()).then(|| terms.join(" AND "))
+}
+
+/// An FTS5 query matching any of a text's tokens (at most `max`, the rarer-looking
+/// longer ones first is not attempted: bm25 ranks the matches).
+pub fn fts_any_query(text: &str, max: usize) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    let tokens: Vec<String> = index_tokens(text)
+        .split(' ')
+        .filter(|t| !t.is_empty() && seen.insert(t.to_string()))
+        .take(max)
+        .map(|t| format!("\"{}\"", t.replace('"', "")))
+        .collect();
+    (!tokens.is_empty()).then(|| tokens.join(" OR "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_is_indexed_as_bigrams_and_queried_as_phrases() {
+        assert_eq!(index_tokens("路灯不亮，3号楼"), "路灯 灯不 不亮 3 号楼");
+        assert_eq!(index_tokens("WiFi坏了"), "wifi 坏了");
+        assert_eq!(fts_query("路灯 不亮").as_deref(), Some("\"路灯\" AND \"不亮\""));
+        assert_eq!(fts_query("油烟扰民").as_deref(), Some("\"油烟 烟扰 扰民\""));
+        assert_eq!(fts_query("灯"), None);
+        assert_eq!(fts_query("  "), None);
+        assert_eq!(fts_any_query("路灯路灯", 10).as_deref(), Some("\"路灯\" OR \"灯路\""));
+    }
+}

@@ -1,0 +1,266 @@
+//! The hotline operator's intake screen, built for speed while on a call: the caller's
+//! number first, then type (keys 1–5), the text, the place, and one of three ways to
+//! finish: 受理 (register), 受理并派单 (register and dispatch by category, for
+//! dispatchers) or 直接办结 (a consultation answered on the spot).
+
+use super::console::takes_calls;
+use super::form::{Fields, field_error};
+use super::map::{MapUse, area_options, district_map};
+use super::portal::{field_of, intake_from};
+use super::{Chrome, StaffUser, UiError, UiResult, html_response, page};
+use crate::{ApiError, AppState};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use maud::html;
+use yiwang_app::{ArticleView, DispatchSuggestion, SuggestInput};
+use yiwang_core::appeal::{Action, AppealType, Channel};
+use yiwang_core::id::CategoryCode;
+use yiwang_core::org::Role;
+
+fn forbid_unless_operator(u: &StaffUser) -> Result<(), UiError> {
+    if takes_calls(u) {
+        Ok(())
+    } else {
+        Err(UiError(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "来电受理仅供热线中心话务员和派单员使用")))
+    }
+}
+
+pub async fn show_intake(State(state): State<AppState>, u: StaffUser) -> UiResult {
+    forbid_unless_operator(&u)?;
+    Ok(render_intake(&state, &u, &Fields::default(), None, None, StatusCode::OK))
+}
+
+fn render_intake(
+    state: &AppState,
+    u: &StaffUser,
+    f: &Fields,
+    e: Option<(String, String)>,
+    kb: Option<(Vec<ArticleView>, Option<DispatchSuggestion>)>,
+    status: StatusCode,
+) -> axum::response::Response {
+    let r = state.app.reference();
+    let e = e.as_ref();
+    let chosen = f.get("appeal_type");
+    let point = f.get("lon").parse::<f64>().ok().zip(f.get("lat").parse::<f64>().ok());
+    let dispatcher = u.actor.has_role(Role::Dispatcher);
+    let mut cats: Vec<_> = r.taxonomy.categories().filter(|c| c.parent.is_some()).collect();
+    cats.sort_by(|a, b| a.code.cmp(&b.code));
+    let suggestion = kb.as_ref().and_then(|k| k.1.as_ref());
+    // The category chosen, or else the best suggestion.
+    let chosen_category = match (f.get("category"), suggestion.and_then(|s| s.categories.first())) {
+        ("", Some(best)) if !suggestion.is_some_and(|s| s.unsure) => best.category.as_str().to_owned(),
+        (c, _) => c.to_owned(),
+    };
+    let body = html! {
+        h1 { "来电受理" }
+        p.hint { "快捷键：Alt+1…5 选择诉求类型，Alt+K 查建议和知识库，Ctrl+Enter 受理。带 * 的为必填项。" }
+        @if let Some((_, msg)) = e { div.alert role="alert" { "未能受理：" (msg) } }
+        form.card.intake #intake-form method="post" action="/console/intake" {
+            input type="hidden" name="_csrf" value=(u.csrf);
+            div.intake-grid {
+                div {
+                    div.row2 {
+                        div.field {
+                            label for="phone" { "来电号码" }
+                            input #phone name="phone" type="tel" autofocus autocomplete="off" value=(f.get("phone"));
+                            (field_error("phone", e, "citizen.phone"))
+                        }
+                        div.field {
+                            label for="name" { "姓名" }
+                            input #name name="name" autocomplete="off" value=(f.get("name"));
+                            (field_error("name", e, "citizen.name"))
+                        }
+                    }
+                    label.check { input type="checkbox" name="anonymous" value="1" checked[f.has("anonymous", "1")]; "来电人要求匿名" }
+                    fieldset {
+                        legend { "诉求类型 *" }
+                        div.choices {
+                            @for (i, t) in AppealType::ALL.iter().enumerate() {
+                                @let v = serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                                label.choice {
+                                    input type="radio" name="appeal_type" value=(v) accesskey=(i + 1)
+                                        checked[chosen == v || (chosen.is_empty() && *t == AppealType::Complaint)];
+                                    (t.label()) " " kbd { (i + 1) }
+                                }
+                            }
+                        }
+                        (field_error("appeal_type", e, "appeal_type"))
+                    }
+                    div.field {
+                        label for="urgency" { "紧急程度" }
+                        select #urgency name="urgency" {
+                            @for (v, l) in [("normal", "一般"), ("urgent", "紧急"), ("emergency", "特急")] {
+                                option value=(v) selected[f.get("urgency") == v] { (l) }
+                            }
+                        }
+                    }
+                    div.field {
+                        label for="title" { "标题" }
+                        input #title name="title" maxlength="60" value=(f.get("title"));
+                    }
+                    div.field {
+                        label for="text" { "诉求内容 *" }
+                        textarea #text name="text" rows="6" required { (f.get("text")) }
+                        (field_error("text", e, "text"))
+                    }
+                    div.field {
+                        label for="area" { "所在社区或网格" }
+                        select #area name="area" {
+                            option value="" { "— 请选择或在地图上点选 —" }
+                            @for (code, name) in area_options(&r) { option value=(code) selected[f.get("area") == code] { (name) } }
+                        }
+                        (field_error("area", e, "area"))
+                    }
+                    div.field {
+                        label for="address" { "详细地址" }
+                        input #address name="address" maxlength="200" value=(f.get("address"));
+                    }
+                }
+                div {
+                    fieldset.location {
+                        legend { "地图选点" }
+                        (district_map(&r, MapUse::Picker { selected: point }))
+                        p.picked aria-live="polite" #picked {}
+                        input type="hidden" name="lon" #lon value=(f.get("lon"));
+                        input type="hidden" name="lat" #lat value=(f.get("lat"));
+                    }
+                    div.field {
+                        label for="category" { "诉求分类" @if dispatcher { "（受理并派单时必选）" } }
+                        select #category name="category" {
+                            option value="" { "— 请选择 —" }
+                            @for c in cats {
+                                option value=(c.code.as_str()) selected[chosen_category == c.code.as_str()] {
+                                    (r.taxonomy.path_name(&c.code).unwrap_or_else(|| c.name.clone())) " → " (r.unit_name(&c.unit))
+                                }
+                            }
+                        }
+                        (field_error("category", e, "category"))
+                        @if let Some(sg) = suggestion {
+                            div.suggest aria-live="polite" {
+                                @if sg.categories.is_empty() { p { "暂无分类建议，请人工选择。" } } @else {
+                                    p { "分类建议" @if sg.unsure { "（把握不大，请人工判断）" } "：" }
+                                    ol { @for c in &sg.categories {
+                                        li { (c.name) " → " (c.unit_name) " " span.muted { (format!("{:.0}%", c.confidence * 100.0)) } }
+                                    } }
+                                }
+                                @if let Some(a) = &sg.area_name { p.muted { "定位：" (a) } }
+                                @if !sg.duplicates.is_empty() {
+                                    p { "可能的重复件：" }
+                                    ul { @for d in &sg.duplicates {
+                                        li { a href={"/console/cases/" (d.case_id)} target="_blank" { (d.case_id) } " "
+                                            (d.title.clone().unwrap_or_else(|| d.excerpt.clone())) " · " (d.status_label)
+                                            " " span.muted { "相似度 " (format!("{:.0}%", d.similarity * 100.0)) } }
+                                    } }
+                                }
+                            }
+                        } @else {
+                            p.hint { "填写诉求内容后按“查建议和知识库”（Alt+K），可得到分类建议、可能的重复件和知识库答案。" }
+                        }
+                    }
+                    @if let Some((hits, _)) = &kb {
+                        section.kb aria-label="知识库答案" {
+                            h2 { "知识库" }
+                            @if hits.is_empty() { p.muted { "没有找到与诉求内容相符的答案。" } }
+                            @for a in hits {
+                                article.kb-item {
+                                    h3 { (a.question) }
+                                    p { (a.answer) }
+                                    p.muted { (a.unit_name) }
+                                    button type="button" data-answer=(a.answer) hidden { "用作答复" }
+                                }
+                            }
+                        }
+                    }
+                    div.field {
+                        label for="answer" { "当场答复（直接办结时填写）" }
+                        textarea #answer name="answer" rows="3" { (f.get("answer")) }
+                        (field_error("answer", e, "answer"))
+                    }
+                }
+            }
+            div.actions {
+                button.primary type="submit" name="then" value="accept" accesskey="s" { "受理" }
+                @if dispatcher { button type="submit" name="then" value="dispatch" accesskey="d" { "受理并派单" } }
+                button type="submit" name="then" value="answer" accesskey="a" { "直接办结（咨询）" }
+                button type="submit" name="then" value="kb" accesskey="k" formnovalidate { "查建议和知识库" }
+            }
+        }
+    };
+    html_response(status, page("来电受理", Chrome::Console(u, "intake"), body))
+}
+
+pub async fn submit_intake(State(state): State<AppState>, u: StaffUser, axum::Form(f): axum::Form<Fields>) -> UiResult {
+    forbid_unless_operator(&u)?;
+    u.check_csrf(&f)?;
+    if f.get("then") == "kb" {
+        // Look the typed text up in the knowledge base; nothing is registered.
+        let (actor, text) = (u.actor.clone(), f.get("text").to_owned());
+        let location = intake_from(&state, &f, Channel::Hotline).map(|i| i.location).unwrap_or_default();
+        let input = SuggestInput { title: f.opt("title"), text: text.clone(), location };
+        let hints = state
+            .run(move |app| {
+                let hits = app.search_knowledge(&actor, &text, 5)?;
+                // No suggestion (e.g. nothing typed yet) is no error for the operator.
+                Ok((hits, app.suggest_dispatch(&actor, &input).ok()))
+            })
+            .await?;
+        return Ok(render_intake(&state, &u, &f, None, Some(hints), StatusCode::OK));
+    }
+    let bad = |field: &str, msg: &str| Some((field.to_owned(), msg.to_owned()));
+    let mut input = match intake_from(&state, &f, Channel::Hotline) {
+        Ok(i) => i,
+        Err(e) => return Ok(render_intake(&state, &u, &f, Some(e), None, StatusCode::UNPROCESSABLE_ENTITY)),
+    };
+    let category = match f.opt("category").map(|c| CategoryCode::parse(&c)) {
+        Some(Ok(c)) => Some(c),
+        Some(Err(_)) => {
+            let e = bad("category", "所选分类不存在");
+            return Ok(render_intake(&state, &u, &f, e, None, StatusCode::UNPROCESSABLE_ENTITY));
+        }
+        None => None,
+    };
+    input.category = category.clone();
+    let then = f.get("then").to_owned();
+    // Check what would otherwise leave a registered case half done.
+    let pre = match then.as_str() {
+        "dispatch" if category.is_none() => bad("category", "受理并派单须先选择诉求分类"),
+        "answer" if input.appeal_type != AppealType::Consultation => bad("appeal_type", "只有咨询类诉求可以直接办结"),
+        "answer" if f.opt("answer").is_none() => bad("answer", "请填写当场答复的内容"),
+        _ => None,
+    };
+    if pre.is_some() {
+        return Ok(render_intake(&state, &u, &f, pre, None, StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    let follow = match then.as_str() {
+        "dispatch" => category.map(|c| Action::Dispatch { category: c, unit: None, note: None }),
+        "answer" => Some(Action::AnswerDirectly { answer: f.get("answer").to_owned() }),
+        _ => None,
+    };
+    let actor = u.actor.clone();
+    let done = state
+        .run(move |app| {
+            let receipt = app.submit_appeal(&actor, input)?;
+            let ok = follow.is_none_or(|a| app.act(&actor, &receipt.case_id, &a).is_ok());
+            Ok((receipt, ok))
+        })
+        .await;
+    match done {
+        Ok((receipt, ok)) => {
+            let done = if !ok {
+                "intake_partial"
+            } else {
+                match then.as_str() {
+                    "dispatch" => "dispatch",
+                    "answer" => "answer_directly",
+                    _ => "intake",
+                }
+            };
+            Ok(Redirect::to(&format!("/console/cases/{}?done={done}", receipt.case_id)).into_response())
+        }
+        Err(e) => {
+            let status = e.status;
+            Ok(render_intake(&state, &u, &f, Some(field_of(&state, &e)), None, status))
+        }
+    }
+}

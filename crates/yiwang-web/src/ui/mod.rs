@@ -1,0 +1,289 @@
+//! The pages people use in a browser: the citizen portal (`/`, `/track`), the staff
+//! console (`/console`, with the intake screen and the case page) and the dashboard
+//! (`/console/dashboard`). Server-rendered HTML (maud), one CSS file and a little
+//! JavaScript, all compiled into the binary: an intranet without internet access
+//! needs nothing else.
+//!
+//! Like the JSON API, the pages hold no business rules: each handler parses a form,
+//! calls one use case of `yiwang_app::App`, and renders the answer or the Chinese
+//! message of the error next to what was typed.
+
+mod assets;
+mod console;
+mod dashboard;
+mod export;
+mod form;
+mod intake;
+mod map;
+mod portal;
+
+use crate::{ApiError, AppState};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use maud::{DOCTYPE, Markup, html};
+use sha2::{Digest, Sha256};
+use yiwang_core::org::{Actor, Role, Staff};
+
+pub use form::Fields;
+
+/// The cookie holding the staff session token (from `App::login`).
+const SESSION_COOKIE: &str = "yiwang_session";
+
+/// Photos: at most this many, each at most this large.
+pub(crate) const MAX_PHOTOS: usize = 3;
+pub(crate) const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/",
+            get(portal::show_portal)
+                .post(portal::submit_appeal)
+                .layer(DefaultBodyLimit::max(MAX_PHOTOS * MAX_PHOTO_BYTES + 1024 * 1024)),
+        )
+        .route("/receipt", get(portal::show_receipt))
+        .route("/track", get(portal::show_track).post(portal::track_appeal))
+        .route("/track/callback", post(portal::answer_callback))
+        .route("/uploads/{case}/{file}", get(portal::get_upload))
+        .route("/static/{file}", get(assets::get_asset))
+        .route("/console/login", get(console::show_login).post(console::login))
+        .route("/console/logout", post(console::logout))
+        .route("/console", get(console::show_queues))
+        .route("/console/cases/{id}", get(console::show_case))
+        .route("/console/cases/{id}/act", post(console::act_on_case))
+        .route("/console/cases/{id}/reveal-phone", post(console::reveal_phone))
+        .route("/console/intake", get(intake::show_intake).post(intake::submit_intake))
+        .route("/console/dashboard", get(dashboard::show_dashboard))
+        .route("/console/dashboard/export.csv", get(dashboard::export_csv))
+        .route("/console/dashboard/export.xlsx", get(dashboard::export_xlsx))
+}
+
+/// A logged-in staff member in the console. Without a valid session cookie the
+/// request is redirected to the login page.
+pub(crate) struct StaffUser {
+    pub staff: Staff,
+    pub actor: Actor,
+    pub unit_name: String,
+    /// The per-session form token every console form carries (CSRF).
+    pub csrf: String,
+    token: String,
+}
+
+impl StaffUser {
+    pub fn is_centre_or_leader(&self) -> bool {
+        self.actor.is_centre() || self.actor.has_any_role(&[Role::Leader, Role::Admin])
+    }
+    /// Refuses a form without this session's token (besides SameSite=Strict cookies).
+    pub fn check_csrf(&self, f: &Fields) -> Result<(), UiError> {
+        if f.get("_csrf") == self.csrf {
+            Ok(())
+        } else {
+            Err(UiError(ApiError::new(StatusCode::FORBIDDEN, "csrf", "表单已过期，请返回上一页刷新后重试")))
+        }
+    }
+}
+
+fn csrf_of(token: &str) -> String {
+    hex::encode(&Sha256::digest(format!("yiwang-form:{token}").as_bytes())[..16])
+}
+
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+impl FromRequestParts<AppState> for StaffUser {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/console");
+        StaffUser::from_headers(state, &parts.headers, next).await
+    }
+}
+
+impl StaffUser {
+    /// The staff member behind the session cookie; else a redirect to the login page
+    /// that comes back to `next`.
+    pub async fn from_headers(state: &AppState, headers: &HeaderMap, next: &str) -> Result<Self, Response> {
+        let to_login = || Redirect::to(&format!("/console/login?next={}", form::url_encode(next))).into_response();
+        let Some(token) = cookie(headers, SESSION_COOKIE).map(str::to_owned) else {
+            return Err(to_login());
+        };
+        let t = token.clone();
+        match state.run(move |app| app.authenticate(&t)).await {
+            Ok((staff, actor)) => Ok(StaffUser {
+                unit_name: state.app.reference().unit_name(&staff.unit),
+                csrf: csrf_of(&token),
+                staff,
+                actor,
+                token,
+            }),
+            Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(to_login()),
+            Err(e) => Err(UiError(e).into_response()),
+        }
+    }
+}
+
+/// An error shown as a page.
+pub(crate) struct UiError(pub ApiError);
+
+impl From<ApiError> for UiError {
+    fn from(e: ApiError) -> Self {
+        UiError(e)
+    }
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let title = match e.status {
+            StatusCode::NOT_FOUND => "找不到页面",
+            StatusCode::FORBIDDEN => "无权访问",
+            s if s.is_server_error() => "系统出错",
+            _ => "无法完成",
+        };
+        let body = html! {
+            section.card.notice role="alert" {
+                h1 { (title) }
+                p { (e.message) }
+                p { a href="javascript:history.back()" { "返回上一页" } " · " a href="/" { "首页" } }
+            }
+        };
+        html_response(e.status, page(title, Chrome::Plain, body))
+    }
+}
+
+pub(crate) type UiResult = Result<Response, UiError>;
+
+/// Which header a page gets.
+pub(crate) enum Chrome<'a> {
+    /// The citizen portal.
+    Portal,
+    /// Error pages and the login page.
+    Plain,
+    /// The console, with the staff member and the current section.
+    Console(&'a StaffUser, &'static str),
+}
+
+/// The page shell: header, navigation, main content.
+pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
+    let wide = matches!(chrome, Chrome::Console(..));
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · 云溪区12345" }
+                link rel="stylesheet" href=(assets::CSS_PATH);
+                script src=(assets::JS_PATH) defer {}
+            }
+            body.console[wide] {
+                a.skip href="#main" { "跳到正文" }
+                header.top {
+                    @match chrome {
+                        Chrome::Console(u, section) => {
+                            a.brand href="/console" { "一网 · 12345 工作台" }
+                            nav aria-label="工作台导航" {
+                                a href="/console" aria-current=[(section == "queues").then_some("page")] { "工单队列" }
+                                @if u.actor.is_centre() && u.actor.has_any_role(&[Role::Operator, Role::Dispatcher]) {
+                                    a href="/console/intake" aria-current=[(section == "intake").then_some("page")] { "来电受理" }
+                                }
+                                @if u.is_centre_or_leader() {
+                                    a href="/console/dashboard" aria-current=[(section == "dashboard").then_some("page")] { "数据看板" }
+                                }
+                            }
+                            div.who {
+                                span { (u.staff.name) " · " (u.unit_name) " · " (roles(&u.staff.roles)) }
+                                form method="post" action="/console/logout" {
+                                    input type="hidden" name="_csrf" value=(u.csrf);
+                                    button.link type="submit" { "退出" }
+                                }
+                            }
+                        }
+                        _ => {
+                            a.brand href="/" { "云溪区 12345 市民服务热线" }
+                            nav aria-label="市民服务" {
+                                a href="/" { "我要反映" }
+                                a href="/track" { "进度查询" }
+                            }
+                        }
+                    }
+                }
+                main #main { (body) }
+                footer.foot { "云溪区12345市民服务热线 · 热线电话 12345 · 由 yiwang 提供" }
+            }
+        }
+    }
+}
+
+pub(crate) fn html_response(status: StatusCode, m: Markup) -> Response {
+    let mut r = (status, axum::response::Html(m.into_string())).into_response();
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn roles(rs: &[Role]) -> String {
+    rs.iter().map(|r| r.label()).collect::<Vec<_>>().join("、")
+}
+
+/// China Standard Time, as people read it.
+pub(crate) fn fmt_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&yiwang_core::calendar::china_tz()).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// Time left before a deadline, e.g. "剩 2个工作日3小时" or "超时 5小时"; `working`
+/// when the time counts working days only.
+pub(crate) fn fmt_left(seconds: i64, working: bool) -> String {
+    let s = seconds.unsigned_abs();
+    let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
+    let day = if working { "个工作日" } else { "天" };
+    let amount = match (d, h) {
+        (0, 0) => format!("{m}分钟"),
+        (0, h) => format!("{h}小时{m}分"),
+        (d, 0) => format!("{d}{day}"),
+        (d, h) => format!("{d}{day}{h}小时"),
+    };
+    if seconds >= 0 { format!("剩 {amount}") } else { format!("超时 {amount}") }
+}
+
+/// A message from the core in people's terms: the field named in Chinese, unit codes
+/// replaced by unit names.
+pub(crate) fn say(e: &ApiError, r: &yiwang_app::Reference) -> String {
+    let mut m = match &e.field {
+        Some(f) if !f.is_empty() => {
+            let label = form::field_label(f);
+            e.message.replace(&format!("字段 {f} 不符合要求："), &format!("“{label}”"))
+        }
+        _ => e.message.clone(),
+    };
+    if matches!(e.code, "co_units_pending" | "unknown_unit" | "same_unit" | "unit_cannot_handle") {
+        let mut units: Vec<_> = r.org.units().collect();
+        units.sort_by_key(|u| std::cmp::Reverse(u.code.as_str().len()));
+        for u in units {
+            m = m.replace(u.code.as_str(), u.display_name());
+        }
+    }
+    m
+}
+
+/// The inline SVG of a small coloured dot (for stage badges without relying on colour alone).
+pub(crate) fn stage_badge(stage: yiwang_core::deadline::Stage, text: &str) -> Markup {
+    use yiwang_core::deadline::Stage;
+    let (class, word) = match stage {
+        Stage::Green => ("ok", "正常"),
+        Stage::Yellow => ("warn", "即将超时"),
+        Stage::Red => ("late", "已超时"),
+    };
+    html! { span class={"badge " (class)} title=(word) { (text) } }
+}

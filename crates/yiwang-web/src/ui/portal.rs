@@ -1,0 +1,561 @@
+//! The citizen portal, mobile first: file an appeal (type, text, a place on the map or
+//! from the list, up to three photos, contact details or anonymous), get the case
+//! number and tracking code, follow the appeal and answer the callback.
+
+use super::form::{Fields, field_error};
+use super::map::{MapUse, area_options, district_map};
+use super::{Chrome, MAX_PHOTO_BYTES, MAX_PHOTOS, StaffUser, UiError, cookie, fmt_time, html_response, page, say};
+use crate::{ApiError, AppState};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use hmac::{Hmac, Mac};
+use maud::{Markup, html};
+use rand::RngCore;
+use sha2::Sha256;
+use yiwang_app::{CitizenInput, IntakeInput, PublicView};
+use yiwang_core::appeal::{AppealType, CallbackAnswer, Channel, Location, Point, Satisfaction};
+use yiwang_core::deadline::Urgency;
+use yiwang_core::id::{CaseId, UnitCode};
+use yiwang_core::org::Actor;
+
+const RECEIPT_COOKIE: &str = "yiwang_receipt";
+
+type FieldError = (String, String);
+
+fn err(field: &str, msg: impl Into<String>) -> FieldError {
+    (field.to_owned(), msg.into())
+}
+
+// ---------------------------------------------------------------- submit
+
+pub async fn show_portal(State(state): State<AppState>) -> Response {
+    render_portal(&state, &Fields::default(), None, StatusCode::OK)
+}
+
+fn render_portal(state: &AppState, f: &Fields, e: Option<FieldError>, status: StatusCode) -> Response {
+    let r = state.app.reference();
+    let e = e.as_ref();
+    let point = f.get("lon").parse::<f64>().ok().zip(f.get("lat").parse::<f64>().ok());
+    let anonymous = f.has("anonymous", "1");
+    let chosen_type = f.get("appeal_type");
+    let invalid = |field: &str| e.is_some_and(|(x, _)| x == field);
+    let body = html! {
+        section.card.intro {
+            h1 { "我要反映" }
+            p { "向云溪区12345市民服务热线反映问题、提出建议或咨询政策。提交后您会得到工单编号和查询码，凭查询码和手机号可随时查看办理进度。" }
+        }
+        @if let Some((_, msg)) = e {
+            div.alert role="alert" { "未能提交：" (msg) }
+        }
+        form.card.appeal method="post" action="/" enctype="multipart/form-data" novalidate {
+            fieldset {
+                legend { "诉求类型" span.req { "（必选）" } }
+                div.choices {
+                    @for t in AppealType::ALL {
+                        @let v = type_value(t);
+                        label.choice {
+                            input type="radio" name="appeal_type" value=(v) checked[chosen_type == v || (chosen_type.is_empty() && t == AppealType::Complaint)];
+                            (t.label())
+                        }
+                    }
+                }
+                (field_error("appeal_type", e, "appeal_type"))
+            }
+            div.field {
+                label for="title" { "标题" span.opt { "（选填，一句话概括）" } }
+                input #title name="title" maxlength="60" value=(f.get("title")) placeholder="例如：湖畔路路灯不亮";
+            }
+            div.field {
+                label for="text" { "诉求内容" span.req { "（必填）" } }
+                textarea #text name="text" rows="5" required aria-required="true" aria-invalid=[invalid("text").then_some("true")]
+                    aria-describedby="text-hint text-err" placeholder="请写明发生了什么、在哪里、持续多久、希望如何解决" { (f.get("text")) }
+                p.hint #text-hint { "最多5000字。请勿填写与诉求无关的个人隐私。" }
+                (field_error("text", e, "text"))
+            }
+            fieldset.location {
+                legend { "问题位置" }
+                p.hint #map-hint { "在地图上点击问题所在位置，或从下面的列表中选择社区、网格。" }
+                (district_map(&r, MapUse::Picker { selected: point }))
+                p.picked aria-live="polite" #picked { @if point.is_some() { "已在地图上选定位置" } }
+                input type="hidden" name="lon" #lon value=(f.get("lon"));
+                input type="hidden" name="lat" #lat value=(f.get("lat"));
+                div.field {
+                    label for="area" { "所在社区或网格" }
+                    select #area name="area" {
+                        option value="" { "— 请选择（已在地图上选点可不选）—" }
+                        @for (code, name) in area_options(&r) {
+                            option value=(code) selected[f.get("area") == code] { (name) }
+                        }
+                    }
+                    (field_error("area", e, "area"))
+                }
+                div.field {
+                    label for="address" { "详细地址" span.opt { "（选填）" } }
+                    input #address name="address" maxlength="200" value=(f.get("address")) placeholder="例如：望湖公园北门以西50米";
+                }
+            }
+            div.field {
+                label for="photos" { "照片" span.opt { "（选填，最多" (MAX_PHOTOS) "张，每张不超过5MB，JPEG/PNG/WebP）" } }
+                input #photos type="file" name="photos" multiple accept="image/jpeg,image/png,image/webp" aria-describedby="photos-err";
+                @if e.is_some() && !invalid("photos") { p.hint { "如需附照片，请重新选择（出错后浏览器不会保留已选的文件）。" } }
+                (field_error("photos", e, "photos"))
+            }
+            fieldset {
+                legend { "联系方式" }
+                label.check {
+                    input type="checkbox" name="anonymous" value="1" #anonymous checked[anonymous];
+                    "匿名反映（不留姓名和电话；凭查询码即可查询，但无法接受回访）"
+                }
+                div.contact {
+                    div.field {
+                        label for="name" { "姓名" span.opt { "（选填）" } }
+                        input #name name="name" maxlength="50" autocomplete="name" value=(f.get("name"));
+                        (field_error("name", e, "citizen.name"))
+                    }
+                    div.field {
+                        label for="phone" { "手机号" span.req { "（非匿名必填，查询进度时使用）" } }
+                        input #phone name="phone" type="tel" inputmode="tel" autocomplete="tel" maxlength="20" value=(f.get("phone"))
+                            aria-invalid=[invalid("citizen.phone").then_some("true")] aria-describedby="phone-err";
+                        (field_error("phone", e, "citizen.phone"))
+                    }
+                }
+            }
+            div.actions {
+                button.primary type="submit" { "提交诉求" }
+            }
+        }
+    };
+    html_response(status, page("我要反映", Chrome::Portal, body))
+}
+
+fn type_value(t: AppealType) -> &'static str {
+    match t {
+        AppealType::Consultation => "consultation",
+        AppealType::Help => "help",
+        AppealType::Complaint => "complaint",
+        AppealType::Report => "report",
+        AppealType::Suggestion => "suggestion",
+    }
+}
+
+/// What kind of picture the bytes are, by their magic numbers.
+fn photo_kind(b: &[u8]) -> Option<&'static str> {
+    if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("jpg")
+    } else if b.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("png")
+    } else if b.len() >= 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP" {
+        Some("webp")
+    } else {
+        None
+    }
+}
+
+/// The form as posted, and the photos with their kind.
+async fn read_multipart(mut mp: Multipart) -> Result<(Fields, Vec<(Vec<u8>, &'static str)>), (Fields, FieldError)> {
+    let mut f = Fields::default();
+    let mut photos = vec![];
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(x)) => x,
+            Ok(None) => break,
+            Err(_) => return Err((f, err("photos", "上传的内容过大或不完整：照片最多3张，每张不超过5MB"))),
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "photos" {
+            let bytes = match field.bytes().await {
+                Ok(b) => b,
+                Err(_) => return Err((f, err("photos", "照片过大或上传中断：每张不超过5MB"))),
+            };
+            if bytes.is_empty() {
+                continue; // no file chosen
+            }
+            photos.push(bytes.to_vec());
+        } else {
+            let value = field.text().await.unwrap_or_default();
+            f.push(&name, value);
+        }
+    }
+    if photos.len() > MAX_PHOTOS {
+        return Err((f, err("photos", format!("最多上传{MAX_PHOTOS}张照片，您选择了{}张", photos.len()))));
+    }
+    let mut out = vec![];
+    for (i, p) in photos.into_iter().enumerate() {
+        if p.len() > MAX_PHOTO_BYTES {
+            let mb = p.len() as f64 / 1024.0 / 1024.0;
+            return Err((f, err("photos", format!("第{}张照片为{mb:.1}MB，每张不能超过5MB", i + 1))));
+        }
+        let Some(kind) = photo_kind(&p) else {
+            return Err((f, err("photos", format!("第{}张不是JPEG、PNG或WebP格式的图片", i + 1))));
+        };
+        out.push((p, kind));
+    }
+    Ok((f, out))
+}
+
+/// The appeal the form describes, or what is wrong with it.
+pub(crate) fn intake_from(state: &AppState, f: &Fields, channel: Channel) -> Result<IntakeInput, FieldError> {
+    let r = state.app.reference();
+    let appeal_type: AppealType = serde_json::from_value(serde_json::Value::String(f.get("appeal_type").into()))
+        .map_err(|_| err("appeal_type", "请选择诉求类型"))?;
+    let point = match (f.opt("lon"), f.opt("lat")) {
+        (Some(lon), Some(lat)) => {
+            let p = lon.parse::<f64>().ok().zip(lat.parse::<f64>().ok()).and_then(|(x, y)| Point::parse(x, y).ok());
+            Some(p.ok_or_else(|| err("area", "地图上的位置无效，请重新点选"))?)
+        }
+        _ => None,
+    };
+    let area = match f.opt("area") {
+        Some(a) => {
+            let code = UnitCode::parse(&a).ok().filter(|c| r.org.get(c).is_some());
+            Some(code.ok_or_else(|| err("area", "所选社区或网格不存在，请重新选择"))?)
+        }
+        None => None,
+    };
+    let citizen = if f.has("anonymous", "1") {
+        None
+    } else {
+        if f.opt("phone").is_none() && channel == Channel::Web {
+            return Err(err("citizen.phone", "请填写手机号（查询进度时需要），或勾选“匿名反映”"));
+        }
+        Some(CitizenInput { name: f.opt("name"), phone: f.opt("phone"), id_number: None, contact: f.opt("contact") })
+    };
+    let urgency: Urgency =
+        serde_json::from_value(serde_json::Value::String(f.get("urgency").into())).unwrap_or(Urgency::Normal);
+    Ok(IntakeInput {
+        channel,
+        appeal_type,
+        urgency,
+        title: f.opt("title"),
+        text: f.get("text").to_owned(),
+        // A point picked on the map wins; the chosen area is kept when no point is.
+        location: Location { point, address: f.opt("address"), area: if point.is_some() { None } else { area } },
+        citizen,
+        attachments: vec![],
+        category: None,
+    })
+}
+
+/// The message and field of an error from the app, for the form.
+pub(crate) fn field_of(state: &AppState, e: &ApiError) -> FieldError {
+    (e.field.clone().unwrap_or_default(), say(e, &state.app.reference()))
+}
+
+pub async fn submit_appeal(State(state): State<AppState>, mp: Multipart) -> Response {
+    let (f, photos) = match read_multipart(mp).await {
+        Ok(x) => x,
+        Err((f, e)) => return render_portal(&state, &f, Some(e), StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let mut input = match intake_from(&state, &f, Channel::Web) {
+        Ok(i) => i,
+        Err(e) => return render_portal(&state, &f, Some(e), StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let mut saved = vec![];
+    if !photos.is_empty() {
+        let Some(dir) = state.uploads_dir.clone() else {
+            let e = err("photos", "本站暂不接收照片，请去掉照片后提交");
+            return render_portal(&state, &f, Some(e), StatusCode::UNPROCESSABLE_ENTITY);
+        };
+        for (bytes, kind) in photos {
+            let mut raw = [0u8; 16];
+            rand::thread_rng().fill_bytes(&mut raw);
+            let name = format!("{}.{kind}", hex::encode(raw));
+            let path = dir.join(&name);
+            let written = tokio::fs::create_dir_all(&*dir).await.and(tokio::fs::write(&path, &bytes).await);
+            if let Err(e) = written {
+                tracing::error!(error = %e, path = %path.display(), "storing an uploaded photo");
+                let e = err("photos", "照片保存失败，请稍后重试或去掉照片后提交");
+                return render_portal(&state, &f, Some(e), StatusCode::INTERNAL_SERVER_ERROR);
+            }
+            saved.push(path);
+            input.attachments.push(format!("uploads/{name}"));
+        }
+    }
+    match state.run(move |app| app.submit_appeal(&Actor::Citizen, input)).await {
+        Ok(receipt) => {
+            let mut resp = Redirect::to("/receipt").into_response();
+            let c = format!(
+                "{RECEIPT_COOKIE}={}.{}; Path=/receipt; Max-Age=1800; HttpOnly; SameSite=Strict",
+                receipt.case_id,
+                receipt.tracking_code.as_str()
+            );
+            resp.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&c).expect("ascii"));
+            resp
+        }
+        Err(e) => {
+            for p in saved {
+                let _ = tokio::fs::remove_file(p).await;
+            }
+            render_portal(&state, &f, Some(field_of(&state, &e)), e.status)
+        }
+    }
+}
+
+/// After a submission (PRG): the case number and the tracking code, from a short-lived
+/// cookie so neither appears in a URL or the browser history.
+pub async fn show_receipt(headers: HeaderMap) -> Response {
+    let Some((case, code)) = cookie(&headers, RECEIPT_COOKIE).and_then(|v| v.split_once('.')) else {
+        return Redirect::to("/track").into_response();
+    };
+    let body = html! {
+        section.card.receipt {
+            h1 { "提交成功" }
+            p { "您的诉求已受理，热线中心将尽快派给承办单位办理。请记下以下信息：" }
+            dl.big {
+                dt { "工单编号" } dd #case-id { (case) }
+                dt { "查询码" } dd #tracking-code { (code) }
+            }
+            p { "凭查询码和您留下的手机号可在“进度查询”中查看办理进度和答复，并对办理结果作出评价。" }
+            p.actions { a.button.primary href="/track" { "查询进度" } " " a.button href="/" { "继续反映" } }
+        }
+    };
+    html_response(StatusCode::OK, page("提交成功", Chrome::Portal, body))
+}
+
+// ---------------------------------------------------------------- track
+
+#[derive(serde::Deserialize)]
+pub struct TrackQuery {
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn show_track(Query(q): Query<TrackQuery>) -> Response {
+    let mut f = Fields::default();
+    f.push("tracking_code", q.code);
+    render_track_form(&f, None, StatusCode::OK)
+}
+
+fn render_track_form(f: &Fields, e: Option<FieldError>, status: StatusCode) -> Response {
+    let e = e.as_ref();
+    let body = html! {
+        section.card {
+            h1 { "进度查询" }
+            p { "输入提交诉求时得到的查询码和留下的手机号。匿名诉求只需查询码。" }
+            @if let Some((_, msg)) = e { div.alert role="alert" { (msg) } }
+            form method="post" action="/track" {
+                div.field {
+                    label for="tracking_code" { "查询码" }
+                    input #tracking_code name="tracking_code" required autocapitalize="characters" autocomplete="off"
+                        maxlength="16" value=(f.get("tracking_code")) aria-invalid=[e.map(|_| "true")];
+                }
+                div.field {
+                    label for="phone" { "手机号" }
+                    input #phone name="phone" type="tel" inputmode="tel" autocomplete="tel" maxlength="20" value=(f.get("phone"));
+                }
+                div.actions { button.primary type="submit" { "查询" } }
+            }
+        }
+    };
+    html_response(status, page("进度查询", Chrome::Portal, body))
+}
+
+pub async fn track_appeal(State(state): State<AppState>, axum::Form(f): axum::Form<Fields>) -> Response {
+    show_tracked(&state, f, None, None).await
+}
+
+/// Looks the appeal up again and shows it, with a message after a callback.
+async fn show_tracked(state: &AppState, f: Fields, e: Option<FieldError>, thanks: Option<&str>) -> Response {
+    let code = f.get("tracking_code").trim().to_uppercase();
+    let phone = f.get("phone").trim().to_owned();
+    let (c, p) = (code.clone(), phone.clone());
+    let found = state
+        .run(move |app| {
+            let v = app.track(&c, &p)?;
+            let (id, photos) = app.citizen_attachments(&c, &p)?;
+            Ok((v, id, photos))
+        })
+        .await;
+    let (view, id, photos) = match found {
+        Ok(x) => x,
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
+            let e = err("tracking_code", "查询码或手机号不正确，请核对后重试");
+            return render_track_form(&f, Some(e), StatusCode::NOT_FOUND);
+        }
+        Err(e) => return UiError(e).into_response(),
+    };
+    let urls: Vec<String> = photos.iter().filter_map(|a| citizen_photo_url(state, &id, a)).collect();
+    let status = if e.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    html_response(status, page("办理进度", Chrome::Portal, track_result(&view, &urls, &code, &phone, &f, e, thanks)))
+}
+
+fn track_result(
+    v: &PublicView,
+    photos: &[String],
+    code: &str,
+    phone: &str,
+    f: &Fields,
+    e: Option<FieldError>,
+    thanks: Option<&str>,
+) -> Markup {
+    let e = e.as_ref();
+    html! {
+        @if let Some(t) = thanks { div.flash role="status" { (t) } }
+        section.card.tracked {
+            h1 { "办理进度" }
+            dl.facts {
+                dt { "工单编号" } dd #case-id { (v.case_id) }
+                dt { "状态" } dd #status { span.status { (v.status_label) } @if let Some(o) = v.outcome { "（" (o) "）" } }
+                dt { "类型" } dd { (v.appeal_type.label()) }
+                dt { "受理时间" } dd { (fmt_time(v.accepted_at)) }
+                @if let Some(u) = &v.unit_name { dt { "承办单位" } dd { (u) } }
+            }
+            @if let Some(t) = &v.title { h2 { (t) } }
+            p.text { (v.text) }
+            @if !photos.is_empty() {
+                div.photos { @for (i, u) in photos.iter().enumerate() { a href=(u) { img src=(u) alt={"诉求照片 " (i + 1)} loading="lazy"; } } }
+            }
+        }
+        @if let Some(reply) = &v.reply {
+            section.card.reply {
+                h2 { "办理答复" }
+                @if let Some(at) = v.replied_at { p.muted { (fmt_time(at)) } }
+                p #reply { (reply) }
+            }
+        }
+        @if v.can_answer_callback {
+            section.card {
+                h2 { "评价办理结果" }
+                @if let Some((_, msg)) = e { div.alert role="alert" { (msg) } }
+                form method="post" action="/track/callback" {
+                    input type="hidden" name="tracking_code" value=(code);
+                    input type="hidden" name="phone" value=(phone);
+                    fieldset {
+                        legend { "您反映的问题解决了吗？" }
+                        div.choices {
+                            label.choice { input type="radio" name="solved" value="yes" checked[f.get("solved") == "yes"]; "已解决" }
+                            label.choice { input type="radio" name="solved" value="no" checked[f.get("solved") == "no"]; "未解决" }
+                        }
+                    }
+                    fieldset {
+                        legend { "您对办理结果满意吗？" }
+                        div.choices {
+                            @for (v, l) in [("satisfied", "满意"), ("basically_satisfied", "基本满意"), ("unsatisfied", "不满意")] {
+                                label.choice { input type="radio" name="satisfaction" value=(v) checked[f.get("satisfaction") == v]; (l) }
+                            }
+                        }
+                    }
+                    div.field {
+                        label for="note" { "意见" span.opt { "（选填）" } }
+                        textarea #note name="note" rows="3" maxlength="1000" { (f.get("note")) }
+                    }
+                    div.actions { button.primary type="submit" { "提交评价" } }
+                }
+            }
+        }
+        section.card {
+            h2 { "办理过程" }
+            ol.timeline {
+                @for t in v.timeline.iter().rev() {
+                    li { time { (fmt_time(t.at)) } span.actor { (t.actor) } span { (t.summary) } }
+                }
+            }
+        }
+        p { a href="/track" { "查询其他诉求" } }
+    }
+}
+
+pub async fn answer_callback(State(state): State<AppState>, axum::Form(f): axum::Form<Fields>) -> Response {
+    let solved = match f.get("solved") {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    };
+    let satisfaction: Option<Satisfaction> =
+        serde_json::from_value(serde_json::Value::String(f.get("satisfaction").into())).ok();
+    let (Some(solved), Some(satisfaction)) = (solved, satisfaction) else {
+        let msg = if solved.is_none() { "请选择问题是否已解决" } else { "请选择满意度" };
+        return show_tracked(&state, f, Some(err("solved", msg)), None).await;
+    };
+    let code = f.get("tracking_code").trim().to_uppercase();
+    let phone = f.get("phone").trim().to_owned();
+    let note = f.opt("note");
+    let answer = CallbackAnswer { solved, satisfaction };
+    match state.run(move |app| app.citizen_callback(&code, &phone, answer, note)).await {
+        Ok(_) => show_tracked(&state, f, None, Some("感谢您的评价！")).await,
+        Err(e) => {
+            let fe = field_of(&state, &e);
+            show_tracked(&state, f, Some(fe), None).await
+        }
+    }
+}
+
+// ---------------------------------------------------------------- photos
+
+fn photo_tag(state: &AppState, case: &str, file: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(&state.app.config().digest_key).expect("hmac takes any key length");
+    mac.update(format!("yiwang-photo:{case}/{file}").as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..16])
+}
+
+/// The file name of an attachment stored by the portal ("uploads/<hex>.<ext>").
+fn upload_name(attachment: &str) -> Option<&str> {
+    let name = attachment.strip_prefix("uploads/")?;
+    let (stem, ext) = name.split_once('.')?;
+    let ok = stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()) && matches!(ext, "jpg" | "png" | "webp");
+    ok.then_some(name)
+}
+
+/// A link the citizen who proved the tracking code may open.
+fn citizen_photo_url(state: &AppState, case: &CaseId, attachment: &str) -> Option<String> {
+    let name = upload_name(attachment)?;
+    Some(format!("/uploads/{case}/{name}?t={}", photo_tag(state, case.as_str(), name)))
+}
+
+/// A link for staff (their session decides).
+pub(crate) fn staff_photo_url(case: &CaseId, attachment: &str) -> Option<String> {
+    Some(format!("/uploads/{case}/{}", upload_name(attachment)?))
+}
+
+#[derive(serde::Deserialize)]
+pub struct PhotoQuery {
+    #[serde(default)]
+    t: String,
+}
+
+/// A stored photo: to staff who may see the case, or with the tag the tracking page
+/// gave the citizen; to anyone else it does not exist.
+pub async fn get_upload(
+    State(state): State<AppState>,
+    Path((case, file)): Path<(String, String)>,
+    Query(q): Query<PhotoQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let not_found = || UiError(ApiError::new(StatusCode::NOT_FOUND, "not_found", "没有这张照片")).into_response();
+    let attachment = format!("uploads/{file}");
+    let (Some(name), Ok(id), Some(dir)) = (upload_name(&attachment), CaseId::parse(&case), state.uploads_dir.clone())
+    else {
+        return not_found();
+    };
+    let allowed = if !q.t.is_empty() {
+        q.t == photo_tag(&state, id.as_str(), name)
+    } else {
+        match StaffUser::from_headers(&state, &headers, "/console").await {
+            Ok(u) => {
+                let a = attachment.clone();
+                state
+                    .run(move |app| app.case_view(&u.actor, &id))
+                    .await
+                    .is_ok_and(|v| v.appeal.attachments.contains(&a))
+            }
+            Err(_) => false,
+        }
+    };
+    if !allowed {
+        return not_found();
+    }
+    let Ok(bytes) = tokio::fs::read(dir.join(name)).await else {
+        return not_found();
+    };
+    let ty = match photo_kind(&bytes) {
+        Some("png") => "image/png",
+        Some("webp") => "image/webp",
+        _ => "image/jpeg",
+    };
+    let mut r = bytes.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ty));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    r.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    r
+}

@@ -1,0 +1,76 @@
+// yiwang: the little script the pages use. Everything works without it; it only
+// adds picking a point on the map and a few keyboard shortcuts.
+(function () {
+  "use strict";
+  function pickers() {
+    document.querySelectorAll("svg.district.picker").forEach(function (svg) {
+      var form = svg.closest("form");
+      if (!form) return;
+      var lon = form.querySelector("#lon"), lat = form.querySelector("#lat");
+      var picked = form.querySelector("#picked"), area = form.querySelector("#area");
+      var pin = svg.querySelector(".pin");
+      var lon0 = +svg.dataset.lon0, lat1 = +svg.dataset.lat1, k = +svg.dataset.k, cos = +svg.dataset.cos;
+      svg.addEventListener("click", function (ev) {
+        var cell = ev.target.closest ? ev.target.closest(".cell") : null;
+        if (!cell) return;
+        var pt = svg.createSVGPoint();
+        pt.x = ev.clientX; pt.y = ev.clientY;
+        var p = pt.matrixTransform(svg.getScreenCTM().inverse());
+        var x = (p.x - 4) / (k * cos) + lon0, y = lat1 - (p.y - 4) / k;
+        lon.value = x.toFixed(6); lat.value = y.toFixed(6);
+        if (pin) { pin.setAttribute("cx", p.x.toFixed(1)); pin.setAttribute("cy", p.y.toFixed(1)); }
+        svg.querySelectorAll(".cell.chosen").forEach(function (c) { c.classList.remove("chosen"); });
+        cell.classList.add("chosen");
+        if (area) {
+          var code = cell.dataset.unit;
+          for (var i = 0; i < area.options.length; i++) {
+            if (area.options[i].value === code) { area.selectedIndex = i; break; }
+          }
+        }
+        if (picked) picked.textContent = "已选择：" + cell.dataset.name;
+      });
+      if (area) area.addEventListener("change", function () {
+        // A place chosen from the list replaces a point picked on the map.
+        lon.value = ""; lat.value = "";
+        if (pin) { pin.setAttribute("cx", "-20"); pin.setAttribute("cy", "-20"); }
+        if (picked) picked.textContent = "";
+      });
+    });
+  }
+  function intakeKeys() {
+    var form = document.getElementById("intake-form");
+    if (!form) return;
+    form.addEventListener("keydown", function (ev) {
+      if ((ev.ctrlKey || ev.metaKey) && ev.key === "Enter") {
+        ev.preventDefault();
+        form.querySelector('button[value="accept"]').click();
+      }
+    });
+  }
+  function anonymous() {
+    var box = document.getElementById("anonymous");
+    if (!box) return;
+    var sync = function () {
+      document.querySelectorAll("#name, #phone").forEach(function (i) { i.disabled = box.checked; });
+    };
+    box.addEventListener("change", sync);
+    sync();
+  }
+  function showFailed() {
+    // After a refused action, bring its form (with the message) into view.
+    var f = document.querySelector(".card.action.failed");
+    if (f) f.scrollIntoView({ block: "center" });
+  }
+  function useAnswer() {
+    document.querySelectorAll("button[data-answer]").forEach(function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () {
+        var a = document.getElementById("answer");
+        if (a) { a.value = b.dataset.answer; a.focus(); }
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer();
+  });
+})();

@@ -1,0 +1,364 @@
+//! The whole story in a real browser: headless Chromium (Debian's `chromium` and
+//! `chromium-driver`) driven over WebDriver against the real server on 127.0.0.1:0
+//! with the demo district. A screenshot of every step goes to
+//! `target/screenshots/`.
+//!
+//! A citizen submits an appeal with a photo; the operator dispatches it; the
+//! department signs for it, summons a co-unit (which reports in and answers its part)
+//! and replies; the centre calls back; the citizen sees the outcome; the dashboard
+//! counts it.
+
+mod webdriver;
+
+use chrono::{TimeZone, Utc};
+use std::path::PathBuf;
+use std::sync::Arc;
+use webdriver::Driver;
+use yiwang_app::{App, AppConfig, ManualClock};
+use yiwang_store::SqliteStore;
+
+const PHONE: &str = "13812345678";
+const PASSWORD: &str = yiwang_app::DEMO_PASSWORD;
+const PHONE_W: u32 = 412;
+const PHONE_H: u32 = 915;
+const DESK_W: u32 = 1440;
+const DESK_H: u32 = 900;
+
+struct Server {
+    base: String,
+    app: Arc<App>,
+    clock: Arc<ManualClock>,
+    _dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+async fn start_server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(&dir.path().join("yiwang.sqlite")).unwrap());
+    // Friday 2026-11-20 10:00 in China.
+    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap()));
+    let app = Arc::new(App::new(store, clock.clone(), AppConfig::default()).unwrap());
+    let seeding = app.clone();
+    tokio::task::spawn_blocking(move || seeding.seed_demo().unwrap()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let uploads = dir.path().join("uploads");
+    tokio::spawn(yiwang_web::serve_with_uploads(listener, app.clone(), Some(uploads), async move {
+        let _ = stopped.await;
+    }));
+    Server { base, app, clock, _dir: dir, stop: Some(stop) }
+}
+
+/// `target/screenshots/` of the workspace, emptied.
+fn screenshots_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.canonicalize().unwrap()
+}
+
+/// A small PNG (a red square on white), made here so the test needs no files.
+fn photo_png() -> Vec<u8> {
+    fn crc(data: &[u8]) -> u32 {
+        let mut c = !0u32;
+        for &b in data {
+            c ^= b as u32;
+            for _ in 0..8 {
+                c = if c & 1 != 0 { (c >> 1) ^ 0xEDB8_8320 } else { c >> 1 };
+            }
+        }
+        !c
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc(&body).to_be_bytes());
+    }
+    let n = 64u32;
+    let mut raw = vec![];
+    for y in 0..n {
+        raw.push(0); // filter: none
+        for x in 0..n {
+            let inside = (16..48).contains(&x) && (16..48).contains(&y);
+            raw.extend_from_slice(if inside { &[200, 30, 30] } else { &[255, 255, 255] });
+        }
+    }
+    // zlib, one stored block.
+    let mut z = vec![0x78, 0x01, 0x01];
+    z.extend_from_slice(&(raw.len() as u16).to_le_bytes());
+    z.extend_from_slice(&(!(raw.len() as u16)).to_le_bytes());
+    z.extend_from_slice(&raw);
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in &raw {
+        a = (a + x as u32) % 65521;
+        b = (b + a) % 65521;
+    }
+    z.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = vec![];
+    ihdr.extend_from_slice(&n.to_be_bytes());
+    ihdr.extend_from_slice(&n.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &z);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+impl Server {
+    /// Lets some time pass between the steps, as in a real day.
+    fn later(&self, minutes: i64) {
+        self.clock.advance(chrono::Duration::minutes(minutes));
+    }
+}
+
+async fn login(d: &mut Driver, base: &str, user: &str) {
+    d.goto(&format!("{base}/console/login")).await;
+    d.type_in("#username", user).await;
+    d.type_in("#password", PASSWORD).await;
+    d.click("button[type=submit]").await;
+    d.find("header .who").await;
+}
+
+async fn logout(d: &Driver) {
+    d.click("header .who button").await;
+    d.find("#username").await;
+}
+
+/// Submits one action form of the case page and waits for the page after it.
+async fn act(d: &Driver, action: &str) {
+    d.click(&format!("#action-{action} button[type=submit]")).await;
+    d.find("#case-status").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_whole_story_runs_in_a_real_browser() {
+    let mut server = start_server().await;
+    let base = server.base.clone();
+    let shots = screenshots_dir();
+    let mut d = Driver::start(&shots).await;
+    let leader = server.app.actor_for(&yiwang_core::org::Staff {
+        username: yiwang_core::id::Username::parse("leader1").unwrap(),
+        name: String::new(),
+        unit: yiwang_core::id::UnitCode::parse("district").unwrap(),
+        roles: vec![yiwang_core::org::Role::Leader],
+    });
+    // A year: the demo's few months stay inside the window while the story's days pass.
+    let before = server.app.dashboard(&leader.unwrap(), 365, "2026-11").unwrap().total;
+
+    // ---- The citizen, on a phone.
+    d.size(PHONE_W, PHONE_H).await;
+    d.goto(&format!("{base}/")).await;
+    d.find("form.appeal").await;
+    d.shot("portal").await;
+    assert!(d.fits_width().await, "the portal scrolls sideways on a phone");
+
+    // A form with a mistake keeps what was typed and says what is wrong.
+    d.type_in("#name", "张三").await;
+    d.type_in("#phone", PHONE).await;
+    d.click("form.appeal button[type=submit]").await;
+    d.find(".alert").await;
+    assert!(d.text(".alert").await.contains("诉求内容"), "{}", d.text(".alert").await);
+    assert_eq!(d.value("#phone").await, PHONE);
+    d.full_shot("portal-error", PHONE_W, PHONE_H).await;
+
+    d.type_in("#title", "湖畔路路灯不亮").await;
+    d.type_in("#text", "湖畔路望湖公园北门以西路灯一周不亮，晚上很黑，老人孩子出行不安全。").await;
+    d.click("svg.district path.cell[data-unit=\"gd-wh-2-2\"]").await;
+    assert!(d.text("#picked").await.contains("网格"), "clicking the map picks a grid");
+    assert!(!d.value("#lon").await.is_empty(), "clicking the map fills the longitude");
+    let files = tempfile::tempdir().unwrap();
+    let photo = files.path().join("photo.png");
+    std::fs::write(&photo, photo_png()).unwrap();
+    d.type_in("#photos", photo.to_str().unwrap()).await;
+    d.full_shot("portal-filled", PHONE_W, PHONE_H).await;
+    d.click("form.appeal button[type=submit]").await;
+    let case_id = d.text("#case-id").await;
+    let code = d.text("#tracking-code").await;
+    assert!(case_id.starts_with("YW"), "{case_id}");
+    assert!(!d.url().await.contains(&code), "the tracking code stays out of the URL");
+    d.shot("receipt").await;
+    let stored = server.app.store().load(&yiwang_core::id::CaseId::parse(&case_id).unwrap()).unwrap().unwrap();
+    assert_eq!(stored.attachments.len(), 1, "the photo is attached");
+    assert_eq!(
+        stored.location.area.as_ref().map(|a| a.as_str()),
+        Some("gd-wh-2-2"),
+        "the point lies in the grid clicked"
+    );
+
+    // ---- The dispatcher, at a desk.
+    server.later(25);
+    d.size(DESK_W, DESK_H).await;
+    d.goto(&format!("{base}/console")).await;
+    d.find("#username").await;
+    d.shot("login").await;
+    login(&mut d, &base, "dispatcher1").await;
+    assert!(d.body_text().await.contains(&case_id), "the new appeal waits in 待派单");
+    d.shot("queue-to-dispatch").await;
+    d.goto(&format!("{base}/console/cases/{case_id}")).await;
+    d.find("#action-dispatch").await;
+    assert!(
+        d.script("return document.querySelector('.photos img').naturalWidth;", vec![]).await.as_u64() > Some(0),
+        "staff see the photo"
+    );
+    d.full_shot("case-accepted", DESK_W, DESK_H).await;
+    // Dispatching without a category is refused in Chinese.
+    assert!(d.text("#action-dispatch .suggest").await.contains("分类建议"), "the dispatcher sees suggestions");
+    d.select("#dispatch-category", "").await;
+    act(&d, "dispatch").await;
+    assert!(d.text(".alert").await.contains("请选择诉求分类"));
+    d.select("#dispatch-category", "cxjs-02").await;
+    d.type_in("#dispatch-note", "请尽快修复路灯").await;
+    act(&d, "dispatch").await;
+    assert!(d.text("#case-status").await.contains("待签收"));
+    assert!(d.text("#case-unit").await.contains("城管委"));
+    d.shot("case-dispatched").await;
+    logout(&d).await;
+
+    // ---- The department: sign for, contact, summon the street.
+    server.later(40);
+    login(&mut d, &base, "cgw-handler").await;
+    assert!(d.body_text().await.contains(&case_id), "the case waits in 待签收");
+    d.shot("queue-to-sign").await;
+    d.goto(&format!("{base}/console/cases/{case_id}")).await;
+    act(&d, "sign_for").await;
+    assert!(d.text("#case-status").await.contains("办理中"));
+    d.type_in("#contact-note", "已电话联系诉求人，说明将于三日内修复").await;
+    act(&d, "contact").await;
+    server.later(30);
+    d.click("#action-summon summary").await;
+    d.click("#action-summon input[value=\"st-wh\"]").await;
+    d.type_in("#summon-note", "请望湖街道协助排查线路").await;
+    act(&d, "summon").await;
+    d.full_shot("case-summoned", DESK_W, DESK_H).await;
+    // Replying before the co-unit has answered is refused, and the text is kept.
+    d.type_in("#reply-text", "已更换路灯线路，路灯恢复正常。").await;
+    act(&d, "reply").await;
+    assert!(d.text(".alert").await.contains("协办单位尚未全部答复"));
+    assert_eq!(d.value("#reply-text").await, "已更换路灯线路，路灯恢复正常。");
+    d.shot("reply-refused").await;
+    logout(&d).await;
+
+    // ---- The co-unit reports in and answers its part.
+    server.later(90);
+    login(&mut d, &base, "st-wh-handler").await;
+    d.goto(&format!("{base}/console/cases/{case_id}")).await;
+    act(&d, "report_in").await;
+    d.type_in("#answer_part-text", "街道已配合排查，线路老化点位已告知城管委").await;
+    act(&d, "answer_part").await;
+    d.shot("co-unit-answered").await;
+    logout(&d).await;
+
+    // ---- The department replies.
+    server.later(24 * 60);
+    login(&mut d, &base, "cgw-handler").await;
+    d.goto(&format!("{base}/console/cases/{case_id}")).await;
+    d.type_in("#reply-text", "已更换路灯线路，路灯恢复正常。").await;
+    act(&d, "reply").await;
+    assert!(d.text("#case-status").await.contains("待回访"));
+    d.shot("replied").await;
+    logout(&d).await;
+
+    // ---- The centre calls back; the phone number is revealed on purpose.
+    server.later(3 * 60);
+    login(&mut d, &base, "operator1").await;
+    d.goto(&format!("{base}/console?queue=to_callback")).await;
+    assert!(d.body_text().await.contains(&case_id), "the case waits in 待回访");
+    d.shot("queue-to-callback").await;
+    d.goto(&format!("{base}/console/cases/{case_id}")).await;
+    assert!(!d.body_text().await.contains(PHONE), "the phone number is masked");
+    d.click("form.inline button").await;
+    assert_eq!(d.text("#phone-full").await, PHONE);
+    d.click("#action-callback input[name=solved][value=yes]").await;
+    d.click("#action-callback input[name=satisfaction][value=satisfied]").await;
+    d.type_in("#callback-note", "诉求人表示路灯已亮").await;
+    act(&d, "callback").await;
+    assert!(d.text("#case-status").await.contains("已办结"));
+    d.full_shot("called-back", DESK_W, DESK_H).await;
+
+    // ---- The operator takes a call: a consultation answered from the knowledge base.
+    d.goto(&format!("{base}/console/intake")).await;
+    d.find("#intake-form").await;
+    d.shot("intake").await;
+    d.type_in("#phone", "13900001111").await;
+    d.click("input[name=appeal_type][value=consultation]").await;
+    d.type_in("#text", "社保卡丢了怎么补办").await;
+    d.click("button[value=kb]").await;
+    d.find(".kb-item").await;
+    assert_eq!(d.value("#phone").await, "13900001111", "looking up the knowledge base keeps what was typed");
+    d.click(".kb-item button[data-answer]").await;
+    assert!(d.value("#answer").await.contains("补卡"), "the answer is taken from the knowledge base");
+    d.full_shot("intake-knowledge", DESK_W, DESK_H).await;
+    d.click("button[value=answer]").await;
+    assert!(d.text("#case-status").await.contains("已办结"), "answered on the spot");
+    assert!(d.text(".flash").await.contains("直接办结"));
+    d.shot("intake-answered").await;
+    logout(&d).await;
+
+    // ---- The citizen sees the outcome, photo included.
+    d.size(PHONE_W, PHONE_H).await;
+    d.goto(&format!("{base}/track")).await;
+    d.type_in("#tracking_code", &code).await;
+    d.type_in("#phone", PHONE).await;
+    d.click("form button[type=submit]").await;
+    d.find("#status").await;
+    assert!(d.text("#status").await.contains("已办结"));
+    assert!(d.text("#reply").await.contains("路灯恢复正常"));
+    assert!(
+        d.script("return document.querySelector('.photos img').naturalWidth;", vec![]).await.as_u64() > Some(0),
+        "the citizen sees the photo"
+    );
+    assert!(d.fits_width().await, "the tracking page scrolls sideways on a phone");
+    d.full_shot("citizen-outcome", PHONE_W, PHONE_H).await;
+    // Without the tag or a session, the photo does not exist.
+    let photo_url = d.script("return document.querySelector('.photos img').src;", vec![]).await;
+    let bare = photo_url.as_str().unwrap().split('?').next().unwrap().to_owned();
+    let anon = reqwest::get(&bare).await.unwrap().status();
+    assert_eq!(anon, reqwest::StatusCode::NOT_FOUND, "a photo is served to no one else");
+
+    // ---- The dashboard counts it.
+    d.size(1920, 1080).await;
+    login(&mut d, &base, "leader1").await;
+    d.goto(&format!("{base}/console/dashboard?days=365")).await;
+    let total: u64 = d.text("#kpi-total").await.trim().parse().unwrap();
+    assert_eq!(total, before + 2, "the dashboard counts the citizen's appeal and the operator's call");
+    d.goto(&format!("{base}/console/dashboard")).await;
+    d.shot("dashboard-wall").await;
+    d.size(1366, 768).await;
+    d.full_shot("dashboard-laptop", 1366, 768).await;
+    let csv = d
+        .script_async(
+            "const done = arguments[arguments.length - 1];
+             fetch('/console/dashboard/export.csv?table=by_street').then(r => r.arrayBuffer()).then(b => {
+               const head = Array.from(new Uint8Array(b).slice(0, 3)).join(',');
+               done(head + '|' + new TextDecoder('utf-8', {ignoreBOM: true}).decode(b));
+             });",
+            vec![],
+        )
+        .await;
+    let csv = csv.as_str().unwrap();
+    assert!(csv.starts_with("239,187,191|"), "the CSV starts with a UTF-8 byte order mark: {csv}");
+    assert!(csv.contains("望湖街道"), "{csv}");
+    let xlsx_type = d
+        .script_async(
+            "const done = arguments[arguments.length - 1];
+             fetch('/console/dashboard/export.xlsx?table=measures').then(r => r.headers.get('content-type')).then(done);",
+            vec![],
+        )
+        .await;
+    assert!(xlsx_type.as_str().unwrap().contains("spreadsheetml"));
+
+    // ---- A unit's handler may not see the dashboard.
+    logout(&d).await;
+    login(&mut d, &base, "jtw-handler").await;
+    d.goto(&format!("{base}/console/dashboard")).await;
+    assert!(d.body_text().await.contains("仅供热线中心和区领导查看"));
+
+    d.quit().await;
+    if let Some(s) = server.stop.take() {
+        let _ = s.send(());
+    }
+}

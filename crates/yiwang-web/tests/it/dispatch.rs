@@ -1,0 +1,149 @@
+use crate::harness::{Api, code_of};
+use axum::http::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn departments_keep_their_articles_and_operators_find_only_current_ones() {
+    let api = Api::new();
+    let rsj = api.login("rsj-handler").await;
+    let operator = api.login("operator1").await;
+    let (s, a) = api
+        .call(
+            "POST",
+            "/api/v1/knowledge",
+            Some(&rsj),
+            Some(json!({"question": "社保卡丢失了怎么补办？", "answer": "携带身份证到政务服务中心补办。", "keywords": "社保卡 补卡"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(a["unit"], "rsj");
+    let (s, _) = api
+        .call(
+            "POST",
+            "/api/v1/knowledge",
+            Some(&rsj),
+            Some(json!({"question": "2025年社保补贴怎么领？", "answer": "已截止。", "valid_from": "2025-01-01", "valid_to": "2025-12-31"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // Another department cannot edit it; an operator cannot write articles for a unit.
+    let other = api.login("jw-handler").await;
+    let id = a["id"].as_i64().unwrap();
+    let (s, e) = api
+        .call("PUT", &format!("/api/v1/knowledge/{id}"), Some(&other), Some(json!({"question": "x", "answer": "y"})))
+        .await;
+    assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "forbidden"));
+    let (s, e) =
+        api.call("POST", "/api/v1/knowledge", Some(&rsj), Some(json!({"question": "  ", "answer": "y"}))).await;
+    assert_eq!(
+        (s, code_of(&e), e["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", Some("question"))
+    );
+
+    let (s, hits) = api
+        .call("GET", "/api/v1/knowledge?q=%E7%A4%BE%E4%BF%9D%E5%8D%A1%E4%B8%A2%E4%BA%86", Some(&operator), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let hits = hits.as_array().unwrap();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0]["question"], "社保卡丢失了怎么补办？");
+    // The expired article is not offered, even for its own words.
+    let (_, hits) =
+        api.call("GET", "/api/v1/knowledge?q=%E7%A4%BE%E4%BF%9D%E8%A1%A5%E8%B4%B4", Some(&operator), None).await;
+    assert!(hits.as_array().unwrap().iter().all(|h| h["question"] != "2025年社保补贴怎么领？"), "{hits}");
+    // Ending an article stops offering it.
+    let (s, _) = api
+        .call(
+            "PUT",
+            &format!("/api/v1/knowledge/{id}"),
+            Some(&rsj),
+            Some(json!({"question": "社保卡丢失了怎么补办？", "answer": "见新规定。", "valid_from": "2026-01-01", "valid_to": "2026-11-01"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, hits) = api.call("GET", "/api/v1/knowledge?q=%E7%A4%BE%E4%BF%9D%E5%8D%A1", Some(&operator), None).await;
+    assert!(hits.as_array().unwrap().is_empty(), "{hits}");
+    let (_, own) = api.call("GET", "/api/v1/knowledge-by-unit", Some(&rsj), None).await;
+    assert_eq!(own.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn search_finds_chinese_text_and_respects_who_may_see() {
+    let api = Api::new();
+    let (id, _) = api.citizen_appeal().await;
+    let dispatcher = api.login("dispatcher1").await;
+    let q = |t: &str| format!("/api/v1/search?q={}", t.bytes().map(|b| format!("%{b:02X}")).collect::<String>());
+    let (s, v) = api.call("GET", &q("路灯 不亮"), Some(&dispatcher), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["items"][0]["id"], id.as_str());
+    let (_, v) = api.call("GET", &q("油烟"), Some(&dispatcher), None).await;
+    assert_eq!(v["total"], 0);
+    let (s, e) = api.call("GET", &q("灯"), Some(&dispatcher), None).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"));
+    // A department finds the case only once it is theirs.
+    let cgw = api.login("cgw-handler").await;
+    let (_, v) = api.call("GET", &q("路灯"), Some(&cgw), None).await;
+    assert_eq!(v["total"], 0);
+    api.act_ok(&dispatcher, &id, json!({"action": "dispatch", "category": "cxjs-02"})).await;
+    let (_, v) = api.call("GET", &q("路灯"), Some(&cgw), None).await;
+    assert_eq!(v["total"], 1);
+    let (_, v) = api.call("GET", &(q("路灯") + "&status=closed"), Some(&dispatcher), None).await;
+    assert_eq!(v["total"], 0);
+}
+
+#[tokio::test]
+async fn intake_suggestions_locate_the_address_and_show_likely_duplicates() {
+    let api = Api::new();
+    let (first, _) = api.citizen_appeal().await;
+    let operator = api.login("operator1").await;
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/v1/dispatch/suggest",
+            Some(&operator),
+            Some(
+                json!({"text": "湖畔路的路灯已经一周不亮了，晚上很黑", "location": {"address": "望湖街道湖畔路32号"}}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["located"]["area"], "gd-wh-2-2", "the gazetteer places 湖畔路");
+    assert_eq!(v["located"]["by"], "address");
+    assert_eq!(v["duplicates"][0]["case_id"], first.as_str(), "{v}");
+    let (_, v) =
+        api.call("POST", "/api/v1/dispatch/suggest", Some(&operator), Some(json!({"text": "学校乱收补课费"}))).await;
+    assert!(v["duplicates"].as_array().unwrap().is_empty(), "{v}");
+    let (s, e) = api.call("POST", "/api/v1/dispatch/suggest", Some(&operator), Some(json!({"text": " "}))).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"));
+    let (s, _) = api.call("POST", "/api/v1/dispatch/suggest", None, Some(json!({"text": "x"}))).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, v) = api.call("GET", "/api/v1/places?q=%E6%B9%96%E7%95%94", Some(&operator), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(v.as_array().unwrap().iter().any(|p| p["name"] == "湖畔路"), "{v}");
+}
+
+#[tokio::test]
+async fn the_months_hot_topics_group_repeated_appeals() {
+    let api = Api::new();
+    for _ in 0..3 {
+        api.citizen_appeal().await;
+    }
+    let operator = api.login("operator1").await;
+    api.call(
+        "POST",
+        "/api/v1/appeals",
+        Some(&operator),
+        Some(json!({"channel": "hotline", "appeal_type": "complaint", "text": "学校食堂收费太高，家长意见很大"})),
+    )
+    .await;
+    let (s, v) = api.call("GET", "/api/v1/topics?month=2026-11", Some(&operator), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["appeals"], 4);
+    assert_eq!(v["topics"][0]["size"], 3, "{v}");
+    assert!(v["topics"][0]["keywords"].as_array().unwrap().iter().any(|k| k.as_str().unwrap().contains("路灯")), "{v}");
+    let handler = api.login("cgw-handler").await;
+    let (s, _) = api.call("GET", "/api/v1/topics", Some(&handler), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = api.call("GET", "/api/v1/topics?month=2026-13", Some(&operator), None).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -1,0 +1,169 @@
+//! The browser pages, in-process: sessions, form tokens, refusals in Chinese that keep
+//! what was typed, and who may see the dashboard. The whole story in a real browser is
+//! in `tests/browser`.
+
+use crate::harness::Api;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+async fn send(api: &Api, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let resp = yiwang_web::router(api.app.clone()).oneshot(req).await.unwrap();
+    let (parts, body) = resp.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (parts.status, parts.headers, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut r = Request::builder().uri(path);
+    if let Some(c) = cookie {
+        r = r.header(header::COOKIE, c);
+    }
+    r.body(Body::empty()).unwrap()
+}
+
+fn post_form(path: &str, cookie: Option<&str>, form: &str) -> Request<Body> {
+    let mut r =
+        Request::builder().method("POST").uri(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        r = r.header(header::COOKIE, c);
+    }
+    r.body(Body::from(form.to_owned())).unwrap()
+}
+
+/// Logs in through the login form; returns the session cookie and the page's form token.
+async fn console_login(api: &Api, user: &str) -> (String, String) {
+    let form = format!("username={user}&password={}&next=%2Fconsole", yiwang_app::DEMO_PASSWORD);
+    let (status, headers, _) = send(api, post_form("/console/login", None, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let set = headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let (_, _, page) = send(api, get("/console", Some(&cookie))).await;
+    let token = page.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    (cookie, token)
+}
+
+#[tokio::test]
+async fn console_pages_send_a_visitor_without_a_session_to_the_login_page() {
+    let api = Api::new();
+    let (status, headers, _) = send(&api, get("/console/dashboard", None)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/console/login?next=/console/dashboard");
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_said_in_chinese_and_the_username_is_kept() {
+    let api = Api::new();
+    let (status, _, page) = send(&api, post_form("/console/login", None, "username=operator1&password=nope")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(page.contains("用户名或密码错误"));
+    assert!(page.contains("value=\"operator1\""));
+}
+
+#[tokio::test]
+async fn a_console_form_without_the_session_form_token_is_refused() {
+    let api = Api::new();
+    let (id, _) = api.citizen_appeal().await;
+    let (cookie, token) = console_login(&api, "dispatcher1").await;
+    let path = format!("/console/cases/{id}/act");
+    let (status, _, _) = send(&api, post_form(&path, Some(&cookie), "action=dispatch&category=cxjs-02")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let form = format!("_csrf={token}&action=dispatch&category=cxjs-02");
+    let (status, headers, _) = send(&api, post_form(&path, Some(&cookie), &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], format!("/console/cases/{id}?done=dispatch").as_str());
+}
+
+#[tokio::test]
+async fn a_refused_action_is_shown_in_chinese_with_what_was_typed() {
+    let api = Api::new();
+    let (id, _) = api.citizen_appeal().await;
+    let (cookie, token) = console_login(&api, "dispatcher1").await;
+    let form = format!("_csrf={token}&action=merge&into=not-a-case");
+    let (status, _, page) = send(&api, post_form(&format!("/console/cases/{id}/act"), Some(&cookie), &form)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("工单编号格式不正确"), "{page}");
+    assert!(page.contains("value=\"NOT-A-CASE\"") || page.contains("value=\"not-a-case\""));
+}
+
+#[tokio::test]
+async fn a_photo_that_is_not_a_picture_is_refused_and_the_text_is_kept() {
+    let api = Api::new();
+    let b = "XyZboundary";
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"appeal_type\"\r\n\r\ncomplaint\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n楼道灯坏了\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"phone\"\r\n\r\n13812345678\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\nnot a picture\r\n\
+         --{b}--\r\n"
+    );
+    let req = Request::builder()
+        .method("POST")
+        .uri("/")
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={b}"))
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, page) = send(&api, req).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("第1张不是JPEG、PNG或WebP格式的图片"), "{page}");
+    assert!(page.contains("楼道灯坏了"));
+}
+
+#[tokio::test]
+async fn only_the_centre_and_leaders_may_export_the_dashboard() {
+    let api = Api::new();
+    let (cookie, _) = console_login(&api, "cgw-handler").await;
+    let (status, _, page) = send(&api, get("/console/dashboard/export.csv?table=by_street", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(page.contains("仅供热线中心和区领导查看"));
+    let (cookie, _) = console_login(&api, "leader1").await;
+    let (status, headers, csv) = send(&api, get("/console/dashboard/export.csv?table=by_street", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains(".csv"));
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(csv.contains("望湖街道"));
+}
+
+#[tokio::test]
+async fn the_stylesheet_and_script_are_served_from_the_binary() {
+    let api = Api::new();
+    let (status, headers, css) = send(&api, get("/static/yiwang.css", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "text/css; charset=utf-8");
+    assert!(css.contains("Noto Sans CJK SC"));
+    let (status, _, _) = send(&api, get("/static/other.js", None)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_citizen_answers_the_callback_on_the_tracking_page() {
+    let api = Api::new();
+    let (id, code) = api.citizen_appeal().await;
+    let dispatcher = api.login("dispatcher1").await;
+    let cgw = api.login("cgw-handler").await;
+    api.act_ok(&dispatcher, &id, serde_json::json!({"action": "dispatch", "category": "cxjs-02"})).await;
+    api.act_ok(&cgw, &id, serde_json::json!({"action": "sign_for"})).await;
+    api.act_ok(&cgw, &id, serde_json::json!({"action": "reply", "outcome": "resolved", "text": "路灯已修复"})).await;
+
+    let phone = crate::harness::PHONE;
+    let (status, _, page) = send(&api, post_form("/track", None, &format!("tracking_code={code}&phone={phone}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("路灯已修复") && page.contains("评价办理结果"), "{page}");
+    // The wrong phone finds nothing, and says so without telling which part is wrong.
+    let (status, _, page) =
+        send(&api, post_form("/track", None, &format!("tracking_code={code}&phone=13900000000"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("查询码或手机号不正确"));
+    // Forgetting the satisfaction is said, and the choice made is kept.
+    let form = format!("tracking_code={code}&phone={phone}&solved=yes");
+    let (status, _, page) = send(&api, post_form("/track/callback", None, &form)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("请选择满意度"));
+    assert!(page.contains("value=\"yes\" checked"), "{page}");
+    let form = format!("tracking_code={code}&phone={phone}&solved=yes&satisfaction=satisfied");
+    let (status, _, page) = send(&api, post_form("/track/callback", None, &form)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("感谢您的评价") && page.contains("已办结"), "{page}");
+}
