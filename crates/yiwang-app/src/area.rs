@@ -1,6 +1,10 @@
 //! Finding the area (grid, community, street) a point lies in, from the boundary
 //! polygons of the district (GeoJSON, WGS84). The smallest containing area wins, so a
 //! point inside a grid finds the grid rather than its street.
+//!
+//! The spatial index is a uniform bucket grid over the district's bounding box: each
+//! bucket lists the areas whose bounding box touches it, smallest first, so a lookup
+//! tests only the few polygons near the point.
 
 use serde_json::Value;
 use yiwang_core::appeal::Point;
@@ -18,6 +22,9 @@ struct Area {
 #[derive(Debug, Clone, Default)]
 pub struct AreaIndex {
     areas: Vec<Area>,
+    bbox: [f64; 4],
+    side: usize,
+    buckets: Vec<Vec<u32>>,
 }
 
 fn ring(v: &Value) -> Result<Vec<[f64; 2]>, String> {
@@ -89,14 +96,52 @@ impl AreaIndex {
         }
         // Smallest first, so the first hit is the most precise area.
         areas.sort_by(|a, b| a.area.total_cmp(&b.area));
-        Ok(AreaIndex { areas })
+        Ok(Self::indexed(areas))
+    }
+
+    fn indexed(areas: Vec<Area>) -> Self {
+        if areas.is_empty() {
+            return AreaIndex::default();
+        }
+        let bbox = areas.iter().fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |b, a| {
+            [b[0].min(a.bbox[0]), b[1].min(a.bbox[1]), b[2].max(a.bbox[2]), b[3].max(a.bbox[3])]
+        });
+        // About four buckets per area, so each holds a handful of polygons.
+        let side = ((areas.len() as f64).sqrt().ceil() as usize * 2).clamp(1, 512);
+        let mut idx = AreaIndex { areas: vec![], bbox, side, buckets: vec![vec![]; side * side] };
+        for (i, a) in areas.iter().enumerate() {
+            let (c0, r0) = idx.cell(a.bbox[0], a.bbox[1]);
+            let (c1, r1) = idx.cell(a.bbox[2], a.bbox[3]);
+            for r in r0..=r1 {
+                for c in c0..=c1 {
+                    idx.buckets[r * side + c].push(i as u32);
+                }
+            }
+        }
+        idx.areas = areas;
+        idx
+    }
+
+    fn cell(&self, lon: f64, lat: f64) -> (usize, usize) {
+        let b = self.bbox;
+        let f = |v: f64, lo: f64, hi: f64| {
+            (((v - lo) / (hi - lo).max(1e-12) * self.side as f64) as usize).min(self.side - 1)
+        };
+        (f(lon, b[0], b[2]), f(lat, b[1], b[3]))
     }
 
     /// The smallest area containing the point.
     pub fn locate(&self, p: Point) -> Option<&UnitCode> {
         let q = [p.lon, p.lat];
-        self.areas
+        let b = self.bbox;
+        if self.areas.is_empty() || q[0] < b[0] || q[0] > b[2] || q[1] < b[1] || q[1] > b[3] {
+            return None;
+        }
+        let (c, r) = self.cell(q[0], q[1]);
+        // Bucket entries are in area order (smallest first).
+        self.buckets[r * self.side + c]
             .iter()
+            .map(|i| &self.areas[*i as usize])
             .filter(|a| q[0] >= a.bbox[0] && q[0] <= a.bbox[2] && q[1] >= a.bbox[1] && q[1] <= a.bbox[3])
             .find(|a| a.polygons.iter().any(|poly| in_ring(q, &poly[0]) && !poly[1..].iter().any(|h| in_ring(q, h))))
             .map(|a| &a.unit)
@@ -136,5 +181,23 @@ mod tests {
             )])
             .is_err()
         );
+    }
+
+    #[test]
+    fn every_demo_place_lies_in_the_grid_the_gazetteer_names() {
+        let fc: serde_json::Value = serde_json::from_str(crate::demo::BOUNDARIES).unwrap();
+        let items: Vec<(UnitCode, String)> = fc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (UnitCode::parse(f["properties"]["unit"].as_str().unwrap()).unwrap(), f["geometry"].to_string()))
+            .collect();
+        let idx = AreaIndex::from_geojson(&items).unwrap();
+        let places: Vec<serde_json::Value> = serde_json::from_str(crate::demo::PLACES).unwrap();
+        assert!(places.len() > 50);
+        for p in places {
+            let at = Point { lon: p["lon"].as_f64().unwrap(), lat: p["lat"].as_f64().unwrap() };
+            assert_eq!(idx.locate(at).map(|u| u.as_str()), p["unit"].as_str(), "{}", p["name"]);
+        }
     }
 }
