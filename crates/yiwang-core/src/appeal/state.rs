@@ -221,6 +221,25 @@ impl Appeal {
     fn current_assignment(&mut self) -> Option<&mut Assignment> {
         self.assignments.last_mut().filter(|a| a.ended_at.is_none())
     }
+    /// The case goes to a unit (dispatch or reassignment): a new assignment starts,
+    /// with its sign-for and resolve clocks.
+    fn assign(&mut self, unit: &UnitCode, category: &CategoryCode, sign: Clock, resolve: Clock, at: DateTime<Utc>) {
+        self.status = Status::Dispatched;
+        self.unit = Some(unit.clone());
+        self.category = Some(category.clone());
+        self.co_units.clear();
+        self.set_clock(sign);
+        self.set_clock(resolve);
+        self.assignments.push(Assignment {
+            unit: unit.clone(),
+            dispatched_at: at,
+            sign_due: sign.due,
+            signed_at: None,
+            contact_due: None,
+            contacted_at: None,
+            ended_at: None,
+        });
+    }
     fn end_assignment(&mut self, at: DateTime<Utc>) {
         if let Some(a) = self.current_assignment() {
             a.ended_at = Some(at);
@@ -296,23 +315,9 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
     match &env.event {
         AppealEvent::Accepted { .. } => unreachable!("handled above"),
         AppealEvent::Dispatched { unit, category, sign_clock, resolve_clock, .. } => {
-            s.status = Status::Dispatched;
-            s.unit = Some(unit.clone());
-            s.category = Some(category.clone());
             s.returned = None;
-            s.co_units.clear();
             s.stop_clock(ClockKind::Dispatch);
-            s.set_clock(*sign_clock);
-            s.set_clock(*resolve_clock);
-            s.assignments.push(Assignment {
-                unit: unit.clone(),
-                dispatched_at: at,
-                sign_due: sign_clock.due,
-                signed_at: None,
-                contact_due: None,
-                contacted_at: None,
-                ended_at: None,
-            });
+            s.assign(unit, category, *sign_clock, *resolve_clock, at);
         }
         AppealEvent::SignedFor { contact_clock } => {
             s.status = Status::Handling;
@@ -337,24 +342,10 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
         }
         AppealEvent::Reassigned { to, category, sign_clock, resolve_clock, .. } => {
             s.end_assignment(at);
-            s.status = Status::Dispatched;
-            s.unit = Some(to.clone());
-            s.category = Some(category.clone());
-            s.co_units.clear();
             s.extension = None;
             s.suspended_since = None;
             s.clocks.clear();
-            s.set_clock(*sign_clock);
-            s.set_clock(*resolve_clock);
-            s.assignments.push(Assignment {
-                unit: to.clone(),
-                dispatched_at: at,
-                sign_due: sign_clock.due,
-                signed_at: None,
-                contact_due: None,
-                contacted_at: None,
-                ended_at: None,
-            });
+            s.assign(to, category, *sign_clock, *resolve_clock, at);
         }
         AppealEvent::Summoned { units, .. } => {
             for u in units {
