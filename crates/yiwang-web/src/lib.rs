@@ -14,6 +14,7 @@ mod knowledge;
 mod measure;
 mod open311;
 mod openapi;
+mod overload;
 mod queue;
 mod reference;
 mod search;
@@ -67,12 +68,13 @@ pub fn router_with_uploads(app: Arc<App>, uploads_dir: Option<std::path::PathBuf
         .merge(dispatch::router())
         .merge(open311::admin_router())
         .merge(openapi::router());
-    Router::new()
-        .route("/healthz", get(healthz))
+    let routes = Router::new()
         .nest("/api/v1", api)
         .nest("/open311/v2", open311::router())
         .merge(ui::router())
-        .fallback(not_found)
+        .fallback(not_found);
+    overload::limit_in_flight(routes, overload::MAX_IN_FLIGHT)
+        .route("/healthz", get(healthz))
         .with_state(AppState { app, uploads_dir: uploads_dir.map(Arc::new) })
 }
 
