@@ -50,15 +50,9 @@ pub struct ArticleView {
     pub score: Option<f32>,
 }
 
-/// The set of character bigrams (and single characters for one-character texts) of
-/// the letters, digits and CJK characters of a text.
+/// The distinct character bigrams of a text (one character alone is not searchable).
 pub(crate) fn bigrams(text: &str) -> HashSet<[char; 2]> {
-    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).flat_map(|c| c.to_lowercase()).collect();
-    match chars.len() {
-        0 => HashSet::new(),
-        1 => HashSet::from([[chars[0], ' ']]),
-        _ => chars.windows(2).map(|w| [w[0], w[1]]).collect(),
-    }
+    yiwang_dispatch::similarity::bigrams(text).into_iter().collect()
 }
 
 /// Share of the query's bigrams found in the document.

@@ -57,8 +57,6 @@ pub trait Store: Send + Sync {
     fn put_staff(&self, s: &StaffRecord) -> Result<()>;
     fn staff(&self, username: &Username) -> Result<Option<StaffRecord>>;
     fn list_staff(&self) -> Result<Vec<StaffRecord>>;
-    fn meta(&self, key: &str) -> Result<Option<String>>;
-    fn set_meta(&self, key: &str, value: &str) -> Result<()>;
 
     // Sessions --------------------------------------------------------------------
     /// Records a login; sessions expired at `now` are swept at the same time.

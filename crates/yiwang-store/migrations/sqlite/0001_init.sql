@@ -8,12 +8,6 @@
 -- Every table has `created_at` (RFC 3339, UTC). Every case-bearing table carries
 -- `tenant`, the jurisdiction, so that a distributed PostgreSQL can shard by it.
 
-CREATE TABLE meta (
-    key        TEXT PRIMARY KEY,
-    value      TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-
 CREATE TABLE unit (
     code       TEXT PRIMARY KEY,
     tenant     TEXT NOT NULL,

@@ -8,7 +8,14 @@ use rusqlite::{Connection, params};
 use yiwang_core::appeal::Appeal;
 use yiwang_core::measure::{FactKind, facts};
 
-pub(crate) fn project(conn: &Connection, tenant: &str, a: &Appeal) -> Result<()> {
+/// Whether the full-text row must be written again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reindex {
+    Text,
+    KeepText,
+}
+
+pub(crate) fn project(conn: &Connection, tenant: &str, a: &Appeal, text: Reindex) -> Result<()> {
     let id = a.id.as_str();
     let state = serde_json::to_string(a).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
     conn.prepare_cached(
@@ -51,30 +58,9 @@ pub(crate) fn project(conn: &Connection, tenant: &str, a: &Appeal) -> Result<()>
     })
     .map_err(map_err)?;
 
-    // The search text, under the appeal row's rowid.
-    let rowid: i64 = conn
-        .prepare_cached("SELECT rowid FROM appeal WHERE case_id = ?1")
-        .and_then(|mut s| s.query_row([id], |r| r.get(0)))
-        .map_err(map_err)?;
-    let mut text = String::new();
-    for part in [
-        a.title.as_deref(),
-        Some(a.text.as_str()),
-        a.location.address.as_deref(),
-        a.reply.as_ref().map(|r| r.text.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        text.push_str(part);
-        text.push(' ');
+    if text == Reindex::Text {
+        write_search_text(conn, a)?;
     }
-    conn.prepare_cached("DELETE FROM appeal_text WHERE rowid = ?1")
-        .and_then(|mut s| s.execute([rowid]))
-        .map_err(map_err)?;
-    conn.prepare_cached("INSERT INTO appeal_text (rowid, body) VALUES (?1, ?2)")
-        .and_then(|mut s| s.execute(params![rowid, crate::search::index_tokens(&text)]))
-        .map_err(map_err)?;
 
     // Who may see the case besides the centre: every holder and every co-unit.
     let mut ins = conn
@@ -127,5 +113,35 @@ pub(crate) fn project(conn: &Connection, tenant: &str, a: &Appeal) -> Result<()>
         };
         ins.execute(params![id, f.unit.as_str(), f.month, kind, flag, sat, ts(a.updated_at)]).map_err(map_err)?;
     }
+    Ok(())
+}
+
+/// The search text of a case (title, text, address, reply) as bigram tokens, under the
+/// appeal row's rowid.
+fn write_search_text(conn: &Connection, a: &Appeal) -> Result<()> {
+    let id = a.id.as_str();
+    let rowid: i64 = conn
+        .prepare_cached("SELECT rowid FROM appeal WHERE case_id = ?1")
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)))
+        .map_err(map_err)?;
+    let mut text = String::new();
+    for part in [
+        a.title.as_deref(),
+        Some(a.text.as_str()),
+        a.location.address.as_deref(),
+        a.reply.as_ref().map(|r| r.text.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        text.push_str(part);
+        text.push(' ');
+    }
+    conn.prepare_cached("DELETE FROM appeal_text WHERE rowid = ?1")
+        .and_then(|mut s| s.execute([rowid]))
+        .map_err(map_err)?;
+    conn.prepare_cached("INSERT INTO appeal_text (rowid, body) VALUES (?1, ?2)")
+        .and_then(|mut s| s.execute(params![rowid, crate::search::index_tokens(&text)]))
+        .map_err(map_err)?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `Store` for SQLite: queries on the read pool, writes through the group-commit writer.
 
-use super::projection::project;
+use super::projection::{Reindex, project};
 use super::{SqliteStore, enum_str, map_err, parse_code, parse_enum, parse_json, parse_ts, ts};
 use crate::*;
 use rusqlite::types::ToSql;
@@ -294,25 +294,6 @@ impl Store for SqliteStore {
             )?
             .query_map([], staff_row)?
             .collect()
-        })
-    }
-
-    fn meta(&self, key: &str) -> Result<Option<String>> {
-        self.read(|c| {
-            c.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()
-        })
-    }
-
-    fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        let (k, v) = (key.to_owned(), value.to_owned());
-        self.writer.exec(move |c| {
-            c.execute(
-                "INSERT INTO meta (key, value, created_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![k, v, ts(chrono::Utc::now())],
-            )
-            .map_err(map_err)?;
-            Ok(())
         })
     }
 
@@ -704,7 +685,7 @@ impl Store for SqliteStore {
             while let Some(r) = rows.next().map_err(map_err)? {
                 let env = envelope(r).map_err(map_err)?;
                 if state.as_ref().is_some_and(|s| s.id != env.case) {
-                    project(c, &tenant, state.as_ref().expect("checked"))?;
+                    project(c, &tenant, state.as_ref().expect("checked"), Reindex::Text)?;
                     n += 1;
                     state = None;
                 }
@@ -712,7 +693,7 @@ impl Store for SqliteStore {
                 state = evolve(state, &env);
             }
             if let Some(s) = &state {
-                project(c, &tenant, s)?;
+                project(c, &tenant, s, Reindex::Text)?;
                 n += 1;
             }
             let _ = tx.send(n);

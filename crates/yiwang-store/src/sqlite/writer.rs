@@ -3,7 +3,7 @@
 //! does not undo the others), commits them all in one transaction with one fsync, and
 //! only then answers each request. An answer therefore always means "committed".
 
-use super::projection::project;
+use super::projection::{Reindex, project};
 use super::{map_err, parse_ts, trunc_ms, ts};
 use crate::{AppendBatch, NewCase, Result, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -178,7 +178,7 @@ fn create(conn: &Connection, mut n: NewCase) -> Result<Appeal> {
         }
     }
     let state = write_events(conn, n.tenant.as_str(), &id, None, at, &n.actor, vec![n.event])?;
-    project(conn, n.tenant.as_str(), &state)?;
+    project(conn, n.tenant.as_str(), &state, Reindex::Text)?;
     Ok(state)
 }
 
@@ -196,8 +196,15 @@ fn append(conn: &Connection, b: AppendBatch) -> Result<Appeal> {
         return Ok(b.before);
     }
     let at = trunc_ms(b.at);
+    // The searchable text (title, text, address, reply) changes only with a reply or a
+    // reopen; other events leave the full-text row as it is.
+    let text = if b.events.iter().any(|e| matches!(e, AppealEvent::Replied { .. } | AppealEvent::Reopened { .. })) {
+        Reindex::Text
+    } else {
+        Reindex::KeepText
+    };
     let state = write_events(conn, b.tenant.as_str(), &id, Some(b.before), at, &b.actor, b.events)?;
-    project(conn, b.tenant.as_str(), &state)?;
+    project(conn, b.tenant.as_str(), &state, text)?;
     Ok(state)
 }
 

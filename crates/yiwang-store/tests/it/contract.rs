@@ -295,8 +295,6 @@ pub fn reference_data_sessions_and_erasure_round_trip(store: &dyn Store) {
     assert_eq!(store.session("h1").unwrap().map(|s| s.0), Some(rec.username.clone()));
     store.delete_session("h1").unwrap();
     assert_eq!(store.session("h1").unwrap(), None);
-    store.set_meta("k", "v").unwrap();
-    assert_eq!(store.meta("k").unwrap().as_deref(), Some("v"));
 
     let a = new_case(&w, store, t0(), 9, Some("13711112222"));
     let pid = a.citizen.unwrap();
@@ -363,8 +361,19 @@ pub fn full_text_search_finds_chinese_substrings_within_what_a_unit_may_see(stor
     assert!(search("烟油", None).is_empty(), "bigrams in order, not a bag of characters");
     // A unit sees only what it held or was summoned to.
     assert!(search("路灯", Some(code("dept-a"))).is_empty());
-    dispatch_and_sign(&w, store, &ids[2], t0());
+    let held = dispatch_and_sign(&w, store, &ids[2], t0());
     assert_eq!(search("路灯", Some(code("dept-a"))), vec![ids[2].id.to_string()]);
+    // A reply's words become searchable.
+    assert!(search("更换灯泡", None).is_empty());
+    act(
+        &w,
+        store,
+        &held,
+        &handler_a(),
+        Action::Reply { outcome: appeal::ReplyOutcome::Resolved, text: "已更换灯泡".into() },
+        t0(),
+    );
+    assert_eq!(search("更换灯泡", None), vec![ids[2].id.to_string()]);
     // The index is a projection: reindex rebuilds it.
     store.reindex().unwrap();
     assert_eq!(search("路灯", None).len(), 2);
