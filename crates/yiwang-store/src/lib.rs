@@ -1,18 +1,22 @@
 //! yiwang-store: where the record lives.
 //!
-//! Owns the `Store` trait, its SQLite implementation (the embedded default), the
-//! migrations, the event log with its hash chain, and the projections (current state,
-//! queues, measure facts) that are derived from the events and rebuilt by `reindex`.
+//! Owns the `Store` trait and its two implementations: `SqliteStore` (the embedded
+//! default) and `PgStore` (PostgreSQL, which Citus can distribute by tenant). Each has
+//! its migrations, the event log with its hash chain, and the projections (current
+//! state, queues, measure facts, full-text search) that are derived from the events
+//! and rebuilt by `reindex`.
 //!
 //! It must not leak row types or SQL errors upward: callers see domain types and
 //! `StoreError`. Writes go through one writer that commits concurrent requests in
 //! groups (one transaction and one fsync for many requests) and answers each request
 //! only after its commit.
 
+mod pg;
 mod record;
 pub mod search;
 pub mod sqlite;
 
+pub use pg::PgStore;
 pub use record::*;
 pub use sqlite::SqliteStore;
 
@@ -44,8 +48,14 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// The one interface the rest of yiwang has to its data. Implemented for SQLite;
-/// PostgreSQL follows the same contract (tests/it runs one suite against each).
+/// The one interface the rest of yiwang has to its data. Implemented for SQLite
+/// (`SqliteStore`) and PostgreSQL (`PgStore`); tests/it runs one contract suite against
+/// each. Methods block: call them from plain threads or tokio's `spawn_blocking`
+/// (`PgStore`'s client must never run on an async worker thread).
+///
+/// Full-text queries (`CaseQuery::text`, `similar_case_texts`) are FTS5 strings built
+/// by `search::fts_query` and `search::fts_any_query`, whatever the store: `PgStore`
+/// translates them to tsquery (`search::fts_to_tsquery`).
 pub trait Store: Send + Sync {
     // Reference data -------------------------------------------------------------
     fn replace_organisation(&self, units: &[Unit]) -> Result<()>;
@@ -76,6 +86,13 @@ pub trait Store: Send + Sync {
     fn create_case(&self, new: NewCase) -> Result<Appeal>;
     /// Appends events decided on `before` (whose version must still be current).
     fn append(&self, batch: AppendBatch) -> Result<Appeal>;
+    /// Loads whole cases with their history in one transaction: each case's person,
+    /// its events on a new hash chain (events with the same time and actor are linked
+    /// as one append, as if recorded live), its projections; the day counters are
+    /// raised past every imported number so later cases do not collide. All or
+    /// nothing: a case already stored (`Duplicate`) or one not starting with
+    /// `Accepted` (`Corrupt`) leaves the store as it was.
+    fn import_cases(&self, cases: Vec<ImportedCase>) -> Result<()>;
     fn load(&self, id: &CaseId) -> Result<Option<Appeal>>;
     fn events(&self, id: &CaseId) -> Result<Vec<Envelope>>;
     /// Events of every case recorded at or after `from` and before `to`, oldest first.

@@ -57,6 +57,26 @@ pub struct NewCase {
     pub event: AppealEvent,
 }
 
+/// A whole case with its history, for bulk loading (`Store::import_cases`): a
+/// district's past cases migrated from a legacy system, or a benchmark's synthetic
+/// record. The number is given, not allocated; the events are in order, the first an
+/// `Accepted` whose `citizen` the store fills in with the id of `person` when given.
+#[derive(Debug, Clone)]
+pub struct ImportedCase {
+    pub tenant: TenantId,
+    pub id: CaseId,
+    pub person: Option<PersonData>,
+    pub events: Vec<ImportedEvent>,
+}
+
+/// One event of an imported case: when, by whom, what.
+#[derive(Debug, Clone)]
+pub struct ImportedEvent {
+    pub at: Instant,
+    pub actor: Actor,
+    pub event: AppealEvent,
+}
+
 /// Events decided on `before`, to append if `before.version` is still current.
 #[derive(Debug, Clone)]
 pub struct AppendBatch {

@@ -86,6 +86,53 @@ pub fn fts_any_query(text: &str, max: usize) -> Option<String> {
     (!tokens.is_empty()).then(|| tokens.join(" OR "))
 }
 
+/// Translates a query built by `fts_query` or `fts_any_query` into PostgreSQL's
+/// `to_tsquery` syntax, for stores that index the same tokens in a `simple` tsvector.
+/// Callers build one query string whatever store they have; each store reads it.
+///
+/// A quoted FTS5 phrase becomes its tokens joined by `<->` (adjacent, in order), and
+/// `AND`/`OR` become `&`/`|`; phrases side by side are ANDed, as in FTS5, whose
+/// precedence (AND before OR) tsquery shares. Anything else is read as plain words
+/// and tokenized like indexed text, so no input can inject tsquery syntax. `None`
+/// when nothing searchable remains.
+pub fn fts_to_tsquery(fts: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut op = "&";
+    let mut rest = fts.trim_start();
+    while !rest.is_empty() {
+        let (part, tail) = match rest.strip_prefix('"') {
+            // FTS5 writes a quote inside a phrase as two; the builders never do, and a
+            // quote is no token, so the phrase simply ends at the next quote.
+            Some(inner) => inner.split_once('"').unwrap_or((inner, "")),
+            None => rest.split_at(rest.find(|c: char| c.is_whitespace() || c == '"').unwrap_or(rest.len())),
+        };
+        let quoted = rest.starts_with('"');
+        rest = tail.trim_start();
+        match part {
+            "AND" if !quoted => op = "&",
+            "OR" if !quoted => op = "|",
+            _ => {
+                let tokens = index_tokens(part);
+                if tokens.is_empty() {
+                    continue;
+                }
+                if !out.is_empty() {
+                    out.push_str(&format!(" {op} "));
+                }
+                let lexemes: Vec<String> =
+                    tokens.split(' ').map(|t| format!("'{}'", t.replace('\\', "\\\\").replace('\'', "''"))).collect();
+                if lexemes.len() == 1 {
+                    out.push_str(&lexemes[0]);
+                } else {
+                    out.push_str(&format!("({})", lexemes.join(" <-> ")));
+                }
+                op = "&";
+            }
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +146,18 @@ mod tests {
         assert_eq!(fts_query("灯"), None);
         assert_eq!(fts_query("  "), None);
         assert_eq!(fts_any_query("路灯路灯", 10).as_deref(), Some("\"路灯\" OR \"灯路\""));
+    }
+
+    #[test]
+    fn fts5_queries_translate_to_tsquery_phrases() {
+        let ts = |q: Option<String>| q.as_deref().and_then(fts_to_tsquery);
+        assert_eq!(ts(fts_query("路灯 不亮")).as_deref(), Some("'路灯' & '不亮'"));
+        assert_eq!(ts(fts_query("油烟扰民 WiFi")).as_deref(), Some("('油烟' <-> '烟扰' <-> '扰民') & 'wifi'"));
+        assert_eq!(ts(fts_any_query("路灯路灯", 10)).as_deref(), Some("'路灯' | '灯路'"));
+        assert_eq!(fts_to_tsquery("路灯 OR 不亮 AND 井盖").as_deref(), Some("'路灯' | '不亮' & '井盖'"));
+        // tsquery syntax typed by hand is read as words, never as operators.
+        assert_eq!(fts_to_tsquery("a:* & !b | (c)").as_deref(), Some("'a' & 'b' & 'c'"));
+        assert_eq!(fts_to_tsquery("\"it's\"").as_deref(), Some("('it' <-> 's')"));
+        assert_eq!(fts_to_tsquery(" \"\" AND "), None);
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! One writer thread owns the only write connection and commits queued requests in
 //! groups (see `writer`); a small pool of read connections serves queries, which WAL
-//! lets run beside the writer.
+//! lets run beside the writer; a checkpointer thread copies the WAL back into the
+//! database file, so that work (and its fsync) is not done by the writer.
 
+mod bulk;
 mod codec;
 mod projection;
 mod read;
@@ -24,12 +26,52 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_api_key.sql"),
     include_str!("../../migrations/sqlite/0003_dispatch.sql"),
     include_str!("../../migrations/sqlite/0004_search.sql"),
+    include_str!("../../migrations/sqlite/0005_measure_tally.sql"),
 ];
 
 pub struct SqliteStore {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     writer: Writer,
+    checkpointer: Checkpointer,
+}
+
+/// How often the checkpointer runs.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Runs `PRAGMA wal_checkpoint(PASSIVE)` on its own connection every half second
+/// until dropped. PASSIVE never blocks the writer or readers; what it cannot copy
+/// now it copies next time.
+struct Checkpointer {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn spawn(conn: Connection) -> Self {
+        let (stop, rx) = std::sync::mpsc::channel::<()>();
+        let handle = std::thread::Builder::new()
+            .name("yiwang-checkpoint".into())
+            .spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(CHECKPOINT_EVERY) {
+                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                        tracing::warn!("WAL checkpoint failed: {e}");
+                    }
+                }
+                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            })
+            .expect("spawn checkpoint thread");
+        Checkpointer { stop: Some(stop), handle: Some(handle) }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.take();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
 }
 
 pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
@@ -78,8 +120,11 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self> {
         let mut w = open_connection(path)?;
         migrate(&mut w)?;
+        // The checkpointer thread does the checkpoints, not the writer's commits.
+        w.execute_batch("PRAGMA wal_autocheckpoint = 0").map_err(map_err)?;
         let readers = (0..4).map(|_| open_connection(path).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
-        Ok(SqliteStore { readers, next_reader: AtomicUsize::new(0), writer: Writer::spawn(w) })
+        let checkpointer = Checkpointer::spawn(open_connection(path)?);
+        Ok(SqliteStore { readers, next_reader: AtomicUsize::new(0), writer: Writer::spawn(w), checkpointer })
     }
 
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
@@ -91,5 +136,6 @@ impl SqliteStore {
     /// Waits for the writer to finish what is queued, then stops it.
     pub fn close(self) {
         self.writer.shutdown();
+        drop(self.checkpointer);
     }
 }

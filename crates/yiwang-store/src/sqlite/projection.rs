@@ -1,6 +1,10 @@
 //! Writes the projections of one case from its state: the `appeal` row, its co-units
 //! and its measure facts. Used on every append and by `reindex`, so both paths give
 //! the same rows.
+//!
+//! Given the state before the events, only the rows that changed are written: most
+//! events move a case along without touching its co-units, facts or text, and the
+//! writer thread is the one place every write in the district passes through.
 
 use super::{enum_str, map_err, ts};
 use crate::Result;
@@ -15,10 +19,21 @@ pub(crate) enum Reindex {
     KeepText,
 }
 
-pub(crate) fn project(conn: &Connection, tenant: &str, a: &Appeal, text: Reindex) -> Result<()> {
+/// Writes the projections of `a`. `before` is the case's state whose rows are stored
+/// now, or `None` when the case has no projection rows yet (a new case, or `reindex`
+/// after clearing the tables). The full-text row, when it must be written, is pushed
+/// to `texts` for the caller to write with `write_search_texts`.
+pub(crate) fn project(
+    conn: &Connection,
+    tenant: &str,
+    before: Option<&Appeal>,
+    a: &Appeal,
+    text: Reindex,
+    texts: &mut Vec<SearchText>,
+) -> Result<()> {
     let id = a.id.as_str();
     let state = serde_json::to_string(a).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
-    conn.prepare_cached(
+    let rowid = conn.prepare_cached(
         "INSERT INTO appeal (case_id, tenant, status, appeal_type, urgency, channel, title, unit, category, area,
                              stage, next_due, next_alarm, returned, supervised, citizen, tracking_code,
                              accepted_at, updated_at, closed_at, version, state, created_at)
@@ -28,10 +43,11 @@ pub(crate) fn project(conn: &Connection, tenant: &str, a: &Appeal, text: Reindex
             category = excluded.category, area = excluded.area, stage = excluded.stage,
             next_due = excluded.next_due, next_alarm = excluded.next_alarm, returned = excluded.returned,
             supervised = excluded.supervised, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
-            version = excluded.version, state = excluded.state",
+            version = excluded.version, state = excluded.state
+         RETURNING rowid",
     )
     .and_then(|mut s| {
-        s.execute(params![
+        s.query_row(params![
             id,
             tenant,
             a.status.as_str(),
@@ -54,58 +70,82 @@ pub(crate) fn project(conn: &Connection, tenant: &str, a: &Appeal, text: Reindex
             a.closed_at.map(ts),
             a.version,
             state,
-        ])
+        ], |r| r.get::<_, i64>(0))
     })
     .map_err(map_err)?;
 
-    if text == Reindex::Text {
-        write_search_text(conn, a)?;
+    if text == Reindex::Text || before.is_none() {
+        texts.push(search_text(rowid, before.is_some(), a));
     }
 
-    // Who may see the case besides the centre: every holder and every co-unit.
+    // Who may see the case besides the centre: every holder and every co-unit. Access
+    // is never withdrawn, so only units new to the case are added.
+    let holders = |x: &Appeal| -> Vec<String> {
+        x.assignments.iter().map(|x| x.unit.to_string()).chain(x.co_units.iter().map(|c| c.unit.to_string())).collect()
+    };
+    let known = before.map(holders).unwrap_or_default();
     let mut ins = conn
         .prepare_cached("INSERT OR IGNORE INTO appeal_access (case_id, unit, created_at) VALUES (?1, ?2, ?3)")
         .map_err(map_err)?;
-    for u in a.assignments.iter().map(|x| &x.unit).chain(a.co_units.iter().map(|c| &c.unit)) {
-        ins.execute(params![id, u.as_str(), ts(a.updated_at)]).map_err(map_err)?;
+    for u in holders(a).iter().filter(|u| !known.contains(u)) {
+        ins.execute(params![id, u, ts(a.updated_at)]).map_err(map_err)?;
     }
 
-    conn.prepare_cached("DELETE FROM appeal_co_unit WHERE case_id = ?1")
-        .and_then(|mut s| s.execute([id]))
-        .map_err(map_err)?;
-    let mut ins = conn
-        .prepare_cached("INSERT INTO appeal_co_unit (case_id, unit, created_at) VALUES (?1, ?2, ?3)")
-        .map_err(map_err)?;
-    for c in &a.co_units {
-        ins.execute(params![id, c.unit.as_str(), ts(c.summoned_at)]).map_err(map_err)?;
+    if before.is_none_or(|b| b.co_units != a.co_units) {
+        if before.is_some() {
+            conn.prepare_cached("DELETE FROM appeal_co_unit WHERE case_id = ?1")
+                .and_then(|mut s| s.execute([id]))
+                .map_err(map_err)?;
+        }
+        let mut ins = conn
+            .prepare_cached("INSERT INTO appeal_co_unit (case_id, unit, created_at) VALUES (?1, ?2, ?3)")
+            .map_err(map_err)?;
+        for c in &a.co_units {
+            ins.execute(params![id, c.unit.as_str(), ts(c.summoned_at)]).map_err(map_err)?;
+        }
     }
 
     // A corrected case that a unit answered is a labelled example.
-    conn.prepare_cached("DELETE FROM dispatch_example WHERE case_id = ?1")
-        .and_then(|mut s| s.execute([id]))
-        .map_err(map_err)?;
-    if let (true, Some(_), Some(cat)) = (a.was_corrected(), &a.reply, &a.category) {
-        let text = match &a.title {
-            Some(t) => format!("{t}{}", a.text),
-            None => a.text.clone(),
-        };
-        conn.prepare_cached(
-            "INSERT INTO dispatch_example (case_id, text, category, created_at) VALUES (?1, ?2, ?3, ?4)",
-        )
-        .and_then(|mut s| s.execute(params![id, text, cat.as_str(), ts(a.updated_at)]))
-        .map_err(map_err)?;
+    let example = |x: &Appeal| match (x.was_corrected(), &x.reply, &x.category) {
+        (true, Some(_), Some(cat)) => Some((cat.clone(), x.title.clone(), x.text.clone())),
+        _ => None,
+    };
+    let new_example = example(a);
+    if before.is_none_or(|b| example(b) != new_example) {
+        if before.is_some() {
+            conn.prepare_cached("DELETE FROM dispatch_example WHERE case_id = ?1")
+                .and_then(|mut s| s.execute([id]))
+                .map_err(map_err)?;
+        }
+        if let Some((cat, title, body)) = new_example {
+            let text = match title {
+                Some(t) => format!("{t}{body}"),
+                None => body,
+            };
+            conn.prepare_cached(
+                "INSERT INTO dispatch_example (case_id, text, category, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut s| s.execute(params![id, text, cat.as_str(), ts(a.updated_at)]))
+            .map_err(map_err)?;
+        }
     }
 
-    conn.prepare_cached("DELETE FROM measure_fact WHERE case_id = ?1")
-        .and_then(|mut s| s.execute([id]))
-        .map_err(map_err)?;
+    let new_facts = facts(a);
+    if before.is_some_and(|b| facts(b) == new_facts) {
+        return Ok(());
+    }
+    if before.is_some() {
+        conn.prepare_cached("DELETE FROM measure_fact WHERE case_id = ?1")
+            .and_then(|mut s| s.execute([id]))
+            .map_err(map_err)?;
+    }
     let mut ins = conn
         .prepare_cached(
             "INSERT INTO measure_fact (case_id, unit, month, kind, flag, satisfaction, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
         .map_err(map_err)?;
-    for f in facts(a) {
+    for f in new_facts {
         let (kind, flag, sat) = match f.kind {
             FactKind::Dispatch { responded } => ("dispatch", responded, None),
             FactKind::Reply { on_time } => ("reply", on_time, None),
@@ -116,14 +156,18 @@ pub(crate) fn project(conn: &Connection, tenant: &str, a: &Appeal, text: Reindex
     Ok(())
 }
 
+/// A full-text row to write. The writer collects a batch's rows and writes them after
+/// its other statements: FTS5 flushes its pending terms at every statement savepoint,
+/// so interleaving its inserts with other writes flushes once per request.
+pub(crate) struct SearchText {
+    rowid: i64,
+    replace: bool,
+    tokens: String,
+}
+
 /// The search text of a case (title, text, address, reply) as bigram tokens, under the
-/// appeal row's rowid.
-fn write_search_text(conn: &Connection, a: &Appeal) -> Result<()> {
-    let id = a.id.as_str();
-    let rowid: i64 = conn
-        .prepare_cached("SELECT rowid FROM appeal WHERE case_id = ?1")
-        .and_then(|mut s| s.query_row([id], |r| r.get(0)))
-        .map_err(map_err)?;
+/// appeal row's rowid; `replace` when the case has a text row already.
+fn search_text(rowid: i64, replace: bool, a: &Appeal) -> SearchText {
     let mut text = String::new();
     for part in [
         a.title.as_deref(),
@@ -137,11 +181,17 @@ fn write_search_text(conn: &Connection, a: &Appeal) -> Result<()> {
         text.push_str(part);
         text.push(' ');
     }
-    conn.prepare_cached("DELETE FROM appeal_text WHERE rowid = ?1")
-        .and_then(|mut s| s.execute([rowid]))
-        .map_err(map_err)?;
-    conn.prepare_cached("INSERT INTO appeal_text (rowid, body) VALUES (?1, ?2)")
-        .and_then(|mut s| s.execute(params![rowid, crate::search::index_tokens(&text)]))
-        .map_err(map_err)?;
+    SearchText { rowid, replace, tokens: crate::search::index_tokens(&text) }
+}
+
+pub(crate) fn write_search_texts(conn: &Connection, texts: &[SearchText]) -> Result<()> {
+    let mut delete = conn.prepare_cached("DELETE FROM appeal_text WHERE rowid = ?1").map_err(map_err)?;
+    let mut insert = conn.prepare_cached("INSERT INTO appeal_text (rowid, body) VALUES (?1, ?2)").map_err(map_err)?;
+    for t in texts {
+        if t.replace {
+            delete.execute([t.rowid]).map_err(map_err)?;
+        }
+        insert.execute(params![t.rowid, t.tokens]).map_err(map_err)?;
+    }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `Store` for SQLite: queries on the read pool, writes through the group-commit writer.
 
-use super::projection::{Reindex, project};
+use super::projection::{Reindex, project, write_search_texts};
 use super::{SqliteStore, enum_str, map_err, parse_code, parse_enum, parse_json, parse_ts, ts};
 use crate::*;
 use rusqlite::types::ToSql;
@@ -385,6 +385,10 @@ impl Store for SqliteStore {
         self.writer.append(batch)
     }
 
+    fn import_cases(&self, cases: Vec<ImportedCase>) -> Result<()> {
+        self.writer.exec(move |c| super::bulk::import_cases(c, cases))
+    }
+
     fn load(&self, id: &CaseId) -> Result<Option<Appeal>> {
         let s: Option<String> = self.read(|c| {
             c.prepare_cached("SELECT state FROM appeal WHERE case_id = ?1")?
@@ -681,21 +685,27 @@ impl Store for SqliteStore {
             let mut rows = s.query([]).map_err(map_err)?;
             let mut state: Option<Appeal> = None;
             let mut tenant = String::new();
+            let mut texts = Vec::new();
             let mut n = 0u64;
             while let Some(r) = rows.next().map_err(map_err)? {
                 let env = envelope(r).map_err(map_err)?;
                 if state.as_ref().is_some_and(|s| s.id != env.case) {
-                    project(c, &tenant, state.as_ref().expect("checked"), Reindex::Text)?;
+                    project(c, &tenant, None, state.as_ref().expect("checked"), Reindex::Text, &mut texts)?;
                     n += 1;
+                    if texts.len() >= 10_000 {
+                        write_search_texts(c, &texts)?;
+                        texts.clear();
+                    }
                     state = None;
                 }
                 tenant = r.get(5).map_err(map_err)?;
                 state = evolve(state, &env);
             }
             if let Some(s) = &state {
-                project(c, &tenant, s, Reindex::Text)?;
+                project(c, &tenant, None, s, Reindex::Text, &mut texts)?;
                 n += 1;
             }
+            write_search_texts(c, &texts)?;
             let _ = tx.send(n);
             Ok(())
         })?;

@@ -1,9 +1,16 @@
 //! Group commit: one thread owns the write connection. It takes every request queued
-//! since its last commit, runs each inside its own savepoint (so one refused request
-//! does not undo the others), commits them all in one transaction with one fsync, and
-//! only then answers each request. An answer therefore always means "committed".
+//! since its last commit, runs them all in one transaction, commits with one fsync,
+//! and only then answers each request. An answer therefore always means "committed".
+//!
+//! One refused request must not undo the others. Savepoints would give that, but
+//! each one costs a statement journal and makes FTS5 flush its pending index, which
+//! was most of the writer's time under load. So creates and appends check everything
+//! that can refuse them (version, tracking code) before their first write; after that
+//! only the database itself can fail, and then the whole batch is rolled back and
+//! every request in it answered with the error (none was acknowledged). Arbitrary
+//! `exec` jobs, which are rare, still run in a savepoint of their own.
 
-use super::projection::{Reindex, project};
+use super::projection::{Reindex, SearchText, project, write_search_texts};
 use super::{map_err, parse_ts, trunc_ms, ts};
 use crate::{AppendBatch, NewCase, Result, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -123,22 +130,40 @@ fn commit_batch(conn: &Connection, jobs: Vec<Job>) {
         return;
     }
     let mut done = Vec::with_capacity(jobs.len());
+    let mut texts = Vec::new();
+    let mut broken = None;
     for job in jobs {
-        let sp = conn.execute_batch("SAVEPOINT job");
+        let changes = conn.total_changes();
         let d = match job {
-            Job::Create(n, r) => Done::Appeal(r, Box::new(sp.map_err(map_err).and_then(|_| create(conn, *n)))),
-            Job::Append(b, r) => Done::Appeal(r, Box::new(sp.map_err(map_err).and_then(|_| append(conn, *b)))),
-            Job::Exec(f, r) => Done::Unit(r, sp.map_err(map_err).and_then(|_| f(conn))),
+            Job::Create(n, r) => Done::Appeal(r, Box::new(create(conn, *n, &mut texts))),
+            Job::Append(b, r) => Done::Appeal(r, Box::new(append(conn, *b, &mut texts))),
+            Job::Exec(f, r) => Done::Unit(r, in_savepoint(conn, f)),
         };
         let failed = match &d {
-            Done::Appeal(_, r) => r.is_err(),
-            Done::Unit(_, r) => r.is_err(),
+            Done::Appeal(_, r) => r.as_ref().as_ref().err().map(|e| e.to_string()),
+            Done::Unit(..) => None,
         };
-        if failed {
-            let _ = conn.execute_batch("ROLLBACK TO job");
+        // A create or append refused before its first write left nothing behind. One
+        // that failed after it (or a failure that ended the transaction) taints the
+        // batch.
+        if let Some(e) = failed
+            && (conn.total_changes() != changes || conn.is_autocommit())
+        {
+            broken.get_or_insert(e);
         }
-        let _ = conn.execute_batch("RELEASE job");
         done.push(d);
+    }
+    if broken.is_none()
+        && let Err(e) = write_search_texts(conn, &texts)
+    {
+        broken = Some(e.to_string());
+    }
+    if let Some(e) = broken {
+        let _ = conn.execute_batch("ROLLBACK");
+        let msg = format!("batch rolled back: {e}");
+        tracing::error!("{msg}");
+        done.into_iter().for_each(|d| d.fail(&msg).send());
+        return;
     }
     match conn.execute_batch("COMMIT") {
         Ok(()) => done.into_iter().for_each(Done::send),
@@ -151,7 +176,27 @@ fn commit_batch(conn: &Connection, jobs: Vec<Job>) {
     }
 }
 
-fn create(conn: &Connection, mut n: NewCase) -> Result<Appeal> {
+fn in_savepoint(conn: &Connection, f: ExecFn) -> Result<()> {
+    conn.execute_batch("SAVEPOINT job").map_err(map_err)?;
+    let r = f(conn);
+    if r.is_err() {
+        let _ = conn.execute_batch("ROLLBACK TO job");
+    }
+    let _ = conn.execute_batch("RELEASE job");
+    r
+}
+
+fn create(conn: &Connection, mut n: NewCase, texts: &mut Vec<SearchText>) -> Result<Appeal> {
+    // The one thing that can refuse a new case, checked before anything is written.
+    if let AppealEvent::Accepted { tracking_code, .. } = &n.event {
+        let taken = conn
+            .prepare_cached("SELECT 1 FROM appeal WHERE tracking_code = ?1")
+            .and_then(|mut s| s.exists([tracking_code.as_str()]))
+            .map_err(map_err)?;
+        if taken {
+            return Err(StoreError::Duplicate("appeal.tracking_code".into()));
+        }
+    }
     let at = trunc_ms(n.at);
     let now = ts(at);
     let day = civil_date(at);
@@ -178,11 +223,11 @@ fn create(conn: &Connection, mut n: NewCase) -> Result<Appeal> {
         }
     }
     let state = write_events(conn, n.tenant.as_str(), &id, None, at, &n.actor, vec![n.event])?;
-    project(conn, n.tenant.as_str(), &state, Reindex::Text)?;
+    project(conn, n.tenant.as_str(), None, &state, Reindex::Text, texts)?;
     Ok(state)
 }
 
-fn append(conn: &Connection, b: AppendBatch) -> Result<Appeal> {
+fn append(conn: &Connection, b: AppendBatch, texts: &mut Vec<SearchText>) -> Result<Appeal> {
     let id = b.before.id.clone();
     let found: Option<u32> = conn
         .prepare_cached("SELECT seq FROM chain_head WHERE case_id = ?1")
@@ -203,13 +248,14 @@ fn append(conn: &Connection, b: AppendBatch) -> Result<Appeal> {
     } else {
         Reindex::KeepText
     };
+    let before = b.before.clone();
     let state = write_events(conn, b.tenant.as_str(), &id, Some(b.before), at, &b.actor, b.events)?;
-    project(conn, b.tenant.as_str(), &state, text)?;
+    project(conn, b.tenant.as_str(), Some(&before), &state, text, texts)?;
     Ok(state)
 }
 
 /// Appends events to a case's chain and folds them into its state.
-fn write_events(
+pub(crate) fn write_events(
     conn: &Connection,
     tenant: &str,
     id: &CaseId,

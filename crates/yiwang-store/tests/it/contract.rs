@@ -10,7 +10,9 @@ use yiwang_core::deadline::{Stage, TimeLimits, Urgency};
 use yiwang_core::id::{CaseId, CategoryCode, TenantId, TrackingCode, UnitCode, Username};
 use yiwang_core::org::{Actor, Organisation, Role, Unit, UnitKind};
 use yiwang_core::taxonomy::{Category, Taxonomy};
-use yiwang_store::{AppendBatch, CaseQuery, NewCase, PersonData, StaffRecord, Store, StoreError};
+use yiwang_store::{
+    AppendBatch, CaseQuery, ImportedCase, ImportedEvent, NewCase, PersonData, StaffRecord, Store, StoreError,
+};
 
 pub struct World {
     pub org: Organisation,
@@ -435,4 +437,92 @@ pub fn articles_and_documents_round_trip_and_corrections_become_examples(store: 
         t0(),
     );
     assert_eq!(store.labelled_cases().unwrap().len(), 1);
+}
+
+pub fn imported_cases_are_stored_as_if_recorded_live(store: &dyn Store) {
+    let w = world(store);
+    // A case recorded live, from intake to a closing callback.
+    let live = new_case(&w, store, t0(), 8, Some("13712345678"));
+    let live = dispatch_and_sign(&w, store, &live, t0() + Duration::minutes(5));
+    let live =
+        act(&w, store, &live, &handler_a(), Action::Contact { note: "已联系".into() }, t0() + Duration::hours(1));
+    let reply = Action::Reply { outcome: appeal::ReplyOutcome::Resolved, text: "井盖已更换".into() };
+    let live = act(&w, store, &live, &handler_a(), reply, t0() + Duration::hours(20));
+    let callback = Action::Callback { solved: true, satisfaction: Satisfaction::Satisfied, note: None };
+    let live = act(&w, store, &live, &operator(), callback, t0() + Duration::hours(30));
+    let tally_before = store.tally_month("2026-11").unwrap();
+
+    // The same history imported under another number (the day before) and tracking code.
+    let id = CaseId::parse("YW20261115000007").unwrap();
+    let code_b = TrackingCode::from_random([9, 9, 9, 9, 9, 9, 9, 9]);
+    let events: Vec<ImportedEvent> = store
+        .events(&live.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            let mut event = e.event;
+            if let AppealEvent::Accepted { tracking_code, citizen, .. } = &mut event {
+                *tracking_code = code_b.clone();
+                *citizen = None;
+            }
+            ImportedEvent { at: e.at, actor: e.actor, event }
+        })
+        .collect();
+    let person = PersonData { name: Some("李四".into()), phone: Some("13700000000".into()), ..Default::default() };
+    let imported = ImportedCase { tenant: tenant(), id: id.clone(), person: Some(person), events };
+    store.import_cases(vec![imported.clone()]).unwrap();
+
+    let got = store.load(&id).unwrap().expect("the imported case is stored");
+    let pid = got.citizen.expect("the imported citizen is referenced by id");
+    assert_ne!(Some(pid), live.citizen);
+    assert_eq!(store.person(pid).unwrap().unwrap().data.phone.as_deref(), Some("13700000000"));
+    let mut expected = live.clone();
+    expected.id = id.clone();
+    expected.tracking_code = code_b.clone();
+    expected.citizen = Some(pid);
+    assert_eq!(got, expected);
+    let (a, b) = (store.events(&live.id).unwrap(), store.events(&id).unwrap());
+    let shape =
+        |v: &[appeal::Envelope]| v.iter().map(|e| (e.seq, e.at, e.actor.clone(), e.event.name())).collect::<Vec<_>>();
+    assert_eq!(shape(&a), shape(&b));
+    assert_eq!(store.find_by_tracking_code(&code_b).unwrap(), Some(id.clone()));
+    let report = store.verify().unwrap();
+    assert!(report.is_intact(), "{:?}", report.breaks);
+    assert_eq!(report.events, 2 * a.len() as u64);
+
+    // Queues, search and the month's facts count it like the live one.
+    let closed =
+        CaseQuery { unit: Some(code("dept-a")), statuses: vec![Status::Closed], limit: 10, ..Default::default() };
+    let rows = store.list_cases(&closed).unwrap().rows;
+    assert_eq!(rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), [live.id.clone(), id.clone()]);
+    let text = yiwang_store::search::fts_query("井盖").unwrap();
+    let found = store.list_cases(&CaseQuery {
+        text: Some(text),
+        visible_to: Some(code("dept-a")),
+        limit: 10,
+        ..Default::default()
+    });
+    assert_eq!(found.unwrap().total, 2);
+    let t = |v: &[(UnitCode, yiwang_core::measure::Tally)]| v.iter().find(|(u, _)| u.as_str() == "dept-a").unwrap().1;
+    let (before, after) = (t(&tally_before), t(&store.tally_month("2026-11").unwrap()));
+    assert_eq!((after.dispatched, after.callbacks, after.satisfied), (2 * before.dispatched, 2, 2));
+
+    // The day's counter was raised past the imported number.
+    assert_eq!(new_case(&w, store, t0() - Duration::days(1), 9, None).id.as_str(), "YW20261115000008");
+
+    // All or nothing: a batch with a stored case, or one not starting with Accepted, leaves nothing.
+    let mut fresh = imported.clone();
+    fresh.id = CaseId::parse("YW20261114000001").unwrap();
+    if let AppealEvent::Accepted { tracking_code, .. } = &mut fresh.events[0].event {
+        *tracking_code = TrackingCode::from_random([8, 8, 8, 8, 8, 8, 8, 8]);
+    }
+    let err = store.import_cases(vec![fresh.clone(), imported.clone()]).unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
+    let mut headless = fresh.clone();
+    headless.id = CaseId::parse("YW20261114000002").unwrap();
+    headless.events.remove(0);
+    let err = store.import_cases(vec![fresh.clone(), headless]).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+    assert_eq!(store.load(&fresh.id).unwrap(), None);
+    assert_eq!(store.verify().unwrap().cases, 3);
 }

@@ -1,6 +1,8 @@
 //! The store contract suite: every `Store` implementation must pass `contract::*`.
-//! `sqlite` runs it on the embedded store and adds the tamper tests that need raw
-//! access to the file.
+//! `sqlite` runs it on the embedded store and `postgres` on a PostgreSQL server (named
+//! by `YIWANG_TEST_DATABASE_URL`; without it those tests fail, never skip); each adds
+//! the tamper tests that need raw access behind the store's back.
 
 mod contract;
+mod postgres;
 mod sqlite;

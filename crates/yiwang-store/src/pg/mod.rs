@@ -1,0 +1,173 @@
+//! The PostgreSQL store, for districts that run a database server (or Citus) rather
+//! than the embedded file.
+//!
+//! Same shape as the SQLite store: one writer thread owns one connection and commits
+//! queued requests in groups (see `writer`); a small pool of connections serves
+//! queries. It uses the synchronous `postgres` client, which drives its own small
+//! runtime: call the store from plain threads or tokio's `spawn_blocking`, never from
+//! an async task on a runtime worker thread. Connections are plain TCP (`NoTls`);
+//! run it on a trusted network or through a local proxy.
+
+mod bulk;
+mod codec;
+mod projection;
+mod read;
+mod writer;
+
+use crate::{Result, StoreError};
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Row, Statement};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use writer::Writer;
+
+pub(crate) use codec::*;
+
+/// Applied in order, once each; `schema_migrations` records which have run.
+/// Append-only: a released migration is never edited.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+
+/// The advisory lock migrations run under ("yiwang" in ASCII), so two processes
+/// starting at once do not both apply the same migration.
+const MIGRATION_LOCK: i64 = 0x7969_7761_6e67;
+
+/// How many connections serve reads.
+const READERS: usize = 4;
+
+/// Prepared statements a connection keeps at most; queue filters combine into many
+/// statement texts, and a connection that has seen too many starts afresh.
+const MAX_STATEMENTS: usize = 256;
+
+/// `Store` on a PostgreSQL server (15 or later). `connect` migrates; `close` finishes
+/// what is queued. Several yiwang processes may share one database: migrations take
+/// an advisory lock and appends lock the chain head they extend.
+pub struct PgStore {
+    url: String,
+    readers: Vec<Mutex<Conn>>,
+    next_reader: AtomicUsize,
+    writer: Writer,
+}
+
+pub(crate) fn map_err(e: postgres::Error) -> StoreError {
+    match e.as_db_error() {
+        Some(db) if *db.code() == postgres::error::SqlState::UNIQUE_VIOLATION => {
+            StoreError::Duplicate(db.constraint().unwrap_or("row").to_owned())
+        }
+        _ => StoreError::Database(e.to_string()),
+    }
+}
+
+/// A connection with its prepared statements. Preparing costs a round trip, so each
+/// statement text is prepared once per connection and reused.
+pub(crate) struct Conn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl Conn {
+    fn connect(url: &str) -> Result<Self> {
+        Ok(Conn { client: Client::connect(url, NoTls).map_err(map_err)?, statements: HashMap::new() })
+    }
+
+    fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
+    fn statement(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        if self.statements.len() >= MAX_STATEMENTS {
+            self.statements.clear();
+        }
+        let s = self.client.prepare(sql).map_err(map_err)?;
+        self.statements.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+
+    pub(crate) fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        let s = self.statement(sql)?;
+        self.client.query(&s, params).map_err(map_err)
+    }
+
+    pub(crate) fn query_opt(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
+        let s = self.statement(sql)?;
+        self.client.query_opt(&s, params).map_err(map_err)
+    }
+
+    pub(crate) fn query_one(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row> {
+        let s = self.statement(sql)?;
+        self.client.query_one(&s, params).map_err(map_err)
+    }
+
+    pub(crate) fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+        let s = self.statement(sql)?;
+        self.client.execute(&s, params).map_err(map_err)
+    }
+
+    /// Runs statements without parameters in one round trip.
+    pub(crate) fn batch(&mut self, sql: &str) -> Result<()> {
+        self.client.batch_execute(sql).map_err(map_err)
+    }
+}
+
+/// Brings the schema up to date. All pending migrations run in one transaction that
+/// first takes a transaction-level advisory lock: a second process waits, then finds
+/// the work done. The lock goes with the commit or the rollback, even on error.
+fn migrate(conn: &mut Conn) -> Result<()> {
+    let mut tx = conn.client.transaction().map_err(map_err)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(map_err)?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    integer PRIMARY KEY,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        )",
+    )
+    .map_err(map_err)?;
+    let row = tx.query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[]).map_err(map_err)?;
+    let applied = uint(col::<i32>(&row, 0)?)? as usize;
+    if applied > MIGRATIONS.len() {
+        return Err(StoreError::Corrupt(format!(
+            "the database has schema version {applied}, newer than this yiwang knows ({})",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        tx.batch_execute(sql).map_err(map_err)?;
+        let version = int(i + 1)?;
+        tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&version]).map_err(map_err)?;
+    }
+    tx.commit().map_err(map_err)
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user@host:port/db`) and brings
+    /// its schema up to date.
+    pub fn connect(url: &str) -> Result<Self> {
+        let mut w = Conn::connect(url)?;
+        migrate(&mut w)?;
+        let readers = (0..READERS).map(|_| Conn::connect(url).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
+        Ok(PgStore {
+            url: url.to_owned(),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            writer: Writer::spawn(w, url.to_owned()),
+        })
+    }
+
+    /// Runs `f` on one of the read connections, reconnecting one the server dropped.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        let mut conn = self.readers[i].lock().unwrap_or_else(|p| p.into_inner());
+        if conn.is_closed() {
+            *conn = Conn::connect(&self.url)?;
+        }
+        f(&mut conn)
+    }
+
+    /// Waits for the writer to finish what is queued, then stops it.
+    pub fn close(self) {
+        self.writer.shutdown();
+    }
+}

@@ -1,0 +1,818 @@
+//! `Store` for PostgreSQL: queries on the read pool, writes through the group-commit
+//! writer. The queries mirror the SQLite store's; where PostgreSQL would answer
+//! differently they say so (text sorts in the "C" collation, as SQLite compares
+//! bytes; NULL keys sort first, as in SQLite).
+
+use super::projection::{Projection, Reindex, project};
+use super::{
+    Conn, PgStore, col, count, enum_str, map_err, ms, opt_code, parse_code, parse_enum, parse_json, to_json, ts, uint,
+};
+use crate::search::fts_to_tsquery;
+use crate::*;
+use postgres::types::ToSql;
+use postgres::{IsolationLevel, Row};
+use std::collections::{HashMap, HashSet};
+use yiwang_core::appeal::{Appeal, Envelope, evolve};
+use yiwang_core::chain::{self, ChainBreak, StoredLink};
+use yiwang_core::measure::{FactKind, Tally};
+use yiwang_core::org::{Role, Unit};
+use yiwang_core::taxonomy::Category;
+
+/// Rows `verify` and `reindex` take from the event log at a time.
+const EVENT_CHUNK: i32 = 1000;
+
+type Params = Vec<Box<dyn ToSql + Sync>>;
+
+fn refs(p: &Params) -> Vec<&(dyn ToSql + Sync)> {
+    p.iter().map(|b| b.as_ref()).collect()
+}
+
+fn now() -> Instant {
+    ms(chrono::Utc::now())
+}
+
+fn staff_row(r: &Row) -> Result<StaffRecord> {
+    let roles: String = col(r, 3)?;
+    Ok(StaffRecord {
+        username: parse_code(col(r, 0)?)?,
+        name: col(r, 1)?,
+        unit: parse_code(col(r, 2)?)?,
+        roles: roles.split(',').filter(|s| !s.is_empty()).filter_map(|s| Role::parse(s).ok()).collect(),
+        password_hash: col(r, 4)?,
+        active: col(r, 5)?,
+    })
+}
+
+const CASE_COLUMNS: &str = "a.case_id, a.status, a.appeal_type, a.urgency, a.channel, a.title, a.unit, a.category,
+    a.area, a.stage, a.next_due, a.returned, a.supervised, a.accepted_at, p.name, p.phone";
+
+fn case_row(r: &Row) -> Result<CaseRow> {
+    Ok(CaseRow {
+        id: parse_code(col(r, 0)?)?,
+        status: parse_enum(col(r, 1)?)?,
+        appeal_type: parse_enum(col(r, 2)?)?,
+        urgency: parse_enum(col(r, 3)?)?,
+        channel: parse_enum(col(r, 4)?)?,
+        title: col(r, 5)?,
+        unit: opt_code(col(r, 6)?)?,
+        category: opt_code(col(r, 7)?)?,
+        area: opt_code(col(r, 8)?)?,
+        stage: parse_enum(col(r, 9)?)?,
+        next_due: col(r, 10)?,
+        returned: col(r, 11)?,
+        supervised: col(r, 12)?,
+        accepted_at: col(r, 13)?,
+        citizen_name: col(r, 14)?,
+        citizen_phone: col(r, 15)?,
+    })
+}
+
+/// The WHERE clause and parameters of a case query; `None` when its text query has
+/// nothing searchable left, so nothing matches.
+fn case_filter(q: &CaseQuery) -> Option<(String, Params)> {
+    let mut w: Vec<String> = vec!["true".into()];
+    let mut p: Params = vec![];
+    let push = |p: &mut Params, v: Box<dyn ToSql + Sync>| {
+        p.push(v);
+        p.len()
+    };
+    if let Some(t) = &q.text {
+        let n = push(&mut p, Box::new(fts_to_tsquery(t)?));
+        w.push(format!("a.search @@ to_tsquery('simple', ${n})"));
+    }
+    // The semi-joins name tenant too, so Citus keeps them on one shard.
+    if let Some(u) = &q.visible_to {
+        let n = push(&mut p, Box::new(u.to_string()));
+        w.push(format!(
+            "EXISTS (SELECT 1 FROM appeal_access x WHERE x.tenant = a.tenant AND x.case_id = a.case_id AND x.unit = ${n})"
+        ));
+    }
+    if let Some(u) = &q.unit {
+        let n = push(&mut p, Box::new(u.to_string()));
+        w.push(format!("a.unit = ${n}"));
+    }
+    if let Some(u) = &q.co_unit {
+        let n = push(&mut p, Box::new(u.to_string()));
+        w.push(format!(
+            "EXISTS (SELECT 1 FROM appeal_co_unit x WHERE x.tenant = a.tenant AND x.case_id = a.case_id AND x.unit = ${n})"
+        ));
+    }
+    if !q.statuses.is_empty() {
+        let list: Vec<String> = q.statuses.iter().map(|s| s.as_str().to_owned()).collect();
+        let n = push(&mut p, Box::new(list));
+        w.push(format!("a.status = ANY(${n}::text[])"));
+    }
+    if let Some(s) = &q.stage {
+        let n = push(&mut p, Box::new(enum_str(s)));
+        w.push(format!("a.stage = ${n}"));
+    }
+    if let Some(r) = q.returned {
+        let n = push(&mut p, Box::new(r));
+        w.push(format!("a.returned = ${n}"));
+    }
+    if let Some(c) = &q.category {
+        let n = push(&mut p, Box::new(c.to_string()));
+        w.push(format!("a.category = ${n}"));
+    }
+    if let Some(t) = q.accepted_from {
+        let n = push(&mut p, Box::new(ms(t)));
+        w.push(format!("a.accepted_at >= ${n}"));
+    }
+    if let Some(t) = q.accepted_to {
+        let n = push(&mut p, Box::new(ms(t)));
+        w.push(format!("a.accepted_at < ${n}"));
+    }
+    Some((w.join(" AND "), p))
+}
+
+fn count_where(c: &mut Conn, w: &str, p: &Params) -> Result<u64> {
+    let row = c.query_one(&format!("SELECT count(*) FROM appeal a WHERE {w}"), &refs(p))?;
+    count(col(&row, 0)?)
+}
+
+const CASE_TEXT_COLUMNS: &str = "a.case_id, a.title, a.state->>'text', a.area,
+    (a.state #>> '{location,point,lon}')::float8, (a.state #>> '{location,point,lat}')::float8,
+    a.status, a.accepted_at";
+
+fn case_text_row(r: &Row) -> Result<CaseText> {
+    let lon: Option<f64> = col(r, 4)?;
+    let lat: Option<f64> = col(r, 5)?;
+    Ok(CaseText {
+        id: parse_code(col(r, 0)?)?,
+        title: col(r, 1)?,
+        text: col(r, 2)?,
+        area: opt_code(col(r, 3)?)?,
+        point: lon.zip(lat),
+        status: parse_enum(col(r, 6)?)?,
+        accepted_at: col(r, 7)?,
+    })
+}
+
+const ARTICLE_COLUMNS: &str = "id, unit, question, answer, keywords, valid_from, valid_to, updated_by, updated_at";
+
+fn article_row(r: &Row) -> Result<Article> {
+    Ok(Article {
+        id: col(r, 0)?,
+        unit: parse_code(col(r, 1)?)?,
+        question: col(r, 2)?,
+        answer: col(r, 3)?,
+        keywords: col(r, 4)?,
+        valid_from: col(r, 5)?,
+        valid_to: col(r, 6)?,
+        updated_by: col(r, 7)?,
+        updated_at: col(r, 8)?,
+    })
+}
+
+fn envelope(r: &Row) -> Result<Envelope> {
+    Ok(Envelope {
+        case: parse_code(col(r, 0)?)?,
+        seq: uint(col::<i32>(r, 1)?)?,
+        at: col(r, 2)?,
+        actor: parse_json(col(r, 3)?)?,
+        event: parse_json(col(r, 4)?)?,
+    })
+}
+
+fn api_key_row(r: &Row) -> Result<ApiKeyRecord> {
+    Ok(ApiKeyRecord {
+        id: col(r, 0)?,
+        key_hash: col(r, 1)?,
+        name: col(r, 2)?,
+        created_at: col(r, 3)?,
+        revoked_at: col(r, 4)?,
+    })
+}
+
+fn rows<T>(rows: Vec<Row>, f: impl Fn(&Row) -> Result<T>) -> Result<Vec<T>> {
+    rows.iter().map(f).collect()
+}
+
+impl PgStore {
+    /// Runs `f` in the writer's next group commit and hands back its value once
+    /// committed.
+    fn write<T: Send + 'static>(&self, f: impl FnOnce(&mut Conn) -> Result<T> + Send + 'static) -> Result<T> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.writer.exec(move |c| {
+            let _ = tx.send(f(c)?);
+            Ok(())
+        })?;
+        rx.recv().map_err(|_| StoreError::Closed)
+    }
+}
+
+impl Store for PgStore {
+    fn replace_organisation(&self, units: &[Unit]) -> Result<()> {
+        let tenant = units.iter().find(|u| u.parent.is_none()).map(|u| u.code.to_string()).unwrap_or_default();
+        let codes: Vec<String> = units.iter().map(|u| u.code.to_string()).collect();
+        let names: Vec<String> = units.iter().map(|u| u.name.clone()).collect();
+        let shorts: Vec<Option<String>> = units.iter().map(|u| u.short.clone()).collect();
+        let kinds: Vec<String> = units.iter().map(|u| enum_str(&u.kind)).collect();
+        let parents: Vec<Option<String>> = units.iter().map(|u| u.parent.as_ref().map(|p| p.to_string())).collect();
+        self.write(move |c| {
+            c.batch("DELETE FROM unit")?;
+            c.execute(
+                "INSERT INTO unit (code, tenant, name, short, kind, parent, ord, created_at)
+                 SELECT code, $1, name, short, kind, parent, ord, $7
+                 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+                      AS x(code, name, short, kind, parent, ord)",
+                &[&tenant, &codes, &names, &shorts, &kinds, &parents, &now()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn units(&self) -> Result<Vec<Unit>> {
+        let found = self.read(|c| c.query("SELECT code, name, short, kind, parent FROM unit ORDER BY ord", &[]))?;
+        rows(found, |r| {
+            Ok(Unit {
+                code: parse_code(col(r, 0)?)?,
+                name: col(r, 1)?,
+                short: col(r, 2)?,
+                kind: parse_enum(col(r, 3)?)?,
+                parent: opt_code(col(r, 4)?)?,
+            })
+        })
+    }
+
+    fn replace_categories(&self, categories: &[Category]) -> Result<()> {
+        let codes: Vec<String> = categories.iter().map(|k| k.code.to_string()).collect();
+        let names: Vec<String> = categories.iter().map(|k| k.name.clone()).collect();
+        let parents: Vec<Option<String>> =
+            categories.iter().map(|k| k.parent.as_ref().map(|p| p.to_string())).collect();
+        let units: Vec<String> = categories.iter().map(|k| k.unit.to_string()).collect();
+        let utility: Vec<bool> = categories.iter().map(|k| k.utility).collect();
+        let attributes = categories.iter().map(|k| to_json(&k.attributes)).collect::<Result<Vec<_>>>()?;
+        self.write(move |c| {
+            c.batch("DELETE FROM category")?;
+            c.execute(
+                "INSERT INTO category (code, name, parent, unit, utility, attributes, ord, created_at)
+                 SELECT code, name, parent, unit, utility, attributes, ord, $7
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[])
+                      WITH ORDINALITY AS x(code, name, parent, unit, utility, attributes, ord)",
+                &[&codes, &names, &parents, &units, &utility, &attributes, &now()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn categories(&self) -> Result<Vec<Category>> {
+        let found = self.read(|c| {
+            c.query("SELECT code, name, parent, unit, utility, attributes FROM category ORDER BY ord", &[])
+        })?;
+        rows(found, |r| {
+            Ok(Category {
+                code: parse_code(col(r, 0)?)?,
+                name: col(r, 1)?,
+                parent: opt_code(col(r, 2)?)?,
+                unit: parse_code(col(r, 3)?)?,
+                utility: col(r, 4)?,
+                attributes: parse_json(col(r, 5)?)?,
+            })
+        })
+    }
+
+    fn replace_boundaries(&self, boundaries: &[(UnitCode, String)]) -> Result<()> {
+        let units: Vec<String> = boundaries.iter().map(|(u, _)| u.to_string()).collect();
+        let geometries: Vec<String> = boundaries.iter().map(|(_, g)| g.clone()).collect();
+        self.write(move |c| {
+            c.batch("DELETE FROM boundary")?;
+            c.execute(
+                "INSERT INTO boundary (unit, geometry, ord, created_at)
+                 SELECT unit, geometry, ord, $3 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY
+                      AS x(unit, geometry, ord)",
+                &[&units, &geometries, &now()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn boundaries(&self) -> Result<Vec<(UnitCode, String)>> {
+        let found = self.read(|c| c.query("SELECT unit, geometry FROM boundary ORDER BY ord", &[]))?;
+        rows(found, |r| Ok((parse_code(col(r, 0)?)?, col(r, 1)?)))
+    }
+
+    fn put_staff(&self, st: &StaffRecord) -> Result<()> {
+        let st = st.clone();
+        self.write(move |c| {
+            let roles: Vec<&str> = st.roles.iter().map(|r| r.as_str()).collect();
+            c.execute(
+                "INSERT INTO staff (username, name, unit, roles, password_hash, active, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (username) DO UPDATE SET name = excluded.name, unit = excluded.unit,
+                    roles = excluded.roles, password_hash = excluded.password_hash, active = excluded.active",
+                &[
+                    &st.username.as_str(),
+                    &st.name,
+                    &st.unit.as_str(),
+                    &roles.join(","),
+                    &st.password_hash,
+                    &st.active,
+                    &now(),
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn staff(&self, username: &Username) -> Result<Option<StaffRecord>> {
+        self.read(|c| {
+            c.query_opt(
+                "SELECT username, name, unit, roles, password_hash, active FROM staff WHERE username = $1",
+                &[&username.as_str()],
+            )
+        })?
+        .as_ref()
+        .map(staff_row)
+        .transpose()
+    }
+
+    fn list_staff(&self) -> Result<Vec<StaffRecord>> {
+        let found = self.read(|c| {
+            c.query(
+                "SELECT username, name, unit, roles, password_hash, active FROM staff
+                 ORDER BY unit COLLATE \"C\", username COLLATE \"C\"",
+                &[],
+            )
+        })?;
+        rows(found, staff_row)
+    }
+
+    fn create_session(&self, token_hash: &str, username: &Username, now: Instant, expires_at: Instant) -> Result<()> {
+        let (t, u, now, expires_at) = (token_hash.to_owned(), username.to_string(), ms(now), ms(expires_at));
+        self.write(move |c| {
+            // Expired sessions are swept whenever a new one is made.
+            c.execute("DELETE FROM session WHERE expires_at < $1", &[&now])?;
+            c.execute(
+                "INSERT INTO session (token_hash, username, expires_at, created_at) VALUES ($1, $2, $3, $4)",
+                &[&t, &u, &expires_at, &now],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn session(&self, token_hash: &str) -> Result<Option<(Username, Instant)>> {
+        self.read(|c| c.query_opt("SELECT username, expires_at FROM session WHERE token_hash = $1", &[&token_hash]))?
+            .map(|r| Ok((parse_code(col(&r, 0)?)?, col(&r, 1)?)))
+            .transpose()
+    }
+
+    fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let t = token_hash.to_owned();
+        self.write(move |c| c.execute("DELETE FROM session WHERE token_hash = $1", &[&t]).map(drop))
+    }
+
+    fn person(&self, id: PersonId) -> Result<Option<Person>> {
+        self.read(|c| {
+            c.query_opt(
+                "SELECT name, phone, phone_digest, id_number, contact, erased_at FROM person WHERE id = $1",
+                &[&id.0],
+            )
+        })?
+        .map(|r| {
+            Ok(Person {
+                id,
+                data: PersonData {
+                    name: col(&r, 0)?,
+                    phone: col(&r, 1)?,
+                    phone_digest: col(&r, 2)?,
+                    id_number: col(&r, 3)?,
+                    contact: col(&r, 4)?,
+                },
+                erased_at: col(&r, 5)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn erase_person(&self, id: PersonId, at: Instant) -> Result<bool> {
+        let at = ms(at);
+        self.write(move |c| {
+            let n = c.execute(
+                "UPDATE person SET name = NULL, phone = NULL, phone_digest = NULL, id_number = NULL,
+                    contact = NULL, erased_at = $2 WHERE id = $1 AND erased_at IS NULL",
+                &[&id.0, &at],
+            )?;
+            Ok(n > 0)
+        })
+    }
+
+    fn log_access(&self, e: &AccessEntry) -> Result<()> {
+        let e = e.clone();
+        self.write(move |c| {
+            let at = ms(e.at);
+            c.execute(
+                "INSERT INTO access_log (at, actor, case_id, person_id, what, created_at) VALUES ($1, $2, $3, $4, $5, $1)",
+                &[&at, &e.actor, &e.case.as_ref().map(|c| c.as_str()), &e.person.map(|p| p.0), &e.what],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn create_case(&self, new: NewCase) -> Result<Appeal> {
+        self.writer.create(new)
+    }
+
+    fn append(&self, batch: AppendBatch) -> Result<Appeal> {
+        self.writer.append(batch)
+    }
+
+    fn import_cases(&self, cases: Vec<ImportedCase>) -> Result<()> {
+        self.writer.exec(move |c| super::bulk::import_cases(c, cases))
+    }
+
+    fn load(&self, id: &CaseId) -> Result<Option<Appeal>> {
+        let found = self.read(|c| c.query_opt("SELECT state::text FROM appeal WHERE case_id = $1", &[&id.as_str()]))?;
+        found
+            .map(|r| {
+                let s: String = col(&r, 0)?;
+                serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("case {id}: {e}")))
+            })
+            .transpose()
+    }
+
+    fn events(&self, id: &CaseId) -> Result<Vec<Envelope>> {
+        let found = self.read(|c| {
+            c.query("SELECT case_id, seq, at, actor, body FROM event WHERE case_id = $1 ORDER BY seq", &[&id.as_str()])
+        })?;
+        rows(found, envelope)
+    }
+
+    fn events_between(&self, from: Instant, to: Instant, limit: u32, offset: u32) -> Result<Vec<Envelope>> {
+        let found = self.read(|c| {
+            c.query(
+                "SELECT case_id, seq, at, actor, body FROM event WHERE at >= $1 AND at < $2
+                 ORDER BY at, pos LIMIT $3 OFFSET $4",
+                &[&ms(from), &ms(to), &i64::from(limit), &i64::from(offset)],
+            )
+        })?;
+        rows(found, envelope)
+    }
+
+    fn find_by_tracking_code(&self, code: &TrackingCode) -> Result<Option<CaseId>> {
+        self.read(|c| c.query_opt("SELECT case_id FROM appeal WHERE tracking_code = $1 LIMIT 1", &[&code.as_str()]))?
+            .map(|r| parse_code(col(&r, 0)?))
+            .transpose()
+    }
+
+    fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
+        let Some((w, mut p)) = case_filter(q) else { return Ok(CasePage::default()) };
+        let found = self.read(|c| {
+            let total = count_where(c, &w, &p)?;
+            p.push(Box::new(i64::from(q.limit.clamp(1, 500))));
+            p.push(Box::new(i64::from(q.offset)));
+            let n = p.len();
+            let sql = format!(
+                "SELECT {CASE_COLUMNS} FROM appeal a LEFT JOIN person p ON p.tenant = a.tenant AND p.id = a.citizen
+                 WHERE {w} ORDER BY a.accepted_at DESC, a.case_id COLLATE \"C\" DESC LIMIT ${} OFFSET ${n}",
+                n - 1
+            );
+            Ok((total, c.query(&sql, &refs(&p))?))
+        })?;
+        Ok(CasePage { rows: rows(found.1, case_row)?, total: found.0 })
+    }
+
+    fn count_cases(&self, q: &CaseQuery) -> Result<u64> {
+        let Some((w, p)) = case_filter(q) else { return Ok(0) };
+        self.read(|c| count_where(c, &w, &p))
+    }
+
+    fn due_alarms(&self, now: Instant, limit: u32) -> Result<Vec<CaseId>> {
+        let found = self.read(|c| {
+            c.query(
+                "SELECT case_id FROM appeal WHERE next_alarm IS NOT NULL AND next_alarm <= $1
+                 ORDER BY next_alarm LIMIT $2",
+                &[&ms(now), &i64::from(limit)],
+            )
+        })?;
+        rows(found, |r| parse_code(col(r, 0)?))
+    }
+
+    fn tally_month(&self, month: &str) -> Result<Vec<(UnitCode, Tally)>> {
+        let found = self.read(|c| {
+            c.query(
+                "SELECT unit, kind, flag, satisfaction, count(*) FROM measure_fact WHERE month = $1
+                 GROUP BY unit, kind, flag, satisfaction ORDER BY unit COLLATE \"C\"",
+                &[&month],
+            )
+        })?;
+        let mut out: Vec<(UnitCode, Tally)> = vec![];
+        for r in &found {
+            let unit: UnitCode = parse_code(col(r, 0)?)?;
+            let flag: bool = col(r, 2)?;
+            let k = match col::<&str>(r, 1)? {
+                "dispatch" => FactKind::Dispatch { responded: flag },
+                "reply" => FactKind::Reply { on_time: flag },
+                _ => FactKind::Callback {
+                    solved: flag,
+                    satisfaction: parse_enum(col::<Option<&str>>(r, 3)?.unwrap_or("unsatisfied"))?,
+                },
+            };
+            if out.last().is_none_or(|(u, _)| *u != unit) {
+                out.push((unit, Tally::default()));
+            }
+            let t = &mut out.last_mut().expect("pushed").1;
+            for _ in 0..count(col(r, 4)?)? {
+                t.add(k);
+            }
+        }
+        Ok(out)
+    }
+
+    fn volumes(&self, from: Instant, to: Instant) -> Result<Volumes> {
+        let (f, t) = (ms(from), ms(to));
+        let group = |expr: &str| -> Result<Vec<(String, u64)>> {
+            let sql = format!(
+                "SELECT k, count(*) FROM (SELECT {expr} AS k FROM appeal WHERE accepted_at >= $1 AND accepted_at < $2) g
+                 GROUP BY k ORDER BY k COLLATE \"C\" NULLS FIRST"
+            );
+            let found = self.read(|c| c.query(&sql, &[&f, &t]))?;
+            rows(found, |r| Ok((col::<Option<String>>(r, 0)?.unwrap_or_default(), count(col(r, 1)?)?)))
+        };
+        Ok(Volumes {
+            // The civil day in China (UTC+8, no daylight saving).
+            by_day: group("to_char((accepted_at AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM-DD')")?,
+            by_category: group("category")?,
+            by_area: group("area")?,
+            by_channel: group("channel")?,
+            by_status: group("status")?,
+        })
+    }
+
+    fn put_document(&self, name: &str, body: &str) -> Result<()> {
+        let (n, b) = (name.to_owned(), body.to_owned());
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO reference_document (name, body, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (name) DO UPDATE SET body = excluded.body",
+                &[&n, &b, &now()],
+            )
+            .map(drop)
+        })
+    }
+
+    fn document(&self, name: &str) -> Result<Option<String>> {
+        self.read(|c| c.query_opt("SELECT body FROM reference_document WHERE name = $1", &[&name]))?
+            .map(|r| col(&r, 0))
+            .transpose()
+    }
+
+    fn put_article(&self, a: &Article) -> Result<i64> {
+        let a = a.clone();
+        self.write(move |c| {
+            let at = ms(a.updated_at);
+            if a.id == 0 {
+                let r = c.query_one(
+                    "INSERT INTO knowledge_article (unit, question, answer, keywords, valid_from, valid_to, updated_by,
+                        updated_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                    &[
+                        &a.unit.as_str(),
+                        &a.question,
+                        &a.answer,
+                        &a.keywords,
+                        &a.valid_from,
+                        &a.valid_to,
+                        &a.updated_by,
+                        &at,
+                    ],
+                )?;
+                return col(&r, 0);
+            }
+            let n = c.execute(
+                "UPDATE knowledge_article SET unit = $2, question = $3, answer = $4, keywords = $5, valid_from = $6,
+                    valid_to = $7, updated_by = $8, updated_at = $9 WHERE id = $1",
+                &[
+                    &a.id,
+                    &a.unit.as_str(),
+                    &a.question,
+                    &a.answer,
+                    &a.keywords,
+                    &a.valid_from,
+                    &a.valid_to,
+                    &a.updated_by,
+                    &at,
+                ],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("article {}", a.id)));
+            }
+            Ok(a.id)
+        })
+    }
+
+    fn article(&self, id: i64) -> Result<Option<Article>> {
+        self.read(|c| c.query_opt(&format!("SELECT {ARTICLE_COLUMNS} FROM knowledge_article WHERE id = $1"), &[&id]))?
+            .as_ref()
+            .map(article_row)
+            .transpose()
+    }
+
+    fn articles(&self) -> Result<Vec<Article>> {
+        let found =
+            self.read(|c| c.query(&format!("SELECT {ARTICLE_COLUMNS} FROM knowledge_article ORDER BY id"), &[]))?;
+        rows(found, article_row)
+    }
+
+    /// Takes the FTS5 query `search::fts_any_query` builds, as every store does, and
+    /// reads it as a tsquery (`search::fts_to_tsquery`); ranked by `ts_rank`.
+    fn similar_case_texts(&self, fts_query: &str, since: Instant, limit: u32) -> Result<Vec<CaseText>> {
+        let Some(q) = fts_to_tsquery(fts_query) else { return Ok(vec![]) };
+        let sql = format!(
+            "SELECT {CASE_TEXT_COLUMNS} FROM appeal a, to_tsquery('simple', $1) q
+             WHERE a.search @@ q AND a.accepted_at >= $2 ORDER BY ts_rank(a.search, q) DESC, a.accepted_at DESC LIMIT $3"
+        );
+        let found = self.read(|c| c.query(&sql, &[&q, &ms(since), &i64::from(limit)]))?;
+        rows(found, case_text_row)
+    }
+
+    fn case_texts(&self, from: Instant, to: Instant, limit: u32) -> Result<Vec<CaseText>> {
+        let sql = format!(
+            "SELECT {CASE_TEXT_COLUMNS} FROM appeal a WHERE a.accepted_at >= $1 AND a.accepted_at < $2
+             ORDER BY a.accepted_at DESC LIMIT $3"
+        );
+        let found = self.read(|c| c.query(&sql, &[&ms(from), &ms(to), &i64::from(limit)]))?;
+        rows(found, case_text_row)
+    }
+
+    fn labelled_cases(&self) -> Result<Vec<LabelledCase>> {
+        let found = self.read(|c| {
+            c.query("SELECT case_id, text, category FROM dispatch_example ORDER BY case_id COLLATE \"C\"", &[])
+        })?;
+        rows(found, |r| {
+            Ok(LabelledCase { case: parse_code(col(r, 0)?)?, text: col(r, 1)?, category: parse_code(col(r, 2)?)? })
+        })
+    }
+
+    /// Reads the heads and the log in one repeatable-read snapshot, so writes that
+    /// commit meanwhile cannot look like breaks; the log comes in chunks through a
+    /// portal, never whole into memory.
+    fn verify(&self) -> Result<VerifyReport> {
+        self.read(|c| {
+            let mut tx = c
+                .client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .map_err(map_err)?;
+            let mut heads: HashMap<(String, String), (u32, String)> = HashMap::new();
+            for r in tx.query("SELECT tenant, case_id, seq, hash FROM chain_head", &[]).map_err(map_err)? {
+                heads.insert((col(&r, 0)?, col(&r, 1)?), (uint(col::<i32>(&r, 2)?)?, col(&r, 3)?));
+            }
+            let portal = tx
+                .bind(
+                    "SELECT tenant, case_id, seq, at, actor, body, alg, prev_hash, hash FROM event
+                     ORDER BY tenant, case_id, seq",
+                    &[],
+                )
+                .map_err(map_err)?;
+            let mut report = VerifyReport::default();
+            let mut seen = HashSet::new();
+            let mut current: Option<(String, String)> = None;
+            let mut links: Vec<(u32, String, String, String, String)> = vec![];
+            let flush = |key: &(String, String), links: &mut Vec<_>, report: &mut VerifyReport| {
+                check_chain(heads.get(key), &key.1, links, report);
+                links.clear();
+            };
+            loop {
+                let chunk = tx.query_portal(&portal, EVENT_CHUNK).map_err(map_err)?;
+                if chunk.is_empty() {
+                    break;
+                }
+                for r in &chunk {
+                    let key: (String, String) = (col(r, 0)?, col(r, 1)?);
+                    if current.as_ref() != Some(&key) {
+                        if let Some(prev) = current.take() {
+                            flush(&prev, &mut links, &mut report);
+                        }
+                        seen.insert(key.clone());
+                        current = Some(key.clone());
+                    }
+                    let seq = uint(col::<i32>(r, 2)?)?;
+                    let at = ts(col(r, 3)?);
+                    let canon = chain::canonical(&key.0, &key.1, seq, &at, col(r, 4)?, col(r, 5)?);
+                    links.push((seq, col(r, 6)?, col(r, 7)?, col(r, 8)?, canon));
+                }
+            }
+            if let Some(prev) = current.take() {
+                flush(&prev, &mut links, &mut report);
+            }
+            tx.commit().map_err(map_err)?;
+            // A head without any events: the whole log of a case was deleted.
+            let mut missing: Vec<_> = heads.iter().filter(|(k, _)| !seen.contains(*k)).collect();
+            missing.sort_by(|a, b| a.0.cmp(b.0));
+            for ((_, case), (seq, hash)) in missing {
+                report.cases += 1;
+                report.breaks.push((
+                    case.clone(),
+                    ChainBreak::Truncated { head_seq: *seq, head_hash: hash.clone(), last_seq: 0 },
+                ));
+            }
+            Ok(report)
+        })
+    }
+
+    /// Deletes rather than truncates the projections, so readers keep seeing the old
+    /// rows until the rebuilt ones commit; the log is read through a cursor in chunks.
+    fn reindex(&self) -> Result<u64> {
+        self.write(|c| {
+            c.batch(
+                "DELETE FROM appeal; DELETE FROM appeal_co_unit; DELETE FROM measure_fact;
+                 DELETE FROM dispatch_example; DELETE FROM appeal_access;
+                 DECLARE reindex_events NO SCROLL CURSOR FOR
+                     SELECT case_id, seq, at, actor, body, tenant FROM event ORDER BY tenant, case_id, seq",
+            )?;
+            let mut state: Option<Appeal> = None;
+            let mut tenant = String::new();
+            let mut n = 0u64;
+            loop {
+                let chunk = c.query(&format!("FETCH {EVENT_CHUNK} FROM reindex_events"), &[])?;
+                if chunk.is_empty() {
+                    break;
+                }
+                for r in &chunk {
+                    let env = envelope(r)?;
+                    let case_tenant: String = col(r, 5)?;
+                    if let Some(s) = state.take_if(|s| s.id != env.case || case_tenant != tenant) {
+                        project(c, &Projection::of(&tenant, &s, Reindex::Text)?)?;
+                        n += 1;
+                    }
+                    tenant = case_tenant;
+                    state = evolve(state, &env);
+                }
+            }
+            if let Some(s) = &state {
+                project(c, &Projection::of(&tenant, s, Reindex::Text)?)?;
+                n += 1;
+            }
+            c.batch("CLOSE reindex_events")?;
+            Ok(n)
+        })
+    }
+
+    fn create_api_key(&self, key_hash: &str, name: &str, at: Instant) -> Result<i64> {
+        let (h, n, at) = (key_hash.to_owned(), name.to_owned(), ms(at));
+        self.write(move |c| {
+            let r = c.query_one(
+                "INSERT INTO api_key (key_hash, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+                &[&h, &n, &at],
+            )?;
+            col(&r, 0)
+        })
+    }
+
+    fn api_keys(&self) -> Result<Vec<ApiKeyRecord>> {
+        let found =
+            self.read(|c| c.query("SELECT id, key_hash, name, created_at, revoked_at FROM api_key ORDER BY id", &[]))?;
+        rows(found, api_key_row)
+    }
+
+    fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>> {
+        self.read(|c| {
+            c.query_opt(
+                "SELECT id, key_hash, name, created_at, revoked_at FROM api_key WHERE key_hash = $1",
+                &[&key_hash],
+            )
+        })?
+        .as_ref()
+        .map(api_key_row)
+        .transpose()
+    }
+
+    fn revoke_api_key(&self, id: i64, at: Instant) -> Result<bool> {
+        let at = ms(at);
+        self.write(move |c| {
+            let n =
+                c.execute("UPDATE api_key SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL", &[&id, &at])?;
+            Ok(n > 0)
+        })
+    }
+}
+
+/// Checks one case's links against its head and records a break if any.
+fn check_chain(
+    head: Option<&(u32, String)>,
+    case: &str,
+    links: &[(u32, String, String, String, String)],
+    report: &mut VerifyReport,
+) {
+    report.cases += 1;
+    report.events += links.len() as u64;
+    let Some((head_seq, head_hash)) = head else {
+        report.breaks.push((
+            case.to_owned(),
+            ChainBreak::Truncated { head_seq: 0, head_hash: "-".into(), last_seq: links.len() as u32 },
+        ));
+        return;
+    };
+    let stored = links.iter().map(|(seq, alg, prev, hash, canon)| StoredLink {
+        seq: *seq,
+        alg,
+        prev_hash: prev,
+        hash,
+        canonical: canon.clone(),
+    });
+    if let Err(b) = chain::verify(stored, Some((*head_seq, head_hash.as_str()))) {
+        report.breaks.push((case.to_owned(), b));
+    }
+}

@@ -1,0 +1,317 @@
+//! Group commit on PostgreSQL, with the SQLite writer's contract: one thread owns the
+//! write connection, takes every request queued since its last commit, runs each
+//! inside a savepoint (so one refused request does not undo the others), commits them
+//! all in one transaction, and only then answers each request. An answer therefore
+//! always means "committed".
+//!
+//! Round trips dominate the cost on a network, so a request spends few: one to move
+//! the savepoint (`RELEASE` and `SAVEPOINT` go together), one to read the chain head
+//! or allocate the case number, and one statement that writes the events, the chain
+//! head and every projection (`projection::WRITE_SQL`).
+
+use super::projection::{EventRows, Projection, Reindex, write};
+use super::{Conn, col, int, ms, to_json, ts, uint};
+use crate::{AppendBatch, NewCase, Result, StoreError};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use yiwang_core::Instant;
+use yiwang_core::appeal::{Appeal, AppealEvent, Envelope, evolve};
+use yiwang_core::calendar::civil_date;
+use yiwang_core::chain::{self, HashAlg};
+use yiwang_core::id::{CaseId, PersonId};
+use yiwang_core::org::Actor;
+
+/// The most requests one commit takes; bounds the latency a batch adds.
+const MAX_BATCH: usize = 1024;
+
+type Reply<T> = mpsc::SyncSender<Result<T>>;
+type ExecFn = Box<dyn FnOnce(&mut Conn) -> Result<()> + Send>;
+
+enum Job {
+    Create(Box<NewCase>, Reply<Appeal>),
+    Append(Box<AppendBatch>, Reply<Appeal>),
+    Exec(ExecFn, Reply<()>),
+}
+
+impl Job {
+    fn run(self, conn: &mut Conn) -> Done {
+        match self {
+            Job::Create(n, r) => Done::Appeal(r, Box::new(create(conn, *n))),
+            Job::Append(b, r) => Done::Appeal(r, Box::new(append(conn, *b))),
+            Job::Exec(f, r) => Done::Unit(r, f(conn)),
+        }
+    }
+
+    fn refuse(self, e: &str) {
+        match self {
+            Job::Create(_, r) | Job::Append(_, r) => Done::Appeal(r, Box::new(Err(StoreError::Database(e.into())))),
+            Job::Exec(_, r) => Done::Unit(r, Err(StoreError::Database(e.into()))),
+        }
+        .send()
+    }
+}
+
+enum Done {
+    Appeal(Reply<Appeal>, Box<Result<Appeal>>),
+    Unit(Reply<()>, Result<()>),
+}
+
+impl Done {
+    fn failed(&self) -> bool {
+        match self {
+            Done::Appeal(_, r) => r.is_err(),
+            Done::Unit(_, r) => r.is_err(),
+        }
+    }
+    fn fail(self, e: &str) -> Self {
+        match self {
+            Done::Appeal(r, _) => Done::Appeal(r, Box::new(Err(StoreError::Database(e.to_owned())))),
+            Done::Unit(r, _) => Done::Unit(r, Err(StoreError::Database(e.to_owned()))),
+        }
+    }
+    fn send(self) {
+        // A requester that has gone away (timed out, disconnected) no longer needs
+        // the answer; its write is committed all the same.
+        match self {
+            Done::Appeal(r, v) => drop(r.send(*v)),
+            Done::Unit(r, v) => drop(r.send(v)),
+        }
+    }
+}
+
+pub(crate) struct Writer {
+    tx: Option<mpsc::Sender<Job>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Writer {
+    /// Starts the writer on `conn`; `url` reconnects it when the server drops it.
+    pub(crate) fn spawn(conn: Conn, url: String) -> Self {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let handle = std::thread::Builder::new()
+            .name("yiwang-pg-writer".into())
+            .spawn(move || run(conn, &url, rx))
+            .expect("spawn writer thread");
+        Writer { tx: Some(tx), handle: Some(handle) }
+    }
+
+    fn submit<T>(&self, make: impl FnOnce(Reply<T>) -> Job) -> Result<T> {
+        let (rtx, rrx) = mpsc::sync_channel(1);
+        self.tx.as_ref().ok_or(StoreError::Closed)?.send(make(rtx)).map_err(|_| StoreError::Closed)?;
+        rrx.recv().map_err(|_| StoreError::Closed)?
+    }
+
+    pub(crate) fn create(&self, new: NewCase) -> Result<Appeal> {
+        self.submit(|r| Job::Create(Box::new(new), r))
+    }
+    pub(crate) fn append(&self, batch: AppendBatch) -> Result<Appeal> {
+        self.submit(|r| Job::Append(Box::new(batch), r))
+    }
+    pub(crate) fn exec(&self, f: impl FnOnce(&mut Conn) -> Result<()> + Send + 'static) -> Result<()> {
+        self.submit(|r| Job::Exec(Box::new(f), r))
+    }
+
+    pub(crate) fn shutdown(mut self) {
+        self.stop();
+    }
+    fn stop(&mut self) {
+        self.tx.take();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn run(mut conn: Conn, url: &str, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        // A restarted server or a dropped connection costs one batch at most.
+        if conn.is_closed() {
+            match Conn::connect(url) {
+                Ok(c) => conn = c,
+                Err(e) => {
+                    let msg = format!("cannot reconnect: {e}");
+                    tracing::error!("{msg}");
+                    jobs.into_iter().for_each(|j| j.refuse(&msg));
+                    continue;
+                }
+            }
+        }
+        commit_batch(&mut conn, jobs);
+    }
+}
+
+fn commit_batch(conn: &mut Conn, jobs: Vec<Job>) {
+    if let Err(e) = conn.batch("BEGIN; SAVEPOINT job") {
+        let msg = e.to_string();
+        let _ = conn.batch("ROLLBACK");
+        jobs.into_iter().for_each(|j| j.refuse(&msg));
+        return;
+    }
+    let n = jobs.len();
+    let mut done = Vec::with_capacity(n);
+    let mut broken: Option<String> = None;
+    for (i, job) in jobs.into_iter().enumerate() {
+        if let Some(msg) = &broken {
+            job.refuse(msg);
+            continue;
+        }
+        let d = job.run(conn);
+        // After a failure the savepoint still marks where the job began, so rolling
+        // back to it leaves it ready for the next job. After a success the next job
+        // needs a savepoint of its own; the last job's is released by COMMIT.
+        let step = if d.failed() {
+            conn.batch("ROLLBACK TO SAVEPOINT job")
+        } else if i + 1 < n {
+            conn.batch("RELEASE SAVEPOINT job; SAVEPOINT job")
+        } else {
+            Ok(())
+        };
+        done.push(d);
+        if let Err(e) = step {
+            // The transaction can no longer be trusted: nothing in it will commit.
+            broken = Some(format!("transaction failed: {e}"));
+        }
+    }
+    let commit = match &broken {
+        Some(msg) => Err(msg.clone()),
+        None => conn.batch("COMMIT").map_err(|e| format!("commit failed: {e}")),
+    };
+    match commit {
+        Ok(()) => done.into_iter().for_each(Done::send),
+        Err(msg) => {
+            let _ = conn.batch("ROLLBACK");
+            tracing::error!("{msg}");
+            done.into_iter().for_each(|d| d.fail(&msg).send());
+        }
+    }
+}
+
+fn create(conn: &mut Conn, mut n: NewCase) -> Result<Appeal> {
+    let at = ms(n.at);
+    let day = civil_date(at);
+    let p = n.person.take();
+    // The case number and the person's id in one round trip; the person row is
+    // inserted only when there is one.
+    let row = conn.query_one(
+        "WITH c AS (
+            INSERT INTO case_counter (day, last_seq, created_at) VALUES ($1, 1, $2)
+            ON CONFLICT (day) DO UPDATE SET last_seq = case_counter.last_seq + 1 RETURNING last_seq
+         ), p AS (
+            INSERT INTO person (tenant, name, phone, phone_digest, id_number, contact, created_at)
+            SELECT $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $2::timestamptz WHERE $9::boolean
+            RETURNING id
+         )
+         SELECT c.last_seq, p.id FROM c LEFT JOIN p ON true",
+        &[
+            &day,
+            &at,
+            &n.tenant.as_str(),
+            &p.as_ref().and_then(|p| p.name.as_deref()),
+            &p.as_ref().and_then(|p| p.phone.as_deref()),
+            &p.as_ref().and_then(|p| p.phone_digest.as_deref()),
+            &p.as_ref().and_then(|p| p.id_number.as_deref()),
+            &p.as_ref().and_then(|p| p.contact.as_deref()),
+            &p.is_some(),
+        ],
+    )?;
+    let seq = uint(col::<i32>(&row, 0)?)?;
+    let id = CaseId::new(&n.prefix, day, seq);
+    if let (Some(pid), AppealEvent::Accepted { citizen, .. }) = (col::<Option<i64>>(&row, 1)?, &mut n.event) {
+        *citizen = Some(PersonId(pid));
+    }
+    let (rows, state) =
+        chain_events(n.tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &n.actor, vec![n.event])?;
+    write(conn, &rows, &Projection::of(n.tenant.as_str(), &state, Reindex::Text)?)?;
+    Ok(state)
+}
+
+fn append(conn: &mut Conn, b: AppendBatch) -> Result<Appeal> {
+    let id = b.before.id.clone();
+    // FOR UPDATE: another process appending to the same case waits for this commit,
+    // then sees the new head and reports a conflict.
+    let head = conn
+        .query_opt(
+            "SELECT seq, hash FROM chain_head WHERE tenant = $1 AND case_id = $2 FOR UPDATE",
+            &[&b.tenant.as_str(), &id.as_str()],
+        )?
+        .ok_or_else(|| StoreError::NotFound(format!("case {id}")))?;
+    let found = uint(col::<i32>(&head, 0)?)?;
+    if found != b.before.version {
+        return Err(StoreError::Conflict { case: id, expected: b.before.version, found });
+    }
+    if b.events.is_empty() {
+        return Ok(b.before);
+    }
+    let at = ms(b.at);
+    // The searchable text (title, text, address, reply) changes only with a reply or a
+    // reopen; other events leave the search vector as it is.
+    let text = if b.events.iter().any(|e| matches!(e, AppealEvent::Replied { .. } | AppealEvent::Reopened { .. })) {
+        Reindex::Text
+    } else {
+        Reindex::KeepText
+    };
+    let tenant = b.tenant.as_str();
+    let (rows, state) = chain_events(tenant, &id, Some(b.before), (found, col(&head, 1)?), at, &b.actor, b.events)?;
+    write(conn, &rows, &Projection::of(tenant, &state, text)?)?;
+    Ok(state)
+}
+
+/// Hashes events onto a case's chain, from its head `(seq, hash)`, and folds them into
+/// its state. Nothing is written here: `projection::write` sends it all at once.
+pub(crate) fn chain_events(
+    tenant: &str,
+    id: &CaseId,
+    before: Option<Appeal>,
+    (mut seq, mut prev): (u32, String),
+    at: Instant,
+    actor: &Actor,
+    events: Vec<AppealEvent>,
+) -> Result<(EventRows, Appeal)> {
+    let at_s = ts(at);
+    let actor_json = to_json(actor)?;
+    let alg = HashAlg::Sha256;
+    let mut rows = EventRows {
+        seqs: vec![],
+        kinds: vec![],
+        bodies: vec![],
+        prev_hashes: vec![],
+        hashes: vec![],
+        actor: String::new(),
+        at,
+        alg: alg.as_str(),
+        head_seq: 0,
+        head_hash: String::new(),
+    };
+    let mut state = before;
+    for event in events {
+        seq += 1;
+        let body = to_json(&event)?;
+        let canonical = chain::canonical(tenant, id.as_str(), seq, &at_s, &actor_json, &body);
+        let hash = chain::link(alg, &prev, &canonical);
+        rows.seqs.push(int(seq)?);
+        rows.kinds.push(event.name());
+        rows.bodies.push(body);
+        rows.prev_hashes.push(std::mem::replace(&mut prev, hash.clone()));
+        rows.hashes.push(hash);
+        let env = Envelope { case: id.clone(), seq, at, actor: actor.clone(), event };
+        state = evolve(state, &env);
+    }
+    rows.actor = actor_json;
+    rows.head_seq = int(seq)?;
+    rows.head_hash = prev;
+    let state = state.ok_or_else(|| StoreError::Corrupt(format!("case {id} has no Accepted event")))?;
+    Ok((rows, state))
+}

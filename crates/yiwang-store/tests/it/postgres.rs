@@ -1,0 +1,248 @@
+//! The contract suite on PostgreSQL, and tampering with the tables behind the store's
+//! back. Each test gets a database of its own, created on the server named by
+//! `YIWANG_TEST_DATABASE_URL` and dropped afterwards.
+
+use crate::contract::{self, t0};
+use chrono::Duration;
+use postgres::{Client, NoTls};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use yiwang_core::chain::ChainBreak;
+use yiwang_store::{PgStore, Store};
+
+/// A throwaway database, dropped (best effort) when the test ends, pass or fail.
+struct TestDb {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl TestDb {
+    fn new() -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let admin_url = std::env::var("YIWANG_TEST_DATABASE_URL").expect(
+            "set YIWANG_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) or run ./scripts/test, \
+             which starts a throwaway PostgreSQL",
+        );
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+        let name = format!("yiwang_t_{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let mut admin = Client::connect(&admin_url, NoTls).expect("connect to YIWANG_TEST_DATABASE_URL");
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let url = with_dbname(&admin_url, &name);
+        TestDb { admin_url, name, url }
+    }
+
+    fn store(&self) -> PgStore {
+        PgStore::connect(&self.url).unwrap()
+    }
+
+    fn sql(&self) -> Client {
+        Client::connect(&self.url, NoTls).unwrap()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = Client::connect(&self.admin_url, NoTls) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+/// The same server with another database: a URL's path, or a `dbname=` setting.
+fn with_dbname(url: &str, name: &str) -> String {
+    if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+        return format!("{url} dbname={name}");
+    }
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").unwrap() + 3;
+    let host_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{name}", &base[..host_end]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+#[test]
+fn a_database_name_replaces_the_one_in_the_url() {
+    assert_eq!(with_dbname("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
+    assert_eq!(with_dbname("postgresql://u@h/test?sslmode=disable", "x"), "postgresql://u@h/x?sslmode=disable");
+    assert_eq!(with_dbname("postgres://u@h", "x"), "postgres://u@h/x");
+    assert_eq!(with_dbname("host=h user=u", "x"), "host=h user=u dbname=x");
+}
+
+macro_rules! contract_tests {
+    ($($name:ident),* $(,)?) => {$(
+        #[test]
+        fn $name() {
+            let db = TestDb::new();
+            let store = db.store();
+            contract::$name(&store);
+            store.close();
+        }
+    )*};
+}
+
+contract_tests!(
+    case_numbers_are_sequential_per_day_and_personal_data_is_kept_beside_the_record,
+    appends_are_chained_and_a_stale_version_is_refused,
+    projections_answer_queues_and_reindex_rebuilds_them_identically,
+    alarms_and_monthly_facts_follow_the_state,
+    reference_data_sessions_and_erasure_round_trip,
+    full_text_search_finds_chinese_substrings_within_what_a_unit_may_see,
+    articles_and_documents_round_trip_and_corrections_become_examples,
+    imported_cases_are_stored_as_if_recorded_live,
+);
+
+#[test]
+fn concurrent_writers_are_all_committed() {
+    let db = TestDb::new();
+    contract::concurrent_writers_are_all_committed(Arc::new(db.store()));
+}
+
+#[test]
+fn concurrent_creates_from_many_threads_all_commit_with_distinct_numbers() {
+    let db = TestDb::new();
+    let store = Arc::new(db.store());
+    let w = Arc::new(contract::world(store.as_ref()));
+    let threads: Vec<_> = (0..6u16)
+        .map(|t| {
+            let (store, w) = (store.clone(), w.clone());
+            std::thread::spawn(move || {
+                (0..20u16)
+                    .map(|i| contract::new_case(&w, store.as_ref(), t0(), t * 20 + i, None).id)
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut ids: Vec<String> = threads.into_iter().flat_map(|h| h.join().unwrap()).map(|id| id.to_string()).collect();
+    ids.sort();
+    ids.dedup();
+    // All on one day: numbers 1 to 120 with none skipped, as each answer was a commit.
+    let expected: Vec<String> = (1..=120).map(|n| format!("YW20261116{n:06}")).collect();
+    assert_eq!(ids, expected);
+    // A second connection sees every case: the answers came after COMMIT.
+    let mut sql = db.sql();
+    let n: i64 = sql.query_one("SELECT count(*) FROM chain_head", &[]).unwrap().get(0);
+    assert_eq!(n, 120);
+}
+
+#[test]
+fn the_schema_survives_reconnecting_and_two_stores_migrate_once() {
+    let db = TestDb::new();
+    // Two stores connecting at once: the advisory lock lets one migrate.
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| db.store());
+        let b = s.spawn(|| db.store());
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let w = contract::world(&a);
+    let id = contract::new_case(&w, &a, t0(), 1, None).id;
+    assert!(b.load(&id).unwrap().is_some());
+    a.close();
+    b.close();
+    let store = db.store();
+    assert!(store.load(&id).unwrap().is_some());
+    let versions: i64 = db.sql().query_one("SELECT count(*) FROM schema_migrations", &[]).unwrap().get(0);
+    assert_eq!(versions, 1);
+}
+
+#[test]
+fn events_between_lists_events_in_commit_order() {
+    let db = TestDb::new();
+    let store = db.store();
+    let w = contract::world(&store);
+    let a = contract::new_case(&w, &store, t0(), 1, None);
+    let b = contract::new_case(&w, &store, t0(), 2, None);
+    contract::dispatch_and_sign(&w, &store, &a, t0());
+    let evs = store.events_between(t0(), t0() + Duration::hours(1), 100, 0).unwrap();
+    let order: Vec<(String, u32)> = evs.iter().map(|e| (e.case.to_string(), e.seq)).collect();
+    assert_eq!(
+        order,
+        [(a.id.to_string(), 1), (b.id.to_string(), 1), (a.id.to_string(), 2), (a.id.to_string(), 3)],
+        "same instant: commit order"
+    );
+    assert_eq!(store.events_between(t0(), t0() + Duration::hours(1), 2, 2).unwrap().len(), 2);
+}
+
+/// Builds a store with two handled cases, runs `sql` on the first, and verifies.
+fn tampered(sql: impl FnOnce(&mut Client, &str)) -> Vec<(String, ChainBreak)> {
+    let db = TestDb::new();
+    let store = db.store();
+    let w = contract::world(&store);
+    let a = contract::new_case(&w, &store, t0(), 1, None);
+    let a = contract::dispatch_and_sign(&w, &store, &a, t0());
+    let other = contract::new_case(&w, &store, t0(), 2, None);
+    assert!(store.verify().unwrap().is_intact());
+    sql(&mut db.sql(), a.id.as_str());
+    let report = store.verify().unwrap();
+    assert!(report.breaks.iter().all(|(c, _)| c != other.id.as_str()), "untouched cases stay intact");
+    assert_eq!(report.cases, 2);
+    report.breaks
+}
+
+#[test]
+fn an_altered_event_is_named() {
+    let breaks = tampered(|c, id| {
+        c.execute("UPDATE event SET body = replace(body, 'c1', 'c2') WHERE case_id = $1 AND seq = 2", &[&id]).unwrap();
+    });
+    assert!(matches!(breaks.as_slice(), [(_, ChainBreak::Altered { seq: 2 })]), "{breaks:?}");
+}
+
+#[test]
+fn an_altered_time_is_named() {
+    let breaks = tampered(|c, id| {
+        c.execute("UPDATE event SET at = at + interval '1 millisecond' WHERE case_id = $1 AND seq = 3", &[&id])
+            .unwrap();
+    });
+    assert!(matches!(breaks.as_slice(), [(_, ChainBreak::Altered { seq: 3 })]), "{breaks:?}");
+}
+
+#[test]
+fn a_removed_event_is_named() {
+    let breaks = tampered(|c, id| {
+        c.execute("DELETE FROM event WHERE case_id = $1 AND seq = 2", &[&id]).unwrap();
+    });
+    assert!(matches!(breaks.as_slice(), [(_, ChainBreak::Gap { seq: 3, expected: 2 })]), "{breaks:?}");
+}
+
+#[test]
+fn reordered_events_are_named() {
+    let breaks = tampered(|c, id| {
+        for (from, to) in [(2, 99), (3, 2), (99, 3)] {
+            c.execute("UPDATE event SET seq = $3 WHERE case_id = $1 AND seq = $2", &[&id, &from, &to]).unwrap();
+        }
+    });
+    assert_eq!(breaks.len(), 1, "{breaks:?}");
+    assert!(matches!(breaks[0].1, ChainBreak::Unlinked { seq: 2 } | ChainBreak::Altered { seq: 2 }), "{breaks:?}");
+}
+
+#[test]
+fn a_removed_last_event_is_named() {
+    let breaks = tampered(|c, id| {
+        c.execute("DELETE FROM event WHERE case_id = $1 AND seq = 3", &[&id]).unwrap();
+    });
+    assert!(matches!(breaks.as_slice(), [(_, ChainBreak::Truncated { head_seq: 3, last_seq: 2, .. })]), "{breaks:?}");
+}
+
+#[test]
+fn a_whole_deleted_case_is_named() {
+    let breaks = tampered(|c, id| {
+        c.execute("DELETE FROM event WHERE case_id = $1", &[&id]).unwrap();
+    });
+    assert!(matches!(breaks.as_slice(), [(_, ChainBreak::Truncated { last_seq: 0, .. })]), "{breaks:?}");
+}
+
+#[test]
+fn reindex_rebuilds_dropped_projections() {
+    let db = TestDb::new();
+    let store = db.store();
+    let w = contract::world(&store);
+    let a = contract::dispatch_and_sign(&w, &store, &contract::new_case(&w, &store, t0(), 1, None), t0());
+    db.sql().batch_execute("DELETE FROM appeal; DELETE FROM appeal_access; DELETE FROM measure_fact").unwrap();
+    assert_eq!(store.load(&a.id).unwrap(), None);
+    assert_eq!(store.reindex().unwrap(), 1);
+    assert_eq!(store.load(&a.id).unwrap(), Some(a));
+}
