@@ -1,10 +1,9 @@
 //! `yiwang apikey issue|list|revoke`: the keys of Open311 client apps. A key is
 //! printed once, when it is issued; yiwang keeps only its SHA-256.
 
-use crate::config::DataDir;
+use crate::config::DataArgs;
 use anyhow::{Result, anyhow};
 use clap::Subcommand;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use yiwang_core::org::Actor;
 
@@ -12,22 +11,21 @@ use yiwang_core::org::Actor;
 pub enum ApikeyCommand {
     /// Issue a key to a named client app and print it (it cannot be shown again).
     Issue {
-        /// Where yiwang keeps its database and keys.
-        #[arg(long, env = "YIWANG_DATA_DIR", default_value = "yiwang-data")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
         /// The client app, e.g. "区政务App".
         #[arg(long)]
         name: String,
     },
     /// List the keys issued (their ids, apps and dates; never the keys).
     List {
-        #[arg(long, env = "YIWANG_DATA_DIR", default_value = "yiwang-data")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// Revoke a key by its id: its app's posts are refused from then on.
     Revoke {
-        #[arg(long, env = "YIWANG_DATA_DIR", default_value = "yiwang-data")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
         #[arg(long)]
         id: i64,
     },
@@ -37,15 +35,15 @@ pub fn run(cmd: ApikeyCommand) -> Result<ExitCode> {
     // The command line is the administrator at the machine.
     let admin = Actor::System;
     match cmd {
-        ApikeyCommand::Issue { data_dir, name } => {
-            let (_store, app) = DataDir::existing(&data_dir)?.open_app()?;
+        ApikeyCommand::Issue { data, name } => {
+            let (_store, app) = data.existing()?.open_app()?;
             let k = app.issue_api_key(&admin, &name).map_err(|e| anyhow!("{e}"))?;
             eprintln!("issued key {} to {}; it is shown only now:", k.id, k.name);
             println!("{}", k.key);
             Ok(ExitCode::SUCCESS)
         }
-        ApikeyCommand::List { data_dir } => {
-            let (_store, app) = DataDir::existing(&data_dir)?.open_app()?;
+        ApikeyCommand::List { data } => {
+            let (_store, app) = data.existing()?.open_app()?;
             for k in app.api_keys(&admin).map_err(|e| anyhow!("{e}"))? {
                 let state = match k.revoked_at {
                     Some(t) => format!("revoked {}", t.to_rfc3339()),
@@ -55,8 +53,8 @@ pub fn run(cmd: ApikeyCommand) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        ApikeyCommand::Revoke { data_dir, id } => {
-            let (_store, app) = DataDir::existing(&data_dir)?.open_app()?;
+        ApikeyCommand::Revoke { data, id } => {
+            let (_store, app) = data.existing()?.open_app()?;
             match app.revoke_api_key(&admin, id) {
                 Ok(()) => {
                     println!("revoked key {id}");

@@ -16,6 +16,35 @@ pub struct IntakeOptions {
     pub url: Option<String>,
     pub clients: usize,
     pub seconds: u64,
+    /// For the server it starts: a PostgreSQL URL instead of a temporary SQLite file.
+    pub database: Option<String>,
+    /// Skip the trivial-handler phase.
+    pub no_trivial: bool,
+    /// Append `case_id<TAB>tracking_code<TAB>phone` of every acknowledged appeal to
+    /// this file as it is acknowledged (for the crash procedure: kill the server,
+    /// restart it, check each line).
+    pub ack_log: Option<std::path::PathBuf>,
+}
+
+/// Where acknowledged appeals are written, one line each, as they are acknowledged.
+type AckLog = Arc<std::sync::Mutex<std::fs::File>>;
+
+fn log_ack(log: &AckLog, request: &str, response: &[u8]) {
+    let (Ok(req), Ok(resp)) =
+        (serde_json::from_str::<serde_json::Value>(request), serde_json::from_slice::<serde_json::Value>(response))
+    else {
+        return;
+    };
+    let line = format!(
+        "{}\t{}\t{}\n",
+        resp["case_id"].as_str().unwrap_or_default(),
+        resp["tracking_code"].as_str().unwrap_or_default(),
+        req["citizen"]["phone"].as_str().unwrap_or_default()
+    );
+    let mut f = log.lock().unwrap_or_else(|p| p.into_inner());
+    if let Err(e) = std::io::Write::write_all(&mut *f, line.as_bytes()) {
+        tracing::error!("ack log: {e}");
+    }
 }
 
 /// One keep-alive HTTP/1.1 connection.
@@ -31,8 +60,8 @@ impl Conn {
         Ok(Conn { stream: BufReader::new(s), host: addr.to_owned() })
     }
 
-    /// Sends a request and reads the whole response; returns the status.
-    async fn request(&mut self, method: &str, path: &str, body: Option<&str>) -> Result<u16> {
+    /// Sends a request and reads the whole response; returns the status and body.
+    async fn request(&mut self, method: &str, path: &str, body: Option<&str>) -> Result<(u16, Vec<u8>)> {
         let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
         if let Some(b) = body {
             req.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", b.len()));
@@ -63,7 +92,7 @@ impl Conn {
         }
         let mut body = vec![0u8; len];
         self.stream.read_exact(&mut body).await?;
-        Ok(status)
+        Ok((status, body))
     }
 }
 
@@ -80,30 +109,42 @@ async fn drive(
     clients: usize,
     duration: Duration,
     make: Arc<dyn Fn(u64) -> (String, String, Option<String>) + Send + Sync>,
+    ack: Option<AckLog>,
 ) -> Result<Run> {
     let start = Instant::now();
     let deadline = start + duration;
     let mut tasks = vec![];
     for c in 0..clients {
-        let (addr, make) = (addr.to_owned(), make.clone());
+        let (addr, make, ack) = (addr.to_owned(), make.clone(), ack.clone());
         tasks.push(tokio::spawn(async move {
-            let mut conn = Conn::open(&addr).await?;
+            let mut conn = Conn::open(&addr).await.ok();
             let (mut ok, mut errors, mut shed, mut lat) = (0u64, 0u64, 0u64, Vec::with_capacity(4096));
             let mut i = c as u64 * 1_000_000;
             while Instant::now() < deadline {
                 i += 1;
                 let (method, path, body) = make(i);
+                // A server that went away (crashed, restarting) is an error per
+                // attempt, retried after a pause until the time is up.
+                let Some(c) = conn.as_mut() else {
+                    errors += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    conn = Conn::open(&addr).await.ok();
+                    continue;
+                };
                 let t = Instant::now();
-                match conn.request(&method, &path, body.as_deref()).await {
-                    Ok(s) if (200..300).contains(&s) => {
+                match c.request(&method, &path, body.as_deref()).await {
+                    Ok((s, resp)) if (200..300).contains(&s) => {
                         ok += 1;
                         lat.push(t.elapsed().as_micros() as u64);
+                        if let (Some(log), Some(b)) = (&ack, &body) {
+                            log_ack(log, b, &resp);
+                        }
                     }
-                    Ok(503) => shed += 1,
+                    Ok((503, _)) => shed += 1,
                     Ok(_) => errors += 1,
                     Err(_) => {
                         errors += 1;
-                        conn = Conn::open(&addr).await?;
+                        conn = Conn::open(&addr).await.ok();
                     }
                 }
             }
@@ -131,18 +172,25 @@ fn pct(sorted: &[u64], p: f64) -> f64 {
 }
 
 pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
+    // Our own server unless told otherwise: a fresh data directory, an empty district
+    // (citizens' web appeals need none). The store is opened outside the async
+    // runtime: the PostgreSQL client blocks.
+    let own = match &opts.url {
+        Some(_) => None,
+        None => {
+            let dir = std::env::temp_dir().join(format!("yiwang-bench-{}", std::process::id()));
+            let data = crate::config::DataDir::open_or_create(&dir)?.with_database(opts.database.clone());
+            let (_store, app) = data.open_app()?;
+            println!("bench intake: server on {}", data.describe());
+            Some((dir, app))
+        }
+    };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
-        // Our own server unless told otherwise: a fresh data directory, an empty
-        // district (citizens' web appeals need none).
         let mut _guard = None;
-        let addr = match &opts.url {
-            Some(u) => u.trim_start_matches("http://").trim_end_matches('/').to_owned(),
-            None => {
-                let dir = std::env::temp_dir().join(format!("yiwang-bench-{}", std::process::id()));
-                std::fs::create_dir_all(&dir)?;
-                let data = crate::config::DataDir::open_or_create(&dir)?;
-                let (_store, app) = data.open_app()?;
+        let addr = match own {
+            None => opts.url.as_deref().unwrap_or_default().trim_start_matches("http://").trim_end_matches('/').to_owned(),
+            Some((dir, app)) => {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                 let addr = listener.local_addr()?.to_string();
                 let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -156,7 +204,21 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
         let duration = Duration::from_secs(opts.seconds.max(1));
         println!("bench intake: {} clients, {} s each phase, server {addr}", opts.clients, duration.as_secs());
 
-        let trivial = drive(&addr, opts.clients, duration, Arc::new(|_| ("GET".into(), "/healthz".into(), None))).await?;
+        let trivial = if opts.no_trivial {
+            None
+        } else {
+            Some(drive(&addr, opts.clients, duration, Arc::new(|_| ("GET".into(), "/healthz".into(), None)), None).await?)
+        };
+        let ack = match &opts.ack_log {
+            Some(p) => Some(Arc::new(std::sync::Mutex::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(p)
+                    .with_context(|| format!("opening {}", p.display()))?,
+            ))),
+            None => None,
+        };
         let appeal = Arc::new(|i: u64| {
             let body = format!(
                 r#"{{"channel":"app","appeal_type":"complaint","text":"压测第{i}条：小区门口占道经营，早晚高峰堵车","citizen":{{"name":"测试","phone":"139{:08}"}}}}"#,
@@ -164,12 +226,18 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
             );
             ("POST".to_owned(), "/api/v1/appeals".to_owned(), Some(body))
         });
-        let run = drive(&addr, opts.clients, duration, appeal).await?;
+        let run = drive(&addr, opts.clients, duration, appeal, ack).await?;
 
         let rate = run.ok as f64 / run.elapsed.as_secs_f64();
-        let trivial_rate = trivial.ok as f64 / trivial.elapsed.as_secs_f64();
         let (p50, p99) = (pct(&run.latencies_us, 0.50), pct(&run.latencies_us, 0.99));
-        println!("trivial handler: {:.0} requests/s (p50 {:.2} ms, p99 {:.2} ms)", trivial_rate, pct(&trivial.latencies_us, 0.5), pct(&trivial.latencies_us, 0.99));
+        let mut figures = format!("appeals_per_s={rate:.0} p50_ms={p50:.2} p99_ms={p99:.2}");
+        if let Some(t) = &trivial {
+            let trivial_rate = t.ok as f64 / t.elapsed.as_secs_f64();
+            let (t50, t99) = (pct(&t.latencies_us, 0.5), pct(&t.latencies_us, 0.99));
+            println!("trivial handler: {trivial_rate:.0} requests/s (p50 {t50:.2} ms, p99 {t99:.2} ms)");
+            figures +=
+                &format!(" trivial_per_s={trivial_rate:.0} ratio_to_trivial={:.3}", rate / trivial_rate.max(1.0));
+        }
         println!(
             "appeals: {} acknowledged in {:.1} s = {rate:.0}/s; p50 {p50:.2} ms, p99 {p99:.2} ms; {} shed (503), {} errors",
             run.ok,
@@ -177,12 +245,7 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
             run.shed,
             run.errors
         );
-        println!(
-            "appeals_per_s={rate:.0} p50_ms={p50:.2} p99_ms={p99:.2} trivial_per_s={trivial_rate:.0} ratio_to_trivial={:.3} shed={} errors={}",
-            rate / trivial_rate.max(1.0),
-            run.shed,
-            run.errors
-        );
+        println!("{figures} shed={} errors={}", run.shed, run.errors);
         if let Some((tx, dir)) = _guard.take() {
             let _ = tx.send(());
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -190,4 +253,159 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
         }
         anyhow::Ok(std::process::ExitCode::SUCCESS)
     })
+}
+
+pub struct LifecycleOptions {
+    pub clients: usize,
+    pub seconds: u64,
+    /// A PostgreSQL URL; a temporary SQLite file when absent.
+    pub database: Option<String>,
+}
+
+/// `bench lifecycle`: each client thread plays whole appeals through the use-case
+/// layer — intake, dispatch, sign-for, contact, reply, callback (which closes) — on
+/// the demo district, as fast as the store commits them.
+pub fn lifecycle(opts: LifecycleOptions) -> Result<std::process::ExitCode> {
+    use yiwang_app::{App, CitizenInput, IntakeInput};
+    use yiwang_core::appeal::{Action, AppealType, Channel, ReplyOutcome, Satisfaction, Status};
+    use yiwang_core::deadline::Urgency;
+    use yiwang_core::id::{UnitCode, Username};
+    use yiwang_core::org::{Actor, Role, UnitKind};
+
+    let dir = std::env::temp_dir().join(format!("yiwang-bench-lifecycle-{}", std::process::id()));
+    let data = crate::config::DataDir::open_or_create(&dir)?.with_database(opts.database.clone());
+    let (_store, app) = data.open_app()?;
+    let anyhow_err = |e: yiwang_app::AppError| anyhow::anyhow!("{e}");
+    if !app.has_district() {
+        app.setup_district(&yiwang_app::demo_files(), Some("bench-only-password")).map_err(anyhow_err)?;
+    }
+    let r = app.reference();
+    let staff = |name: &str, unit: &UnitCode, kind: UnitKind, roles: &[Role]| Actor::Staff {
+        username: Username::parse(name).expect("bench usernames are valid"),
+        unit: unit.clone(),
+        unit_kind: kind,
+        roles: roles.to_vec(),
+    };
+    let centre = r.org.units().find(|u| u.kind == UnitKind::Centre).context("the demo district has a centre")?;
+    let operator = staff("operator1", &centre.code, UnitKind::Centre, &[Role::Operator]);
+    let dispatcher = staff("dispatcher1", &centre.code, UnitKind::Centre, &[Role::Dispatcher, Role::Operator]);
+    // Leaf categories with the handler of their owning unit.
+    let work: Vec<_> = r
+        .taxonomy
+        .categories()
+        .filter(|c| r.taxonomy.is_leaf(&c.code))
+        .filter_map(|c| {
+            let kind = r.org.get(&c.unit)?.kind;
+            Some((c.code.clone(), staff(&format!("{}-handler", c.unit), &c.unit, kind, &[Role::Handler])))
+        })
+        .collect();
+    anyhow::ensure!(!work.is_empty(), "the demo district has no categories");
+    let work = Arc::new(work);
+    println!(
+        "bench lifecycle: {} client threads for {} s on {} (6 commands per lifecycle)",
+        opts.clients,
+        opts.seconds,
+        data.describe()
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(opts.seconds.max(1));
+    let start = Instant::now();
+    let threads: Vec<_> = (0..opts.clients.max(1))
+        .map(|t| {
+            let (app, work, operator, dispatcher): (Arc<App>, _, _, _) =
+                (app.clone(), work.clone(), operator.clone(), dispatcher.clone());
+            std::thread::spawn(move || -> Result<(u64, u64, Vec<u64>)> {
+                let (mut done, mut failed, mut lat) = (0u64, 0u64, vec![]);
+                let mut i = t as u64;
+                while Instant::now() < deadline {
+                    i += 64;
+                    let (category, handler) = &work[(i % work.len() as u64) as usize];
+                    let began = Instant::now();
+                    let play = || -> Result<Status, yiwang_app::AppError> {
+                        let receipt = app.submit_appeal(
+                            &operator,
+                            IntakeInput {
+                                channel: Channel::Hotline,
+                                appeal_type: AppealType::Complaint,
+                                urgency: Urgency::Normal,
+                                title: Some("小区门口占道经营".into()),
+                                text: format!(
+                                    "压测第{i}件：小区门口有摊贩占道经营，早晚高峰行人只能走机动车道，请尽快处理。"
+                                ),
+                                location: Default::default(),
+                                citizen: Some(CitizenInput {
+                                    name: Some("测试".into()),
+                                    phone: Some(format!("139{:08}", i % 100_000_000)),
+                                    ..Default::default()
+                                }),
+                                attachments: vec![],
+                                category: Some(category.clone()),
+                            },
+                        )?;
+                        let id = receipt.case_id;
+                        app.act(
+                            &dispatcher,
+                            &id,
+                            &Action::Dispatch { category: category.clone(), unit: None, note: None },
+                        )?;
+                        app.act(handler, &id, &Action::SignFor)?;
+                        app.act(handler, &id, &Action::Contact { note: "已电话联系诉求人".into() })?;
+                        app.act(
+                            handler,
+                            &id,
+                            &Action::Reply {
+                                outcome: ReplyOutcome::Resolved, text: "已联系城管中队现场清理。".into()
+                            },
+                        )?;
+                        let a = app.act(
+                            &operator,
+                            &id,
+                            &Action::Callback { solved: true, satisfaction: Satisfaction::Satisfied, note: None },
+                        )?;
+                        Ok(a.status)
+                    };
+                    match play() {
+                        Ok(Status::Closed) => {
+                            done += 1;
+                            lat.push(began.elapsed().as_micros() as u64);
+                        }
+                        Ok(other) => {
+                            failed += 1;
+                            tracing::warn!(?other, "a lifecycle did not end closed");
+                        }
+                        Err(e) => {
+                            failed += 1;
+                            tracing::warn!("a lifecycle failed: {e}");
+                        }
+                    }
+                }
+                Ok((done, failed, lat))
+            })
+        })
+        .collect();
+    let (mut done, mut failed, mut lat) = (0u64, 0u64, vec![]);
+    for t in threads {
+        let (d, f, l) = t.join().map_err(|_| anyhow::anyhow!("a client thread panicked"))??;
+        done += d;
+        failed += f;
+        lat.extend(l);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    lat.sort_unstable();
+    let rate = done as f64 / elapsed;
+    let (p50, p99) = (pct(&lat, 0.50), pct(&lat, 0.99));
+    println!(
+        "lifecycles: {done} closed in {elapsed:.1} s = {rate:.0}/s ({:.0} commands/s); per lifecycle p50 {p50:.2} ms, p99 {p99:.2} ms; {failed} failed",
+        rate * 6.0
+    );
+    println!(
+        "lifecycles_per_s={rate:.0} commands_per_s={:.0} p50_ms={p50:.2} p99_ms={p99:.2} failed={failed}",
+        rate * 6.0
+    );
+    drop(app);
+    drop(_store);
+    if opts.database.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(if failed == 0 { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::from(1) })
 }

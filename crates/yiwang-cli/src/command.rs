@@ -1,27 +1,18 @@
 //! The subcommands.
 
-use crate::config::DataDir;
+use crate::config::{DataArgs, DataDir};
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use yiwang_app::DistrictFiles;
 use yiwang_core::org::Role;
-use yiwang_store::Store;
 
 #[derive(Parser)]
 #[command(name = "yiwang", version, about = "一网: a district's 12345 appeals platform")]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(clap::Args, Clone)]
-struct DataArgs {
-    /// Where yiwang keeps its database and keys.
-    #[arg(long, env = "YIWANG_DATA_DIR", default_value = "yiwang-data")]
-    data_dir: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -136,6 +127,47 @@ enum BenchCommand {
         /// Seconds per phase.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// For the server it starts: a PostgreSQL URL instead of a temporary SQLite
+        /// file (use a database of its own: the bench's appeals stay there).
+        #[arg(long)]
+        database: Option<String>,
+        /// Skip the trivial-handler phase.
+        #[arg(long)]
+        no_trivial: bool,
+        /// Append each acknowledged appeal (case id, tracking code, phone) to this
+        /// file as it is acknowledged; see README, "Crash check".
+        #[arg(long)]
+        ack_log: Option<PathBuf>,
+    },
+    /// Whole appeal lifecycles (intake, dispatch, sign-for, contact, reply,
+    /// callback) per second through the use-case layer, on the demo district.
+    Lifecycle {
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// A PostgreSQL URL instead of a temporary SQLite file (use a database of its
+        /// own: the bench's appeals stay there).
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Bulk-load synthetic appeals with their whole history (a district's year at
+    /// full size), then time a unit's queue page, a full-text search and the month's
+    /// rates, and read the resident memory.
+    Scale {
+        /// How many appeals to load.
+        #[arg(long, default_value_t = 10_000_000)]
+        appeals: u64,
+        /// Where the database is created (must not hold one yet); removed at the end
+        /// unless --keep.
+        #[arg(long, default_value = "bench-scale-data")]
+        data_dir: PathBuf,
+        /// Keep the data directory (and the loaded district) afterwards.
+        #[arg(long)]
+        keep: bool,
+        /// Load into this PostgreSQL database (postgres://…, empty) instead of SQLite.
+        #[arg(long)]
+        database: Option<String>,
     },
 }
 
@@ -203,7 +235,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve { data, listen, demo, tick_seconds } => serve(data, listen, demo, tick_seconds),
         Command::Import { data, from, default_password } => {
-            let dir = DataDir::open_or_create(&data.data_dir)?;
+            let dir = data.open_or_create()?;
             let (_store, app) = dir.open_app()?;
             let read = |name: &str| -> Result<Option<String>> {
                 let p = from.join(name);
@@ -229,7 +261,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Staff { data, username, name, unit, roles, password } => {
-            let dir = DataDir::existing(&data.data_dir)?;
+            let dir = data.existing()?;
             let (_store, app) = dir.open_app()?;
             let roles = roles
                 .split(',')
@@ -240,8 +272,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { what: AuditCommand::Verify { data } } => {
-            let dir = DataDir::existing(&data.data_dir)?;
-            let store = yiwang_store::SqliteStore::open(&dir.database())?;
+            let dir = data.existing()?;
+            let store = dir.open_store()?;
             let report = store.verify()?;
             for (case, b) in &report.breaks {
                 println!("BROKEN case {case}: {b}");
@@ -250,28 +282,28 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(if report.is_intact() { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
         Command::Reindex { data } => {
-            let dir = DataDir::existing(&data.data_dir)?;
-            let store = yiwang_store::SqliteStore::open(&dir.database())?;
+            let dir = data.existing()?;
+            let store = dir.open_store()?;
             let n = store.reindex()?;
             println!("rebuilt projections of {n} cases");
             Ok(ExitCode::SUCCESS)
         }
         Command::Tick { data } => {
-            let dir = DataDir::existing(&data.data_dir)?;
+            let dir = data.existing()?;
             let (_store, app) = dir.open_app()?;
             let r = app.tick().map_err(app_err)?;
             println!("marked {} events on {} cases", r.events, r.cases);
             Ok(ExitCode::SUCCESS)
         }
         Command::ErasePerson { data, id } => {
-            let dir = DataDir::existing(&data.data_dir)?;
-            let store = yiwang_store::SqliteStore::open(&dir.database())?;
+            let dir = data.existing()?;
+            let store = dir.open_store()?;
             let done = store.erase_person(yiwang_core::id::PersonId(id), chrono::Utc::now())?;
             println!("{}", if done { "erased" } else { "no such person, or already erased" });
             Ok(if done { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Calendar { data, file, install } => {
-            let dir = DataDir::open_or_create(&data.data_dir)?;
+            let dir = data.open_or_create()?;
             if let Some(f) = file {
                 let text = std::fs::read_to_string(&f).with_context(|| f.display().to_string())?;
                 let n = yiwang_core::calendar::Notice::parse(&text).map_err(|e| anyhow!("{}: {e}", f.display()))?;
@@ -293,8 +325,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Train { what: TrainCommand::Dispatch { data, out, corrections_from } } => {
             train_dispatch(&data, &out, corrections_from.as_deref())
         }
-        Command::Bench { what: BenchCommand::Intake { url, clients, seconds } } => {
-            crate::bench::intake(crate::bench::IntakeOptions { url, clients, seconds })
+        Command::Bench { what: BenchCommand::Intake { url, clients, seconds, database, no_trivial, ack_log } } => {
+            crate::bench::intake(crate::bench::IntakeOptions { url, clients, seconds, database, no_trivial, ack_log })
+        }
+        Command::Bench { what: BenchCommand::Lifecycle { clients, seconds, database } } => {
+            crate::bench::lifecycle(crate::bench::LifecycleOptions { clients, seconds, database })
+        }
+        Command::Bench { what: BenchCommand::Scale { appeals, data_dir, keep, database } } => {
+            crate::bench_scale::scale(crate::bench_scale::ScaleOptions { appeals, data_dir, keep, database })
         }
         Command::Eval { what: EvalCommand::Dispatch { data, model } } => eval_dispatch(&data, model.as_deref()),
         Command::Eval { what: EvalCommand::Duplicates { data, min_similarity } } => {
@@ -335,7 +373,7 @@ fn eval_dispatch(data: &std::path::Path, model: Option<&std::path::Path>) -> Res
 }
 
 fn serve(data: DataArgs, listen: String, demo: bool, tick_seconds: u64) -> Result<ExitCode> {
-    let dir = DataDir::open_or_create(&data.data_dir)?;
+    let dir = data.open_or_create()?;
     let (store, app) = dir.open_app()?;
     if demo && !app.has_district() {
         tracing::info!("loading the demo district (first start)");
@@ -347,7 +385,7 @@ fn serve(data: DataArgs, listen: String, demo: bool, tick_seconds: u64) -> Resul
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("binding {listen}"))?;
-        tracing::info!(addr = %listener.local_addr()?, data_dir = %dir.0.display(), "yiwang is serving");
+        tracing::info!(addr = %listener.local_addr()?, data_dir = %dir.0.display(), database = %dir.describe(), "yiwang is serving");
         let scheduler = {
             let app = app.clone();
             tokio::spawn(async move {
@@ -373,7 +411,7 @@ fn serve(data: DataArgs, listen: String, demo: bool, tick_seconds: u64) -> Resul
     })?;
     // Dropping the last handles stops the writer after its queued commits.
     drop(app);
-    drop(Arc::try_unwrap(store).ok());
+    drop(store);
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,7 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `yiwang.sqlite` | the database (with `-wal` and `-shm` beside it) |
+//! | `yiwang.sqlite` | the database (with `-wal` and `-shm` beside it), unless `--database` names a PostgreSQL server |
 //! | `secret.key` | the key of the keyed phone-number digest, made on first start |
 //! | `limits.toml` | optional: time-limit policy overriding the defaults |
 //! | `calendar/*.toml` | optional: holiday notices beyond those compiled in |
@@ -17,21 +17,71 @@ use std::sync::Arc;
 use yiwang_app::{App, AppConfig, SystemClock};
 use yiwang_core::calendar::{Calendar, Notice};
 use yiwang_core::deadline::TimeLimits;
-use yiwang_store::SqliteStore;
+use yiwang_store::{PgStore, SqliteStore, Store};
 
-pub struct DataDir(pub PathBuf);
+/// Where a command finds its data: the data directory, and the database when it is
+/// not the SQLite file inside it.
+#[derive(clap::Args, Clone)]
+pub struct DataArgs {
+    /// Where yiwang keeps its database (by default) and keys.
+    #[arg(long, env = "YIWANG_DATA_DIR", default_value = "yiwang-data")]
+    pub data_dir: PathBuf,
+    /// A PostgreSQL server instead of the embedded SQLite file, e.g.
+    /// postgres://yiwang@db.internal/yiwang. The keys and uploads stay in --data-dir.
+    #[arg(long, env = "YIWANG_DATABASE_URL")]
+    pub database: Option<String>,
+}
+
+impl DataArgs {
+    pub fn open_or_create(&self) -> Result<DataDir> {
+        DataDir::open_or_create(&self.data_dir).map(|d| d.with_database(self.database.clone()))
+    }
+    pub fn existing(&self) -> Result<DataDir> {
+        match &self.database {
+            Some(url) => DataDir::open_or_create(&self.data_dir).map(|d| d.with_database(Some(url.clone()))),
+            None => DataDir::existing(&self.data_dir),
+        }
+    }
+}
+
+pub struct DataDir(pub PathBuf, Option<String>);
 
 impl DataDir {
     pub fn open_or_create(path: &Path) -> Result<Self> {
         std::fs::create_dir_all(path).with_context(|| format!("creating data directory {}", path.display()))?;
-        Ok(DataDir(path.to_owned()))
+        Ok(DataDir(path.to_owned(), None))
     }
 
     pub fn existing(path: &Path) -> Result<Self> {
         if !path.join("yiwang.sqlite").exists() {
             bail!("{} holds no yiwang database (yiwang.sqlite)", path.display());
         }
-        Ok(DataDir(path.to_owned()))
+        Ok(DataDir(path.to_owned(), None))
+    }
+
+    /// Uses the PostgreSQL server at `url` (when given) instead of the SQLite file.
+    pub fn with_database(self, url: Option<String>) -> Self {
+        DataDir(self.0, url)
+    }
+
+    /// Opens the store: PostgreSQL when a URL was given, else the SQLite file. Either
+    /// brings its schema up to date.
+    pub fn open_store(&self) -> Result<Arc<dyn Store>> {
+        Ok(match &self.1 {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Arc::new(PgStore::connect(url).with_context(|| format!("connecting to {}", redact(url)))?)
+            }
+            Some(other) => bail!("--database must be a postgres:// URL, not {}", redact(other)),
+            None => Arc::new(SqliteStore::open(&self.database())?),
+        })
+    }
+
+    /// Where the data lives, for logs (no password).
+    pub fn describe(&self) -> String {
+        match &self.1 {
+            Some(url) => redact(url),
+            None => self.database().display().to_string(),
+        }
     }
 
     pub fn database(&self) -> PathBuf {
@@ -85,10 +135,22 @@ impl DataDir {
         Ok(AppConfig { digest_key: self.secret()?, limits: self.limits()?, calendar: cal, ..AppConfig::default() })
     }
 
-    pub fn open_app(&self) -> Result<(Arc<SqliteStore>, Arc<App>)> {
-        let store = Arc::new(SqliteStore::open(&self.database())?);
+    pub fn open_app(&self) -> Result<(Arc<dyn Store>, Arc<App>)> {
+        let store = self.open_store()?;
         let app =
             App::new(store.clone(), Arc::new(SystemClock), self.app_config()?).map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok((store, Arc::new(app)))
+    }
+}
+
+/// A database URL without its password.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let user = &url[s + 3..at];
+            let user = user.split(':').next().unwrap_or("");
+            format!("{}{user}{}", &url[..s + 3], &url[at..])
+        }
+        _ => url.to_owned(),
     }
 }

@@ -3,6 +3,7 @@
 
 mod apikey;
 mod bench;
+mod bench_scale;
 mod command;
 mod config;
 
