@@ -76,9 +76,11 @@ CREATE INDEX session_expires ON session (expires_at);
 
 -- Personal data, beside the record (个人信息保护法): events refer to a person by id.
 -- Erasing sets the fields to NULL and stamps erased_at; no event changes.
--- phone_digest is a keyed HMAC so a citizen can be matched by phone without
--- scanning plaintext. The id comes from one sequence, so it is unique on its own;
--- the key starts with tenant only for Citus.
+-- phone_digest is a keyed HMAC so a citizen's phone can be checked without
+-- comparing plaintext. Nothing looks a person up by it (the case gives the person
+-- id), so it has no index: that would be a write to a random page on every intake.
+-- The id comes from one sequence, so it is unique on its own; the key starts with
+-- tenant only for Citus.
 CREATE TABLE person (
     tenant       text NOT NULL,
     id           bigserial NOT NULL,
@@ -92,7 +94,6 @@ CREATE TABLE person (
     CONSTRAINT person_pkey PRIMARY KEY (tenant, id)
 );
 CREATE INDEX person_id ON person (id);
-CREATE INDEX person_phone_digest ON person (phone_digest);
 
 -- The event log. (tenant, case_id, seq) is the chain position. `pos` is the global
 -- order of commits (SQLite's rowid): one writer inserts, so insertion order is commit

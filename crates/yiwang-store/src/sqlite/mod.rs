@@ -14,8 +14,9 @@ mod writer;
 use crate::{Result, StoreError};
 use rusqlite::Connection;
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
 use writer::Writer;
 
 pub(crate) use codec::*;
@@ -27,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_dispatch.sql"),
     include_str!("../../migrations/sqlite/0004_search.sql"),
     include_str!("../../migrations/sqlite/0005_measure_tally.sql"),
+    include_str!("../../migrations/sqlite/0006_no_phone_digest_index.sql"),
 ];
 
 pub struct SqliteStore {
@@ -36,29 +38,91 @@ pub struct SqliteStore {
     checkpointer: Checkpointer,
 }
 
-/// How often the checkpointer runs.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+/// How long the checkpointer sleeps after a pass that found the WAL empty, and after
+/// one that copied frames (it keeps up with a busy writer by running again soon).
+const CHECKPOINT_IDLE: Duration = Duration::from_millis(100);
+const CHECKPOINT_BUSY: Duration = Duration::from_millis(10);
 
-/// Runs `PRAGMA wal_checkpoint(PASSIVE)` on its own connection every half second
-/// until dropped. PASSIVE never blocks the writer or readers; what it cannot copy
-/// now it copies next time.
+/// When the WAL is rewound (see `Checkpointer`), in frames (pages of 4 KiB).
+#[derive(Debug, Clone, Copy)]
+pub struct WalLimits {
+    /// Past this, the writer is asked to finish a checkpoint when it is idle, so that
+    /// its next transaction writes the WAL from the start again. It is asked only
+    /// after a checkpoint pass that copied fewer than `short_pass` frames, so what it
+    /// then copies itself is small.
+    pub restart: i64,
+    pub short_pass: i64,
+    /// Past this, the writer finishes a checkpoint at once, idle or not, so the WAL
+    /// stays bounded under load that never pauses.
+    pub max: i64,
+}
+
+impl Default for WalLimits {
+    /// 16 MiB when idle, 256 MiB at the most.
+    fn default() -> Self {
+        WalLimits { restart: 4096, short_pass: 1024, max: 65_536 }
+    }
+}
+
+/// What the checkpointer asks of the writer.
+pub(crate) const RESTART_NO: u8 = 0;
+pub(crate) const RESTART_WHEN_IDLE: u8 = 1;
+pub(crate) const RESTART_NOW: u8 = 2;
+
+/// Runs `PRAGMA wal_checkpoint(PASSIVE)` on its own connection until dropped. PASSIVE
+/// never blocks the writer or readers; what it cannot copy now it copies next time.
+///
+/// A PASSIVE checkpoint alone never lets the WAL start over under steady load: SQLite
+/// rewinds the WAL only when a write transaction begins with every frame copied, and
+/// a busy writer has always added frames since the checkpoint began. The WAL would
+/// then grow for as long as the load lasts, and every commit would extend the file.
+/// So once the WAL is past `WalLimits::restart` and the checkpointer has caught up (a
+/// short pass), it asks the writer to run one PASSIVE checkpoint itself between two
+/// batches, when no request is waiting; it copies only what was written during that
+/// pass, and its next transaction rewinds the WAL. A WAL at `WalLimits::max` makes
+/// the writer do it at once.
 struct Checkpointer {
-    stop: Option<std::sync::mpsc::Sender<()>>,
+    stop: Option<mpsc::Sender<()>>,
     handle: Option<std::thread::JoinHandle<()>>,
 }
 
+/// `(log, checkpointed)` frames from `PRAGMA wal_checkpoint(PASSIVE)`.
+pub(crate) fn checkpoint_passive(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(1)?, r.get(2)?)))
+}
+
 impl Checkpointer {
-    fn spawn(conn: Connection) -> Self {
-        let (stop, rx) = std::sync::mpsc::channel::<()>();
+    fn spawn(conn: Connection, limits: WalLimits, restart: Arc<AtomicU8>) -> Self {
+        let (stop, rx) = mpsc::channel::<()>();
         let handle = std::thread::Builder::new()
             .name("yiwang-checkpoint".into())
             .spawn(move || {
-                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(CHECKPOINT_EVERY) {
-                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                        tracing::warn!("WAL checkpoint failed: {e}");
-                    }
+                let (mut wait, mut copied_before) = (CHECKPOINT_IDLE, 0);
+                while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(wait) {
+                    wait = match checkpoint_passive(&conn) {
+                        Ok((log, copied)) => {
+                            // A smaller count than last time: the WAL started over.
+                            let this_pass = if copied >= copied_before { copied - copied_before } else { copied };
+                            copied_before = copied;
+                            if log >= limits.max {
+                                restart.store(RESTART_NOW, Ordering::Relaxed);
+                            } else if log >= limits.restart && this_pass < limits.short_pass {
+                                let _ = restart.compare_exchange(
+                                    RESTART_NO,
+                                    RESTART_WHEN_IDLE,
+                                    Ordering::Relaxed,
+                                    Ordering::Relaxed,
+                                );
+                            }
+                            if log > 0 { CHECKPOINT_BUSY } else { CHECKPOINT_IDLE }
+                        }
+                        Err(e) => {
+                            tracing::warn!("WAL checkpoint failed: {e}");
+                            CHECKPOINT_IDLE
+                        }
+                    };
                 }
-                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                let _ = checkpoint_passive(&conn);
             })
             .expect("spawn checkpoint thread");
         Checkpointer { stop: Some(stop), handle: Some(handle) }
@@ -87,12 +151,15 @@ fn open_connection(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path).map_err(map_err)?;
     // WAL lets readers run beside the writer; synchronous=FULL makes each commit
     // durable across power loss, and group commit pays that fsync once per batch.
+    // temp_store=MEMORY keeps statement journals in memory: on disk, each batch
+    // created and deleted a temporary file.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA busy_timeout = 10000;
          PRAGMA foreign_keys = OFF;
-         PRAGMA cache_size = -32000;",
+         PRAGMA cache_size = -32000;
+         PRAGMA temp_store = MEMORY;",
     )
     .map_err(map_err)?;
     Ok(conn)
@@ -118,13 +185,19 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 impl SqliteStore {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, WalLimits::default())
+    }
+
+    /// As `open`, with other bounds on the WAL (tests use small ones).
+    pub fn open_with(path: &Path, wal: WalLimits) -> Result<Self> {
         let mut w = open_connection(path)?;
         migrate(&mut w)?;
         // The checkpointer thread does the checkpoints, not the writer's commits.
         w.execute_batch("PRAGMA wal_autocheckpoint = 0").map_err(map_err)?;
         let readers = (0..4).map(|_| open_connection(path).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
-        let checkpointer = Checkpointer::spawn(open_connection(path)?);
-        Ok(SqliteStore { readers, next_reader: AtomicUsize::new(0), writer: Writer::spawn(w), checkpointer })
+        let restart = Arc::new(AtomicU8::new(RESTART_NO));
+        let checkpointer = Checkpointer::spawn(open_connection(path)?, wal, restart.clone());
+        Ok(SqliteStore { readers, next_reader: AtomicUsize::new(0), writer: Writer::spawn(w, restart), checkpointer })
     }
 
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {

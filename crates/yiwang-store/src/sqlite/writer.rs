@@ -11,10 +11,12 @@
 //! `exec` jobs, which are rare, still run in a savepoint of their own.
 
 use super::projection::{Reindex, SearchText, project, write_search_texts};
+use super::{RESTART_NO, RESTART_NOW, RESTART_WHEN_IDLE};
 use super::{map_err, parse_ts, trunc_ms, ts};
 use crate::{AppendBatch, NewCase, Result, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use yiwang_core::appeal::{Appeal, AppealEvent, Envelope, evolve};
 use yiwang_core::calendar::civil_date;
@@ -23,6 +25,8 @@ use yiwang_core::id::CaseId;
 
 /// The most requests one commit takes; bounds the latency a batch adds.
 const MAX_BATCH: usize = 1024;
+/// How long without a request counts as idle, for a checkpoint that can wait.
+const IDLE: std::time::Duration = std::time::Duration::from_millis(2);
 
 type Reply<T> = mpsc::SyncSender<Result<T>>;
 type ExecFn = Box<dyn FnOnce(&Connection) -> Result<()> + Send>;
@@ -61,11 +65,13 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn spawn(conn: Connection) -> Self {
+    /// `restart` is set by the checkpointer when the WAL has grown long enough to be
+    /// rewound (see `Checkpointer`).
+    pub(crate) fn spawn(conn: Connection, restart: Arc<AtomicU8>) -> Self {
         let (tx, rx) = mpsc::channel::<Job>();
         let handle = std::thread::Builder::new()
             .name("yiwang-writer".into())
-            .spawn(move || run(conn, rx))
+            .spawn(move || run(conn, rx, &restart))
             .expect("spawn writer thread");
         Writer { tx: Some(tx), handle: Some(handle) }
     }
@@ -103,8 +109,33 @@ impl Drop for Writer {
     }
 }
 
-fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
-    while let Ok(first) = rx.recv() {
+fn run(conn: Connection, rx: mpsc::Receiver<Job>, restart: &AtomicU8) {
+    loop {
+        // Between batches nothing of ours is in flight. When the checkpointer asks,
+        // copy what it has not copied yet, so the next transaction rewinds the WAL:
+        // at once when the WAL is at its limit, else when no request comes within
+        // `IDLE` (so no request waits for it).
+        let first = match restart.load(Ordering::Relaxed) {
+            RESTART_NOW => None,
+            RESTART_WHEN_IDLE => match rx.recv_timeout(IDLE) {
+                Ok(j) => Some(j),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            },
+            _ => match rx.recv() {
+                Ok(j) => Some(j),
+                Err(_) => return,
+            },
+        };
+        let Some(first) = first else {
+            restart.store(RESTART_NO, Ordering::Relaxed);
+            let t = std::time::Instant::now();
+            match super::checkpoint_passive(&conn) {
+                Ok((log, copied)) => tracing::debug!(log, copied, took = ?t.elapsed(), "WAL checkpoint in the writer"),
+                Err(e) => tracing::warn!("WAL checkpoint in the writer failed: {e}"),
+            }
+            continue;
+        };
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {

@@ -127,3 +127,30 @@ fn a_whole_deleted_case_is_named() {
     });
     assert!(matches!(breaks.as_slice(), [(_, ChainBreak::Truncated { last_seq: 0, .. })]), "{breaks:?}");
 }
+
+/// Under writes that never pause, the WAL must still be rewound, or it grows for as
+/// long as the load lasts (a PASSIVE checkpoint alone never lets it start over).
+#[test]
+fn the_wal_stays_bounded_under_writes_that_never_pause() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("yiwang.sqlite");
+    // 1 MiB at the most; unbounded, these writes leave a WAL of tens of MiB.
+    let limits = yiwang_store::sqlite::WalLimits { restart: 64, short_pass: 32, max: 256 };
+    let store = Arc::new(SqliteStore::open_with(&path, limits).unwrap());
+    let w = Arc::new(contract::world(store.as_ref()));
+    let threads: Vec<_> = (0..8u16)
+        .map(|t| {
+            let (store, w) = (store.clone(), w.clone());
+            std::thread::spawn(move || {
+                for i in 0..120u16 {
+                    contract::new_case(&w, store.as_ref(), t0(), t * 120 + i, Some("13812345678"));
+                }
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|h| h.join().unwrap());
+    let wal = std::fs::metadata(dir.path().join("yiwang.sqlite-wal")).unwrap().len();
+    assert!(wal < 8 << 20, "the WAL grew to {} KiB", wal >> 10);
+    assert_eq!(store.count_cases(&Default::default()).unwrap(), 960);
+    assert!(store.verify().unwrap().is_intact());
+}
