@@ -5,8 +5,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use yiwang_core::Instant;
 
+/// `2026-11-22T08:00:00.000Z`. (Not `format` with a pattern: that parses the pattern
+/// on every call, and the writer formats several instants per request.)
 pub(crate) fn ts(t: Instant) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<Instant> {
@@ -17,7 +19,8 @@ pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<Instant> {
 
 /// Drops sub-millisecond precision so an instant survives a round trip unchanged.
 pub(crate) fn trunc_ms(t: Instant) -> Instant {
-    parse_ts(&ts(t)).expect("own format parses")
+    use chrono::Timelike;
+    t.with_nanosecond(t.nanosecond() / 1_000_000 * 1_000_000).unwrap_or(t)
 }
 
 /// The serde name of a unit-like enum value (`"handling"`).

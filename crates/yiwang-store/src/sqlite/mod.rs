@@ -138,6 +138,13 @@ impl Drop for Checkpointer {
     }
 }
 
+/// SQLite's name for a database's WAL file.
+fn wal_path(db: &Path) -> std::path::PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    name.into()
+}
+
 pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
     match e {
         rusqlite::Error::SqliteFailure(f, msg) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
@@ -192,12 +199,18 @@ impl SqliteStore {
     pub fn open_with(path: &Path, wal: WalLimits) -> Result<Self> {
         let mut w = open_connection(path)?;
         migrate(&mut w)?;
-        // The checkpointer thread does the checkpoints, not the writer's commits.
-        w.execute_batch("PRAGMA wal_autocheckpoint = 0").map_err(map_err)?;
+        // The checkpointer thread does the checkpoints, not the writer's commits, and
+        // the writer's syncer thread does the fsync of each commit (see `writer`).
+        w.execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA synchronous = OFF").map_err(map_err)?;
         let readers = (0..4).map(|_| open_connection(path).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
         let restart = Arc::new(AtomicU8::new(RESTART_NO));
         let checkpointer = Checkpointer::spawn(open_connection(path)?, wal, restart.clone());
-        Ok(SqliteStore { readers, next_reader: AtomicUsize::new(0), writer: Writer::spawn(w, restart), checkpointer })
+        Ok(SqliteStore {
+            readers,
+            next_reader: AtomicUsize::new(0),
+            writer: Writer::spawn(w, wal_path(path), restart),
+            checkpointer,
+        })
     }
 
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {

@@ -1,6 +1,20 @@
 //! Group commit: one thread owns the write connection. It takes every request queued
-//! since its last commit, runs them all in one transaction, commits with one fsync,
-//! and only then answers each request. An answer therefore always means "committed".
+//! since its last commit, runs them all in one transaction and commits; a second
+//! thread, the syncer, makes the commit durable with one fsync of the WAL and only
+//! then answers each request. An answer therefore always means "committed and on
+//! disk".
+//!
+//! The writer connection runs with `synchronous = OFF`, and the fsync is the
+//! syncer's, so the writer goes on with the next batch while the disk flushes the
+//! last one: a commit costs the writer its page writes, not the disk's latency. One
+//! fsync covers every batch committed before it began, so the syncer answers all of
+//! them together, in order. What a batch wrote may be read by other connections
+//! before the fsync returns; a power cut in that moment loses it, but no request in
+//! it has been answered. A process that dies loses nothing committed (the pages are
+//! in the kernel's cache). Checkpoints, which overwrite the database file from the
+//! WAL, still run with `synchronous = FULL`: SQLite fsyncs the WAL before it copies.
+//! A failed fsync leaves the kernel's cache in doubt, so the store then refuses all
+//! further writes until restarted.
 //!
 //! One refused request must not undo the others. Savepoints would give that, but
 //! each one costs a statement journal and makes FTS5 flush its pending index, which
@@ -15,7 +29,9 @@ use super::{RESTART_NO, RESTART_NOW, RESTART_WHEN_IDLE};
 use super::{map_err, parse_ts, trunc_ms, ts};
 use crate::{AppendBatch, NewCase, Result, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use yiwang_core::appeal::{Appeal, AppealEvent, Envelope, evolve};
@@ -35,6 +51,17 @@ enum Job {
     Create(Box<NewCase>, Reply<Appeal>),
     Append(Box<AppendBatch>, Reply<Appeal>),
     Exec(ExecFn, Reply<()>),
+}
+
+impl Job {
+    /// Answers a job that was never run.
+    fn refuse(self, msg: &str) {
+        let e = || StoreError::Database(msg.to_owned());
+        match self {
+            Job::Create(_, r) | Job::Append(_, r) => Done::Appeal(r, Box::new(Err(e()))).send(),
+            Job::Exec(_, r) => Done::Unit(r, Err(e())).send(),
+        }
+    }
 }
 
 enum Done {
@@ -59,6 +86,9 @@ impl Done {
     }
 }
 
+/// Set by the syncer when an fsync failed; every later write is refused.
+type Failed = Arc<AtomicBool>;
+
 pub(crate) struct Writer {
     tx: Option<mpsc::Sender<Job>>,
     handle: Option<JoinHandle<()>>,
@@ -67,11 +97,19 @@ pub(crate) struct Writer {
 impl Writer {
     /// `restart` is set by the checkpointer when the WAL has grown long enough to be
     /// rewound (see `Checkpointer`).
-    pub(crate) fn spawn(conn: Connection, restart: Arc<AtomicU8>) -> Self {
+    /// `wal` is the connection's WAL file, which the syncer fsyncs; the connection
+    /// must run with `synchronous = OFF`.
+    pub(crate) fn spawn(conn: Connection, wal: PathBuf, restart: Arc<AtomicU8>) -> Self {
         let (tx, rx) = mpsc::channel::<Job>();
         let handle = std::thread::Builder::new()
             .name("yiwang-writer".into())
-            .spawn(move || run(conn, rx, &restart))
+            .spawn(move || {
+                let failed = Failed::default();
+                let syncer = Syncer::spawn(wal, failed.clone());
+                run(conn, rx, &restart, &syncer, &failed);
+                // Dropping the syncer waits for its last answers.
+                drop(syncer);
+            })
             .expect("spawn writer thread");
         Writer { tx: Some(tx), handle: Some(handle) }
     }
@@ -109,7 +147,66 @@ impl Drop for Writer {
     }
 }
 
-fn run(conn: Connection, rx: mpsc::Receiver<Job>, restart: &AtomicU8) {
+/// The thread that makes committed batches durable and then answers them.
+struct Syncer {
+    tx: Option<mpsc::Sender<Vec<Done>>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Syncer {
+    fn spawn(wal: PathBuf, failed: Failed) -> Self {
+        let (tx, rx) = mpsc::channel::<Vec<Done>>();
+        let handle = std::thread::Builder::new()
+            .name("yiwang-sync".into())
+            .spawn(move || sync_loop(&wal, rx, &failed))
+            .expect("spawn sync thread");
+        Syncer { tx: Some(tx), handle: Some(handle) }
+    }
+
+    /// Answers a committed batch once it is on disk.
+    fn send(&self, done: Vec<Done>) {
+        if let Some(tx) = &self.tx
+            && let Err(mpsc::SendError(done)) = tx.send(done)
+        {
+            done.into_iter().for_each(|d| d.fail("the store is shutting down").send());
+        }
+    }
+}
+
+impl Drop for Syncer {
+    fn drop(&mut self) {
+        self.tx.take();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn sync_loop(wal: &Path, rx: mpsc::Receiver<Vec<Done>>, failed: &AtomicBool) {
+    // Opened on first use: SQLite creates the WAL with the first write. It keeps the
+    // file (it only rewinds it) while any connection is open, and the store keeps
+    // its connections open, so this handle stays the WAL's.
+    let mut file: Option<File> = None;
+    while let Ok(first) = rx.recv() {
+        let mut batches = vec![first];
+        batches.extend(rx.try_iter());
+        let synced = match &file {
+            Some(f) => f.sync_data(),
+            None => OpenOptions::new().write(true).open(wal).and_then(|f| f.sync_data().map(|()| file = Some(f))),
+        };
+        match synced {
+            Ok(()) => batches.into_iter().flatten().for_each(Done::send),
+            Err(e) => {
+                failed.store(true, Ordering::SeqCst);
+                let msg = format!("fsync of the WAL failed, writes are refused until yiwang restarts: {e}");
+                tracing::error!("{msg}");
+                batches.into_iter().flatten().for_each(|d| d.fail(&msg).send());
+            }
+        }
+    }
+}
+
+fn run(conn: Connection, rx: mpsc::Receiver<Job>, restart: &AtomicU8, syncer: &Syncer, failed: &AtomicBool) {
     loop {
         // Between batches nothing of ours is in flight. When the checkpointer asks,
         // copy what it has not copied yet, so the next transaction rewinds the WAL:
@@ -130,7 +227,15 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>, restart: &AtomicU8) {
         let Some(first) = first else {
             restart.store(RESTART_NO, Ordering::Relaxed);
             let t = std::time::Instant::now();
-            match super::checkpoint_passive(&conn) {
+            // A checkpoint overwrites the database file: it must fsync the WAL first.
+            let full = |on: bool| {
+                conn.execute_batch(if on { "PRAGMA synchronous = FULL" } else { "PRAGMA synchronous = OFF" })
+            };
+            let checkpoint = full(true).and_then(|()| super::checkpoint_passive(&conn));
+            if let Err(e) = full(false) {
+                tracing::error!("the writer could not return to synchronous = OFF: {e}");
+            }
+            match checkpoint {
                 Ok((log, copied)) => tracing::debug!(log, copied, took = ?t.elapsed(), "WAL checkpoint in the writer"),
                 Err(e) => tracing::warn!("WAL checkpoint in the writer failed: {e}"),
             }
@@ -143,22 +248,23 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>, restart: &AtomicU8) {
                 Err(_) => break,
             }
         }
-        commit_batch(&conn, jobs);
+        if failed.load(Ordering::SeqCst) {
+            jobs.into_iter().for_each(|j| j.refuse("an earlier fsync failed; restart yiwang"));
+            continue;
+        }
+        if let Some(done) = commit_batch(&conn, jobs) {
+            syncer.send(done);
+        }
     }
 }
 
-fn commit_batch(conn: &Connection, jobs: Vec<Job>) {
+/// Runs a batch in one transaction and commits it. Returns the answers to send once
+/// the commit is on disk; a batch that failed is answered here, and `None` returned.
+fn commit_batch(conn: &Connection, jobs: Vec<Job>) -> Option<Vec<Done>> {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         let msg = e.to_string();
-        for j in jobs {
-            match j {
-                Job::Create(_, r) | Job::Append(_, r) => {
-                    Done::Appeal(r, Box::new(Err(StoreError::Database(msg.clone())))).send()
-                }
-                Job::Exec(_, r) => Done::Unit(r, Err(StoreError::Database(msg.clone()))).send(),
-            }
-        }
-        return;
+        jobs.into_iter().for_each(|j| j.refuse(&msg));
+        return None;
     }
     let mut done = Vec::with_capacity(jobs.len());
     let mut texts = Vec::new();
@@ -194,15 +300,16 @@ fn commit_batch(conn: &Connection, jobs: Vec<Job>) {
         let msg = format!("batch rolled back: {e}");
         tracing::error!("{msg}");
         done.into_iter().for_each(|d| d.fail(&msg).send());
-        return;
+        return None;
     }
     match conn.execute_batch("COMMIT") {
-        Ok(()) => done.into_iter().for_each(Done::send),
+        Ok(()) => Some(done),
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
             let msg = format!("commit failed: {e}");
             tracing::error!("{msg}");
             done.into_iter().for_each(|d| d.fail(&msg).send());
+            None
         }
     }
 }
