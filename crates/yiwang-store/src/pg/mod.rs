@@ -166,8 +166,22 @@ impl PgStore {
         f(&mut conn)
     }
 
-    /// Waits for the writer to finish what is queued, then stops it.
+    /// Waits for the writer to finish what is queued, then stops it (as dropping
+    /// the store does).
     pub fn close(self) {
-        self.writer.shutdown();
+        drop(self);
+    }
+}
+
+impl Drop for PgStore {
+    /// The synchronous client closes its connection by blocking on its own runtime,
+    /// which panics on a tokio worker thread — where a server's last handle to the
+    /// store is often dropped. So the read connections are closed on a thread of
+    /// their own (the writer's connection lives on the writer's thread already).
+    fn drop(&mut self) {
+        let readers = std::mem::take(&mut self.readers);
+        if std::thread::spawn(move || drop(readers)).join().is_err() {
+            tracing::warn!("closing the PostgreSQL read connections failed");
+        }
     }
 }

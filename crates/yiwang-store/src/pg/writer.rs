@@ -111,9 +111,6 @@ impl Writer {
         self.submit(|r| Job::Exec(Box::new(f), r))
     }
 
-    pub(crate) fn shutdown(mut self) {
-        self.stop();
-    }
     fn stop(&mut self) {
         self.tx.take();
         if let Some(h) = self.handle.take() {

@@ -246,3 +246,14 @@ fn reindex_rebuilds_dropped_projections() {
     assert_eq!(store.reindex().unwrap(), 1);
     assert_eq!(store.load(&a.id).unwrap(), Some(a));
 }
+
+/// A server's last handle to the store is often dropped on a tokio worker thread,
+/// where the synchronous client's own shutdown would panic ("Cannot start a runtime
+/// from within a runtime") and, with several connections, abort the process.
+#[test]
+fn the_store_can_be_dropped_on_an_async_worker_thread() {
+    let db = TestDb::new();
+    let store = db.store();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    rt.block_on(async move { tokio::spawn(async move { drop(store) }).await }).expect("dropped without a panic");
+}
