@@ -11,6 +11,7 @@
 //! groups (one transaction and one fsync for many requests) and answers each request
 //! only after its commit.
 
+mod commit;
 mod pg;
 mod record;
 pub mod search;

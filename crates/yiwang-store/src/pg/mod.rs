@@ -152,7 +152,7 @@ impl PgStore {
             url: url.to_owned(),
             readers,
             next_reader: AtomicUsize::new(0),
-            writer: Writer::spawn(w, url.to_owned()),
+            writer: Writer::start(w, url.to_owned()),
         })
     }
 

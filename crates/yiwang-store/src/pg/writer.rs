@@ -11,9 +11,9 @@
 
 use super::projection::{EventRows, Projection, Reindex, write};
 use super::{Conn, col, int, ms, to_json, ts, uint};
+use crate::commit::{self, Done};
 use crate::{AppendBatch, NewCase, Result, StoreError};
 use std::sync::mpsc;
-use std::thread::JoinHandle;
 use yiwang_core::Instant;
 use yiwang_core::appeal::{Appeal, AppealEvent, Envelope, evolve};
 use yiwang_core::calendar::civil_date;
@@ -24,104 +24,26 @@ use yiwang_core::org::Actor;
 /// The most requests one commit takes; bounds the latency a batch adds.
 const MAX_BATCH: usize = 1024;
 
-type Reply<T> = mpsc::SyncSender<Result<T>>;
 type ExecFn = Box<dyn FnOnce(&mut Conn) -> Result<()> + Send>;
-
-enum Job {
-    Create(Box<NewCase>, Reply<Appeal>),
-    Append(Box<AppendBatch>, Reply<Appeal>),
-    Exec(ExecFn, Reply<()>),
-}
-
-impl Job {
-    fn run(self, conn: &mut Conn) -> Done {
-        match self {
-            Job::Create(n, r) => Done::Appeal(r, Box::new(create(conn, *n))),
-            Job::Append(b, r) => Done::Appeal(r, Box::new(append(conn, *b))),
-            Job::Exec(f, r) => Done::Unit(r, f(conn)),
-        }
-    }
-
-    fn refuse(self, e: &str) {
-        match self {
-            Job::Create(_, r) | Job::Append(_, r) => Done::Appeal(r, Box::new(Err(StoreError::Database(e.into())))),
-            Job::Exec(_, r) => Done::Unit(r, Err(StoreError::Database(e.into()))),
-        }
-        .send()
-    }
-}
-
-enum Done {
-    Appeal(Reply<Appeal>, Box<Result<Appeal>>),
-    Unit(Reply<()>, Result<()>),
-}
-
-impl Done {
-    fn failed(&self) -> bool {
-        match self {
-            Done::Appeal(_, r) => r.is_err(),
-            Done::Unit(_, r) => r.is_err(),
-        }
-    }
-    fn fail(self, e: &str) -> Self {
-        match self {
-            Done::Appeal(r, _) => Done::Appeal(r, Box::new(Err(StoreError::Database(e.to_owned())))),
-            Done::Unit(r, _) => Done::Unit(r, Err(StoreError::Database(e.to_owned()))),
-        }
-    }
-    fn send(self) {
-        // A requester that has gone away (timed out, disconnected) no longer needs
-        // the answer; its write is committed all the same.
-        match self {
-            Done::Appeal(r, v) => drop(r.send(*v)),
-            Done::Unit(r, v) => drop(r.send(v)),
-        }
-    }
-}
-
-pub(crate) struct Writer {
-    tx: Option<mpsc::Sender<Job>>,
-    handle: Option<JoinHandle<()>>,
-}
+type Job = commit::Job<ExecFn>;
+pub(crate) type Writer = commit::Writer<ExecFn>;
 
 impl Writer {
     /// Starts the writer on `conn`; `url` reconnects it when the server drops it.
-    pub(crate) fn spawn(conn: Conn, url: String) -> Self {
-        let (tx, rx) = mpsc::channel::<Job>();
-        let handle = std::thread::Builder::new()
-            .name("yiwang-pg-writer".into())
-            .spawn(move || run(conn, &url, rx))
-            .expect("spawn writer thread");
-        Writer { tx: Some(tx), handle: Some(handle) }
+    pub(crate) fn start(conn: Conn, url: String) -> Self {
+        Writer::spawn("yiwang-pg-writer", move |rx| run(conn, &url, rx))
     }
 
-    fn submit<T>(&self, make: impl FnOnce(Reply<T>) -> Job) -> Result<T> {
-        let (rtx, rrx) = mpsc::sync_channel(1);
-        self.tx.as_ref().ok_or(StoreError::Closed)?.send(make(rtx)).map_err(|_| StoreError::Closed)?;
-        rrx.recv().map_err(|_| StoreError::Closed)?
-    }
-
-    pub(crate) fn create(&self, new: NewCase) -> Result<Appeal> {
-        self.submit(|r| Job::Create(Box::new(new), r))
-    }
-    pub(crate) fn append(&self, batch: AppendBatch) -> Result<Appeal> {
-        self.submit(|r| Job::Append(Box::new(batch), r))
-    }
     pub(crate) fn exec(&self, f: impl FnOnce(&mut Conn) -> Result<()> + Send + 'static) -> Result<()> {
         self.submit(|r| Job::Exec(Box::new(f), r))
     }
-
-    fn stop(&mut self) {
-        self.tx.take();
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
 }
 
-impl Drop for Writer {
-    fn drop(&mut self) {
-        self.stop();
+fn run_job(job: Job, conn: &mut Conn) -> Done {
+    match job {
+        Job::Create(n, r) => Done::Appeal(r, Box::new(create(conn, *n))),
+        Job::Append(b, r) => Done::Appeal(r, Box::new(append(conn, *b))),
+        Job::Exec(f, r) => Done::Unit(r, f(conn)),
     }
 }
 
@@ -165,7 +87,7 @@ fn commit_batch(conn: &mut Conn, jobs: Vec<Job>) {
             job.refuse(msg);
             continue;
         }
-        let d = job.run(conn);
+        let d = run_job(job, conn);
         // After a failure the savepoint still marks where the job began, so rolling
         // back to it leaves it ready for the next job. After a success the next job
         // needs a savepoint of its own; the last job's is released by COMMIT.

@@ -53,7 +53,8 @@ pub struct WalLimits {
     pub restart: i64,
     pub short_pass: i64,
     /// Past this, the writer finishes a checkpoint at once, idle or not, so the WAL
-    /// stays bounded under load that never pauses.
+    /// stays bounded under load that never pauses. The writer checks it after every
+    /// commit (SQLite's WAL hook tells it the WAL's length).
     pub max: i64,
 }
 
@@ -208,7 +209,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             readers,
             next_reader: AtomicUsize::new(0),
-            writer: Writer::spawn(w, wal_path(path), restart),
+            writer: Writer::start(w, wal_path(path), wal.max, restart),
             checkpointer,
         })
     }
@@ -221,7 +222,7 @@ impl SqliteStore {
 
     /// Waits for the writer to finish what is queued, then stops it.
     pub fn close(self) {
-        self.writer.shutdown();
+        drop(self.writer);
         drop(self.checkpointer);
     }
 }

@@ -27,6 +27,7 @@
 use super::projection::{Reindex, SearchText, project, write_search_texts};
 use super::{RESTART_NO, RESTART_NOW, RESTART_WHEN_IDLE};
 use super::{map_err, parse_ts, trunc_ms, ts};
+use crate::commit::{self, Done};
 use crate::{AppendBatch, NewCase, Result, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::fs::{File, OpenOptions};
@@ -44,106 +45,32 @@ const MAX_BATCH: usize = 1024;
 /// How long without a request counts as idle, for a checkpoint that can wait.
 const IDLE: std::time::Duration = std::time::Duration::from_millis(2);
 
-type Reply<T> = mpsc::SyncSender<Result<T>>;
 type ExecFn = Box<dyn FnOnce(&Connection) -> Result<()> + Send>;
-
-enum Job {
-    Create(Box<NewCase>, Reply<Appeal>),
-    Append(Box<AppendBatch>, Reply<Appeal>),
-    Exec(ExecFn, Reply<()>),
-}
-
-impl Job {
-    /// Answers a job that was never run.
-    fn refuse(self, msg: &str) {
-        let e = || StoreError::Database(msg.to_owned());
-        match self {
-            Job::Create(_, r) | Job::Append(_, r) => Done::Appeal(r, Box::new(Err(e()))).send(),
-            Job::Exec(_, r) => Done::Unit(r, Err(e())).send(),
-        }
-    }
-}
-
-enum Done {
-    Appeal(Reply<Appeal>, Box<Result<Appeal>>),
-    Unit(Reply<()>, Result<()>),
-}
-
-impl Done {
-    fn fail(self, e: &str) -> Self {
-        match self {
-            Done::Appeal(r, _) => Done::Appeal(r, Box::new(Err(StoreError::Database(e.to_owned())))),
-            Done::Unit(r, _) => Done::Unit(r, Err(StoreError::Database(e.to_owned()))),
-        }
-    }
-    fn send(self) {
-        // A requester that has gone away (timed out, disconnected) no longer needs
-        // the answer; its write is committed all the same.
-        match self {
-            Done::Appeal(r, v) => drop(r.send(*v)),
-            Done::Unit(r, v) => drop(r.send(v)),
-        }
-    }
-}
+type Job = commit::Job<ExecFn>;
+pub(crate) type Writer = commit::Writer<ExecFn>;
 
 /// Set by the syncer when an fsync failed; every later write is refused.
 type Failed = Arc<AtomicBool>;
 
-pub(crate) struct Writer {
-    tx: Option<mpsc::Sender<Job>>,
-    handle: Option<JoinHandle<()>>,
-}
-
 impl Writer {
-    /// `restart` is set by the checkpointer when the WAL has grown long enough to be
-    /// rewound (see `Checkpointer`).
-    /// `wal` is the connection's WAL file, which the syncer fsyncs; the connection
-    /// must run with `synchronous = OFF`.
-    pub(crate) fn spawn(conn: Connection, wal: PathBuf, restart: Arc<AtomicU8>) -> Self {
-        let (tx, rx) = mpsc::channel::<Job>();
-        let handle = std::thread::Builder::new()
-            .name("yiwang-writer".into())
-            .spawn(move || {
-                let failed = Failed::default();
-                let syncer = Syncer::spawn(wal, failed.clone());
-                run(conn, rx, &restart, &syncer, &failed);
-                // Dropping the syncer waits for its last answers.
-                drop(syncer);
-            })
-            .expect("spawn writer thread");
-        Writer { tx: Some(tx), handle: Some(handle) }
+    /// Starts the writer on `conn`, which must run with `synchronous = OFF`: `wal` is
+    /// its WAL file, which the syncer fsyncs. `restart` is set by the checkpointer
+    /// when the WAL has grown long enough to be rewound (see `Checkpointer`).
+    /// At `max_frames` the writer rewinds the WAL at once, whatever the checkpointer
+    /// has seen.
+    pub(crate) fn start(conn: Connection, wal: PathBuf, max_frames: i64, restart: Arc<AtomicU8>) -> Self {
+        Writer::spawn("yiwang-writer", move |rx| {
+            let failed = Failed::default();
+            let syncer = Syncer::spawn(wal, failed.clone());
+            conn.wal_hook(Some(note_wal_frames));
+            run(conn, rx, &restart, max_frames, &syncer, &failed);
+            // Dropping the syncer waits for its last answers.
+            drop(syncer);
+        })
     }
 
-    fn submit<T>(&self, make: impl FnOnce(Reply<T>) -> Job) -> Result<T> {
-        let (rtx, rrx) = mpsc::sync_channel(1);
-        self.tx.as_ref().ok_or(StoreError::Closed)?.send(make(rtx)).map_err(|_| StoreError::Closed)?;
-        rrx.recv().map_err(|_| StoreError::Closed)?
-    }
-
-    pub(crate) fn create(&self, new: NewCase) -> Result<Appeal> {
-        self.submit(|r| Job::Create(Box::new(new), r))
-    }
-    pub(crate) fn append(&self, batch: AppendBatch) -> Result<Appeal> {
-        self.submit(|r| Job::Append(Box::new(batch), r))
-    }
     pub(crate) fn exec(&self, f: impl FnOnce(&Connection) -> Result<()> + Send + 'static) -> Result<()> {
         self.submit(|r| Job::Exec(Box::new(f), r))
-    }
-
-    pub(crate) fn shutdown(mut self) {
-        self.stop();
-    }
-    fn stop(&mut self) {
-        self.tx.take();
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
-}
-
-impl Drop for Writer {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 
@@ -206,7 +133,25 @@ fn sync_loop(wal: &Path, rx: mpsc::Receiver<Vec<Done>>, failed: &AtomicBool) {
     }
 }
 
-fn run(conn: Connection, rx: mpsc::Receiver<Job>, restart: &AtomicU8, syncer: &Syncer, failed: &AtomicBool) {
+thread_local! {
+    /// Frames in the WAL after this thread's last commit (SQLite's WAL hook runs on
+    /// the committing thread, and each store has its own writer thread).
+    static WAL_FRAMES: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+}
+
+fn note_wal_frames(_: &rusqlite::hooks::Wal, frames: std::ffi::c_int) -> rusqlite::Result<()> {
+    WAL_FRAMES.with(|f| f.set(frames.into()));
+    Ok(())
+}
+
+fn run(
+    conn: Connection,
+    rx: mpsc::Receiver<Job>,
+    restart: &AtomicU8,
+    max_frames: i64,
+    syncer: &Syncer,
+    failed: &AtomicBool,
+) {
     loop {
         // Between batches nothing of ours is in flight. When the checkpointer asks,
         // copy what it has not copied yet, so the next transaction rewinds the WAL:
@@ -254,6 +199,9 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>, restart: &AtomicU8, syncer: &S
         }
         if let Some(done) = commit_batch(&conn, jobs) {
             syncer.send(done);
+        }
+        if WAL_FRAMES.with(|f| f.get()) >= max_frames {
+            restart.store(RESTART_NOW, Ordering::Relaxed);
         }
     }
 }

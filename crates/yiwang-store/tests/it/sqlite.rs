@@ -134,7 +134,8 @@ fn a_whole_deleted_case_is_named() {
 fn the_wal_stays_bounded_under_writes_that_never_pause() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("yiwang.sqlite");
-    // 1 MiB at the most; unbounded, these writes leave a WAL of tens of MiB.
+    // 1 MiB at the most (and one batch past it); unbounded, these writes leave a WAL
+    // of some 27 MiB.
     let limits = yiwang_store::sqlite::WalLimits { restart: 64, short_pass: 32, max: 256 };
     let store = Arc::new(SqliteStore::open_with(&path, limits).unwrap());
     let w = Arc::new(contract::world(store.as_ref()));
@@ -150,7 +151,7 @@ fn the_wal_stays_bounded_under_writes_that_never_pause() {
         .collect();
     threads.into_iter().for_each(|h| h.join().unwrap());
     let wal = std::fs::metadata(dir.path().join("yiwang.sqlite-wal")).unwrap().len();
-    assert!(wal < 8 << 20, "the WAL grew to {} KiB", wal >> 10);
+    assert!(wal < 4 << 20, "the WAL grew to {} KiB", wal >> 10);
     assert_eq!(store.count_cases(&Default::default()).unwrap(), 960);
     assert!(store.verify().unwrap().is_intact());
 }
