@@ -2,6 +2,25 @@
 //! overlapping character bigrams, other scripts as lowercase words. A query term's
 //! bigrams, searched as a phrase, match exactly the substring typed.
 
+/// The search text of a case (title, text, address, reply) as bigram tokens: what
+/// both stores index.
+pub(crate) fn case_tokens(a: &yiwang_core::appeal::Appeal) -> String {
+    let mut text = String::new();
+    for part in [
+        a.title.as_deref(),
+        Some(a.text.as_str()),
+        a.location.address.as_deref(),
+        a.reply.as_ref().map(|r| r.text.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        text.push_str(part);
+        text.push(' ');
+    }
+    index_tokens(&text)
+}
+
 /// Index tokens of a text, space-separated.
 pub fn index_tokens(text: &str) -> String {
     let mut out = String::with_capacity(text.len() * 2);

@@ -185,7 +185,7 @@ impl Projection {
             closed_at: a.closed_at.map(ms),
             version: int(a.version)?,
             state: to_json(a)?,
-            search: (text == Reindex::Text).then(|| search_tokens(a)),
+            search: (text == Reindex::Text).then(|| crate::search::case_tokens(a)),
             access,
             co_since: co.iter().map(|(_, t)| *t).collect(),
             co_units: co.into_iter().map(|(u, _)| u).collect(),
@@ -250,24 +250,6 @@ impl Projection {
             &self.fact_satisfaction,
         ]
     }
-}
-
-/// The search text of a case (title, text, address, reply) as bigram tokens.
-fn search_tokens(a: &Appeal) -> String {
-    let mut text = String::new();
-    for part in [
-        a.title.as_deref(),
-        Some(a.text.as_str()),
-        a.location.address.as_deref(),
-        a.reply.as_ref().map(|r| r.text.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        text.push_str(part);
-        text.push(' ');
-    }
-    crate::search::index_tokens(&text)
 }
 
 /// New events of one case, hashed and ready to insert, with the chain head they end at.

@@ -168,20 +168,7 @@ pub(crate) struct SearchText {
 /// The search text of a case (title, text, address, reply) as bigram tokens, under the
 /// appeal row's rowid; `replace` when the case has a text row already.
 fn search_text(rowid: i64, replace: bool, a: &Appeal) -> SearchText {
-    let mut text = String::new();
-    for part in [
-        a.title.as_deref(),
-        Some(a.text.as_str()),
-        a.location.address.as_deref(),
-        a.reply.as_ref().map(|r| r.text.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        text.push_str(part);
-        text.push(' ');
-    }
-    SearchText { rowid, replace, tokens: crate::search::index_tokens(&text) }
+    SearchText { rowid, replace, tokens: crate::search::case_tokens(a) }
 }
 
 pub(crate) fn write_search_texts(conn: &Connection, texts: &[SearchText]) -> Result<()> {
