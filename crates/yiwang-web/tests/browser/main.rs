@@ -119,18 +119,18 @@ async fn login(d: &mut Driver, base: &str, user: &str) {
     d.goto(&format!("{base}/console/login")).await;
     d.type_in("#username", user).await;
     d.type_in("#password", PASSWORD).await;
-    d.click("button[type=submit]").await;
+    d.click_to_load("button[type=submit]").await;
     d.find("header .who").await;
 }
 
 async fn logout(d: &Driver) {
-    d.click("header .who button").await;
+    d.click_to_load("header .who button").await;
     d.find("#username").await;
 }
 
 /// Submits one action form of the case page and waits for the page after it.
 async fn act(d: &Driver, action: &str) {
-    d.click(&format!("#action-{action} button[type=submit]")).await;
+    d.click_to_load(&format!("#action-{action} button[type=submit]")).await;
     d.find("#case-status").await;
 }
 
@@ -159,7 +159,7 @@ async fn the_whole_story_runs_in_a_real_browser() {
     // A form with a mistake keeps what was typed and says what is wrong.
     d.type_in("#name", "张三").await;
     d.type_in("#phone", PHONE).await;
-    d.click("form.appeal button[type=submit]").await;
+    d.click_to_load("form.appeal button[type=submit]").await;
     d.find(".alert").await;
     assert!(d.text(".alert").await.contains("诉求内容"), "{}", d.text(".alert").await);
     assert_eq!(d.value("#phone").await, PHONE);
@@ -175,7 +175,7 @@ async fn the_whole_story_runs_in_a_real_browser() {
     std::fs::write(&photo, photo_png()).unwrap();
     d.type_in("#photos", photo.to_str().unwrap()).await;
     d.full_shot("portal-filled", PHONE_W, PHONE_H).await;
-    d.click("form.appeal button[type=submit]").await;
+    d.click_to_load("form.appeal button[type=submit]").await;
     let case_id = d.text("#case-id").await;
     let code = d.text("#tracking-code").await;
     assert!(case_id.starts_with("YW"), "{case_id}");
@@ -270,7 +270,7 @@ async fn the_whole_story_runs_in_a_real_browser() {
     d.shot("queue-to-callback").await;
     d.goto(&format!("{base}/console/cases/{case_id}")).await;
     assert!(!d.body_text().await.contains(PHONE), "the phone number is masked");
-    d.click("form.inline button").await;
+    d.click_to_load("form.inline button").await;
     assert_eq!(d.text("#phone-full").await, PHONE);
     d.click("#action-callback input[name=solved][value=yes]").await;
     d.click("#action-callback input[name=satisfaction][value=satisfied]").await;
@@ -286,13 +286,13 @@ async fn the_whole_story_runs_in_a_real_browser() {
     d.type_in("#phone", "13900001111").await;
     d.click("input[name=appeal_type][value=consultation]").await;
     d.type_in("#text", "社保卡丢了怎么补办").await;
-    d.click("button[value=kb]").await;
+    d.click_to_load("button[value=kb]").await;
     d.find(".kb-item").await;
     assert_eq!(d.value("#phone").await, "13900001111", "looking up the knowledge base keeps what was typed");
     d.click(".kb-item button[data-answer]").await;
     assert!(d.value("#answer").await.contains("补卡"), "the answer is taken from the knowledge base");
     d.full_shot("intake-knowledge", DESK_W, DESK_H).await;
-    d.click("button[value=answer]").await;
+    d.click_to_load("button[value=answer]").await;
     assert!(d.text("#case-status").await.contains("已办结"), "answered on the spot");
     assert!(d.text(".flash").await.contains("直接办结"));
     d.shot("intake-answered").await;
@@ -303,7 +303,7 @@ async fn the_whole_story_runs_in_a_real_browser() {
     d.goto(&format!("{base}/track")).await;
     d.type_in("#tracking_code", &code).await;
     d.type_in("#phone", PHONE).await;
-    d.click("form button[type=submit]").await;
+    d.click_to_load("form button[type=submit]").await;
     d.find("#status").await;
     assert!(d.text("#status").await.contains("已办结"));
     assert!(d.text("#reply").await.contains("路灯恢复正常"));

@@ -137,6 +137,49 @@ impl Driver {
         self.call("POST", &format!("/element/{}/click", e.0), None).await;
     }
 
+    /// Clicks something that loads a new page (a form's submit button, a link) and
+    /// waits until the new page has replaced the old one. Without this, an element
+    /// looked up right after the click may be found on the old page, which is about
+    /// to go away, and reading it then fails with "stale element reference".
+    pub async fn click_to_load(&self, css: &str) {
+        // A mark on the old page's window: the new page's window does not have it.
+        self.script("window.__yiwangOldPage = true;", vec![]).await;
+        self.click(css).await;
+        for _ in 0..100 {
+            // While the page changes, a script may fail (the document is unloading):
+            // that is not an answer yet, so try again.
+            if let Some(v) = self
+                .try_call(
+                    "POST",
+                    "/execute/sync",
+                    json!({"script": "return window.__yiwangOldPage === undefined && document.readyState === 'complete';", "args": []}),
+                )
+                .await
+                && v == Value::Bool(true)
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let url = self.url().await;
+        panic!("clicking {css} did not load a new page (still on {url})")
+    }
+
+    /// A command whose failure is an answer, not a test failure.
+    async fn try_call(&self, method: &str, path: &str, body: Value) -> Option<Value> {
+        let url = format!("{}{path}", self.base);
+        let req = match method {
+            "GET" => self.http.get(&url),
+            _ => self.http.post(&url).json(&body),
+        };
+        let resp = req.send().await.ok()?;
+        if !resp.status().is_success() {
+            return None;
+        }
+        let v: Value = resp.json().await.ok()?;
+        Some(v["value"].clone())
+    }
+
     pub async fn type_in(&self, css: &str, text: &str) {
         let e = self.find(css).await;
         self.call("POST", &format!("/element/{}/value", e.0), Some(json!({"text": text}))).await;
