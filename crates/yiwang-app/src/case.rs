@@ -133,8 +133,37 @@ impl App {
         }
     }
 
-    /// 受理: registers a new appeal from any channel.
+    /// 受理: registers a new appeal from any channel, and answers once it is on disk.
+    /// Blocks the calling thread; an async caller awaits `intake` instead.
     pub fn submit_appeal(&self, actor: &Actor, input: IntakeInput) -> Result<Receipt> {
+        block_on(self.intake(actor, &input))
+    }
+
+    /// 受理, for an async caller: the validation and core's decision run on the
+    /// caller's thread, and the future waits for the commit without holding a thread.
+    pub async fn intake(&self, actor: &Actor, input: &IntakeInput) -> Result<Receipt> {
+        loop {
+            let new = self.new_case(actor, input)?;
+            match self.store.create_case(new).await {
+                // A tracking code collides about once in 31^8 / n cases: draw again.
+                Err(StoreError::Duplicate(m)) if m.contains("tracking_code") => continue,
+                created => {
+                    let a = created?;
+                    return Ok(Receipt {
+                        dispatch_due: a.clock(ClockKind::Dispatch).map(|c| c.due),
+                        case_id: a.id,
+                        tracking_code: a.tracking_code,
+                        status: a.status,
+                        accepted_at: a.accepted_at,
+                    });
+                }
+            }
+        }
+    }
+
+    /// A new appeal as the store takes it: validated, located, decided by core, with
+    /// a fresh tracking code. Does no IO.
+    fn new_case(&self, actor: &Actor, input: &IntakeInput) -> Result<NewCase> {
         let now = self.now();
         let r = self.reference();
         let person = match &input.citizen {
@@ -203,25 +232,13 @@ impl App {
         let ctx = self.context(&r, actor, now);
         let mut events = appeal::decide_intake(&intake, &ctx)?;
         let event = events.pop().expect("intake decides one event");
-        let created = self.store.create_case(NewCase {
+        Ok(NewCase {
             tenant: r.tenant.clone(),
             prefix: self.config.case_prefix.clone(),
             at: now,
             actor: actor.clone(),
             person,
             event,
-        });
-        let a = match created {
-            // A tracking code collides about once in 31^8 / n cases: draw again.
-            Err(StoreError::Duplicate(m)) if m.contains("tracking_code") => return self.submit_appeal(actor, input),
-            other => other?,
-        };
-        Ok(Receipt {
-            dispatch_due: a.clock(ClockKind::Dispatch).map(|c| c.due),
-            case_id: a.id,
-            tracking_code: a.tracking_code,
-            status: a.status,
-            accepted_at: a.accepted_at,
         })
     }
 
@@ -251,7 +268,7 @@ impl App {
                 return Ok(before);
             }
             let batch = AppendBatch { tenant: r.tenant.clone(), before, at: now, actor: actor.clone(), events };
-            match self.store.append(batch) {
+            match self.store.append(batch).wait() {
                 Err(StoreError::Conflict { .. }) => continue,
                 other => return Ok(other?),
             }
@@ -393,4 +410,24 @@ fn timeline_entry(r: &crate::Reference, e: Envelope, staff: bool) -> TimelineEnt
         (_, false) => "12345热线".into(),
     };
     TimelineEntry { seq: e.seq, at: e.at, actor, kind: e.event.name(), summary, detail: staff.then_some(e.event) }
+}
+
+/// Runs a future to its end on this thread, parking while it waits: how a blocking
+/// caller uses an async use case whose only waiting is for the store's answer.
+fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
 }

@@ -164,6 +164,38 @@ async fn drive(
     Ok(run)
 }
 
+/// CPU seconds (user + system) used so far by each kind of thread of this process,
+/// by thread name with any trailing number removed; empty where `/proc` is missing.
+fn thread_cpu() -> std::collections::BTreeMap<String, f64> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return out };
+    // Linux reports in clock ticks, which are 1/100 s on every platform Rust supports.
+    const TICK: f64 = 0.01;
+    for t in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(t.path().join("stat")) else { continue };
+        // "pid (comm) state ..." where comm may hold spaces: split at the last ')'.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        let name = stat[open + 1..close].trim_end_matches(|c: char| c.is_ascii_digit() || c == '-').to_owned();
+        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        // After the comm: state is field 3, utime 14 and stime 15 (proc(5)).
+        let ticks = |i: usize| fields.get(i - 3).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+        *out.entry(name).or_insert(0.0) += (ticks(14) + ticks(15)) * TICK;
+    }
+    out
+}
+
+/// CPU seconds by kind of thread since `before` (threads that ended are not counted).
+fn cpu_since(before: &std::collections::BTreeMap<String, f64>) -> std::collections::BTreeMap<String, f64> {
+    thread_cpu()
+        .into_iter()
+        .map(|(k, v)| {
+            let b = before.get(&k).copied().unwrap_or(0.0);
+            (k, (v - b).max(0.0))
+        })
+        .filter(|(_, v)| *v > 0.0)
+        .collect()
+}
+
 fn pct(sorted: &[u64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -226,7 +258,9 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
             );
             ("POST".to_owned(), "/api/v1/appeals".to_owned(), Some(body))
         });
+        let cpu_before = thread_cpu();
         let run = drive(&addr, opts.clients, duration, appeal, ack).await?;
+        let cpu = cpu_since(&cpu_before);
 
         let rate = run.ok as f64 / run.elapsed.as_secs_f64();
         let (p50, p99) = (pct(&run.latencies_us, 0.50), pct(&run.latencies_us, 0.99));
@@ -245,6 +279,18 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
             run.shed,
             run.errors
         );
+        // Where the time went, per acknowledged appeal: the writer thread is the one
+        // that cannot be spread over cores, so it bounds the rate.
+        if run.ok > 0 && !cpu.is_empty() && opts.url.is_none() {
+            let per = |s: f64| s * 1e6 / run.ok as f64;
+            let parts: Vec<String> = cpu.iter().map(|(name, s)| format!("{name} {:.0}", per(*s))).collect();
+            let total: f64 = cpu.values().sum();
+            println!("CPU µs per appeal (this process, by thread): {}; total {:.0}", parts.join(", "), per(total));
+            figures += &format!(" cpu_us_per_appeal={:.0}", per(total));
+            if let Some(w) = cpu.iter().find(|(n, _)| n.contains("writer")).map(|(_, s)| *s) {
+                figures += &format!(" writer_cpu_us_per_appeal={:.0}", per(w));
+            }
+        }
         println!("{figures} shed={} errors={}", run.shed, run.errors);
         if let Some((tx, dir)) = _guard.take() {
             let _ = tx.send(());

@@ -1,15 +1,107 @@
 //! What the two stores' writers share: the queue of write requests, their answers,
-//! and the handle through which callers submit them and wait. Each store's `writer`
-//! module runs the thread that takes the queue, commits it in groups and answers;
-//! `E` is that store's kind of arbitrary write (a boxed closure over its connection).
+//! and the handle through which callers submit them. Each store's `writer` module
+//! runs the thread that takes the queue, commits it in groups and answers; `E` is
+//! that store's kind of arbitrary write (a boxed closure over its connection).
+//!
+//! A request's answer is a `Pending`: a plain thread blocks on it (`wait`), an async
+//! task awaits it. An HTTP handler that awaits its commit holds no thread while the
+//! writer and the disk work, so intake needs no blocking-pool thread per request and
+//! no hand-off to one and back.
 
 use crate::{AppendBatch, NewCase, Result, StoreError};
-use std::sync::mpsc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex, mpsc};
+use std::task::{Context, Poll, Waker};
 use std::thread::JoinHandle;
 use yiwang_core::appeal::Appeal;
 
-/// Where a request's answer goes; the requester blocks on the other end.
-pub(crate) type Reply<T> = mpsc::SyncSender<Result<T>>;
+/// Where one answer is left for its requester.
+struct Slot<T> {
+    state: Mutex<SlotState<T>>,
+    ready: Condvar,
+}
+
+struct SlotState<T> {
+    value: Option<Result<T>>,
+    /// The task awaiting the answer, woken when it is left.
+    waker: Option<Waker>,
+}
+
+/// The answer to a write request, once its commit is on disk (or it was refused).
+/// `wait` blocks the calling thread for it; `.await` suspends the calling task.
+#[must_use = "a write is acknowledged only through its answer"]
+pub struct Pending<T>(Arc<Slot<T>>);
+
+/// The writer's end of a `Pending`. Dropped unanswered (a writer that stopped), it
+/// answers `StoreError::Closed`, so no requester waits forever.
+pub(crate) struct Reply<T>(Option<Arc<Slot<T>>>);
+
+/// A new request's two ends.
+pub(crate) fn pending<T>() -> (Reply<T>, Pending<T>) {
+    let slot = Arc::new(Slot { state: Mutex::new(SlotState { value: None, waker: None }), ready: Condvar::new() });
+    (Reply(Some(slot.clone())), Pending(slot))
+}
+
+impl<T> Pending<T> {
+    /// Blocks until the answer is there.
+    pub fn wait(self) -> Result<T> {
+        let mut st = self.0.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(v) = st.value.take() {
+                return v;
+            }
+            st = self.0.ready.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+impl<T> Future for Pending<T> {
+    type Output = Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        let mut st = self.0.state.lock().unwrap_or_else(|p| p.into_inner());
+        match st.value.take() {
+            Some(v) => Poll::Ready(v),
+            None => {
+                // The waker of the latest poll is the one to wake.
+                if !st.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    st.waker = Some(cx.waker().clone());
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T> Reply<T> {
+    pub(crate) fn send(mut self, value: Result<T>) {
+        if let Some(slot) = self.0.take() {
+            leave(&slot, value);
+        }
+    }
+}
+
+impl<T> Drop for Reply<T> {
+    fn drop(&mut self) {
+        if let Some(slot) = self.0.take() {
+            leave(&slot, Err(StoreError::Closed));
+        }
+    }
+}
+
+fn leave<T>(slot: &Slot<T>, value: Result<T>) {
+    let waker = {
+        let mut st = slot.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.value = Some(value);
+        st.waker.take()
+    };
+    slot.ready.notify_one();
+    // Woken outside the lock: the woken task may poll at once on another thread.
+    if let Some(w) = waker {
+        w.wake();
+    }
+}
 
 pub(crate) enum Job<E> {
     Create(Box<NewCase>, Reply<Appeal>),
@@ -54,8 +146,8 @@ impl Done {
         // A requester that has gone away (timed out, disconnected) no longer needs
         // the answer; its write is committed all the same.
         match self {
-            Done::Appeal(r, v) => drop(r.send(*v)),
-            Done::Unit(r, v) => drop(r.send(v)),
+            Done::Appeal(r, v) => r.send(*v),
+            Done::Unit(r, v) => r.send(v),
         }
     }
 }
@@ -76,18 +168,21 @@ impl<E: Send + 'static> Writer<E> {
         Writer { tx: Some(tx), handle: Some(handle) }
     }
 
-    /// Queues a job and waits for its answer.
-    pub(crate) fn submit<T>(&self, make: impl FnOnce(Reply<T>) -> Job<E>) -> Result<T> {
-        let (rtx, rrx) = mpsc::sync_channel(1);
-        self.tx.as_ref().ok_or(StoreError::Closed)?.send(make(rtx)).map_err(|_| StoreError::Closed)?;
-        rrx.recv().map_err(|_| StoreError::Closed)?
+    /// Queues a job; its answer comes through the `Pending`.
+    pub(crate) fn submit<T>(&self, make: impl FnOnce(Reply<T>) -> Job<E>) -> Pending<T> {
+        let (reply, pending) = pending();
+        // A writer that has stopped drops the job, and with it the reply: `Closed`.
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(make(reply));
+        }
+        pending
     }
 
-    pub(crate) fn create(&self, new: NewCase) -> Result<Appeal> {
+    pub(crate) fn create(&self, new: NewCase) -> Pending<Appeal> {
         self.submit(|r| Job::Create(Box::new(new), r))
     }
 
-    pub(crate) fn append(&self, batch: AppendBatch) -> Result<Appeal> {
+    pub(crate) fn append(&self, batch: AppendBatch) -> Pending<Appeal> {
         self.submit(|r| Job::Append(Box::new(batch), r))
     }
 }
@@ -98,5 +193,43 @@ impl<E> Drop for Writer<E> {
         if let Some(h) = self.handle.take() {
             let _ = h.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_waiting_thread_gets_the_answer_sent_from_another() {
+        let (reply, pending) = pending::<u32>();
+        let sender = std::thread::spawn(move || reply.send(Ok(7)));
+        assert_eq!(pending.wait().unwrap(), 7);
+        sender.join().unwrap();
+    }
+
+    #[test]
+    fn an_awaiting_task_is_woken_by_the_answer() {
+        struct Flag(std::sync::atomic::AtomicBool);
+        impl std::task::Wake for Flag {
+            fn wake(self: Arc<Self>) {
+                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let flag = Arc::new(Flag(false.into()));
+        let waker = Waker::from(flag.clone());
+        let mut cx = Context::from_waker(&waker);
+        let (reply, mut pending) = pending::<u32>();
+        assert!(Pin::new(&mut pending).poll(&mut cx).is_pending());
+        reply.send(Ok(3));
+        assert!(flag.0.load(std::sync::atomic::Ordering::SeqCst), "the answer wakes the task");
+        assert!(matches!(Pin::new(&mut pending).poll(&mut cx), Poll::Ready(Ok(3))));
+    }
+
+    #[test]
+    fn a_reply_dropped_unanswered_says_the_store_closed() {
+        let (reply, pending) = pending::<u32>();
+        drop(reply);
+        assert!(matches!(pending.wait(), Err(StoreError::Closed)));
     }
 }

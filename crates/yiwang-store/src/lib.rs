@@ -17,6 +17,7 @@ mod record;
 pub mod search;
 pub mod sqlite;
 
+pub use commit::Pending;
 pub use pg::PgStore;
 pub use record::*;
 pub use sqlite::SqliteStore;
@@ -83,10 +84,12 @@ pub trait Store: Send + Sync {
 
     // Cases ----------------------------------------------------------------------------
     /// Creates a case: allocates its number, stores the citizen's personal data, and
-    /// appends the first event, all in one commit.
-    fn create_case(&self, new: NewCase) -> Result<Appeal>;
+    /// appends the first event, all in one commit. Returns at once; the answer comes
+    /// when the commit is on disk (`wait` for it, or await it).
+    fn create_case(&self, new: NewCase) -> Pending<Appeal>;
     /// Appends events decided on `before` (whose version must still be current).
-    fn append(&self, batch: AppendBatch) -> Result<Appeal>;
+    /// Answered, like `create_case`, once committed.
+    fn append(&self, batch: AppendBatch) -> Pending<Appeal>;
     /// Loads whole cases with their history in one transaction: each case's person,
     /// its events on a new hash chain (events with the same time and actor are linked
     /// as one append, as if recorded live), its projections; the day counters are

@@ -35,7 +35,9 @@ pub async fn create_appeal(
     Body(input): Body<IntakeInput>,
 ) -> Result<(StatusCode, Json<Receipt>), ApiError> {
     let actor = staff.map(|s| s.actor).unwrap_or(Actor::Citizen);
-    let r = state.run(move |app| app.submit_appeal(&actor, input)).await?;
+    // Awaited here rather than run on the blocking pool: intake does no IO but its
+    // commit, and awaiting that holds no thread.
+    let r = state.app.intake(&actor, &input).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 

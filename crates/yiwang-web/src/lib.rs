@@ -2,7 +2,8 @@
 //! document; later the Open311 API, the citizen portal and the staff console.
 //!
 //! It holds no business rules: handlers parse input, call one use case of
-//! `yiwang_app::App` (on a blocking thread: the use cases wait for commits), and turn
+//! `yiwang_app::App` (on a blocking thread, as the use cases read and wait for
+//! commits; intake, which only waits for its commit, is awaited instead), and turn
 //! the result or the `ApiError` into a response.
 
 mod appeal;

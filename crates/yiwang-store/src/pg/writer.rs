@@ -35,7 +35,7 @@ impl Writer {
     }
 
     pub(crate) fn exec(&self, f: impl FnOnce(&mut Conn) -> Result<()> + Send + 'static) -> Result<()> {
-        self.submit(|r| Job::Exec(Box::new(f), r))
+        self.submit(|r| Job::Exec(Box::new(f), r)).wait()
     }
 }
 

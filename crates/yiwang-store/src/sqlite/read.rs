@@ -377,11 +377,11 @@ impl Store for SqliteStore {
         })
     }
 
-    fn create_case(&self, new: NewCase) -> Result<Appeal> {
+    fn create_case(&self, new: NewCase) -> Pending<Appeal> {
         self.writer.create(new)
     }
 
-    fn append(&self, batch: AppendBatch) -> Result<Appeal> {
+    fn append(&self, batch: AppendBatch) -> Pending<Appeal> {
         self.writer.append(batch)
     }
 

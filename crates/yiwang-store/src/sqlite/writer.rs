@@ -70,7 +70,7 @@ impl Writer {
     }
 
     pub(crate) fn exec(&self, f: impl FnOnce(&Connection) -> Result<()> + Send + 'static) -> Result<()> {
-        self.submit(|r| Job::Exec(Box::new(f), r))
+        self.submit(|r| Job::Exec(Box::new(f), r)).wait()
     }
 }
 

@@ -104,7 +104,7 @@ pub fn new_case(w: &World, store: &dyn Store, at: DateTime<Utc>, n: u16, phone: 
         phone_digest: Some(format!("digest-{p}")),
         ..Default::default()
     });
-    store.create_case(NewCase { tenant: tenant(), prefix: "YW".into(), at, actor, person, event }).unwrap()
+    store.create_case(NewCase { tenant: tenant(), prefix: "YW".into(), at, actor, person, event }).wait().unwrap()
 }
 
 pub fn act(
@@ -117,7 +117,7 @@ pub fn act(
 ) -> appeal::Appeal {
     let ctx = Context { now: at, actor, calendar: &w.calendar, limits: &w.limits, org: &w.org, taxonomy: &w.taxonomy };
     let events = appeal::decide(a, &action, &ctx).unwrap();
-    store.append(AppendBatch { tenant: tenant(), before: a.clone(), at, actor: actor.clone(), events }).unwrap()
+    store.append(AppendBatch { tenant: tenant(), before: a.clone(), at, actor: actor.clone(), events }).wait().unwrap()
 }
 
 pub fn dispatch_and_sign(w: &World, store: &dyn Store, a: &appeal::Appeal, at: DateTime<Utc>) -> appeal::Appeal {
@@ -172,9 +172,13 @@ pub fn appends_are_chained_and_a_stale_version_is_refused(store: &dyn Store) {
             actor: ctx_actor.clone(),
             events: events.clone(),
         })
+        .wait()
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict { expected: 2, found: 3, .. }), "{err:?}");
-    let ok = store.append(AppendBatch { tenant: tenant(), before: stale, at: t0(), actor: ctx_actor, events }).unwrap();
+    let ok = store
+        .append(AppendBatch { tenant: tenant(), before: stale, at: t0(), actor: ctx_actor, events })
+        .wait()
+        .unwrap();
     assert_eq!(ok.version, 4);
     let evs = store.events(&a.id).unwrap();
     assert_eq!(evs.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
@@ -348,6 +352,7 @@ pub fn full_text_search_finds_chinese_substrings_within_what_a_unit_may_see(stor
                     person: None,
                     event,
                 })
+                .wait()
                 .unwrap(),
         );
     }

@@ -272,7 +272,7 @@ pub async fn submit_appeal(State(state): State<AppState>, mp: Multipart) -> Resp
             input.attachments.push(format!("uploads/{name}"));
         }
     }
-    match state.run(move |app| app.submit_appeal(&Actor::Citizen, input)).await {
+    match state.app.intake(&Actor::Citizen, &input).await.map_err(ApiError::from) {
         Ok(receipt) => {
             let mut resp = Redirect::to("/receipt").into_response();
             let c = format!(
