@@ -13,12 +13,13 @@ use super::writer::write_events;
 use super::{map_err, trunc_ms, ts};
 use crate::{ImportedCase, Result, StoreError};
 use rusqlite::{Connection, params};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use yiwang_core::appeal::AppealEvent;
 use yiwang_core::id::PersonId;
 
 /// Writes `cases` on the writer's connection, inside the transaction it runs in.
 pub(crate) fn import_cases(conn: &Connection, cases: Vec<ImportedCase>) -> Result<()> {
+    check(conn, &cases)?;
     let mut texts = Vec::with_capacity(cases.len());
     // The highest imported number of each day, to raise the day counters once.
     let mut days: BTreeMap<String, (u32, String)> = BTreeMap::new();
@@ -44,15 +45,33 @@ pub(crate) fn import_cases(conn: &Connection, cases: Vec<ImportedCase>) -> Resul
     write_search_texts(conn, &texts)
 }
 
-fn import_case(conn: &Connection, mut c: ImportedCase, texts: &mut Vec<super::projection::SearchText>) -> Result<()> {
-    if !matches!(c.events.first().map(|e| &e.event), Some(AppealEvent::Accepted { .. })) {
-        return Err(StoreError::Corrupt(format!("imported case {} does not start with Accepted", c.id)));
+/// Everything that can refuse a batch, before anything is written: the writes are
+/// `OR ROLLBACK` (see `writer`), so a constraint they meet would end the whole
+/// transaction, not only this job.
+fn check(conn: &Connection, cases: &[ImportedCase]) -> Result<()> {
+    let mut stored_case = conn.prepare_cached("SELECT 1 FROM chain_head WHERE case_id = ?1").map_err(map_err)?;
+    let mut stored_code = conn.prepare_cached("SELECT 1 FROM appeal WHERE tracking_code = ?1").map_err(map_err)?;
+    let (mut ids, mut codes) = (HashSet::new(), HashSet::new());
+    for c in cases {
+        let Some(AppealEvent::Accepted { tracking_code, .. }) = c.events.first().map(|e| &e.event) else {
+            return Err(StoreError::Corrupt(format!("imported case {} does not start with Accepted", c.id)));
+        };
+        if !ids.insert(c.id.as_str()) || stored_case.exists([c.id.as_str()]).map_err(map_err)? {
+            return Err(StoreError::Duplicate(format!("case {}", c.id)));
+        }
+        if !codes.insert(tracking_code.as_str()) || stored_code.exists([tracking_code.as_str()]).map_err(map_err)? {
+            return Err(StoreError::Duplicate(format!("appeal.tracking_code of case {}", c.id)));
+        }
     }
+    Ok(())
+}
+
+fn import_case(conn: &Connection, mut c: ImportedCase, texts: &mut Vec<super::projection::SearchText>) -> Result<()> {
     let tenant = c.tenant.as_str();
     if let Some(p) = &c.person {
         let at = ts(trunc_ms(c.events[0].at));
         conn.prepare_cached(
-            "INSERT INTO person (tenant, name, phone, phone_digest, id_number, contact, created_at)
+            "INSERT OR ROLLBACK INTO person (tenant, name, phone, phone_digest, id_number, contact, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
         .and_then(|mut s| s.execute(params![tenant, p.name, p.phone, p.phone_digest, p.id_number, p.contact, at]))
@@ -63,8 +82,7 @@ fn import_case(conn: &Connection, mut c: ImportedCase, texts: &mut Vec<super::pr
         }
     }
     // Events with the same time and actor were one append when recorded live; they
-    // are linked as one here too. A second case with this number fails on the
-    // event table's (case_id, seq) constraint: `Duplicate`.
+    // are linked as one here too.
     let mut state = None;
     let mut events = c.events.into_iter().peekable();
     while let Some(first) = events.next() {

@@ -33,46 +33,55 @@ pub(crate) fn project(
 ) -> Result<()> {
     let id = a.id.as_str();
     let state = serde_json::to_string(a).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
-    let rowid = conn.prepare_cached(
-        "INSERT INTO appeal (case_id, tenant, status, appeal_type, urgency, channel, title, unit, category, area,
-                             stage, next_due, next_alarm, returned, supervised, citizen, tracking_code,
+    // A new row, or the row of a case that has one: never an upsert (see `writer`).
+    let sql = if before.is_none() {
+        "INSERT OR ROLLBACK INTO appeal (case_id, tenant, status, appeal_type, urgency, channel, title, unit, category,
+                             area, stage, next_due, next_alarm, returned, supervised, citizen, tracking_code,
                              accepted_at, updated_at, closed_at, version, state, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?18)
-         ON CONFLICT (case_id) DO UPDATE SET
-            status = excluded.status, urgency = excluded.urgency, title = excluded.title, unit = excluded.unit,
-            category = excluded.category, area = excluded.area, stage = excluded.stage,
-            next_due = excluded.next_due, next_alarm = excluded.next_alarm, returned = excluded.returned,
-            supervised = excluded.supervised, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
-            version = excluded.version, state = excluded.state
-         RETURNING rowid",
-    )
-    .and_then(|mut s| {
-        s.query_row(params![
-            id,
-            tenant,
-            a.status.as_str(),
-            enum_str(&a.appeal_type),
-            enum_str(&a.urgency),
-            enum_str(&a.channel),
-            a.title,
-            a.unit.as_ref().map(|u| u.as_str()),
-            a.category.as_ref().map(|c| c.as_str()),
-            a.location.area.as_ref().map(|u| u.as_str()),
-            enum_str(&a.stage()),
-            a.next_due().map(ts),
-            if a.is_open() { a.next_alarm().map(ts) } else { None },
-            a.returned.is_some(),
-            a.supervised,
-            a.citizen.map(|p| p.0),
-            a.tracking_code.as_str(),
-            ts(a.accepted_at),
-            ts(a.updated_at),
-            a.closed_at.map(ts),
-            a.version,
-            state,
-        ], |r| r.get::<_, i64>(0))
-    })
-    .map_err(map_err)?;
+         RETURNING rowid"
+    } else {
+        // Only what events change (the same columns as `pg::projection`); parameters
+        // it does not use are bound all the same.
+        "UPDATE OR ROLLBACK appeal SET
+            status = ?3, urgency = ?5, title = ?7, unit = ?8, category = ?9, area = ?10, stage = ?11,
+            next_due = ?12, next_alarm = ?13, returned = ?14, supervised = ?15, updated_at = ?19,
+            closed_at = ?20, version = ?21, state = ?22
+         WHERE case_id = ?1
+         RETURNING rowid"
+    };
+    let rowid = conn
+        .prepare_cached(sql)
+        .and_then(|mut s| {
+            s.query_row(
+                params![
+                    id,
+                    tenant,
+                    a.status.as_str(),
+                    enum_str(&a.appeal_type),
+                    enum_str(&a.urgency),
+                    enum_str(&a.channel),
+                    a.title,
+                    a.unit.as_ref().map(|u| u.as_str()),
+                    a.category.as_ref().map(|c| c.as_str()),
+                    a.location.area.as_ref().map(|u| u.as_str()),
+                    enum_str(&a.stage()),
+                    a.next_due().map(ts),
+                    if a.is_open() { a.next_alarm().map(ts) } else { None },
+                    a.returned.is_some(),
+                    a.supervised,
+                    a.citizen.map(|p| p.0),
+                    a.tracking_code.as_str(),
+                    ts(a.accepted_at),
+                    ts(a.updated_at),
+                    a.closed_at.map(ts),
+                    a.version,
+                    state,
+                ],
+                |r| r.get::<_, i64>(0),
+            )
+        })
+        .map_err(map_err)?;
 
     if text == Reindex::Text || before.is_none() {
         texts.push(search_text(rowid, before.is_some(), a));
@@ -98,7 +107,7 @@ pub(crate) fn project(
                 .map_err(map_err)?;
         }
         let mut ins = conn
-            .prepare_cached("INSERT INTO appeal_co_unit (case_id, unit, created_at) VALUES (?1, ?2, ?3)")
+            .prepare_cached("INSERT OR ROLLBACK INTO appeal_co_unit (case_id, unit, created_at) VALUES (?1, ?2, ?3)")
             .map_err(map_err)?;
         for c in &a.co_units {
             ins.execute(params![id, c.unit.as_str(), ts(c.summoned_at)]).map_err(map_err)?;
@@ -123,7 +132,7 @@ pub(crate) fn project(
                 None => body,
             };
             conn.prepare_cached(
-                "INSERT INTO dispatch_example (case_id, text, category, created_at) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR ROLLBACK INTO dispatch_example (case_id, text, category, created_at) VALUES (?1, ?2, ?3, ?4)",
             )
             .and_then(|mut s| s.execute(params![id, text, cat.as_str(), ts(a.updated_at)]))
             .map_err(map_err)?;
@@ -141,7 +150,7 @@ pub(crate) fn project(
     }
     let mut ins = conn
         .prepare_cached(
-            "INSERT INTO measure_fact (case_id, unit, month, kind, flag, satisfaction, created_at)
+            "INSERT OR ROLLBACK INTO measure_fact (case_id, unit, month, kind, flag, satisfaction, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
         .map_err(map_err)?;
@@ -173,7 +182,8 @@ fn search_text(rowid: i64, replace: bool, a: &Appeal) -> SearchText {
 
 pub(crate) fn write_search_texts(conn: &Connection, texts: &[SearchText]) -> Result<()> {
     let mut delete = conn.prepare_cached("DELETE FROM appeal_text WHERE rowid = ?1").map_err(map_err)?;
-    let mut insert = conn.prepare_cached("INSERT INTO appeal_text (rowid, body) VALUES (?1, ?2)").map_err(map_err)?;
+    let mut insert =
+        conn.prepare_cached("INSERT OR ROLLBACK INTO appeal_text (rowid, body) VALUES (?1, ?2)").map_err(map_err)?;
     for t in texts {
         if t.replace {
             delete.execute([t.rowid]).map_err(map_err)?;

@@ -23,6 +23,13 @@
 //! only the database itself can fail, and then the whole batch is rolled back and
 //! every request in it answered with the error (none was acknowledged). Arbitrary
 //! `exec` jobs, which are rare, still run in a savepoint of their own.
+//!
+//! For the same reason every write of a create or append is `OR ROLLBACK` and none is
+//! an upsert: SQLite gives each statement that may abort half-way (a constraint with
+//! the default ABORT, which an upsert's DO UPDATE always has) a statement journal,
+//! and copies every page it touches into it first. Nothing here is expected to
+//! violate a constraint once the checks have passed; if something does, the whole
+//! batch rolls back, as above.
 
 use super::projection::{Reindex, SearchText, project, write_search_texts};
 use super::{RESTART_NO, RESTART_NOW, RESTART_WHEN_IDLE};
@@ -229,12 +236,15 @@ fn commit_batch(conn: &Connection, jobs: Vec<Job>) -> Option<Vec<Done>> {
             Done::Unit(..) => None,
         };
         // A create or append refused before its first write left nothing behind. One
-        // that failed after it (or a failure that ended the transaction) taints the
-        // batch.
+        // that failed after it taints the batch, and so does any job that ended the
+        // transaction (an `OR ROLLBACK` write that met a constraint).
         if let Some(e) = failed
-            && (conn.total_changes() != changes || conn.is_autocommit())
+            && conn.total_changes() != changes
         {
             broken.get_or_insert(e);
+        }
+        if conn.is_autocommit() {
+            broken.get_or_insert_with(|| "a write ended the transaction".to_owned());
         }
         done.push(d);
     }
@@ -286,17 +296,24 @@ fn create(conn: &Connection, mut n: NewCase, texts: &mut Vec<SearchText>) -> Res
     let at = trunc_ms(n.at);
     let now = ts(at);
     let day = civil_date(at);
-    let seq: u32 = conn
-        .prepare_cached(
-            "INSERT INTO case_counter (day, last_seq, created_at) VALUES (?1, 1, ?2)
-             ON CONFLICT (day) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
-        )
-        .and_then(|mut s| s.query_row(params![day.to_string(), now], |r| r.get(0)))
+    let day_s = day.to_string();
+    let next: Option<u32> = conn
+        .prepare_cached("UPDATE OR ROLLBACK case_counter SET last_seq = last_seq + 1 WHERE day = ?1 RETURNING last_seq")
+        .and_then(|mut s| s.query_row([&day_s], |r| r.get(0)).optional())
         .map_err(map_err)?;
+    let seq = match next {
+        Some(seq) => seq,
+        None => {
+            conn.prepare_cached("INSERT OR ROLLBACK INTO case_counter (day, last_seq, created_at) VALUES (?1, 1, ?2)")
+                .and_then(|mut s| s.execute(params![day_s, now]))
+                .map_err(map_err)?;
+            1
+        }
+    };
     let id = CaseId::new(&n.prefix, day, seq);
     if let Some(p) = &n.person {
         conn.prepare_cached(
-            "INSERT INTO person (tenant, name, phone, phone_digest, id_number, contact, created_at)
+            "INSERT OR ROLLBACK INTO person (tenant, name, phone, phone_digest, id_number, contact, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
         .and_then(|mut s| {
@@ -350,6 +367,7 @@ pub(crate) fn write_events(
     actor: &yiwang_core::org::Actor,
     events: Vec<AppealEvent>,
 ) -> Result<Appeal> {
+    let state_before_was_none = before.is_none();
     let (mut seq, mut prev) = match &before {
         None => (0u32, chain::GENESIS.to_owned()),
         Some(_) => conn
@@ -363,7 +381,7 @@ pub(crate) fn write_events(
     let mut state = before;
     let mut insert = conn
         .prepare_cached(
-            "INSERT INTO event (tenant, case_id, seq, at, kind, actor, body, alg, prev_hash, hash, created_at)
+            "INSERT OR ROLLBACK INTO event (tenant, case_id, seq, at, kind, actor, body, alg, prev_hash, hash, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?4)",
         )
         .map_err(map_err)?;
@@ -380,11 +398,16 @@ pub(crate) fn write_events(
         state = evolve(state, &env);
         prev = hash;
     }
-    conn.prepare_cached(
-        "INSERT INTO chain_head (case_id, tenant, seq, hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (case_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-    )
-    .and_then(|mut s| s.execute(params![id.as_str(), tenant, seq, prev, at_s]))
-    .map_err(map_err)?;
+    if state_before_was_none {
+        conn.prepare_cached(
+            "INSERT OR ROLLBACK INTO chain_head (case_id, tenant, seq, hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .and_then(|mut s| s.execute(params![id.as_str(), tenant, seq, prev, at_s]))
+        .map_err(map_err)?;
+    } else {
+        conn.prepare_cached("UPDATE OR ROLLBACK chain_head SET seq = ?2, hash = ?3 WHERE case_id = ?1")
+            .and_then(|mut s| s.execute(params![id.as_str(), seq, prev]))
+            .map_err(map_err)?;
+    }
     state.ok_or_else(|| StoreError::Corrupt(format!("case {id} has no Accepted event")))
 }
