@@ -215,7 +215,7 @@ impl App {
             location.area = found.area;
             location.point = location.point.or(found.point);
         }
-        let mut raw = [0u8; 8];
+        let mut raw = [0u8; 7];
         rand::thread_rng().fill_bytes(&mut raw);
         let intake = Intake {
             channel: input.channel,
@@ -227,7 +227,7 @@ impl App {
             citizen: None,
             attachments: input.attachments.clone(),
             category: input.category.clone(),
-            tracking_code: TrackingCode::from_random(raw),
+            tracking_code: TrackingCode::dated(yiwang_core::calendar::civil_date(now), raw),
         };
         let ctx = self.context(&r, actor, now);
         let mut events = appeal::decide_intake(&intake, &ctx)?;

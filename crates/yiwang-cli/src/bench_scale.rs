@@ -549,7 +549,7 @@ impl World {
             citizen: None,
             attachments: vec![],
             category: Some(t.category.clone()),
-            tracking_code: tracking_code(index),
+            tracking_code: tracking_code(index, at),
         };
         let mut c = Recorder { w: self, id: id.clone(), state: None, events: vec![], refused: 0 };
         // Who files it depends on the channel: the citizen online, a grid worker on
@@ -741,17 +741,18 @@ fn renumber(s: &str, rng: &mut Rng) -> String {
     out
 }
 
-/// A distinct tracking code per case: the index through a bijection of 31^8, so
-/// codes look random and never collide.
-fn tracking_code(index: u64) -> TrackingCode {
-    const SPACE: u64 = 31u64.pow(8);
+/// A distinct tracking code per case, as intake makes them: the day it was accepted,
+/// then the index through a bijection of 31^7, so the rest looks random and never
+/// collides.
+fn tracking_code(index: u64, at: yiwang_core::Instant) -> TrackingCode {
+    const SPACE: u64 = 31u64.pow(7);
     let mut x = (index.wrapping_mul(2_654_435_761) + 97_531) % SPACE;
-    let mut bytes = [0u8; 8];
+    let mut bytes = [0u8; 7];
     for b in &mut bytes {
         *b = (x % 31) as u8;
         x /= 31;
     }
-    TrackingCode::from_random(bytes)
+    TrackingCode::dated(civil_date(at), bytes)
 }
 
 // Measuring ------------------------------------------------------------------------
@@ -874,7 +875,7 @@ mod tests {
     #[test]
     fn tracking_codes_of_distinct_cases_differ() {
         let codes: std::collections::HashSet<String> =
-            (0..100_000).map(|i| tracking_code(i).as_str().to_owned()).collect();
+            (0..100_000).map(|i| tracking_code(i, chrono::Utc::now()).as_str().to_owned()).collect();
         assert_eq!(codes.len(), 100_000);
     }
 

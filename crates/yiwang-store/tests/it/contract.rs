@@ -5,7 +5,7 @@ use std::sync::Arc;
 use yiwang_core::appeal::{
     self, Action, AppealEvent, AppealType, Channel, Context, Intake, Location, Satisfaction, Status,
 };
-use yiwang_core::calendar::Calendar;
+use yiwang_core::calendar::{Calendar, civil_date};
 use yiwang_core::deadline::{Stage, TimeLimits, Urgency};
 use yiwang_core::id::{CaseId, CategoryCode, TenantId, TrackingCode, UnitCode, Username};
 use yiwang_core::org::{Actor, Organisation, Role, Unit, UnitKind};
@@ -94,8 +94,8 @@ pub fn new_case(w: &World, store: &dyn Store, at: DateTime<Utc>, n: u16, phone: 
         citizen: None,
         attachments: vec![],
         category: None,
-        // Distinct n give distinct codes: two base-31 digits.
-        tracking_code: TrackingCode::from_random([(n % 31) as u8, (n / 31) as u8, 2, 3, 4, 5, 6, 7]),
+        // Distinct n give distinct codes: two base-31 digits after the day.
+        tracking_code: TrackingCode::dated(civil_date(at), [(n % 31) as u8, (n / 31) as u8, 2, 3, 4, 5, 6]),
     };
     let event = appeal::decide_intake(&intake, &ctx).unwrap().pop().unwrap();
     let person = phone.map(|p| PersonData {
@@ -339,7 +339,7 @@ pub fn full_text_search_finds_chinese_substrings_within_what_a_unit_may_see(stor
             citizen: None,
             attachments: vec![],
             category: None,
-            tracking_code: TrackingCode::from_random([n as u8, 9, 9, 9, 9, 9, 9, 9]),
+            tracking_code: TrackingCode::dated(civil_date(t0()), [n as u8, 9, 9, 9, 9, 9, 9]),
         };
         let event = appeal::decide_intake(&intake, &ctx).unwrap().pop().unwrap();
         ids.push(
@@ -459,7 +459,7 @@ pub fn imported_cases_are_stored_as_if_recorded_live(store: &dyn Store) {
 
     // The same history imported under another number (the day before) and tracking code.
     let id = CaseId::parse("YW20261115000007").unwrap();
-    let code_b = TrackingCode::from_random([9, 9, 9, 9, 9, 9, 9, 9]);
+    let code_b = TrackingCode::dated(civil_date(t0()), [9, 9, 9, 9, 9, 9, 9]);
     let events: Vec<ImportedEvent> = store
         .events(&live.id)
         .unwrap()
@@ -519,7 +519,7 @@ pub fn imported_cases_are_stored_as_if_recorded_live(store: &dyn Store) {
     let mut fresh = imported.clone();
     fresh.id = CaseId::parse("YW20261114000001").unwrap();
     if let AppealEvent::Accepted { tracking_code, .. } = &mut fresh.events[0].event {
-        *tracking_code = TrackingCode::from_random([8, 8, 8, 8, 8, 8, 8, 8]);
+        *tracking_code = TrackingCode::dated(civil_date(t0()), [8, 8, 8, 8, 8, 8, 8]);
     }
     let err = store.import_cases(vec![fresh.clone(), imported.clone()]).unwrap_err();
     assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
