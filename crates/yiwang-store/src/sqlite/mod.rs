@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0004_search.sql"),
     include_str!("../../migrations/sqlite/0005_measure_tally.sql"),
     include_str!("../../migrations/sqlite/0006_no_phone_digest_index.sql"),
+    include_str!("../../migrations/sqlite/0007_compact_record.sql"),
 ];
 
 pub struct SqliteStore {

@@ -1,5 +1,5 @@
-//! Writes the projections of one case from its state: the `appeal` row, its co-units
-//! and its measure facts. Used on every append and by `reindex`, so both paths give
+//! Writes the projections of one case from its state: the `appeal` row, who may see
+//! it, its co-units, its labelled example, its measure facts and its search text. Used on every append and by `reindex`, so both paths give
 //! the same rows.
 //!
 //! Given the state before the events, only the rows that changed are written: most
@@ -32,13 +32,12 @@ pub(crate) fn project(
     texts: &mut Vec<SearchText>,
 ) -> Result<()> {
     let id = a.id.as_str();
-    let state = serde_json::to_string(a).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
     // A new row, or the row of a case that has one: never an upsert (see `writer`).
     let sql = if before.is_none() {
         "INSERT OR ROLLBACK INTO appeal (case_id, tenant, status, appeal_type, urgency, channel, title, unit, category,
                              area, stage, next_due, next_alarm, returned, supervised, citizen, tracking_code,
-                             accepted_at, updated_at, closed_at, version, state, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?18)
+                             accepted_at, updated_at, closed_at, version, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?18)
          RETURNING rowid"
     } else {
         // Only what events change (the same columns as `pg::projection`); parameters
@@ -46,7 +45,7 @@ pub(crate) fn project(
         "UPDATE OR ROLLBACK appeal SET
             status = ?3, urgency = ?5, title = ?7, unit = ?8, category = ?9, area = ?10, stage = ?11,
             next_due = ?12, next_alarm = ?13, returned = ?14, supervised = ?15, updated_at = ?19,
-            closed_at = ?20, version = ?21, state = ?22
+            closed_at = ?20, version = ?21
          WHERE case_id = ?1
          RETURNING rowid"
     };
@@ -76,7 +75,6 @@ pub(crate) fn project(
                     ts(a.updated_at),
                     a.closed_at.map(ts),
                     a.version,
-                    state,
                 ],
                 |r| r.get::<_, i64>(0),
             )
@@ -150,17 +148,17 @@ pub(crate) fn project(
     }
     let mut ins = conn
         .prepare_cached(
-            "INSERT OR ROLLBACK INTO measure_fact (case_id, unit, month, kind, flag, satisfaction, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT OR ROLLBACK INTO measure_fact (case_id, n, unit, month, kind, flag, satisfaction, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
         .map_err(map_err)?;
-    for f in new_facts {
+    for (n, f) in new_facts.into_iter().enumerate() {
         let (kind, flag, sat) = match f.kind {
             FactKind::Dispatch { responded } => ("dispatch", responded, None),
             FactKind::Reply { on_time } => ("reply", on_time, None),
             FactKind::Callback { solved, satisfaction } => ("callback", solved, Some(enum_str(&satisfaction))),
         };
-        ins.execute(params![id, f.unit.as_str(), f.month, kind, flag, sat, ts(a.updated_at)]).map_err(map_err)?;
+        ins.execute(params![id, n, f.unit.as_str(), f.month, kind, flag, sat, ts(a.updated_at)]).map_err(map_err)?;
     }
     Ok(())
 }

@@ -96,8 +96,11 @@ fn case_filter(q: &CaseQuery) -> (String, Vec<Box<dyn ToSql>>) {
     (w.join(" AND "), p)
 }
 
-const CASE_TEXT_COLUMNS: &str = "a.case_id, a.title, json_extract(a.state, '$.text'), a.area,
-    json_extract(a.state, '$.location.point.lon'), json_extract(a.state, '$.location.point.lat'), a.status, a.accepted_at";
+/// A case's text and point are those it was accepted with (no event changes them):
+/// read from its first event, joined as `e`.
+const CASE_TEXT_COLUMNS: &str = "a.case_id, a.title, json_extract(e.body, '$.text'), a.area,
+    json_extract(e.body, '$.location.point.lon'), json_extract(e.body, '$.location.point.lat'), a.status, a.accepted_at";
+const FIRST_EVENT: &str = "JOIN event e ON e.case_id = a.case_id AND e.seq = 1";
 
 fn case_text_row(r: &Row<'_>) -> rusqlite::Result<CaseText> {
     let lon: Option<f64> = r.get(4)?;
@@ -389,13 +392,9 @@ impl Store for SqliteStore {
         self.writer.exec(move |c| super::bulk::import_cases(c, cases))
     }
 
+    /// The fold of the case's events, which sit together in the log.
     fn load(&self, id: &CaseId) -> Result<Option<Appeal>> {
-        let s: Option<String> = self.read(|c| {
-            c.prepare_cached("SELECT state FROM appeal WHERE case_id = ?1")?
-                .query_row([id.as_str()], |r| r.get(0))
-                .optional()
-        })?;
-        s.map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("case {id}: {e}")))).transpose()
+        Ok(self.events(id)?.iter().fold(None, evolve))
     }
 
     fn events(&self, id: &CaseId) -> Result<Vec<Envelope>> {
@@ -577,7 +576,7 @@ impl Store for SqliteStore {
 
     fn similar_case_texts(&self, fts_query: &str, since: Instant, limit: u32) -> Result<Vec<CaseText>> {
         let sql = format!(
-            "SELECT {CASE_TEXT_COLUMNS} FROM appeal_text t JOIN appeal a ON a.rowid = t.rowid
+            "SELECT {CASE_TEXT_COLUMNS} FROM appeal_text t JOIN appeal a ON a.rowid = t.rowid {FIRST_EVENT}
              WHERE appeal_text MATCH ?1 AND a.accepted_at >= ?2 ORDER BY t.rank LIMIT ?3"
         );
         self.read(|c| c.prepare_cached(&sql)?.query_map(params![fts_query, ts(since), limit], case_text_row)?.collect())
@@ -585,7 +584,7 @@ impl Store for SqliteStore {
 
     fn case_texts(&self, from: Instant, to: Instant, limit: u32) -> Result<Vec<CaseText>> {
         let sql = format!(
-            "SELECT {CASE_TEXT_COLUMNS} FROM appeal a WHERE a.accepted_at >= ?1 AND a.accepted_at < ?2
+            "SELECT {CASE_TEXT_COLUMNS} FROM appeal a {FIRST_EVENT} WHERE a.accepted_at >= ?1 AND a.accepted_at < ?2
              ORDER BY a.accepted_at DESC LIMIT ?3"
         );
         self.read(|c| c.prepare_cached(&sql)?.query_map(params![ts(from), ts(to), limit], case_text_row)?.collect())
@@ -610,34 +609,34 @@ impl Store for SqliteStore {
         let mut report = VerifyReport::default();
         let mut seen = std::collections::HashSet::new();
         self.read(|c| {
-            let mut s = c.prepare(
-                "SELECT tenant, case_id, seq, at, actor, body, alg, prev_hash, hash FROM event ORDER BY case_id, seq",
-            )?;
+            let mut s =
+                c.prepare("SELECT tenant, case_id, seq, at, actor, body, alg, hash FROM event ORDER BY case_id, seq")?;
             let mut rows = s.query([])?;
             let mut current: Option<String> = None;
-            let mut buf: Vec<(u32, String, String, String, String)> = vec![];
-            let flush =
-                |case: &str, buf: &mut Vec<(u32, String, String, String, String)>, report: &mut VerifyReport| {
-                    let head = heads.get(case).map(|(s, h)| (*s, h.as_str()));
-                    let links = buf.iter().map(|(seq, alg, prev, hash, canon)| StoredLink {
-                        seq: *seq,
-                        alg,
-                        prev_hash: prev,
-                        hash,
-                        canonical: canon.clone(),
-                    });
-                    report.cases += 1;
-                    report.events += buf.len() as u64;
-                    if head.is_none() {
-                        report.breaks.push((
-                            case.to_owned(),
-                            ChainBreak::Truncated { head_seq: 0, head_hash: "-".into(), last_seq: buf.len() as u32 },
-                        ));
-                    } else if let Err(b) = chain::verify(links, head) {
-                        report.breaks.push((case.to_owned(), b));
-                    }
-                    buf.clear();
-                };
+            let mut buf: Vec<(u32, String, String, String)> = vec![];
+            let flush = |case: &str, buf: &mut Vec<(u32, String, String, String)>, report: &mut VerifyReport| {
+                let head = heads.get(case).map(|(s, h)| (*s, h.as_str()));
+                // Each event's link is the hash of the event stored before it.
+                let prevs = std::iter::once(chain::GENESIS).chain(buf.iter().map(|(_, _, hash, _)| hash.as_str()));
+                let links = buf.iter().zip(prevs).map(|((seq, alg, hash, canon), prev)| StoredLink {
+                    seq: *seq,
+                    alg,
+                    prev_hash: prev,
+                    hash,
+                    canonical: canon.clone(),
+                });
+                report.cases += 1;
+                report.events += buf.len() as u64;
+                if head.is_none() {
+                    report.breaks.push((
+                        case.to_owned(),
+                        ChainBreak::Truncated { head_seq: 0, head_hash: "-".into(), last_seq: buf.len() as u32 },
+                    ));
+                } else if let Err(b) = chain::verify(links, head) {
+                    report.breaks.push((case.to_owned(), b));
+                }
+                buf.clear();
+            };
             while let Some(r) = rows.next()? {
                 let tenant: String = r.get(0)?;
                 let case: String = r.get(1)?;
@@ -653,7 +652,7 @@ impl Store for SqliteStore {
                 let actor: String = r.get(4)?;
                 let body: String = r.get(5)?;
                 let canon = chain::canonical(&tenant, &case, seq, &at, &actor, &body);
-                buf.push((seq, r.get(6)?, r.get(7)?, r.get(8)?, canon));
+                buf.push((seq, r.get(6)?, r.get(7)?, canon));
             }
             if let Some(prev) = current.take() {
                 flush(&prev, &mut buf, &mut report);
@@ -676,7 +675,8 @@ impl Store for SqliteStore {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.writer.exec(move |c| {
             c.execute_batch(
-                "DELETE FROM appeal; DELETE FROM appeal_co_unit; DELETE FROM measure_fact; DELETE FROM dispatch_example;\n                 DELETE FROM appeal_text; DELETE FROM appeal_access;",
+                "DELETE FROM appeal; DELETE FROM appeal_co_unit; DELETE FROM measure_fact; DELETE FROM dispatch_example;
+                 INSERT INTO appeal_text (appeal_text) VALUES ('delete-all'); DELETE FROM appeal_access;",
             )
                 .map_err(map_err)?;
             let mut s = c
@@ -716,7 +716,7 @@ impl Store for SqliteStore {
         self.read(|c| {
             c.prepare_cached(
                 "SELECT case_id, seq, at, actor, body FROM event WHERE at >= ?1 AND at < ?2
-                 ORDER BY at, rowid LIMIT ?3 OFFSET ?4",
+                 ORDER BY at, case_id, seq LIMIT ?3 OFFSET ?4",
             )?
             .query_map(params![ts(from), ts(to), limit, offset], envelope)?
             .collect()

@@ -381,8 +381,8 @@ pub(crate) fn write_events(
     let mut state = before;
     let mut insert = conn
         .prepare_cached(
-            "INSERT OR ROLLBACK INTO event (tenant, case_id, seq, at, kind, actor, body, alg, prev_hash, hash, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?4)",
+            "INSERT OR ROLLBACK INTO event (tenant, case_id, seq, at, kind, actor, body, alg, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .map_err(map_err)?;
     let alg = HashAlg::Sha256;
@@ -392,7 +392,7 @@ pub(crate) fn write_events(
         let canonical = chain::canonical(tenant, id.as_str(), seq, &at_s, &actor_json, &body);
         let hash = chain::link(alg, &prev, &canonical);
         insert
-            .execute(params![tenant, id.as_str(), seq, at_s, event.name(), actor_json, body, alg.as_str(), prev, hash])
+            .execute(params![tenant, id.as_str(), seq, at_s, event.name(), actor_json, body, alg.as_str(), hash])
             .map_err(map_err)?;
         let env = Envelope { case: id.clone(), seq, at, actor: actor.clone(), event };
         state = evolve(state, &env);

@@ -155,3 +155,98 @@ fn the_wal_stays_bounded_under_writes_that_never_pause() {
     assert_eq!(store.count_cases(&Default::default()).unwrap(), 960);
     assert!(store.verify().unwrap().is_intact());
 }
+
+/// A database written by schema version 6 (events with `prev_hash`, the state as JSON
+/// in `appeal`, an FTS5 table with its content) is migrated on open, and its record
+/// and projections read back as they were written.
+#[test]
+fn a_version_6_database_is_migrated_with_its_record_intact() {
+    const V6: [&str; 6] = [
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+        include_str!("../../migrations/sqlite/0002_api_key.sql"),
+        include_str!("../../migrations/sqlite/0003_dispatch.sql"),
+        include_str!("../../migrations/sqlite/0004_search.sql"),
+        include_str!("../../migrations/sqlite/0005_measure_tally.sql"),
+        include_str!("../../migrations/sqlite/0006_no_phone_digest_index.sql"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    // The cases, recorded by today's store; then the same rows as version 6 kept them.
+    let today = dir.path().join("today.sqlite");
+    let (handled, fresh, tally) = {
+        let store = SqliteStore::open(&today).unwrap();
+        let w = contract::world(&store);
+        let a = contract::new_case(&w, &store, t0(), 1, Some("13812345678"));
+        let a = contract::dispatch_and_sign(&w, &store, &a, t0());
+        let b = contract::new_case(&w, &store, t0(), 2, None);
+        (a, b, store.tally_month("2026-11").unwrap())
+    };
+    let old = dir.path().join("v6.sqlite");
+    {
+        let c = Connection::open(&old).unwrap();
+        for sql in V6 {
+            c.execute_batch(sql).unwrap();
+        }
+        c.execute_batch("PRAGMA user_version = 6").unwrap();
+        c.execute("ATTACH ?1 AS today", [today.to_str().unwrap()]).unwrap();
+        c.execute_batch(
+            "INSERT INTO person SELECT * FROM today.person;
+             INSERT INTO event (tenant, case_id, seq, at, kind, actor, body, alg, prev_hash, hash, created_at)
+                 SELECT tenant, case_id, seq, at, kind, actor, body, alg,
+                        coalesce(lag(hash) OVER (PARTITION BY case_id ORDER BY seq), printf('%.64d', 0)), hash, at
+                 FROM today.event ORDER BY case_id, seq;
+             INSERT INTO chain_head SELECT case_id, tenant, seq, hash, created_at FROM today.chain_head;
+             INSERT INTO appeal_access SELECT case_id, unit, created_at FROM today.appeal_access;
+             INSERT INTO measure_fact (case_id, unit, month, kind, flag, satisfaction, created_at)
+                 SELECT case_id, unit, month, kind, flag, satisfaction, created_at FROM today.measure_fact
+                 ORDER BY case_id, n;",
+        )
+        .unwrap();
+        for a in [&handled, &fresh] {
+            c.execute(
+                "INSERT INTO appeal (rowid, case_id, tenant, status, appeal_type, urgency, channel, title, unit, category,
+                                     area, stage, next_due, next_alarm, returned, supervised, citizen, tracking_code,
+                                     accepted_at, updated_at, closed_at, version, state, created_at)
+                 SELECT rowid, case_id, tenant, status, appeal_type, urgency, channel, title, unit, category, area, stage,
+                        next_due, next_alarm, returned, supervised, citizen, tracking_code, accepted_at, updated_at,
+                        closed_at, version, ?2, created_at
+                 FROM today.appeal WHERE case_id = ?1",
+                [a.id.as_str(), &serde_json::to_string(a).unwrap()],
+            )
+            .unwrap();
+            let tokens = yiwang_store::search::index_tokens(&format!("{} {}", a.title.clone().unwrap(), a.text));
+            c.execute(
+                "INSERT INTO appeal_text (rowid, body) SELECT rowid, ?2 FROM appeal WHERE case_id = ?1",
+                [a.id.as_str(), &tokens],
+            )
+            .unwrap();
+        }
+    }
+
+    let store = SqliteStore::open(&old).unwrap();
+    let report = store.verify().unwrap();
+    assert!(report.is_intact(), "{:?}", report.breaks);
+    assert_eq!((report.cases, report.events), (2, handled.version as u64 + fresh.version as u64));
+    assert_eq!(store.load(&handled.id).unwrap().as_ref(), Some(&handled));
+    assert_eq!(store.load(&fresh.id).unwrap().as_ref(), Some(&fresh));
+    assert_eq!(store.tally_month("2026-11").unwrap(), tally);
+    let mine = yiwang_store::CaseQuery {
+        visible_to: Some(contract::code("dept-a")),
+        text: yiwang_store::search::fts_query("道路"),
+        limit: 10,
+        ..Default::default()
+    };
+    let found = store.list_cases(&mine).unwrap();
+    assert_eq!(found.rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), [handled.id.clone()]);
+    // The migrated store goes on recording: the next event links to the old chain.
+    let w = contract::world(&store);
+    let more = contract::act(
+        &w,
+        &store,
+        &handled,
+        &contract::handler_a(),
+        yiwang_core::appeal::Action::Contact { note: "已联系".into() },
+        t0(),
+    );
+    assert_eq!(more.version, handled.version + 1);
+    assert!(store.verify().unwrap().is_intact());
+}
