@@ -236,7 +236,7 @@ fn a_version_6_database_is_migrated_with_its_record_intact() {
         ..Default::default()
     };
     let found = store.list_cases(&mine).unwrap();
-    assert_eq!(found.rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), [handled.id.clone()]);
+    assert_eq!(found.rows.iter().map(|r| &r.id).collect::<Vec<_>>(), [&handled.id]);
     // The migrated store goes on recording: the next event links to the old chain.
     let w = contract::world(&store);
     let more = contract::act(
