@@ -217,13 +217,25 @@ fn load(world: &Arc<World>, store: &dyn Store, n: u64) -> Result<Totals> {
 
     let mut t = Totals { min_closed_events: u64::MAX, ..Default::default() };
     let progress = Progress::new(n);
+    // One batch is written while the next is prepared: `import_cases` links and
+    // projects a batch on this thread, then answers once the writer has committed it.
+    let mut writing: Option<(yiwang_store::Pending<()>, u64)> = None;
     for g in out_rx {
-        t.cases += g.cases.len() as u64;
         t.events += g.events;
         t.closed += g.closed;
         t.min_closed_events = t.min_closed_events.min(g.min_closed_events);
         t.refused += g.refused;
-        store.import_cases(g.cases).context("importing a batch of cases")?;
+        let cases = g.cases.len() as u64;
+        let next = store.import_cases(g.cases);
+        if let Some((done, n)) = writing.replace((next, cases)) {
+            done.wait().context("importing a batch of cases")?;
+            t.cases += n;
+            progress.show(t.cases);
+        }
+    }
+    if let Some((done, n)) = writing {
+        done.wait().context("importing a batch of cases")?;
+        t.cases += n;
         progress.show(t.cases);
     }
     planner.join().map_err(|_| anyhow!("the planner thread panicked"))?;

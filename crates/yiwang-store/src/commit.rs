@@ -44,6 +44,13 @@ pub(crate) fn pending<T>() -> (Reply<T>, Pending<T>) {
 }
 
 impl<T> Pending<T> {
+    /// An answer known before anything reaches a writer (a request refused at once).
+    pub(crate) fn ready(value: Result<T>) -> Self {
+        let (reply, pending) = pending();
+        reply.send(value);
+        pending
+    }
+
     /// Blocks until the answer is there.
     pub fn wait(self) -> Result<T> {
         let mut st = self.0.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -106,7 +113,13 @@ fn leave<T>(slot: &Slot<T>, value: Result<T>) {
 pub(crate) enum Job<E> {
     Create(Box<NewCase>, Reply<Appeal>),
     Append(Box<AppendBatch>, Reply<Appeal>),
+    /// An arbitrary write, undone alone if it fails (in a savepoint of its own).
     Exec(E, Reply<()>),
+    /// An arbitrary write that checks everything that can refuse it before its first
+    /// write, as creates and appends do, so it needs no savepoint: failing after that
+    /// fails its whole batch. For large writes (bulk import), whose every page a
+    /// savepoint would copy first.
+    Checked(E, Reply<()>),
 }
 
 impl<E> Job<E> {
@@ -115,7 +128,7 @@ impl<E> Job<E> {
         let e = || StoreError::Database(msg.to_owned());
         match self {
             Job::Create(_, r) | Job::Append(_, r) => Done::Appeal(r, Box::new(Err(e()))).send(),
-            Job::Exec(_, r) => Done::Unit(r, Err(e())).send(),
+            Job::Exec(_, r) | Job::Checked(_, r) => Done::Unit(r, Err(e())).send(),
         }
     }
 }
@@ -128,9 +141,13 @@ pub(crate) enum Done {
 
 impl Done {
     pub(crate) fn failed(&self) -> bool {
+        self.error().is_some()
+    }
+
+    pub(crate) fn error(&self) -> Option<&StoreError> {
         match self {
-            Done::Appeal(_, r) => r.is_err(),
-            Done::Unit(_, r) => r.is_err(),
+            Done::Appeal(_, r) => r.as_ref().as_ref().err(),
+            Done::Unit(_, r) => r.as_ref().err(),
         }
     }
 

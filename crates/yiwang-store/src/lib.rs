@@ -12,6 +12,7 @@
 //! only after its commit.
 
 mod commit;
+mod link;
 mod pg;
 mod record;
 pub mod search;
@@ -96,7 +97,11 @@ pub trait Store: Send + Sync {
     /// raised past every imported number so later cases do not collide. All or
     /// nothing: a case already stored (`Duplicate`) or one not starting with
     /// `Accepted` (`Corrupt`) leaves the store as it was.
-    fn import_cases(&self, cases: Vec<ImportedCase>) -> Result<()>;
+    ///
+    /// What can be done without the database (linking, projections) is done on the
+    /// calling thread before this returns; the answer comes once the batch is
+    /// committed, so a caller can prepare its next batch meanwhile.
+    fn import_cases(&self, cases: Vec<ImportedCase>) -> Pending<()>;
     fn load(&self, id: &CaseId) -> Result<Option<Appeal>>;
     fn events(&self, id: &CaseId) -> Result<Vec<Envelope>>;
     /// Events of every case recorded at or after `from` and before `to`, oldest first.

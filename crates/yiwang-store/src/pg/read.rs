@@ -417,8 +417,8 @@ impl Store for PgStore {
         self.writer.append(batch)
     }
 
-    fn import_cases(&self, cases: Vec<ImportedCase>) -> Result<()> {
-        self.writer.exec(move |c| super::bulk::import_cases(c, cases))
+    fn import_cases(&self, cases: Vec<ImportedCase>) -> Pending<()> {
+        self.writer.submit(|r| crate::commit::Job::Exec(Box::new(move |c| super::bulk::import_cases(c, cases)), r))
     }
 
     fn load(&self, id: &CaseId) -> Result<Option<Appeal>> {

@@ -10,14 +10,14 @@
 //! head and every projection (`projection::WRITE_SQL`).
 
 use super::projection::{EventRows, Projection, Reindex, write};
-use super::{Conn, col, int, ms, to_json, ts, uint};
+use super::{Conn, col, int, ms, uint};
 use crate::commit::{self, Done};
 use crate::{AppendBatch, NewCase, Result, StoreError};
 use std::sync::mpsc;
 use yiwang_core::Instant;
-use yiwang_core::appeal::{Appeal, AppealEvent, Envelope, evolve};
+use yiwang_core::appeal::{Appeal, AppealEvent};
 use yiwang_core::calendar::civil_date;
-use yiwang_core::chain::{self, HashAlg};
+use yiwang_core::chain;
 use yiwang_core::id::{CaseId, PersonId};
 use yiwang_core::org::Actor;
 
@@ -43,7 +43,8 @@ fn run_job(job: Job, conn: &mut Conn) -> Done {
     match job {
         Job::Create(n, r) => Done::Appeal(r, Box::new(create(conn, *n))),
         Job::Append(b, r) => Done::Appeal(r, Box::new(append(conn, *b))),
-        Job::Exec(f, r) => Done::Unit(r, f(conn)),
+        // Each job has a savepoint here anyway (see `commit_batch`).
+        Job::Exec(f, r) | Job::Checked(f, r) => Done::Unit(r, f(conn)),
     }
 }
 
@@ -189,48 +190,39 @@ fn append(conn: &mut Conn, b: AppendBatch) -> Result<Appeal> {
 }
 
 /// Hashes events onto a case's chain, from its head `(seq, hash)`, and folds them into
-/// its state. Nothing is written here: `projection::write` sends it all at once.
+/// its state (`link::link`), as the columns `projection::write` sends. Nothing is
+/// written here.
 pub(crate) fn chain_events(
     tenant: &str,
     id: &CaseId,
     before: Option<Appeal>,
-    (mut seq, mut prev): (u32, String),
+    head: (u32, String),
     at: Instant,
     actor: &Actor,
     events: Vec<AppealEvent>,
 ) -> Result<(EventRows, Appeal)> {
-    let at_s = ts(at);
-    let actor_json = to_json(actor)?;
-    let alg = HashAlg::Sha256;
+    let (l, state) = crate::link::link(tenant, id, before, head, at, actor, events)?;
+    let (head_seq, head_hash) = l.head();
     let mut rows = EventRows {
-        seqs: vec![],
-        kinds: vec![],
-        bodies: vec![],
-        prev_hashes: vec![],
-        hashes: vec![],
+        seqs: Vec::with_capacity(l.events.len()),
+        kinds: Vec::with_capacity(l.events.len()),
+        bodies: Vec::with_capacity(l.events.len()),
+        prev_hashes: Vec::with_capacity(l.events.len()),
+        hashes: Vec::with_capacity(l.events.len()),
         actor: String::new(),
         at,
-        alg: alg.as_str(),
-        head_seq: 0,
-        head_hash: String::new(),
+        alg: crate::link::ALG.as_str(),
+        head_seq: int(head_seq)?,
+        head_hash: head_hash.to_owned(),
     };
-    let mut state = before;
-    for event in events {
-        seq += 1;
-        let body = to_json(&event)?;
-        let canonical = chain::canonical(tenant, id.as_str(), seq, &at_s, &actor_json, &body);
-        let hash = chain::link(alg, &prev, &canonical);
-        rows.seqs.push(int(seq)?);
-        rows.kinds.push(event.name());
-        rows.bodies.push(body);
-        rows.prev_hashes.push(std::mem::replace(&mut prev, hash.clone()));
-        rows.hashes.push(hash);
-        let env = Envelope { case: id.clone(), seq, at, actor: actor.clone(), event };
-        state = evolve(state, &env);
+    let mut prev = l.prev.1;
+    for e in l.events {
+        rows.seqs.push(int(e.seq)?);
+        rows.kinds.push(e.kind);
+        rows.bodies.push(e.body);
+        rows.prev_hashes.push(std::mem::replace(&mut prev, e.hash.clone()));
+        rows.hashes.push(e.hash);
     }
-    rows.actor = actor_json;
-    rows.head_seq = int(seq)?;
-    rows.head_hash = prev;
-    let state = state.ok_or_else(|| StoreError::Corrupt(format!("case {id} has no Accepted event")))?;
+    rows.actor = l.actor;
     Ok((rows, state))
 }

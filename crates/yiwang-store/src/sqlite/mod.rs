@@ -35,8 +35,37 @@ const MIGRATIONS: &[&str] = &[
 pub struct SqliteStore {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    person_ids: Arc<PersonIds>,
     writer: Writer,
     checkpointer: Checkpointer,
+}
+
+/// The ids of citizens' person rows, handed out by the store rather than by SQLite,
+/// so that a bulk import can number its citizens, and link the appeals that name them,
+/// on its own thread before it reaches the writer. It starts past the largest id ever
+/// used (`sqlite_sequence`, which `AUTOINCREMENT` keeps even when rows are deleted),
+/// so no id is given twice; a batch that fails leaves its ids unused.
+///
+/// This assumes what the store assumes anyway: one process writes a SQLite file.
+pub(crate) struct PersonIds(std::sync::atomic::AtomicI64);
+
+impl PersonIds {
+    fn load(conn: &Connection) -> Result<Self> {
+        let last: i64 = conn
+            .query_row(
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'person'), 0),
+                            coalesce((SELECT max(id) FROM person), 0))",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(map_err)?;
+        Ok(PersonIds((last + 1).into()))
+    }
+
+    /// The first of `n` consecutive new ids.
+    pub(crate) fn take(&self, n: i64) -> i64 {
+        self.0.fetch_add(n, Ordering::Relaxed)
+    }
 }
 
 /// How long the checkpointer sleeps after a pass that found the WAL empty, and after
@@ -207,10 +236,12 @@ impl SqliteStore {
         let readers = (0..4).map(|_| open_connection(path).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
         let restart = Arc::new(AtomicU8::new(RESTART_NO));
         let checkpointer = Checkpointer::spawn(open_connection(path)?, wal, restart.clone());
+        let person_ids = Arc::new(PersonIds::load(&w)?);
         Ok(SqliteStore {
             readers,
             next_reader: AtomicUsize::new(0),
-            writer: Writer::start(w, wal_path(path), wal.max, restart),
+            writer: Writer::start(w, person_ids.clone(), wal_path(path), wal.max, restart),
+            person_ids,
             checkpointer,
         })
     }

@@ -1,10 +1,12 @@
-//! Writes the projections of one case from its state: the `appeal` row, who may see
-//! it, its co-units, its labelled example, its measure facts and its search text. Used on every append and by `reindex`, so both paths give
-//! the same rows.
+//! The projections of one case, from its state: the `appeal` row, who may see it, its
+//! co-units, its labelled example, its measure facts and its search text. Appends,
+//! bulk import and `reindex` all go through here, so every path gives the same rows.
 //!
-//! Given the state before the events, only the rows that changed are written: most
-//! events move a case along without touching its co-units, facts or text, and the
-//! writer thread is the one place every write in the district passes through.
+//! `Rows::of` computes the rows without a connection (a bulk import does it on the
+//! importing thread); `write` stores them. Given the state whose rows are stored now,
+//! only what changed is written: most events move a case along without touching its
+//! co-units, facts or text, and the writer thread is the one place every write in the
+//! district passes through.
 
 use super::{enum_str, map_err, ts};
 use crate::Result;
@@ -19,10 +21,123 @@ pub(crate) enum Reindex {
     KeepText,
 }
 
-/// Writes the projections of `a`. `before` is the case's state whose rows are stored
-/// now, or `None` when the case has no projection rows yet (a new case, or `reindex`
-/// after clearing the tables). The full-text row, when it must be written, is pushed
-/// to `texts` for the caller to write with `write_search_texts`.
+/// The columns of the `appeal` row.
+struct AppealRow {
+    status: &'static str,
+    appeal_type: String,
+    urgency: String,
+    channel: String,
+    title: Option<String>,
+    unit: Option<String>,
+    category: Option<String>,
+    area: Option<String>,
+    stage: String,
+    next_due: Option<String>,
+    next_alarm: Option<String>,
+    returned: bool,
+    supervised: bool,
+    citizen: Option<i64>,
+    tracking_code: String,
+    accepted_at: String,
+    updated_at: String,
+    closed_at: Option<String>,
+    version: u32,
+}
+
+/// A measure fact: unit, month, kind, flag, satisfaction.
+type FactRow = (String, String, &'static str, bool, Option<String>);
+
+/// What to write for one case. `None` in a field means "unchanged, write nothing".
+pub(crate) struct Rows {
+    case_id: String,
+    tenant: String,
+    /// No rows are stored for the case yet: insert rather than update.
+    new: bool,
+    appeal: AppealRow,
+    /// Units that may now see the case and could not before.
+    access: Vec<String>,
+    co_units: Option<Vec<(String, String)>>,
+    /// The labelled example: `Some(None)` removes it.
+    example: Option<Option<(String, String)>>,
+    facts: Option<Vec<FactRow>>,
+    tokens: Option<String>,
+}
+
+impl Rows {
+    /// The rows of `a`. `before` is the case's state whose rows are stored now, or
+    /// `None` when the case has no projection rows yet (a new case, or `reindex` after
+    /// clearing the tables).
+    pub(crate) fn of(tenant: &str, before: Option<&Appeal>, a: &Appeal, text: Reindex) -> Rows {
+        // Who may see the case besides the centre: every holder and every co-unit.
+        // Access is never withdrawn, so only units new to the case are added.
+        let holders = |x: &Appeal| -> Vec<String> {
+            x.assignments.iter().map(|x| x.unit.to_string()).chain(x.co_units.iter().map(|c| c.unit.to_string())).collect()
+        };
+        let known = before.map(holders).unwrap_or_default();
+        let mut access: Vec<String> = holders(a).into_iter().filter(|u| !known.contains(u)).collect();
+        access.sort();
+        access.dedup();
+
+        // A corrected case that a unit answered is a labelled example.
+        let example = |x: &Appeal| match (x.was_corrected(), &x.reply, &x.category) {
+            (true, Some(_), Some(cat)) => Some((cat.to_string(), format!("{}{}", x.title.as_deref().unwrap_or(""), x.text))),
+            _ => None,
+        };
+        let new_example = example(a);
+        let new_facts = facts(a);
+        Rows {
+            case_id: a.id.to_string(),
+            tenant: tenant.to_owned(),
+            new: before.is_none(),
+            appeal: AppealRow {
+                status: a.status.as_str(),
+                appeal_type: enum_str(&a.appeal_type),
+                urgency: enum_str(&a.urgency),
+                channel: enum_str(&a.channel),
+                title: a.title.clone(),
+                unit: a.unit.as_ref().map(|u| u.to_string()),
+                category: a.category.as_ref().map(|c| c.to_string()),
+                area: a.location.area.as_ref().map(|u| u.to_string()),
+                stage: enum_str(&a.stage()),
+                next_due: a.next_due().map(ts),
+                next_alarm: if a.is_open() { a.next_alarm().map(ts) } else { None },
+                returned: a.returned.is_some(),
+                supervised: a.supervised,
+                citizen: a.citizen.map(|p| p.0),
+                tracking_code: a.tracking_code.as_str().to_owned(),
+                accepted_at: ts(a.accepted_at),
+                updated_at: ts(a.updated_at),
+                closed_at: a.closed_at.map(ts),
+                version: a.version,
+            },
+            access,
+            co_units: before
+                .is_none_or(|b| b.co_units != a.co_units)
+                .then(|| a.co_units.iter().map(|c| (c.unit.to_string(), ts(c.summoned_at))).collect()),
+            example: before.is_none_or(|b| example(b) != new_example).then_some(new_example),
+            facts: (before.is_none_or(|b| facts(b) != new_facts)).then(|| {
+                new_facts
+                    .into_iter()
+                    .map(|f| {
+                        let (kind, flag, sat) = match f.kind {
+                            FactKind::Dispatch { responded } => ("dispatch", responded, None),
+                            FactKind::Reply { on_time } => ("reply", on_time, None),
+                            FactKind::Callback { solved, satisfaction } => {
+                                ("callback", solved, Some(enum_str(&satisfaction)))
+                            }
+                        };
+                        (f.unit.to_string(), f.month, kind, flag, sat)
+                    })
+                    .collect()
+            }),
+            tokens: (text == Reindex::Text || before.is_none()).then(|| crate::search::case_tokens(a)),
+        }
+    }
+}
+
+/// Computes and writes the projections of `a` (see `Rows::of`). The full-text row,
+/// when it must be written, is pushed to `texts` for the caller to write with
+/// `write_search_texts`.
 pub(crate) fn project(
     conn: &Connection,
     tenant: &str,
@@ -31,9 +146,15 @@ pub(crate) fn project(
     text: Reindex,
     texts: &mut Vec<SearchText>,
 ) -> Result<()> {
-    let id = a.id.as_str();
+    write(conn, &mut Rows::of(tenant, before, a, text), texts)
+}
+
+/// Writes a case's rows; its search text moves to `texts`.
+pub(crate) fn write(conn: &Connection, rows: &mut Rows, texts: &mut Vec<SearchText>) -> Result<()> {
+    let id = rows.case_id.as_str();
+    let r = &rows.appeal;
     // A new row, or the row of a case that has one: never an upsert (see `writer`).
-    let sql = if before.is_none() {
+    let sql = if rows.new {
         "INSERT OR ROLLBACK INTO appeal (case_id, tenant, status, appeal_type, urgency, channel, title, unit, category,
                              area, stage, next_due, next_alarm, returned, supervised, citizen, tracking_code,
                              accepted_at, updated_at, closed_at, version, created_at)
@@ -55,51 +176,46 @@ pub(crate) fn project(
             s.query_row(
                 params![
                     id,
-                    tenant,
-                    a.status.as_str(),
-                    enum_str(&a.appeal_type),
-                    enum_str(&a.urgency),
-                    enum_str(&a.channel),
-                    a.title,
-                    a.unit.as_ref().map(|u| u.as_str()),
-                    a.category.as_ref().map(|c| c.as_str()),
-                    a.location.area.as_ref().map(|u| u.as_str()),
-                    enum_str(&a.stage()),
-                    a.next_due().map(ts),
-                    if a.is_open() { a.next_alarm().map(ts) } else { None },
-                    a.returned.is_some(),
-                    a.supervised,
-                    a.citizen.map(|p| p.0),
-                    a.tracking_code.as_str(),
-                    ts(a.accepted_at),
-                    ts(a.updated_at),
-                    a.closed_at.map(ts),
-                    a.version,
+                    rows.tenant,
+                    r.status,
+                    r.appeal_type,
+                    r.urgency,
+                    r.channel,
+                    r.title,
+                    r.unit,
+                    r.category,
+                    r.area,
+                    r.stage,
+                    r.next_due,
+                    r.next_alarm,
+                    r.returned,
+                    r.supervised,
+                    r.citizen,
+                    r.tracking_code,
+                    r.accepted_at,
+                    r.updated_at,
+                    r.closed_at,
+                    r.version,
                 ],
                 |r| r.get::<_, i64>(0),
             )
         })
         .map_err(map_err)?;
-
-    if text == Reindex::Text || before.is_none() {
-        texts.push(search_text(rowid, before.is_some(), a));
+    if let Some(tokens) = rows.tokens.take() {
+        texts.push(SearchText { rowid, replace: !rows.new, tokens });
     }
 
-    // Who may see the case besides the centre: every holder and every co-unit. Access
-    // is never withdrawn, so only units new to the case are added.
-    let holders = |x: &Appeal| -> Vec<String> {
-        x.assignments.iter().map(|x| x.unit.to_string()).chain(x.co_units.iter().map(|c| c.unit.to_string())).collect()
-    };
-    let known = before.map(holders).unwrap_or_default();
-    let mut ins = conn
-        .prepare_cached("INSERT OR IGNORE INTO appeal_access (case_id, unit, created_at) VALUES (?1, ?2, ?3)")
-        .map_err(map_err)?;
-    for u in holders(a).iter().filter(|u| !known.contains(u)) {
-        ins.execute(params![id, u, ts(a.updated_at)]).map_err(map_err)?;
+    if !rows.access.is_empty() {
+        let mut ins = conn
+            .prepare_cached("INSERT OR IGNORE INTO appeal_access (case_id, unit, created_at) VALUES (?1, ?2, ?3)")
+            .map_err(map_err)?;
+        for u in &rows.access {
+            ins.execute(params![id, u, r.updated_at]).map_err(map_err)?;
+        }
     }
 
-    if before.is_none_or(|b| b.co_units != a.co_units) {
-        if before.is_some() {
+    if let Some(co_units) = &rows.co_units {
+        if !rows.new {
             conn.prepare_cached("DELETE FROM appeal_co_unit WHERE case_id = ?1")
                 .and_then(|mut s| s.execute([id]))
                 .map_err(map_err)?;
@@ -107,75 +223,52 @@ pub(crate) fn project(
         let mut ins = conn
             .prepare_cached("INSERT OR ROLLBACK INTO appeal_co_unit (case_id, unit, created_at) VALUES (?1, ?2, ?3)")
             .map_err(map_err)?;
-        for c in &a.co_units {
-            ins.execute(params![id, c.unit.as_str(), ts(c.summoned_at)]).map_err(map_err)?;
+        for (unit, since) in co_units {
+            ins.execute(params![id, unit, since]).map_err(map_err)?;
         }
     }
 
-    // A corrected case that a unit answered is a labelled example.
-    let example = |x: &Appeal| match (x.was_corrected(), &x.reply, &x.category) {
-        (true, Some(_), Some(cat)) => Some((cat.clone(), x.title.clone(), x.text.clone())),
-        _ => None,
-    };
-    let new_example = example(a);
-    if before.is_none_or(|b| example(b) != new_example) {
-        if before.is_some() {
+    if let Some(example) = &rows.example {
+        if !rows.new {
             conn.prepare_cached("DELETE FROM dispatch_example WHERE case_id = ?1")
                 .and_then(|mut s| s.execute([id]))
                 .map_err(map_err)?;
         }
-        if let Some((cat, title, body)) = new_example {
-            let text = match title {
-                Some(t) => format!("{t}{body}"),
-                None => body,
-            };
+        if let Some((category, text)) = example {
             conn.prepare_cached(
                 "INSERT OR ROLLBACK INTO dispatch_example (case_id, text, category, created_at) VALUES (?1, ?2, ?3, ?4)",
             )
-            .and_then(|mut s| s.execute(params![id, text, cat.as_str(), ts(a.updated_at)]))
+            .and_then(|mut s| s.execute(params![id, text, category, r.updated_at]))
             .map_err(map_err)?;
         }
     }
 
-    let new_facts = facts(a);
-    if before.is_some_and(|b| facts(b) == new_facts) {
-        return Ok(());
-    }
-    if before.is_some() {
-        conn.prepare_cached("DELETE FROM measure_fact WHERE case_id = ?1")
-            .and_then(|mut s| s.execute([id]))
+    if let Some(facts) = &rows.facts {
+        if !rows.new {
+            conn.prepare_cached("DELETE FROM measure_fact WHERE case_id = ?1")
+                .and_then(|mut s| s.execute([id]))
+                .map_err(map_err)?;
+        }
+        let mut ins = conn
+            .prepare_cached(
+                "INSERT OR ROLLBACK INTO measure_fact (case_id, n, unit, month, kind, flag, satisfaction, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
             .map_err(map_err)?;
-    }
-    let mut ins = conn
-        .prepare_cached(
-            "INSERT OR ROLLBACK INTO measure_fact (case_id, n, unit, month, kind, flag, satisfaction, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )
-        .map_err(map_err)?;
-    for (n, f) in new_facts.into_iter().enumerate() {
-        let (kind, flag, sat) = match f.kind {
-            FactKind::Dispatch { responded } => ("dispatch", responded, None),
-            FactKind::Reply { on_time } => ("reply", on_time, None),
-            FactKind::Callback { solved, satisfaction } => ("callback", solved, Some(enum_str(&satisfaction))),
-        };
-        ins.execute(params![id, n, f.unit.as_str(), f.month, kind, flag, sat, ts(a.updated_at)]).map_err(map_err)?;
+        for (n, (unit, month, kind, flag, sat)) in facts.iter().enumerate() {
+            ins.execute(params![id, n, unit, month, kind, flag, sat, r.updated_at]).map_err(map_err)?;
+        }
     }
     Ok(())
 }
 
 /// A full-text row to write. The writer collects a batch's rows and writes them after
-/// its other statements: FTS5 flushes its pending terms at every statement savepoint,
-/// so interleaving its inserts with other writes flushes once per request.
+/// its other statements, so FTS5 takes them in one run into its pending terms.
 pub(crate) struct SearchText {
     rowid: i64,
+    /// The case has a text row already, to be replaced.
     replace: bool,
     tokens: String,
-}
-
-/// The search text of a case (title, text, address, reply) as bigram tokens, under the
-/// appeal row's rowid; `replace` when the case has a text row already.
-fn search_text(rowid: i64, replace: bool, a: &Appeal) -> SearchText {
-    SearchText { rowid, replace, tokens: crate::search::case_tokens(a) }
 }
 
 pub(crate) fn write_search_texts(conn: &Connection, texts: &[SearchText]) -> Result<()> {

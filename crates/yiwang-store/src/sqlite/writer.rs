@@ -33,19 +33,20 @@
 
 use super::projection::{Reindex, SearchText, project, write_search_texts};
 use super::{RESTART_NO, RESTART_NOW, RESTART_WHEN_IDLE};
-use super::{map_err, parse_ts, trunc_ms, ts};
-use crate::commit::{self, Done};
-use crate::{AppendBatch, NewCase, Result, StoreError};
+use super::{PersonIds, map_err, trunc_ms, ts};
+use crate::commit::{self, Done, Pending};
+use crate::link::{ALG, Linked, link};
+use crate::{AppendBatch, NewCase, PersonData, Result, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
-use yiwang_core::appeal::{Appeal, AppealEvent, Envelope, evolve};
+use yiwang_core::appeal::{Appeal, AppealEvent};
 use yiwang_core::calendar::civil_date;
-use yiwang_core::chain::{self, HashAlg};
-use yiwang_core::id::CaseId;
+use yiwang_core::chain;
+use yiwang_core::id::{CaseId, PersonId};
 
 /// The most requests one commit takes; bounds the latency a batch adds.
 const MAX_BATCH: usize = 1024;
@@ -65,12 +66,19 @@ impl Writer {
     /// when the WAL has grown long enough to be rewound (see `Checkpointer`).
     /// At `max_frames` the writer rewinds the WAL at once, whatever the checkpointer
     /// has seen.
-    pub(crate) fn start(conn: Connection, wal: PathBuf, max_frames: i64, restart: Arc<AtomicU8>) -> Self {
+    /// New citizens get their ids from `ids`.
+    pub(crate) fn start(
+        conn: Connection,
+        ids: Arc<PersonIds>,
+        wal: PathBuf,
+        max_frames: i64,
+        restart: Arc<AtomicU8>,
+    ) -> Self {
         Writer::spawn("yiwang-writer", move |rx| {
             let failed = Failed::default();
             let syncer = Syncer::spawn(wal, failed.clone());
             conn.wal_hook(Some(note_wal_frames));
-            run(conn, rx, &restart, max_frames, &syncer, &failed);
+            run(conn, &ids, rx, &restart, max_frames, &syncer, &failed);
             // Dropping the syncer waits for its last answers.
             drop(syncer);
         })
@@ -78,6 +86,11 @@ impl Writer {
 
     pub(crate) fn exec(&self, f: impl FnOnce(&Connection) -> Result<()> + Send + 'static) -> Result<()> {
         self.submit(|r| Job::Exec(Box::new(f), r)).wait()
+    }
+
+    /// A write that has checked what can refuse it before writing (`Job::Checked`).
+    pub(crate) fn checked(&self, f: impl FnOnce(&Connection) -> Result<()> + Send + 'static) -> Pending<()> {
+        self.submit(|r| Job::Checked(Box::new(f), r))
     }
 }
 
@@ -153,6 +166,7 @@ fn note_wal_frames(_: &rusqlite::hooks::Wal, frames: std::ffi::c_int) -> rusqlit
 
 fn run(
     conn: Connection,
+    ids: &PersonIds,
     rx: mpsc::Receiver<Job>,
     restart: &AtomicU8,
     max_frames: i64,
@@ -204,7 +218,7 @@ fn run(
             jobs.into_iter().for_each(|j| j.refuse("an earlier fsync failed; restart yiwang"));
             continue;
         }
-        if let Some(done) = commit_batch(&conn, jobs) {
+        if let Some(done) = commit_batch(&conn, ids, jobs) {
             syncer.send(done);
         }
         if WAL_FRAMES.with(|f| f.get()) >= max_frames {
@@ -215,7 +229,7 @@ fn run(
 
 /// Runs a batch in one transaction and commits it. Returns the answers to send once
 /// the commit is on disk; a batch that failed is answered here, and `None` returned.
-fn commit_batch(conn: &Connection, jobs: Vec<Job>) -> Option<Vec<Done>> {
+fn commit_batch(conn: &Connection, ids: &PersonIds, jobs: Vec<Job>) -> Option<Vec<Done>> {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         let msg = e.to_string();
         jobs.into_iter().for_each(|j| j.refuse(&msg));
@@ -226,22 +240,21 @@ fn commit_batch(conn: &Connection, jobs: Vec<Job>) -> Option<Vec<Done>> {
     let mut broken = None;
     for job in jobs {
         let changes = conn.total_changes();
-        let d = match job {
-            Job::Create(n, r) => Done::Appeal(r, Box::new(create(conn, *n, &mut texts))),
-            Job::Append(b, r) => Done::Appeal(r, Box::new(append(conn, *b, &mut texts))),
-            Job::Exec(f, r) => Done::Unit(r, in_savepoint(conn, f)),
+        let (d, undone_alone) = match job {
+            Job::Create(n, r) => (Done::Appeal(r, Box::new(create(conn, ids, *n, &mut texts))), false),
+            Job::Append(b, r) => (Done::Appeal(r, Box::new(append(conn, *b, &mut texts))), false),
+            Job::Exec(f, r) => (Done::Unit(r, in_savepoint(conn, f)), true),
+            Job::Checked(f, r) => (Done::Unit(r, f(conn)), false),
         };
-        let failed = match &d {
-            Done::Appeal(_, r) => r.as_ref().as_ref().err().map(|e| e.to_string()),
-            Done::Unit(..) => None,
-        };
-        // A create or append refused before its first write left nothing behind. One
-        // that failed after it taints the batch, and so does any job that ended the
-        // transaction (an `OR ROLLBACK` write that met a constraint).
-        if let Some(e) = failed
+        // A job refused before its first write left nothing behind. One that failed
+        // after it taints the batch (unless its savepoint undid it), and so does any
+        // job that ended the transaction (an `OR ROLLBACK` write that met a
+        // constraint).
+        if let Some(e) = d.error()
+            && !undone_alone
             && conn.total_changes() != changes
         {
-            broken.get_or_insert(e);
+            broken.get_or_insert(e.to_string());
         }
         if conn.is_autocommit() {
             broken.get_or_insert_with(|| "a write ended the transaction".to_owned());
@@ -282,7 +295,7 @@ fn in_savepoint(conn: &Connection, f: ExecFn) -> Result<()> {
     r
 }
 
-fn create(conn: &Connection, mut n: NewCase, texts: &mut Vec<SearchText>) -> Result<Appeal> {
+fn create(conn: &Connection, ids: &PersonIds, mut n: NewCase, texts: &mut Vec<SearchText>) -> Result<Appeal> {
     // The one thing that can refuse a new case, checked before anything is written.
     if let AppealEvent::Accepted { tracking_code, .. } = &n.event {
         let taken = conn
@@ -312,38 +325,33 @@ fn create(conn: &Connection, mut n: NewCase, texts: &mut Vec<SearchText>) -> Res
     };
     let id = CaseId::new(&n.prefix, day, seq);
     if let Some(p) = &n.person {
-        conn.prepare_cached(
-            "INSERT OR ROLLBACK INTO person (tenant, name, phone, phone_digest, id_number, contact, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .and_then(|mut s| {
-            s.execute(params![n.tenant.as_str(), p.name, p.phone, p.phone_digest, p.id_number, p.contact, now])
-        })
-        .map_err(map_err)?;
-        let pid = yiwang_core::id::PersonId(conn.last_insert_rowid());
+        let pid = PersonId(ids.take(1));
+        insert_person(conn, n.tenant.as_str(), pid, p, &now)?;
         if let AppealEvent::Accepted { citizen, .. } = &mut n.event {
             *citizen = Some(pid);
         }
     }
-    let state = write_events(conn, n.tenant.as_str(), &id, None, at, &n.actor, vec![n.event])?;
+    let (linked, state) =
+        link(n.tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &n.actor, vec![n.event])?;
+    insert_events(conn, n.tenant.as_str(), &id, &linked)?;
+    write_head(conn, n.tenant.as_str(), &id, None, linked.head(), &linked.at)?;
     project(conn, n.tenant.as_str(), None, &state, Reindex::Text, texts)?;
     Ok(state)
 }
 
 fn append(conn: &Connection, b: AppendBatch, texts: &mut Vec<SearchText>) -> Result<Appeal> {
     let id = b.before.id.clone();
-    let found: Option<u32> = conn
-        .prepare_cached("SELECT seq FROM chain_head WHERE case_id = ?1")
-        .and_then(|mut s| s.query_row([id.as_str()], |r| r.get(0)).optional())
+    let head: Option<(u32, String)> = conn
+        .prepare_cached("SELECT seq, hash FROM chain_head WHERE case_id = ?1")
+        .and_then(|mut s| s.query_row([id.as_str()], |r| Ok((r.get(0)?, r.get(1)?))).optional())
         .map_err(map_err)?;
-    let found = found.ok_or_else(|| StoreError::NotFound(format!("case {id}")))?;
-    if found != b.before.version {
-        return Err(StoreError::Conflict { case: id, expected: b.before.version, found });
+    let head = head.ok_or_else(|| StoreError::NotFound(format!("case {id}")))?;
+    if head.0 != b.before.version {
+        return Err(StoreError::Conflict { case: id, expected: b.before.version, found: head.0 });
     }
     if b.events.is_empty() {
         return Ok(b.before);
     }
-    let at = trunc_ms(b.at);
     // The searchable text (title, text, address, reply) changes only with a reply or a
     // reopen; other events leave the full-text row as it is.
     let text = if b.events.iter().any(|e| matches!(e, AppealEvent::Replied { .. } | AppealEvent::Reopened { .. })) {
@@ -351,63 +359,62 @@ fn append(conn: &Connection, b: AppendBatch, texts: &mut Vec<SearchText>) -> Res
     } else {
         Reindex::KeepText
     };
+    let tenant = b.tenant.as_str();
     let before = b.before.clone();
-    let state = write_events(conn, b.tenant.as_str(), &id, Some(b.before), at, &b.actor, b.events)?;
-    project(conn, b.tenant.as_str(), Some(&before), &state, text, texts)?;
+    let (linked, state) = link(tenant, &id, Some(b.before), head, trunc_ms(b.at), &b.actor, b.events)?;
+    insert_events(conn, tenant, &id, &linked)?;
+    write_head(conn, tenant, &id, Some(before.version), linked.head(), &linked.at)?;
+    project(conn, tenant, Some(&before), &state, text, texts)?;
     Ok(state)
 }
 
-/// Appends events to a case's chain and folds them into its state.
-pub(crate) fn write_events(
-    conn: &Connection,
-    tenant: &str,
-    id: &CaseId,
-    before: Option<Appeal>,
-    at: yiwang_core::Instant,
-    actor: &yiwang_core::org::Actor,
-    events: Vec<AppealEvent>,
-) -> Result<Appeal> {
-    let state_before_was_none = before.is_none();
-    let (mut seq, mut prev) = match &before {
-        None => (0u32, chain::GENESIS.to_owned()),
-        Some(_) => conn
-            .prepare_cached("SELECT seq, hash FROM chain_head WHERE case_id = ?1")
-            .and_then(|mut s| s.query_row([id.as_str()], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?))))
-            .map_err(map_err)?,
-    };
-    let at_s = ts(at);
-    debug_assert_eq!(parse_ts(&at_s).ok(), Some(at));
-    let actor_json = serde_json::to_string(actor).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut state = before;
+/// Stores a citizen's personal data under the id the store handed out.
+pub(crate) fn insert_person(conn: &Connection, tenant: &str, id: PersonId, p: &PersonData, at: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR ROLLBACK INTO person (id, tenant, name, phone, phone_digest, id_number, contact, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .and_then(|mut s| s.execute(params![id.0, tenant, p.name, p.phone, p.phone_digest, p.id_number, p.contact, at]))
+    .map_err(map_err)?;
+    Ok(())
+}
+
+/// Appends linked events to the log.
+pub(crate) fn insert_events(conn: &Connection, tenant: &str, id: &CaseId, l: &Linked) -> Result<()> {
     let mut insert = conn
         .prepare_cached(
-            "INSERT OR ROLLBACK INTO event (tenant, case_id, seq, at, kind, actor, body, alg, hash)
+            "INSERT OR ROLLBACK INTO event (case_id, seq, tenant, at, kind, actor, body, alg, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .map_err(map_err)?;
-    let alg = HashAlg::Sha256;
-    for event in events {
-        seq += 1;
-        let body = serde_json::to_string(&event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let canonical = chain::canonical(tenant, id.as_str(), seq, &at_s, &actor_json, &body);
-        let hash = chain::link(alg, &prev, &canonical);
+    for e in &l.events {
         insert
-            .execute(params![tenant, id.as_str(), seq, at_s, event.name(), actor_json, body, alg.as_str(), hash])
-            .map_err(map_err)?;
-        let env = Envelope { case: id.clone(), seq, at, actor: actor.clone(), event };
-        state = evolve(state, &env);
-        prev = hash;
-    }
-    if state_before_was_none {
-        conn.prepare_cached(
-            "INSERT OR ROLLBACK INTO chain_head (case_id, tenant, seq, hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .and_then(|mut s| s.execute(params![id.as_str(), tenant, seq, prev, at_s]))
-        .map_err(map_err)?;
-    } else {
-        conn.prepare_cached("UPDATE OR ROLLBACK chain_head SET seq = ?2, hash = ?3 WHERE case_id = ?1")
-            .and_then(|mut s| s.execute(params![id.as_str(), seq, prev]))
+            .execute(params![id.as_str(), e.seq, tenant, l.at, e.kind, l.actor, e.body, ALG.as_str(), e.hash])
             .map_err(map_err)?;
     }
-    state.ok_or_else(|| StoreError::Corrupt(format!("case {id} has no Accepted event")))
+    Ok(())
+}
+
+/// Moves a case's chain head; `stored` is the head's sequence number now, `None` for
+/// a new case.
+pub(crate) fn write_head(
+    conn: &Connection,
+    tenant: &str,
+    id: &CaseId,
+    stored: Option<u32>,
+    (seq, hash): (u32, &str),
+    at: &str,
+) -> Result<()> {
+    match stored {
+        None => conn
+            .prepare_cached(
+                "INSERT OR ROLLBACK INTO chain_head (case_id, tenant, seq, hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .and_then(|mut s| s.execute(params![id.as_str(), tenant, seq, hash, at])),
+        Some(_) => conn
+            .prepare_cached("UPDATE OR ROLLBACK chain_head SET seq = ?2, hash = ?3 WHERE case_id = ?1")
+            .and_then(|mut s| s.execute(params![id.as_str(), seq, hash])),
+    }
+    .map_err(map_err)?;
+    Ok(())
 }

@@ -475,7 +475,7 @@ pub fn imported_cases_are_stored_as_if_recorded_live(store: &dyn Store) {
         .collect();
     let person = PersonData { name: Some("李四".into()), phone: Some("13700000000".into()), ..Default::default() };
     let imported = ImportedCase { tenant: tenant(), id: id.clone(), person: Some(person), events };
-    store.import_cases(vec![imported.clone()]).unwrap();
+    store.import_cases(vec![imported.clone()]).wait().unwrap();
 
     let got = store.load(&id).unwrap().expect("the imported case is stored");
     let pid = got.citizen.expect("the imported citizen is referenced by id");
@@ -521,12 +521,12 @@ pub fn imported_cases_are_stored_as_if_recorded_live(store: &dyn Store) {
     if let AppealEvent::Accepted { tracking_code, .. } = &mut fresh.events[0].event {
         *tracking_code = TrackingCode::dated(civil_date(t0()), [8, 8, 8, 8, 8, 8, 8]);
     }
-    let err = store.import_cases(vec![fresh.clone(), imported.clone()]).unwrap_err();
+    let err = store.import_cases(vec![fresh.clone(), imported.clone()]).wait().unwrap_err();
     assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
     let mut headless = fresh.clone();
     headless.id = CaseId::parse("YW20261114000002").unwrap();
     headless.events.remove(0);
-    let err = store.import_cases(vec![fresh.clone(), headless]).unwrap_err();
+    let err = store.import_cases(vec![fresh.clone(), headless]).wait().unwrap_err();
     assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
     assert_eq!(store.load(&fresh.id).unwrap(), None);
     assert_eq!(store.verify().unwrap().cases, 3);

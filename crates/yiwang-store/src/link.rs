@@ -1,0 +1,88 @@
+//! Linking new events onto a case's hash chain, before anything is written: each
+//! event's body is serialised once, as it will be stored and hashed, its hash is
+//! computed from the one before, and the events are folded into the case's new
+//! state. Both stores write what this gives them.
+//!
+//! It needs no connection, so the work can run wherever it is cheapest: a bulk import
+//! links whole batches on the importing thread, not on the one writer thread.
+
+use crate::{Result, StoreError};
+use yiwang_core::Instant;
+use yiwang_core::appeal::{Appeal, AppealEvent, Envelope, evolve};
+use yiwang_core::chain::{self, HashAlg};
+use yiwang_core::id::CaseId;
+use yiwang_core::org::Actor;
+
+/// The algorithm new events are hashed with.
+pub(crate) const ALG: HashAlg = HashAlg::Sha256;
+
+/// One event, ready to store.
+pub(crate) struct LinkedEvent {
+    pub(crate) seq: u32,
+    pub(crate) kind: &'static str,
+    /// The event as JSON, exactly as hashed.
+    pub(crate) body: String,
+    pub(crate) hash: String,
+}
+
+/// Events of one append (one time, one actor), linked and folded.
+pub(crate) struct Linked {
+    /// The hashed text of the time (`sqlite::ts`).
+    pub(crate) at: String,
+    /// The actor as JSON, exactly as hashed.
+    pub(crate) actor: String,
+    /// The chain head these events link to: `(seq, hash)`.
+    pub(crate) prev: (u32, String),
+    pub(crate) events: Vec<LinkedEvent>,
+}
+
+impl Linked {
+    /// The chain head after these events: `(seq, hash)`.
+    pub(crate) fn head(&self) -> (u32, &str) {
+        match self.events.last() {
+            Some(e) => (e.seq, &e.hash),
+            None => (self.prev.0, &self.prev.1),
+        }
+    }
+}
+
+/// Links `events`, decided at `at` by `actor`, onto the chain whose head is
+/// `(seq, hash)`, and folds them into `before` (`None` for a new case, whose first
+/// event must be `Accepted`): the events to store and the case after them.
+pub(crate) fn link(
+    tenant: &str,
+    id: &CaseId,
+    before: Option<Appeal>,
+    prev: (u32, String),
+    at: Instant,
+    actor: &Actor,
+    events: Vec<AppealEvent>,
+) -> Result<(Linked, Appeal)> {
+    let at_s = crate::sqlite::ts(at);
+    let actor_json = serde_json::to_string(actor).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut linked = Vec::with_capacity(events.len());
+    let mut state = before;
+    let mut seq = prev.0;
+    let mut last = prev.1.clone();
+    // One envelope for the append, its event and number replaced as it goes.
+    let mut env: Option<Envelope> = None;
+    for event in events {
+        seq += 1;
+        let body = serde_json::to_string(&event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let hash = chain::link_event(ALG, &last, tenant, id.as_str(), seq, &at_s, &actor_json, &body);
+        linked.push(LinkedEvent { seq, kind: event.name(), body, hash: hash.clone() });
+        let e = match env.take() {
+            Some(mut e) => {
+                e.seq = seq;
+                e.event = event;
+                e
+            }
+            None => Envelope { case: id.clone(), seq, at, actor: actor.clone(), event },
+        };
+        state = evolve(state, &e);
+        env = Some(e);
+        last = hash;
+    }
+    let state = state.ok_or_else(|| StoreError::Corrupt(format!("case {id} has no Accepted event")))?;
+    Ok((Linked { at: at_s, actor: actor_json, prev, events: linked }, state))
+}
