@@ -209,7 +209,8 @@ mod tests {
     #[test]
     fn an_event_hashed_from_its_parts_has_the_hash_of_its_canonical_text() {
         for seq in [1, 9, 10, 12345, u32::MAX] {
-            let c = canonical("yx", "YW20261201000001", seq, "2026-12-01T02:00:00.000Z", "{\"a\":1}", "{\"b\":\"路灯\"}");
+            let c =
+                canonical("yx", "YW20261201000001", seq, "2026-12-01T02:00:00.000Z", "{\"a\":1}", "{\"b\":\"路灯\"}");
             assert_eq!(
                 link_event(
                     HashAlg::Sha256,

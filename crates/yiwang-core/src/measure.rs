@@ -107,21 +107,25 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, k: FactKind) {
+        self.add_many(k, 1);
+    }
+    /// Counts `n` facts of one kind.
+    pub fn add_many(&mut self, k: FactKind, n: u64) {
         match k {
             FactKind::Dispatch { responded } => {
-                self.dispatched += 1;
-                self.responded += responded as u64;
+                self.dispatched += n;
+                self.responded += responded as u64 * n;
             }
             FactKind::Reply { on_time } => {
-                self.replied += 1;
-                self.replied_on_time += on_time as u64;
+                self.replied += n;
+                self.replied_on_time += on_time as u64 * n;
             }
             FactKind::Callback { solved, satisfaction } => {
-                self.callbacks += 1;
-                self.solved += solved as u64;
+                self.callbacks += n;
+                self.solved += solved as u64 * n;
                 match satisfaction {
-                    Satisfaction::Satisfied => self.satisfied += 1,
-                    Satisfaction::BasicallySatisfied => self.basically_satisfied += 1,
+                    Satisfaction::Satisfied => self.satisfied += n,
+                    Satisfaction::BasicallySatisfied => self.basically_satisfied += n,
                     Satisfaction::Unsatisfied => {}
                 }
             }

@@ -123,7 +123,6 @@ fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
 }
 
-
 /// An FTS5 query: every whitespace-separated term must occur; each term is a phrase
 /// of its tokens. `None` when nothing searchable remains (a single CJK character
 /// cannot be searched: bigrams need two).

@@ -3,9 +3,9 @@
 -- and some 50 B-tree inserts; this version halves both. Nothing recorded changes:
 -- every event keeps its bytes (actor, body, hash), so every chain verifies as before.
 
--- The event log, stored in chain order: a case's events sit together, keyed by their
--- chain position, so reading a case is one range of one B-tree and no second index is
--- kept for it.
+-- The event log. The rowid is still the order of commits: a table keyed by chain
+-- position (WITHOUT ROWID) was tried and wrote more slowly, as every page it fills
+-- at its end is split by SQLite's general rebalancing rather than its quick append.
 --   * No `prev_hash`: it is the hash of the row before, which the verifier reads
 --     anyway; storing it again cost 64 bytes an event and proved nothing more.
 --   * `created_at` is `at` (an event is recorded when it happens), computed, not stored.
@@ -20,8 +20,8 @@ CREATE TABLE event_v7 (
     alg        TEXT NOT NULL,
     hash       TEXT NOT NULL,
     created_at TEXT GENERATED ALWAYS AS (at) VIRTUAL,
-    CONSTRAINT event_position PRIMARY KEY (case_id, seq)
-) WITHOUT ROWID;
+    CONSTRAINT event_position UNIQUE (case_id, seq)
+);
 INSERT INTO event_v7 (case_id, seq, tenant, at, kind, actor, body, alg, hash)
     SELECT case_id, seq, tenant, at, kind, actor, body, alg, hash FROM event ORDER BY case_id, seq;
 DROP TABLE event;
@@ -48,8 +48,8 @@ ALTER TABLE chain_head_v7 RENAME TO chain_head;
 -- a second time as JSON (a third of an appeal row).
 ALTER TABLE appeal DROP COLUMN state;
 
--- Who may see a case, co-units and measure facts: small rows keyed by case, without a
--- rowid and the B-tree it costs on every insert.
+-- Who may see a case, and its co-units: small rows keyed by case, without a rowid
+-- and the B-tree it costs on every insert.
 CREATE TABLE appeal_access_v7 (
     case_id    TEXT NOT NULL,
     unit       TEXT NOT NULL,
@@ -72,26 +72,27 @@ DROP TABLE appeal_co_unit;
 ALTER TABLE appeal_co_unit_v7 RENAME TO appeal_co_unit;
 CREATE INDEX appeal_co_unit_unit ON appeal_co_unit (unit);
 
--- `n` numbers a case's facts in the order yiwang_core::measure::facts gives them.
-CREATE TABLE measure_fact_v7 (
-    case_id      TEXT NOT NULL,
-    n            INTEGER NOT NULL,
-    unit         TEXT NOT NULL,
+-- The month's measures are counts, so they are kept as counts: one row per month,
+-- unit and kind of fact (yiwang_core::measure::facts), moved by every write by the
+-- difference between the case's facts before and after, in the same transaction.
+-- Version 6 kept a row per fact (three per appeal, each in two B-trees) and counted
+-- them on every request; this is a few thousand rows a year, and the month's tally
+-- reads a few hundred. `satisfaction` is '' for facts that are not callbacks (a
+-- WITHOUT ROWID key cannot be NULL). Rebuilt by reindex like every projection.
+CREATE TABLE measure_tally (
     month        TEXT NOT NULL,
-    kind         TEXT NOT NULL CONSTRAINT measure_fact_kind CHECK (kind IN ('dispatch','reply','callback')),
+    unit         TEXT NOT NULL,
+    kind         TEXT NOT NULL CONSTRAINT measure_tally_kind CHECK (kind IN ('dispatch','reply','callback')),
     flag         INTEGER NOT NULL,   -- responded / on_time / solved
-    satisfaction TEXT,
+    satisfaction TEXT NOT NULL,
+    count        INTEGER NOT NULL,
     created_at   TEXT NOT NULL,
-    CONSTRAINT measure_fact_key PRIMARY KEY (case_id, n)
+    CONSTRAINT measure_tally_key PRIMARY KEY (month, unit, kind, flag, satisfaction)
 ) WITHOUT ROWID;
-INSERT INTO measure_fact_v7
-    SELECT case_id, row_number() OVER (PARTITION BY case_id ORDER BY rowid) - 1,
-           unit, month, kind, flag, satisfaction, created_at
-    FROM measure_fact;
+INSERT INTO measure_tally
+    SELECT month, unit, kind, flag, coalesce(satisfaction, ''), count(*), min(created_at)
+    FROM measure_fact GROUP BY month, unit, kind, flag, coalesce(satisfaction, '');
 DROP TABLE measure_fact;
-ALTER TABLE measure_fact_v7 RENAME TO measure_fact;
--- The month's tally is one ordered scan of this index (see version 5).
-CREATE INDEX measure_fact_tally ON measure_fact (month, unit, kind, flag, satisfaction);
 
 -- Full-text search keeps its index only: the tokens it was built from are the case's
 -- text run through `search::case_tokens`, which reindex derives again. A copy of them

@@ -13,7 +13,7 @@
 //! allocated; and the chain head and projections are written once, from the final
 //! state, instead of after every append.
 
-use super::projection::{Reindex, Rows, SearchText, write_search_texts};
+use super::projection::{Deferred, Reindex, Rows};
 use super::writer::{insert_events, insert_person, write_head};
 use super::{PersonIds, map_err, trunc_ms, ts};
 use crate::link::{Linked, link};
@@ -91,7 +91,7 @@ pub(crate) fn prepare(cases: Vec<ImportedCase>, ids: &PersonIds) -> Result<Vec<P
 /// in, after checking that none of them is stored already.
 pub(crate) fn write(conn: &Connection, cases: &mut [Prepared]) -> Result<()> {
     check_stored(conn, cases)?;
-    let mut texts: Vec<SearchText> = Vec::with_capacity(cases.len());
+    let mut deferred = Deferred::default();
     // The highest imported number of each day, to raise the day counters once.
     let mut days: BTreeMap<String, (u32, String)> = BTreeMap::new();
     for c in cases.iter_mut() {
@@ -108,20 +108,20 @@ pub(crate) fn write(conn: &Connection, cases: &mut [Prepared]) -> Result<()> {
         }
         let (first, last) = (c.appends.first().expect("prepared"), c.appends.last().expect("prepared"));
         write_head(conn, &c.tenant, &c.id, None, last.head(), &first.at)?;
-        super::projection::write(conn, &mut c.rows, &mut texts)?;
+        super::projection::write(conn, &mut c.rows, &mut deferred)?;
     }
     let mut raise = conn
         .prepare_cached("UPDATE OR ROLLBACK case_counter SET last_seq = ?2 WHERE day = ?1 AND last_seq < ?2")
         .map_err(map_err)?;
-    let mut start =
-        conn.prepare_cached("INSERT OR IGNORE INTO case_counter (day, last_seq, created_at) VALUES (?1, ?2, ?3)").map_err(map_err)?;
+    let mut start = conn
+        .prepare_cached("INSERT OR IGNORE INTO case_counter (day, last_seq, created_at) VALUES (?1, ?2, ?3)")
+        .map_err(map_err)?;
     for (day, (seq, created)) in days {
         if start.execute(params![day, seq, created]).map_err(map_err)? == 0 {
             raise.execute(params![day, seq]).map_err(map_err)?;
         }
     }
-    // Last: the batch's text rows in one run into FTS5's pending terms.
-    write_search_texts(conn, &texts)
+    deferred.write(conn)
 }
 
 /// Refuses a batch holding a case number or tracking code that is stored already.

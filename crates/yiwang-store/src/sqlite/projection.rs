@@ -1,18 +1,19 @@
 //! The projections of one case, from its state: the `appeal` row, who may see it, its
-//! co-units, its labelled example, its measure facts and its search text. Appends,
+//! co-units, its labelled example, its search text and its part in the month's counts. Appends,
 //! bulk import and `reindex` all go through here, so every path gives the same rows.
 //!
 //! `Rows::of` computes the rows without a connection (a bulk import does it on the
 //! importing thread); `write` stores them. Given the state whose rows are stored now,
 //! only what changed is written: most events move a case along without touching its
-//! co-units, facts or text, and the writer thread is the one place every write in the
+//! co-units, counts or text, and the writer thread is the one place every write in the
 //! district passes through.
 
 use super::{enum_str, map_err, ts};
 use crate::Result;
 use rusqlite::{Connection, params};
+use std::collections::HashMap;
 use yiwang_core::appeal::Appeal;
-use yiwang_core::measure::{FactKind, facts};
+use yiwang_core::measure::{Fact, FactKind, facts};
 
 /// Whether the full-text row must be written again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +45,17 @@ struct AppealRow {
     version: u32,
 }
 
-/// A measure fact: unit, month, kind, flag, satisfaction.
-type FactRow = (String, String, &'static str, bool, Option<String>);
+/// A `measure_tally` key: month, unit, kind, flag, satisfaction ('' if none).
+type TallyKey = (String, String, &'static str, bool, String);
+
+fn tally_key(f: Fact) -> TallyKey {
+    let (kind, flag, sat) = match f.kind {
+        FactKind::Dispatch { responded } => ("dispatch", responded, String::new()),
+        FactKind::Reply { on_time } => ("reply", on_time, String::new()),
+        FactKind::Callback { solved, satisfaction } => ("callback", solved, enum_str(&satisfaction)),
+    };
+    (f.month, f.unit.to_string(), kind, flag, sat)
+}
 
 /// What to write for one case. `None` in a field means "unchanged, write nothing".
 pub(crate) struct Rows {
@@ -59,7 +69,8 @@ pub(crate) struct Rows {
     co_units: Option<Vec<(String, String)>>,
     /// The labelled example: `Some(None)` removes it.
     example: Option<Option<(String, String)>>,
-    facts: Option<Vec<FactRow>>,
+    /// How the case moves the month's counts: its facts after, less those before.
+    tally: Vec<(TallyKey, i64)>,
     tokens: Option<String>,
 }
 
@@ -71,7 +82,11 @@ impl Rows {
         // Who may see the case besides the centre: every holder and every co-unit.
         // Access is never withdrawn, so only units new to the case are added.
         let holders = |x: &Appeal| -> Vec<String> {
-            x.assignments.iter().map(|x| x.unit.to_string()).chain(x.co_units.iter().map(|c| c.unit.to_string())).collect()
+            x.assignments
+                .iter()
+                .map(|x| x.unit.to_string())
+                .chain(x.co_units.iter().map(|c| c.unit.to_string()))
+                .collect()
         };
         let known = before.map(holders).unwrap_or_default();
         let mut access: Vec<String> = holders(a).into_iter().filter(|u| !known.contains(u)).collect();
@@ -80,11 +95,23 @@ impl Rows {
 
         // A corrected case that a unit answered is a labelled example.
         let example = |x: &Appeal| match (x.was_corrected(), &x.reply, &x.category) {
-            (true, Some(_), Some(cat)) => Some((cat.to_string(), format!("{}{}", x.title.as_deref().unwrap_or(""), x.text))),
+            (true, Some(_), Some(cat)) => {
+                Some((cat.to_string(), format!("{}{}", x.title.as_deref().unwrap_or(""), x.text)))
+            }
             _ => None,
         };
         let new_example = example(a);
-        let new_facts = facts(a);
+        let mut tally: Vec<(TallyKey, i64)> = vec![];
+        let mut count = |f: Fact, n: i64| {
+            let key = tally_key(f);
+            match tally.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, m)) => *m += n,
+                None => tally.push((key, n)),
+            }
+        };
+        before.into_iter().flat_map(facts).for_each(|f| count(f, -1));
+        facts(a).into_iter().for_each(|f| count(f, 1));
+        tally.retain(|(_, n)| *n != 0);
         Rows {
             case_id: a.id.to_string(),
             tenant: tenant.to_owned(),
@@ -115,42 +142,28 @@ impl Rows {
                 .is_none_or(|b| b.co_units != a.co_units)
                 .then(|| a.co_units.iter().map(|c| (c.unit.to_string(), ts(c.summoned_at))).collect()),
             example: before.is_none_or(|b| example(b) != new_example).then_some(new_example),
-            facts: (before.is_none_or(|b| facts(b) != new_facts)).then(|| {
-                new_facts
-                    .into_iter()
-                    .map(|f| {
-                        let (kind, flag, sat) = match f.kind {
-                            FactKind::Dispatch { responded } => ("dispatch", responded, None),
-                            FactKind::Reply { on_time } => ("reply", on_time, None),
-                            FactKind::Callback { solved, satisfaction } => {
-                                ("callback", solved, Some(enum_str(&satisfaction)))
-                            }
-                        };
-                        (f.unit.to_string(), f.month, kind, flag, sat)
-                    })
-                    .collect()
-            }),
+            tally,
             tokens: (text == Reindex::Text || before.is_none()).then(|| crate::search::case_tokens(a)),
         }
     }
 }
 
-/// Computes and writes the projections of `a` (see `Rows::of`). The full-text row,
-/// when it must be written, is pushed to `texts` for the caller to write with
-/// `write_search_texts`.
+/// Computes and writes the projections of `a` (see `Rows::of`); its search text and
+/// counts go to `deferred`.
 pub(crate) fn project(
     conn: &Connection,
     tenant: &str,
     before: Option<&Appeal>,
     a: &Appeal,
     text: Reindex,
-    texts: &mut Vec<SearchText>,
+    deferred: &mut Deferred,
 ) -> Result<()> {
-    write(conn, &mut Rows::of(tenant, before, a, text), texts)
+    write(conn, &mut Rows::of(tenant, before, a, text), deferred)
 }
 
-/// Writes a case's rows; its search text moves to `texts`.
-pub(crate) fn write(conn: &Connection, rows: &mut Rows, texts: &mut Vec<SearchText>) -> Result<()> {
+/// Writes a case's rows, but for its search text and counts, which move to
+/// `deferred` for the end of the batch.
+pub(crate) fn write(conn: &Connection, rows: &mut Rows, deferred: &mut Deferred) -> Result<()> {
     let id = rows.case_id.as_str();
     let r = &rows.appeal;
     // A new row, or the row of a case that has one: never an upsert (see `writer`).
@@ -202,7 +215,10 @@ pub(crate) fn write(conn: &Connection, rows: &mut Rows, texts: &mut Vec<SearchTe
         })
         .map_err(map_err)?;
     if let Some(tokens) = rows.tokens.take() {
-        texts.push(SearchText { rowid, replace: !rows.new, tokens });
+        deferred.texts.push(SearchText { rowid, replace: !rows.new, tokens });
+    }
+    for (key, n) in rows.tally.drain(..) {
+        deferred.tally.entry(key).or_insert_with(|| (0, r.updated_at.clone())).0 += n;
     }
 
     if !rows.access.is_empty() {
@@ -243,23 +259,45 @@ pub(crate) fn write(conn: &Connection, rows: &mut Rows, texts: &mut Vec<SearchTe
         }
     }
 
-    if let Some(facts) = &rows.facts {
-        if !rows.new {
-            conn.prepare_cached("DELETE FROM measure_fact WHERE case_id = ?1")
-                .and_then(|mut s| s.execute([id]))
-                .map_err(map_err)?;
-        }
-        let mut ins = conn
+    Ok(())
+}
+
+/// What a batch writes at its end: the search texts of its cases, in one run into
+/// FTS5's pending terms, and the sum of its changes to each count, one row each.
+#[derive(Default)]
+pub(crate) struct Deferred {
+    texts: Vec<SearchText>,
+    /// Each key's change, and the time of the first write that made it.
+    tally: HashMap<TallyKey, (i64, String)>,
+}
+
+impl Deferred {
+    pub(crate) fn len(&self) -> usize {
+        self.texts.len() + self.tally.len()
+    }
+
+    pub(crate) fn write(&mut self, conn: &Connection) -> Result<()> {
+        write_search_texts(conn, &self.texts)?;
+        self.texts.clear();
+        let mut update = conn
             .prepare_cached(
-                "INSERT OR ROLLBACK INTO measure_fact (case_id, n, unit, month, kind, flag, satisfaction, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "UPDATE OR ROLLBACK measure_tally SET count = count + ?6
+                 WHERE month = ?1 AND unit = ?2 AND kind = ?3 AND flag = ?4 AND satisfaction = ?5",
             )
             .map_err(map_err)?;
-        for (n, (unit, month, kind, flag, sat)) in facts.iter().enumerate() {
-            ins.execute(params![id, n, unit, month, kind, flag, sat, r.updated_at]).map_err(map_err)?;
+        let mut insert = conn
+            .prepare_cached(
+                "INSERT OR ROLLBACK INTO measure_tally (month, unit, kind, flag, satisfaction, count, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .map_err(map_err)?;
+        for ((month, unit, kind, flag, sat), (n, at)) in self.tally.drain() {
+            if n != 0 && update.execute(params![month, unit, kind, flag, sat, n]).map_err(map_err)? == 0 {
+                insert.execute(params![month, unit, kind, flag, sat, n, at]).map_err(map_err)?;
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// A full-text row to write. The writer collects a batch's rows and writes them after
@@ -271,7 +309,7 @@ pub(crate) struct SearchText {
     tokens: String,
 }
 
-pub(crate) fn write_search_texts(conn: &Connection, texts: &[SearchText]) -> Result<()> {
+fn write_search_texts(conn: &Connection, texts: &[SearchText]) -> Result<()> {
     let mut delete = conn.prepare_cached("DELETE FROM appeal_text WHERE rowid = ?1").map_err(map_err)?;
     let mut insert =
         conn.prepare_cached("INSERT OR ROLLBACK INTO appeal_text (rowid, body) VALUES (?1, ?2)").map_err(map_err)?;

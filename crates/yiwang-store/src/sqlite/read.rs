@@ -1,6 +1,6 @@
 //! `Store` for SQLite: queries on the read pool, writes through the group-commit writer.
 
-use super::projection::{Reindex, project, write_search_texts};
+use super::projection::{Deferred, Reindex, project};
 use super::{SqliteStore, enum_str, map_err, parse_code, parse_enum, parse_json, parse_ts, ts};
 use crate::*;
 use rusqlite::types::ToSql;
@@ -401,7 +401,7 @@ impl Store for SqliteStore {
         }
     }
 
-    /// The fold of the case's events, which sit together in the log.
+    /// The fold of the case's events.
     fn load(&self, id: &CaseId) -> Result<Option<Appeal>> {
         Ok(self.events(id)?.iter().fold(None, evolve))
     }
@@ -464,8 +464,8 @@ impl Store for SqliteStore {
     fn tally_month(&self, month: &str) -> Result<Vec<(UnitCode, Tally)>> {
         let rows: Vec<(String, String, bool, Option<String>, u64)> = self.read(|c| {
             c.prepare_cached(
-                "SELECT unit, kind, flag, satisfaction, COUNT(*) FROM measure_fact WHERE month = ?1
-                 GROUP BY unit, kind, flag, satisfaction ORDER BY unit",
+                "SELECT unit, kind, flag, NULLIF(satisfaction, ''), count FROM measure_tally
+                 WHERE month = ?1 AND count <> 0 ORDER BY unit",
             )?
             .query_map([month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
             .collect()
@@ -484,10 +484,7 @@ impl Store for SqliteStore {
             if out.last().is_none_or(|(u, _)| *u != unit) {
                 out.push((unit, Tally::default()));
             }
-            let t = &mut out.last_mut().expect("pushed").1;
-            for _ in 0..n {
-                t.add(k);
-            }
+            out.last_mut().expect("pushed").1.add_many(k, n);
         }
         Ok(out)
     }
@@ -684,7 +681,7 @@ impl Store for SqliteStore {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.writer.exec(move |c| {
             c.execute_batch(
-                "DELETE FROM appeal; DELETE FROM appeal_co_unit; DELETE FROM measure_fact; DELETE FROM dispatch_example;
+                "DELETE FROM appeal; DELETE FROM appeal_co_unit; DELETE FROM measure_tally; DELETE FROM dispatch_example;
                  INSERT INTO appeal_text (appeal_text) VALUES ('delete-all'); DELETE FROM appeal_access;",
             )
                 .map_err(map_err)?;
@@ -694,16 +691,15 @@ impl Store for SqliteStore {
             let mut rows = s.query([]).map_err(map_err)?;
             let mut state: Option<Appeal> = None;
             let mut tenant = String::new();
-            let mut texts = Vec::new();
+            let mut deferred = Deferred::default();
             let mut n = 0u64;
             while let Some(r) = rows.next().map_err(map_err)? {
                 let env = envelope(r).map_err(map_err)?;
                 if state.as_ref().is_some_and(|s| s.id != env.case) {
-                    project(c, &tenant, None, state.as_ref().expect("checked"), Reindex::Text, &mut texts)?;
+                    project(c, &tenant, None, state.as_ref().expect("checked"), Reindex::Text, &mut deferred)?;
                     n += 1;
-                    if texts.len() >= 10_000 {
-                        write_search_texts(c, &texts)?;
-                        texts.clear();
+                    if deferred.len() >= 10_000 {
+                        deferred.write(c)?;
                     }
                     state = None;
                 }
@@ -711,10 +707,10 @@ impl Store for SqliteStore {
                 state = evolve(state, &env);
             }
             if let Some(s) = &state {
-                project(c, &tenant, None, s, Reindex::Text, &mut texts)?;
+                project(c, &tenant, None, s, Reindex::Text, &mut deferred)?;
                 n += 1;
             }
-            write_search_texts(c, &texts)?;
+            deferred.write(c)?;
             let _ = tx.send(n);
             Ok(())
         })?;
@@ -725,7 +721,7 @@ impl Store for SqliteStore {
         self.read(|c| {
             c.prepare_cached(
                 "SELECT case_id, seq, at, actor, body FROM event WHERE at >= ?1 AND at < ?2
-                 ORDER BY at, case_id, seq LIMIT ?3 OFFSET ?4",
+                 ORDER BY at, rowid LIMIT ?3 OFFSET ?4",
             )?
             .query_map(params![ts(from), ts(to), limit, offset], envelope)?
             .collect()

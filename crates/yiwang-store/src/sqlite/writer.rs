@@ -31,9 +31,9 @@
 //! violate a constraint once the checks have passed; if something does, the whole
 //! batch rolls back, as above.
 
-use super::projection::{Reindex, SearchText, project, write_search_texts};
-use super::{RESTART_NO, RESTART_NOW, RESTART_WHEN_IDLE};
+use super::projection::{Deferred, Reindex, project};
 use super::{PersonIds, map_err, trunc_ms, ts};
+use super::{RESTART_NO, RESTART_NOW, RESTART_WHEN_IDLE};
 use crate::commit::{self, Done, Pending};
 use crate::link::{ALG, Linked, link};
 use crate::{AppendBatch, NewCase, PersonData, Result, StoreError};
@@ -236,13 +236,13 @@ fn commit_batch(conn: &Connection, ids: &PersonIds, jobs: Vec<Job>) -> Option<Ve
         return None;
     }
     let mut done = Vec::with_capacity(jobs.len());
-    let mut texts = Vec::new();
+    let mut deferred = Deferred::default();
     let mut broken = None;
     for job in jobs {
         let changes = conn.total_changes();
         let (d, undone_alone) = match job {
-            Job::Create(n, r) => (Done::Appeal(r, Box::new(create(conn, ids, *n, &mut texts))), false),
-            Job::Append(b, r) => (Done::Appeal(r, Box::new(append(conn, *b, &mut texts))), false),
+            Job::Create(n, r) => (Done::Appeal(r, Box::new(create(conn, ids, *n, &mut deferred))), false),
+            Job::Append(b, r) => (Done::Appeal(r, Box::new(append(conn, *b, &mut deferred))), false),
             Job::Exec(f, r) => (Done::Unit(r, in_savepoint(conn, f)), true),
             Job::Checked(f, r) => (Done::Unit(r, f(conn)), false),
         };
@@ -262,7 +262,7 @@ fn commit_batch(conn: &Connection, ids: &PersonIds, jobs: Vec<Job>) -> Option<Ve
         done.push(d);
     }
     if broken.is_none()
-        && let Err(e) = write_search_texts(conn, &texts)
+        && let Err(e) = deferred.write(conn)
     {
         broken = Some(e.to_string());
     }
@@ -295,7 +295,7 @@ fn in_savepoint(conn: &Connection, f: ExecFn) -> Result<()> {
     r
 }
 
-fn create(conn: &Connection, ids: &PersonIds, mut n: NewCase, texts: &mut Vec<SearchText>) -> Result<Appeal> {
+fn create(conn: &Connection, ids: &PersonIds, mut n: NewCase, deferred: &mut Deferred) -> Result<Appeal> {
     // The one thing that can refuse a new case, checked before anything is written.
     if let AppealEvent::Accepted { tracking_code, .. } = &n.event {
         let taken = conn
@@ -335,11 +335,11 @@ fn create(conn: &Connection, ids: &PersonIds, mut n: NewCase, texts: &mut Vec<Se
         link(n.tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &n.actor, vec![n.event])?;
     insert_events(conn, n.tenant.as_str(), &id, &linked)?;
     write_head(conn, n.tenant.as_str(), &id, None, linked.head(), &linked.at)?;
-    project(conn, n.tenant.as_str(), None, &state, Reindex::Text, texts)?;
+    project(conn, n.tenant.as_str(), None, &state, Reindex::Text, deferred)?;
     Ok(state)
 }
 
-fn append(conn: &Connection, b: AppendBatch, texts: &mut Vec<SearchText>) -> Result<Appeal> {
+fn append(conn: &Connection, b: AppendBatch, deferred: &mut Deferred) -> Result<Appeal> {
     let id = b.before.id.clone();
     let head: Option<(u32, String)> = conn
         .prepare_cached("SELECT seq, hash FROM chain_head WHERE case_id = ?1")
@@ -364,7 +364,7 @@ fn append(conn: &Connection, b: AppendBatch, texts: &mut Vec<SearchText>) -> Res
     let (linked, state) = link(tenant, &id, Some(b.before), head, trunc_ms(b.at), &b.actor, b.events)?;
     insert_events(conn, tenant, &id, &linked)?;
     write_head(conn, tenant, &id, Some(before.version), linked.head(), &linked.at)?;
-    project(conn, tenant, Some(&before), &state, text, texts)?;
+    project(conn, tenant, Some(&before), &state, text, deferred)?;
     Ok(state)
 }
 

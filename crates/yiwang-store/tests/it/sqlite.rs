@@ -4,6 +4,7 @@ use crate::contract::{self, t0};
 use rusqlite::Connection;
 use std::sync::Arc;
 use yiwang_core::chain::ChainBreak;
+use yiwang_core::measure::FactKind;
 use yiwang_store::{SqliteStore, Store};
 
 fn open() -> (tempfile::TempDir, SqliteStore) {
@@ -195,10 +196,7 @@ fn a_version_6_database_is_migrated_with_its_record_intact() {
                         coalesce(lag(hash) OVER (PARTITION BY case_id ORDER BY seq), printf('%.64d', 0)), hash, at
                  FROM today.event ORDER BY case_id, seq;
              INSERT INTO chain_head SELECT case_id, tenant, seq, hash, created_at FROM today.chain_head;
-             INSERT INTO appeal_access SELECT case_id, unit, created_at FROM today.appeal_access;
-             INSERT INTO measure_fact (case_id, unit, month, kind, flag, satisfaction, created_at)
-                 SELECT case_id, unit, month, kind, flag, satisfaction, created_at FROM today.measure_fact
-                 ORDER BY case_id, n;",
+             INSERT INTO appeal_access SELECT case_id, unit, created_at FROM today.appeal_access;",
         )
         .unwrap();
         for a in [&handled, &fresh] {
@@ -213,6 +211,21 @@ fn a_version_6_database_is_migrated_with_its_record_intact() {
                 [a.id.as_str(), &serde_json::to_string(a).unwrap()],
             )
             .unwrap();
+            // Version 6 kept one row per measure fact.
+            for f in yiwang_core::measure::facts(a) {
+                let (kind, flag, sat) = match f.kind {
+                    FactKind::Dispatch { responded } => ("dispatch", responded, None),
+                    FactKind::Reply { on_time } => ("reply", on_time, None),
+                    FactKind::Callback { solved, satisfaction } => ("callback", solved, Some(satisfaction)),
+                };
+                let sat = sat.map(|s| serde_json::to_value(s).unwrap().as_str().unwrap().to_owned());
+                c.execute(
+                    "INSERT INTO measure_fact (case_id, unit, month, kind, flag, satisfaction, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, '2026-11-20T00:00:00.000Z')",
+                    rusqlite::params![a.id.as_str(), f.unit.as_str(), f.month, kind, flag, sat],
+                )
+                .unwrap();
+            }
             let tokens = yiwang_store::search::index_tokens(&format!("{} {}", a.title.clone().unwrap(), a.text));
             c.execute(
                 "INSERT INTO appeal_text (rowid, body) SELECT rowid, ?2 FROM appeal WHERE case_id = ?1",
