@@ -394,7 +394,7 @@ impl Store for SqliteStore {
                 let written = super::bulk::write(c, &mut prepared);
                 // Freeing a batch's many strings took a tenth of the writer's time:
                 // another thread does it.
-                std::thread::spawn(move || drop(prepared));
+                let _ = std::thread::Builder::new().name("yiwang-free".into()).spawn(move || drop(prepared));
                 written
             }),
             Err(e) => Pending::ready(Err(e)),
