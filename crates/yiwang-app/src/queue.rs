@@ -109,11 +109,19 @@ pub struct CaseSummary {
     pub citizen_phone: Option<String>,
 }
 
+/// Queues and searches count matching cases up to this many; past it a list says
+/// "10000+" (as search engines do), since counting every one of a common word's
+/// hundreds of thousands of matches costs seconds and tells a reader nothing more.
+pub const COUNT_LIMIT: u64 = 10_000;
+
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueuePage {
     pub queue: Queue,
+    /// Matching cases, counted up to `COUNT_LIMIT`.
     pub total: u64,
+    /// More cases match than `total` (which is then `COUNT_LIMIT`).
+    pub more: bool,
     pub offset: u32,
     pub items: Vec<CaseSummary>,
 }
@@ -131,7 +139,7 @@ impl App {
         }
         let unit = if across { unit } else { Some(own.clone()) };
         let open = vec![Status::Dispatched, Status::Handling];
-        let mut q = CaseQuery::default();
+        let mut q = CaseQuery { count_up_to: Some(COUNT_LIMIT), ..Default::default() };
         match queue {
             Queue::ToDispatch => q.statuses = vec![Status::Accepted],
             Queue::Returned => {
@@ -212,6 +220,7 @@ impl App {
             accepted_to: filter.to,
             limit: limit.clamp(1, 200),
             offset,
+            count_up_to: Some(COUNT_LIMIT),
             ..Default::default()
         };
         self.case_page(Queue::All, q)
@@ -250,10 +259,12 @@ impl App {
                 accepted_at: c.accepted_at,
             })
             .collect();
-        Ok(QueuePage { queue, total: page.total, offset, items })
+        let more = q.count_up_to.is_some_and(|n| page.total >= n);
+        Ok(QueuePage { queue, total: page.total, more, offset, items })
     }
 
-    /// Counts of every queue the actor may see, for the console's badges.
+    /// Counts of every queue the actor may see, for the console's badges, each counted
+    /// up to `COUNT_LIMIT` ("at least" when it is reached).
     pub fn queue_counts(&self, actor: &Actor) -> Result<Vec<(Queue, u64)>> {
         let mut out = vec![];
         for q in Queue::ALL {

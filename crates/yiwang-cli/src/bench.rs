@@ -166,7 +166,7 @@ async fn drive(
 
 /// CPU seconds (user + system) used so far by each kind of thread of this process,
 /// by thread name with any trailing number removed; empty where `/proc` is missing.
-fn thread_cpu() -> std::collections::BTreeMap<String, f64> {
+pub(crate) fn thread_cpu() -> std::collections::BTreeMap<String, f64> {
     let mut out = std::collections::BTreeMap::new();
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return out };
     // Linux reports in clock ticks, which are 1/100 s on every platform Rust supports.
@@ -185,7 +185,8 @@ fn thread_cpu() -> std::collections::BTreeMap<String, f64> {
 }
 
 /// CPU seconds by kind of thread since `before` (threads that ended are not counted).
-fn cpu_since(before: &std::collections::BTreeMap<String, f64>) -> std::collections::BTreeMap<String, f64> {
+/// Threads inherit their creator's name unless given one.
+pub(crate) fn cpu_since(before: &std::collections::BTreeMap<String, f64>) -> std::collections::BTreeMap<String, f64> {
     thread_cpu()
         .into_iter()
         .map(|(k, v)| {
@@ -454,4 +455,11 @@ pub fn lifecycle(opts: LifecycleOptions) -> Result<std::process::ExitCode> {
         let _ = std::fs::remove_dir_all(&dir);
     }
     Ok(if failed == 0 { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::from(1) })
+}
+
+/// Bytes this process has caused to be written to storage so far (`write_bytes` of
+/// `/proc/self/io`: what reaches the disk, not what sits in the page cache unwritten).
+pub(crate) fn bytes_written() -> Option<u64> {
+    let io = std::fs::read_to_string("/proc/self/io").ok()?;
+    io.lines().find_map(|l| l.strip_prefix("write_bytes:")).and_then(|v| v.trim().parse().ok())
 }

@@ -78,8 +78,11 @@ fn run(o: &ScaleOptions, dir: &DataDir) -> Result<ExitCode> {
 
     // Load.
     let started = Instant::now();
+    let (cpu_before, written_before) = (crate::bench::thread_cpu(), crate::bench::bytes_written());
     let totals = load(&world, store.as_ref(), o.appeals)?;
     let load_s = started.elapsed().as_secs_f64();
+    let cpu = crate::bench::cpu_since(&cpu_before);
+    let written = crate::bench::bytes_written().zip(written_before).map(|(a, b)| a.saturating_sub(b));
     eprintln!();
     let per_case = totals.events as f64 / totals.cases as f64;
     println!(
@@ -92,6 +95,18 @@ fn run(o: &ScaleOptions, dir: &DataDir) -> Result<ExitCode> {
         totals.cases - totals.closed,
         totals.cases as f64 / load_s
     );
+    if !cpu.is_empty() {
+        let per = |s: f64| s * 1e6 / totals.cases.max(1) as f64;
+        let parts: Vec<String> = cpu.iter().map(|(name, s)| format!("{name} {:.0}", per(*s))).collect();
+        println!("CPU µs per appeal while loading, by thread: {}", parts.join(", "));
+    }
+    if let Some(w) = written {
+        println!(
+            "written to disk while loading: {:.1} GB ({:.0} bytes per appeal)",
+            w as f64 / 1e9,
+            w as f64 / totals.cases.max(1) as f64
+        );
+    }
     if totals.refused > 0 {
         println!("{} actions refused by core's rules; those cases stay where they were", totals.refused);
     }
@@ -226,7 +241,7 @@ fn load(world: &Arc<World>, store: &dyn Store, n: u64) -> Result<Totals> {
         t.min_closed_events = t.min_closed_events.min(g.min_closed_events);
         t.refused += g.refused;
         let cases = g.cases.len() as u64;
-        let next = store.import_cases(g.cases);
+        let next = store.import_cases(g.cases, world.end);
         if let Some((done, n)) = writing.replace((next, cases)) {
             done.wait().context("importing a batch of cases")?;
             t.cases += n;

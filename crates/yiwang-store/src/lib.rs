@@ -98,13 +98,18 @@ pub trait Store: Send + Sync {
     /// nothing: a case already stored (`Duplicate`) or one not starting with
     /// `Accepted` (`Corrupt`) leaves the store as it was.
     ///
+    /// The events are recorded at `recorded_at` (the time of the import; see
+    /// `events_between`), each keeping its own time.
+    ///
     /// What can be done without the database (linking, projections) is done on the
     /// calling thread before this returns; the answer comes once the batch is
     /// committed, so a caller can prepare its next batch meanwhile.
-    fn import_cases(&self, cases: Vec<ImportedCase>) -> Pending<()>;
+    fn import_cases(&self, cases: Vec<ImportedCase>, recorded_at: Instant) -> Pending<()>;
     fn load(&self, id: &CaseId) -> Result<Option<Appeal>>;
     fn events(&self, id: &CaseId) -> Result<Vec<Envelope>>;
-    /// Events of every case recorded at or after `from` and before `to`, oldest first.
+    /// Events of every case recorded at or after `from` and before `to`, in the order
+    /// recorded. An event recorded live is recorded at its own time; imported
+    /// events are recorded when they were imported.
     fn events_between(&self, from: Instant, to: Instant, limit: u32, offset: u32) -> Result<Vec<Envelope>>;
     fn find_by_tracking_code(&self, code: &TrackingCode) -> Result<Option<CaseId>>;
     fn list_cases(&self, q: &CaseQuery) -> Result<CasePage>;

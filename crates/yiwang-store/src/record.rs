@@ -90,7 +90,8 @@ pub struct AppendBatch {
 /// What a queue or a search asks for. Empty fields do not filter.
 #[derive(Debug, Clone, Default)]
 pub struct CaseQuery {
-    /// Full-text query (see `search::fts_query`); matches are listed newest first.
+    /// Full-text query (see `search::fts_query`); matches are listed newest first, in
+    /// the order they were recorded (for cases recorded live, the order accepted).
     pub text: Option<String>,
     /// Only cases this unit may see: held now or before, or summoned to.
     pub visible_to: Option<UnitCode>,
@@ -105,6 +106,10 @@ pub struct CaseQuery {
     pub accepted_to: Option<Instant>,
     pub limit: u32,
     pub offset: u32,
+    /// Count matches only up to this many: a count (or a page's `total`) equal to it
+    /// means "at least this many". Counting every match of a common word among ten
+    /// million cases costs more than anyone reading the number gains.
+    pub count_up_to: Option<u64>,
 }
 
 /// One line of a queue. Personal data comes raw; the app masks it.

@@ -8,7 +8,11 @@
 -- at its end is split by SQLite's general rebalancing rather than its quick append.
 --   * No `prev_hash`: it is the hash of the row before, which the verifier reads
 --     anyway; storing it again cost 64 bytes an event and proved nothing more.
---   * `created_at` is `at` (an event is recorded when it happens), computed, not stored.
+--   * `created_at` is when the event was recorded here: `at` for every event recorded
+--     live, the time of the import for a case imported with its history.
+--   * The time index is on `created_at`, which only grows, so it is written at its end.
+--     On `at` it took every imported event on a page of its own: a case's events
+--     span weeks, and a bulk load of a year rewrote that index many times over.
 CREATE TABLE event_v7 (
     case_id    TEXT NOT NULL,
     seq        INTEGER NOT NULL,
@@ -19,15 +23,15 @@ CREATE TABLE event_v7 (
     body       TEXT NOT NULL,
     alg        TEXT NOT NULL,
     hash       TEXT NOT NULL,
-    created_at TEXT GENERATED ALWAYS AS (at) VIRTUAL,
+    created_at TEXT NOT NULL,
     CONSTRAINT event_position UNIQUE (case_id, seq)
 );
-INSERT INTO event_v7 (case_id, seq, tenant, at, kind, actor, body, alg, hash)
-    SELECT case_id, seq, tenant, at, kind, actor, body, alg, hash FROM event ORDER BY case_id, seq;
+INSERT INTO event_v7 (case_id, seq, tenant, at, kind, actor, body, alg, hash, created_at)
+    SELECT case_id, seq, tenant, at, kind, actor, body, alg, hash, created_at FROM event ORDER BY rowid;
 DROP TABLE event;
 ALTER TABLE event_v7 RENAME TO event;
--- Open311 servicerequestupdates lists the events of a time window.
-CREATE INDEX event_at ON event (at);
+-- Open311 servicerequestupdates lists the events recorded in a time window.
+CREATE INDEX event_recorded ON event (created_at);
 
 -- The chain heads, keyed by case alone (no rowid and second index).
 CREATE TABLE chain_head_v7 (

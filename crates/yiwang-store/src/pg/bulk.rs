@@ -14,7 +14,7 @@ use yiwang_core::chain;
 use yiwang_core::id::PersonId;
 
 /// Writes `cases` on the writer's connection, inside the transaction it runs in.
-pub(crate) fn import_cases(conn: &mut Conn, cases: Vec<ImportedCase>) -> Result<()> {
+pub(crate) fn import_cases(conn: &mut Conn, cases: Vec<ImportedCase>, recorded: yiwang_core::Instant) -> Result<()> {
     // The highest imported number of each day, to raise the day counters once.
     let mut days: BTreeMap<chrono::NaiveDate, (i32, yiwang_core::Instant)> = BTreeMap::new();
     for c in cases {
@@ -22,7 +22,7 @@ pub(crate) fn import_cases(conn: &mut Conn, cases: Vec<ImportedCase>) -> Result<
             let e = days.entry(day).or_insert((0, ms(first.at)));
             e.0 = e.0.max(seq);
         }
-        import_case(conn, c)?;
+        import_case(conn, c, ms(recorded))?;
     }
     for (day, (seq, created)) in days {
         conn.execute(
@@ -34,7 +34,7 @@ pub(crate) fn import_cases(conn: &mut Conn, cases: Vec<ImportedCase>) -> Result<
     Ok(())
 }
 
-fn import_case(conn: &mut Conn, mut c: ImportedCase) -> Result<()> {
+fn import_case(conn: &mut Conn, mut c: ImportedCase, recorded: yiwang_core::Instant) -> Result<()> {
     if !matches!(c.events.first().map(|e| &e.event), Some(AppealEvent::Accepted { .. })) {
         return Err(StoreError::Corrupt(format!("imported case {} does not start with Accepted", c.id)));
     }
@@ -62,7 +62,8 @@ fn import_case(conn: &mut Conn, mut c: ImportedCase) -> Result<()> {
         while let Some(next) = events.next_if(|e| ms(e.at) == at && e.actor == actor) {
             group.push(next.event);
         }
-        let (rows, s) = chain_events(&tenant, &c.id, state.take(), head, at, &actor, group)?;
+        let (mut rows, s) = chain_events(&tenant, &c.id, state.take(), head, at, &actor, group)?;
+        rows.recorded = recorded;
         write(conn, &rows, &Projection::of(&tenant, &s, Reindex::Text)?)?;
         head = (s.version, rows.head_hash.clone());
         state = Some(s);

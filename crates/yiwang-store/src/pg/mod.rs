@@ -26,7 +26,10 @@ pub(crate) use codec::*;
 
 /// Applied in order, once each; `schema_migrations` records which have run.
 /// Append-only: a released migration is never edited.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_init.sql"),
+    include_str!("../../migrations/postgres/0002_event_recorded.sql"),
+];
 
 /// The advisory lock migrations run under ("yiwang" in ASCII), so two processes
 /// starting at once do not both apply the same migration.

@@ -77,12 +77,12 @@ macro_rules! project_ctes {
 pub(crate) const PROJECT_SQL: &str = concat!("WITH ", project_ctes!(), " SELECT 1");
 
 /// Appends events (in `seq` order, so `pos` follows it), moves the chain head and
-/// rewrites the projections: one round trip per write. Parameters $34 to $43 are the
+/// rewrites the projections: one round trip per write. Parameters $34 to $44 are the
 /// events' (see `EventRows::params`).
 pub(crate) const WRITE_SQL: &str = concat!(
     "WITH ev AS (
         INSERT INTO event (tenant, case_id, seq, at, kind, actor, body, alg, prev_hash, hash, created_at)
-        SELECT $1::text, $2::text, s, $40::timestamptz, k, $39::text, b, $41::text, p, h, $40::timestamptz
+        SELECT $1::text, $2::text, s, $40::timestamptz, k, $39::text, b, $41::text, p, h, $44::timestamptz
         FROM unnest($34::integer[], $35::text[], $36::text[], $37::text[], $38::text[]) WITH ORDINALITY
              AS x(s, k, b, p, h, n)
         ORDER BY n
@@ -264,11 +264,13 @@ pub(crate) struct EventRows {
     pub(crate) alg: &'static str,
     pub(crate) head_seq: i32,
     pub(crate) head_hash: String,
+    /// When the events are recorded (`created_at`): `at` when recorded live.
+    pub(crate) recorded: Instant,
 }
 
 impl EventRows {
-    /// Parameters $34 to $43 of `WRITE_SQL`.
-    fn params(&self) -> [&(dyn ToSql + Sync); 10] {
+    /// Parameters $34 to $44 of `WRITE_SQL`.
+    fn params(&self) -> [&(dyn ToSql + Sync); 11] {
         [
             &self.seqs,
             &self.kinds,
@@ -280,6 +282,7 @@ impl EventRows {
             &self.alg,
             &self.head_seq,
             &self.head_hash,
+            &self.recorded,
         ]
     }
 }

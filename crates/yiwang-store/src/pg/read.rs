@@ -125,8 +125,13 @@ fn case_filter(q: &CaseQuery) -> Option<(String, Params)> {
     Some((w.join(" AND "), p))
 }
 
-fn count_where(c: &mut Conn, w: &str, p: &Params) -> Result<u64> {
-    let row = c.query_one(&format!("SELECT count(*) FROM appeal a WHERE {w}"), &refs(p))?;
+/// Matching cases, counted up to `up_to` (see `CaseQuery::count_up_to`).
+fn count_where(c: &mut Conn, w: &str, p: &Params, up_to: Option<u64>) -> Result<u64> {
+    let sql = match up_to {
+        Some(n) => format!("SELECT count(*) FROM (SELECT 1 FROM appeal a WHERE {w} LIMIT {n}) x"),
+        None => format!("SELECT count(*) FROM appeal a WHERE {w}"),
+    };
+    let row = c.query_one(&sql, &refs(p))?;
     count(col(&row, 0)?)
 }
 
@@ -417,8 +422,10 @@ impl Store for PgStore {
         self.writer.append(batch)
     }
 
-    fn import_cases(&self, cases: Vec<ImportedCase>) -> Pending<()> {
-        self.writer.submit(|r| crate::commit::Job::Exec(Box::new(move |c| super::bulk::import_cases(c, cases)), r))
+    fn import_cases(&self, cases: Vec<ImportedCase>, recorded_at: Instant) -> Pending<()> {
+        self.writer.submit(|r| {
+            crate::commit::Job::Exec(Box::new(move |c| super::bulk::import_cases(c, cases, recorded_at)), r)
+        })
     }
 
     fn load(&self, id: &CaseId) -> Result<Option<Appeal>> {
@@ -441,8 +448,8 @@ impl Store for PgStore {
     fn events_between(&self, from: Instant, to: Instant, limit: u32, offset: u32) -> Result<Vec<Envelope>> {
         let found = self.read(|c| {
             c.query(
-                "SELECT case_id, seq, at, actor, body FROM event WHERE at >= $1 AND at < $2
-                 ORDER BY at, pos LIMIT $3 OFFSET $4",
+                "SELECT case_id, seq, at, actor, body FROM event WHERE created_at >= $1 AND created_at < $2
+                 ORDER BY created_at, pos LIMIT $3 OFFSET $4",
                 &[&ms(from), &ms(to), &i64::from(limit), &i64::from(offset)],
             )
         })?;
@@ -458,7 +465,7 @@ impl Store for PgStore {
     fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
         let Some((w, mut p)) = case_filter(q) else { return Ok(CasePage::default()) };
         let found = self.read(|c| {
-            let total = count_where(c, &w, &p)?;
+            let total = count_where(c, &w, &p, q.count_up_to)?;
             p.push(Box::new(i64::from(q.limit.clamp(1, 500))));
             p.push(Box::new(i64::from(q.offset)));
             let n = p.len();
@@ -474,7 +481,7 @@ impl Store for PgStore {
 
     fn count_cases(&self, q: &CaseQuery) -> Result<u64> {
         let Some((w, p)) = case_filter(q) else { return Ok(0) };
-        self.read(|c| count_where(c, &w, &p))
+        self.read(|c| count_where(c, &w, &p, q.count_up_to))
     }
 
     fn due_alarms(&self, now: Instant, limit: u32) -> Result<Vec<CaseId>> {

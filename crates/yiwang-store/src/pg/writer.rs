@@ -214,6 +214,7 @@ pub(crate) fn chain_events(
         alg: crate::link::ALG.as_str(),
         head_seq: int(head_seq)?,
         head_hash: head_hash.to_owned(),
+        recorded: at,
     };
     let mut prev = l.prev.1;
     for e in l.events {

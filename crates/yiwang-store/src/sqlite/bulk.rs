@@ -89,7 +89,7 @@ pub(crate) fn prepare(cases: Vec<ImportedCase>, ids: &PersonIds) -> Result<Vec<P
 
 /// Writes prepared cases on the writer's connection, inside the transaction it runs
 /// in, after checking that none of them is stored already.
-pub(crate) fn write(conn: &Connection, cases: &mut [Prepared]) -> Result<()> {
+pub(crate) fn write(conn: &Connection, cases: &mut [Prepared], recorded: &str) -> Result<()> {
     check_stored(conn, cases)?;
     let mut deferred = Deferred::default();
     // The highest imported number of each day, to raise the day counters once.
@@ -104,7 +104,7 @@ pub(crate) fn write(conn: &Connection, cases: &mut [Prepared]) -> Result<()> {
             insert_person(conn, &c.tenant, *id, p, at)?;
         }
         for l in &c.appends {
-            insert_events(conn, &c.tenant, &c.id, l)?;
+            insert_events(conn, &c.tenant, &c.id, l, recorded)?;
         }
         let (first, last) = (c.appends.first().expect("prepared"), c.appends.last().expect("prepared"));
         write_head(conn, &c.tenant, &c.id, None, last.head(), &first.at)?;

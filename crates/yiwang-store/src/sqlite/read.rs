@@ -49,17 +49,36 @@ fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
     })
 }
 
-/// The WHERE clause and parameters of a case query.
-fn case_filter(q: &CaseQuery) -> (String, Vec<Box<dyn ToSql>>) {
+/// A case query as SQL: what to select from, the WHERE clause and its parameters, and
+/// the order, newest first.
+///
+/// A full-text query selects from the index and joins the appeal rows to it: FTS5
+/// gives its matches in rowid order, which is the order the cases were recorded, so a
+/// page of twenty is the first twenty matches (from the newest) that pass the other
+/// filters, not a sort of all of them. Other queries list by the accepted time, along
+/// their indexes.
+struct CaseSql {
+    from: &'static str,
+    filter: String,
+    params: Vec<Box<dyn ToSql>>,
+    order: &'static str,
+}
+
+fn case_filter(q: &CaseQuery) -> CaseSql {
     let mut w: Vec<String> = vec!["1 = 1".into()];
     let mut p: Vec<Box<dyn ToSql>> = vec![];
-    if let Some(t) = &q.text {
-        p.push(Box::new(t.clone()));
-        w.push(format!("a.rowid IN (SELECT rowid FROM appeal_text WHERE appeal_text MATCH ?{})", p.len()));
-    }
+    let (from, order) = match &q.text {
+        Some(t) => {
+            p.push(Box::new(t.clone()));
+            w.push(format!("appeal_text MATCH ?{}", p.len()));
+            ("appeal_text JOIN appeal a ON a.rowid = appeal_text.rowid", "appeal_text.rowid DESC")
+        }
+        None => ("appeal a", "a.accepted_at DESC, a.case_id DESC"),
+    };
+    // Per row, by key: a unit may see hundreds of thousands of cases.
     if let Some(u) = &q.visible_to {
         p.push(Box::new(u.to_string()));
-        w.push(format!("a.case_id IN (SELECT case_id FROM appeal_access WHERE unit = ?{})", p.len()));
+        w.push(format!("EXISTS (SELECT 1 FROM appeal_access x WHERE x.case_id = a.case_id AND x.unit = ?{})", p.len()));
     }
     if let Some(u) = &q.unit {
         p.push(Box::new(u.to_string()));
@@ -67,7 +86,10 @@ fn case_filter(q: &CaseQuery) -> (String, Vec<Box<dyn ToSql>>) {
     }
     if let Some(u) = &q.co_unit {
         p.push(Box::new(u.to_string()));
-        w.push(format!("a.case_id IN (SELECT case_id FROM appeal_co_unit WHERE unit = ?{})", p.len()));
+        w.push(format!(
+            "EXISTS (SELECT 1 FROM appeal_co_unit x WHERE x.case_id = a.case_id AND x.unit = ?{})",
+            p.len()
+        ));
     }
     if !q.statuses.is_empty() {
         let list: Vec<String> = q.statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
@@ -93,7 +115,7 @@ fn case_filter(q: &CaseQuery) -> (String, Vec<Box<dyn ToSql>>) {
         p.push(Box::new(ts(t)));
         w.push(format!("a.accepted_at < ?{}", p.len()));
     }
-    (w.join(" AND "), p)
+    CaseSql { from, filter: w.join(" AND "), params: p, order }
 }
 
 /// A case's text and point are those it was accepted with (no event changes them):
@@ -388,10 +410,10 @@ impl Store for SqliteStore {
         self.writer.append(batch)
     }
 
-    fn import_cases(&self, cases: Vec<ImportedCase>) -> Pending<()> {
+    fn import_cases(&self, cases: Vec<ImportedCase>, recorded_at: Instant) -> Pending<()> {
         match super::bulk::prepare(cases, &self.person_ids) {
             Ok(mut prepared) => self.writer.checked(move |c| {
-                let written = super::bulk::write(c, &mut prepared);
+                let written = super::bulk::write(c, &mut prepared, &ts(recorded_at));
                 // Freeing a batch's many strings took a tenth of the writer's time:
                 // another thread does it.
                 let _ = std::thread::Builder::new().name("yiwang-free".into()).spawn(move || drop(prepared));
@@ -423,30 +445,32 @@ impl Store for SqliteStore {
     }
 
     fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
-        let (w, mut p) = case_filter(q);
         let total = self.count_cases(q)?;
-        p.push(Box::new(q.limit.clamp(1, 500)));
-        p.push(Box::new(q.offset));
-        let n = p.len();
+        let CaseSql { from, filter, mut params, order } = case_filter(q);
+        params.push(Box::new(q.limit.clamp(1, 500)));
+        params.push(Box::new(q.offset));
+        let n = params.len();
         let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM appeal a LEFT JOIN person p ON p.id = a.citizen
-             WHERE {w} ORDER BY a.accepted_at DESC, a.case_id DESC LIMIT ?{} OFFSET ?{}",
-            n - 1,
-            n
+            "SELECT {CASE_COLUMNS} FROM {from} LEFT JOIN person p ON p.id = a.citizen
+             WHERE {filter} ORDER BY {order} LIMIT ?{} OFFSET ?{n}",
+            n - 1
         );
         let rows = self.read(|c| {
             let mut s = c.prepare_cached(&sql)?;
-            let params: Vec<&dyn ToSql> = p.iter().map(|b| b.as_ref()).collect();
+            let params: Vec<&dyn ToSql> = params.iter().map(|b| b.as_ref()).collect();
             s.query_map(params.as_slice(), case_row)?.collect::<rusqlite::Result<Vec<_>>>()
         })?;
         Ok(CasePage { rows, total })
     }
 
     fn count_cases(&self, q: &CaseQuery) -> Result<u64> {
-        let (w, p) = case_filter(q);
-        let sql = format!("SELECT COUNT(*) FROM appeal a WHERE {w}");
+        let CaseSql { from, filter, params, .. } = case_filter(q);
+        let sql = match q.count_up_to {
+            Some(n) => format!("SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {filter} LIMIT {n})"),
+            None => format!("SELECT count(*) FROM {from} WHERE {filter}"),
+        };
         self.read(|c| {
-            let params: Vec<&dyn ToSql> = p.iter().map(|b| b.as_ref()).collect();
+            let params: Vec<&dyn ToSql> = params.iter().map(|b| b.as_ref()).collect();
             c.prepare_cached(&sql)?.query_row(params.as_slice(), |r| r.get(0))
         })
     }
@@ -720,8 +744,8 @@ impl Store for SqliteStore {
     fn events_between(&self, from: Instant, to: Instant, limit: u32, offset: u32) -> Result<Vec<Envelope>> {
         self.read(|c| {
             c.prepare_cached(
-                "SELECT case_id, seq, at, actor, body FROM event WHERE at >= ?1 AND at < ?2
-                 ORDER BY at, rowid LIMIT ?3 OFFSET ?4",
+                "SELECT case_id, seq, at, actor, body FROM event WHERE created_at >= ?1 AND created_at < ?2
+                 ORDER BY created_at, rowid LIMIT ?3 OFFSET ?4",
             )?
             .query_map(params![ts(from), ts(to), limit, offset], envelope)?
             .collect()

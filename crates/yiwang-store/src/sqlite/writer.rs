@@ -333,7 +333,7 @@ fn create(conn: &Connection, ids: &PersonIds, mut n: NewCase, deferred: &mut Def
     }
     let (linked, state) =
         link(n.tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &n.actor, vec![n.event])?;
-    insert_events(conn, n.tenant.as_str(), &id, &linked)?;
+    insert_events(conn, n.tenant.as_str(), &id, &linked, &linked.at)?;
     write_head(conn, n.tenant.as_str(), &id, None, linked.head(), &linked.at)?;
     project(conn, n.tenant.as_str(), None, &state, Reindex::Text, deferred)?;
     Ok(state)
@@ -362,7 +362,7 @@ fn append(conn: &Connection, b: AppendBatch, deferred: &mut Deferred) -> Result<
     let tenant = b.tenant.as_str();
     let before = b.before.clone();
     let (linked, state) = link(tenant, &id, Some(b.before), head, trunc_ms(b.at), &b.actor, b.events)?;
-    insert_events(conn, tenant, &id, &linked)?;
+    insert_events(conn, tenant, &id, &linked, &linked.at)?;
     write_head(conn, tenant, &id, Some(before.version), linked.head(), &linked.at)?;
     project(conn, tenant, Some(&before), &state, text, deferred)?;
     Ok(state)
@@ -379,17 +379,18 @@ pub(crate) fn insert_person(conn: &Connection, tenant: &str, id: PersonId, p: &P
     Ok(())
 }
 
-/// Appends linked events to the log.
-pub(crate) fn insert_events(conn: &Connection, tenant: &str, id: &CaseId, l: &Linked) -> Result<()> {
+/// Appends linked events to the log, recorded at `recorded` (their own time when
+/// recorded live).
+pub(crate) fn insert_events(conn: &Connection, tenant: &str, id: &CaseId, l: &Linked, recorded: &str) -> Result<()> {
     let mut insert = conn
         .prepare_cached(
-            "INSERT OR ROLLBACK INTO event (case_id, seq, tenant, at, kind, actor, body, alg, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT OR ROLLBACK INTO event (case_id, seq, tenant, at, kind, actor, body, alg, hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )
         .map_err(map_err)?;
     for e in &l.events {
         insert
-            .execute(params![id.as_str(), e.seq, tenant, l.at, e.kind, l.actor, e.body, ALG.as_str(), e.hash])
+            .execute(params![id.as_str(), e.seq, tenant, l.at, e.kind, l.actor, e.body, ALG.as_str(), e.hash, recorded])
             .map_err(map_err)?;
     }
     Ok(())

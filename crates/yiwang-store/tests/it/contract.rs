@@ -70,7 +70,7 @@ pub fn handler_a() -> Actor {
     staff("ha", "dept-a", UnitKind::Department, &[Role::Handler])
 }
 
-fn tenant() -> TenantId {
+pub fn tenant() -> TenantId {
     TenantId::parse("d").unwrap()
 }
 
@@ -400,6 +400,43 @@ pub fn full_text_search_finds_chinese_substrings_within_what_a_unit_may_see(stor
     assert_eq!(search("路灯", None).len(), 2);
 }
 
+pub fn search_lists_newest_first_and_counts_up_to_a_limit(store: &dyn Store) {
+    let w = world(store);
+    // Recorded as they are accepted, as they are live.
+    let mut newest_first: Vec<CaseId> = vec![];
+    for (n, minutes) in [(1u16, 10i64), (2, 20), (3, 30), (4, 50)] {
+        newest_first.insert(0, new_case(&w, store, t0() + Duration::minutes(minutes), n, None).id);
+    }
+    let text = yiwang_store::search::fts_query("道路破损");
+    let all = CaseQuery { text: text.clone(), limit: 10, ..Default::default() };
+    let page = store.list_cases(&all).unwrap();
+    assert_eq!(page.rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), newest_first);
+    assert_eq!(page.total, 4);
+    let unfiltered = store.list_cases(&CaseQuery { limit: 10, ..Default::default() }).unwrap();
+    assert_eq!(unfiltered.rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), newest_first);
+    // A page further on, and a window of accepted time.
+    let second =
+        store.list_cases(&CaseQuery { text: text.clone(), limit: 2, offset: 2, ..Default::default() }).unwrap();
+    assert_eq!(second.rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), newest_first[2..]);
+    let window = CaseQuery {
+        text: text.clone(),
+        accepted_from: Some(t0() + Duration::minutes(20)),
+        accepted_to: Some(t0() + Duration::minutes(50)),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(
+        store.list_cases(&window).unwrap().rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+        newest_first[1..3]
+    );
+    // Counting stops at the limit; the page is the same.
+    let capped = CaseQuery { count_up_to: Some(3), ..all.clone() };
+    let page = store.list_cases(&capped).unwrap();
+    assert_eq!((page.total, page.rows.len()), (3, 4));
+    assert_eq!(store.count_cases(&capped).unwrap(), 3);
+    assert_eq!(store.count_cases(&CaseQuery { count_up_to: Some(10), ..all }).unwrap(), 4);
+}
+
 pub fn articles_and_documents_round_trip_and_corrections_become_examples(store: &dyn Store) {
     let w = world(store);
     store.put_document("routing", "[]").unwrap();
@@ -489,7 +526,22 @@ pub fn imported_cases_are_stored_as_if_recorded_live(store: &dyn Store) {
         .collect();
     let person = PersonData { name: Some("李四".into()), phone: Some("13700000000".into()), ..Default::default() };
     let imported = ImportedCase { tenant: tenant(), id: id.clone(), person: Some(person), events };
-    store.import_cases(vec![imported.clone()]).wait().unwrap();
+    let imported_at = t0() + Duration::days(3);
+    store.import_cases(vec![imported.clone()], imported_at).wait().unwrap();
+
+    // Its events keep their own times and are recorded at the import: a window of
+    // recording time finds them there, and only the live case's in the past.
+    let recorded = |from: DateTime<Utc>, to: DateTime<Utc>| -> Vec<String> {
+        store.events_between(from, to, 1000, 0).unwrap().into_iter().map(|e| e.case.to_string()).collect()
+    };
+    let at_import = recorded(imported_at, imported_at + Duration::milliseconds(1));
+    assert_eq!(at_import.len(), live.version as usize);
+    assert!(at_import.iter().all(|c| c == id.as_str()));
+    assert!(recorded(t0(), t0() + Duration::days(2)).iter().all(|c| c != id.as_str()));
+    assert_eq!(
+        store.events(&id).unwrap().iter().map(|e| e.at).collect::<Vec<_>>(),
+        store.events(&live.id).unwrap().iter().map(|e| e.at).collect::<Vec<_>>()
+    );
 
     let got = store.load(&id).unwrap().expect("the imported case is stored");
     let pid = got.citizen.expect("the imported citizen is referenced by id");
@@ -513,7 +565,10 @@ pub fn imported_cases_are_stored_as_if_recorded_live(store: &dyn Store) {
     let closed =
         CaseQuery { unit: Some(code("dept-a")), statuses: vec![Status::Closed], limit: 10, ..Default::default() };
     let rows = store.list_cases(&closed).unwrap().rows;
-    assert_eq!(rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), [live.id.clone(), id.clone()]);
+    // Both were accepted at the same instant: either may come first.
+    let mut listed = rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+    listed.sort();
+    assert_eq!(listed, [id.clone(), live.id.clone()]);
     let text = yiwang_store::search::fts_query("井盖").unwrap();
     let found = store.list_cases(&CaseQuery {
         text: Some(text),
@@ -535,12 +590,12 @@ pub fn imported_cases_are_stored_as_if_recorded_live(store: &dyn Store) {
     if let AppealEvent::Accepted { tracking_code, .. } = &mut fresh.events[0].event {
         *tracking_code = TrackingCode::dated(civil_date(t0()), [8, 8, 8, 8, 8, 8, 8]);
     }
-    let err = store.import_cases(vec![fresh.clone(), imported.clone()]).wait().unwrap_err();
+    let err = store.import_cases(vec![fresh.clone(), imported.clone()], imported_at).wait().unwrap_err();
     assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
     let mut headless = fresh.clone();
     headless.id = CaseId::parse("YW20261114000002").unwrap();
     headless.events.remove(0);
-    let err = store.import_cases(vec![fresh.clone(), headless]).wait().unwrap_err();
+    let err = store.import_cases(vec![fresh.clone(), headless], imported_at).wait().unwrap_err();
     assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
     assert_eq!(store.load(&fresh.id).unwrap(), None);
     assert_eq!(store.verify().unwrap().cases, 3);

@@ -131,7 +131,7 @@ pub async fn show_queues(State(state): State<AppState>, u: StaffUser, Query(q): 
             @for (queue, n) in &counts {
                 a href={"/console?queue=" (queue_key(*queue)) (unit_q)} aria-current=[(*queue == list.queue).then_some("page")]
                     class={ "tab" @if matches!(queue, Queue::Overdue) && *n > 0 { " late" } @else if matches!(queue, Queue::Warning) && *n > 0 { " warn" } } {
-                    (queue.label()) " " span.count { (n) }
+                    (queue.label()) " " span.count { (n) @if *n >= yiwang_app::COUNT_LIMIT { "+" } }
                 }
             }
         }
@@ -157,7 +157,7 @@ pub async fn show_queues(State(state): State<AppState>, u: StaffUser, Query(q): 
 fn queue_table(list: &QueuePage) -> Markup {
     html! {
         section.card {
-            h2 { (list.queue.label()) " " span.muted { "共 " (list.total) " 件" } }
+            h2 { (list.queue.label()) " " span.muted { "共 " (list.total) @if list.more { "+" } " 件" } }
             @if list.items.is_empty() {
                 p.muted.empty { "这个队列里没有工单。" }
             } @else {
