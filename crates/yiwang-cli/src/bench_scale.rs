@@ -35,7 +35,7 @@ const DEMO_APPEALS: &str = include_str!("../../../data/demo/appeals.json");
 const DEMO_PLACES: &str = include_str!("../../../data/demo/places.json");
 
 /// Cases per `import_cases` call: one transaction each.
-const BATCH: usize = 1_000;
+const BATCH: usize = 5_000;
 /// Generator threads; with the store's writer thread, enough for two cores.
 const GENERATORS: usize = 2;
 

@@ -6,7 +6,7 @@ use crate::*;
 use rusqlite::types::ToSql;
 use rusqlite::{OptionalExtension, Row, params};
 use std::collections::HashMap;
-use yiwang_core::appeal::{Appeal, Envelope, evolve};
+use yiwang_core::appeal::{Appeal, Envelope, Status, evolve};
 use yiwang_core::chain::{self, ChainBreak, StoredLink};
 use yiwang_core::measure::{FactKind, Tally};
 use yiwang_core::org::{Role, Unit};
@@ -94,6 +94,10 @@ fn case_filter(q: &CaseQuery) -> CaseSql {
     if !q.statuses.is_empty() {
         let list: Vec<String> = q.statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
         w.push(format!("a.status IN ({})", list.join(",")));
+        // Open statuses only: say so as the open-case indexes do, so they are used.
+        if !q.statuses.contains(&Status::Closed) {
+            w.push("a.closed_at IS NULL".into());
+        }
     }
     if let Some(s) = &q.stage {
         p.push(Box::new(enum_str(s)));
