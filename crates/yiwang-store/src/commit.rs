@@ -140,10 +140,6 @@ pub(crate) enum Done {
 }
 
 impl Done {
-    pub(crate) fn failed(&self) -> bool {
-        self.error().is_some()
-    }
-
     pub(crate) fn error(&self) -> Option<&StoreError> {
         match self {
             Done::Appeal(_, r) => r.as_ref().as_ref().err(),

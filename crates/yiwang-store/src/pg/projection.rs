@@ -1,302 +1,544 @@
-//! Writes the projections of one case from its state: the `appeal` row with its search
-//! vector, who may see it, its co-units, its labelled example and its measure facts.
-//! Used on every write and by `reindex`, so both paths give the same rows.
+//! What a batch of writes stores, as columns, sent in one statement: the citizens'
+//! person rows, the events, the chain heads, and the projections of every case
+//! written (the `appeal` row with its search vector, who may see it, its co-units,
+//! its labelled example and its measure facts). Live writes, bulk import and
+//! `reindex` all go through here, so every path gives the same rows.
 //!
-//! Each round trip to the server costs more than the statement itself, so all of a
-//! case's projections are one statement of data-modifying CTEs, and a write sends its
-//! events and chain head in the same statement (`WRITE_SQL`). The CTEs share one
-//! snapshot: a `DELETE` of a case's old facts does not see the facts inserted beside
-//! it, and where a key could meet both (co-units) the two touch disjoint rows.
+//! A round trip to the server, and the start of a statement, cost more than a row,
+//! so a batch of a thousand intakes is one statement of data-modifying CTEs over
+//! arrays (`unnest`), not a thousand. The CTEs share one snapshot: a `DELETE` of a
+//! case's old facts does not see the facts inserted beside it, and where a key could
+//! meet both (co-units) the two touch disjoint rows. A case written twice in a batch
+//! has its projections written once, from its last state (`ON CONFLICT` may not touch
+//! a row twice in one statement).
 
 use super::{Conn, enum_str, int, ms, to_json};
+use crate::PersonData;
 use crate::Result;
+use crate::link::{ALG, Linked};
 use postgres::types::ToSql;
+use std::collections::HashMap;
 use yiwang_core::Instant;
 use yiwang_core::appeal::Appeal;
+use yiwang_core::id::{CaseId, PersonId};
 use yiwang_core::measure::{FactKind, facts};
 
-/// Whether the search vector must be written again.
+/// Whether the search vector must be computed again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reindex {
     Text,
     KeepText,
 }
 
-/// The projection CTEs; parameters $1 to $33 (see `Projection::params`).
-macro_rules! project_ctes {
-    () => {
-        "ap AS (
-            INSERT INTO appeal (tenant, case_id, status, appeal_type, urgency, channel, title, unit, category, area,
-                                stage, next_due, next_alarm, returned, supervised, citizen, tracking_code,
-                                accepted_at, updated_at, closed_at, version, state, search, created_at)
-            VALUES ($1::text, $2::text, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                    $18::timestamptz, $19::timestamptz, $20, $21, $22::text::jsonb,
-                    to_tsvector('simple', coalesce($23::text, '')), $18)
-            ON CONFLICT (tenant, case_id) DO UPDATE SET
-                status = excluded.status, urgency = excluded.urgency, title = excluded.title, unit = excluded.unit,
-                category = excluded.category, area = excluded.area, stage = excluded.stage,
-                next_due = excluded.next_due, next_alarm = excluded.next_alarm, returned = excluded.returned,
-                supervised = excluded.supervised, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
-                version = excluded.version, state = excluded.state,
-                search = CASE WHEN $23::text IS NULL THEN appeal.search ELSE excluded.search END
-        ),
-        acc AS (
-            INSERT INTO appeal_access (tenant, case_id, unit, created_at)
-            SELECT $1, $2, u, $19 FROM unnest($24::text[]) AS u
-            ON CONFLICT DO NOTHING
-        ),
-        co_gone AS (
-            DELETE FROM appeal_co_unit WHERE tenant = $1 AND case_id = $2 AND unit <> ALL($25::text[])
-        ),
-        co AS (
-            INSERT INTO appeal_co_unit (tenant, case_id, unit, created_at)
-            SELECT $1, $2, u, s FROM unnest($25::text[], $26::timestamptz[]) AS x(u, s)
-            ON CONFLICT (tenant, case_id, unit) DO UPDATE SET created_at = excluded.created_at
-        ),
-        ex_gone AS (
-            DELETE FROM dispatch_example WHERE tenant = $1 AND case_id = $2 AND $27::text IS NULL
-        ),
-        ex AS (
-            INSERT INTO dispatch_example (tenant, case_id, text, category, created_at)
-            SELECT $1, $2, $27::text, $28::text, $19 WHERE $27::text IS NOT NULL
-            ON CONFLICT (tenant, case_id) DO UPDATE
-                SET text = excluded.text, category = excluded.category, created_at = excluded.created_at
-        ),
-        facts_gone AS (
-            DELETE FROM measure_fact WHERE tenant = $1 AND case_id = $2
-        ),
-        facts AS (
-            INSERT INTO measure_fact (tenant, case_id, unit, month, kind, flag, satisfaction, created_at)
-            SELECT $1, $2, u, m, k, f, s, $19
-            FROM unnest($29::text[], $30::text[], $31::text[], $32::boolean[], $33::text[]) AS x(u, m, k, f, s)
-        )"
-    };
+const WRITE_SQL: &str = "
+WITH
+p AS (
+    INSERT INTO person (tenant, id, name, phone, phone_digest, id_number, contact, created_at)
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                         $8::timestamptz[])
+),
+ev AS (
+    INSERT INTO event (tenant, case_id, seq, at, kind, actor, body, alg, prev_hash, hash, created_at)
+    SELECT t, c, s, a, k, ac, b, $9::text, ph, h, r
+    FROM unnest($10::text[], $11::text[], $12::integer[], $13::timestamptz[], $14::text[], $15::text[], $16::text[],
+                $17::text[], $18::text[], $19::timestamptz[]) WITH ORDINALITY AS x(t, c, s, a, k, ac, b, ph, h, r, n)
+    ORDER BY n
+),
+head AS (
+    INSERT INTO chain_head (tenant, case_id, seq, hash, created_at)
+    SELECT * FROM unnest($20::text[], $21::text[], $22::integer[], $23::text[], $24::timestamptz[])
+    ON CONFLICT (tenant, case_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+),
+ap_new AS (
+    INSERT INTO appeal (tenant, case_id, status, appeal_type, urgency, channel, title, unit, category, area, stage,
+                        next_due, next_alarm, returned, supervised, citizen, tracking_code, accepted_at, updated_at,
+                        closed_at, version, state, search, created_at)
+    SELECT t, c, st, ty, ur, ch, ti, u, cat, ar, sg, nd, na, re, su, ci, tc, aa, ua, ca, v, js::jsonb,
+           to_tsvector('simple', coalesce(tok, '')), aa
+    FROM unnest($25::text[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::text[],
+                $32::text[], $33::text[], $34::text[], $35::text[], $36::timestamptz[], $37::timestamptz[],
+                $38::boolean[], $39::boolean[], $40::bigint[], $41::text[], $42::timestamptz[], $43::timestamptz[],
+                $44::timestamptz[], $45::integer[], $46::text[], $47::text[])
+         AS x(t, c, st, ty, ur, ch, ti, u, cat, ar, sg, nd, na, re, su, ci, tc, aa, ua, ca, v, js, tok)
+),
+ap_old AS (
+    UPDATE appeal a SET status = x.st, urgency = x.ur, title = x.ti, unit = x.u, category = x.cat, area = x.ar,
+        stage = x.sg, next_due = x.nd, next_alarm = x.na, returned = x.re, supervised = x.su, updated_at = x.ua,
+        closed_at = x.ca, version = x.v, state = x.js::jsonb,
+        search = CASE WHEN x.tok IS NULL THEN a.search ELSE to_tsvector('simple', x.tok) END
+    FROM unnest($48::text[], $49::text[], $50::text[], $51::text[], $52::text[], $53::text[], $54::text[],
+                $55::text[], $56::text[], $57::timestamptz[], $58::timestamptz[], $59::boolean[], $60::boolean[],
+                $61::timestamptz[], $62::timestamptz[], $63::integer[], $64::text[], $65::text[])
+         AS x(t, c, st, ur, ti, u, cat, ar, sg, nd, na, re, su, ua, ca, v, js, tok)
+    WHERE a.tenant = x.t AND a.case_id = x.c
+),
+acc AS (
+    INSERT INTO appeal_access (tenant, case_id, unit, created_at)
+    SELECT * FROM unnest($66::text[], $67::text[], $68::text[], $69::timestamptz[])
+    ON CONFLICT DO NOTHING
+),
+co_gone AS (
+    DELETE FROM appeal_co_unit x USING unnest($70::text[], $71::text[]) AS d(t, c)
+    WHERE x.tenant = d.t AND x.case_id = d.c
+      AND NOT EXISTS (SELECT 1 FROM unnest($72::text[], $73::text[], $74::text[]) AS n(t, c, u)
+                      WHERE n.t = x.tenant AND n.c = x.case_id AND n.u = x.unit)
+),
+co AS (
+    INSERT INTO appeal_co_unit (tenant, case_id, unit, created_at)
+    SELECT * FROM unnest($72::text[], $73::text[], $74::text[], $75::timestamptz[])
+    ON CONFLICT (tenant, case_id, unit) DO UPDATE SET created_at = excluded.created_at
+),
+ex_gone AS (
+    DELETE FROM dispatch_example x USING unnest($76::text[], $77::text[], $78::text[]) AS d(t, c, txt)
+    WHERE x.tenant = d.t AND x.case_id = d.c AND d.txt IS NULL
+),
+ex AS (
+    INSERT INTO dispatch_example (tenant, case_id, text, category, created_at)
+    SELECT t, c, txt, cat, at
+    FROM unnest($76::text[], $77::text[], $78::text[], $79::text[], $80::timestamptz[]) AS d(t, c, txt, cat, at)
+    WHERE txt IS NOT NULL
+    ON CONFLICT (tenant, case_id) DO UPDATE
+        SET text = excluded.text, category = excluded.category, created_at = excluded.created_at
+),
+facts_gone AS (
+    DELETE FROM measure_fact x USING unnest($81::text[], $82::text[]) AS d(t, c)
+    WHERE x.tenant = d.t AND x.case_id = d.c
+),
+facts AS (
+    INSERT INTO measure_fact (tenant, case_id, unit, month, kind, flag, satisfaction, created_at)
+    SELECT * FROM unnest($83::text[], $84::text[], $85::text[], $86::text[], $87::text[], $88::boolean[],
+                         $89::text[], $90::timestamptz[])
+)
+SELECT 1";
+
+/// The rows of a batch, column by column (see `WRITE_SQL` for the parameters).
+#[derive(Default)]
+pub(crate) struct Rows {
+    person: PersonCols,
+    event: EventCols,
+    head: HeadCols,
+    /// The projections to write: each case's last state, whether its rows exist,
+    /// and whether its text changed.
+    cases: Vec<(String, Appeal, bool, Reindex)>,
+    case_index: HashMap<(String, CaseId), usize>,
 }
 
-/// Rewrites a case's projections.
-pub(crate) const PROJECT_SQL: &str = concat!("WITH ", project_ctes!(), " SELECT 1");
-
-/// Appends events (in `seq` order, so `pos` follows it), moves the chain head and
-/// rewrites the projections: one round trip per write. Parameters $34 to $44 are the
-/// events' (see `EventRows::params`).
-pub(crate) const WRITE_SQL: &str = concat!(
-    "WITH ev AS (
-        INSERT INTO event (tenant, case_id, seq, at, kind, actor, body, alg, prev_hash, hash, created_at)
-        SELECT $1::text, $2::text, s, $40::timestamptz, k, $39::text, b, $41::text, p, h, $44::timestamptz
-        FROM unnest($34::integer[], $35::text[], $36::text[], $37::text[], $38::text[]) WITH ORDINALITY
-             AS x(s, k, b, p, h, n)
-        ORDER BY n
-    ),
-    head AS (
-        INSERT INTO chain_head (tenant, case_id, seq, hash, created_at) VALUES ($1::text, $2::text, $42, $43, $40)
-        ON CONFLICT (tenant, case_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
-    ), ",
-    project_ctes!(),
-    " SELECT 1"
-);
-
-/// A case's projection rows, as statement parameters.
-pub(crate) struct Projection {
-    tenant: String,
-    id: String,
-    status: String,
-    appeal_type: String,
-    urgency: String,
-    channel: String,
-    title: Option<String>,
-    unit: Option<String>,
-    category: Option<String>,
-    area: Option<String>,
-    stage: String,
-    next_due: Option<Instant>,
-    next_alarm: Option<Instant>,
-    returned: bool,
-    supervised: bool,
-    citizen: Option<i64>,
-    tracking_code: String,
-    accepted_at: Instant,
-    updated_at: Instant,
-    closed_at: Option<Instant>,
-    version: i32,
-    state: String,
-    /// `None` keeps the stored search vector.
-    search: Option<String>,
-    access: Vec<String>,
-    co_units: Vec<String>,
-    co_since: Vec<Instant>,
-    example_text: Option<String>,
-    example_category: Option<String>,
-    fact_units: Vec<String>,
-    fact_months: Vec<String>,
-    fact_kinds: Vec<&'static str>,
-    fact_flags: Vec<bool>,
-    fact_satisfaction: Vec<Option<String>>,
+#[derive(Default)]
+struct PersonCols {
+    tenant: Vec<String>,
+    id: Vec<i64>,
+    name: Vec<Option<String>>,
+    phone: Vec<Option<String>>,
+    digest: Vec<Option<String>>,
+    id_number: Vec<Option<String>>,
+    contact: Vec<Option<String>>,
+    at: Vec<Instant>,
 }
 
-impl Projection {
-    pub(crate) fn of(tenant: &str, a: &Appeal, text: Reindex) -> Result<Self> {
-        // Who may see the case besides the centre: every holder and every co-unit.
-        let mut access: Vec<String> = a
-            .assignments
-            .iter()
-            .map(|x| &x.unit)
-            .chain(a.co_units.iter().map(|c| &c.unit))
-            .map(|u| u.to_string())
-            .collect();
-        access.sort();
-        access.dedup();
-        // One row per co-unit; a unit summoned again keeps its latest summons.
-        let mut co: Vec<(String, Instant)> = vec![];
-        for c in &a.co_units {
-            co.retain(|(u, _)| u != c.unit.as_str());
-            co.push((c.unit.to_string(), ms(c.summoned_at)));
+#[derive(Default)]
+struct EventCols {
+    tenant: Vec<String>,
+    case: Vec<String>,
+    seq: Vec<i32>,
+    at: Vec<Instant>,
+    kind: Vec<&'static str>,
+    actor: Vec<String>,
+    body: Vec<String>,
+    prev: Vec<String>,
+    hash: Vec<String>,
+    recorded: Vec<Instant>,
+}
+
+#[derive(Default)]
+struct HeadCols {
+    tenant: Vec<String>,
+    case: Vec<String>,
+    seq: Vec<i32>,
+    hash: Vec<String>,
+    at: Vec<Instant>,
+}
+
+impl Rows {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.event.tenant.is_empty() && self.cases.is_empty() && self.person.id.is_empty()
+    }
+
+    pub(crate) fn person(&mut self, tenant: &str, id: PersonId, p: PersonData, at: Instant) {
+        let c = &mut self.person;
+        c.tenant.push(tenant.to_owned());
+        c.id.push(id.0);
+        c.name.push(p.name);
+        c.phone.push(p.phone);
+        c.digest.push(p.phone_digest);
+        c.id_number.push(p.id_number);
+        c.contact.push(p.contact);
+        c.at.push(ms(at));
+    }
+
+    /// Events linked at `at`, recorded at `recorded`; the chain head moves past them.
+    pub(crate) fn events(
+        &mut self,
+        tenant: &str,
+        id: &CaseId,
+        l: Linked,
+        at: Instant,
+        recorded: Instant,
+    ) -> Result<()> {
+        let (at, recorded) = (ms(at), ms(recorded));
+        let e = &mut self.event;
+        let mut prev = l.prev.1;
+        let (head_seq, head_hash) = match l.events.last() {
+            Some(last) => (last.seq, last.hash.clone()),
+            None => return Ok(()),
+        };
+        for ev in l.events {
+            e.tenant.push(tenant.to_owned());
+            e.case.push(id.to_string());
+            e.seq.push(int(ev.seq)?);
+            e.at.push(at);
+            e.kind.push(ev.kind);
+            e.actor.push(l.actor.clone());
+            e.body.push(ev.body);
+            e.prev.push(std::mem::replace(&mut prev, ev.hash.clone()));
+            e.hash.push(ev.hash);
+            e.recorded.push(recorded);
         }
-        // A corrected case that a unit answered is a labelled example.
-        let example = match (a.was_corrected(), &a.reply, &a.category) {
-            (true, Some(_), Some(cat)) => {
-                let text = match &a.title {
-                    Some(t) => format!("{t}{}", a.text),
-                    None => a.text.clone(),
-                };
-                Some((text, cat.to_string()))
+        // One head row per case in the batch: the last one written wins.
+        let h = &mut self.head;
+        match h.case.iter().zip(&h.tenant).position(|(c, t)| c == id.as_str() && t == tenant) {
+            Some(i) => {
+                h.seq[i] = int(head_seq)?;
+                h.hash[i] = head_hash;
             }
-            _ => None,
-        };
-        let mut p = Projection {
-            tenant: tenant.to_owned(),
-            id: a.id.to_string(),
-            status: a.status.as_str().to_owned(),
-            appeal_type: enum_str(&a.appeal_type),
-            urgency: enum_str(&a.urgency),
-            channel: enum_str(&a.channel),
-            title: a.title.clone(),
-            unit: a.unit.as_ref().map(|u| u.to_string()),
-            category: a.category.as_ref().map(|c| c.to_string()),
-            area: a.location.area.as_ref().map(|u| u.to_string()),
-            stage: enum_str(&a.stage()),
-            next_due: a.next_due().map(ms),
-            next_alarm: if a.is_open() { a.next_alarm().map(ms) } else { None },
-            returned: a.returned.is_some(),
-            supervised: a.supervised,
-            citizen: a.citizen.map(|p| p.0),
-            tracking_code: a.tracking_code.as_str().to_owned(),
-            accepted_at: ms(a.accepted_at),
-            updated_at: ms(a.updated_at),
-            closed_at: a.closed_at.map(ms),
-            version: int(a.version)?,
-            state: to_json(a)?,
-            search: (text == Reindex::Text).then(|| crate::search::case_tokens(a)),
-            access,
-            co_since: co.iter().map(|(_, t)| *t).collect(),
-            co_units: co.into_iter().map(|(u, _)| u).collect(),
-            example_category: example.as_ref().map(|(_, c)| c.clone()),
-            example_text: example.map(|(t, _)| t),
-            fact_units: vec![],
-            fact_months: vec![],
-            fact_kinds: vec![],
-            fact_flags: vec![],
-            fact_satisfaction: vec![],
-        };
-        for f in facts(a) {
-            let (kind, flag, sat) = match f.kind {
-                FactKind::Dispatch { responded } => ("dispatch", responded, None),
-                FactKind::Reply { on_time } => ("reply", on_time, None),
-                FactKind::Callback { solved, satisfaction } => ("callback", solved, Some(enum_str(&satisfaction))),
-            };
-            p.fact_units.push(f.unit.to_string());
-            p.fact_months.push(f.month);
-            p.fact_kinds.push(kind);
-            p.fact_flags.push(flag);
-            p.fact_satisfaction.push(sat);
+            None => {
+                h.tenant.push(tenant.to_owned());
+                h.case.push(id.to_string());
+                h.seq.push(int(head_seq)?);
+                h.hash.push(head_hash);
+                h.at.push(at);
+            }
         }
-        Ok(p)
+        Ok(())
     }
 
-    /// Parameters $1 to $33 of `project_ctes!`.
-    pub(crate) fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
-        vec![
-            &self.tenant,
-            &self.id,
-            &self.status,
-            &self.appeal_type,
-            &self.urgency,
-            &self.channel,
-            &self.title,
-            &self.unit,
-            &self.category,
-            &self.area,
-            &self.stage,
-            &self.next_due,
-            &self.next_alarm,
-            &self.returned,
-            &self.supervised,
-            &self.citizen,
-            &self.tracking_code,
-            &self.accepted_at,
-            &self.updated_at,
-            &self.closed_at,
-            &self.version,
-            &self.state,
-            &self.search,
-            &self.access,
-            &self.co_units,
-            &self.co_since,
-            &self.example_text,
-            &self.example_category,
-            &self.fact_units,
-            &self.fact_months,
-            &self.fact_kinds,
-            &self.fact_flags,
-            &self.fact_satisfaction,
-        ]
+    /// The projections of `a` (written once per case, from its last state): `stored`
+    /// when the case has projection rows already.
+    pub(crate) fn project(&mut self, tenant: &str, a: &Appeal, stored: bool, text: Reindex) {
+        let key = (tenant.to_owned(), a.id.clone());
+        match self.case_index.get(&key) {
+            Some(&i) => {
+                let (_, last, _, t) = &mut self.cases[i];
+                *last = a.clone();
+                if text == Reindex::Text {
+                    *t = Reindex::Text;
+                }
+            }
+            None => {
+                self.case_index.insert(key, self.cases.len());
+                self.cases.push((tenant.to_owned(), a.clone(), stored, text));
+            }
+        }
+    }
+
+    /// Sends the batch in one statement.
+    pub(crate) fn write(self, conn: &mut Conn) -> Result<()> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let mut n = NewCols::default();
+        let mut o = OldCols::default();
+        let mut acc = (vec![], vec![], vec![], vec![]);
+        let mut co_cases = (vec![], vec![]);
+        let mut co = (vec![], vec![], vec![], vec![]);
+        let mut ex = (vec![], vec![], vec![], vec![], vec![]);
+        let mut fact_cases = (vec![], vec![]);
+        let mut f = (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+        for (tenant, a, stored, text) in &self.cases {
+            let case = a.id.to_string();
+            let state = to_json(a)?;
+            let tokens = (*text == Reindex::Text || !*stored).then(|| crate::search::case_tokens(a));
+            let next_alarm = if a.is_open() { a.next_alarm().map(ms) } else { None };
+            if *stored {
+                o.push(tenant, &case, a, next_alarm, state, tokens)?;
+            } else {
+                n.push(tenant, &case, a, next_alarm, state, tokens)?;
+            }
+            let updated = ms(a.updated_at);
+            // Who may see the case besides the centre: every holder and every co-unit.
+            let mut units: Vec<String> = a
+                .assignments
+                .iter()
+                .map(|x| x.unit.to_string())
+                .chain(a.co_units.iter().map(|c| c.unit.to_string()))
+                .collect();
+            units.sort();
+            units.dedup();
+            for u in units {
+                acc.0.push(tenant.clone());
+                acc.1.push(case.clone());
+                acc.2.push(u);
+                acc.3.push(updated);
+            }
+            // One row per co-unit; a unit summoned again keeps its latest summons.
+            co_cases.0.push(tenant.clone());
+            co_cases.1.push(case.clone());
+            let mut seen: Vec<(String, Instant)> = vec![];
+            for c in &a.co_units {
+                seen.retain(|(u, _)| u != c.unit.as_str());
+                seen.push((c.unit.to_string(), ms(c.summoned_at)));
+            }
+            for (u, since) in seen {
+                co.0.push(tenant.clone());
+                co.1.push(case.clone());
+                co.2.push(u);
+                co.3.push(since);
+            }
+            // A corrected case that a unit answered is a labelled example.
+            let example = match (a.was_corrected(), &a.reply, &a.category) {
+                (true, Some(_), Some(cat)) => {
+                    Some((format!("{}{}", a.title.as_deref().unwrap_or(""), a.text), cat.to_string()))
+                }
+                _ => None,
+            };
+            ex.0.push(tenant.clone());
+            ex.1.push(case.clone());
+            ex.2.push(example.as_ref().map(|(t, _)| t.clone()));
+            ex.3.push(example.map(|(_, c)| c));
+            ex.4.push(updated);
+            fact_cases.0.push(tenant.clone());
+            fact_cases.1.push(case.clone());
+            for fact in facts(a) {
+                let (kind, flag, sat) = match fact.kind {
+                    FactKind::Dispatch { responded } => ("dispatch", responded, None),
+                    FactKind::Reply { on_time } => ("reply", on_time, None),
+                    FactKind::Callback { solved, satisfaction } => ("callback", solved, Some(enum_str(&satisfaction))),
+                };
+                f.0.push(tenant.clone());
+                f.1.push(case.clone());
+                f.2.push(fact.unit.to_string());
+                f.3.push(fact.month);
+                f.4.push(kind);
+                f.5.push(flag);
+                f.6.push(sat);
+                f.7.push(updated);
+            }
+        }
+        let (p, e, h) = (&self.person, &self.event, &self.head);
+        let alg = ALG.as_str();
+        let params: Vec<&(dyn ToSql + Sync)> = vec![
+            &p.tenant,
+            &p.id,
+            &p.name,
+            &p.phone,
+            &p.digest,
+            &p.id_number,
+            &p.contact,
+            &p.at,
+            &alg,
+            &e.tenant,
+            &e.case,
+            &e.seq,
+            &e.at,
+            &e.kind,
+            &e.actor,
+            &e.body,
+            &e.prev,
+            &e.hash,
+            &e.recorded,
+            &h.tenant,
+            &h.case,
+            &h.seq,
+            &h.hash,
+            &h.at,
+            &n.tenant,
+            &n.case,
+            &n.status,
+            &n.appeal_type,
+            &n.urgency,
+            &n.channel,
+            &n.title,
+            &n.unit,
+            &n.category,
+            &n.area,
+            &n.stage,
+            &n.next_due,
+            &n.next_alarm,
+            &n.returned,
+            &n.supervised,
+            &n.citizen,
+            &n.tracking_code,
+            &n.accepted_at,
+            &n.updated_at,
+            &n.closed_at,
+            &n.version,
+            &n.state,
+            &n.tokens,
+            &o.tenant,
+            &o.case,
+            &o.status,
+            &o.urgency,
+            &o.title,
+            &o.unit,
+            &o.category,
+            &o.area,
+            &o.stage,
+            &o.next_due,
+            &o.next_alarm,
+            &o.returned,
+            &o.supervised,
+            &o.updated_at,
+            &o.closed_at,
+            &o.version,
+            &o.state,
+            &o.tokens,
+            &acc.0,
+            &acc.1,
+            &acc.2,
+            &acc.3,
+            &co_cases.0,
+            &co_cases.1,
+            &co.0,
+            &co.1,
+            &co.2,
+            &co.3,
+            &ex.0,
+            &ex.1,
+            &ex.2,
+            &ex.3,
+            &ex.4,
+            &fact_cases.0,
+            &fact_cases.1,
+            &f.0,
+            &f.1,
+            &f.2,
+            &f.3,
+            &f.4,
+            &f.5,
+            &f.6,
+            &f.7,
+        ];
+        conn.execute(WRITE_SQL, &params)?;
+        Ok(())
     }
 }
 
-/// New events of one case, hashed and ready to insert, with the chain head they end at.
-pub(crate) struct EventRows {
-    pub(crate) seqs: Vec<i32>,
-    pub(crate) kinds: Vec<&'static str>,
-    pub(crate) bodies: Vec<String>,
-    pub(crate) prev_hashes: Vec<String>,
-    pub(crate) hashes: Vec<String>,
-    pub(crate) actor: String,
-    pub(crate) at: Instant,
-    pub(crate) alg: &'static str,
-    pub(crate) head_seq: i32,
-    pub(crate) head_hash: String,
-    /// When the events are recorded (`created_at`): `at` when recorded live.
-    pub(crate) recorded: Instant,
+/// `appeal` rows to insert.
+#[derive(Default)]
+struct NewCols {
+    tenant: Vec<String>,
+    case: Vec<String>,
+    status: Vec<&'static str>,
+    appeal_type: Vec<String>,
+    urgency: Vec<String>,
+    channel: Vec<String>,
+    title: Vec<Option<String>>,
+    unit: Vec<Option<String>>,
+    category: Vec<Option<String>>,
+    area: Vec<Option<String>>,
+    stage: Vec<String>,
+    next_due: Vec<Option<Instant>>,
+    next_alarm: Vec<Option<Instant>>,
+    returned: Vec<bool>,
+    supervised: Vec<bool>,
+    citizen: Vec<Option<i64>>,
+    tracking_code: Vec<String>,
+    accepted_at: Vec<Instant>,
+    updated_at: Vec<Instant>,
+    closed_at: Vec<Option<Instant>>,
+    version: Vec<i32>,
+    state: Vec<String>,
+    tokens: Vec<Option<String>>,
 }
 
-impl EventRows {
-    /// Parameters $34 to $44 of `WRITE_SQL`.
-    fn params(&self) -> [&(dyn ToSql + Sync); 11] {
-        [
-            &self.seqs,
-            &self.kinds,
-            &self.bodies,
-            &self.prev_hashes,
-            &self.hashes,
-            &self.actor,
-            &self.at,
-            &self.alg,
-            &self.head_seq,
-            &self.head_hash,
-            &self.recorded,
-        ]
+impl NewCols {
+    fn push(
+        &mut self,
+        tenant: &str,
+        case: &str,
+        a: &Appeal,
+        next_alarm: Option<Instant>,
+        state: String,
+        tokens: Option<String>,
+    ) -> Result<()> {
+        self.tenant.push(tenant.to_owned());
+        self.case.push(case.to_owned());
+        self.status.push(a.status.as_str());
+        self.appeal_type.push(enum_str(&a.appeal_type));
+        self.urgency.push(enum_str(&a.urgency));
+        self.channel.push(enum_str(&a.channel));
+        self.title.push(a.title.clone());
+        self.unit.push(a.unit.as_ref().map(|u| u.to_string()));
+        self.category.push(a.category.as_ref().map(|c| c.to_string()));
+        self.area.push(a.location.area.as_ref().map(|u| u.to_string()));
+        self.stage.push(enum_str(&a.stage()));
+        self.next_due.push(a.next_due().map(ms));
+        self.next_alarm.push(next_alarm);
+        self.returned.push(a.returned.is_some());
+        self.supervised.push(a.supervised);
+        self.citizen.push(a.citizen.map(|p| p.0));
+        self.tracking_code.push(a.tracking_code.as_str().to_owned());
+        self.accepted_at.push(ms(a.accepted_at));
+        self.updated_at.push(ms(a.updated_at));
+        self.closed_at.push(a.closed_at.map(ms));
+        self.version.push(int(a.version)?);
+        self.state.push(state);
+        self.tokens.push(tokens);
+        Ok(())
     }
 }
 
-/// Rewrites a case's projections (`reindex`).
-pub(crate) fn project(conn: &mut Conn, p: &Projection) -> Result<()> {
-    conn.execute(PROJECT_SQL, &p.params())?;
-    Ok(())
+/// `appeal` rows to update: what events change.
+#[derive(Default)]
+struct OldCols {
+    tenant: Vec<String>,
+    case: Vec<String>,
+    status: Vec<&'static str>,
+    urgency: Vec<String>,
+    title: Vec<Option<String>>,
+    unit: Vec<Option<String>>,
+    category: Vec<Option<String>>,
+    area: Vec<Option<String>>,
+    stage: Vec<String>,
+    next_due: Vec<Option<Instant>>,
+    next_alarm: Vec<Option<Instant>>,
+    returned: Vec<bool>,
+    supervised: Vec<bool>,
+    updated_at: Vec<Instant>,
+    closed_at: Vec<Option<Instant>>,
+    version: Vec<i32>,
+    state: Vec<String>,
+    /// `None` keeps the stored search vector.
+    tokens: Vec<Option<String>>,
 }
 
-/// Appends a case's new events and rewrites its projections, in one statement.
-pub(crate) fn write(conn: &mut Conn, events: &EventRows, p: &Projection) -> Result<()> {
-    let mut params = p.params();
-    params.extend(events.params());
-    conn.execute(WRITE_SQL, &params)?;
-    Ok(())
+impl OldCols {
+    fn push(
+        &mut self,
+        tenant: &str,
+        case: &str,
+        a: &Appeal,
+        next_alarm: Option<Instant>,
+        state: String,
+        tokens: Option<String>,
+    ) -> Result<()> {
+        self.tenant.push(tenant.to_owned());
+        self.case.push(case.to_owned());
+        self.status.push(a.status.as_str());
+        self.urgency.push(enum_str(&a.urgency));
+        self.title.push(a.title.clone());
+        self.unit.push(a.unit.as_ref().map(|u| u.to_string()));
+        self.category.push(a.category.as_ref().map(|c| c.to_string()));
+        self.area.push(a.location.area.as_ref().map(|u| u.to_string()));
+        self.stage.push(enum_str(&a.stage()));
+        self.next_due.push(a.next_due().map(ms));
+        self.next_alarm.push(next_alarm);
+        self.returned.push(a.returned.is_some());
+        self.supervised.push(a.supervised);
+        self.updated_at.push(ms(a.updated_at));
+        self.closed_at.push(a.closed_at.map(ms));
+        self.version.push(int(a.version)?);
+        self.state.push(state);
+        self.tokens.push(tokens);
+        Ok(())
+    }
 }

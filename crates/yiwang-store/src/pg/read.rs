@@ -3,7 +3,7 @@
 //! differently they say so (text sorts in the "C" collation, as SQLite compares
 //! bytes; NULL keys sort first, as in SQLite).
 
-use super::projection::{Projection, Reindex, project};
+use super::projection::{Reindex, Rows};
 use super::{
     Conn, PgStore, col, count, enum_str, map_err, ms, opt_code, parse_code, parse_enum, parse_json, to_json, ts, uint,
 };
@@ -732,6 +732,8 @@ impl Store for PgStore {
             let mut state: Option<Appeal> = None;
             let mut tenant = String::new();
             let mut n = 0u64;
+            // The rebuilt rows go in chunks of whole cases.
+            let mut rows = Rows::default();
             loop {
                 let chunk = c.query(&format!("FETCH {EVENT_CHUNK} FROM reindex_events"), &[])?;
                 if chunk.is_empty() {
@@ -741,17 +743,19 @@ impl Store for PgStore {
                     let env = envelope(r)?;
                     let case_tenant: String = col(r, 5)?;
                     if let Some(s) = state.take_if(|s| s.id != env.case || case_tenant != tenant) {
-                        project(c, &Projection::of(&tenant, &s, Reindex::Text)?)?;
+                        rows.project(&tenant, &s, false, Reindex::Text);
                         n += 1;
                     }
                     tenant = case_tenant;
                     state = evolve(state, &env);
                 }
+                std::mem::take(&mut rows).write(c)?;
             }
             if let Some(s) = &state {
-                project(c, &Projection::of(&tenant, s, Reindex::Text)?)?;
+                rows.project(&tenant, s, false, Reindex::Text);
                 n += 1;
             }
+            rows.write(c)?;
             c.batch("CLOSE reindex_events")?;
             Ok(n)
         })

@@ -1,25 +1,30 @@
 //! Group commit on PostgreSQL, with the SQLite writer's contract: one thread owns the
-//! write connection, takes every request queued since its last commit, runs each
-//! inside a savepoint (so one refused request does not undo the others), commits them
+//! write connection, takes every request queued since its last commit, commits them
 //! all in one transaction, and only then answers each request. An answer therefore
 //! always means "committed".
 //!
-//! Round trips dominate the cost on a network, so a request spends few: one to move
-//! the savepoint (`RELEASE` and `SAVEPOINT` go together), one to read the chain head
-//! or allocate the case number, and one statement that writes the events, the chain
-//! head and every projection (`projection::WRITE_SQL`).
+//! Round trips and statement starts cost more than rows, so a batch costs a handful
+//! of them however many requests it holds: one to check the new cases' tracking codes,
+//! one to allocate their numbers and citizens' ids, one to lock the heads of the
+//! chains appended to, and one statement that writes everything (`projection::Rows`).
+//! Everything that can refuse a request (a tracking code taken, a stale version, an
+//! unknown case) is checked before that statement, so a refused request costs the
+//! others nothing; a statement that fails after the checks fails the whole batch, none
+//! of which was answered. Arbitrary writes (`exec`) run after it, each in a savepoint.
+//! Several processes may write one database: the counters are incremented in place
+//! and the chain heads locked (`FOR UPDATE`) until the commit.
 
-use super::projection::{EventRows, Projection, Reindex, write};
-use super::{Conn, col, int, ms, uint};
-use crate::commit::{self, Done};
+use super::projection::{Reindex, Rows};
+use super::{Conn, col, ms, uint};
+use crate::commit::{self, Done, Reply};
+use crate::link::link;
 use crate::{AppendBatch, NewCase, Result, StoreError};
+use std::collections::{HashMap, HashSet};
 use std::sync::mpsc;
-use yiwang_core::Instant;
 use yiwang_core::appeal::{Appeal, AppealEvent};
 use yiwang_core::calendar::civil_date;
 use yiwang_core::chain;
 use yiwang_core::id::{CaseId, PersonId};
-use yiwang_core::org::Actor;
 
 /// The most requests one commit takes; bounds the latency a batch adds.
 const MAX_BATCH: usize = 1024;
@@ -36,15 +41,6 @@ impl Writer {
 
     pub(crate) fn exec(&self, f: impl FnOnce(&mut Conn) -> Result<()> + Send + 'static) -> Result<()> {
         self.submit(|r| Job::Exec(Box::new(f), r)).wait()
-    }
-}
-
-fn run_job(job: Job, conn: &mut Conn) -> Done {
-    match job {
-        Job::Create(n, r) => Done::Appeal(r, Box::new(create(conn, *n))),
-        Job::Append(b, r) => Done::Appeal(r, Box::new(append(conn, *b))),
-        // Each job has a savepoint here anyway (see `commit_batch`).
-        Job::Exec(f, r) | Job::Checked(f, r) => Done::Unit(r, f(conn)),
     }
 }
 
@@ -73,37 +69,52 @@ fn run(mut conn: Conn, url: &str, rx: mpsc::Receiver<Job>) {
     }
 }
 
+type Creates = Vec<(Box<NewCase>, Reply<Appeal>)>;
+type Appends = Vec<(Box<AppendBatch>, Reply<Appeal>)>;
+
 fn commit_batch(conn: &mut Conn, jobs: Vec<Job>) {
-    if let Err(e) = conn.batch("BEGIN; SAVEPOINT job") {
+    let (mut creates, mut appends, mut execs): (Creates, Appends, Vec<_>) = (vec![], vec![], vec![]);
+    for job in jobs {
+        match job {
+            Job::Create(n, r) => creates.push((n, r)),
+            Job::Append(b, r) => appends.push((b, r)),
+            Job::Exec(f, r) | Job::Checked(f, r) => execs.push((f, r)),
+        }
+    }
+    if let Err(e) = conn.batch("BEGIN") {
         let msg = e.to_string();
-        let _ = conn.batch("ROLLBACK");
-        jobs.into_iter().for_each(|j| j.refuse(&msg));
+        creates.into_iter().for_each(|(n, r)| Job::Create(n, r).refuse(&msg));
+        appends.into_iter().for_each(|(b, r)| Job::Append(b, r).refuse(&msg));
+        execs.into_iter().for_each(|(f, r)| Job::Exec(f, r).refuse(&msg));
         return;
     }
-    let n = jobs.len();
-    let mut done = Vec::with_capacity(n);
+    let mut done: Vec<Done> = Vec::new();
+    let mut rows = Rows::default();
     let mut broken: Option<String> = None;
-    for (i, job) in jobs.into_iter().enumerate() {
+    if let Err(e) = create(conn, creates, &mut rows, &mut done)
+        .and_then(|()| append(conn, appends, &mut rows, &mut done))
+        .and_then(|()| rows.write(conn))
+    {
+        broken = Some(format!("batch rolled back: {e}"));
+    }
+    for (f, r) in execs {
         if let Some(msg) = &broken {
-            job.refuse(msg);
+            Job::Exec(f, r).refuse(msg);
             continue;
         }
-        let d = run_job(job, conn);
-        // After a failure the savepoint still marks where the job began, so rolling
-        // back to it leaves it ready for the next job. After a success the next job
-        // needs a savepoint of its own; the last job's is released by COMMIT.
-        let step = if d.failed() {
-            conn.batch("ROLLBACK TO SAVEPOINT job")
-        } else if i + 1 < n {
-            conn.batch("RELEASE SAVEPOINT job; SAVEPOINT job")
-        } else {
-            Ok(())
-        };
-        done.push(d);
+        if let Err(e) = conn.batch("SAVEPOINT job") {
+            broken = Some(format!("transaction failed: {e}"));
+            Job::Exec(f, r).refuse(&e.to_string());
+            continue;
+        }
+        let result = f(conn);
+        let step =
+            if result.is_err() { conn.batch("ROLLBACK TO SAVEPOINT job") } else { conn.batch("RELEASE SAVEPOINT job") };
         if let Err(e) = step {
             // The transaction can no longer be trusted: nothing in it will commit.
             broken = Some(format!("transaction failed: {e}"));
         }
+        done.push(Done::Unit(r, result));
     }
     let commit = match &broken {
         Some(msg) => Err(msg.clone()),
@@ -119,111 +130,194 @@ fn commit_batch(conn: &mut Conn, jobs: Vec<Job>) {
     }
 }
 
-fn create(conn: &mut Conn, mut n: NewCase) -> Result<Appeal> {
-    let at = ms(n.at);
-    let day = civil_date(at);
-    let p = n.person.take();
-    // The case number and the person's id in one round trip; the person row is
-    // inserted only when there is one.
-    let row = conn.query_one(
+/// New cases: refuses those whose tracking code is taken, numbers the rest and their
+/// citizens, links their first events and adds their rows.
+fn create(conn: &mut Conn, creates: Creates, rows: &mut Rows, done: &mut Vec<Done>) -> Result<()> {
+    if creates.is_empty() {
+        return Ok(());
+    }
+    let code = |n: &NewCase| match &n.event {
+        AppealEvent::Accepted { tracking_code, .. } => Some(tracking_code.as_str().to_owned()),
+        _ => None,
+    };
+    let codes: Vec<String> = creates.iter().filter_map(|(n, _)| code(n)).collect();
+    let taken = conn
+        .query("SELECT tracking_code FROM appeal WHERE tracking_code = ANY($1)", &[&codes])
+        .and_then(|rows| rows.iter().map(|r| col::<String>(r, 0)).collect::<Result<HashSet<String>>>());
+    let mut taken = match taken {
+        Ok(t) => t,
+        Err(e) => return Err(fail_all(creates, done, e)),
+    };
+    let mut accepted = Vec::with_capacity(creates.len());
+    for (n, r) in creates {
+        match code(&n) {
+            // Taken, or given twice in this batch: the app draws another.
+            Some(c) if !taken.insert(c.clone()) => {
+                done.push(Done::Appeal(r, Box::new(Err(StoreError::Duplicate("appeal.tracking_code".into())))))
+            }
+            _ => accepted.push((n, r)),
+        }
+    }
+    if accepted.is_empty() {
+        return Ok(());
+    }
+    // The day's numbers and the citizens' ids, in one round trip.
+    let mut per_day: Vec<(chrono::NaiveDate, i32)> = vec![];
+    for (n, _) in &accepted {
+        let day = civil_date(ms(n.at));
+        match per_day.iter_mut().find(|(d, _)| *d == day) {
+            Some((_, k)) => *k += 1,
+            None => per_day.push((day, 1)),
+        }
+    }
+    let citizens = accepted.iter().filter(|(n, _)| n.person.is_some()).count() as i64;
+    let (days, counts): (Vec<chrono::NaiveDate>, Vec<i32>) = per_day.iter().copied().unzip();
+    let now = ms(accepted[0].0.at);
+    let allocated = match conn.query(
         "WITH c AS (
-            INSERT INTO case_counter (day, last_seq, created_at) VALUES ($1, 1, $2)
-            ON CONFLICT (day) DO UPDATE SET last_seq = case_counter.last_seq + 1 RETURNING last_seq
-         ), p AS (
-            INSERT INTO person (tenant, name, phone, phone_digest, id_number, contact, created_at)
-            SELECT $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $2::timestamptz WHERE $9::boolean
-            RETURNING id
+            INSERT INTO case_counter (day, last_seq, created_at)
+            SELECT d, k, $3 FROM unnest($1::date[], $2::integer[]) AS x(d, k)
+            ON CONFLICT (day) DO UPDATE SET last_seq = case_counter.last_seq + excluded.last_seq
+            RETURNING day, last_seq
          )
-         SELECT c.last_seq, p.id FROM c LEFT JOIN p ON true",
-        &[
-            &day,
-            &at,
-            &n.tenant.as_str(),
-            &p.as_ref().and_then(|p| p.name.as_deref()),
-            &p.as_ref().and_then(|p| p.phone.as_deref()),
-            &p.as_ref().and_then(|p| p.phone_digest.as_deref()),
-            &p.as_ref().and_then(|p| p.id_number.as_deref()),
-            &p.as_ref().and_then(|p| p.contact.as_deref()),
-            &p.is_some(),
-        ],
-    )?;
-    let seq = uint(col::<i32>(&row, 0)?)?;
-    let id = CaseId::new(&n.prefix, day, seq);
-    if let (Some(pid), AppealEvent::Accepted { citizen, .. }) = (col::<Option<i64>>(&row, 1)?, &mut n.event) {
-        *citizen = Some(PersonId(pid));
+         SELECT day, last_seq, NULL::bigint FROM c
+         UNION ALL
+         SELECT NULL, NULL, nextval(pg_get_serial_sequence('person', 'id')) FROM generate_series(1, $4::bigint)",
+        &[&days, &counts, &now, &citizens],
+    ) {
+        Ok(a) => a,
+        Err(e) => return Err(fail_all(accepted, done, e)),
+    };
+    // Each day's numbers run up to the counter it returned.
+    let mut next_seq: HashMap<chrono::NaiveDate, u32> = HashMap::new();
+    let mut person_ids = vec![];
+    let read = allocated.iter().try_for_each(|r| {
+        match col::<Option<chrono::NaiveDate>>(r, 0)? {
+            Some(day) => {
+                let last = uint(col::<i32>(r, 1)?)?;
+                let k = per_day.iter().find(|(d, _)| *d == day).map(|(_, k)| *k as u32).unwrap_or(0);
+                next_seq.insert(day, last + 1 - k);
+            }
+            None => person_ids.push(PersonId(col::<i64>(r, 2)?)),
+        }
+        Ok::<_, StoreError>(())
+    });
+    if let Err(e) = read {
+        return Err(fail_all(accepted, done, e));
     }
-    let (rows, state) =
-        chain_events(n.tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &n.actor, vec![n.event])?;
-    write(conn, &rows, &Projection::of(n.tenant.as_str(), &state, Reindex::Text)?)?;
-    Ok(state)
+    let mut person_ids = person_ids.into_iter();
+    let mut accepted = accepted.into_iter();
+    while let Some((n, r)) = accepted.next() {
+        let NewCase { tenant, prefix, at, actor, person, mut event } = *n;
+        let at = ms(at);
+        let day = civil_date(at);
+        let Some(seq) = next_seq.get_mut(&day) else {
+            done.push(Done::Appeal(r, Box::new(Err(StoreError::Database(format!("no case number for {day}"))))));
+            continue;
+        };
+        let id = CaseId::new(&prefix, day, *seq);
+        *seq += 1;
+        if let Some(p) = person {
+            let Some(pid) = person_ids.next() else {
+                done.push(Done::Appeal(r, Box::new(Err(StoreError::Database("no person id".into())))));
+                continue;
+            };
+            if let AppealEvent::Accepted { citizen, .. } = &mut event {
+                *citizen = Some(pid);
+            }
+            rows.person(tenant.as_str(), pid, p, at);
+        }
+        let written = link(tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &actor, vec![event])
+            .and_then(|(linked, state)| {
+                rows.events(tenant.as_str(), &id, linked, at, at)?;
+                rows.project(tenant.as_str(), &state, false, Reindex::Text);
+                Ok(state)
+            });
+        // A case that cannot be linked (a bug) fails its batch: its number and
+        // citizen are taken.
+        let failed = written.as_ref().err().map(|e| e.to_string());
+        done.push(Done::Appeal(r, Box::new(written)));
+        if let Some(e) = failed {
+            return Err(fail_all(accepted.collect(), done, StoreError::Database(e)));
+        }
+    }
+    Ok(())
 }
 
-fn append(conn: &mut Conn, b: AppendBatch) -> Result<Appeal> {
-    let id = b.before.id.clone();
-    // FOR UPDATE: another process appending to the same case waits for this commit,
-    // then sees the new head and reports a conflict.
-    let head = conn
-        .query_opt(
-            "SELECT seq, hash FROM chain_head WHERE tenant = $1 AND case_id = $2 FOR UPDATE",
-            &[&b.tenant.as_str(), &id.as_str()],
-        )?
-        .ok_or_else(|| StoreError::NotFound(format!("case {id}")))?;
-    let found = uint(col::<i32>(&head, 0)?)?;
-    if found != b.before.version {
-        return Err(StoreError::Conflict { case: id, expected: b.before.version, found });
+/// Answers every request of `jobs` with `e` (they never ran) and gives it back.
+fn fail_all<T>(jobs: Vec<(T, Reply<Appeal>)>, done: &mut Vec<Done>, e: StoreError) -> StoreError {
+    let msg = e.to_string();
+    for (_, r) in jobs {
+        done.push(Done::Appeal(r, Box::new(Err(StoreError::Database(msg.clone())))));
     }
-    if b.events.is_empty() {
-        return Ok(b.before);
-    }
-    let at = ms(b.at);
-    // The searchable text (title, text, address, reply) changes only with a reply or a
-    // reopen; other events leave the search vector as it is.
-    let text = if b.events.iter().any(|e| matches!(e, AppealEvent::Replied { .. } | AppealEvent::Reopened { .. })) {
-        Reindex::Text
-    } else {
-        Reindex::KeepText
-    };
-    let tenant = b.tenant.as_str();
-    let (rows, state) = chain_events(tenant, &id, Some(b.before), (found, col(&head, 1)?), at, &b.actor, b.events)?;
-    write(conn, &rows, &Projection::of(tenant, &state, text)?)?;
-    Ok(state)
+    e
 }
 
-/// Hashes events onto a case's chain, from its head `(seq, hash)`, and folds them into
-/// its state (`link::link`), as the columns `projection::write` sends. Nothing is
-/// written here.
-pub(crate) fn chain_events(
-    tenant: &str,
-    id: &CaseId,
-    before: Option<Appeal>,
-    head: (u32, String),
-    at: Instant,
-    actor: &Actor,
-    events: Vec<AppealEvent>,
-) -> Result<(EventRows, Appeal)> {
-    let (l, state) = crate::link::link(tenant, id, before, head, at, actor, events)?;
-    let (head_seq, head_hash) = l.head();
-    let mut rows = EventRows {
-        seqs: Vec::with_capacity(l.events.len()),
-        kinds: Vec::with_capacity(l.events.len()),
-        bodies: Vec::with_capacity(l.events.len()),
-        prev_hashes: Vec::with_capacity(l.events.len()),
-        hashes: Vec::with_capacity(l.events.len()),
-        actor: String::new(),
-        at,
-        alg: crate::link::ALG.as_str(),
-        head_seq: int(head_seq)?,
-        head_hash: head_hash.to_owned(),
-        recorded: at,
-    };
-    let mut prev = l.prev.1;
-    for e in l.events {
-        rows.seqs.push(int(e.seq)?);
-        rows.kinds.push(e.kind);
-        rows.bodies.push(e.body);
-        rows.prev_hashes.push(std::mem::replace(&mut prev, e.hash.clone()));
-        rows.hashes.push(e.hash);
+/// Appends: locks the heads of the chains, refuses what is stale or unknown, links
+/// the rest (several appends to one case in a batch chain on each other) and adds
+/// their rows.
+fn append(conn: &mut Conn, appends: Appends, rows: &mut Rows, done: &mut Vec<Done>) -> Result<()> {
+    if appends.is_empty() {
+        return Ok(());
     }
-    rows.actor = l.actor;
-    Ok((rows, state))
+    let (tenants, cases): (Vec<String>, Vec<String>) =
+        appends.iter().map(|(b, _)| (b.tenant.as_str().to_owned(), b.before.id.to_string())).unzip();
+    // FOR UPDATE: another process appending to the same cases waits for this commit,
+    // then sees the new heads and reports a conflict.
+    let found = conn
+        .query(
+            "SELECT h.tenant, h.case_id, h.seq, h.hash FROM chain_head h
+             JOIN unnest($1::text[], $2::text[]) AS x(t, c) ON h.tenant = x.t AND h.case_id = x.c
+             ORDER BY h.tenant, h.case_id FOR UPDATE OF h",
+            &[&tenants, &cases],
+        )
+        .and_then(|found| {
+            found
+                .iter()
+                .map(|r| Ok(((col(r, 0)?, col(r, 1)?), (uint(col::<i32>(r, 2)?)?, col(r, 3)?))))
+                .collect::<Result<HashMap<(String, String), (u32, String)>>>()
+        });
+    let mut heads = match found {
+        Ok(h) => h,
+        Err(e) => return Err(fail_all(appends, done, e)),
+    };
+    let mut appends = appends.into_iter();
+    while let Some((b, r)) = appends.next() {
+        let AppendBatch { tenant, before, at, actor, events } = *b;
+        let key = (tenant.as_str().to_owned(), before.id.to_string());
+        let Some(head) = heads.get(&key).cloned() else {
+            done.push(Done::Appeal(r, Box::new(Err(StoreError::NotFound(format!("case {}", before.id))))));
+            continue;
+        };
+        if head.0 != before.version {
+            let e = StoreError::Conflict { case: before.id.clone(), expected: before.version, found: head.0 };
+            done.push(Done::Appeal(r, Box::new(Err(e))));
+            continue;
+        }
+        if events.is_empty() {
+            done.push(Done::Appeal(r, Box::new(Ok(before))));
+            continue;
+        }
+        // The searchable text (title, text, address, reply) changes only with a
+        // reply or a reopen; other events leave the search vector as it is.
+        let text = if events.iter().any(|e| matches!(e, AppealEvent::Replied { .. } | AppealEvent::Reopened { .. })) {
+            Reindex::Text
+        } else {
+            Reindex::KeepText
+        };
+        let at = ms(at);
+        let id = before.id.clone();
+        let written = link(tenant.as_str(), &id, Some(before), head, at, &actor, events).and_then(|(linked, state)| {
+            heads.insert(key, (linked.head().0, linked.head().1.to_owned()));
+            rows.events(tenant.as_str(), &id, linked, at, at)?;
+            rows.project(tenant.as_str(), &state, true, text);
+            Ok(state)
+        });
+        let failed = written.as_ref().err().map(|e| e.to_string());
+        done.push(Done::Appeal(r, Box::new(written)));
+        if let Some(e) = failed {
+            return Err(fail_all(appends.collect(), done, StoreError::Database(e)));
+        }
+    }
+    Ok(())
 }

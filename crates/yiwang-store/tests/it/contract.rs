@@ -298,6 +298,68 @@ pub fn concurrent_writers_are_all_committed(store: Arc<dyn Store>) {
     assert!(store.verify().unwrap().is_intact());
 }
 
+/// Requests sent together share a commit; one the store refuses (a stale version, a
+/// tracking code taken) is answered so, and the others are committed all the same.
+pub fn a_refused_request_leaves_the_others_of_its_batch_committed(store: &dyn Store) {
+    let w = world(store);
+    let a = new_case(&w, store, t0(), 1, None);
+    let b = new_case(&w, store, t0(), 2, None);
+    let c = new_case(&w, store, t0(), 3, None);
+    let actor = operator();
+    let ctx = Context {
+        now: t0(),
+        actor: &actor,
+        calendar: &w.calendar,
+        limits: &w.limits,
+        org: &w.org,
+        taxonomy: &w.taxonomy,
+    };
+    let dispatch = Action::Dispatch { category: CategoryCode::parse("c1").unwrap(), unit: None, note: None };
+    let append = |x: &appeal::Appeal| {
+        let events = appeal::decide(x, &dispatch, &ctx).unwrap();
+        AppendBatch { tenant: tenant(), before: x.clone(), at: t0(), actor: actor.clone(), events }
+    };
+    let mut stale = append(&b);
+    stale.before.version = 0;
+    // A new case under a's tracking code.
+    let mut taken = appeal::decide_intake(
+        &Intake {
+            channel: Channel::Hotline,
+            appeal_type: AppealType::Complaint,
+            urgency: Urgency::Normal,
+            title: None,
+            text: "重复的查询码".into(),
+            location: Location::default(),
+            citizen: None,
+            attachments: vec![],
+            category: None,
+            tracking_code: a.tracking_code.clone(),
+        },
+        &ctx,
+    )
+    .unwrap();
+    let taken = NewCase {
+        tenant: tenant(),
+        prefix: "YW".into(),
+        at: t0(),
+        actor: actor.clone(),
+        person: None,
+        event: taken.pop().unwrap(),
+    };
+    // Sent before any is waited for, so they reach the writer together.
+    let pending = [store.append(append(&a)), store.append(stale), store.create_case(taken), store.append(append(&c))];
+    let [pa, pstale, ptaken, pc] = pending.map(|p| p.wait());
+    assert_eq!(pa.unwrap().version, a.version + 1);
+    assert!(matches!(pstale, Err(StoreError::Conflict { .. })), "{pstale:?}");
+    assert!(matches!(ptaken, Err(StoreError::Duplicate(_))), "{ptaken:?}");
+    assert_eq!(pc.unwrap().version, c.version + 1);
+    assert_eq!(store.load(&a.id).unwrap().unwrap().status, Status::Dispatched);
+    assert_eq!(store.load(&b.id).unwrap().unwrap().version, b.version, "the stale request changed nothing");
+    assert_eq!(store.load(&c.id).unwrap().unwrap().status, Status::Dispatched);
+    assert_eq!(store.count_cases(&CaseQuery::default()).unwrap(), 3);
+    assert!(store.verify().unwrap().is_intact());
+}
+
 pub fn reference_data_sessions_and_erasure_round_trip(store: &dyn Store) {
     let w = world(store);
     assert_eq!(store.units().unwrap().len(), 4);

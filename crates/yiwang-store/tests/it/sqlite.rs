@@ -31,6 +31,7 @@ contract_tests!(
     reference_data_sessions_and_erasure_round_trip,
     full_text_search_finds_chinese_substrings_within_what_a_unit_may_see,
     search_lists_newest_first_and_counts_up_to_a_limit,
+    a_refused_request_leaves_the_others_of_its_batch_committed,
     articles_and_documents_round_trip_and_corrections_become_examples,
     imported_cases_are_stored_as_if_recorded_live,
 );
