@@ -288,7 +288,7 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
             let total: f64 = cpu.values().sum();
             println!("CPU µs per appeal (this process, by thread): {}; total {:.0}", parts.join(", "), per(total));
             figures += &format!(" cpu_us_per_appeal={:.0}", per(total));
-            if let Some(w) = cpu.iter().find(|(n, _)| n.contains("writer")).map(|(_, s)| *s) {
+            if let Some(w) = cpu.iter().find(|(n, _)| n.contains("-write")).map(|(_, s)| *s) {
                 figures += &format!(" writer_cpu_us_per_appeal={:.0}", per(w));
             }
         }

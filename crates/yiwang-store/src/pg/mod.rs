@@ -148,14 +148,13 @@ impl PgStore {
     /// Connects to the database at `url` (`postgres://user@host:port/db`) and brings
     /// its schema up to date.
     pub fn connect(url: &str) -> Result<Self> {
-        let mut w = Conn::connect(url)?;
-        migrate(&mut w)?;
+        migrate(&mut Conn::connect(url)?)?;
         let readers = (0..READERS).map(|_| Conn::connect(url).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
         Ok(PgStore {
             url: url.to_owned(),
             readers,
             next_reader: AtomicUsize::new(0),
-            writer: Writer::start(w, url.to_owned()),
+            writer: Writer::start(url.to_owned())?,
         })
     }
 

@@ -5,8 +5,10 @@
 //!
 //! Round trips and statement starts cost more than rows, so a batch costs a handful
 //! of them however many requests it holds: one to check the new cases' tracking codes,
-//! one to allocate their numbers and citizens' ids, one to lock the heads of the
-//! chains appended to, and one statement that writes everything (`projection::Rows`).
+//! one to allocate their numbers and citizens' ids (`Numbers`), one to lock the heads
+//! of the chains appended to, and one statement that writes everything
+//! (`projection::Rows`). Two writers take turns (`WRITERS`), so a commit's wait for the
+//! disk overlaps the next batch.
 //! Everything that can refuse a request (a tracking code taken, a stale version, an
 //! unknown case) is checked before that statement, so a refused request costs the
 //! others nothing; a statement that fails after the checks fails the whole batch, none
@@ -33,10 +35,68 @@ type ExecFn = Box<dyn FnOnce(&mut Conn) -> Result<()> + Send>;
 type Job = commit::Job<ExecFn>;
 pub(crate) type Writer = commit::Writer<ExecFn>;
 
+/// Writer connections, each on a thread of its own, taking batches from one queue:
+/// while one waits for its commit to reach the disk, the other writes the next batch.
+/// Appends to one case in both are kept apart by the chain head's row lock.
+const WRITERS: usize = 2;
+
+/// A writer's connection. It looks rows up by key and writes them by key, for which
+/// a sequential scan is never the plan to take; but the planner chooses one whenever
+/// its statistics say a table is small, as they do for a fresh database filling faster
+/// than autovacuum analyses it, and then every batch scans the growing table (seen:
+/// intake at a third of its rate). So the writers' sessions rule it out.
+fn writer_connection(url: &str) -> Result<Conn> {
+    let mut conn = Conn::connect(url)?;
+    conn.batch("SET enable_seqscan = off")?;
+    Ok(conn)
+}
+
+/// The connection that allocates case numbers and citizens' ids, each allocation
+/// committed at once, outside any batch: inside one, the day's counter row stays
+/// locked until the batch commits, and a second writer's batch would wait for it.
+/// Its commits need not wait for the disk (`synchronous_commit = off`): a batch that
+/// uses the numbers commits after them, and its flush of the log covers them; numbers
+/// lost in a crash were used by no committed batch, so giving them again is harmless.
+/// A batch that fails leaves its numbers unused.
+struct Numbers {
+    url: String,
+    conn: std::sync::Mutex<Option<Conn>>,
+    /// Held shared by a batch of creates and appends, alone by one with arbitrary
+    /// writes (`exec`): a reindex or an import must not interleave with another
+    /// writer's batch, as they never did with one writer.
+    turns: std::sync::RwLock<()>,
+}
+
+impl Numbers {
+    fn query(&self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<postgres::Row>> {
+        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.as_ref().is_none_or(Conn::is_closed) {
+            let mut c = Conn::connect(&self.url)?;
+            c.batch("SET synchronous_commit = off")?;
+            *guard = Some(c);
+        }
+        guard.as_mut().expect("connected").query(sql, params)
+    }
+}
+
 impl Writer {
-    /// Starts the writer on `conn`; `url` reconnects it when the server drops it.
-    pub(crate) fn start(conn: Conn, url: String) -> Self {
-        Writer::spawn("yiwang-pg-writer", move |rx| run(conn, &url, rx))
+    /// Starts the writers on connections of their own to `url`, reconnecting when the
+    /// server drops them.
+    pub(crate) fn start(url: String) -> Result<Self> {
+        let conns = (0..WRITERS).map(|_| writer_connection(&url)).collect::<Result<Vec<_>>>()?;
+        let numbers = Numbers { url: url.clone(), conn: std::sync::Mutex::new(None), turns: Default::default() };
+        Ok(Writer::spawn("yiwang-pg-writer", move |rx| {
+            let rx = std::sync::Mutex::new(rx);
+            std::thread::scope(|s| {
+                for conn in conns {
+                    let (rx, url, numbers) = (&rx, &url, &numbers);
+                    std::thread::Builder::new()
+                        .name("yiwang-pg-writer".into())
+                        .spawn_scoped(s, move || run(conn, url, rx, numbers))
+                        .expect("spawn writer thread");
+                }
+            });
+        }))
     }
 
     pub(crate) fn exec(&self, f: impl FnOnce(&mut Conn) -> Result<()> + Send + 'static) -> Result<()> {
@@ -44,18 +104,24 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Conn, url: &str, rx: mpsc::Receiver<Job>) {
-    while let Ok(first) = rx.recv() {
-        let mut jobs = vec![first];
-        while jobs.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(j) => jobs.push(j),
-                Err(_) => break,
+fn run(mut conn: Conn, url: &str, rx: &std::sync::Mutex<mpsc::Receiver<Job>>, numbers: &Numbers) {
+    loop {
+        // One writer takes what is queued; the other waits for the queue meanwhile.
+        let jobs = {
+            let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
+            let Ok(first) = rx.recv() else { return };
+            let mut jobs = vec![first];
+            while jobs.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(j) => jobs.push(j),
+                    Err(_) => break,
+                }
             }
-        }
+            jobs
+        };
         // A restarted server or a dropped connection costs one batch at most.
         if conn.is_closed() {
-            match Conn::connect(url) {
+            match writer_connection(url) {
                 Ok(c) => conn = c,
                 Err(e) => {
                     let msg = format!("cannot reconnect: {e}");
@@ -65,14 +131,14 @@ fn run(mut conn: Conn, url: &str, rx: mpsc::Receiver<Job>) {
                 }
             }
         }
-        commit_batch(&mut conn, jobs);
+        commit_batch(&mut conn, numbers, jobs);
     }
 }
 
 type Creates = Vec<(Box<NewCase>, Reply<Appeal>)>;
 type Appends = Vec<(Box<AppendBatch>, Reply<Appeal>)>;
 
-fn commit_batch(conn: &mut Conn, jobs: Vec<Job>) {
+fn commit_batch(conn: &mut Conn, numbers: &Numbers, jobs: Vec<Job>) {
     let (mut creates, mut appends, mut execs): (Creates, Appends, Vec<_>) = (vec![], vec![], vec![]);
     for job in jobs {
         match job {
@@ -80,6 +146,12 @@ fn commit_batch(conn: &mut Conn, jobs: Vec<Job>) {
             Job::Append(b, r) => appends.push((b, r)),
             Job::Exec(f, r) | Job::Checked(f, r) => execs.push((f, r)),
         }
+    }
+    let (_shared, _alone);
+    if execs.is_empty() {
+        _shared = numbers.turns.read().unwrap_or_else(|p| p.into_inner());
+    } else {
+        _alone = numbers.turns.write().unwrap_or_else(|p| p.into_inner());
     }
     if let Err(e) = conn.batch("BEGIN") {
         let msg = e.to_string();
@@ -91,7 +163,7 @@ fn commit_batch(conn: &mut Conn, jobs: Vec<Job>) {
     let mut done: Vec<Done> = Vec::new();
     let mut rows = Rows::default();
     let mut broken: Option<String> = None;
-    if let Err(e) = create(conn, creates, &mut rows, &mut done)
+    if let Err(e) = create(conn, numbers, creates, &mut rows, &mut done)
         .and_then(|()| append(conn, appends, &mut rows, &mut done))
         .and_then(|()| rows.write(conn))
     {
@@ -132,7 +204,7 @@ fn commit_batch(conn: &mut Conn, jobs: Vec<Job>) {
 
 /// New cases: refuses those whose tracking code is taken, numbers the rest and their
 /// citizens, links their first events and adds their rows.
-fn create(conn: &mut Conn, creates: Creates, rows: &mut Rows, done: &mut Vec<Done>) -> Result<()> {
+fn create(conn: &mut Conn, numbers: &Numbers, creates: Creates, rows: &mut Rows, done: &mut Vec<Done>) -> Result<()> {
     if creates.is_empty() {
         return Ok(());
     }
@@ -173,7 +245,7 @@ fn create(conn: &mut Conn, creates: Creates, rows: &mut Rows, done: &mut Vec<Don
     let citizens = accepted.iter().filter(|(n, _)| n.person.is_some()).count() as i64;
     let (days, counts): (Vec<chrono::NaiveDate>, Vec<i32>) = per_day.iter().copied().unzip();
     let now = ms(accepted[0].0.at);
-    let allocated = match conn.query(
+    let allocated = match numbers.query(
         "WITH c AS (
             INSERT INTO case_counter (day, last_seq, created_at)
             SELECT d, k, $3 FROM unnest($1::date[], $2::integer[]) AS x(d, k)
