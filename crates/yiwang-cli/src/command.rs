@@ -152,8 +152,9 @@ enum BenchCommand {
         database: Option<String>,
     },
     /// Bulk-load synthetic appeals with their whole history (a district's year at
-    /// full size), then time a unit's queue page, a full-text search and the month's
-    /// rates, and read the resident memory.
+    /// full size), then, in a fresh process as a restarted server would be, time a
+    /// unit's queue page, a full-text search and the month's rates, and read the
+    /// resident memory.
     Scale {
         /// How many appeals to load.
         #[arg(long, default_value_t = 10_000_000)]
@@ -168,6 +169,9 @@ enum BenchCommand {
         /// Load into this PostgreSQL database (postgres://…, empty) instead of SQLite.
         #[arg(long)]
         database: Option<String>,
+        /// Load nothing: time the queries on what an earlier `--keep` run loaded.
+        #[arg(long)]
+        reuse: bool,
     },
 }
 
@@ -331,8 +335,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench { what: BenchCommand::Lifecycle { clients, seconds, database } } => {
             crate::bench::lifecycle(crate::bench::LifecycleOptions { clients, seconds, database })
         }
-        Command::Bench { what: BenchCommand::Scale { appeals, data_dir, keep, database } } => {
-            crate::bench_scale::scale(crate::bench_scale::ScaleOptions { appeals, data_dir, keep, database })
+        Command::Bench { what: BenchCommand::Scale { appeals, data_dir, keep, database, reuse } } => {
+            crate::bench_scale::scale(crate::bench_scale::ScaleOptions { appeals, data_dir, keep, database, reuse })
         }
         Command::Eval { what: EvalCommand::Dispatch { data, model } } => eval_dispatch(&data, model.as_deref()),
         Command::Eval { what: EvalCommand::Duplicates { data, min_similarity } } => {

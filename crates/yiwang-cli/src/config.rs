@@ -76,6 +76,11 @@ impl DataDir {
         })
     }
 
+    /// Whether the store is a PostgreSQL server rather than the SQLite file.
+    pub fn is_postgres(&self) -> bool {
+        self.1.is_some()
+    }
+
     /// Where the data lives, for logs (no password).
     pub fn describe(&self) -> String {
         match &self.1 {

@@ -112,6 +112,21 @@ pub struct CaseQuery {
     pub count_up_to: Option<u64>,
 }
 
+impl CaseQuery {
+    /// Whether nothing but the text (if any) narrows the query.
+    pub fn only_text(&self) -> bool {
+        self.visible_to.is_none()
+            && self.unit.is_none()
+            && self.co_unit.is_none()
+            && self.statuses.is_empty()
+            && self.stage.is_none()
+            && self.returned.is_none()
+            && self.category.is_none()
+            && self.accepted_from.is_none()
+            && self.accepted_to.is_none()
+    }
+}
+
 /// One line of a queue. Personal data comes raw; the app masks it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseRow {
