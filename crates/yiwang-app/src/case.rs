@@ -10,7 +10,9 @@ use yiwang_core::appeal::{
     self, Action, Appeal, AppealEvent, AppealType, Channel, Context, Envelope, Intake, Location, Point, Status,
 };
 use yiwang_core::deadline::{ClockKind, Urgency};
-use yiwang_core::id::{CaseId, CategoryCode, PhoneNumber, TrackingCode, UnitCode, mask_name, mask_phone};
+use yiwang_core::id::{
+    CaseId, CategoryCode, PhoneNumber, TrackingCode, UnitCode, is_plain_text, mask_name, mask_phone,
+};
 use yiwang_core::org::Actor;
 use yiwang_store::{AccessEntry, AppendBatch, NewCase, PersonData, StoreError};
 
@@ -179,6 +181,9 @@ impl App {
                 if name.as_ref().is_some_and(|n| n.chars().count() > 50) {
                     return Err(AppError::invalid("citizen.name", "姓名不能超过50个字"));
                 }
+                if !name.as_deref().is_none_or(is_plain_text) {
+                    return Err(AppError::invalid("citizen.name", "姓名含有不可见的控制字符"));
+                }
                 let id_number = clean(&c.id_number);
                 if let Some(id) = &id_number {
                     let ok = id.len() == 18
@@ -191,6 +196,9 @@ impl App {
                 let contact = clean(&c.contact);
                 if contact.as_ref().is_some_and(|n| n.chars().count() > 200) {
                     return Err(AppError::invalid("citizen.contact", "其他联系方式不能超过200个字"));
+                }
+                if !contact.as_deref().is_none_or(is_plain_text) {
+                    return Err(AppError::invalid("citizen.contact", "其他联系方式含有不可见的控制字符"));
                 }
                 if name.is_none() && phone.is_none() && id_number.is_none() && contact.is_none() {
                     None

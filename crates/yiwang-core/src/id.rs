@@ -12,6 +12,12 @@ pub struct InvalidValue {
     pub rule: &'static str,
 }
 
+/// Text a person could have typed: no control characters but line breaks and tabs.
+/// A NUL in particular is refused, which PostgreSQL cannot store in text.
+pub fn is_plain_text(s: &str) -> bool {
+    !s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
 fn invalid(field: &'static str, rule: &'static str) -> InvalidValue {
     InvalidValue { field, rule }
 }

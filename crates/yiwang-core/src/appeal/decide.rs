@@ -85,7 +85,8 @@ impl Refusal {
 
 type Decision = Result<Vec<AppealEvent>, Refusal>;
 
-/// Required free text: trimmed, non-empty, at most `max` characters.
+/// Required free text: trimmed, non-empty, at most `max` characters, no control
+/// characters but line breaks and tabs.
 fn text(field: &'static str, s: &str, max: usize) -> Result<String, Refusal> {
     let t = s.trim();
     if t.is_empty() {
@@ -93,6 +94,9 @@ fn text(field: &'static str, s: &str, max: usize) -> Result<String, Refusal> {
     }
     if t.chars().count() > max {
         return Err(Refusal::Invalid(InvalidValue { field, rule: "太长" }));
+    }
+    if !crate::id::is_plain_text(t) {
+        return Err(Refusal::Invalid(InvalidValue { field, rule: "含有不可见的控制字符" }));
     }
     Ok(t.to_owned())
 }

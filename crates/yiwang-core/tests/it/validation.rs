@@ -20,6 +20,13 @@ fn intakes_with_bad_fields_are_refused() {
         ("plain", complaint(), Ok(())),
         ("empty text", Intake { text: String::new(), ..complaint() }, Err(invalid("text", "不能为空"))),
         ("blank text", Intake { text: " \n\t ".into(), ..complaint() }, Err(invalid("text", "不能为空"))),
+        ("line breaks and tabs", Intake { text: "路灯不亮\r\n\t晚上很黑".into(), ..complaint() }, Ok(())),
+        ("a NUL", Intake { text: "路灯不亮\u{0}".into(), ..complaint() }, Err(invalid("text", "含有不可见的控制字符"))),
+        (
+            "an escape in the title",
+            Intake { title: Some("路灯\u{1b}[31m".into()), ..complaint() },
+            Err(invalid("title", "含有不可见的控制字符")),
+        ),
         ("5000 characters", Intake { text: chars(5000), ..complaint() }, Ok(())),
         ("5001 characters", Intake { text: chars(5001), ..complaint() }, Err(invalid("text", "太长"))),
         ("title of 100", Intake { title: Some(chars(100)), ..complaint() }, Ok(())),

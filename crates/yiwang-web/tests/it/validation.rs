@@ -42,6 +42,17 @@ async fn bad_input_gets_a_stable_code_and_nothing_is_stored() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_field",
         ),
+        // A NUL, which PostgreSQL cannot store, is refused before it reaches a batch.
+        (
+            json!({"channel": "web", "appeal_type": "help", "text": "路灯不亮\u{0}"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            json!({"channel": "web", "appeal_type": "help", "text": "x", "citizen": {"name": "张\u{0}三"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
     ];
     for (body, status, code) in cases {
         let (s, e) = api.call("POST", "/api/v1/appeals", None, Some(body.clone())).await;
