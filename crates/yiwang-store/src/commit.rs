@@ -147,11 +147,14 @@ impl Done {
         }
     }
 
-    /// The same answer turned into an error: its batch did not commit.
+    /// The answer once its batch did not commit: a success becomes an error; a request
+    /// already refused (a stale version, a tracking code taken …) keeps its refusal,
+    /// which its caller may act on (reload, draw another code).
     pub(crate) fn fail(self, e: &str) -> Self {
         match self {
-            Done::Appeal(r, _) => Done::Appeal(r, Box::new(Err(StoreError::Database(e.to_owned())))),
-            Done::Unit(r, _) => Done::Unit(r, Err(StoreError::Database(e.to_owned()))),
+            Done::Appeal(r, v) if v.is_ok() => Done::Appeal(r, Box::new(Err(StoreError::Database(e.to_owned())))),
+            Done::Unit(r, Ok(())) => Done::Unit(r, Err(StoreError::Database(e.to_owned()))),
+            refused => refused,
         }
     }
 

@@ -163,10 +163,11 @@ fn commit_batch(conn: &mut Conn, numbers: &Numbers, jobs: Vec<Job>) {
     let mut done: Vec<Done> = Vec::new();
     let mut rows = Rows::default();
     let mut broken: Option<String> = None;
-    if let Err(e) = create(conn, numbers, creates, &mut rows, &mut done)
-        .and_then(|()| append(conn, appends, &mut rows, &mut done))
-        .and_then(|()| rows.write(conn))
-    {
+    let linked = match create(conn, numbers, creates, &mut rows, &mut done) {
+        Ok(()) => append(conn, appends, &mut rows, &mut done),
+        Err(e) => Err(fail_all(appends, &mut done, e)),
+    };
+    if let Err(e) = linked.and_then(|()| rows.write(conn)) {
         broken = Some(format!("batch rolled back: {e}"));
     }
     for (f, r) in execs {
