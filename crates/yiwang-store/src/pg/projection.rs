@@ -56,10 +56,10 @@ ap_new AS (
     SELECT t, c, st, ty, ur, ch, ti, u, cat, ar, sg, nd, na, re, su, ci, tc, aa, ua, ca, v, js::jsonb,
            to_tsvector('simple', coalesce(tok, '')), aa
     FROM unnest($25::text[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::text[],
-                $32::text[], $33::text[], $34::text[], $35::text[], $36::timestamptz[], $37::timestamptz[],
-                $38::boolean[], $39::boolean[], $40::bigint[], $41::text[], $42::timestamptz[], $43::timestamptz[],
-                $44::timestamptz[], $45::integer[], $46::text[], $47::text[])
-         AS x(t, c, st, ty, ur, ch, ti, u, cat, ar, sg, nd, na, re, su, ci, tc, aa, ua, ca, v, js, tok)
+                $32::text[], $33::text[], $34::timestamptz[], $35::timestamptz[], $36::boolean[], $37::boolean[],
+                $38::timestamptz[], $39::timestamptz[], $40::integer[], $41::text[], $42::text[],
+                $43::text[], $44::text[], $45::bigint[], $46::text[], $47::timestamptz[])
+         AS x(t, c, st, ur, ti, u, cat, ar, sg, nd, na, re, su, ua, ca, v, js, tok, ty, ch, ci, tc, aa)
 ),
 ap_old AS (
     UPDATE appeal a SET status = x.st, urgency = x.ur, title = x.ti, unit = x.u, category = x.cat, area = x.ar,
@@ -245,8 +245,8 @@ impl Rows {
         if self.is_empty() {
             return Ok(());
         }
-        let mut n = NewCols::default();
-        let mut o = OldCols::default();
+        let mut n = Inserted::default();
+        let mut o = Changed::default();
         let mut acc = (vec![], vec![], vec![], vec![]);
         let mut co_cases = (vec![], vec![]);
         let mut co = (vec![], vec![], vec![], vec![]);
@@ -325,7 +325,7 @@ impl Rows {
         }
         let (p, e, h) = (&self.person, &self.event, &self.head);
         let alg = ALG.as_str();
-        let params: Vec<&(dyn ToSql + Sync)> = vec![
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![
             &p.tenant,
             &p.id,
             &p.name,
@@ -350,47 +350,17 @@ impl Rows {
             &h.seq,
             &h.hash,
             &h.at,
-            &n.tenant,
-            &n.case,
-            &n.status,
+        ];
+        params.extend(n.changed.params());
+        params.extend::<[&(dyn ToSql + Sync); 5]>([
             &n.appeal_type,
-            &n.urgency,
             &n.channel,
-            &n.title,
-            &n.unit,
-            &n.category,
-            &n.area,
-            &n.stage,
-            &n.next_due,
-            &n.next_alarm,
-            &n.returned,
-            &n.supervised,
             &n.citizen,
             &n.tracking_code,
             &n.accepted_at,
-            &n.updated_at,
-            &n.closed_at,
-            &n.version,
-            &n.state,
-            &n.tokens,
-            &o.tenant,
-            &o.case,
-            &o.status,
-            &o.urgency,
-            &o.title,
-            &o.unit,
-            &o.category,
-            &o.area,
-            &o.stage,
-            &o.next_due,
-            &o.next_alarm,
-            &o.returned,
-            &o.supervised,
-            &o.updated_at,
-            &o.closed_at,
-            &o.version,
-            &o.state,
-            &o.tokens,
+        ]);
+        params.extend(o.params());
+        params.extend::<[&(dyn ToSql + Sync); 25]>([
             &acc.0,
             &acc.1,
             &acc.2,
@@ -416,21 +386,20 @@ impl Rows {
             &f.5,
             &f.6,
             &f.7,
-        ];
+        ]);
         conn.execute(WRITE_SQL, &params)?;
         Ok(())
     }
 }
 
-/// `appeal` rows to insert.
+/// `appeal` columns that events change: the rows to update, and the first columns of
+/// the rows to insert.
 #[derive(Default)]
-struct NewCols {
+struct Changed {
     tenant: Vec<String>,
     case: Vec<String>,
     status: Vec<&'static str>,
-    appeal_type: Vec<String>,
     urgency: Vec<String>,
-    channel: Vec<String>,
     title: Vec<Option<String>>,
     unit: Vec<Option<String>>,
     category: Vec<Option<String>>,
@@ -440,17 +409,15 @@ struct NewCols {
     next_alarm: Vec<Option<Instant>>,
     returned: Vec<bool>,
     supervised: Vec<bool>,
-    citizen: Vec<Option<i64>>,
-    tracking_code: Vec<String>,
-    accepted_at: Vec<Instant>,
     updated_at: Vec<Instant>,
     closed_at: Vec<Option<Instant>>,
     version: Vec<i32>,
     state: Vec<String>,
+    /// `None` keeps the stored search vector (on update).
     tokens: Vec<Option<String>>,
 }
 
-impl NewCols {
+impl Changed {
     fn push(
         &mut self,
         tenant: &str,
@@ -463,9 +430,7 @@ impl NewCols {
         self.tenant.push(tenant.to_owned());
         self.case.push(case.to_owned());
         self.status.push(a.status.as_str());
-        self.appeal_type.push(enum_str(&a.appeal_type));
         self.urgency.push(enum_str(&a.urgency));
-        self.channel.push(enum_str(&a.channel));
         self.title.push(a.title.clone());
         self.unit.push(a.unit.as_ref().map(|u| u.to_string()));
         self.category.push(a.category.as_ref().map(|c| c.to_string()));
@@ -475,9 +440,6 @@ impl NewCols {
         self.next_alarm.push(next_alarm);
         self.returned.push(a.returned.is_some());
         self.supervised.push(a.supervised);
-        self.citizen.push(a.citizen.map(|p| p.0));
-        self.tracking_code.push(a.tracking_code.as_str().to_owned());
-        self.accepted_at.push(ms(a.accepted_at));
         self.updated_at.push(ms(a.updated_at));
         self.closed_at.push(a.closed_at.map(ms));
         self.version.push(int(a.version)?);
@@ -485,33 +447,44 @@ impl NewCols {
         self.tokens.push(tokens);
         Ok(())
     }
+
+    /// The columns as parameters, in `WRITE_SQL`'s order.
+    fn params(&self) -> [&(dyn ToSql + Sync); 18] {
+        [
+            &self.tenant,
+            &self.case,
+            &self.status,
+            &self.urgency,
+            &self.title,
+            &self.unit,
+            &self.category,
+            &self.area,
+            &self.stage,
+            &self.next_due,
+            &self.next_alarm,
+            &self.returned,
+            &self.supervised,
+            &self.updated_at,
+            &self.closed_at,
+            &self.version,
+            &self.state,
+            &self.tokens,
+        ]
+    }
 }
 
-/// `appeal` rows to update: what events change.
+/// `appeal` rows to insert: the columns events change and those fixed at intake.
 #[derive(Default)]
-struct OldCols {
-    tenant: Vec<String>,
-    case: Vec<String>,
-    status: Vec<&'static str>,
-    urgency: Vec<String>,
-    title: Vec<Option<String>>,
-    unit: Vec<Option<String>>,
-    category: Vec<Option<String>>,
-    area: Vec<Option<String>>,
-    stage: Vec<String>,
-    next_due: Vec<Option<Instant>>,
-    next_alarm: Vec<Option<Instant>>,
-    returned: Vec<bool>,
-    supervised: Vec<bool>,
-    updated_at: Vec<Instant>,
-    closed_at: Vec<Option<Instant>>,
-    version: Vec<i32>,
-    state: Vec<String>,
-    /// `None` keeps the stored search vector.
-    tokens: Vec<Option<String>>,
+struct Inserted {
+    changed: Changed,
+    appeal_type: Vec<String>,
+    channel: Vec<String>,
+    citizen: Vec<Option<i64>>,
+    tracking_code: Vec<String>,
+    accepted_at: Vec<Instant>,
 }
 
-impl OldCols {
+impl Inserted {
     fn push(
         &mut self,
         tenant: &str,
@@ -521,24 +494,12 @@ impl OldCols {
         state: String,
         tokens: Option<String>,
     ) -> Result<()> {
-        self.tenant.push(tenant.to_owned());
-        self.case.push(case.to_owned());
-        self.status.push(a.status.as_str());
-        self.urgency.push(enum_str(&a.urgency));
-        self.title.push(a.title.clone());
-        self.unit.push(a.unit.as_ref().map(|u| u.to_string()));
-        self.category.push(a.category.as_ref().map(|c| c.to_string()));
-        self.area.push(a.location.area.as_ref().map(|u| u.to_string()));
-        self.stage.push(enum_str(&a.stage()));
-        self.next_due.push(a.next_due().map(ms));
-        self.next_alarm.push(next_alarm);
-        self.returned.push(a.returned.is_some());
-        self.supervised.push(a.supervised);
-        self.updated_at.push(ms(a.updated_at));
-        self.closed_at.push(a.closed_at.map(ms));
-        self.version.push(int(a.version)?);
-        self.state.push(state);
-        self.tokens.push(tokens);
+        self.changed.push(tenant, case, a, next_alarm, state, tokens)?;
+        self.appeal_type.push(enum_str(&a.appeal_type));
+        self.channel.push(enum_str(&a.channel));
+        self.citizen.push(a.citizen.map(|p| p.0));
+        self.tracking_code.push(a.tracking_code.as_str().to_owned());
+        self.accepted_at.push(ms(a.accepted_at));
         Ok(())
     }
 }

@@ -21,6 +21,13 @@ pub struct World {
     pub limits: TimeLimits,
 }
 
+impl World {
+    /// The context `decide` runs in, at `now`, for `actor`.
+    pub fn ctx<'a>(&'a self, now: DateTime<Utc>, actor: &'a Actor) -> Context<'a> {
+        Context { now, actor, calendar: &self.calendar, limits: &self.limits, org: &self.org, taxonomy: &self.taxonomy }
+    }
+}
+
 pub fn code(s: &str) -> UnitCode {
     UnitCode::parse(s).unwrap()
 }
@@ -76,14 +83,7 @@ pub fn tenant() -> TenantId {
 
 pub fn new_case(w: &World, store: &dyn Store, at: DateTime<Utc>, n: u16, phone: Option<&str>) -> appeal::Appeal {
     let actor = operator();
-    let ctx = Context {
-        now: at,
-        actor: &actor,
-        calendar: &w.calendar,
-        limits: &w.limits,
-        org: &w.org,
-        taxonomy: &w.taxonomy,
-    };
+    let ctx = w.ctx(at, &actor);
     let intake = Intake {
         channel: Channel::Hotline,
         appeal_type: AppealType::Complaint,
@@ -115,7 +115,7 @@ pub fn act(
     action: Action,
     at: DateTime<Utc>,
 ) -> appeal::Appeal {
-    let ctx = Context { now: at, actor, calendar: &w.calendar, limits: &w.limits, org: &w.org, taxonomy: &w.taxonomy };
+    let ctx = w.ctx(at, actor);
     let events = appeal::decide(a, &action, &ctx).unwrap();
     store.append(AppendBatch { tenant: tenant(), before: a.clone(), at, actor: actor.clone(), events }).wait().unwrap()
 }
@@ -152,14 +152,7 @@ pub fn appends_are_chained_and_a_stale_version_is_refused(store: &dyn Store) {
     assert_eq!(a2.status, Status::Handling);
     // Deciding again on the stale state is a conflict, not a silent overwrite.
     let ctx_actor = handler_a();
-    let ctx = Context {
-        now: t0(),
-        actor: &ctx_actor,
-        calendar: &w.calendar,
-        limits: &w.limits,
-        org: &w.org,
-        taxonomy: &w.taxonomy,
-    };
+    let ctx = w.ctx(t0(), &ctx_actor);
     let stale = store.load(&a.id).unwrap().unwrap();
     let events = appeal::decide(&stale, &Action::Contact { note: "已联系".into() }, &ctx).unwrap();
     let mut old = stale.clone();
@@ -306,14 +299,7 @@ pub fn a_refused_request_leaves_the_others_of_its_batch_committed(store: &dyn St
     let b = new_case(&w, store, t0(), 2, None);
     let c = new_case(&w, store, t0(), 3, None);
     let actor = operator();
-    let ctx = Context {
-        now: t0(),
-        actor: &actor,
-        calendar: &w.calendar,
-        limits: &w.limits,
-        org: &w.org,
-        taxonomy: &w.taxonomy,
-    };
+    let ctx = w.ctx(t0(), &actor);
     let dispatch = Action::Dispatch { category: CategoryCode::parse("c1").unwrap(), unit: None, note: None };
     let append = |x: &appeal::Appeal| {
         let events = appeal::decide(x, &dispatch, &ctx).unwrap();
@@ -394,14 +380,7 @@ pub fn reference_data_sessions_and_erasure_round_trip(store: &dyn Store) {
 pub fn full_text_search_finds_chinese_substrings_within_what_a_unit_may_see(store: &dyn Store) {
     let w = world(store);
     let actor = operator();
-    let ctx = Context {
-        now: t0(),
-        actor: &actor,
-        calendar: &w.calendar,
-        limits: &w.limits,
-        org: &w.org,
-        taxonomy: &w.taxonomy,
-    };
+    let ctx = w.ctx(t0(), &actor);
     let mut ids = vec![];
     for (n, text) in [(1u16, "湖畔路路灯一周不亮，晚上很黑"), (2, "楼下饭店油烟扰民"), (3, "小区路灯坏了")]
     {
