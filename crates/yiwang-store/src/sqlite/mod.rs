@@ -185,20 +185,23 @@ pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
     }
 }
 
+/// Each connection's page cache, in KiB (SQLite's `cache_size = -N`).
+pub(crate) const CACHE_KIB: i64 = 32_000;
+
 fn open_connection(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path).map_err(map_err)?;
     // WAL lets readers run beside the writer; synchronous=FULL makes each commit
     // durable across power loss, and group commit pays that fsync once per batch.
     // temp_store=MEMORY keeps statement journals in memory: on disk, each batch
     // created and deleted a temporary file.
-    conn.execute_batch(
+    conn.execute_batch(&format!(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA busy_timeout = 10000;
          PRAGMA foreign_keys = OFF;
-         PRAGMA cache_size = -32000;
-         PRAGMA temp_store = MEMORY;",
-    )
+         PRAGMA cache_size = -{CACHE_KIB};
+         PRAGMA temp_store = MEMORY;"
+    ))
     .map_err(map_err)?;
     Ok(conn)
 }
