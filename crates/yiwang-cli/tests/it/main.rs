@@ -1,6 +1,6 @@
 //! The `yiwang` binary end to end: a real server process on a loopback port, killed
-//! with SIGKILL in the middle of `bench intake`; and `audit verify` on a file that was
-//! tampered with.
+//! with SIGKILL in the middle of `bench intake`; `audit verify` on a file that was
+//! tampered with; and the other benches, small, on SQLite and PostgreSQL.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -155,4 +155,70 @@ fn kill_9_during_bench_intake_loses_no_acknowledged_appeal() {
         let v: serde_json::Value = r.json().unwrap();
         assert_eq!(v["case_id"].as_str(), Some(id));
     }
+}
+
+/// Runs `yiwang bench ARGS…`, expects success, and returns its last line (the
+/// `key=value` figures).
+fn bench(args: &[&str]) -> String {
+    let out = bin().arg("bench").args(args).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "bench {args:?}: {text}\n{}", String::from_utf8_lossy(&out.stderr));
+    text.lines().last().unwrap_or_default().to_owned()
+}
+
+/// The figure `key` of a `key=value` line.
+fn figure(line: &str, key: &str) -> f64 {
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {key} in {line}"))
+}
+
+/// The benches a maintainer runs by hand keep working: a small `bench scale` loads,
+/// measures in a fresh process and cleans up; `bench lifecycle` closes appeals.
+#[test]
+fn bench_scale_and_lifecycle_run_on_sqlite_and_print_their_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("scale");
+    let line = bench(&["scale", "--appeals", "3000", "--data-dir", data.to_str().unwrap()]);
+    assert_eq!(figure(&line, "appeals"), 3000.0, "{line}");
+    assert!(figure(&line, "events") >= 5.0 * 3000.0, "at least five events a case: {line}");
+    for key in ["queue_p99_ms", "fts_p95_ms", "rates_ms", "rss_mb"] {
+        assert!(figure(&line, key).is_finite(), "{key} measured: {line}");
+    }
+    assert!(!data.exists(), "the data directory is removed without --keep");
+
+    let line = bench(&["lifecycle", "--clients", "4", "--seconds", "1"]);
+    assert!(figure(&line, "lifecycles_per_s") > 0.0, "{line}");
+    assert_eq!(figure(&line, "failed"), 0.0, "{line}");
+}
+
+/// The same on PostgreSQL (`YIWANG_TEST_DATABASE_URL`, which `scripts/test` sets): the
+/// bulk import and the queries of the PostgreSQL store, through the binary.
+#[test]
+fn bench_scale_and_lifecycle_run_on_postgres() {
+    let admin_url =
+        std::env::var("YIWANG_TEST_DATABASE_URL").expect("set YIWANG_TEST_DATABASE_URL or run ./scripts/test");
+    let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap();
+    let (server, _) = admin_url.rsplit_once('/').expect("a postgres://…/database URL");
+    // Each bench gets an empty database of its own.
+    let names = ["scale", "lifecycle"].map(|b| format!("yiwang_bench_{b}_{}", std::process::id()));
+    for name in &names {
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    }
+    let [scale, lifecycle] = names.clone().map(|name| format!("{server}/{name}"));
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("scale");
+    let line = bench(&["scale", "--appeals", "2000", "--data-dir", data.to_str().unwrap(), "--database", &scale]);
+    let line2 = bench(&["lifecycle", "--clients", "4", "--seconds", "1", "--database", &lifecycle]);
+    for name in &names {
+        admin.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).unwrap();
+    }
+    assert_eq!(figure(&line, "appeals"), 2000.0, "{line}");
+    for key in ["queue_p99_ms", "fts_p95_ms", "rates_ms"] {
+        assert!(figure(&line, key).is_finite(), "{key} measured: {line}");
+    }
+    assert!(figure(&line2, "lifecycles_per_s") > 0.0, "{line2}");
+    assert_eq!(figure(&line2, "failed"), 0.0, "{line2}");
 }
