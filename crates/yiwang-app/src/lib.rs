@@ -37,7 +37,7 @@ pub use open311::{
     ApiKeyView, CreatedRequest, DEMO_API_CLIENT, DEMO_API_KEY, IssuedApiKey, OPEN311_MAX_REQUESTS, OPEN311_WINDOW_DAYS,
     Open311Service, RequestFilter, RequestUpdate, ServiceRequest, ServiceRequestInput, fms_status,
 };
-pub use queue::{COUNT_LIMIT, CaseSummary, Queue, QueuePage, SearchFilter};
+pub use queue::{COUNT_LIMIT, CaseSummary, Queue, QueuePage, SEARCH_COUNT_LIMIT, SearchFilter};
 pub use schedule::TickReport;
 pub use setup::{DistrictFiles, SetupReport};
 

@@ -114,13 +114,18 @@ pub struct CaseSummary {
 /// hundreds of thousands of matches costs seconds and tells a reader nothing more.
 pub const COUNT_LIMIT: u64 = 10_000;
 
+/// A full-text search counts its matches up to this many ("1000+"). On PostgreSQL
+/// counting a match reads its row, so ten thousand of them took some 100 ms (`bench
+/// scale`), more than the page itself; a thousand says as much to a reader.
+pub const SEARCH_COUNT_LIMIT: u64 = 1_000;
+
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueuePage {
     pub queue: Queue,
-    /// Matching cases, counted up to `COUNT_LIMIT`.
+    /// Matching cases, counted up to `COUNT_LIMIT` (a search: `SEARCH_COUNT_LIMIT`).
     pub total: u64,
-    /// More cases match than `total` (which is then `COUNT_LIMIT`).
+    /// More cases match than `total` (which is then that limit).
     pub more: bool,
     pub offset: u32,
     pub items: Vec<CaseSummary>,
@@ -220,7 +225,7 @@ impl App {
             accepted_to: filter.to,
             limit: limit.clamp(1, 200),
             offset,
-            count_up_to: Some(COUNT_LIMIT),
+            count_up_to: Some(SEARCH_COUNT_LIMIT),
             ..Default::default()
         };
         self.case_page(Queue::All, q)
