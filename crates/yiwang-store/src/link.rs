@@ -6,7 +6,7 @@
 //! It needs no connection, so the work can run wherever it is cheapest: a bulk import
 //! links whole batches on the importing thread, not on the one writer thread.
 
-use crate::{Result, StoreError};
+use crate::{ImportedEvent, Result, StoreError};
 use yiwang_core::Instant;
 use yiwang_core::appeal::{Appeal, AppealEvent, Envelope, evolve};
 use yiwang_core::chain::{self, HashAlg};
@@ -85,4 +85,38 @@ pub(crate) fn link(
     }
     let state = state.ok_or_else(|| StoreError::Corrupt(format!("case {id} has no Accepted event")))?;
     Ok((Linked { at: at_s, actor: actor_json, prev, events: linked }, state))
+}
+
+/// Drops sub-millisecond precision, which both stores keep no more of: an instant
+/// survives a round trip unchanged, and its hashed text is a function of what is stored.
+pub(crate) fn trunc_ms(t: Instant) -> Instant {
+    use chrono::SubsecRound;
+    t.trunc_subsecs(3)
+}
+
+/// Links an imported case's whole history as it would have been appended live: events
+/// with the same time (to the millisecond) and actor as one append, each linked onto
+/// the last. The appends, each with its time, and the case after them.
+pub(crate) fn link_history(
+    tenant: &str,
+    id: &CaseId,
+    events: Vec<ImportedEvent>,
+) -> Result<(Vec<(Instant, Linked)>, Appeal)> {
+    let mut appends = vec![];
+    let (mut state, mut head) = (None, (0u32, chain::GENESIS.to_owned()));
+    let mut events = events.into_iter().peekable();
+    while let Some(first) = events.next() {
+        let at = trunc_ms(first.at);
+        let actor = first.actor;
+        let mut group = vec![first.event];
+        while let Some(next) = events.next_if(|e| trunc_ms(e.at) == at && e.actor == actor) {
+            group.push(next.event);
+        }
+        let (linked, after) = link(tenant, id, state.take(), head, at, &actor, group)?;
+        head = (linked.head().0, linked.head().1.to_owned());
+        state = Some(after);
+        appends.push((at, linked));
+    }
+    let state = state.ok_or_else(|| StoreError::Corrupt(format!("imported case {id} has no events")))?;
+    Ok((appends, state))
 }

@@ -7,11 +7,10 @@
 
 use super::projection::{Reindex, Rows};
 use super::{Conn, col, ms};
-use crate::link::link;
+use crate::link::link_history;
 use crate::{ImportedCase, Result, StoreError};
 use std::collections::BTreeMap;
 use yiwang_core::appeal::AppealEvent;
-use yiwang_core::chain;
 use yiwang_core::id::PersonId;
 
 /// Writes `cases` on the writer's connection, inside the transaction it runs in.
@@ -43,21 +42,10 @@ pub(crate) fn import_cases(conn: &mut Conn, cases: Vec<ImportedCase>, recorded: 
             }
             rows.person(&tenant, pid, p, ms(c.events[0].at));
         }
-        let (mut state, mut head) = (None, (0u32, chain::GENESIS.to_owned()));
-        let mut events = c.events.into_iter().peekable();
-        while let Some(first) = events.next() {
-            let at = ms(first.at);
-            let actor = first.actor;
-            let mut group = vec![first.event];
-            while let Some(next) = events.next_if(|e| ms(e.at) == at && e.actor == actor) {
-                group.push(next.event);
-            }
-            let (linked, after) = link(&tenant, &c.id, state.take(), head, at, &actor, group)?;
-            head = (linked.head().0, linked.head().1.to_owned());
+        let (appends, state) = link_history(&tenant, &c.id, c.events)?;
+        for (at, linked) in appends {
             rows.events(&tenant, &c.id, linked, at, recorded)?;
-            state = Some(after);
         }
-        let state = state.expect("a case has at least its Accepted event");
         rows.project(&tenant, &state, false, Reindex::Text);
     }
     rows.write(conn)?;

@@ -3,11 +3,9 @@
 //! back the same values; enums are their serde names as text.
 
 use crate::{Result, StoreError};
-use chrono::SubsecRound;
 use postgres::Row;
 use postgres::types::FromSql;
 use serde::de::DeserializeOwned;
-use yiwang_core::Instant;
 
 /// The hashed form of an event's time and the serde name of an enum are the SQLite
 /// codec's: both stores must hash the same bytes for the same event.
@@ -15,9 +13,7 @@ pub(crate) use crate::sqlite::{enum_str, ts};
 
 /// Drops sub-millisecond precision, so an instant reads back exactly as written and
 /// its hashed text (`ts`) is a function of the stored value.
-pub(crate) fn ms(t: Instant) -> Instant {
-    t.trunc_subsecs(3)
-}
+pub(crate) use crate::link::trunc_ms as ms;
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())

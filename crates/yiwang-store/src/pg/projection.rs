@@ -255,13 +255,11 @@ impl Rows {
         let mut f = (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
         for (tenant, a, stored, text) in &self.cases {
             let case = a.id.to_string();
-            let state = to_json(a)?;
             let tokens = (*text == Reindex::Text || !*stored).then(|| crate::search::case_tokens(a));
-            let next_alarm = if a.is_open() { a.next_alarm().map(ms) } else { None };
             if *stored {
-                o.push(tenant, &case, a, next_alarm, state, tokens)?;
+                o.push(tenant, &case, a, tokens)?;
             } else {
-                n.push(tenant, &case, a, next_alarm, state, tokens)?;
+                n.push(tenant, &case, a, tokens)?;
             }
             let updated = ms(a.updated_at);
             // Who may see the case besides the centre: every holder and every co-unit.
@@ -418,15 +416,7 @@ struct Changed {
 }
 
 impl Changed {
-    fn push(
-        &mut self,
-        tenant: &str,
-        case: &str,
-        a: &Appeal,
-        next_alarm: Option<Instant>,
-        state: String,
-        tokens: Option<String>,
-    ) -> Result<()> {
+    fn push(&mut self, tenant: &str, case: &str, a: &Appeal, tokens: Option<String>) -> Result<()> {
         self.tenant.push(tenant.to_owned());
         self.case.push(case.to_owned());
         self.status.push(a.status.as_str());
@@ -437,13 +427,13 @@ impl Changed {
         self.area.push(a.location.area.as_ref().map(|u| u.to_string()));
         self.stage.push(enum_str(&a.stage()));
         self.next_due.push(a.next_due().map(ms));
-        self.next_alarm.push(next_alarm);
+        self.next_alarm.push(if a.is_open() { a.next_alarm().map(ms) } else { None });
         self.returned.push(a.returned.is_some());
         self.supervised.push(a.supervised);
         self.updated_at.push(ms(a.updated_at));
         self.closed_at.push(a.closed_at.map(ms));
         self.version.push(int(a.version)?);
-        self.state.push(state);
+        self.state.push(to_json(a)?);
         self.tokens.push(tokens);
         Ok(())
     }
@@ -485,16 +475,8 @@ struct Inserted {
 }
 
 impl Inserted {
-    fn push(
-        &mut self,
-        tenant: &str,
-        case: &str,
-        a: &Appeal,
-        next_alarm: Option<Instant>,
-        state: String,
-        tokens: Option<String>,
-    ) -> Result<()> {
-        self.changed.push(tenant, case, a, next_alarm, state, tokens)?;
+    fn push(&mut self, tenant: &str, case: &str, a: &Appeal, tokens: Option<String>) -> Result<()> {
+        self.changed.push(tenant, case, a, tokens)?;
         self.appeal_type.push(enum_str(&a.appeal_type));
         self.channel.push(enum_str(&a.channel));
         self.citizen.push(a.citizen.map(|p| p.0));

@@ -308,13 +308,25 @@ fn create(conn: &mut Conn, numbers: &Numbers, creates: Creates, rows: &mut Rows,
             });
         // A case that cannot be linked (a bug) fails its batch: its number and
         // citizen are taken.
-        let failed = written.as_ref().err().map(|e| e.to_string());
-        done.push(Done::Appeal(r, Box::new(written)));
-        if let Some(e) = failed {
-            return Err(fail_all(accepted.collect(), done, StoreError::Database(e)));
-        }
+        answer(written, r, &mut accepted, done)?;
     }
     Ok(())
+}
+
+/// Answers a request with what linking it gave. A failure (only a bug can cause
+/// one) fails the batch: the requests not yet linked, `rest`, are answered with it.
+fn answer<T>(
+    written: Result<Appeal>,
+    r: Reply<Appeal>,
+    rest: &mut impl Iterator<Item = (T, Reply<Appeal>)>,
+    done: &mut Vec<Done>,
+) -> Result<()> {
+    let failed = written.as_ref().err().map(|e| StoreError::Database(e.to_string()));
+    done.push(Done::Appeal(r, Box::new(written)));
+    match failed {
+        Some(e) => Err(fail_all(rest.collect(), done, e)),
+        None => Ok(()),
+    }
 }
 
 /// Answers every request of `jobs` with `e` (they never ran) and gives it back.
@@ -386,11 +398,7 @@ fn append(conn: &mut Conn, appends: Appends, rows: &mut Rows, done: &mut Vec<Don
             rows.project(tenant.as_str(), &state, true, text);
             Ok(state)
         });
-        let failed = written.as_ref().err().map(|e| e.to_string());
-        done.push(Done::Appeal(r, Box::new(written)));
-        if let Some(e) = failed {
-            return Err(fail_all(appends.collect(), done, StoreError::Database(e)));
-        }
+        answer(written, r, &mut appends, done)?;
     }
     Ok(())
 }

@@ -16,12 +16,11 @@
 use super::projection::{Deferred, Reindex, Rows};
 use super::writer::{insert_events, insert_person, write_head};
 use super::{PersonIds, map_err, trunc_ms, ts};
-use crate::link::{Linked, link};
+use crate::link::{Linked, link_history};
 use crate::{ImportedCase, PersonData, Result, StoreError};
 use rusqlite::{Connection, params};
 use std::collections::{BTreeMap, HashSet};
 use yiwang_core::appeal::AppealEvent;
-use yiwang_core::chain;
 use yiwang_core::id::{CaseId, PersonId};
 
 /// A case ready to insert.
@@ -64,22 +63,8 @@ pub(crate) fn prepare(cases: Vec<ImportedCase>, ids: &PersonIds) -> Result<Vec<P
                 }
                 (id, p, ts(trunc_ms(c.events[0].at)))
             });
-            let mut appends: Vec<Linked> = vec![];
-            let (mut state, mut head) = (None, (0, chain::GENESIS.to_owned()));
-            let mut events = c.events.into_iter().peekable();
-            while let Some(first) = events.next() {
-                let at = trunc_ms(first.at);
-                let actor = first.actor;
-                let mut group = vec![first.event];
-                while let Some(next) = events.next_if(|e| trunc_ms(e.at) == at && e.actor == actor) {
-                    group.push(next.event);
-                }
-                let (linked, after) = link(&tenant, &c.id, state.take(), head, at, &actor, group)?;
-                head = (linked.head().0, linked.head().1.to_owned());
-                state = Some(after);
-                appends.push(linked);
-            }
-            let state = state.expect("a case has at least its Accepted event");
+            let (appends, state) = link_history(&tenant, &c.id, c.events)?;
+            let appends = appends.into_iter().map(|(_, linked)| linked).collect();
             let rows = Rows::of(&tenant, None, &state, Reindex::Text);
             let tracking_code = state.tracking_code.as_str().to_owned();
             Ok(Prepared { tenant, id: c.id, tracking_code, person, appends, rows })

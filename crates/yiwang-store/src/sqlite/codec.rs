@@ -17,11 +17,7 @@ pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<Instant> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-/// Drops sub-millisecond precision so an instant survives a round trip unchanged.
-pub(crate) fn trunc_ms(t: Instant) -> Instant {
-    use chrono::Timelike;
-    t.with_nanosecond(t.nanosecond() / 1_000_000 * 1_000_000).unwrap_or(t)
-}
+pub(crate) use crate::link::trunc_ms;
 
 /// The serde name of a unit-like enum value (`"handling"`).
 pub(crate) fn enum_str<T: Serialize>(v: &T) -> String {
