@@ -17,6 +17,7 @@ mod pg;
 mod record;
 pub mod search;
 pub mod sqlite;
+mod tally;
 
 pub use commit::Pending;
 pub use pg::PgStore;

@@ -29,6 +29,7 @@ pub(crate) use codec::*;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_event_recorded.sql"),
+    include_str!("../../migrations/postgres/0003_measure_tally.sql"),
 ];
 
 /// The advisory lock migrations run under ("yiwang" in ASCII), so two processes
@@ -66,11 +67,14 @@ pub(crate) fn map_err(e: postgres::Error) -> StoreError {
 pub(crate) struct Conn {
     client: Client,
     statements: HashMap<String, Statement>,
+    /// The `measure_tally` rows this connection moves (see migration 3): a writer's
+    /// number, so two writers never wait on each other's counts.
+    pub(crate) slot: i16,
 }
 
 impl Conn {
     fn connect(url: &str) -> Result<Self> {
-        Ok(Conn { client: Client::connect(url, NoTls).map_err(map_err)?, statements: HashMap::new() })
+        Ok(Conn { client: Client::connect(url, NoTls).map_err(map_err)?, statements: HashMap::new(), slot: 0 })
     }
 
     fn is_closed(&self) -> bool {

@@ -16,12 +16,13 @@ use super::{Conn, enum_str, int, ms, to_json};
 use crate::PersonData;
 use crate::Result;
 use crate::link::{ALG, Linked};
+use crate::tally::TallyKey;
 use postgres::types::ToSql;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use yiwang_core::Instant;
 use yiwang_core::appeal::Appeal;
 use yiwang_core::id::{CaseId, PersonId};
-use yiwang_core::measure::{FactKind, facts};
+use yiwang_core::measure::Fact;
 
 /// Whether the search vector must be computed again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,14 +101,13 @@ ex AS (
     ON CONFLICT (tenant, case_id) DO UPDATE
         SET text = excluded.text, category = excluded.category, created_at = excluded.created_at
 ),
-facts_gone AS (
-    DELETE FROM measure_fact x USING unnest($81::text[], $82::text[]) AS d(t, c)
-    WHERE x.tenant = d.t AND x.case_id = d.c
-),
-facts AS (
-    INSERT INTO measure_fact (tenant, case_id, unit, month, kind, flag, satisfaction, created_at)
-    SELECT * FROM unnest($83::text[], $84::text[], $85::text[], $86::text[], $87::text[], $88::boolean[],
-                         $89::text[], $90::timestamptz[])
+tally AS (
+    INSERT INTO measure_tally (tenant, month, unit, kind, flag, satisfaction, slot, count, created_at)
+    SELECT t, m, u, k, f, sa, $89::smallint, n, at
+    FROM unnest($81::text[], $82::text[], $83::text[], $84::text[], $85::boolean[], $86::text[], $87::bigint[],
+                $88::timestamptz[]) AS x(t, m, u, k, f, sa, n, at)
+    ON CONFLICT (tenant, month, unit, kind, flag, satisfaction, slot)
+        DO UPDATE SET count = measure_tally.count + excluded.count
 )
 SELECT 1";
 
@@ -121,6 +121,10 @@ pub(crate) struct Rows {
     /// and whether its text changed.
     cases: Vec<(String, Appeal, bool, Reindex)>,
     case_index: HashMap<(String, CaseId), usize>,
+    /// How the batch moves the month's counts, by tenant and key, with the time of
+    /// the first write that moved each (a new row's `created_at`). Sorted, so every
+    /// writer locks the count rows it moves in one order.
+    tally: BTreeMap<(String, TallyKey), (i64, Instant)>,
 }
 
 #[derive(Default)]
@@ -222,8 +226,13 @@ impl Rows {
     }
 
     /// The projections of `a` (written once per case, from its last state): `stored`
-    /// when the case has projection rows already.
-    pub(crate) fn project(&mut self, tenant: &str, a: &Appeal, stored: bool, text: Reindex) {
+    /// when the case has projection rows already; `before`, the facts of the state
+    /// before this write (none for a case without projection rows).
+    pub(crate) fn project(&mut self, tenant: &str, a: &Appeal, stored: bool, text: Reindex, before: Vec<Fact>) {
+        let at = ms(a.updated_at);
+        for (key, n) in crate::tally::delta(before, a) {
+            self.tally.entry((tenant.to_owned(), key)).or_insert((0, at)).0 += n;
+        }
         let key = (tenant.to_owned(), a.id.clone());
         match self.case_index.get(&key) {
             Some(&i) => {
@@ -251,8 +260,6 @@ impl Rows {
         let mut co_cases = (vec![], vec![]);
         let mut co = (vec![], vec![], vec![], vec![]);
         let mut ex = (vec![], vec![], vec![], vec![], vec![]);
-        let mut fact_cases = (vec![], vec![]);
-        let mut f = (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
         for (tenant, a, stored, text) in &self.cases {
             let case = a.id.to_string();
             let tokens = (*text == Reindex::Text || !*stored).then(|| crate::search::case_tokens(a));
@@ -303,25 +310,22 @@ impl Rows {
             ex.2.push(example.as_ref().map(|(t, _)| t.clone()));
             ex.3.push(example.map(|(_, c)| c));
             ex.4.push(updated);
-            fact_cases.0.push(tenant.clone());
-            fact_cases.1.push(case.clone());
-            for fact in facts(a) {
-                let (kind, flag, sat) = match fact.kind {
-                    FactKind::Dispatch { responded } => ("dispatch", responded, None),
-                    FactKind::Reply { on_time } => ("reply", on_time, None),
-                    FactKind::Callback { solved, satisfaction } => ("callback", solved, Some(enum_str(&satisfaction))),
-                };
-                f.0.push(tenant.clone());
-                f.1.push(case.clone());
-                f.2.push(fact.unit.to_string());
-                f.3.push(fact.month);
-                f.4.push(kind);
-                f.5.push(flag);
-                f.6.push(sat);
-                f.7.push(updated);
+        }
+        let mut f = (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+        for ((tenant, (month, unit, kind, flag, sat)), (n, at)) in self.tally {
+            if n != 0 {
+                f.0.push(tenant);
+                f.1.push(month);
+                f.2.push(unit);
+                f.3.push(kind);
+                f.4.push(flag);
+                f.5.push(sat);
+                f.6.push(n);
+                f.7.push(at);
             }
         }
         let (p, e, h) = (&self.person, &self.event, &self.head);
+        let slot = conn.slot;
         let alg = ALG.as_str();
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![
             &p.tenant,
@@ -358,7 +362,7 @@ impl Rows {
             &n.accepted_at,
         ]);
         params.extend(o.params());
-        params.extend::<[&(dyn ToSql + Sync); 25]>([
+        params.extend::<[&(dyn ToSql + Sync); 24]>([
             &acc.0,
             &acc.1,
             &acc.2,
@@ -374,8 +378,6 @@ impl Rows {
             &ex.2,
             &ex.3,
             &ex.4,
-            &fact_cases.0,
-            &fact_cases.1,
             &f.0,
             &f.1,
             &f.2,
@@ -384,6 +386,7 @@ impl Rows {
             &f.5,
             &f.6,
             &f.7,
+            &slot,
         ]);
         conn.execute(WRITE_SQL, &params)?;
         Ok(())

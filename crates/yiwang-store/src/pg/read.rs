@@ -498,8 +498,8 @@ impl Store for PgStore {
     fn tally_month(&self, month: &str) -> Result<Vec<(UnitCode, Tally)>> {
         let found = self.read(|c| {
             c.query(
-                "SELECT unit, kind, flag, satisfaction, count(*) FROM measure_fact WHERE month = $1
-                 GROUP BY unit, kind, flag, satisfaction ORDER BY unit COLLATE \"C\"",
+                "SELECT unit, kind, flag, satisfaction, sum(count)::bigint FROM measure_tally WHERE month = $1
+                 GROUP BY unit, kind, flag, satisfaction HAVING sum(count) <> 0 ORDER BY unit COLLATE \"C\"",
                 &[&month],
             )
         })?;
@@ -510,18 +510,12 @@ impl Store for PgStore {
             let k = match col::<&str>(r, 1)? {
                 "dispatch" => FactKind::Dispatch { responded: flag },
                 "reply" => FactKind::Reply { on_time: flag },
-                _ => FactKind::Callback {
-                    solved: flag,
-                    satisfaction: parse_enum(col::<Option<&str>>(r, 3)?.unwrap_or("unsatisfied"))?,
-                },
+                _ => FactKind::Callback { solved: flag, satisfaction: parse_enum(col::<&str>(r, 3)?)? },
             };
             if out.last().is_none_or(|(u, _)| *u != unit) {
                 out.push((unit, Tally::default()));
             }
-            let t = &mut out.last_mut().expect("pushed").1;
-            for _ in 0..count(col(r, 4)?)? {
-                t.add(k);
-            }
+            out.last_mut().expect("pushed").1.add_many(k, count(col(r, 4)?)?);
         }
         Ok(out)
     }
@@ -724,7 +718,7 @@ impl Store for PgStore {
     fn reindex(&self) -> Result<u64> {
         self.write(|c| {
             c.batch(
-                "DELETE FROM appeal; DELETE FROM appeal_co_unit; DELETE FROM measure_fact;
+                "DELETE FROM appeal; DELETE FROM appeal_co_unit; DELETE FROM measure_tally;
                  DELETE FROM dispatch_example; DELETE FROM appeal_access;
                  DECLARE reindex_events NO SCROLL CURSOR FOR
                      SELECT case_id, seq, at, actor, body, tenant FROM event ORDER BY tenant, case_id, seq",
@@ -743,7 +737,7 @@ impl Store for PgStore {
                     let env = envelope(r)?;
                     let case_tenant: String = col(r, 5)?;
                     if let Some(s) = state.take_if(|s| s.id != env.case || case_tenant != tenant) {
-                        rows.project(&tenant, &s, false, Reindex::Text);
+                        rows.project(&tenant, &s, false, Reindex::Text, vec![]);
                         n += 1;
                     }
                     tenant = case_tenant;
@@ -752,7 +746,7 @@ impl Store for PgStore {
                 std::mem::take(&mut rows).write(c)?;
             }
             if let Some(s) = &state {
-                rows.project(&tenant, s, false, Reindex::Text);
+                rows.project(&tenant, s, false, Reindex::Text, vec![]);
                 n += 1;
             }
             rows.write(c)?;

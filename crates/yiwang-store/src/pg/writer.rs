@@ -27,6 +27,7 @@ use yiwang_core::appeal::{Appeal, AppealEvent};
 use yiwang_core::calendar::civil_date;
 use yiwang_core::chain;
 use yiwang_core::id::{CaseId, PersonId};
+use yiwang_core::measure::facts;
 
 /// The most requests one commit takes; bounds the latency a batch adds.
 const MAX_BATCH: usize = 1024;
@@ -45,8 +46,9 @@ const WRITERS: usize = 2;
 /// its statistics say a table is small, as they do for a fresh database filling faster
 /// than autovacuum analyses it, and then every batch scans the growing table (seen:
 /// intake at a third of its rate). So the writers' sessions rule it out.
-fn writer_connection(url: &str) -> Result<Conn> {
+fn writer_connection(url: &str, slot: i16) -> Result<Conn> {
     let mut conn = Conn::connect(url)?;
+    conn.slot = slot;
     conn.batch("SET enable_seqscan = off")?;
     Ok(conn)
 }
@@ -83,7 +85,7 @@ impl Writer {
     /// Starts the writers on connections of their own to `url`, reconnecting when the
     /// server drops them.
     pub(crate) fn start(url: String) -> Result<Self> {
-        let conns = (0..WRITERS).map(|_| writer_connection(&url)).collect::<Result<Vec<_>>>()?;
+        let conns = (0..WRITERS as i16).map(|slot| writer_connection(&url, slot)).collect::<Result<Vec<_>>>()?;
         let numbers = Numbers { url: url.clone(), conn: std::sync::Mutex::new(None), turns: Default::default() };
         Ok(Writer::spawn("yiwang-pg-writer", move |rx| {
             let rx = std::sync::Mutex::new(rx);
@@ -121,7 +123,7 @@ fn run(mut conn: Conn, url: &str, rx: &std::sync::Mutex<mpsc::Receiver<Job>>, nu
         };
         // A restarted server or a dropped connection costs one batch at most.
         if conn.is_closed() {
-            match writer_connection(url) {
+            match writer_connection(url, conn.slot) {
                 Ok(c) => conn = c,
                 Err(e) => {
                     let msg = format!("cannot reconnect: {e}");
@@ -303,7 +305,7 @@ fn create(conn: &mut Conn, numbers: &Numbers, creates: Creates, rows: &mut Rows,
         let written = link(tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &actor, vec![event])
             .and_then(|(linked, state)| {
                 rows.events(tenant.as_str(), &id, linked, at, at)?;
-                rows.project(tenant.as_str(), &state, false, Reindex::Text);
+                rows.project(tenant.as_str(), &state, false, Reindex::Text, vec![]);
                 Ok(state)
             });
         // A case that cannot be linked (a bug) fails its batch: its number and
@@ -392,10 +394,11 @@ fn append(conn: &mut Conn, appends: Appends, rows: &mut Rows, done: &mut Vec<Don
         };
         let at = ms(at);
         let id = before.id.clone();
+        let counted = facts(&before);
         let written = link(tenant.as_str(), &id, Some(before), head, at, &actor, events).and_then(|(linked, state)| {
             heads.insert(key, (linked.head().0, linked.head().1.to_owned()));
             rows.events(tenant.as_str(), &id, linked, at, at)?;
-            rows.project(tenant.as_str(), &state, true, text);
+            rows.project(tenant.as_str(), &state, true, text, counted);
             Ok(state)
         });
         answer(written, r, &mut appends, done)?;

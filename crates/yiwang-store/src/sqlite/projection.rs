@@ -10,10 +10,11 @@
 
 use super::{enum_str, map_err, ts};
 use crate::Result;
+use crate::tally::TallyKey;
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
 use yiwang_core::appeal::Appeal;
-use yiwang_core::measure::{Fact, FactKind, facts};
+use yiwang_core::measure::facts;
 
 /// Whether the full-text row must be written again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,18 +44,6 @@ struct AppealRow {
     updated_at: String,
     closed_at: Option<String>,
     version: u32,
-}
-
-/// A `measure_tally` key: month, unit, kind, flag, satisfaction ('' if none).
-type TallyKey = (String, String, &'static str, bool, String);
-
-fn tally_key(f: Fact) -> TallyKey {
-    let (kind, flag, sat) = match f.kind {
-        FactKind::Dispatch { responded } => ("dispatch", responded, String::new()),
-        FactKind::Reply { on_time } => ("reply", on_time, String::new()),
-        FactKind::Callback { solved, satisfaction } => ("callback", solved, enum_str(&satisfaction)),
-    };
-    (f.month, f.unit.to_string(), kind, flag, sat)
 }
 
 /// What to write for one case. `None` in a field means "unchanged, write nothing".
@@ -101,17 +90,7 @@ impl Rows {
             _ => None,
         };
         let new_example = example(a);
-        let mut tally: Vec<(TallyKey, i64)> = vec![];
-        let mut count = |f: Fact, n: i64| {
-            let key = tally_key(f);
-            match tally.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, m)) => *m += n,
-                None => tally.push((key, n)),
-            }
-        };
-        before.into_iter().flat_map(facts).for_each(|f| count(f, -1));
-        facts(a).into_iter().for_each(|f| count(f, 1));
-        tally.retain(|(_, n)| *n != 0);
+        let tally = crate::tally::delta(before.map(facts).unwrap_or_default(), a);
         Rows {
             case_id: a.id.to_string(),
             tenant: tenant.to_owned(),

@@ -7,6 +7,7 @@ use chrono::Duration;
 use postgres::{Client, NoTls};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use yiwang_core::appeal::{Action, ReplyOutcome};
 use yiwang_core::chain::ChainBreak;
 use yiwang_store::{PgStore, Store};
 
@@ -153,7 +154,7 @@ fn the_schema_survives_reconnecting_and_two_stores_migrate_once() {
         .query_one("SELECT count(*), count(DISTINCT version) FROM schema_migrations", &[])
         .map(|r| (r.get(0), r.get(1)))
         .unwrap();
-    assert_eq!((versions, distinct), (2, 2));
+    assert_eq!((versions, distinct), (3, 3));
 }
 
 #[test]
@@ -248,7 +249,7 @@ fn reindex_rebuilds_dropped_projections() {
     let store = db.store();
     let w = contract::world(&store);
     let a = contract::dispatch_and_sign(&w, &store, &contract::new_case(&w, &store, t0(), 1, None), t0());
-    db.sql().batch_execute("DELETE FROM appeal; DELETE FROM appeal_access; DELETE FROM measure_fact").unwrap();
+    db.sql().batch_execute("DELETE FROM appeal; DELETE FROM appeal_access; DELETE FROM measure_tally").unwrap();
     assert_eq!(store.load(&a.id).unwrap(), None);
     assert_eq!(store.reindex().unwrap(), 1);
     assert_eq!(store.load(&a.id).unwrap(), Some(a));
@@ -263,4 +264,79 @@ fn the_store_can_be_dropped_on_an_async_worker_thread() {
     let store = db.store();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
     rt.block_on(async move { tokio::spawn(async move { drop(store) }).await }).expect("dropped without a panic");
+}
+
+/// Both writer connections move the month's counts, each in its own rows (migration
+/// 3): concurrent dispatches, signatures and replies on many cases add up to what
+/// `reindex` counts from the events afresh.
+#[test]
+fn counts_moved_by_both_writers_add_up_to_the_reindexed_month() {
+    let db = TestDb::new();
+    let store: Arc<dyn Store> = Arc::new(db.store());
+    let w = Arc::new(contract::world(store.as_ref()));
+    let threads: Vec<_> = (0..8u16)
+        .map(|t| {
+            let (store, w) = (store.clone(), w.clone());
+            std::thread::spawn(move || {
+                for i in 0..15u16 {
+                    let at = t0() + Duration::hours(i64::from(i));
+                    let a = contract::new_case(&w, store.as_ref(), at, t * 15 + i, None);
+                    let a = contract::dispatch_and_sign(&w, store.as_ref(), &a, at);
+                    if i % 3 == 0 {
+                        let h = contract::handler_a();
+                        let contact = Action::Contact { note: "已联系".into() };
+                        let a = contract::act(&w, store.as_ref(), &a, &h, contact, at + Duration::hours(1));
+                        let reply = Action::Reply { outcome: ReplyOutcome::Resolved, text: "已处理完毕".into() };
+                        contract::act(&w, store.as_ref(), &a, &h, reply, at + Duration::hours(2));
+                    }
+                }
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|h| h.join().unwrap());
+    let live = store.tally_month("2026-11").unwrap();
+    let (_, t) = live.iter().find(|(u, _)| u.as_str() == "dept-a").expect("dept-a counted");
+    assert_eq!((t.dispatched, t.responded, t.replied), (120, 40, 40), "{t:?}");
+    let slots: i64 = db.sql().query_one("SELECT count(DISTINCT slot) FROM measure_tally", &[]).unwrap().get(0);
+    assert!((1..=2).contains(&slots), "{slots} slots");
+    store.reindex().unwrap();
+    assert_eq!(store.tally_month("2026-11").unwrap(), live, "the live counts are the counts of the events");
+}
+
+/// Migration 3 turns the facts of version 2 into counts: the month's rates read the
+/// same before and after it.
+#[test]
+fn migration_3_keeps_the_month_counted() {
+    let db = TestDb::new();
+    let mut c = db.sql();
+    c.batch_execute(include_str!("../../migrations/postgres/0001_init.sql")).unwrap();
+    c.batch_execute(include_str!("../../migrations/postgres/0002_event_recorded.sql")).unwrap();
+    c.batch_execute(
+        "CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+         INSERT INTO schema_migrations (version) VALUES (1), (2);
+         INSERT INTO measure_fact (tenant, case_id, unit, month, kind, flag, satisfaction, created_at) VALUES
+           ('t', 'c1', 'dept-a', '2026-11', 'dispatch', true, NULL, now()),
+           ('t', 'c2', 'dept-a', '2026-11', 'dispatch', false, NULL, now()),
+           ('t', 'c3', 'dept-a', '2026-11', 'dispatch', true, NULL, now()),
+           ('t', 'c1', 'dept-a', '2026-11', 'reply', true, NULL, now()),
+           ('t', 'c1', 'dept-a', '2026-11', 'callback', true, 'satisfied', now()),
+           ('t', 'c4', 'dept-b', '2026-10', 'callback', false, 'unsatisfied', now())",
+    )
+    .unwrap();
+    let store = db.store();
+    let nov = store.tally_month("2026-11").unwrap();
+    let expected = yiwang_core::measure::Tally {
+        dispatched: 3,
+        responded: 2,
+        replied: 1,
+        replied_on_time: 1,
+        callbacks: 1,
+        solved: 1,
+        satisfied: 1,
+        basically_satisfied: 0,
+    };
+    assert_eq!(nov.len(), 1);
+    assert_eq!((nov[0].0.as_str(), nov[0].1), ("dept-a", expected));
+    let oct = store.tally_month("2026-10").unwrap();
+    assert_eq!((oct[0].0.as_str(), oct[0].1.callbacks, oct[0].1.solved), ("dept-b", 1, 0));
 }
