@@ -106,7 +106,8 @@ fn run(o: &ScaleOptions, dir: &DataDir) -> Result<ExitCode> {
         let parts: Vec<String> = cpu.iter().map(|(name, s)| format!("{name} {:.0}", per(*s))).collect();
         println!("CPU µs per appeal while loading, by thread: {}", parts.join(", "));
     }
-    if let Some(w) = written {
+    // On PostgreSQL the server writes, not this process.
+    if let Some(w) = written.filter(|_| !dir.is_postgres()) {
         println!(
             "written to disk while loading: {:.1} GB ({:.0} bytes per appeal)",
             w as f64 / 1e9,

@@ -118,7 +118,9 @@ pub(crate) enum Job<E> {
     /// An arbitrary write that checks everything that can refuse it before its first
     /// write, as creates and appends do, so it needs no savepoint: failing after that
     /// fails its whole batch. For large writes (bulk import), whose every page a
-    /// savepoint would copy first.
+    /// savepoint would copy first. On PostgreSQL it also runs beside the other
+    /// writer's batch rather than alone as `Exec` does: a bulk import writes cases of
+    /// its own, refused as `Duplicate` by the event table's key if stored already.
     Checked(E, Reply<()>),
 }
 

@@ -424,7 +424,7 @@ impl Store for PgStore {
 
     fn import_cases(&self, cases: Vec<ImportedCase>, recorded_at: Instant) -> Pending<()> {
         self.writer.submit(|r| {
-            crate::commit::Job::Exec(Box::new(move |c| super::bulk::import_cases(c, cases, recorded_at)), r)
+            crate::commit::Job::Checked(Box::new(move |c| super::bulk::import_cases(c, cases, recorded_at)), r)
         })
     }
 

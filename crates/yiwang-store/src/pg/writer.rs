@@ -63,9 +63,12 @@ fn writer_connection(url: &str, slot: i16) -> Result<Conn> {
 struct Numbers {
     url: String,
     conn: std::sync::Mutex<Option<Conn>>,
-    /// Held shared by a batch of creates and appends, alone by one with arbitrary
-    /// writes (`exec`): a reindex or an import must not interleave with another
-    /// writer's batch, as they never did with one writer.
+    /// Held shared by a batch of creates, appends and imports, alone by one with
+    /// arbitrary writes (`exec`): a reindex must not interleave with another writer's
+    /// batch, as it never did with one writer. Imports may: their cases are new (a
+    /// case stored already fails the import on the event table's key), their counts
+    /// go to their writer's own rows, and the day counters they raise are locked
+    /// in one order (by day) and only raised.
     turns: std::sync::RwLock<()>,
 }
 
@@ -142,15 +145,21 @@ type Appends = Vec<(Box<AppendBatch>, Reply<Appeal>)>;
 
 fn commit_batch(conn: &mut Conn, numbers: &Numbers, jobs: Vec<Job>) {
     let (mut creates, mut appends, mut execs): (Creates, Appends, Vec<_>) = (vec![], vec![], vec![]);
+    let mut alone = false;
     for job in jobs {
         match job {
             Job::Create(n, r) => creates.push((n, r)),
             Job::Append(b, r) => appends.push((b, r)),
-            Job::Exec(f, r) | Job::Checked(f, r) => execs.push((f, r)),
+            Job::Exec(f, r) => {
+                alone = true;
+                execs.push((f, r));
+            }
+            // Bulk imports: the two writers import side by side.
+            Job::Checked(f, r) => execs.push((f, r)),
         }
     }
     let (_shared, _alone);
-    if execs.is_empty() {
+    if !alone {
         _shared = numbers.turns.read().unwrap_or_else(|p| p.into_inner());
     } else {
         _alone = numbers.turns.write().unwrap_or_else(|p| p.into_inner());
