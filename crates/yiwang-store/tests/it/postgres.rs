@@ -340,3 +340,64 @@ fn migration_3_keeps_the_month_counted() {
     let oct = store.tally_month("2026-10").unwrap();
     assert_eq!((oct[0].0.as_str(), oct[0].1.callbacks, oct[0].1.solved), ("dept-b", 1, 0));
 }
+
+/// Imports run on both writers side by side: batches sent at once from several
+/// threads are all stored, their chains verify, the day's counter ends past the
+/// highest imported number, and the live counts equal what `reindex` counts.
+#[test]
+fn imports_on_both_writers_side_by_side_are_all_stored_and_counted() {
+    use yiwang_core::appeal::AppealEvent;
+    use yiwang_core::id::{CaseId, TrackingCode};
+    use yiwang_store::{ImportedCase, ImportedEvent};
+    let db = TestDb::new();
+    let store: Arc<dyn Store> = Arc::new(db.store());
+    let w = contract::world(store.as_ref());
+    let a = contract::new_case(&w, store.as_ref(), t0(), 1, None);
+    let a = contract::dispatch_and_sign(&w, store.as_ref(), &a, t0());
+    let history = store.events(&a.id).unwrap();
+    // Case n of the day before, with a tracking code of its own.
+    let case = |n: u32| {
+        let code = TrackingCode::dated(chrono::NaiveDate::from_ymd_opt(2026, 11, 15).unwrap(), {
+            let mut r = [0u8; 7];
+            for (i, d) in r.iter_mut().enumerate() {
+                *d = ((n >> (3 * i)) & 7) as u8;
+            }
+            r
+        });
+        let events = history
+            .iter()
+            .map(|e| {
+                let mut event = e.event.clone();
+                if let AppealEvent::Accepted { tracking_code, .. } = &mut event {
+                    *tracking_code = code.clone();
+                }
+                ImportedEvent { at: e.at, actor: e.actor.clone(), event }
+            })
+            .collect();
+        let id = CaseId::parse(&format!("YW20261115{n:06}")).unwrap();
+        ImportedCase { tenant: contract::tenant(), id, person: None, events }
+    };
+    let threads: Vec<_> = (0..4u32)
+        .map(|t| {
+            let store = store.clone();
+            let batches: Vec<Vec<ImportedCase>> =
+                (0..5u32).map(|b| (0..20u32).map(|i| case(1 + t * 100 + b * 20 + i)).collect()).collect();
+            std::thread::spawn(move || {
+                let pending: Vec<_> = batches.into_iter().map(|b| store.import_cases(b, t0())).collect();
+                pending.into_iter().for_each(|p| p.wait().unwrap());
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|h| h.join().unwrap());
+    let report = store.verify().unwrap();
+    assert!(report.is_intact(), "{:?}", report.breaks);
+    assert_eq!(report.cases, 401);
+    let live = store.tally_month("2026-11").unwrap();
+    let (_, t) = live.iter().find(|(u, _)| u.as_str() == "dept-a").unwrap();
+    assert_eq!(t.dispatched, 401);
+    store.reindex().unwrap();
+    assert_eq!(store.tally_month("2026-11").unwrap(), live);
+    // The next number of that day follows the highest imported (400).
+    let next = contract::new_case(&w, store.as_ref(), t0() - Duration::days(1), 2, None);
+    assert_eq!(next.id.as_str(), "YW20261115000401");
+}
