@@ -401,3 +401,67 @@ fn imports_on_both_writers_side_by_side_are_all_stored_and_counted() {
     let next = contract::new_case(&w, store.as_ref(), t0() - Duration::days(1), 2, None);
     assert_eq!(next.id.as_str(), "YW20261115000401");
 }
+
+/// A phrase that matches many cases is read newest first, one that matches few is
+/// fetched and sorted (`list_cases` picks by the count); both give the same page as
+/// sorting every match would.
+#[test]
+fn text_search_pages_are_newest_first_whichever_plan_the_count_picks() {
+    use yiwang_core::appeal::AppealEvent;
+    use yiwang_core::id::{CaseId, TrackingCode};
+    use yiwang_store::{CaseQuery, ImportedCase, ImportedEvent, search::fts_query};
+    let db = TestDb::new();
+    let store = db.store();
+    let w = contract::world(&store);
+    let a = contract::new_case(&w, &store, t0(), 1, None);
+    let history = store.events(&a.id).unwrap();
+    // 1,200 copies of the case ("道路破损"), each accepted a minute after the last;
+    // the last 30 also say "井盖".
+    let cases: Vec<ImportedCase> = (1..=1200u32)
+        .map(|n| {
+            let events = history
+                .iter()
+                .map(|e| {
+                    let mut event = e.event.clone();
+                    if let AppealEvent::Accepted { tracking_code, text, .. } = &mut event {
+                        let mut r = [0u8; 7];
+                        for (i, d) in r.iter_mut().enumerate() {
+                            *d = ((n >> (3 * i)) & 7) as u8;
+                        }
+                        *tracking_code = TrackingCode::dated(chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), r);
+                        if n > 1170 {
+                            text.push_str("，井盖缺失");
+                        }
+                    }
+                    ImportedEvent {
+                        at: e.at - Duration::days(10) + Duration::minutes(i64::from(n)),
+                        actor: e.actor.clone(),
+                        event,
+                    }
+                })
+                .collect();
+            let id = CaseId::parse(&format!("YW20261106{n:06}")).unwrap();
+            ImportedCase { tenant: contract::tenant(), id, person: None, events }
+        })
+        .collect();
+    store.import_cases(cases, t0()).wait().unwrap();
+    let page = |text: &str, offset: u32| {
+        let q = CaseQuery { text: fts_query(text), limit: 20, offset, count_up_to: Some(1000), ..Default::default() };
+        let p = store.list_cases(&q).unwrap();
+        (p.total, p.rows.iter().map(|r| r.id.to_string()).collect::<Vec<_>>())
+    };
+    let ids = |range: std::ops::RangeInclusive<u32>| -> Vec<String> {
+        range.rev().map(|n| format!("YW20261106{n:06}")).collect()
+    };
+    // Many matches: the live case (accepted last) first, then the newest copies.
+    let (total, rows) = page("道路破损", 0);
+    assert_eq!(total, 1000);
+    assert_eq!(rows[0], a.id.to_string());
+    assert_eq!(rows[1..], ids(1182..=1200)[..]);
+    assert_eq!(page("道路破损", 40).1, ids(1142..=1161));
+    // Few matches: the 30 copies that say 井盖 and 缺失, newest first.
+    let (total, rows) = page("井盖缺失", 0);
+    assert_eq!(total, 30);
+    assert_eq!(rows, ids(1181..=1200));
+    assert_eq!(page("井盖缺失", 20).1, ids(1171..=1180));
+}
