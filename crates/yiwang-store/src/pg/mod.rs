@@ -30,6 +30,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_event_recorded.sql"),
     include_str!("../../migrations/postgres/0003_measure_tally.sql"),
+    include_str!("../../migrations/postgres/0004_lz4.sql"),
+    include_str!("../../migrations/postgres/0005_accepted_order.sql"),
 ];
 
 /// The advisory lock migrations run under ("yiwang" in ASCII), so two processes

@@ -55,7 +55,7 @@ ap_new AS (
                         next_due, next_alarm, returned, supervised, citizen, tracking_code, accepted_at, updated_at,
                         closed_at, version, state, search, created_at)
     SELECT t, c, st, ty, ur, ch, ti, u, cat, ar, sg, nd, na, re, su, ci, tc, aa, ua, ca, v, js::jsonb,
-           to_tsvector('simple', coalesce(tok, '')), aa
+           coalesce(tok, '')::tsvector, aa
     FROM unnest($25::text[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::text[],
                 $32::text[], $33::text[], $34::timestamptz[], $35::timestamptz[], $36::boolean[], $37::boolean[],
                 $38::timestamptz[], $39::timestamptz[], $40::integer[], $41::text[], $42::text[],
@@ -66,7 +66,7 @@ ap_old AS (
     UPDATE appeal a SET status = x.st, urgency = x.ur, title = x.ti, unit = x.u, category = x.cat, area = x.ar,
         stage = x.sg, next_due = x.nd, next_alarm = x.na, returned = x.re, supervised = x.su, updated_at = x.ua,
         closed_at = x.ca, version = x.v, state = x.js::jsonb,
-        search = CASE WHEN x.tok IS NULL THEN a.search ELSE to_tsvector('simple', x.tok) END
+        search = CASE WHEN x.tok IS NULL THEN a.search ELSE x.tok::tsvector END
     FROM unnest($48::text[], $49::text[], $50::text[], $51::text[], $52::text[], $53::text[], $54::text[],
                 $55::text[], $56::text[], $57::timestamptz[], $58::timestamptz[], $59::boolean[], $60::boolean[],
                 $61::timestamptz[], $62::timestamptz[], $63::integer[], $64::text[], $65::text[])
@@ -262,7 +262,8 @@ impl Rows {
         let mut ex = (vec![], vec![], vec![], vec![], vec![]);
         for (tenant, a, stored, text) in &self.cases {
             let case = a.id.to_string();
-            let tokens = (*text == Reindex::Text || !*stored).then(|| crate::search::case_tokens(a));
+            let tokens = (*text == Reindex::Text || !*stored)
+                .then(|| crate::search::tsvector_literal(&crate::search::case_tokens(a)));
             if *stored {
                 o.push(tenant, &case, a, tokens)?;
             } else {

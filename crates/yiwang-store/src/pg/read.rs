@@ -97,8 +97,8 @@ fn case_filter(q: &CaseQuery, text: TextMatch) -> Option<(String, Params)> {
     if let Some(t) = &q.text {
         let n = push(&mut p, Box::new(fts_to_tsquery(t)?));
         w.push(match text {
-            TextMatch::Operator => format!("a.search @@ to_tsquery('simple', ${n})"),
-            TextMatch::Function => format!("ts_match_vq(a.search, to_tsquery('simple', ${n}))"),
+            TextMatch::Operator => format!("a.search @@ ${n}::text::tsquery"),
+            TextMatch::Function => format!("ts_match_vq(a.search, ${n}::text::tsquery)"),
         });
     }
     // The semi-joins name tenant too, so Citus keeps them on one shard.
@@ -660,7 +660,7 @@ impl Store for PgStore {
     fn similar_case_texts(&self, fts_query: &str, since: Instant, limit: u32) -> Result<Vec<CaseText>> {
         let Some(q) = fts_to_tsquery(fts_query) else { return Ok(vec![]) };
         let sql = format!(
-            "SELECT {CASE_TEXT_COLUMNS} FROM appeal a, to_tsquery('simple', $1) q
+            "SELECT {CASE_TEXT_COLUMNS} FROM appeal a, CAST($1::text AS tsquery) q
              WHERE a.search @@ q AND a.accepted_at >= $2 ORDER BY ts_rank(a.search, q) DESC, a.accepted_at DESC LIMIT $3"
         );
         let found = self.read(|c| c.query(&sql, &[&q, &ms(since), &i64::from(limit)]))?;
