@@ -160,6 +160,8 @@ struct HeadCols {
     seq: Vec<i32>,
     hash: Vec<String>,
     at: Vec<Instant>,
+    /// Each case's row in the columns (a batch of an import holds thousands).
+    index: HashMap<(String, String), usize>,
 }
 
 impl Rows {
@@ -209,12 +211,13 @@ impl Rows {
         }
         // One head row per case in the batch: the last one written wins.
         let h = &mut self.head;
-        match h.case.iter().zip(&h.tenant).position(|(c, t)| c == id.as_str() && t == tenant) {
-            Some(i) => {
+        match h.index.get(&(tenant.to_owned(), id.to_string())) {
+            Some(&i) => {
                 h.seq[i] = int(head_seq)?;
                 h.hash[i] = head_hash;
             }
             None => {
+                h.index.insert((tenant.to_owned(), id.to_string()), h.case.len());
                 h.tenant.push(tenant.to_owned());
                 h.case.push(id.to_string());
                 h.seq.push(int(head_seq)?);
