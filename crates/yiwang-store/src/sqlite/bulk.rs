@@ -14,11 +14,10 @@
 //! state, instead of after every append.
 
 use super::projection::{Deferred, Reindex, Rows};
-use super::writer::{insert_events, insert_person, write_head};
-use super::{PersonIds, map_err, trunc_ms, ts};
-use crate::link::{Linked, link_history};
+use super::{PersonIds, insert_rows, map_err, trunc_ms, ts};
+use crate::link::{ALG, Linked, link_history};
 use crate::{ImportedCase, PersonData, Result, StoreError};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, ToSql, params};
 use std::collections::{BTreeMap, HashSet};
 use yiwang_core::appeal::AppealEvent;
 use yiwang_core::id::{CaseId, PersonId};
@@ -76,6 +75,7 @@ pub(crate) fn prepare(cases: Vec<ImportedCase>, ids: &PersonIds) -> Result<Vec<P
 /// in, after checking that none of them is stored already.
 pub(crate) fn write(conn: &Connection, cases: &mut [Prepared], recorded: &str) -> Result<()> {
     check_stored(conn, cases)?;
+    insert_record(conn, cases, recorded)?;
     let mut deferred = Deferred::default();
     // The highest imported number of each day, to raise the day counters once.
     let mut days: BTreeMap<String, (u32, String)> = BTreeMap::new();
@@ -85,14 +85,6 @@ pub(crate) fn write(conn: &Connection, cases: &mut [Prepared], recorded: &str) -
             let e = days.entry(day).or_insert((0, created));
             e.0 = e.0.max(seq);
         }
-        if let Some((id, p, at)) = &c.person {
-            insert_person(conn, &c.tenant, *id, p, at)?;
-        }
-        for l in &c.appends {
-            insert_events(conn, &c.tenant, &c.id, l, recorded)?;
-        }
-        let (first, last) = (c.appends.first().expect("prepared"), c.appends.last().expect("prepared"));
-        write_head(conn, &c.tenant, &c.id, None, last.head(), &first.at)?;
         super::projection::write(conn, &mut c.rows, &mut deferred)?;
     }
     let mut raise = conn
@@ -107,6 +99,53 @@ pub(crate) fn write(conn: &Connection, cases: &mut [Prepared], recorded: &str) -
         }
     }
     deferred.write(conn)
+}
+
+/// Inserts the batch's citizens, events (in order: their rowids are the order they
+/// were recorded in) and chain heads, many rows to a statement.
+fn insert_record(conn: &Connection, cases: &[Prepared], recorded: &str) -> Result<()> {
+    let alg = ALG.as_str();
+    let people: Vec<[&dyn ToSql; 8]> = cases
+        .iter()
+        .filter_map(|c| c.person.as_ref().map(|(id, p, at)| (c, id, p, at)))
+        .map(|(c, id, p, at)| -> [&dyn ToSql; 8] {
+            [&id.0, &c.tenant, &p.name, &p.phone, &p.phone_digest, &p.id_number, &p.contact, at]
+        })
+        .collect();
+    insert_rows(
+        conn,
+        "INSERT OR ROLLBACK INTO person (id, tenant, name, phone, phone_digest, id_number, contact, created_at)",
+        &people,
+    )?;
+    let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    let events: Vec<[&dyn ToSql; 10]> = cases
+        .iter()
+        .zip(&ids)
+        .flat_map(|(c, id)| c.appends.iter().flat_map(move |l| l.events.iter().map(move |e| (c, id, l, e))))
+        .map(|(c, id, l, e)| -> [&dyn ToSql; 10] {
+            [id, &e.seq, &c.tenant, &l.at, &e.kind, &l.actor, &e.body, &alg, &e.hash, &recorded]
+        })
+        .collect();
+    insert_rows(
+        conn,
+        "INSERT OR ROLLBACK INTO event (case_id, seq, tenant, at, kind, actor, body, alg, hash, created_at)",
+        &events,
+    )?;
+    let heads: Vec<(u32, &str, &str)> = cases
+        .iter()
+        .map(|c| {
+            let (first, last) = (c.appends.first().expect("prepared"), c.appends.last().expect("prepared"));
+            let (seq, hash) = last.head();
+            (seq, hash, first.at.as_str())
+        })
+        .collect();
+    let heads: Vec<[&dyn ToSql; 5]> = cases
+        .iter()
+        .zip(&ids)
+        .zip(&heads)
+        .map(|((c, id), (seq, hash, at))| -> [&dyn ToSql; 5] { [id, &c.tenant, seq, hash, at] })
+        .collect();
+    insert_rows(conn, "INSERT OR ROLLBACK INTO chain_head (case_id, tenant, seq, hash, created_at)", &heads)
 }
 
 /// Refuses a batch holding a case number or tracking code that is stored already.

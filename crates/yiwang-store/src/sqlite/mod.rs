@@ -12,7 +12,7 @@ mod read;
 mod writer;
 
 use crate::{Result, StoreError};
-use rusqlite::Connection;
+use rusqlite::{Connection, ToSql};
 use std::path::Path;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -260,4 +260,33 @@ impl SqliteStore {
         drop(self.writer);
         drop(self.checkpointer);
     }
+}
+
+/// Rows per statement when a batch inserts many into one table (a bulk import's
+/// events, citizens, chain heads and search texts). A statement's start, binding and
+/// end cost the writer about as much as a row's B-tree inserts, and an import's batch
+/// holds some 40,000 events (measured with `yiwang bench scale`: the writer's CPU per
+/// appeal went from 101 to 83 µs with events alone).
+const MANY_ROWS: usize = 32;
+
+/// Inserts rows in order, `MANY_ROWS` to a statement and the rest one by one: `head`
+/// is `INSERT OR ROLLBACK INTO t (a, b, …)` and each row holds its values in that order.
+pub(crate) fn insert_rows<const N: usize>(conn: &Connection, head: &str, rows: &[[&dyn ToSql; N]]) -> Result<()> {
+    let one = format!("({})", vec!["?"; N].join(", "));
+    let mut chunks = rows.chunks_exact(MANY_ROWS);
+    if chunks.len() > 0 {
+        let sql = format!("{head} VALUES {}", vec![one.as_str(); MANY_ROWS].join(", "));
+        let mut insert = conn.prepare_cached(&sql).map_err(map_err)?;
+        for chunk in &mut chunks {
+            let values: Vec<&dyn ToSql> = chunk.iter().flatten().copied().collect();
+            insert.execute(values.as_slice()).map_err(map_err)?;
+        }
+    }
+    if !chunks.remainder().is_empty() {
+        let mut insert = conn.prepare_cached(&format!("{head} VALUES {one}")).map_err(map_err)?;
+        for row in chunks.remainder() {
+            insert.execute(&row[..]).map_err(map_err)?;
+        }
+    }
+    Ok(())
 }

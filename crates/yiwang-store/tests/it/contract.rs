@@ -641,3 +641,53 @@ pub fn imported_cases_are_stored_as_if_recorded_live(store: &dyn Store) {
     assert_eq!(store.load(&fresh.id).unwrap(), None);
     assert_eq!(store.verify().unwrap().cases, 3);
 }
+
+/// A batch large enough that its rows go many to a statement (and some one by one):
+/// 75 cases with their citizens, each stored whole, its chain intact, findable.
+pub fn a_large_import_is_stored_whole(store: &dyn Store) {
+    let w = world(store);
+    let live = new_case(&w, store, t0(), 1, None);
+    let live = dispatch_and_sign(&w, store, &live, t0() + Duration::minutes(5));
+    let history = store.events(&live.id).unwrap();
+    let cases: Vec<ImportedCase> = (1..=75u32)
+        .map(|n| {
+            let code = TrackingCode::dated(civil_date(t0()), [(n % 31) as u8, (n / 31) as u8, 9, 9, 9, 9, 9]);
+            let events = history
+                .iter()
+                .map(|e| {
+                    let mut event = e.event.clone();
+                    if let AppealEvent::Accepted { tracking_code, citizen, text, .. } = &mut event {
+                        *tracking_code = code.clone();
+                        *citizen = None;
+                        *text = format!("第{n}号井盖破损");
+                    }
+                    ImportedEvent { at: e.at + Duration::seconds(i64::from(n)), actor: e.actor.clone(), event }
+                })
+                .collect();
+            let person = PersonData { phone: Some(format!("1370000{n:04}")), ..Default::default() };
+            let id = CaseId::parse(&format!("YW20261110{n:06}")).unwrap();
+            ImportedCase { tenant: tenant(), id, person: Some(person), events }
+        })
+        .collect();
+    store.import_cases(cases, t0() + Duration::days(1)).wait().unwrap();
+    let report = store.verify().unwrap();
+    assert!(report.is_intact(), "{:?}", report.breaks);
+    assert_eq!(report.events, 76 * history.len() as u64);
+    for n in [1u32, 32, 33, 64, 75] {
+        let id = CaseId::parse(&format!("YW20261110{n:06}")).unwrap();
+        let got = store.load(&id).unwrap().expect("imported");
+        assert_eq!(got.text, format!("第{n}号井盖破损"));
+        assert_eq!(got.version, live.version);
+        let phone = store.person(got.citizen.unwrap()).unwrap().unwrap().data.phone;
+        assert_eq!(phone, Some(format!("1370000{n:04}")));
+    }
+    let search = |text: &str| {
+        let q = CaseQuery { text: yiwang_store::search::fts_query(text), limit: 5, ..Default::default() };
+        store.list_cases(&q).unwrap()
+    };
+    assert_eq!(search("井盖破损").total, 75);
+    let page = search("64");
+    assert_eq!((page.total, page.rows[0].id.as_str()), (1, "YW20261110000064"));
+    store.reindex().unwrap();
+    assert_eq!(search("井盖破损").total, 75);
+}

@@ -97,6 +97,7 @@ contract_tests!(
     a_refused_request_leaves_the_others_of_its_batch_committed,
     articles_and_documents_round_trip_and_corrections_become_examples,
     imported_cases_are_stored_as_if_recorded_live,
+    a_large_import_is_stored_whole,
 );
 
 #[test]
