@@ -9,7 +9,7 @@ use yiwang_core::measure::{Fact, FactKind, facts};
 /// cannot be NULL).
 pub(crate) type TallyKey = (String, String, &'static str, bool, String);
 
-pub(crate) fn tally_key(f: Fact) -> TallyKey {
+fn tally_key(f: Fact) -> TallyKey {
     let (kind, flag, sat) = match f.kind {
         FactKind::Dispatch { responded } => ("dispatch", responded, String::new()),
         FactKind::Reply { on_time } => ("reply", on_time, String::new()),

@@ -14,6 +14,7 @@
 //! state, instead of after every append.
 
 use super::projection::{Deferred, Reindex, Rows};
+use super::writer::{INSERT_EVENT, INSERT_HEAD, INSERT_PERSON};
 use super::{PersonIds, insert_rows, map_err, trunc_ms, ts};
 use crate::link::{ALG, Linked, link_history};
 use crate::{ImportedCase, PersonData, Result, StoreError};
@@ -112,40 +113,32 @@ fn insert_record(conn: &Connection, cases: &[Prepared], recorded: &str) -> Resul
             [&id.0, &c.tenant, &p.name, &p.phone, &p.phone_digest, &p.id_number, &p.contact, at]
         })
         .collect();
-    insert_rows(
-        conn,
-        "INSERT OR ROLLBACK INTO person (id, tenant, name, phone, phone_digest, id_number, contact, created_at)",
-        &people,
-    )?;
-    let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    insert_rows(conn, INSERT_PERSON, &people)?;
+    // Each case's number, and its head: the last event's position and hash.
+    let keys: Vec<(&str, u32, &str)> = cases
+        .iter()
+        .map(|c| {
+            let (seq, hash) = c.appends.last().expect("prepared").head();
+            (c.id.as_str(), seq, hash)
+        })
+        .collect();
     let events: Vec<[&dyn ToSql; 10]> = cases
         .iter()
-        .zip(&ids)
-        .flat_map(|(c, id)| c.appends.iter().flat_map(move |l| l.events.iter().map(move |e| (c, id, l, e))))
+        .zip(&keys)
+        .flat_map(|(c, (id, _, _))| c.appends.iter().flat_map(move |l| l.events.iter().map(move |e| (c, id, l, e))))
         .map(|(c, id, l, e)| -> [&dyn ToSql; 10] {
             [id, &e.seq, &c.tenant, &l.at, &e.kind, &l.actor, &e.body, &alg, &e.hash, &recorded]
         })
         .collect();
-    insert_rows(
-        conn,
-        "INSERT OR ROLLBACK INTO event (case_id, seq, tenant, at, kind, actor, body, alg, hash, created_at)",
-        &events,
-    )?;
-    let heads: Vec<(u32, &str, &str)> = cases
-        .iter()
-        .map(|c| {
-            let (first, last) = (c.appends.first().expect("prepared"), c.appends.last().expect("prepared"));
-            let (seq, hash) = last.head();
-            (seq, hash, first.at.as_str())
-        })
-        .collect();
+    insert_rows(conn, INSERT_EVENT, &events)?;
     let heads: Vec<[&dyn ToSql; 5]> = cases
         .iter()
-        .zip(&ids)
-        .zip(&heads)
-        .map(|((c, id), (seq, hash, at))| -> [&dyn ToSql; 5] { [id, &c.tenant, seq, hash, at] })
+        .zip(&keys)
+        .map(|(c, (id, seq, hash))| -> [&dyn ToSql; 5] {
+            [id, &c.tenant, seq, hash, &c.appends.first().expect("prepared").at]
+        })
         .collect();
-    insert_rows(conn, "INSERT OR ROLLBACK INTO chain_head (case_id, tenant, seq, hash, created_at)", &heads)
+    insert_rows(conn, INSERT_HEAD, &heads)
 }
 
 /// Refuses a batch holding a case number or tracking code that is stored already.

@@ -263,7 +263,7 @@ impl SqliteStore {
 }
 
 /// Rows per statement when a batch inserts many into one table (a bulk import's
-/// events, citizens, chain heads and search texts). A statement's start, binding and
+/// events, citizens and chain heads; a live write inserts its few the same way). A statement's start, binding and
 /// end cost the writer about as much as a row's B-tree inserts, and an import's batch
 /// holds some 40,000 events (measured with `yiwang bench scale`: the writer's CPU per
 /// appeal went from 101 to 83 µs with events alone).

@@ -32,12 +32,12 @@
 //! batch rolls back, as above.
 
 use super::projection::{Deferred, Reindex, project};
-use super::{PersonIds, map_err, trunc_ms, ts};
+use super::{PersonIds, insert_rows, map_err, trunc_ms, ts};
 use super::{RESTART_NO, RESTART_NOW, RESTART_WHEN_IDLE};
 use crate::commit::{self, Done, Pending};
 use crate::link::{ALG, Linked, link};
 use crate::{AppendBatch, NewCase, PersonData, Result, StoreError};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
@@ -402,32 +402,37 @@ fn append(conn: &Connection, b: AppendBatch, deferred: &mut Deferred) -> Result<
     Ok(state)
 }
 
+/// The record's inserts, for `insert_rows`, shared by live writes (a row or a few)
+/// and bulk imports (thousands): person (id, tenant, name, phone, phone_digest,
+/// id_number, contact, created_at); event (case_id, seq, tenant, at, kind, actor,
+/// body, alg, hash, created_at); chain_head (case_id, tenant, seq, hash, created_at).
+pub(crate) const INSERT_PERSON: &str =
+    "INSERT OR ROLLBACK INTO person (id, tenant, name, phone, phone_digest, id_number, contact, created_at)";
+pub(crate) const INSERT_EVENT: &str =
+    "INSERT OR ROLLBACK INTO event (case_id, seq, tenant, at, kind, actor, body, alg, hash, created_at)";
+pub(crate) const INSERT_HEAD: &str = "INSERT OR ROLLBACK INTO chain_head (case_id, tenant, seq, hash, created_at)";
+
 /// Stores a citizen's personal data under the id the store handed out.
 pub(crate) fn insert_person(conn: &Connection, tenant: &str, id: PersonId, p: &PersonData, at: &str) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT OR ROLLBACK INTO person (id, tenant, name, phone, phone_digest, id_number, contact, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    insert_rows(
+        conn,
+        INSERT_PERSON,
+        &[[&id.0, &tenant, &p.name, &p.phone, &p.phone_digest, &p.id_number, &p.contact, &at]],
     )
-    .and_then(|mut s| s.execute(params![id.0, tenant, p.name, p.phone, p.phone_digest, p.id_number, p.contact, at]))
-    .map_err(map_err)?;
-    Ok(())
 }
 
 /// Appends linked events to the log, recorded at `recorded` (their own time when
 /// recorded live).
 pub(crate) fn insert_events(conn: &Connection, tenant: &str, id: &CaseId, l: &Linked, recorded: &str) -> Result<()> {
-    let mut insert = conn
-        .prepare_cached(
-            "INSERT OR ROLLBACK INTO event (case_id, seq, tenant, at, kind, actor, body, alg, hash, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )
-        .map_err(map_err)?;
-    for e in &l.events {
-        insert
-            .execute(params![id.as_str(), e.seq, tenant, l.at, e.kind, l.actor, e.body, ALG.as_str(), e.hash, recorded])
-            .map_err(map_err)?;
-    }
-    Ok(())
+    let (id, alg) = (id.as_str(), ALG.as_str());
+    let rows: Vec<[&dyn ToSql; 10]> = l
+        .events
+        .iter()
+        .map(|e| -> [&dyn ToSql; 10] {
+            [&id, &e.seq, &tenant, &l.at, &e.kind, &l.actor, &e.body, &alg, &e.hash, &recorded]
+        })
+        .collect();
+    insert_rows(conn, INSERT_EVENT, &rows)
 }
 
 /// Moves a case's chain head; `stored` is the head's sequence number now, `None` for
@@ -441,15 +446,11 @@ pub(crate) fn write_head(
     at: &str,
 ) -> Result<()> {
     match stored {
-        None => conn
-            .prepare_cached(
-                "INSERT OR ROLLBACK INTO chain_head (case_id, tenant, seq, hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .and_then(|mut s| s.execute(params![id.as_str(), tenant, seq, hash, at])),
+        None => insert_rows(conn, INSERT_HEAD, &[[&id.as_str(), &tenant, &seq, &hash, &at]]),
         Some(_) => conn
             .prepare_cached("UPDATE OR ROLLBACK chain_head SET seq = ?2, hash = ?3 WHERE case_id = ?1")
-            .and_then(|mut s| s.execute(params![id.as_str(), seq, hash])),
+            .and_then(|mut s| s.execute(params![id.as_str(), seq, hash]))
+            .map(|_| ())
+            .map_err(map_err),
     }
-    .map_err(map_err)?;
-    Ok(())
 }
