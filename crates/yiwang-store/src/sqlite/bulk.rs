@@ -80,14 +80,15 @@ pub(crate) fn write(conn: &Connection, cases: &mut [Prepared], recorded: &str) -
     let mut deferred = Deferred::default();
     // The highest imported number of each day, to raise the day counters once.
     let mut days: BTreeMap<String, (u32, String)> = BTreeMap::new();
-    for c in cases.iter_mut() {
+    for c in cases.iter() {
         if let Some((day, seq)) = number_of(&c.id) {
             let created = c.appends.first().map(|l| l.at.clone()).unwrap_or_default();
             let e = days.entry(day).or_insert((0, created));
             e.0 = e.0.max(seq);
         }
-        super::projection::write(conn, &mut c.rows, &mut deferred)?;
     }
+    let mut rows: Vec<&mut Rows> = cases.iter_mut().map(|c| &mut c.rows).collect();
+    super::projection::write_new(conn, &mut rows, &mut deferred)?;
     let mut raise = conn
         .prepare_cached("UPDATE OR ROLLBACK case_counter SET last_seq = ?2 WHERE day = ?1 AND last_seq < ?2")
         .map_err(map_err)?;
@@ -122,14 +123,17 @@ fn insert_record(conn: &Connection, cases: &[Prepared], recorded: &str) -> Resul
             (c.id.as_str(), seq, hash)
         })
         .collect();
-    let events: Vec<[&dyn ToSql; 10]> = cases
-        .iter()
-        .zip(&keys)
-        .flat_map(|(c, (id, _, _))| c.appends.iter().flat_map(move |l| l.events.iter().map(move |e| (c, id, l, e))))
-        .map(|(c, id, l, e)| -> [&dyn ToSql; 10] {
-            [id, &e.seq, &c.tenant, &l.at, &e.kind, &l.actor, &e.body, &alg, &e.hash, &recorded]
-        })
-        .collect();
+    let mut events: Vec<[&dyn ToSql; 10]> =
+        Vec::with_capacity(cases.iter().flat_map(|c| &c.appends).map(|l| l.events.len()).sum());
+    events.extend(
+        cases
+            .iter()
+            .zip(&keys)
+            .flat_map(|(c, (id, _, _))| c.appends.iter().flat_map(move |l| l.events.iter().map(move |e| (c, id, l, e))))
+            .map(|(c, id, l, e)| -> [&dyn ToSql; 10] {
+                [id, &e.seq, &c.tenant, &l.at, &e.kind, &l.actor, &e.body, &alg, &e.hash, &recorded]
+            }),
+    );
     insert_rows(conn, INSERT_EVENT, &events)?;
     let heads: Vec<[&dyn ToSql; 5]> = cases
         .iter()
@@ -143,10 +147,30 @@ fn insert_record(conn: &Connection, cases: &[Prepared], recorded: &str) -> Resul
 
 /// Refuses a batch holding a case number or tracking code that is stored already.
 fn check_stored(conn: &Connection, cases: &[Prepared]) -> Result<()> {
+    // The stored case numbers within the batch's range: one seek, and none at all
+    // for a batch of numbers past the last stored, as a load's are.
+    let (Some(low), Some(high)) =
+        (cases.iter().map(|c| c.id.as_str()).min(), cases.iter().map(|c| c.id.as_str()).max())
+    else {
+        return Ok(());
+    };
+    // A batch of legacy numbers may span many stored ones: past twice its own size,
+    // each number is looked up instead.
+    let cap = 2 * cases.len();
+    let stored: HashSet<String> = conn
+        .prepare_cached("SELECT case_id FROM chain_head WHERE case_id BETWEEN ?1 AND ?2 LIMIT ?3")
+        .and_then(|mut s| s.query_map(params![low, high, cap], |r| r.get(0))?.collect())
+        .map_err(map_err)?;
+    let whole = stored.len() < cap;
     let mut stored_case = conn.prepare_cached("SELECT 1 FROM chain_head WHERE case_id = ?1").map_err(map_err)?;
     let mut stored_code = conn.prepare_cached("SELECT 1 FROM appeal WHERE tracking_code = ?1").map_err(map_err)?;
     for c in cases {
-        if stored_case.exists([c.id.as_str()]).map_err(map_err)? {
+        let taken = if whole {
+            stored.contains(c.id.as_str())
+        } else {
+            stored_case.exists([c.id.as_str()]).map_err(map_err)?
+        };
+        if taken {
             return Err(StoreError::Duplicate(format!("case {}", c.id)));
         }
         if stored_code.exists([c.tracking_code.as_str()]).map_err(map_err)? {

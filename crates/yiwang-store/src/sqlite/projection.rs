@@ -8,10 +8,10 @@
 //! co-units, counts or text, and the writer thread is the one place every write in the
 //! district passes through.
 
-use super::{enum_str, map_err, ts};
+use super::{enum_str, insert_rows, map_err, ts};
 use crate::Result;
 use crate::tally::TallyKey;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, ToSql, params};
 use std::collections::HashMap;
 use yiwang_core::appeal::Appeal;
 use yiwang_core::measure::facts;
@@ -140,73 +140,113 @@ pub(crate) fn project(
     write(conn, &mut Rows::of(tenant, before, a, text), deferred)
 }
 
+/// The columns of a new `appeal` row, in the order `Rows::appeal_values` gives them.
+const APPEAL_COLUMNS: &str = "case_id, tenant, status, appeal_type, urgency, channel, title, unit, category, area, \
+     stage, next_due, next_alarm, returned, supervised, citizen, tracking_code, accepted_at, updated_at, closed_at, \
+     version, created_at";
+
 /// Writes a case's rows, but for its search text and counts, which move to
 /// `deferred` for the end of the batch.
 pub(crate) fn write(conn: &Connection, rows: &mut Rows, deferred: &mut Deferred) -> Result<()> {
-    let id = rows.case_id.as_str();
-    let r = &rows.appeal;
     // A new row, or the row of a case that has one: never an upsert (see `writer`).
     let sql = if rows.new {
-        "INSERT OR ROLLBACK INTO appeal (case_id, tenant, status, appeal_type, urgency, channel, title, unit, category,
-                             area, stage, next_due, next_alarm, returned, supervised, citizen, tracking_code,
-                             accepted_at, updated_at, closed_at, version, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?18)
-         RETURNING rowid"
+        format!(
+            "INSERT OR ROLLBACK INTO appeal ({APPEAL_COLUMNS}) VALUES ({}) RETURNING rowid",
+            vec!["?"; APPEAL_VALUES].join(", ")
+        )
     } else {
         // Only what events change (the same columns as `pg::projection`); parameters
-        // it does not use are bound all the same.
+        // it does not use are bound all the same, and the last (`created_at`) is not.
         "UPDATE OR ROLLBACK appeal SET
             status = ?3, urgency = ?5, title = ?7, unit = ?8, category = ?9, area = ?10, stage = ?11,
             next_due = ?12, next_alarm = ?13, returned = ?14, supervised = ?15, updated_at = ?19,
             closed_at = ?20, version = ?21
          WHERE case_id = ?1
          RETURNING rowid"
+            .to_owned()
     };
-    let rowid = conn
-        .prepare_cached(sql)
-        .and_then(|mut s| {
-            s.query_row(
-                params![
-                    id,
-                    rows.tenant,
-                    r.status,
-                    r.appeal_type,
-                    r.urgency,
-                    r.channel,
-                    r.title,
-                    r.unit,
-                    r.category,
-                    r.area,
-                    r.stage,
-                    r.next_due,
-                    r.next_alarm,
-                    r.returned,
-                    r.supervised,
-                    r.citizen,
-                    r.tracking_code,
-                    r.accepted_at,
-                    r.updated_at,
-                    r.closed_at,
-                    r.version,
-                ],
-                |r| r.get::<_, i64>(0),
-            )
-        })
-        .map_err(map_err)?;
+    let values = rows.appeal_values();
+    let bound = if rows.new { &values[..] } else { &values[..APPEAL_VALUES - 1] };
+    let rowid =
+        conn.prepare_cached(&sql).and_then(|mut s| s.query_row(bound, |r| r.get::<_, i64>(0))).map_err(map_err)?;
+    insert_rows(conn, INSERT_ACCESS, &rows.access_values())?;
+    write_rest(conn, rows, rowid, deferred)
+}
+
+const INSERT_ACCESS: &str = "INSERT OR IGNORE INTO appeal_access (case_id, unit, created_at)";
+
+/// Writes the rows of cases the store holds nothing of yet (a bulk import's), many to
+/// a statement. Each `appeal` row is given its rowid, the next after the table's last
+/// (as SQLite would), so its search text needs no rowid read back per case.
+pub(crate) fn write_new(conn: &Connection, cases: &mut [&mut Rows], deferred: &mut Deferred) -> Result<()> {
+    debug_assert!(cases.iter().all(|r| r.new));
+    let last: i64 = conn.query_row("SELECT coalesce(max(rowid), 0) FROM appeal", [], |r| r.get(0)).map_err(map_err)?;
+    let rowids: Vec<i64> = (last + 1..).take(cases.len()).collect();
+    let values: Vec<[&dyn ToSql; APPEAL_VALUES]> = cases.iter().map(|r| r.appeal_values()).collect();
+    let appeals: Vec<[&dyn ToSql; APPEAL_VALUES + 1]> = values
+        .iter()
+        .zip(&rowids)
+        .map(|(v, rowid)| std::array::from_fn(|i| if i == 0 { rowid as &dyn ToSql } else { v[i - 1] }))
+        .collect();
+    insert_rows(conn, &format!("INSERT OR ROLLBACK INTO appeal (rowid, {APPEAL_COLUMNS})"), &appeals)?;
+    let access: Vec<[&dyn ToSql; 3]> = cases.iter().flat_map(|r| r.access_values()).collect();
+    insert_rows(conn, INSERT_ACCESS, &access)?;
+    drop((values, appeals, access));
+    for (rows, rowid) in cases.iter_mut().zip(rowids) {
+        write_rest(conn, rows, rowid, deferred)?;
+    }
+    Ok(())
+}
+
+/// Values of the `appeal` row, in the order of `APPEAL_COLUMNS`; `created_at` is the
+/// accepted time.
+const APPEAL_VALUES: usize = 22;
+
+impl Rows {
+    /// The rows of `appeal_access` to add.
+    fn access_values(&self) -> Vec<[&dyn ToSql; 3]> {
+        self.access.iter().map(|u| -> [&dyn ToSql; 3] { [&self.case_id, u, &self.appeal.updated_at] }).collect()
+    }
+
+    fn appeal_values(&self) -> [&dyn ToSql; APPEAL_VALUES] {
+        let r = &self.appeal;
+        [
+            &self.case_id,
+            &self.tenant,
+            &r.status,
+            &r.appeal_type,
+            &r.urgency,
+            &r.channel,
+            &r.title,
+            &r.unit,
+            &r.category,
+            &r.area,
+            &r.stage,
+            &r.next_due,
+            &r.next_alarm,
+            &r.returned,
+            &r.supervised,
+            &r.citizen,
+            &r.tracking_code,
+            &r.accepted_at,
+            &r.updated_at,
+            &r.closed_at,
+            &r.version,
+            &r.accepted_at,
+        ]
+    }
+}
+
+/// What follows the `appeal` row and its access rows: search text and counts (to
+/// `deferred`), co-units and the labelled example.
+fn write_rest(conn: &Connection, rows: &mut Rows, rowid: i64, deferred: &mut Deferred) -> Result<()> {
+    let id = rows.case_id.as_str();
+    let r = &rows.appeal;
     if let Some(tokens) = rows.tokens.take() {
         deferred.texts.push(SearchText { rowid, replace: !rows.new, tokens });
     }
     for (key, n) in rows.tally.drain(..) {
         deferred.tally.entry(key).or_insert_with(|| (0, r.updated_at.clone())).0 += n;
-    }
-
-    if !rows.access.is_empty() {
-        let mut ins = conn
-            .prepare_cached("INSERT OR IGNORE INTO appeal_access (case_id, unit, created_at) VALUES (?1, ?2, ?3)")
-            .map_err(map_err)?;
-        for u in &rows.access {
-            ins.execute(params![id, u, r.updated_at]).map_err(map_err)?;
-        }
     }
 
     if let Some(co_units) = &rows.co_units {

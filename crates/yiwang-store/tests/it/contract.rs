@@ -669,7 +669,7 @@ pub fn a_large_import_is_stored_whole(store: &dyn Store) {
             ImportedCase { tenant: tenant(), id, person: Some(person), events }
         })
         .collect();
-    store.import_cases(cases, t0() + Duration::days(1)).wait().unwrap();
+    store.import_cases(cases.clone(), t0() + Duration::days(1)).wait().unwrap();
     let report = store.verify().unwrap();
     assert!(report.is_intact(), "{:?}", report.breaks);
     assert_eq!(report.events, 76 * history.len() as u64);
@@ -690,4 +690,28 @@ pub fn a_large_import_is_stored_whole(store: &dyn Store) {
     assert_eq!((page.total, page.rows[0].id.as_str()), (1, "YW20261110000064"));
     store.reindex().unwrap();
     assert_eq!(search("井盖破损").total, 75);
+
+    // Numbers around the stored ones: a batch spanning many stored numbers has each
+    // looked up. New numbers are taken; a stored one refuses the batch.
+    let again = |numbers: &[u32]| {
+        let batch = numbers
+            .iter()
+            .map(|&n| {
+                let mut c = cases[0].clone();
+                c.id = CaseId::parse(&format!("YW20261110{n:06}")).unwrap();
+                c.person = None;
+                if let AppealEvent::Accepted { tracking_code, .. } = &mut c.events[0].event {
+                    *tracking_code =
+                        TrackingCode::dated(civil_date(t0()), [(n % 31) as u8, (n / 31) as u8, 7, 7, 7, 7, 7]);
+                }
+                c
+            })
+            .collect();
+        store.import_cases(batch, t0() + Duration::days(2)).wait()
+    };
+    let err = again(&[200, 40]).unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
+    again(&[0, 100]).unwrap();
+    assert!(store.load(&CaseId::parse("YW20261110000100").unwrap()).unwrap().is_some());
+    assert_eq!(store.load(&CaseId::parse("YW20261110000200").unwrap()).unwrap(), None);
 }
