@@ -6,7 +6,7 @@ use crate::{App, AppError, MonthMeasures, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use yiwang_core::appeal::{Channel, Status};
-use yiwang_core::calendar::{civil_date, day_start};
+use yiwang_core::calendar::civil_date;
 use yiwang_core::deadline::Stage;
 use yiwang_core::id::{CategoryCode, UnitCode};
 use yiwang_core::org::{Actor, Role, UnitKind};
@@ -54,7 +54,7 @@ impl App {
         let r = self.reference();
         let today = civil_date(self.now());
         let first = today - chrono::Duration::days(days as i64 - 1);
-        let v = self.store.volumes(day_start(first), day_start(today + chrono::Duration::days(1)))?;
+        let v = self.store.volumes(first, today + chrono::Duration::days(1))?;
         let total = v.by_status.iter().map(|(_, n)| n).sum();
 
         let day_counts: BTreeMap<String, u64> = v.by_day.into_iter().collect();

@@ -24,6 +24,7 @@ pub use pg::PgStore;
 pub use record::*;
 pub use sqlite::SqliteStore;
 
+use chrono::NaiveDate;
 use yiwang_core::Instant;
 use yiwang_core::appeal::{Appeal, Envelope};
 use yiwang_core::id::{CaseId, PersonId, TrackingCode, UnitCode, Username};
@@ -119,8 +120,9 @@ pub trait Store: Send + Sync {
     fn due_alarms(&self, now: Instant, limit: u32) -> Result<Vec<CaseId>>;
     /// The measure facts of a month, summed per unit.
     fn tally_month(&self, month: &str) -> Result<Vec<(UnitCode, Tally)>>;
-    /// Volumes by day, category, area (street) and channel for dashboards.
-    fn volumes(&self, from: Instant, to: Instant) -> Result<Volumes>;
+    /// Volumes by day, status, category, area and channel for dashboards, over the
+    /// cases accepted on the days `from` up to (not including) `to`, China time.
+    fn volumes(&self, from: NaiveDate, to: NaiveDate) -> Result<Volumes>;
 
     // Dispatch intelligence ----------------------------------------------------------
     /// Replaces a whole reference document (`places`, `routing`), as JSON text.

@@ -1,6 +1,7 @@
 //! The values that cross the store boundary.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use yiwang_core::Instant;
 use yiwang_core::appeal::{AppealEvent, AppealType, Channel, Status};
 use yiwang_core::chain::ChainBreak;
@@ -165,6 +166,36 @@ pub struct Volumes {
     pub by_area: Vec<(String, u64)>,
     pub by_channel: Vec<(String, u64)>,
     pub by_status: Vec<(String, u64)>,
+}
+
+impl Volumes {
+    /// The volumes from `volume_tally` rows (day, dimension, value, count): each
+    /// dimension's counts summed over the days, and the days' from `status` (every
+    /// case has one). Counts that sum to nothing are left out; each list is in key order.
+    pub(crate) fn sum(rows: impl IntoIterator<Item = (String, String, String, i64)>) -> Volumes {
+        let mut sums: BTreeMap<(String, String), i64> = BTreeMap::new();
+        for (day, dimension, value, n) in rows {
+            if dimension == "status" {
+                *sums.entry(("day".into(), day)).or_default() += n;
+            }
+            *sums.entry((dimension, value)).or_default() += n;
+        }
+        let mut v = Volumes::default();
+        for ((dimension, value), n) in sums {
+            let list = match dimension.as_str() {
+                "day" => &mut v.by_day,
+                "status" => &mut v.by_status,
+                "category" => &mut v.by_category,
+                "area" => &mut v.by_area,
+                "channel" => &mut v.by_channel,
+                _ => continue,
+            };
+            if n > 0 {
+                list.push((value, n as u64));
+            }
+        }
+        v
+    }
 }
 
 #[derive(Debug, Default)]

@@ -35,3 +35,31 @@ pub(crate) fn delta(before: Vec<Fact>, a: &Appeal) -> Vec<(TallyKey, i64)> {
     tally.retain(|(_, n)| *n != 0);
     tally
 }
+
+/// A volume key: the day the case was accepted (`YYYY-MM-DD`, China time), a
+/// dimension (`status`, `category`, `area`, `channel`) and the case's value in it
+/// ('' for none). Each case counts once in each dimension, on its accepted day.
+pub(crate) type VolumeKey = (String, &'static str, String);
+
+fn volume_keys(a: &Appeal) -> [VolumeKey; 4] {
+    let day = yiwang_core::calendar::civil_date(a.accepted_at).format("%Y-%m-%d").to_string();
+    let category = a.category.as_ref().map(|c| c.to_string()).unwrap_or_default();
+    let area = a.location.area.as_ref().map(|u| u.to_string()).unwrap_or_default();
+    [
+        (day.clone(), "status", a.status.as_str().to_owned()),
+        (day.clone(), "category", category),
+        (day.clone(), "area", area),
+        (day, "channel", crate::sqlite::enum_str(&a.channel)),
+    ]
+}
+
+/// How a write moves the dashboards' volumes: the keys of `a` less those of
+/// `before` (the state whose rows are stored now, `None` for a case without
+/// projection rows), with the keys that do not move left out.
+pub(crate) fn volume_delta(before: Option<&Appeal>, a: &Appeal) -> Vec<(VolumeKey, i64)> {
+    let after = volume_keys(a);
+    let Some(before) = before.map(volume_keys) else {
+        return after.into_iter().map(|k| (k, 1)).collect();
+    };
+    before.into_iter().zip(after).filter(|(b, a)| b != a).flat_map(|(b, a)| [(b, -1), (a, 1)]).collect()
+}

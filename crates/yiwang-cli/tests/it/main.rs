@@ -183,7 +183,7 @@ fn bench_scale_and_lifecycle_run_on_sqlite_and_print_their_figures() {
     let line = bench(&["scale", "--appeals", "3000", "--data-dir", data.to_str().unwrap()]);
     assert_eq!(figure(&line, "appeals"), 3000.0, "{line}");
     assert!(figure(&line, "events") >= 5.0 * 3000.0, "at least five events a case: {line}");
-    for key in ["queue_p99_ms", "fts_p95_ms", "rates_ms", "rss_mb"] {
+    for key in ["queue_p99_ms", "fts_p95_ms", "rates_ms", "dashboard_ms", "rss_mb"] {
         assert!(figure(&line, key).is_finite(), "{key} measured: {line}");
     }
     assert!(!data.exists(), "the data directory is removed without --keep");
@@ -216,7 +216,7 @@ fn bench_scale_and_lifecycle_run_on_postgres() {
         admin.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).unwrap();
     }
     assert_eq!(figure(&line, "appeals"), 2000.0, "{line}");
-    for key in ["queue_p99_ms", "fts_p95_ms", "rates_ms"] {
+    for key in ["queue_p99_ms", "fts_p95_ms", "rates_ms", "dashboard_ms"] {
         assert!(figure(&line, key).is_finite(), "{key} measured: {line}");
     }
     assert!(figure(&line2, "lifecycles_per_s") > 0.0, "{line2}");

@@ -46,7 +46,7 @@ pub(crate) fn import_cases(conn: &mut Conn, cases: Vec<ImportedCase>, recorded: 
         for (at, linked) in appends {
             rows.events(&tenant, &c.id, linked, at, recorded)?;
         }
-        rows.project(&tenant, &state, false, Reindex::Text, vec![]);
+        rows.project(&tenant, &state, false, Reindex::Text, None);
     }
     rows.write(conn)?;
     for (day, (seq, created)) in days {

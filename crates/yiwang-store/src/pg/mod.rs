@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0003_measure_tally.sql"),
     include_str!("../../migrations/postgres/0004_lz4.sql"),
     include_str!("../../migrations/postgres/0005_accepted_order.sql"),
+    include_str!("../../migrations/postgres/0006_volume_tally.sql"),
 ];
 
 /// The advisory lock migrations run under ("yiwang" in ASCII), so two processes

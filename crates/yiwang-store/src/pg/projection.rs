@@ -16,13 +16,12 @@ use super::{Conn, enum_str, int, ms, to_json};
 use crate::PersonData;
 use crate::Result;
 use crate::link::{ALG, Linked};
-use crate::tally::TallyKey;
+use crate::tally::{TallyKey, VolumeKey};
 use postgres::types::ToSql;
 use std::collections::{BTreeMap, HashMap};
 use yiwang_core::Instant;
 use yiwang_core::appeal::Appeal;
 use yiwang_core::id::{CaseId, PersonId};
-use yiwang_core::measure::Fact;
 
 /// Whether the search vector must be computed again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +107,13 @@ tally AS (
                 $88::timestamptz[]) AS x(t, m, u, k, f, sa, n, at)
     ON CONFLICT (tenant, month, unit, kind, flag, satisfaction, slot)
         DO UPDATE SET count = measure_tally.count + excluded.count
+),
+vol AS (
+    INSERT INTO volume_tally (tenant, day, dimension, value, slot, count, created_at)
+    SELECT t, d::date, di, v, $89::smallint, n, at
+    FROM unnest($90::text[], $91::text[], $92::text[], $93::text[], $94::bigint[], $95::timestamptz[])
+         AS x(t, d, di, v, n, at)
+    ON CONFLICT (tenant, day, dimension, value, slot) DO UPDATE SET count = volume_tally.count + excluded.count
 )
 SELECT 1";
 
@@ -125,6 +131,8 @@ pub(crate) struct Rows {
     /// the first write that moved each (a new row's `created_at`). Sorted, so every
     /// writer locks the count rows it moves in one order.
     tally: BTreeMap<(String, TallyKey), (i64, Instant)>,
+    /// How it moves the dashboards' volumes, the same way.
+    volume: BTreeMap<(String, VolumeKey), (i64, Instant)>,
 }
 
 #[derive(Default)]
@@ -229,12 +237,15 @@ impl Rows {
     }
 
     /// The projections of `a` (written once per case, from its last state): `stored`
-    /// when the case has projection rows already; `before`, the facts of the state
-    /// before this write (none for a case without projection rows).
-    pub(crate) fn project(&mut self, tenant: &str, a: &Appeal, stored: bool, text: Reindex, before: Vec<Fact>) {
+    /// when the case has projection rows already; `before`, the state before this
+    /// write (none for a case without projection rows).
+    pub(crate) fn project(&mut self, tenant: &str, a: &Appeal, stored: bool, text: Reindex, before: Option<&Appeal>) {
         let at = ms(a.updated_at);
-        for (key, n) in crate::tally::delta(before, a) {
+        for (key, n) in crate::tally::delta(before.map(yiwang_core::measure::facts).unwrap_or_default(), a) {
             self.tally.entry((tenant.to_owned(), key)).or_insert((0, at)).0 += n;
+        }
+        for (key, n) in crate::tally::volume_delta(before, a) {
+            self.volume.entry((tenant.to_owned(), key)).or_insert((0, at)).0 += n;
         }
         let key = (tenant.to_owned(), a.id.clone());
         match self.case_index.get(&key) {
@@ -328,6 +339,17 @@ impl Rows {
                 f.7.push(at);
             }
         }
+        let mut vol = (vec![], vec![], vec![], vec![], vec![], vec![]);
+        for ((tenant, (day, dimension, value)), (n, at)) in self.volume {
+            if n != 0 {
+                vol.0.push(tenant);
+                vol.1.push(day);
+                vol.2.push(dimension);
+                vol.3.push(value);
+                vol.4.push(n);
+                vol.5.push(at);
+            }
+        }
         let (p, e, h) = (&self.person, &self.event, &self.head);
         let slot = conn.slot;
         let alg = ALG.as_str();
@@ -366,7 +388,7 @@ impl Rows {
             &n.accepted_at,
         ]);
         params.extend(o.params());
-        params.extend::<[&(dyn ToSql + Sync); 24]>([
+        params.extend::<[&(dyn ToSql + Sync); 30]>([
             &acc.0,
             &acc.1,
             &acc.2,
@@ -391,6 +413,12 @@ impl Rows {
             &f.6,
             &f.7,
             &slot,
+            &vol.0,
+            &vol.1,
+            &vol.2,
+            &vol.3,
+            &vol.4,
+            &vol.5,
         ]);
         conn.execute(WRITE_SQL, &params)?;
         Ok(())

@@ -561,24 +561,16 @@ impl Store for PgStore {
         Ok(out)
     }
 
-    fn volumes(&self, from: Instant, to: Instant) -> Result<Volumes> {
-        let (f, t) = (ms(from), ms(to));
-        let group = |expr: &str| -> Result<Vec<(String, u64)>> {
-            let sql = format!(
-                "SELECT k, count(*) FROM (SELECT {expr} AS k FROM appeal WHERE accepted_at >= $1 AND accepted_at < $2) g
-                 GROUP BY k ORDER BY k COLLATE \"C\" NULLS FIRST"
-            );
-            let found = self.read(|c| c.query(&sql, &[&f, &t]))?;
-            rows(found, |r| Ok((col::<Option<String>>(r, 0)?.unwrap_or_default(), count(col(r, 1)?)?)))
-        };
-        Ok(Volumes {
-            // The civil day in China (UTC+8, no daylight saving).
-            by_day: group("to_char((accepted_at AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM-DD')")?,
-            by_category: group("category")?,
-            by_area: group("area")?,
-            by_channel: group("channel")?,
-            by_status: group("status")?,
-        })
+    fn volumes(&self, from: NaiveDate, to: NaiveDate) -> Result<Volumes> {
+        let found = self.read(|c| {
+            c.query(
+                "SELECT to_char(day, 'YYYY-MM-DD'), dimension, value, sum(count)::bigint FROM volume_tally
+                 WHERE day >= $1 AND day < $2 GROUP BY day, dimension, value",
+                &[&from, &to],
+            )
+        })?;
+        let rows = rows(found, |r| Ok((col(r, 0)?, col(r, 1)?, col(r, 2)?, col(r, 3)?)))?;
+        Ok(Volumes::sum(rows))
     }
 
     fn put_document(&self, name: &str, body: &str) -> Result<()> {
@@ -759,7 +751,7 @@ impl Store for PgStore {
     fn reindex(&self) -> Result<u64> {
         self.write(|c| {
             c.batch(
-                "DELETE FROM appeal; DELETE FROM appeal_co_unit; DELETE FROM measure_tally;
+                "DELETE FROM appeal; DELETE FROM appeal_co_unit; DELETE FROM measure_tally; DELETE FROM volume_tally;
                  DELETE FROM dispatch_example; DELETE FROM appeal_access;
                  DECLARE reindex_events NO SCROLL CURSOR FOR
                      SELECT case_id, seq, at, actor, body, tenant FROM event ORDER BY tenant, case_id, seq",
@@ -778,7 +770,7 @@ impl Store for PgStore {
                     let env = envelope(r)?;
                     let case_tenant: String = col(r, 5)?;
                     if let Some(s) = state.take_if(|s| s.id != env.case || case_tenant != tenant) {
-                        rows.project(&tenant, &s, false, Reindex::Text, vec![]);
+                        rows.project(&tenant, &s, false, Reindex::Text, None);
                         n += 1;
                     }
                     tenant = case_tenant;
@@ -787,7 +779,7 @@ impl Store for PgStore {
                 std::mem::take(&mut rows).write(c)?;
             }
             if let Some(s) = &state {
-                rows.project(&tenant, s, false, Reindex::Text, vec![]);
+                rows.project(&tenant, s, false, Reindex::Text, None);
                 n += 1;
             }
             rows.write(c)?;

@@ -27,7 +27,6 @@ use yiwang_core::appeal::{Appeal, AppealEvent};
 use yiwang_core::calendar::civil_date;
 use yiwang_core::chain;
 use yiwang_core::id::{CaseId, PersonId};
-use yiwang_core::measure::facts;
 
 /// The most requests one commit takes; bounds the latency a batch adds.
 const MAX_BATCH: usize = 1024;
@@ -314,7 +313,7 @@ fn create(conn: &mut Conn, numbers: &Numbers, creates: Creates, rows: &mut Rows,
         let written = link(tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &actor, vec![event])
             .and_then(|(linked, state)| {
                 rows.events(tenant.as_str(), &id, linked, at, at)?;
-                rows.project(tenant.as_str(), &state, false, Reindex::Text, vec![]);
+                rows.project(tenant.as_str(), &state, false, Reindex::Text, None);
                 Ok(state)
             });
         // A case that cannot be linked (a bug) fails its batch: its number and
@@ -403,11 +402,11 @@ fn append(conn: &mut Conn, appends: Appends, rows: &mut Rows, done: &mut Vec<Don
         };
         let at = ms(at);
         let id = before.id.clone();
-        let counted = facts(&before);
+        let before_state = before.clone();
         let written = link(tenant.as_str(), &id, Some(before), head, at, &actor, events).and_then(|(linked, state)| {
             heads.insert(key, (linked.head().0, linked.head().1.to_owned()));
             rows.events(tenant.as_str(), &id, linked, at, at)?;
-            rows.project(tenant.as_str(), &state, true, text, counted);
+            rows.project(tenant.as_str(), &state, true, text, Some(&before_state));
             Ok(state)
         });
         answer(written, r, &mut appends, done)?;

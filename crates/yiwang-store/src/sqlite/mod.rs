@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0005_measure_tally.sql"),
     include_str!("../../migrations/sqlite/0006_no_phone_digest_index.sql"),
     include_str!("../../migrations/sqlite/0007_compact_record.sql"),
+    include_str!("../../migrations/sqlite/0008_volume_tally.sql"),
 ];
 
 pub struct SqliteStore {

@@ -10,7 +10,7 @@
 
 use super::{enum_str, insert_rows, map_err, ts};
 use crate::Result;
-use crate::tally::TallyKey;
+use crate::tally::{TallyKey, VolumeKey};
 use rusqlite::{Connection, ToSql, params};
 use std::collections::HashMap;
 use yiwang_core::appeal::Appeal;
@@ -60,6 +60,8 @@ pub(crate) struct Rows {
     example: Option<Option<(String, String)>>,
     /// How the case moves the month's counts: its facts after, less those before.
     tally: Vec<(TallyKey, i64)>,
+    /// How it moves the dashboards' volumes.
+    volume: Vec<(VolumeKey, i64)>,
     tokens: Option<String>,
 }
 
@@ -122,6 +124,7 @@ impl Rows {
                 .then(|| a.co_units.iter().map(|c| (c.unit.to_string(), ts(c.summoned_at))).collect()),
             example: before.is_none_or(|b| example(b) != new_example).then_some(new_example),
             tally,
+            volume: crate::tally::volume_delta(before, a),
             tokens: (text == Reindex::Text || before.is_none()).then(|| crate::search::case_tokens(a)),
         }
     }
@@ -248,6 +251,9 @@ fn write_rest(conn: &Connection, rows: &mut Rows, rowid: i64, deferred: &mut Def
     for (key, n) in rows.tally.drain(..) {
         deferred.tally.entry(key).or_insert_with(|| (0, r.updated_at.clone())).0 += n;
     }
+    for (key, n) in rows.volume.drain(..) {
+        deferred.volume.entry(key).or_insert_with(|| (0, r.updated_at.clone())).0 += n;
+    }
 
     if let Some(co_units) = &rows.co_units {
         if !rows.new {
@@ -288,11 +294,12 @@ pub(crate) struct Deferred {
     texts: Vec<SearchText>,
     /// Each key's change, and the time of the first write that made it.
     tally: HashMap<TallyKey, (i64, String)>,
+    volume: HashMap<VolumeKey, (i64, String)>,
 }
 
 impl Deferred {
     pub(crate) fn len(&self) -> usize {
-        self.texts.len() + self.tally.len()
+        self.texts.len() + self.tally.len() + self.volume.len()
     }
 
     pub(crate) fn write(&mut self, conn: &Connection) -> Result<()> {
@@ -313,6 +320,22 @@ impl Deferred {
         for ((month, unit, kind, flag, sat), (n, at)) in self.tally.drain() {
             if n != 0 && update.execute(params![month, unit, kind, flag, sat, n]).map_err(map_err)? == 0 {
                 insert.execute(params![month, unit, kind, flag, sat, n, at]).map_err(map_err)?;
+            }
+        }
+        let mut update = conn
+            .prepare_cached(
+                "UPDATE OR ROLLBACK volume_tally SET count = count + ?4 WHERE day = ?1 AND dimension = ?2 AND value = ?3",
+            )
+            .map_err(map_err)?;
+        let mut insert = conn
+            .prepare_cached(
+                "INSERT OR ROLLBACK INTO volume_tally (day, dimension, value, count, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(map_err)?;
+        for ((day, dimension, value), (n, at)) in self.volume.drain() {
+            if n != 0 && update.execute(params![day, dimension, value, n]).map_err(map_err)? == 0 {
+                insert.execute(params![day, dimension, value, n, at]).map_err(map_err)?;
             }
         }
         Ok(())

@@ -539,26 +539,15 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    fn volumes(&self, from: Instant, to: Instant) -> Result<Volumes> {
-        let (f, t) = (ts(from), ts(to));
-        let group = |expr: &str| -> Result<Vec<(String, u64)>> {
-            let sql = format!(
-                "SELECT {expr} AS k, COUNT(*) FROM appeal WHERE accepted_at >= ?1 AND accepted_at < ?2
-                 GROUP BY k ORDER BY k"
-            );
-            self.read(|c| {
-                c.prepare_cached(&sql)?
-                    .query_map(params![f, t], |r| Ok((r.get::<_, Option<String>>(0)?.unwrap_or_default(), r.get(1)?)))?
-                    .collect()
-            })
-        };
-        Ok(Volumes {
-            by_day: group("date(accepted_at, '+8 hours')")?,
-            by_category: group("category")?,
-            by_area: group("area")?,
-            by_channel: group("channel")?,
-            by_status: group("status")?,
-        })
+    fn volumes(&self, from: NaiveDate, to: NaiveDate) -> Result<Volumes> {
+        let rows: Vec<(String, String, String, i64)> = self.read(|c| {
+            c.prepare_cached(
+                "SELECT day, dimension, value, count FROM volume_tally WHERE day >= ?1 AND day < ?2 AND count != 0",
+            )?
+            .query_map(params![from.to_string(), to.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect()
+        })?;
+        Ok(Volumes::sum(rows))
     }
 
     fn put_document(&self, name: &str, body: &str) -> Result<()> {
@@ -731,10 +720,11 @@ impl Store for SqliteStore {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.writer.exec(move |c| {
             c.execute_batch(
-                "DELETE FROM appeal; DELETE FROM appeal_co_unit; DELETE FROM measure_tally; DELETE FROM dispatch_example;
+                "DELETE FROM appeal; DELETE FROM appeal_co_unit; DELETE FROM measure_tally; DELETE FROM volume_tally;
+                 DELETE FROM dispatch_example;
                  INSERT INTO appeal_text (appeal_text) VALUES ('delete-all'); DELETE FROM appeal_access;",
             )
-                .map_err(map_err)?;
+            .map_err(map_err)?;
             let mut s = c
                 .prepare("SELECT case_id, seq, at, actor, body, tenant FROM event ORDER BY case_id, seq")
                 .map_err(map_err)?;

@@ -715,3 +715,59 @@ pub fn a_large_import_is_stored_whole(store: &dyn Store) {
     assert!(store.load(&CaseId::parse("YW20261110000100").unwrap()).unwrap().is_some());
     assert_eq!(store.load(&CaseId::parse("YW20261110000200").unwrap()).unwrap(), None);
 }
+
+/// The dashboards' volumes count each case once, on the day it was accepted (China
+/// time), with its current status, category, area and channel: for live writes and
+/// imports alike, and the same after reindex.
+pub fn volumes_count_each_case_on_its_accepted_day(store: &dyn Store) {
+    let w = world(store);
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    // 09:00 on the 16th, 00:30 on the 17th and 09:00 on the 14th, China time.
+    let a = new_case(&w, store, t0(), 1, None);
+    let a = dispatch_and_sign(&w, store, &a, t0() + Duration::minutes(5));
+    let b = new_case(&w, store, t0() + Duration::minutes(15 * 60 + 30), 2, None);
+    new_case(&w, store, t0() - Duration::days(2), 3, None);
+    // a's history again, imported under another number and code.
+    let events = store
+        .events(&a.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            let mut event = e.event;
+            if let AppealEvent::Accepted { tracking_code, .. } = &mut event {
+                *tracking_code = TrackingCode::dated(civil_date(t0()), [5, 5, 5, 5, 5, 5, 5]);
+            }
+            ImportedEvent { at: e.at, actor: e.actor, event }
+        })
+        .collect();
+    let id = CaseId::parse("YW20261116000100").unwrap();
+    store.import_cases(vec![ImportedCase { tenant: tenant(), id, person: None, events }], t0()).wait().unwrap();
+
+    fn pairs(v: &[(String, u64)]) -> Vec<(&str, u64)> {
+        v.iter().map(|(k, n)| (k.as_str(), *n)).collect()
+    }
+    let check = || {
+        let v = store.volumes(day("2026-11-15"), day("2026-11-18")).unwrap();
+        assert_eq!(pairs(&v.by_day), [("2026-11-16", 2), ("2026-11-17", 1)]);
+        let mut statuses = vec![(a.status.as_str(), 2), (b.status.as_str(), 1)];
+        statuses.sort();
+        assert_eq!(pairs(&v.by_status), statuses);
+        assert_eq!(pairs(&v.by_category), [("", 1), ("c1", 2)]);
+        assert_eq!(pairs(&v.by_area), [("", 3)]);
+        assert_eq!(pairs(&v.by_channel), [("hotline", 3)]);
+        let first = store.volumes(day("2026-11-16"), day("2026-11-17")).unwrap();
+        assert_eq!(pairs(&first.by_day), [("2026-11-16", 2)]);
+        assert_eq!(pairs(&first.by_category), [("c1", 2)]);
+    };
+    check();
+    // b moves on: it leaves 待派发 for its new status, still on the 17th.
+    let b2 = dispatch_and_sign(&w, store, &b, t0() + Duration::hours(16));
+    let v = store.volumes(day("2026-11-17"), day("2026-11-18")).unwrap();
+    assert_eq!(pairs(&v.by_status), [(b2.status.as_str(), 1)]);
+    assert_eq!(pairs(&v.by_category), [("c1", 1)]);
+    let before = store.volumes(day("2026-11-01"), day("2026-12-01")).unwrap();
+    store.reindex().unwrap();
+    let after = store.volumes(day("2026-11-01"), day("2026-12-01")).unwrap();
+    assert_eq!(format!("{before:?}"), format!("{after:?}"));
+    assert_eq!(pairs(&after.by_day), [("2026-11-14", 1), ("2026-11-16", 2), ("2026-11-17", 1)]);
+}

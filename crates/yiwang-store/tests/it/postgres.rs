@@ -98,6 +98,7 @@ contract_tests!(
     articles_and_documents_round_trip_and_corrections_become_examples,
     imported_cases_are_stored_as_if_recorded_live,
     a_large_import_is_stored_whole,
+    volumes_count_each_case_on_its_accepted_day,
 );
 
 #[test]
@@ -155,7 +156,7 @@ fn the_schema_survives_reconnecting_and_two_stores_migrate_once() {
         .query_one("SELECT count(*), count(DISTINCT version) FROM schema_migrations", &[])
         .map(|r| (r.get(0), r.get(1)))
         .unwrap();
-    assert_eq!((versions, distinct), (5, 5));
+    assert_eq!((versions, distinct), (6, 6));
 }
 
 #[test]
@@ -340,6 +341,28 @@ fn migration_3_keeps_the_month_counted() {
     assert_eq!((nov[0].0.as_str(), nov[0].1), ("dept-a", expected));
     let oct = store.tally_month("2026-10").unwrap();
     assert_eq!((oct[0].0.as_str(), oct[0].1.callbacks, oct[0].1.solved), ("dept-b", 1, 0));
+}
+
+/// Migration 6 counts the volumes of the appeals stored before it: the dashboard
+/// reads the same before and after it.
+#[test]
+fn migration_6_counts_the_stored_appeals() {
+    let db = TestDb::new();
+    let days =
+        (chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+    let volumes = {
+        let store = db.store();
+        let w = contract::world(&store);
+        let a = contract::new_case(&w, &store, t0(), 1, None);
+        contract::dispatch_and_sign(&w, &store, &a, t0());
+        contract::new_case(&w, &store, t0() + chrono::Duration::hours(16), 2, None);
+        store.volumes(days.0, days.1).unwrap()
+    };
+    assert_eq!(volumes.by_day.len(), 2, "{volumes:?}");
+    // Back to version 5, with the appeals of today's store.
+    db.sql().batch_execute("DROP TABLE volume_tally; DELETE FROM schema_migrations WHERE version = 6").unwrap();
+    let store = db.store();
+    assert_eq!(format!("{:?}", store.volumes(days.0, days.1).unwrap()), format!("{volumes:?}"));
 }
 
 /// Imports run on both writers side by side: batches sent at once from several

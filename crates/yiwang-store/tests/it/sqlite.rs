@@ -35,6 +35,7 @@ contract_tests!(
     articles_and_documents_round_trip_and_corrections_become_examples,
     imported_cases_are_stored_as_if_recorded_live,
     a_large_import_is_stored_whole,
+    volumes_count_each_case_on_its_accepted_day,
 );
 
 #[test]
@@ -176,13 +177,15 @@ fn a_version_6_database_is_migrated_with_its_record_intact() {
     let dir = tempfile::tempdir().unwrap();
     // The cases, recorded by today's store; then the same rows as version 6 kept them.
     let today = dir.path().join("today.sqlite");
-    let (handled, fresh, tally) = {
+    let days =
+        (chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+    let (handled, fresh, tally, volumes) = {
         let store = SqliteStore::open(&today).unwrap();
         let w = contract::world(&store);
         let a = contract::new_case(&w, &store, t0(), 1, Some("13812345678"));
         let a = contract::dispatch_and_sign(&w, &store, &a, t0());
         let b = contract::new_case(&w, &store, t0(), 2, None);
-        (a, b, store.tally_month("2026-11").unwrap())
+        (a, b, store.tally_month("2026-11").unwrap(), store.volumes(days.0, days.1).unwrap())
     };
     let old = dir.path().join("v6.sqlite");
     {
@@ -245,6 +248,9 @@ fn a_version_6_database_is_migrated_with_its_record_intact() {
     assert_eq!(store.load(&handled.id).unwrap().as_ref(), Some(&handled));
     assert_eq!(store.load(&fresh.id).unwrap().as_ref(), Some(&fresh));
     assert_eq!(store.tally_month("2026-11").unwrap(), tally);
+    // Version 8 counted the volumes from the appeal rows.
+    assert_eq!(format!("{:?}", store.volumes(days.0, days.1).unwrap()), format!("{volumes:?}"));
+    assert_eq!(volumes.by_status.iter().map(|(_, n)| n).sum::<u64>(), 2);
     let mine = yiwang_store::CaseQuery {
         visible_to: Some(contract::code("dept-a")),
         text: yiwang_store::search::fts_query("道路"),
