@@ -1,6 +1,7 @@
-//! How a write moves the month's counts (`measure_tally` on both stores): the
-//! case's facts after the write, less its facts before, by key. The counts are kept
-//! as counts so the month's rates read a few thousand rows whatever the volume.
+//! How a write moves the month's counts (`measure_tally` on both stores) and the
+//! dashboards' volumes (`volume_tally`): the case's facts or values after the write,
+//! less those before, by key. They are kept as counts so the month's rates and the
+//! dashboard read a few thousand rows whatever the volume.
 
 use yiwang_core::appeal::Appeal;
 use yiwang_core::measure::{Fact, FactKind, facts};

@@ -119,9 +119,16 @@ impl Rows {
                 version: a.version,
             },
             access,
-            co_units: before
-                .is_none_or(|b| b.co_units != a.co_units)
-                .then(|| a.co_units.iter().map(|c| (c.unit.to_string(), ts(c.summoned_at))).collect()),
+            co_units: before.is_none_or(|b| b.co_units != a.co_units).then(|| {
+                // One row per co-unit: an imported history may summon a unit twice
+                // (live, core refuses it); the latest summons stands, as on PostgreSQL.
+                let mut rows: Vec<(String, String)> = vec![];
+                for c in &a.co_units {
+                    rows.retain(|(u, _)| u != c.unit.as_str());
+                    rows.push((c.unit.to_string(), ts(c.summoned_at)));
+                }
+                rows
+            }),
             example: before.is_none_or(|b| example(b) != new_example).then_some(new_example),
             tally,
             volume: crate::tally::volume_delta(before, a),

@@ -693,27 +693,38 @@ pub fn a_large_import_is_stored_whole(store: &dyn Store) {
 
     // Numbers around the stored ones: a batch spanning many stored numbers has each
     // looked up. New numbers are taken; a stored one refuses the batch.
-    let again = |numbers: &[u32]| {
-        let batch = numbers
-            .iter()
-            .map(|&n| {
-                let mut c = cases[0].clone();
-                c.id = CaseId::parse(&format!("YW20261110{n:06}")).unwrap();
-                c.person = None;
-                if let AppealEvent::Accepted { tracking_code, .. } = &mut c.events[0].event {
-                    *tracking_code =
-                        TrackingCode::dated(civil_date(t0()), [(n % 31) as u8, (n / 31) as u8, 7, 7, 7, 7, 7]);
-                }
-                c
-            })
-            .collect();
-        store.import_cases(batch, t0() + Duration::days(2)).wait()
-    };
-    let err = again(&[200, 40]).unwrap_err();
+    let err = import_numbered(store, &cases[0], &[200, 40], 7).unwrap_err();
     assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
-    again(&[0, 100]).unwrap();
+    let err = import_numbered(store, &cases[0], &[0, 75], 7).unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
+    assert_eq!(store.load(&CaseId::parse("YW20261110000000").unwrap()).unwrap(), None);
+    import_numbered(store, &cases[0], &[0, 100], 7).unwrap();
     assert!(store.load(&CaseId::parse("YW20261110000100").unwrap()).unwrap().is_some());
     assert_eq!(store.load(&CaseId::parse("YW20261110000200").unwrap()).unwrap(), None);
+}
+
+/// Imports `template` again under the numbers `YW20261110nnnnnn`, without a citizen
+/// and with tracking codes of their own (`salt` tells two imports' codes apart).
+pub fn import_numbered(
+    store: &dyn Store,
+    template: &ImportedCase,
+    numbers: &[u32],
+    salt: u8,
+) -> yiwang_store::Result<()> {
+    let batch = numbers
+        .iter()
+        .map(|&n| {
+            let mut c = template.clone();
+            c.id = CaseId::parse(&format!("YW20261110{n:06}")).unwrap();
+            c.person = None;
+            if let AppealEvent::Accepted { tracking_code, .. } = &mut c.events[0].event {
+                *tracking_code =
+                    TrackingCode::dated(civil_date(t0()), [(n % 31) as u8, (n / 31) as u8, salt, 7, 7, 7, 7]);
+            }
+            c
+        })
+        .collect();
+    store.import_cases(batch, t0() + Duration::days(2)).wait()
 }
 
 /// The dashboards' volumes count each case once, on the day it was accepted (China
@@ -727,18 +738,25 @@ pub fn volumes_count_each_case_on_its_accepted_day(store: &dyn Store) {
     let a = dispatch_and_sign(&w, store, &a, t0() + Duration::minutes(5));
     let b = new_case(&w, store, t0() + Duration::minutes(15 * 60 + 30), 2, None);
     new_case(&w, store, t0() - Duration::days(2), 3, None);
-    // a's history again, imported under another number and code.
-    let events = store
+    // a's history again, imported under another number and code, located in an area
+    // and with a unit summoned twice (a legacy history may; core would refuse it).
+    let events: Vec<ImportedEvent> = store
         .events(&a.id)
         .unwrap()
         .into_iter()
         .map(|e| {
             let mut event = e.event;
-            if let AppealEvent::Accepted { tracking_code, .. } = &mut event {
+            if let AppealEvent::Accepted { tracking_code, location, .. } = &mut event {
                 *tracking_code = TrackingCode::dated(civil_date(t0()), [5, 5, 5, 5, 5, 5, 5]);
+                location.area = Some(code("dept-b"));
             }
             ImportedEvent { at: e.at, actor: e.actor, event }
         })
+        .chain((1..=2).map(|i| ImportedEvent {
+            at: t0() + Duration::hours(i),
+            actor: handler_a(),
+            event: AppealEvent::Summoned { units: vec![code("dept-b")], note: None },
+        }))
         .collect();
     let id = CaseId::parse("YW20261116000100").unwrap();
     store.import_cases(vec![ImportedCase { tenant: tenant(), id, person: None, events }], t0()).wait().unwrap();
@@ -753,7 +771,7 @@ pub fn volumes_count_each_case_on_its_accepted_day(store: &dyn Store) {
         statuses.sort();
         assert_eq!(pairs(&v.by_status), statuses);
         assert_eq!(pairs(&v.by_category), [("", 1), ("c1", 2)]);
-        assert_eq!(pairs(&v.by_area), [("", 3)]);
+        assert_eq!(pairs(&v.by_area), [("", 2), ("dept-b", 1)]);
         assert_eq!(pairs(&v.by_channel), [("hotline", 3)]);
         let first = store.volumes(day("2026-11-16"), day("2026-11-17")).unwrap();
         assert_eq!(pairs(&first.by_day), [("2026-11-16", 2)]);

@@ -301,8 +301,12 @@ fn counts_moved_by_both_writers_add_up_to_the_reindexed_month() {
     assert_eq!((t.dispatched, t.responded, t.replied), (120, 40, 40), "{t:?}");
     let slots: i64 = db.sql().query_one("SELECT count(DISTINCT slot) FROM measure_tally", &[]).unwrap().get(0);
     assert!((1..=2).contains(&slots), "{slots} slots");
+    let days =
+        (chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+    let volumes = format!("{:?}", store.volumes(days.0, days.1).unwrap());
     store.reindex().unwrap();
     assert_eq!(store.tally_month("2026-11").unwrap(), live, "the live counts are the counts of the events");
+    assert_eq!(format!("{:?}", store.volumes(days.0, days.1).unwrap()), volumes, "so are the volumes");
 }
 
 /// Migration 3 turns the facts of version 2 into counts: the month's rates read the
@@ -417,10 +421,14 @@ fn imports_on_both_writers_side_by_side_are_all_stored_and_counted() {
     assert!(report.is_intact(), "{:?}", report.breaks);
     assert_eq!(report.cases, 401);
     let live = store.tally_month("2026-11").unwrap();
+    let days =
+        (chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
+    let volumes = format!("{:?}", store.volumes(days.0, days.1).unwrap());
     let (_, t) = live.iter().find(|(u, _)| u.as_str() == "dept-a").unwrap();
     assert_eq!(t.dispatched, 401);
     store.reindex().unwrap();
     assert_eq!(store.tally_month("2026-11").unwrap(), live);
+    assert_eq!(format!("{:?}", store.volumes(days.0, days.1).unwrap()), volumes);
     // The next number of that day follows the highest imported (400).
     let next = contract::new_case(&w, store.as_ref(), t0() - Duration::days(1), 2, None);
     assert_eq!(next.id.as_str(), "YW20261115000401");

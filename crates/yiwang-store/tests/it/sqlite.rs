@@ -184,7 +184,8 @@ fn a_version_6_database_is_migrated_with_its_record_intact() {
         let w = contract::world(&store);
         let a = contract::new_case(&w, &store, t0(), 1, Some("13812345678"));
         let a = contract::dispatch_and_sign(&w, &store, &a, t0());
-        let b = contract::new_case(&w, &store, t0(), 2, None);
+        // 17:00 UTC on the 16th: the 17th in China.
+        let b = contract::new_case(&w, &store, t0() + chrono::Duration::hours(16), 2, None);
         (a, b, store.tally_month("2026-11").unwrap(), store.volumes(days.0, days.1).unwrap())
     };
     let old = dir.path().join("v6.sqlite");
@@ -250,7 +251,7 @@ fn a_version_6_database_is_migrated_with_its_record_intact() {
     assert_eq!(store.tally_month("2026-11").unwrap(), tally);
     // Version 8 counted the volumes from the appeal rows.
     assert_eq!(format!("{:?}", store.volumes(days.0, days.1).unwrap()), format!("{volumes:?}"));
-    assert_eq!(volumes.by_status.iter().map(|(_, n)| n).sum::<u64>(), 2);
+    assert_eq!(volumes.by_day.len(), 2, "{volumes:?}");
     let mine = yiwang_store::CaseQuery {
         visible_to: Some(contract::code("dept-a")),
         text: yiwang_store::search::fts_query("道路"),
@@ -271,4 +272,33 @@ fn a_version_6_database_is_migrated_with_its_record_intact() {
     );
     assert_eq!(more.version, handled.version + 1);
     assert!(store.verify().unwrap().is_intact());
+}
+
+/// A batch's case numbers are checked against the stored ones before anything is
+/// written (a constraint failure would roll back the writer's whole group commit): a
+/// stored number at the far end of a range holding many stored ones is found, and
+/// named.
+#[test]
+fn an_import_with_a_stored_number_is_refused_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("y.sqlite")).unwrap();
+    let w = contract::world(&store);
+    let live = contract::new_case(&w, &store, t0(), 1, None);
+    let live = contract::dispatch_and_sign(&w, &store, &live, t0());
+    let id = live.id.clone();
+    let events = store
+        .events(&id)
+        .unwrap()
+        .into_iter()
+        .map(|e| yiwang_store::ImportedEvent { at: e.at, actor: e.actor, event: e.event })
+        .collect();
+    let template = yiwang_store::ImportedCase { tenant: contract::tenant(), id, person: None, events };
+    contract::import_numbered(&store, &template, &(10..=20).collect::<Vec<_>>(), 7).unwrap();
+    // 5 is new, 20 stored (under another tracking code), and eleven stored numbers
+    // lie between them.
+    let err = contract::import_numbered(&store, &template, &[5, 20], 8).unwrap_err();
+    assert!(
+        matches!(&err, yiwang_store::StoreError::Duplicate(m) if m.contains("YW20261110000020")),
+        "named by the check, not by a constraint: {err:?}"
+    );
 }
