@@ -169,15 +169,13 @@ pub struct Volumes {
 }
 
 impl Volumes {
-    /// The volumes from `volume_tally` rows (day, dimension, value, count): each
-    /// dimension's counts summed over the days, and the days' from `status` (every
-    /// case has one). Counts that sum to nothing are left out; each list is in key order.
-    pub(crate) fn sum(rows: impl IntoIterator<Item = (String, String, String, i64)>) -> Volumes {
+    /// The volumes from sums of `volume_tally` over a period, as both stores' `volumes`
+    /// query them: (dimension, value, count), and (`day`, the day, count) for each day's
+    /// sum of `status` (every case has one).
+    /// Counts that sum to nothing are left out; each list is in key order.
+    pub(crate) fn sum(rows: impl IntoIterator<Item = (String, String, i64)>) -> Volumes {
         let mut sums: BTreeMap<(String, String), i64> = BTreeMap::new();
-        for (day, dimension, value, n) in rows {
-            if dimension == "status" {
-                *sums.entry(("day".into(), day)).or_default() += n;
-            }
+        for (dimension, value, n) in rows {
             *sums.entry((dimension, value)).or_default() += n;
         }
         let mut v = Volumes::default();
