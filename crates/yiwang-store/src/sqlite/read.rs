@@ -540,19 +540,20 @@ impl Store for SqliteStore {
     }
 
     fn volumes(&self, from: NaiveDate, to: NaiveDate) -> Result<Volumes> {
-        let rows: Vec<(String, String, i64)> = self.read(|c| {
-            // Summed here, so a year's dashboard receives a few hundred rows.
-            c.prepare_cached(
-                "SELECT dimension, value, sum(count) FROM volume_tally WHERE day >= ?1 AND day < ?2
-                 GROUP BY dimension, value
-                 UNION ALL
-                 SELECT 'day', day, sum(count) FROM volume_tally WHERE day >= ?1 AND day < ?2 AND dimension = 'status'
-                 GROUP BY day",
-            )?
-            .query_map(params![from.to_string(), to.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect()
+        // The rows in key order, summed here: SQLite's GROUP BY over a year's 33,000
+        // rows sorts them in a temporary B-tree, which took longer than reading them.
+        let rows: Vec<(String, String, String, i64)> = self.read(|c| {
+            c.prepare_cached("SELECT day, dimension, value, count FROM volume_tally WHERE day >= ?1 AND day < ?2")?
+                .query_map(params![from.to_string(), to.to_string()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
+                .collect()
         })?;
-        Ok(Volumes::sum(rows))
+        let day = |(day, dimension, _, n): &(String, String, String, i64)| {
+            (dimension == "status").then(|| ("day".to_owned(), day.clone(), *n))
+        };
+        let days: Vec<_> = rows.iter().filter_map(day).collect();
+        Ok(Volumes::sum(rows.into_iter().map(|(_, dimension, value, n)| (dimension, value, n)).chain(days)))
     }
 
     fn put_document(&self, name: &str, body: &str) -> Result<()> {
