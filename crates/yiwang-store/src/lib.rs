@@ -116,6 +116,9 @@ pub trait Store: Send + Sync {
     fn find_by_tracking_code(&self, code: &TrackingCode) -> Result<Option<CaseId>>;
     fn list_cases(&self, q: &CaseQuery) -> Result<CasePage>;
     fn count_cases(&self, q: &CaseQuery) -> Result<u64>;
+    /// The cases `q` finds (its text, limit and count bound aside), counted per
+    /// holding unit (`None`: not dispatched), in unit order.
+    fn count_by_unit(&self, q: &CaseQuery) -> Result<Vec<(Option<UnitCode>, u64)>>;
     /// Open cases whose next alarm is at or before `now`, oldest first.
     fn due_alarms(&self, now: Instant, limit: u32) -> Result<Vec<CaseId>>;
     /// The measure facts of a month, summed per unit.

@@ -525,6 +525,16 @@ impl Store for PgStore {
         self.read(|c| count_where(c, &w, &p, q.count_up_to))
     }
 
+    fn count_by_unit(&self, q: &CaseQuery) -> Result<Vec<(Option<UnitCode>, u64)>> {
+        let q = CaseQuery { text: None, ..q.clone() };
+        let Some((w, p)) = case_filter(&q, TextMatch::Operator) else { return Ok(vec![]) };
+        let sql = format!(
+            "SELECT a.unit, count(*) FROM appeal a WHERE {w} GROUP BY a.unit ORDER BY a.unit COLLATE \"C\" NULLS FIRST"
+        );
+        let found = self.read(|c| c.query(&sql, &refs(&p)))?;
+        rows(found, |r| Ok((opt_code(col(r, 0)?)?, count(col(r, 1)?)?)))
+    }
+
     fn due_alarms(&self, now: Instant, limit: u32) -> Result<Vec<CaseId>> {
         let found = self.read(|c| {
             c.query(

@@ -501,6 +501,21 @@ impl Store for SqliteStore {
         })
     }
 
+    fn count_by_unit(&self, q: &CaseQuery) -> Result<Vec<(Option<UnitCode>, u64)>> {
+        let q = CaseQuery { text: None, ..q.clone() };
+        let CaseSql { from, filter, params, .. } = case_filter(&q);
+        let sql = format!("SELECT a.unit, count(*) FROM {from} WHERE {filter} GROUP BY a.unit ORDER BY a.unit");
+        self.read(|c| {
+            let params: Vec<&dyn ToSql> = params.iter().map(|b| b.as_ref()).collect();
+            c.prepare_cached(&sql)?
+                .query_map(params.as_slice(), |r| {
+                    let unit: Option<String> = r.get(0)?;
+                    Ok((unit.map(parse_code).transpose()?, r.get(1)?))
+                })?
+                .collect()
+        })
+    }
+
     fn due_alarms(&self, now: Instant, limit: u32) -> Result<Vec<CaseId>> {
         self.read(|c| {
             c.prepare_cached(

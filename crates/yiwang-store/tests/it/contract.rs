@@ -789,3 +789,30 @@ pub fn volumes_count_each_case_on_its_accepted_day(store: &dyn Store) {
     assert_eq!(format!("{before:?}"), format!("{after:?}"));
     assert_eq!(pairs(&after.by_day), [("2026-11-14", 1), ("2026-11-16", 2), ("2026-11-17", 1)]);
 }
+
+/// Counts per holding unit are the counts of what the same query lists.
+pub fn counts_by_unit_are_what_the_query_lists(store: &dyn Store) {
+    let w = world(store);
+    new_case(&w, store, t0(), 1, None);
+    for n in 2..=3 {
+        let a = new_case(&w, store, t0(), n, None);
+        dispatch_and_sign(&w, store, &a, t0() + Duration::minutes(5));
+    }
+    let open = CaseQuery {
+        statuses: vec![Status::Accepted, Status::Dispatched, Status::Handling],
+        limit: 100,
+        ..Default::default()
+    };
+    let listed = store.list_cases(&open).unwrap().rows;
+    assert_eq!(listed.len(), 3);
+    let by_unit = store.count_by_unit(&open).unwrap();
+    assert_eq!(by_unit, [(None, 1), (Some(code("dept-a")), 2)]);
+    let stage = listed[0].stage;
+    let same_stage = store.count_by_unit(&CaseQuery { stage: Some(stage), ..open.clone() }).unwrap();
+    let n = listed.iter().filter(|r| r.stage == stage).count() as u64;
+    assert_eq!(same_stage.iter().map(|(_, k)| k).sum::<u64>(), n);
+    let red = store.count_by_unit(&CaseQuery { stage: Some(Stage::Red), ..open.clone() }).unwrap();
+    assert_eq!(red, [], "nothing is overdue yet");
+    let a_only = store.count_by_unit(&CaseQuery { unit: Some(code("dept-a")), ..open }).unwrap();
+    assert_eq!(a_only, [(Some(code("dept-a")), 2)]);
+}

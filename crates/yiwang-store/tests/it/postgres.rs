@@ -99,6 +99,7 @@ contract_tests!(
     imported_cases_are_stored_as_if_recorded_live,
     a_large_import_is_stored_whole,
     volumes_count_each_case_on_its_accepted_day,
+    counts_by_unit_are_what_the_query_lists,
 );
 
 #[test]
