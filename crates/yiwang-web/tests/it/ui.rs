@@ -167,3 +167,28 @@ async fn the_citizen_answers_the_callback_on_the_tracking_page() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("感谢您的评价") && page.contains("已办结"), "{page}");
 }
+
+/// The dashboard's overdue cases per unit count every one of them: more than a page of
+/// a list (the store's lists stop at 500 rows, and the count once came from one).
+#[tokio::test]
+async fn the_dashboard_counts_every_overdue_case() {
+    use yiwang_core::id::{UnitCode, Username};
+    use yiwang_core::org::{Actor, Role, UnitKind};
+    let api = Api::new();
+    for _ in 0..501 {
+        api.citizen_appeal().await;
+    }
+    // Not dispatched within 24 hours: every one is red at the centre.
+    api.step(chrono::Duration::hours(25));
+    api.app.tick().unwrap();
+    let operator = Actor::Staff {
+        username: Username::parse("operator1").unwrap(),
+        unit: UnitCode::parse("centre").unwrap(),
+        unit_kind: UnitKind::Centre,
+        roles: vec![Role::Operator],
+    };
+    let d = api.app.dashboard(&operator, 30, "2026-11").unwrap();
+    let centre = d.overdue.iter().find(|c| c.key == "centre").map(|c| c.count);
+    assert_eq!(centre, Some(501), "{:?}", d.overdue);
+    assert_eq!(d.total, 501);
+}
