@@ -2,24 +2,34 @@
 //! per call on the writer thread, through the rows live writes use
 //! (`projection::Rows`): each case's events linked as they would have been appended
 //! live (events with the same time and actor as one append), its projections from its
-//! final state, and the whole batch sent in one statement. A case stored already fails
-//! the statement on the event table's key: `Duplicate`, and nothing of the batch stays.
+//! final state, and the whole batch sent in one statement. A case number or tracking
+//! code given twice, or stored already, is refused before anything is written
+//! (`Duplicate`, naming the case, as on SQLite); one stored by another process in the
+//! meantime still fails the statement on a key, and nothing of the batch stays.
 
 use super::projection::{Reindex, Rows};
 use super::{Conn, col, ms};
 use crate::link::link_history;
 use crate::{ImportedCase, Result, StoreError};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use yiwang_core::appeal::AppealEvent;
 use yiwang_core::id::PersonId;
 
 /// Writes `cases` on the writer's connection, inside the transaction it runs in.
 pub(crate) fn import_cases(conn: &mut Conn, cases: Vec<ImportedCase>, recorded: yiwang_core::Instant) -> Result<()> {
+    let (mut numbers, mut codes) = (HashSet::new(), HashSet::new());
     for c in &cases {
-        if !matches!(c.events.first().map(|e| &e.event), Some(AppealEvent::Accepted { .. })) {
+        let Some(AppealEvent::Accepted { tracking_code, .. }) = c.events.first().map(|e| &e.event) else {
             return Err(StoreError::Corrupt(format!("imported case {} does not start with Accepted", c.id)));
+        };
+        if !numbers.insert((c.tenant.as_str(), c.id.as_str())) {
+            return Err(StoreError::Duplicate(format!("case {}", c.id)));
+        }
+        if !codes.insert((c.tenant.as_str(), tracking_code.as_str())) {
+            return Err(StoreError::Duplicate(format!("appeal.tracking_code of case {}", c.id)));
         }
     }
+    check_stored(conn, &cases)?;
     let citizens = cases.iter().filter(|c| c.person.is_some()).count() as i64;
     let ids = conn.query(
         "SELECT nextval(pg_get_serial_sequence('person', 'id')) FROM generate_series(1, $1::bigint)",
@@ -55,6 +65,39 @@ pub(crate) fn import_cases(conn: &mut Conn, cases: Vec<ImportedCase>, recorded: 
              ON CONFLICT (day) DO UPDATE SET last_seq = greatest(case_counter.last_seq, excluded.last_seq)",
             &[&day, &seq, &created],
         )?;
+    }
+    Ok(())
+}
+
+/// Refuses a batch holding a case number or tracking code that is stored already, in
+/// two round trips whatever the batch's size.
+fn check_stored(conn: &mut Conn, cases: &[ImportedCase]) -> Result<()> {
+    let tenants: Vec<&str> = cases.iter().map(|c| c.tenant.as_str()).collect();
+    let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    let stored = conn.query(
+        "SELECT h.case_id FROM chain_head h JOIN unnest($1::text[], $2::text[]) AS x(t, c)
+             ON h.tenant = x.t AND h.case_id = x.c
+         LIMIT 1",
+        &[&tenants, &ids],
+    )?;
+    if let Some(r) = stored.first() {
+        return Err(StoreError::Duplicate(format!("case {}", col::<&str>(r, 0)?)));
+    }
+    let codes: Vec<&str> = cases
+        .iter()
+        .map(|c| match c.events.first().map(|e| &e.event) {
+            Some(AppealEvent::Accepted { tracking_code, .. }) => tracking_code.as_str(),
+            _ => "",
+        })
+        .collect();
+    let taken = conn.query(
+        "SELECT x.c FROM appeal a JOIN unnest($1::text[], $2::text[], $3::text[]) AS x(t, code, c)
+             ON a.tenant = x.t AND a.tracking_code = x.code
+         LIMIT 1",
+        &[&tenants, &codes, &ids],
+    )?;
+    if let Some(r) = taken.first() {
+        return Err(StoreError::Duplicate(format!("appeal.tracking_code of case {}", col::<&str>(r, 0)?)));
     }
     Ok(())
 }

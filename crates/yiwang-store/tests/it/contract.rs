@@ -695,8 +695,19 @@ pub fn a_large_import_is_stored_whole(store: &dyn Store) {
     // looked up. New numbers are taken; a stored one refuses the batch.
     let err = import_numbered(store, &cases[0], &[200, 40], 7).unwrap_err();
     assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
-    let err = import_numbered(store, &cases[0], &[0, 75], 7).unwrap_err();
-    assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
+    let err = import_numbered(store, &cases[0], &[0, 75], 8).unwrap_err();
+    assert!(matches!(&err, StoreError::Duplicate(m) if m == "case YW20261110000075"), "{err:?}");
+    let err = import_numbered(store, &cases[0], &[0, 75, 0], 9).unwrap_err();
+    assert!(matches!(&err, StoreError::Duplicate(m) if m == "case YW20261110000000"), "{err:?}");
+    // A stored tracking code under a new number.
+    let mut taken = cases[0].clone();
+    taken.id = CaseId::parse("YW20261110000300").unwrap();
+    taken.person = None;
+    let err = store.import_cases(vec![taken], t0()).wait().unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Duplicate(m) if m == "appeal.tracking_code of case YW20261110000300"),
+        "{err:?}"
+    );
     assert_eq!(store.load(&CaseId::parse("YW20261110000000").unwrap()).unwrap(), None);
     import_numbered(store, &cases[0], &[0, 100], 7).unwrap();
     assert!(store.load(&CaseId::parse("YW20261110000100").unwrap()).unwrap().is_some());
