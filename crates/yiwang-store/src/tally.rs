@@ -19,10 +19,24 @@ fn tally_key(f: Fact) -> TallyKey {
     (f.month, f.unit.to_string(), kind, flag, sat)
 }
 
-/// The facts of `a` less `before`, the facts of the state whose rows are stored now
-/// (none for a case without projection rows yet), with the keys whose count does not
-/// move left out.
-pub(crate) fn delta(before: Vec<Fact>, a: &Appeal) -> Vec<(TallyKey, i64)> {
+/// What a case counts for, taken from its state before a write: its facts and its
+/// volume keys. A writer takes it before the state is folded forward, instead of
+/// keeping a copy of the whole state.
+pub(crate) struct Counted {
+    facts: Vec<Fact>,
+    volume: [VolumeKey; 4],
+}
+
+impl Counted {
+    pub(crate) fn of(a: &Appeal) -> Counted {
+        Counted { facts: facts(a), volume: volume_keys(a) }
+    }
+}
+
+/// The facts of `a` less those of `before`, the state whose rows are stored now (none
+/// for a case without projection rows yet), with the keys whose count does not move
+/// left out.
+pub(crate) fn delta(before: Option<&Counted>, a: &Appeal) -> Vec<(TallyKey, i64)> {
     let mut tally: Vec<(TallyKey, i64)> = vec![];
     let mut count = |f: Fact, n: i64| {
         let key = tally_key(f);
@@ -31,7 +45,7 @@ pub(crate) fn delta(before: Vec<Fact>, a: &Appeal) -> Vec<(TallyKey, i64)> {
             None => tally.push((key, n)),
         }
     };
-    before.into_iter().for_each(|f| count(f, -1));
+    before.iter().flat_map(|b| b.facts.iter().cloned()).for_each(|f| count(f, -1));
     facts(a).into_iter().for_each(|f| count(f, 1));
     tally.retain(|(_, n)| *n != 0);
     tally
@@ -57,10 +71,10 @@ fn volume_keys(a: &Appeal) -> [VolumeKey; 4] {
 /// How a write moves the dashboards' volumes: the keys of `a` less those of
 /// `before` (the state whose rows are stored now, `None` for a case without
 /// projection rows), with the keys that do not move left out.
-pub(crate) fn volume_delta(before: Option<&Appeal>, a: &Appeal) -> Vec<(VolumeKey, i64)> {
+pub(crate) fn volume_delta(before: Option<&Counted>, a: &Appeal) -> Vec<(VolumeKey, i64)> {
     let after = volume_keys(a);
-    let Some(before) = before.map(volume_keys) else {
+    let Some(before) = before else {
         return after.into_iter().map(|k| (k, 1)).collect();
     };
-    before.into_iter().zip(after).filter(|(b, a)| b != a).flat_map(|(b, a)| [(b, -1), (a, 1)]).collect()
+    before.volume.iter().zip(after).filter(|(b, a)| *b != a).flat_map(|(b, a)| [(b.clone(), -1), (a, 1)]).collect()
 }

@@ -16,7 +16,7 @@ use super::{Conn, enum_str, int, ms, to_json};
 use crate::PersonData;
 use crate::Result;
 use crate::link::{ALG, Linked};
-use crate::tally::{TallyKey, VolumeKey};
+use crate::tally::{Counted, TallyKey, VolumeKey};
 use postgres::types::ToSql;
 use std::collections::{BTreeMap, HashMap};
 use yiwang_core::Instant;
@@ -237,11 +237,11 @@ impl Rows {
     }
 
     /// The projections of `a` (written once per case, from its last state): `stored`
-    /// when the case has projection rows already; `before`, the state before this
-    /// write (none for a case without projection rows).
-    pub(crate) fn project(&mut self, tenant: &str, a: &Appeal, stored: bool, text: Reindex, before: Option<&Appeal>) {
+    /// when the case has projection rows already; `before`, what the state before this
+    /// write counted for (none for a case without projection rows).
+    pub(crate) fn project(&mut self, tenant: &str, a: &Appeal, stored: bool, text: Reindex, before: Option<&Counted>) {
         let at = ms(a.updated_at);
-        for (key, n) in crate::tally::delta(before.map(yiwang_core::measure::facts).unwrap_or_default(), a) {
+        for (key, n) in crate::tally::delta(before, a) {
             self.tally.entry((tenant.to_owned(), key)).or_insert((0, at)).0 += n;
         }
         for (key, n) in crate::tally::volume_delta(before, a) {

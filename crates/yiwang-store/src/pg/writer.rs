@@ -20,6 +20,7 @@ use super::projection::{Reindex, Rows};
 use super::{Conn, col, ms, uint};
 use crate::commit::{self, Done, Reply};
 use crate::link::link;
+use crate::tally::Counted;
 use crate::{AppendBatch, NewCase, Result, StoreError};
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc;
@@ -402,11 +403,11 @@ fn append(conn: &mut Conn, appends: Appends, rows: &mut Rows, done: &mut Vec<Don
         };
         let at = ms(at);
         let id = before.id.clone();
-        let before_state = before.clone();
+        let counted = Counted::of(&before);
         let written = link(tenant.as_str(), &id, Some(before), head, at, &actor, events).and_then(|(linked, state)| {
             heads.insert(key, (linked.head().0, linked.head().1.to_owned()));
             rows.events(tenant.as_str(), &id, linked, at, at)?;
-            rows.project(tenant.as_str(), &state, true, text, Some(&before_state));
+            rows.project(tenant.as_str(), &state, true, text, Some(&counted));
             Ok(state)
         });
         answer(written, r, &mut appends, done)?;

@@ -10,11 +10,10 @@
 
 use super::{enum_str, insert_rows, map_err, ts};
 use crate::Result;
-use crate::tally::{TallyKey, VolumeKey};
+use crate::tally::{Counted, TallyKey, VolumeKey};
 use rusqlite::{Connection, ToSql, params};
 use std::collections::HashMap;
 use yiwang_core::appeal::Appeal;
-use yiwang_core::measure::facts;
 
 /// Whether the full-text row must be written again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +91,8 @@ impl Rows {
             _ => None,
         };
         let new_example = example(a);
-        let tally = crate::tally::delta(before.map(facts).unwrap_or_default(), a);
+        let counted = before.map(Counted::of);
+        let tally = crate::tally::delta(counted.as_ref(), a);
         Rows {
             case_id: a.id.to_string(),
             tenant: tenant.to_owned(),
@@ -131,7 +131,7 @@ impl Rows {
             }),
             example: before.is_none_or(|b| example(b) != new_example).then_some(new_example),
             tally,
-            volume: crate::tally::volume_delta(before, a),
+            volume: crate::tally::volume_delta(counted.as_ref(), a),
             tokens: (text == Reindex::Text || before.is_none()).then(|| crate::search::case_tokens(a)),
         }
     }
@@ -155,15 +155,20 @@ const APPEAL_COLUMNS: &str = "case_id, tenant, status, appeal_type, urgency, cha
      stage, next_due, next_alarm, returned, supervised, citizen, tracking_code, accepted_at, updated_at, closed_at, \
      version, created_at";
 
+/// A new `appeal` row, returning its rowid (built once, not per write).
+static INSERT_APPEAL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "INSERT OR ROLLBACK INTO appeal ({APPEAL_COLUMNS}) VALUES ({}) RETURNING rowid",
+        vec!["?"; APPEAL_VALUES].join(", ")
+    )
+});
+
 /// Writes a case's rows, but for its search text and counts, which move to
 /// `deferred` for the end of the batch.
 pub(crate) fn write(conn: &Connection, rows: &mut Rows, deferred: &mut Deferred) -> Result<()> {
     // A new row, or the row of a case that has one: never an upsert (see `writer`).
     let sql = if rows.new {
-        format!(
-            "INSERT OR ROLLBACK INTO appeal ({APPEAL_COLUMNS}) VALUES ({}) RETURNING rowid",
-            vec!["?"; APPEAL_VALUES].join(", ")
-        )
+        INSERT_APPEAL.as_str()
     } else {
         // Only what events change (the same columns as `pg::projection`); parameters
         // it does not use are bound all the same, and the last (`created_at`) is not.
@@ -173,12 +178,11 @@ pub(crate) fn write(conn: &Connection, rows: &mut Rows, deferred: &mut Deferred)
             closed_at = ?20, version = ?21
          WHERE case_id = ?1
          RETURNING rowid"
-            .to_owned()
     };
     let values = rows.appeal_values();
     let bound = if rows.new { &values[..] } else { &values[..APPEAL_VALUES - 1] };
     let rowid =
-        conn.prepare_cached(&sql).and_then(|mut s| s.query_row(bound, |r| r.get::<_, i64>(0))).map_err(map_err)?;
+        conn.prepare_cached(sql).and_then(|mut s| s.query_row(bound, |r| r.get::<_, i64>(0))).map_err(map_err)?;
     insert_rows(conn, INSERT_ACCESS, &rows.access_values())?;
     write_rest(conn, rows, rowid, deferred)
 }
