@@ -252,16 +252,24 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
             ))),
             None => None,
         };
+        // Texts as long as real appeals (`bench_text`): the index's cost grows with them.
         let appeal = Arc::new(|i: u64| {
-            let body = format!(
-                r#"{{"channel":"app","appeal_type":"complaint","text":"压测第{i}条：小区门口占道经营，早晚高峰堵车","citizen":{{"name":"测试","phone":"139{:08}"}}}}"#,
-                i % 100_000_000
-            );
+            let (title, text) = crate::bench_text::appeal(i);
+            let body = serde_json::json!({
+                "channel": "app",
+                "appeal_type": "complaint",
+                "title": title,
+                "text": text,
+                "citizen": {"name": "测试", "phone": format!("139{:08}", i % 100_000_000)},
+            })
+            .to_string();
             ("POST".to_owned(), "/api/v1/appeals".to_owned(), Some(body))
         });
         let cpu_before = thread_cpu();
+        let written_before = bytes_written();
         let run = drive(&addr, opts.clients, duration, appeal, ack).await?;
         let cpu = cpu_since(&cpu_before);
+        let written = bytes_written().zip(written_before).map(|(a, b)| a.saturating_sub(b));
 
         let rate = run.ok as f64 / run.elapsed.as_secs_f64();
         let (p50, p99) = (pct(&run.latencies_us, 0.50), pct(&run.latencies_us, 0.99));
@@ -291,6 +299,16 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
             if let Some(w) = cpu.iter().find(|(n, _)| n.contains("-write")).map(|(_, s)| *s) {
                 figures += &format!(" writer_cpu_us_per_appeal={:.0}", per(w));
             }
+        }
+        // What this process wrote to storage per appeal: the store's own writes on
+        // SQLite (WAL, checkpoints). A PostgreSQL server writes in its own processes,
+        // which this does not see.
+        if let (Some(w), true, None) = (written, run.ok > 0, &opts.database)
+            && opts.url.is_none()
+        {
+            let per = w as f64 / run.ok as f64;
+            println!("written to storage: {:.1} MB, {per:.0} bytes per appeal", w as f64 / 1e6);
+            figures += &format!(" bytes_written_per_appeal={per:.0}");
         }
         println!("{figures} shed={} errors={}", run.shed, run.errors);
         if let Some((tx, dir)) = _guard.take() {

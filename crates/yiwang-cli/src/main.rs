@@ -4,6 +4,7 @@
 mod apikey;
 mod bench;
 mod bench_scale;
+mod bench_text;
 mod command;
 mod config;
 
