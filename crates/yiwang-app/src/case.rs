@@ -7,9 +7,11 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use yiwang_core::appeal::{
-    self, Action, Appeal, AppealEvent, AppealType, Channel, Context, Envelope, Intake, Location, Point, Status,
+    self, Action, Appeal, AppealEvent, AppealKind, AppealType, Channel, ClockKind, Envelope, Intake, Location, Point,
+    Status,
 };
-use yiwang_core::deadline::{ClockKind, Urgency};
+use yiwang_core::case::{Case, Context, Events, Kind, Recorded};
+use yiwang_core::deadline::Urgency;
 use yiwang_core::id::{
     CaseId, CategoryCode, PhoneNumber, TrackingCode, UnitCode, is_plain_text, mask_name, mask_phone,
 };
@@ -124,7 +126,8 @@ impl App {
         hex::encode(mac.finalize().into_bytes())
     }
 
-    fn context<'a>(&'a self, r: &'a crate::Reference, actor: &'a Actor, now: DateTime<Utc>) -> Context<'a> {
+    /// The context a decision of any kind runs in.
+    pub(crate) fn context<'a>(&'a self, r: &'a crate::Reference, actor: &'a Actor, now: DateTime<Utc>) -> Context<'a> {
         Context {
             now,
             actor,
@@ -150,7 +153,7 @@ impl App {
                 // A tracking code collides about once in 31^8 / n cases: draw again.
                 Err(StoreError::Duplicate(m)) if m.contains("tracking_code") => continue,
                 created => {
-                    let a = created?;
+                    let a = created?.into_state::<AppealKind>().map_err(|c| wrong_kind(c.id()))?;
                     return Ok(Receipt {
                         dispatch_due: a.clock(ClockKind::Dispatch).map(|c| c.due),
                         case_id: a.id,
@@ -238,50 +241,67 @@ impl App {
             tracking_code: TrackingCode::dated(yiwang_core::calendar::civil_date(now), raw),
         };
         let ctx = self.context(&r, actor, now);
-        let mut events = appeal::decide_intake(&intake, &ctx)?;
-        let event = events.pop().expect("intake decides one event");
+        let events = appeal::decide_intake(&intake, &ctx)?;
         Ok(NewCase {
             tenant: r.tenant.clone(),
-            prefix: self.config.case_prefix.clone(),
             at: now,
             actor: actor.clone(),
             person,
-            event,
+            events: Events::new::<AppealKind>(events),
         })
     }
 
-    fn load(&self, id: &CaseId) -> Result<Appeal> {
+    /// A case of any kind.
+    pub fn load_case(&self, id: &CaseId) -> Result<Case> {
         self.store.load(id)?.ok_or(AppError::NotFound("工单"))
     }
 
-    /// Runs one command on a case. A concurrent change makes core decide again on the
-    /// fresh state (a few times), so two operators never overwrite each other.
-    pub fn act(&self, actor: &Actor, id: &CaseId, action: &Action) -> Result<Appeal> {
+    /// A case of kind `K`; one of another kind is not found.
+    pub fn load_as<K: Kind>(&self, id: &CaseId) -> Result<K::State> {
+        self.load_case(id)?.into_state::<K>().map_err(|_| AppError::NotFound(K::LABEL))
+    }
+
+    fn load(&self, id: &CaseId) -> Result<Appeal> {
+        self.load_as::<AppealKind>(id)
+    }
+
+    /// Runs one command on a case of kind `K`, for any kind: the case is loaded, the
+    /// actor must be allowed to see it (one access rule, `Case::can_view`; citizens
+    /// and the system act through rules of their own), its kind decides, and the
+    /// events are appended. A concurrent change makes the kind decide again on the
+    /// fresh state (a few times), so two people never overwrite each other.
+    pub fn act_on<K: Kind>(&self, actor: &Actor, id: &CaseId, command: &K::Command) -> Result<K::State> {
         for _ in 0..5 {
-            let before = self.load(id)?;
-            if !matches!(actor, Actor::Citizen | Actor::System) && !appeal::can_view(&before, actor) {
-                return Err(AppError::NotFound("工单"));
-            }
-            if let Action::Merge { into } = action {
-                let target =
-                    self.load(into).map_err(|_| AppError::invalid("into", format!("要并入的工单 {into} 不存在")))?;
-                if target.merged_into.is_some() {
-                    return Err(AppError::invalid("into", format!("工单 {into} 本身已是重复件，请并入主工单")));
-                }
+            let case = self.load_case(id)?;
+            if !case.is::<K>() || (!matches!(actor, Actor::Citizen | Actor::System) && !case.can_view(actor)) {
+                return Err(AppError::NotFound(K::LABEL));
             }
             let now = self.now();
             let r = self.reference();
-            let events = appeal::decide(&before, action, &self.context(&r, actor, now))?;
+            let state = case.state::<K>().expect("checked the kind");
+            let events = K::decide(state, command, &self.context(&r, actor, now))?;
             if events.is_empty() {
-                return Ok(before);
+                return Ok(state.clone());
             }
-            let batch = AppendBatch { tenant: r.tenant.clone(), before, at: now, actor: actor.clone(), events };
+            let batch = AppendBatch::new(r.tenant.clone(), case, now, actor.clone(), Events::new::<K>(events));
             match self.store.append(batch).wait() {
                 Err(StoreError::Conflict { .. }) => continue,
-                other => return Ok(other?),
+                other => return other?.into_state::<K>().map_err(|c| wrong_kind(c.id())),
             }
         }
         Err(AppError::Busy)
+    }
+
+    /// Runs one command on an appeal.
+    pub fn act(&self, actor: &Actor, id: &CaseId, action: &Action) -> Result<Appeal> {
+        if let Action::Merge { into } = action {
+            let target =
+                self.load(into).map_err(|_| AppError::invalid("into", format!("要并入的工单 {into} 不存在")))?;
+            if target.merged_into.is_some() {
+                return Err(AppError::invalid("into", format!("工单 {into} 本身已是重复件，请并入主工单")));
+            }
+        }
+        self.act_on::<AppealKind>(actor, id, action)
     }
 
     /// A case for staff. Cases the actor may not see are "not found".
@@ -295,7 +315,7 @@ impl App {
             Some(p) => self.store.person(p)?,
             None => None,
         };
-        let events = self.store.events(id)?.into_iter().map(|e| timeline_entry(&r, e, true)).collect();
+        let events = decoded(self.store.events(id)?)?.into_iter().map(|e| timeline_entry(&r, e, true)).collect();
         Ok(CaseView {
             unit_name: a.unit.as_ref().map(|u| r.unit_name(u)),
             category_name: a.category.as_ref().and_then(|c| r.taxonomy.path_name(c)),
@@ -330,8 +350,8 @@ impl App {
     fn citizen_case(&self, code: &str, phone: &str) -> Result<Appeal> {
         let not_found = || AppError::NotFound("与查询码和电话匹配的诉求");
         let code = TrackingCode::parse(code).map_err(|_| not_found())?;
-        let id = self.store.find_by_tracking_code(&code)?.ok_or_else(not_found)?;
-        let a = self.load(&id)?;
+        let id = self.store.find_by_tracking_code(code.as_str())?.ok_or_else(not_found)?;
+        let a = self.load(&id).map_err(|_| not_found())?;
         let stored = match a.citizen {
             Some(p) => self.store.person(p)?.and_then(|p| p.data.phone_digest),
             None => None,
@@ -349,9 +369,7 @@ impl App {
     pub fn track(&self, code: &str, phone: &str) -> Result<PublicView> {
         let a = self.citizen_case(code, phone)?;
         let r = self.reference();
-        let timeline = self
-            .store
-            .events(&a.id)?
+        let timeline = decoded(self.store.events(&a.id)?)?
             .into_iter()
             .filter(|e| e.event.is_public())
             .map(|e| timeline_entry(&r, e, false))
@@ -393,6 +411,16 @@ impl App {
         let r = self.reference();
         r.org.units().filter(|u| u.kind.can_handle()).map(|u| (u.code.clone(), u.display_name().to_owned())).collect()
     }
+}
+
+/// An appeal's recorded events, decoded.
+pub(crate) fn decoded(events: Vec<Recorded>) -> Result<Vec<Envelope>> {
+    events.iter().map(|e| e.decode::<AppealKind>().map_err(|e| AppError::Internal(e.to_string()))).collect()
+}
+
+/// A store that answered a case of another kind than the one written: a bug.
+pub(crate) fn wrong_kind(id: &CaseId) -> AppError {
+    AppError::Internal(format!("case {id} came back as another kind"))
 }
 
 fn timeline_entry(r: &crate::Reference, e: Envelope, staff: bool) -> TimelineEntry {

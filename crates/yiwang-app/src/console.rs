@@ -5,8 +5,8 @@
 //! The answer comes from core's `decide`, run on sample input without storing
 //! anything: the rules stay in one place and the console never guesses them.
 
-use crate::{App, AppError, Result};
-use yiwang_core::appeal::{self, Action, Appeal, Context, ReplyOutcome, Satisfaction};
+use crate::{App, Result};
+use yiwang_core::appeal::{self, Action, Appeal, ReplyOutcome, Satisfaction};
 use yiwang_core::id::{CaseId, CategoryCode, UnitCode};
 use yiwang_core::org::Actor;
 
@@ -28,14 +28,7 @@ impl App {
     /// in the order the console shows them.
     pub fn available_actions(&self, actor: &Actor, a: &Appeal) -> Vec<&'static str> {
         let r = self.reference();
-        let ctx = Context {
-            now: self.now(),
-            actor,
-            calendar: &self.config.calendar,
-            limits: &self.config.limits,
-            org: &r.org,
-            taxonomy: &r.taxonomy,
-        };
+        let ctx = self.context(&r, actor, self.now());
         let category: Option<CategoryCode> = r.taxonomy.categories().next().map(|c| c.code.clone());
         // A unit other than the holder, for the samples that name one.
         let other: Option<UnitCode> = r
@@ -88,7 +81,7 @@ impl App {
     /// phone): the portal shows them back to the citizen and to no one else.
     pub fn citizen_attachments(&self, code: &str, phone: &str) -> Result<(CaseId, Vec<String>)> {
         let v = self.track(code, phone)?;
-        let a = self.store.load(&v.case_id)?.ok_or(AppError::NotFound("工单"))?;
+        let a = self.load_as::<yiwang_core::appeal::AppealKind>(&v.case_id)?;
         Ok((a.id, a.attachments))
     }
 }

@@ -5,8 +5,9 @@
 use crate::{App, AppError, MonthMeasures, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use yiwang_core::appeal::{Channel, Status};
+use yiwang_core::appeal::{AppealKind, Channel, Status};
 use yiwang_core::calendar::civil_date;
+use yiwang_core::case::Kind;
 use yiwang_core::deadline::Stage;
 use yiwang_core::id::{CategoryCode, UnitCode};
 use yiwang_core::org::{Actor, Role, UnitKind};
@@ -54,10 +55,10 @@ impl App {
         let r = self.reference();
         let today = civil_date(self.now());
         let first = today - chrono::Duration::days(days as i64 - 1);
-        let v = self.store.volumes(first, today + chrono::Duration::days(1))?;
-        let total = v.by_status.iter().map(|(_, n)| n).sum();
+        let v = self.store.volumes(AppealKind::NAME, first, today + chrono::Duration::days(1))?;
+        let total = v.dimension("status").iter().map(|(_, n)| n).sum();
 
-        let day_counts: BTreeMap<String, u64> = v.by_day.into_iter().collect();
+        let day_counts: BTreeMap<String, u64> = v.by_day.iter().cloned().collect();
         let by_day = (0..days as i64)
             .map(|i| {
                 let d = (first + chrono::Duration::days(i)).format("%Y-%m-%d").to_string();
@@ -66,7 +67,7 @@ impl App {
             .collect();
 
         let mut cats: BTreeMap<String, (String, u64)> = BTreeMap::new();
-        for (code, n) in v.by_category {
+        for (code, n) in v.dimension("category").iter().cloned() {
             let top = CategoryCode::parse(&code).ok().and_then(|c| r.taxonomy.top_level(&c).cloned());
             let (k, label) = match top {
                 Some(c) => (c.code.to_string(), c.name.clone()),
@@ -85,7 +86,7 @@ impl App {
             .map(|u| (u.code.to_string(), (u.display_name().to_owned(), 0)))
             .collect();
         let mut by_area = vec![];
-        for (code, n) in v.by_area {
+        for (code, n) in v.dimension("area").iter().cloned() {
             let unit = UnitCode::parse(&code).ok();
             let street = unit.as_ref().and_then(|u| r.org.street_of(u));
             let (k, label) = match street {
@@ -102,18 +103,18 @@ impl App {
         by_street.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
 
         let by_channel = v
-            .by_channel
-            .into_iter()
+            .dimension("channel")
+            .iter()
+            .cloned()
             .map(|(k, n)| {
-                let label = serde_json::from_value::<Channel>(serde_json::Value::String(k.clone()))
-                    .map(|c| c.label().to_owned())
-                    .unwrap_or_else(|_| k.clone());
+                let label = Channel::parse(&k).map(|c| c.label().to_owned()).unwrap_or_else(|| k.clone());
                 Count { key: k, label, count: n }
             })
             .collect();
         let by_status = v
-            .by_status
-            .into_iter()
+            .dimension("status")
+            .iter()
+            .cloned()
             .map(|(k, n)| Count {
                 label: Status::parse(&k).map(|s| s.label()).unwrap_or("").to_owned(),
                 key: k,
@@ -123,7 +124,9 @@ impl App {
 
         // Counted by the store per unit: at a city's volume the red cases are many.
         let red = self.store.count_by_unit(&CaseQuery {
-            statuses: vec![Status::Accepted, Status::Dispatched, Status::Handling],
+            kind: Some(AppealKind::NAME),
+            statuses: [Status::Accepted, Status::Dispatched, Status::Handling].map(|s| s.as_str()).to_vec(),
+            open: Some(true),
             stage: Some(Stage::Red),
             ..CaseQuery::default()
         })?;

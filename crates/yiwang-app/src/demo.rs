@@ -228,7 +228,7 @@ impl App {
                 _ => (false, Satisfaction::Unsatisfied),
             };
             sim.act(&operator, &id, &Action::Callback { solved, satisfaction: sat, note: None })?;
-            if !solved && sim.store.load(&id)?.is_some_and(|a| a.status == Status::CalledBack) {
+            if !solved && sim.load_as::<yiwang_core::appeal::AppealKind>(&id)?.status == Status::CalledBack {
                 if !step(2) {
                     continue;
                 }
@@ -243,7 +243,7 @@ impl App {
 
     /// The demo case ids, newest first (for tests and smoke checks).
     pub fn demo_case_ids(&self, limit: u32) -> Result<Vec<CaseId>> {
-        let q = yiwang_store::CaseQuery { limit, ..Default::default() };
+        let q = yiwang_store::CaseQuery { kind: Some("appeal"), limit, ..Default::default() };
         Ok(self.store.list_cases(&q)?.rows.into_iter().map(|r| r.id).collect())
     }
 }

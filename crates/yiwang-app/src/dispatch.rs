@@ -5,7 +5,8 @@
 use crate::{App, AppError, Located, Result};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
-use yiwang_core::appeal::{Location, Status};
+use yiwang_core::appeal::{AppealEvent, AppealKind, Location, Status};
+use yiwang_core::case::Kind;
 use yiwang_core::id::{CaseId, CategoryCode, UnitCode};
 use yiwang_core::org::{Actor, Role};
 use yiwang_dispatch::duplicate::{self, Candidate, DuplicateParams};
@@ -108,6 +109,38 @@ fn excerpt(s: &str) -> String {
     e
 }
 
+/// An appeal's text as the store finds it (`CaseText`), read from its first event.
+struct AppealText {
+    id: CaseId,
+    title: Option<String>,
+    text: String,
+    area: Option<UnitCode>,
+    point: Option<(f64, f64)>,
+    status: Status,
+    accepted_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn appeal_texts(found: Vec<yiwang_store::CaseText>) -> Result<Vec<AppealText>> {
+    found
+        .into_iter()
+        .map(|c| {
+            let bad = |what: &str| AppError::Internal(format!("case {}: unreadable {what}", c.id));
+            let Ok(AppealEvent::Accepted { text, location, .. }) = serde_json::from_str(&c.opening) else {
+                return Err(bad("first event"));
+            };
+            Ok(AppealText {
+                status: Status::parse(&c.status).ok_or_else(|| bad("status"))?,
+                point: location.point.map(|p| (p.lon, p.lat)),
+                id: c.id,
+                title: c.title,
+                text,
+                area: c.area,
+                accepted_at: c.opened_at,
+            })
+        })
+        .collect()
+}
+
 fn joined(title: &Option<String>, text: &str) -> String {
     match title {
         Some(t) => format!("{t} {text}"),
@@ -125,7 +158,12 @@ impl App {
         {
             return Ok(w.clone());
         }
-        let sample = self.store.case_texts(now - chrono::Duration::days(90), now + chrono::Duration::days(1), 2000)?;
+        let sample = appeal_texts(self.store.case_texts(
+            AppealKind::NAME,
+            now - chrono::Duration::days(90),
+            now + chrono::Duration::days(1),
+            2000,
+        )?)?;
         let w = Arc::new(TfIdf::fit(sample.iter().map(|c| c.text.as_str())));
         *guard = Some((now, w.clone()));
         Ok(w)
@@ -196,7 +234,8 @@ impl App {
         let Some(q) = yiwang_store::search::fts_any_query(text, 64) else { return Ok(vec![]) };
         let now = self.now();
         let params = DuplicateParams::default();
-        let found = self.store.similar_case_texts(&q, now - chrono::Duration::days(params.window_days), 50)?;
+        let since = now - chrono::Duration::days(params.window_days);
+        let found = appeal_texts(self.store.similar_case_texts(AppealKind::NAME, &q, since, 50)?)?;
         if found.is_empty() {
             return Ok(vec![]);
         }
@@ -252,7 +291,7 @@ impl App {
         if to <= from || to - from > chrono::Duration::days(366) {
             return Err(AppError::invalid("to", "时间段须在一年以内，且结束晚于开始"));
         }
-        let cases = self.store.case_texts(from, to, 50_000)?;
+        let cases = appeal_texts(self.store.case_texts(AppealKind::NAME, from, to, 50_000)?)?;
         let docs: Vec<TopicDoc> = cases
             .iter()
             .map(|c| TopicDoc { id: c.id.to_string(), text: joined(&c.title, &c.text), at: c.accepted_at.timestamp() })

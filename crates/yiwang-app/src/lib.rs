@@ -56,8 +56,6 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 /// Settings the use cases need; the CLI builds them from flags, environment and files.
 #[derive(Clone)]
 pub struct AppConfig {
-    /// Two capital letters that start every case number.
-    pub case_prefix: String,
     /// Key of the keyed digest of phone numbers (so a citizen is matched by phone
     /// without comparing plaintext). Kept in the data directory, never in the database.
     pub digest_key: Vec<u8>,
@@ -70,7 +68,6 @@ pub struct AppConfig {
 impl Default for AppConfig {
     fn default() -> Self {
         AppConfig {
-            case_prefix: "YW".into(),
             digest_key: b"yiwang-development-key".to_vec(),
             session_hours: 12,
             limits: TimeLimits::default(),

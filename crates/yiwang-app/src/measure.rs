@@ -3,8 +3,10 @@
 
 use crate::{App, AppError, Result};
 use serde::Serialize;
+use yiwang_core::appeal::AppealKind;
+use yiwang_core::case::Kind;
 use yiwang_core::id::UnitCode;
-use yiwang_core::measure::{Rates, Tally, parse_month};
+use yiwang_core::measure::{FactKind, Rates, Tally, parse_month};
 use yiwang_core::org::UnitKind;
 
 #[derive(Debug, Clone, Serialize)]
@@ -34,7 +36,15 @@ impl App {
         let month =
             parse_month(month).ok_or_else(|| AppError::invalid("month", "月份格式应为 YYYY-MM，例如 2026-11"))?;
         let r = self.reference();
-        let tallies = self.store.tally_month(&month)?;
+        // The appeal's facts, counted per unit (the store lists them in unit order).
+        let mut tallies: Vec<(UnitCode, Tally)> = vec![];
+        for f in self.store.tally_month(&month)?.into_iter().filter(|f| f.kind == AppealKind::NAME) {
+            let Some(k) = FactKind::from_parts(&f.name, f.flag, &f.value) else { continue };
+            if tallies.last().is_none_or(|(u, _)| *u != f.unit) {
+                tallies.push((f.unit.clone(), Tally::default()));
+            }
+            tallies.last_mut().expect("pushed").1.add_many(k, f.count);
+        }
         let mut district = Tally::default();
         let mut units: Vec<UnitMeasure> = tallies
             .into_iter()

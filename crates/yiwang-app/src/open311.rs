@@ -15,9 +15,11 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use yiwang_core::Instant;
 use yiwang_core::appeal::{
-    Appeal, AppealEvent, AppealType, Channel, Envelope, Location, Outcome, Point, ReplyOutcome, Status, evolve,
+    Appeal, AppealEvent, AppealKind, AppealType, Channel, ClockKind, Envelope, Location, Outcome, Point, ReplyOutcome,
+    Status, evolve,
 };
-use yiwang_core::deadline::{ClockKind, Urgency};
+use yiwang_core::case::Kind;
+use yiwang_core::deadline::Urgency;
 use yiwang_core::id::{CaseId, CategoryCode, UnitCode};
 use yiwang_core::org::{Actor, Role};
 use yiwang_core::taxonomy::{Category, QuestionType};
@@ -476,7 +478,7 @@ impl App {
     /// GET Service Request: one case by its number.
     pub fn open311_request(&self, id: &str) -> Result<ServiceRequest> {
         let id = CaseId::parse(id).map_err(|_| AppError::NotFound("service_request_id"))?;
-        let a = self.store.load(&id)?.ok_or(AppError::NotFound("service_request_id"))?;
+        let a = self.load_as::<AppealKind>(&id).map_err(|_| AppError::NotFound("service_request_id"))?;
         Ok(self.service_request(&a))
     }
 
@@ -522,16 +524,17 @@ impl App {
         let limit = f.limit.clamp(1, OPEN311_MAX_REQUESTS);
         // end_date is "the latest datetime to include".
         let base = CaseQuery {
-            statuses: f.statuses.clone(),
-            accepted_from: Some(from),
-            accepted_to: Some(to + chrono::Duration::milliseconds(1)),
+            kind: Some(AppealKind::NAME),
+            statuses: f.statuses.iter().map(|s| s.as_str()).collect(),
+            opened_from: Some(from),
+            opened_to: Some(to + chrono::Duration::milliseconds(1)),
             ..Default::default()
         };
         let codes: Vec<Option<CategoryCode>> =
             if f.service_codes.is_empty() { vec![None] } else { f.service_codes.iter().cloned().map(Some).collect() };
         let mut rows = vec![];
         for code in codes {
-            let mut q = CaseQuery { category: code, ..base.clone() };
+            let mut q = CaseQuery { category: code.map(|c| c.to_string()), ..base.clone() };
             // Each service's page may hold the merged page's rows: read up to offset + limit.
             let want = f.offset.saturating_add(limit);
             q.offset = 0;
@@ -546,11 +549,12 @@ impl App {
                 q.offset += n;
             }
         }
-        rows.sort_by(|a, b| b.accepted_at.cmp(&a.accepted_at).then(b.id.cmp(&a.id)));
+        rows.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then(b.id.cmp(&a.id)));
         rows.dedup_by(|a, b| a.id == b.id);
         let mut out = vec![];
         for row in rows.into_iter().skip(f.offset as usize).take(limit as usize) {
-            if let Some(a) = self.store.load(&row.id)? {
+            if let Some(c) = self.store.load(&row.id)? {
+                let a = c.into_state::<AppealKind>().map_err(|c| crate::case::wrong_kind(c.id()))?;
                 out.push(self.service_request(&a));
             }
         }
@@ -575,8 +579,15 @@ impl App {
         let mut skipped = 0usize;
         let mut cursor = 0u32;
         'scan: loop {
-            let batch = self.store.events_between(from, to + chrono::Duration::milliseconds(1), 2000, cursor)?;
-            cursor += batch.len() as u32;
+            let recorded = self.store.events_between(
+                AppealKind::NAME,
+                from,
+                to + chrono::Duration::milliseconds(1),
+                2000,
+                cursor,
+            )?;
+            cursor += recorded.len() as u32;
+            let batch = crate::case::decoded(recorded)?;
             for e in &batch {
                 if !e.event.is_public() || matches!(e.event, AppealEvent::Accepted { .. }) {
                     continue;
@@ -611,7 +622,7 @@ impl App {
     fn statuses_after_each_event(&self, id: &CaseId) -> Result<Vec<&'static str>> {
         let mut state: Option<Appeal> = None;
         let mut out = vec![];
-        for e in self.store.events(id)? {
+        for e in crate::case::decoded(self.store.events(id)?)? {
             state = evolve(state, &e);
             let s = state.as_ref().map(fms_status).unwrap_or("open");
             if out.len() <= e.seq as usize {

@@ -4,7 +4,8 @@
 use crate::{App, AppError, Result};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use yiwang_core::appeal::{AppealType, Channel, Status};
+use yiwang_core::appeal::{AppealKind, AppealType, Channel, Detail, Status};
+use yiwang_core::case::Kind;
 use yiwang_core::deadline::{Stage, Urgency};
 use yiwang_core::id::{CaseId, CategoryCode, UnitCode, mask_name, mask_phone};
 use yiwang_core::org::{Actor, Role};
@@ -143,28 +144,33 @@ impl App {
             return Err(AppError::Forbidden("该队列仅热线中心可见".into()));
         }
         let unit = if across { unit } else { Some(own.clone()) };
-        let open = vec![Status::Dispatched, Status::Handling];
-        let mut q = CaseQuery { count_up_to: Some(COUNT_LIMIT), ..Default::default() };
+        let statuses = |s: &[Status]| s.iter().map(|s| s.as_str()).collect::<Vec<_>>();
+        let open = statuses(&[Status::Dispatched, Status::Handling]);
+        let mut q = CaseQuery { kind: Some(AppealKind::NAME), count_up_to: Some(COUNT_LIMIT), ..Default::default() };
+        // Every queue but 全部 lists open cases: the store reads them from indexes over
+        // open cases alone.
+        q.open = (queue != Queue::All).then_some(true);
         match queue {
-            Queue::ToDispatch => q.statuses = vec![Status::Accepted],
+            Queue::ToDispatch => q.statuses = statuses(&[Status::Accepted]),
             Queue::Returned => {
-                q.statuses = vec![Status::Accepted];
-                q.returned = Some(true);
+                q.statuses = statuses(&[Status::Accepted]);
+                q.detail = vec![("returned", serde_json::Value::Bool(true))];
             }
-            Queue::ToSign => q.statuses = vec![Status::Dispatched],
-            Queue::Handling => q.statuses = vec![Status::Handling],
+            Queue::ToSign => q.statuses = statuses(&[Status::Dispatched]),
+            Queue::Handling => q.statuses = statuses(&[Status::Handling]),
             Queue::Warning => {
                 q.statuses = open;
                 q.stage = Some(Stage::Yellow);
             }
             Queue::Overdue => {
-                q.statuses = if across { vec![Status::Accepted, Status::Dispatched, Status::Handling] } else { open };
+                q.statuses =
+                    if across { statuses(&[Status::Accepted, Status::Dispatched, Status::Handling]) } else { open };
                 q.stage = Some(Stage::Red);
             }
-            Queue::ToCallback => q.statuses = vec![Status::Replied],
-            Queue::Unsolved => q.statuses = vec![Status::CalledBack],
+            Queue::ToCallback => q.statuses = statuses(&[Status::Replied]),
+            Queue::Unsolved => q.statuses = statuses(&[Status::CalledBack]),
             Queue::CoHandling => {
-                q.statuses = vec![Status::Handling];
+                q.statuses = statuses(&[Status::Handling]);
                 q.co_unit = unit.clone().or(Some(own.clone()));
                 return Ok(q);
             }
@@ -216,13 +222,14 @@ impl App {
             )
         };
         let q = CaseQuery {
+            kind: Some(AppealKind::NAME),
             text,
             visible_to: (!across).then(|| own.clone()),
             unit: filter.unit,
-            category: filter.category,
-            statuses: filter.status.into_iter().collect(),
-            accepted_from: filter.from,
-            accepted_to: filter.to,
+            category: filter.category.map(|c| c.to_string()),
+            statuses: filter.status.into_iter().map(|s| s.as_str()).collect(),
+            opened_from: filter.from,
+            opened_to: filter.to,
             limit: limit.clamp(1, 200),
             offset,
             count_up_to: Some(SEARCH_COUNT_LIMIT),
@@ -240,30 +247,35 @@ impl App {
         let items = page
             .rows
             .into_iter()
-            .map(|c| CaseSummary {
-                seconds_left: c.next_due.map(|d| {
-                    if d >= now { cal.working_between(now, d).num_seconds() } else { -(now - d).num_seconds() }
-                }),
-                status_label: c.status.label(),
-                unit_name: c.unit.as_ref().map(|u| r.unit_name(u)),
-                citizen_name: c.citizen_name.as_deref().map(mask_name),
-                citizen_phone: c.citizen_phone.as_deref().map(mask_phone),
-                id: c.id,
-                status: c.status,
-                appeal_type: c.appeal_type,
-                urgency: c.urgency,
-                channel: c.channel,
-                title: c.title,
-                unit: c.unit,
-                category: c.category,
-                area: c.area,
-                stage: c.stage,
-                next_due: c.next_due,
-                returned: c.returned,
-                supervised: c.supervised,
-                accepted_at: c.accepted_at,
+            .map(|c| {
+                let status = Status::parse(&c.status).ok_or_else(|| bad_row(&c.id, "status"))?;
+                let detail: Detail = serde_json::from_str(&c.detail).map_err(|_| bad_row(&c.id, "detail"))?;
+                let category = c.category.as_deref().map(CategoryCode::parse).transpose()?;
+                Ok(CaseSummary {
+                    seconds_left: c.next_due.map(|d| {
+                        if d >= now { cal.working_between(now, d).num_seconds() } else { -(now - d).num_seconds() }
+                    }),
+                    status_label: status.label(),
+                    unit_name: c.unit.as_ref().map(|u| r.unit_name(u)),
+                    citizen_name: c.person_name.as_deref().map(mask_name),
+                    citizen_phone: c.person_phone.as_deref().map(mask_phone),
+                    id: c.id,
+                    status,
+                    appeal_type: detail.appeal_type,
+                    urgency: detail.urgency,
+                    channel: detail.channel,
+                    title: c.title,
+                    unit: c.unit,
+                    category,
+                    area: c.area,
+                    stage: c.stage,
+                    next_due: c.next_due,
+                    returned: detail.returned,
+                    supervised: detail.supervised,
+                    accepted_at: c.opened_at,
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         let more = q.count_up_to.is_some_and(|n| page.total >= n);
         Ok(QueuePage { queue, total: page.total, more, offset, items })
     }
@@ -279,4 +291,10 @@ impl App {
         }
         Ok(out)
     }
+}
+
+/// A queue row the appeal cannot read: the store holds a projection this build did not
+/// write.
+fn bad_row(id: &CaseId, what: &str) -> AppError {
+    AppError::Internal(format!("case {id}: unreadable {what} in its projection"))
 }

@@ -175,27 +175,28 @@ impl App {
             report.routing_rules = rules.len();
             routing = Some(t.clone());
         }
+        let now = self.now();
         if files.units.is_some() {
-            self.store.replace_organisation(&units)?;
+            self.store.replace_organisation(&units, now)?;
             report.units = units.len();
         }
         if files.categories.is_some() {
-            self.store.replace_categories(&categories)?;
+            self.store.replace_categories(&categories, now)?;
             report.categories = categories.len();
         }
         for s in &staff {
-            self.store.put_staff(s)?;
+            self.store.put_staff(s, now)?;
         }
         report.staff = staff.len();
         if files.boundaries.is_some() {
-            self.store.replace_boundaries(&boundaries)?;
+            self.store.replace_boundaries(&boundaries, now)?;
             report.boundaries = boundaries.len();
         }
         if let Some(t) = places {
-            self.store.put_document("places", &t)?;
+            self.store.put_document("places", &t, now)?;
         }
         if let Some(t) = routing {
-            self.store.put_document("routing", &t)?;
+            self.store.put_document("routing", &t, now)?;
         }
         self.reload()?;
         Ok(report)
@@ -211,14 +212,17 @@ impl App {
         if password.chars().count() < 8 {
             return Err(AppError::invalid("password", "密码至少8位"));
         }
-        self.store.put_staff(&StaffRecord {
-            username,
-            name: name.to_owned(),
-            unit,
-            roles: roles.to_vec(),
-            password_hash: hash_password(password)?,
-            active: true,
-        })?;
+        self.store.put_staff(
+            &StaffRecord {
+                username,
+                name: name.to_owned(),
+                unit,
+                roles: roles.to_vec(),
+                password_hash: hash_password(password)?,
+                active: true,
+            },
+            self.now(),
+        )?;
         Ok(())
     }
 }

@@ -22,8 +22,8 @@ use std::sync::{Arc, mpsc};
 use std::time::Instant;
 use yiwang_app::{App, AppConfig, Queue, Reference, SearchFilter};
 use yiwang_core::appeal::{
-    self, Action, Appeal, AppealEvent, AppealType, Channel, Context, Envelope, Intake, Location, Point, ReplyOutcome,
-    Satisfaction,
+    self, Action, Appeal, AppealEvent, AppealKind, AppealType, Channel, Context, Envelope, Intake, Location, Point,
+    ReplyOutcome, Satisfaction,
 };
 use yiwang_core::calendar::civil_date;
 use yiwang_core::deadline::Urgency;
@@ -226,7 +226,7 @@ fn load(world: &Arc<World>, store: &dyn Store, n: u64) -> Result<Totals> {
     let start = world.end - Hours::days(365);
     let span_ms = (world.end - start).num_milliseconds() as u64 - 3_600_000;
     let planner = {
-        let prefix = world.config.case_prefix.clone();
+        let prefix = <AppealKind as yiwang_core::case::Kind>::PREFIX;
         std::thread::spawn(move || {
             let (mut day, mut seq) = (None, 0u32);
             let mut i = 0u64;
@@ -238,7 +238,7 @@ fn load(world: &Arc<World>, store: &dyn Store, n: u64) -> Result<Totals> {
                     let d = civil_date(at);
                     seq = if day == Some(d) { seq + 1 } else { 1 };
                     day = Some(d);
-                    plan.push((at, CaseId::new(&prefix, d, seq)));
+                    plan.push((at, CaseId::new(prefix, d, seq)));
                     i += 1;
                 }
                 if plan_tx.send(Chunk { first, plan }).is_err() {
@@ -456,7 +456,7 @@ struct Recorder<'w> {
     w: &'w World,
     id: CaseId,
     state: Option<Appeal>,
-    events: Vec<ImportedEvent>,
+    events: Vec<ImportedEvent<AppealEvent>>,
     refused: u64,
 }
 
@@ -556,8 +556,7 @@ impl World {
         };
         for (k, (at, id)) in chunk.plan.into_iter().enumerate() {
             let index = chunk.first + k as u64;
-            let (case, refused, closed) = self.case(index, at, id);
-            let n = case.events.len() as u64;
+            let (case, n, refused, closed) = self.case(index, at, id);
             g.events += n;
             g.refused += refused;
             if closed {
@@ -571,8 +570,9 @@ impl World {
 
     /// One case: intake at `at`, then its life until now, the way the demo story
     /// walks its appeals (seed_demo), with more variety.
-    /// Returns the case, how many of its actions core refused, and whether it is closed.
-    fn case(&self, index: u64, at: yiwang_core::Instant, id: CaseId) -> (ImportedCase, u64, bool) {
+    /// Returns the case, its number of events, how many of its actions core refused,
+    /// and whether it is closed.
+    fn case(&self, index: u64, at: yiwang_core::Instant, id: CaseId) -> (ImportedCase, u64, u64, bool) {
         let r = &self.reference;
         let mut rng = Rng(index.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x5DEE_CE66);
         let t = self.templates.get(rng.below(self.templates.len() as u64) as usize).expect("in range");
@@ -641,7 +641,8 @@ impl World {
         self.walk(&mut c, &mut rng, at, t, place, &reply);
         c.tick_until(self.end);
         let closed = c.state.as_ref().is_some_and(|s| !s.is_open());
-        (ImportedCase { tenant: r.tenant.clone(), id, person, events: c.events }, c.refused, closed)
+        let n = c.events.len() as u64;
+        (ImportedCase::new::<AppealKind>(r.tenant.clone(), id, person, c.events), n, c.refused, closed)
     }
 
     fn walk(

@@ -68,11 +68,12 @@ impl DataDir {
     /// brings its schema up to date.
     pub fn open_store(&self) -> Result<Arc<dyn Store>> {
         Ok(match &self.1 {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Arc::new(PgStore::connect(url).with_context(|| format!("connecting to {}", redact(url)))?)
-            }
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Arc::new(
+                PgStore::connect(url, yiwang_core::kinds())
+                    .with_context(|| format!("connecting to {}", redact(url)))?,
+            ),
             Some(other) => bail!("--database must be a postgres:// URL, not {}", redact(other)),
-            None => Arc::new(SqliteStore::open(&self.database())?),
+            None => Arc::new(SqliteStore::open(&self.database(), yiwang_core::kinds())?),
         })
     }
 

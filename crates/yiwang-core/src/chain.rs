@@ -120,6 +120,10 @@ pub enum ChainBreak {
     UnknownAlg { seq: u32, alg: String },
     #[error("the case's head says {head_seq} events ending in {head_hash}, the log ends at event {last_seq}")]
     Truncated { head_seq: u32, head_hash: String, last_seq: u32 },
+    /// The kind recorded for the case (beside its head) is not the kind its first
+    /// event opens: one of the two was altered.
+    #[error("the case is recorded as a {kind}, but its first event does not open one")]
+    WrongKind { kind: String },
 }
 
 /// A stored event as the verifier reads it.

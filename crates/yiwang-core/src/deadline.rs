@@ -7,7 +7,6 @@
 //! overridden per category and urgency.
 
 use crate::calendar::Calendar;
-use crate::id::CategoryCode;
 use chrono::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -34,30 +33,13 @@ impl Urgency {
     }
 }
 
-/// The clocks a case can run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum ClockKind {
-    /// From intake to dispatch (派单时限).
-    Dispatch,
-    /// From dispatch to signing for (签收时限).
-    SignFor,
-    /// From signing to the first contact with the citizen (联系时限).
-    Contact,
-    /// From dispatch to the reply (办理时限).
-    Resolve,
-}
-
-impl ClockKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Dispatch => "派单",
-            Self::SignFor => "签收",
-            Self::Contact => "联系诉求人",
-            Self::Resolve => "办理",
-        }
-    }
+/// What a kind calls its clocks (an appeal's 派单, 签收 …; a task's nodes). Each kind
+/// has its own names; the arithmetic of a clock is the same for all of them.
+pub trait ClockName:
+    Copy + Eq + Ord + std::hash::Hash + std::fmt::Debug + Serialize + serde::de::DeserializeOwned + Send + Sync + 'static
+{
+    /// The clock's name for people (派单, 签收 …).
+    fn label(self) -> &'static str;
 }
 
 /// A time budget: natural hours, or working days on the calendar.
@@ -101,13 +83,29 @@ pub enum Stage {
     Red,
 }
 
+impl Stage {
+    pub const ALL: [Stage; 3] = [Stage::Green, Stage::Yellow, Stage::Red];
+    /// The serde name (`yellow`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Green => "green",
+            Stage::Yellow => "yellow",
+            Stage::Red => "red",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
 /// A running clock. Its instants are computed when it starts (and when it is paused,
 /// resumed or extended) and written into the event, so the record shows the deadline
-/// that applied at the time.
+/// that applied at the time. `N` is the kind's name for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "N: ClockName"))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Clock {
-    pub kind: ClockKind,
+pub struct Clock<N> {
+    pub kind: N,
     pub budget: Budget,
     pub started_at: DateTime<Utc>,
     pub warn_at: DateTime<Utc>,
@@ -119,8 +117,8 @@ pub struct Clock {
     pub paused_at: Option<DateTime<Utc>>,
 }
 
-impl Clock {
-    pub fn start(kind: ClockKind, budget: Budget, now: DateTime<Utc>, cal: &Calendar, warn_ratio: f64) -> Self {
+impl<N: ClockName> Clock<N> {
+    pub fn start(kind: N, budget: Budget, now: DateTime<Utc>, cal: &Calendar, warn_ratio: f64) -> Self {
         let due = budget.due(cal, now);
         let warn_at = shift(budget, cal, now, budget.scaled(1.0 - warn_ratio));
         Clock { kind, budget, started_at: now, warn_at, due, stage: Stage::Green, paused_at: None }
@@ -198,108 +196,40 @@ fn shift(budget: Budget, cal: &Calendar, from: DateTime<Utc>, by: Duration) -> D
     if budget.is_working() { cal.add_working(from, by) } else { from + by }
 }
 
-/// One override of a default limit. The most specific applies: category and urgency,
-/// then category, then urgency.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LimitOverride {
-    #[serde(default)]
-    pub category: Option<CategoryCode>,
-    #[serde(default)]
-    pub urgency: Option<Urgency>,
-    pub clock: ClockKind,
-    pub budget: Budget,
-}
-
-/// The district's time-limit policy. Loaded from `limits.toml` in the data directory
-/// when present; otherwise the defaults below.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// The district's time-limit policy: what every kind shares (when a clock turns
+/// yellow) and each kind's own limits. Read from `limits.toml` in the data directory
+/// when present; otherwise the defaults.
+///
+/// The file keeps the form it had when appeals were the only kind: the appeal's
+/// settings at its top level (`resolve_general_days = 10`, `[[override]]`), beside
+/// `warn_ratio`. Another kind's settings are a table named after the kind.
+#[derive(Debug, Clone, PartialEq)]
 pub struct TimeLimits {
-    /// DB11/T 2021-2022: emergencies are dispatched within 1 hour.
-    pub dispatch_emergency_hours: u32,
-    /// DB11/T 2021-2022: water, power, gas and heat within 2 hours.
-    pub dispatch_utility_hours: u32,
-    /// DB11/T 2021-2022: general appeals within 24 hours.
-    pub dispatch_general_hours: u32,
-    /// Signing for a dispatched case.
-    pub sign_for_hours: u32,
-    pub sign_for_emergency_hours: u32,
-    /// Contacting the citizen after signing.
-    pub contact_hours: u32,
-    /// 咨询类 3 working days.
-    pub resolve_consultation_days: u32,
-    /// Other appeals 15 working days.
-    pub resolve_general_days: u32,
-    /// The share of a budget left when a clock turns yellow.
+    /// The share of a budget left when a clock turns yellow (0.2: at 80 % of it).
     pub warn_ratio: f64,
-    #[serde(rename = "override")]
-    pub overrides: Vec<LimitOverride>,
+    pub appeal: crate::appeal::AppealLimits,
 }
 
 impl Default for TimeLimits {
     fn default() -> Self {
-        TimeLimits {
-            dispatch_emergency_hours: 1,
-            dispatch_utility_hours: 2,
-            dispatch_general_hours: 24,
-            sign_for_hours: 2,
-            sign_for_emergency_hours: 1,
-            contact_hours: 24,
-            resolve_consultation_days: 3,
-            resolve_general_days: 15,
-            warn_ratio: 0.2,
-            overrides: vec![],
-        }
+        TimeLimits { warn_ratio: 0.2, appeal: Default::default() }
     }
-}
-
-/// What the limits depend on.
-#[derive(Debug, Clone, Copy)]
-pub struct LimitKey<'a> {
-    pub consultation: bool,
-    pub urgency: Urgency,
-    pub category: Option<&'a CategoryCode>,
-    pub utility: bool,
 }
 
 impl TimeLimits {
     pub fn parse_toml(text: &str) -> Result<Self, String> {
-        let l: TimeLimits = toml::from_str(text).map_err(|e| e.to_string())?;
-        if !(0.0..1.0).contains(&l.warn_ratio) {
-            return Err("warn_ratio must be at least 0 and below 1".into());
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut limits = TimeLimits::default();
+        if let Some(v) = table.remove("warn_ratio") {
+            let r = v.as_float().or_else(|| v.as_integer().map(|i| i as f64)).ok_or("warn_ratio must be a number")?;
+            if !(0.0..1.0).contains(&r) {
+                return Err("warn_ratio must be at least 0 and below 1".into());
+            }
+            limits.warn_ratio = r;
         }
-        Ok(l)
-    }
-
-    pub fn budget(&self, clock: ClockKind, key: LimitKey<'_>) -> Budget {
-        let specific = |o: &&LimitOverride| o.clock == clock;
-        let by_both =
-            self.overrides.iter().filter(specific).find(|o| {
-                o.category.is_some() && o.category.as_ref() == key.category && o.urgency == Some(key.urgency)
-            });
-        let by_cat = || {
-            self.overrides
-                .iter()
-                .filter(specific)
-                .find(|o| o.urgency.is_none() && o.category.is_some() && o.category.as_ref() == key.category)
-        };
-        let by_urg =
-            || self.overrides.iter().filter(specific).find(|o| o.category.is_none() && o.urgency == Some(key.urgency));
-        if let Some(o) = by_both.or_else(by_cat).or_else(by_urg) {
-            return o.budget;
-        }
-        let emergency = key.urgency == Urgency::Emergency;
-        match clock {
-            ClockKind::Dispatch if emergency => Budget::Hours(self.dispatch_emergency_hours),
-            ClockKind::Dispatch if key.utility => Budget::Hours(self.dispatch_utility_hours),
-            ClockKind::Dispatch => Budget::Hours(self.dispatch_general_hours),
-            ClockKind::SignFor if emergency => Budget::Hours(self.sign_for_emergency_hours),
-            ClockKind::SignFor => Budget::Hours(self.sign_for_hours),
-            ClockKind::Contact => Budget::Hours(self.contact_hours),
-            ClockKind::Resolve if key.consultation => Budget::WorkingDays(self.resolve_consultation_days),
-            ClockKind::Resolve => Budget::WorkingDays(self.resolve_general_days),
-        }
+        // What is left belongs to the appeal, whose settings are at the top level.
+        limits.appeal = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| e.to_string())?;
+        Ok(limits)
     }
 }
 
@@ -310,6 +240,9 @@ mod tests {
     fn at(s: &str) -> DateTime<Utc> {
         chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc()
     }
+
+    use crate::appeal::{ClockKind, LimitKey};
+    use crate::id::CategoryCode;
 
     #[test]
     fn default_limits_follow_the_standard() {
@@ -325,7 +258,7 @@ mod tests {
             (ClockKind::Resolve, key(false, Urgency::Urgent, false), Budget::WorkingDays(15)),
         ];
         for (clock, k, want) in table {
-            assert_eq!(l.budget(clock, k), want, "{clock:?} {k:?}");
+            assert_eq!(l.appeal.budget(clock, k), want, "{clock:?} {k:?}");
         }
     }
 
@@ -351,10 +284,11 @@ budget = { hours = 12 }
         let water = CategoryCode::parse("cxjs-11").unwrap();
         let other = CategoryCode::parse("jywt-01").unwrap();
         let k = |c, u| LimitKey { consultation: false, urgency: u, category: Some(c), utility: false };
-        assert_eq!(l.budget(ClockKind::Resolve, k(&water, Urgency::Urgent)), Budget::Hours(12));
-        assert_eq!(l.budget(ClockKind::Resolve, k(&water, Urgency::Normal)), Budget::WorkingDays(2));
-        assert_eq!(l.budget(ClockKind::Resolve, k(&other, Urgency::Urgent)), Budget::WorkingDays(5));
-        assert_eq!(l.budget(ClockKind::Resolve, k(&other, Urgency::Normal)), Budget::WorkingDays(10));
+        assert_eq!(l.appeal.budget(ClockKind::Resolve, k(&water, Urgency::Urgent)), Budget::Hours(12));
+        assert_eq!(l.appeal.budget(ClockKind::Resolve, k(&water, Urgency::Normal)), Budget::WorkingDays(2));
+        assert_eq!(l.appeal.budget(ClockKind::Resolve, k(&other, Urgency::Urgent)), Budget::WorkingDays(5));
+        assert_eq!(l.appeal.budget(ClockKind::Resolve, k(&other, Urgency::Normal)), Budget::WorkingDays(10));
+        assert_eq!(TimeLimits::parse_toml("warn_ratio = 0.25").unwrap().warn_ratio, 0.25);
         assert!(TimeLimits::parse_toml("warn_ratio = 1.5").is_err());
         assert!(TimeLimits::parse_toml("nonsense = 1").is_err());
     }

@@ -1,8 +1,9 @@
 //! yiwang-core: the pure domain of yiwang.
 //!
 //! Owns identifiers, the organisation tree, the category taxonomy, the working-day
-//! calendar, time limits, the appeal (诉求) state machine with its `decide`/`evolve`
-//! functions, the hash chain over events and the definitions of the three rates.
+//! calendar, time limits, the engine's view of a case of any kind (`case`), the kinds
+//! themselves — each its own state machine with its `decide`/`evolve` functions (the
+//! appeal, 诉求) —, the hash chain over events and the definitions of the three rates.
 //!
 //! It must not do IO, read the clock, or know SQL or HTTP: every function takes `now`
 //! and whatever reference data it needs as arguments, so every rule can be tested as
@@ -10,6 +11,7 @@
 
 pub mod appeal;
 pub mod calendar;
+pub mod case;
 pub mod chain;
 pub mod deadline;
 pub mod id;
@@ -22,3 +24,8 @@ pub use chrono;
 /// Instants are UTC everywhere; the calendar converts to China Standard Time when
 /// it needs a civil date.
 pub type Instant = chrono::DateTime<chrono::Utc>;
+
+/// The kinds of case this yiwang knows, for a store to fold any case it holds.
+pub fn kinds() -> case::Kinds {
+    case::Kinds::empty().with::<appeal::AppealKind>()
+}

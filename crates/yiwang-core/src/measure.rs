@@ -18,6 +18,7 @@
 use crate::Instant;
 use crate::appeal::{Appeal, Satisfaction};
 use crate::calendar::china_tz;
+use crate::case::Fact;
 use crate::id::UnitCode;
 use serde::{Deserialize, Serialize};
 
@@ -49,14 +50,9 @@ pub fn month_bounds(month: &str) -> Option<(Instant, Instant)> {
     Some((crate::calendar::day_start(start), crate::calendar::day_start(next)))
 }
 
-/// One countable fact of a case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fact {
-    pub unit: UnitCode,
-    pub month: String,
-    pub kind: FactKind,
-}
-
+/// An appeal's countable facts, as the engine counts them (`case::Fact`): a dispatch
+/// responded to in time or not, a reply on time or not, a callback solved or not with
+/// its satisfaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FactKind {
     Dispatch { responded: bool },
@@ -64,28 +60,46 @@ pub enum FactKind {
     Callback { solved: bool, satisfaction: Satisfaction },
 }
 
-/// The facts of one case, derived from its state (itself folded from its events).
+impl FactKind {
+    /// The fact as the engine counts it: its name, flag and value.
+    pub fn parts(self) -> (&'static str, bool, &'static str) {
+        match self {
+            FactKind::Dispatch { responded } => ("dispatch", responded, ""),
+            FactKind::Reply { on_time } => ("reply", on_time, ""),
+            FactKind::Callback { solved, satisfaction } => ("callback", solved, satisfaction.as_str()),
+        }
+    }
+
+    /// The appeal's fact with these parts, if it is one.
+    pub fn from_parts(name: &str, flag: bool, value: &str) -> Option<FactKind> {
+        match name {
+            "dispatch" => Some(FactKind::Dispatch { responded: flag }),
+            "reply" => Some(FactKind::Reply { on_time: flag }),
+            "callback" => Some(FactKind::Callback { solved: flag, satisfaction: Satisfaction::parse(value)? }),
+            _ => None,
+        }
+    }
+
+    fn fact(self, unit: &UnitCode, at: Instant) -> Fact {
+        let (name, flag, value) = self.parts();
+        Fact { unit: unit.clone(), month: month_of(at), name, flag, value: value.to_owned() }
+    }
+}
+
+/// The facts of one appeal, derived from its state (itself folded from its events).
 pub fn facts(a: &Appeal) -> Vec<Fact> {
     let mut out = vec![];
     for asg in &a.assignments {
         let signed = asg.signed_at.is_some_and(|t| t <= asg.sign_due);
         let contacted = matches!((asg.contacted_at, asg.contact_due), (Some(t), Some(d)) if t <= d);
-        out.push(Fact {
-            unit: asg.unit.clone(),
-            month: month_of(asg.dispatched_at),
-            kind: FactKind::Dispatch { responded: signed && contacted },
-        });
+        out.push(FactKind::Dispatch { responded: signed && contacted }.fact(&asg.unit, asg.dispatched_at));
     }
     if let Some(r) = &a.reply {
-        out.push(Fact { unit: r.unit.clone(), month: month_of(r.at), kind: FactKind::Reply { on_time: r.on_time } });
+        out.push(FactKind::Reply { on_time: r.on_time }.fact(&r.unit, r.at));
     }
     for cb in &a.callbacks {
         if let Some(u) = &cb.unit {
-            out.push(Fact {
-                unit: u.clone(),
-                month: month_of(cb.at),
-                kind: FactKind::Callback { solved: cb.solved, satisfaction: cb.satisfaction },
-            });
+            out.push(FactKind::Callback { solved: cb.solved, satisfaction: cb.satisfaction }.fact(u, cb.at));
         }
     }
     out
@@ -108,6 +122,16 @@ pub struct Tally {
 impl Tally {
     pub fn add(&mut self, k: FactKind) {
         self.add_many(k, 1);
+    }
+    /// Counts a fact of the engine's if it is one of the appeal's; says whether it was.
+    pub fn add_fact(&mut self, f: &Fact) -> bool {
+        match FactKind::from_parts(f.name, f.flag, &f.value) {
+            Some(k) => {
+                self.add(k);
+                true
+            }
+            None => false,
+        }
     }
     /// Counts `n` facts of one kind.
     pub fn add_many(&mut self, k: FactKind, n: u64) {

@@ -14,7 +14,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::task::{Context, Poll, Waker};
 use std::thread::JoinHandle;
-use yiwang_core::appeal::Appeal;
+use yiwang_core::case::Case;
 
 /// Where one answer is left for its requester.
 struct Slot<T> {
@@ -111,8 +111,8 @@ fn leave<T>(slot: &Slot<T>, value: Result<T>) {
 }
 
 pub(crate) enum Job<E> {
-    Create(Box<NewCase>, Reply<Appeal>),
-    Append(Box<AppendBatch>, Reply<Appeal>),
+    Create(Box<NewCase>, Reply<Case>),
+    Append(Box<AppendBatch>, Reply<Case>),
     /// An arbitrary write, undone alone if it fails (in a savepoint of its own).
     Exec(E, Reply<()>),
     /// An arbitrary write that checks everything that can refuse it before its first
@@ -129,7 +129,7 @@ impl<E> Job<E> {
     pub(crate) fn refuse(self, msg: &str) {
         let e = || StoreError::Database(msg.to_owned());
         match self {
-            Job::Create(_, r) | Job::Append(_, r) => Done::Appeal(r, Box::new(Err(e()))).send(),
+            Job::Create(_, r) | Job::Append(_, r) => Done::Case(r, Box::new(Err(e()))).send(),
             Job::Exec(_, r) | Job::Checked(_, r) => Done::Unit(r, Err(e())).send(),
         }
     }
@@ -137,14 +137,14 @@ impl<E> Job<E> {
 
 /// A job that has run, with its answer, waiting for its batch to commit.
 pub(crate) enum Done {
-    Appeal(Reply<Appeal>, Box<Result<Appeal>>),
+    Case(Reply<Case>, Box<Result<Case>>),
     Unit(Reply<()>, Result<()>),
 }
 
 impl Done {
     pub(crate) fn error(&self) -> Option<&StoreError> {
         match self {
-            Done::Appeal(_, r) => r.as_ref().as_ref().err(),
+            Done::Case(_, r) => r.as_ref().as_ref().err(),
             Done::Unit(_, r) => r.as_ref().err(),
         }
     }
@@ -154,7 +154,7 @@ impl Done {
     /// which its caller may act on (reload, draw another code).
     pub(crate) fn fail(self, e: &str) -> Self {
         match self {
-            Done::Appeal(r, v) if v.is_ok() => Done::Appeal(r, Box::new(Err(StoreError::Database(e.to_owned())))),
+            Done::Case(r, v) if v.is_ok() => Done::Case(r, Box::new(Err(StoreError::Database(e.to_owned())))),
             Done::Unit(r, Ok(())) => Done::Unit(r, Err(StoreError::Database(e.to_owned()))),
             refused => refused,
         }
@@ -164,7 +164,7 @@ impl Done {
         // A requester that has gone away (timed out, disconnected) no longer needs
         // the answer; its write is committed all the same.
         match self {
-            Done::Appeal(r, v) => r.send(*v),
+            Done::Case(r, v) => r.send(*v),
             Done::Unit(r, v) => r.send(v),
         }
     }
@@ -196,12 +196,54 @@ impl<E: Send + 'static> Writer<E> {
         pending
     }
 
-    pub(crate) fn create(&self, new: NewCase) -> Pending<Appeal> {
+    pub(crate) fn create(&self, new: NewCase) -> Pending<Case> {
         self.submit(|r| Job::Create(Box::new(new), r))
     }
 
-    pub(crate) fn append(&self, batch: AppendBatch) -> Pending<Appeal> {
+    pub(crate) fn append(&self, batch: AppendBatch) -> Pending<Case> {
         self.submit(|r| Job::Append(Box::new(batch), r))
+    }
+}
+
+/// A writer held still: every write submitted meanwhile waits in the queue, and the
+/// writer takes them together once the hold is dropped. For tests whose requests must
+/// meet in one batch (`SqliteStore::hold_writes`, `PgStore::hold_writes`).
+pub struct WriteHold {
+    gate: Arc<(Mutex<bool>, Condvar)>,
+    held: Vec<Pending<()>>,
+}
+
+impl WriteHold {
+    /// Holds a writer with `jobs` (one per writer thread), each made by `make` from a
+    /// function its writer runs: it blocks until the hold is dropped. Returns once at
+    /// least one writer is held.
+    pub(crate) fn new(jobs: usize, submit: impl Fn(Box<dyn FnOnce() + Send>) -> Pending<()>) -> Self {
+        let gate = Arc::new((Mutex::new(false), Condvar::new()));
+        let (entered, held_now) = mpsc::channel::<()>();
+        let held = (0..jobs)
+            .map(|_| {
+                let (gate, entered) = (gate.clone(), entered.clone());
+                submit(Box::new(move || {
+                    let _ = entered.send(());
+                    let mut open = gate.0.lock().unwrap_or_else(|p| p.into_inner());
+                    while !*open {
+                        open = gate.1.wait(open).unwrap_or_else(|p| p.into_inner());
+                    }
+                }))
+            })
+            .collect();
+        let _ = held_now.recv();
+        WriteHold { gate, held }
+    }
+}
+
+impl Drop for WriteHold {
+    fn drop(&mut self) {
+        *self.gate.0.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.gate.1.notify_all();
+        for p in self.held.drain(..) {
+            let _ = p.wait();
+        }
     }
 }
 

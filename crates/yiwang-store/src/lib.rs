@@ -2,15 +2,23 @@
 //!
 //! Owns the `Store` trait and its two implementations: `SqliteStore` (the embedded
 //! default) and `PgStore` (PostgreSQL, which Citus can distribute by tenant). Each has
-//! its migrations, the event log with its hash chain, and the projections (current
-//! state, queues, measure facts, full-text search) that are derived from the events
-//! and rebuilt by `reindex`.
+//! its migrations, the event log with its hash chain, and the projections (the header
+//! of every case, who may see it, its co-units, the measures' counts, the dashboards'
+//! volumes, full-text search) that are derived from the events and rebuilt by
+//! `reindex`.
+//!
+//! It knows cases of every kind and no kind in particular: a kind's events reach it
+//! as `case::Events`, and what it stores of a case is the kind's `case::Projection`
+//! in tables it owns. A store is opened with the `case::Kinds` it holds, with which it
+//! folds a case's recorded events again (`load`, `reindex`). Adding a kind adds no
+//! method here and no SQL beyond optional indexes.
 //!
 //! It must not leak row types or SQL errors upward: callers see domain types and
 //! `StoreError`. Writes go through one writer that commits concurrent requests in
 //! groups (one transaction and one fsync for many requests) and answers each request
 //! only after its commit.
 
+mod audit;
 mod commit;
 mod link;
 mod pg;
@@ -19,16 +27,15 @@ pub mod search;
 pub mod sqlite;
 mod tally;
 
-pub use commit::Pending;
+pub use commit::{Pending, WriteHold};
 pub use pg::PgStore;
 pub use record::*;
 pub use sqlite::SqliteStore;
 
 use chrono::NaiveDate;
 use yiwang_core::Instant;
-use yiwang_core::appeal::{Appeal, Envelope};
-use yiwang_core::id::{CaseId, PersonId, TrackingCode, UnitCode, Username};
-use yiwang_core::measure::Tally;
+use yiwang_core::case::{Case, Recorded, ReplayError};
+use yiwang_core::id::{CaseId, PersonId, UnitCode, Username};
 use yiwang_core::org::Unit;
 use yiwang_core::taxonomy::Category;
 
@@ -53,6 +60,12 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+impl From<ReplayError> for StoreError {
+    fn from(e: ReplayError) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}
+
 /// The one interface the rest of yiwang has to its data. Implemented for SQLite
 /// (`SqliteStore`) and PostgreSQL (`PgStore`); tests/it runs one contract suite against
 /// each. Methods block: call them from plain threads or tokio's `spawn_blocking`
@@ -63,13 +76,14 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// translates them to tsquery (`search::fts_to_tsquery`).
 pub trait Store: Send + Sync {
     // Reference data -------------------------------------------------------------
-    fn replace_organisation(&self, units: &[Unit]) -> Result<()>;
+    // Rows written here are stamped `at` (the caller's clock: the store reads none).
+    fn replace_organisation(&self, units: &[Unit], at: Instant) -> Result<()>;
     fn units(&self) -> Result<Vec<Unit>>;
-    fn replace_categories(&self, categories: &[Category]) -> Result<()>;
+    fn replace_categories(&self, categories: &[Category], at: Instant) -> Result<()>;
     fn categories(&self) -> Result<Vec<Category>>;
-    fn replace_boundaries(&self, boundaries: &[(UnitCode, String)]) -> Result<()>;
+    fn replace_boundaries(&self, boundaries: &[(UnitCode, String)], at: Instant) -> Result<()>;
     fn boundaries(&self) -> Result<Vec<(UnitCode, String)>>;
-    fn put_staff(&self, s: &StaffRecord) -> Result<()>;
+    fn put_staff(&self, s: &StaffRecord, at: Instant) -> Result<()>;
     fn staff(&self, username: &Username) -> Result<Option<StaffRecord>>;
     fn list_staff(&self) -> Result<Vec<StaffRecord>>;
 
@@ -86,19 +100,21 @@ pub trait Store: Send + Sync {
     fn log_access(&self, entry: &AccessEntry) -> Result<()>;
 
     // Cases ----------------------------------------------------------------------------
-    /// Creates a case: allocates its number, stores the citizen's personal data, and
-    /// appends the first event, all in one commit. Returns at once; the answer comes
-    /// when the commit is on disk (`wait` for it, or await it).
-    fn create_case(&self, new: NewCase) -> Pending<Appeal>;
+    /// Creates a case: allocates its number (its kind's prefix, the day, the next
+    /// number of the day), stores the person's data, and appends the first events,
+    /// all in one commit. Refuses a tracking code another case has (`Duplicate`),
+    /// before writing. Returns at once; the answer comes when the commit is on disk
+    /// (`wait` for it, or await it).
+    fn create_case(&self, new: NewCase) -> Pending<Case>;
     /// Appends events decided on `before` (whose version must still be current).
     /// Answered, like `create_case`, once committed.
-    fn append(&self, batch: AppendBatch) -> Pending<Appeal>;
+    fn append(&self, batch: AppendBatch) -> Pending<Case>;
     /// Loads whole cases with their history in one transaction: each case's person,
-    /// its events on a new hash chain (events with the same time and actor are linked
-    /// as one append, as if recorded live), its projections; the day counters are
-    /// raised past every imported number so later cases do not collide. All or
-    /// nothing: a case already stored (`Duplicate`) or one not starting with
-    /// `Accepted` (`Corrupt`) leaves the store as it was.
+    /// its events on a new hash chain (as they would have been appended live), its
+    /// projections; the day counters are raised past every imported number so later
+    /// cases do not collide. All or nothing: a case already stored (`Duplicate`) or
+    /// one whose history does not open a case of its kind (`Corrupt`) leaves the
+    /// store as it was.
     ///
     /// The events are recorded at `recorded_at` (the time of the import; see
     /// `events_between`), each keeping its own time.
@@ -107,39 +123,43 @@ pub trait Store: Send + Sync {
     /// calling thread before this returns; the answer comes once the batch is
     /// committed, so a caller can prepare its next batch meanwhile.
     fn import_cases(&self, cases: Vec<ImportedCase>, recorded_at: Instant) -> Pending<()>;
-    fn load(&self, id: &CaseId) -> Result<Option<Appeal>>;
-    fn events(&self, id: &CaseId) -> Result<Vec<Envelope>>;
-    /// Events of every case recorded at or after `from` and before `to`, in the order
-    /// recorded. An event recorded live is recorded at its own time; imported
-    /// events are recorded when they were imported.
-    fn events_between(&self, from: Instant, to: Instant, limit: u32, offset: u32) -> Result<Vec<Envelope>>;
-    fn find_by_tracking_code(&self, code: &TrackingCode) -> Result<Option<CaseId>>;
+    /// The case, folded from its events by its kind.
+    fn load(&self, id: &CaseId) -> Result<Option<Case>>;
+    fn events(&self, id: &CaseId) -> Result<Vec<Recorded>>;
+    /// Events of cases of kind `kind` recorded at or after `from` and before `to`, in
+    /// the order recorded. An event recorded live is recorded at its own time;
+    /// imported events are recorded when they were imported.
+    fn events_between(&self, kind: &str, from: Instant, to: Instant, limit: u32, offset: u32) -> Result<Vec<Recorded>>;
+    fn find_by_tracking_code(&self, code: &str) -> Result<Option<CaseId>>;
     fn list_cases(&self, q: &CaseQuery) -> Result<CasePage>;
     fn count_cases(&self, q: &CaseQuery) -> Result<u64>;
     /// The cases `q` finds (its text, limit and count bound aside), counted per
-    /// holding unit (`None`: not dispatched), in unit order.
+    /// holding unit (`None`: held by none), in unit order.
     fn count_by_unit(&self, q: &CaseQuery) -> Result<Vec<(Option<UnitCode>, u64)>>;
-    /// Open cases whose next alarm is at or before `now`, oldest first.
+    /// Open cases of any kind whose next alarm is at or before `now`, oldest first.
     fn due_alarms(&self, now: Instant, limit: u32) -> Result<Vec<CaseId>>;
-    /// The measure facts of a month, summed per unit.
-    fn tally_month(&self, month: &str) -> Result<Vec<(UnitCode, Tally)>>;
-    /// Volumes by day, status, category, area and channel for dashboards, over the
-    /// cases accepted on the days `from` up to (not including) `to`, China time.
-    fn volumes(&self, from: NaiveDate, to: NaiveDate) -> Result<Volumes>;
+    /// The measures' facts of a month (`YYYY-MM`), counted per kind, unit, name, flag
+    /// and value; in unit order.
+    fn tally_month(&self, month: &str) -> Result<Vec<FactCount>>;
+    /// Volumes by day and by each of the kind's dimensions for dashboards, over the
+    /// cases of kind `kind` opened on the days `from` up to (not including) `to`, China
+    /// time.
+    fn volumes(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> Result<Volumes>;
 
     // Dispatch intelligence ----------------------------------------------------------
     /// Replaces a whole reference document (`places`, `routing`), as JSON text.
-    fn put_document(&self, name: &str, body: &str) -> Result<()>;
+    fn put_document(&self, name: &str, body: &str, at: Instant) -> Result<()>;
     fn document(&self, name: &str) -> Result<Option<String>>;
     /// Inserts (id 0) or updates an article; returns its id.
     fn put_article(&self, a: &Article) -> Result<i64>;
     fn article(&self, id: i64) -> Result<Option<Article>>;
     fn articles(&self) -> Result<Vec<Article>>;
-    /// Cases accepted at or after `since` whose text matches the FTS query, best
-    /// match first (for duplicate candidates).
-    fn similar_case_texts(&self, fts_query: &str, since: Instant, limit: u32) -> Result<Vec<CaseText>>;
-    /// Cases accepted in [from, to), newest first (for topics and word weights).
-    fn case_texts(&self, from: Instant, to: Instant, limit: u32) -> Result<Vec<CaseText>>;
+    /// Cases of kind `kind` opened at or after `since` whose text matches the FTS
+    /// query, best match first (for duplicate candidates).
+    fn similar_case_texts(&self, kind: &str, fts_query: &str, since: Instant, limit: u32) -> Result<Vec<CaseText>>;
+    /// Cases of kind `kind` opened in [from, to), newest first (for topics and word
+    /// weights).
+    fn case_texts(&self, kind: &str, from: Instant, to: Instant, limit: u32) -> Result<Vec<CaseText>>;
     /// The district's corrected cases, as labelled examples.
     fn labelled_cases(&self) -> Result<Vec<LabelledCase>>;
 

@@ -1,14 +1,14 @@
 //! Linking new events onto a case's hash chain, before anything is written: each
 //! event's body is serialised once, as it will be stored and hashed, its hash is
 //! computed from the one before, and the events are folded into the case's new
-//! state. Both stores write what this gives them.
+//! state by its kind. Both stores write what this gives them.
 //!
 //! It needs no connection, so the work can run wherever it is cheapest: a bulk import
 //! links whole batches on the importing thread, not on the one writer thread.
 
-use crate::{ImportedEvent, Result, StoreError};
+use crate::{ImportedCase, Result, StoreError};
 use yiwang_core::Instant;
-use yiwang_core::appeal::{Appeal, AppealEvent, Envelope, evolve};
+use yiwang_core::case::{Case, Events, Stamp};
 use yiwang_core::chain::{self, HashAlg};
 use yiwang_core::id::CaseId;
 use yiwang_core::org::Actor;
@@ -48,42 +48,30 @@ impl Linked {
 
 /// Links `events`, decided at `at` by `actor`, onto the chain whose head is
 /// `(seq, hash)`, and folds them into `before` (`None` for a new case, whose first
-/// event must be `Accepted`): the events to store and the case after them.
+/// event must open a case of the events' kind): the events to store and the case
+/// after them.
 pub(crate) fn link(
     tenant: &str,
     id: &CaseId,
-    before: Option<Appeal>,
+    before: Option<Case>,
     prev: (u32, String),
     at: Instant,
     actor: &Actor,
-    events: Vec<AppealEvent>,
-) -> Result<(Linked, Appeal)> {
+    events: Events,
+) -> Result<(Linked, Case)> {
     let at_s = crate::sqlite::ts(at);
     let actor_json = serde_json::to_string(actor).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut linked = Vec::with_capacity(events.len());
-    let mut state = before;
+    let serialised = events.serialise().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut linked = Vec::with_capacity(serialised.len());
     let mut seq = prev.0;
     let mut last = prev.1.clone();
-    // One envelope for the append, its event and number replaced as it goes.
-    let mut env: Option<Envelope> = None;
-    for event in events {
+    for e in serialised {
         seq += 1;
-        let body = serde_json::to_string(&event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let hash = chain::link_event(ALG, &last, tenant, id.as_str(), seq, &at_s, &actor_json, &body);
-        linked.push(LinkedEvent { seq, kind: event.name(), body, hash: hash.clone() });
-        let e = match env.take() {
-            Some(mut e) => {
-                e.seq = seq;
-                e.event = event;
-                e
-            }
-            None => Envelope { case: id.clone(), seq, at, actor: actor.clone(), event },
-        };
-        state = evolve(state, &e);
-        env = Some(e);
+        let hash = chain::link_event(ALG, &last, tenant, id.as_str(), seq, &at_s, &actor_json, &e.body);
+        linked.push(LinkedEvent { seq, kind: e.name, body: e.body, hash: hash.clone() });
         last = hash;
     }
-    let state = state.ok_or_else(|| StoreError::Corrupt(format!("case {id} has no Accepted event")))?;
+    let state = events.fold(before, &Stamp { case: id, seq: prev.0 + 1, at, actor })?;
     Ok((Linked { at: at_s, actor: actor_json, prev, events: linked }, state))
 }
 
@@ -94,29 +82,19 @@ pub(crate) fn trunc_ms(t: Instant) -> Instant {
     t.trunc_subsecs(3)
 }
 
-/// Links an imported case's whole history as it would have been appended live: events
-/// with the same time (to the millisecond) and actor as one append, each linked onto
-/// the last. The appends, each with its time, and the case after them.
-pub(crate) fn link_history(
-    tenant: &str,
-    id: &CaseId,
-    events: Vec<ImportedEvent>,
-) -> Result<(Vec<(Instant, Linked)>, Appeal)> {
-    let mut appends = vec![];
+/// Links an imported case's whole history as it would have been appended live (its
+/// appends, `ImportedCase::new`), each onto the last: the appends, each with its
+/// time, and the case after them.
+pub(crate) fn link_history(c: &mut ImportedCase) -> Result<(Vec<(Instant, Linked)>, Case)> {
+    let tenant = c.tenant.as_str().to_owned();
+    let mut out = vec![];
     let (mut state, mut head) = (None, (0u32, chain::GENESIS.to_owned()));
-    let mut events = events.into_iter().peekable();
-    while let Some(first) = events.next() {
-        let at = trunc_ms(first.at);
-        let actor = first.actor;
-        let mut group = vec![first.event];
-        while let Some(next) = events.next_if(|e| trunc_ms(e.at) == at && e.actor == actor) {
-            group.push(next.event);
-        }
-        let (linked, after) = link(tenant, id, state.take(), head, at, &actor, group)?;
+    for (at, actor, events) in std::mem::take(&mut c.appends) {
+        let (linked, after) = link(&tenant, &c.id, state.take(), head, at, &actor, events)?;
         head = (linked.head().0, linked.head().1.to_owned());
         state = Some(after);
-        appends.push((at, linked));
+        out.push((at, linked));
     }
-    let state = state.ok_or_else(|| StoreError::Corrupt(format!("imported case {id} has no events")))?;
-    Ok((appends, state))
+    let state = state.ok_or_else(|| StoreError::Corrupt(format!("imported case {} has no events", c.id)))?;
+    Ok((out, state))
 }

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use yiwang_core::Instant;
-use yiwang_core::appeal::{AppealEvent, AppealType, Channel, Status};
+use yiwang_core::case::{Case, Events, Kind, Projection};
 use yiwang_core::chain::ChainBreak;
-use yiwang_core::deadline::{Stage, Urgency};
+use yiwang_core::deadline::Stage;
 use yiwang_core::id::{CaseId, CategoryCode, PersonId, TenantId, UnitCode, Username};
 use yiwang_core::org::{Actor, Role};
 
@@ -45,66 +45,111 @@ pub struct AccessEntry {
     pub what: String,
 }
 
-/// A new case. The `Accepted` event's `citizen` is filled in by the store with the id
-/// of `person` when given.
-#[derive(Debug, Clone)]
+/// A new case of any kind: the events that open it. Its number is the kind's prefix,
+/// the day and the next number of the day. The first event is pointed at the id the
+/// store gives `person`, when given (`Kind::set_person`).
+#[derive(Debug)]
 pub struct NewCase {
     pub tenant: TenantId,
-    /// Two capital letters that start every case number.
-    pub prefix: String,
     pub at: Instant,
     pub actor: Actor,
     pub person: Option<PersonData>,
-    pub event: AppealEvent,
+    pub events: Events,
 }
 
 /// A whole case with its history, for bulk loading (`Store::import_cases`): a
 /// district's past cases migrated from a legacy system, or a benchmark's synthetic
-/// record. The number is given, not allocated; the events are in order, the first an
-/// `Accepted` whose `citizen` the store fills in with the id of `person` when given.
-#[derive(Debug, Clone)]
+/// record. The number is given, not allocated; the events are in order, the first one
+/// that opens a case of its kind and is pointed at the id the store gives `person`.
+#[derive(Debug)]
 pub struct ImportedCase {
     pub tenant: TenantId,
     pub id: CaseId,
     pub person: Option<PersonData>,
-    pub events: Vec<ImportedEvent>,
+    /// The history as it would have been appended live: events with the same time
+    /// (to the millisecond) and actor as one append.
+    pub(crate) appends: Vec<(Instant, Actor, Events)>,
 }
 
 /// One event of an imported case: when, by whom, what.
 #[derive(Debug, Clone)]
-pub struct ImportedEvent {
+pub struct ImportedEvent<E> {
     pub at: Instant,
     pub actor: Actor,
-    pub event: AppealEvent,
+    pub event: E,
 }
 
-/// Events decided on `before`, to append if `before.version` is still current.
-#[derive(Debug, Clone)]
+impl ImportedCase {
+    /// Case `id` of kind `K` with its history, `events` in order.
+    pub fn new<K: Kind>(
+        tenant: TenantId,
+        id: CaseId,
+        person: Option<PersonData>,
+        events: Vec<ImportedEvent<K::Event>>,
+    ) -> Self {
+        let mut appends: Vec<(Instant, Actor, Vec<K::Event>)> = vec![];
+        for e in events {
+            let at = crate::link::trunc_ms(e.at);
+            match appends.last_mut() {
+                Some((t, a, group)) if *t == at && *a == e.actor => group.push(e.event),
+                _ => appends.push((at, e.actor, vec![e.event])),
+            }
+        }
+        let appends = appends.into_iter().map(|(at, actor, group)| (at, actor, Events::new::<K>(group))).collect();
+        ImportedCase { tenant, id, person, appends }
+    }
+
+    /// Whether the history's first event opens a case of its kind.
+    pub(crate) fn opens(&self) -> bool {
+        self.appends.first().is_some_and(|(_, _, e)| e.opens())
+    }
+}
+
+/// Events decided on `before`, to append if `before.version()` is still current.
+#[derive(Debug)]
 pub struct AppendBatch {
     pub tenant: TenantId,
-    pub before: yiwang_core::appeal::Appeal,
+    pub before: Case,
     pub at: Instant,
     pub actor: Actor,
-    pub events: Vec<AppealEvent>,
+    pub events: Events,
+    /// What `before` shows the engine, taken on the caller's thread so that the one
+    /// writer thread does not: a write moves the counts by what changed.
+    pub(crate) shown: Projection,
+}
+
+impl AppendBatch {
+    pub fn new(tenant: TenantId, before: Case, at: Instant, actor: Actor, events: Events) -> Self {
+        let shown = before.project();
+        AppendBatch { tenant, before, at, actor, events, shown }
+    }
 }
 
 /// What a queue or a search asks for. Empty fields do not filter.
 #[derive(Debug, Clone, Default)]
 pub struct CaseQuery {
+    /// Cases of this kind only (`Kind::NAME`); any kind when `None`.
+    pub kind: Option<&'static str>,
     /// Full-text query (see `search::fts_query`); matches are listed newest first, in
-    /// the order they were recorded (for cases recorded live, the order accepted).
+    /// the order they were recorded (for cases recorded live, the order opened).
     pub text: Option<String>,
-    /// Only cases this unit may see: held now or before, or summoned to.
+    /// Only cases this unit may see (`Projection::access`).
     pub visible_to: Option<UnitCode>,
     pub unit: Option<UnitCode>,
-    /// Cases this unit was summoned to as a co-unit.
+    /// Cases this unit takes part in as a co-unit.
     pub co_unit: Option<UnitCode>,
-    pub statuses: Vec<Status>,
+    /// The kinds' names of statuses (`Header::status`).
+    pub statuses: Vec<&'static str>,
+    /// Open cases only (not closed: `Header::closed_at` is none), or closed ones only.
+    /// Queues of open cases say so: the store keeps indexes over open cases alone.
+    pub open: Option<bool>,
     pub stage: Option<Stage>,
-    pub returned: Option<bool>,
-    pub category: Option<CategoryCode>,
-    pub accepted_from: Option<Instant>,
-    pub accepted_to: Option<Instant>,
+    /// Keys of the kind's detail document and the values they must have (a key left
+    /// out of a document is `null`).
+    pub detail: Vec<(&'static str, serde_json::Value)>,
+    pub category: Option<String>,
+    pub opened_from: Option<Instant>,
+    pub opened_to: Option<Instant>,
     pub limit: u32,
     pub offset: u32,
     /// Count matches only up to this many: a count (or a page's `total`) equal to it
@@ -116,37 +161,38 @@ pub struct CaseQuery {
 impl CaseQuery {
     /// Whether nothing but the text (if any) narrows the query.
     pub fn only_text(&self) -> bool {
-        self.visible_to.is_none()
+        self.kind.is_none()
+            && self.visible_to.is_none()
             && self.unit.is_none()
             && self.co_unit.is_none()
             && self.statuses.is_empty()
+            && self.open.is_none()
             && self.stage.is_none()
-            && self.returned.is_none()
+            && self.detail.is_empty()
             && self.category.is_none()
-            && self.accepted_from.is_none()
-            && self.accepted_to.is_none()
+            && self.opened_from.is_none()
+            && self.opened_to.is_none()
     }
 }
 
-/// One line of a queue. Personal data comes raw; the app masks it.
+/// One line of a queue: the header of a case of any kind and its detail document.
+/// Personal data comes raw; the app masks it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseRow {
     pub id: CaseId,
-    pub status: Status,
-    pub appeal_type: AppealType,
-    pub urgency: Urgency,
-    pub channel: Channel,
+    pub kind: String,
+    pub status: String,
     pub title: Option<String>,
     pub unit: Option<UnitCode>,
-    pub category: Option<CategoryCode>,
+    pub category: Option<String>,
     pub area: Option<UnitCode>,
     pub stage: Stage,
     pub next_due: Option<Instant>,
-    pub returned: bool,
-    pub supervised: bool,
-    pub accepted_at: Instant,
-    pub citizen_name: Option<String>,
-    pub citizen_phone: Option<String>,
+    pub opened_at: Instant,
+    /// The kind's detail document (JSON).
+    pub detail: String,
+    pub person_name: Option<String>,
+    pub person_phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -155,20 +201,33 @@ pub struct CasePage {
     pub total: u64,
 }
 
-/// Counts for dashboards, over cases accepted in a period.
+/// How many facts of one name, flag and value a unit has in a month, for one kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactCount {
+    pub kind: String,
+    pub unit: UnitCode,
+    pub name: String,
+    pub flag: bool,
+    pub value: String,
+    pub count: u64,
+}
+
+/// Counts for dashboards, over the cases of one kind opened in a period.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Volumes {
     /// (YYYY-MM-DD in China, count)
     pub by_day: Vec<(String, u64)>,
-    /// (first-level or leaf category code, count)
-    pub by_category: Vec<(String, u64)>,
-    /// (area unit code as recorded — grid, community or street —, count)
-    pub by_area: Vec<(String, u64)>,
-    pub by_channel: Vec<(String, u64)>,
-    pub by_status: Vec<(String, u64)>,
+    /// Per dimension of the kind (`status`, `category` …): (value, count), in value
+    /// order; '' is none.
+    pub dimensions: BTreeMap<String, Vec<(String, u64)>>,
 }
 
 impl Volumes {
+    /// The counts of one dimension (none when nothing was counted in it).
+    pub fn dimension(&self, name: &str) -> &[(String, u64)] {
+        self.dimensions.get(name).map(Vec::as_slice).unwrap_or_default()
+    }
+
     /// The volumes from sums of `volume_tally` over a period, as both stores' `volumes`
     /// query them: (dimension, value, count), and (`day`, the day, count) for each day's
     /// sum of `status` (every case has one).
@@ -180,16 +239,13 @@ impl Volumes {
         }
         let mut v = Volumes::default();
         for ((dimension, value), n) in sums {
-            let list = match dimension.as_str() {
-                "day" => &mut v.by_day,
-                "status" => &mut v.by_status,
-                "category" => &mut v.by_category,
-                "area" => &mut v.by_area,
-                "channel" => &mut v.by_channel,
-                _ => continue,
-            };
-            if n > 0 {
-                list.push((value, n as u64));
+            if n <= 0 {
+                continue;
+            }
+            if dimension == "day" {
+                v.by_day.push((value, n as u64));
+            } else {
+                v.dimensions.entry(dimension).or_default().push((value, n as u64));
             }
         }
         v
@@ -243,14 +299,15 @@ pub struct ApiKeyRecord {
     pub revoked_at: Option<Instant>,
 }
 
-/// The text of a case, for similarity (duplicates, topics).
+/// The text of a case, for similarity (duplicates, topics): its header, and the body
+/// of its first event, which its kind reads the text from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseText {
     pub id: CaseId,
     pub title: Option<String>,
-    pub text: String,
     pub area: Option<UnitCode>,
-    pub point: Option<(f64, f64)>,
-    pub status: Status,
-    pub accepted_at: Instant,
+    pub status: String,
+    pub opened_at: Instant,
+    /// The first event as JSON (`Recorded::body`).
+    pub opening: String,
 }

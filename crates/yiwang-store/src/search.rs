@@ -2,23 +2,10 @@
 //! overlapping character bigrams, other scripts as lowercase words. A query term's
 //! bigrams, searched as a phrase, match exactly the substring typed.
 
-/// The search text of a case (title, text, address, reply) as bigram tokens: what
-/// both stores index.
-pub(crate) fn case_tokens(a: &yiwang_core::appeal::Appeal) -> String {
-    let mut text = String::new();
-    for part in [
-        a.title.as_deref(),
-        Some(a.text.as_str()),
-        a.location.address.as_deref(),
-        a.reply.as_ref().map(|r| r.text.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        text.push_str(part);
-        text.push(' ');
-    }
-    index_tokens(&text)
+/// The search text of a case of any kind (`Kind::search_text`) as bigram tokens:
+/// what both stores index.
+pub(crate) fn case_tokens(c: &yiwang_core::case::Case) -> String {
+    index_tokens(&c.search_text())
 }
 
 /// Index tokens of a text, space-separated: each run of CJK characters as its

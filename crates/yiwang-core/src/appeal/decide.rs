@@ -3,117 +3,64 @@
 
 use super::command::{Action, Intake};
 use super::event::AppealEvent;
+use super::limits::{Clock, ClockKind, LimitKey};
 use super::state::{Appeal, Status};
 use super::{AppealType, Channel};
-use crate::calendar::Calendar;
-use crate::deadline::{Clock, ClockKind, LimitKey, Stage, TimeLimits};
+use crate::case::{Context, Refusal, opt_text, text};
+use crate::deadline::Stage;
 use crate::id::{CategoryCode, InvalidValue, UnitCode};
-use crate::org::{Actor, Organisation, Role};
-use crate::taxonomy::Taxonomy;
+use crate::org::{Actor, Role};
 use chrono::{DateTime, Utc};
 
-/// Everything a decision may look at besides the case.
-pub struct Context<'a> {
-    pub now: DateTime<Utc>,
-    pub actor: &'a Actor,
-    pub calendar: &'a Calendar,
-    pub limits: &'a TimeLimits,
-    pub org: &'a Organisation,
-    pub taxonomy: &'a Taxonomy,
-}
-
-/// Why a command was refused. `code()` is stable and part of the API; the message is
-/// for people.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum Refusal {
-    #[error("无权执行“{action}”：{why}")]
-    Forbidden { action: &'static str, why: &'static str },
-    #[error("当前状态“{}”下不能执行“{action}”", status.label())]
-    TransitionNotAllowed { action: &'static str, status: Status },
-    #[error("工单已结案，只能由热线中心重办")]
-    CaseClosed,
-    #[error("字段 {} 不符合要求：{}", .0.field, .0.rule)]
-    Invalid(InvalidValue),
-    #[error("单位 {0} 不存在")]
-    UnknownUnit(UnitCode),
-    #[error("诉求分类 {0} 不存在")]
-    UnknownCategory(CategoryCode),
-    #[error("单位 {0} 不是承办单位，不能接收派单")]
-    UnitCannotHandle(UnitCode),
-    #[error("工单已由单位 {0} 承办")]
-    SameUnit(UnitCode),
-    #[error("协办单位尚未全部答复：{}", .0.iter().map(|u| u.as_str()).collect::<Vec<_>>().join("、"))]
-    CoUnitsPending(Vec<UnitCode>),
-    #[error("已有待审批的延期申请")]
-    ExtensionPending,
-    #[error("没有待审批的延期申请")]
-    NoExtensionPending,
-    #[error("办理时限已于 {due} 届满，不能再申请延期")]
-    DeadlinePassed { due: DateTime<Utc> },
-    #[error("{0}")]
-    AlreadyDone(&'static str),
-    #[error("只有咨询类诉求可以直接办结")]
-    NotAConsultation,
-    #[error("工单挂起中，请先恢复办理")]
-    Suspended,
-    #[error("工单不能并入自身")]
-    MergeIntoSelf,
-}
-
-impl Refusal {
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Forbidden { .. } => "forbidden",
-            Self::TransitionNotAllowed { .. } => "transition_not_allowed",
-            Self::CaseClosed => "case_closed",
-            Self::Invalid(_) => "invalid_field",
-            Self::UnknownUnit(_) => "unknown_unit",
-            Self::UnknownCategory(_) => "unknown_category",
-            Self::UnitCannotHandle(_) => "unit_cannot_handle",
-            Self::SameUnit(_) => "same_unit",
-            Self::CoUnitsPending(_) => "co_units_pending",
-            Self::ExtensionPending => "extension_pending",
-            Self::NoExtensionPending => "no_extension_pending",
-            Self::DeadlinePassed { .. } => "deadline_passed",
-            Self::AlreadyDone(_) => "already_done",
-            Self::NotAConsultation => "not_a_consultation",
-            Self::Suspended => "case_suspended",
-            Self::MergeIntoSelf => "merge_into_self",
-        }
-    }
-}
-
 type Decision = Result<Vec<AppealEvent>, Refusal>;
-
-/// Required free text: trimmed, non-empty, at most `max` characters, no control
-/// characters but line breaks and tabs.
-fn text(field: &'static str, s: &str, max: usize) -> Result<String, Refusal> {
-    let t = s.trim();
-    if t.is_empty() {
-        return Err(Refusal::Invalid(InvalidValue { field, rule: "不能为空" }));
-    }
-    if t.chars().count() > max {
-        return Err(Refusal::Invalid(InvalidValue { field, rule: "太长" }));
-    }
-    if !crate::id::is_plain_text(t) {
-        return Err(Refusal::Invalid(InvalidValue { field, rule: "含有不可见的控制字符" }));
-    }
-    Ok(t.to_owned())
-}
-
-fn opt_text(field: &'static str, s: &Option<String>, max: usize) -> Result<Option<String>, Refusal> {
-    match s.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(t) => text(field, t, max).map(Some),
-    }
-}
 
 const TEXT_MAX: usize = 5000;
 const NOTE_MAX: usize = 1000;
 
-impl Context<'_> {
+/// What an appeal refuses beyond the refusals every kind has, with their stable codes.
+fn same_unit(u: &UnitCode) -> Refusal {
+    Refusal::rule("same_unit", format!("工单已由单位 {u} 承办"))
+}
+fn co_units_pending(units: &[UnitCode]) -> Refusal {
+    let list = units.iter().map(|u| u.as_str()).collect::<Vec<_>>().join("、");
+    Refusal::rule("co_units_pending", format!("协办单位尚未全部答复：{list}"))
+}
+fn extension_pending() -> Refusal {
+    Refusal::rule("extension_pending", "已有待审批的延期申请")
+}
+fn no_extension_pending() -> Refusal {
+    Refusal::rule("no_extension_pending", "没有待审批的延期申请")
+}
+fn not_a_consultation() -> Refusal {
+    Refusal::rule("not_a_consultation", "只有咨询类诉求可以直接办结")
+}
+fn suspended() -> Refusal {
+    Refusal::rule("case_suspended", "工单挂起中，请先恢复办理")
+}
+fn merge_into_self() -> Refusal {
+    Refusal::rule("merge_into_self", "工单不能并入自身")
+}
+
+/// An appeal's own context: the generic one with the appeal's limits.
+trait AppealContext {
+    fn start(&self, kind: ClockKind, key: LimitKey<'_>) -> Clock;
+    fn key<'k>(
+        &self,
+        appeal_type: AppealType,
+        urgency: crate::deadline::Urgency,
+        cat: Option<&'k CategoryCode>,
+    ) -> LimitKey<'k>;
+    fn case_key<'k>(&self, s: &'k Appeal, cat: Option<&'k CategoryCode>) -> LimitKey<'k>;
+    fn centre(&self, action: &'static str, roles: &[Role]) -> Result<(), Refusal>;
+    fn holder(&self, action: &'static str, s: &Appeal) -> Result<(), Refusal>;
+    fn co_unit<'s>(&self, action: &'static str, s: &'s Appeal) -> Result<&'s UnitCode, Refusal>;
+    fn handling_unit(&self, code: &UnitCode) -> Result<(), Refusal>;
+    fn category(&self, code: &CategoryCode) -> Result<&crate::taxonomy::Category, Refusal>;
+}
+
+impl AppealContext for Context<'_> {
     fn start(&self, kind: ClockKind, key: LimitKey<'_>) -> Clock {
-        Clock::start(kind, self.limits.budget(kind, key), self.now, self.calendar, self.limits.warn_ratio)
+        Clock::start(kind, self.limits.appeal.budget(kind, key), self.now, self.calendar, self.limits.warn_ratio)
     }
 
     fn key<'k>(
@@ -230,7 +177,11 @@ pub fn decide_intake(i: &Intake, ctx: &Context<'_>) -> Decision {
 }
 
 fn expect_status(action: &'static str, s: &Appeal, allowed: &[Status]) -> Result<(), Refusal> {
-    if allowed.contains(&s.status) { Ok(()) } else { Err(Refusal::TransitionNotAllowed { action, status: s.status }) }
+    if allowed.contains(&s.status) {
+        Ok(())
+    } else {
+        Err(Refusal::TransitionNotAllowed { action, status: s.status.label() })
+    }
 }
 
 /// Decides a command on an existing case.
@@ -238,7 +189,7 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
     use Status::*;
     let action = cmd.name();
     if s.status == Closed && !matches!(cmd, Action::Reopen { .. }) {
-        return Err(Refusal::CaseClosed);
+        return Err(Refusal::CaseClosed("工单已结案，只能由热线中心重办"));
     }
     let centre_dispatch = [Role::Dispatcher];
     let centre_supervise = [Role::Supervisor, Role::Dispatcher];
@@ -279,7 +230,7 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
             expect_status(action, s, &[Dispatched, Handling])?;
             let from = s.unit.clone().expect("dispatched case has a unit");
             if &from == unit {
-                return Err(Refusal::SameUnit(from));
+                return Err(same_unit(&from));
             }
             ctx.handling_unit(unit)?;
             let category = match category {
@@ -326,7 +277,7 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
             expect_status(action, s, &[Handling])?;
             let c = s.co_units.iter().find(|c| &c.unit == unit).expect("found above");
             if c.reported_in_at.is_none() {
-                return Err(Refusal::TransitionNotAllowed { action, status: s.status });
+                return Err(Refusal::TransitionNotAllowed { action, status: s.status.label() });
             }
             if c.answered_at.is_some() {
                 return Err(Refusal::AlreadyDone("本单位已答复协办部分"));
@@ -345,7 +296,7 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
                 return Err(Refusal::Invalid(InvalidValue { field: "working_days", rule: "1 至 30 个工作日" }));
             }
             if s.extension.is_some() {
-                return Err(Refusal::ExtensionPending);
+                return Err(extension_pending());
             }
             // A paused clock stopped at `paused_at`: asking while suspended is late if
             // the deadline had passed when the clock stopped, so suspending an overdue
@@ -364,7 +315,7 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
             ctx.centre(action, &centre_supervise)?;
             expect_status(action, s, &[Handling])?;
             let Some(ext) = &s.extension else {
-                return Err(Refusal::NoExtensionPending);
+                return Err(no_extension_pending());
             };
             let resolve_clock = if *approve {
                 s.clock(ClockKind::Resolve).map(|c| c.extended(ctx.calendar, ext.working_days, ctx.limits.warn_ratio))
@@ -409,12 +360,12 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
             ctx.holder(action, s)?;
             expect_status(action, s, &[Handling])?;
             if s.suspended_since.is_some() {
-                return Err(Refusal::Suspended);
+                return Err(suspended());
             }
             let pending: Vec<UnitCode> =
                 s.co_units.iter().filter(|c| c.answered_at.is_none()).map(|c| c.unit.clone()).collect();
             if !pending.is_empty() {
-                return Err(Refusal::CoUnitsPending(pending));
+                return Err(co_units_pending(&pending));
             }
             Ok(vec![AppealEvent::Replied { outcome: *outcome, text: text("text", t, TEXT_MAX)? }])
         }
@@ -449,7 +400,7 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
             ctx.centre(action, &centre_dispatch)?;
             expect_status(action, s, &[Accepted, Dispatched, Handling])?;
             if into == &s.id {
-                return Err(Refusal::MergeIntoSelf);
+                return Err(merge_into_self());
             }
             Ok(vec![AppealEvent::Merged { into: into.clone() }])
         }
@@ -457,7 +408,7 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
             ctx.centre(action, &[Role::Operator, Role::Dispatcher])?;
             expect_status(action, s, &[Accepted])?;
             if s.appeal_type != AppealType::Consultation {
-                return Err(Refusal::NotAConsultation);
+                return Err(not_a_consultation());
             }
             Ok(vec![AppealEvent::AnsweredDirectly { answer: text("answer", answer, TEXT_MAX)? }])
         }
@@ -465,35 +416,50 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
             if *ctx.actor != Actor::System {
                 return Err(Refusal::Forbidden { action, why: "只有系统调度可以执行" });
             }
-            let mut out = vec![];
-            for c in &s.clocks {
-                match (c.stage, c.stage_at(ctx.now)) {
-                    (Stage::Green, Stage::Yellow) => out.push(AppealEvent::ClockWarned { clock: c.kind, due: c.due }),
-                    (Stage::Green | Stage::Yellow, Stage::Red) => {
-                        out.push(AppealEvent::ClockOverdue { clock: c.kind, due: c.due })
-                    }
-                    _ => {}
-                }
-            }
-            Ok(out)
+            Ok(alarms(s, ctx.now))
         }
     }
 }
 
-/// Who may read a case: centre staff and district leaders see every case; a unit's
-/// staff see the cases it holds, held before, or was summoned to; the citizen goes
-/// through the public view instead.
-pub fn can_view(a: &Appeal, actor: &Actor) -> bool {
-    match actor {
-        Actor::System => true,
-        Actor::Staff { unit, unit_kind, roles, .. } => {
-            *unit_kind == crate::org::UnitKind::Centre
-                || roles.contains(&Role::Leader)
-                || roles.contains(&Role::Admin)
-                || a.unit.as_ref() == Some(unit)
-                || a.assignments.iter().any(|x| &x.unit == unit)
-                || a.co_units.iter().any(|c| &c.unit == unit)
-        }
-        Actor::Citizen | Actor::Client { .. } => false,
+/// The marks the scheduler records at `now`: each running clock that has passed its
+/// warning point turns yellow, each past its deadline red.
+pub fn alarms(s: &Appeal, now: DateTime<Utc>) -> Vec<AppealEvent> {
+    let mut out = vec![];
+    if !s.is_open() {
+        return out;
     }
+    for c in &s.clocks {
+        match (c.stage, c.stage_at(now)) {
+            (Stage::Green, Stage::Yellow) => out.push(AppealEvent::ClockWarned { clock: c.kind, due: c.due }),
+            (Stage::Green | Stage::Yellow, Stage::Red) => {
+                out.push(AppealEvent::ClockOverdue { clock: c.kind, due: c.due })
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Who sees every appeal: the 12345 centre's staff, district leaders and
+/// administrators.
+pub(crate) fn sees_all(actor: &Actor) -> bool {
+    matches!(actor, Actor::Staff { unit_kind, roles, .. }
+        if *unit_kind == crate::org::UnitKind::Centre || roles.contains(&Role::Leader) || roles.contains(&Role::Admin))
+}
+
+/// The units whose staff may see an appeal: every unit that held it, and every unit
+/// summoned to it.
+pub(crate) fn access(a: &Appeal) -> Vec<UnitCode> {
+    let mut units: Vec<UnitCode> =
+        a.assignments.iter().map(|x| x.unit.clone()).chain(a.co_units.iter().map(|c| c.unit.clone())).collect();
+    units.sort();
+    units.dedup();
+    units
+}
+
+/// Who may read a case (the engine's one rule, `case::can_view`): centre staff and
+/// district leaders see every case; a unit's staff see the cases it holds, held
+/// before, or was summoned to; the citizen goes through the public view instead.
+pub fn can_view(a: &Appeal, actor: &Actor) -> bool {
+    crate::case::can_view(sees_all(actor), &access(a), actor)
 }

@@ -2,10 +2,10 @@
 //! deadlines computed when it happened, so `evolve` needs no calendar.
 
 use super::command::ReplyOutcome;
+use super::limits::{Clock, ClockKind};
 use super::{AppealType, Channel, Location, Satisfaction};
-use crate::deadline::{Clock, ClockKind, Urgency};
+use crate::deadline::Urgency;
 use crate::id::{CaseId, CategoryCode, PersonId, TrackingCode, UnitCode};
-use crate::org::Actor;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -221,13 +221,5 @@ impl AppealEvent {
     }
 }
 
-/// An event as recorded: its place in the case's chain, when, and by whom.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Envelope {
-    pub case: CaseId,
-    pub seq: u32,
-    pub at: DateTime<Utc>,
-    pub actor: Actor,
-    pub event: AppealEvent,
-}
+/// An appeal's event as recorded: its place in the case's chain, when, and by whom.
+pub type Envelope = crate::case::Envelope<AppealEvent>;

@@ -8,11 +8,16 @@
 mod command;
 mod decide;
 mod event;
+mod kind;
+mod limits;
 mod state;
 
+pub use crate::case::{Context, Refusal};
 pub use command::{Action, CallbackAnswer, Intake, ReplyOutcome};
-pub use decide::{Context, Refusal, can_view, decide, decide_intake};
+pub use decide::{alarms, can_view, decide, decide_intake};
 pub use event::{AppealEvent, Envelope};
+pub use kind::{AppealKind, Detail};
+pub use limits::{AppealLimits, Clock, ClockKind, LimitKey, LimitOverride};
 pub use state::{Appeal, Assignment, CallbackRecord, CoUnit, Outcome, PendingExtension, ReplyRecord, Status, evolve};
 
 use serde::{Deserialize, Serialize};
@@ -67,6 +72,21 @@ pub enum Channel {
 }
 
 impl Channel {
+    pub const ALL: [Channel; 6] = [Self::Hotline, Self::Web, Self::App, Self::Open311, Self::GridPatrol, Self::Import];
+    /// The serde name (`grid_patrol`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hotline => "hotline",
+            Self::Web => "web",
+            Self::App => "app",
+            Self::Open311 => "open311",
+            Self::GridPatrol => "grid_patrol",
+            Self::Import => "import",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
     pub fn label(self) -> &'static str {
         match self {
             Self::Hotline => "热线电话",
@@ -127,6 +147,18 @@ pub enum Satisfaction {
 }
 
 impl Satisfaction {
+    pub const ALL: [Satisfaction; 3] = [Self::Satisfied, Self::BasicallySatisfied, Self::Unsatisfied];
+    /// The serde name (`basically_satisfied`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Satisfied => "satisfied",
+            Self::BasicallySatisfied => "basically_satisfied",
+            Self::Unsatisfied => "unsatisfied",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
     pub fn label(self) -> &'static str {
         match self {
             Self::Satisfied => "满意",

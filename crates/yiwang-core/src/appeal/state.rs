@@ -2,8 +2,9 @@
 
 use super::command::ReplyOutcome;
 use super::event::{AppealEvent, Envelope};
+use super::limits::{Clock, ClockKind};
 use super::{AppealType, Channel, Location, Satisfaction};
-use crate::deadline::{Clock, ClockKind, Stage, Urgency};
+use crate::deadline::{Stage, Urgency};
 use crate::id::{CaseId, CategoryCode, PersonId, TrackingCode, UnitCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -2,9 +2,10 @@
 //! measures (三率) read their facts from that state.
 
 use crate::fixture::*;
+use yiwang_core::appeal::ClockKind;
 use yiwang_core::appeal::{CallbackRecord, Envelope, Outcome, ReplyOutcome, Satisfaction, Status, evolve};
-use yiwang_core::deadline::ClockKind;
-use yiwang_core::measure::{Fact, FactKind, Tally, facts};
+use yiwang_core::case::Fact;
+use yiwang_core::measure::{FactKind, Tally, facts};
 
 /// The whole unsolved-then-reopened lifecycle of one complaint.
 fn reopened_and_closed() -> Case {
@@ -109,23 +110,17 @@ fn events_before_an_intake_fold_to_nothing() {
     assert_eq!(evolve(None, &case.log[1]), None);
 }
 
+fn fact(unit: &str, month: &str, k: FactKind) -> Fact {
+    let (name, flag, value) = k.parts();
+    Fact { unit: code_of(unit), month: month.into(), name, flag, value: value.into() }
+}
+
 #[test]
 fn the_measures_count_the_facts_of_the_state() {
-    let dispatch = |unit: &str, month: &str, responded| Fact {
-        unit: code_of(unit),
-        month: month.into(),
-        kind: FactKind::Dispatch { responded },
-    };
-    let reply = |unit: &str, month: &str, on_time| Fact {
-        unit: code_of(unit),
-        month: month.into(),
-        kind: FactKind::Reply { on_time },
-    };
-    let callback = |unit: &str, month: &str, solved, satisfaction| Fact {
-        unit: code_of(unit),
-        month: month.into(),
-        kind: FactKind::Callback { solved, satisfaction },
-    };
+    let dispatch = |unit: &str, month: &str, responded| fact(unit, month, FactKind::Dispatch { responded });
+    let reply = |unit: &str, month: &str, on_time| fact(unit, month, FactKind::Reply { on_time });
+    let callback =
+        |unit: &str, month: &str, solved, satisfaction| fact(unit, month, FactKind::Callback { solved, satisfaction });
     use Satisfaction::*;
     let table: Vec<(&str, Case, Vec<Fact>)> = vec![
         ("accepted only", accepted(), vec![]),
@@ -210,7 +205,7 @@ fn the_measures_count_the_facts_of_the_state() {
     let mut tally = Tally::default();
     for f in facts(&reopened_and_closed().state).into_iter().chain(facts(&closed().state)) {
         assert_eq!(f.unit, code_of("cgw"));
-        tally.add(f.kind);
+        assert!(tally.add_fact(&f), "an appeal's fact: {f:?}");
     }
     assert_eq!(
         (tally.dispatched, tally.responded, tally.replied, tally.replied_on_time, tally.callbacks, tally.solved),

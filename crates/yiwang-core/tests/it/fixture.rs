@@ -6,13 +6,14 @@
 use std::sync::LazyLock;
 
 use yiwang_core::Instant;
+use yiwang_core::appeal::ClockKind;
 use yiwang_core::appeal::{
     Action, Appeal, AppealEvent, AppealType, Channel, Context, Envelope, Intake, Location, Refusal, ReplyOutcome,
     Satisfaction, decide, decide_intake, evolve,
 };
 use yiwang_core::calendar::{Calendar, china_tz};
 use yiwang_core::chrono::{Duration, NaiveDateTime, TimeZone};
-use yiwang_core::deadline::{ClockKind, TimeLimits, Urgency};
+use yiwang_core::deadline::{TimeLimits, Urgency};
 use yiwang_core::id::{CaseId, CategoryCode, PersonId, TrackingCode, UnitCode, Username};
 use yiwang_core::org::{Actor, Organisation, Role, Unit, UnitKind};
 use yiwang_core::taxonomy::{Category, Taxonomy};

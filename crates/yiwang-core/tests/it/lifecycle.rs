@@ -2,8 +2,8 @@
 //! case.
 
 use crate::fixture::*;
+use yiwang_core::appeal::ClockKind;
 use yiwang_core::appeal::{Action, AppealType, Outcome, Refusal, Satisfaction, Status};
-use yiwang_core::deadline::ClockKind;
 
 /// Runs `steps` on `case`, checking each step's events and the status it leaves.
 fn run(case: &mut Case, steps: Vec<(Who, Action, &str, &[&str], Status)>) {
@@ -243,7 +243,8 @@ fn reply_is_refused_while_co_units_are_pending() {
         .then(StreetHandler, cmd::sign_for(), "2026-11-16 10:00")
         .then(StreetHandler, cmd::summon(&["cgw", "sw"]), "2026-11-16 10:30");
     let reply = cmd::reply("已协调城管、水务完成整治");
-    let pending = |units: &[&str]| Err(Refusal::CoUnitsPending(units.iter().map(|u| code_of(u)).collect()));
+    let pending =
+        |units: &[&str]| Err(Refusal::rule("co_units_pending", format!("协办单位尚未全部答复：{}", units.join("、"))));
     let steps: Vec<(Who, Action, &str, Result<usize, Refusal>)> = vec![
         (HandlerA, cmd::report_in(), "2026-11-16 11:00", pending(&["cgw", "sw"])),
         (HandlerA, cmd::answer_part("已清理占道摊点"), "2026-11-16 14:00", pending(&["sw"])),
@@ -271,7 +272,10 @@ fn reply_is_refused_while_suspended() {
     let mut case = handling().then(HandlerA, cmd::suspend("等待诉求人提供照片"), "2026-11-17 09:00");
     assert_eq!(case.state.suspended_since, Some(t("2026-11-17 09:00")));
     let reply = cmd::reply("已清理");
-    assert_eq!(case.decide(HandlerA, &reply, case.soon()), Err(Refusal::Suspended));
+    assert_eq!(
+        case.decide(HandlerA, &reply, case.soon()),
+        Err(Refusal::rule("case_suspended", "工单挂起中，请先恢复办理"))
+    );
     case.act(HandlerA, &cmd::resume(), t("2026-11-18 09:00"));
     assert_eq!(case.state.suspended_since, None);
     assert_eq!(case.try_(HandlerA, &reply, case.soon()), Ok(vec!["replied"]));

@@ -4,8 +4,9 @@
 
 use crate::fixture::*;
 use yiwang_core::Instant;
+use yiwang_core::appeal::ClockKind;
 use yiwang_core::appeal::{AppealEvent, AppealType, Intake, Refusal};
-use yiwang_core::deadline::{Budget, ClockKind, Stage, Urgency};
+use yiwang_core::deadline::{Budget, Stage, Urgency};
 
 /// Department A signed at 10:00 and contacted the citizen at 11:00 on Monday
 /// 16 November; the resolve clock started at dispatch, 09:30, and runs to

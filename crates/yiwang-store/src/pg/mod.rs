@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0004_lz4.sql"),
     include_str!("../../migrations/postgres/0005_accepted_order.sql"),
     include_str!("../../migrations/postgres/0006_volume_tally.sql"),
+    include_str!("../../migrations/postgres/0007_case_kinds.sql"),
 ];
 
 /// The advisory lock migrations run under ("yiwang" in ASCII), so two processes
@@ -51,6 +52,8 @@ const MAX_STATEMENTS: usize = 256;
 /// an advisory lock and appends lock the chain head they extend.
 pub struct PgStore {
     url: String,
+    /// The kinds of case it holds, with which it folds a case's events.
+    kinds: yiwang_core::case::Kinds,
     readers: Vec<Mutex<Conn>>,
     next_reader: AtomicUsize,
     writer: Writer,
@@ -153,12 +156,13 @@ fn migrate(conn: &mut Conn) -> Result<()> {
 
 impl PgStore {
     /// Connects to the database at `url` (`postgres://user@host:port/db`) and brings
-    /// its schema up to date.
-    pub fn connect(url: &str) -> Result<Self> {
+    /// its schema up to date. It holds cases of the kinds `kinds` knows.
+    pub fn connect(url: &str, kinds: yiwang_core::case::Kinds) -> Result<Self> {
         migrate(&mut Conn::connect(url)?)?;
         let readers = (0..READERS).map(|_| Conn::connect(url).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
         Ok(PgStore {
             url: url.to_owned(),
+            kinds,
             readers,
             next_reader: AtomicUsize::new(0),
             writer: Writer::start(url.to_owned())?,
@@ -173,6 +177,23 @@ impl PgStore {
             *conn = Conn::connect(&self.url)?;
         }
         f(&mut conn)
+    }
+
+    /// Holds both writers still until the hold is dropped: writes submitted meanwhile
+    /// are committed together, in one batch. For tests of what a batch does.
+    #[doc(hidden)]
+    pub fn hold_writes(&self) -> crate::WriteHold {
+        crate::WriteHold::new(writer::WRITERS, |f| {
+            self.writer.submit(|r| {
+                crate::commit::Job::Exec(
+                    Box::new(move |_| {
+                        f();
+                        Ok(())
+                    }),
+                    r,
+                )
+            })
+        })
     }
 
     /// Waits for the writer to finish what is queued, then stops it (as dropping

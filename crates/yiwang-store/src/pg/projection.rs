@@ -1,131 +1,60 @@
-//! What a batch of writes stores, as columns, sent in one statement: the citizens'
-//! person rows, the events, the chain heads, and the projections of every case
-//! written (the `appeal` row with its search vector, who may see it, its co-units,
-//! its labelled example and its measure facts). Live writes, bulk import and
-//! `reindex` all go through here, so every path gives the same rows.
+//! What a batch of writes stores, as columns, sent in one statement: the persons'
+//! rows, the events, the chain heads, and the projections of every case written
+//! (its `case_header` row with its search vector, who may see it, its co-units, its
+//! labelled example, and how it moves the month's counts and the dashboards'
+//! volumes), all from what its kind shows the engine (`case::Projection`). Creates,
+//! appends, bulk import and `reindex` all go through here, so every path gives the
+//! same rows.
 //!
 //! A round trip to the server, and the start of a statement, cost more than a row,
 //! so a batch of a thousand intakes is one statement of data-modifying CTEs over
-//! arrays (`unnest`), not a thousand. The CTEs share one snapshot: a `DELETE` of a
-//! case's old facts does not see the facts inserted beside it, and where a key could
-//! meet both (co-units) the two touch disjoint rows. A case written twice in a batch
-//! has its projections written once, from its last state (`ON CONFLICT` may not touch
-//! a row twice in one statement).
+//! arrays (`unnest`), not a thousand. The statement is put together by `Statement`,
+//! which numbers each array parameter as it is added, from the column lists below.
+//! The CTEs share one snapshot: a `DELETE` of a case's old co-units does not see the
+//! rows inserted beside it, so the two touch disjoint rows. A case written twice in a
+//! batch has its projections written once, from its last state (`ON CONFLICT` may not
+//! touch a row twice in one statement).
 
-use super::{Conn, enum_str, int, ms, to_json};
+use super::{Conn, int, ms};
 use crate::PersonData;
 use crate::Result;
 use crate::link::{ALG, Linked};
-use crate::tally::{Counted, TallyKey, VolumeKey};
+use crate::tally::{TallyKey, VolumeKey};
 use postgres::types::ToSql;
 use std::collections::{BTreeMap, HashMap};
 use yiwang_core::Instant;
-use yiwang_core::appeal::Appeal;
+use yiwang_core::case::{Case, Projection};
 use yiwang_core::id::{CaseId, PersonId};
 
-/// Whether the search vector must be computed again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reindex {
-    Text,
-    KeepText,
+/// A statement's parameters, numbered as they are added.
+struct Statement<'a> {
+    params: Vec<&'a (dyn ToSql + Sync)>,
 }
 
-const WRITE_SQL: &str = "
-WITH
-p AS (
-    INSERT INTO person (tenant, id, name, phone, phone_digest, id_number, contact, created_at)
-    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                         $8::timestamptz[])
-),
-ev AS (
-    INSERT INTO event (tenant, case_id, seq, at, kind, actor, body, alg, prev_hash, hash, created_at)
-    SELECT t, c, s, a, k, ac, b, $9::text, ph, h, r
-    FROM unnest($10::text[], $11::text[], $12::integer[], $13::timestamptz[], $14::text[], $15::text[], $16::text[],
-                $17::text[], $18::text[], $19::timestamptz[]) WITH ORDINALITY AS x(t, c, s, a, k, ac, b, ph, h, r, n)
-    ORDER BY n
-),
-head AS (
-    INSERT INTO chain_head (tenant, case_id, seq, hash, created_at)
-    SELECT * FROM unnest($20::text[], $21::text[], $22::integer[], $23::text[], $24::timestamptz[])
-    ON CONFLICT (tenant, case_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
-),
-ap_new AS (
-    INSERT INTO appeal (tenant, case_id, status, appeal_type, urgency, channel, title, unit, category, area, stage,
-                        next_due, next_alarm, returned, supervised, citizen, tracking_code, accepted_at, updated_at,
-                        closed_at, version, state, search, created_at)
-    SELECT t, c, st, ty, ur, ch, ti, u, cat, ar, sg, nd, na, re, su, ci, tc, aa, ua, ca, v, js::jsonb,
-           coalesce(tok, '')::tsvector, aa
-    FROM unnest($25::text[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::text[],
-                $32::text[], $33::text[], $34::timestamptz[], $35::timestamptz[], $36::boolean[], $37::boolean[],
-                $38::timestamptz[], $39::timestamptz[], $40::integer[], $41::text[], $42::text[],
-                $43::text[], $44::text[], $45::bigint[], $46::text[], $47::timestamptz[])
-         AS x(t, c, st, ur, ti, u, cat, ar, sg, nd, na, re, su, ua, ca, v, js, tok, ty, ch, ci, tc, aa)
-),
-ap_old AS (
-    UPDATE appeal a SET status = x.st, urgency = x.ur, title = x.ti, unit = x.u, category = x.cat, area = x.ar,
-        stage = x.sg, next_due = x.nd, next_alarm = x.na, returned = x.re, supervised = x.su, updated_at = x.ua,
-        closed_at = x.ca, version = x.v, state = x.js::jsonb,
-        search = CASE WHEN x.tok IS NULL THEN a.search ELSE x.tok::tsvector END
-    FROM unnest($48::text[], $49::text[], $50::text[], $51::text[], $52::text[], $53::text[], $54::text[],
-                $55::text[], $56::text[], $57::timestamptz[], $58::timestamptz[], $59::boolean[], $60::boolean[],
-                $61::timestamptz[], $62::timestamptz[], $63::integer[], $64::text[], $65::text[])
-         AS x(t, c, st, ur, ti, u, cat, ar, sg, nd, na, re, su, ua, ca, v, js, tok)
-    WHERE a.tenant = x.t AND a.case_id = x.c
-),
-acc AS (
-    INSERT INTO appeal_access (tenant, case_id, unit, created_at)
-    SELECT * FROM unnest($66::text[], $67::text[], $68::text[], $69::timestamptz[])
-    ON CONFLICT DO NOTHING
-),
-co_gone AS (
-    DELETE FROM appeal_co_unit x USING unnest($70::text[], $71::text[]) AS d(t, c)
-    WHERE x.tenant = d.t AND x.case_id = d.c
-      AND NOT EXISTS (SELECT 1 FROM unnest($72::text[], $73::text[], $74::text[]) AS n(t, c, u)
-                      WHERE n.t = x.tenant AND n.c = x.case_id AND n.u = x.unit)
-),
-co AS (
-    INSERT INTO appeal_co_unit (tenant, case_id, unit, created_at)
-    SELECT * FROM unnest($72::text[], $73::text[], $74::text[], $75::timestamptz[])
-    ON CONFLICT (tenant, case_id, unit) DO UPDATE SET created_at = excluded.created_at
-),
-ex_gone AS (
-    DELETE FROM dispatch_example x USING unnest($76::text[], $77::text[], $78::text[]) AS d(t, c, txt)
-    WHERE x.tenant = d.t AND x.case_id = d.c AND d.txt IS NULL
-),
-ex AS (
-    INSERT INTO dispatch_example (tenant, case_id, text, category, created_at)
-    SELECT t, c, txt, cat, at
-    FROM unnest($76::text[], $77::text[], $78::text[], $79::text[], $80::timestamptz[]) AS d(t, c, txt, cat, at)
-    WHERE txt IS NOT NULL
-    ON CONFLICT (tenant, case_id) DO UPDATE
-        SET text = excluded.text, category = excluded.category, created_at = excluded.created_at
-),
-tally AS (
-    INSERT INTO measure_tally (tenant, month, unit, kind, flag, satisfaction, slot, count, created_at)
-    SELECT t, m, u, k, f, sa, $89::smallint, n, at
-    FROM unnest($81::text[], $82::text[], $83::text[], $84::text[], $85::boolean[], $86::text[], $87::bigint[],
-                $88::timestamptz[]) AS x(t, m, u, k, f, sa, n, at)
-    ON CONFLICT (tenant, month, unit, kind, flag, satisfaction, slot)
-        DO UPDATE SET count = measure_tally.count + excluded.count
-),
-vol AS (
-    INSERT INTO volume_tally (tenant, day, dimension, value, slot, count, created_at)
-    SELECT t, d::date, di, v, $89::smallint, n, at
-    FROM unnest($90::text[], $91::text[], $92::text[], $93::text[], $94::bigint[], $95::timestamptz[])
-         AS x(t, d, di, v, n, at)
-    ON CONFLICT (tenant, day, dimension, value, slot) DO UPDATE SET count = volume_tally.count + excluded.count
-)
-SELECT 1";
+impl<'a> Statement<'a> {
+    /// A parameter: `$n::ty`.
+    fn param(&mut self, v: &'a (dyn ToSql + Sync), ty: &str) -> String {
+        self.params.push(v);
+        format!("${}::{ty}", self.params.len())
+    }
 
-/// The rows of a batch, column by column (see `WRITE_SQL` for the parameters).
+    /// `unnest($a::ta[], $b::tb[], …)` over columns and their element types.
+    fn unnest(&mut self, columns: &[(&'a (dyn ToSql + Sync), &str)]) -> String {
+        let arrays: Vec<String> = columns.iter().map(|(v, ty)| self.param(*v, &format!("{ty}[]"))).collect();
+        format!("unnest({})", arrays.join(", "))
+    }
+}
+
+/// The rows of a batch, column by column.
 #[derive(Default)]
 pub(crate) struct Rows {
     person: PersonCols,
     event: EventCols,
     head: HeadCols,
-    /// The projections to write: each case's last state, whether its rows exist,
-    /// and whether its text changed.
-    cases: Vec<(String, Appeal, bool, Reindex)>,
+    /// The projections to write: each case's last state and what it shows, the
+    /// projection its rows show now (none when it has no rows yet), and whether its
+    /// text may have changed.
+    cases: Vec<(String, Case, Projection, Option<Projection>, bool)>,
     case_index: HashMap<(String, CaseId), usize>,
     /// How the batch moves the month's counts, by tenant and key, with the time of
     /// the first write that moved each (a new row's `created_at`). Sorted, so every
@@ -165,6 +94,7 @@ struct EventCols {
 struct HeadCols {
     tenant: Vec<String>,
     case: Vec<String>,
+    kind: Vec<&'static str>,
     seq: Vec<i32>,
     hash: Vec<String>,
     at: Vec<Instant>,
@@ -189,11 +119,13 @@ impl Rows {
         c.at.push(ms(at));
     }
 
-    /// Events linked at `at`, recorded at `recorded`; the chain head moves past them.
+    /// Events of a case of kind `kind` linked at `at`, recorded at `recorded`; the
+    /// chain head moves past them.
     pub(crate) fn events(
         &mut self,
         tenant: &str,
         id: &CaseId,
+        kind: &'static str,
         l: Linked,
         at: Instant,
         recorded: Instant,
@@ -228,6 +160,7 @@ impl Rows {
                 h.index.insert((tenant.to_owned(), id.to_string()), h.case.len());
                 h.tenant.push(tenant.to_owned());
                 h.case.push(id.to_string());
+                h.kind.push(kind);
                 h.seq.push(int(head_seq)?);
                 h.hash.push(head_hash);
                 h.at.push(at);
@@ -236,29 +169,31 @@ impl Rows {
         Ok(())
     }
 
-    /// The projections of `a` (written once per case, from its last state): `stored`
-    /// when the case has projection rows already; `before`, what the state before this
-    /// write counted for (none for a case without projection rows).
-    pub(crate) fn project(&mut self, tenant: &str, a: &Appeal, stored: bool, text: Reindex, before: Option<&Counted>) {
-        let at = ms(a.updated_at);
-        for (key, n) in crate::tally::delta(before, a) {
+    /// The projections of `c`, which shows `p` (written once per case, from its last
+    /// state): `before`, what the case showed when its rows were stored (none for a
+    /// case without projection rows); `text`, whether its search text may have changed.
+    pub(crate) fn project(&mut self, tenant: &str, c: &Case, p: Projection, before: Option<&Projection>, text: bool) {
+        let at = ms(p.header.updated_at);
+        let kind = c.kind();
+        for (key, n) in crate::tally::delta(kind, before, &p) {
             self.tally.entry((tenant.to_owned(), key)).or_insert((0, at)).0 += n;
         }
-        for (key, n) in crate::tally::volume_delta(before, a) {
+        for (key, n) in crate::tally::volume_delta(kind, before, &p) {
             self.volume.entry((tenant.to_owned(), key)).or_insert((0, at)).0 += n;
         }
-        let key = (tenant.to_owned(), a.id.clone());
+        let key = (tenant.to_owned(), c.id().clone());
         match self.case_index.get(&key) {
+            // Written before in this batch: its rows as stored are still the first
+            // write's `before`.
             Some(&i) => {
-                let (_, last, _, t) = &mut self.cases[i];
-                *last = a.clone();
-                if text == Reindex::Text {
-                    *t = Reindex::Text;
-                }
+                let (_, last, shown, _, t) = &mut self.cases[i];
+                *last = c.clone();
+                *shown = p;
+                *t |= text;
             }
             None => {
                 self.case_index.insert(key, self.cases.len());
-                self.cases.push((tenant.to_owned(), a.clone(), stored, text));
+                self.cases.push((tenant.to_owned(), c.clone(), p, before.cloned(), text));
             }
         }
     }
@@ -268,255 +203,294 @@ impl Rows {
         if self.is_empty() {
             return Ok(());
         }
-        let mut n = Inserted::default();
-        let mut o = Changed::default();
+        let mut new = HeaderCols::default();
+        let mut old = HeaderCols::default();
         let mut acc = (vec![], vec![], vec![], vec![]);
         let mut co_cases = (vec![], vec![]);
         let mut co = (vec![], vec![], vec![], vec![]);
         let mut ex = (vec![], vec![], vec![], vec![], vec![]);
-        for (tenant, a, stored, text) in &self.cases {
-            let case = a.id.to_string();
-            let tokens = (*text == Reindex::Text || !*stored)
-                .then(|| crate::search::tsvector_literal(&crate::search::case_tokens(a)));
-            if *stored {
-                o.push(tenant, &case, a, tokens)?;
-            } else {
-                n.push(tenant, &case, a, tokens)?;
-            }
-            let updated = ms(a.updated_at);
-            // Who may see the case besides the centre: every holder and every co-unit.
-            let mut units: Vec<String> = a
-                .assignments
-                .iter()
-                .map(|x| x.unit.to_string())
-                .chain(a.co_units.iter().map(|c| c.unit.to_string()))
-                .collect();
-            units.sort();
-            units.dedup();
-            for u in units {
+        for (tenant, c, p, before, text) in &self.cases {
+            let case = c.id().to_string();
+            let tokens =
+                (*text || before.is_none()).then(|| crate::search::tsvector_literal(&crate::search::case_tokens(c)));
+            let cols = if before.is_some() { &mut old } else { &mut new };
+            cols.push(tenant, &case, c.kind(), p, tokens)?;
+            let updated = ms(p.header.updated_at);
+            // Access is never withdrawn: only units new to the case are added.
+            let known: &[yiwang_core::id::UnitCode] = before.as_ref().map(|b| b.access.as_slice()).unwrap_or_default();
+            for u in p.access.iter().filter(|u| !known.contains(u)) {
                 acc.0.push(tenant.clone());
                 acc.1.push(case.clone());
-                acc.2.push(u);
+                acc.2.push(u.to_string());
                 acc.3.push(updated);
             }
-            // One row per co-unit; a unit summoned again keeps its latest summons.
-            co_cases.0.push(tenant.clone());
-            co_cases.1.push(case.clone());
-            let mut seen: Vec<(String, Instant)> = vec![];
-            for c in &a.co_units {
-                seen.retain(|(u, _)| u != c.unit.as_str());
-                seen.push((c.unit.to_string(), ms(c.summoned_at)));
-            }
-            for (u, since) in seen {
-                co.0.push(tenant.clone());
-                co.1.push(case.clone());
-                co.2.push(u);
-                co.3.push(since);
-            }
-            // A corrected case that a unit answered is a labelled example.
-            let example = match (a.was_corrected(), &a.reply, &a.category) {
-                (true, Some(_), Some(cat)) => {
-                    Some((format!("{}{}", a.title.as_deref().unwrap_or(""), a.text), cat.to_string()))
+            if before.as_ref().is_none_or(|b| b.co_units != p.co_units) {
+                co_cases.0.push(tenant.clone());
+                co_cases.1.push(case.clone());
+                for (u, since) in &p.co_units {
+                    co.0.push(tenant.clone());
+                    co.1.push(case.clone());
+                    co.2.push(u.to_string());
+                    co.3.push(ms(*since));
                 }
-                _ => None,
-            };
-            ex.0.push(tenant.clone());
-            ex.1.push(case.clone());
-            ex.2.push(example.as_ref().map(|(t, _)| t.clone()));
-            ex.3.push(example.map(|(_, c)| c));
-            ex.4.push(updated);
+            }
+            if before.as_ref().is_none_or(|b| b.example != p.example) {
+                ex.0.push(tenant.clone());
+                ex.1.push(case.clone());
+                ex.2.push(p.example.as_ref().map(|e| e.text.clone()));
+                ex.3.push(p.example.as_ref().map(|e| e.category.to_string()));
+                ex.4.push(updated);
+            }
         }
-        let mut f = (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-        for ((tenant, (month, unit, kind, flag, sat)), (n, at)) in self.tally {
+        let mut f = (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+        for ((tenant, (month, kind, unit, fact, flag, value)), (n, at)) in self.tally {
             if n != 0 {
                 f.0.push(tenant);
                 f.1.push(month);
-                f.2.push(unit);
-                f.3.push(kind);
-                f.4.push(flag);
-                f.5.push(sat);
-                f.6.push(n);
-                f.7.push(at);
+                f.2.push(kind);
+                f.3.push(unit);
+                f.4.push(fact);
+                f.5.push(flag);
+                f.6.push(value);
+                f.7.push(n);
+                f.8.push(at);
             }
         }
-        let mut vol = (vec![], vec![], vec![], vec![], vec![], vec![]);
-        for ((tenant, (day, dimension, value)), (n, at)) in self.volume {
+        let mut vol = (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+        for ((tenant, (kind, day, dimension, value)), (n, at)) in self.volume {
             if n != 0 {
                 vol.0.push(tenant);
-                vol.1.push(day);
-                vol.2.push(dimension);
-                vol.3.push(value);
-                vol.4.push(n);
-                vol.5.push(at);
+                vol.1.push(kind);
+                vol.2.push(day);
+                vol.3.push(dimension);
+                vol.4.push(value);
+                vol.5.push(n);
+                vol.6.push(at);
             }
         }
         let (p, e, h) = (&self.person, &self.event, &self.head);
         let slot = conn.slot;
         let alg = ALG.as_str();
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![
-            &p.tenant,
-            &p.id,
-            &p.name,
-            &p.phone,
-            &p.digest,
-            &p.id_number,
-            &p.contact,
-            &p.at,
-            &alg,
-            &e.tenant,
-            &e.case,
-            &e.seq,
-            &e.at,
-            &e.kind,
-            &e.actor,
-            &e.body,
-            &e.prev,
-            &e.hash,
-            &e.recorded,
-            &h.tenant,
-            &h.case,
-            &h.seq,
-            &h.hash,
-            &h.at,
-        ];
-        params.extend(n.changed.params());
-        params.extend::<[&(dyn ToSql + Sync); 5]>([
-            &n.appeal_type,
-            &n.channel,
-            &n.citizen,
-            &n.tracking_code,
-            &n.accepted_at,
+        let mut s = Statement { params: vec![] };
+        let t = "text";
+        let tz = "timestamptz";
+        let persons = s.unnest(&[
+            (&p.tenant, t),
+            (&p.id, "bigint"),
+            (&p.name, t),
+            (&p.phone, t),
+            (&p.digest, t),
+            (&p.id_number, t),
+            (&p.contact, t),
+            (&p.at, tz),
         ]);
-        params.extend(o.params());
-        params.extend::<[&(dyn ToSql + Sync); 30]>([
-            &acc.0,
-            &acc.1,
-            &acc.2,
-            &acc.3,
-            &co_cases.0,
-            &co_cases.1,
-            &co.0,
-            &co.1,
-            &co.2,
-            &co.3,
-            &ex.0,
-            &ex.1,
-            &ex.2,
-            &ex.3,
-            &ex.4,
-            &f.0,
-            &f.1,
-            &f.2,
-            &f.3,
-            &f.4,
-            &f.5,
-            &f.6,
-            &f.7,
-            &slot,
-            &vol.0,
-            &vol.1,
-            &vol.2,
-            &vol.3,
-            &vol.4,
-            &vol.5,
+        let alg = s.param(&alg, t);
+        let events = s.unnest(&[
+            (&e.tenant, t),
+            (&e.case, t),
+            (&e.seq, "integer"),
+            (&e.at, tz),
+            (&e.kind, t),
+            (&e.actor, t),
+            (&e.body, t),
+            (&e.prev, t),
+            (&e.hash, t),
+            (&e.recorded, tz),
         ]);
-        conn.execute(WRITE_SQL, &params)?;
+        let heads =
+            s.unnest(&[(&h.tenant, t), (&h.case, t), (&h.kind, t), (&h.seq, "integer"), (&h.hash, t), (&h.at, tz)]);
+        let new_headers = new.unnest(&mut s);
+        let old_headers = old.unnest(&mut s);
+        let access = s.unnest(&[(&acc.0, t), (&acc.1, t), (&acc.2, t), (&acc.3, tz)]);
+        let co_rewritten = s.unnest(&[(&co_cases.0, t), (&co_cases.1, t)]);
+        let co_units = s.unnest(&[(&co.0, t), (&co.1, t), (&co.2, t), (&co.3, tz)]);
+        let examples = s.unnest(&[(&ex.0, t), (&ex.1, t), (&ex.2, t), (&ex.3, t), (&ex.4, tz)]);
+        let slot = s.param(&slot, "smallint");
+        let tallies = s.unnest(&[
+            (&f.0, t),
+            (&f.1, t),
+            (&f.2, t),
+            (&f.3, t),
+            (&f.4, t),
+            (&f.5, "boolean"),
+            (&f.6, t),
+            (&f.7, "bigint"),
+            (&f.8, tz),
+        ]);
+        let volumes = s.unnest(&[
+            (&vol.0, t),
+            (&vol.1, t),
+            (&vol.2, t),
+            (&vol.3, t),
+            (&vol.4, t),
+            (&vol.5, "bigint"),
+            (&vol.6, tz),
+        ]);
+        let sql = format!(
+            "WITH
+p AS (
+    INSERT INTO person (tenant, id, name, phone, phone_digest, id_number, contact, created_at)
+    SELECT * FROM {persons}
+),
+ev AS (
+    INSERT INTO event (tenant, case_id, seq, at, kind, actor, body, alg, prev_hash, hash, created_at)
+    SELECT t, c, s, a, k, ac, b, {alg}, ph, h, r
+    FROM {events} WITH ORDINALITY AS x(t, c, s, a, k, ac, b, ph, h, r, n)
+    ORDER BY n
+),
+head AS (
+    INSERT INTO chain_head (tenant, case_id, case_kind, seq, hash, created_at)
+    SELECT * FROM {heads}
+    ON CONFLICT (tenant, case_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+),
+new_header AS (
+    INSERT INTO case_header ({HEADER_COLUMNS}, search, created_at)
+    SELECT {HEADER_VALUES}, coalesce(tokens, '')::tsvector, opened_at
+    FROM {new_headers} AS x({HEADER_COLUMNS}, tokens)
+),
+old_header AS (
+    UPDATE case_header c SET status = x.status, title = x.title, unit = x.unit, category = x.category,
+        area = x.area, stage = x.stage, next_due = x.next_due, next_alarm = x.next_alarm, person = x.person,
+        tracking_code = x.tracking_code, updated_at = x.updated_at, closed_at = x.closed_at, version = x.version,
+        detail = x.detail::jsonb, search = CASE WHEN x.tokens IS NULL THEN c.search ELSE x.tokens::tsvector END
+    FROM {old_headers} AS x({HEADER_COLUMNS}, tokens)
+    WHERE c.tenant = x.tenant AND c.case_id = x.case_id
+),
+acc AS (
+    INSERT INTO case_access (tenant, case_id, unit, created_at)
+    SELECT * FROM {access}
+    ON CONFLICT DO NOTHING
+),
+co_gone AS (
+    DELETE FROM case_co_unit x USING {co_rewritten} AS d(t, c)
+    WHERE x.tenant = d.t AND x.case_id = d.c
+      AND NOT EXISTS (SELECT 1 FROM {co_units} AS n(t, c, u, at)
+                      WHERE n.t = x.tenant AND n.c = x.case_id AND n.u = x.unit)
+),
+co AS (
+    INSERT INTO case_co_unit (tenant, case_id, unit, created_at)
+    SELECT * FROM {co_units}
+    ON CONFLICT (tenant, case_id, unit) DO UPDATE SET created_at = excluded.created_at
+),
+ex_gone AS (
+    DELETE FROM dispatch_example x USING {examples} AS d(t, c, txt, cat, at)
+    WHERE x.tenant = d.t AND x.case_id = d.c AND d.txt IS NULL
+),
+ex AS (
+    INSERT INTO dispatch_example (tenant, case_id, text, category, created_at)
+    SELECT * FROM {examples} AS d(t, c, txt, cat, at)
+    WHERE txt IS NOT NULL
+    ON CONFLICT (tenant, case_id) DO UPDATE
+        SET text = excluded.text, category = excluded.category, created_at = excluded.created_at
+),
+tally AS (
+    INSERT INTO measure_tally (tenant, month, case_kind, unit, fact, flag, value, slot, count, created_at)
+    SELECT t, m, k, u, f, fl, v, {slot}, n, at FROM {tallies} AS x(t, m, k, u, f, fl, v, n, at)
+    ON CONFLICT (tenant, month, case_kind, unit, fact, flag, value, slot)
+        DO UPDATE SET count = measure_tally.count + excluded.count
+),
+vol AS (
+    INSERT INTO volume_tally (tenant, case_kind, day, dimension, value, slot, count, created_at)
+    SELECT t, k, d::date, di, v, {slot}, n, at FROM {volumes} AS x(t, k, d, di, v, n, at)
+    ON CONFLICT (tenant, case_kind, day, dimension, value, slot) DO UPDATE SET count = volume_tally.count + excluded.count
+)
+SELECT 1"
+        );
+        conn.execute(&sql, &s.params)?;
         Ok(())
     }
 }
 
-/// `appeal` columns that events change: the rows to update, and the first columns of
-/// the rows to insert.
+/// The columns of a `case_header` row as both CTEs name them (`HeaderCols` holds them
+/// in this order, then the search tokens).
+const HEADER_COLUMNS: &str = "tenant, case_id, case_kind, status, title, unit, category, area, stage, next_due, \
+     next_alarm, person, tracking_code, opened_at, updated_at, closed_at, version, detail";
+
+/// The same, as values: the detail document comes as text (a `String` binds as text).
+const HEADER_VALUES: &str = "tenant, case_id, case_kind, status, title, unit, category, area, stage, next_due, \
+     next_alarm, person, tracking_code, opened_at, updated_at, closed_at, version, detail::jsonb";
+
+/// `case_header` rows, column by column.
 #[derive(Default)]
-struct Changed {
+struct HeaderCols {
     tenant: Vec<String>,
     case: Vec<String>,
+    kind: Vec<&'static str>,
     status: Vec<&'static str>,
-    urgency: Vec<String>,
     title: Vec<Option<String>>,
     unit: Vec<Option<String>>,
     category: Vec<Option<String>>,
     area: Vec<Option<String>>,
-    stage: Vec<String>,
+    stage: Vec<&'static str>,
     next_due: Vec<Option<Instant>>,
     next_alarm: Vec<Option<Instant>>,
-    returned: Vec<bool>,
-    supervised: Vec<bool>,
+    person: Vec<Option<i64>>,
+    tracking_code: Vec<Option<String>>,
+    opened_at: Vec<Instant>,
     updated_at: Vec<Instant>,
     closed_at: Vec<Option<Instant>>,
     version: Vec<i32>,
-    state: Vec<String>,
+    detail: Vec<String>,
     /// `None` keeps the stored search vector (on update).
     tokens: Vec<Option<String>>,
 }
 
-impl Changed {
-    fn push(&mut self, tenant: &str, case: &str, a: &Appeal, tokens: Option<String>) -> Result<()> {
+impl HeaderCols {
+    fn push(
+        &mut self,
+        tenant: &str,
+        case: &str,
+        kind: &'static str,
+        p: &Projection,
+        tokens: Option<String>,
+    ) -> Result<()> {
+        let h = &p.header;
         self.tenant.push(tenant.to_owned());
         self.case.push(case.to_owned());
-        self.status.push(a.status.as_str());
-        self.urgency.push(enum_str(&a.urgency));
-        self.title.push(a.title.clone());
-        self.unit.push(a.unit.as_ref().map(|u| u.to_string()));
-        self.category.push(a.category.as_ref().map(|c| c.to_string()));
-        self.area.push(a.location.area.as_ref().map(|u| u.to_string()));
-        self.stage.push(enum_str(&a.stage()));
-        self.next_due.push(a.next_due().map(ms));
-        self.next_alarm.push(if a.is_open() { a.next_alarm().map(ms) } else { None });
-        self.returned.push(a.returned.is_some());
-        self.supervised.push(a.supervised);
-        self.updated_at.push(ms(a.updated_at));
-        self.closed_at.push(a.closed_at.map(ms));
-        self.version.push(int(a.version)?);
-        self.state.push(to_json(a)?);
+        self.kind.push(kind);
+        self.status.push(h.status);
+        self.title.push(h.title.clone());
+        self.unit.push(h.unit.as_ref().map(|u| u.to_string()));
+        self.category.push(h.category.clone());
+        self.area.push(h.area.as_ref().map(|u| u.to_string()));
+        self.stage.push(h.stage.as_str());
+        self.next_due.push(h.next_due.map(ms));
+        self.next_alarm.push(h.next_alarm.map(ms));
+        self.person.push(h.person.map(|p| p.0));
+        self.tracking_code.push(h.tracking_code.clone());
+        self.opened_at.push(ms(h.opened_at));
+        self.updated_at.push(ms(h.updated_at));
+        self.closed_at.push(h.closed_at.map(ms));
+        self.version.push(int(h.version)?);
+        self.detail.push(p.detail.clone());
         self.tokens.push(tokens);
         Ok(())
     }
 
-    /// The columns as parameters, in `WRITE_SQL`'s order.
-    fn params(&self) -> [&(dyn ToSql + Sync); 18] {
-        [
-            &self.tenant,
-            &self.case,
-            &self.status,
-            &self.urgency,
-            &self.title,
-            &self.unit,
-            &self.category,
-            &self.area,
-            &self.stage,
-            &self.next_due,
-            &self.next_alarm,
-            &self.returned,
-            &self.supervised,
-            &self.updated_at,
-            &self.closed_at,
-            &self.version,
-            &self.state,
-            &self.tokens,
-        ]
-    }
-}
-
-/// `appeal` rows to insert: the columns events change and those fixed at intake.
-#[derive(Default)]
-struct Inserted {
-    changed: Changed,
-    appeal_type: Vec<String>,
-    channel: Vec<String>,
-    citizen: Vec<Option<i64>>,
-    tracking_code: Vec<String>,
-    accepted_at: Vec<Instant>,
-}
-
-impl Inserted {
-    fn push(&mut self, tenant: &str, case: &str, a: &Appeal, tokens: Option<String>) -> Result<()> {
-        self.changed.push(tenant, case, a, tokens)?;
-        self.appeal_type.push(enum_str(&a.appeal_type));
-        self.channel.push(enum_str(&a.channel));
-        self.citizen.push(a.citizen.map(|p| p.0));
-        self.tracking_code.push(a.tracking_code.as_str().to_owned());
-        self.accepted_at.push(ms(a.accepted_at));
-        Ok(())
+    /// The columns as one `unnest(…)`, in `HEADER_COLUMNS`' order, then the tokens.
+    fn unnest<'a>(&'a self, s: &mut Statement<'a>) -> String {
+        let t = "text";
+        let tz = "timestamptz";
+        s.unnest(&[
+            (&self.tenant, t),
+            (&self.case, t),
+            (&self.kind, t),
+            (&self.status, t),
+            (&self.title, t),
+            (&self.unit, t),
+            (&self.category, t),
+            (&self.area, t),
+            (&self.stage, t),
+            (&self.next_due, tz),
+            (&self.next_alarm, tz),
+            (&self.person, "bigint"),
+            (&self.tracking_code, t),
+            (&self.opened_at, tz),
+            (&self.updated_at, tz),
+            (&self.closed_at, tz),
+            (&self.version, "integer"),
+            (&self.detail, t),
+            (&self.tokens, t),
+        ])
     }
 }

@@ -3,18 +3,19 @@
 //! differently they say so (text sorts in the "C" collation, as SQLite compares
 //! bytes; NULL keys sort first, as in SQLite).
 
-use super::projection::{Reindex, Rows};
+use super::projection::Rows;
 use super::{
     Conn, PgStore, col, count, enum_str, map_err, ms, opt_code, parse_code, parse_enum, parse_json, to_json, ts, uint,
 };
+use crate::audit;
 use crate::search::fts_to_tsquery;
 use crate::*;
 use postgres::types::ToSql;
 use postgres::{IsolationLevel, Row};
-use std::collections::{HashMap, HashSet};
-use yiwang_core::appeal::{Appeal, Envelope, evolve};
-use yiwang_core::chain::{self, ChainBreak, StoredLink};
-use yiwang_core::measure::{FactKind, Tally};
+use std::collections::HashMap;
+use yiwang_core::case::{Case, Recorded};
+use yiwang_core::chain;
+use yiwang_core::deadline::Stage;
 use yiwang_core::org::{Role, Unit};
 use yiwang_core::taxonomy::Category;
 
@@ -25,10 +26,6 @@ type Params = Vec<Box<dyn ToSql + Sync>>;
 
 fn refs(p: &Params) -> Vec<&(dyn ToSql + Sync)> {
     p.iter().map(|b| b.as_ref()).collect()
-}
-
-fn now() -> Instant {
-    ms(chrono::Utc::now())
 }
 
 fn staff_row(r: &Row) -> Result<StaffRecord> {
@@ -43,27 +40,25 @@ fn staff_row(r: &Row) -> Result<StaffRecord> {
     })
 }
 
-const CASE_COLUMNS: &str = "a.case_id, a.status, a.appeal_type, a.urgency, a.channel, a.title, a.unit, a.category,
-    a.area, a.stage, a.next_due, a.returned, a.supervised, a.accepted_at, p.name, p.phone";
+const CASE_COLUMNS: &str = "a.case_id, a.case_kind, a.status, a.title, a.unit, a.category, a.area, a.stage,
+    a.next_due, a.opened_at, a.detail::text, p.name, p.phone";
 
 fn case_row(r: &Row) -> Result<CaseRow> {
+    let stage: &str = col(r, 7)?;
     Ok(CaseRow {
         id: parse_code(col(r, 0)?)?,
-        status: parse_enum(col(r, 1)?)?,
-        appeal_type: parse_enum(col(r, 2)?)?,
-        urgency: parse_enum(col(r, 3)?)?,
-        channel: parse_enum(col(r, 4)?)?,
-        title: col(r, 5)?,
-        unit: opt_code(col(r, 6)?)?,
-        category: opt_code(col(r, 7)?)?,
-        area: opt_code(col(r, 8)?)?,
-        stage: parse_enum(col(r, 9)?)?,
-        next_due: col(r, 10)?,
-        returned: col(r, 11)?,
-        supervised: col(r, 12)?,
-        accepted_at: col(r, 13)?,
-        citizen_name: col(r, 14)?,
-        citizen_phone: col(r, 15)?,
+        kind: col(r, 1)?,
+        status: col(r, 2)?,
+        title: col(r, 3)?,
+        unit: opt_code(col(r, 4)?)?,
+        category: col(r, 5)?,
+        area: opt_code(col(r, 6)?)?,
+        stage: Stage::parse(stage).ok_or_else(|| StoreError::Corrupt(format!("stage {stage}")))?,
+        next_due: col(r, 8)?,
+        opened_at: col(r, 9)?,
+        detail: col(r, 10)?,
+        person_name: col(r, 11)?,
+        person_phone: col(r, 12)?,
     })
 }
 
@@ -101,11 +96,15 @@ fn case_filter(q: &CaseQuery, text: TextMatch) -> Option<(String, Params)> {
             TextMatch::Function => format!("ts_match_vq(a.search, ${n}::text::tsquery)"),
         });
     }
+    if let Some(k) = q.kind {
+        let n = push(&mut p, Box::new(k));
+        w.push(format!("a.case_kind = ${n}"));
+    }
     // The semi-joins name tenant too, so Citus keeps them on one shard.
     if let Some(u) = &q.visible_to {
         let n = push(&mut p, Box::new(u.to_string()));
         w.push(format!(
-            "EXISTS (SELECT 1 FROM appeal_access x WHERE x.tenant = a.tenant AND x.case_id = a.case_id AND x.unit = ${n})"
+            "EXISTS (SELECT 1 FROM case_access x WHERE x.tenant = a.tenant AND x.case_id = a.case_id AND x.unit = ${n})"
         ));
     }
     if let Some(u) = &q.unit {
@@ -115,33 +114,40 @@ fn case_filter(q: &CaseQuery, text: TextMatch) -> Option<(String, Params)> {
     if let Some(u) = &q.co_unit {
         let n = push(&mut p, Box::new(u.to_string()));
         w.push(format!(
-            "EXISTS (SELECT 1 FROM appeal_co_unit x WHERE x.tenant = a.tenant AND x.case_id = a.case_id AND x.unit = ${n})"
+            "EXISTS (SELECT 1 FROM case_co_unit x WHERE x.tenant = a.tenant AND x.case_id = a.case_id AND x.unit = ${n})"
         ));
     }
     if !q.statuses.is_empty() {
-        let list: Vec<String> = q.statuses.iter().map(|s| s.as_str().to_owned()).collect();
+        let list: Vec<String> = q.statuses.iter().map(|s| (*s).to_owned()).collect();
         let n = push(&mut p, Box::new(list));
         w.push(format!("a.status = ANY(${n}::text[])"));
     }
+    match q.open {
+        Some(true) => w.push("a.closed_at IS NULL".into()),
+        Some(false) => w.push("a.closed_at IS NOT NULL".into()),
+        None => {}
+    }
     if let Some(s) = &q.stage {
-        let n = push(&mut p, Box::new(enum_str(s)));
+        let n = push(&mut p, Box::new(s.as_str()));
         w.push(format!("a.stage = ${n}"));
     }
-    if let Some(r) = q.returned {
-        let n = push(&mut p, Box::new(r));
-        w.push(format!("a.returned = ${n}"));
+    // A key of the kind's document, compared as JSON (a key left out is null).
+    for (key, value) in &q.detail {
+        let k = push(&mut p, Box::new(*key));
+        let v = push(&mut p, Box::new(value.to_string()));
+        w.push(format!("coalesce(a.detail -> ${k}, 'null'::jsonb) = ${v}::text::jsonb"));
     }
     if let Some(c) = &q.category {
-        let n = push(&mut p, Box::new(c.to_string()));
+        let n = push(&mut p, Box::new(c.clone()));
         w.push(format!("a.category = ${n}"));
     }
-    if let Some(t) = q.accepted_from {
+    if let Some(t) = q.opened_from {
         let n = push(&mut p, Box::new(ms(t)));
-        w.push(format!("a.accepted_at >= ${n}"));
+        w.push(format!("a.opened_at >= ${n}"));
     }
-    if let Some(t) = q.accepted_to {
+    if let Some(t) = q.opened_to {
         let n = push(&mut p, Box::new(ms(t)));
-        w.push(format!("a.accepted_at < ${n}"));
+        w.push(format!("a.opened_at < ${n}"));
     }
     Some((w.join(" AND "), p))
 }
@@ -149,28 +155,25 @@ fn case_filter(q: &CaseQuery, text: TextMatch) -> Option<(String, Params)> {
 /// Matching cases, counted up to `up_to` (see `CaseQuery::count_up_to`).
 fn count_where(c: &mut Conn, w: &str, p: &Params, up_to: Option<u64>) -> Result<u64> {
     let sql = match up_to {
-        Some(n) => format!("SELECT count(*) FROM (SELECT 1 FROM appeal a WHERE {w} LIMIT {n}) x"),
-        None => format!("SELECT count(*) FROM appeal a WHERE {w}"),
+        Some(n) => format!("SELECT count(*) FROM (SELECT 1 FROM case_header a WHERE {w} LIMIT {n}) x"),
+        None => format!("SELECT count(*) FROM case_header a WHERE {w}"),
     };
     let row = c.query_one(&sql, &refs(p))?;
     count(col(&row, 0)?)
 }
 
-const CASE_TEXT_COLUMNS: &str = "a.case_id, a.title, a.state->>'text', a.area,
-    (a.state #>> '{location,point,lon}')::float8, (a.state #>> '{location,point,lat}')::float8,
-    a.status, a.accepted_at";
+/// A case's header and its first event (`e`), from which its kind reads its text.
+const CASE_TEXT_COLUMNS: &str = "a.case_id, a.title, a.area, a.status, a.opened_at, e.body";
+const FIRST_EVENT: &str = "JOIN event e ON e.tenant = a.tenant AND e.case_id = a.case_id AND e.seq = 1";
 
 fn case_text_row(r: &Row) -> Result<CaseText> {
-    let lon: Option<f64> = col(r, 4)?;
-    let lat: Option<f64> = col(r, 5)?;
     Ok(CaseText {
         id: parse_code(col(r, 0)?)?,
         title: col(r, 1)?,
-        text: col(r, 2)?,
-        area: opt_code(col(r, 3)?)?,
-        point: lon.zip(lat),
-        status: parse_enum(col(r, 6)?)?,
-        accepted_at: col(r, 7)?,
+        area: opt_code(col(r, 2)?)?,
+        status: col(r, 3)?,
+        opened_at: col(r, 4)?,
+        opening: col(r, 5)?,
     })
 }
 
@@ -190,13 +193,18 @@ fn article_row(r: &Row) -> Result<Article> {
     })
 }
 
-fn envelope(r: &Row) -> Result<Envelope> {
-    Ok(Envelope {
+/// A case's events in order, as `recorded` reads them.
+const EVENTS_OF_CASE: &str = "SELECT case_id, seq, at, actor, kind, body FROM event WHERE case_id = $1 ORDER BY seq";
+
+/// An event row: case_id, seq, at, actor, kind (the event's name), body.
+fn recorded(r: &Row) -> Result<Recorded> {
+    Ok(Recorded {
         case: parse_code(col(r, 0)?)?,
         seq: uint(col::<i32>(r, 1)?)?,
         at: col(r, 2)?,
         actor: parse_json(col(r, 3)?)?,
-        event: parse_json(col(r, 4)?)?,
+        name: col(r, 4)?,
+        body: col(r, 5)?,
     })
 }
 
@@ -228,7 +236,8 @@ impl PgStore {
 }
 
 impl Store for PgStore {
-    fn replace_organisation(&self, units: &[Unit]) -> Result<()> {
+    fn replace_organisation(&self, units: &[Unit], at: Instant) -> Result<()> {
+        let now = ms(at);
         let tenant = units.iter().find(|u| u.parent.is_none()).map(|u| u.code.to_string()).unwrap_or_default();
         let codes: Vec<String> = units.iter().map(|u| u.code.to_string()).collect();
         let names: Vec<String> = units.iter().map(|u| u.name.clone()).collect();
@@ -242,7 +251,7 @@ impl Store for PgStore {
                  SELECT code, $1, name, short, kind, parent, ord, $7
                  FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
                       AS x(code, name, short, kind, parent, ord)",
-                &[&tenant, &codes, &names, &shorts, &kinds, &parents, &now()],
+                &[&tenant, &codes, &names, &shorts, &kinds, &parents, &now],
             )?;
             Ok(())
         })
@@ -261,7 +270,8 @@ impl Store for PgStore {
         })
     }
 
-    fn replace_categories(&self, categories: &[Category]) -> Result<()> {
+    fn replace_categories(&self, categories: &[Category], at: Instant) -> Result<()> {
+        let now = ms(at);
         let codes: Vec<String> = categories.iter().map(|k| k.code.to_string()).collect();
         let names: Vec<String> = categories.iter().map(|k| k.name.clone()).collect();
         let parents: Vec<Option<String>> =
@@ -276,7 +286,7 @@ impl Store for PgStore {
                  SELECT code, name, parent, unit, utility, attributes, ord, $7
                  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[])
                       WITH ORDINALITY AS x(code, name, parent, unit, utility, attributes, ord)",
-                &[&codes, &names, &parents, &units, &utility, &attributes, &now()],
+                &[&codes, &names, &parents, &units, &utility, &attributes, &now],
             )?;
             Ok(())
         })
@@ -298,7 +308,8 @@ impl Store for PgStore {
         })
     }
 
-    fn replace_boundaries(&self, boundaries: &[(UnitCode, String)]) -> Result<()> {
+    fn replace_boundaries(&self, boundaries: &[(UnitCode, String)], at: Instant) -> Result<()> {
+        let now = ms(at);
         let units: Vec<String> = boundaries.iter().map(|(u, _)| u.to_string()).collect();
         let geometries: Vec<String> = boundaries.iter().map(|(_, g)| g.clone()).collect();
         self.write(move |c| {
@@ -307,7 +318,7 @@ impl Store for PgStore {
                 "INSERT INTO boundary (unit, geometry, ord, created_at)
                  SELECT unit, geometry, ord, $3 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY
                       AS x(unit, geometry, ord)",
-                &[&units, &geometries, &now()],
+                &[&units, &geometries, &now],
             )?;
             Ok(())
         })
@@ -318,7 +329,8 @@ impl Store for PgStore {
         rows(found, |r| Ok((parse_code(col(r, 0)?)?, col(r, 1)?)))
     }
 
-    fn put_staff(&self, st: &StaffRecord) -> Result<()> {
+    fn put_staff(&self, st: &StaffRecord, at: Instant) -> Result<()> {
+        let now = ms(at);
         let st = st.clone();
         self.write(move |c| {
             let roles: Vec<&str> = st.roles.iter().map(|r| r.as_str()).collect();
@@ -334,7 +346,7 @@ impl Store for PgStore {
                     &roles.join(","),
                     &st.password_hash,
                     &st.active,
-                    &now(),
+                    &now,
                 ],
             )?;
             Ok(())
@@ -435,11 +447,11 @@ impl Store for PgStore {
         })
     }
 
-    fn create_case(&self, new: NewCase) -> Pending<Appeal> {
+    fn create_case(&self, new: NewCase) -> Pending<Case> {
         self.writer.create(new)
     }
 
-    fn append(&self, batch: AppendBatch) -> Pending<Appeal> {
+    fn append(&self, batch: AppendBatch) -> Pending<Case> {
         self.writer.append(batch)
     }
 
@@ -449,36 +461,44 @@ impl Store for PgStore {
         })
     }
 
-    fn load(&self, id: &CaseId) -> Result<Option<Appeal>> {
-        let found = self.read(|c| c.query_opt("SELECT state::text FROM appeal WHERE case_id = $1", &[&id.as_str()]))?;
-        found
-            .map(|r| {
-                let s: String = col(&r, 0)?;
-                serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("case {id}: {e}")))
-            })
-            .transpose()
-    }
-
-    fn events(&self, id: &CaseId) -> Result<Vec<Envelope>> {
+    /// The fold of the case's events, by the kind its chain head records (as on
+    /// SQLite: no projection is read, so none is needed to write).
+    fn load(&self, id: &CaseId) -> Result<Option<Case>> {
         let found = self.read(|c| {
-            c.query("SELECT case_id, seq, at, actor, body FROM event WHERE case_id = $1 ORDER BY seq", &[&id.as_str()])
+            let Some(head) = c.query_opt("SELECT case_kind FROM chain_head WHERE case_id = $1", &[&id.as_str()])?
+            else {
+                return Ok(None);
+            };
+            let kind: String = col(&head, 0)?;
+            Ok(Some((kind, rows(c.query(EVENTS_OF_CASE, &[&id.as_str()])?, recorded)?)))
         })?;
-        rows(found, envelope)
+        match found {
+            None => Ok(None),
+            Some((_, events)) if events.is_empty() => Err(StoreError::Corrupt(format!("case {id} has no events"))),
+            Some((kind, events)) => Ok(Some(self.kinds.replay(&kind, id, &events)?)),
+        }
     }
 
-    fn events_between(&self, from: Instant, to: Instant, limit: u32, offset: u32) -> Result<Vec<Envelope>> {
+    fn events(&self, id: &CaseId) -> Result<Vec<Recorded>> {
+        let found = self.read(|c| c.query(EVENTS_OF_CASE, &[&id.as_str()]))?;
+        rows(found, recorded)
+    }
+
+    fn events_between(&self, kind: &str, from: Instant, to: Instant, limit: u32, offset: u32) -> Result<Vec<Recorded>> {
         let found = self.read(|c| {
             c.query(
-                "SELECT case_id, seq, at, actor, body FROM event WHERE created_at >= $1 AND created_at < $2
-                 ORDER BY created_at, pos LIMIT $3 OFFSET $4",
-                &[&ms(from), &ms(to), &i64::from(limit), &i64::from(offset)],
+                "SELECT e.case_id, e.seq, e.at, e.actor, e.kind, e.body FROM event e
+                 JOIN chain_head h ON h.tenant = e.tenant AND h.case_id = e.case_id
+                 WHERE e.created_at >= $1 AND e.created_at < $2 AND h.case_kind = $3
+                 ORDER BY e.created_at, e.pos LIMIT $4 OFFSET $5",
+                &[&ms(from), &ms(to), &kind, &i64::from(limit), &i64::from(offset)],
             )
         })?;
-        rows(found, envelope)
+        rows(found, recorded)
     }
 
-    fn find_by_tracking_code(&self, code: &TrackingCode) -> Result<Option<CaseId>> {
-        self.read(|c| c.query_opt("SELECT case_id FROM appeal WHERE tracking_code = $1 LIMIT 1", &[&code.as_str()]))?
+    fn find_by_tracking_code(&self, code: &str) -> Result<Option<CaseId>> {
+        self.read(|c| c.query_opt("SELECT case_id FROM case_header WHERE tracking_code = $1 LIMIT 1", &[&code]))?
             .map(|r| parse_code(col(&r, 0)?))
             .transpose()
     }
@@ -499,18 +519,18 @@ impl Store for PgStore {
             p.push(Box::new(i64::from(q.limit.clamp(1, 500))));
             p.push(Box::new(i64::from(q.offset)));
             let n = p.len();
-            let order = "ORDER BY a.accepted_at DESC, a.case_id COLLATE \"C\" DESC";
+            let order = "ORDER BY a.opened_at DESC, a.case_id COLLATE \"C\" DESC";
             let sql = if few {
                 format!(
-                    "WITH m AS MATERIALIZED (SELECT a.tenant, a.case_id, a.accepted_at FROM appeal a WHERE {w})
+                    "WITH m AS MATERIALIZED (SELECT a.tenant, a.case_id, a.opened_at FROM case_header a WHERE {w})
                      SELECT {CASE_COLUMNS} FROM (SELECT * FROM m a {order} LIMIT ${} OFFSET ${n}) k
-                     JOIN appeal a ON a.tenant = k.tenant AND a.case_id = k.case_id
-                     LEFT JOIN person p ON p.tenant = a.tenant AND p.id = a.citizen {order}",
+                     JOIN case_header a ON a.tenant = k.tenant AND a.case_id = k.case_id
+                     LEFT JOIN person p ON p.tenant = a.tenant AND p.id = a.person {order}",
                     n - 1
                 )
             } else {
                 format!(
-                    "SELECT {CASE_COLUMNS} FROM appeal a LEFT JOIN person p ON p.tenant = a.tenant AND p.id = a.citizen
+                    "SELECT {CASE_COLUMNS} FROM case_header a LEFT JOIN person p ON p.tenant = a.tenant AND p.id = a.person
                      WHERE {w} {order} LIMIT ${} OFFSET ${n}",
                     n - 1
                 )
@@ -529,7 +549,7 @@ impl Store for PgStore {
         let q = CaseQuery { text: None, ..q.clone() };
         let Some((w, p)) = case_filter(&q, TextMatch::Operator) else { return Ok(vec![]) };
         let sql = format!(
-            "SELECT a.unit, count(*) FROM appeal a WHERE {w} GROUP BY a.unit ORDER BY a.unit COLLATE \"C\" NULLS FIRST"
+            "SELECT a.unit, count(*) FROM case_header a WHERE {w} GROUP BY a.unit ORDER BY a.unit COLLATE \"C\" NULLS FIRST"
         );
         let found = self.read(|c| c.query(&sql, &refs(&p)))?;
         rows(found, |r| Ok((opt_code(col(r, 0)?)?, count(col(r, 1)?)?)))
@@ -538,7 +558,7 @@ impl Store for PgStore {
     fn due_alarms(&self, now: Instant, limit: u32) -> Result<Vec<CaseId>> {
         let found = self.read(|c| {
             c.query(
-                "SELECT case_id FROM appeal WHERE next_alarm IS NOT NULL AND next_alarm <= $1
+                "SELECT case_id FROM case_header WHERE next_alarm IS NOT NULL AND next_alarm <= $1
                  ORDER BY next_alarm LIMIT $2",
                 &[&ms(now), &i64::from(limit)],
             )
@@ -546,54 +566,52 @@ impl Store for PgStore {
         rows(found, |r| parse_code(col(r, 0)?))
     }
 
-    fn tally_month(&self, month: &str) -> Result<Vec<(UnitCode, Tally)>> {
+    fn tally_month(&self, month: &str) -> Result<Vec<FactCount>> {
         let found = self.read(|c| {
             c.query(
-                "SELECT unit, kind, flag, satisfaction, sum(count)::bigint FROM measure_tally WHERE month = $1
-                 GROUP BY unit, kind, flag, satisfaction HAVING sum(count) <> 0 ORDER BY unit COLLATE \"C\"",
+                "SELECT case_kind, unit, fact, flag, value, sum(count)::bigint FROM measure_tally WHERE month = $1
+                 GROUP BY case_kind, unit, fact, flag, value HAVING sum(count) <> 0
+                 ORDER BY unit COLLATE \"C\", case_kind COLLATE \"C\", fact COLLATE \"C\", flag, value COLLATE \"C\"",
                 &[&month],
             )
         })?;
-        let mut out: Vec<(UnitCode, Tally)> = vec![];
-        for r in &found {
-            let unit: UnitCode = parse_code(col(r, 0)?)?;
-            let flag: bool = col(r, 2)?;
-            let k = match col::<&str>(r, 1)? {
-                "dispatch" => FactKind::Dispatch { responded: flag },
-                "reply" => FactKind::Reply { on_time: flag },
-                _ => FactKind::Callback { solved: flag, satisfaction: parse_enum(col::<&str>(r, 3)?)? },
-            };
-            if out.last().is_none_or(|(u, _)| *u != unit) {
-                out.push((unit, Tally::default()));
-            }
-            out.last_mut().expect("pushed").1.add_many(k, count(col(r, 4)?)?);
-        }
-        Ok(out)
+        rows(found, |r| {
+            Ok(FactCount {
+                kind: col(r, 0)?,
+                unit: parse_code(col(r, 1)?)?,
+                name: col(r, 2)?,
+                flag: col(r, 3)?,
+                value: col(r, 4)?,
+                count: count(col(r, 5)?)?,
+            })
+        })
     }
 
-    fn volumes(&self, from: NaiveDate, to: NaiveDate) -> Result<Volumes> {
+    fn volumes(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> Result<Volumes> {
         // Summed here (the slots too), so a year's dashboard receives a few hundred rows.
         let found = self.read(|c| {
             c.query(
-                "SELECT dimension, value, sum(count)::bigint FROM volume_tally WHERE day >= $1 AND day < $2
+                "SELECT dimension, value, sum(count)::bigint FROM volume_tally
+                 WHERE case_kind = $1 AND day >= $2 AND day < $3
                  GROUP BY dimension, value
                  UNION ALL
                  SELECT 'day', to_char(day, 'YYYY-MM-DD'), sum(count)::bigint FROM volume_tally
-                 WHERE day >= $1 AND day < $2 AND dimension = 'status' GROUP BY day",
-                &[&from, &to],
+                 WHERE case_kind = $1 AND day >= $2 AND day < $3 AND dimension = 'status' GROUP BY day",
+                &[&kind, &from, &to],
             )
         })?;
         let rows = rows(found, |r| Ok((col(r, 0)?, col(r, 1)?, col(r, 2)?)))?;
         Ok(Volumes::sum(rows))
     }
 
-    fn put_document(&self, name: &str, body: &str) -> Result<()> {
+    fn put_document(&self, name: &str, body: &str, at: Instant) -> Result<()> {
+        let now = ms(at);
         let (n, b) = (name.to_owned(), body.to_owned());
         self.write(move |c| {
             c.execute(
                 "INSERT INTO reference_document (name, body, created_at) VALUES ($1, $2, $3)
                  ON CONFLICT (name) DO UPDATE SET body = excluded.body",
-                &[&n, &b, &now()],
+                &[&n, &b, &now],
             )
             .map(drop)
         })
@@ -663,22 +681,23 @@ impl Store for PgStore {
 
     /// Takes the FTS5 query `search::fts_any_query` builds, as every store does, and
     /// reads it as a tsquery (`search::fts_to_tsquery`); ranked by `ts_rank`.
-    fn similar_case_texts(&self, fts_query: &str, since: Instant, limit: u32) -> Result<Vec<CaseText>> {
+    fn similar_case_texts(&self, kind: &str, fts_query: &str, since: Instant, limit: u32) -> Result<Vec<CaseText>> {
         let Some(q) = fts_to_tsquery(fts_query) else { return Ok(vec![]) };
         let sql = format!(
-            "SELECT {CASE_TEXT_COLUMNS} FROM appeal a, CAST($1::text AS tsquery) q
-             WHERE a.search @@ q AND a.accepted_at >= $2 ORDER BY ts_rank(a.search, q) DESC, a.accepted_at DESC LIMIT $3"
+            "SELECT {CASE_TEXT_COLUMNS} FROM case_header a {FIRST_EVENT}, CAST($1::text AS tsquery) q
+             WHERE a.search @@ q AND a.case_kind = $2 AND a.opened_at >= $3
+             ORDER BY ts_rank(a.search, q) DESC, a.opened_at DESC LIMIT $4"
         );
-        let found = self.read(|c| c.query(&sql, &[&q, &ms(since), &i64::from(limit)]))?;
+        let found = self.read(|c| c.query(&sql, &[&q, &kind, &ms(since), &i64::from(limit)]))?;
         rows(found, case_text_row)
     }
 
-    fn case_texts(&self, from: Instant, to: Instant, limit: u32) -> Result<Vec<CaseText>> {
+    fn case_texts(&self, kind: &str, from: Instant, to: Instant, limit: u32) -> Result<Vec<CaseText>> {
         let sql = format!(
-            "SELECT {CASE_TEXT_COLUMNS} FROM appeal a WHERE a.accepted_at >= $1 AND a.accepted_at < $2
-             ORDER BY a.accepted_at DESC LIMIT $3"
+            "SELECT {CASE_TEXT_COLUMNS} FROM case_header a {FIRST_EVENT}
+             WHERE a.opened_at >= $1 AND a.opened_at < $2 AND a.case_kind = $3 ORDER BY a.opened_at DESC LIMIT $4"
         );
-        let found = self.read(|c| c.query(&sql, &[&ms(from), &ms(to), &i64::from(limit)]))?;
+        let found = self.read(|c| c.query(&sql, &[&ms(from), &ms(to), &kind, &i64::from(limit)]))?;
         rows(found, case_text_row)
     }
 
@@ -703,10 +722,12 @@ impl Store for PgStore {
                 .read_only(true)
                 .start()
                 .map_err(map_err)?;
-            let mut heads: HashMap<(String, String), (u32, String)> = HashMap::new();
-            for r in tx.query("SELECT tenant, case_id, seq, hash FROM chain_head", &[]).map_err(map_err)? {
-                heads.insert((col(&r, 0)?, col(&r, 1)?), (uint(col::<i32>(&r, 2)?)?, col(&r, 3)?));
+            let mut heads: HashMap<audit::Key, audit::Head> = HashMap::new();
+            for r in tx.query("SELECT tenant, case_id, case_kind, seq, hash FROM chain_head", &[]).map_err(map_err)? {
+                let head = audit::Head { kind: col(&r, 2)?, seq: uint(col::<i32>(&r, 3)?)?, hash: col(&r, 4)? };
+                heads.insert((col(&r, 0)?, col(&r, 1)?), head);
             }
+            let mut audit = audit::Audit::new(&self.kinds, heads);
             let portal = tx
                 .bind(
                     "SELECT tenant, case_id, seq, at, actor, body, alg, prev_hash, hash FROM event
@@ -714,86 +735,90 @@ impl Store for PgStore {
                     &[],
                 )
                 .map_err(map_err)?;
-            let mut report = VerifyReport::default();
-            let mut seen = HashSet::new();
-            let mut current: Option<(String, String)> = None;
-            let mut links: Vec<(u32, String, String, String, String)> = vec![];
-            let flush = |key: &(String, String), links: &mut Vec<_>, report: &mut VerifyReport| {
-                check_chain(heads.get(key), &key.1, links, report);
-                links.clear();
-            };
+            let mut current: Option<audit::Key> = None;
+            let mut links: Vec<audit::Link> = vec![];
             loop {
                 let chunk = tx.query_portal(&portal, EVENT_CHUNK).map_err(map_err)?;
                 if chunk.is_empty() {
                     break;
                 }
                 for r in &chunk {
-                    let key: (String, String) = (col(r, 0)?, col(r, 1)?);
+                    let key: audit::Key = (col(r, 0)?, col(r, 1)?);
                     if current.as_ref() != Some(&key) {
                         if let Some(prev) = current.take() {
-                            flush(&prev, &mut links, &mut report);
+                            audit.case(&prev, &links);
+                            links.clear();
                         }
-                        seen.insert(key.clone());
                         current = Some(key.clone());
                     }
                     let seq = uint(col::<i32>(r, 2)?)?;
                     let at = ts(col(r, 3)?);
-                    let canon = chain::canonical(&key.0, &key.1, seq, &at, col(r, 4)?, col(r, 5)?);
-                    links.push((seq, col(r, 6)?, col(r, 7)?, col(r, 8)?, canon));
+                    let body: &str = col(r, 5)?;
+                    let canonical = chain::canonical(&key.0, &key.1, seq, &at, col(r, 4)?, body);
+                    links.push(audit::Link {
+                        seq,
+                        alg: col(r, 6)?,
+                        prev: Some(col(r, 7)?),
+                        hash: col(r, 8)?,
+                        canonical,
+                        body: links.is_empty().then(|| body.to_owned()),
+                    });
                 }
             }
             if let Some(prev) = current.take() {
-                flush(&prev, &mut links, &mut report);
+                audit.case(&prev, &links);
             }
             tx.commit().map_err(map_err)?;
-            // A head without any events: the whole log of a case was deleted.
-            let mut missing: Vec<_> = heads.iter().filter(|(k, _)| !seen.contains(*k)).collect();
-            missing.sort_by(|a, b| a.0.cmp(b.0));
-            for ((_, case), (seq, hash)) in missing {
-                report.cases += 1;
-                report.breaks.push((
-                    case.clone(),
-                    ChainBreak::Truncated { head_seq: *seq, head_hash: hash.clone(), last_seq: 0 },
-                ));
-            }
-            Ok(report)
+            Ok(audit.finish())
         })
     }
 
     /// Deletes rather than truncates the projections, so readers keep seeing the old
     /// rows until the rebuilt ones commit; the log is read through a cursor in chunks.
     fn reindex(&self) -> Result<u64> {
-        self.write(|c| {
+        let kinds = self.kinds.clone();
+        self.write(move |c| {
             c.batch(
-                "DELETE FROM appeal; DELETE FROM appeal_co_unit; DELETE FROM measure_tally; DELETE FROM volume_tally;
-                 DELETE FROM dispatch_example; DELETE FROM appeal_access;
+                "DELETE FROM case_header; DELETE FROM case_co_unit; DELETE FROM measure_tally;
+                 DELETE FROM volume_tally; DELETE FROM dispatch_example; DELETE FROM case_access;
                  DECLARE reindex_events NO SCROLL CURSOR FOR
-                     SELECT case_id, seq, at, actor, body, tenant FROM event ORDER BY tenant, case_id, seq",
+                     SELECT e.case_id, e.seq, e.at, e.actor, e.kind, e.body, e.tenant, h.case_kind
+                     FROM event e JOIN chain_head h ON h.tenant = e.tenant AND h.case_id = e.case_id
+                     ORDER BY e.tenant, e.case_id, e.seq",
             )?;
-            let mut state: Option<Appeal> = None;
-            let mut tenant = String::new();
+            // One case's events at a time: (tenant, kind, events).
+            let mut case: Option<(String, String, Vec<Recorded>)> = None;
             let mut n = 0u64;
             // The rebuilt rows go in chunks of whole cases.
             let mut rows = Rows::default();
+            let flush = |case: (String, String, Vec<Recorded>), rows: &mut Rows| -> Result<()> {
+                let (tenant, kind, events) = case;
+                let state = kinds.replay(&kind, &events[0].case, &events)?;
+                let shown = state.project();
+                rows.project(&tenant, &state, shown, None, true);
+                Ok(())
+            };
             loop {
                 let chunk = c.query(&format!("FETCH {EVENT_CHUNK} FROM reindex_events"), &[])?;
                 if chunk.is_empty() {
                     break;
                 }
                 for r in &chunk {
-                    let env = envelope(r)?;
-                    let case_tenant: String = col(r, 5)?;
-                    if let Some(s) = state.take_if(|s| s.id != env.case || case_tenant != tenant) {
-                        rows.project(&tenant, &s, false, Reindex::Text, None);
+                    let e = recorded(r)?;
+                    let tenant: String = col(r, 6)?;
+                    if case.as_ref().is_some_and(|(t, _, events)| events[0].case != e.case || *t != tenant) {
+                        flush(case.take().expect("checked"), &mut rows)?;
                         n += 1;
                     }
-                    tenant = case_tenant;
-                    state = evolve(state, &env);
+                    match &mut case {
+                        Some((_, _, events)) => events.push(e),
+                        None => case = Some((tenant, col(r, 7)?, vec![e])),
+                    }
                 }
                 std::mem::take(&mut rows).write(c)?;
             }
-            if let Some(s) = &state {
-                rows.project(&tenant, s, false, Reindex::Text, None);
+            if let Some(last) = case.take() {
+                flush(last, &mut rows)?;
                 n += 1;
             }
             rows.write(c)?;
@@ -838,33 +863,5 @@ impl Store for PgStore {
                 c.execute("UPDATE api_key SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL", &[&id, &at])?;
             Ok(n > 0)
         })
-    }
-}
-
-/// Checks one case's links against its head and records a break if any.
-fn check_chain(
-    head: Option<&(u32, String)>,
-    case: &str,
-    links: &[(u32, String, String, String, String)],
-    report: &mut VerifyReport,
-) {
-    report.cases += 1;
-    report.events += links.len() as u64;
-    let Some((head_seq, head_hash)) = head else {
-        report.breaks.push((
-            case.to_owned(),
-            ChainBreak::Truncated { head_seq: 0, head_hash: "-".into(), last_seq: links.len() as u32 },
-        ));
-        return;
-    };
-    let stored = links.iter().map(|(seq, alg, prev, hash, canon)| StoredLink {
-        seq: *seq,
-        alg,
-        prev_hash: prev,
-        hash,
-        canonical: canon.clone(),
-    });
-    if let Err(b) = chain::verify(stored, Some((*head_seq, head_hash.as_str()))) {
-        report.breaks.push((case.to_owned(), b));
     }
 }

@@ -16,16 +16,15 @@
 //! Several processes may write one database: the counters are incremented in place
 //! and the chain heads locked (`FOR UPDATE`) until the commit.
 
-use super::projection::{Reindex, Rows};
+use super::projection::Rows;
 use super::{Conn, col, ms, uint};
 use crate::commit::{self, Done, Reply};
 use crate::link::link;
-use crate::tally::Counted;
 use crate::{AppendBatch, NewCase, Result, StoreError};
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc;
-use yiwang_core::appeal::{Appeal, AppealEvent};
 use yiwang_core::calendar::civil_date;
+use yiwang_core::case::Case;
 use yiwang_core::chain;
 use yiwang_core::id::{CaseId, PersonId};
 
@@ -39,7 +38,7 @@ pub(crate) type Writer = commit::Writer<ExecFn>;
 /// Writer connections, each on a thread of its own, taking batches from one queue:
 /// while one waits for its commit to reach the disk, the other writes the next batch.
 /// Appends to one case in both are kept apart by the chain head's row lock.
-const WRITERS: usize = 2;
+pub(crate) const WRITERS: usize = 2;
 
 /// A writer's connection. It looks rows up by key and writes them by key, for which
 /// a sequential scan is never the plan to take; but the planner chooses one whenever
@@ -140,8 +139,8 @@ fn run(mut conn: Conn, url: &str, rx: &std::sync::Mutex<mpsc::Receiver<Job>>, nu
     }
 }
 
-type Creates = Vec<(Box<NewCase>, Reply<Appeal>)>;
-type Appends = Vec<(Box<AppendBatch>, Reply<Appeal>)>;
+type Creates = Vec<(Box<NewCase>, Reply<Case>)>;
+type Appends = Vec<(Box<AppendBatch>, Reply<Case>)>;
 
 fn commit_batch(conn: &mut Conn, numbers: &Numbers, jobs: Vec<Job>) {
     let (mut creates, mut appends, mut execs): (Creates, Appends, Vec<_>) = (vec![], vec![], vec![]);
@@ -214,112 +213,135 @@ fn commit_batch(conn: &mut Conn, numbers: &Numbers, jobs: Vec<Job>) {
     }
 }
 
-/// New cases: refuses those whose tracking code is taken, numbers the rest and their
-/// citizens, links their first events and adds their rows.
+/// New cases: numbers them and their persons, links their first events, refuses
+/// those whose tracking code is taken (their numbers stay unused) and adds the rows
+/// of the rest.
 fn create(conn: &mut Conn, numbers: &Numbers, creates: Creates, rows: &mut Rows, done: &mut Vec<Done>) -> Result<()> {
     if creates.is_empty() {
         return Ok(());
     }
-    let code = |n: &NewCase| match &n.event {
-        AppealEvent::Accepted { tracking_code, .. } => Some(tracking_code.as_str().to_owned()),
-        _ => None,
-    };
-    let codes: Vec<String> = creates.iter().filter_map(|(n, _)| code(n)).collect();
-    let taken = conn
-        .query("SELECT tracking_code FROM appeal WHERE tracking_code = ANY($1)", &[&codes])
-        .and_then(|rows| rows.iter().map(|r| col::<String>(r, 0)).collect::<Result<HashSet<String>>>());
-    let mut taken = match taken {
-        Ok(t) => t,
-        Err(e) => return Err(fail_all(creates, done, e)),
-    };
-    let mut accepted = Vec::with_capacity(creates.len());
-    for (n, r) in creates {
-        match code(&n) {
-            // Taken, or given twice in this batch: the app draws another.
-            Some(c) if !taken.insert(c.clone()) => {
-                done.push(Done::Appeal(r, Box::new(Err(StoreError::Duplicate("appeal.tracking_code".into())))))
-            }
-            _ => accepted.push((n, r)),
+    // The numbers of each kind's day and the persons' ids, in one round trip.
+    let mut per_day: Vec<((&'static str, chrono::NaiveDate), i32)> = vec![];
+    for (n, _) in &creates {
+        let key = (n.events.kind_of().prefix(), civil_date(ms(n.at)));
+        match per_day.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, count)) => *count += 1,
+            None => per_day.push((key, 1)),
         }
     }
-    if accepted.is_empty() {
-        return Ok(());
-    }
-    // The day's numbers and the citizens' ids, in one round trip.
-    let mut per_day: Vec<(chrono::NaiveDate, i32)> = vec![];
-    for (n, _) in &accepted {
-        let day = civil_date(ms(n.at));
-        match per_day.iter_mut().find(|(d, _)| *d == day) {
-            Some((_, k)) => *k += 1,
-            None => per_day.push((day, 1)),
-        }
-    }
-    let citizens = accepted.iter().filter(|(n, _)| n.person.is_some()).count() as i64;
-    let (days, counts): (Vec<chrono::NaiveDate>, Vec<i32>) = per_day.iter().copied().unzip();
-    let now = ms(accepted[0].0.at);
+    let people = creates.iter().filter(|(n, _)| n.person.is_some()).count() as i64;
+    let prefixes: Vec<&str> = per_day.iter().map(|((p, _), _)| *p).collect();
+    let days: Vec<chrono::NaiveDate> = per_day.iter().map(|((_, d), _)| *d).collect();
+    let counts: Vec<i32> = per_day.iter().map(|(_, k)| *k).collect();
+    let now = ms(creates[0].0.at);
     let allocated = match numbers.query(
         "WITH c AS (
-            INSERT INTO case_counter (day, last_seq, created_at)
-            SELECT d, k, $3 FROM unnest($1::date[], $2::integer[]) AS x(d, k)
-            ON CONFLICT (day) DO UPDATE SET last_seq = case_counter.last_seq + excluded.last_seq
-            RETURNING day, last_seq
+            INSERT INTO case_counter (prefix, day, last_seq, created_at)
+            SELECT p, d, k, $4 FROM unnest($1::text[], $2::date[], $3::integer[]) AS x(p, d, k)
+            ON CONFLICT (prefix, day) DO UPDATE SET last_seq = case_counter.last_seq + excluded.last_seq
+            RETURNING prefix, day, last_seq
          )
-         SELECT day, last_seq, NULL::bigint FROM c
+         SELECT prefix, day, last_seq, NULL::bigint FROM c
          UNION ALL
-         SELECT NULL, NULL, nextval(pg_get_serial_sequence('person', 'id')) FROM generate_series(1, $4::bigint)",
-        &[&days, &counts, &now, &citizens],
+         SELECT NULL, NULL, NULL, nextval(pg_get_serial_sequence('person', 'id')) FROM generate_series(1, $5::bigint)",
+        &[&prefixes, &days, &counts, &now, &people],
     ) {
         Ok(a) => a,
-        Err(e) => return Err(fail_all(accepted, done, e)),
+        Err(e) => return Err(fail_all(creates, done, e)),
     };
-    // Each day's numbers run up to the counter it returned.
-    let mut next_seq: HashMap<chrono::NaiveDate, u32> = HashMap::new();
+    // Each kind's day's numbers run up to the counter it returned.
+    let mut next_seq: HashMap<(String, chrono::NaiveDate), u32> = HashMap::new();
     let mut person_ids = vec![];
     let read = allocated.iter().try_for_each(|r| {
-        match col::<Option<chrono::NaiveDate>>(r, 0)? {
+        match col::<Option<chrono::NaiveDate>>(r, 1)? {
             Some(day) => {
-                let last = uint(col::<i32>(r, 1)?)?;
-                let k = per_day.iter().find(|(d, _)| *d == day).map(|(_, k)| *k as u32).unwrap_or(0);
-                next_seq.insert(day, last + 1 - k);
+                let prefix: String = col(r, 0)?;
+                let last = uint(col::<i32>(r, 2)?)?;
+                let k = per_day.iter().find(|((p, d), _)| *p == prefix && *d == day).map(|(_, k)| *k as u32);
+                next_seq.insert((prefix, day), last + 1 - k.unwrap_or(0));
             }
-            None => person_ids.push(PersonId(col::<i64>(r, 2)?)),
+            None => person_ids.push(PersonId(col::<i64>(r, 3)?)),
         }
         Ok::<_, StoreError>(())
     });
     if let Err(e) = read {
-        return Err(fail_all(accepted, done, e));
+        return Err(fail_all(creates, done, e));
     }
+    // Each case numbered, linked and folded: what to store, and its tracking code.
     let mut person_ids = person_ids.into_iter();
-    let mut accepted = accepted.into_iter();
-    while let Some((n, r)) = accepted.next() {
-        let NewCase { tenant, prefix, at, actor, person, mut event } = *n;
+    let mut linked = Vec::with_capacity(creates.len());
+    let mut creates = creates.into_iter();
+    while let Some((n, r)) = creates.next() {
+        let NewCase { tenant, at, actor, person, mut events } = *n;
         let at = ms(at);
         let day = civil_date(at);
-        let Some(seq) = next_seq.get_mut(&day) else {
-            done.push(Done::Appeal(r, Box::new(Err(StoreError::Database(format!("no case number for {day}"))))));
+        let prefix = events.kind_of().prefix();
+        let Some(seq) = next_seq.get_mut(&(prefix.to_owned(), day)) else {
+            done.push(Done::Case(r, Box::new(Err(StoreError::Database(format!("no case number for {day}"))))));
             continue;
         };
-        let id = CaseId::new(&prefix, day, *seq);
+        let id = CaseId::new(prefix, day, *seq);
         *seq += 1;
-        if let Some(p) = person {
-            let Some(pid) = person_ids.next() else {
-                done.push(Done::Appeal(r, Box::new(Err(StoreError::Database("no person id".into())))));
-                continue;
-            };
-            if let AppealEvent::Accepted { citizen, .. } = &mut event {
-                *citizen = Some(pid);
+        let person = match person {
+            None => None,
+            Some(p) => {
+                let Some(pid) = person_ids.next() else {
+                    done.push(Done::Case(r, Box::new(Err(StoreError::Database("no person id".into())))));
+                    continue;
+                };
+                events.set_person(pid);
+                Some((pid, p))
             }
+        };
+        match link(tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &actor, events) {
+            Ok((l, state)) => {
+                let shown = state.project();
+                linked.push((tenant, id, at, person, l, state, shown, r));
+            }
+            // A case that cannot be linked (a bug) fails its batch: its number and
+            // person are taken.
+            Err(e) => {
+                let msg = e.to_string();
+                done.push(Done::Case(r, Box::new(Err(e))));
+                for (_, r) in creates {
+                    done.push(Done::Case(r, Box::new(Err(StoreError::Database(msg.clone())))));
+                }
+                for (.., r) in linked {
+                    done.push(Done::Case(r, Box::new(Err(StoreError::Database(msg.clone())))));
+                }
+                return Err(StoreError::Database(msg));
+            }
+        }
+    }
+    // The one thing that refuses a new case: a tracking code another case has, or
+    // one given twice in the batch (the app draws another).
+    let codes: Vec<String> = linked.iter().filter_map(|x| x.6.header.tracking_code.clone()).collect();
+    let taken = conn
+        .query("SELECT tracking_code FROM case_header WHERE tracking_code = ANY($1)", &[&codes])
+        .and_then(|rows| rows.iter().map(|r| col::<String>(r, 0)).collect::<Result<HashSet<String>>>());
+    let mut taken = match taken {
+        Ok(t) => t,
+        Err(e) => {
+            let msg = e.to_string();
+            for (.., r) in linked {
+                done.push(Done::Case(r, Box::new(Err(StoreError::Database(msg.clone())))));
+            }
+            return Err(e);
+        }
+    };
+    for (tenant, id, at, person, l, state, shown, r) in linked {
+        if let Some(c) = &shown.header.tracking_code
+            && !taken.insert(c.clone())
+        {
+            done.push(Done::Case(r, Box::new(Err(StoreError::Duplicate("case_header.tracking_code".into())))));
+            continue;
+        }
+        if let Some((pid, p)) = person {
             rows.person(tenant.as_str(), pid, p, at);
         }
-        let written = link(tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &actor, vec![event])
-            .and_then(|(linked, state)| {
-                rows.events(tenant.as_str(), &id, linked, at, at)?;
-                rows.project(tenant.as_str(), &state, false, Reindex::Text, None);
-                Ok(state)
-            });
-        // A case that cannot be linked (a bug) fails its batch: its number and
-        // citizen are taken.
-        answer(written, r, &mut accepted, done)?;
+        rows.events(tenant.as_str(), &id, state.kind(), l, at, at)?;
+        rows.project(tenant.as_str(), &state, shown, None, true);
+        done.push(Done::Case(r, Box::new(Ok(state))));
     }
     Ok(())
 }
@@ -327,13 +349,13 @@ fn create(conn: &mut Conn, numbers: &Numbers, creates: Creates, rows: &mut Rows,
 /// Answers a request with what linking it gave. A failure (only a bug can cause
 /// one) fails the batch: the requests not yet linked, `rest`, are answered with it.
 fn answer<T>(
-    written: Result<Appeal>,
-    r: Reply<Appeal>,
-    rest: &mut impl Iterator<Item = (T, Reply<Appeal>)>,
+    written: Result<Case>,
+    r: Reply<Case>,
+    rest: &mut impl Iterator<Item = (T, Reply<Case>)>,
     done: &mut Vec<Done>,
 ) -> Result<()> {
     let failed = written.as_ref().err().map(|e| StoreError::Database(e.to_string()));
-    done.push(Done::Appeal(r, Box::new(written)));
+    done.push(Done::Case(r, Box::new(written)));
     match failed {
         Some(e) => Err(fail_all(rest.collect(), done, e)),
         None => Ok(()),
@@ -341,10 +363,10 @@ fn answer<T>(
 }
 
 /// Answers every request of `jobs` with `e` (they never ran) and gives it back.
-fn fail_all<T>(jobs: Vec<(T, Reply<Appeal>)>, done: &mut Vec<Done>, e: StoreError) -> StoreError {
+fn fail_all<T>(jobs: Vec<(T, Reply<Case>)>, done: &mut Vec<Done>, e: StoreError) -> StoreError {
     let msg = e.to_string();
     for (_, r) in jobs {
-        done.push(Done::Appeal(r, Box::new(Err(StoreError::Database(msg.clone())))));
+        done.push(Done::Case(r, Box::new(Err(StoreError::Database(msg.clone())))));
     }
     e
 }
@@ -357,7 +379,7 @@ fn append(conn: &mut Conn, appends: Appends, rows: &mut Rows, done: &mut Vec<Don
         return Ok(());
     }
     let (tenants, cases): (Vec<String>, Vec<String>) =
-        appends.iter().map(|(b, _)| (b.tenant.as_str().to_owned(), b.before.id.to_string())).unzip();
+        appends.iter().map(|(b, _)| (b.tenant.as_str().to_owned(), b.before.id().to_string())).unzip();
     // FOR UPDATE: another process appending to the same cases waits for this commit,
     // then sees the new heads and reports a conflict.
     let found = conn
@@ -379,35 +401,28 @@ fn append(conn: &mut Conn, appends: Appends, rows: &mut Rows, done: &mut Vec<Don
     };
     let mut appends = appends.into_iter();
     while let Some((b, r)) = appends.next() {
-        let AppendBatch { tenant, before, at, actor, events } = *b;
-        let key = (tenant.as_str().to_owned(), before.id.to_string());
+        let AppendBatch { tenant, before, at, actor, events, shown } = *b;
+        let key = (tenant.as_str().to_owned(), before.id().to_string());
         let Some(head) = heads.get(&key).cloned() else {
-            done.push(Done::Appeal(r, Box::new(Err(StoreError::NotFound(format!("case {}", before.id))))));
+            done.push(Done::Case(r, Box::new(Err(StoreError::NotFound(format!("case {}", before.id()))))));
             continue;
         };
-        if head.0 != before.version {
-            let e = StoreError::Conflict { case: before.id.clone(), expected: before.version, found: head.0 };
-            done.push(Done::Appeal(r, Box::new(Err(e))));
+        if head.0 != before.version() {
+            let e = StoreError::Conflict { case: before.id().clone(), expected: before.version(), found: head.0 };
+            done.push(Done::Case(r, Box::new(Err(e))));
             continue;
         }
         if events.is_empty() {
-            done.push(Done::Appeal(r, Box::new(Ok(before))));
+            done.push(Done::Case(r, Box::new(Ok(before))));
             continue;
         }
-        // The searchable text (title, text, address, reply) changes only with a
-        // reply or a reopen; other events leave the search vector as it is.
-        let text = if events.iter().any(|e| matches!(e, AppealEvent::Replied { .. } | AppealEvent::Reopened { .. })) {
-            Reindex::Text
-        } else {
-            Reindex::KeepText
-        };
+        let text = events.touches_text();
         let at = ms(at);
-        let id = before.id.clone();
-        let counted = Counted::of(&before);
+        let id = before.id().clone();
         let written = link(tenant.as_str(), &id, Some(before), head, at, &actor, events).and_then(|(linked, state)| {
             heads.insert(key, (linked.head().0, linked.head().1.to_owned()));
-            rows.events(tenant.as_str(), &id, linked, at, at)?;
-            rows.project(tenant.as_str(), &state, true, text, Some(&counted));
+            rows.events(tenant.as_str(), &id, state.kind(), linked, at, at)?;
+            rows.project(tenant.as_str(), &state, state.project(), Some(&shown), text);
             Ok(state)
         });
         answer(written, r, &mut appends, done)?;

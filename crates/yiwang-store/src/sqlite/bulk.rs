@@ -1,10 +1,10 @@
 //! Bulk import of whole cases (`Store::import_cases`), in two steps.
 //!
 //! `prepare` runs on the importing thread and needs no connection: it gives each
-//! citizen a person id, links each case's events onto a new hash chain (events with
+//! person a person id, links each case's events onto a new hash chain (events with
 //! the same time and actor are linked as one append, as if recorded live) and computes
 //! the projections of the final state, all through the code live writes use
-//! (`link::link`, `projection::Rows`). `write` then runs on the writer thread, in one
+//! (`link::link`, `projection::Rows`). Cases of any kind may be imported together. `write` then runs on the writer thread, in one
 //! transaction, and only inserts: the one thread every write passes through does no
 //! serialising, hashing or tokenising for an import.
 //!
@@ -13,61 +13,69 @@
 //! allocated; and the chain head and projections are written once, from the final
 //! state, instead of after every append.
 
-use super::projection::{Deferred, Reindex, Rows};
+use super::projection::{Deferred, Rows};
 use super::writer::{INSERT_EVENT, INSERT_HEAD, INSERT_PERSON};
 use super::{PersonIds, insert_rows, map_err, trunc_ms, ts};
 use crate::link::{ALG, Linked, link_history};
 use crate::{ImportedCase, PersonData, Result, StoreError};
 use rusqlite::{Connection, ToSql, params};
 use std::collections::{BTreeMap, HashSet};
-use yiwang_core::appeal::AppealEvent;
 use yiwang_core::id::{CaseId, PersonId};
 
 /// A case ready to insert.
 pub(crate) struct Prepared {
     tenant: String,
     id: CaseId,
-    tracking_code: String,
+    kind: &'static str,
+    tracking_code: Option<String>,
     person: Option<(PersonId, PersonData, String)>,
     appends: Vec<Linked>,
     rows: Rows,
 }
 
 /// Checks a batch and prepares its cases. Refuses, before anything is written, a case
-/// that does not start with `Accepted` (`Corrupt`) and a case number or tracking code
-/// given twice in the batch (`Duplicate`); `write` checks those already stored.
+/// whose history does not open a case of its kind (`Corrupt`) and a case number or
+/// tracking code given twice in the batch (`Duplicate`); `write` checks those already
+/// stored.
 pub(crate) fn prepare(cases: Vec<ImportedCase>, ids: &PersonIds) -> Result<Vec<Prepared>> {
-    let (mut numbers, mut codes) = (HashSet::new(), HashSet::new());
+    let mut numbers = HashSet::new();
     for c in &cases {
-        let Some(AppealEvent::Accepted { tracking_code, .. }) = c.events.first().map(|e| &e.event) else {
-            return Err(StoreError::Corrupt(format!("imported case {} does not start with Accepted", c.id)));
-        };
+        if !c.opens() {
+            return Err(StoreError::Corrupt(format!(
+                "imported case {} does not begin with an event that opens it",
+                c.id
+            )));
+        }
         if !numbers.insert(c.id.as_str()) {
             return Err(StoreError::Duplicate(format!("case {}", c.id)));
         }
-        if !codes.insert(tracking_code.as_str()) {
-            return Err(StoreError::Duplicate(format!("appeal.tracking_code of case {}", c.id)));
-        }
     }
-    let citizens = cases.iter().filter(|c| c.person.is_some()).count() as i64;
-    let mut next_id = ids.take(citizens);
+    let people = cases.iter().filter(|c| c.person.is_some()).count() as i64;
+    let mut next_id = ids.take(people);
+    let mut codes = HashSet::new();
     cases
         .into_iter()
         .map(|mut c| {
             let tenant = c.tenant.as_str().to_owned();
+            let opened = c.appends.first().map(|(at, _, _)| *at).expect("an opening append");
             let person = c.person.take().map(|p| {
                 let id = PersonId(next_id);
                 next_id += 1;
-                if let AppealEvent::Accepted { citizen, .. } = &mut c.events[0].event {
-                    *citizen = Some(id);
+                if let Some((_, _, first)) = c.appends.first_mut() {
+                    first.set_person(id);
                 }
-                (id, p, ts(trunc_ms(c.events[0].at)))
+                (id, p, ts(trunc_ms(opened)))
             });
-            let (appends, state) = link_history(&tenant, &c.id, c.events)?;
+            let (appends, state) = link_history(&mut c)?;
             let appends = appends.into_iter().map(|(_, linked)| linked).collect();
-            let rows = Rows::of(&tenant, None, &state, Reindex::Text);
-            let tracking_code = state.tracking_code.as_str().to_owned();
-            Ok(Prepared { tenant, id: c.id, tracking_code, person, appends, rows })
+            let rows = Rows::of(&tenant, None, &state, true);
+            let tracking_code = rows.tracking_code().map(str::to_owned);
+            if let Some(code) = &tracking_code
+                && !codes.insert(code.clone())
+            {
+                return Err(StoreError::Duplicate(format!("case_header.tracking_code of case {}", c.id)));
+            }
+            Ok(Prepared { tenant, id: c.id, kind: state.kind(), tracking_code, person, appends, rows })
         })
         .collect()
 }
@@ -78,26 +86,30 @@ pub(crate) fn write(conn: &Connection, cases: &mut [Prepared], recorded: &str) -
     check_stored(conn, cases)?;
     insert_record(conn, cases, recorded)?;
     let mut deferred = Deferred::default();
-    // The highest imported number of each day, to raise the day counters once.
-    let mut days: BTreeMap<String, (u32, String)> = BTreeMap::new();
+    // The highest imported number of each prefix and day, to raise the counters once.
+    let mut days: BTreeMap<(String, String), (u32, String)> = BTreeMap::new();
     for c in cases.iter() {
-        if let Some((day, seq)) = number_of(&c.id) {
+        if let Some((prefix, day, seq)) = number_of(&c.id) {
             let created = c.appends.first().map(|l| l.at.clone()).unwrap_or_default();
-            let e = days.entry(day).or_insert((0, created));
+            let e = days.entry((prefix, day)).or_insert((0, created));
             e.0 = e.0.max(seq);
         }
     }
     let mut rows: Vec<&mut Rows> = cases.iter_mut().map(|c| &mut c.rows).collect();
     super::projection::write_new(conn, &mut rows, &mut deferred)?;
     let mut raise = conn
-        .prepare_cached("UPDATE OR ROLLBACK case_counter SET last_seq = ?2 WHERE day = ?1 AND last_seq < ?2")
+        .prepare_cached(
+            "UPDATE OR ROLLBACK case_counter SET last_seq = ?3 WHERE prefix = ?1 AND day = ?2 AND last_seq < ?3",
+        )
         .map_err(map_err)?;
     let mut start = conn
-        .prepare_cached("INSERT OR IGNORE INTO case_counter (day, last_seq, created_at) VALUES (?1, ?2, ?3)")
+        .prepare_cached(
+            "INSERT OR IGNORE INTO case_counter (prefix, day, last_seq, created_at) VALUES (?1, ?2, ?3, ?4)",
+        )
         .map_err(map_err)?;
-    for (day, (seq, created)) in days {
-        if start.execute(params![day, seq, created]).map_err(map_err)? == 0 {
-            raise.execute(params![day, seq]).map_err(map_err)?;
+    for ((prefix, day), (seq, created)) in days {
+        if start.execute(params![prefix, day, seq, created]).map_err(map_err)? == 0 {
+            raise.execute(params![prefix, day, seq]).map_err(map_err)?;
         }
     }
     deferred.write(conn)
@@ -135,11 +147,11 @@ fn insert_record(conn: &Connection, cases: &[Prepared], recorded: &str) -> Resul
             }),
     );
     insert_rows(conn, INSERT_EVENT, &events)?;
-    let heads: Vec<[&dyn ToSql; 5]> = cases
+    let heads: Vec<[&dyn ToSql; 6]> = cases
         .iter()
         .zip(&keys)
-        .map(|(c, (id, seq, hash))| -> [&dyn ToSql; 5] {
-            [id, &c.tenant, seq, hash, &c.appends.first().expect("prepared").at]
+        .map(|(c, (id, seq, hash))| -> [&dyn ToSql; 6] {
+            [id, &c.tenant, &c.kind, seq, hash, &c.appends.first().expect("prepared").at]
         })
         .collect();
     insert_rows(conn, INSERT_HEAD, &heads)
@@ -163,7 +175,7 @@ fn check_stored(conn: &Connection, cases: &[Prepared]) -> Result<()> {
         .map_err(map_err)?;
     let whole = stored.len() < cap;
     let mut stored_case = conn.prepare_cached("SELECT 1 FROM chain_head WHERE case_id = ?1").map_err(map_err)?;
-    let mut stored_code = conn.prepare_cached("SELECT 1 FROM appeal WHERE tracking_code = ?1").map_err(map_err)?;
+    let mut stored_code = conn.prepare_cached("SELECT 1 FROM case_header WHERE tracking_code = ?1").map_err(map_err)?;
     for c in cases {
         let taken = if whole {
             stored.contains(c.id.as_str())
@@ -173,19 +185,22 @@ fn check_stored(conn: &Connection, cases: &[Prepared]) -> Result<()> {
         if taken {
             return Err(StoreError::Duplicate(format!("case {}", c.id)));
         }
-        if stored_code.exists([c.tracking_code.as_str()]).map_err(map_err)? {
-            return Err(StoreError::Duplicate(format!("appeal.tracking_code of case {}", c.id)));
+        if let Some(code) = &c.tracking_code
+            && stored_code.exists([code.as_str()]).map_err(map_err)?
+        {
+            return Err(StoreError::Duplicate(format!("case_header.tracking_code of case {}", c.id)));
         }
     }
     Ok(())
 }
 
-/// The day (`YYYY-MM-DD`, as `case_counter` keys it) and number within the day of a
-/// case number `XXyyyymmddnnnnnn`; `None` when the number does not have that shape
-/// (a legacy system's own numbering), which no allocated number can collide with.
-fn number_of(id: &CaseId) -> Option<(String, u32)> {
+/// The prefix, the day (`YYYY-MM-DD`, as `case_counter` keys it) and the number within
+/// the day of a case number `XXyyyymmddnnnnnn`; `None` when the number does not have
+/// that shape (a legacy system's own numbering), which no allocated number can
+/// collide with.
+fn number_of(id: &CaseId) -> Option<(String, String, u32)> {
     let s = id.as_str();
     let day = chrono::NaiveDate::parse_from_str(s.get(2..10)?, "%Y%m%d").ok()?;
     let seq: u32 = s.get(10..)?.parse().ok()?;
-    Some((day.to_string(), seq))
+    Some((s[..2].to_owned(), day.to_string(), seq))
 }

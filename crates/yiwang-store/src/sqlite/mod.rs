@@ -31,9 +31,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0006_no_phone_digest_index.sql"),
     include_str!("../../migrations/sqlite/0007_compact_record.sql"),
     include_str!("../../migrations/sqlite/0008_volume_tally.sql"),
+    include_str!("../../migrations/sqlite/0009_case_kinds.sql"),
 ];
 
 pub struct SqliteStore {
+    /// The kinds of case it holds, with which it folds a case's events.
+    kinds: yiwang_core::case::Kinds,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     person_ids: Arc<PersonIds>,
@@ -226,12 +229,13 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Self> {
-        Self::open_with(path, WalLimits::default())
+    /// It holds cases of the kinds `kinds` knows.
+    pub fn open(path: &Path, kinds: yiwang_core::case::Kinds) -> Result<Self> {
+        Self::open_with(path, kinds, WalLimits::default())
     }
 
     /// As `open`, with other bounds on the WAL (tests use small ones).
-    pub fn open_with(path: &Path, wal: WalLimits) -> Result<Self> {
+    pub fn open_with(path: &Path, kinds: yiwang_core::case::Kinds, wal: WalLimits) -> Result<Self> {
         let mut w = open_connection(path)?;
         migrate(&mut w)?;
         // The checkpointer thread does the checkpoints, not the writer's commits, and
@@ -242,6 +246,7 @@ impl SqliteStore {
         let checkpointer = Checkpointer::spawn(open_connection(path)?, wal, restart.clone());
         let person_ids = Arc::new(PersonIds::load(&w)?);
         Ok(SqliteStore {
+            kinds,
             readers,
             next_reader: AtomicUsize::new(0),
             writer: Writer::start(w, person_ids.clone(), wal_path(path), wal.max, restart),
@@ -254,6 +259,23 @@ impl SqliteStore {
         let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         let conn = self.readers[i].lock().unwrap_or_else(|p| p.into_inner());
         f(&conn).map_err(map_err)
+    }
+
+    /// Holds the writer still until the hold is dropped: writes submitted meanwhile
+    /// are committed together, in one batch. For tests of what a batch does.
+    #[doc(hidden)]
+    pub fn hold_writes(&self) -> crate::WriteHold {
+        crate::WriteHold::new(1, |f| {
+            self.writer.submit(|r| {
+                crate::commit::Job::Exec(
+                    Box::new(move |_| {
+                        f();
+                        Ok(())
+                    }),
+                    r,
+                )
+            })
+        })
     }
 
     /// Waits for the writer to finish what is queued, then stops it.

@@ -1,14 +1,15 @@
 //! `Store` for SQLite: queries on the read pool, writes through the group-commit writer.
 
-use super::projection::{Deferred, Reindex, project};
+use super::projection::{Deferred, project};
 use super::{SqliteStore, enum_str, map_err, parse_code, parse_enum, parse_json, parse_ts, ts};
+use crate::audit;
 use crate::*;
 use rusqlite::types::ToSql;
 use rusqlite::{OptionalExtension, Row, params};
 use std::collections::HashMap;
-use yiwang_core::appeal::{Appeal, Envelope, Status, evolve};
-use yiwang_core::chain::{self, ChainBreak, StoredLink};
-use yiwang_core::measure::{FactKind, Tally};
+use yiwang_core::case::{Case, Recorded};
+use yiwang_core::chain;
+use yiwang_core::deadline::Stage;
 use yiwang_core::org::{Role, Unit};
 use yiwang_core::taxonomy::Category;
 
@@ -24,38 +25,41 @@ fn staff_row(r: &Row<'_>) -> rusqlite::Result<StaffRecord> {
     })
 }
 
-const CASE_COLUMNS: &str = "a.case_id, a.status, a.appeal_type, a.urgency, a.channel, a.title, a.unit, a.category,
-    a.area, a.stage, a.next_due, a.returned, a.supervised, a.accepted_at, p.name, p.phone";
+const CASE_COLUMNS: &str = "a.case_id, a.case_kind, a.status, a.title, a.unit, a.category, a.area, a.stage,
+    a.next_due, a.opened_at, a.detail, p.name, p.phone";
 
 fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
     let opt_code = |i: usize| -> rusqlite::Result<Option<String>> { r.get(i) };
     Ok(CaseRow {
         id: parse_code(r.get(0)?)?,
-        status: parse_enum(&r.get::<_, String>(1)?)?,
-        appeal_type: parse_enum(&r.get::<_, String>(2)?)?,
-        urgency: parse_enum(&r.get::<_, String>(3)?)?,
-        channel: parse_enum(&r.get::<_, String>(4)?)?,
-        title: r.get(5)?,
-        unit: opt_code(6)?.map(parse_code).transpose()?,
-        category: opt_code(7)?.map(parse_code).transpose()?,
-        area: opt_code(8)?.map(parse_code).transpose()?,
-        stage: parse_enum(&r.get::<_, String>(9)?)?,
-        next_due: r.get::<_, Option<String>>(10)?.map(|s| parse_ts(&s)).transpose()?,
-        returned: r.get(11)?,
-        supervised: r.get(12)?,
-        accepted_at: parse_ts(&r.get::<_, String>(13)?)?,
-        citizen_name: r.get(14)?,
-        citizen_phone: r.get(15)?,
+        kind: r.get(1)?,
+        status: r.get(2)?,
+        title: r.get(3)?,
+        unit: opt_code(4)?.map(parse_code).transpose()?,
+        category: r.get(5)?,
+        area: opt_code(6)?.map(parse_code).transpose()?,
+        stage: parse_stage(&r.get::<_, String>(7)?)?,
+        next_due: r.get::<_, Option<String>>(8)?.map(|s| parse_ts(&s)).transpose()?,
+        opened_at: parse_ts(&r.get::<_, String>(9)?)?,
+        detail: r.get(10)?,
+        person_name: r.get(11)?,
+        person_phone: r.get(12)?,
+    })
+}
+
+fn parse_stage(s: &str) -> rusqlite::Result<Stage> {
+    Stage::parse(s).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("stage {s}").into())
     })
 }
 
 /// A case query as SQL: what to select from, the WHERE clause and its parameters, and
 /// the order, newest first.
 ///
-/// A full-text query selects from the index and joins the appeal rows to it: FTS5
+/// A full-text query selects from the index and joins the header rows to it: FTS5
 /// gives its matches in rowid order, which is the order the cases were recorded, so a
 /// page of twenty is the first twenty matches (from the newest) that pass the other
-/// filters, not a sort of all of them. Other queries list by the accepted time, along
+/// filters, not a sort of all of them. Other queries list by the time opened, along
 /// their indexes.
 struct CaseSql {
     from: &'static str,
@@ -67,32 +71,33 @@ struct CaseSql {
 fn case_filter(q: &CaseQuery) -> CaseSql {
     let mut w: Vec<String> = vec!["1 = 1".into()];
     let mut p: Vec<Box<dyn ToSql>> = vec![];
-    let open = !q.statuses.is_empty() && !q.statuses.contains(&Status::Closed);
+    let open = q.open == Some(true);
+    let newest = "a.opened_at DESC, a.case_id DESC";
     let (from, order) = match &q.text {
         Some(t) => {
             p.push(Box::new(t.clone()));
-            w.push(format!("appeal_text MATCH ?{}", p.len()));
-            ("appeal_text JOIN appeal a ON a.rowid = appeal_text.rowid", "appeal_text.rowid DESC")
+            w.push(format!("case_text MATCH ?{}", p.len()));
+            ("case_text JOIN case_header a ON a.rowid = case_text.rowid", "case_text.rowid DESC")
         }
         // The index is named, not left to the planner: without statistics (ANALYZE
         // of ten million cases takes minutes) it counted a unit's 即将超时 queue along
         // all of the unit's cases, 1.6 s, where the open cases of that stage take 5 ms.
-        // A queue's shape says which index fits it (see migration 7).
-        None if q.co_unit.is_some() => ("appeal a", "a.accepted_at DESC, a.case_id DESC"),
-        None if open && q.stage.is_some() => {
-            ("appeal a INDEXED BY appeal_open_stage", "a.accepted_at DESC, a.case_id DESC")
-        }
-        None if open && q.unit.is_some() => {
-            ("appeal a INDEXED BY appeal_open_unit", "a.accepted_at DESC, a.case_id DESC")
-        }
-        None if open => ("appeal a INDEXED BY appeal_open_status", "a.accepted_at DESC, a.case_id DESC"),
-        None if q.unit.is_some() => ("appeal a INDEXED BY appeal_unit", "a.accepted_at DESC, a.case_id DESC"),
-        None => ("appeal a", "a.accepted_at DESC, a.case_id DESC"),
+        // A queue's shape says which index fits it (see migrations 7 and 9).
+        None if q.co_unit.is_some() => ("case_header a", newest),
+        None if open && q.stage.is_some() => ("case_header a INDEXED BY case_open_stage", newest),
+        None if open && q.unit.is_some() => ("case_header a INDEXED BY case_open_unit", newest),
+        None if open => ("case_header a INDEXED BY case_open_status", newest),
+        None if q.unit.is_some() => ("case_header a INDEXED BY case_unit", newest),
+        None => ("case_header a", newest),
     };
+    if let Some(k) = q.kind {
+        p.push(Box::new(k));
+        w.push(format!("a.case_kind = ?{}", p.len()));
+    }
     // Per row, by key: a unit may see hundreds of thousands of cases.
     if let Some(u) = &q.visible_to {
         p.push(Box::new(u.to_string()));
-        w.push(format!("EXISTS (SELECT 1 FROM appeal_access x WHERE x.case_id = a.case_id AND x.unit = ?{})", p.len()));
+        w.push(format!("EXISTS (SELECT 1 FROM case_access x WHERE x.case_id = a.case_id AND x.unit = ?{})", p.len()));
     }
     if let Some(u) = &q.unit {
         p.push(Box::new(u.to_string()));
@@ -101,56 +106,59 @@ fn case_filter(q: &CaseQuery) -> CaseSql {
     // A unit is co-unit to few cases: those, looked up one by one.
     if let Some(u) = &q.co_unit {
         p.push(Box::new(u.to_string()));
-        w.push(format!("a.case_id IN (SELECT case_id FROM appeal_co_unit WHERE unit = ?{})", p.len()));
+        w.push(format!("a.case_id IN (SELECT case_id FROM case_co_unit WHERE unit = ?{})", p.len()));
     }
     if !q.statuses.is_empty() {
-        let list: Vec<String> = q.statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
-        w.push(format!("a.status IN ({})", list.join(",")));
-        // Open statuses only: say so as the open-case indexes do, so they can be used.
-        if open {
-            w.push("a.closed_at IS NULL".into());
+        let mut list = vec![];
+        for s in &q.statuses {
+            p.push(Box::new(*s));
+            list.push(format!("?{}", p.len()));
         }
+        w.push(format!("a.status IN ({})", list.join(",")));
+    }
+    // Open cases only: said as the open-case indexes say it, so they can be used.
+    match q.open {
+        Some(true) => w.push("a.closed_at IS NULL".into()),
+        Some(false) => w.push("a.closed_at IS NOT NULL".into()),
+        None => {}
     }
     if let Some(s) = &q.stage {
-        p.push(Box::new(enum_str(s)));
+        p.push(Box::new(s.as_str()));
         w.push(format!("a.stage = ?{}", p.len()));
     }
-    if let Some(r) = q.returned {
-        p.push(Box::new(r));
-        w.push(format!("a.returned = ?{}", p.len()));
+    // A key of the kind's document, compared as JSON (`->` gives a value's JSON text).
+    for (key, value) in &q.detail {
+        p.push(Box::new(format!("$.{key}")));
+        p.push(Box::new(value.to_string()));
+        w.push(format!("coalesce(a.detail -> ?{}, 'null') = ?{}", p.len() - 1, p.len()));
     }
     if let Some(c) = &q.category {
-        p.push(Box::new(c.to_string()));
+        p.push(Box::new(c.clone()));
         w.push(format!("a.category = ?{}", p.len()));
     }
-    if let Some(t) = q.accepted_from {
+    if let Some(t) = q.opened_from {
         p.push(Box::new(ts(t)));
-        w.push(format!("a.accepted_at >= ?{}", p.len()));
+        w.push(format!("a.opened_at >= ?{}", p.len()));
     }
-    if let Some(t) = q.accepted_to {
+    if let Some(t) = q.opened_to {
         p.push(Box::new(ts(t)));
-        w.push(format!("a.accepted_at < ?{}", p.len()));
+        w.push(format!("a.opened_at < ?{}", p.len()));
     }
     CaseSql { from, filter: w.join(" AND "), params: p, order }
 }
 
-/// A case's text and point are those it was accepted with (no event changes them):
-/// read from its first event, joined as `e`.
-const CASE_TEXT_COLUMNS: &str = "a.case_id, a.title, json_extract(e.body, '$.text'), a.area,
-    json_extract(e.body, '$.location.point.lon'), json_extract(e.body, '$.location.point.lat'), a.status, a.accepted_at";
+/// A case's header and its first event (`e`), from which its kind reads its text.
+const CASE_TEXT_COLUMNS: &str = "a.case_id, a.title, a.area, a.status, a.opened_at, e.body";
 const FIRST_EVENT: &str = "JOIN event e ON e.case_id = a.case_id AND e.seq = 1";
 
 fn case_text_row(r: &Row<'_>) -> rusqlite::Result<CaseText> {
-    let lon: Option<f64> = r.get(4)?;
-    let lat: Option<f64> = r.get(5)?;
     Ok(CaseText {
         id: parse_code(r.get(0)?)?,
         title: r.get(1)?,
-        text: r.get(2)?,
-        area: r.get::<_, Option<String>>(3)?.map(parse_code).transpose()?,
-        point: lon.zip(lat),
-        status: parse_enum(&r.get::<_, String>(6)?)?,
-        accepted_at: parse_ts(&r.get::<_, String>(7)?)?,
+        area: r.get::<_, Option<String>>(2)?.map(parse_code).transpose()?,
+        status: r.get(3)?,
+        opened_at: parse_ts(&r.get::<_, String>(4)?)?,
+        opening: r.get(5)?,
     })
 }
 
@@ -174,23 +182,28 @@ fn article_row(r: &Row<'_>) -> rusqlite::Result<Article> {
     })
 }
 
-fn envelope(r: &Row<'_>) -> rusqlite::Result<Envelope> {
-    Ok(Envelope {
+/// A case's events in order, as `recorded` reads them.
+const EVENTS_OF_CASE: &str = "SELECT case_id, seq, at, actor, kind, body FROM event WHERE case_id = ?1 ORDER BY seq";
+
+/// An event row: case_id, seq, at, actor, kind (the event's name), body.
+fn recorded(r: &Row<'_>) -> rusqlite::Result<Recorded> {
+    Ok(Recorded {
         case: parse_code(r.get(0)?)?,
         seq: r.get(1)?,
         at: parse_ts(&r.get::<_, String>(2)?)?,
         actor: parse_json(&r.get::<_, String>(3)?)?,
-        event: parse_json(&r.get::<_, String>(4)?)?,
+        name: r.get(4)?,
+        body: r.get(5)?,
     })
 }
 
 impl Store for SqliteStore {
-    fn replace_organisation(&self, units: &[Unit]) -> Result<()> {
+    fn replace_organisation(&self, units: &[Unit], at: Instant) -> Result<()> {
         let units = units.to_vec();
         self.writer.exec(move |c| {
             let tenant = units.iter().find(|u| u.parent.is_none()).map(|u| u.code.to_string()).unwrap_or_default();
             c.execute("DELETE FROM unit", []).map_err(map_err)?;
-            let now = ts(chrono::Utc::now());
+            let now = ts(at);
             let mut s = c
                 .prepare("INSERT INTO unit (code, tenant, name, short, kind, parent, created_at) VALUES (?1,?2,?3,?4,?5,?6,?7)")
                 .map_err(map_err)?;
@@ -226,11 +239,11 @@ impl Store for SqliteStore {
         })
     }
 
-    fn replace_categories(&self, categories: &[Category]) -> Result<()> {
+    fn replace_categories(&self, categories: &[Category], at: Instant) -> Result<()> {
         let cats = categories.to_vec();
         self.writer.exec(move |c| {
             c.execute("DELETE FROM category", []).map_err(map_err)?;
-            let now = ts(chrono::Utc::now());
+            let now = ts(at);
             let mut s = c
                 .prepare(
                     "INSERT INTO category (code, name, parent, unit, utility, created_at, attributes)
@@ -273,11 +286,11 @@ impl Store for SqliteStore {
         })
     }
 
-    fn replace_boundaries(&self, boundaries: &[(UnitCode, String)]) -> Result<()> {
+    fn replace_boundaries(&self, boundaries: &[(UnitCode, String)], at: Instant) -> Result<()> {
         let b = boundaries.to_vec();
         self.writer.exec(move |c| {
             c.execute("DELETE FROM boundary", []).map_err(map_err)?;
-            let now = ts(chrono::Utc::now());
+            let now = ts(at);
             let mut s =
                 c.prepare("INSERT INTO boundary (unit, geometry, created_at) VALUES (?1,?2,?3)").map_err(map_err)?;
             for (u, g) in &b {
@@ -294,7 +307,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn put_staff(&self, st: &StaffRecord) -> Result<()> {
+    fn put_staff(&self, st: &StaffRecord, at: Instant) -> Result<()> {
         let st = st.clone();
         self.writer.exec(move |c| {
             let roles: Vec<&str> = st.roles.iter().map(|r| r.as_str()).collect();
@@ -310,7 +323,7 @@ impl Store for SqliteStore {
                     roles.join(","),
                     st.password_hash,
                     st.active,
-                    ts(chrono::Utc::now())
+                    ts(at)
                 ],
             )
             .map_err(map_err)?;
@@ -418,11 +431,11 @@ impl Store for SqliteStore {
         })
     }
 
-    fn create_case(&self, new: NewCase) -> Pending<Appeal> {
+    fn create_case(&self, new: NewCase) -> Pending<Case> {
         self.writer.create(new)
     }
 
-    fn append(&self, batch: AppendBatch) -> Pending<Appeal> {
+    fn append(&self, batch: AppendBatch) -> Pending<Case> {
         self.writer.append(batch)
     }
 
@@ -439,23 +452,33 @@ impl Store for SqliteStore {
         }
     }
 
-    /// The fold of the case's events.
-    fn load(&self, id: &CaseId) -> Result<Option<Appeal>> {
-        Ok(self.events(id)?.iter().fold(None, evolve))
+    /// The fold of the case's events, by the kind its chain head records.
+    fn load(&self, id: &CaseId) -> Result<Option<Case>> {
+        let found = self.read(|c| {
+            let kind: Option<String> = c
+                .prepare_cached("SELECT case_kind FROM chain_head WHERE case_id = ?1")?
+                .query_row([id.as_str()], |r| r.get(0))
+                .optional()?;
+            let Some(kind) = kind else { return Ok(None) };
+            let events: rusqlite::Result<Vec<Recorded>> =
+                c.prepare_cached(EVENTS_OF_CASE)?.query_map([id.as_str()], recorded)?.collect();
+            Ok(Some((kind, events?)))
+        })?;
+        match found {
+            None => Ok(None),
+            Some((_, events)) if Vec::is_empty(&events) => Err(StoreError::Corrupt(format!("case {id} has no events"))),
+            Some((kind, events)) => Ok(Some(self.kinds.replay(&kind, id, &events)?)),
+        }
     }
 
-    fn events(&self, id: &CaseId) -> Result<Vec<Envelope>> {
-        self.read(|c| {
-            c.prepare_cached("SELECT case_id, seq, at, actor, body FROM event WHERE case_id = ?1 ORDER BY seq")?
-                .query_map([id.as_str()], envelope)?
-                .collect()
-        })
+    fn events(&self, id: &CaseId) -> Result<Vec<Recorded>> {
+        self.read(|c| c.prepare_cached(EVENTS_OF_CASE)?.query_map([id.as_str()], recorded)?.collect())
     }
 
-    fn find_by_tracking_code(&self, code: &TrackingCode) -> Result<Option<CaseId>> {
+    fn find_by_tracking_code(&self, code: &str) -> Result<Option<CaseId>> {
         self.read(|c| {
-            c.prepare_cached("SELECT case_id FROM appeal WHERE tracking_code = ?1")?
-                .query_row([code.as_str()], |r| parse_code(r.get(0)?))
+            c.prepare_cached("SELECT case_id FROM case_header WHERE tracking_code = ?1")?
+                .query_row([code], |r| parse_code(r.get(0)?))
                 .optional()
         })
     }
@@ -467,7 +490,7 @@ impl Store for SqliteStore {
         params.push(Box::new(q.offset));
         let n = params.len();
         let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM {from} LEFT JOIN person p ON p.id = a.citizen
+            "SELECT {CASE_COLUMNS} FROM {from} LEFT JOIN person p ON p.id = a.person
              WHERE {filter} ORDER BY {order} LIMIT ?{} OFFSET ?{n}",
             n - 1
         );
@@ -484,9 +507,9 @@ impl Store for SqliteStore {
         if let (Some(text), true) = (&q.text, q.only_text()) {
             let sql = match q.count_up_to {
                 Some(n) => {
-                    format!("SELECT count(*) FROM (SELECT 1 FROM appeal_text WHERE appeal_text MATCH ?1 LIMIT {n})")
+                    format!("SELECT count(*) FROM (SELECT 1 FROM case_text WHERE case_text MATCH ?1 LIMIT {n})")
                 }
-                None => "SELECT count(*) FROM appeal_text WHERE appeal_text MATCH ?1".to_owned(),
+                None => "SELECT count(*) FROM case_text WHERE case_text MATCH ?1".to_owned(),
             };
             return self.read(|c| c.prepare_cached(&sql)?.query_row([text], |r| r.get(0)));
         }
@@ -519,51 +542,48 @@ impl Store for SqliteStore {
     fn due_alarms(&self, now: Instant, limit: u32) -> Result<Vec<CaseId>> {
         self.read(|c| {
             c.prepare_cached(
-                "SELECT case_id FROM appeal WHERE next_alarm IS NOT NULL AND next_alarm <= ?1 ORDER BY next_alarm LIMIT ?2",
+                "SELECT case_id FROM case_header WHERE next_alarm IS NOT NULL AND next_alarm <= ?1
+                 ORDER BY next_alarm LIMIT ?2",
             )?
             .query_map(params![ts(now), limit], |r| parse_code(r.get(0)?))?
             .collect()
         })
     }
 
-    fn tally_month(&self, month: &str) -> Result<Vec<(UnitCode, Tally)>> {
-        let rows: Vec<(String, String, bool, Option<String>, u64)> = self.read(|c| {
+    fn tally_month(&self, month: &str) -> Result<Vec<FactCount>> {
+        self.read(|c| {
             c.prepare_cached(
-                "SELECT unit, kind, flag, NULLIF(satisfaction, ''), count FROM measure_tally
-                 WHERE month = ?1 AND count <> 0 ORDER BY unit",
+                "SELECT case_kind, unit, fact, flag, value, count FROM measure_tally
+                 WHERE month = ?1 AND count <> 0 ORDER BY unit, case_kind, fact, flag, value",
             )?
-            .query_map([month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+            .query_map([month], |r| {
+                Ok(FactCount {
+                    kind: r.get(0)?,
+                    unit: parse_code(r.get(1)?)?,
+                    name: r.get(2)?,
+                    flag: r.get(3)?,
+                    value: r.get(4)?,
+                    count: r.get(5)?,
+                })
+            })?
             .collect()
-        })?;
-        let mut out: Vec<(UnitCode, Tally)> = vec![];
-        for (unit, kind, flag, sat, n) in rows {
-            let unit: UnitCode = parse_code(unit).map_err(map_err)?;
-            let k = match kind.as_str() {
-                "dispatch" => FactKind::Dispatch { responded: flag },
-                "reply" => FactKind::Reply { on_time: flag },
-                _ => FactKind::Callback {
-                    solved: flag,
-                    satisfaction: parse_enum(sat.as_deref().unwrap_or("unsatisfied")).map_err(map_err)?,
-                },
-            };
-            if out.last().is_none_or(|(u, _)| *u != unit) {
-                out.push((unit, Tally::default()));
-            }
-            out.last_mut().expect("pushed").1.add_many(k, n);
-        }
-        Ok(out)
+        })
     }
 
-    fn volumes(&self, from: NaiveDate, to: NaiveDate) -> Result<Volumes> {
+    fn volumes(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> Result<Volumes> {
         // The rows in key order, summed here: SQLite's GROUP BY over a year's 33,000
         // rows sorts them in a temporary B-tree, which took longer than reading them.
         let rows: Vec<(String, String, String, i64)> = self.read(|c| {
-            c.prepare_cached("SELECT day, dimension, value, count FROM volume_tally WHERE day >= ?1 AND day < ?2")?
-                .query_map(params![from.to_string(), to.to_string()], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })?
-                .collect()
+            c.prepare_cached(
+                "SELECT day, dimension, value, count FROM volume_tally
+                 WHERE case_kind = ?1 AND day >= ?2 AND day < ?3",
+            )?
+            .query_map(params![kind, from.to_string(), to.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect()
         })?;
+        // Every case has a status: a day's cases are the sum of its statuses.
         let day = |(day, dimension, _, n): &(String, String, String, i64)| {
             (dimension == "status").then(|| ("day".to_owned(), day.clone(), *n))
         };
@@ -571,13 +591,13 @@ impl Store for SqliteStore {
         Ok(Volumes::sum(rows.into_iter().map(|(_, dimension, value, n)| (dimension, value, n)).chain(days)))
     }
 
-    fn put_document(&self, name: &str, body: &str) -> Result<()> {
+    fn put_document(&self, name: &str, body: &str, at: Instant) -> Result<()> {
         let (n, b) = (name.to_owned(), body.to_owned());
         self.writer.exec(move |c| {
             c.execute(
                 "INSERT INTO reference_document (name, body, created_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (name) DO UPDATE SET body = excluded.body",
-                params![n, b, ts(chrono::Utc::now())],
+                params![n, b, ts(at)],
             )
             .map_err(map_err)?;
             Ok(())
@@ -640,20 +660,24 @@ impl Store for SqliteStore {
         })
     }
 
-    fn similar_case_texts(&self, fts_query: &str, since: Instant, limit: u32) -> Result<Vec<CaseText>> {
+    fn similar_case_texts(&self, kind: &str, fts_query: &str, since: Instant, limit: u32) -> Result<Vec<CaseText>> {
         let sql = format!(
-            "SELECT {CASE_TEXT_COLUMNS} FROM appeal_text t JOIN appeal a ON a.rowid = t.rowid {FIRST_EVENT}
-             WHERE appeal_text MATCH ?1 AND a.accepted_at >= ?2 ORDER BY t.rank LIMIT ?3"
+            "SELECT {CASE_TEXT_COLUMNS} FROM case_text t JOIN case_header a ON a.rowid = t.rowid {FIRST_EVENT}
+             WHERE case_text MATCH ?1 AND a.case_kind = ?2 AND a.opened_at >= ?3 ORDER BY t.rank LIMIT ?4"
         );
-        self.read(|c| c.prepare_cached(&sql)?.query_map(params![fts_query, ts(since), limit], case_text_row)?.collect())
+        self.read(|c| {
+            c.prepare_cached(&sql)?.query_map(params![fts_query, kind, ts(since), limit], case_text_row)?.collect()
+        })
     }
 
-    fn case_texts(&self, from: Instant, to: Instant, limit: u32) -> Result<Vec<CaseText>> {
+    fn case_texts(&self, kind: &str, from: Instant, to: Instant, limit: u32) -> Result<Vec<CaseText>> {
         let sql = format!(
-            "SELECT {CASE_TEXT_COLUMNS} FROM appeal a {FIRST_EVENT} WHERE a.accepted_at >= ?1 AND a.accepted_at < ?2
-             ORDER BY a.accepted_at DESC LIMIT ?3"
+            "SELECT {CASE_TEXT_COLUMNS} FROM case_header a INDEXED BY case_opened {FIRST_EVENT}
+             WHERE a.opened_at >= ?1 AND a.opened_at < ?2 AND a.case_kind = ?3 ORDER BY a.opened_at DESC LIMIT ?4"
         );
-        self.read(|c| c.prepare_cached(&sql)?.query_map(params![ts(from), ts(to), limit], case_text_row)?.collect())
+        self.read(|c| {
+            c.prepare_cached(&sql)?.query_map(params![ts(from), ts(to), kind, limit], case_text_row)?.collect()
+        })
     }
 
     fn labelled_cases(&self) -> Result<Vec<LabelledCase>> {
@@ -667,108 +691,88 @@ impl Store for SqliteStore {
     }
 
     fn verify(&self) -> Result<VerifyReport> {
-        let heads: HashMap<String, (u32, String)> = self.read(|c| {
-            c.prepare("SELECT case_id, seq, hash FROM chain_head")?
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))?
+        let heads: HashMap<audit::Key, audit::Head> = self.read(|c| {
+            c.prepare("SELECT tenant, case_id, case_kind, seq, hash FROM chain_head")?
+                .query_map([], |r| {
+                    Ok(((r.get(0)?, r.get(1)?), audit::Head { kind: r.get(2)?, seq: r.get(3)?, hash: r.get(4)? }))
+                })?
                 .collect()
         })?;
-        let mut report = VerifyReport::default();
-        let mut seen = std::collections::HashSet::new();
+        let mut audit = audit::Audit::new(&self.kinds, heads);
         self.read(|c| {
             let mut s =
                 c.prepare("SELECT tenant, case_id, seq, at, actor, body, alg, hash FROM event ORDER BY case_id, seq")?;
             let mut rows = s.query([])?;
-            let mut current: Option<String> = None;
-            let mut buf: Vec<(u32, String, String, String)> = vec![];
-            let flush = |case: &str, buf: &mut Vec<(u32, String, String, String)>, report: &mut VerifyReport| {
-                let head = heads.get(case).map(|(s, h)| (*s, h.as_str()));
-                // Each event's link is the hash of the event stored before it.
-                let prevs = std::iter::once(chain::GENESIS).chain(buf.iter().map(|(_, _, hash, _)| hash.as_str()));
-                let links = buf.iter().zip(prevs).map(|((seq, alg, hash, canon), prev)| StoredLink {
-                    seq: *seq,
-                    alg,
-                    prev_hash: prev,
-                    hash,
-                    canonical: canon.clone(),
-                });
-                report.cases += 1;
-                report.events += buf.len() as u64;
-                if head.is_none() {
-                    report.breaks.push((
-                        case.to_owned(),
-                        ChainBreak::Truncated { head_seq: 0, head_hash: "-".into(), last_seq: buf.len() as u32 },
-                    ));
-                } else if let Err(b) = chain::verify(links, head) {
-                    report.breaks.push((case.to_owned(), b));
-                }
-                buf.clear();
-            };
+            let mut current: Option<audit::Key> = None;
+            let mut links: Vec<audit::Link> = vec![];
             while let Some(r) = rows.next()? {
-                let tenant: String = r.get(0)?;
-                let case: String = r.get(1)?;
-                if current.as_deref() != Some(case.as_str()) {
+                let key: audit::Key = (r.get(0)?, r.get(1)?);
+                if current.as_ref() != Some(&key) {
                     if let Some(prev) = current.take() {
-                        flush(&prev, &mut buf, &mut report);
+                        audit.case(&prev, &links);
+                        links.clear();
                     }
-                    seen.insert(case.clone());
-                    current = Some(case.clone());
+                    current = Some(key.clone());
                 }
                 let seq: u32 = r.get(2)?;
                 let at: String = r.get(3)?;
                 let actor: String = r.get(4)?;
                 let body: String = r.get(5)?;
-                let canon = chain::canonical(&tenant, &case, seq, &at, &actor, &body);
-                buf.push((seq, r.get(6)?, r.get(7)?, canon));
+                let canonical = chain::canonical(&key.0, &key.1, seq, &at, &actor, &body);
+                let body = links.is_empty().then_some(body);
+                links.push(audit::Link { seq, alg: r.get(6)?, prev: None, hash: r.get(7)?, canonical, body });
             }
             if let Some(prev) = current.take() {
-                flush(&prev, &mut buf, &mut report);
+                audit.case(&prev, &links);
             }
             Ok(())
         })?;
-        // A head without any events: the whole log of a case was deleted.
-        let mut missing: Vec<_> = heads.iter().filter(|(c, _)| !seen.contains(*c)).collect();
-        missing.sort_by(|a, b| a.0.cmp(b.0));
-        for (case, (seq, hash)) in missing {
-            report.cases += 1;
-            report
-                .breaks
-                .push((case.clone(), ChainBreak::Truncated { head_seq: *seq, head_hash: hash.clone(), last_seq: 0 }));
-        }
-        Ok(report)
+        Ok(audit.finish())
     }
 
     fn reindex(&self) -> Result<u64> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let kinds = self.kinds.clone();
         self.writer.exec(move |c| {
             c.execute_batch(
-                "DELETE FROM appeal; DELETE FROM appeal_co_unit; DELETE FROM measure_tally; DELETE FROM volume_tally;
-                 DELETE FROM dispatch_example;
-                 INSERT INTO appeal_text (appeal_text) VALUES ('delete-all'); DELETE FROM appeal_access;",
+                "DELETE FROM case_header; DELETE FROM case_co_unit; DELETE FROM measure_tally;
+                 DELETE FROM volume_tally; DELETE FROM dispatch_example;
+                 INSERT INTO case_text (case_text) VALUES ('delete-all'); DELETE FROM case_access;",
             )
             .map_err(map_err)?;
             let mut s = c
-                .prepare("SELECT case_id, seq, at, actor, body, tenant FROM event ORDER BY case_id, seq")
+                .prepare(
+                    "SELECT e.case_id, e.seq, e.at, e.actor, e.kind, e.body, e.tenant, h.case_kind
+                     FROM event e JOIN chain_head h ON h.case_id = e.case_id ORDER BY e.case_id, e.seq",
+                )
                 .map_err(map_err)?;
             let mut rows = s.query([]).map_err(map_err)?;
-            let mut state: Option<Appeal> = None;
-            let mut tenant = String::new();
+            // One case's events at a time: (tenant, kind, events).
+            let mut case: Option<(String, String, Vec<Recorded>)> = None;
             let mut deferred = Deferred::default();
             let mut n = 0u64;
-            while let Some(r) = rows.next().map_err(map_err)? {
-                let env = envelope(r).map_err(map_err)?;
-                if state.as_ref().is_some_and(|s| s.id != env.case) {
-                    project(c, &tenant, None, state.as_ref().expect("checked"), Reindex::Text, &mut deferred)?;
-                    n += 1;
-                    if deferred.len() >= 10_000 {
-                        deferred.write(c)?;
-                    }
-                    state = None;
+            let flush = |case: (String, String, Vec<Recorded>), deferred: &mut Deferred| -> Result<()> {
+                let (tenant, kind, events) = case;
+                let state = kinds.replay(&kind, &events[0].case, &events)?;
+                project(c, &tenant, None, &state, true, deferred)?;
+                if deferred.len() >= 10_000 {
+                    deferred.write(c)?;
                 }
-                tenant = r.get(5).map_err(map_err)?;
-                state = evolve(state, &env);
+                Ok(())
+            };
+            while let Some(r) = rows.next().map_err(map_err)? {
+                let e = recorded(r).map_err(map_err)?;
+                if case.as_ref().is_some_and(|(_, _, events)| events[0].case != e.case) {
+                    flush(case.take().expect("checked"), &mut deferred)?;
+                    n += 1;
+                }
+                match &mut case {
+                    Some((_, _, events)) => events.push(e),
+                    None => case = Some((r.get(6).map_err(map_err)?, r.get(7).map_err(map_err)?, vec![e])),
+                }
             }
-            if let Some(s) = &state {
-                project(c, &tenant, None, s, Reindex::Text, &mut deferred)?;
+            if let Some(last) = case.take() {
+                flush(last, &mut deferred)?;
                 n += 1;
             }
             deferred.write(c)?;
@@ -778,13 +782,15 @@ impl Store for SqliteStore {
         Ok(rx.recv().unwrap_or(0))
     }
 
-    fn events_between(&self, from: Instant, to: Instant, limit: u32, offset: u32) -> Result<Vec<Envelope>> {
+    fn events_between(&self, kind: &str, from: Instant, to: Instant, limit: u32, offset: u32) -> Result<Vec<Recorded>> {
         self.read(|c| {
             c.prepare_cached(
-                "SELECT case_id, seq, at, actor, body FROM event WHERE created_at >= ?1 AND created_at < ?2
-                 ORDER BY created_at, rowid LIMIT ?3 OFFSET ?4",
+                "SELECT e.case_id, e.seq, e.at, e.actor, e.kind, e.body FROM event e
+                 JOIN chain_head h ON h.case_id = e.case_id
+                 WHERE e.created_at >= ?1 AND e.created_at < ?2 AND h.case_kind = ?3
+                 ORDER BY e.created_at, e.rowid LIMIT ?4 OFFSET ?5",
             )?
-            .query_map(params![ts(from), ts(to), limit, offset], envelope)?
+            .query_map(params![ts(from), ts(to), kind, limit, offset], recorded)?
             .collect()
         })
     }

@@ -31,7 +31,7 @@
 //! violate a constraint once the checks have passed; if something does, the whole
 //! batch rolls back, as above.
 
-use super::projection::{Deferred, Reindex, project};
+use super::projection::{Deferred, Rows};
 use super::{PersonIds, insert_rows, map_err, trunc_ms, ts};
 use super::{RESTART_NO, RESTART_NOW, RESTART_WHEN_IDLE};
 use crate::commit::{self, Done, Pending};
@@ -43,8 +43,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
-use yiwang_core::appeal::{Appeal, AppealEvent};
 use yiwang_core::calendar::civil_date;
+use yiwang_core::case::Case;
 use yiwang_core::chain;
 use yiwang_core::id::{CaseId, PersonId};
 
@@ -275,8 +275,8 @@ fn commit_batch(conn: &Connection, ids: &PersonIds, jobs: Vec<Job>) -> Option<Ve
     for job in jobs {
         let changes = conn.total_changes();
         let (d, undone_alone) = match job {
-            Job::Create(n, r) => (Done::Appeal(r, Box::new(create(conn, ids, *n, &mut deferred))), false),
-            Job::Append(b, r) => (Done::Appeal(r, Box::new(append(conn, *b, &mut deferred))), false),
+            Job::Create(n, r) => (Done::Case(r, Box::new(create(conn, ids, *n, &mut deferred))), false),
+            Job::Append(b, r) => (Done::Case(r, Box::new(append(conn, *b, &mut deferred))), false),
             Job::Exec(f, r) => (Done::Unit(r, in_savepoint(conn, f)), true),
             Job::Checked(f, r) => (Done::Unit(r, f(conn)), false),
         };
@@ -329,88 +329,92 @@ fn in_savepoint(conn: &Connection, f: ExecFn) -> Result<()> {
     r
 }
 
-fn create(conn: &Connection, ids: &PersonIds, mut n: NewCase, deferred: &mut Deferred) -> Result<Appeal> {
-    // The one thing that can refuse a new case, checked before anything is written.
-    if let AppealEvent::Accepted { tracking_code, .. } = &n.event {
-        let taken = conn
-            .prepare_cached("SELECT 1 FROM appeal WHERE tracking_code = ?1")
-            .and_then(|mut s| s.exists([tracking_code.as_str()]))
-            .map_err(map_err)?;
-        if taken {
-            return Err(StoreError::Duplicate("appeal.tracking_code".into()));
-        }
-    }
-    let at = trunc_ms(n.at);
+fn create(conn: &Connection, ids: &PersonIds, n: NewCase, deferred: &mut Deferred) -> Result<Case> {
+    let NewCase { tenant, at, actor, person, mut events } = n;
+    let at = trunc_ms(at);
     let now = ts(at);
     let day = civil_date(at);
     let day_s = day.to_string();
-    let next: Option<u32> = conn
-        .prepare_cached("UPDATE OR ROLLBACK case_counter SET last_seq = last_seq + 1 WHERE day = ?1 RETURNING last_seq")
-        .and_then(|mut s| s.query_row([&day_s], |r| r.get(0)).optional())
+    let prefix = events.kind_of().prefix();
+    // The next number of the kind's day, read here and taken below: this thread is
+    // the only one that writes, and the batch's transaction holds the file.
+    let last: Option<u32> = conn
+        .prepare_cached("SELECT last_seq FROM case_counter WHERE prefix = ?1 AND day = ?2")
+        .and_then(|mut s| s.query_row([prefix, &day_s], |r| r.get(0)).optional())
         .map_err(map_err)?;
-    let seq = match next {
-        Some(seq) => seq,
-        None => {
-            conn.prepare_cached("INSERT OR ROLLBACK INTO case_counter (day, last_seq, created_at) VALUES (?1, 1, ?2)")
-                .and_then(|mut s| s.execute(params![day_s, now]))
-                .map_err(map_err)?;
-            1
-        }
-    };
-    let id = CaseId::new(&n.prefix, day, seq);
-    if let Some(p) = &n.person {
-        let pid = PersonId(ids.take(1));
-        insert_person(conn, n.tenant.as_str(), pid, p, &now)?;
-        if let AppealEvent::Accepted { citizen, .. } = &mut n.event {
-            *citizen = Some(pid);
+    let seq = last.unwrap_or(0) + 1;
+    let id = CaseId::new(prefix, day, seq);
+    let person = person.map(|p| (PersonId(ids.take(1)), p));
+    if let Some((pid, _)) = &person {
+        events.set_person(*pid);
+    }
+    let (linked, state) = link(tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &actor, events)?;
+    let mut rows = Rows::of(tenant.as_str(), None, &state, true);
+    // The one thing that can refuse a new case, checked before anything is written.
+    if let Some(code) = rows.tracking_code() {
+        let taken = conn
+            .prepare_cached("SELECT 1 FROM case_header WHERE tracking_code = ?1")
+            .and_then(|mut s| s.exists([code]))
+            .map_err(map_err)?;
+        if taken {
+            return Err(StoreError::Duplicate("case_header.tracking_code".into()));
         }
     }
-    let (linked, state) =
-        link(n.tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &n.actor, vec![n.event])?;
-    insert_events(conn, n.tenant.as_str(), &id, &linked, &linked.at)?;
-    write_head(conn, n.tenant.as_str(), &id, None, linked.head(), &linked.at)?;
-    project(conn, n.tenant.as_str(), None, &state, Reindex::Text, deferred)?;
+    let counter = match last {
+        Some(_) => conn
+            .prepare_cached("UPDATE OR ROLLBACK case_counter SET last_seq = ?3 WHERE prefix = ?1 AND day = ?2")
+            .and_then(|mut s| s.execute(params![prefix, day_s, seq])),
+        None => conn
+            .prepare_cached(
+                "INSERT OR ROLLBACK INTO case_counter (prefix, day, last_seq, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut s| s.execute(params![prefix, day_s, seq, now])),
+    };
+    counter.map_err(map_err)?;
+    if let Some((pid, p)) = &person {
+        insert_person(conn, tenant.as_str(), *pid, p, &now)?;
+    }
+    insert_events(conn, tenant.as_str(), &id, &linked, &linked.at)?;
+    write_head(conn, tenant.as_str(), &id, None, state.kind(), linked.head(), &linked.at)?;
+    super::projection::write(conn, &mut rows, deferred)?;
     Ok(state)
 }
 
-fn append(conn: &Connection, b: AppendBatch, deferred: &mut Deferred) -> Result<Appeal> {
-    let id = b.before.id.clone();
+fn append(conn: &Connection, b: AppendBatch, deferred: &mut Deferred) -> Result<Case> {
+    let AppendBatch { tenant, before, at, actor, events, shown } = b;
+    let id = before.id().clone();
     let head: Option<(u32, String)> = conn
         .prepare_cached("SELECT seq, hash FROM chain_head WHERE case_id = ?1")
         .and_then(|mut s| s.query_row([id.as_str()], |r| Ok((r.get(0)?, r.get(1)?))).optional())
         .map_err(map_err)?;
     let head = head.ok_or_else(|| StoreError::NotFound(format!("case {id}")))?;
-    if head.0 != b.before.version {
-        return Err(StoreError::Conflict { case: id, expected: b.before.version, found: head.0 });
+    if head.0 != before.version() {
+        return Err(StoreError::Conflict { case: id, expected: before.version(), found: head.0 });
     }
-    if b.events.is_empty() {
-        return Ok(b.before);
+    if events.is_empty() {
+        return Ok(before);
     }
-    // The searchable text (title, text, address, reply) changes only with a reply or a
-    // reopen; other events leave the full-text row as it is.
-    let text = if b.events.iter().any(|e| matches!(e, AppealEvent::Replied { .. } | AppealEvent::Reopened { .. })) {
-        Reindex::Text
-    } else {
-        Reindex::KeepText
-    };
-    let tenant = b.tenant.as_str();
-    let before = b.before.clone();
-    let (linked, state) = link(tenant, &id, Some(b.before), head, trunc_ms(b.at), &b.actor, b.events)?;
+    let text = events.touches_text();
+    let tenant = tenant.as_str();
+    let version = before.version();
+    let (linked, state) = link(tenant, &id, Some(before), head, trunc_ms(at), &actor, events)?;
     insert_events(conn, tenant, &id, &linked, &linked.at)?;
-    write_head(conn, tenant, &id, Some(before.version), linked.head(), &linked.at)?;
-    project(conn, tenant, Some(&before), &state, text, deferred)?;
+    write_head(conn, tenant, &id, Some(version), state.kind(), linked.head(), &linked.at)?;
+    super::projection::project(conn, tenant, Some(&shown), &state, text, deferred)?;
     Ok(state)
 }
 
 /// The record's inserts, for `insert_rows`, shared by live writes (a row or a few)
 /// and bulk imports (thousands): person (id, tenant, name, phone, phone_digest,
 /// id_number, contact, created_at); event (case_id, seq, tenant, at, kind, actor,
-/// body, alg, hash, created_at); chain_head (case_id, tenant, seq, hash, created_at).
+/// body, alg, hash, created_at); chain_head (case_id, tenant, case_kind, seq, hash,
+/// created_at).
 pub(crate) const INSERT_PERSON: &str =
     "INSERT OR ROLLBACK INTO person (id, tenant, name, phone, phone_digest, id_number, contact, created_at)";
 pub(crate) const INSERT_EVENT: &str =
     "INSERT OR ROLLBACK INTO event (case_id, seq, tenant, at, kind, actor, body, alg, hash, created_at)";
-pub(crate) const INSERT_HEAD: &str = "INSERT OR ROLLBACK INTO chain_head (case_id, tenant, seq, hash, created_at)";
+pub(crate) const INSERT_HEAD: &str =
+    "INSERT OR ROLLBACK INTO chain_head (case_id, tenant, case_kind, seq, hash, created_at)";
 
 /// Stores a citizen's personal data under the id the store handed out.
 pub(crate) fn insert_person(conn: &Connection, tenant: &str, id: PersonId, p: &PersonData, at: &str) -> Result<()> {
@@ -436,17 +440,18 @@ pub(crate) fn insert_events(conn: &Connection, tenant: &str, id: &CaseId, l: &Li
 }
 
 /// Moves a case's chain head; `stored` is the head's sequence number now, `None` for
-/// a new case.
+/// a new case (of kind `kind`).
 pub(crate) fn write_head(
     conn: &Connection,
     tenant: &str,
     id: &CaseId,
     stored: Option<u32>,
+    kind: &str,
     (seq, hash): (u32, &str),
     at: &str,
 ) -> Result<()> {
     match stored {
-        None => insert_rows(conn, INSERT_HEAD, &[[&id.as_str(), &tenant, &seq, &hash, &at]]),
+        None => insert_rows(conn, INSERT_HEAD, &[[&id.as_str(), &tenant, &kind, &seq, &hash, &at]]),
         Some(_) => conn
             .prepare_cached("UPDATE OR ROLLBACK chain_head SET seq = ?2, hash = ?3 WHERE case_id = ?1")
             .and_then(|mut s| s.execute(params![id.as_str(), seq, hash]))

@@ -3,16 +3,21 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Arc;
 use yiwang_core::appeal::{
-    self, Action, AppealEvent, AppealType, Channel, Context, Intake, Location, Satisfaction, Status,
+    self, Action, Appeal, AppealEvent, AppealKind, AppealType, Channel, Context, Intake, Location, Satisfaction, Status,
 };
 use yiwang_core::calendar::{Calendar, civil_date};
+use yiwang_core::case::{Case, Events};
 use yiwang_core::deadline::{Stage, TimeLimits, Urgency};
-use yiwang_core::id::{CaseId, CategoryCode, TenantId, TrackingCode, UnitCode, Username};
+use yiwang_core::id::{CaseId, CategoryCode, PersonId, TenantId, TrackingCode, UnitCode, Username};
+use yiwang_core::measure::Tally;
 use yiwang_core::org::{Actor, Organisation, Role, Unit, UnitKind};
 use yiwang_core::taxonomy::{Category, Taxonomy};
 use yiwang_store::{
-    AppendBatch, CaseQuery, ImportedCase, ImportedEvent, NewCase, PersonData, StaffRecord, Store, StoreError,
+    AccessEntry, AppendBatch, CaseQuery, CaseRow, FactCount, ImportedCase, ImportedEvent, NewCase, PersonData,
+    StaffRecord, Store, StoreError, WriteHold,
 };
+
+pub use crate::chore::{Chore, ChoreCommand, ChoreEvent};
 
 pub struct World {
     pub org: Organisation,
@@ -56,8 +61,8 @@ pub fn world(store: &dyn Store) -> World {
         utility: false,
         attributes: vec![],
     }];
-    store.replace_organisation(&units).unwrap();
-    store.replace_categories(&cats).unwrap();
+    store.replace_organisation(&units, t0()).unwrap();
+    store.replace_categories(&cats, t0()).unwrap();
     World {
         org: Organisation::new(store.units().unwrap()).unwrap(),
         taxonomy: Taxonomy::new(store.categories().unwrap()).unwrap(),
@@ -81,49 +86,148 @@ pub fn tenant() -> TenantId {
     TenantId::parse("d").unwrap()
 }
 
-pub fn new_case(w: &World, store: &dyn Store, at: DateTime<Utc>, n: u16, phone: Option<&str>) -> appeal::Appeal {
-    let actor = operator();
-    let ctx = w.ctx(at, &actor);
-    let intake = Intake {
+/// The appeal a store handed back.
+pub fn appeal_of(c: Case) -> Appeal {
+    c.into_state::<AppealKind>().expect("an appeal")
+}
+
+/// The appeal stored under `id`.
+pub fn load(store: &dyn Store, id: &CaseId) -> Appeal {
+    appeal_of(store.load(id).unwrap().expect("stored"))
+}
+
+/// The appeal's events as stored, decoded.
+pub fn appeal_events(store: &dyn Store, id: &CaseId) -> Vec<appeal::Envelope> {
+    store.events(id).unwrap().iter().map(|r| r.decode::<AppealKind>().unwrap()).collect()
+}
+
+pub fn intake(text: &str, code: TrackingCode) -> Intake {
+    Intake {
         channel: Channel::Hotline,
         appeal_type: AppealType::Complaint,
         urgency: Urgency::Normal,
-        title: Some(format!("诉求 {n}")),
-        text: "道路破损".into(),
+        title: None,
+        text: text.into(),
         location: Location::default(),
         citizen: None,
         attachments: vec![],
         category: None,
-        // Distinct n give distinct codes: two base-31 digits after the day.
-        tracking_code: TrackingCode::dated(civil_date(at), [(n % 31) as u8, (n / 31) as u8, 2, 3, 4, 5, 6]),
-    };
-    let event = appeal::decide_intake(&intake, &ctx).unwrap().pop().unwrap();
+        tracking_code: code,
+    }
+}
+
+/// A distinct tracking code for each `n` below 961: two base-31 digits after the day.
+pub fn tracking(at: DateTime<Utc>, n: u16, salt: u8) -> TrackingCode {
+    TrackingCode::dated(civil_date(at), [(n % 31) as u8, (n / 31) as u8, salt, 3, 4, 5, 6])
+}
+
+pub fn new_case_for(w: &World, store: &dyn Store, at: DateTime<Utc>, i: Intake, person: Option<PersonData>) -> Appeal {
+    let actor = operator();
+    let events = appeal::decide_intake(&i, &w.ctx(at, &actor)).unwrap();
+    let new = NewCase { tenant: tenant(), at, actor, person, events: Events::new::<AppealKind>(events) };
+    appeal_of(store.create_case(new).wait().unwrap())
+}
+
+pub fn new_case(w: &World, store: &dyn Store, at: DateTime<Utc>, n: u16, phone: Option<&str>) -> Appeal {
+    let mut i = intake("道路破损", tracking(at, n, 2));
+    i.title = Some(format!("诉求 {n}"));
     let person = phone.map(|p| PersonData {
         name: Some("张三".into()),
         phone: Some(p.into()),
         phone_digest: Some(format!("digest-{p}")),
         ..Default::default()
     });
-    store.create_case(NewCase { tenant: tenant(), prefix: "YW".into(), at, actor, person, event }).wait().unwrap()
+    new_case_for(w, store, at, i, person)
 }
 
-pub fn act(
-    w: &World,
-    store: &dyn Store,
-    a: &appeal::Appeal,
-    actor: &Actor,
-    action: Action,
-    at: DateTime<Utc>,
-) -> appeal::Appeal {
-    let ctx = w.ctx(at, actor);
-    let events = appeal::decide(a, &action, &ctx).unwrap();
-    store.append(AppendBatch { tenant: tenant(), before: a.clone(), at, actor: actor.clone(), events }).wait().unwrap()
+/// The append of what `action` decides on `a`.
+pub fn decided(w: &World, a: &Appeal, actor: &Actor, action: &Action, at: DateTime<Utc>) -> AppendBatch {
+    let events = appeal::decide(a, action, &w.ctx(at, actor)).unwrap();
+    AppendBatch::new(tenant(), Case::new::<AppealKind>(a.clone()), at, actor.clone(), Events::new::<AppealKind>(events))
 }
 
-pub fn dispatch_and_sign(w: &World, store: &dyn Store, a: &appeal::Appeal, at: DateTime<Utc>) -> appeal::Appeal {
+pub fn act(w: &World, store: &dyn Store, a: &Appeal, actor: &Actor, action: Action, at: DateTime<Utc>) -> Appeal {
+    appeal_of(store.append(decided(w, a, actor, &action, at)).wait().unwrap())
+}
+
+pub fn dispatch_and_sign(w: &World, store: &dyn Store, a: &Appeal, at: DateTime<Utc>) -> Appeal {
     let d = Action::Dispatch { category: CategoryCode::parse("c1").unwrap(), unit: None, note: None };
     let a = act(w, store, a, &operator(), d, at);
     act(w, store, &a, &handler_a(), Action::SignFor, at + Duration::minutes(10))
+}
+
+/// A case's history as an import: its recorded events, each changed by `edit`.
+pub fn history_of(store: &dyn Store, id: &CaseId, edit: impl Fn(&mut AppealEvent)) -> Vec<ImportedEvent<AppealEvent>> {
+    appeal_events(store, id)
+        .into_iter()
+        .map(|e| {
+            let mut event = e.event;
+            edit(&mut event);
+            ImportedEvent { at: e.at, actor: e.actor, event }
+        })
+        .collect()
+}
+
+pub fn imported(id: &str, person: Option<PersonData>, events: Vec<ImportedEvent<AppealEvent>>) -> ImportedCase {
+    ImportedCase::new::<AppealKind>(tenant(), CaseId::parse(id).unwrap(), person, events)
+}
+
+/// An accepted event's tracking code replaced, and its citizen cleared.
+pub fn recoded(code: TrackingCode) -> impl Fn(&mut AppealEvent) {
+    move |e| {
+        if let AppealEvent::Accepted { tracking_code, citizen, .. } = e {
+            *tracking_code = code.clone();
+            *citizen = None;
+        }
+    }
+}
+
+fn ids(rows: &[CaseRow]) -> Vec<CaseId> {
+    rows.iter().map(|r| r.id.clone()).collect()
+}
+
+/// The month's counts of the appeal's facts, per unit.
+pub fn tally(store: &dyn Store, month: &str) -> Vec<(UnitCode, Tally)> {
+    let mut out: Vec<(UnitCode, Tally)> = vec![];
+    for f in store.tally_month(month).unwrap().into_iter().filter(|f| f.kind == "appeal") {
+        let k = yiwang_core::measure::FactKind::from_parts(&f.name, f.flag, &f.value).expect("an appeal's fact");
+        if out.last().is_none_or(|(u, _)| *u != f.unit) {
+            out.push((f.unit.clone(), Tally::default()));
+        }
+        out.last_mut().unwrap().1.add_many(k, f.count);
+    }
+    out
+}
+
+/// Everything the projections answer, for comparing a store before and after
+/// `reindex`: queue rows of every kind, counts, the month's facts and the volumes.
+pub fn projected(store: &dyn Store) -> String {
+    let all = store.list_cases(&CaseQuery { limit: 500, ..Default::default() }).unwrap();
+    let mut out = format!("{} cases\n", all.total);
+    for r in &all.rows {
+        out += &format!("{r:?}\n");
+    }
+    for u in ["dept-a", "dept-b"] {
+        for (name, q) in [
+            ("visible", CaseQuery { visible_to: Some(code(u)), ..Default::default() }),
+            ("co", CaseQuery { co_unit: Some(code(u)), ..Default::default() }),
+            ("open", CaseQuery { unit: Some(code(u)), open: Some(true), ..Default::default() }),
+        ] {
+            let page = store.list_cases(&CaseQuery { limit: 500, ..q }).unwrap();
+            out += &format!("{u} {name}: {:?}\n", ids(&page.rows));
+        }
+    }
+    let mut examples: Vec<_> = store.labelled_cases().unwrap().into_iter().map(|e| format!("{e:?}")).collect();
+    examples.sort();
+    out += &format!("examples {examples:?}\n");
+    for month in ["2026-10", "2026-11", "2026-12"] {
+        out += &format!("{month} {:?}\n", store.tally_month(month).unwrap());
+    }
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    for kind in ["appeal", "chore"] {
+        out += &format!("{kind} {:?}\n", store.volumes(kind, day("2026-01-01"), day("2027-01-01")).unwrap());
+    }
+    out
 }
 
 pub fn case_numbers_are_sequential_per_day_and_personal_data_is_kept_beside_the_record(store: &dyn Store) {
@@ -138,8 +242,10 @@ pub fn case_numbers_are_sequential_per_day_and_personal_data_is_kept_beside_the_
     let p = store.person(pid).unwrap().unwrap();
     assert_eq!(p.data.phone.as_deref(), Some("13812345678"));
     // No event carries the phone number itself.
-    for e in store.events(&a.id).unwrap() {
-        assert!(!serde_json::to_string(&e.event).unwrap().contains("13812345678"));
+    let events = store.events(&a.id).unwrap();
+    assert_eq!(events.len(), 1);
+    for e in events {
+        assert!(!e.body.contains("13812345678"));
     }
     assert_eq!(b.citizen, None);
 }
@@ -151,70 +257,73 @@ pub fn appends_are_chained_and_a_stale_version_is_refused(store: &dyn Store) {
     assert_eq!(a2.version, 3);
     assert_eq!(a2.status, Status::Handling);
     // Deciding again on the stale state is a conflict, not a silent overwrite.
-    let ctx_actor = handler_a();
-    let ctx = w.ctx(t0(), &ctx_actor);
-    let stale = store.load(&a.id).unwrap().unwrap();
-    let events = appeal::decide(&stale, &Action::Contact { note: "已联系".into() }, &ctx).unwrap();
+    let stale = load(store, &a.id);
+    let contact = Action::Contact { note: "已联系".into() };
     let mut old = stale.clone();
     old.version = 2;
-    let err = store
-        .append(AppendBatch {
-            tenant: tenant(),
-            before: old,
-            at: t0(),
-            actor: ctx_actor.clone(),
-            events: events.clone(),
-        })
-        .wait()
-        .unwrap_err();
+    let err = store.append(decided(&w, &old, &handler_a(), &contact, t0())).wait().unwrap_err();
     assert!(matches!(err, StoreError::Conflict { expected: 2, found: 3, .. }), "{err:?}");
-    let ok = store
-        .append(AppendBatch { tenant: tenant(), before: stale, at: t0(), actor: ctx_actor, events })
-        .wait()
-        .unwrap();
+    let ok = appeal_of(store.append(decided(&w, &stale, &handler_a(), &contact, t0())).wait().unwrap());
     assert_eq!(ok.version, 4);
     let evs = store.events(&a.id).unwrap();
     assert_eq!(evs.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
     assert_eq!(
-        evs.iter().map(|e| e.event.name()).collect::<Vec<_>>(),
+        evs.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
         ["accepted", "dispatched", "signed_for", "contacted"]
     );
+    // The name stored beside each body is the event's own.
+    assert!(evs.iter().all(|e| e.decode::<AppealKind>().unwrap().event.name() == e.name));
     assert!(store.verify().unwrap().is_intact());
+    // A case the store does not have.
+    let mut ghost = stale.clone();
+    ghost.id = CaseId::parse("YW20000101000001").unwrap();
+    let err = store.append(decided(&w, &ghost, &handler_a(), &contact, t0())).wait().unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
 }
 
+/// Queues read the projections; `reindex` drops and rebuilds every one of them from
+/// the events, and everything they answer is the same after (queue rows, counts,
+/// the month's facts, the volumes, the labelled examples).
 pub fn projections_answer_queues_and_reindex_rebuilds_them_identically(store: &dyn Store) {
     let w = world(store);
     let fresh = new_case(&w, store, t0(), 5, Some("13900000000"));
     let held = dispatch_and_sign(&w, store, &new_case(&w, store, t0(), 6, None), t0() + Duration::minutes(1));
-    let ops = operator();
-    let summoner = act(
-        &w,
-        store,
-        &held,
-        &handler_a(),
-        Action::Summon { units: vec![code("dept-b")], note: None },
-        t0() + Duration::hours(1),
-    );
+    let summon = Action::Summon { units: vec![code("dept-b")], note: None };
+    let summoner = act(&w, store, &held, &handler_a(), summon, t0() + Duration::hours(1));
+    let returned = new_case(&w, store, t0(), 7, None);
+    let d = Action::Dispatch { category: CategoryCode::parse("c1").unwrap(), unit: Some(code("dept-b")), note: None };
+    let returned = act(&w, store, &returned, &operator(), d, t0());
+    let hb = staff("hb", "dept-b", UnitKind::Department, &[Role::Handler]);
+    let returned = act(&w, store, &returned, &hb, Action::Return { reason: "非本单位职责".into() }, t0());
 
     let q = |f: CaseQuery| store.list_cases(&CaseQuery { limit: 50, ..f }).unwrap();
-    let waiting = q(CaseQuery { statuses: vec![Status::Accepted], ..Default::default() });
-    assert!(waiting.rows.iter().any(|r| r.id == fresh.id));
-    assert!(waiting.rows.iter().all(|r| r.status == Status::Accepted));
+    let waiting = q(CaseQuery { statuses: vec!["accepted"], open: Some(true), ..Default::default() });
+    assert_eq!(waiting.rows.len(), 2);
+    assert!(waiting.rows.iter().all(|r| r.status == "accepted" && r.kind == "appeal"));
     let fresh_row = waiting.rows.iter().find(|r| r.id == fresh.id).unwrap();
-    assert_eq!(fresh_row.citizen_phone.as_deref(), Some("13900000000"));
-    let a_queue = q(CaseQuery { unit: Some(code("dept-a")), statuses: vec![Status::Handling], ..Default::default() });
-    assert!(a_queue.rows.iter().any(|r| r.id == held.id));
+    assert_eq!(fresh_row.person_phone.as_deref(), Some("13900000000"));
+    assert_eq!(fresh_row.title.as_deref(), Some("诉求 5"));
+    let detail: appeal::Detail = serde_json::from_str(&fresh_row.detail).unwrap();
+    assert_eq!(detail, appeal::Detail::of(&fresh));
+    // The kind's own columns filter as the detail document holds them.
+    let back = q(CaseQuery { detail: vec![("returned", serde_json::json!(true))], ..Default::default() });
+    assert_eq!(ids(&back.rows), vec![returned.id.clone()]);
+    let a_queue = q(CaseQuery { unit: Some(code("dept-a")), statuses: vec!["handling"], ..Default::default() });
+    assert_eq!(ids(&a_queue.rows), vec![held.id.clone()]);
     let co = q(CaseQuery { co_unit: Some(code("dept-b")), ..Default::default() });
-    assert_eq!(co.rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), vec![held.id.clone()]);
+    assert_eq!(ids(&co.rows), vec![held.id.clone()]);
     assert_eq!(store.count_cases(&CaseQuery { co_unit: Some(code("dept-b")), ..Default::default() }).unwrap(), 1);
-    let _ = ops;
+    // dept-b held one case and was summoned to another.
+    let b_sees = q(CaseQuery { visible_to: Some(code("dept-b")), ..Default::default() });
+    let mut seen = ids(&b_sees.rows);
+    seen.sort();
+    assert_eq!(seen, [summoner.id.clone(), returned.id.clone()]);
 
-    let before: Vec<_> = [&fresh.id, &summoner.id].iter().map(|id| store.load(id).unwrap().unwrap()).collect();
+    let before = projected(store);
+    assert!(before.contains(fresh.id.as_str()) && before.contains("dispatch"), "{before}");
     let n = store.reindex().unwrap();
-    assert!(n >= 2);
-    let after: Vec<_> = [&fresh.id, &summoner.id].iter().map(|id| store.load(id).unwrap().unwrap()).collect();
-    assert_eq!(before, after);
-    assert_eq!(q(CaseQuery { co_unit: Some(code("dept-b")), ..Default::default() }).rows.len(), 1);
+    assert_eq!(n, 3);
+    assert_eq!(projected(store), before);
 }
 
 pub fn alarms_and_monthly_facts_follow_the_state(store: &dyn Store) {
@@ -248,9 +357,10 @@ pub fn alarms_and_monthly_facts_follow_the_state(store: &dyn Store) {
     assert!(!store.due_alarms(t0() + Duration::days(400), 1000).unwrap().contains(&a.id));
     // The dispatch was counted as not (yet) responded to when it was made; signing and
     // contacting moved it, so the month holds exactly one of each fact.
-    let tally = store.tally_month("2026-11").unwrap();
-    let (_, t) = tally.iter().find(|(u, _)| u.as_str() == "dept-a").unwrap();
-    let expected = yiwang_core::measure::Tally {
+    let month = tally(store, "2026-11");
+    assert_eq!(month.len(), 1, "{month:?}");
+    let (_, t) = month.iter().find(|(u, _)| u.as_str() == "dept-a").unwrap();
+    let expected = Tally {
         dispatched: 1,
         responded: 1,
         replied: 1,
@@ -261,11 +371,13 @@ pub fn alarms_and_monthly_facts_follow_the_state(store: &dyn Store) {
         basically_satisfied: 1,
     };
     assert_eq!(*t, expected);
+    let raw = store.tally_month("2026-11").unwrap();
     store.reindex().unwrap();
-    assert_eq!(store.tally_month("2026-11").unwrap(), tally, "reindex counts the same");
-    assert!(store.tally_month("2026-10").unwrap().iter().all(|(u, _)| u.as_str() != "dept-a"));
-    let rows = store.list_cases(&CaseQuery { stage: Some(Stage::Green), limit: 100, ..Default::default() }).unwrap();
-    assert!(rows.rows.iter().all(|r| r.stage == Stage::Green));
+    assert_eq!(store.tally_month("2026-11").unwrap(), raw, "reindex counts the same");
+    assert_eq!(store.tally_month("2026-10").unwrap(), [], "nothing happened in October");
+    let green = store.list_cases(&CaseQuery { stage: Some(Stage::Green), limit: 100, ..Default::default() }).unwrap();
+    assert_eq!(ids(&green.rows), vec![a.id.clone()]);
+    assert!(green.rows.iter().all(|r| r.stage == Stage::Green));
 }
 
 pub fn concurrent_writers_are_all_committed(store: Arc<dyn Store>) {
@@ -291,57 +403,38 @@ pub fn concurrent_writers_are_all_committed(store: Arc<dyn Store>) {
     assert!(store.verify().unwrap().is_intact());
 }
 
-/// Requests sent together share a commit; one the store refuses (a stale version, a
-/// tracking code taken) is answered so, and the others are committed all the same.
-pub fn a_refused_request_leaves_the_others_of_its_batch_committed(store: &dyn Store) {
+/// Requests that meet in one batch share a commit; one the store refuses (a stale
+/// version, a tracking code taken) is answered so, and the others are committed all
+/// the same. `hold` holds the writer, so the four requests wait for it together.
+pub fn a_refused_request_leaves_the_others_of_its_batch_committed(store: &dyn Store, hold: &dyn Fn() -> WriteHold) {
     let w = world(store);
     let a = new_case(&w, store, t0(), 1, None);
     let b = new_case(&w, store, t0(), 2, None);
     let c = new_case(&w, store, t0(), 3, None);
-    let actor = operator();
-    let ctx = w.ctx(t0(), &actor);
     let dispatch = Action::Dispatch { category: CategoryCode::parse("c1").unwrap(), unit: None, note: None };
-    let append = |x: &appeal::Appeal| {
-        let events = appeal::decide(x, &dispatch, &ctx).unwrap();
-        AppendBatch { tenant: tenant(), before: x.clone(), at: t0(), actor: actor.clone(), events }
-    };
-    let mut stale = append(&b);
-    stale.before.version = 0;
+    let mut old = b.clone();
+    old.version = 0;
+    let stale = decided(&w, &old, &operator(), &dispatch, t0());
     // A new case under a's tracking code.
-    let mut taken = appeal::decide_intake(
-        &Intake {
-            channel: Channel::Hotline,
-            appeal_type: AppealType::Complaint,
-            urgency: Urgency::Normal,
-            title: None,
-            text: "重复的查询码".into(),
-            location: Location::default(),
-            citizen: None,
-            attachments: vec![],
-            category: None,
-            tracking_code: a.tracking_code.clone(),
-        },
-        &ctx,
-    )
-    .unwrap();
-    let taken = NewCase {
-        tenant: tenant(),
-        prefix: "YW".into(),
-        at: t0(),
-        actor: actor.clone(),
-        person: None,
-        event: taken.pop().unwrap(),
-    };
-    // Sent before any is waited for, so they reach the writer together.
-    let pending = [store.append(append(&a)), store.append(stale), store.create_case(taken), store.append(append(&c))];
+    let actor = operator();
+    let events = appeal::decide_intake(&intake("重复的查询码", a.tracking_code.clone()), &w.ctx(t0(), &actor)).unwrap();
+    let taken = NewCase { tenant: tenant(), at: t0(), actor, person: None, events: Events::new::<AppealKind>(events) };
+    let held = hold();
+    let pending = [
+        store.append(decided(&w, &a, &operator(), &dispatch, t0())),
+        store.append(stale),
+        store.create_case(taken),
+        store.append(decided(&w, &c, &operator(), &dispatch, t0())),
+    ];
+    drop(held);
     let [pa, pstale, ptaken, pc] = pending.map(|p| p.wait());
-    assert_eq!(pa.unwrap().version, a.version + 1);
+    assert_eq!(pa.unwrap().version(), a.version + 1);
     assert!(matches!(pstale, Err(StoreError::Conflict { .. })), "{pstale:?}");
     assert!(matches!(ptaken, Err(StoreError::Duplicate(_))), "{ptaken:?}");
-    assert_eq!(pc.unwrap().version, c.version + 1);
-    assert_eq!(store.load(&a.id).unwrap().unwrap().status, Status::Dispatched);
-    assert_eq!(store.load(&b.id).unwrap().unwrap().version, b.version, "the stale request changed nothing");
-    assert_eq!(store.load(&c.id).unwrap().unwrap().status, Status::Dispatched);
+    assert_eq!(pc.unwrap().version(), c.version + 1);
+    assert_eq!(load(store, &a.id).status, Status::Dispatched);
+    assert_eq!(load(store, &b.id).version, b.version, "the stale request changed nothing");
+    assert_eq!(load(store, &c.id).status, Status::Dispatched);
     assert_eq!(store.count_cases(&CaseQuery::default()).unwrap(), 3);
     assert!(store.verify().unwrap().is_intact());
 }
@@ -357,59 +450,79 @@ pub fn reference_data_sessions_and_erasure_round_trip(store: &dyn Store) {
         password_hash: "$argon2id$x".into(),
         active: true,
     };
-    store.put_staff(&rec).unwrap();
+    store.put_staff(&rec, t0()).unwrap();
     assert_eq!(store.staff(&rec.username).unwrap(), Some(rec.clone()));
+    let other = StaffRecord { username: Username::parse("an").unwrap(), unit: code("centre"), ..rec.clone() };
+    store.put_staff(&other, t0()).unwrap();
+    // Ordered by unit, then login.
+    assert_eq!(store.list_staff().unwrap(), [other.clone(), rec.clone()]);
+    let moved = StaffRecord { active: false, roles: vec![Role::Handler], ..rec.clone() };
+    store.put_staff(&moved, t0()).unwrap();
+    assert_eq!(store.list_staff().unwrap(), [other, moved]);
     store.create_session("h1", &rec.username, t0(), t0() + Duration::days(1)).unwrap();
     assert_eq!(store.session("h1").unwrap().map(|s| s.0), Some(rec.username.clone()));
     store.delete_session("h1").unwrap();
     assert_eq!(store.session("h1").unwrap(), None);
 
+    let boundaries = vec![(code("dept-a"), r#"{"type":"Polygon","coordinates":[]}"#.to_owned())];
+    store.replace_boundaries(&boundaries, t0()).unwrap();
+    assert_eq!(store.boundaries().unwrap(), boundaries);
+    store.replace_boundaries(&[], t0()).unwrap();
+    assert_eq!(store.boundaries().unwrap(), []);
+
     let a = new_case(&w, store, t0(), 9, Some("13711112222"));
     let pid = a.citizen.unwrap();
+    store
+        .log_access(&AccessEntry {
+            at: t0(),
+            actor: "ha".into(),
+            case: Some(a.id.clone()),
+            person: Some(pid),
+            what: "reveal_phone".into(),
+        })
+        .unwrap();
     assert!(store.erase_person(pid, t0() + Duration::days(200)).unwrap());
     let p = store.person(pid).unwrap().unwrap();
     assert_eq!(p.data.phone, None);
     assert!(p.erased_at.is_some());
     assert!(!store.erase_person(pid, t0()).unwrap(), "erasing twice reports nothing to do");
+    assert_eq!(store.person(PersonId(pid.0 + 1000)).unwrap(), None);
     assert!(store.verify().unwrap().is_intact(), "erasure leaves every chain valid");
-    assert_eq!(store.events(&a.id).unwrap().len(), 1);
-    let AppealEvent::Accepted { citizen, .. } = &store.events(&a.id).unwrap()[0].event else { panic!() };
+    let events = appeal_events(store, &a.id);
+    assert_eq!(events.len(), 1);
+    let AppealEvent::Accepted { citizen, .. } = &events[0].event else { panic!() };
     assert_eq!(*citizen, Some(pid));
+}
+
+/// Open311 client apps' keys: only the hash is stored; a key is found by its hash,
+/// listed, and revoked once.
+pub fn api_keys_are_kept_by_their_hash_and_revoked_once(store: &dyn Store) {
+    assert_eq!(store.api_keys().unwrap(), []);
+    let id = store.create_api_key("hash-1", "区政务App", t0()).unwrap();
+    let id2 = store.create_api_key("hash-2", "街道小程序", t0() + Duration::hours(1)).unwrap();
+    assert_ne!(id, id2);
+    let keys = store.api_keys().unwrap();
+    assert_eq!(
+        keys.iter().map(|k| (k.id, k.name.as_str())).collect::<Vec<_>>(),
+        [(id, "区政务App"), (id2, "街道小程序")]
+    );
+    let k = store.api_key_by_hash("hash-1").unwrap().unwrap();
+    assert_eq!((k.id, k.created_at, k.revoked_at), (id, t0(), None));
+    assert_eq!(store.api_key_by_hash("hash-3").unwrap(), None);
+    assert!(matches!(store.create_api_key("hash-1", "again", t0()), Err(StoreError::Duplicate(_))));
+    assert!(store.revoke_api_key(id, t0() + Duration::days(1)).unwrap());
+    assert!(!store.revoke_api_key(id, t0() + Duration::days(2)).unwrap(), "revoked already");
+    assert!(!store.revoke_api_key(9999, t0()).unwrap(), "no such key");
+    assert_eq!(store.api_key_by_hash("hash-1").unwrap().unwrap().revoked_at, Some(t0() + Duration::days(1)));
+    assert_eq!(store.api_key_by_hash("hash-2").unwrap().unwrap().revoked_at, None);
 }
 
 pub fn full_text_search_finds_chinese_substrings_within_what_a_unit_may_see(store: &dyn Store) {
     let w = world(store);
-    let actor = operator();
-    let ctx = w.ctx(t0(), &actor);
-    let mut ids = vec![];
+    let mut cases = vec![];
     for (n, text) in [(1u16, "湖畔路路灯一周不亮，晚上很黑"), (2, "楼下饭店油烟扰民"), (3, "小区路灯坏了")]
     {
-        let intake = Intake {
-            channel: Channel::Hotline,
-            appeal_type: AppealType::Complaint,
-            urgency: Urgency::Normal,
-            title: None,
-            text: text.into(),
-            location: Location::default(),
-            citizen: None,
-            attachments: vec![],
-            category: None,
-            tracking_code: TrackingCode::dated(civil_date(t0()), [n as u8, 9, 9, 9, 9, 9, 9]),
-        };
-        let event = appeal::decide_intake(&intake, &ctx).unwrap().pop().unwrap();
-        ids.push(
-            store
-                .create_case(NewCase {
-                    tenant: tenant(),
-                    prefix: "YW".into(),
-                    at: t0(),
-                    actor: actor.clone(),
-                    person: None,
-                    event,
-                })
-                .wait()
-                .unwrap(),
-        );
+        cases.push(new_case_for(&w, store, t0(), intake(text, tracking(t0(), n, 9)), None));
     }
     let search = |text: &str, visible_to: Option<UnitCode>| {
         let q = CaseQuery { text: yiwang_store::search::fts_query(text), visible_to, limit: 10, ..Default::default() };
@@ -417,14 +530,14 @@ pub fn full_text_search_finds_chinese_substrings_within_what_a_unit_may_see(stor
         found.sort();
         found
     };
-    assert_eq!(search("路灯", None), vec![ids[0].id.to_string(), ids[2].id.to_string()]);
-    assert_eq!(search("路灯 不亮", None), vec![ids[0].id.to_string()]);
-    assert_eq!(search("油烟扰民", None), vec![ids[1].id.to_string()]);
+    assert_eq!(search("路灯", None), vec![cases[0].id.to_string(), cases[2].id.to_string()]);
+    assert_eq!(search("路灯 不亮", None), vec![cases[0].id.to_string()]);
+    assert_eq!(search("油烟扰民", None), vec![cases[1].id.to_string()]);
     assert!(search("烟油", None).is_empty(), "bigrams in order, not a bag of characters");
     // A unit sees only what it held or was summoned to.
     assert!(search("路灯", Some(code("dept-a"))).is_empty());
-    let held = dispatch_and_sign(&w, store, &ids[2], t0());
-    assert_eq!(search("路灯", Some(code("dept-a"))), vec![ids[2].id.to_string()]);
+    let held = dispatch_and_sign(&w, store, &cases[2], t0());
+    assert_eq!(search("路灯", Some(code("dept-a"))), vec![cases[2].id.to_string()]);
     // A reply's words become searchable.
     assert!(search("更换灯泡", None).is_empty());
     act(
@@ -435,10 +548,45 @@ pub fn full_text_search_finds_chinese_substrings_within_what_a_unit_may_see(stor
         Action::Reply { outcome: appeal::ReplyOutcome::Resolved, text: "已更换灯泡".into() },
         t0(),
     );
-    assert_eq!(search("更换灯泡", None), vec![ids[2].id.to_string()]);
+    assert_eq!(search("更换灯泡", None), vec![cases[2].id.to_string()]);
     // The index is a projection: reindex rebuilds it.
     store.reindex().unwrap();
     assert_eq!(search("路灯", None).len(), 2);
+    assert_eq!(search("更换灯泡", None), vec![cases[2].id.to_string()]);
+}
+
+/// The texts the dispatch model compares: matches of a query among recent cases of
+/// a kind, best first, and the cases of a period, newest first, each with its first
+/// event for its kind to read.
+pub fn case_texts_are_found_by_words_and_by_time(store: &dyn Store) {
+    let w = world(store);
+    let texts = ["湖畔路路灯一周不亮", "湖畔路路灯又不亮了，路灯杆也歪了", "楼下饭店油烟扰民"];
+    let cases: Vec<Appeal> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            new_case_for(&w, store, t0() + Duration::hours(i as i64), intake(t, tracking(t0(), i as u16, 4)), None)
+        })
+        .collect();
+    let q = yiwang_store::search::fts_any_query("湖畔路路灯不亮", 20).unwrap();
+    let similar = store.similar_case_texts("appeal", &q, t0(), 10).unwrap();
+    let found: Vec<&CaseId> = similar.iter().map(|c| &c.id).collect();
+    assert_eq!(found.len(), 2, "{similar:?}");
+    assert!(found.contains(&&cases[0].id) && found.contains(&&cases[1].id));
+    let first = similar.iter().find(|c| c.id == cases[1].id).unwrap();
+    let AppealEvent::Accepted { text, .. } = serde_json::from_str(&first.opening).unwrap() else { panic!() };
+    assert_eq!(text, texts[1]);
+    assert_eq!((first.status.as_str(), first.opened_at), ("accepted", t0() + Duration::hours(1)));
+    // Opened before `since`: not a candidate.
+    assert_eq!(store.similar_case_texts("appeal", &q, t0() + Duration::minutes(30), 10).unwrap().len(), 1);
+    // Another kind's cases are not an appeal's duplicates.
+    assert_eq!(store.similar_case_texts("chore", &q, t0(), 10).unwrap(), []);
+
+    let period = store.case_texts("appeal", t0(), t0() + Duration::hours(2), 10).unwrap();
+    assert_eq!(period.iter().map(|c| c.id.clone()).collect::<Vec<_>>(), [cases[1].id.clone(), cases[0].id.clone()]);
+    let newest = store.case_texts("appeal", t0(), t0() + Duration::days(1), 1).unwrap();
+    assert_eq!(newest.iter().map(|c| c.id.clone()).collect::<Vec<_>>(), [cases[2].id.clone()]);
+    assert_eq!(store.case_texts("chore", t0(), t0() + Duration::days(1), 10).unwrap(), []);
 }
 
 pub fn search_lists_newest_first_and_counts_up_to_a_limit(store: &dyn Store) {
@@ -451,25 +599,22 @@ pub fn search_lists_newest_first_and_counts_up_to_a_limit(store: &dyn Store) {
     let text = yiwang_store::search::fts_query("道路破损");
     let all = CaseQuery { text: text.clone(), limit: 10, ..Default::default() };
     let page = store.list_cases(&all).unwrap();
-    assert_eq!(page.rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), newest_first);
+    assert_eq!(ids(&page.rows), newest_first);
     assert_eq!(page.total, 4);
     let unfiltered = store.list_cases(&CaseQuery { limit: 10, ..Default::default() }).unwrap();
-    assert_eq!(unfiltered.rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), newest_first);
-    // A page further on, and a window of accepted time.
+    assert_eq!(ids(&unfiltered.rows), newest_first);
+    // A page further on, and a window of the time opened.
     let second =
         store.list_cases(&CaseQuery { text: text.clone(), limit: 2, offset: 2, ..Default::default() }).unwrap();
-    assert_eq!(second.rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), newest_first[2..]);
+    assert_eq!(ids(&second.rows), newest_first[2..]);
     let window = CaseQuery {
         text: text.clone(),
-        accepted_from: Some(t0() + Duration::minutes(20)),
-        accepted_to: Some(t0() + Duration::minutes(50)),
+        opened_from: Some(t0() + Duration::minutes(20)),
+        opened_to: Some(t0() + Duration::minutes(50)),
         limit: 10,
         ..Default::default()
     };
-    assert_eq!(
-        store.list_cases(&window).unwrap().rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
-        newest_first[1..3]
-    );
+    assert_eq!(ids(&store.list_cases(&window).unwrap().rows), newest_first[1..3]);
     // Counting stops at the limit; the page is the same.
     let capped = CaseQuery { count_up_to: Some(3), ..all.clone() };
     let page = store.list_cases(&capped).unwrap();
@@ -480,8 +625,8 @@ pub fn search_lists_newest_first_and_counts_up_to_a_limit(store: &dyn Store) {
 
 pub fn articles_and_documents_round_trip_and_corrections_become_examples(store: &dyn Store) {
     let w = world(store);
-    store.put_document("routing", "[]").unwrap();
-    store.put_document("routing", r#"[{"unit":"dept-a"}]"#).unwrap();
+    store.put_document("routing", "[]", t0()).unwrap();
+    store.put_document("routing", r#"[{"unit":"dept-a"}]"#, t0()).unwrap();
     assert_eq!(store.document("routing").unwrap().as_deref(), Some(r#"[{"unit":"dept-a"}]"#));
     assert_eq!(store.document("nothing").unwrap(), None);
 
@@ -501,6 +646,7 @@ pub fn articles_and_documents_round_trip_and_corrections_become_examples(store: 
     a.valid_to = Some("2026-12-31".parse().unwrap());
     assert_eq!(store.put_article(&a).unwrap(), id);
     assert_eq!(store.article(id).unwrap(), Some(a.clone()));
+    assert_eq!(store.articles().unwrap(), [a.clone()]);
     a.id = 999;
     assert!(matches!(store.put_article(&a), Err(StoreError::NotFound(_))));
 
@@ -511,7 +657,7 @@ pub fn articles_and_documents_round_trip_and_corrections_become_examples(store: 
     let hb = staff("hb", "dept-b", UnitKind::Department, &[Role::Handler]);
     let c = act(&w, store, &c, &hb, Action::Return { reason: "非本单位职责".into() }, t0());
     let c = dispatch_and_sign(&w, store, &c, t0());
-    assert!(store.labelled_cases().unwrap().is_empty(), "not yet answered");
+    assert_eq!(store.labelled_cases().unwrap(), [], "not yet answered");
     act(
         &w,
         store,
@@ -522,7 +668,10 @@ pub fn articles_and_documents_round_trip_and_corrections_become_examples(store: 
     );
     let ex = store.labelled_cases().unwrap();
     assert_eq!(ex.len(), 1);
-    assert_eq!((ex[0].case.clone(), ex[0].category.as_str()), (c.id.clone(), "c1"));
+    assert_eq!(
+        (ex[0].case.clone(), ex[0].category.as_str(), ex[0].text.as_str()),
+        (c.id.clone(), "c1", "诉求 1道路破损")
+    );
     // An uncorrected case is no example.
     let plain = dispatch_and_sign(&w, store, &new_case(&w, store, t0(), 2, None), t0());
     act(
@@ -547,44 +696,33 @@ pub fn imported_cases_are_stored_as_if_recorded_live(store: &dyn Store) {
     let live = act(&w, store, &live, &handler_a(), reply, t0() + Duration::hours(20));
     let callback = Action::Callback { solved: true, satisfaction: Satisfaction::Satisfied, note: None };
     let live = act(&w, store, &live, &operator(), callback, t0() + Duration::hours(30));
-    let tally_before = store.tally_month("2026-11").unwrap();
+    let tally_before = tally(store, "2026-11");
 
     // The same history imported under another number (the day before) and tracking code.
     let id = CaseId::parse("YW20261115000007").unwrap();
     let code_b = TrackingCode::dated(civil_date(t0()), [9, 9, 9, 9, 9, 9, 9]);
-    let events: Vec<ImportedEvent> = store
-        .events(&live.id)
-        .unwrap()
-        .into_iter()
-        .map(|e| {
-            let mut event = e.event;
-            if let AppealEvent::Accepted { tracking_code, citizen, .. } = &mut event {
-                *tracking_code = code_b.clone();
-                *citizen = None;
-            }
-            ImportedEvent { at: e.at, actor: e.actor, event }
-        })
-        .collect();
+    let history = || history_of(store, &live.id, recoded(code_b.clone()));
     let person = PersonData { name: Some("李四".into()), phone: Some("13700000000".into()), ..Default::default() };
-    let imported = ImportedCase { tenant: tenant(), id: id.clone(), person: Some(person), events };
     let imported_at = t0() + Duration::days(3);
-    store.import_cases(vec![imported.clone()], imported_at).wait().unwrap();
+    store.import_cases(vec![imported(id.as_str(), Some(person), history())], imported_at).wait().unwrap();
 
     // Its events keep their own times and are recorded at the import: a window of
     // recording time finds them there, and only the live case's in the past.
     let recorded = |from: DateTime<Utc>, to: DateTime<Utc>| -> Vec<String> {
-        store.events_between(from, to, 1000, 0).unwrap().into_iter().map(|e| e.case.to_string()).collect()
+        store.events_between("appeal", from, to, 1000, 0).unwrap().into_iter().map(|e| e.case.to_string()).collect()
     };
     let at_import = recorded(imported_at, imported_at + Duration::milliseconds(1));
     assert_eq!(at_import.len(), live.version as usize);
     assert!(at_import.iter().all(|c| c == id.as_str()));
-    assert!(recorded(t0(), t0() + Duration::days(2)).iter().all(|c| c != id.as_str()));
+    let earlier = recorded(t0(), t0() + Duration::days(2));
+    assert_eq!(earlier.len(), live.version as usize);
+    assert!(earlier.iter().all(|c| c == live.id.as_str()));
     assert_eq!(
         store.events(&id).unwrap().iter().map(|e| e.at).collect::<Vec<_>>(),
         store.events(&live.id).unwrap().iter().map(|e| e.at).collect::<Vec<_>>()
     );
 
-    let got = store.load(&id).unwrap().expect("the imported case is stored");
+    let got = load(store, &id);
     let pid = got.citizen.expect("the imported citizen is referenced by id");
     assert_ne!(Some(pid), live.citizen);
     assert_eq!(store.person(pid).unwrap().unwrap().data.phone.as_deref(), Some("13700000000"));
@@ -593,21 +731,20 @@ pub fn imported_cases_are_stored_as_if_recorded_live(store: &dyn Store) {
     expected.tracking_code = code_b.clone();
     expected.citizen = Some(pid);
     assert_eq!(got, expected);
-    let (a, b) = (store.events(&live.id).unwrap(), store.events(&id).unwrap());
+    let (a, b) = (appeal_events(store, &live.id), appeal_events(store, &id));
     let shape =
         |v: &[appeal::Envelope]| v.iter().map(|e| (e.seq, e.at, e.actor.clone(), e.event.name())).collect::<Vec<_>>();
     assert_eq!(shape(&a), shape(&b));
-    assert_eq!(store.find_by_tracking_code(&code_b).unwrap(), Some(id.clone()));
+    assert_eq!(store.find_by_tracking_code(code_b.as_str()).unwrap(), Some(id.clone()));
     let report = store.verify().unwrap();
     assert!(report.is_intact(), "{:?}", report.breaks);
     assert_eq!(report.events, 2 * a.len() as u64);
 
     // Queues, search and the month's facts count it like the live one.
-    let closed =
-        CaseQuery { unit: Some(code("dept-a")), statuses: vec![Status::Closed], limit: 10, ..Default::default() };
+    let closed = CaseQuery { unit: Some(code("dept-a")), statuses: vec!["closed"], limit: 10, ..Default::default() };
     let rows = store.list_cases(&closed).unwrap().rows;
     // Both were accepted at the same instant: either may come first.
-    let mut listed = rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+    let mut listed = ids(&rows);
     listed.sort();
     assert_eq!(listed, [id.clone(), live.id.clone()]);
     let text = yiwang_store::search::fts_query("井盖").unwrap();
@@ -618,27 +755,30 @@ pub fn imported_cases_are_stored_as_if_recorded_live(store: &dyn Store) {
         ..Default::default()
     });
     assert_eq!(found.unwrap().total, 2);
-    let t = |v: &[(UnitCode, yiwang_core::measure::Tally)]| v.iter().find(|(u, _)| u.as_str() == "dept-a").unwrap().1;
-    let (before, after) = (t(&tally_before), t(&store.tally_month("2026-11").unwrap()));
+    let t = |v: &[(UnitCode, Tally)]| v.iter().find(|(u, _)| u.as_str() == "dept-a").unwrap().1;
+    let (before, after) = (t(&tally_before), t(&tally(store, "2026-11")));
     assert_eq!((after.dispatched, after.callbacks, after.satisfied), (2 * before.dispatched, 2, 2));
 
     // The day's counter was raised past the imported number.
     assert_eq!(new_case(&w, store, t0() - Duration::days(1), 9, None).id.as_str(), "YW20261115000008");
 
-    // All or nothing: a batch with a stored case, or one not starting with Accepted, leaves nothing.
-    let mut fresh = imported.clone();
-    fresh.id = CaseId::parse("YW20261114000001").unwrap();
-    if let AppealEvent::Accepted { tracking_code, .. } = &mut fresh.events[0].event {
-        *tracking_code = TrackingCode::dated(civil_date(t0()), [8, 8, 8, 8, 8, 8, 8]);
-    }
-    let err = store.import_cases(vec![fresh.clone(), imported.clone()], imported_at).wait().unwrap_err();
-    assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
-    let mut headless = fresh.clone();
-    headless.id = CaseId::parse("YW20261114000002").unwrap();
-    headless.events.remove(0);
-    let err = store.import_cases(vec![fresh.clone(), headless], imported_at).wait().unwrap_err();
+    // All or nothing: a batch with a stored case, or one not opening with an intake,
+    // leaves nothing.
+    let fresh = || {
+        let code = TrackingCode::dated(civil_date(t0()), [8, 8, 8, 8, 8, 8, 8]);
+        imported("YW20261114000001", None, history_of(store, &live.id, recoded(code)))
+    };
+    let again = imported(id.as_str(), None, history());
+    let err = store.import_cases(vec![fresh(), again], imported_at).wait().unwrap_err();
+    assert!(matches!(&err, StoreError::Duplicate(m) if m == "case YW20261115000007"), "{err:?}");
+    let mut headless = history_of(store, &live.id, recoded(TrackingCode::dated(civil_date(t0()), [7; 7])));
+    headless.remove(0);
+    let err = store
+        .import_cases(vec![fresh(), imported("YW20261114000002", None, headless)], imported_at)
+        .wait()
+        .unwrap_err();
     assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
-    assert_eq!(store.load(&fresh.id).unwrap(), None);
+    assert_eq!(store.load(&CaseId::parse("YW20261114000001").unwrap()).unwrap(), None);
     assert_eq!(store.verify().unwrap().cases, 3);
 }
 
@@ -648,34 +788,27 @@ pub fn a_large_import_is_stored_whole(store: &dyn Store) {
     let w = world(store);
     let live = new_case(&w, store, t0(), 1, None);
     let live = dispatch_and_sign(&w, store, &live, t0() + Duration::minutes(5));
-    let history = store.events(&live.id).unwrap();
-    let cases: Vec<ImportedCase> = (1..=75u32)
-        .map(|n| {
-            let code = TrackingCode::dated(civil_date(t0()), [(n % 31) as u8, (n / 31) as u8, 9, 9, 9, 9, 9]);
-            let events = history
-                .iter()
-                .map(|e| {
-                    let mut event = e.event.clone();
-                    if let AppealEvent::Accepted { tracking_code, citizen, text, .. } = &mut event {
-                        *tracking_code = code.clone();
-                        *citizen = None;
-                        *text = format!("第{n}号井盖破损");
-                    }
-                    ImportedEvent { at: e.at + Duration::seconds(i64::from(n)), actor: e.actor.clone(), event }
-                })
-                .collect();
-            let person = PersonData { phone: Some(format!("1370000{n:04}")), ..Default::default() };
-            let id = CaseId::parse(&format!("YW20261110{n:06}")).unwrap();
-            ImportedCase { tenant: tenant(), id, person: Some(person), events }
+    let case = |n: u32| {
+        let code = TrackingCode::dated(civil_date(t0()), [(n % 31) as u8, (n / 31) as u8, 9, 9, 9, 9, 9]);
+        let events = history_of(store, &live.id, |e| {
+            recoded(code.clone())(e);
+            if let AppealEvent::Accepted { text, .. } = e {
+                *text = format!("第{n}号井盖破损");
+            }
         })
+        .into_iter()
+        .map(|e| ImportedEvent { at: e.at + Duration::seconds(i64::from(n)), ..e })
         .collect();
-    store.import_cases(cases.clone(), t0() + Duration::days(1)).wait().unwrap();
+        let person = PersonData { phone: Some(format!("1370000{n:04}")), ..Default::default() };
+        imported(&format!("YW20261110{n:06}"), Some(person), events)
+    };
+    store.import_cases((1..=75u32).map(case).collect(), t0() + Duration::days(1)).wait().unwrap();
+    let history = store.events(&live.id).unwrap();
     let report = store.verify().unwrap();
     assert!(report.is_intact(), "{:?}", report.breaks);
     assert_eq!(report.events, 76 * history.len() as u64);
     for n in [1u32, 32, 33, 64, 75] {
-        let id = CaseId::parse(&format!("YW20261110{n:06}")).unwrap();
-        let got = store.load(&id).unwrap().expect("imported");
+        let got = load(store, &CaseId::parse(&format!("YW20261110{n:06}")).unwrap());
         assert_eq!(got.text, format!("第{n}号井盖破损"));
         assert_eq!(got.version, live.version);
         let phone = store.person(got.citizen.unwrap()).unwrap().unwrap().data.phone;
@@ -693,46 +826,36 @@ pub fn a_large_import_is_stored_whole(store: &dyn Store) {
 
     // Numbers around the stored ones: a batch spanning many stored numbers has each
     // looked up. New numbers are taken; a stored one refuses the batch.
-    let err = import_numbered(store, &cases[0], &[200, 40], 7).unwrap_err();
-    assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
-    let err = import_numbered(store, &cases[0], &[0, 75], 8).unwrap_err();
+    let err = import_numbered(store, &live.id, &[200, 40], 7).unwrap_err();
+    assert!(matches!(&err, StoreError::Duplicate(m) if m == "case YW20261110000040"), "{err:?}");
+    let err = import_numbered(store, &live.id, &[0, 75], 8).unwrap_err();
     assert!(matches!(&err, StoreError::Duplicate(m) if m == "case YW20261110000075"), "{err:?}");
-    let err = import_numbered(store, &cases[0], &[0, 75, 0], 9).unwrap_err();
+    let err = import_numbered(store, &live.id, &[0, 75, 0], 9).unwrap_err();
     assert!(matches!(&err, StoreError::Duplicate(m) if m == "case YW20261110000000"), "{err:?}");
     // A stored tracking code under a new number.
-    let mut taken = cases[0].clone();
-    taken.id = CaseId::parse("YW20261110000300").unwrap();
+    let mut taken = case(1);
     taken.person = None;
+    taken.id = CaseId::parse("YW20261110000300").unwrap();
     let err = store.import_cases(vec![taken], t0()).wait().unwrap_err();
     assert!(
-        matches!(&err, StoreError::Duplicate(m) if m == "appeal.tracking_code of case YW20261110000300"),
+        matches!(&err, StoreError::Duplicate(m) if m == "case_header.tracking_code of case YW20261110000300"),
         "{err:?}"
     );
     assert_eq!(store.load(&CaseId::parse("YW20261110000000").unwrap()).unwrap(), None);
-    import_numbered(store, &cases[0], &[0, 100], 7).unwrap();
+    import_numbered(store, &live.id, &[0, 100], 7).unwrap();
     assert!(store.load(&CaseId::parse("YW20261110000100").unwrap()).unwrap().is_some());
     assert_eq!(store.load(&CaseId::parse("YW20261110000200").unwrap()).unwrap(), None);
 }
 
-/// Imports `template` again under the numbers `YW20261110nnnnnn`, without a citizen
-/// and with tracking codes of their own (`salt` tells two imports' codes apart).
-pub fn import_numbered(
-    store: &dyn Store,
-    template: &ImportedCase,
-    numbers: &[u32],
-    salt: u8,
-) -> yiwang_store::Result<()> {
+/// Imports the history of `template` again under the numbers `YW20261110nnnnnn`,
+/// without a citizen and with tracking codes of their own (`salt` tells two imports'
+/// codes apart).
+pub fn import_numbered(store: &dyn Store, template: &CaseId, numbers: &[u32], salt: u8) -> yiwang_store::Result<()> {
     let batch = numbers
         .iter()
         .map(|&n| {
-            let mut c = template.clone();
-            c.id = CaseId::parse(&format!("YW20261110{n:06}")).unwrap();
-            c.person = None;
-            if let AppealEvent::Accepted { tracking_code, .. } = &mut c.events[0].event {
-                *tracking_code =
-                    TrackingCode::dated(civil_date(t0()), [(n % 31) as u8, (n / 31) as u8, salt, 7, 7, 7, 7]);
-            }
-            c
+            let code = TrackingCode::dated(civil_date(t0()), [(n % 31) as u8, (n / 31) as u8, salt, 7, 7, 7, 7]);
+            imported(&format!("YW20261110{n:06}"), None, history_of(store, template, recoded(code)))
         })
         .collect();
     store.import_cases(batch, t0() + Duration::days(2)).wait()
@@ -751,52 +874,47 @@ pub fn volumes_count_each_case_on_its_accepted_day(store: &dyn Store) {
     new_case(&w, store, t0() - Duration::days(2), 3, None);
     // a's history again, imported under another number and code, located in an area
     // and with a unit summoned twice (a legacy history may; core would refuse it).
-    let events: Vec<ImportedEvent> = store
-        .events(&a.id)
-        .unwrap()
-        .into_iter()
-        .map(|e| {
-            let mut event = e.event;
-            if let AppealEvent::Accepted { tracking_code, location, .. } = &mut event {
-                *tracking_code = TrackingCode::dated(civil_date(t0()), [5, 5, 5, 5, 5, 5, 5]);
-                location.area = Some(code("dept-b"));
-            }
-            ImportedEvent { at: e.at, actor: e.actor, event }
-        })
-        .chain((1..=2).map(|i| ImportedEvent {
-            at: t0() + Duration::hours(i),
-            actor: handler_a(),
-            event: AppealEvent::Summoned { units: vec![code("dept-b")], note: None },
-        }))
-        .collect();
-    let id = CaseId::parse("YW20261116000100").unwrap();
-    store.import_cases(vec![ImportedCase { tenant: tenant(), id, person: None, events }], t0()).wait().unwrap();
+    let mut events = history_of(store, &a.id, |e| {
+        if let AppealEvent::Accepted { tracking_code, location, .. } = e {
+            *tracking_code = TrackingCode::dated(civil_date(t0()), [5, 5, 5, 5, 5, 5, 5]);
+            location.area = Some(code("dept-b"));
+        }
+    });
+    events.extend((1..=2).map(|i| ImportedEvent {
+        at: t0() + Duration::hours(i),
+        actor: handler_a(),
+        event: AppealEvent::Summoned { units: vec![code("dept-b")], note: None },
+    }));
+    store.import_cases(vec![imported("YW20261116000100", None, events)], t0()).wait().unwrap();
+    let co = store.list_cases(&CaseQuery { co_unit: Some(code("dept-b")), limit: 10, ..Default::default() }).unwrap();
+    assert_eq!(co.total, 1, "a unit summoned twice is one co-unit");
 
     fn pairs(v: &[(String, u64)]) -> Vec<(&str, u64)> {
         v.iter().map(|(k, n)| (k.as_str(), *n)).collect()
     }
     let check = || {
-        let v = store.volumes(day("2026-11-15"), day("2026-11-18")).unwrap();
+        let v = store.volumes("appeal", day("2026-11-15"), day("2026-11-18")).unwrap();
         assert_eq!(pairs(&v.by_day), [("2026-11-16", 2), ("2026-11-17", 1)]);
         let mut statuses = vec![(a.status.as_str(), 2), (b.status.as_str(), 1)];
         statuses.sort();
-        assert_eq!(pairs(&v.by_status), statuses);
-        assert_eq!(pairs(&v.by_category), [("", 1), ("c1", 2)]);
-        assert_eq!(pairs(&v.by_area), [("", 2), ("dept-b", 1)]);
-        assert_eq!(pairs(&v.by_channel), [("hotline", 3)]);
-        let first = store.volumes(day("2026-11-16"), day("2026-11-17")).unwrap();
+        assert_eq!(pairs(v.dimension("status")), statuses);
+        assert_eq!(pairs(v.dimension("category")), [("", 1), ("c1", 2)]);
+        assert_eq!(pairs(v.dimension("area")), [("", 2), ("dept-b", 1)]);
+        assert_eq!(pairs(v.dimension("channel")), [("hotline", 3)]);
+        let first = store.volumes("appeal", day("2026-11-16"), day("2026-11-17")).unwrap();
         assert_eq!(pairs(&first.by_day), [("2026-11-16", 2)]);
-        assert_eq!(pairs(&first.by_category), [("c1", 2)]);
+        assert_eq!(pairs(first.dimension("category")), [("c1", 2)]);
+        assert_eq!(store.volumes("chore", day("2026-11-15"), day("2026-11-18")).unwrap().by_day, []);
     };
     check();
     // b moves on: it leaves 待派发 for its new status, still on the 17th.
     let b2 = dispatch_and_sign(&w, store, &b, t0() + Duration::hours(16));
-    let v = store.volumes(day("2026-11-17"), day("2026-11-18")).unwrap();
-    assert_eq!(pairs(&v.by_status), [(b2.status.as_str(), 1)]);
-    assert_eq!(pairs(&v.by_category), [("c1", 1)]);
-    let before = store.volumes(day("2026-11-01"), day("2026-12-01")).unwrap();
+    let v = store.volumes("appeal", day("2026-11-17"), day("2026-11-18")).unwrap();
+    assert_eq!(pairs(v.dimension("status")), [(b2.status.as_str(), 1)]);
+    assert_eq!(pairs(v.dimension("category")), [("c1", 1)]);
+    let before = store.volumes("appeal", day("2026-11-01"), day("2026-12-01")).unwrap();
     store.reindex().unwrap();
-    let after = store.volumes(day("2026-11-01"), day("2026-12-01")).unwrap();
+    let after = store.volumes("appeal", day("2026-11-01"), day("2026-12-01")).unwrap();
     assert_eq!(format!("{before:?}"), format!("{after:?}"));
     assert_eq!(pairs(&after.by_day), [("2026-11-14", 1), ("2026-11-16", 2), ("2026-11-17", 1)]);
 }
@@ -809,11 +927,7 @@ pub fn counts_by_unit_are_what_the_query_lists(store: &dyn Store) {
         let a = new_case(&w, store, t0(), n, None);
         dispatch_and_sign(&w, store, &a, t0() + Duration::minutes(5));
     }
-    let open = CaseQuery {
-        statuses: vec![Status::Accepted, Status::Dispatched, Status::Handling],
-        limit: 100,
-        ..Default::default()
-    };
+    let open = CaseQuery { open: Some(true), limit: 100, ..Default::default() };
     let listed = store.list_cases(&open).unwrap().rows;
     assert_eq!(listed.len(), 3);
     let by_unit = store.count_by_unit(&open).unwrap();
@@ -821,9 +935,171 @@ pub fn counts_by_unit_are_what_the_query_lists(store: &dyn Store) {
     let stage = listed[0].stage;
     let same_stage = store.count_by_unit(&CaseQuery { stage: Some(stage), ..open.clone() }).unwrap();
     let n = listed.iter().filter(|r| r.stage == stage).count() as u64;
+    assert!(n > 0);
     assert_eq!(same_stage.iter().map(|(_, k)| k).sum::<u64>(), n);
     let red = store.count_by_unit(&CaseQuery { stage: Some(Stage::Red), ..open.clone() }).unwrap();
     assert_eq!(red, [], "nothing is overdue yet");
     let a_only = store.count_by_unit(&CaseQuery { unit: Some(code("dept-a")), ..open }).unwrap();
     assert_eq!(a_only, [(Some(code("dept-a")), 2)]);
+}
+
+// A kind the store has never seen ---------------------------------------------------
+
+/// A kind defined here alone, in the test (`chore.rs`), runs on the engine as the
+/// appeal does: created, acted on, listed in its queues and beside appeals, searched,
+/// marked by the scheduler's alarms, counted, reindexed and verified, with nothing of
+/// it in the store's code.
+pub fn a_kind_the_store_has_never_seen_runs_on_the_engine(store: &dyn Store) {
+    let w = world(store);
+    let admin = staff("root", "d", UnitKind::District, &[Role::Admin]);
+    let open = |title: &str, points: u32, code: &str| {
+        let cmd = ChoreCommand::Open { title: title.into(), points, code: Some(code.into()) };
+        let events = Chore::open(&cmd, &w.ctx(t0(), &admin));
+        let new = NewCase {
+            tenant: tenant(),
+            at: t0(),
+            actor: admin.clone(),
+            person: Some(PersonData { name: Some("王五".into()), ..Default::default() }),
+            events: Events::new::<Chore>(events),
+        };
+        store.create_case(new).wait()
+    };
+    let run = |c: &Case, actor: &Actor, cmd: ChoreCommand, at: DateTime<Utc>| -> Case {
+        let state = c.state::<Chore>().expect("a chore");
+        let events = <Chore as yiwang_core::case::Kind>::decide(state, &cmd, &w.ctx(at, actor)).unwrap();
+        store
+            .append(AppendBatch::new(tenant(), c.clone(), at, actor.clone(), Events::new::<Chore>(events)))
+            .wait()
+            .unwrap()
+    };
+    let leaves = open("清扫落叶", 3, "CHORE-1").unwrap();
+    let snow = open("铲除积雪", 5, "CHORE-2").unwrap();
+    let appeal = new_case(&w, store, t0(), 1, None);
+    // Its own prefix, and the day's numbers of its own kind.
+    assert_eq!((leaves.id().as_str(), snow.id().as_str()), ("ZW20261116000001", "ZW20261116000002"));
+    assert_eq!(appeal.id.as_str(), "YW20261116000001");
+    assert_eq!(leaves.kind(), "chore");
+    let person = leaves.state::<Chore>().unwrap().person.unwrap();
+    assert_eq!(store.person(person).unwrap().unwrap().data.name.as_deref(), Some("王五"));
+
+    let leaves = run(&leaves, &admin, ChoreCommand::Assign { unit: code("dept-a") }, t0() + Duration::hours(1));
+    let leaves = run(&leaves, &admin, ChoreCommand::Help { unit: code("dept-b") }, t0() + Duration::hours(2));
+    assert_eq!(leaves.version(), 3);
+    // Its tracking code is unique among every kind's.
+    assert!(matches!(open("重复", 1, "CHORE-1"), Err(StoreError::Duplicate(_))));
+    assert!(matches!(open("重复", 1, appeal.tracking_code.as_str()), Err(StoreError::Duplicate(_))));
+
+    // Loaded back as itself, by the kind recorded for it.
+    let loaded = store.load(leaves.id()).unwrap().unwrap();
+    assert_eq!(loaded, leaves);
+    assert!(loaded.state::<AppealKind>().is_none());
+    assert!(store.load(&appeal.id).unwrap().unwrap().state::<Chore>().is_none());
+
+    // Queues: its kind alone, beside appeals, by its detail, by unit and co-unit.
+    let q = |f: CaseQuery| store.list_cases(&CaseQuery { limit: 50, ..f }).unwrap();
+    let chores = q(CaseQuery { kind: Some("chore"), ..Default::default() });
+    assert_eq!(chores.total, 2);
+    assert!(chores.rows.iter().all(|r| r.kind == "chore"));
+    let everything = q(CaseQuery::default());
+    assert_eq!(everything.total, 3);
+    let mine = q(CaseQuery { unit: Some(code("dept-a")), open: Some(true), ..Default::default() });
+    assert_eq!(ids(&mine.rows), vec![leaves.id().clone()]);
+    assert_eq!(mine.rows[0].status, "assigned");
+    assert_eq!(mine.rows[0].person_name.as_deref(), Some("王五"));
+    let heavy = q(CaseQuery { detail: vec![("points", serde_json::json!(5))], ..Default::default() });
+    assert_eq!(ids(&heavy.rows), vec![snow.id().clone()]);
+    let helping = q(CaseQuery { co_unit: Some(code("dept-b")), ..Default::default() });
+    assert_eq!(ids(&helping.rows), vec![leaves.id().clone()]);
+    let b_sees = q(CaseQuery { visible_to: Some(code("dept-b")), ..Default::default() });
+    assert_eq!(ids(&b_sees.rows), vec![leaves.id().clone()]);
+    assert_eq!(store.find_by_tracking_code("CHORE-2").unwrap(), Some(snow.id().clone()));
+
+    // One search, with a kind filter.
+    let text = yiwang_store::search::fts_query("落叶");
+    let found = q(CaseQuery { text: text.clone(), ..Default::default() });
+    assert_eq!(ids(&found.rows), vec![leaves.id().clone()]);
+    assert_eq!(q(CaseQuery { text: text.clone(), kind: Some("appeal"), ..Default::default() }).total, 0);
+
+    // The one scheduler: its clock's alarms come due and are recorded.
+    let due = leaves.project().header.next_alarm.unwrap();
+    assert!(store.due_alarms(due, 100).unwrap().contains(leaves.id()));
+    let alarms = leaves.kind_of().alarms(&leaves, due).expect("the clock turns yellow");
+    let leaves = store.append(AppendBatch::new(tenant(), leaves.clone(), due, Actor::System, alarms)).wait().unwrap();
+    assert_eq!(leaves.project().header.stage, Stage::Yellow);
+    assert_eq!(q(CaseQuery { stage: Some(Stage::Yellow), ..Default::default() }).rows[0].id, *leaves.id());
+
+    // Finished: closed, counted for the month, out of the open queues.
+    let leaves =
+        run(&leaves, &handler_a(), ChoreCommand::Finish { note: "已清扫完毕".into() }, t0() + Duration::minutes(210));
+    assert!(leaves.project().header.closed_at.is_some());
+    assert!(q(CaseQuery { unit: Some(code("dept-a")), open: Some(true), ..Default::default() }).rows.is_empty());
+    assert!(!store.due_alarms(t0() + Duration::days(30), 100).unwrap().contains(leaves.id()));
+    let facts: Vec<FactCount> =
+        store.tally_month("2026-11").unwrap().into_iter().filter(|f| f.kind == "chore").collect();
+    assert_eq!(
+        facts,
+        [FactCount {
+            kind: "chore".into(),
+            unit: code("dept-a"),
+            name: "finished".into(),
+            flag: true,
+            value: "3".into(),
+            count: 1
+        }]
+    );
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let v = store.volumes("chore", day("2026-11-16"), day("2026-11-17")).unwrap();
+    assert_eq!(v.by_day, [("2026-11-16".to_owned(), 2)]);
+    assert_eq!(v.dimension("status"), [("finished".to_owned(), 1), ("open".to_owned(), 1)]);
+    // Its words from later events become searchable.
+    assert_eq!(
+        ids(&q(CaseQuery { text: yiwang_store::search::fts_query("清扫完毕"), ..Default::default() }).rows),
+        [leaves.id().clone()]
+    );
+    // Its events come back by kind.
+    let recorded = store.events_between("chore", t0(), t0() + Duration::days(1), 100, 0).unwrap();
+    assert_eq!(recorded.len(), 5 + 1, "leaves: opened, assigned, helped, warned, finished; snow: opened");
+    assert!(recorded.iter().all(|e| e.case.as_str().starts_with("ZW")));
+
+    // Reindex and verify know it as well as appeals.
+    let before = projected(store);
+    assert!(before.contains("finished"), "{before}");
+    assert_eq!(store.reindex().unwrap(), 3);
+    assert_eq!(projected(store), before);
+    let report = store.verify().unwrap();
+    assert!(report.is_intact(), "{:?}", report.breaks);
+    assert_eq!(report.cases, 3);
+}
+
+/// Importing cases of a kind the store has never seen, beside appeals.
+pub fn cases_of_another_kind_import_beside_appeals(store: &dyn Store) {
+    let w = world(store);
+    let admin = staff("root", "d", UnitKind::District, &[Role::Admin]);
+    let cmd = ChoreCommand::Open { title: "修剪树枝".into(), points: 2, code: None };
+    let opened = Chore::open(&cmd, &w.ctx(t0(), &admin));
+    let mut events: Vec<ImportedEvent<ChoreEvent>> =
+        opened.into_iter().map(|event| ImportedEvent { at: t0(), actor: admin.clone(), event }).collect();
+    events.push(ImportedEvent {
+        at: t0() + Duration::hours(1),
+        actor: admin.clone(),
+        event: ChoreEvent::Assigned { unit: code("dept-b") },
+    });
+    let chore = ImportedCase::new::<Chore>(tenant(), CaseId::parse("ZW20261101000042").unwrap(), None, events);
+    let live = new_case(&w, store, t0(), 1, None);
+    let again = imported("YW20261101000001", None, history_of(store, &live.id, recoded(tracking(t0(), 1, 1))));
+    store.import_cases(vec![chore, again], t0() + Duration::days(1)).wait().unwrap();
+    let c = store.load(&CaseId::parse("ZW20261101000042").unwrap()).unwrap().unwrap();
+    assert_eq!(c.state::<Chore>().unwrap().unit, Some(code("dept-b")));
+    assert_eq!(c.version(), 2);
+    assert!(store.verify().unwrap().is_intact());
+    assert_eq!(store.list_cases(&CaseQuery { kind: Some("chore"), limit: 5, ..Default::default() }).unwrap().total, 1);
+    // A chore's history that does not open one is refused, and nothing is stored.
+    let headless = ImportedCase::new::<Chore>(
+        tenant(),
+        CaseId::parse("ZW20261101000043").unwrap(),
+        None,
+        vec![ImportedEvent { at: t0(), actor: admin, event: ChoreEvent::Assigned { unit: code("dept-a") } }],
+    );
+    assert!(matches!(store.import_cases(vec![headless], t0()).wait(), Err(StoreError::Corrupt(_))));
+    assert_eq!(store.load(&CaseId::parse("ZW20261101000043").unwrap()).unwrap(), None);
 }

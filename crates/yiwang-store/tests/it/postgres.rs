@@ -12,14 +12,14 @@ use yiwang_core::chain::ChainBreak;
 use yiwang_store::{PgStore, Store};
 
 /// A throwaway database, dropped (best effort) when the test ends, pass or fail.
-struct TestDb {
+pub struct TestDb {
     admin_url: String,
     name: String,
     url: String,
 }
 
 impl TestDb {
-    fn new() -> Self {
+    pub fn new() -> Self {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let admin_url = std::env::var("YIWANG_TEST_DATABASE_URL").expect(
             "set YIWANG_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) or run ./scripts/test, \
@@ -33,11 +33,11 @@ impl TestDb {
         TestDb { admin_url, name, url }
     }
 
-    fn store(&self) -> PgStore {
-        PgStore::connect(&self.url).unwrap()
+    pub fn store(&self) -> PgStore {
+        PgStore::connect(&self.url, crate::sqlite::kinds()).unwrap()
     }
 
-    fn sql(&self) -> Client {
+    pub fn sql(&self) -> Client {
         Client::connect(&self.url, NoTls).unwrap()
     }
 }
@@ -94,13 +94,70 @@ contract_tests!(
     reference_data_sessions_and_erasure_round_trip,
     full_text_search_finds_chinese_substrings_within_what_a_unit_may_see,
     search_lists_newest_first_and_counts_up_to_a_limit,
-    a_refused_request_leaves_the_others_of_its_batch_committed,
+    api_keys_are_kept_by_their_hash_and_revoked_once,
+    case_texts_are_found_by_words_and_by_time,
     articles_and_documents_round_trip_and_corrections_become_examples,
     imported_cases_are_stored_as_if_recorded_live,
     a_large_import_is_stored_whole,
     volumes_count_each_case_on_its_accepted_day,
     counts_by_unit_are_what_the_query_lists,
+    a_kind_the_store_has_never_seen_runs_on_the_engine,
+    cases_of_another_kind_import_beside_appeals,
 );
+
+#[test]
+fn a_refused_request_leaves_the_others_of_its_batch_committed() {
+    let db = TestDb::new();
+    let store = db.store();
+    contract::a_refused_request_leaves_the_others_of_its_batch_committed(&store, &|| store.hold_writes());
+    store.close();
+}
+
+/// Rows the store stamps carry the caller's time, never the machine's clock.
+#[test]
+fn reference_rows_are_stamped_with_the_callers_time() {
+    let db = TestDb::new();
+    let store = db.store();
+    let w = contract::world(&store);
+    let rec = yiwang_store::StaffRecord {
+        username: yiwang_core::id::Username::parse("li").unwrap(),
+        name: "李四".into(),
+        unit: contract::code("dept-a"),
+        roles: vec![],
+        password_hash: "x".into(),
+        active: true,
+    };
+    store.put_staff(&rec, t0()).unwrap();
+    store.put_document("places", "[]", t0()).unwrap();
+    store.replace_boundaries(&[(contract::code("dept-a"), "{}".into())], t0()).unwrap();
+    let a = contract::new_case(&w, &store, t0(), 1, Some("13812345678"));
+    store
+        .log_access(&yiwang_store::AccessEntry {
+            at: t0(),
+            actor: "ha".into(),
+            case: Some(a.id.clone()),
+            person: a.citizen,
+            what: "reveal_phone".into(),
+        })
+        .unwrap();
+    let stamps: Vec<chrono::DateTime<chrono::Utc>> = db
+        .sql()
+        .query(
+            "SELECT created_at FROM unit UNION ALL SELECT created_at FROM category UNION ALL
+             SELECT created_at FROM staff UNION ALL SELECT created_at FROM reference_document UNION ALL
+             SELECT created_at FROM boundary UNION ALL SELECT created_at FROM access_log",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(stamps.len(), 4 + 1 + 1 + 1 + 1 + 1);
+    assert!(stamps.iter().all(|s| *s == t0()), "{stamps:?}");
+    let r = db.sql().query_one("SELECT actor, case_id, person_id, what FROM access_log", &[]).unwrap();
+    let logged: (String, String, i64, String) = (r.get(0), r.get(1), r.get(2), r.get(3));
+    assert_eq!(logged, ("ha".into(), a.id.to_string(), a.citizen.unwrap().0, "reveal_phone".into()));
+}
 
 #[test]
 fn concurrent_writers_are_all_committed() {
@@ -157,7 +214,7 @@ fn the_schema_survives_reconnecting_and_two_stores_migrate_once() {
         .query_one("SELECT count(*), count(DISTINCT version) FROM schema_migrations", &[])
         .map(|r| (r.get(0), r.get(1)))
         .unwrap();
-    assert_eq!((versions, distinct), (6, 6));
+    assert_eq!((versions, distinct), (7, 7));
 }
 
 #[test]
@@ -168,14 +225,15 @@ fn events_between_lists_events_in_commit_order() {
     let a = contract::new_case(&w, &store, t0(), 1, None);
     let b = contract::new_case(&w, &store, t0(), 2, None);
     contract::dispatch_and_sign(&w, &store, &a, t0());
-    let evs = store.events_between(t0(), t0() + Duration::hours(1), 100, 0).unwrap();
+    let evs = store.events_between("appeal", t0(), t0() + Duration::hours(1), 100, 0).unwrap();
     let order: Vec<(String, u32)> = evs.iter().map(|e| (e.case.to_string(), e.seq)).collect();
     assert_eq!(
         order,
         [(a.id.to_string(), 1), (b.id.to_string(), 1), (a.id.to_string(), 2), (a.id.to_string(), 3)],
         "same instant: commit order"
     );
-    assert_eq!(store.events_between(t0(), t0() + Duration::hours(1), 2, 2).unwrap().len(), 2);
+    assert_eq!(store.events_between("appeal", t0(), t0() + Duration::hours(1), 2, 2).unwrap().len(), 2);
+    assert_eq!(store.events_between("chore", t0(), t0() + Duration::hours(1), 100, 0).unwrap(), []);
 }
 
 /// Builds a store with two handled cases, runs `sql` on the first, and verifies.
@@ -238,6 +296,24 @@ fn a_removed_last_event_is_named() {
     assert!(matches!(breaks.as_slice(), [(_, ChainBreak::Truncated { head_seq: 3, last_seq: 2, .. })]), "{breaks:?}");
 }
 
+/// The kind recorded beside a case's head is part of the record: a case recorded as
+/// another kind is named by `verify`, and refused by `load` rather than misread.
+#[test]
+fn a_case_recorded_as_another_kind_is_named() {
+    let db = TestDb::new();
+    let store = db.store();
+    let w = contract::world(&store);
+    let a = contract::dispatch_and_sign(&w, &store, &contract::new_case(&w, &store, t0(), 1, None), t0());
+    db.sql().execute("UPDATE chain_head SET case_kind = 'chore' WHERE case_id = $1", &[&a.id.as_str()]).unwrap();
+    let report = store.verify().unwrap();
+    assert!(
+        matches!(report.breaks.as_slice(), [(c, ChainBreak::WrongKind { kind })] if c == a.id.as_str() && kind == "chore"),
+        "{:?}",
+        report.breaks
+    );
+    assert!(matches!(store.load(&a.id), Err(yiwang_store::StoreError::Corrupt(_))));
+}
+
 #[test]
 fn a_whole_deleted_case_is_named() {
     let breaks = tampered(|c, id| {
@@ -246,16 +322,25 @@ fn a_whole_deleted_case_is_named() {
     assert!(matches!(breaks.as_slice(), [(_, ChainBreak::Truncated { last_seq: 0, .. })]), "{breaks:?}");
 }
 
+/// Every projection may be dropped: cases still load (from their events), and
+/// `reindex` brings back everything the projections answered.
 #[test]
 fn reindex_rebuilds_dropped_projections() {
     let db = TestDb::new();
     let store = db.store();
     let w = contract::world(&store);
     let a = contract::dispatch_and_sign(&w, &store, &contract::new_case(&w, &store, t0(), 1, None), t0());
-    db.sql().batch_execute("DELETE FROM appeal; DELETE FROM appeal_access; DELETE FROM measure_tally").unwrap();
-    assert_eq!(store.load(&a.id).unwrap(), None);
+    let before = contract::projected(&store);
+    db.sql()
+        .batch_execute(
+            "DELETE FROM case_header; DELETE FROM case_access; DELETE FROM case_co_unit; DELETE FROM measure_tally;
+             DELETE FROM volume_tally; DELETE FROM dispatch_example",
+        )
+        .unwrap();
+    assert_eq!(contract::load(&store, &a.id), a, "a case loads from its events alone");
+    assert_ne!(contract::projected(&store), before);
     assert_eq!(store.reindex().unwrap(), 1);
-    assert_eq!(store.load(&a.id).unwrap(), Some(a));
+    assert_eq!(contract::projected(&store), before);
 }
 
 /// A server's last handle to the store is often dropped on a tokio worker thread,
@@ -298,16 +383,17 @@ fn counts_moved_by_both_writers_add_up_to_the_reindexed_month() {
         .collect();
     threads.into_iter().for_each(|h| h.join().unwrap());
     let live = store.tally_month("2026-11").unwrap();
-    let (_, t) = live.iter().find(|(u, _)| u.as_str() == "dept-a").expect("dept-a counted");
+    let month = contract::tally(store.as_ref(), "2026-11");
+    let (_, t) = month.iter().find(|(u, _)| u.as_str() == "dept-a").expect("dept-a counted");
     assert_eq!((t.dispatched, t.responded, t.replied), (120, 40, 40), "{t:?}");
     let slots: i64 = db.sql().query_one("SELECT count(DISTINCT slot) FROM measure_tally", &[]).unwrap().get(0);
     assert!((1..=2).contains(&slots), "{slots} slots");
     let days =
         (chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
-    let volumes = format!("{:?}", store.volumes(days.0, days.1).unwrap());
+    let volumes = format!("{:?}", store.volumes("appeal", days.0, days.1).unwrap());
     store.reindex().unwrap();
     assert_eq!(store.tally_month("2026-11").unwrap(), live, "the live counts are the counts of the events");
-    assert_eq!(format!("{:?}", store.volumes(days.0, days.1).unwrap()), volumes, "so are the volumes");
+    assert_eq!(format!("{:?}", store.volumes("appeal", days.0, days.1).unwrap()), volumes, "so are the volumes");
 }
 
 /// Migration 3 turns the facts of version 2 into counts: the month's rates read the
@@ -331,7 +417,7 @@ fn migration_3_keeps_the_month_counted() {
     )
     .unwrap();
     let store = db.store();
-    let nov = store.tally_month("2026-11").unwrap();
+    let nov = contract::tally(&store, "2026-11");
     let expected = yiwang_core::measure::Tally {
         dispatched: 3,
         responded: 2,
@@ -344,30 +430,70 @@ fn migration_3_keeps_the_month_counted() {
     };
     assert_eq!(nov.len(), 1);
     assert_eq!((nov[0].0.as_str(), nov[0].1), ("dept-a", expected));
-    let oct = store.tally_month("2026-10").unwrap();
+    let oct = contract::tally(&store, "2026-10");
     assert_eq!((oct[0].0.as_str(), oct[0].1.callbacks, oct[0].1.solved), ("dept-b", 1, 0));
 }
 
-/// Migration 6 counts the volumes of the appeals stored before it: the dashboard
-/// reads the same before and after it.
+/// Migration 6 counts the volumes of the appeals stored before it (version 5's
+/// appeal rows, written here as version 5 wrote them), and migration 7 keeps them as
+/// the appeal's: the dashboard reads them after both.
 #[test]
 fn migration_6_counts_the_stored_appeals() {
     let db = TestDb::new();
+    let mut c = db.sql();
+    c.batch_execute(
+        "CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+    )
+    .unwrap();
+    for (i, sql) in [
+        include_str!("../../migrations/postgres/0001_init.sql"),
+        include_str!("../../migrations/postgres/0002_event_recorded.sql"),
+        include_str!("../../migrations/postgres/0003_measure_tally.sql"),
+        include_str!("../../migrations/postgres/0004_lz4.sql"),
+        include_str!("../../migrations/postgres/0005_accepted_order.sql"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        c.batch_execute(sql).unwrap();
+        c.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&(i as i32 + 1)]).unwrap();
+    }
+    // 09:00 and 17:00 China time on the 16th, and 00:30 on the 17th.
+    c.batch_execute(
+        "INSERT INTO appeal (tenant, case_id, status, appeal_type, urgency, channel, title, unit, category, area, stage,
+                             returned, supervised, tracking_code, accepted_at, updated_at, version, state, search,
+                             created_at) VALUES
+           ('d', 'YW20261116000001', 'handling', 'complaint', 'normal', 'hotline', NULL, 'dept-a', 'c1', NULL,
+            'green', false, false, 'AAAAAAAAA1', '2026-11-16T01:00:00Z', now(), 3, '{}', '', now()),
+           ('d', 'YW20261116000002', 'accepted', 'help', 'urgent', 'web', NULL, NULL, NULL, 'g1',
+            'green', true, false, 'AAAAAAAAA2', '2026-11-16T09:00:00Z', now(), 1, '{}', '', now()),
+           ('d', 'YW20261117000001', 'accepted', 'complaint', 'normal', 'web', NULL, NULL, NULL, NULL,
+            'green', false, true, 'AAAAAAAAA3', '2026-11-16T16:30:00Z', now(), 1, '{}', '', now())",
+    )
+    .unwrap();
+    let store = db.store();
     let days =
         (chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
-    let volumes = {
-        let store = db.store();
-        let w = contract::world(&store);
-        let a = contract::new_case(&w, &store, t0(), 1, None);
-        contract::dispatch_and_sign(&w, &store, &a, t0());
-        contract::new_case(&w, &store, t0() + chrono::Duration::hours(16), 2, None);
-        store.volumes(days.0, days.1).unwrap()
+    let v = store.volumes("appeal", days.0, days.1).unwrap();
+    let pairs = |v: &[(String, u64)]| v.iter().map(|(k, n)| (k.clone(), *n)).collect::<Vec<_>>();
+    let owned = |v: &[(&str, u64)]| v.iter().map(|(k, n)| (k.to_string(), *n)).collect::<Vec<_>>();
+    assert_eq!(pairs(&v.by_day), owned(&[("2026-11-16", 2), ("2026-11-17", 1)]));
+    assert_eq!(pairs(v.dimension("status")), owned(&[("accepted", 2), ("handling", 1)]));
+    assert_eq!(pairs(v.dimension("channel")), owned(&[("hotline", 1), ("web", 2)]));
+    assert_eq!(pairs(v.dimension("area")), owned(&[("", 2), ("g1", 1)]));
+    // Migration 7 made the appeal's own columns its detail document.
+    let rows = store.list_cases(&yiwang_store::CaseQuery { limit: 10, ..Default::default() }).unwrap().rows;
+    let detail = |id: &str| -> serde_json::Value {
+        serde_json::from_str(&rows.iter().find(|r| r.id.as_str() == id).unwrap().detail).unwrap()
     };
-    assert_eq!(volumes.by_day.len(), 2, "{volumes:?}");
-    // Back to version 5, with the appeals of today's store.
-    db.sql().batch_execute("DROP TABLE volume_tally; DELETE FROM schema_migrations WHERE version = 6").unwrap();
-    let store = db.store();
-    assert_eq!(format!("{:?}", store.volumes(days.0, days.1).unwrap()), format!("{volumes:?}"));
+    assert_eq!(
+        detail("YW20261116000002"),
+        serde_json::json!({"appeal_type": "help", "channel": "web", "urgency": "urgent", "returned": true})
+    );
+    assert_eq!(
+        detail("YW20261117000001"),
+        serde_json::json!({"appeal_type": "complaint", "channel": "web", "supervised": true})
+    );
 }
 
 /// Imports run on both writers side by side: batches sent at once from several
@@ -375,15 +501,13 @@ fn migration_6_counts_the_stored_appeals() {
 /// highest imported number, and the live counts equal what `reindex` counts.
 #[test]
 fn imports_on_both_writers_side_by_side_are_all_stored_and_counted() {
-    use yiwang_core::appeal::AppealEvent;
-    use yiwang_core::id::{CaseId, TrackingCode};
-    use yiwang_store::{ImportedCase, ImportedEvent};
+    use yiwang_core::id::TrackingCode;
+    use yiwang_store::ImportedCase;
     let db = TestDb::new();
     let store: Arc<dyn Store> = Arc::new(db.store());
     let w = contract::world(store.as_ref());
     let a = contract::new_case(&w, store.as_ref(), t0(), 1, None);
     let a = contract::dispatch_and_sign(&w, store.as_ref(), &a, t0());
-    let history = store.events(&a.id).unwrap();
     // Case n of the day before, with a tracking code of its own.
     let case = |n: u32| {
         let code = TrackingCode::dated(chrono::NaiveDate::from_ymd_opt(2026, 11, 15).unwrap(), {
@@ -393,18 +517,11 @@ fn imports_on_both_writers_side_by_side_are_all_stored_and_counted() {
             }
             r
         });
-        let events = history
-            .iter()
-            .map(|e| {
-                let mut event = e.event.clone();
-                if let AppealEvent::Accepted { tracking_code, .. } = &mut event {
-                    *tracking_code = code.clone();
-                }
-                ImportedEvent { at: e.at, actor: e.actor.clone(), event }
-            })
-            .collect();
-        let id = CaseId::parse(&format!("YW20261115{n:06}")).unwrap();
-        ImportedCase { tenant: contract::tenant(), id, person: None, events }
+        contract::imported(
+            &format!("YW20261115{n:06}"),
+            None,
+            contract::history_of(store.as_ref(), &a.id, contract::recoded(code)),
+        )
     };
     let threads: Vec<_> = (0..4u32)
         .map(|t| {
@@ -424,12 +541,13 @@ fn imports_on_both_writers_side_by_side_are_all_stored_and_counted() {
     let live = store.tally_month("2026-11").unwrap();
     let days =
         (chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
-    let volumes = format!("{:?}", store.volumes(days.0, days.1).unwrap());
-    let (_, t) = live.iter().find(|(u, _)| u.as_str() == "dept-a").unwrap();
+    let volumes = format!("{:?}", store.volumes("appeal", days.0, days.1).unwrap());
+    let month = contract::tally(store.as_ref(), "2026-11");
+    let (_, t) = month.iter().find(|(u, _)| u.as_str() == "dept-a").unwrap();
     assert_eq!(t.dispatched, 401);
     store.reindex().unwrap();
     assert_eq!(store.tally_month("2026-11").unwrap(), live);
-    assert_eq!(format!("{:?}", store.volumes(days.0, days.1).unwrap()), volumes);
+    assert_eq!(format!("{:?}", store.volumes("appeal", days.0, days.1).unwrap()), volumes);
     // The next number of that day follows the highest imported (400).
     let next = contract::new_case(&w, store.as_ref(), t0() - Duration::days(1), 2, None);
     assert_eq!(next.id.as_str(), "YW20261115000401");
@@ -441,40 +559,32 @@ fn imports_on_both_writers_side_by_side_are_all_stored_and_counted() {
 #[test]
 fn text_search_pages_are_newest_first_whichever_plan_the_count_picks() {
     use yiwang_core::appeal::AppealEvent;
-    use yiwang_core::id::{CaseId, TrackingCode};
+    use yiwang_core::id::TrackingCode;
     use yiwang_store::{CaseQuery, ImportedCase, ImportedEvent, search::fts_query};
     let db = TestDb::new();
     let store = db.store();
     let w = contract::world(&store);
     let a = contract::new_case(&w, &store, t0(), 1, None);
-    let history = store.events(&a.id).unwrap();
     // 1,200 copies of the case ("道路破损"), each accepted a minute after the last;
     // the last 30 also say "井盖".
     let cases: Vec<ImportedCase> = (1..=1200u32)
         .map(|n| {
-            let events = history
-                .iter()
-                .map(|e| {
-                    let mut event = e.event.clone();
-                    if let AppealEvent::Accepted { tracking_code, text, .. } = &mut event {
-                        let mut r = [0u8; 7];
-                        for (i, d) in r.iter_mut().enumerate() {
-                            *d = ((n >> (3 * i)) & 7) as u8;
-                        }
-                        *tracking_code = TrackingCode::dated(chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), r);
-                        if n > 1170 {
-                            text.push_str("，井盖缺失");
-                        }
+            let events = contract::history_of(&store, &a.id, |event| {
+                if let AppealEvent::Accepted { tracking_code, text, .. } = event {
+                    let mut r = [0u8; 7];
+                    for (i, d) in r.iter_mut().enumerate() {
+                        *d = ((n >> (3 * i)) & 7) as u8;
                     }
-                    ImportedEvent {
-                        at: e.at - Duration::days(10) + Duration::minutes(i64::from(n)),
-                        actor: e.actor.clone(),
-                        event,
+                    *tracking_code = TrackingCode::dated(chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), r);
+                    if n > 1170 {
+                        text.push_str("，井盖缺失");
                     }
-                })
-                .collect();
-            let id = CaseId::parse(&format!("YW20261106{n:06}")).unwrap();
-            ImportedCase { tenant: contract::tenant(), id, person: None, events }
+                }
+            })
+            .into_iter()
+            .map(|e| ImportedEvent { at: e.at - Duration::days(10) + Duration::minutes(i64::from(n)), ..e })
+            .collect();
+            contract::imported(&format!("YW20261106{n:06}"), None, events)
         })
         .collect();
     store.import_cases(cases, t0()).wait().unwrap();

@@ -2,14 +2,24 @@
 
 use crate::contract::{self, t0};
 use rusqlite::Connection;
+use std::path::Path;
 use std::sync::Arc;
 use yiwang_core::chain::ChainBreak;
 use yiwang_core::measure::FactKind;
 use yiwang_store::{SqliteStore, Store};
 
+/// The kinds the suite's stores hold: yiwang's own and the test's chore.
+pub fn kinds() -> yiwang_core::case::Kinds {
+    yiwang_core::kinds().with::<contract::Chore>()
+}
+
+pub fn open_at(path: &Path) -> SqliteStore {
+    SqliteStore::open(path, kinds()).unwrap()
+}
+
 fn open() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("yiwang.sqlite")).unwrap();
+    let store = open_at(&dir.path().join("yiwang.sqlite"));
     (dir, store)
 }
 
@@ -31,13 +41,71 @@ contract_tests!(
     reference_data_sessions_and_erasure_round_trip,
     full_text_search_finds_chinese_substrings_within_what_a_unit_may_see,
     search_lists_newest_first_and_counts_up_to_a_limit,
-    a_refused_request_leaves_the_others_of_its_batch_committed,
+    api_keys_are_kept_by_their_hash_and_revoked_once,
+    case_texts_are_found_by_words_and_by_time,
     articles_and_documents_round_trip_and_corrections_become_examples,
     imported_cases_are_stored_as_if_recorded_live,
     a_large_import_is_stored_whole,
     volumes_count_each_case_on_its_accepted_day,
     counts_by_unit_are_what_the_query_lists,
+    a_kind_the_store_has_never_seen_runs_on_the_engine,
+    cases_of_another_kind_import_beside_appeals,
 );
+
+#[test]
+fn a_refused_request_leaves_the_others_of_its_batch_committed() {
+    let (_dir, store) = open();
+    contract::a_refused_request_leaves_the_others_of_its_batch_committed(&store, &|| store.hold_writes());
+}
+
+/// Rows the store stamps carry the caller's time, never the machine's clock.
+#[test]
+fn reference_rows_are_stamped_with_the_callers_time() {
+    let (dir, store) = open();
+    let w = contract::world(&store);
+    let rec = yiwang_store::StaffRecord {
+        username: yiwang_core::id::Username::parse("li").unwrap(),
+        name: "李四".into(),
+        unit: contract::code("dept-a"),
+        roles: vec![],
+        password_hash: "x".into(),
+        active: true,
+    };
+    store.put_staff(&rec, t0()).unwrap();
+    store.put_document("places", "[]", t0()).unwrap();
+    store.replace_boundaries(&[(contract::code("dept-a"), "{}".into())], t0()).unwrap();
+    let a = contract::new_case(&w, &store, t0(), 1, Some("13812345678"));
+    store
+        .log_access(&yiwang_store::AccessEntry {
+            at: t0(),
+            actor: "ha".into(),
+            case: Some(a.id.clone()),
+            person: a.citizen,
+            what: "reveal_phone".into(),
+        })
+        .unwrap();
+    drop(store);
+    let c = Connection::open(dir.path().join("yiwang.sqlite")).unwrap();
+    let stamps: Vec<String> = c
+        .prepare(
+            "SELECT created_at FROM unit UNION ALL SELECT created_at FROM category UNION ALL
+             SELECT created_at FROM staff UNION ALL SELECT created_at FROM reference_document UNION ALL
+             SELECT created_at FROM boundary UNION ALL SELECT created_at FROM access_log",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(stamps.len(), 4 + 1 + 1 + 1 + 1 + 1);
+    assert!(stamps.iter().all(|s| s == "2026-11-16T01:00:00.000Z"), "{stamps:?}");
+    let logged: (String, String, i64, String) = c
+        .query_row("SELECT actor, case_id, person_id, what FROM access_log", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .unwrap();
+    assert_eq!(logged, ("ha".into(), a.id.to_string(), a.citizen.unwrap().0, "reveal_phone".into()));
+}
 
 #[test]
 fn concurrent_writers_are_all_committed() {
@@ -50,11 +118,11 @@ fn the_schema_survives_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("yiwang.sqlite");
     let id = {
-        let store = SqliteStore::open(&path).unwrap();
+        let store = open_at(&path);
         let w = contract::world(&store);
         contract::new_case(&w, &store, t0(), 1, None).id
     };
-    let store = SqliteStore::open(&path).unwrap();
+    let store = open_at(&path);
     assert!(store.load(&id).unwrap().is_some());
 }
 
@@ -63,7 +131,7 @@ fn tampered(sql: impl FnOnce(&Connection, &str)) -> Vec<(String, ChainBreak)> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("yiwang.sqlite");
     let (id, other) = {
-        let store = SqliteStore::open(&path).unwrap();
+        let store = open_at(&path);
         let w = contract::world(&store);
         let a = contract::new_case(&w, &store, t0(), 1, None);
         let a = contract::dispatch_and_sign(&w, &store, &a, t0());
@@ -74,7 +142,7 @@ fn tampered(sql: impl FnOnce(&Connection, &str)) -> Vec<(String, ChainBreak)> {
     let conn = Connection::open(&path).unwrap();
     sql(&conn, id.as_str());
     drop(conn);
-    let store = SqliteStore::open(&path).unwrap();
+    let store = open_at(&path);
     let report = store.verify().unwrap();
     assert!(report.breaks.iter().all(|(c, _)| c != other.as_str()), "untouched cases stay intact");
     report.breaks
@@ -126,6 +194,31 @@ fn reordered_events_are_named() {
     assert!(matches!(breaks[0].1, ChainBreak::Unlinked { seq: 2 } | ChainBreak::Altered { seq: 2 }), "{breaks:?}");
 }
 
+/// The kind recorded beside a case's head is part of the record: a case recorded as
+/// another kind is named by `verify`, and refused by `load` rather than misread.
+#[test]
+fn a_case_recorded_as_another_kind_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("yiwang.sqlite");
+    let id = {
+        let store = open_at(&path);
+        let w = contract::world(&store);
+        contract::dispatch_and_sign(&w, &store, &contract::new_case(&w, &store, t0(), 1, None), t0()).id
+    };
+    Connection::open(&path)
+        .unwrap()
+        .execute("UPDATE chain_head SET case_kind = 'chore' WHERE case_id = ?1", [id.as_str()])
+        .unwrap();
+    let store = open_at(&path);
+    let report = store.verify().unwrap();
+    assert!(
+        matches!(report.breaks.as_slice(), [(c, ChainBreak::WrongKind { kind })] if c == id.as_str() && kind == "chore"),
+        "{:?}",
+        report.breaks
+    );
+    assert!(matches!(store.load(&id), Err(yiwang_store::StoreError::Corrupt(_))));
+}
+
 #[test]
 fn a_whole_deleted_case_is_named() {
     let breaks = tampered(|c, id| {
@@ -143,7 +236,7 @@ fn the_wal_stays_bounded_under_writes_that_never_pause() {
     // 1 MiB at the most (and one batch past it); unbounded, these writes leave a WAL
     // of some 27 MiB.
     let limits = yiwang_store::sqlite::WalLimits { restart: 64, short_pass: 32, max: 256 };
-    let store = Arc::new(SqliteStore::open_with(&path, limits).unwrap());
+    let store = Arc::new(SqliteStore::open_with(&path, kinds(), limits).unwrap());
     let w = Arc::new(contract::world(store.as_ref()));
     let threads: Vec<_> = (0..8u16)
         .map(|t| {
@@ -163,8 +256,9 @@ fn the_wal_stays_bounded_under_writes_that_never_pause() {
 }
 
 /// A database written by schema version 6 (events with `prev_hash`, the state as JSON
-/// in `appeal`, an FTS5 table with its content) is migrated on open, and its record
-/// and projections read back as they were written.
+/// in `appeal`, an FTS5 table with its content, a row per measure fact) is migrated on
+/// open through every version since, and its record and projections read back as
+/// they were written.
 #[test]
 fn a_version_6_database_is_migrated_with_its_record_intact() {
     const V6: [&str; 6] = [
@@ -181,13 +275,13 @@ fn a_version_6_database_is_migrated_with_its_record_intact() {
     let days =
         (chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
     let (handled, fresh, tally, volumes) = {
-        let store = SqliteStore::open(&today).unwrap();
+        let store = open_at(&today);
         let w = contract::world(&store);
         let a = contract::new_case(&w, &store, t0(), 1, Some("13812345678"));
         let a = contract::dispatch_and_sign(&w, &store, &a, t0());
         // 17:00 UTC on the 16th: the 17th in China.
         let b = contract::new_case(&w, &store, t0() + chrono::Duration::hours(16), 2, None);
-        (a, b, store.tally_month("2026-11").unwrap(), store.volumes(days.0, days.1).unwrap())
+        (a, b, store.tally_month("2026-11").unwrap(), store.volumes("appeal", days.0, days.1).unwrap())
     };
     let old = dir.path().join("v6.sqlite");
     {
@@ -204,29 +298,32 @@ fn a_version_6_database_is_migrated_with_its_record_intact() {
                         coalesce(lag(hash) OVER (PARTITION BY case_id ORDER BY seq), printf('%.64d', 0)), hash, at
                  FROM today.event ORDER BY case_id, seq;
              INSERT INTO chain_head SELECT case_id, tenant, seq, hash, created_at FROM today.chain_head;
-             INSERT INTO appeal_access SELECT case_id, unit, created_at FROM today.appeal_access;",
+             INSERT INTO appeal_access SELECT case_id, unit, created_at FROM today.case_access;",
         )
         .unwrap();
         for a in [&handled, &fresh] {
+            // The appeal's own columns were columns of its row then.
             c.execute(
                 "INSERT INTO appeal (rowid, case_id, tenant, status, appeal_type, urgency, channel, title, unit, category,
                                      area, stage, next_due, next_alarm, returned, supervised, citizen, tracking_code,
                                      accepted_at, updated_at, closed_at, version, state, created_at)
-                 SELECT rowid, case_id, tenant, status, appeal_type, urgency, channel, title, unit, category, area, stage,
-                        next_due, next_alarm, returned, supervised, citizen, tracking_code, accepted_at, updated_at,
+                 SELECT rowid, case_id, tenant, status, detail ->> '$.appeal_type',
+                        coalesce(detail ->> '$.urgency', 'normal'), detail ->> '$.channel', title, unit, category,
+                        area, stage, next_due, next_alarm, coalesce(detail ->> '$.returned', 0),
+                        coalesce(detail ->> '$.supervised', 0), person, tracking_code, opened_at, updated_at,
                         closed_at, version, ?2, created_at
-                 FROM today.appeal WHERE case_id = ?1",
+                 FROM today.case_header WHERE case_id = ?1",
                 [a.id.as_str(), &serde_json::to_string(a).unwrap()],
             )
             .unwrap();
             // Version 6 kept one row per measure fact.
             for f in yiwang_core::measure::facts(a) {
-                let (kind, flag, sat) = match f.kind {
+                let k = FactKind::from_parts(f.name, f.flag, &f.value).unwrap();
+                let (kind, flag, sat) = match k {
                     FactKind::Dispatch { responded } => ("dispatch", responded, None),
                     FactKind::Reply { on_time } => ("reply", on_time, None),
-                    FactKind::Callback { solved, satisfaction } => ("callback", solved, Some(satisfaction)),
+                    FactKind::Callback { solved, satisfaction } => ("callback", solved, Some(satisfaction.as_str())),
                 };
-                let sat = sat.map(|s| serde_json::to_value(s).unwrap().as_str().unwrap().to_owned());
                 c.execute(
                     "INSERT INTO measure_fact (case_id, unit, month, kind, flag, satisfaction, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, '2026-11-20T00:00:00.000Z')",
@@ -243,15 +340,15 @@ fn a_version_6_database_is_migrated_with_its_record_intact() {
         }
     }
 
-    let store = SqliteStore::open(&old).unwrap();
+    let store = open_at(&old);
     let report = store.verify().unwrap();
     assert!(report.is_intact(), "{:?}", report.breaks);
     assert_eq!((report.cases, report.events), (2, handled.version as u64 + fresh.version as u64));
-    assert_eq!(store.load(&handled.id).unwrap().as_ref(), Some(&handled));
-    assert_eq!(store.load(&fresh.id).unwrap().as_ref(), Some(&fresh));
+    assert_eq!(contract::load(&store, &handled.id), handled);
+    assert_eq!(contract::load(&store, &fresh.id), fresh);
     assert_eq!(store.tally_month("2026-11").unwrap(), tally);
     // Version 8 counted the volumes from the appeal rows.
-    assert_eq!(format!("{:?}", store.volumes(days.0, days.1).unwrap()), format!("{volumes:?}"));
+    assert_eq!(format!("{:?}", store.volumes("appeal", days.0, days.1).unwrap()), format!("{volumes:?}"));
     assert_eq!(volumes.by_day.len(), 2, "{volumes:?}");
     let mine = yiwang_store::CaseQuery {
         visible_to: Some(contract::code("dept-a")),
@@ -282,22 +379,14 @@ fn a_version_6_database_is_migrated_with_its_record_intact() {
 #[test]
 fn an_import_with_a_stored_number_is_refused_before_writing() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("y.sqlite")).unwrap();
+    let store = open_at(&dir.path().join("y.sqlite"));
     let w = contract::world(&store);
     let live = contract::new_case(&w, &store, t0(), 1, None);
     let live = contract::dispatch_and_sign(&w, &store, &live, t0());
-    let id = live.id.clone();
-    let events = store
-        .events(&id)
-        .unwrap()
-        .into_iter()
-        .map(|e| yiwang_store::ImportedEvent { at: e.at, actor: e.actor, event: e.event })
-        .collect();
-    let template = yiwang_store::ImportedCase { tenant: contract::tenant(), id, person: None, events };
-    contract::import_numbered(&store, &template, &(10..=20).collect::<Vec<_>>(), 7).unwrap();
+    contract::import_numbered(&store, &live.id, &(10..=20).collect::<Vec<_>>(), 7).unwrap();
     // 5 is new, 20 stored (under another tracking code), and eleven stored numbers
     // lie between them.
-    let err = contract::import_numbered(&store, &template, &[5, 20], 8).unwrap_err();
+    let err = contract::import_numbered(&store, &live.id, &[5, 20], 8).unwrap_err();
     assert!(
         matches!(&err, yiwang_store::StoreError::Duplicate(m) if m.contains("YW20261110000020")),
         "named by the check, not by a constraint: {err:?}"

@@ -34,7 +34,7 @@ struct Server {
 
 async fn start_server() -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(&dir.path().join("yiwang.sqlite")).unwrap());
+    let store = Arc::new(SqliteStore::open(&dir.path().join("yiwang.sqlite"), yiwang_core::kinds()).unwrap());
     // Friday 2026-11-20 10:00 in China.
     let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap()));
     let app = Arc::new(App::new(store, clock.clone(), AppConfig::default()).unwrap());
@@ -181,7 +181,10 @@ async fn the_whole_story_runs_in_a_real_browser() {
     assert!(case_id.starts_with("YW"), "{case_id}");
     assert!(!d.url().await.contains(&code), "the tracking code stays out of the URL");
     d.shot("receipt").await;
-    let stored = server.app.store().load(&yiwang_core::id::CaseId::parse(&case_id).unwrap()).unwrap().unwrap();
+    let stored = server
+        .app
+        .load_as::<yiwang_core::appeal::AppealKind>(&yiwang_core::id::CaseId::parse(&case_id).unwrap())
+        .unwrap();
     assert_eq!(stored.attachments.len(), 1, "the photo is attached");
     assert_eq!(
         stored.location.area.as_ref().map(|a| a.as_str()),

@@ -19,7 +19,7 @@ pub const PHONE: &str = "13812345678";
 impl Api {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SqliteStore::open(&dir.path().join("yiwang.sqlite")).unwrap());
+        let store = Arc::new(SqliteStore::open(&dir.path().join("yiwang.sqlite"), yiwang_core::kinds()).unwrap());
         // Monday 2026-11-16 09:00 in China.
         let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 16, 1, 0, 0).unwrap()));
         let app = Arc::new(App::new(store, clock.clone(), AppConfig::default()).unwrap());

@@ -1,0 +1,162 @@
+//! Upgrades lose nothing: a SQLite file and a PostgreSQL database written by the
+//! release at `e7ec50f` (`tests/fixtures`, the demo district with every status) are
+//! opened by today's store, which migrates them in place. Every case and event is
+//! still there, every chain verifies, every count (the month's facts, the dashboards'
+//! volumes) reads as the old release wrote it, and the projections the migration
+//! wrote are exactly those `reindex` writes from the events.
+
+use crate::contract::{self, t0};
+use std::collections::BTreeMap;
+use yiwang_core::appeal::AppealKind;
+use yiwang_store::{CaseQuery, Store};
+
+const CASES: u64 = 156;
+const EVENTS: u64 = 936;
+
+/// What the old release counted: per month, unit, kind of fact, flag and
+/// satisfaction; and per day, dimension and value.
+type OldCounts = (BTreeMap<(String, String, String, bool, String), i64>, BTreeMap<(String, String, String), i64>);
+
+/// Checks a migrated store against what the old release stored (`old`).
+fn check_upgraded(store: &dyn Store, old: &OldCounts, statuses: &BTreeMap<String, u64>) {
+    let report = store.verify().unwrap();
+    assert!(report.is_intact(), "{:?}", report.breaks);
+    assert_eq!((report.cases, report.events), (CASES, EVENTS));
+
+    // Every case loads as an appeal, and the queues list every one by its status.
+    let all = store.list_cases(&CaseQuery { limit: 500, ..Default::default() }).unwrap();
+    assert_eq!(all.total, CASES);
+    for row in &all.rows {
+        assert_eq!(row.kind, "appeal");
+        let case = store.load(&row.id).unwrap().unwrap();
+        let a = case.state::<AppealKind>().expect("an appeal");
+        assert_eq!((a.status.as_str(), a.version), (row.status.as_str(), case.project().header.version));
+        let detail: yiwang_core::appeal::Detail = serde_json::from_str(&row.detail).unwrap();
+        assert_eq!(detail, yiwang_core::appeal::Detail::of(a), "{}", row.id);
+    }
+    let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &all.rows {
+        *by_status.entry(r.status.clone()).or_default() += 1;
+    }
+    assert_eq!(&by_status, statuses);
+    assert!(statuses.len() >= 5, "the fixture holds every status: {statuses:?}");
+
+    // The month's counts, as the old release kept them.
+    let (facts, volumes) = old;
+    let months: std::collections::BTreeSet<&String> = facts.keys().map(|k| &k.0).collect();
+    assert!(months.len() >= 3, "{months:?}");
+    let mut now: BTreeMap<(String, String, String, bool, String), i64> = BTreeMap::new();
+    for m in &months {
+        for f in store.tally_month(m).unwrap() {
+            assert_eq!(f.kind, "appeal");
+            *now.entry(((*m).clone(), f.unit.to_string(), f.name, f.flag, f.value)).or_default() += f.count as i64;
+        }
+    }
+    let nonzero = |m: &BTreeMap<(String, String, String, bool, String), i64>| {
+        m.iter().filter(|(_, n)| **n != 0).map(|(k, n)| (k.clone(), *n)).collect::<Vec<_>>()
+    };
+    assert_eq!(nonzero(&now), nonzero(facts));
+
+    // The dashboards' volumes, day by day.
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let v = store.volumes("appeal", day("2020-01-01"), day("2030-01-01")).unwrap();
+    let mut got: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for (dimension, values) in &v.dimensions {
+        for (value, n) in values {
+            *got.entry((dimension.clone(), value.clone())).or_default() += *n as i64;
+        }
+    }
+    let mut want: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for ((_, dimension, value), n) in volumes {
+        *want.entry((dimension.clone(), value.clone())).or_default() += n;
+    }
+    want.retain(|_, n| *n != 0);
+    assert_eq!(got, want);
+    assert_eq!(v.by_day.iter().map(|(_, n)| n).sum::<u64>(), CASES);
+
+    // Search finds the old cases through the kept index.
+    let q = CaseQuery { text: yiwang_store::search::fts_query("路灯"), limit: 50, ..Default::default() };
+    assert!(store.list_cases(&q).unwrap().total > 0);
+
+    // What the migration wrote is what the events give.
+    let migrated = contract::projected(store);
+    assert_eq!(store.reindex().unwrap(), CASES);
+    assert_eq!(contract::projected(store), migrated);
+
+    // And the upgraded store goes on: the next case of the day and an append.
+    let w = contract::world(store);
+    let fresh = contract::new_case(&w, store, t0(), 900, None);
+    let fresh = contract::dispatch_and_sign(&w, store, &fresh, t0());
+    assert_eq!(fresh.version, 3);
+    assert!(store.verify().unwrap().is_intact());
+}
+
+#[test]
+fn a_sqlite_file_written_by_e7ec50f_upgrades_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("yiwang.sqlite");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/e7ec50f.sqlite"), &path).unwrap();
+    let (old, statuses) = {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, 8, "written by the release before");
+        let facts = c
+            .prepare("SELECT month, unit, kind, flag, satisfaction, count FROM measure_tally")
+            .unwrap()
+            .query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?), r.get(5)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let volumes = c
+            .prepare("SELECT day, dimension, value, count FROM volume_tally")
+            .unwrap()
+            .query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let statuses = c
+            .prepare("SELECT status, count(*) FROM appeal GROUP BY status")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        ((facts, volumes), statuses)
+    };
+    let store = crate::sqlite::open_at(&path);
+    check_upgraded(&store, &old, &statuses);
+}
+
+#[test]
+fn a_postgres_database_written_by_e7ec50f_upgrades_in_place() {
+    let db = crate::postgres::TestDb::new();
+    let dump = include_str!("../fixtures/e7ec50f.pg.sql");
+    db.sql().batch_execute(dump).unwrap();
+    let mut c = db.sql();
+    let version: i32 = c.query_one("SELECT max(version) FROM schema_migrations", &[]).unwrap().get(0);
+    assert_eq!(version, 6, "written by the release before");
+    let facts = c
+        .query("SELECT month, unit, kind, flag, satisfaction, sum(count)::bigint FROM measure_tally GROUP BY 1, 2, 3, 4, 5", &[])
+        .unwrap()
+        .iter()
+        .map(|r| ((r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)), r.get(5)))
+        .collect();
+    let volumes = c
+        .query(
+            "SELECT to_char(day, 'YYYY-MM-DD'), dimension, value, sum(count)::bigint FROM volume_tally GROUP BY 1, 2, 3",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| ((r.get(0), r.get(1), r.get(2)), r.get(3)))
+        .collect();
+    let statuses = c
+        .query("SELECT status, count(*) FROM appeal GROUP BY status", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u64))
+        .collect();
+    let store = db.store();
+    check_upgraded(&store, &(facts, volumes), &statuses);
+    store.close();
+}
