@@ -38,6 +38,11 @@ fn no_training_or_unlabelled_text_repeats_the_start_of_an_eval_message() {
         .map(|e| squeeze(&e.text).chars().take(60).collect())
         .collect();
     let key = |t: &str| -> String { squeeze(t).chars().take(60).collect() };
+    // None of the three is empty, or the checks below would hold without checking.
+    // (The two files share some eval messages, so there are fewer keys than rows.)
+    assert!(eval_keys.len() > 1000, "{} eval keys", eval_keys.len());
+    assert!(corpus.train.len() > 4000, "{} training rows", corpus.train.len());
+    assert!(corpus.unlabelled.len() > 7000, "{} unlabelled rows", corpus.unlabelled.len());
     assert!(corpus.train.iter().all(|e| !eval_keys.contains(&key(&e.text))));
     assert!(corpus.unlabelled.iter().all(|t| !eval_keys.contains(&key(t))));
 }
