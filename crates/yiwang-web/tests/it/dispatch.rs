@@ -1,10 +1,9 @@
-use crate::harness::{Api, code_of};
+use crate::harness::{Api, Backend, code_of};
 use axum::http::StatusCode;
 use serde_json::json;
 
-#[tokio::test]
-async fn departments_keep_their_articles_and_operators_find_only_current_ones() {
-    let api = Api::new();
+async fn departments_keep_their_articles_and_operators_find_only_current_ones(backend: Backend) {
+    let api = Api::on(backend);
     let rsj = api.login("rsj-handler").await;
     let operator = api.login("operator1").await;
     let (s, a) = api
@@ -73,9 +72,8 @@ async fn departments_keep_their_articles_and_operators_find_only_current_ones() 
     assert_eq!(own.as_array().unwrap().len(), 2);
 }
 
-#[tokio::test]
-async fn search_finds_chinese_text_and_respects_who_may_see() {
-    let api = Api::new();
+async fn search_finds_chinese_text_and_respects_who_may_see(backend: Backend) {
+    let api = Api::on(backend);
     let (id, _) = api.citizen_appeal().await;
     let dispatcher = api.login("dispatcher1").await;
     let q = |t: &str| format!("/api/v1/search?q={}", t.bytes().map(|b| format!("%{b:02X}")).collect::<String>());
@@ -97,9 +95,8 @@ async fn search_finds_chinese_text_and_respects_who_may_see() {
     assert_eq!(v["total"], 0);
 }
 
-#[tokio::test]
-async fn intake_suggestions_locate_the_address_and_show_likely_duplicates() {
-    let api = Api::new();
+async fn intake_suggestions_locate_the_address_and_show_likely_duplicates(backend: Backend) {
+    let api = Api::on(backend);
     let (first, _) = api.citizen_appeal().await;
     let operator = api.login("operator1").await;
     let (s, v) = api
@@ -128,9 +125,8 @@ async fn intake_suggestions_locate_the_address_and_show_likely_duplicates() {
     assert!(v.as_array().unwrap().iter().any(|p| p["name"] == "湖畔路"), "{v}");
 }
 
-#[tokio::test]
-async fn the_months_hot_topics_group_repeated_appeals() {
-    let api = Api::new();
+async fn the_months_hot_topics_group_repeated_appeals(backend: Backend) {
+    let api = Api::on(backend);
     for _ in 0..3 {
         api.citizen_appeal().await;
     }
@@ -153,3 +149,10 @@ async fn the_months_hot_topics_group_repeated_appeals() {
     let (s, _) = api.call("GET", "/api/v1/topics?month=2026-13", Some(&operator), None).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+on_both_stores!(
+    departments_keep_their_articles_and_operators_find_only_current_ones,
+    search_finds_chinese_text_and_respects_who_may_see,
+    intake_suggestions_locate_the_address_and_show_likely_duplicates,
+    the_months_hot_topics_group_repeated_appeals,
+);
