@@ -37,6 +37,8 @@ mod tests {
     use super::*;
     use axum::body::Body;
     use axum::routing::get;
+    use http_body_util::BodyExt;
+    use tokio::sync::Notify;
     use tower::ServiceExt;
 
     #[tokio::test]
@@ -52,5 +54,38 @@ mod tests {
             let r = one.clone().oneshot(Request::get("/x").body(Body::empty()).unwrap()).await.unwrap();
             assert_eq!(r.status(), StatusCode::OK);
         }
+    }
+
+    fn get_req(path: &str) -> Request {
+        Request::get(path).body(Body::empty()).unwrap()
+    }
+
+    /// The slot is held for the whole request, not only while it is admitted: while a
+    /// handler is still working, the next request is shed; once it has answered, the
+    /// next one is served.
+    #[tokio::test]
+    async fn a_request_holds_its_slot_until_its_handler_has_answered() {
+        let entered = Arc::new(Notify::new());
+        let release = Arc::new(Notify::new());
+        let (e, r) = (entered.clone(), release.clone());
+        let slow = move || async move {
+            e.notify_one();
+            r.notified().await;
+            "slow"
+        };
+        let one = limit_in_flight(Router::new().route("/slow", get(slow)).route("/x", get(|| async { "ok" })), 1);
+
+        let first = tokio::spawn(one.clone().oneshot(get_req("/slow")));
+        entered.notified().await;
+        let r = one.clone().oneshot(get_req("/x")).await.unwrap();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE, "the one slot is taken by /slow");
+        assert_eq!(r.headers()[header::RETRY_AFTER], "1");
+
+        release.notify_one();
+        let r = first.await.unwrap().unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(&r.into_body().collect().await.unwrap().to_bytes()[..], b"slow");
+        let r = one.oneshot(get_req("/x")).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "the slot came back when /slow answered");
     }
 }

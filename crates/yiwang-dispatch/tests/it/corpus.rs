@@ -1,20 +1,10 @@
 //! The appeals corpus loader and its fixed evaluation split.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
 
 use yiwang_dispatch::corpus::load_appeals_dir;
 
-/// `shared/data/appeals` lives beside the repository (as in CI), not inside it.
-fn appeals_dir() -> Option<PathBuf> {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/appeals")).to_path_buf();
-    if dir.join("messages_labeled_partial.csv").exists() {
-        Some(dir)
-    } else {
-        println!("skipped: appeals data not found at {}", dir.display());
-        None
-    }
-}
+use crate::appeals_dir;
 
 fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
@@ -22,8 +12,7 @@ fn squeeze(text: &str) -> String {
 
 #[test]
 fn the_corpus_loader_applies_the_fixed_eval_split() {
-    let Some(dir) = appeals_dir() else { return };
-    let corpus = load_appeals_dir(&dir).expect("appeals data loads");
+    let corpus = load_appeals_dir(&appeals_dir()).expect("appeals data loads");
     assert_eq!(corpus.eval_partial.len(), 1053);
     assert_eq!(corpus.eval_sample.len(), 95);
     // 4,215 + 400 train rows, less the few that repeat an evaluation message.
@@ -41,8 +30,7 @@ fn the_corpus_loader_applies_the_fixed_eval_split() {
 
 #[test]
 fn no_training_or_unlabelled_text_repeats_the_start_of_an_eval_message() {
-    let Some(dir) = appeals_dir() else { return };
-    let corpus = load_appeals_dir(&dir).expect("appeals data loads");
+    let corpus = load_appeals_dir(&appeals_dir()).expect("appeals data loads");
     let eval_keys: HashSet<String> = corpus
         .eval_partial
         .iter()
@@ -50,6 +38,11 @@ fn no_training_or_unlabelled_text_repeats_the_start_of_an_eval_message() {
         .map(|e| squeeze(&e.text).chars().take(60).collect())
         .collect();
     let key = |t: &str| -> String { squeeze(t).chars().take(60).collect() };
+    // None of the three is empty, or the checks below would hold without checking.
+    // (The two files share some eval messages, so there are fewer keys than rows.)
+    assert!(eval_keys.len() > 1000, "{} eval keys", eval_keys.len());
+    assert!(corpus.train.len() > 4000, "{} training rows", corpus.train.len());
+    assert!(corpus.unlabelled.len() > 7000, "{} unlabelled rows", corpus.unlabelled.len());
     assert!(corpus.train.iter().all(|e| !eval_keys.contains(&key(&e.text))));
     assert!(corpus.unlabelled.iter().all(|t| !eval_keys.contains(&key(t))));
 }

@@ -4,27 +4,90 @@ use chrono::{TimeZone, Utc};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use tower::ServiceExt;
 use yiwang_app::{App, AppConfig, ManualClock};
-use yiwang_store::SqliteStore;
+use yiwang_store::{PgStore, SqliteStore, Store};
+
+/// Which store an `Api` runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    /// A fresh SQLite file in a temporary directory.
+    Sqlite,
+    /// A fresh database on the PostgreSQL server named by `YIWANG_TEST_DATABASE_URL`,
+    /// dropped when the test ends. Without the variable the test fails, never skips.
+    Postgres,
+}
+
+/// Generates, for each `async fn NAME(backend: Backend)` named, a module `NAME` with
+/// the tests `sqlite` and `postgres`: the same test on each store
+/// (`cargo test postgres` runs the PostgreSQL ones).
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::harness::Backend::Sqlite).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name($crate::harness::Backend::Postgres).await
+            }
+        }
+    )*};
+}
 
 pub struct Api {
     pub app: Arc<App>,
     pub clock: Arc<ManualClock>,
-    _dir: tempfile::TempDir,
+    /// The SQLite file's directory or the PostgreSQL database, held to the end of the
+    /// test. Declared after `app`, so the store is closed before either goes.
+    _dir: Option<tempfile::TempDir>,
+    _db: Option<TestDb>,
 }
 
 pub const PHONE: &str = "13812345678";
 
 impl Api {
+    /// On SQLite (the tests that exercise no store-specific path: pages, exports).
     pub fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SqliteStore::open(&dir.path().join("yiwang.sqlite"), yiwang_core::kinds()).unwrap());
-        // Monday 2026-11-16 09:00 in China.
-        let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 16, 1, 0, 0).unwrap()));
-        let app = Arc::new(App::new(store, clock.clone(), AppConfig::default()).unwrap());
-        app.setup_district(&yiwang_app::demo_files(), Some(yiwang_app::DEMO_PASSWORD)).unwrap();
-        Api { app, clock, _dir: dir }
+        Api::on(Backend::Sqlite)
+    }
+
+    /// The demo district on a fresh store, on a clock at Monday 2026-11-16 09:00 in
+    /// China. Built on a thread of its own: the PostgreSQL client blocks, and must not
+    /// run on the test's async runtime.
+    pub fn on(backend: Backend) -> Self {
+        std::thread::spawn(move || {
+            let (store, dir, db): (Arc<dyn Store>, _, _) = match backend {
+                Backend::Sqlite => {
+                    let dir = tempfile::tempdir().unwrap();
+                    (
+                        Arc::new(SqliteStore::open(&dir.path().join("yiwang.sqlite"), yiwang_core::kinds()).unwrap()),
+                        Some(dir),
+                        None,
+                    )
+                }
+                Backend::Postgres => {
+                    let db = TestDb::new();
+                    (Arc::new(PgStore::connect(&db.url, yiwang_core::kinds()).unwrap()), None, Some(db))
+                }
+            };
+            let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 16, 1, 0, 0).unwrap()));
+            let app = Arc::new(App::new(store, clock.clone(), AppConfig::default()).unwrap());
+            app.setup_district(&yiwang_app::demo_files(), Some(yiwang_app::DEMO_PASSWORD)).unwrap();
+            Api { app, clock, _dir: dir, _db: db }
+        })
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    }
+
+    /// Runs `f` on the blocking pool, as the web layer runs use cases: a test calls the
+    /// app directly (the scheduler's tick, a key issued by an administrator) only
+    /// through this, since the PostgreSQL store blocks.
+    pub async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&App) -> T + Send + 'static) -> T {
+        let app = self.app.clone();
+        tokio::task::spawn_blocking(move || f(&app)).await.unwrap()
     }
 
     pub async fn call(
@@ -101,6 +164,60 @@ impl Api {
     pub fn step(&self, d: chrono::Duration) {
         self.clock.advance(d);
     }
+}
+
+/// A throwaway PostgreSQL database (as in yiwang-store's tests), dropped with
+/// `WITH (FORCE)` when the test ends, pass or fail.
+struct TestDb {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl TestDb {
+    fn new() -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let admin_url = std::env::var("YIWANG_TEST_DATABASE_URL").expect(
+            "set YIWANG_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) or run ./scripts/test, \
+             which starts a throwaway PostgreSQL",
+        );
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+        let name = format!("yiwang_web_{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let mut admin =
+            postgres::Client::connect(&admin_url, postgres::NoTls).expect("connect to YIWANG_TEST_DATABASE_URL");
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let url = with_dbname(&admin_url, &name);
+        TestDb { admin_url, name, url }
+    }
+}
+
+impl Drop for TestDb {
+    /// On a thread of its own: the test's async runtime may be the one dropping it.
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            if let Ok(mut admin) = postgres::Client::connect(&admin_url, postgres::NoTls) {
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        })
+        .join();
+    }
+}
+
+/// The same server with another database: a URL's path, or a `dbname=` setting.
+fn with_dbname(url: &str, name: &str) -> String {
+    if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+        return format!("{url} dbname={name}");
+    }
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").unwrap() + 3;
+    let host_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{name}", &base[..host_end]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
 }
 
 pub fn code_of(v: &Value) -> &str {

@@ -1,4 +1,4 @@
-use crate::harness::{Api, PHONE, code_of};
+use crate::harness::{Api, Backend, PHONE, code_of};
 use axum::http::StatusCode;
 use chrono::Duration;
 use serde_json::json;
@@ -7,9 +7,8 @@ fn names(v: &serde_json::Value) -> Vec<String> {
     v["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect()
 }
 
-#[tokio::test]
-async fn an_appeal_goes_from_intake_to_callback_and_is_counted() {
-    let api = Api::new();
+async fn an_appeal_goes_from_intake_to_callback_and_is_counted(backend: Backend) {
+    let api = Api::on(backend);
     let (id, code) = api.citizen_appeal().await;
     assert!(id.starts_with("YW20261116"), "{id}");
 
@@ -97,9 +96,8 @@ async fn an_appeal_goes_from_intake_to_callback_and_is_counted() {
     assert_eq!(cgw["rank"], 1);
 }
 
-#[tokio::test]
-async fn a_return_is_redispatched_and_an_unsolved_callback_reopens() {
-    let api = Api::new();
+async fn a_return_is_redispatched_and_an_unsolved_callback_reopens(backend: Backend) {
+    let api = Api::on(backend);
     let (id, _) = api.citizen_appeal().await;
     let dispatcher = api.login("dispatcher1").await;
     let supervisor = api.login("supervisor1").await;
@@ -133,9 +131,8 @@ async fn a_return_is_redispatched_and_an_unsolved_callback_reopens() {
     api.act_ok(&supervisor, &id, json!({"action": "reopen", "reason": "领导批示重办"})).await;
 }
 
-#[tokio::test]
-async fn consultations_are_answered_directly_and_duplicates_merged() {
-    let api = Api::new();
+async fn consultations_are_answered_directly_and_duplicates_merged(backend: Backend) {
+    let api = Api::on(backend);
     let operator = api.login("operator1").await;
     let dispatcher = api.login("dispatcher1").await;
     let (s, v) = api
@@ -162,9 +159,8 @@ async fn consultations_are_answered_directly_and_duplicates_merged() {
     assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"));
 }
 
-#[tokio::test]
-async fn the_scheduler_turns_clocks_yellow_then_red_on_a_stepped_clock() {
-    let api = Api::new();
+async fn the_scheduler_turns_clocks_yellow_then_red_on_a_stepped_clock(backend: Backend) {
+    let api = Api::on(backend);
     let (id, _) = api.citizen_appeal().await;
     let dispatcher = api.login("dispatcher1").await;
     api.act_ok(&dispatcher, &id, json!({"action": "dispatch", "category": "cxjs-02"})).await;
@@ -179,14 +175,14 @@ async fn the_scheduler_turns_clocks_yellow_then_red_on_a_stepped_clock() {
     };
     // Sign-for limit is 2 hours; yellow at 80 %.
     api.step(Duration::minutes(90));
-    assert_eq!(api.app.tick().unwrap().events, 0);
+    assert_eq!(api.blocking(|app| app.tick()).await.unwrap().events, 0);
     assert!(queue("warning").await.is_empty());
     api.step(Duration::minutes(10));
-    assert_eq!(api.app.tick().unwrap().events, 1);
+    assert_eq!(api.blocking(|app| app.tick()).await.unwrap().events, 1);
     assert_eq!(queue("warning").await, vec![id.clone()]);
-    assert_eq!(api.app.tick().unwrap().events, 0, "a tick with nothing new writes nothing");
+    assert_eq!(api.blocking(|app| app.tick()).await.unwrap().events, 0, "a tick with nothing new writes nothing");
     api.step(Duration::minutes(21));
-    api.app.tick().unwrap();
+    api.blocking(|app| app.tick()).await.unwrap();
     assert_eq!(queue("overdue").await, vec![id.clone()]);
     assert!(queue("warning").await.is_empty());
     let (_, v) = api.call("GET", &format!("/api/v1/appeals/{id}"), Some(&dispatcher), None).await;
@@ -196,3 +192,10 @@ async fn the_scheduler_turns_clocks_yellow_then_red_on_a_stepped_clock() {
     api.act_ok(&handler, &id, json!({"action": "sign_for"})).await;
     assert!(queue("overdue").await.is_empty());
 }
+
+on_both_stores!(
+    an_appeal_goes_from_intake_to_callback_and_is_counted,
+    a_return_is_redispatched_and_an_unsolved_callback_reopens,
+    consultations_are_answered_directly_and_duplicates_merged,
+    the_scheduler_turns_clocks_yellow_then_red_on_a_stepped_clock,
+);

@@ -1,9 +1,13 @@
-//! API tests, in-process (`oneshot`), against a real SQLite store in a temporary
-//! directory, with the demo district's units, categories and staff and a clock the
-//! tests step by hand.
+//! API tests, in-process (`oneshot`), with the demo district's units, categories and
+//! staff and a clock the tests step by hand. The API tests run twice, on a fresh SQLite
+//! store and on a fresh PostgreSQL database (`harness::on_both_stores!`; the server is
+//! named by `YIWANG_TEST_DATABASE_URL`, and without it those fail, never skip); the
+//! page tests (`ui`) run on SQLite.
+
+#[macro_use]
+mod harness;
 
 mod dispatch;
-mod harness;
 mod lifecycle;
 mod open311;
 mod permissions;

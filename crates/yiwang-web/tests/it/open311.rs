@@ -1,7 +1,7 @@
 //! Open311 GeoReport v2 conformance: every method in XML and JSON, the spec's error
 //! bodies and statuses, and a request's life as an ordinary appeal.
 
-use crate::harness::Api;
+use crate::harness::{Api, Backend};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::Duration;
@@ -85,8 +85,8 @@ fn assert_error(r: &Reply, status: StatusCode, json: bool) -> String {
     }
 }
 
-fn key(api: &Api) -> String {
-    api.app.issue_api_key(&Actor::System, "测试客户端").unwrap().key
+async fn key(api: &Api) -> String {
+    api.blocking(|app| app.issue_api_key(&Actor::System, "测试客户端")).await.unwrap().key
 }
 
 /// A post to 水电气热 at the 湖畔路 point, with the contact fields and a photo.
@@ -110,6 +110,7 @@ async fn one_request(api: &Api, id: String) -> Value {
     get(api, &format!("/open311/v2/requests/{id}.json")).await.json()[0].clone()
 }
 
+/// Reads nothing from the store, so it runs on SQLite only.
 #[tokio::test]
 async fn discovery_names_the_spec_the_endpoint_and_both_formats() {
     let api = Api::new();
@@ -125,9 +126,8 @@ async fn discovery_names_the_spec_the_endpoint_and_both_formats() {
     assert_eq!(tags(x, "format"), ["text/xml", "application/json"]);
 }
 
-#[tokio::test]
-async fn the_service_list_offers_the_leaf_categories_grouped_by_first_level() {
-    let api = Api::new();
+async fn the_service_list_offers_the_leaf_categories_grouped_by_first_level(backend: Backend) {
+    let api = Api::on(backend);
     let v = get(&api, "/open311/v2/services.json").await.json();
     let list = v.as_array().unwrap();
     let water = list.iter().find(|s| s["service_code"] == "cxjs-11").expect("水电气热 is a service");
@@ -146,9 +146,8 @@ async fn the_service_list_offers_the_leaf_categories_grouped_by_first_level() {
     assert!(x.contains("<metadata>true</metadata>"));
 }
 
-#[tokio::test]
-async fn a_service_definition_lists_the_questions_in_both_formats_and_an_unknown_one_is_404() {
-    let api = Api::new();
+async fn a_service_definition_lists_the_questions_in_both_formats_and_an_unknown_one_is_404(backend: Backend) {
+    let api = Api::on(backend);
     let v = get(&api, "/open311/v2/services/cxjs-11.json").await.json();
     assert_eq!(v["service_code"], "cxjs-11");
     let a = &v["attributes"];
@@ -180,10 +179,9 @@ async fn a_service_definition_lists_the_questions_in_both_formats_and_an_unknown
     assert!(d.contains("jurisdiction_id"), "{d}");
 }
 
-#[tokio::test]
-async fn a_post_without_a_valid_api_key_gets_the_specs_403() {
-    let api = Api::new();
-    let valid = key(&api);
+async fn a_post_without_a_valid_api_key_gets_the_specs_403(backend: Backend) {
+    let api = Api::on(backend);
+    let valid = key(&api).await;
     let form = water_report(&valid);
     for (k, json) in [("", true), ("", false), ("wrong-key", true), ("wrong-key", false)] {
         let f = form.replace(&format!("api_key={valid}"), &format!("api_key={k}"));
@@ -194,16 +192,15 @@ async fn a_post_without_a_valid_api_key_gets_the_specs_403() {
     let no_key = form.replace(&format!("api_key={valid}&"), "");
     assert_error(&post(&api, "/open311/v2/requests.json", &no_key).await, StatusCode::FORBIDDEN, true);
     // A revoked key is refused from then on.
-    let id = api.app.api_keys(&Actor::System).unwrap()[0].id;
+    let id = api.blocking(|app| app.api_keys(&Actor::System)).await.unwrap()[0].id;
     assert_eq!(post(&api, "/open311/v2/requests.json", &form).await.status, StatusCode::OK);
-    api.app.revoke_api_key(&Actor::System, id).unwrap();
+    api.blocking(move |app| app.revoke_api_key(&Actor::System, id)).await.unwrap();
     assert_error(&post(&api, "/open311/v2/requests.json", &form).await, StatusCode::FORBIDDEN, true);
 }
 
-#[tokio::test]
-async fn a_posted_request_is_an_ordinary_open311_appeal_waiting_for_dispatch() {
-    let api = Api::new();
-    let k = key(&api);
+async fn a_posted_request_is_an_ordinary_open311_appeal_waiting_for_dispatch(backend: Backend) {
+    let api = Api::on(backend);
+    let k = key(&api).await;
     let r = post(&api, "/open311/v2/requests.xml", &water_report(&k)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let x = r.xml();
@@ -256,10 +253,9 @@ async fn a_posted_request_is_an_ordinary_open311_appeal_waiting_for_dispatch() {
     assert!(x.body.contains("<zipcode/>"), "{}", x.body);
 }
 
-#[tokio::test]
-async fn a_request_yiwang_cannot_place_is_still_accepted_for_the_operator_to_locate() {
-    let api = Api::new();
-    let k = key(&api);
+async fn a_request_yiwang_cannot_place_is_still_accepted_for_the_operator_to_locate(backend: Backend) {
+    let api = Api::on(backend);
+    let k = key(&api).await;
     let id = create(
         &api,
         &format!("api_key={k}&service_code=cxjs-02&address_string=%E4%B8%8D%E7%9F%A5%E9%81%93%E5%93%AA%E9%87%8C"),
@@ -283,10 +279,9 @@ async fn a_request_yiwang_cannot_place_is_still_accepted_for_the_operator_to_loc
     assert_eq!(v[0]["address_id"], "gd-wh-2-2");
 }
 
-#[tokio::test]
-async fn bad_posts_get_the_specs_status_and_error_body_in_both_formats() {
-    let api = Api::new();
-    let k = key(&api);
+async fn bad_posts_get_the_specs_status_and_error_body_in_both_formats(backend: Backend) {
+    let api = Api::on(backend);
+    let k = key(&api).await;
     let good = water_report(&k);
     let cases: Vec<(String, StatusCode, &str)> = vec![
         (good.replace("service_code=cxjs-11&", ""), StatusCode::BAD_REQUEST, "service_code"),
@@ -354,10 +349,9 @@ async fn bad_posts_get_the_specs_status_and_error_body_in_both_formats() {
     assert!(v[0]["description"].as_str().unwrap().starts_with("停水两天"));
 }
 
-#[tokio::test]
-async fn get_requests_filters_by_id_service_status_and_dates() {
-    let api = Api::new();
-    let k = key(&api);
+async fn get_requests_filters_by_id_service_status_and_dates(backend: Backend) {
+    let api = Api::on(backend);
+    let k = key(&api).await;
     let water = create(&api, &water_report(&k)).await;
     api.step(Duration::hours(1));
     let street =
@@ -424,10 +418,9 @@ async fn get_requests_filters_by_id_service_status_and_dates() {
     assert_error(&get(&api, "/open311/v2/complaints.json").await, StatusCode::NOT_FOUND, true);
 }
 
-#[tokio::test]
-async fn without_dates_only_the_most_recent_90_days_are_listed() {
-    let api = Api::new();
-    let k = key(&api);
+async fn without_dates_only_the_most_recent_90_days_are_listed(backend: Backend) {
+    let api = Api::on(backend);
+    let k = key(&api).await;
     let old = create(&api, &water_report(&k)).await;
     api.step(Duration::days(91));
     let new = create(&api, &water_report(&k)).await;
@@ -440,10 +433,9 @@ async fn without_dates_only_the_most_recent_90_days_are_listed() {
     assert_eq!(get(&api, &format!("/open311/v2/requests/{old}.json")).await.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn page_and_page_size_split_the_list() {
-    let api = Api::new();
-    let k = key(&api);
+async fn page_and_page_size_split_the_list(backend: Backend) {
+    let api = Api::on(backend);
+    let k = key(&api).await;
     let mut made = vec![];
     for _ in 0..5 {
         made.push(create(&api, &water_report(&k)).await);
@@ -469,10 +461,9 @@ async fn page_and_page_size_split_the_list() {
     assert_eq!(page("page_size=2&page=2&service_code=cxjs-11,cxjs-02").await, made[2..4]);
 }
 
-#[tokio::test]
-async fn status_notes_agency_and_expected_time_follow_the_case_and_updates_list_its_steps() {
-    let api = Api::new();
-    let k = key(&api);
+async fn status_notes_agency_and_expected_time_follow_the_case_and_updates_list_its_steps(backend: Backend) {
+    let api = Api::on(backend);
+    let k = key(&api).await;
     let id = create(&api, &water_report(&k)).await;
     let dispatcher = api.login("dispatcher1").await;
     api.step(Duration::minutes(30));
@@ -536,10 +527,9 @@ async fn status_notes_agency_and_expected_time_follow_the_case_and_updates_list_
     assert_eq!(tags(x, "updated_datetime")[1], "2026-11-16T17:00:00+08:00");
 }
 
-#[tokio::test]
-async fn a_merged_duplicate_is_closed_and_its_update_says_duplicate() {
-    let api = Api::new();
-    let k = key(&api);
+async fn a_merged_duplicate_is_closed_and_its_update_says_duplicate(backend: Backend) {
+    let api = Api::on(backend);
+    let k = key(&api).await;
     let first = create(&api, &water_report(&k)).await;
     let second = create(&api, &water_report(&k)).await;
     let dispatcher = api.login("dispatcher1").await;
@@ -552,10 +542,9 @@ async fn a_merged_duplicate_is_closed_and_its_update_says_duplicate() {
     assert_eq!(u[0]["status"], "duplicate");
 }
 
-#[tokio::test]
-async fn posting_an_update_is_refused_honestly_with_the_specs_errors() {
-    let api = Api::new();
-    let k = key(&api);
+async fn posting_an_update_is_refused_honestly_with_the_specs_errors(backend: Backend) {
+    let api = Api::on(backend);
+    let k = key(&api).await;
     let id = create(&api, &water_report(&k)).await;
     let uri = "/open311/v2/servicerequestupdates.json";
     let form = format!("api_key={k}&service_request_id={id}&description=still+broken&status=OPEN");
@@ -573,6 +562,7 @@ async fn posting_an_update_is_refused_honestly_with_the_specs_errors() {
     assert_eq!(v["events"].as_array().unwrap().len(), 1, "nothing was added to the case");
 }
 
+/// Reads nothing from the store, so it runs on SQLite only.
 #[tokio::test]
 async fn tokens_are_never_issued_so_none_is_found() {
     let api = Api::new();
@@ -583,9 +573,8 @@ async fn tokens_are_never_issued_so_none_is_found() {
     }
 }
 
-#[tokio::test]
-async fn an_administrator_issues_lists_and_revokes_keys_through_the_api() {
-    let api = Api::new();
+async fn an_administrator_issues_lists_and_revokes_keys_through_the_api(backend: Backend) {
+    let api = Api::on(backend);
     let admin = api.login("admin").await;
     let dispatcher = api.login("dispatcher1").await;
     let (s, _) =
@@ -622,3 +611,19 @@ async fn an_administrator_issues_lists_and_revokes_keys_through_the_api() {
     let (_, list) = api.call("GET", "/api/v1/admin/api-keys", Some(&admin), None).await;
     assert!(list[0]["revoked_at"].is_string());
 }
+
+on_both_stores!(
+    the_service_list_offers_the_leaf_categories_grouped_by_first_level,
+    a_service_definition_lists_the_questions_in_both_formats_and_an_unknown_one_is_404,
+    a_post_without_a_valid_api_key_gets_the_specs_403,
+    a_posted_request_is_an_ordinary_open311_appeal_waiting_for_dispatch,
+    a_request_yiwang_cannot_place_is_still_accepted_for_the_operator_to_locate,
+    bad_posts_get_the_specs_status_and_error_body_in_both_formats,
+    get_requests_filters_by_id_service_status_and_dates,
+    without_dates_only_the_most_recent_90_days_are_listed,
+    page_and_page_size_split_the_list,
+    status_notes_agency_and_expected_time_follow_the_case_and_updates_list_its_steps,
+    a_merged_duplicate_is_closed_and_its_update_says_duplicate,
+    posting_an_update_is_refused_honestly_with_the_specs_errors,
+    an_administrator_issues_lists_and_revokes_keys_through_the_api,
+);

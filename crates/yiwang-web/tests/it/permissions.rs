@@ -1,10 +1,9 @@
-use crate::harness::{Api, PHONE, code_of};
+use crate::harness::{Api, Backend, PHONE, code_of};
 use axum::http::StatusCode;
 use serde_json::json;
 
-#[tokio::test]
-async fn another_units_handler_is_refused() {
-    let api = Api::new();
+async fn another_units_handler_is_refused(backend: Backend) {
+    let api = Api::on(backend);
     let (id, _) = api.citizen_appeal().await;
     let dispatcher = api.login("dispatcher1").await;
     api.act_ok(&dispatcher, &id, json!({"action": "dispatch", "category": "cxjs-02"})).await;
@@ -17,9 +16,8 @@ async fn another_units_handler_is_refused() {
     assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "forbidden"));
 }
 
-#[tokio::test]
-async fn each_role_does_only_its_own_part() {
-    let api = Api::new();
+async fn each_role_does_only_its_own_part(backend: Backend) {
+    let api = Api::on(backend);
     let (id, _) = api.citizen_appeal().await;
     let operator = api.login("operator1").await;
     let dispatcher = api.login("dispatcher1").await;
@@ -63,9 +61,8 @@ async fn each_role_does_only_its_own_part() {
     api.act_ok(&supervisor, &id, json!({"action": "supervise", "note": "列入督办"})).await;
 }
 
-#[tokio::test]
-async fn lists_mask_personal_data_and_revealing_it_is_recorded() {
-    let api = Api::new();
+async fn lists_mask_personal_data_and_revealing_it_is_recorded(backend: Backend) {
+    let api = Api::on(backend);
     let (id, code) = api.citizen_appeal().await;
     let dispatcher = api.login("dispatcher1").await;
     let (_, v) = api.call("GET", "/api/v1/queues/to_dispatch", Some(&dispatcher), None).await;
@@ -86,9 +83,8 @@ async fn lists_mask_personal_data_and_revealing_it_is_recorded() {
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn logging_out_ends_the_session() {
-    let api = Api::new();
+async fn logging_out_ends_the_session(backend: Backend) {
+    let api = Api::on(backend);
     let t = api.login("operator1").await;
     let (s, v) = api.call("GET", "/api/v1/me", Some(&t), None).await;
     assert_eq!((s, v["unit_name"].as_str()), (StatusCode::OK, Some("12345中心")));
@@ -97,3 +93,10 @@ async fn logging_out_ends_the_session() {
     let (s, e) = api.call("GET", "/api/v1/me", Some(&t), None).await;
     assert_eq!((s, code_of(&e)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
 }
+
+on_both_stores!(
+    another_units_handler_is_refused,
+    each_role_does_only_its_own_part,
+    lists_mask_personal_data_and_revealing_it_is_recorded,
+    logging_out_ends_the_session,
+);

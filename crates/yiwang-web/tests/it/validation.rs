@@ -1,13 +1,12 @@
-use crate::harness::{Api, code_of};
+use crate::harness::{Api, Backend, code_of};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::json;
 
-#[tokio::test]
-async fn bad_input_gets_a_stable_code_and_nothing_is_stored() {
-    let api = Api::new();
+async fn bad_input_gets_a_stable_code_and_nothing_is_stored(backend: Backend) {
+    let api = Api::on(backend);
     let dispatcher = api.login("dispatcher1").await;
-    let count = || api.app.store().count_cases(&Default::default()).unwrap();
+    let count = || api.blocking(|app| app.store().count_cases(&Default::default()).unwrap());
     let good = json!({"channel": "web", "appeal_type": "complaint", "text": "噪音扰民"});
     let cases = [
         (json!({"channel": "web", "appeal_type": "complaint"}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
@@ -70,11 +69,11 @@ async fn bad_input_gets_a_stable_code_and_nothing_is_stored() {
     assert_eq!((s, code_of(&e)), (StatusCode::BAD_REQUEST, "malformed_json"));
     let (s, e) = api.raw(Request::post("/api/v1/appeals").body(Body::from(good.to_string())).unwrap()).await;
     assert_eq!((s, code_of(&e)), (StatusCode::BAD_REQUEST, "malformed_json"));
-    assert_eq!(count(), 0, "nothing malformed reached the store");
+    assert_eq!(count().await, 0, "nothing malformed reached the store");
 
     let (s, _) = api.call("POST", "/api/v1/appeals", None, Some(good)).await;
     assert_eq!(s, StatusCode::CREATED);
-    let id = api.app.demo_case_ids(1).unwrap()[0].to_string();
+    let id = api.blocking(|app| app.demo_case_ids(1)).await.unwrap()[0].to_string();
     let actions = [
         (json!({"action": "fly"}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
         (json!({"action": "dispatch"}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
@@ -105,9 +104,8 @@ async fn bad_input_gets_a_stable_code_and_nothing_is_stored() {
     assert_eq!(v["events"].as_array().unwrap().len(), 1, "refused actions wrote nothing");
 }
 
-#[tokio::test]
-async fn unknown_things_and_missing_credentials_are_named() {
-    let api = Api::new();
+async fn unknown_things_and_missing_credentials_are_named(backend: Backend) {
+    let api = Api::on(backend);
     let t = api.login("dispatcher1").await;
     let checks = [
         ("GET", "/api/v1/appeals/YW20260101000001", Some(t.as_str()), StatusCode::NOT_FOUND, "not_found"),
@@ -130,6 +128,7 @@ async fn unknown_things_and_missing_credentials_are_named() {
     assert_eq!((s, code_of(&e)), (StatusCode::UNAUTHORIZED, "bad_credentials"));
 }
 
+/// Reads nothing from the store, so it runs on SQLite only.
 #[tokio::test]
 async fn the_openapi_document_describes_the_api() {
     let api = Api::new();
@@ -150,3 +149,5 @@ async fn the_openapi_document_describes_the_api() {
     let (s, _) = api.call("GET", "/healthz", None, None).await;
     assert_eq!(s, StatusCode::OK);
 }
+
+on_both_stores!(bad_input_gets_a_stable_code_and_nothing_is_stored, unknown_things_and_missing_credentials_are_named,);
