@@ -1,6 +1,8 @@
 //! yiwang-dispatch: the dispatch side of the hotline — which category a citizen's message
 //! belongs to ([`Classifier`]), which unit handles it ([`routing`]), where it is
 //! ([`gazetteer`]), and whether it repeats or joins a hot topic ([`duplicate`], [`topic`]).
+//! For the supervision office (督查室) it also reads the measurable targets a government work
+//! report commits to ([`targets`]), which become tracked tasks.
 //!
 //! # The category classifier
 //! [`Classifier::predict`] maps a message (title + detail, or detail alone) to the 7
@@ -22,6 +24,7 @@ pub mod gazetteer;
 pub mod hot;
 pub mod routing;
 pub mod similarity;
+pub mod targets;
 pub mod topic;
 
 mod classifier;

@@ -2,6 +2,7 @@
 
 mod classifier;
 mod corpus;
+mod targets;
 
 use std::path::{Path, PathBuf};
 
