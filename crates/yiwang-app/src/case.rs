@@ -261,6 +261,16 @@ impl App {
         self.load_case(id)?.into_state::<K>().map_err(|_| AppError::NotFound(K::LABEL))
     }
 
+    /// The files a case of any kind holds (photos, evidence), for someone who may see
+    /// it; for anyone else the case does not exist.
+    pub fn case_attachments(&self, actor: &Actor, id: &CaseId) -> Result<Vec<String>> {
+        let case = self.load_case(id)?;
+        if !case.can_view(actor) {
+            return Err(AppError::NotFound(case.kind_of().label()));
+        }
+        Ok(case.attachments())
+    }
+
     fn load(&self, id: &CaseId) -> Result<Appeal> {
         self.load_as::<AppealKind>(id)
     }

@@ -238,6 +238,9 @@ impl App {
         // The scheduler catches up on the deadlines that passed during the story.
         clock.set(end);
         sim.tick()?;
+        // The year's commitments (督查督办), on the same engine.
+        let tasks = crate::demo_tasks::seed(&sim, &clock, end)?;
+        tracing::info!(appeals = n, tasks, "demo district seeded");
         Ok((report, n))
     }
 

@@ -9,6 +9,9 @@ pub enum AppError {
     /// Core refused the command.
     #[error("{0}")]
     Refused(#[from] Refusal),
+    /// Core refused one item of a batch: `field` names it (`tasks[3].lead`).
+    #[error("第 {} 项：{refusal}", index + 1)]
+    RefusedItem { field: String, index: usize, refusal: Refusal },
     /// Input that does not parse or breaks a rule before core sees it.
     #[error("{message}")]
     Invalid { field: String, message: String },

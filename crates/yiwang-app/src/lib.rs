@@ -12,6 +12,7 @@ mod clock;
 mod console;
 mod dashboard;
 mod demo;
+mod demo_tasks;
 mod dispatch;
 mod error;
 mod knowledge;
@@ -20,6 +21,7 @@ mod open311;
 mod queue;
 mod schedule;
 mod setup;
+mod task;
 
 pub use area::AreaIndex;
 pub use auth::{Session, hash_password};
@@ -27,6 +29,7 @@ pub use case::{CaseView, CitizenInput, IntakeInput, PublicView, Receipt, Timelin
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use dashboard::{Count, Dashboard};
 pub use demo::{DEMO_PASSWORD, demo_files};
+pub use demo_tasks::work_report;
 pub use dispatch::{
     CategorySuggestion, DispatchSuggestion, DuplicateView, SuggestInput, TopicCase, TopicView, TopicsReport,
 };
@@ -37,9 +40,13 @@ pub use open311::{
     ApiKeyView, CreatedRequest, DEMO_API_CLIENT, DEMO_API_KEY, IssuedApiKey, OPEN311_MAX_REQUESTS, OPEN311_WINDOW_DAYS,
     Open311Service, RequestFilter, RequestUpdate, ServiceRequest, ServiceRequestInput, fms_status,
 };
-pub use queue::{COUNT_LIMIT, CaseSummary, Queue, QueuePage, SEARCH_COUNT_LIMIT, SearchFilter};
+pub use queue::{COUNT_LIMIT, CaseSummary, Queue, QueuePage, SEARCH_COUNT_LIMIT, SearchFilter, TodoItem, TodoPage};
 pub use schedule::TickReport;
 pub use setup::{DistrictFiles, SetupReport};
+pub use task::{
+    Board, BoardUnit, MAX_DOCUMENT_BYTES, MAX_TASKS_AT_ONCE, TargetProposal, TaskQueue, TaskRow, TaskTimelineEntry,
+    TaskView,
+};
 
 use std::sync::{Arc, RwLock};
 use yiwang_core::calendar::Calendar;

@@ -298,3 +298,79 @@ impl App {
 fn bad_row(id: &CaseId, what: &str) -> AppError {
     AppError::Internal(format!("case {id}: unreadable {what} in its projection"))
 }
+
+/// One line of 我的待办: an open case of any kind that the unit holds.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TodoItem {
+    pub id: CaseId,
+    /// The kind's name (`appeal`, `task`) and its name for people.
+    pub kind: String,
+    pub kind_label: &'static str,
+    pub title: Option<String>,
+    pub status_label: &'static str,
+    pub stage: Stage,
+    pub next_due: Option<DateTime<Utc>>,
+    /// Time left before `next_due`, in seconds (negative when overdue).
+    pub seconds_left: Option<i64>,
+    pub opened_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TodoPage {
+    /// Counted up to `COUNT_LIMIT`.
+    pub total: u64,
+    pub more: bool,
+    pub offset: u32,
+    pub items: Vec<TodoItem>,
+}
+
+impl App {
+    /// 我的待办: the open cases of every kind (or of `kind`) the actor's unit holds,
+    /// newest first, with the time left on each; the same queue mechanics for every
+    /// kind.
+    pub fn todo(&self, actor: &Actor, kind: Option<&str>, limit: u32, offset: u32) -> Result<TodoPage> {
+        let Actor::Staff { unit, .. } = actor else {
+            return Err(AppError::Forbidden("只有工作人员可以查看待办".into()));
+        };
+        let kinds = yiwang_core::kinds();
+        let kind = match kind {
+            None | Some("") => None,
+            Some(k) => Some(kinds.get(k).ok_or_else(|| AppError::invalid("kind", "没有这类工作"))?.name()),
+        };
+        let q = CaseQuery {
+            kind,
+            unit: Some(unit.clone()),
+            open: Some(true),
+            limit: limit.clamp(1, 200),
+            offset,
+            count_up_to: Some(COUNT_LIMIT),
+            ..Default::default()
+        };
+        let page = self.store.list_cases(&q)?;
+        let now = self.now();
+        let cal = &self.config.calendar;
+        let items = page
+            .rows
+            .into_iter()
+            .map(|c| {
+                let k = kinds.get(&c.kind);
+                TodoItem {
+                    kind_label: k.map(|k| k.label()).unwrap_or(""),
+                    status_label: k.map(|k| k.status_label(&c.status)).unwrap_or(""),
+                    seconds_left: c.next_due.map(|d| {
+                        if d >= now { cal.working_between(now, d).num_seconds() } else { -(now - d).num_seconds() }
+                    }),
+                    id: c.id,
+                    kind: c.kind,
+                    title: c.title,
+                    stage: c.stage,
+                    next_due: c.next_due,
+                    opened_at: c.opened_at,
+                }
+            })
+            .collect();
+        Ok(TodoPage { more: page.total >= COUNT_LIMIT, total: page.total, offset, items })
+    }
+}

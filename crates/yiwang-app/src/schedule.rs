@@ -27,9 +27,12 @@ impl App {
                 for _ in 0..5 {
                     // A case gone or closed in between has nothing left to mark.
                     let Some(case) = self.store.load(&id)? else { break };
-                    let Some(events) = case.kind_of().alarms(&case, now) else { break };
+                    let r = self.reference();
+                    let Some(events) = case.kind_of().alarms(&case, &self.context(&r, &Actor::System, now)) else {
+                        break;
+                    };
                     let n = events.len() as u32;
-                    let batch = AppendBatch::new(self.reference().tenant.clone(), case, now, Actor::System, events);
+                    let batch = AppendBatch::new(r.tenant.clone(), case, now, Actor::System, events);
                     match self.store.append(batch).wait() {
                         Err(StoreError::Conflict { .. }) => continue,
                         written => {

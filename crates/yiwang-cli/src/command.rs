@@ -102,6 +102,12 @@ enum Command {
         #[command(subcommand)]
         what: EvalCommand,
     },
+    /// Print the measurable targets of a work report or plan (.txt or .docx), one per
+    /// line: value, unit and sentence, separated by tabs.
+    ExtractTargets {
+        /// The document.
+        file: PathBuf,
+    },
     /// API keys of Open311 client apps: issue, list, revoke.
     Apikey {
         #[command(subcommand)]
@@ -220,6 +226,19 @@ enum EvalCommand {
         /// The similarity from which a candidate is shown as a likely duplicate.
         #[arg(long, default_value_t = yiwang_dispatch::duplicate::DuplicateParams::default().min_similarity)]
         min_similarity: f32,
+    },
+    /// Target extraction on a labelled set of work reports (data/targets): precision
+    /// and recall on its held-out split (an extracted target matches a label when value
+    /// and unit are equal and both come from the same sentence).
+    Targets {
+        #[arg(long)]
+        data: PathBuf,
+        /// The split to score: heldout (the figures to report) or dev.
+        #[arg(long, default_value = "heldout")]
+        split: String,
+        /// Also list every miss and every extraction that matches no label.
+        #[arg(long)]
+        errors: bool,
     },
     /// Hot-topic clustering on messages_hot.csv: how repeated postings group, how
     /// much support (likes) the largest topics gather, and the top topics.
@@ -348,8 +367,44 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", yiwang_dispatch::hot::evaluate_topics(&data, params).map_err(|e| anyhow!(e))?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Eval { what: EvalCommand::Targets { data, split, errors } } => eval_targets(&data, &split, errors),
+        Command::ExtractTargets { file } => extract_targets(&file),
         Command::Apikey { what } => crate::apikey::run(what),
     }
+}
+
+fn extract_targets(file: &std::path::Path) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| file.display().to_string())?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let text = yiwang_app::App::document_text(&name, &bytes).map_err(app_err)?;
+    let mut out = String::new();
+    for t in yiwang_dispatch::targets::extract(&text) {
+        // One line each: a sentence's own tabs and line breaks would split it.
+        let sentence: String = t.sentence.chars().map(|c| if c == '\t' || c == '\n' { ' ' } else { c }).collect();
+        out.push_str(&format!("{}\t{}\t{}\n", t.value, t.unit, sentence));
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval_targets(data: &std::path::Path, split: &str, errors: bool) -> Result<ExitCode> {
+    let d = yiwang_dispatch::targets::load_dataset(data, split).map_err(|e| anyhow!("{e}"))?;
+    let started = std::time::Instant::now();
+    let score = yiwang_dispatch::targets::evaluate(&d.docs, &d.labels);
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let chars: usize = d.docs.values().map(|t| t.chars().count()).sum();
+    println!("split {split}: {} documents, {} characters, {} labelled targets", d.docs.len(), chars, d.labels.len());
+    if errors {
+        for m in &score.misses {
+            println!("MISSED\t{}\t{}\t{}\t{}", m.doc, m.value, m.unit, m.sentence);
+        }
+        for m in &score.spurious {
+            println!("EXTRA\t{}\t{}\t{}\t{}", m.doc, m.value, m.unit, m.sentence);
+        }
+    }
+    println!("extracted in {ms:.1} ms");
+    print!("{score}");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn train_dispatch(

@@ -51,15 +51,18 @@ pub trait Kind: Sized + Send + Sync + 'static {
     fn evolve(state: Option<Self::State>, env: &Envelope<Self::Event>) -> Option<Self::State>;
     /// Every rule of the kind: who may do what, in which state, before which deadline.
     fn decide(state: &Self::State, command: &Self::Command, ctx: &Context<'_>) -> Result<Vec<Self::Event>, Refusal>;
-    /// The events the scheduler records for the case at `now`: its clocks turning
-    /// yellow or red, and whatever else a kind does when time passes.
-    fn alarms(state: &Self::State, now: Instant) -> Vec<Self::Event>;
+    /// The events the scheduler records for the case at `ctx.now` (the actor is the
+    /// system): its clocks turning yellow or red, and whatever else a kind does when
+    /// time passes.
+    fn alarms(state: &Self::State, ctx: &Context<'_>) -> Vec<Self::Event>;
 
     fn id(state: &Self::State) -> &CaseId;
     /// The sequence number of the last event folded in.
     fn version(state: &Self::State) -> u32;
     /// What the engine stores of the case and queries by.
     fn project(state: &Self::State) -> Projection;
+    /// A status's name for people (待派单, 推进中 …); '' for a name the kind does not have.
+    fn status_label(status: &str) -> &'static str;
     /// The text the case is found by (title, text, replies …), as people wrote it.
     fn search_text(state: &Self::State) -> String;
     /// Whether `e` can change the search text (most events move a case along and
@@ -70,6 +73,11 @@ pub trait Kind: Sized + Send + Sync + 'static {
     /// Points the first event at the person it is for, whose personal data the store
     /// keeps beside the record (DESIGN.md) under an id it gives out.
     fn set_person(_first: &mut Self::Event, _person: PersonId) {}
+    /// The files the case holds (photos, evidence), as stored: `uploads/<name>`.
+    /// Whoever may see the case may open them.
+    fn attachments(_state: &Self::State) -> Vec<String> {
+        vec![]
+    }
     /// Who sees every case of the kind; other staff see what `Projection::access`
     /// gives their unit.
     fn sees_all(actor: &Actor) -> bool;
@@ -311,6 +319,7 @@ trait AnyState: Any + Send + Sync {
     fn version(&self) -> u32;
     fn project(&self) -> Projection;
     fn search_text(&self) -> String;
+    fn attachments(&self) -> Vec<String>;
     fn to_json(&self) -> serde_json::Value;
     fn debug(&self) -> String;
     fn as_any(&self) -> &dyn Any;
@@ -333,6 +342,9 @@ impl<K: Kind> AnyState for Held<K> {
     }
     fn search_text(&self) -> String {
         K::search_text(&self.0)
+    }
+    fn attachments(&self) -> Vec<String> {
+        K::attachments(&self.0)
     }
     fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(&self.0).unwrap_or(serde_json::Value::Null)
@@ -370,6 +382,10 @@ impl Case {
     }
     pub fn search_text(&self) -> String {
         self.0.search_text()
+    }
+    /// The files the case holds (`Kind::attachments`).
+    pub fn attachments(&self) -> Vec<String> {
+        self.0.attachments()
     }
     /// The state as JSON, for an API that shows any kind.
     pub fn to_json(&self) -> serde_json::Value {
@@ -543,12 +559,14 @@ pub trait AnyKind: Send + Sync {
     fn name(&self) -> &'static str;
     fn prefix(&self) -> &'static str;
     fn label(&self) -> &'static str;
+    /// A status's name for people (`Kind::status_label`).
+    fn status_label(&self, status: &str) -> &'static str;
     /// Folds the recorded events of `case`, in order, into its state.
     fn replay(&self, case: &CaseId, events: &[Recorded]) -> Result<Case, ReplayError>;
     /// Whether `body`, an event as JSON, is an event of this kind that opens a case.
     fn opens(&self, body: &str) -> bool;
-    /// The events the scheduler records for `case` at `now` (see `Kind::alarms`).
-    fn alarms(&self, case: &Case, now: Instant) -> Option<Events>;
+    /// The events the scheduler records for `case` at `ctx.now` (see `Kind::alarms`).
+    fn alarms(&self, case: &Case, ctx: &Context<'_>) -> Option<Events>;
     fn sees_all(&self, actor: &Actor) -> bool;
 }
 
@@ -564,6 +582,9 @@ impl<K: Kind> AnyKind for KindOf<K> {
     fn label(&self) -> &'static str {
         K::LABEL
     }
+    fn status_label(&self, status: &str) -> &'static str {
+        K::status_label(status)
+    }
     fn replay(&self, case: &CaseId, events: &[Recorded]) -> Result<Case, ReplayError> {
         let mut state: Option<K::State> = None;
         for (i, r) in events.iter().enumerate() {
@@ -578,8 +599,8 @@ impl<K: Kind> AnyKind for KindOf<K> {
     fn opens(&self, body: &str) -> bool {
         serde_json::from_str::<K::Event>(body).is_ok_and(|e| K::opens(&e))
     }
-    fn alarms(&self, case: &Case, now: Instant) -> Option<Events> {
-        let events = K::alarms(case.state::<K>()?, now);
+    fn alarms(&self, case: &Case, ctx: &Context<'_>) -> Option<Events> {
+        let events = K::alarms(case.state::<K>()?, ctx);
         (!events.is_empty()).then(|| Events::new::<K>(events))
     }
     fn sees_all(&self, actor: &Actor) -> bool {

@@ -49,6 +49,8 @@ pub trait ClockName:
 pub enum Budget {
     Hours(u32),
     WorkingDays(u32),
+    /// Natural days, rest days included (a month: `{ days = 30 }`).
+    Days(u32),
 }
 
 impl Budget {
@@ -56,13 +58,14 @@ impl Budget {
     pub fn due(self, cal: &Calendar, start: DateTime<Utc>) -> DateTime<Utc> {
         match self {
             Budget::Hours(h) => start + Duration::hours(h as i64),
+            Budget::Days(d) => start + Duration::days(d as i64),
             Budget::WorkingDays(d) => cal.add_working(start, Duration::days(d as i64)),
         }
     }
     fn scaled(self, ratio: f64) -> Duration {
         let secs = match self {
             Budget::Hours(h) => h as f64 * 3600.0,
-            Budget::WorkingDays(d) => d as f64 * 86400.0,
+            Budget::WorkingDays(d) | Budget::Days(d) => d as f64 * 86400.0,
         };
         Duration::seconds((secs * ratio).round() as i64)
     }
@@ -122,6 +125,29 @@ impl<N: ClockName> Clock<N> {
         let due = budget.due(cal, now);
         let warn_at = shift(budget, cal, now, budget.scaled(1.0 - warn_ratio));
         Clock { kind, budget, started_at: now, warn_at, due, stage: Stage::Green, paused_at: None }
+    }
+
+    /// A clock that runs from `start` to a given instant, `due` (a date a person set,
+    /// such as a task's deadline), in natural time.
+    pub fn until(kind: N, start: DateTime<Utc>, due: DateTime<Utc>, warn_ratio: f64) -> Self {
+        let total = (due - start).max(Duration::zero());
+        let hours = u32::try_from(total.num_hours()).unwrap_or(u32::MAX);
+        let warn_at = due - Duration::seconds((total.num_seconds() as f64 * warn_ratio).round() as i64);
+        Clock {
+            kind,
+            budget: Budget::Hours(hours),
+            started_at: start,
+            warn_at,
+            due,
+            stage: Stage::Green,
+            paused_at: None,
+        }
+    }
+
+    /// The clock moved to a new deadline (an approved extension to a date): it keeps
+    /// its start, warns at the same share of its new span, and is green again.
+    pub fn moved_to(self, due: DateTime<Utc>, warn_ratio: f64) -> Self {
+        Clock::until(self.kind, self.started_at, due, warn_ratio)
     }
 
     /// Time left before the deadline, counted in working time for working-day
@@ -208,11 +234,13 @@ pub struct TimeLimits {
     /// The share of a budget left when a clock turns yellow (0.2: at 80 % of it).
     pub warn_ratio: f64,
     pub appeal: crate::appeal::AppealLimits,
+    /// `[task]`: the task types and their node timers.
+    pub task: crate::task::TaskLimits,
 }
 
 impl Default for TimeLimits {
     fn default() -> Self {
-        TimeLimits { warn_ratio: 0.2, appeal: Default::default() }
+        TimeLimits { warn_ratio: 0.2, appeal: Default::default(), task: Default::default() }
     }
 }
 
@@ -226,6 +254,10 @@ impl TimeLimits {
                 return Err("warn_ratio must be at least 0 and below 1".into());
             }
             limits.warn_ratio = r;
+        }
+        if let Some(v) = table.remove("task") {
+            limits.task = v.try_into().map_err(|e: toml::de::Error| format!("[task]: {e}"))?;
+            limits.task.check()?;
         }
         // What is left belongs to the appeal, whose settings are at the top level.
         limits.appeal = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| e.to_string())?;

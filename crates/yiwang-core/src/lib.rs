@@ -3,7 +3,7 @@
 //! Owns identifiers, the organisation tree, the category taxonomy, the working-day
 //! calendar, time limits, the engine's view of a case of any kind (`case`), the kinds
 //! themselves — each its own state machine with its `decide`/`evolve` functions (the
-//! appeal, 诉求) —, the hash chain over events and the definitions of the three rates.
+//! appeal, 诉求; the task, 督办任务) —, the hash chain over events and the definitions of the three rates.
 //!
 //! It must not do IO, read the clock, or know SQL or HTTP: every function takes `now`
 //! and whatever reference data it needs as arguments, so every rule can be tested as
@@ -17,6 +17,7 @@ pub mod deadline;
 pub mod id;
 pub mod measure;
 pub mod org;
+pub mod task;
 pub mod taxonomy;
 
 pub use chrono;
@@ -27,5 +28,5 @@ pub type Instant = chrono::DateTime<chrono::Utc>;
 
 /// The kinds of case this yiwang knows, for a store to fold any case it holds.
 pub fn kinds() -> case::Kinds {
-    case::Kinds::empty().with::<appeal::AppealKind>()
+    case::Kinds::empty().with::<appeal::AppealKind>().with::<task::TaskKind>()
 }

@@ -175,10 +175,13 @@ pub enum Role {
     Leader,
     /// 网格员: patrols a grid and reports what they find.
     GridWorker,
+    /// 督查员: staff of the 督查室, who track the government's own commitments (督查督办):
+    /// open tasks, review progress, issue notices, close tasks off (销号).
+    Inspector,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Admin,
         Role::Operator,
         Role::Dispatcher,
@@ -187,11 +190,12 @@ impl Role {
         Role::UnitLeader,
         Role::Leader,
         Role::GridWorker,
+        Role::Inspector,
     ];
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
         Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or(InvalidValue {
             field: "role",
-            rule: "应为 admin、operator、dispatcher、supervisor、handler、unit_leader、leader、grid_worker 之一",
+            rule: "应为 admin、operator、dispatcher、supervisor、handler、unit_leader、leader、grid_worker、inspector 之一",
         })
     }
     pub fn as_str(self) -> &'static str {
@@ -204,6 +208,7 @@ impl Role {
             Role::UnitLeader => "unit_leader",
             Role::Leader => "leader",
             Role::GridWorker => "grid_worker",
+            Role::Inspector => "inspector",
         }
     }
     pub fn label(self) -> &'static str {
@@ -216,6 +221,7 @@ impl Role {
             Role::UnitLeader => "单位负责人",
             Role::Leader => "区领导",
             Role::GridWorker => "网格员",
+            Role::Inspector => "督查员",
         }
     }
 }

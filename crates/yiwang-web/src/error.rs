@@ -51,18 +51,14 @@ impl From<AppError> for ApiError {
         let message = e.to_string();
         let (status, code, field) = match &e {
             AppError::Refused(r) => {
-                let code = r.code();
-                let status = match code {
-                    "forbidden" => S::FORBIDDEN,
-                    "invalid_field" | "unknown_unit" | "unknown_category" | "unit_cannot_handle" | "same_unit"
-                    | "merge_into_self" => S::UNPROCESSABLE_ENTITY,
-                    _ => S::CONFLICT,
-                };
                 let field = match r {
-                    yiwang_core::appeal::Refusal::Invalid(v) => Some(v.field.to_owned()),
+                    yiwang_core::case::Refusal::Invalid(v) => Some(v.field.to_owned()),
                     _ => None,
                 };
-                (status, code, field)
+                (refusal_status(r.code()), r.code(), field)
+            }
+            AppError::RefusedItem { field, refusal, .. } => {
+                (refusal_status(refusal.code()), refusal.code(), Some(field.clone()))
             }
             AppError::Invalid { field, .. } => (S::UNPROCESSABLE_ENTITY, "invalid_field", Some(field.clone())),
             AppError::Unauthenticated => (S::UNAUTHORIZED, "unauthenticated", None),
@@ -77,6 +73,16 @@ impl From<AppError> for ApiError {
             }
         };
         ApiError { status, code, message, field }
+    }
+}
+
+/// The status of a refusal by its code.
+fn refusal_status(code: &str) -> StatusCode {
+    match code {
+        "forbidden" => StatusCode::FORBIDDEN,
+        "invalid_field" | "unknown_unit" | "unknown_category" | "unit_cannot_handle" | "same_unit"
+        | "merge_into_self" | "unknown_task_type" | "unknown_report" => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::CONFLICT,
     }
 }
 

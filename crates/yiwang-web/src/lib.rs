@@ -20,6 +20,7 @@ mod queue;
 mod reference;
 mod search;
 mod session;
+mod task;
 mod ui;
 
 pub use error::ApiError;
@@ -67,6 +68,7 @@ pub fn router_with_uploads(app: Arc<App>, uploads_dir: Option<std::path::PathBuf
         .merge(knowledge::router())
         .merge(search::router())
         .merge(dispatch::router())
+        .merge(task::router())
         .merge(open311::admin_router())
         .merge(openapi::router());
     let routes = Router::new()

@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "yiwang API", description = "一网：12345 诉求受理、派单、办理、回访与考核的开放接口"),
+    info(title = "yiwang API", description = "一网：12345 诉求受理、派单、办理、回访与考核，督查督办任务的开放接口"),
     paths(
         crate::session::login, crate::session::logout, crate::session::who_am_i,
         crate::appeal::create_appeal, crate::appeal::get_appeal, crate::appeal::act_on_appeal, crate::appeal::reveal_phone,
@@ -20,6 +20,8 @@ use utoipa::{Modify, OpenApi};
         crate::knowledge::list_unit_articles,
         crate::search::search_appeals,
         crate::dispatch::suggest_dispatch, crate::dispatch::get_topics, crate::dispatch::complete_place,
+        crate::task::extract_targets, crate::task::create_tasks, crate::task::get_task, crate::task::act_on_task,
+        crate::task::get_task_queue, crate::task::get_board, crate::task::get_todo,
     ),
     modifiers(&Bearer)
 )]

@@ -75,15 +75,32 @@ fn audit_verify_names_the_case_and_event_that_was_tampered_with() {
         rusqlite::params![case, seq],
     )
     .unwrap();
+    // And a task's: one audit covers every kind.
+    let (task, task_seq): (String, u32) = db
+        .query_row("SELECT case_id, seq FROM event WHERE kind = 'reported' ORDER BY case_id LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    db.execute(
+        "UPDATE event SET body = replace(body, '\"achieved\":', '\"achieved\":1') WHERE case_id = ?1 AND seq = ?2",
+        rusqlite::params![task, task_seq],
+    )
+    .unwrap();
+    let cases: u64 = db.query_row("SELECT count(*) FROM chain_head", [], |r| r.get(0)).unwrap();
+    let tasks: u64 =
+        db.query_row("SELECT count(*) FROM chain_head WHERE case_kind = 'task'", [], |r| r.get(0)).unwrap();
+    assert!(tasks > 0 && cases > tasks, "the demo holds appeals and tasks");
     drop(db);
     let (ok, report) = audit(dir.path());
     assert!(!ok, "a tampered store fails the audit");
     assert!(report.contains(&format!("BROKEN case {case}: event {seq}")), "{report}");
+    assert!(report.contains(&format!("BROKEN case {task}: event {task_seq}")), "{report}");
 
     // Projections come back from the events.
     let out = bin().args(["reindex", "--data-dir"]).arg(dir.path()).output().unwrap();
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("rebuilt projections of 153 cases"));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains(&format!("rebuilt projections of {cases} cases")), "{said}");
 }
 
 #[test]
@@ -97,7 +114,7 @@ fn a_district_is_set_up_from_files_and_bad_files_are_refused() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("89 units"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("91 units"));
 
     let bad = tempfile::tempdir().unwrap();
     std::fs::write(bad.path().join("units.json"), r#"[{"code":"x","name":"X","kind":"grid","parent":"nowhere"}]"#)

@@ -68,8 +68,8 @@ impl Kind for AppealKind {
     fn decide(state: &Appeal, command: &Action, ctx: &Context<'_>) -> Result<Vec<AppealEvent>, Refusal> {
         super::decide(state, command, ctx)
     }
-    fn alarms(state: &Appeal, now: crate::Instant) -> Vec<AppealEvent> {
-        super::alarms(state, now)
+    fn alarms(state: &Appeal, ctx: &Context<'_>) -> Vec<AppealEvent> {
+        super::alarms(state, ctx.now)
     }
     fn id(state: &Appeal) -> &CaseId {
         &state.id
@@ -126,6 +126,10 @@ impl Kind for AppealKind {
         }
     }
 
+    fn status_label(status: &str) -> &'static str {
+        super::Status::parse(status).map(super::Status::label).unwrap_or("")
+    }
+
     /// Title, text, address and reply.
     fn search_text(a: &Appeal) -> String {
         let mut text = String::new();
@@ -154,6 +158,10 @@ impl Kind for AppealKind {
         if let AppealEvent::Accepted { citizen, .. } = first {
             *citizen = Some(person);
         }
+    }
+
+    fn attachments(a: &Appeal) -> Vec<String> {
+        a.attachments.clone()
     }
 
     fn sees_all(actor: &Actor) -> bool {

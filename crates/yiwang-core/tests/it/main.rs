@@ -7,6 +7,7 @@ mod evolve;
 mod fixture;
 mod lifecycle;
 mod permissions;
+mod task;
 mod time_limits;
 mod transitions;
 mod validation;

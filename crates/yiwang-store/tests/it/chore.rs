@@ -161,7 +161,8 @@ impl Kind for Chore {
         })
     }
 
-    fn alarms(s: &ChoreState, now: Instant) -> Vec<ChoreEvent> {
+    fn alarms(s: &ChoreState, ctx: &Context<'_>) -> Vec<ChoreEvent> {
+        let now = ctx.now;
         match (s.finished_at, s.stage) {
             (None, Stage::Green) if now >= s.due => vec![ChoreEvent::Overdue],
             (None, Stage::Green) if now >= s.warn_at => vec![ChoreEvent::Warned],
@@ -228,6 +229,15 @@ impl Kind for Chore {
             volume: vec![("status", status.to_owned())],
             detail: serde_json::json!({ "points": s.points }).to_string(),
             example: None::<Example>,
+        }
+    }
+
+    fn status_label(status: &str) -> &'static str {
+        match status {
+            "open" => "待分派",
+            "assigned" => "已分派",
+            "finished" => "已完成",
+            _ => "",
         }
     }
 

@@ -62,7 +62,11 @@ pub fn csv(t: &Table) -> Vec<u8> {
 }
 
 fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n:.4}") }
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n:.4}").trim_end_matches('0').to_owned()
+    }
 }
 
 fn xml_escape(s: &str) -> String {

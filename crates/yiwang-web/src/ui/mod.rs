@@ -1,8 +1,8 @@
 //! The pages people use in a browser: the citizen portal (`/`, `/track`), the staff
-//! console (`/console`, with the intake screen and the case page) and the dashboard
-//! (`/console/dashboard`). Server-rendered HTML (maud), one CSS file and a little
-//! JavaScript, all compiled into the binary: an intranet without internet access
-//! needs nothing else.
+//! console (`/console`, with the intake screen and the case page; 我的待办 and
+//! 督查督办 in `tasks`) and the dashboard (`/console/dashboard`). Server-rendered HTML
+//! (maud), one CSS file and a little JavaScript, all compiled into the binary: an
+//! intranet without internet access needs nothing else.
 //!
 //! Like the JSON API, the pages hold no business rules: each handler parses a form,
 //! calls one use case of `yiwang_app::App`, and renders the answer or the Chinese
@@ -16,6 +16,7 @@ mod form;
 mod intake;
 mod map;
 mod portal;
+mod tasks;
 
 use crate::{ApiError, AppState};
 use axum::Router;
@@ -61,6 +62,24 @@ pub fn router() -> Router<AppState> {
         .route("/console/dashboard", get(dashboard::show_dashboard))
         .route("/console/dashboard/export.csv", get(dashboard::export_csv))
         .route("/console/dashboard/export.xlsx", get(dashboard::export_xlsx))
+        .route("/console/todo", get(tasks::show_todo))
+        .route(
+            "/console/targets",
+            get(tasks::show_extract)
+                .post(tasks::extract)
+                .layer(DefaultBodyLimit::max(tasks::MAX_DOCUMENT_UPLOAD + 1024 * 1024)),
+        )
+        .route("/console/targets/open", post(tasks::open_tasks))
+        .route("/console/tasks", get(tasks::show_task_queues))
+        .route("/console/tasks/{id}", get(tasks::show_task))
+        .route(
+            "/console/tasks/{id}/act",
+            post(tasks::act_on_task)
+                .layer(DefaultBodyLimit::max(tasks::MAX_EVIDENCE_FILES * tasks::MAX_EVIDENCE_BYTES + 1024 * 1024)),
+        )
+        .route("/console/board", get(tasks::show_board))
+        .route("/console/board/export.csv", get(tasks::export_board_csv))
+        .route("/console/board/export.xlsx", get(tasks::export_board_xlsx))
 }
 
 /// A logged-in staff member in the console. Without a valid session cookie the
@@ -195,12 +214,17 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                         Chrome::Console(u, section) => {
                             a.brand href="/console" { "一网 · 12345 工作台" }
                             nav aria-label="工作台导航" {
+                                a href="/console/todo" aria-current=[(section == "todo").then_some("page")] { "我的待办" }
                                 a href="/console" aria-current=[(section == "queues").then_some("page")] { "工单队列" }
                                 @if u.actor.is_centre() && u.actor.has_any_role(&[Role::Operator, Role::Dispatcher]) {
                                     a href="/console/intake" aria-current=[(section == "intake").then_some("page")] { "来电受理" }
                                 }
                                 @if u.is_centre_or_leader() {
                                     a href="/console/dashboard" aria-current=[(section == "dashboard").then_some("page")] { "数据看板" }
+                                }
+                                a href="/console/tasks" aria-current=[(section == "tasks").then_some("page")] { "督查督办" }
+                                @if tasks::sees_board(u) {
+                                    a href="/console/board" aria-current=[(section == "board").then_some("page")] { "督办看板" }
                                 }
                             }
                             div.who {

@@ -152,6 +152,11 @@ fn photo_kind(b: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// What kind of file evidence is: a photo, or a PDF (scanned documents, statistics).
+pub(crate) fn file_kind(b: &[u8]) -> Option<&'static str> {
+    if b.starts_with(b"%PDF-") { Some("pdf") } else { photo_kind(b) }
+}
+
 /// The form as posted, and the photos with their kind.
 async fn read_multipart(mut mp: Multipart) -> Result<(Fields, Vec<(Vec<u8>, &'static str)>), (Fields, FieldError)> {
     let mut f = Fields::default();
@@ -489,11 +494,14 @@ fn photo_tag(state: &AppState, case: &str, file: &str) -> String {
     hex::encode(&mac.finalize().into_bytes()[..16])
 }
 
-/// The file name of an attachment stored by the portal ("uploads/<hex>.<ext>").
-fn upload_name(attachment: &str) -> Option<&str> {
+/// The file name of an attachment stored by the portal or the console
+/// ("uploads/<hex>.<ext>").
+pub(crate) fn upload_name(attachment: &str) -> Option<&str> {
     let name = attachment.strip_prefix("uploads/")?;
     let (stem, ext) = name.split_once('.')?;
-    let ok = stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()) && matches!(ext, "jpg" | "png" | "webp");
+    let ok = stem.len() == 32
+        && stem.bytes().all(|b| b.is_ascii_hexdigit())
+        && matches!(ext, "jpg" | "png" | "webp" | "pdf");
     ok.then_some(name)
 }
 
@@ -514,7 +522,7 @@ pub struct PhotoQuery {
     t: String,
 }
 
-/// A stored photo: to staff who may see the case, or with the tag the tracking page
+/// A stored photo or evidence file: to staff who may see the case, or with the tag the tracking page
 /// gave the citizen; to anyone else it does not exist.
 pub async fn get_upload(
     State(state): State<AppState>,
@@ -534,10 +542,7 @@ pub async fn get_upload(
         match StaffUser::from_headers(&state, &headers, "/console").await {
             Ok(u) => {
                 let a = attachment.clone();
-                state
-                    .run(move |app| app.case_view(&u.actor, &id))
-                    .await
-                    .is_ok_and(|v| v.appeal.attachments.contains(&a))
+                state.run(move |app| app.case_attachments(&u.actor, &id)).await.is_ok_and(|files| files.contains(&a))
             }
             Err(_) => false,
         }
@@ -548,14 +553,16 @@ pub async fn get_upload(
     let Ok(bytes) = tokio::fs::read(dir.join(name)).await else {
         return not_found();
     };
-    let ty = match photo_kind(&bytes) {
+    let ty = match file_kind(&bytes) {
         Some("png") => "image/png",
         Some("webp") => "image/webp",
+        Some("pdf") => "application/pdf",
         _ => "image/jpeg",
     };
     let mut r = bytes.into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ty));
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
     r.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    r.headers_mut().insert("content-security-policy", HeaderValue::from_static("sandbox"));
     r
 }

@@ -6,7 +6,10 @@
 //! A citizen submits an appeal with a photo; the operator dispatches it; the
 //! department signs for it, summons a co-unit (which reports in and answers its part)
 //! and replies; the centre calls back; the citizen sees the outcome; the dashboard
-//! counts it.
+//! counts it. Then 督查督办: the 督查室 pastes a work report and confirms its targets;
+//! the lead unit finds the task in 我的待办 and signs for it; time passes and the
+//! light turns red with a 督办通知; the unit answers and reports progress with a photo;
+//! the inspector accepts it, the light turns green, and the task is closed off (销号).
 
 mod webdriver;
 
@@ -359,6 +362,92 @@ async fn the_whole_story_runs_in_a_real_browser() {
     login(&mut d, &base, "jtw-handler").await;
     d.goto(&format!("{base}/console/dashboard")).await;
     assert!(d.body_text().await.contains("仅供热线中心和区领导查看"));
+
+    // ---- 督查督办: the 督查室 pastes a work report and confirms its targets.
+    d.goto(&format!("{base}/console/todo")).await;
+    logout(&d).await;
+    login(&mut d, &base, "inspector1").await;
+    d.goto(&format!("{base}/console/tasks")).await;
+    d.click_to_load("a[href=\"/console/targets\"]").await;
+    d.type_in("#text", "2026年，全区新增城镇就业800人，新建口袋公园3个。").await;
+    d.shot("targets-paste").await;
+    d.click_to_load("form button[type=submit].primary").await;
+    d.find("table.targets").await;
+    assert_eq!(d.value("[name=value_0]").await, "800");
+    assert_eq!(d.value("[name=unit_0]").await, "人");
+    assert_eq!(d.value("[name=value_1]").await, "3");
+    d.clear("[name=title_0]").await;
+    d.type_in("[name=title_0]", "城镇新增就业800人（浏览器）").await;
+    d.click("[name=keep_1]").await; // the park is left for another day
+    d.select("#plan", "none").await;
+    d.click_to_load("form.targets button[type=submit]").await;
+    assert!(d.text("#targets-error").await.contains("第 1 项：请选择牵头单位"));
+    assert_eq!(d.value("[name=title_0]").await, "城镇新增就业800人（浏览器）", "what was typed is kept");
+    d.select("[name=lead_0]", "rsj").await;
+    d.select("[name=leader_0]", "leader1").await;
+    d.full_shot("targets-confirm", DESK_W, DESK_H).await;
+    d.click_to_load("form.targets button[type=submit]").await;
+    assert!(d.text(".flash").await.contains("已立项交办 1 项任务"));
+    let task_id = d
+        .script(
+            "return [...document.querySelectorAll('tr[data-id]')].find(r => r.textContent.includes('（浏览器）')).dataset.id;",
+            vec![],
+        )
+        .await
+        .as_str()
+        .expect("the new task is listed")
+        .to_owned();
+    assert!(task_id.starts_with("DB"), "{task_id}");
+
+    // ---- The lead unit finds it in 我的待办 and signs for it.
+    logout(&d).await;
+    login(&mut d, &base, "rsj-handler").await;
+    d.goto(&format!("{base}/console/todo?kind=task")).await;
+    assert!(d.text("#todo").await.contains(&task_id), "the task waits in 我的待办");
+    d.shot("todo-tasks").await;
+    d.click_to_load(&format!("#todo a[href=\"/console/tasks/{task_id}\"]")).await;
+    assert!(d.text("#task-light").await.contains("绿灯"));
+    d.click_to_load("#action-sign_for button[type=submit]").await;
+    assert!(d.text("#task-status").await.contains("推进中"));
+
+    // ---- Three weeks on, nothing done: red, and a 督办通知 the unit must answer.
+    server.later(21 * 24 * 60);
+    let ticking = server.app.clone();
+    tokio::task::spawn_blocking(move || ticking.tick().unwrap()).await.unwrap();
+    login(&mut d, &base, "rsj-handler").await;
+    d.goto(&format!("{base}/console/tasks/{task_id}")).await;
+    assert!(d.text("#task-light").await.contains("红灯"), "the light turned red");
+    assert!(d.text("#notices").await.contains("未答复"));
+    d.type_in("#answer_notice-text", "已召开专题会，本月内完成").await;
+    d.click_to_load("#action-answer_notice button[type=submit]").await;
+    d.type_in("#report-achieved", "820").await;
+    d.type_in("#report-text", "全年新增城镇就业820人，目标已完成").await;
+    d.type_in("#report-evidence", photo.to_str().unwrap()).await;
+    d.full_shot("task-report", DESK_W, DESK_H).await;
+    d.click_to_load("#action-report button[type=submit]").await;
+    assert!(d.text("#reports").await.contains("待审核"));
+
+    // ---- The inspector accepts the report; the light turns green; 销号.
+    logout(&d).await;
+    login(&mut d, &base, "inspector1").await;
+    d.goto(&format!("{base}/console/tasks?queue=to_review")).await;
+    d.click_to_load(&format!("a[href=\"/console/tasks/{task_id}\"]")).await;
+    assert!(
+        d.script("return document.querySelector('#reports img.thumb').naturalWidth;", vec![]).await.as_u64() > Some(0),
+        "the inspector sees the evidence"
+    );
+    d.click_to_load("#action-review button[type=submit]").await;
+    assert!(d.text("#task-light").await.contains("绿灯"), "met: green");
+    assert!(d.text("#action-close").await.contains("良好"), "a notice along the way makes it 良好");
+    d.click_to_load("#action-close button[type=submit]").await;
+    assert!(d.text("#task-status").await.contains("已销号"));
+    assert_eq!(d.text("#task-grade").await, "良好");
+    d.full_shot("task-closed", DESK_W, DESK_H).await;
+    d.goto(&format!("{base}/console/board")).await;
+    d.full_shot("board", DESK_W, DESK_H).await;
+    let closed_row =
+        d.script(&format!("return document.querySelector('tr[data-id=\"{task_id}\"]').textContent;"), vec![]).await;
+    assert!(closed_row.as_str().unwrap().contains("已销号"), "{closed_row}");
 
     d.quit().await;
     if let Some(s) = server.stop.take() {

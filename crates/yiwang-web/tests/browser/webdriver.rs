@@ -185,6 +185,12 @@ impl Driver {
         self.call("POST", &format!("/element/{}/value", e.0), Some(json!({"text": text}))).await;
     }
 
+    /// Empties an input or text area.
+    pub async fn clear(&self, css: &str) {
+        let e = self.find(css).await;
+        self.call("POST", &format!("/element/{}/clear", e.0), Some(json!({}))).await;
+    }
+
     pub async fn text(&self, css: &str) -> String {
         let e = self.find(css).await;
         self.call("GET", &format!("/element/{}/text", e.0), None).await.as_str().unwrap_or("").to_owned()

@@ -11,5 +11,7 @@ mod dispatch;
 mod lifecycle;
 mod open311;
 mod permissions;
+mod task_pages;
+mod tasks;
 mod ui;
 mod validation;

@@ -8,14 +8,14 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-async fn send(api: &Api, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+pub(crate) async fn send(api: &Api, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
     let resp = yiwang_web::router(api.app.clone()).oneshot(req).await.unwrap();
     let (parts, body) = resp.into_parts();
     let bytes = body.collect().await.unwrap().to_bytes();
     (parts.status, parts.headers, String::from_utf8_lossy(&bytes).into_owned())
 }
 
-fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+pub(crate) fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
     let mut r = Request::builder().uri(path);
     if let Some(c) = cookie {
         r = r.header(header::COOKIE, c);
@@ -23,7 +23,7 @@ fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
     r.body(Body::empty()).unwrap()
 }
 
-fn post_form(path: &str, cookie: Option<&str>, form: &str) -> Request<Body> {
+pub(crate) fn post_form(path: &str, cookie: Option<&str>, form: &str) -> Request<Body> {
     let mut r =
         Request::builder().method("POST").uri(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     if let Some(c) = cookie {
@@ -33,7 +33,7 @@ fn post_form(path: &str, cookie: Option<&str>, form: &str) -> Request<Body> {
 }
 
 /// Logs in through the login form; returns the session cookie and the page's form token.
-async fn console_login(api: &Api, user: &str) -> (String, String) {
+pub(crate) async fn console_login(api: &Api, user: &str) -> (String, String) {
     let form = format!("username={user}&password={}&next=%2Fconsole", yiwang_app::DEMO_PASSWORD);
     let (status, headers, _) = send(api, post_form("/console/login", None, &form)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
