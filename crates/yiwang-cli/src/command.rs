@@ -403,7 +403,10 @@ fn eval_targets(data: &std::path::Path, split: &str, errors: bool) -> Result<Exi
         }
     }
     println!("extracted in {ms:.1} ms");
-    print!("{score}");
+    println!(
+        "precision={:.3} recall={:.3} f1={:.3} tp={} fp={} fn={}",
+        score.precision, score.recall, score.f1, score.true_positives, score.false_positives, score.false_negatives
+    );
     Ok(ExitCode::SUCCESS)
 }
 

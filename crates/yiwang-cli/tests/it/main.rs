@@ -271,3 +271,48 @@ fn bench_scale_and_lifecycle_run_on_postgres() {
     assert!(closed_lifecycles(&out2) > 0, "appeals were played to closed: {out2}");
     assert_eq!(figure(line2, "failed"), 0.0, "{out2}");
 }
+
+#[test]
+fn extract_targets_prints_value_unit_and_sentence_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("报告.txt");
+    std::fs::write(&file, "新增城镇就业8千人，改造老旧小区二十个。\n新建充电桩1.1万个，失业率控制在3.8%以内。").unwrap();
+    let out = bin().arg("extract-targets").arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<Vec<String>> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split('\t').map(str::to_owned).collect())
+        .collect();
+    let got: Vec<(&str, &str, &str)> = lines.iter().map(|l| (l[0].as_str(), l[1].as_str(), l[2].as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("8000", "人", "新增城镇就业8千人，改造老旧小区二十个。"),
+            ("20", "个", "新增城镇就业8千人，改造老旧小区二十个。"),
+            ("1.1", "万个", "新建充电桩1.1万个，失业率控制在3.8%以内。"),
+            ("3.8", "%", "新建充电桩1.1万个，失业率控制在3.8%以内。"),
+        ]
+    );
+    // What it cannot read is said, and the exit code says so.
+    let doc = dir.path().join("报告.doc");
+    std::fs::write(&doc, b"\xD0\xCF\x11\xE0").unwrap();
+    let out = bin().arg("extract-targets").arg(&doc).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".docx"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn eval_targets_reports_precision_and_recall_on_the_held_out_part() {
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/targets");
+    let out = bin().args(["eval", "targets", "--data", data]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.starts_with("split heldout: 22 documents"), "{said}");
+    let figure = |name: &str| -> f64 {
+        let at = said.find(&format!("{name}=")).unwrap_or_else(|| panic!("{name} in {said}")) + name.len() + 1;
+        said[at..].split_whitespace().next().unwrap().parse().unwrap()
+    };
+    assert!(figure("recall") >= 0.90 && figure("precision") >= 0.85, "{said}");
+    let out = bin().args(["eval", "targets", "--data", "/nonexistent"]).output().unwrap();
+    assert!(!out.status.success());
+}
