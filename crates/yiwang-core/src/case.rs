@@ -323,6 +323,7 @@ trait AnyState: Any + Send + Sync {
     fn to_json(&self) -> serde_json::Value;
     fn debug(&self) -> String;
     fn as_any(&self) -> &dyn Any;
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
 
 struct Held<K: Kind>(K::State);
@@ -353,6 +354,9 @@ impl<K: Kind> AnyState for Held<K> {
         format!("{:?}", self.0)
     }
     fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
         self
     }
 }
@@ -395,12 +399,18 @@ impl Case {
     pub fn state<K: Kind>(&self) -> Option<&K::State> {
         self.0.as_any().downcast_ref::<Held<K>>().map(|h| &h.0)
     }
-    /// The state, if the case is of kind `K`, or the case back.
+    /// The state, if the case is of kind `K`, or the case back. The state is moved
+    /// out when this is the case's last handle (folding an append does this for
+    /// every append, so it must not copy the state each time), cloned otherwise.
     pub fn into_state<K: Kind>(self) -> Result<K::State, Case> {
-        match self.state::<K>() {
-            Some(s) => Ok(s.clone()),
-            None => Err(self),
+        if !self.is::<K>() {
+            return Err(self);
         }
+        let held = self.0.into_any().downcast::<Held<K>>().expect("checked to be of kind K");
+        Ok(match Arc::try_unwrap(held) {
+            Ok(h) => h.0,
+            Err(shared) => shared.0.clone(),
+        })
     }
     /// Whether `actor` may see the case (`can_view`).
     pub fn can_view(&self, actor: &Actor) -> bool {
