@@ -161,8 +161,12 @@ pub struct CaseQuery {
 impl CaseQuery {
     /// Whether nothing but the text (if any) narrows the query.
     pub fn only_text(&self) -> bool {
-        self.kind.is_none()
-            && self.visible_to.is_none()
+        self.kind.is_none() && self.only_text_and_kind()
+    }
+
+    /// Whether nothing but the text (if any) and the kind narrows the query.
+    pub fn only_text_and_kind(&self) -> bool {
+        self.visible_to.is_none()
             && self.unit.is_none()
             && self.co_unit.is_none()
             && self.statuses.is_empty()

@@ -110,6 +110,26 @@ fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
 }
 
+/// The token that marks a case of `kind` in SQLite's full-text index, so that a
+/// search within a kind is answered, and counted, by the index alone. `§` is neither a
+/// letter nor a digit, so no text yields it (`index_tokens`); FTS5's `ascii`
+/// tokenizer keeps it inside the token.
+pub(crate) fn kind_marker(kind: &str) -> String {
+    format!("§{kind}")
+}
+
+/// `query` restricted to cases of `kind`. Cases of the unmarked kind (indexed before
+/// markers existed: every row of a database upgraded from schema 8 is an appeal)
+/// carry no marker: they are the matches that carry none of the other kinds'.
+pub(crate) fn fts_of_kind(query: &str, kind: &str, unmarked: &str, kinds: &[&str]) -> String {
+    if kind != unmarked {
+        return format!("({query}) AND \"{}\"", kind_marker(kind));
+    }
+    let others: Vec<String> =
+        kinds.iter().filter(|k| **k != unmarked).map(|k| format!("\"{}\"", kind_marker(k))).collect();
+    if others.is_empty() { query.to_owned() } else { format!("({query}) NOT ({})", others.join(" OR ")) }
+}
+
 /// An FTS5 query: every whitespace-separated term must occur; each term is a phrase
 /// of its tokens. `None` when nothing searchable remains (a single CJK character
 /// cannot be searched: bigrams need two).

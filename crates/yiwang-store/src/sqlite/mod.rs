@@ -37,6 +37,8 @@ const MIGRATIONS: &[&str] = &[
 pub struct SqliteStore {
     /// The kinds of case it holds, with which it folds a case's events.
     kinds: yiwang_core::case::Kinds,
+    /// The kind whose cases carry no marker in the full-text index (`case_text_unmarked`).
+    unmarked: String,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     person_ids: Arc<PersonIds>,
@@ -245,8 +247,10 @@ impl SqliteStore {
         let restart = Arc::new(AtomicU8::new(RESTART_NO));
         let checkpointer = Checkpointer::spawn(open_connection(path)?, wal, restart.clone());
         let person_ids = Arc::new(PersonIds::load(&w)?);
+        let unmarked = w.query_row("SELECT case_kind FROM case_text_unmarked", [], |r| r.get(0)).map_err(map_err)?;
         Ok(SqliteStore {
             kinds,
+            unmarked,
             readers,
             next_reader: AtomicUsize::new(0),
             writer: Writer::start(w, person_ids.clone(), wal_path(path), wal.max, restart),

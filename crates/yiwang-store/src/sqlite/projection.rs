@@ -226,7 +226,7 @@ fn write_rest(conn: &Connection, rows: &mut Rows, rowid: i64, deferred: &mut Def
     let id = rows.case_id.as_str();
     let r = &rows.header;
     if let Some(tokens) = rows.tokens.take() {
-        deferred.texts.push(SearchText { rowid, replace: !rows.new, tokens });
+        deferred.texts.push(SearchText { rowid, replace: !rows.new, kind: r.kind, tokens });
     }
     for (key, n) in rows.tally.drain(..) {
         deferred.tally.entry(key).or_insert_with(|| (0, r.updated_at.clone())).0 += n;
@@ -283,7 +283,7 @@ impl Deferred {
     }
 
     pub(crate) fn write(&mut self, conn: &Connection) -> Result<()> {
-        write_search_texts(conn, &self.texts)?;
+        write_search_texts(conn, &mut self.texts)?;
         self.texts.clear();
         let mut update = conn
             .prepare_cached(
@@ -329,16 +329,30 @@ pub(crate) struct SearchText {
     rowid: i64,
     /// The case has a text row already, to be replaced.
     replace: bool,
+    kind: &'static str,
     tokens: String,
 }
 
-fn write_search_texts(conn: &Connection, texts: &[SearchText]) -> Result<()> {
+/// Writes a batch's search texts, each but the unmarked kind's with its kind's marker
+/// (`search::kind_marker`).
+fn write_search_texts(conn: &Connection, texts: &mut [SearchText]) -> Result<()> {
+    if texts.is_empty() {
+        return Ok(());
+    }
+    let unmarked: String = conn
+        .prepare_cached("SELECT case_kind FROM case_text_unmarked")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(map_err)?;
     let mut delete = conn.prepare_cached("DELETE FROM case_text WHERE rowid = ?1").map_err(map_err)?;
     let mut insert =
         conn.prepare_cached("INSERT OR ROLLBACK INTO case_text (rowid, body) VALUES (?1, ?2)").map_err(map_err)?;
-    for t in texts {
+    for t in texts.iter_mut() {
         if t.replace {
             delete.execute([t.rowid]).map_err(map_err)?;
+        }
+        if t.kind != unmarked {
+            t.tokens.push(' ');
+            t.tokens.push_str(&crate::search::kind_marker(t.kind));
         }
         insert.execute(params![t.rowid, t.tokens]).map_err(map_err)?;
     }

@@ -68,14 +68,16 @@ struct CaseSql {
     order: &'static str,
 }
 
-fn case_filter(q: &CaseQuery) -> CaseSql {
+/// `q` as SQL; `matching` is its full-text query as `SqliteStore::match_of` gives it,
+/// `kinds` the names of every kind the store holds.
+fn case_filter(q: &CaseQuery, matching: Option<String>, kinds: &[&'static str]) -> CaseSql {
     let mut w: Vec<String> = vec!["1 = 1".into()];
     let mut p: Vec<Box<dyn ToSql>> = vec![];
     let open = q.open == Some(true);
     let newest = "a.opened_at DESC, a.case_id DESC";
-    let (from, order) = match &q.text {
+    let (from, order) = match matching {
         Some(t) => {
-            p.push(Box::new(t.clone()));
+            p.push(Box::new(t));
             w.push(format!("case_text MATCH ?{}", p.len()));
             ("case_text JOIN case_header a ON a.rowid = case_text.rowid", "case_text.rowid DESC")
         }
@@ -90,10 +92,18 @@ fn case_filter(q: &CaseQuery) -> CaseSql {
         None if q.unit.is_some() => ("case_header a INDEXED BY case_unit", newest),
         None => ("case_header a", newest),
     };
-    if let Some(k) = q.kind {
+    // The queues' indexes begin with the kind: a query of every kind names them all,
+    // so each index is read one kind's range at a time.
+    let any_kind: Vec<&'static str> = match q.kind {
+        Some(k) => vec![k],
+        None => kinds.to_vec(),
+    };
+    let mut list = vec![];
+    for k in any_kind {
         p.push(Box::new(k));
-        w.push(format!("a.case_kind = ?{}", p.len()));
+        list.push(format!("?{}", p.len()));
     }
+    w.push(format!("a.case_kind IN ({})", list.join(",")));
     // Per row, by key: a unit may see hundreds of thousands of cases.
     if let Some(u) = &q.visible_to {
         p.push(Box::new(u.to_string()));
@@ -195,6 +205,22 @@ fn recorded(r: &Row<'_>) -> rusqlite::Result<Recorded> {
         name: r.get(4)?,
         body: r.get(5)?,
     })
+}
+
+impl SqliteStore {
+    fn kind_names(&self) -> Vec<&'static str> {
+        self.kinds.iter().map(|k| k.name()).collect()
+    }
+
+    /// The full-text query of `q`, restricted to its kind by the index's markers
+    /// (`search::fts_of_kind`), so that a search within a kind is counted by the index.
+    fn match_of(&self, q: &CaseQuery) -> Option<String> {
+        let text = q.text.as_deref()?;
+        Some(match q.kind {
+            Some(kind) => crate::search::fts_of_kind(text, kind, &self.unmarked, &self.kind_names()),
+            None => text.to_owned(),
+        })
+    }
 }
 
 impl Store for SqliteStore {
@@ -485,7 +511,7 @@ impl Store for SqliteStore {
 
     fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
         let total = self.count_cases(q)?;
-        let CaseSql { from, filter, mut params, order } = case_filter(q);
+        let CaseSql { from, filter, mut params, order } = case_filter(q, self.match_of(q), &self.kind_names());
         params.push(Box::new(q.limit.clamp(1, 500)));
         params.push(Box::new(q.offset));
         let n = params.len();
@@ -503,8 +529,9 @@ impl Store for SqliteStore {
     }
 
     fn count_cases(&self, q: &CaseQuery) -> Result<u64> {
-        // Words alone: the index counts its matches without reading a case.
-        if let (Some(text), true) = (&q.text, q.only_text()) {
+        // Words alone, within a kind or not: the index counts its matches without
+        // reading a case.
+        if let (Some(text), true) = (self.match_of(q), q.only_text_and_kind()) {
             let sql = match q.count_up_to {
                 Some(n) => {
                     format!("SELECT count(*) FROM (SELECT 1 FROM case_text WHERE case_text MATCH ?1 LIMIT {n})")
@@ -513,7 +540,7 @@ impl Store for SqliteStore {
             };
             return self.read(|c| c.prepare_cached(&sql)?.query_row([text], |r| r.get(0)));
         }
-        let CaseSql { from, filter, params, .. } = case_filter(q);
+        let CaseSql { from, filter, params, .. } = case_filter(q, self.match_of(q), &self.kind_names());
         let sql = match q.count_up_to {
             Some(n) => format!("SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {filter} LIMIT {n})"),
             None => format!("SELECT count(*) FROM {from} WHERE {filter}"),
@@ -526,7 +553,7 @@ impl Store for SqliteStore {
 
     fn count_by_unit(&self, q: &CaseQuery) -> Result<Vec<(Option<UnitCode>, u64)>> {
         let q = CaseQuery { text: None, ..q.clone() };
-        let CaseSql { from, filter, params, .. } = case_filter(&q);
+        let CaseSql { from, filter, params, .. } = case_filter(&q, None, &self.kind_names());
         let sql = format!("SELECT a.unit, count(*) FROM {from} WHERE {filter} GROUP BY a.unit ORDER BY a.unit");
         self.read(|c| {
             let params: Vec<&dyn ToSql> = params.iter().map(|b| b.as_ref()).collect();

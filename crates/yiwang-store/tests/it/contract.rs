@@ -1103,3 +1103,48 @@ pub fn cases_of_another_kind_import_beside_appeals(store: &dyn Store) {
     assert!(matches!(store.import_cases(vec![headless], t0()).wait(), Err(StoreError::Corrupt(_))));
     assert_eq!(store.load(&CaseId::parse("ZW20261101000043").unwrap()).unwrap(), None);
 }
+
+/// A search within a kind finds and counts that kind's cases only, whether they were
+/// written live, imported or reindexed, with or without a count bound.
+pub fn a_search_within_a_kind_finds_and_counts_its_own(store: &dyn Store) {
+    let w = world(store);
+    let admin = staff("root", "d", UnitKind::District, &[Role::Admin]);
+    let chore = |title: &str| {
+        let cmd = ChoreCommand::Open { title: title.into(), points: 1, code: None };
+        let events = Events::new::<Chore>(Chore::open(&cmd, &w.ctx(t0(), &admin)));
+        let new = NewCase { tenant: tenant(), at: t0(), actor: admin.clone(), person: None, events };
+        store.create_case(new).wait().unwrap().id().clone()
+    };
+    let chores = [chore("清扫落叶"), chore("落叶堆满了路边")];
+    let appeal = new_case_for(&w, store, t0(), intake("小区门口落叶没人扫", tracking(t0(), 7, 7)), None).id;
+    let other = new_case_for(&w, store, t0(), intake("路灯不亮", tracking(t0(), 8, 8)), None).id;
+    let text = yiwang_store::search::fts_query("落叶");
+    let check = |when: &str| {
+        for (kind, mut want) in [
+            (None, vec![appeal.clone(), chores[0].clone(), chores[1].clone()]),
+            (Some("appeal"), vec![appeal.clone()]),
+            (Some("chore"), chores.to_vec()),
+        ] {
+            for bound in [None, Some(1000)] {
+                let page = store
+                    .list_cases(&CaseQuery {
+                        text: text.clone(),
+                        kind,
+                        count_up_to: bound,
+                        limit: 10,
+                        ..Default::default()
+                    })
+                    .unwrap();
+                let mut got = ids(&page.rows);
+                got.sort();
+                want.sort();
+                assert_eq!((&got, page.total), (&want, want.len() as u64), "{when}: {kind:?}, bound {bound:?}");
+            }
+        }
+        let appeals = CaseQuery { kind: Some("appeal"), limit: 10, ..Default::default() };
+        assert_eq!(store.list_cases(&appeals).unwrap().total, 2, "{when}: {other} is an appeal without the word");
+    };
+    check("written live");
+    store.reindex().unwrap();
+    check("reindexed");
+}

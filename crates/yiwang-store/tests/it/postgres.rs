@@ -103,6 +103,7 @@ contract_tests!(
     counts_by_unit_are_what_the_query_lists,
     a_kind_the_store_has_never_seen_runs_on_the_engine,
     cases_of_another_kind_import_beside_appeals,
+    a_search_within_a_kind_finds_and_counts_its_own,
 );
 
 #[test]

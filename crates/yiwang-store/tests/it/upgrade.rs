@@ -76,7 +76,12 @@ fn check_upgraded(store: &dyn Store, old: &OldCounts, statuses: &BTreeMap<String
 
     // Search finds the old cases through the kept index.
     let q = CaseQuery { text: yiwang_store::search::fts_query("路灯"), limit: 50, ..Default::default() };
-    assert!(store.list_cases(&q).unwrap().total > 0);
+    let found = store.list_cases(&q).unwrap().total;
+    assert!(found > 0);
+    // Within their kind as well: the old rows are the appeals' (`case_text_unmarked`).
+    let appeals = CaseQuery { kind: Some("appeal"), count_up_to: Some(1000), ..q.clone() };
+    assert_eq!(store.list_cases(&appeals).unwrap().total, found);
+    assert_eq!(store.list_cases(&CaseQuery { kind: Some("chore"), ..q.clone() }).unwrap().total, 0);
 
     // What the migration wrote is what the events give.
     let migrated = contract::projected(store);
