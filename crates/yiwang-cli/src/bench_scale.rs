@@ -227,7 +227,7 @@ fn load(world: &Arc<World>, store: &dyn Store, n: u64) -> Result<Totals> {
     let span_ms = (world.end - start).num_milliseconds() as u64 - 3_600_000;
     let planner = {
         let prefix = <AppealKind as yiwang_core::case::Kind>::PREFIX;
-        std::thread::spawn(move || {
+        std::thread::Builder::new().name("yiwang-plan".into()).spawn(move || {
             let (mut day, mut seq) = (None, 0u32);
             let mut i = 0u64;
             while i < n {
@@ -245,12 +245,14 @@ fn load(world: &Arc<World>, store: &dyn Store, n: u64) -> Result<Totals> {
                     return;
                 }
             }
-        })
+        })?
     };
     let generators: Vec<_> = (0..GENERATORS)
         .map(|_| {
             let (rx, tx, world) = (plan_rx.clone(), out_tx.clone(), world.clone());
-            std::thread::spawn(move || {
+            // Named, so the CPU each thread spends shows the bench's own generating
+            // apart from the import it measures.
+            std::thread::Builder::new().name("yiwang-generate".into()).spawn(move || {
                 loop {
                     let chunk = match rx.lock().unwrap_or_else(|p| p.into_inner()).recv() {
                         Ok(c) => c,
@@ -262,7 +264,7 @@ fn load(world: &Arc<World>, store: &dyn Store, n: u64) -> Result<Totals> {
                 }
             })
         })
-        .collect();
+        .collect::<std::io::Result<Vec<_>>>()?;
     // Only the generators hold the plan's receiver and the results' sender now, so a
     // generator that fails ends the load instead of leaving the others waiting.
     drop(plan_rx);

@@ -276,13 +276,12 @@ fn bench_scale_and_lifecycle_run_on_postgres() {
 fn extract_targets_prints_value_unit_and_sentence_per_line() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("报告.txt");
-    std::fs::write(&file, "新增城镇就业8千人，改造老旧小区二十个。\n新建充电桩1.1万个，失业率控制在3.8%以内。").unwrap();
+    std::fs::write(&file, "新增城镇就业8千人，改造老旧小区二十个。\n新建充电桩1.1万个，失业率控制在3.8%以内。")
+        .unwrap();
     let out = bin().arg("extract-targets").arg(&file).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<Vec<String>> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.split('\t').map(str::to_owned).collect())
-        .collect();
+    let lines: Vec<Vec<String>> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| l.split('\t').map(str::to_owned).collect()).collect();
     let got: Vec<(&str, &str, &str)> = lines.iter().map(|l| (l[0].as_str(), l[1].as_str(), l[2].as_str())).collect();
     assert_eq!(
         got,

@@ -976,6 +976,8 @@ async fn render_targets(
                                         }
                                         input.value name=(k("value")) value=(f.get(&k("value"))) inputmode="decimal" aria-label="目标值" size="8";
                                         input.unit name=(k("unit")) value=(f.get(&k("unit"))) aria-label="单位" size="5";
+                                        br;
+                                        label.check.small { input type="checkbox" name=(k("sum")) value="1" checked[f.has(&k("sum"), "1")]; "配合单位完成值合计计入" }
                                     }
                                     td {
                                         select name=(k("lead")) aria-label="牵头单位" {
@@ -1106,7 +1108,7 @@ fn tasks_from(f: &Fields, today: NaiveDate) -> Result<(Vec<NewTask>, Vec<usize>)
                 lead,
                 co_units,
                 deadline: Some(deadline),
-                sum_co_units: false,
+                sum_co_units: f.has(&k("sum"), "1"),
                 leader,
                 document: document.clone(),
             },

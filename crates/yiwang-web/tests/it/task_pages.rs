@@ -89,7 +89,7 @@ async fn an_inspector_extracts_targets_from_a_file_and_confirms_them_as_tasks() 
 
     // Confirming: the second row has no lead unit yet; the third is dropped.
     let rows = "count=4&deadline=2026-12-31&plan=quarterly&task_type=annual&document=report\
-        &keep_0=1&title_0=%E5%B0%B1%E4%B8%9A8000%E4%BA%BA&value_0=8000&unit_0=%E4%BA%BA&direction_0=at_least&lead_0=rsj&co_0=mzj&source_0=s0\
+        &keep_0=1&title_0=%E5%B0%B1%E4%B8%9A8000%E4%BA%BA&value_0=8000&unit_0=%E4%BA%BA&direction_0=at_least&lead_0=rsj&co_0=mzj&source_0=s0&sum_0=1\
         &keep_1=1&title_1=%E6%94%B9%E9%80%A0%E5%B0%8F%E5%8C%BA15%E4%B8%AA&value_1=15&unit_1=%E4%B8%AA&direction_1=at_least&source_1=s1\
         &title_2=x&value_2=3.8&unit_2=%25&direction_2=at_most&lead_2=rsj";
     let (status, _, page) =
@@ -108,6 +108,11 @@ async fn an_inspector_extracts_targets_from_a_file_and_confirms_them_as_tasks() 
     let mut got: Vec<_> = tasks.iter().map(|t| (t.title.clone(), t.lead.as_ref().unwrap().to_string())).collect();
     got.sort();
     assert_eq!(got, vec![("就业8000人".into(), "rsj".into()), ("改造小区15个".into(), "zjw".into())]);
+    let jobs = tasks.iter().find(|t| t.title == "就业8000人").unwrap();
+    let jobs = api.app.load_as::<yiwang_core::task::TaskKind>(&jobs.id).unwrap();
+    assert!(jobs.sum_co_units, "the row said the co-units' values add up");
+    assert_eq!(jobs.co_units.iter().map(|(u, _)| u.as_str()).collect::<Vec<_>>(), vec!["mzj"]);
+    assert_eq!(jobs.milestones.len(), 0, "no quarter ends between today (11-16) and the deadline");
 
     // Only the 督查室 extracts and opens.
     let (cookie, _) = console_login(&api, "rsj-handler").await;
