@@ -645,29 +645,77 @@ fn action_form(
             | "close"
             | "merge"
     );
-    let form = html! {
-            form method="post" action={"/console/cases/" (a.id) "/act"} {
-                @if !secondary { h2 { (action_label(name)) } }
-                input type="hidden" name="_csrf" value=(u.csrf);
+    let card = ActionCard {
+        name,
+        label: action_label(name),
+        target: format!("/console/cases/{}/act", a.id),
+        multipart: false,
+        csrf: &u.csrf,
+        error: e,
+        fields_with_errors: &[
+            "category",
+            "unit",
+            "units",
+            "working_days",
+            "into",
+            "solved",
+            "satisfaction",
+            "reason",
+            "note",
+            "text",
+            "answer",
+        ],
+        secondary,
+        danger,
+    };
+    card.render(fields)
+}
+
+/// One action's form on a case page of any kind: its fields, the session's form
+/// token, the error of a failed attempt (under its field, or above the button for
+/// one that has no field of its own), folded away when it is a rarer action.
+pub(crate) struct ActionCard<'a> {
+    pub name: &'a str,
+    pub label: &'static str,
+    /// Where the form posts.
+    pub target: String,
+    /// Whether it carries files.
+    pub multipart: bool,
+    pub csrf: &'a str,
+    pub error: Option<&'a (String, String)>,
+    /// The fields whose errors the fields show themselves.
+    pub fields_with_errors: &'a [&'a str],
+    pub secondary: bool,
+    pub danger: bool,
+}
+
+impl ActionCard<'_> {
+    pub(crate) fn render(&self, fields: Markup) -> Markup {
+        let name = self.name;
+        let form = html! {
+            form method="post" action=(self.target) enctype=[self.multipart.then_some("multipart/form-data")] {
+                @if !self.secondary { h2 { (self.label) } }
+                input type="hidden" name="_csrf" value=(self.csrf);
                 input type="hidden" name="action" value=(name);
                 (fields)
-                @if let Some((field, msg)) = e {
-                    @if !matches!(field.as_str(), "category" | "unit" | "units" | "working_days" | "into" | "solved" | "satisfaction" | "reason" | "note" | "text" | "answer") || field.is_empty() {
+                @if let Some((field, msg)) = self.error {
+                    @if field.is_empty() || !self.fields_with_errors.contains(&field.as_str()) {
                         p.field-error role="alert" { (msg) }
                     }
                 }
-                button type="submit" class=(if danger { "danger" } else { "primary" }) { (action_label(name)) }
+                button type="submit" class=(if self.danger { "danger" } else { "primary" }) { (self.label) }
             }
-    };
-    html! {
-        section.card.action.failed[failed.is_some()] id={"action-" (name)} {
-            @if secondary {
-                details open[failed.is_some()] {
-                    summary { h2 { (action_label(name)) } }
+        };
+        html! {
+            section.card.action.failed[self.error.is_some()] id={"action-" (name)} {
+                @if self.secondary {
+                    details open[self.error.is_some()] {
+                        summary { h2 { (self.label) } }
+                        (form)
+                    }
+                } @else {
                     (form)
                 }
-            } @else {
-                (form)
             }
         }
     }

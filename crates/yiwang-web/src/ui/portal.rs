@@ -152,6 +152,22 @@ fn photo_kind(b: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Stores an uploaded file of `kind` (its extension) under a random name in `dir`:
+/// the attachment a case records (`uploads/<name>`) and the file's path.
+pub(crate) async fn save_upload(
+    dir: &std::path::Path,
+    bytes: &[u8],
+    kind: &str,
+) -> std::io::Result<(String, std::path::PathBuf)> {
+    let mut raw = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut raw);
+    let name = format!("{}.{kind}", hex::encode(raw));
+    let path = dir.join(&name);
+    tokio::fs::create_dir_all(dir).await?;
+    tokio::fs::write(&path, bytes).await?;
+    Ok((format!("uploads/{name}"), path))
+}
+
 /// What kind of file evidence is: a photo, or a PDF (scanned documents, statistics).
 pub(crate) fn file_kind(b: &[u8]) -> Option<&'static str> {
     if b.starts_with(b"%PDF-") { Some("pdf") } else { photo_kind(b) }
@@ -263,18 +279,17 @@ pub async fn submit_appeal(State(state): State<AppState>, mp: Multipart) -> Resp
             return render_portal(&state, &f, Some(e), StatusCode::UNPROCESSABLE_ENTITY);
         };
         for (bytes, kind) in photos {
-            let mut raw = [0u8; 16];
-            rand::thread_rng().fill_bytes(&mut raw);
-            let name = format!("{}.{kind}", hex::encode(raw));
-            let path = dir.join(&name);
-            let written = tokio::fs::create_dir_all(&*dir).await.and(tokio::fs::write(&path, &bytes).await);
-            if let Err(e) = written {
-                tracing::error!(error = %e, path = %path.display(), "storing an uploaded photo");
-                let e = err("photos", "照片保存失败，请稍后重试或去掉照片后提交");
-                return render_portal(&state, &f, Some(e), StatusCode::INTERNAL_SERVER_ERROR);
+            match save_upload(&dir, &bytes, kind).await {
+                Ok((attachment, path)) => {
+                    saved.push(path);
+                    input.attachments.push(attachment);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, dir = %dir.display(), "storing an uploaded photo");
+                    let e = err("photos", "照片保存失败，请稍后重试或去掉照片后提交");
+                    return render_portal(&state, &f, Some(e), StatusCode::INTERNAL_SERVER_ERROR);
+                }
             }
-            saved.push(path);
-            input.attachments.push(format!("uploads/{name}"));
         }
     }
     match state.app.intake(&Actor::Citizen, &input).await.map_err(ApiError::from) {

@@ -11,10 +11,10 @@
 //! - 督办看板 (`/console/board`): every target of a year by unit and light, with
 //!   export to Excel and CSV.
 
-use super::console::Failed;
+use super::console::{ActionCard, Failed};
 use super::export::{Cell, Table, csv, xlsx};
 use super::form::{Fields, field_error, url_encode};
-use super::portal::{field_of, file_kind, upload_name};
+use super::portal::{field_of, file_kind, save_upload, upload_name};
 use super::{Chrome, StaffUser, UiError, UiResult, fmt_left, fmt_time, html_response, page, stage_badge};
 use crate::{ApiError, AppState};
 use axum::extract::{Multipart, Path, Query, State};
@@ -22,7 +22,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
 use maud::{Markup, html};
-use rand::RngCore;
 use serde::Deserialize;
 use yiwang_app::{Board, TaskQueue, TaskRow, TaskView, TodoPage};
 use yiwang_core::deadline::{Budget, Stage};
@@ -598,32 +597,18 @@ fn task_form(u: &StaffUser, v: &TaskView, name: &str, failed: Option<&Failed>) -
     };
     let danger = matches!(name, "conclude");
     let secondary = matches!(name, "request_extension" | "issue_notice" | "conclude");
-    let form = html! {
-        form method="post" action={"/console/tasks/" (t.id) "/act"} enctype="multipart/form-data" {
-            @if !secondary { h2 { (task_action_label(name)) } }
-            input type="hidden" name="_csrf" value=(u.csrf);
-            input type="hidden" name="action" value=(name);
-            (fields)
-            @if let Some((field, msg)) = e {
-                @if !matches!(field.as_str(), "achieved" | "text" | "evidence" | "report" | "deadline" | "reason" | "note") || field.is_empty() {
-                    p.field-error role="alert" { (msg) }
-                }
-            }
-            button type="submit" class=(if danger { "danger" } else { "primary" }) { (task_action_label(name)) }
-        }
+    let card = ActionCard {
+        name,
+        label: task_action_label(name),
+        target: format!("/console/tasks/{}/act", t.id),
+        multipart: true,
+        csrf: &u.csrf,
+        error: e,
+        fields_with_errors: &["achieved", "text", "evidence", "report", "deadline", "reason", "note"],
+        secondary,
+        danger,
     };
-    html! {
-        section.card.action.failed[failed.is_some()] id={"action-" (name)} {
-            @if secondary {
-                details open[failed.is_some()] {
-                    summary { h2 { (task_action_label(name)) } }
-                    (form)
-                }
-            } @else {
-                (form)
-            }
-        }
-    }
+    card.render(fields)
 }
 
 /// A form posted as multipart, with the files of one field: (file name, bytes).
@@ -722,17 +707,14 @@ async fn store_files(state: &AppState, files: Vec<(String, Vec<u8>)>) -> Result<
     }
     let mut saved = vec![];
     for (bytes, kind) in checked {
-        let mut raw = [0u8; 16];
-        rand::thread_rng().fill_bytes(&mut raw);
-        let name = format!("{}.{kind}", hex::encode(raw));
-        let path = dir.join(&name);
-        let written = tokio::fs::create_dir_all(&*dir).await.and(tokio::fs::write(&path, &bytes).await);
-        if let Err(e) = written {
-            tracing::error!(error = %e, path = %path.display(), "storing uploaded evidence");
-            remove_files(state, &saved).await;
-            return Err(("evidence".into(), "文件保存失败，请稍后重试".into()));
+        match save_upload(&dir, &bytes, kind).await {
+            Ok((attachment, _)) => saved.push(attachment),
+            Err(e) => {
+                tracing::error!(error = %e, dir = %dir.display(), "storing uploaded evidence");
+                remove_files(state, &saved).await;
+                return Err(("evidence".into(), "文件保存失败，请稍后重试".into()));
+            }
         }
-        saved.push(format!("uploads/{name}"));
     }
     Ok(saved)
 }
