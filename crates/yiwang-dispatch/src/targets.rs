@@ -30,7 +30,7 @@
 //! 4. The survivors get a direction (以上/以内/左右 …) and a short "what".
 //!
 //! Cost is linear in the text: a 60,000-character report takes a few milliseconds
-//! (`examples/targets_speed.rs`, on [`synthetic_report`]).
+//! (`yiwang bench targets`, on [`synthetic_report`]).
 
 mod commitment;
 mod docx;

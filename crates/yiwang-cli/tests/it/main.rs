@@ -315,3 +315,14 @@ fn eval_targets_reports_precision_and_recall_on_the_held_out_part() {
     let out = bin().args(["eval", "targets", "--data", "/nonexistent"]).output().unwrap();
     assert!(!out.status.success());
 }
+
+#[test]
+fn bench_targets_prints_its_figures() {
+    let out = bin().args(["bench", "targets", "--chars", "3000", "--rounds", "2"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    let last = said.lines().last().unwrap();
+    assert!(last.starts_with("chars=") && last.contains(" extract_p50_ms="), "{said}");
+    let targets: u64 = last.split("targets=").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!(targets > 50, "{said}");
+}
