@@ -11,6 +11,7 @@
 //! measure facts are what the live system would have recorded. Accepted times spread
 //! over the twelve months before now; recent cases are still open at every stage.
 
+use crate::bench_text::Rng;
 use crate::config::DataDir;
 use anyhow::{Context as _, Result, anyhow, bail};
 use chrono::{Datelike, Duration as Hours};
@@ -341,28 +342,6 @@ impl Progress {
 fn mmss(s: f64) -> String {
     let s = s as u64;
     format!("{}m{:02}s", s / 60, s % 60)
-}
-
-/// A small fast generator (splitmix64), seeded per case so a run is reproducible.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len() as u64) as usize]
-    }
-    /// True one time in `n`.
-    fn one_in(&mut self, n: u64) -> bool {
-        self.below(n) == 0
-    }
 }
 
 struct Template {

@@ -9,25 +9,30 @@
 //! 20–4,000 characters) and fills it with Chinese text made here from phrases of the
 //! kind citizens write. The program reads nothing of `shared/` at run time.
 
-/// A small fast generator (splitmix64), seeded per appeal so a run is reproducible.
-pub(crate) struct Rng(u64);
+/// A small fast generator (splitmix64), seeded so a run is reproducible: the benches'
+/// one source of chance (`bench scale` seeds one per case).
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
     pub(crate) fn new(seed: u64) -> Self {
         Rng(seed ^ 0x5DEE_CE66_D1A4_F87B)
     }
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
     }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len())]
+    pub(crate) fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len() as u64) as usize]
+    }
+    /// True one time in `n`.
+    pub(crate) fn one_in(&mut self, n: u64) -> bool {
+        self.below(n) == 0
     }
     /// Uniform in (0, 1).
     fn unit(&mut self) -> f64 {
@@ -61,17 +66,17 @@ pub(crate) fn appeal(seed: u64) -> (String, String) {
         text.push_str(s);
         s.chars().count()
     };
-    len += push(&mut text, rng.pick(&OPENERS));
+    len += push(&mut text, rng.pick::<&str>(&OPENERS));
     len += push(&mut text, &place);
-    len += push(&mut text, rng.pick(&PROBLEMS));
+    len += push(&mut text, rng.pick::<&str>(&PROBLEMS));
     while len < want {
         let s = match rng.below(7) {
             0 => format!("{}{}", rng.pick(&TIMES), rng.pick(&PROBLEMS)),
             1 => format!("{}{}{}", rng.pick(&LINKS), rng.pick(&AREAS), rng.pick(&PROBLEMS)),
-            2 => rng.pick(&IMPACTS).to_owned(),
+            2 => rng.pick(&IMPACTS).to_string(),
             3 => format!("{}{}{}", rng.pick(&HISTORY), 2 + rng.below(11), rng.pick(&HISTORY_END)),
             4 => format!("{}{}", rng.pick(&LINKS), rng.pick(&IMPACTS)),
-            5 => rng.pick(&DEMANDS).to_owned(),
+            5 => rng.pick(&DEMANDS).to_string(),
             _ => format!("{}{}{}", rng.pick(&TIMES), rng.pick(&PLACES), rng.pick(&PROBLEMS)),
         };
         len += push(&mut text, &s);

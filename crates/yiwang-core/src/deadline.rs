@@ -120,6 +120,48 @@ pub struct Clock<N> {
     pub paused_at: Option<DateTime<Utc>>,
 }
 
+/// The running clocks of a case, at most one of each name, in name order: the same
+/// bookkeeping for every kind.
+pub trait Clocks<N: ClockName> {
+    fn clock(&self, kind: N) -> Option<&Clock<N>>;
+    fn clock_mut(&mut self, kind: N) -> Option<&mut Clock<N>>;
+    /// Starts `c`, replacing a clock of its name.
+    fn set_clock(&mut self, c: Clock<N>);
+    fn stop_clock(&mut self, kind: N);
+    /// The worst colour of any running clock.
+    fn worst_stage(&self) -> Stage;
+    /// The earliest instant any clock changes colour.
+    fn next_alarm(&self) -> Option<DateTime<Utc>>;
+    /// The deadline that matters now: the earliest due of the clocks not paused.
+    fn next_due(&self) -> Option<DateTime<Utc>>;
+}
+
+impl<N: ClockName> Clocks<N> for Vec<Clock<N>> {
+    fn clock(&self, kind: N) -> Option<&Clock<N>> {
+        self.iter().find(|c| c.kind == kind)
+    }
+    fn clock_mut(&mut self, kind: N) -> Option<&mut Clock<N>> {
+        self.iter_mut().find(|c| c.kind == kind)
+    }
+    fn set_clock(&mut self, c: Clock<N>) {
+        self.retain(|x| x.kind != c.kind);
+        self.push(c);
+        self.sort_by_key(|c| c.kind);
+    }
+    fn stop_clock(&mut self, kind: N) {
+        self.retain(|x| x.kind != kind);
+    }
+    fn worst_stage(&self) -> Stage {
+        self.iter().map(|c| c.stage).max().unwrap_or_default()
+    }
+    fn next_alarm(&self) -> Option<DateTime<Utc>> {
+        self.iter().filter_map(Clock::next_alarm).min()
+    }
+    fn next_due(&self) -> Option<DateTime<Utc>> {
+        self.iter().filter(|c| c.paused_at.is_none()).map(|c| c.due).min()
+    }
+}
+
 impl<N: ClockName> Clock<N> {
     pub fn start(kind: N, budget: Budget, now: DateTime<Utc>, cal: &Calendar, warn_ratio: f64) -> Self {
         let due = budget.due(cal, now);

@@ -4,7 +4,7 @@ use super::command::ReplyOutcome;
 use super::event::{AppealEvent, Envelope};
 use super::limits::{Clock, ClockKind};
 use super::{AppealType, Channel, Location, Satisfaction};
-use crate::deadline::{Stage, Urgency};
+use crate::deadline::{Clocks, Stage, Urgency};
 use crate::id::{CaseId, CategoryCode, PersonId, TrackingCode, UnitCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -191,30 +191,19 @@ impl Appeal {
             || (self.intake_category.is_some() && self.intake_category != self.category)
     }
     pub fn clock(&self, kind: ClockKind) -> Option<&Clock> {
-        self.clocks.iter().find(|c| c.kind == kind)
-    }
-    fn clock_mut(&mut self, kind: ClockKind) -> Option<&mut Clock> {
-        self.clocks.iter_mut().find(|c| c.kind == kind)
-    }
-    fn set_clock(&mut self, c: Clock) {
-        self.clocks.retain(|x| x.kind != c.kind);
-        self.clocks.push(c);
-        self.clocks.sort_by_key(|c| c.kind);
-    }
-    fn stop_clock(&mut self, kind: ClockKind) {
-        self.clocks.retain(|x| x.kind != kind);
+        self.clocks.clock(kind)
     }
     /// The worst colour of any running clock.
     pub fn stage(&self) -> Stage {
-        self.clocks.iter().map(|c| c.stage).max().unwrap_or_default()
+        self.clocks.worst_stage()
     }
     /// The earliest instant the scheduler must look at this case again.
     pub fn next_alarm(&self) -> Option<DateTime<Utc>> {
-        self.clocks.iter().filter_map(Clock::next_alarm).min()
+        self.clocks.next_alarm()
     }
     /// The deadline that matters now: the earliest due of the running clocks.
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
-        self.clocks.iter().filter(|c| c.paused_at.is_none()).map(|c| c.due).min()
+        self.clocks.next_due()
     }
     pub fn is_open(&self) -> bool {
         self.status != Status::Closed
@@ -229,8 +218,8 @@ impl Appeal {
         self.unit = Some(unit.clone());
         self.category = Some(category.clone());
         self.co_units.clear();
-        self.set_clock(sign);
-        self.set_clock(resolve);
+        self.clocks.set_clock(sign);
+        self.clocks.set_clock(resolve);
         self.assignments.push(Assignment {
             unit: unit.clone(),
             dispatched_at: at,
@@ -317,13 +306,13 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
         AppealEvent::Accepted { .. } => unreachable!("handled above"),
         AppealEvent::Dispatched { unit, category, sign_clock, resolve_clock, .. } => {
             s.returned = None;
-            s.stop_clock(ClockKind::Dispatch);
+            s.clocks.stop_clock(ClockKind::Dispatch);
             s.assign(unit, category, *sign_clock, *resolve_clock, at);
         }
         AppealEvent::SignedFor { contact_clock } => {
             s.status = Status::Handling;
-            s.stop_clock(ClockKind::SignFor);
-            s.set_clock(*contact_clock);
+            s.clocks.stop_clock(ClockKind::SignFor);
+            s.clocks.set_clock(*contact_clock);
             if let Some(a) = s.current_assignment() {
                 a.signed_at = Some(at);
                 a.contact_due = Some(contact_clock.due);
@@ -339,7 +328,7 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             s.suspended_since = None;
             s.end_assignment(at);
             s.clocks.clear();
-            s.set_clock(*dispatch_clock);
+            s.clocks.set_clock(*dispatch_clock);
         }
         AppealEvent::Reassigned { to, category, sign_clock, resolve_clock, .. } => {
             s.end_assignment(at);
@@ -364,7 +353,7 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             }
         }
         AppealEvent::Contacted { .. } => {
-            s.stop_clock(ClockKind::Contact);
+            s.clocks.stop_clock(ClockKind::Contact);
             if let Some(a) = s.current_assignment()
                 && a.contacted_at.is_none()
             {
@@ -378,20 +367,20 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
         AppealEvent::ExtensionDecided { resolve_clock, .. } => {
             s.extension = None;
             if let Some(c) = resolve_clock {
-                s.set_clock(*c);
+                s.clocks.set_clock(*c);
             }
         }
         AppealEvent::Reminded { .. } => s.reminders += 1,
         AppealEvent::Supervised { .. } => s.supervised = true,
         AppealEvent::Suspended { .. } => {
             s.suspended_since = Some(at);
-            if let Some(c) = s.clock_mut(ClockKind::Resolve) {
+            if let Some(c) = s.clocks.clock_mut(ClockKind::Resolve) {
                 *c = c.paused(at);
             }
         }
         AppealEvent::Resumed { resolve_clock } => {
             s.suspended_since = None;
-            s.set_clock(*resolve_clock);
+            s.clocks.set_clock(*resolve_clock);
         }
         AppealEvent::Replied { outcome, text } => {
             // On time means before the due instant: at the due the clock is already red.
@@ -435,7 +424,7 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             s.closed_at = None;
             s.reply = None;
             s.clocks.clear();
-            s.set_clock(*clock);
+            s.clocks.set_clock(*clock);
         }
         AppealEvent::Closed { .. } => {
             let outcome = match (s.callbacks.last(), s.reply.as_ref().map(|r| r.outcome)) {
@@ -452,12 +441,12 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
         }
         AppealEvent::AnsweredDirectly { .. } => s.close(at, Outcome::AnsweredDirectly),
         AppealEvent::ClockWarned { clock, .. } => {
-            if let Some(c) = s.clock_mut(*clock) {
+            if let Some(c) = s.clocks.clock_mut(*clock) {
                 c.stage = c.stage.max(Stage::Yellow);
             }
         }
         AppealEvent::ClockOverdue { clock, .. } => {
-            if let Some(c) = s.clock_mut(*clock) {
+            if let Some(c) = s.clocks.clock_mut(*clock) {
                 c.stage = Stage::Red;
             }
         }

@@ -4,7 +4,7 @@ use super::event::{TaskEnvelope, TaskEvent};
 use super::grade::Grade;
 use super::light::Light;
 use super::{Clock, Milestone, Target, TaskClock};
-use crate::deadline::Stage;
+use crate::deadline::{Clocks, Stage};
 use crate::id::{CaseId, UnitCode, Username};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -188,22 +188,11 @@ impl Task {
         self.status.is_open()
     }
     pub fn clock(&self, kind: TaskClock) -> Option<&Clock> {
-        self.clocks.iter().find(|c| c.kind == kind)
-    }
-    fn clock_mut(&mut self, kind: TaskClock) -> Option<&mut Clock> {
-        self.clocks.iter_mut().find(|c| c.kind == kind)
-    }
-    fn set_clock(&mut self, c: Clock) {
-        self.clocks.retain(|x| x.kind != c.kind);
-        self.clocks.push(c);
-        self.clocks.sort_by_key(|c| c.kind);
-    }
-    fn stop_clock(&mut self, kind: TaskClock) {
-        self.clocks.retain(|x| x.kind != kind);
+        self.clocks.clock(kind)
     }
     /// The worst colour of any running clock.
     pub fn clock_stage(&self) -> Stage {
-        self.clocks.iter().map(|c| c.stage).max().unwrap_or_default()
+        self.clocks.worst_stage()
     }
     /// When the deadline's day ends.
     pub fn due(&self) -> DateTime<Utc> {
@@ -251,13 +240,13 @@ impl Task {
         if !self.is_open() {
             return None;
         }
-        let clocks = self.clocks.iter().filter_map(Clock::next_alarm).min();
+        let clocks = self.clocks.next_alarm();
         let light = super::light::next_change(self, self.updated_at);
         clocks.into_iter().chain(light).min()
     }
     /// The deadline that matters now: the earliest due of the running clocks.
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
-        self.clocks.iter().filter(|c| c.paused_at.is_none()).map(|c| c.due).min()
+        self.clocks.next_due()
     }
 }
 
@@ -312,20 +301,20 @@ pub fn evolve(state: Option<Task>, env: &TaskEnvelope) -> Option<Task> {
                 }
             }
             s.assigned_at = Some(at);
-            s.set_clock(*sign_clock);
-            s.set_clock(*complete_clock);
+            s.clocks.set_clock(*sign_clock);
+            s.clocks.set_clock(*complete_clock);
         }
         TaskEvent::SignedFor { report_clock } => {
             s.status = TaskStatus::Underway;
             s.signed_at = Some(at);
-            s.stop_clock(TaskClock::SignFor);
-            s.set_clock(*report_clock);
+            s.clocks.stop_clock(TaskClock::SignFor);
+            s.clocks.set_clock(*report_clock);
         }
         TaskEvent::Reported { unit, achieved, text, evidence } => {
             let lead = s.lead.as_ref() == Some(unit);
             if lead {
                 // The first report of the lead unit answers the report-back node.
-                s.stop_clock(TaskClock::FirstReport);
+                s.clocks.stop_clock(TaskClock::FirstReport);
             }
             s.reports.push(Report {
                 seq: env.seq,
@@ -352,7 +341,7 @@ pub fn evolve(state: Option<Task>, env: &TaskEnvelope) -> Option<Task> {
             if let (true, Some(d), Some(c)) = (approved, deadline, complete_clock) {
                 s.extensions += 1;
                 s.deadline = *d;
-                s.set_clock(*c);
+                s.clocks.set_clock(*c);
                 if s.status == TaskStatus::Overdue {
                     s.status = TaskStatus::Underway;
                 }
@@ -367,13 +356,13 @@ pub fn evolve(state: Option<Task>, env: &TaskEnvelope) -> Option<Task> {
                 answer: None,
                 answered_in_time: false,
             });
-            s.set_clock(*reply_clock);
+            s.clocks.set_clock(*reply_clock);
         }
         TaskEvent::NoticeEscalated { level, reply_clock } => {
             if let Some(n) = s.notices.last_mut() {
                 n.level = *level;
             }
-            s.set_clock(*reply_clock);
+            s.clocks.set_clock(*reply_clock);
         }
         TaskEvent::NoticeAnswered { text } => {
             let in_time = s.clock(TaskClock::NoticeReply).is_none_or(|c| at < c.due);
@@ -382,16 +371,16 @@ pub fn evolve(state: Option<Task>, env: &TaskEnvelope) -> Option<Task> {
                 n.answer = Some(text.clone());
                 n.answered_in_time = in_time && n.level == Escalation::Unit;
             }
-            s.stop_clock(TaskClock::NoticeReply);
+            s.clocks.stop_clock(TaskClock::NoticeReply);
         }
         TaskEvent::LightChanged { light } => s.light = *light,
         TaskEvent::ClockWarned { clock, .. } => {
-            if let Some(c) = s.clock_mut(*clock) {
+            if let Some(c) = s.clocks.clock_mut(*clock) {
                 c.stage = c.stage.max(Stage::Yellow);
             }
         }
         TaskEvent::ClockOverdue { clock, .. } => {
-            if let Some(c) = s.clock_mut(*clock) {
+            if let Some(c) = s.clocks.clock_mut(*clock) {
                 c.stage = Stage::Red;
             }
             if *clock == TaskClock::Complete && s.is_open() && !s.met() {
