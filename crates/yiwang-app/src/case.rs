@@ -13,7 +13,7 @@ use yiwang_core::appeal::{
 use yiwang_core::case::{Case, Context, Events, Kind, Recorded};
 use yiwang_core::deadline::Urgency;
 use yiwang_core::id::{
-    CaseId, CategoryCode, PhoneNumber, TrackingCode, UnitCode, is_plain_text, mask_name, mask_phone,
+    CaseId, CategoryCode, IdNumber, PhoneNumber, TrackingCode, UnitCode, is_plain_text, mask_name, mask_phone,
 };
 use yiwang_core::org::Actor;
 use yiwang_store::{AccessEntry, AppendBatch, NewCase, PersonData, StoreError};
@@ -187,15 +187,15 @@ impl App {
                 if !name.as_deref().is_none_or(is_plain_text) {
                     return Err(AppError::invalid("citizen.name", "姓名含有不可见的控制字符"));
                 }
-                let id_number = clean(&c.id_number);
-                if let Some(id) = &id_number {
-                    let ok = id.len() == 18
-                        && id[..17].bytes().all(|b| b.is_ascii_digit())
-                        && matches!(id.as_bytes()[17], b'0'..=b'9' | b'X' | b'x');
-                    if !ok {
-                        return Err(AppError::invalid("citizen.id_number", "身份证号应为18位"));
-                    }
-                }
+                let id_number = match clean(&c.id_number) {
+                    Some(id) => Some(
+                        IdNumber::parse(&id)
+                            .map_err(|e| AppError::invalid("citizen.id_number", e.rule))?
+                            .as_str()
+                            .to_owned(),
+                    ),
+                    None => None,
+                };
                 let contact = clean(&c.contact);
                 if contact.as_ref().is_some_and(|n| n.chars().count() > 200) {
                     return Err(AppError::invalid("citizen.contact", "其他联系方式不能超过200个字"));

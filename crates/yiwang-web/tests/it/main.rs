@@ -8,6 +8,7 @@
 mod harness;
 
 mod dispatch;
+mod fuzz;
 mod lifecycle;
 mod open311;
 mod permissions;

@@ -52,6 +52,17 @@ async fn bad_input_gets_a_stable_code_and_nothing_is_stored(backend: Backend) {
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_field",
         ),
+        // Six full-width digits are eighteen bytes: once a slice at byte 17, a panic.
+        (
+            json!({"channel": "web", "appeal_type": "help", "text": "x", "citizen": {"id_number": "１１０１０１"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            json!({"channel": "web", "appeal_type": "help", "text": "x", "citizen": {"id_number": "110105194912310021"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
     ];
     for (body, status, code) in cases {
         let (s, e) = api.call("POST", "/api/v1/appeals", None, Some(body.clone())).await;
@@ -102,6 +113,20 @@ async fn bad_input_gets_a_stable_code_and_nothing_is_stored(backend: Backend) {
     }
     let (_, v) = api.call("GET", &format!("/api/v1/appeals/{id}"), Some(&dispatcher), None).await;
     assert_eq!(v["events"].as_array().unwrap().len(), 1, "refused actions wrote nothing");
+
+    // An ID number typed in full-width characters is kept in its standard form.
+    let body = json!({"channel": "web", "appeal_type": "help", "text": "x",
+                      "citizen": {"id_number": "１１０１０５１９４９１２３１００２ｘ"}});
+    let (s, v) = api.call("POST", "/api/v1/appeals", None, Some(body)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = yiwang_core::id::CaseId::parse(v["case_id"].as_str().unwrap()).unwrap();
+    let stored = api
+        .blocking(move |app| {
+            let person = app.store().load(&id).unwrap().unwrap().project().header.person.unwrap();
+            app.store().person(person).unwrap().unwrap().data.id_number
+        })
+        .await;
+    assert_eq!(stored.as_deref(), Some("11010519491231002X"));
 }
 
 async fn unknown_things_and_missing_credentials_are_named(backend: Backend) {
