@@ -30,6 +30,14 @@ enum Command {
         /// Seconds between scheduler runs (deadline warnings and overdue marks).
         #[arg(long, default_value_t = 10)]
         tick_seconds: u64,
+        /// The address yiwang is reached at from outside, e.g. https://12345.yunxi.gov.cn
+        /// (Open311 discovery names it); by default http://LISTEN.
+        #[arg(long, env = "YIWANG_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Connections one client address may hold open at once; 0 for no cap (set 0
+        /// behind a reverse proxy, and cap there).
+        #[arg(long, env = "YIWANG_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
+        max_connections_per_address: usize,
     },
     /// Set up or update a district from a directory holding units.json,
     /// categories.json, staff.json, boundaries.geojson, places.json and routing.json
@@ -267,7 +275,16 @@ fn app_err(e: yiwang_app::AppError) -> anyhow::Error {
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Serve { data, listen, demo, tick_seconds } => serve(data, listen, demo, tick_seconds),
+        Command::Serve { data, listen, demo, tick_seconds, public_url, max_connections_per_address } => {
+            let public_url = public_url.unwrap_or_else(|| format!("http://{listen}"));
+            if !(public_url.starts_with("http://") || public_url.starts_with("https://"))
+                || public_url.contains(char::is_whitespace)
+            {
+                bail!("--public-url must be an http:// or https:// address, e.g. https://12345.yunxi.gov.cn");
+            }
+            let web = yiwang_web::WebConfig { public_url, max_connections_per_address, ..Default::default() };
+            serve(data, listen, demo, tick_seconds, web)
+        }
         Command::Import { data, from, default_password } => {
             let dir = data.open_or_create()?;
             let (_store, app) = dir.open_app()?;
@@ -482,7 +499,13 @@ fn eval_dispatch(data: &std::path::Path, model: Option<&std::path::Path>) -> Res
     Ok(ExitCode::SUCCESS)
 }
 
-fn serve(data: DataArgs, listen: String, demo: bool, tick_seconds: u64) -> Result<ExitCode> {
+fn serve(
+    data: DataArgs,
+    listen: String,
+    demo: bool,
+    tick_seconds: u64,
+    web: yiwang_web::WebConfig,
+) -> Result<ExitCode> {
     let dir = data.open_or_create()?;
     let (store, app) = dir.open_app()?;
     if demo && !app.has_district() {
@@ -514,8 +537,8 @@ fn serve(data: DataArgs, listen: String, demo: bool, tick_seconds: u64) -> Resul
             })
         };
         // Photos citizens attach in the portal live beside the database.
-        let uploads = dir.0.join("uploads");
-        yiwang_web::serve_with_uploads(listener, app.clone(), Some(uploads), shutdown_signal()).await?;
+        let web = yiwang_web::WebConfig { uploads_dir: Some(dir.0.join("uploads")), ..web };
+        yiwang_web::serve_with(listener, app.clone(), web, shutdown_signal()).await?;
         scheduler.abort();
         anyhow::Ok(())
     })?;

@@ -100,6 +100,9 @@ impl From<JsonRejection> for ApiError {
                 "malformed_json",
                 "请求须为 JSON（Content-Type: application/json）",
             ),
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "请求内容太大")
+            }
             other => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "malformed_json",
@@ -120,5 +123,102 @@ impl IntoResponse for ApiError {
         let body =
             ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message, field: self.field } };
         (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// The longest request target (path and query) served; a longer one is answered 414.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// The answers the framework gives by itself — 405 for a method a route lacks, 400
+/// for a path parameter that is not valid UTF-8, 415, 413 and the like — come as plain
+/// text or empty. Under `/api` each becomes the JSON error body with a stable code;
+/// under `/open311` the spec's error document, in the format the path asks for. A
+/// handler's own error, already JSON or XML, passes as it is. Request targets longer
+/// than `MAX_URI_BYTES` are answered 414 here.
+pub(crate) async fn framework_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let method = req.method().clone();
+    let r = if req.uri().to_string().len() > MAX_URI_BYTES {
+        StatusCode::URI_TOO_LONG.into_response()
+    } else {
+        next.run(req).await
+    };
+    let status = r.status();
+    let typed =
+        r.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| {
+            t.starts_with("application/json") || t.starts_with("text/xml") || t.starts_with("text/html")
+        });
+    if !(status.is_client_error() || status.is_server_error()) || typed {
+        return r;
+    }
+    let (code, message) = match status {
+        StatusCode::BAD_REQUEST => ("bad_request", "请求有误：地址或参数无法识别".to_owned()),
+        StatusCode::NOT_FOUND => ("not_found", "没有这个地址".to_owned()),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", format!("这个地址不接受 {method} 请求")),
+        StatusCode::REQUEST_TIMEOUT => ("request_timeout", "请求发送太慢".to_owned()),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "请求内容太大".to_owned()),
+        StatusCode::URI_TOO_LONG => ("uri_too_long", format!("请求地址太长：最多 {MAX_URI_BYTES} 字节")),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "请求内容的类型不受支持".to_owned()),
+        StatusCode::UNPROCESSABLE_ENTITY => ("invalid_body", "请求内容不符合要求".to_owned()),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => ("headers_too_large", "请求头太大".to_owned()),
+        s if s.is_server_error() => ("internal", "系统内部错误，请稍后重试".to_owned()),
+        _ => ("request_refused", "请求未被接受".to_owned()),
+    };
+    let kept: Vec<_> = [axum::http::header::ALLOW, axum::http::header::RETRY_AFTER, axum::http::header::CONNECTION]
+        .into_iter()
+        .filter_map(|h| r.headers().get(&h).map(|v| (h, v.clone())))
+        .collect();
+    let mut out = if path.starts_with("/open311/") {
+        crate::open311::framework_error(status, &path, message)
+    } else if path.starts_with("/api/") || !status.is_client_error() || status == StatusCode::URI_TOO_LONG {
+        ApiError::new(status, code, message).into_response()
+    } else {
+        return r;
+    };
+    out.headers_mut().extend(kept);
+    out
+}
+
+/// A handler that panicked is answered as any internal error is: 500 with the JSON
+/// body, the cause in the log. (Input that makes a handler panic is a bug; the fuzz
+/// test looks for it.)
+pub(crate) fn panicked(cause: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let cause = cause
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| cause.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic");
+    ApiError::from(AppError::Internal(format!("handler panicked: {cause}"))).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::get;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    async fn boom() -> &'static str {
+        let slice: &[u8] = &[];
+        if slice.is_empty() {
+            panic!("index out of bounds");
+        }
+        "unreachable"
+    }
+
+    /// A handler that panics is answered 500 with the JSON body; the connection and
+    /// the server live on.
+    #[tokio::test]
+    async fn a_panicking_handler_is_answered_as_an_internal_error() {
+        let r =
+            Router::new().route("/boom", get(boom)).layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked));
+        let resp = r.oneshot(axum::http::Request::get("/boom").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["error"]["code"], "internal");
+        assert!(!String::from_utf8_lossy(&body).contains("index out of bounds"), "the cause stays in the log");
     }
 }

@@ -13,9 +13,10 @@ mod dispatch;
 mod error;
 mod knowledge;
 mod measure;
+mod net;
 mod open311;
 mod openapi;
-mod overload;
+pub mod overload;
 mod queue;
 mod reference;
 mod search;
@@ -35,6 +36,38 @@ pub struct AppState {
     pub app: Arc<App>,
     /// Where the portal stores citizens' photos; `None` refuses uploads.
     pub uploads_dir: Option<Arc<std::path::PathBuf>>,
+    /// The address yiwang is reached at from outside, without a trailing `/`.
+    pub public_url: Arc<str>,
+}
+
+/// How the HTTP server is set up: where it keeps uploads, the address it is reached
+/// at, and how it guards itself against slow and greedy clients.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Where the portal keeps photos; `None` refuses uploads.
+    pub uploads_dir: Option<std::path::PathBuf>,
+    /// The address citizens and client programs reach yiwang at, e.g.
+    /// `https://12345.yunxi.gov.cn` (Open311 discovery names it). Never taken from a
+    /// request's `Host` or `X-Forwarded-*` headers, which the client chooses.
+    pub public_url: String,
+    /// The longest time a client may take to send a request's headers.
+    pub header_timeout: std::time::Duration,
+    /// Connections one client address may hold open at once; 0 for no cap (behind a
+    /// reverse proxy, which connects from one address, the proxy caps instead).
+    pub max_connections_per_address: usize,
+    pub admission: overload::Admission,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            uploads_dir: None,
+            public_url: "http://127.0.0.1:8080".into(),
+            header_timeout: std::time::Duration::from_secs(10),
+            max_connections_per_address: 256,
+            admission: overload::Admission::default(),
+        }
+    }
 }
 
 impl AppState {
@@ -51,13 +84,18 @@ impl AppState {
     }
 }
 
-/// The whole HTTP surface, without a directory for uploaded photos.
+/// The whole HTTP surface, as `WebConfig::default()` sets it up.
 pub fn router(app: Arc<App>) -> Router {
-    router_with_uploads(app, None)
+    router_with(app, &WebConfig::default())
 }
 
-/// The whole HTTP surface; the portal keeps photos in `uploads_dir`.
-pub fn router_with_uploads(app: Arc<App>, uploads_dir: Option<std::path::PathBuf>) -> Router {
+/// The whole HTTP surface. From the outside in: a request id on every request and
+/// its answer, the security headers, the JSON form of the framework's own errors,
+/// panics answered as internal errors, then admission (`overload`) and the routes.
+pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
+    use axum::http::{HeaderName, HeaderValue, header};
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::set_header::SetResponseHeaderLayer;
     let api = Router::new()
         .merge(session::router())
         .merge(appeal::router())
@@ -76,10 +114,37 @@ pub fn router_with_uploads(app: Arc<App>, uploads_dir: Option<std::path::PathBuf
         .nest("/open311/v2", open311::router())
         .merge(ui::router())
         .fallback(not_found);
-    overload::limit_in_flight(routes, overload::MAX_IN_FLIGHT)
+    let headers: [(HeaderName, &'static str); 5] = [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+    ];
+    let mut router = overload::admit(routes, config.admission.clone())
         .route("/healthz", get(healthz))
-        .with_state(AppState { app, uploads_dir: uploads_dir.map(Arc::new) })
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panicked))
+        .layer(axum::middleware::from_fn(error::framework_errors));
+    for (name, value) in headers {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+    }
+    router
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(AppState {
+            app,
+            uploads_dir: config.uploads_dir.clone().map(Arc::new),
+            public_url: config.public_url.trim_end_matches('/').into(),
+        })
 }
+
+/// What a page may load and who may frame it: only yiwang's own script, styles and
+/// images (maps are inline SVG, photos come from `/uploads`), no plugins, no framing,
+/// forms posted only to yiwang. Inline `style` attributes (a bar's width, a colour
+/// swatch) are allowed; inline scripts are not.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
 
 async fn healthz() -> &'static str {
     "ok"
@@ -95,15 +160,15 @@ pub async fn serve(
     app: Arc<App>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with_uploads(listener, app, None, shutdown).await
+    net::serve(listener, router(app), &WebConfig::default(), shutdown).await
 }
 
-/// As `serve`, with a directory for the photos citizens upload.
-pub async fn serve_with_uploads(
+/// As `serve`, set up by `config`.
+pub async fn serve_with(
     listener: tokio::net::TcpListener,
     app: Arc<App>,
-    uploads_dir: Option<std::path::PathBuf>,
+    config: WebConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router_with_uploads(app, uploads_dir)).with_graceful_shutdown(shutdown).await
+    net::serve(listener, router_with(app, &config), &config, shutdown).await
 }

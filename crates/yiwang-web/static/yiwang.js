@@ -70,7 +70,16 @@
       });
     });
   }
+  // A "back" link goes back in history; without the script it goes home. (No
+  // javascript: links: the Content-Security-Policy allows only this file's script.)
+  function backLinks() {
+    document.querySelectorAll("a[data-back]").forEach(function (a) {
+      a.addEventListener("click", function (ev) {
+        if (history.length > 1) { ev.preventDefault(); history.back(); }
+      });
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
-    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer();
+    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer(); backLinks();
   });
 })();

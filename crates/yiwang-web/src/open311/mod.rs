@@ -71,6 +71,13 @@ impl Open311Error {
     }
 }
 
+/// An error the framework answered by itself (a 405, a 413 …), as the spec's error
+/// document in the format `path` asks for.
+pub(crate) fn framework_error(status: StatusCode, path: &str, message: String) -> Response {
+    let format = if path.ends_with(".xml") { Format::Xml } else { Format::Json };
+    Open311Error::new(status, message).into_response(format)
+}
+
 /// GeoReport v2, Errors: "404 for resources that don't exist, 403 for errors because
 /// of wrong or missing api_key and basically 400 for any other error".
 impl From<AppError> for Open311Error {
@@ -179,20 +186,15 @@ fn parse_datetime(field: &str, v: &str) -> Result<Instant, Open311Error> {
 
 // Resources -----------------------------------------------------------------------
 
-async fn get_resource(
-    State(state): State<AppState>,
-    Path(file): Path<String>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    finish(get_resource_inner(state, file, q, headers).await)
+async fn get_resource(State(state): State<AppState>, Path(file): Path<String>, RawQuery(q): RawQuery) -> Response {
+    finish(get_resource_inner(state, file, q).await)
 }
 
-async fn get_resource_inner(state: AppState, file: String, q: Option<String>, headers: HeaderMap) -> Reply {
+async fn get_resource_inner(state: AppState, file: String, q: Option<String>) -> Reply {
     let (name, format) = format_of(&file)?;
     let p = Params(pairs(q.unwrap_or_default().as_bytes()));
     match name {
-        "discovery" => Ok(discovery(&headers, format)),
+        "discovery" => Ok(discovery(&state.public_url, format)),
         "services" => {
             check_jurisdiction(&state, &p, format)?;
             Ok(service_list(&state, format))
@@ -305,9 +307,9 @@ fn service_request_input(p: &Params) -> ServiceRequestInput {
 
 /// Service Discovery (wiki.open311.org/Service_Discovery): where the endpoint is,
 /// which specification it follows, in which formats.
-fn discovery(headers: &HeaderMap, format: Format) -> Response {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+/// The endpoint's address is the configured public URL, never the `Host` or
+/// `X-Forwarded-Proto` a request was sent with.
+fn discovery(public_url: &str, format: Format) -> Response {
     let body = Node::Obj(vec![
         ("changeset", text(CHANGESET)),
         ("contact", text("12345 市民服务热线（Open311 接入问题请联系系统管理员）")),
@@ -318,7 +320,7 @@ fn discovery(headers: &HeaderMap, format: Format) -> Response {
                 "endpoint",
                 vec![Node::Obj(vec![
                     ("specification", text(SPECIFICATION)),
-                    ("url", text(format!("{scheme}://{host}/open311/v2"))),
+                    ("url", text(format!("{public_url}/open311/v2"))),
                     ("changeset", text(CHANGESET)),
                     ("type", text("production")),
                     ("formats", Node::List("format", vec![text("text/xml"), text("application/json")])),

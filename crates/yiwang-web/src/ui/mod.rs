@@ -39,14 +39,24 @@ const SESSION_COOKIE: &str = "yiwang_session";
 pub(crate) const MAX_PHOTOS: usize = 3;
 pub(crate) const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
 
+/// The size limit of the forms that carry files, by path (POST only); `None` for
+/// every other path, which keeps the default. The routes below say the same.
+pub(crate) fn upload_limit(path: &str) -> Option<usize> {
+    match path {
+        "/" => Some(PORTAL_LIMIT),
+        "/console/targets" => Some(TARGETS_LIMIT),
+        p if p.starts_with("/console/tasks/") && p.ends_with("/act") => Some(EVIDENCE_LIMIT),
+        _ => None,
+    }
+}
+
+const PORTAL_LIMIT: usize = MAX_PHOTOS * MAX_PHOTO_BYTES + 1024 * 1024;
+const TARGETS_LIMIT: usize = tasks::MAX_DOCUMENT_UPLOAD + 1024 * 1024;
+const EVIDENCE_LIMIT: usize = tasks::MAX_EVIDENCE_FILES * tasks::MAX_EVIDENCE_BYTES + 1024 * 1024;
+
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/",
-            get(portal::show_portal)
-                .post(portal::submit_appeal)
-                .layer(DefaultBodyLimit::max(MAX_PHOTOS * MAX_PHOTO_BYTES + 1024 * 1024)),
-        )
+        .route("/", get(portal::show_portal).post(portal::submit_appeal).layer(DefaultBodyLimit::max(PORTAL_LIMIT)))
         .route("/receipt", get(portal::show_receipt))
         .route("/track", get(portal::show_track).post(portal::track_appeal))
         .route("/track/callback", post(portal::answer_callback))
@@ -65,18 +75,12 @@ pub fn router() -> Router<AppState> {
         .route("/console/todo", get(tasks::show_todo))
         .route(
             "/console/targets",
-            get(tasks::show_extract)
-                .post(tasks::extract)
-                .layer(DefaultBodyLimit::max(tasks::MAX_DOCUMENT_UPLOAD + 1024 * 1024)),
+            get(tasks::show_extract).post(tasks::extract).layer(DefaultBodyLimit::max(TARGETS_LIMIT)),
         )
         .route("/console/targets/open", post(tasks::open_tasks))
         .route("/console/tasks", get(tasks::show_task_queues))
         .route("/console/tasks/{id}", get(tasks::show_task))
-        .route(
-            "/console/tasks/{id}/act",
-            post(tasks::act_on_task)
-                .layer(DefaultBodyLimit::max(tasks::MAX_EVIDENCE_FILES * tasks::MAX_EVIDENCE_BYTES + 1024 * 1024)),
-        )
+        .route("/console/tasks/{id}/act", post(tasks::act_on_task).layer(DefaultBodyLimit::max(EVIDENCE_LIMIT)))
         .route("/console/board", get(tasks::show_board))
         .route("/console/board/export.csv", get(tasks::export_board_csv))
         .route("/console/board/export.xlsx", get(tasks::export_board_xlsx))
@@ -175,7 +179,7 @@ impl IntoResponse for UiError {
             section.card.notice role="alert" {
                 h1 { (title) }
                 p { (e.message) }
-                p { a href="javascript:history.back()" { "返回上一页" } " · " a href="/" { "首页" } }
+                p { a href="/" data-back { "返回上一页" } " · " a href="/" { "首页" } }
             }
         };
         html_response(e.status, page(title, Chrome::Plain, body))

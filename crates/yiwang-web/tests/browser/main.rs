@@ -47,7 +47,8 @@ async fn start_server() -> Server {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let uploads = dir.path().join("uploads");
-    tokio::spawn(yiwang_web::serve_with_uploads(listener, app.clone(), Some(uploads), async move {
+    let config = yiwang_web::WebConfig { uploads_dir: Some(uploads), public_url: base.clone(), ..Default::default() };
+    tokio::spawn(yiwang_web::serve_with(listener, app.clone(), config, async move {
         let _ = stopped.await;
     }));
     Server { base, app, clock, _dir: dir, stop: Some(stop) }

@@ -9,6 +9,7 @@ mod harness;
 
 mod dispatch;
 mod fuzz;
+mod hardening;
 mod lifecycle;
 mod open311;
 mod permissions;

@@ -117,7 +117,8 @@ async fn discovery_names_the_spec_the_endpoint_and_both_formats() {
     let v = get(&api, "/open311/v2/discovery.json").await.json();
     let e = &v["endpoints"][0];
     assert_eq!(e["specification"], "http://wiki.open311.org/GeoReport_v2");
-    assert_eq!(e["url"], "http://yiwang.test/open311/v2");
+    // The configured public address (here the default), not the request's Host.
+    assert_eq!(e["url"], "http://127.0.0.1:8080/open311/v2");
     assert_eq!(e["formats"], json!(["text/xml", "application/json"]));
     assert!(v["changeset"].as_str().unwrap().ends_with("+08:00"));
     let r = get(&api, "/open311/v2/discovery.xml").await;

@@ -41,7 +41,8 @@ fn multipart(path: &str, cookie: &str, fields: &[(&str, &str)], files: &[(&str, 
 
 /// As `send`, on a router that keeps uploads in `dir`.
 async fn send_up(api: &Api, dir: &std::path::Path, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let router = yiwang_web::router_with_uploads(api.app.clone(), Some(dir.to_owned()));
+    let config = yiwang_web::WebConfig { uploads_dir: Some(dir.to_owned()), ..Default::default() };
+    let router = yiwang_web::router_with(api.app.clone(), &config);
     let resp = router.oneshot(req).await.unwrap();
     let (parts, body) = resp.into_parts();
     (parts.status, parts.headers, body.collect().await.unwrap().to_bytes().to_vec())
