@@ -81,6 +81,13 @@ pub trait Kind: Sized + Send + Sync + 'static {
     /// Who sees every case of the kind; other staff see what `Projection::access`
     /// gives their unit.
     fn sees_all(actor: &Actor) -> bool;
+    /// What every state must hold for `decide` to work on it (a handled appeal has a
+    /// unit …), or why it does not. `decide` keeps it by construction; a history
+    /// imported from a legacy system never passed through `decide`, so every fold of
+    /// new events checks it after each one and refuses a history that breaks it.
+    fn check(_state: &Self::State) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Everything a decision may look at besides the case: the same for every kind.
@@ -140,6 +147,10 @@ pub enum ReplayError {
     WrongKind { case: CaseId, expected: &'static str, found: &'static str },
     #[error("case {case} is of kind {kind}, which this yiwang does not know")]
     UnknownKind { case: CaseId, kind: String },
+    /// Events that leave the case in a state its kind's rules could never reach
+    /// (`Kind::check`).
+    #[error("case {case}: after event {seq}, {why}")]
+    Inconsistent { case: CaseId, seq: u32, why: String },
 }
 
 // Projection ----------------------------------------------------------------------
@@ -452,6 +463,7 @@ trait AnyEvents: Send {
     fn opens(&self) -> bool;
     fn set_person(&mut self, person: PersonId);
     fn fold(self: Box<Self>, before: Option<Case>, at: &Stamp<'_>) -> Result<Case, ReplayError>;
+    fn cloned(&self) -> Box<dyn AnyEvents>;
 }
 
 /// Where and when events are recorded: the case, the number of the first, the time
@@ -511,9 +523,21 @@ impl<K: Kind> AnyEvents for EventsOf<K> {
                 None => Envelope { case: at.case.clone(), seq: at.seq, at: at.at, actor: at.actor.clone(), event },
             };
             state = K::evolve(state, &e);
+            if let Some(s) = &state {
+                K::check(s).map_err(|why| ReplayError::Inconsistent { case: at.case.clone(), seq: e.seq, why })?;
+            }
             env = Some(e);
         }
         state.map(Case::new::<K>).ok_or_else(|| ReplayError::NotOpened { case: at.case.clone(), kind: K::NAME })
+    }
+    fn cloned(&self) -> Box<dyn AnyEvents> {
+        Box::new(EventsOf::<K>(self.0.clone()))
+    }
+}
+
+impl Clone for Events {
+    fn clone(&self) -> Self {
+        Events(self.0.cloned())
     }
 }
 

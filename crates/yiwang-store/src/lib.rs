@@ -52,6 +52,10 @@ pub enum StoreError {
     Closed,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// An imported case whose history its kind could never have made; it names the
+    /// case, and nothing of its batch is stored.
+    #[error("import refused: {0}")]
+    InvalidImport(String),
     #[error("database error: {0}")]
     Database(String),
     #[error("io error: {0}")]

@@ -90,7 +90,11 @@ pub(crate) fn link_history(c: &mut ImportedCase) -> Result<(Vec<(Instant, Linked
     let mut out = vec![];
     let (mut state, mut head) = (None, (0u32, chain::GENESIS.to_owned()));
     for (at, actor, events) in std::mem::take(&mut c.appends) {
-        let (linked, after) = link(&tenant, &c.id, state.take(), head, at, &actor, events)?;
+        let (linked, after) = link(&tenant, &c.id, state.take(), head, at, &actor, events).map_err(|e| match e {
+            // The kind refused the history (`Kind::check`), or it opens no case.
+            StoreError::Corrupt(why) => StoreError::InvalidImport(why),
+            e => e,
+        })?;
         head = (linked.head().0, linked.head().1.to_owned());
         state = Some(after);
         out.push((at, linked));

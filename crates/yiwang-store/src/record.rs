@@ -99,9 +99,32 @@ impl ImportedCase {
         ImportedCase { tenant, id, person, appends }
     }
 
-    /// Whether the history's first event opens a case of its kind.
-    pub(crate) fn opens(&self) -> bool {
-        self.appends.first().is_some_and(|(_, _, e)| e.opens())
+    /// Refuses a history that does not begin with an event opening a case of its kind.
+    pub(crate) fn check_opens(&self) -> crate::Result<()> {
+        if self.appends.first().is_some_and(|(_, _, e)| e.opens()) {
+            Ok(())
+        } else {
+            Err(crate::StoreError::InvalidImport(format!(
+                "case {} does not begin with an event that opens it",
+                self.id
+            )))
+        }
+    }
+
+    /// Folds the whole history as its kind would (`Kind::check` after every event),
+    /// on the caller's thread, so that a history its kind could never have made is
+    /// refused, naming the case, before it reaches a writer.
+    pub(crate) fn check(&self) -> crate::Result<()> {
+        self.check_opens()?;
+        let mut state = None;
+        let mut seq = 1;
+        for (at, actor, events) in &self.appends {
+            let stamp = yiwang_core::case::Stamp { case: &self.id, seq, at: *at, actor };
+            let after = events.clone().fold(state, &stamp);
+            state = Some(after.map_err(|e| crate::StoreError::InvalidImport(e.to_string()))?);
+            seq += events.len() as u32;
+        }
+        Ok(())
     }
 }
 

@@ -167,4 +167,8 @@ impl Kind for AppealKind {
     fn sees_all(actor: &Actor) -> bool {
         super::decide::sees_all(actor)
     }
+
+    fn check(a: &Appeal) -> Result<(), String> {
+        a.check()
+    }
 }

@@ -246,6 +246,28 @@ impl Appeal {
     }
 }
 
+impl Appeal {
+    /// What `decide` relies on (`Kind::check`): a case with a unit working on it has
+    /// that unit and a category; a replied case has its reply; a suspended one, the
+    /// resolve clock it will resume.
+    pub fn check(&self) -> Result<(), String> {
+        let held = matches!(self.status, Status::Dispatched | Status::Handling | Status::Replied);
+        if held && self.unit.is_none() {
+            return Err(format!("the appeal is {} but no unit holds it", self.status.as_str()));
+        }
+        if matches!(self.status, Status::Dispatched | Status::Handling) && self.category.is_none() {
+            return Err(format!("the appeal is {} but has no category", self.status.as_str()));
+        }
+        if self.status == Status::Replied && self.reply.is_none() {
+            return Err("the appeal is replied but holds no reply".into());
+        }
+        if self.suspended_since.is_some() && self.clock(ClockKind::Resolve).is_none() {
+            return Err("the appeal is suspended but runs no resolve clock".into());
+        }
+        Ok(())
+    }
+}
+
 /// Folds one event into the state. `None` before the first event; events other than
 /// `Accepted` on no state are ignored (the store never writes such a log).
 pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
@@ -386,13 +408,9 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             // On time means before the due instant: at the due the clock is already red.
             let on_time = s.clock(ClockKind::Resolve).is_none_or(|c| at < c.due);
             s.status = Status::Replied;
-            s.reply = Some(ReplyRecord {
-                unit: s.unit.clone().expect("a replied case has a unit"),
-                outcome: *outcome,
-                text: text.clone(),
-                at,
-                on_time,
-            });
+            // A reply without a holding unit is no case `decide` makes; `check` refuses it.
+            s.reply =
+                s.unit.clone().map(|unit| ReplyRecord { unit, outcome: *outcome, text: text.clone(), at, on_time });
             // The answer withdraws any extension request still waiting for a decision.
             s.extension = None;
             s.clocks.clear();

@@ -455,7 +455,12 @@ impl Store for PgStore {
         self.writer.append(batch)
     }
 
+    /// Each history is checked here, on the caller's thread: the writer links and
+    /// folds it again, and a history that failed there would fail the whole batch.
     fn import_cases(&self, cases: Vec<ImportedCase>, recorded_at: Instant) -> Pending<()> {
+        if let Err(e) = cases.iter().try_for_each(ImportedCase::check) {
+            return Pending::ready(Err(e));
+        }
         self.writer.submit(|r| {
             crate::commit::Job::Checked(Box::new(move |c| super::bulk::import_cases(c, cases, recorded_at)), r)
         })

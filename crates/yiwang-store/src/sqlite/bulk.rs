@@ -40,12 +40,7 @@ pub(crate) struct Prepared {
 pub(crate) fn prepare(cases: Vec<ImportedCase>, ids: &PersonIds) -> Result<Vec<Prepared>> {
     let mut numbers = HashSet::new();
     for c in &cases {
-        if !c.opens() {
-            return Err(StoreError::Corrupt(format!(
-                "imported case {} does not begin with an event that opens it",
-                c.id
-            )));
-        }
+        c.check_opens()?;
         if !numbers.insert(c.id.as_str()) {
             return Err(StoreError::Duplicate(format!("case {}", c.id)));
         }

@@ -777,9 +777,46 @@ pub fn imported_cases_are_stored_as_if_recorded_live(store: &dyn Store) {
         .import_cases(vec![fresh(), imported("YW20261114000002", None, headless)], imported_at)
         .wait()
         .unwrap_err();
-    assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+    assert!(matches!(&err, StoreError::InvalidImport(m) if m.contains("YW20261114000002")), "{err:?}");
     assert_eq!(store.load(&CaseId::parse("YW20261114000001").unwrap()).unwrap(), None);
     assert_eq!(store.verify().unwrap().cases, 3);
+}
+
+/// Imports do not pass through `decide`, so a legacy history can say what no rule
+/// allows: a reply with no unit ever dispatched to, a unit signing for a case never
+/// dispatched. Each is refused before it reaches a writer, naming the case and the
+/// event, and nothing of its batch is stored; the store goes on taking writes (once,
+/// one such case panicked PostgreSQL's writer thread, and every later write failed).
+pub fn an_impossible_history_is_refused_naming_the_case(store: &dyn Store) {
+    let w = world(store);
+    let live = new_case(&w, store, t0(), 1, None);
+    let accepted = history_of(store, &live.id, recoded(TrackingCode::dated(civil_date(t0()), [5; 7])));
+    let then = |event: AppealEvent| {
+        let mut h = accepted.clone();
+        h.push(ImportedEvent { at: t0() + Duration::hours(1), actor: handler_a(), event });
+        h
+    };
+    let replied = then(AppealEvent::Replied { outcome: appeal::ReplyOutcome::Resolved, text: "已处理".into() });
+    let signed = then(AppealEvent::SignedFor { contact_clock: live.clocks[0] });
+    for (id, history, why) in
+        [("YW20261114000011", replied, "no unit holds it"), ("YW20261114000012", signed, "no unit holds it")]
+    {
+        let good = imported(
+            "YW20261114000010",
+            None,
+            history_of(store, &live.id, recoded(TrackingCode::dated(civil_date(t0()), [6; 7]))),
+        );
+        let err = store.import_cases(vec![good, imported(id, None, history)], t0()).wait().unwrap_err();
+        match &err {
+            StoreError::InvalidImport(m) => assert!(m.contains(id) && m.contains("event 2") && m.contains(why), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(store.load(&CaseId::parse("YW20261114000010").unwrap()).unwrap(), None, "nothing of the batch");
+    }
+    // The writer lives on.
+    let after = new_case(&w, store, t0() + Duration::minutes(1), 2, None);
+    assert!(store.load(&after.id).unwrap().is_some());
+    assert!(store.verify().unwrap().is_intact());
 }
 
 /// A batch large enough that its rows go many to a statement (and some one by one):
@@ -1100,7 +1137,7 @@ pub fn cases_of_another_kind_import_beside_appeals(store: &dyn Store) {
         None,
         vec![ImportedEvent { at: t0(), actor: admin, event: ChoreEvent::Assigned { unit: code("dept-a") } }],
     );
-    assert!(matches!(store.import_cases(vec![headless], t0()).wait(), Err(StoreError::Corrupt(_))));
+    assert!(matches!(store.import_cases(vec![headless], t0()).wait(), Err(StoreError::InvalidImport(_))));
     assert_eq!(store.load(&CaseId::parse("ZW20261101000043").unwrap()).unwrap(), None);
 }
 

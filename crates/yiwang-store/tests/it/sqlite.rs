@@ -46,6 +46,7 @@ contract_tests!(
     articles_and_documents_round_trip_and_corrections_become_examples,
     imported_cases_are_stored_as_if_recorded_live,
     a_large_import_is_stored_whole,
+    an_impossible_history_is_refused_naming_the_case,
     volumes_count_each_case_on_its_accepted_day,
     counts_by_unit_are_what_the_query_lists,
     a_kind_the_store_has_never_seen_runs_on_the_engine,
