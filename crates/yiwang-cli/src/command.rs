@@ -38,6 +38,16 @@ enum Command {
         /// behind a reverse proxy, and cap there).
         #[arg(long, env = "YIWANG_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
         max_connections_per_address: usize,
+        /// Seconds between signed checkpoints of the record (one is also sealed when
+        /// the server stops). What is written after the last exported checkpoint is
+        /// the window in which a rewrite by a database administrator goes unseen.
+        #[arg(long, env = "YIWANG_CHECKPOINT_SECONDS", default_value_t = 60)]
+        checkpoint_seconds: u64,
+        /// Where each checkpoint is exported as it is sealed, for an outside witness:
+        /// a file (appended, one JSON per line), - for standard output, or an http://
+        /// address it is POSTed to.
+        #[arg(long, env = "YIWANG_CHECKPOINT_EXPORT")]
+        checkpoint_export: Option<String>,
     },
     /// Set up or update a district from a directory holding units.json,
     /// categories.json, staff.json, boundaries.geojson, places.json and routing.json
@@ -68,10 +78,16 @@ enum Command {
         #[arg(long, env = "YIWANG_PASSWORD")]
         password: String,
     },
-    /// Check the record: every event chain, and every case's head.
+    /// Check the record (every event chain, the anchored log, the signed
+    /// checkpoints), or seal a checkpoint now.
     Audit {
         #[command(subcommand)]
-        what: AuditCommand,
+        what: crate::record::AuditCommand,
+    },
+    /// The keys yiwang signs checkpoints with, kept in the data directory's keys/.
+    Keys {
+        #[command(subcommand)]
+        what: crate::record::KeysCommand,
     },
     /// Rebuild every projection (state, queues, measures) from the events.
     Reindex {
@@ -201,16 +217,6 @@ enum BenchCommand {
 }
 
 #[derive(Subcommand)]
-enum AuditCommand {
-    /// Exit non-zero, naming the case and event, when any stored event was altered,
-    /// removed or reordered.
-    Verify {
-        #[command(flatten)]
-        data: DataArgs,
-    },
-}
-
-#[derive(Subcommand)]
 enum TrainCommand {
     /// The dispatch classifier, from a directory of labelled messages (the format of
     /// shared/data/appeals).
@@ -275,7 +281,16 @@ fn app_err(e: yiwang_app::AppError) -> anyhow::Error {
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Serve { data, listen, demo, tick_seconds, public_url, max_connections_per_address } => {
+        Command::Serve {
+            data,
+            listen,
+            demo,
+            tick_seconds,
+            public_url,
+            max_connections_per_address,
+            checkpoint_seconds,
+            checkpoint_export,
+        } => {
             let public_url = public_url.unwrap_or_else(|| format!("http://{listen}"));
             if !(public_url.starts_with("http://") || public_url.starts_with("https://"))
                 || public_url.contains(char::is_whitespace)
@@ -283,7 +298,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("--public-url must be an http:// or https:// address, e.g. https://12345.yunxi.gov.cn");
             }
             let web = yiwang_web::WebConfig { public_url, max_connections_per_address, ..Default::default() };
-            serve(data, listen, demo, tick_seconds, web)
+            let export = checkpoint_export.map(|e| crate::record::Export::parse(&e)).transpose()?;
+            let every = Periods { tick_seconds, checkpoint_seconds };
+            serve(data, listen, demo, every, web, export)
         }
         Command::Import { data, from, default_password } => {
             let dir = data.open_or_create()?;
@@ -322,16 +339,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             println!("staff {username} saved");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit { what: AuditCommand::Verify { data } } => {
-            let dir = data.existing()?;
-            let store = dir.open_store()?;
-            let report = store.verify()?;
-            for (case, b) in &report.breaks {
-                println!("BROKEN case {case}: {b}");
-            }
-            println!("checked {} cases, {} events: {} broken", report.cases, report.events, report.breaks.len());
-            Ok(if report.is_intact() { ExitCode::SUCCESS } else { ExitCode::from(2) })
-        }
+        Command::Audit { what } => crate::record::audit(what),
+        Command::Keys { what } => crate::record::keys(what),
         Command::Reindex { data } => {
             let dir = data.existing()?;
             let store = dir.open_store()?;
@@ -499,15 +508,23 @@ fn eval_dispatch(data: &std::path::Path, model: Option<&std::path::Path>) -> Res
     Ok(ExitCode::SUCCESS)
 }
 
+/// How often the server's background work runs.
+struct Periods {
+    tick_seconds: u64,
+    checkpoint_seconds: u64,
+}
+
 fn serve(
     data: DataArgs,
     listen: String,
     demo: bool,
-    tick_seconds: u64,
+    every: Periods,
     web: yiwang_web::WebConfig,
+    export: Option<crate::record::Export>,
 ) -> Result<ExitCode> {
     let dir = data.open_or_create()?;
     let (store, app) = dir.open_app()?;
+    let keys = dir.keyring()?;
     if demo && !app.has_district() {
         tracing::info!("loading the demo district (first start)");
         let (r, n) = app.seed_demo().map_err(app_err)?;
@@ -522,7 +539,7 @@ fn serve(
         let scheduler = {
             let app = app.clone();
             tokio::spawn(async move {
-                let mut every = tokio::time::interval(std::time::Duration::from_secs(tick_seconds.max(1)));
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(every.tick_seconds.max(1)));
                 loop {
                     every.tick().await;
                     let app = app.clone();
@@ -537,9 +554,34 @@ fn serve(
             })
         };
         // Photos citizens attach in the portal live beside the database.
-        let web = yiwang_web::WebConfig { uploads_dir: Some(dir.0.join("uploads")), ..web };
+        let sealer = {
+            let (app, keys, export) = (app.clone(), keys.clone(), export.clone());
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(std::time::Duration::from_secs(every.checkpoint_seconds.max(1)));
+                ticks.tick().await;
+                loop {
+                    ticks.tick().await;
+                    let (app, keys, export) = (app.clone(), keys.clone(), export.clone());
+                    match tokio::task::spawn_blocking(move || crate::record::checkpoint(&app, &keys, export.as_ref())).await {
+                        Ok(Ok(Some(c))) => tracing::info!(n = c.n, heads = c.heads, accesses = c.accesses, "checkpoint sealed"),
+                        Ok(Err(e)) => tracing::error!("checkpoint: {e:#}"),
+                        _ => {}
+                    }
+                }
+            })
+        };
+        let web =
+            yiwang_web::WebConfig { uploads_dir: Some(dir.0.join("uploads")), public_keys: keys.public_keys(), ..web };
         yiwang_web::serve_with(listener, app.clone(), web, shutdown_signal()).await?;
         scheduler.abort();
+        sealer.abort();
+        // The last checkpoint, after the last request: a clean stop leaves nothing unsealed.
+        let (a, k) = (app.clone(), keys.clone());
+        match tokio::task::spawn_blocking(move || crate::record::checkpoint(&a, &k, export.as_ref())).await {
+            Ok(Ok(Some(c))) => tracing::info!(n = c.n, "checkpoint sealed at shutdown"),
+            Ok(Err(e)) => tracing::error!("checkpoint at shutdown: {e:#}"),
+            _ => {}
+        }
         anyhow::Ok(())
     })?;
     // Dropping the last handles stops the writer after its queued commits.

@@ -7,6 +7,7 @@ mod bench_scale;
 mod bench_text;
 mod command;
 mod config;
+mod record;
 
 use clap::Parser;
 

@@ -18,6 +18,7 @@
 //! groups (one transaction and one fsync for many requests) and answers each request
 //! only after its commit.
 
+pub mod anchor;
 mod audit;
 mod commit;
 mod link;
@@ -180,4 +181,9 @@ pub trait Store: Send + Sync {
     fn verify(&self) -> Result<VerifyReport>;
     /// Rebuilds every projection from the events; returns the number of cases.
     fn reindex(&self) -> Result<u64>;
+    /// Seals the chain heads and access-log entries logged since the last checkpoint
+    /// in a new one, signed by `signer` (`anchor`); `None` when nothing new was logged.
+    fn seal(&self, at: Instant, signer: anchor::Signer) -> Result<Option<anchor::Checkpoint>>;
+    /// What the anchored record shows of changes made behind the store's back.
+    fn check_anchor(&self) -> Result<anchor::AnchorReport>;
 }

@@ -38,6 +38,8 @@ pub struct AppState {
     pub uploads_dir: Option<Arc<std::path::PathBuf>>,
     /// The address yiwang is reached at from outside, without a trailing `/`.
     pub public_url: Arc<str>,
+    /// The keyring's public keys, published for anyone checking a signature.
+    pub public_keys: Arc<Vec<yiwang_app::keyring::PublicKey>>,
 }
 
 /// How the HTTP server is set up: where it keeps uploads, the address it is reached
@@ -56,6 +58,8 @@ pub struct WebConfig {
     /// reverse proxy, which connects from one address, the proxy caps instead).
     pub max_connections_per_address: usize,
     pub admission: overload::Admission,
+    /// The keyring's public keys (`GET /api/v1/keys`).
+    pub public_keys: Vec<yiwang_app::keyring::PublicKey>,
 }
 
 impl Default for WebConfig {
@@ -66,6 +70,7 @@ impl Default for WebConfig {
             header_timeout: std::time::Duration::from_secs(10),
             max_connections_per_address: 256,
             admission: overload::Admission::default(),
+            public_keys: vec![],
         }
     }
 }
@@ -108,7 +113,8 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(dispatch::router())
         .merge(task::router())
         .merge(open311::admin_router())
-        .merge(openapi::router());
+        .merge(openapi::router())
+        .route("/keys", get(public_keys));
     let routes = Router::new()
         .nest("/api/v1", api)
         .nest("/open311/v2", open311::router())
@@ -135,6 +141,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
             app,
             uploads_dir: config.uploads_dir.clone().map(Arc::new),
             public_url: config.public_url.trim_end_matches('/').into(),
+            public_keys: Arc::new(config.public_keys.clone()),
         })
 }
 
@@ -145,6 +152,14 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; \
      form-action 'self'; frame-ancestors 'none'";
+
+/// The keys yiwang signs with (checkpoints of the record), current and retired: for
+/// anyone checking a signature without access to the server.
+async fn public_keys(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::Json<Vec<yiwang_app::keyring::PublicKey>> {
+    axum::Json(state.public_keys.as_ref().clone())
+}
 
 async fn healthz() -> &'static str {
     "ok"

@@ -24,9 +24,13 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path, demo: bool) -> Server {
+        Server::start_with(dir, demo, &[])
+    }
+
+    fn start_with(dir: &Path, demo: bool, args: &[&str]) -> Server {
         let port = free_port();
         let mut cmd = bin();
-        cmd.args(["serve", "--data-dir"]).arg(dir).args(["--listen", &format!("127.0.0.1:{port}")]);
+        cmd.args(["serve", "--data-dir"]).arg(dir).args(["--listen", &format!("127.0.0.1:{port}")]).args(args);
         if demo {
             cmd.arg("--demo");
         }
@@ -101,6 +105,85 @@ fn audit_verify_names_the_case_and_event_that_was_tampered_with() {
     assert!(out.status.success());
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains(&format!("rebuilt projections of {cases} cases")), "{said}");
+}
+
+/// The server seals a signed checkpoint every --checkpoint-seconds and exports it to
+/// a witness file. A database rolled back to an earlier copy still verifies on its
+/// own, but not against the witness; a rotated key still verifies old checkpoints.
+#[test]
+fn a_database_rolled_back_to_an_earlier_copy_is_caught_against_the_exported_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let witness = dir.path().join("witness.jsonl");
+    let lines = || std::fs::read_to_string(&witness).unwrap_or_default().lines().count();
+    let run = |args: &[&str]| {
+        let out = bin().args(args).arg("--data-dir").arg(&data).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let verify = |with_witness: bool| {
+        let mut c = bin();
+        c.args(["audit", "verify", "--data-dir"]).arg(&data);
+        if with_witness {
+            c.arg("--witness").arg(&witness);
+        }
+        let out = c.output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let export = witness.to_str().unwrap();
+    {
+        let server = Server::start_with(&data, true, &["--checkpoint-seconds", "1", "--checkpoint-export", export]);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while lines() < 1 {
+            assert!(Instant::now() < deadline, "no checkpoint exported");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let keys: serde_json::Value =
+            reqwest::blocking::get(format!("{}/api/v1/keys", server.base)).unwrap().json().unwrap();
+        assert_eq!(keys[0]["alg"], "ed25519", "{keys}");
+        assert_eq!(keys[0]["current"], true, "{keys}");
+    }
+    let first: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&witness).unwrap().lines().next().unwrap()).unwrap();
+    assert_eq!(first["n"], 1);
+    assert!(first["heads"].as_i64().unwrap() > 100, "the demo's cases: {first}");
+    assert_eq!(verify(true).0, Some(0), "{}", verify(true).1);
+
+    // A copy of the database as it is now, then more work, sealed and exported.
+    let copy = dir.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    for f in std::fs::read_dir(&data).unwrap().flatten() {
+        if f.file_name().to_string_lossy().starts_with("yiwang.sqlite") {
+            std::fs::copy(f.path(), copy.join(f.file_name())).unwrap();
+        }
+    }
+    {
+        let server = Server::start(&data, false);
+        let r = reqwest::blocking::Client::new()
+            .post(format!("{}/api/v1/appeals", server.base))
+            .json(&serde_json::json!({"channel": "web", "appeal_type": "help", "text": "井盖丢失"}))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let (code, said) = run(&["audit", "checkpoint", "--export", export]);
+    assert_eq!(code, Some(0), "{said}");
+    let n = lines();
+    assert!(n >= 2, "{said}");
+    let (code, said) = run(&["keys", "rotate"]);
+    assert_eq!(code, Some(0), "{said}");
+    assert_eq!(said.lines().filter(|l| l.contains("ed25519")).count(), 2, "{said}");
+    let (code, said) = verify(true);
+    assert_eq!(code, Some(0), "old checkpoints verify with the retired key: {said}");
+
+    // The database put back to the copy: intact on its own, not against the witness.
+    for f in std::fs::read_dir(&copy).unwrap().flatten() {
+        std::fs::copy(f.path(), data.join(f.file_name())).unwrap();
+    }
+    let (code, said) = verify(false);
+    assert_eq!(code, Some(0), "without a witness a rollback cannot be told: {said}");
+    let (code, said) = verify(true);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains(&format!("BROKEN checkpoint {n} (exported at")) && said.contains("rolled back"), "{said}");
 }
 
 #[test]

@@ -8,6 +8,7 @@
 //! an async task on a runtime worker thread. Connections are plain TCP (`NoTls`);
 //! run it on a trusted network or through a local proxy.
 
+mod anchor;
 mod bulk;
 mod codec;
 mod projection;
@@ -34,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0005_accepted_order.sql"),
     include_str!("../../migrations/postgres/0006_volume_tally.sql"),
     include_str!("../../migrations/postgres/0007_case_kinds.sql"),
+    include_str!("../../migrations/postgres/0008_anchor.sql"),
 ];
 
 /// The advisory lock migrations run under ("yiwang" in ASCII), so two processes

@@ -225,7 +225,10 @@ fn rows<T>(rows: Vec<Row>, f: impl Fn(&Row) -> Result<T>) -> Result<Vec<T>> {
 impl PgStore {
     /// Runs `f` in the writer's next group commit and hands back its value once
     /// committed.
-    fn write<T: Send + 'static>(&self, f: impl FnOnce(&mut Conn) -> Result<T> + Send + 'static) -> Result<T> {
+    pub(super) fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Conn) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.writer.exec(move |c| {
             let _ = tx.send(f(c)?);
@@ -830,6 +833,14 @@ impl Store for PgStore {
             c.batch("CLOSE reindex_events")?;
             Ok(n)
         })
+    }
+
+    fn seal(&self, at: Instant, signer: crate::anchor::Signer) -> Result<Option<crate::anchor::Checkpoint>> {
+        self.seal_anchor(at, signer)
+    }
+
+    fn check_anchor(&self) -> Result<crate::anchor::AnchorReport> {
+        self.check_anchor_log()
     }
 
     fn create_api_key(&self, key_hash: &str, name: &str, at: Instant) -> Result<i64> {

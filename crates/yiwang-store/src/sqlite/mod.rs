@@ -5,6 +5,7 @@
 //! lets run beside the writer; a checkpointer thread copies the WAL back into the
 //! database file, so that work (and its fsync) is not done by the writer.
 
+mod anchor;
 mod bulk;
 mod codec;
 mod projection;
@@ -32,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0007_compact_record.sql"),
     include_str!("../../migrations/sqlite/0008_volume_tally.sql"),
     include_str!("../../migrations/sqlite/0009_case_kinds.sql"),
+    include_str!("../../migrations/sqlite/0010_anchor.sql"),
 ];
 
 pub struct SqliteStore {

@@ -820,6 +820,14 @@ impl Store for SqliteStore {
         Ok(rx.recv().unwrap_or(0))
     }
 
+    fn seal(&self, at: Instant, signer: crate::anchor::Signer) -> Result<Option<crate::anchor::Checkpoint>> {
+        self.seal_anchor(at, signer)
+    }
+
+    fn check_anchor(&self) -> Result<crate::anchor::AnchorReport> {
+        self.check_anchor_log()
+    }
+
     fn events_between(&self, kind: &str, from: Instant, to: Instant, limit: u32, offset: u32) -> Result<Vec<Recorded>> {
         self.read(|c| {
             c.prepare_cached(

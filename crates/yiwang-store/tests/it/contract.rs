@@ -1185,3 +1185,87 @@ pub fn a_search_within_a_kind_finds_and_counts_its_own(store: &dyn Store) {
     store.reindex().unwrap();
     check("reindexed");
 }
+
+/// A signer for checkpoints: the store never checks signatures (the app does, with
+/// the published keys), so any text serves here.
+fn test_signer() -> yiwang_store::anchor::Signer {
+    yiwang_store::anchor::Signer { key_id: "test".into(), sign: Box::new(|m| format!("signed {} bytes", m.len())) }
+}
+
+/// Someone with write access to the database (`sql` runs a statement behind the
+/// store's back) rewrites a case and recomputes its whole chain and head, deletes a
+/// case whole, and wipes the access log. The chains alone still verify; the anchored
+/// log names each change. `links`: the store keeps each event's link to the one
+/// before (PostgreSQL's `prev_hash`), which the rewrite recomputes too.
+pub fn a_hostile_database_administrator_is_caught(store: &dyn Store, sql: &dyn Fn(&str), links: bool) {
+    use yiwang_store::anchor::AnchorBreak;
+    let w = world(store);
+    let a = new_case(&w, store, t0(), 1, Some("13711112222"));
+    let a = dispatch_and_sign(&w, store, &a, t0() + Duration::minutes(1));
+    let b = new_case(&w, store, t0(), 2, None);
+    store
+        .log_access(&AccessEntry {
+            at: t0() + Duration::minutes(3),
+            actor: "ha".into(),
+            case: Some(a.id.clone()),
+            person: a.citizen,
+            what: "reveal_phone".into(),
+        })
+        .unwrap();
+    let cp = store.seal(t0() + Duration::minutes(5), test_signer()).unwrap().expect("something to seal");
+    assert_eq!((cp.n, cp.heads, cp.accesses), (1, 4, 1), "two creates, two appends, one reveal");
+    assert_eq!(cp.message().lines().next(), Some("yiwang-checkpoint/1"));
+    assert!(store.seal(t0() + Duration::minutes(6), test_signer()).unwrap().is_none(), "nothing new");
+    let r = store.check_anchor().unwrap();
+    assert!(r.is_intact(), "{:?}", r.breaks);
+    assert_eq!((r.checkpoints, r.unsealed_heads, r.unsealed_accesses), (vec![cp], 0, 0));
+
+    // Case A's title rewritten, its chain and head recomputed: every link holds.
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let mut prev = yiwang_core::chain::GENESIS.to_owned();
+    for e in store.events(&a.id).unwrap() {
+        let body = e.body.replace("诉求 1", "诉求 X");
+        let at = e.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let actor = serde_json::to_string(&e.actor).unwrap();
+        let alg = yiwang_core::chain::HashAlg::Sha256;
+        let hash = yiwang_core::chain::link_event(alg, &prev, "d", a.id.as_str(), e.seq, &at, &actor, &body);
+        let link = if links { format!(", prev_hash = {}", quote(&prev)) } else { String::new() };
+        sql(&format!(
+            "UPDATE event SET body = {}, hash = {}{link} WHERE case_id = {} AND seq = {}",
+            quote(&body),
+            quote(&hash),
+            quote(a.id.as_str()),
+            e.seq
+        ));
+        prev = hash;
+    }
+    sql(&format!("UPDATE chain_head SET hash = {} WHERE case_id = {}", quote(&prev), quote(a.id.as_str())));
+    // Case B deleted whole, and the access log wiped.
+    sql(&format!("DELETE FROM event WHERE case_id = {}", quote(b.id.as_str())));
+    sql(&format!("DELETE FROM chain_head WHERE case_id = {}", quote(b.id.as_str())));
+    sql("DELETE FROM access_log");
+
+    let chains = store.verify().unwrap();
+    assert!(chains.is_intact(), "the chains alone cannot tell: {:?}", chains.breaks);
+    let r = store.check_anchor().unwrap();
+    let rewritten: Vec<i64> = r
+        .breaks
+        .iter()
+        .filter_map(|x| match x {
+            AnchorBreak::Rewritten { case, seq } if *case == a.id.as_str() => Some(*seq),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rewritten, [1, 2, 3], "A's heads as logged (created, dispatched, signed for): {:?}", r.breaks);
+    assert!(r.breaks.contains(&AnchorBreak::Missing { case: b.id.to_string(), seq: 1 }), "{:?}", r.breaks);
+    assert!(
+        r.breaks.iter().any(|x| matches!(x, AnchorBreak::Altered { n: 1, accesses: 1, now_accesses: 0, .. })),
+        "{:?}",
+        r.breaks
+    );
+    // Covering the tracks in the log itself breaks the sealed digest just the same.
+    sql(&format!("DELETE FROM head_log WHERE case_id = {}", quote(b.id.as_str())));
+    let r = store.check_anchor().unwrap();
+    assert!(!r.breaks.iter().any(|x| matches!(x, AnchorBreak::Missing { .. })));
+    assert!(r.breaks.iter().any(|x| matches!(x, AnchorBreak::Altered { n: 1, heads: 4, now_heads: 3, .. })));
+}

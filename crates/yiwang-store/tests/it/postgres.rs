@@ -216,7 +216,7 @@ fn the_schema_survives_reconnecting_and_two_stores_migrate_once() {
         .query_one("SELECT count(*), count(DISTINCT version) FROM schema_migrations", &[])
         .map(|r| (r.get(0), r.get(1)))
         .unwrap();
-    assert_eq!((versions, distinct), (7, 7));
+    assert_eq!((versions, distinct), (8, 8));
 }
 
 #[test]
@@ -314,6 +314,20 @@ fn a_case_recorded_as_another_kind_is_named() {
         report.breaks
     );
     assert!(matches!(store.load(&a.id), Err(yiwang_store::StoreError::Corrupt(_))));
+}
+
+#[test]
+fn a_hostile_database_administrator_is_caught() {
+    let db = TestDb::new();
+    let store = db.store();
+    let client = std::sync::Mutex::new(db.sql());
+    contract::a_hostile_database_administrator_is_caught(
+        &store,
+        &|s| {
+            client.lock().unwrap().batch_execute(s).unwrap();
+        },
+        true,
+    );
 }
 
 #[test]

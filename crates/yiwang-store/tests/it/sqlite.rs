@@ -222,6 +222,20 @@ fn a_case_recorded_as_another_kind_is_named() {
 }
 
 #[test]
+fn a_hostile_database_administrator_is_caught() {
+    let (dir, store) = open();
+    let conn = Connection::open(dir.path().join("yiwang.sqlite")).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    contract::a_hostile_database_administrator_is_caught(
+        &store,
+        &|s| {
+            conn.execute_batch(s).unwrap();
+        },
+        false,
+    );
+}
+
+#[test]
 fn a_whole_deleted_case_is_named() {
     let breaks = tampered(|c, id| {
         c.execute("DELETE FROM event WHERE case_id = ?1", [id]).unwrap();

@@ -165,3 +165,95 @@ fn a_postgres_database_written_by_e7ec50f_upgrades_in_place() {
     check_upgraded(&store, &(facts, volumes), &statuses);
     store.close();
 }
+
+/// What a database written at `91dcf8a` (SQLite schema 9, PostgreSQL migration 7:
+/// appeals and tasks on the one engine, an access-log entry) holds, read with SQL:
+/// cases by kind and status, events, access-log entries, and the month's counts.
+type Held = (BTreeMap<(String, String), i64>, i64, i64, BTreeMap<(String, String, String, String, bool, String), i64>);
+
+/// Checks a store migrated from `91dcf8a`: everything it held is there, every chain
+/// verifies, the anchor logs every case's head and the access log unsealed, and the
+/// first checkpoint seals them all.
+fn check_anchored(store: &dyn Store, held: &Held, now: &dyn Fn() -> Held) {
+    assert_eq!(&now(), held, "cases by kind and status, events, accesses and counts survive");
+    let (by_status, events, accesses, _) = held;
+    let cases: i64 = by_status.values().sum();
+    assert!(by_status.keys().any(|(k, _)| k == "task") && by_status.keys().any(|(k, _)| k == "appeal"));
+    let report = store.verify().unwrap();
+    assert!(report.is_intact(), "{:?}", report.breaks);
+    assert_eq!((report.cases as i64, report.events as i64), (cases, *events));
+    let a = store.check_anchor().unwrap();
+    assert!(a.is_intact(), "{:?}", a.breaks);
+    assert_eq!((a.unsealed_heads as i64, a.unsealed_accesses as i64), (cases, *accesses));
+    let signer = yiwang_store::anchor::Signer { key_id: "k".into(), sign: Box::new(|_| "sig".into()) };
+    let cp = store.seal(t0(), signer).unwrap().unwrap();
+    assert_eq!((cp.n, cp.heads, cp.accesses), (1, cases, *accesses));
+    let a = store.check_anchor().unwrap();
+    assert!(a.is_intact() && a.unsealed_heads == 0, "{:?}", a.breaks);
+}
+
+#[test]
+fn a_sqlite_file_written_by_91dcf8a_upgrades_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("yiwang.sqlite");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/91dcf8a.sqlite"), &path).unwrap();
+    let read = || -> Held {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        let q = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+        let by_status = c
+            .prepare("SELECT case_kind, status, count(*) FROM case_header GROUP BY 1, 2")
+            .unwrap()
+            .query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let facts = c
+            .prepare("SELECT case_kind, month, unit, fact, flag, value, sum(count) FROM measure_tally GROUP BY 1, 2, 3, 4, 5, 6")
+            .unwrap()
+            .query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?), r.get(6)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        (by_status, q("SELECT count(*) FROM event"), q("SELECT count(*) FROM access_log"), facts)
+    };
+    let held = read();
+    let version: i64 =
+        rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 9, "written by the release before");
+    let store = crate::sqlite::open_at(&path);
+    check_anchored(&store, &held, &read);
+}
+
+#[test]
+fn a_postgres_database_written_by_91dcf8a_upgrades_in_place() {
+    let db = crate::postgres::TestDb::new();
+    db.sql().batch_execute(include_str!("../fixtures/91dcf8a.pg.sql")).unwrap();
+    let read = || -> Held {
+        let mut c = db.sql();
+        let mut q = |sql: &str| c.query_one(sql, &[]).unwrap().get::<_, i64>(0);
+        let (events, accesses) = (q("SELECT count(*) FROM event"), q("SELECT count(*) FROM access_log"));
+        let by_status = c
+            .query("SELECT case_kind, status, count(*) FROM case_header GROUP BY 1, 2", &[])
+            .unwrap()
+            .iter()
+            .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+            .collect();
+        let facts = c
+            .query(
+                "SELECT case_kind, month, unit, fact, flag, value, sum(count)::bigint FROM measure_tally
+                 GROUP BY 1, 2, 3, 4, 5, 6",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| ((r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)), r.get(6)))
+            .collect();
+        (by_status, events, accesses, facts)
+    };
+    let held = read();
+    let version: i32 = db.sql().query_one("SELECT max(version) FROM schema_migrations", &[]).unwrap().get(0);
+    assert_eq!(version, 7, "written by the release before");
+    let store = db.store();
+    check_anchored(&store, &held, &read);
+    store.close();
+}

@@ -1,0 +1,37 @@
+-- yiwang on PostgreSQL, migration 8: the anchored record (as SQLite's schema version
+-- 10, which says why): a log of every chain head written, kept by a trigger, and
+-- checkpoints signed outside the database that seal it and the access log.
+CREATE TABLE head_log (
+    id         bigserial PRIMARY KEY,
+    tenant     text NOT NULL,
+    case_id    text NOT NULL,
+    seq        integer NOT NULL,
+    hash       text NOT NULL,
+    checkpoint bigint
+);
+CREATE INDEX head_log_by_checkpoint ON head_log (checkpoint, id);
+
+CREATE FUNCTION head_log_append() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO head_log (tenant, case_id, seq, hash) VALUES (NEW.tenant, NEW.case_id, NEW.seq, NEW.hash);
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER head_log_on_insert AFTER INSERT ON chain_head FOR EACH ROW EXECUTE FUNCTION head_log_append();
+CREATE TRIGGER head_log_on_update AFTER UPDATE OF seq, hash ON chain_head FOR EACH ROW EXECUTE FUNCTION head_log_append();
+
+INSERT INTO head_log (tenant, case_id, seq, hash)
+    SELECT tenant, case_id, seq, hash FROM chain_head ORDER BY created_at, tenant, case_id;
+
+ALTER TABLE access_log ADD COLUMN checkpoint bigint;
+CREATE INDEX access_log_by_checkpoint ON access_log (checkpoint, id);
+
+CREATE TABLE checkpoint (
+    n         bigint PRIMARY KEY,
+    at        timestamptz NOT NULL,
+    heads     bigint NOT NULL,
+    accesses  bigint NOT NULL,
+    digest    text NOT NULL,
+    key_id    text NOT NULL,
+    signature text NOT NULL
+);

@@ -1,0 +1,182 @@
+//! The anchored record, shared by both stores. Every chain head written is logged in
+//! `head_log` (a trigger keeps it); a checkpoint seals the heads and the access-log
+//! entries logged since the one before: it numbers them, digests them with SHA-256
+//! chained from the checkpoint before (`Sealer`), and carries a signature made with a
+//! key the database does not hold (the app's keyring signs `Checkpoint::message`).
+//!
+//! `Store::check_anchor` then tells what someone with write access to the database
+//! changed behind the store's back (`AnchorReport`): a logged head that is not the
+//! hash of the event at its number (a case rewritten and its chain recomputed), a
+//! logged case with no events (a case deleted), a head never logged, and sealed rows
+//! that no longer digest as they were sealed (a head or an access-log entry altered or
+//! deleted). The signatures, and a comparison with checkpoints exported to a witness
+//! (a rollback), are checked by whoever holds the public keys (`yiwang audit verify`).
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use yiwang_core::Instant;
+
+/// The digest a first checkpoint chains from.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A signed checkpoint, as stored and as exported to a witness (one JSON line each).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub n: i64,
+    pub at: Instant,
+    /// How many `head_log` and `access_log` rows it seals.
+    pub heads: i64,
+    pub accesses: i64,
+    /// SHA-256 (hex) over the digest of the checkpoint before and the rows it seals.
+    pub digest: String,
+    pub key_id: String,
+    /// The signature (hex) of `message()`.
+    pub signature: String,
+}
+
+impl Checkpoint {
+    /// What is signed: every field but the signature, in a fixed text form.
+    pub fn message(&self) -> String {
+        message(self.n, self.at, self.heads, self.accesses, &self.digest, &self.key_id)
+    }
+}
+
+pub(crate) fn message(n: i64, at: Instant, heads: i64, accesses: i64, digest: &str, key_id: &str) -> String {
+    format!(
+        "yiwang-checkpoint/1\nn={n}\nat={}\nheads={heads}\naccesses={accesses}\ndigest={digest}\nkey={key_id}\n",
+        at_text(at)
+    )
+}
+
+fn at_text(at: Instant) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Gives the signature (hex) of a message.
+pub type Sign = Box<dyn FnOnce(&[u8]) -> String + Send>;
+
+/// What signs a checkpoint: the key's id, and the signing function. The key itself
+/// never reaches the store.
+pub struct Signer {
+    pub key_id: String,
+    pub sign: Sign,
+}
+
+/// One logged chain head.
+pub(crate) struct HeadRow {
+    pub(crate) id: i64,
+    pub(crate) tenant: String,
+    pub(crate) case_id: String,
+    pub(crate) seq: i64,
+    pub(crate) hash: String,
+}
+
+/// One access-log entry.
+pub(crate) struct AccessRow {
+    pub(crate) id: i64,
+    pub(crate) at: Instant,
+    pub(crate) actor: String,
+    pub(crate) case_id: Option<String>,
+    pub(crate) person: Option<i64>,
+    pub(crate) what: String,
+}
+
+/// The digest of one checkpoint's rows: heads first, then access-log entries, each in
+/// id order, each as one line.
+pub(crate) struct Sealer {
+    hash: Sha256,
+    pub(crate) heads: i64,
+    pub(crate) accesses: i64,
+}
+
+impl Sealer {
+    pub(crate) fn new(prev_digest: &str) -> Self {
+        let mut hash = Sha256::new();
+        hash.update(prev_digest.as_bytes());
+        hash.update(b"\n");
+        Sealer { hash, heads: 0, accesses: 0 }
+    }
+    pub(crate) fn head(&mut self, r: &HeadRow) {
+        self.heads += 1;
+        self.hash.update(format!("h\t{}\t{}\t{}\t{}\t{}\n", r.id, r.tenant, r.case_id, r.seq, r.hash).as_bytes());
+    }
+    pub(crate) fn access(&mut self, r: &AccessRow) {
+        self.accesses += 1;
+        let case = r.case_id.as_deref().unwrap_or("-");
+        let person = r.person.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
+        let line = format!("a\t{}\t{}\t{}\t{case}\t{person}\t{}\n", r.id, at_text(r.at), r.actor, r.what);
+        self.hash.update(line.as_bytes());
+    }
+    pub(crate) fn finish(self) -> String {
+        hex::encode(self.hash.finalize())
+    }
+}
+
+/// What `Store::check_anchor` found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct AnchorReport {
+    /// The stored checkpoints, in order (their signatures are for the caller to check).
+    pub checkpoints: Vec<Checkpoint>,
+    /// Logged heads not sealed yet: written after the last checkpoint.
+    pub unsealed_heads: u64,
+    pub unsealed_accesses: u64,
+    pub breaks: Vec<AnchorBreak>,
+}
+
+impl AnchorReport {
+    pub fn is_intact(&self) -> bool {
+        self.breaks.is_empty()
+    }
+}
+
+/// One thing the anchor shows was changed behind the store's back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnchorBreak {
+    /// The event at a logged head's number has another hash: the case was rewritten
+    /// (and its chain recomputed), or the log was.
+    #[error("case {case}: event {seq} is not the one its logged head names (rewritten)")]
+    Rewritten { case: String, seq: i64 },
+    /// A logged head's case has no event at that number: deleted or truncated.
+    #[error("case {case}: event {seq}, logged as written, is gone (case deleted or truncated)")]
+    Missing { case: String, seq: i64 },
+    /// A chain head the log never recorded.
+    #[error("case {case}: its chain head (event {seq}) was never logged")]
+    Unlogged { case: String, seq: i64 },
+    /// A checkpoint's rows no longer digest as when it sealed them.
+    #[error(
+        "checkpoint {n}: the {heads} heads and {accesses} access-log entries it sealed were altered or deleted \
+         (now {now_heads} and {now_accesses})"
+    )]
+    Altered { n: i64, heads: i64, accesses: i64, now_heads: i64, now_accesses: i64 },
+    /// Checkpoints are numbered from 1 without gaps.
+    #[error("checkpoint {n} is missing")]
+    Gap { n: i64 },
+}
+
+/// Checks the checkpoints, in order, against the rows each sealed: for each, take a
+/// `sealer`, feed it the checkpoint's heads and then its access-log entries (each in
+/// id order), and `check` it.
+pub(crate) struct SealCheck {
+    prev: String,
+    next: i64,
+}
+
+impl SealCheck {
+    pub(crate) fn new() -> Self {
+        SealCheck { prev: GENESIS.to_owned(), next: 1 }
+    }
+    pub(crate) fn sealer(&self) -> Sealer {
+        Sealer::new(&self.prev)
+    }
+    pub(crate) fn check(&mut self, c: &Checkpoint, s: Sealer, breaks: &mut Vec<AnchorBreak>) {
+        if c.n != self.next {
+            breaks.push(AnchorBreak::Gap { n: self.next });
+        }
+        let (now_heads, now_accesses) = (s.heads, s.accesses);
+        if s.finish() != c.digest {
+            breaks.push(AnchorBreak::Altered { n: c.n, heads: c.heads, accesses: c.accesses, now_heads, now_accesses });
+        }
+        self.prev = c.digest.clone();
+        self.next = c.n + 1;
+    }
+}
