@@ -3,7 +3,7 @@
 use crate::{App, AppError, Result};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use rand::RngCore;
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use yiwang_core::appeal::{
@@ -53,6 +53,10 @@ pub struct IntakeInput {
     pub attachments: Vec<String>,
     #[serde(default)]
     pub category: Option<CategoryCode>,
+    /// The citizen asks that the appeal not be published (Open311 and other public
+    /// lists); it is handled as any other.
+    #[serde(default)]
+    pub private: bool,
 }
 
 fn normal() -> Urgency {
@@ -78,15 +82,27 @@ pub struct TimelineEntry {
     pub actor: String,
     pub kind: &'static str,
     pub summary: String,
-    /// The event's content (staff view only).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The event's content (staff view only), without the tracking code.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "without_tracking_code")]
     pub detail: Option<AppealEvent>,
+}
+
+/// Staff never see a case's tracking code: with the citizen's phone number, which the
+/// holding unit may reveal, it would let a unit answer its own case's callback. The
+/// operator who registers a call sees it once, on the call's receipt, to read it out.
+fn without_tracking_code<T: Serialize, S: serde::Serializer>(v: &T, s: S) -> std::result::Result<S::Ok, S::Error> {
+    let mut j = serde_json::to_value(v).map_err(serde::ser::Error::custom)?;
+    if let Some(o) = j.as_object_mut() {
+        o.remove("tracking_code");
+    }
+    j.serialize(s)
 }
 
 /// A case as staff see it: its state, its whole timeline, the citizen masked.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseView {
+    #[serde(serialize_with = "without_tracking_code")]
     pub appeal: Appeal,
     pub unit_name: Option<String>,
     pub category_name: Option<String>,
@@ -220,18 +236,31 @@ impl App {
         if let Some(p) = location.point {
             Point::parse(p.lon, p.lat)?;
         }
+        // Which area a case belongs to and how urgent it is are staff decisions: from a
+        // citizen or a client program they are ignored (the area is found from the
+        // point or the address, as for an operator who leaves it empty).
+        // The area a citizen chose stays in the address, as what they said, for the
+        // operator to check.
+        let from_public = matches!(actor, Actor::Citizen | Actor::Client { .. });
+        if let Some(area) = location.area.take_if(|_| from_public) {
+            let said = format!("（诉求人所选区域：{}）", r.unit_name(&area));
+            let address = location.address.take().unwrap_or_default();
+            location.address = Some(format!("{address}{said}").chars().take(200).collect());
+        }
+        let urgency = if from_public { Urgency::Normal } else { input.urgency };
         // An appeal yiwang cannot place is still accepted, for the operator to locate.
         if location.area.is_none() {
             let found = r.locate(&location);
             location.area = found.area;
             location.point = location.point.or(found.point);
         }
-        let mut raw = [0u8; 7];
-        rand::thread_rng().fill_bytes(&mut raw);
+        // Uniform digits below 31 (`gen_range` rejects rather than reduces modulo).
+        let mut rng = rand::thread_rng();
+        let raw: [u8; 7] = std::array::from_fn(|_| rng.gen_range(0..TrackingCode::BASE));
         let intake = Intake {
             channel: input.channel,
             appeal_type: input.appeal_type,
-            urgency: input.urgency,
+            urgency,
             title: input.title.clone(),
             text: input.text.clone(),
             location,
@@ -239,6 +268,7 @@ impl App {
             attachments: input.attachments.clone(),
             category: input.category.clone(),
             tracking_code: TrackingCode::dated(yiwang_core::calendar::civil_date(now), raw),
+            private: input.private,
         };
         let ctx = self.context(&r, actor, now);
         let events = appeal::decide_intake(&intake, &ctx)?;
@@ -305,8 +335,12 @@ impl App {
     /// Runs one command on an appeal.
     pub fn act(&self, actor: &Actor, id: &CaseId, action: &Action) -> Result<Appeal> {
         if let Action::Merge { into } = action {
-            let target =
-                self.load(into).map_err(|_| AppError::invalid("into", format!("要并入的工单 {into} 不存在")))?;
+            // A case the actor may not see answers as one that does not exist.
+            let missing = || AppError::invalid("into", format!("要并入的工单 {into} 不存在"));
+            let target = self.load(into).map_err(|_| missing())?;
+            if !appeal::can_view(&target, actor) {
+                return Err(missing());
+            }
             if target.merged_into.is_some() {
                 return Err(AppError::invalid("into", format!("工单 {into} 本身已是重复件，请并入主工单")));
             }
@@ -342,6 +376,16 @@ impl App {
         let a = self.load(id)?;
         if !appeal::can_view(&a, actor) {
             return Err(AppError::NotFound("工单"));
+        }
+        // A unit that no longer holds the case (it returned it, or it was reassigned)
+        // still reads it, to see what became of its work, but may no longer call the
+        // citizen: only the holding unit, its co-units and those who see every case.
+        let holds = match actor {
+            Actor::Staff { unit, .. } => a.unit.as_ref() == Some(unit) || a.co_units.iter().any(|c| &c.unit == unit),
+            _ => false,
+        };
+        if !holds && !AppealKind::sees_all(actor) {
+            return Err(AppError::Forbidden("只有当前承办单位、协办单位和热线中心可以查看诉求人电话".into()));
         }
         let Some(pid) = a.citizen else { return Ok(None) };
         let phone = self.store.person(pid)?.and_then(|p| p.data.phone);

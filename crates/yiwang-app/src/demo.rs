@@ -139,6 +139,7 @@ impl App {
                     citizen,
                     attachments: vec![],
                     category: Some(d.category.clone()),
+                    private: false,
                 },
             )?;
             n += 1;

@@ -220,7 +220,7 @@ impl App {
             });
         }
         let unsure = categories.first().is_none_or(|c| c.confidence < CONFIDENT);
-        let duplicates = self.likely_duplicates(&text, &located, &area_chain)?;
+        let duplicates = self.likely_duplicates(actor, &text, &located, &area_chain)?;
         Ok(DispatchSuggestion {
             area_name: located.area.as_ref().map(|a| r.unit_name(a)),
             located,
@@ -230,7 +230,14 @@ impl App {
         })
     }
 
-    fn likely_duplicates(&self, text: &str, located: &Located, areas: &[String]) -> Result<Vec<DuplicateView>> {
+    /// The closest matches among the cases `actor` may see.
+    fn likely_duplicates(
+        &self,
+        actor: &Actor,
+        text: &str,
+        located: &Located,
+        areas: &[String],
+    ) -> Result<Vec<DuplicateView>> {
         let Some(q) = yiwang_store::search::fts_any_query(text, 64) else { return Ok(vec![]) };
         let now = self.now();
         let params = DuplicateParams::default();
@@ -258,21 +265,27 @@ impl App {
             })
             .collect();
         let matches = duplicate::find(&new, areas, &pool, params);
-        Ok(matches
+        let mut seen = vec![];
+        for m in matches {
+            if seen.len() == 5 {
+                break;
+            }
+            let Some(c) = found.iter().find(|c| c.id.as_str() == m.id) else { continue };
+            if self.store.load(&c.id)?.is_some_and(|case| case.can_view(actor)) {
+                seen.push((m, c));
+            }
+        }
+        Ok(seen
             .into_iter()
-            .take(5)
-            .filter_map(|m| {
-                let c = found.iter().find(|c| c.id.as_str() == m.id)?;
-                Some(DuplicateView {
-                    case_id: c.id.clone(),
-                    title: c.title.clone(),
-                    excerpt: excerpt(&c.text),
-                    status: c.status,
-                    status_label: c.status.label(),
-                    accepted_at: c.accepted_at,
-                    similarity: m.similarity,
-                    metres: m.metres,
-                })
+            .map(|(m, c)| DuplicateView {
+                case_id: c.id.clone(),
+                title: c.title.clone(),
+                excerpt: excerpt(&c.text),
+                status: c.status,
+                status_label: c.status.label(),
+                accepted_at: c.accepted_at,
+                similarity: m.similarity,
+                metres: m.metres,
             })
             .collect())
     }

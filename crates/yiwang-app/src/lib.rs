@@ -40,7 +40,7 @@ pub use knowledge::{ArticleInput, ArticleView};
 pub use measure::{MonthMeasures, UnitMeasure};
 pub use open311::{
     ApiKeyView, CreatedRequest, DEMO_API_CLIENT, DEMO_API_KEY, IssuedApiKey, OPEN311_MAX_REQUESTS, OPEN311_WINDOW_DAYS,
-    Open311Service, RequestFilter, RequestUpdate, ServiceRequest, ServiceRequestInput, fms_status,
+    Open311Service, Publication, RequestFilter, RequestUpdate, ServiceRequest, ServiceRequestInput, fms_status,
 };
 pub use queue::{COUNT_LIMIT, CaseSummary, Queue, QueuePage, SEARCH_COUNT_LIMIT, SearchFilter, TodoItem, TodoPage};
 pub use schedule::TickReport;
@@ -72,15 +72,24 @@ pub struct AppConfig {
     pub session_hours: i64,
     pub limits: TimeLimits,
     pub calendar: Calendar,
+    /// Which cases Open311 publishes, and how.
+    pub publication: open311::Publication,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
         AppConfig {
-            digest_key: b"yiwang-development-key".to_vec(),
+            // No built-in secret: a key of its own for every configuration made
+            // without one (tests, benches); an installation reads its `secret.key`.
+            digest_key: {
+                let mut k = vec![0u8; 32];
+                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut k);
+                k
+            },
             session_hours: 12,
             limits: TimeLimits::default(),
             calendar: Calendar::bundled(),
+            publication: open311::Publication::default(),
         }
     }
 }

@@ -20,6 +20,7 @@ use yiwang_core::appeal::{
 };
 use yiwang_core::case::Kind;
 use yiwang_core::deadline::Urgency;
+use yiwang_core::id::mask_personal;
 use yiwang_core::id::{CaseId, CategoryCode, UnitCode};
 use yiwang_core::org::{Actor, Role};
 use yiwang_core::taxonomy::{Category, QuestionType};
@@ -129,6 +130,62 @@ pub struct RequestUpdate {
     pub status: &'static str,
     pub updated_datetime: Instant,
     pub description: String,
+}
+
+/// Which cases Open311 publishes (GET Service Requests, GET Service Request and the
+/// updates), and how: the district's setting, `publication.toml` in the data
+/// directory. By default, cases a citizen filed in public (the portal, an app, an
+/// Open311 client; not the hotline, a grid patrol or an import), not 举报 (whose
+/// reporter needs protecting) and not marked private by the citizen; phone numbers,
+/// ID numbers and the citizen's name masked in every text; coordinates kept to three
+/// decimal places (about 100 m).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Publication {
+    pub channels: Vec<Channel>,
+    pub exclude_types: Vec<AppealType>,
+    /// Decimal places of published coordinates; none keeps them whole.
+    pub coordinate_decimals: Option<u32>,
+}
+
+impl Default for Publication {
+    fn default() -> Self {
+        Publication {
+            channels: vec![Channel::Web, Channel::App, Channel::Open311],
+            exclude_types: vec![AppealType::Report],
+            coordinate_decimals: Some(3),
+        }
+    }
+}
+
+impl Publication {
+    /// Reads `publication.toml`, e.g. `channels = ["web", "app", "open311", "hotline"]`.
+    pub fn parse_toml(text: &str) -> std::result::Result<Self, String> {
+        let p: Publication = toml::from_str(text).map_err(|e| e.to_string())?;
+        if p.coordinate_decimals.is_some_and(|d| d > 6) {
+            return Err("coordinate_decimals: at most 6".into());
+        }
+        Ok(p)
+    }
+
+    pub fn publishes(&self, a: &Appeal) -> bool {
+        self.channels.contains(&a.channel) && !self.exclude_types.contains(&a.appeal_type) && !a.private
+    }
+
+    /// Every (channel, type) published.
+    fn published_kinds(&self) -> Vec<(Channel, AppealType)> {
+        let types = [
+            AppealType::Consultation,
+            AppealType::Help,
+            AppealType::Complaint,
+            AppealType::Report,
+            AppealType::Suggestion,
+        ];
+        self.channels
+            .iter()
+            .flat_map(|c| types.iter().filter(|t| !self.exclude_types.contains(t)).map(move |t| (*c, *t)))
+            .collect()
+    }
 }
 
 /// GET Service Requests' filters, already parsed.
@@ -414,6 +471,7 @@ impl App {
             citizen: Some(citizen),
             attachments: media.into_iter().collect(),
             category: Some(category.code.clone()),
+            private: false,
         };
         let receipt = self.submit_appeal(client, intake).map_err(|e| match e {
             AppError::Invalid { field, message } if field.starts_with("citizen.") => {
@@ -436,7 +494,37 @@ impl App {
         })
     }
 
-    fn service_request(&self, a: &Appeal) -> ServiceRequest {
+    /// A case as Open311 publishes it: personal data masked in every text, the
+    /// coordinates coarsened (`Publication`).
+    fn service_request(&self, a: &Appeal) -> Result<ServiceRequest> {
+        let names = self.citizen_names(a)?;
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mask = |t: &str| mask_personal(t, &names);
+        let mut s = self.service_request_unmasked(a);
+        s.description = mask(&s.description);
+        s.status_notes = s.status_notes.map(|t| mask(&t));
+        s.address = s.address.map(|t| mask(&t));
+        let coarse = |x: f64| match self.config.publication.coordinate_decimals {
+            Some(d) => {
+                let k = 10f64.powi(d as i32);
+                (x * k).round() / k
+            }
+            None => x,
+        };
+        s.lat = s.lat.map(coarse);
+        s.long = s.long.map(coarse);
+        Ok(s)
+    }
+
+    /// The citizen's name, for masking where they wrote it into the text.
+    fn citizen_names(&self, a: &Appeal) -> Result<Vec<String>> {
+        Ok(match a.citizen {
+            Some(p) => self.store.person(p)?.and_then(|p| p.data.name).into_iter().collect(),
+            None => vec![],
+        })
+    }
+
+    fn service_request_unmasked(&self, a: &Appeal) -> ServiceRequest {
         let r = self.reference();
         let category = a.category.as_ref().and_then(|c| r.taxonomy.get(c));
         let holder = a.unit.clone().or_else(|| a.reply.as_ref().map(|x| x.unit.clone()));
@@ -479,7 +567,11 @@ impl App {
     pub fn open311_request(&self, id: &str) -> Result<ServiceRequest> {
         let id = CaseId::parse(id).map_err(|_| AppError::NotFound("service_request_id"))?;
         let a = self.load_as::<AppealKind>(&id).map_err(|_| AppError::NotFound("service_request_id"))?;
-        Ok(self.service_request(&a))
+        // A case the district does not publish answers as one that does not exist.
+        if !self.config.publication.publishes(&a) {
+            return Err(AppError::NotFound("service_request_id"));
+        }
+        self.service_request(&a)
     }
 
     /// GET Service Requests with `service_request_id`: the cases named, in the order
@@ -533,8 +625,16 @@ impl App {
         let codes: Vec<Option<CategoryCode>> =
             if f.service_codes.is_empty() { vec![None] } else { f.service_codes.iter().cloned().map(Some).collect() };
         let mut rows = vec![];
-        for code in codes {
-            let mut q = CaseQuery { category: code.map(|c| c.to_string()), ..base.clone() };
+        // Only what the district publishes (`Publication`): one query per public
+        // channel, type and service, merged below.
+        let kinds = self.config.publication.published_kinds();
+        for (code, (channel, appeal_type)) in codes.iter().flat_map(|c| kinds.iter().map(move |k| (c, k))) {
+            let detail = vec![
+                ("channel", serde_json::json!(channel)),
+                ("appeal_type", serde_json::json!(appeal_type)),
+                ("private", serde_json::Value::Null),
+            ];
+            let mut q = CaseQuery { category: code.as_ref().map(|c| c.to_string()), detail, ..base.clone() };
             // Each service's page may hold the merged page's rows: read up to offset + limit.
             let want = f.offset.saturating_add(limit);
             q.offset = 0;
@@ -555,7 +655,7 @@ impl App {
         for row in rows.into_iter().skip(f.offset as usize).take(limit as usize) {
             if let Some(c) = self.store.load(&row.id)? {
                 let a = c.into_state::<AppealKind>().map_err(|c| crate::case::wrong_kind(c.id()))?;
-                out.push(self.service_request(&a));
+                out.push(self.service_request(&a)?);
             }
         }
         Ok(out)
@@ -574,7 +674,9 @@ impl App {
         let (from, to) = self.open311_window(start, end)?;
         let limit = limit.clamp(1, OPEN311_MAX_REQUESTS) as usize;
         let r = self.reference();
-        let mut statuses: HashMap<CaseId, Vec<&'static str>> = HashMap::new();
+        // Each case's status after each event, or none when it is not published.
+        type Published = Option<(Vec<&'static str>, Vec<String>)>;
+        let mut statuses: HashMap<CaseId, Published> = HashMap::new();
         let mut out = vec![];
         let mut skipped = 0usize;
         let mut cursor = 0u32;
@@ -592,20 +694,24 @@ impl App {
                 if !e.event.is_public() || matches!(e.event, AppealEvent::Accepted { .. }) {
                     continue;
                 }
+                if !statuses.contains_key(&e.case) {
+                    statuses.insert(e.case.clone(), self.published_statuses(&e.case)?);
+                }
+                let Some((after, names)) = &statuses[&e.case] else { continue };
                 if skipped < offset as usize {
                     skipped += 1;
                     continue;
                 }
-                if !statuses.contains_key(&e.case) {
-                    statuses.insert(e.case.clone(), self.statuses_after_each_event(&e.case)?);
-                }
-                let status = statuses[&e.case].get(e.seq as usize).copied().unwrap_or("open");
+                let status = after.get(e.seq as usize).copied().unwrap_or("open");
                 out.push(RequestUpdate {
                     update_id: format!("{}-{}", e.case, e.seq),
                     service_request_id: e.case.clone(),
                     status,
                     updated_datetime: e.at,
-                    description: update_text(&r, e),
+                    description: mask_personal(
+                        &update_text(&r, e),
+                        &names.iter().map(String::as_str).collect::<Vec<_>>(),
+                    ),
                 });
                 if out.len() >= limit {
                     break 'scan;
@@ -618,8 +724,10 @@ impl App {
         Ok(out)
     }
 
-    /// The FixMyStreet status of a case after each of its events, indexed by seq.
-    fn statuses_after_each_event(&self, id: &CaseId) -> Result<Vec<&'static str>> {
+    /// The FixMyStreet status of a published case after each of its events, indexed
+    /// by seq, and the citizen's name to mask; none for a case the district does not
+    /// publish.
+    fn published_statuses(&self, id: &CaseId) -> Result<Option<(Vec<&'static str>, Vec<String>)>> {
         let mut state: Option<Appeal> = None;
         let mut out = vec![];
         for e in crate::case::decoded(self.store.events(id)?)? {
@@ -630,7 +738,10 @@ impl App {
             }
             out[e.seq as usize] = s;
         }
-        Ok(out)
+        match state.filter(|a| self.config.publication.publishes(a)) {
+            Some(a) => Ok(Some((out, self.citizen_names(&a)?))),
+            None => Ok(None),
+        }
     }
 
     /// FixMyStreet's POST servicerequestupdates: a client app adding a comment to a

@@ -405,6 +405,7 @@ pub fn lifecycle(opts: LifecycleOptions) -> Result<std::process::ExitCode> {
                                 }),
                                 attachments: vec![],
                                 category: Some(category.clone()),
+                                private: false,
                             },
                         )?;
                         let id = receipt.case_id;

@@ -596,6 +596,7 @@ impl World {
             attachments: vec![],
             category: Some(t.category.clone()),
             tracking_code: tracking_code(index, at),
+            private: false,
         };
         let mut c = Recorder { w: self, id: id.clone(), state: None, events: vec![], refused: 0 };
         // Who files it depends on the channel: the citizen online, a grid worker on

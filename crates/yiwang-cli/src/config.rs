@@ -6,6 +6,8 @@
 //! | `secret.key` | the key of the keyed phone-number digest, made on first start |
 //! | `limits.toml` | optional: time-limit policy overriding the defaults |
 //! | `calendar/*.toml` | optional: holiday notices beyond those compiled in |
+//! | `publication.toml` | optional: which cases Open311 publishes (`yiwang_app::Publication`) |
+//! | `keys/` | the keys checkpoints are signed with (`record.rs`) |
 //!
 //! Settings come from flags, then `YIWANG_*` environment variables, then these files,
 //! then defaults.
@@ -47,8 +49,15 @@ impl DataArgs {
 pub struct DataDir(pub PathBuf, Option<String>);
 
 impl DataDir {
+    /// The data directory, made readable by its owner only if it is new.
     pub fn open_or_create(path: &Path) -> Result<Self> {
-        std::fs::create_dir_all(path).with_context(|| format!("creating data directory {}", path.display()))?;
+        if !path.exists() {
+            let mut b = std::fs::DirBuilder::new();
+            b.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+            b.create(path).with_context(|| format!("creating data directory {}", path.display()))?;
+        }
         Ok(DataDir(path.to_owned(), None))
     }
 
@@ -73,7 +82,15 @@ impl DataDir {
                     .with_context(|| format!("connecting to {}", redact(url)))?,
             ),
             Some(other) => bail!("--database must be a postgres:// URL, not {}", redact(other)),
-            None => Arc::new(SqliteStore::open(&self.database(), yiwang_core::kinds())?),
+            None => {
+                // A new database file is made readable by its owner only; SQLite gives
+                // its -wal and -shm files the same mode.
+                let db = self.database();
+                if !db.exists() {
+                    private_file(&db, b"")?;
+                }
+                Arc::new(SqliteStore::open(&db, yiwang_core::kinds())?)
+            }
         })
     }
 
@@ -99,7 +116,7 @@ impl DataDir {
         if !p.exists() {
             let mut key = [0u8; 32];
             rand::thread_rng().fill_bytes(&mut key);
-            std::fs::write(&p, hex::encode(key)).with_context(|| format!("writing {}", p.display()))?;
+            private_file(&p, hex::encode(key).as_bytes())?;
         }
         let text = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
         hex::decode(text.trim()).with_context(|| format!("{} is not hex", p.display()))
@@ -138,7 +155,23 @@ impl DataDir {
         if !cal.covers(year) {
             tracing::warn!(year, "no holiday notice for this year: add data/calendar/{year}.toml (see README)");
         }
-        Ok(AppConfig { digest_key: self.secret()?, limits: self.limits()?, calendar: cal, ..AppConfig::default() })
+        Ok(AppConfig {
+            digest_key: self.secret()?,
+            limits: self.limits()?,
+            calendar: cal,
+            publication: self.publication()?,
+            ..AppConfig::default()
+        })
+    }
+
+    /// Which cases Open311 publishes: `publication.toml`, or the defaults.
+    fn publication(&self) -> Result<yiwang_app::Publication> {
+        let p = self.0.join("publication.toml");
+        if !p.exists() {
+            return Ok(yiwang_app::Publication::default());
+        }
+        let text = std::fs::read_to_string(&p)?;
+        yiwang_app::Publication::parse_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
     }
 
     pub fn open_app(&self) -> Result<(Arc<dyn Store>, Arc<App>)> {
@@ -147,6 +180,17 @@ impl DataDir {
             App::new(store.clone(), Arc::new(SystemClock), self.app_config()?).map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok((store, Arc::new(app)))
     }
+}
+
+/// Writes a new file readable by its owner only.
+fn private_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o.open(path).with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(bytes).and_then(|_| f.sync_all()).with_context(|| format!("writing {}", path.display()))
 }
 
 /// A database URL without its password.

@@ -246,6 +246,63 @@ pub fn mask_phone(p: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
 }
 
+/// Text fit to publish: every run of seven or more digits (a phone number, an ID
+/// number, a bank card; ASCII or full-width, with spaces or hyphens inside, an ID
+/// number's final X included) keeps its first three and last two characters and the
+/// rest become `*` (but digits right after a letter, a case number's, stay); each of `names` (the citizen's own, as known) becomes its masked
+/// form (`张**`).
+pub fn mask_personal(text: &str, names: &[&str]) -> String {
+    let mut t = text.to_owned();
+    for n in names.iter().map(|n| n.trim()).filter(|n| n.chars().count() >= 2) {
+        t = t.replace(n, &mask_name(n));
+    }
+    let chars: Vec<char> = t.chars().collect();
+    let digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    let mut out = String::with_capacity(t.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !digit(chars[i]) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // A run: digits, with single spaces or hyphens between them, and an X at the end.
+        let mut j = i;
+        let mut digits = 0;
+        while j < chars.len() {
+            if digit(chars[j]) {
+                digits += 1;
+                j += 1;
+            } else if matches!(chars[j], ' ' | '-') && j + 1 < chars.len() && digit(chars[j + 1]) {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        if j < chars.len() && matches!(chars[j], 'X' | 'x' | 'Ｘ') && digits == 17 {
+            digits += 1;
+            j += 1;
+        }
+        // Digits right after a letter are an identifier (a case number, YW2026…).
+        let identifier = i > 0 && chars[i - 1].is_ascii_alphabetic();
+        if digits >= 7 && !identifier {
+            let mut seen = 0;
+            for &c in &chars[i..j] {
+                if digit(c) || matches!(c, 'X' | 'x' | 'Ｘ') {
+                    seen += 1;
+                    out.push(if seen <= 3 || seen > digits - 2 { c } else { '*' });
+                } else {
+                    out.push(c);
+                }
+            }
+        } else {
+            out.extend(&chars[i..j]);
+        }
+        i = j;
+    }
+    out
+}
+
 /// Masks a person's name: the family name stays, the rest becomes `*` (张** / 欧阳*).
 pub fn mask_name(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
@@ -257,15 +314,23 @@ pub fn mask_name(name: &str) -> String {
 }
 
 /// The code a citizen uses, with their phone number, to follow their appeal: ten
-/// characters from an alphabet without look-alikes (no 0/O, 1/I/L). The first three
-/// are the civil day the appeal was accepted, the other seven are random.
+/// characters from an alphabet of 31 without look-alikes (no 0/O, 1/I/L). The first
+/// three are the civil day the appeal was accepted; only the other seven are random,
+/// each drawn uniformly from the 31 (`dated` takes digits below `BASE`; the caller
+/// draws them without the bias of reducing a byte modulo 31).
+///
+/// The space a guess has to hit is therefore 31^7 ≈ 2.75 × 10^10 codes per day, not
+/// 31^10. Following a case with a phone number takes the code and that number; an
+/// anonymous case is followed by its code alone, so a guesser aims at all of a day's
+/// anonymous cases at once: with 1,000 of them, one guess in 2.75 × 10^7 hits one.
+/// The tracking endpoints' rate limit is what keeps that from being found by brute
+/// force (see README, "Security").
 ///
 /// Why the day comes first: the store looks a case up by its code through an index,
 /// and an index whose new keys are random takes every insert on a page of its own (at
 /// ten million cases, one 4 KiB page written per appeal). Codes of one day sort
 /// together, so a day's inserts fall on the few pages at its end, as a time-ordered
-/// id's do (UUIDv7, ULID). Seven random characters (31^7, 2.7 × 10^10 a day) still
-/// leave a code unguessable, and following an appeal takes the phone number as well.
+/// id's do (UUIDv7, ULID).
 ///
 /// Codes issued before this scheme have eight random characters; they stay valid.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -275,6 +340,8 @@ pub struct TrackingCode(String);
 
 impl TrackingCode {
     pub const ALPHABET: &'static [u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    /// How many characters the alphabet has: random digits are below it.
+    pub const BASE: u8 = 31;
     /// Day 0 of the day prefix; three characters count 31^3 = 29,791 days, to 2101.
     pub const EPOCH: (i32, u32, u32) = (2020, 1, 1);
 
@@ -288,8 +355,10 @@ impl TrackingCode {
         }
     }
 
-    /// The code of a case accepted on `day`, from seven random bytes supplied by the
-    /// caller (core reads no RNG).
+    /// The code of a case accepted on `day`, from seven random digits below `BASE`,
+    /// drawn uniformly by the caller (core reads no RNG). A digit past `BASE` is
+    /// reduced modulo it, which a caller drawing bytes must not rely on: it biases
+    /// the code towards the alphabet's first eight characters.
     pub fn dated(day: chrono::NaiveDate, random: [u8; 7]) -> Self {
         let (y, m, d) = Self::EPOCH;
         let epoch = chrono::NaiveDate::from_ymd_opt(y, m, d).expect("a valid date");
@@ -323,6 +392,23 @@ impl From<TrackingCode> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn personal_data_is_masked_for_publication() {
+        let cases = [
+            ("请联系13812345678张三", "请联系138******78张*"),
+            ("电话 138-1234-5678 或 010 62345678", "电话 138-****-**78 或 010 ******78"),
+            ("身份证11010519491231002X号", "身份证110*************2X号"),
+            ("身份证１１０１０５１９４９１２３１００２Ｘ", "身份证１１０*************２Ｘ"),
+            ("3号楼2单元501室，2026年12月", "3号楼2单元501室，2026年12月"),
+            ("张三说路灯坏了", "张*说路灯坏了"),
+            ("重复件，已并入 YW20261116000001", "重复件，已并入 YW20261116000001"),
+            ("", ""),
+        ];
+        for (text, want) in cases {
+            assert_eq!(mask_personal(text, &["张三"]), want, "{text}");
+        }
+    }
 
     /// GB 11643's own example, full-width and lower-case forms of it, and each way a
     /// number can be wrong; multi-byte input of any length is an error, never a panic.

@@ -35,6 +35,7 @@ pub async fn create_appeal(
     Body(input): Body<IntakeInput>,
 ) -> Result<(StatusCode, Json<Receipt>), ApiError> {
     let actor = staff.map(|s| s.actor).unwrap_or(Actor::Citizen);
+    crate::ui::refuse_stored_uploads("attachments", &input.attachments)?;
     // Awaited here rather than run on the blocking pool: intake does no IO but its
     // commit, and awaiting that holds no thread.
     let r = state.app.intake(&actor, &input).await?;

@@ -98,6 +98,9 @@ pub async fn act_on_task(
     Body(command): Body<Command>,
 ) -> Result<Json<TaskView>, ApiError> {
     let id = case_id(&id)?;
+    if let Command::Report { evidence, .. } = &command {
+        crate::ui::refuse_stored_uploads("evidence", evidence)?;
+    }
     let view = state
         .run(move |app| {
             app.act_on_task(&auth.actor, &id, &command)?;

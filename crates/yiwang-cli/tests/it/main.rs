@@ -142,6 +142,22 @@ fn a_database_rolled_back_to_an_earlier_copy_is_caught_against_the_exported_chec
         assert_eq!(keys[0]["alg"], "ed25519", "{keys}");
         assert_eq!(keys[0]["current"], true, "{keys}");
     }
+    // The data directory and everything secret in it are the owner's alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join("keys")), 0o700);
+        for f in ["yiwang.sqlite", "yiwang.sqlite-wal", "secret.key"] {
+            if data.join(f).exists() {
+                assert_eq!(mode(&data.join(f)), 0o600, "{f}");
+            }
+        }
+        for k in std::fs::read_dir(data.join("keys")).unwrap().flatten() {
+            assert_eq!(mode(&k.path()), 0o600, "{:?}", k.file_name());
+        }
+    }
     let first: serde_json::Value =
         serde_json::from_str(std::fs::read_to_string(&witness).unwrap().lines().next().unwrap()).unwrap();
     assert_eq!(first["n"], 1);

@@ -20,6 +20,8 @@ pub struct Intake {
     /// The operator's classification at intake, if made.
     pub category: Option<CategoryCode>,
     pub tracking_code: crate::id::TrackingCode,
+    /// The citizen asked that it not be published.
+    pub private: bool,
 }
 
 /// How a unit finished a case.

@@ -173,6 +173,7 @@ pub fn decide_intake(i: &Intake, ctx: &Context<'_>) -> Decision {
         category: i.category.clone(),
         tracking_code: i.tracking_code.clone(),
         dispatch_clock: ctx.start(ClockKind::Dispatch, key),
+        private: i.private,
     }])
 }
 

@@ -26,6 +26,10 @@ pub enum AppealEvent {
         category: Option<CategoryCode>,
         tracking_code: TrackingCode,
         dispatch_clock: Clock,
+        /// The citizen asked that the appeal not be published (Open311, the portal's
+        /// public lists). Absent in events recorded before it existed.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        private: bool,
     },
     /// 派单 (also re-dispatch after a return)
     Dispatched {

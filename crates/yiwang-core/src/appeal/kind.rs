@@ -27,6 +27,9 @@ pub struct Detail {
     /// Under formal supervision (督办).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub supervised: bool,
+    /// The citizen asked that it not be published.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private: bool,
 }
 
 fn normal() -> Urgency {
@@ -44,6 +47,7 @@ impl Detail {
             urgency: a.urgency,
             returned: a.returned.is_some(),
             supervised: a.supervised,
+            private: a.private,
         }
     }
 }

@@ -175,6 +175,9 @@ pub struct Appeal {
     pub reopens: u32,
     pub reminders: u32,
     pub supervised: bool,
+    /// The citizen asked that it not be published.
+    #[serde(default)]
+    pub private: bool,
     pub accepted_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
@@ -284,6 +287,7 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
         category,
         tracking_code,
         dispatch_clock,
+        private,
     } = &env.event
     {
         return Some(Appeal {
@@ -315,6 +319,7 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             reopens: 0,
             reminders: 0,
             supervised: false,
+            private: *private,
             accepted_at: at,
             closed_at: None,
             updated_at: at,

@@ -182,6 +182,7 @@ pub fn complaint() -> Intake {
         attachments: vec![],
         category: None,
         tracking_code: TrackingCode::parse("K7PX3MQA").expect("fixture tracking code"),
+        private: false,
     }
 }
 

@@ -113,6 +113,7 @@ pub fn intake(text: &str, code: TrackingCode) -> Intake {
         attachments: vec![],
         category: None,
         tracking_code: code,
+        private: false,
     }
 }
 

@@ -31,6 +31,7 @@ use sha2::{Digest, Sha256};
 use yiwang_core::org::{Actor, Role, Staff};
 
 pub use form::Fields;
+pub(crate) use portal::refuse_stored_uploads;
 
 /// The cookie holding the staff session token (from `App::login`).
 const SESSION_COOKIE: &str = "yiwang_session";

@@ -120,6 +120,10 @@ fn render_portal(state: &AppState, f: &Fields, e: Option<FieldError>, status: St
                         (field_error("phone", e, "citizen.phone"))
                     }
                 }
+                label.check {
+                    input type="checkbox" name="private" value="1" #private checked[f.has("private", "1")];
+                    "不公开（照常办理，但不在公开渠道展示本诉求）"
+                }
             }
             div.actions {
                 button.primary type="submit" { "提交诉求" }
@@ -163,8 +167,19 @@ pub(crate) async fn save_upload(
     rand::thread_rng().fill_bytes(&mut raw);
     let name = format!("{}.{kind}", hex::encode(raw));
     let path = dir.join(&name);
-    tokio::fs::create_dir_all(dir).await?;
-    tokio::fs::write(&path, bytes).await?;
+    // Readable by the owner only, as the rest of the data directory.
+    let mut d = tokio::fs::DirBuilder::new();
+    d.recursive(true);
+    #[cfg(unix)]
+    d.mode(0o700);
+    d.create(dir).await?;
+    let mut o = tokio::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    o.mode(0o600);
+    let mut f = o.open(&path).await?;
+    tokio::io::AsyncWriteExt::write_all(&mut f, bytes).await?;
+    f.sync_all().await?;
     Ok((format!("uploads/{name}"), path))
 }
 
@@ -255,6 +270,7 @@ pub(crate) fn intake_from(state: &AppState, f: &Fields, channel: Channel) -> Res
         citizen,
         attachments: vec![],
         category: None,
+        private: f.has("private", "1"),
     })
 }
 
@@ -503,10 +519,24 @@ pub async fn answer_callback(State(state): State<AppState>, axum::Form(f): axum:
 
 // ---------------------------------------------------------------- photos
 
-fn photo_tag(state: &AppState, case: &str, file: &str) -> String {
+/// How long a photo link on the tracking page works.
+const PHOTO_LINK_HOURS: i64 = 24;
+
+/// The tag of a citizen's photo link, valid until `expires` (Unix seconds).
+fn photo_tag(state: &AppState, case: &str, file: &str, expires: i64) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(&state.app.config().digest_key).expect("hmac takes any key length");
-    mac.update(format!("yiwang-photo:{case}/{file}").as_bytes());
+    mac.update(format!("yiwang-photo:{case}/{file}@{expires}").as_bytes());
     hex::encode(&mac.finalize().into_bytes()[..16])
+}
+
+/// Refuses attachments that name files stored here (`uploads/…`): only the forms that
+/// upload a file attach it, to the case they create, so no request can attach (and
+/// then open) another case's photo.
+pub(crate) fn refuse_stored_uploads(field: &str, names: &[String]) -> Result<(), ApiError> {
+    if names.iter().any(|a| upload_name(a).is_some()) {
+        return Err(ApiError::invalid(field, "不能引用本站已保存的文件：照片和材料请通过上传表单提交"));
+    }
+    Ok(())
 }
 
 /// The file name of an attachment stored by the portal or the console
@@ -520,10 +550,11 @@ pub(crate) fn upload_name(attachment: &str) -> Option<&str> {
     ok.then_some(name)
 }
 
-/// A link the citizen who proved the tracking code may open.
+/// A link the citizen who proved the tracking code may open, for a day.
 fn citizen_photo_url(state: &AppState, case: &CaseId, attachment: &str) -> Option<String> {
     let name = upload_name(attachment)?;
-    Some(format!("/uploads/{case}/{name}?t={}", photo_tag(state, case.as_str(), name)))
+    let expires = (state.app.now() + chrono::Duration::hours(PHOTO_LINK_HOURS)).timestamp();
+    Some(format!("/uploads/{case}/{name}?t={}&e={expires}", photo_tag(state, case.as_str(), name, expires)))
 }
 
 /// A link for staff (their session decides).
@@ -535,6 +566,9 @@ pub(crate) fn staff_photo_url(case: &CaseId, attachment: &str) -> Option<String>
 pub struct PhotoQuery {
     #[serde(default)]
     t: String,
+    /// When the link stops working (Unix seconds).
+    #[serde(default)]
+    e: i64,
 }
 
 /// A stored photo or evidence file: to staff who may see the case, or with the tag the tracking page
@@ -552,7 +586,7 @@ pub async fn get_upload(
         return not_found();
     };
     let allowed = if !q.t.is_empty() {
-        q.t == photo_tag(&state, id.as_str(), name)
+        q.e > state.app.now().timestamp() && q.t == photo_tag(&state, id.as_str(), name, q.e)
     } else {
         match StaffUser::from_headers(&state, &headers, "/console").await {
             Ok(u) => {

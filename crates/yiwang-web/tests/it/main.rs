@@ -11,6 +11,7 @@ mod dispatch;
 mod fuzz;
 mod hardening;
 mod lifecycle;
+mod need_to_know;
 mod open311;
 mod permissions;
 mod task_pages;

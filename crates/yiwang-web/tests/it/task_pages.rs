@@ -236,3 +236,58 @@ async fn my_todo_lists_every_kind_and_filters_by_kind() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("没有这类工作"), "{page}");
 }
+
+/// A photo a citizen uploads belongs to the case it came with: no JSON request may
+/// attach it to another case or to a task's report, the citizen's link to it works
+/// for a day, and the file is readable by its owner only.
+#[tokio::test]
+async fn uploaded_files_stay_with_their_case_and_citizens_links_expire() {
+    let api = Api::new();
+    let dir = tempfile::tempdir().unwrap();
+    let uploads = dir.path().join("uploads");
+    let fields = [("appeal_type", "help"), ("text", "楼道灯坏了"), ("phone", crate::harness::PHONE)];
+    let (status, headers, _) = send_up(&api, &uploads, multipart("/", "", &fields, &[("photos", "a.png", PNG)])).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let receipt = headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().split_once('=').unwrap().1;
+    let (id, code) = receipt.split_once('.').unwrap();
+    let case = yiwang_core::id::CaseId::parse(id).unwrap();
+    let attachments = api.blocking(move |app| app.store().load(&case).unwrap().unwrap().attachments()).await;
+    assert_eq!(attachments.len(), 1);
+    let stored = &attachments[0];
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let name = stored.strip_prefix("uploads/").unwrap();
+        assert_eq!(std::fs::metadata(uploads.join(name)).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::metadata(&uploads).unwrap().permissions().mode() & 0o777, 0o700);
+    }
+
+    let (s, e) = api
+        .call(
+            "POST",
+            "/api/v1/appeals",
+            None,
+            Some(json!({"channel": "web", "appeal_type": "help", "text": "x", "attachments": [stored]})),
+        )
+        .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("attachments")), "{e}");
+    let task = open_task(&api, "rsj").await;
+    let rsj = api.login("rsj-handler").await;
+    api.call("POST", &format!("/api/v1/tasks/{task}/actions"), Some(&rsj), Some(json!({"action": "sign_for"}))).await;
+    let report = json!({"action": "report", "achieved": 10, "text": "进展", "evidence": [stored]});
+    let (s, e) = api.call("POST", &format!("/api/v1/tasks/{task}/actions"), Some(&rsj), Some(report)).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("evidence")), "{e}");
+
+    // The tracking page's link opens the photo for a day.
+    let form = format!("tracking_code={code}&phone={}", crate::harness::PHONE);
+    let (_, _, page) = send_up(&api, &uploads, post_form("/track", None, &form)).await;
+    let page = text(&page);
+    let link =
+        format!("/uploads/{id}/{}", page.split(&format!("/uploads/{id}/")).nth(1).unwrap().split('"').next().unwrap())
+            .replace("&amp;", "&");
+    let (status, _, bytes) = send_up(&api, &uploads, get(&link, None)).await;
+    assert_eq!((status, bytes.as_slice()), (StatusCode::OK, PNG), "{link}");
+    api.step(chrono::Duration::hours(25));
+    let (status, _, _) = send_up(&api, &uploads, get(&link, None)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "an expired link");
+}
