@@ -1,5 +1,19 @@
 //! Staff login. Passwords are hashed with argon2id; a login gives a random token of
 //! which only a SHA-256 is stored.
+//!
+//! Lock-out (等保: 登录失败处理). Every login and failed login is a security event
+//! with the client's address (`security_event`), and the lock-out is computed from
+//! those events, so it holds across restarts and app servers:
+//! - 5 failures on an account from one address within 10 minutes lock the account
+//!   for 30 minutes **from that address only**: an attacker elsewhere cannot lock an
+//!   operator out of their own desk;
+//! - 10 failures on an account from all addresses within 10 minutes throttle it
+//!   everywhere: after each failure the next attempt waits 30 seconds, which slows a
+//!   distributed guesser without locking anyone out;
+//! - a successful login clears its address's count; an administrator's unlock clears
+//!   every count of the account.
+//!
+//! The figures are `LoginPolicy`, set in `security.toml` in the data directory.
 
 use crate::{App, AppError, Result};
 use argon2::Argon2;
@@ -8,7 +22,59 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use yiwang_core::Instant;
 use yiwang_core::id::Username;
-use yiwang_core::org::{Actor, Staff};
+use yiwang_core::org::{Actor, Role, Staff};
+use yiwang_store::{SecurityEvent, SecurityQuery};
+
+/// Lock-out, throttling and sessions' idle end (see the module's text).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoginPolicy {
+    /// Failures from one address that lock the account there.
+    pub max_failures: usize,
+    pub window_minutes: i64,
+    pub lock_minutes: i64,
+    /// Failures from all addresses that throttle the account everywhere.
+    pub throttle_failures: usize,
+    pub throttle_seconds: i64,
+    /// A session unused this long ends (besides its absolute end).
+    pub idle_minutes: i64,
+}
+
+impl Default for LoginPolicy {
+    fn default() -> Self {
+        LoginPolicy {
+            max_failures: 5,
+            window_minutes: 10,
+            lock_minutes: 30,
+            throttle_failures: 10,
+            throttle_seconds: 30,
+            idle_minutes: 30,
+        }
+    }
+}
+
+impl LoginPolicy {
+    /// Reads the `[login]` table of `security.toml`.
+    pub fn parse_toml(text: &str) -> std::result::Result<Self, String> {
+        #[derive(serde::Deserialize, Default)]
+        #[serde(deny_unknown_fields)]
+        struct File {
+            #[serde(default)]
+            login: LoginPolicy,
+        }
+        let f: File = toml::from_str(text).map_err(|e| e.to_string())?;
+        let p = f.login;
+        if p.max_failures == 0 || p.window_minutes <= 0 || p.lock_minutes <= 0 || p.idle_minutes <= 0 {
+            return Err("login: every figure must be positive".into());
+        }
+        Ok(p)
+    }
+}
+
+/// Where a request came from, for the security log: its address, if known.
+pub type Address<'a> = Option<&'a str>;
+
+const UNKNOWN: &str = "unknown";
 
 pub fn hash_password(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -42,10 +108,20 @@ fn dummy_hash() -> &'static str {
 
 impl App {
     pub fn login(&self, username: &str, password: &str) -> Result<Session> {
-        let Ok(name) = Username::parse(username.trim()) else {
-            return Err(AppError::BadCredentials);
+        self.login_from(username, password, None)
+    }
+
+    /// Logs in from `address` (the client's), under the lock-out rules.
+    pub fn login_from(&self, username: &str, password: &str, address: Address) -> Result<Session> {
+        let typed: String = username.trim().chars().take(64).collect();
+        let address = address.unwrap_or(UNKNOWN);
+        let now = self.now();
+        self.check_lockout(&typed, address, now)?;
+        let name = Username::parse(&typed).ok();
+        let rec = match &name {
+            Some(n) => self.store.staff(n)?,
+            None => None,
         };
-        let rec = self.store.staff(&name)?;
         let ok = match &rec {
             Some(r) if r.active => verify_password(password, &r.password_hash),
             _ => {
@@ -54,14 +130,19 @@ impl App {
             }
         };
         let Some(rec) = rec.filter(|_| ok) else {
+            self.security(now, "login_failed", Some(&typed), Some(address), "用户名或密码错误".into())?;
+            if self.failures_here(&typed, address, now)? >= self.config.login.max_failures {
+                let minutes = self.config.login.lock_minutes;
+                self.security(now, "locked_out", Some(&typed), Some(address), format!("从该地址锁定 {minutes} 分钟"))?;
+            }
             return Err(AppError::BadCredentials);
         };
         let mut raw = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut raw);
         let token = hex::encode(raw);
-        let now = self.now();
         let expires_at = now + chrono::Duration::hours(self.config.session_hours);
         self.store.create_session(&token_hash(&token), &rec.username, now, expires_at)?;
+        self.security(now, "login", Some(rec.username.as_str()), Some(address), "登录成功".into())?;
         Ok(Session {
             token,
             staff: Staff { username: rec.username, name: rec.name, unit: rec.unit, roles: rec.roles },
@@ -69,18 +150,135 @@ impl App {
         })
     }
 
-    pub fn logout(&self, token: &str) -> Result<()> {
-        self.store.delete_session(&token_hash(token))?;
+    /// Appends to the security audit log.
+    pub(crate) fn security(
+        &self,
+        at: Instant,
+        kind: &str,
+        username: Option<&str>,
+        address: Option<&str>,
+        detail: String,
+    ) -> Result<()> {
+        self.store.log_security(&SecurityEvent {
+            id: 0,
+            at,
+            kind: kind.into(),
+            username: username.map(str::to_owned),
+            address: address.map(str::to_owned),
+            detail,
+        })?;
         Ok(())
     }
 
-    /// The staff member behind a token, as an actor core understands.
+    /// The account's recent login events, newest first, back to its last unlock.
+    fn recent_logins(&self, username: &str, now: Instant) -> Result<Vec<SecurityEvent>> {
+        let p = &self.config.login;
+        let since = now - chrono::Duration::minutes(p.window_minutes.max(p.lock_minutes));
+        let q = SecurityQuery {
+            username: Some(username.to_owned()),
+            kinds: ["login", "login_failed", "locked_out", "unlocked"].map(String::from).to_vec(),
+            since: Some(since),
+            limit: 1000,
+            ..Default::default()
+        };
+        let mut events = self.store.security_events(&q)?;
+        if let Some(i) = events.iter().position(|e| e.kind == "unlocked") {
+            events.truncate(i);
+        }
+        Ok(events)
+    }
+
+    /// Failures on the account from `address` in the window, since its last login there.
+    fn failures_here(&self, username: &str, address: &str, now: Instant) -> Result<usize> {
+        let since = now - chrono::Duration::minutes(self.config.login.window_minutes);
+        Ok(self
+            .recent_logins(username, now)?
+            .iter()
+            .filter(|e| e.address.as_deref() == Some(address))
+            .take_while(|e| e.kind != "login")
+            .filter(|e| e.kind == "login_failed" && e.at >= since)
+            .count())
+    }
+
+    /// Refuses a login the lock-out rules hold back.
+    fn check_lockout(&self, username: &str, address: &str, now: Instant) -> Result<()> {
+        let p = &self.config.login;
+        let events = self.recent_logins(username, now)?;
+        let mut here =
+            events.iter().filter(|e| e.address.as_deref() == Some(address)).take_while(|e| e.kind != "login");
+        if let Some(locked) = here.find(|e| e.kind == "locked_out") {
+            let until = locked.at + chrono::Duration::minutes(p.lock_minutes);
+            if until > now {
+                let left = (until - now).num_minutes() + 1;
+                self.security(now, "login_refused", Some(username), Some(address), "账号在该地址已锁定".into())?;
+                return Err(AppError::LockedOut(format!(
+                    "登录失败次数过多，该账号在本机已锁定，请 {left} 分钟后再试，或请管理员解锁"
+                )));
+            }
+        }
+        let since = now - chrono::Duration::minutes(p.window_minutes);
+        let failures: Vec<&SecurityEvent> =
+            events.iter().filter(|e| e.kind == "login_failed" && e.at >= since).collect();
+        if failures.len() >= p.throttle_failures {
+            let wait = failures[0].at + chrono::Duration::seconds(p.throttle_seconds) - now;
+            if wait > chrono::Duration::zero() {
+                return Err(AppError::Throttled(format!(
+                    "该账号近期登录失败次数过多，请 {} 秒后再试",
+                    wait.num_seconds() + 1
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// 解锁: an administrator clears an account's lock-outs and throttling.
+    pub fn unlock(&self, actor: &Actor, username: &str) -> Result<()> {
+        if !actor.has_any_role(&[Role::Admin]) {
+            return Err(AppError::Forbidden("只有管理员可以解锁账号".into()));
+        }
+        let name = Username::parse(username).map_err(|_| AppError::NotFound("账号"))?;
+        self.store.staff(&name)?.ok_or(AppError::NotFound("账号"))?;
+        self.security(self.now(), "unlocked", Some(name.as_str()), None, format!("由 {} 解锁", actor.label()))
+    }
+
+    /// Notes an export (its name and who made it) in the security audit log.
+    pub fn note_export(&self, actor: &Actor, what: &str) -> Result<()> {
+        self.security(self.now(), "export", actor.username(), None, format!("{} 导出 {what}", actor.label()))
+    }
+
+    /// The security audit log, newest first: for administrators (and, with 三员分立,
+    /// the security auditor).
+    pub fn security_log(&self, actor: &Actor, q: &SecurityQuery) -> Result<Vec<SecurityEvent>> {
+        if !actor.has_any_role(&[Role::Admin]) {
+            return Err(AppError::Forbidden("只有管理员可以查看安全审计日志".into()));
+        }
+        Ok(self.store.security_events(&SecurityQuery { limit: q.limit.clamp(1, 1000), ..q.clone() })?)
+    }
+
+    pub fn logout(&self, token: &str) -> Result<()> {
+        let hash = token_hash(token);
+        if let Some(s) = self.store.session(&hash)? {
+            self.security(self.now(), "logout", Some(s.username.as_str()), None, "退出登录".into())?;
+        }
+        self.store.delete_session(&hash)?;
+        Ok(())
+    }
+
+    /// The staff member behind a token, as an actor core understands. A session ends
+    /// at its absolute end, or after `LoginPolicy::idle_minutes` unused; its use is
+    /// noted once a minute.
     pub fn authenticate(&self, token: &str) -> Result<(Staff, Actor)> {
-        let (username, expires) = self.store.session(&token_hash(token))?.ok_or(AppError::Unauthenticated)?;
-        if expires <= self.now() {
+        let hash = token_hash(token);
+        let s = self.store.session(&hash)?.ok_or(AppError::Unauthenticated)?;
+        let now = self.now();
+        let idle = chrono::Duration::minutes(self.config.login.idle_minutes);
+        if s.expires_at <= now || s.last_seen_at + idle <= now {
             return Err(AppError::Unauthenticated);
         }
-        let rec = self.store.staff(&username)?.filter(|r| r.active).ok_or(AppError::Unauthenticated)?;
+        let rec = self.store.staff(&s.username)?.filter(|r| r.active).ok_or(AppError::Unauthenticated)?;
+        if now - s.last_seen_at >= chrono::Duration::minutes(1) {
+            self.store.touch_session(&hash, now)?;
+        }
         let staff = Staff { username: rec.username, name: rec.name, unit: rec.unit, roles: rec.roles };
         let actor = self.actor_for(&staff)?;
         Ok((staff, actor))

@@ -396,6 +396,7 @@ impl App {
             person: Some(pid),
             what: "reveal_phone".into(),
         })?;
+        self.security(self.now(), "reveal_phone", actor.username(), None, format!("查看工单 {id} 诉求人电话"))?;
         Ok(phone)
     }
 

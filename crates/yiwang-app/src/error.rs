@@ -19,6 +19,13 @@ pub enum AppError {
     Unauthenticated,
     #[error("用户名或密码错误")]
     BadCredentials,
+    /// Too many failed logins to this account from this address: it is locked here
+    /// for a while (the message says how long).
+    #[error("{0}")]
+    LockedOut(String),
+    /// Too many failed logins to this account from anywhere: attempts must wait.
+    #[error("{0}")]
+    Throttled(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}不存在")]

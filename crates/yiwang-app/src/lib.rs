@@ -6,7 +6,7 @@
 //! and `AppError` into responses.
 
 mod area;
-mod auth;
+pub mod auth;
 mod case;
 mod clock;
 mod console;
@@ -49,6 +49,7 @@ pub use task::{
     Board, BoardUnit, MAX_DOCUMENT_BYTES, MAX_TASKS_AT_ONCE, TargetProposal, TaskQueue, TaskRow, TaskTimelineEntry,
     TaskView,
 };
+pub use yiwang_store::{SecurityEvent, SecurityQuery};
 
 use std::sync::{Arc, RwLock};
 use yiwang_core::calendar::Calendar;
@@ -74,6 +75,8 @@ pub struct AppConfig {
     pub calendar: Calendar,
     /// Which cases Open311 publishes, and how.
     pub publication: open311::Publication,
+    /// Lock-out, throttling and idle sessions.
+    pub login: auth::LoginPolicy,
 }
 
 impl Default for AppConfig {
@@ -90,6 +93,7 @@ impl Default for AppConfig {
             limits: TimeLimits::default(),
             calendar: Calendar::bundled(),
             publication: open311::Publication::default(),
+            login: auth::LoginPolicy::default(),
         }
     }
 }

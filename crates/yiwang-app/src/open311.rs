@@ -263,7 +263,10 @@ impl App {
         let mut raw = [0u8; 24];
         rand::thread_rng().fill_bytes(&mut raw);
         let key = format!("yw311-{}", hex::encode(raw));
-        self.install_api_key(&key, name)
+        let issued = self.install_api_key(&key, name)?;
+        let detail = format!("{} 签发 API 密钥 {}（{}）", actor.label(), issued.id, issued.name);
+        self.security(self.now(), "api_key_issued", None, None, detail)?;
+        Ok(issued)
     }
 
     /// Stores a given key (the demo's fixed one).
@@ -291,7 +294,7 @@ impl App {
     pub fn revoke_api_key(&self, actor: &Actor, id: i64) -> Result<()> {
         Self::require_admin(actor)?;
         if self.store.revoke_api_key(id, self.now())? {
-            Ok(())
+            self.security(self.now(), "api_key_revoked", None, None, format!("{} 吊销 API 密钥 {id}", actor.label()))
         } else {
             Err(AppError::NotFound("有效的 API 密钥"))
         }

@@ -56,6 +56,14 @@ impl App {
     /// Loads the given files. Staff without a `password` get `default_password`
     /// (required then); existing staff keep theirs unless the file gives one.
     pub fn setup_district(&self, files: &DistrictFiles, default_password: Option<&str>) -> Result<SetupReport> {
+        let report = self.setup_district_files(files, default_password)?;
+        let detail =
+            format!("辖区设置导入：{} 个单位，{} 个分类，{} 个账号", report.units, report.categories, report.staff);
+        self.security(self.now(), "config_changed", None, None, detail)?;
+        Ok(report)
+    }
+
+    fn setup_district_files(&self, files: &DistrictFiles, default_password: Option<&str>) -> Result<SetupReport> {
         let mut report = SetupReport::default();
         let units: Vec<Unit> = match &files.units {
             Some(t) => parse("units.json", t)?,
@@ -214,15 +222,17 @@ impl App {
         }
         self.store.put_staff(
             &StaffRecord {
-                username,
+                username: username.clone(),
                 name: name.to_owned(),
-                unit,
+                unit: unit.clone(),
                 roles: roles.to_vec(),
                 password_hash: hash_password(password)?,
                 active: true,
             },
             self.now(),
         )?;
-        Ok(())
+        let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        let detail = format!("账号保存：{name}，单位 {unit}，角色 {}", roles.join(","));
+        self.security(self.now(), "staff_changed", Some(username.as_str()), None, detail)
     }
 }

@@ -48,6 +48,9 @@ enum Command {
         /// address it is POSTed to.
         #[arg(long, env = "YIWANG_CHECKPOINT_EXPORT")]
         checkpoint_export: Option<String>,
+        /// Mark the console's session cookie Secure (set it when yiwang is reached over TLS).
+        #[arg(long, env = "YIWANG_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
     /// Set up or update a district from a directory holding units.json,
     /// categories.json, staff.json, boundaries.geojson, places.json and routing.json
@@ -290,6 +293,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             max_connections_per_address,
             checkpoint_seconds,
             checkpoint_export,
+            secure_cookies,
         } => {
             let public_url = public_url.unwrap_or_else(|| format!("http://{listen}"));
             if !(public_url.starts_with("http://") || public_url.starts_with("https://"))
@@ -297,7 +301,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             {
                 bail!("--public-url must be an http:// or https:// address, e.g. https://12345.yunxi.gov.cn");
             }
-            let web = yiwang_web::WebConfig { public_url, max_connections_per_address, ..Default::default() };
+            let web =
+                yiwang_web::WebConfig { public_url, max_connections_per_address, secure_cookies, ..Default::default() };
             let export = checkpoint_export.map(|e| crate::record::Export::parse(&e)).transpose()?;
             let every = Periods { tick_seconds, checkpoint_seconds };
             serve(data, listen, demo, every, web, export)

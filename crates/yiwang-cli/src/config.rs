@@ -7,6 +7,7 @@
 //! | `limits.toml` | optional: time-limit policy overriding the defaults |
 //! | `calendar/*.toml` | optional: holiday notices beyond those compiled in |
 //! | `publication.toml` | optional: which cases Open311 publishes (`yiwang_app::Publication`) |
+//! | `security.toml` | optional: lock-out, throttling and idle sessions (`yiwang_app::auth::LoginPolicy`) |
 //! | `keys/` | the keys checkpoints are signed with (`record.rs`) |
 //!
 //! Settings come from flags, then `YIWANG_*` environment variables, then these files,
@@ -160,8 +161,19 @@ impl DataDir {
             limits: self.limits()?,
             calendar: cal,
             publication: self.publication()?,
+            login: self.login_policy()?,
             ..AppConfig::default()
         })
+    }
+
+    /// Lock-out, throttling and idle sessions: `security.toml`, or the defaults.
+    fn login_policy(&self) -> Result<yiwang_app::auth::LoginPolicy> {
+        let p = self.0.join("security.toml");
+        if !p.exists() {
+            return Ok(Default::default());
+        }
+        let text = std::fs::read_to_string(&p)?;
+        yiwang_app::auth::LoginPolicy::parse_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
     }
 
     /// Which cases Open311 publishes: `publication.toml`, or the defaults.

@@ -267,6 +267,13 @@ impl Actor {
             _ => None,
         }
     }
+    /// The staff member's username, if a staff member acts.
+    pub fn username(&self) -> Option<&str> {
+        match self {
+            Actor::Staff { username, .. } => Some(username.as_str()),
+            _ => None,
+        }
+    }
     pub fn is_centre(&self) -> bool {
         matches!(self, Actor::Staff { unit_kind: UnitKind::Centre, .. })
     }

@@ -24,7 +24,8 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 pub struct Checkpoint {
     pub n: i64,
     pub at: Instant,
-    /// How many `head_log` and `access_log` rows it seals.
+    /// How many `head_log` rows it seals, and how many rows of the access log and
+    /// the security audit log.
     pub heads: i64,
     pub accesses: i64,
     /// SHA-256 (hex) over the digest of the checkpoint before and the rows it seals.
@@ -81,11 +82,12 @@ pub(crate) struct AccessRow {
     pub(crate) what: String,
 }
 
-/// The digest of one checkpoint's rows: heads first, then access-log entries, each in
-/// id order, each as one line.
+/// The digest of one checkpoint's rows: heads first, then access-log entries, then
+/// security events, each in id order, each as one line.
 pub(crate) struct Sealer {
     hash: Sha256,
     pub(crate) heads: i64,
+    /// Access-log entries and security events.
     pub(crate) accesses: i64,
 }
 
@@ -95,6 +97,19 @@ impl Sealer {
         hash.update(prev_digest.as_bytes());
         hash.update(b"\n");
         Sealer { hash, heads: 0, accesses: 0 }
+    }
+    pub(crate) fn security(&mut self, e: &crate::SecurityEvent) {
+        self.accesses += 1;
+        let line = format!(
+            "s\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            e.id,
+            at_text(e.at),
+            e.kind,
+            e.username.as_deref().unwrap_or("-"),
+            e.address.as_deref().unwrap_or("-"),
+            e.detail
+        );
+        self.hash.update(line.as_bytes());
     }
     pub(crate) fn head(&mut self, r: &HeadRow) {
         self.heads += 1;

@@ -95,8 +95,15 @@ pub trait Store: Send + Sync {
     // Sessions --------------------------------------------------------------------
     /// Records a login; sessions expired at `now` are swept at the same time.
     fn create_session(&self, token_hash: &str, username: &Username, now: Instant, expires_at: Instant) -> Result<()>;
-    fn session(&self, token_hash: &str) -> Result<Option<(Username, Instant)>>;
+    fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>>;
     fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// Notes that a session was used at `at`.
+    fn touch_session(&self, token_hash: &str, at: Instant) -> Result<()>;
+    /// Ends every session of `username` but `except` (a token hash); how many.
+    fn end_sessions(&self, username: &Username, except: Option<&str>) -> Result<u64>;
+    /// Appends to the security audit log.
+    fn log_security(&self, e: &SecurityEvent) -> Result<()>;
+    fn security_events(&self, q: &SecurityQuery) -> Result<Vec<SecurityEvent>>;
 
     // Personal data -------------------------------------------------------------------
     fn person(&self, id: PersonId) -> Result<Option<Person>>;

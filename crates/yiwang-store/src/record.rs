@@ -36,6 +36,44 @@ pub struct Person {
     pub erased_at: Option<Instant>,
 }
 
+/// One entry of the security audit log (安全审计).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecurityEvent {
+    /// The log's number (0 for a new entry).
+    pub id: i64,
+    pub at: Instant,
+    /// `login`, `login_failed`, `locked_out`, `unlocked`, `logout`, `refused`,
+    /// `password_changed`, `sessions_ended`, `staff_changed` …
+    pub kind: String,
+    /// The account it concerns, if any.
+    pub username: Option<String>,
+    /// The client's address, if known.
+    pub address: Option<String>,
+    /// For people: what happened, by whom.
+    pub detail: String,
+}
+
+/// Which security events to read: newest first.
+#[derive(Debug, Clone, Default)]
+pub struct SecurityQuery {
+    pub username: Option<String>,
+    /// Only these kinds; every kind when empty.
+    pub kinds: Vec<String>,
+    pub since: Option<Instant>,
+    pub until: Option<Instant>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// A login session as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub username: Username,
+    pub expires_at: Instant,
+    /// When it was last used (to the minute), or made.
+    pub last_seen_at: Instant,
+}
+
 #[derive(Debug, Clone)]
 pub struct AccessEntry {
     pub at: Instant,

@@ -63,6 +63,8 @@ impl From<AppError> for ApiError {
             AppError::Invalid { field, .. } => (S::UNPROCESSABLE_ENTITY, "invalid_field", Some(field.clone())),
             AppError::Unauthenticated => (S::UNAUTHORIZED, "unauthenticated", None),
             AppError::BadCredentials => (S::UNAUTHORIZED, "bad_credentials", None),
+            AppError::LockedOut(_) => (S::TOO_MANY_REQUESTS, "locked_out", None),
+            AppError::Throttled(_) => (S::TOO_MANY_REQUESTS, "throttled", None),
             AppError::Forbidden(_) => (S::FORBIDDEN, "forbidden", None),
             AppError::NotFound(_) => (S::NOT_FOUND, "not_found", None),
             AppError::Busy => (S::CONFLICT, "busy", None),

@@ -20,6 +20,7 @@ pub mod overload;
 mod queue;
 mod reference;
 mod search;
+mod security;
 mod session;
 mod task;
 mod ui;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// The keyring's public keys, published for anyone checking a signature.
     pub public_keys: Arc<Vec<yiwang_app::keyring::PublicKey>>,
+    /// Whether cookies carry `Secure` (behind TLS).
+    pub secure_cookies: bool,
 }
 
 /// How the HTTP server is set up: where it keeps uploads, the address it is reached
@@ -60,6 +63,8 @@ pub struct WebConfig {
     pub admission: overload::Admission,
     /// The keyring's public keys (`GET /api/v1/keys`).
     pub public_keys: Vec<yiwang_app::keyring::PublicKey>,
+    /// Mark the console's cookies `Secure`: set it when yiwang is reached over TLS.
+    pub secure_cookies: bool,
 }
 
 impl Default for WebConfig {
@@ -71,6 +76,7 @@ impl Default for WebConfig {
             max_connections_per_address: 256,
             admission: overload::Admission::default(),
             public_keys: vec![],
+            secure_cookies: false,
         }
     }
 }
@@ -112,6 +118,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(search::router())
         .merge(dispatch::router())
         .merge(task::router())
+        .merge(security::router())
         .merge(open311::admin_router())
         .merge(openapi::router())
         .route("/keys", get(public_keys));
@@ -142,6 +149,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
             uploads_dir: config.uploads_dir.clone().map(Arc::new),
             public_url: config.public_url.trim_end_matches('/').into(),
             public_keys: Arc::new(config.public_keys.clone()),
+            secure_cookies: config.secure_cookies,
         })
 }
 

@@ -50,9 +50,10 @@ pub fn router() -> Router<AppState> {
     responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    addr: crate::security::ClientAddr,
     Body(req): Body<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let s = state.run(move |app| app.login(&req.username, &req.password)).await?;
+    let s = state.run(move |app| app.login_from(&req.username, &req.password, addr.0.as_deref())).await?;
     Ok(Json(LoginResponse { token: s.token, expires_at: s.expires_at, staff: me(&state, &s.staff) }))
 }
 

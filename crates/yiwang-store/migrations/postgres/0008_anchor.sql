@@ -35,3 +35,19 @@ CREATE TABLE checkpoint (
     key_id    text NOT NULL,
     signature text NOT NULL
 );
+
+-- The security audit log, as on SQLite (schema version 10).
+CREATE TABLE security_event (
+    id         bigserial PRIMARY KEY,
+    at         timestamptz NOT NULL,
+    kind       text NOT NULL,
+    username   text,
+    address    text,
+    detail     text NOT NULL,
+    checkpoint bigint
+);
+CREATE INDEX security_event_by_user ON security_event (username, at);
+CREATE INDEX security_event_by_time ON security_event (at);
+CREATE INDEX security_event_by_checkpoint ON security_event (checkpoint, id);
+
+ALTER TABLE session ADD COLUMN last_seen_at timestamptz;

@@ -53,3 +53,22 @@ CREATE TABLE checkpoint (
     key_id    TEXT NOT NULL,
     signature TEXT NOT NULL
 );
+
+-- The security audit log (安全审计): logins and their failures with the client's
+-- address, logouts, lock-outs and unlocks, refusals, reveals, exports, changes to
+-- staff, keys and settings. Append-only; sealed by the checkpoints with the access log.
+CREATE TABLE security_event (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    at         TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    username   TEXT,
+    address    TEXT,
+    detail     TEXT NOT NULL,
+    checkpoint INTEGER
+);
+CREATE INDEX security_event_by_user ON security_event (username, at);
+CREATE INDEX security_event_by_time ON security_event (at);
+CREATE INDEX security_event_by_checkpoint ON security_event (checkpoint);
+
+-- Sessions end after a while without use, besides their absolute end.
+ALTER TABLE session ADD COLUMN last_seen_at TEXT;

@@ -65,6 +65,22 @@ fn feed(c: &mut Conn, n: i64, s: &mut Sealer) -> Result<()> {
             break;
         }
     }
+    let mut after = 0i64;
+    loop {
+        let rows = c.query(
+            "SELECT id, at, kind, username, address, detail FROM security_event
+             WHERE checkpoint = $1 AND id > $2 ORDER BY id LIMIT $3",
+            &[&n, &after, &CHUNK],
+        )?;
+        for r in &rows {
+            let e = super::read::security_row(r)?;
+            after = e.id;
+            s.security(&e);
+        }
+        if (rows.len() as i64) < CHUNK {
+            break;
+        }
+    }
     Ok(())
 }
 
@@ -81,7 +97,8 @@ impl PgStore {
                 None => (1, anchor::GENESIS.to_owned()),
             };
             let heads = c.execute("UPDATE head_log SET checkpoint = $1 WHERE checkpoint IS NULL", &[&n])?;
-            let accesses = c.execute("UPDATE access_log SET checkpoint = $1 WHERE checkpoint IS NULL", &[&n])?;
+            let accesses = c.execute("UPDATE access_log SET checkpoint = $1 WHERE checkpoint IS NULL", &[&n])?
+                + c.execute("UPDATE security_event SET checkpoint = $1 WHERE checkpoint IS NULL", &[&n])?;
             if heads == 0 && accesses == 0 {
                 return Ok(None);
             }
@@ -120,7 +137,11 @@ impl PgStore {
                 Ok(r.map(|r| col::<i64>(&r, 0)).transpose()?.unwrap_or(0) as u64)
             };
             report.unsealed_heads = count(c, "SELECT count(*) FROM head_log WHERE checkpoint IS NULL")?;
-            report.unsealed_accesses = count(c, "SELECT count(*) FROM access_log WHERE checkpoint IS NULL")?;
+            report.unsealed_accesses = count(
+                c,
+                "SELECT (SELECT count(*) FROM access_log WHERE checkpoint IS NULL)
+                      + (SELECT count(*) FROM security_event WHERE checkpoint IS NULL)",
+            )?;
             for r in c.query(
                 "SELECT h.case_id, h.seq, e.hash IS NULL FROM head_log h
                  LEFT JOIN event e ON e.tenant = h.tenant AND e.case_id = h.case_id AND e.seq = h.seq

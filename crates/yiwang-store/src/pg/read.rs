@@ -208,6 +208,17 @@ fn recorded(r: &Row) -> Result<Recorded> {
     })
 }
 
+pub(super) fn security_row(r: &Row) -> Result<SecurityEvent> {
+    Ok(SecurityEvent {
+        id: col(r, 0)?,
+        at: col(r, 1)?,
+        kind: col(r, 2)?,
+        username: col(r, 3)?,
+        address: col(r, 4)?,
+        detail: col(r, 5)?,
+    })
+}
+
 fn api_key_row(r: &Row) -> Result<ApiKeyRecord> {
     Ok(ApiKeyRecord {
         id: col(r, 0)?,
@@ -392,10 +403,70 @@ impl Store for PgStore {
         })
     }
 
-    fn session(&self, token_hash: &str) -> Result<Option<(Username, Instant)>> {
-        self.read(|c| c.query_opt("SELECT username, expires_at FROM session WHERE token_hash = $1", &[&token_hash]))?
-            .map(|r| Ok((parse_code(col(&r, 0)?)?, col(&r, 1)?)))
-            .transpose()
+    fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>> {
+        self.read(|c| {
+            c.query_opt(
+                "SELECT username, expires_at, coalesce(last_seen_at, created_at) FROM session WHERE token_hash = $1",
+                &[&token_hash],
+            )
+        })?
+        .map(|r| {
+            Ok(SessionRecord { username: parse_code(col(&r, 0)?)?, expires_at: col(&r, 1)?, last_seen_at: col(&r, 2)? })
+        })
+        .transpose()
+    }
+
+    fn touch_session(&self, token_hash: &str, at: Instant) -> Result<()> {
+        let (t, at) = (token_hash.to_owned(), ms(at));
+        self.write(move |c| {
+            c.execute("UPDATE session SET last_seen_at = $2 WHERE token_hash = $1", &[&t, &at]).map(drop)
+        })
+    }
+
+    fn end_sessions(&self, username: &Username, except: Option<&str>) -> Result<u64> {
+        let (u, e) = (username.to_string(), except.unwrap_or("").to_owned());
+        self.write(move |c| c.execute("DELETE FROM session WHERE username = $1 AND token_hash <> $2", &[&u, &e]))
+    }
+
+    fn log_security(&self, e: &SecurityEvent) -> Result<()> {
+        let e = e.clone();
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO security_event (at, kind, username, address, detail) VALUES ($1, $2, $3, $4, $5)",
+                &[&ms(e.at), &e.kind, &e.username, &e.address, &e.detail],
+            )
+            .map(drop)
+        })
+    }
+
+    fn security_events(&self, q: &SecurityQuery) -> Result<Vec<SecurityEvent>> {
+        let mut w = vec!["true".to_owned()];
+        let mut p: Params = vec![];
+        if let Some(u) = &q.username {
+            p.push(Box::new(u.clone()));
+            w.push(format!("username = ${}", p.len()));
+        }
+        if !q.kinds.is_empty() {
+            p.push(Box::new(q.kinds.clone()));
+            w.push(format!("kind = ANY(${})", p.len()));
+        }
+        if let Some(t) = q.since {
+            p.push(Box::new(ms(t)));
+            w.push(format!("at >= ${}", p.len()));
+        }
+        if let Some(t) = q.until {
+            p.push(Box::new(ms(t)));
+            w.push(format!("at < ${}", p.len()));
+        }
+        let sql = format!(
+            "SELECT id, at, kind, username, address, detail FROM security_event WHERE {} ORDER BY at DESC, id DESC
+             LIMIT {} OFFSET {}",
+            w.join(" AND "),
+            q.limit.max(1),
+            q.offset
+        );
+        let rows = self.read(|c| c.query(&sql, &refs(&p)))?;
+        rows.iter().map(security_row).collect()
     }
 
     fn delete_session(&self, token_hash: &str) -> Result<()> {

@@ -50,6 +50,12 @@ fn feed(c: &Connection, n: i64, s: &mut Sealer) -> rusqlite::Result<()> {
     for a in accesses.query_map([n], access_row)? {
         s.access(&a?);
     }
+    let mut events = c.prepare_cached(
+        "SELECT id, at, kind, username, address, detail FROM security_event WHERE checkpoint = ?1 ORDER BY id",
+    )?;
+    for e in events.query_map([n], super::read::security_row)? {
+        s.security(&e?);
+    }
     Ok(())
 }
 
@@ -83,8 +89,12 @@ impl SqliteStore {
             }
             report.unsealed_heads =
                 c.query_row("SELECT count(*) FROM head_log WHERE checkpoint IS NULL", [], |r| r.get(0))?;
-            report.unsealed_accesses =
-                c.query_row("SELECT count(*) FROM access_log WHERE checkpoint IS NULL", [], |r| r.get(0))?;
+            report.unsealed_accesses = c.query_row(
+                "SELECT (SELECT count(*) FROM access_log WHERE checkpoint IS NULL)
+                      + (SELECT count(*) FROM security_event WHERE checkpoint IS NULL)",
+                [],
+                |r| r.get(0),
+            )?;
             // Every logged head is the hash of the event at its number.
             let mut s = c.prepare(
                 "SELECT h.case_id, h.seq, e.hash IS NULL FROM head_log h
@@ -126,7 +136,8 @@ fn seal(c: &Connection, at: Instant, signer: Signer) -> rusqlite::Result<Option<
         None => (1, anchor::GENESIS.to_owned()),
     };
     let heads = c.execute("UPDATE head_log SET checkpoint = ?1 WHERE checkpoint IS NULL", [n])?;
-    let accesses = c.execute("UPDATE access_log SET checkpoint = ?1 WHERE checkpoint IS NULL", [n])?;
+    let accesses = c.execute("UPDATE access_log SET checkpoint = ?1 WHERE checkpoint IS NULL", [n])?
+        + c.execute("UPDATE security_event SET checkpoint = ?1 WHERE checkpoint IS NULL", [n])?;
     if heads == 0 && accesses == 0 {
         return Ok(None);
     }

@@ -402,11 +402,89 @@ impl Store for SqliteStore {
         })
     }
 
-    fn session(&self, token_hash: &str) -> Result<Option<(Username, Instant)>> {
+    fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>> {
         self.read(|c| {
-            c.prepare_cached("SELECT username, expires_at FROM session WHERE token_hash = ?1")?
-                .query_row([token_hash], |r| Ok((parse_code(r.get(0)?)?, parse_ts(&r.get::<_, String>(1)?)?)))
-                .optional()
+            c.prepare_cached(
+                "SELECT username, expires_at, coalesce(last_seen_at, created_at) FROM session WHERE token_hash = ?1",
+            )?
+            .query_row([token_hash], |r| {
+                Ok(SessionRecord {
+                    username: parse_code(r.get(0)?)?,
+                    expires_at: parse_ts(&r.get::<_, String>(1)?)?,
+                    last_seen_at: parse_ts(&r.get::<_, String>(2)?)?,
+                })
+            })
+            .optional()
+        })
+    }
+
+    fn touch_session(&self, token_hash: &str, at: Instant) -> Result<()> {
+        let t = token_hash.to_owned();
+        self.writer.exec(move |c| {
+            c.execute("UPDATE session SET last_seen_at = ?2 WHERE token_hash = ?1", params![t, ts(at)])
+                .map_err(map_err)?;
+            Ok(())
+        })
+    }
+
+    fn end_sessions(&self, username: &Username, except: Option<&str>) -> Result<u64> {
+        let (u, e) = (username.to_string(), except.unwrap_or("").to_owned());
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.writer.exec(move |c| {
+            let n = c
+                .execute("DELETE FROM session WHERE username = ?1 AND token_hash <> ?2", params![u, e])
+                .map_err(map_err)?;
+            let _ = tx.send(n as u64);
+            Ok(())
+        })?;
+        Ok(rx.recv().unwrap_or(0))
+    }
+
+    fn log_security(&self, e: &SecurityEvent) -> Result<()> {
+        let e = e.clone();
+        self.writer.exec(move |c| {
+            c.execute(
+                "INSERT INTO security_event (at, kind, username, address, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![ts(e.at), e.kind, e.username, e.address, e.detail],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+    }
+
+    fn security_events(&self, q: &SecurityQuery) -> Result<Vec<SecurityEvent>> {
+        let mut w = vec!["1 = 1".to_owned()];
+        let mut p: Vec<Box<dyn ToSql>> = vec![];
+        if let Some(u) = &q.username {
+            p.push(Box::new(u.clone()));
+            w.push(format!("username = ?{}", p.len()));
+        }
+        if !q.kinds.is_empty() {
+            let mut marks = vec![];
+            for k in &q.kinds {
+                p.push(Box::new(k.clone()));
+                marks.push(format!("?{}", p.len()));
+            }
+            w.push(format!("kind IN ({})", marks.join(", ")));
+        }
+        if let Some(t) = q.since {
+            p.push(Box::new(ts(t)));
+            w.push(format!("at >= ?{}", p.len()));
+        }
+        if let Some(t) = q.until {
+            p.push(Box::new(ts(t)));
+            w.push(format!("at < ?{}", p.len()));
+        }
+        let sql = format!(
+            "SELECT id, at, kind, username, address, detail FROM security_event WHERE {} ORDER BY at DESC, id DESC
+             LIMIT {} OFFSET {}",
+            w.join(" AND "),
+            q.limit.max(1),
+            q.offset
+        );
+        self.read(|c| {
+            let refs: Vec<&dyn ToSql> = p.iter().map(|b| b.as_ref()).collect();
+            c.prepare(&sql)?.query_map(refs.as_slice(), security_row)?.collect()
         })
     }
 
@@ -880,6 +958,17 @@ impl Store for SqliteStore {
         })?;
         Ok(rx.recv().unwrap_or(false))
     }
+}
+
+pub(super) fn security_row(r: &Row<'_>) -> rusqlite::Result<SecurityEvent> {
+    Ok(SecurityEvent {
+        id: r.get(0)?,
+        at: parse_ts(&r.get::<_, String>(1)?)?,
+        kind: r.get(2)?,
+        username: r.get(3)?,
+        address: r.get(4)?,
+        detail: r.get(5)?,
+    })
 }
 
 fn api_key_row(r: &Row<'_>) -> rusqlite::Result<ApiKeyRecord> {

@@ -461,9 +461,40 @@ pub fn reference_data_sessions_and_erasure_round_trip(store: &dyn Store) {
     store.put_staff(&moved, t0()).unwrap();
     assert_eq!(store.list_staff().unwrap(), [other, moved]);
     store.create_session("h1", &rec.username, t0(), t0() + Duration::days(1)).unwrap();
-    assert_eq!(store.session("h1").unwrap().map(|s| s.0), Some(rec.username.clone()));
+    let s1 = store.session("h1").unwrap().unwrap();
+    assert_eq!((s1.username.clone(), s1.last_seen_at), (rec.username.clone(), t0()));
+    store.touch_session("h1", t0() + Duration::minutes(5)).unwrap();
+    assert_eq!(store.session("h1").unwrap().unwrap().last_seen_at, t0() + Duration::minutes(5));
     store.delete_session("h1").unwrap();
     assert_eq!(store.session("h1").unwrap(), None);
+    for h in ["h2", "h3", "h4"] {
+        store.create_session(h, &rec.username, t0(), t0() + Duration::days(1)).unwrap();
+    }
+    assert_eq!(store.end_sessions(&rec.username, Some("h3")).unwrap(), 2);
+    assert!(store.session("h3").unwrap().is_some() && store.session("h2").unwrap().is_none());
+
+    // The security audit log: appended, read newest first, by account and kind.
+    for (i, kind) in ["login_failed", "login_failed", "login"].iter().enumerate() {
+        let e = yiwang_store::SecurityEvent {
+            id: 0,
+            at: t0() + Duration::seconds(i as i64),
+            kind: (*kind).into(),
+            username: Some("ha".into()),
+            address: Some("10.0.0.1".into()),
+            detail: "测试".into(),
+        };
+        store.log_security(&e).unwrap();
+    }
+    let q = |kinds: &[&str]| yiwang_store::SecurityQuery {
+        username: Some("ha".into()),
+        kinds: kinds.iter().map(|k| k.to_string()).collect(),
+        limit: 10,
+        ..Default::default()
+    };
+    let all = store.security_events(&q(&[])).unwrap();
+    assert_eq!(all.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["login", "login_failed", "login_failed"]);
+    assert_eq!(all[0].address.as_deref(), Some("10.0.0.1"));
+    assert_eq!(store.security_events(&q(&["login_failed"])).unwrap().len(), 2);
 
     let boundaries = vec![(code("dept-a"), r#"{"type":"Polygon","coordinates":[]}"#.to_owned())];
     store.replace_boundaries(&boundaries, t0()).unwrap();

@@ -64,16 +64,22 @@ fn render_login(f: &Fields, e: Option<String>, status: StatusCode) -> Response {
     html_response(status, page("工作人员登录", Chrome::Plain, body))
 }
 
-pub async fn login(State(state): State<AppState>, axum::Form(f): axum::Form<Fields>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    addr: crate::security::ClientAddr,
+    axum::Form(f): axum::Form<Fields>,
+) -> Response {
     let (user, pass) = (f.get("username").trim().to_owned(), f.get("password").to_owned());
     if user.is_empty() || pass.is_empty() {
         return render_login(&f, Some("请输入用户名和密码".into()), StatusCode::UNPROCESSABLE_ENTITY);
     }
-    match state.run(move |app| app.login(&user, &pass)).await {
+    match state.run(move |app| app.login_from(&user, &pass, addr.0.as_deref())).await {
         Ok(s) => {
             let max_age = (s.expires_at - state.app.now()).num_seconds().max(0);
             let mut r = Redirect::to(safe_next(f.get("next"))).into_response();
-            let c = format!("{SESSION_COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict", s.token);
+            let secure = if state.secure_cookies { "; Secure" } else { "" };
+            let c =
+                format!("{SESSION_COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}", s.token);
             r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&c).expect("hex token"));
             r
         }

@@ -291,9 +291,15 @@ async fn export(state: AppState, u: StaffUser, q: DashQuery, xlsx_file: bool) ->
 }
 
 pub async fn export_csv(State(state): State<AppState>, u: StaffUser, Query(q): Query<DashQuery>) -> UiResult {
-    export(state, u, q, false).await
+    let actor = u.actor.clone();
+    let r = export(state.clone(), u, q, false).await?;
+    state.run(move |app| app.note_export(&actor, "数据看板（CSV）")).await?;
+    Ok(r)
 }
 
 pub async fn export_xlsx(State(state): State<AppState>, u: StaffUser, Query(q): Query<DashQuery>) -> UiResult {
-    export(state, u, q, true).await
+    let actor = u.actor.clone();
+    let r = export(state.clone(), u, q, true).await?;
+    state.run(move |app| app.note_export(&actor, "数据看板（Excel）")).await?;
+    Ok(r)
 }

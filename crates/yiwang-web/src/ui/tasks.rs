@@ -1261,11 +1261,17 @@ async fn export(state: AppState, u: StaffUser, q: BoardQuery, xlsx_file: bool) -
 }
 
 pub async fn export_board_csv(State(state): State<AppState>, u: StaffUser, Query(q): Query<BoardQuery>) -> UiResult {
-    export(state, u, q, false).await
+    let actor = u.actor.clone();
+    let r = export(state.clone(), u, q, false).await?;
+    state.run(move |app| app.note_export(&actor, "督办看板（CSV）")).await?;
+    Ok(r)
 }
 
 pub async fn export_board_xlsx(State(state): State<AppState>, u: StaffUser, Query(q): Query<BoardQuery>) -> UiResult {
-    export(state, u, q, true).await
+    let actor = u.actor.clone();
+    let r = export(state.clone(), u, q, true).await?;
+    state.run(move |app| app.note_export(&actor, "督办看板（Excel）")).await?;
+    Ok(r)
 }
 
 #[cfg(test)]

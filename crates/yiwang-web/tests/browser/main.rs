@@ -40,7 +40,11 @@ async fn start_server() -> Server {
     let store = Arc::new(SqliteStore::open(&dir.path().join("yiwang.sqlite"), yiwang_core::kinds()).unwrap());
     // Friday 2026-11-20 10:00 in China.
     let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap()));
-    let app = Arc::new(App::new(store, clock.clone(), AppConfig::default()).unwrap());
+    // The story steps the clock by hours between one user's steps: sessions end only
+    // at their absolute end here (the idle end has an API test).
+    let mut config = AppConfig::default();
+    config.login.idle_minutes = 24 * 60;
+    let app = Arc::new(App::new(store, clock.clone(), config).unwrap());
     let seeding = app.clone();
     tokio::task::spawn_blocking(move || seeding.seed_demo().unwrap()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

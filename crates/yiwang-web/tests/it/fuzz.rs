@@ -598,7 +598,7 @@ async fn no_input_answers_5xx() {
         // The clock moves, so the deadlines and alarms of the cases made move too (by
         // less than a session lasts: logging in again costs an argon2 hash each).
         if i % 500 == 499 {
-            api.step(chrono::Duration::minutes(30));
+            api.step(chrono::Duration::minutes(20));
         }
     }
     eprintln!("seed {seed}: {runs} inputs answered {answers:?}");

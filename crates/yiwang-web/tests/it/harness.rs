@@ -58,6 +58,15 @@ impl Api {
     /// China. Built on a thread of its own: the PostgreSQL client blocks, and must not
     /// run on the test's async runtime.
     pub fn on(backend: Backend) -> Self {
+        // The stories step the clock by hours between one user's actions: sessions
+        // here end only at their absolute end (the idle end has its own test).
+        let mut config = AppConfig::default();
+        config.login.idle_minutes = 24 * 60;
+        Api::with_config(backend, config)
+    }
+
+    /// As `on`, with `config`.
+    pub fn with_config(backend: Backend, config: AppConfig) -> Self {
         std::thread::spawn(move || {
             let (store, dir, db): (Arc<dyn Store>, _, _) = match backend {
                 Backend::Sqlite => {
@@ -74,7 +83,7 @@ impl Api {
                 }
             };
             let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 16, 1, 0, 0).unwrap()));
-            let app = Arc::new(App::new(store, clock.clone(), AppConfig::default()).unwrap());
+            let app = Arc::new(App::new(store, clock.clone(), config).unwrap());
             app.setup_district(&yiwang_app::demo_files(), Some(yiwang_app::DEMO_PASSWORD)).unwrap();
             Api { app, clock, _dir: dir, _db: db }
         })

@@ -7,6 +7,7 @@
 #[macro_use]
 mod harness;
 
+mod accounts;
 mod dispatch;
 mod fuzz;
 mod hardening;

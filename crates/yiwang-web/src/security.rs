@@ -1,0 +1,69 @@
+//! The client's address (for the security log and the lock-out), and the
+//! administrator's API for accounts' lock-outs and the security audit log.
+
+use crate::auth::StaffAuth;
+use crate::{ApiError, AppState};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use yiwang_app::{SecurityEvent, SecurityQuery};
+
+/// The address the request came from, as the server loop saw it (`net`); none in
+/// process (tests). Behind a reverse proxy it is the proxy's: run the lock-out there
+/// too, or on one address per desk.
+pub struct ClientAddr(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())))
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/staff/{username}/unlock", post(unlock))
+        .route("/admin/security-events", get(security_events))
+}
+
+/// Clears an account's lock-outs and throttling (administrator).
+pub async fn unlock(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(username): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.run(move |app| app.unlock(&auth.actor, &username)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct EventsQuery {
+    pub username: Option<String>,
+    /// Comma-separated kinds, e.g. `login_failed,locked_out`.
+    pub kind: Option<String>,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+/// The security audit log, newest first (administrator).
+pub async fn security_events(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Query(q): Query<EventsQuery>,
+) -> Result<Json<Vec<SecurityEvent>>, ApiError> {
+    let query = SecurityQuery {
+        username: q.username,
+        kinds: q
+            .kind
+            .map(|k| k.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default(),
+        limit: q.limit.unwrap_or(100),
+        offset: q.offset.unwrap_or(0),
+        ..Default::default()
+    };
+    Ok(Json(state.run(move |app| app.security_log(&auth.actor, &query)).await?))
+}

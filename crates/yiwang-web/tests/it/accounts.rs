@@ -1,0 +1,105 @@
+//! Accounts: lock-out after failed logins (from one address, never from everywhere),
+//! throttling across addresses, an administrator's unlock, idle sessions, and the
+//! security audit log that records it all.
+
+use crate::harness::{Api, Backend, code_of};
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+
+/// A login from `addr`, as the server loop hands it over (`ConnectInfo`).
+async fn login_from(api: &Api, user: &str, password: &str, addr: &str) -> (StatusCode, Value) {
+    let mut req = Request::post("/api/v1/login")
+        .header("content-type", "application/json")
+        .body(Body::from(json!({"username": user, "password": password}).to_string()))
+        .unwrap();
+    let addr: SocketAddr = format!("{addr}:40000").parse().unwrap();
+    req.extensions_mut().insert(ConnectInfo(addr));
+    api.raw(req).await
+}
+
+async fn events(api: &Api, admin: &str, query: &str) -> Vec<Value> {
+    let (s, v) = api.call("GET", &format!("/api/v1/admin/security-events?{query}"), Some(admin), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v.as_array().unwrap().clone()
+}
+
+async fn five_failures_lock_an_account_from_that_address_only(backend: Backend) {
+    let api = Api::on(backend);
+    let good = yiwang_app::DEMO_PASSWORD;
+    for i in 0..5 {
+        let (s, e) = login_from(&api, "operator1", "wrong-password", "10.0.0.66").await;
+        assert_eq!((s, code_of(&e)), (StatusCode::UNAUTHORIZED, "bad_credentials"), "attempt {i}");
+    }
+    // Locked from that address, even with the right password ...
+    let (s, e) = login_from(&api, "operator1", good, "10.0.0.66").await;
+    assert_eq!((s, code_of(&e)), (StatusCode::TOO_MANY_REQUESTS, "locked_out"), "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("分钟"), "{e}");
+    // ... but the operator at their own desk logs in.
+    let (s, e) = login_from(&api, "operator1", good, "10.0.0.5").await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+
+    // The lock ends by itself after 30 minutes.
+    api.step(chrono::Duration::minutes(31));
+    let (s, e) = login_from(&api, "operator1", good, "10.0.0.66").await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+
+    // An administrator can unlock at once; the log has it all, with the addresses.
+    for _ in 0..5 {
+        login_from(&api, "operator1", "wrong-password", "10.0.0.66").await;
+    }
+    assert_eq!(login_from(&api, "operator1", good, "10.0.0.66").await.0, StatusCode::TOO_MANY_REQUESTS);
+    let admin = api.login("admin").await;
+    let (s, e) = api.call("POST", "/api/v1/admin/staff/operator1/unlock", Some(&admin), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{e}");
+    assert_eq!(login_from(&api, "operator1", good, "10.0.0.66").await.0, StatusCode::OK);
+    let log = events(&api, &admin, "username=operator1&limit=50").await;
+    let kinds: Vec<&str> = log.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    for k in ["login_failed", "locked_out", "login_refused", "unlocked", "login"] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    assert!(log.iter().any(|e| e["kind"] == "login_failed" && e["address"] == "10.0.0.66"), "{log:?}");
+    // Only an administrator reads the log or unlocks.
+    let operator = api.login("operator1").await;
+    let (s, e) = api.call("GET", "/api/v1/admin/security-events", Some(&operator), None).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "forbidden"));
+    let (s, _) = api.call("POST", "/api/v1/admin/staff/operator1/unlock", Some(&operator), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+/// Failures from many addresses cannot lock the account anywhere, but they slow
+/// every further attempt on it.
+async fn failures_from_many_addresses_throttle_but_never_lock(backend: Backend) {
+    let api = Api::on(backend);
+    for i in 0..10 {
+        let (s, _) = login_from(&api, "dispatcher1", "wrong-password", &format!("10.1.0.{i}")).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, e) = login_from(&api, "dispatcher1", yiwang_app::DEMO_PASSWORD, "10.0.0.7").await;
+    assert_eq!((s, code_of(&e)), (StatusCode::TOO_MANY_REQUESTS, "throttled"), "{e}");
+    api.step(chrono::Duration::seconds(31));
+    let (s, e) = login_from(&api, "dispatcher1", yiwang_app::DEMO_PASSWORD, "10.0.0.7").await;
+    assert_eq!(s, StatusCode::OK, "after the pause the right password gets in: {e}");
+}
+
+/// A session unused for 30 minutes ends; one in use lasts.
+async fn an_idle_session_ends(backend: Backend) {
+    let api = Api::with_config(backend, yiwang_app::AppConfig::default());
+    let t = api.login("operator1").await;
+    for _ in 0..4 {
+        api.step(chrono::Duration::minutes(20));
+        let (s, _) = api.call("GET", "/api/v1/me", Some(&t), None).await;
+        assert_eq!(s, StatusCode::OK, "used every 20 minutes, it lasts");
+    }
+    api.step(chrono::Duration::minutes(31));
+    let (s, e) = api.call("GET", "/api/v1/me", Some(&t), None).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+}
+
+on_both_stores!(
+    five_failures_lock_an_account_from_that_address_only,
+    failures_from_many_addresses_throttle_but_never_lock,
+    an_idle_session_ends,
+);
