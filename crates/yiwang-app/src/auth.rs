@@ -71,6 +71,35 @@ impl LoginPolicy {
     }
 }
 
+/// Refuses a password that is too easy to guess (等保: 口令复杂度): fewer than 8
+/// characters, fewer than 3 of the 4 kinds (lower case, upper case, digits, others),
+/// the username itself (in any case, or inside it), or one of the common passwords
+/// shipped in `data/common-passwords.txt`.
+pub fn check_password(username: &str, password: &str) -> Result<()> {
+    let bad = |m: &str| Err(AppError::invalid("password", m.to_owned()));
+    if password.chars().count() < 8 {
+        return bad("密码至少8位");
+    }
+    let kinds = [
+        password.chars().any(|c| c.is_ascii_lowercase()),
+        password.chars().any(|c| c.is_ascii_uppercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ];
+    if kinds.iter().filter(|k| **k).count() < 3 {
+        return bad("密码须包含大写字母、小写字母、数字、符号中的至少三类");
+    }
+    let lower = password.to_lowercase();
+    if !username.is_empty() && lower.contains(&username.to_lowercase()) {
+        return bad("密码不能包含用户名");
+    }
+    static COMMON: &str = include_str!("../data/common-passwords.txt");
+    if COMMON.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).any(|l| l == lower) {
+        return bad("这是常见密码，容易被猜中，请换一个");
+    }
+    Ok(())
+}
+
 /// Where a request came from, for the security log: its address, if known.
 pub type Address<'a> = Option<&'a str>;
 
@@ -241,6 +270,37 @@ impl App {
         self.security(self.now(), "unlocked", Some(name.as_str()), None, format!("由 {} 解锁", actor.label()))
     }
 
+    /// 修改密码: the staff member behind `token` proves the old password and sets a new
+    /// one, which must pass `check_password`; every other session of theirs ends.
+    pub fn change_password(&self, token: &str, old: &str, new: &str, address: Address) -> Result<u64> {
+        let (staff, _) = self.authenticate(token)?;
+        let rec = self.store.staff(&staff.username)?.ok_or(AppError::Unauthenticated)?;
+        if !verify_password(old, &rec.password_hash) {
+            return Err(AppError::invalid("old_password", "原密码不正确"));
+        }
+        if old == new {
+            return Err(AppError::invalid("password", "新密码不能与原密码相同"));
+        }
+        check_password(staff.username.as_str(), new)?;
+        let now = self.now();
+        self.store.put_staff(&yiwang_store::StaffRecord { password_hash: hash_password(new)?, ..rec }, now)?;
+        let ended = self.store.end_sessions(&staff.username, Some(&token_hash(token)))?;
+        let detail = format!("修改密码，结束其他 {ended} 个会话");
+        self.security(now, "password_changed", Some(staff.username.as_str()), address, detail)?;
+        Ok(ended)
+    }
+
+    /// 停用: the account can no longer log in, and its sessions end at once.
+    pub fn deactivate_staff(&self, username: &str) -> Result<u64> {
+        let name = Username::parse(username).map_err(|_| AppError::NotFound("账号"))?;
+        let rec = self.store.staff(&name)?.ok_or(AppError::NotFound("账号"))?;
+        let now = self.now();
+        self.store.put_staff(&yiwang_store::StaffRecord { active: false, ..rec }, now)?;
+        let ended = self.store.end_sessions(&name, None)?;
+        self.security(now, "staff_deactivated", Some(name.as_str()), None, format!("账号停用，结束 {ended} 个会话"))?;
+        Ok(ended)
+    }
+
     /// Notes an export (its name and who made it) in the security audit log.
     pub fn note_export(&self, actor: &Actor, what: &str) -> Result<()> {
         self.security(self.now(), "export", actor.username(), None, format!("{} 导出 {what}", actor.label()))
@@ -289,5 +349,32 @@ impl App {
             AppError::Internal(format!("staff {} belongs to unknown unit {}", staff.username, staff.unit))
         })?;
         Ok(Actor::staff(staff, kind))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_long_mixed_and_uncommon() {
+        for ok in ["Lu7#deng-buliang", "湖畔路Lamp42", "x9!Kq2pzR"] {
+            assert!(check_password("operator1", ok).is_ok(), "{ok}");
+        }
+        let refused = [
+            ("Ab1!xyz", "至少8位"),
+            ("abcdefgh12", "至少三类"),
+            ("yiwang2026", "至少三类"),
+            ("Operator1!x", "用户名"),
+            ("P@ssw0rd", "常见密码"),
+            ("Admin@123", "常见密码"),
+            ("1QAZ@wsx", "常见密码"),
+        ];
+        for (bad, why) in refused {
+            match check_password("operator1", bad) {
+                Err(AppError::Invalid { message, .. }) => assert!(message.contains(why), "{bad}: {message}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 }

@@ -217,9 +217,7 @@ impl App {
         if self.reference().org.get(&unit).is_none() {
             return Err(AppError::invalid("unit", format!("单位 {unit} 不存在")));
         }
-        if password.chars().count() < 8 {
-            return Err(AppError::invalid("password", "密码至少8位"));
-        }
+        crate::auth::check_password(username.as_str(), password)?;
         self.store.put_staff(
             &StaffRecord {
                 username: username.clone(),

@@ -71,15 +71,21 @@ enum Command {
         data: DataArgs,
         #[arg(long)]
         username: String,
+        /// Deactivate the account instead: it can no longer log in, and its sessions
+        /// end at once.
         #[arg(long)]
-        name: String,
-        #[arg(long)]
-        unit: String,
+        deactivate: bool,
+        #[arg(long, required_unless_present = "deactivate")]
+        name: Option<String>,
+        #[arg(long, required_unless_present = "deactivate")]
+        unit: Option<String>,
         /// Comma-separated: admin, operator, dispatcher, supervisor, handler, unit_leader, leader, grid_worker.
-        #[arg(long)]
-        roles: String,
-        #[arg(long, env = "YIWANG_PASSWORD")]
-        password: String,
+        #[arg(long, required_unless_present = "deactivate")]
+        roles: Option<String>,
+        /// At least 8 characters of 3 of the 4 kinds (lower case, upper case, digits,
+        /// others), not the username and not a common password.
+        #[arg(long, env = "YIWANG_PASSWORD", required_unless_present = "deactivate")]
+        password: Option<String>,
     },
     /// Check the record (every event chain, the anchored log, the signed
     /// checkpoints), or seal a checkpoint now.
@@ -333,10 +339,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Staff { data, username, name, unit, roles, password } => {
+        Command::Staff { data, username, deactivate: true, .. } => {
             let dir = data.existing()?;
             let (_store, app) = dir.open_app()?;
+            let ended = app.deactivate_staff(&username).map_err(app_err)?;
+            println!("staff {username} deactivated; {ended} sessions ended");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Staff { data, username, name, unit, roles, password, .. } => {
+            let dir = data.existing()?;
+            let (_store, app) = dir.open_app()?;
+            let (name, unit, password) =
+                (name.unwrap_or_default(), unit.unwrap_or_default(), password.unwrap_or_default());
             let roles = roles
+                .unwrap_or_default()
                 .split(',')
                 .map(|r| Role::parse(r.trim()).map_err(|e| anyhow!("{e}")))
                 .collect::<Result<Vec<_>>>()?;
@@ -530,6 +546,12 @@ fn serve(
     let dir = data.open_or_create()?;
     let (store, app) = dir.open_app()?;
     let keys = dir.keyring()?;
+    if demo {
+        tracing::warn!(
+            "this installation runs the demo district, whose logins are published (README): it is not for \
+             production use"
+        );
+    }
     if demo && !app.has_district() {
         tracing::info!("loading the demo district (first start)");
         let (r, n) = app.seed_demo().map_err(app_err)?;

@@ -42,7 +42,11 @@ fn me(state: &AppState, s: &Staff) -> Me {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/login", post(login)).route("/logout", post(logout)).route("/me", get(who_am_i))
+    Router::new()
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/me", get(who_am_i))
+        .route("/password", post(change_password))
 }
 
 /// Log in with username and password; returns a bearer token.
@@ -70,6 +74,36 @@ pub async fn logout(
         state.run(move |app| app.logout(&t)).await?;
     }
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(serde::Deserialize)]
+pub struct PasswordChange {
+    pub old_password: String,
+    pub new_password: String,
+}
+
+#[derive(serde::Serialize)]
+pub struct PasswordChanged {
+    /// How many other sessions of the account were ended.
+    pub sessions_ended: u64,
+}
+
+/// Change one's own password (at least 8 characters of 3 kinds, not the username,
+/// not a common password); every other session of the account ends.
+pub async fn change_password(
+    State(state): State<AppState>,
+    addr: crate::security::ClientAddr,
+    parts: axum::http::HeaderMap,
+    Body(req): Body<PasswordChange>,
+) -> Result<Json<PasswordChanged>, ApiError> {
+    let mut r = axum::http::Request::new(());
+    *r.headers_mut() = parts;
+    let (p, _) = r.into_parts();
+    let token = bearer(&p).ok_or_else(|| ApiError::from(yiwang_app::AppError::Unauthenticated))?;
+    let ended = state
+        .run(move |app| app.change_password(&token, &req.old_password, &req.new_password, addr.0.as_deref()))
+        .await?;
+    Ok(Json(PasswordChanged { sessions_ended: ended }))
 }
 
 /// The staff member behind the token.

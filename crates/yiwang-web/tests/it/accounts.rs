@@ -98,7 +98,46 @@ async fn an_idle_session_ends(backend: Backend) {
     assert_eq!((s, code_of(&e)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
 }
 
+/// Changing one's password takes the old one and a strong new one, and ends every
+/// other session of the account; a deactivated account's sessions end at once.
+async fn a_password_change_ends_other_sessions_and_deactivation_ends_all(backend: Backend) {
+    let api = Api::on(backend);
+    let (here, elsewhere) = (api.login("operator1").await, api.login("operator1").await);
+    let change = |old: &str, new: &str| json!({"old_password": old, "new_password": new});
+    let good = yiwang_app::DEMO_PASSWORD;
+    let (s, e) = api.call("POST", "/api/v1/password", Some(&here), Some(change("wrong", "Lu7#deng-buliang"))).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("old_password")), "{e}");
+    for weak in ["short1!", "alllowercase1", "P@ssw0rd", "Operator1-x"] {
+        let (s, e) = api.call("POST", "/api/v1/password", Some(&here), Some(change(good, weak))).await;
+        assert_eq!(
+            (s, e["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("password")),
+            "{weak}: {e}"
+        );
+    }
+    let (s, v) = api.call("POST", "/api/v1/password", Some(&here), Some(change(good, "Lu7#deng-buliang"))).await;
+    assert_eq!((s, v["sessions_ended"].as_u64()), (StatusCode::OK, Some(1)), "{v}");
+    assert_eq!(api.call("GET", "/api/v1/me", Some(&here), None).await.0, StatusCode::OK);
+    assert_eq!(api.call("GET", "/api/v1/me", Some(&elsewhere), None).await.0, StatusCode::UNAUTHORIZED);
+    let (s, _) = login_from(&api, "operator1", "Lu7#deng-buliang", "10.0.0.5").await;
+    assert_eq!(s, StatusCode::OK);
+
+    let ended = api.blocking(|app| app.deactivate_staff("operator1")).await.unwrap();
+    assert_eq!(ended, 2);
+    assert_eq!(api.call("GET", "/api/v1/me", Some(&here), None).await.0, StatusCode::UNAUTHORIZED);
+    let (s, e) = login_from(&api, "operator1", "Lu7#deng-buliang", "10.0.0.5").await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNAUTHORIZED, "bad_credentials"));
+    let admin = api.login("admin").await;
+    let kinds: Vec<String> = events(&api, &admin, "username=operator1&kind=password_changed,staff_deactivated")
+        .await
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds, ["staff_deactivated", "password_changed"]);
+}
+
 on_both_stores!(
+    a_password_change_ends_other_sessions_and_deactivation_ends_all,
     five_failures_lock_an_account_from_that_address_only,
     failures_from_many_addresses_throttle_but_never_lock,
     an_idle_session_ends,
