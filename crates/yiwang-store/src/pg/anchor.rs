@@ -22,66 +22,68 @@ fn checkpoint_row(r: &Row) -> Result<Checkpoint> {
     })
 }
 
-/// Feeds `s` checkpoint `n`'s rows: its heads, then its access-log entries, in id
-/// order, a chunk at a time.
-fn feed(c: &mut Conn, n: i64, s: &mut Sealer) -> Result<()> {
+/// Runs `f` on checkpoint `n`'s rows of `sql` (which pages by `id > $2` and `LIMIT $3`
+/// and gives `id` first), a chunk at a time, in id order.
+fn each_row(c: &mut Conn, sql: &str, n: i64, mut f: impl FnMut(&Row) -> Result<()>) -> Result<()> {
     let mut after = 0i64;
     loop {
-        let rows = c.query(
-            "SELECT id, tenant, case_id, seq, hash FROM head_log WHERE checkpoint = $1 AND id > $2 ORDER BY id LIMIT $3",
-            &[&n, &after, &CHUNK],
-        )?;
+        let rows = c.query(sql, &[&n, &after, &CHUNK])?;
         for r in &rows {
-            let seq: i32 = col(r, 3)?;
-            let h =
-                HeadRow { id: col(r, 0)?, tenant: col(r, 1)?, case_id: col(r, 2)?, seq: seq.into(), hash: col(r, 4)? };
-            after = h.id;
-            s.head(&h);
+            after = col(r, 0)?;
+            f(r)?;
         }
         if (rows.len() as i64) < CHUNK {
-            break;
+            return Ok(());
         }
     }
-    let mut after = 0i64;
-    loop {
-        let rows = c.query(
-            "SELECT id, at, actor, case_id, person_id, what FROM access_log
-             WHERE checkpoint = $1 AND id > $2 ORDER BY id LIMIT $3",
-            &[&n, &after, &CHUNK],
-        )?;
-        for r in &rows {
-            let a = AccessRow {
+}
+
+/// Feeds `s` checkpoint `n`'s rows: its heads, then its access-log entries, then its
+/// security events, in id order.
+fn feed(c: &mut Conn, n: i64, s: &mut Sealer) -> Result<()> {
+    each_row(
+        c,
+        "SELECT id, tenant, case_id, seq, hash FROM head_log WHERE checkpoint = $1 AND id > $2 ORDER BY id LIMIT $3",
+        n,
+        |r| {
+            let seq: i32 = col(r, 3)?;
+            s.head(&HeadRow {
+                id: col(r, 0)?,
+                tenant: col(r, 1)?,
+                case_id: col(r, 2)?,
+                seq: seq.into(),
+                hash: col(r, 4)?,
+            });
+            Ok(())
+        },
+    )?;
+    each_row(
+        c,
+        "SELECT id, at, actor, case_id, person_id, what FROM access_log
+         WHERE checkpoint = $1 AND id > $2 ORDER BY id LIMIT $3",
+        n,
+        |r| {
+            s.access(&AccessRow {
                 id: col(r, 0)?,
                 at: col(r, 1)?,
                 actor: col(r, 2)?,
                 case_id: col(r, 3)?,
                 person: col(r, 4)?,
                 what: col(r, 5)?,
-            };
-            after = a.id;
-            s.access(&a);
-        }
-        if (rows.len() as i64) < CHUNK {
-            break;
-        }
-    }
-    let mut after = 0i64;
-    loop {
-        let rows = c.query(
-            "SELECT id, at, kind, username, address, detail FROM security_event
-             WHERE checkpoint = $1 AND id > $2 ORDER BY id LIMIT $3",
-            &[&n, &after, &CHUNK],
-        )?;
-        for r in &rows {
-            let e = super::read::security_row(r)?;
-            after = e.id;
-            s.security(&e);
-        }
-        if (rows.len() as i64) < CHUNK {
-            break;
-        }
-    }
-    Ok(())
+            });
+            Ok(())
+        },
+    )?;
+    each_row(
+        c,
+        "SELECT id, at, kind, username, address, detail FROM security_event
+         WHERE checkpoint = $1 AND id > $2 ORDER BY id LIMIT $3",
+        n,
+        |r| {
+            s.security(&super::read::security_row(r)?);
+            Ok(())
+        },
+    )
 }
 
 impl PgStore {
