@@ -301,6 +301,13 @@ impl App {
         Ok(ended)
     }
 
+    /// Notes a refusal (403) in the security audit log: what was asked, from where, and
+    /// by whom when the request carried a valid session.
+    pub fn note_refusal(&self, token: Option<&str>, what: &str, address: Address) -> Result<()> {
+        let who = token.and_then(|t| self.authenticate(t).ok()).map(|(s, _)| s.username.to_string());
+        self.security(self.now(), "refused", who.as_deref(), address, format!("拒绝访问：{what}"))
+    }
+
     /// Notes an export (its name and who made it) in the security audit log.
     pub fn note_export(&self, actor: &Actor, what: &str) -> Result<()> {
         self.security(self.now(), "export", actor.username(), None, format!("{} 导出 {what}", actor.label()))

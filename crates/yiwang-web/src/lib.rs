@@ -122,6 +122,13 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(open311::admin_router())
         .merge(openapi::router())
         .route("/keys", get(public_keys));
+    let state = AppState {
+        app,
+        uploads_dir: config.uploads_dir.clone().map(Arc::new),
+        public_url: config.public_url.trim_end_matches('/').into(),
+        public_keys: Arc::new(config.public_keys.clone()),
+        secure_cookies: config.secure_cookies,
+    };
     let routes = Router::new()
         .nest("/api/v1", api)
         .nest("/open311/v2", open311::router())
@@ -134,6 +141,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         (header::REFERRER_POLICY, "same-origin"),
         (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
     ];
+    let routes = routes.layer(axum::middleware::from_fn_with_state(state.clone(), security::log_refusals));
     let mut router = overload::admit(routes, config.admission.clone())
         .route("/healthz", get(healthz))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panicked))
@@ -144,13 +152,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
     router
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(AppState {
-            app,
-            uploads_dir: config.uploads_dir.clone().map(Arc::new),
-            public_url: config.public_url.trim_end_matches('/').into(),
-            public_keys: Arc::new(config.public_keys.clone()),
-            secure_cookies: config.secure_cookies,
-        })
+        .with_state(state)
 }
 
 /// What a page may load and who may frame it: only yiwang's own script, styles and

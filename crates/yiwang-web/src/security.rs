@@ -24,6 +24,32 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
+/// Every refusal (403) goes to the security audit log, with the request's method and
+/// path, the client's address and the user behind its session, if any.
+pub(crate) async fn log_refusals(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let what = format!("{} {}", req.method(), req.uri().path());
+    let address = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let token = {
+        let (parts, body) = req.into_parts();
+        let t = crate::auth::bearer(&parts)
+            .or_else(|| crate::ui::cookie(&parts.headers, crate::ui::SESSION_COOKIE).map(str::to_owned));
+        (t, axum::extract::Request::from_parts(parts, body))
+    };
+    let (token, req) = token;
+    let r = next.run(req).await;
+    if r.status() == StatusCode::FORBIDDEN {
+        let noted = state.run(move |app| app.note_refusal(token.as_deref(), &what, address.as_deref())).await;
+        if let Err(e) = noted {
+            tracing::error!("noting a refusal: {}", e.message);
+        }
+    }
+    r
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/staff/{username}/unlock", post(unlock))

@@ -34,7 +34,7 @@ pub use form::Fields;
 pub(crate) use portal::refuse_stored_uploads;
 
 /// The cookie holding the staff session token (from `App::login`).
-const SESSION_COOKIE: &str = "yiwang_session";
+pub(crate) const SESSION_COOKIE: &str = "yiwang_session";
 
 /// Photos: at most this many, each at most this large.
 pub(crate) const MAX_PHOTOS: usize = 3;

@@ -67,6 +67,13 @@ async fn five_failures_lock_an_account_from_that_address_only(backend: Backend) 
     assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "forbidden"));
     let (s, _) = api.call("POST", "/api/v1/admin/staff/operator1/unlock", Some(&operator), None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    // Each refusal is in the log, with who asked for what.
+    let refused = events(&api, &admin, "kind=refused").await;
+    assert!(
+        refused.iter().any(|e| e["username"] == "operator1"
+            && e["detail"].as_str().unwrap().contains("POST /api/v1/admin/staff/operator1/unlock")),
+        "{refused:?}"
+    );
 }
 
 /// Failures from many addresses cannot lock the account anywhere, but they slow
