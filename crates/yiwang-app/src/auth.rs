@@ -38,6 +38,8 @@ pub struct LoginPolicy {
     pub throttle_seconds: i64,
     /// A session unused this long ends (besides its absolute end).
     pub idle_minutes: i64,
+    /// Failed tracking-code lookups per client address per hour before it waits.
+    pub track_failures: usize,
 }
 
 impl Default for LoginPolicy {
@@ -49,6 +51,7 @@ impl Default for LoginPolicy {
             throttle_failures: 10,
             throttle_seconds: 30,
             idle_minutes: 30,
+            track_failures: 10,
         }
     }
 }

@@ -254,9 +254,16 @@ impl App {
             location.area = found.area;
             location.point = location.point.or(found.point);
         }
-        // Uniform digits below 31 (`gen_range` rejects rather than reduces modulo).
+        // Uniform digits below 31 (`gen_range` rejects rather than reduces modulo); an
+        // anonymous case, followed by its code alone, gets a longer one.
         let mut rng = rand::thread_rng();
-        let raw: [u8; 7] = std::array::from_fn(|_| rng.gen_range(0..TrackingCode::BASE));
+        let raw: [u8; 10] = std::array::from_fn(|_| rng.gen_range(0..TrackingCode::BASE));
+        let day = yiwang_core::calendar::civil_date(now);
+        let tracking_code = if person.is_some() {
+            TrackingCode::dated(day, std::array::from_fn(|i| raw[i]))
+        } else {
+            TrackingCode::dated_anonymous(day, raw)
+        };
         let intake = Intake {
             channel: input.channel,
             appeal_type: input.appeal_type,
@@ -267,7 +274,7 @@ impl App {
             citizen: None,
             attachments: input.attachments.clone(),
             category: input.category.clone(),
-            tracking_code: TrackingCode::dated(yiwang_core::calendar::civil_date(now), raw),
+            tracking_code,
             private: input.private,
         };
         let ctx = self.context(&r, actor, now);
@@ -402,7 +409,31 @@ impl App {
 
     /// The case behind a tracking code, if the phone number matches the citizen's.
     /// Anonymous cases are found by the code alone.
-    fn citizen_case(&self, code: &str, phone: &str) -> Result<Appeal> {
+    /// Lookups that fail count against the client's address: past
+    /// `LoginPolicy::track_failures` in an hour it must wait (see `TrackingCode` for
+    /// why that bounds guessing).
+    fn citizen_case(&self, code: &str, phone: &str, address: crate::auth::Address) -> Result<Appeal> {
+        let address = address.unwrap_or("unknown");
+        let now = self.now();
+        let limit = self.config.login.track_failures;
+        let q = yiwang_store::SecurityQuery {
+            address: Some(address.to_owned()),
+            kinds: vec!["track_failed".into()],
+            since: Some(now - chrono::Duration::hours(1)),
+            limit: limit as u32 + 1,
+            ..Default::default()
+        };
+        if self.store.security_events(&q)?.len() >= limit {
+            return Err(AppError::Throttled("查询失败次数过多，请一小时后再试".into()));
+        }
+        let found = self.find_citizen_case(code, phone);
+        if let Err(AppError::NotFound(_)) = &found {
+            self.security(now, "track_failed", None, Some(address), "查询码与电话不匹配".into())?;
+        }
+        found
+    }
+
+    fn find_citizen_case(&self, code: &str, phone: &str) -> Result<Appeal> {
         let not_found = || AppError::NotFound("与查询码和电话匹配的诉求");
         let code = TrackingCode::parse(code).map_err(|_| not_found())?;
         let id = self.store.find_by_tracking_code(code.as_str())?.ok_or_else(not_found)?;
@@ -422,7 +453,12 @@ impl App {
 
     /// 进度查询: what the citizen sees with their tracking code and phone.
     pub fn track(&self, code: &str, phone: &str) -> Result<PublicView> {
-        let a = self.citizen_case(code, phone)?;
+        self.track_from(code, phone, None)
+    }
+
+    /// 进度查询 from a client `address` (which the rate limit counts).
+    pub fn track_from(&self, code: &str, phone: &str, address: crate::auth::Address) -> Result<PublicView> {
+        let a = self.citizen_case(code, phone, address)?;
         let r = self.reference();
         let timeline = decoded(self.store.events(&a.id)?)?
             .into_iter()
@@ -454,11 +490,12 @@ impl App {
         phone: &str,
         answer: appeal::CallbackAnswer,
         note: Option<String>,
+        address: crate::auth::Address,
     ) -> Result<PublicView> {
-        let a = self.citizen_case(code, phone)?;
+        let a = self.citizen_case(code, phone, address)?;
         let action = Action::Callback { solved: answer.solved, satisfaction: answer.satisfaction, note };
         self.act(&Actor::Citizen, &a.id, &action)?;
-        self.track(code, phone)
+        self.track_from(code, phone, address)
     }
 
     /// Units that can be dispatched to or summoned.

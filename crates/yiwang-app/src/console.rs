@@ -79,8 +79,13 @@ impl App {
 
     /// The photos of a citizen's own appeal, proved as for `track` (tracking code and
     /// phone): the portal shows them back to the citizen and to no one else.
-    pub fn citizen_attachments(&self, code: &str, phone: &str) -> Result<(CaseId, Vec<String>)> {
-        let v = self.track(code, phone)?;
+    pub fn citizen_attachments(
+        &self,
+        code: &str,
+        phone: &str,
+        address: crate::auth::Address,
+    ) -> Result<(CaseId, Vec<String>)> {
+        let v = self.track_from(code, phone, address)?;
         let a = self.load_as::<yiwang_core::appeal::AppealKind>(&v.case_id)?;
         Ok((a.id, a.attachments))
     }

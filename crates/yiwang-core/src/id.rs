@@ -322,9 +322,17 @@ pub fn mask_name(name: &str) -> String {
 /// The space a guess has to hit is therefore 31^7 ≈ 2.75 × 10^10 codes per day, not
 /// 31^10. Following a case with a phone number takes the code and that number; an
 /// anonymous case is followed by its code alone, so a guesser aims at all of a day's
-/// anonymous cases at once: with 1,000 of them, one guess in 2.75 × 10^7 hits one.
-/// The tracking endpoints' rate limit is what keeps that from being found by brute
-/// force (see README, "Security").
+/// anonymous cases at once: those codes have ten random characters (13 in all,
+/// `dated_anonymous`, 31^10 ≈ 8.2 × 10^14).
+///
+/// The length follows from the tracking endpoints' rate limit (10 failed lookups per
+/// client address per hour, `LoginPolicy::track_failures`) and this target: an
+/// attacker with 1,000 addresses guessing for a year opens a given case with a
+/// chance below 1 in 100, and any anonymous case (1,000 a day) below 1 in 1,000.
+/// Such an attacker makes 240 × 1,000 × 365 ≈ 8.8 × 10^7 guesses a year: against a
+/// known day and phone number, 8.8 × 10^7 / 31^7 ≈ 0.3 %; against a day's anonymous
+/// cases, 8.8 × 10^7 × 1,000 / 31^10 ≈ 0.01 %. (A citizen's phone number is the other
+/// half of the secret for the others.)
 ///
 /// Why the day comes first: the store looks a case up by its code through an index,
 /// and an index whose new keys are random takes every insert on a page of its own (at
@@ -348,10 +356,10 @@ impl TrackingCode {
     /// Accepts a code as a citizen types it: any case, spaces and hyphens ignored.
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
         let up: String = s.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_ascii_uppercase();
-        if matches!(up.len(), 8 | 10) && up.bytes().all(|b| Self::ALPHABET.contains(&b)) {
+        if matches!(up.len(), 8 | 10 | 13) && up.bytes().all(|b| Self::ALPHABET.contains(&b)) {
             Ok(Self(up))
         } else {
-            Err(invalid("tracking_code", "应为回执上的10位字母和数字"))
+            Err(invalid("tracking_code", "应为回执上的10位（匿名反映为13位）字母和数字"))
         }
     }
 
@@ -370,6 +378,17 @@ impl TrackingCode {
         code.push(digit(days / n % n));
         code.push(digit(days % n));
         code.extend(random.iter().map(|b| digit(i64::from(*b) % n)));
+        Self(code)
+    }
+
+    /// The code of an anonymous case: followed by the code alone, it carries ten
+    /// random digits (below `BASE`) instead of seven; thirteen characters in all.
+    pub fn dated_anonymous(day: chrono::NaiveDate, random: [u8; 10]) -> Self {
+        let mut first = [0u8; 7];
+        first.copy_from_slice(&random[..7]);
+        let mut code = Self::dated(day, first).0;
+        let n = Self::ALPHABET.len() as u8;
+        code.extend(random[7..].iter().map(|b| Self::ALPHABET[(b % n) as usize] as char));
         Self(code)
     }
 
@@ -392,6 +411,17 @@ impl From<TrackingCode> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anonymous_codes_are_thirteen_characters_and_parse() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let c = TrackingCode::dated_anonymous(day, [0, 1, 2, 3, 4, 5, 6, 28, 29, 30]);
+        assert_eq!(c.as_str().len(), 13);
+        assert_eq!(&c.as_str()[..10], TrackingCode::dated(day, [0, 1, 2, 3, 4, 5, 6]).as_str());
+        assert!(c.as_str().ends_with("XYZ"), "{}", c.as_str());
+        assert_eq!(TrackingCode::parse(&c.as_str().to_lowercase()).unwrap(), c);
+        assert!(TrackingCode::parse("ABCDEFGHJKMN").is_err(), "twelve characters");
+    }
 
     #[test]
     fn personal_data_is_masked_for_publication() {

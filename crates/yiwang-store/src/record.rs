@@ -57,6 +57,8 @@ pub struct SecurityEvent {
 #[derive(Debug, Clone, Default)]
 pub struct SecurityQuery {
     pub username: Option<String>,
+    /// Events from this client address only.
+    pub address: Option<String>,
     /// Only these kinds; every kind when empty.
     pub kinds: Vec<String>,
     pub since: Option<Instant>,

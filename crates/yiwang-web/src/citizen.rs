@@ -28,9 +28,10 @@ pub struct TrackRequest {
     responses((status = 200, body = PublicView), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn track_appeal(
     State(state): State<AppState>,
+    addr: crate::security::ClientAddr,
     Body(req): Body<TrackRequest>,
 ) -> Result<Json<PublicView>, ApiError> {
-    Ok(Json(state.run(move |app| app.track(&req.tracking_code, &req.phone)).await?))
+    Ok(Json(state.run(move |app| app.track_from(&req.tracking_code, &req.phone, addr.0.as_deref())).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -49,8 +50,14 @@ pub struct CallbackRequest {
     responses((status = 200, body = PublicView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn answer_callback(
     State(state): State<AppState>,
+    addr: crate::security::ClientAddr,
     Body(req): Body<CallbackRequest>,
 ) -> Result<Json<PublicView>, ApiError> {
     let answer = CallbackAnswer { solved: req.solved, satisfaction: req.satisfaction };
-    Ok(Json(state.run(move |app| app.citizen_callback(&req.tracking_code, &req.phone, answer, req.note)).await?))
+    let a = addr.0;
+    Ok(Json(
+        state
+            .run(move |app| app.citizen_callback(&req.tracking_code, &req.phone, answer, req.note, a.as_deref()))
+            .await?,
+    ))
 }

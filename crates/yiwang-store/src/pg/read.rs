@@ -446,6 +446,10 @@ impl Store for PgStore {
             p.push(Box::new(u.clone()));
             w.push(format!("username = ${}", p.len()));
         }
+        if let Some(a) = &q.address {
+            p.push(Box::new(a.clone()));
+            w.push(format!("address = ${}", p.len()));
+        }
         if !q.kinds.is_empty() {
             p.push(Box::new(q.kinds.clone()));
             w.push(format!("kind = ANY(${})", p.len()));

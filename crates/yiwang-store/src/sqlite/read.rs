@@ -459,6 +459,10 @@ impl Store for SqliteStore {
             p.push(Box::new(u.clone()));
             w.push(format!("username = ?{}", p.len()));
         }
+        if let Some(a) = &q.address {
+            p.push(Box::new(a.clone()));
+            w.push(format!("address = ?{}", p.len()));
+        }
         if !q.kinds.is_empty() {
             let mut marks = vec![];
             for k in &q.kinds {

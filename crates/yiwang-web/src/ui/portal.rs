@@ -387,19 +387,30 @@ fn render_track_form(f: &Fields, e: Option<FieldError>, status: StatusCode) -> R
     html_response(status, page("进度查询", Chrome::Portal, body))
 }
 
-pub async fn track_appeal(State(state): State<AppState>, axum::Form(f): axum::Form<Fields>) -> Response {
-    show_tracked(&state, f, None, None).await
+pub async fn track_appeal(
+    State(state): State<AppState>,
+    addr: crate::security::ClientAddr,
+    axum::Form(f): axum::Form<Fields>,
+) -> Response {
+    show_tracked(&state, &addr, f, None, None).await
 }
 
 /// Looks the appeal up again and shows it, with a message after a callback.
-async fn show_tracked(state: &AppState, f: Fields, e: Option<FieldError>, thanks: Option<&str>) -> Response {
+async fn show_tracked(
+    state: &AppState,
+    addr: &crate::security::ClientAddr,
+    f: Fields,
+    e: Option<FieldError>,
+    thanks: Option<&str>,
+) -> Response {
+    let address = addr.0.clone();
     let code = f.get("tracking_code").trim().to_uppercase();
     let phone = f.get("phone").trim().to_owned();
     let (c, p) = (code.clone(), phone.clone());
     let found = state
         .run(move |app| {
-            let v = app.track(&c, &p)?;
-            let (id, photos) = app.citizen_attachments(&c, &p)?;
+            let v = app.track_from(&c, &p, address.as_deref())?;
+            let (id, photos) = app.citizen_attachments(&c, &p, address.as_deref())?;
             Ok((v, id, photos))
         })
         .await;
@@ -492,7 +503,11 @@ fn track_result(
     }
 }
 
-pub async fn answer_callback(State(state): State<AppState>, axum::Form(f): axum::Form<Fields>) -> Response {
+pub async fn answer_callback(
+    State(state): State<AppState>,
+    addr: crate::security::ClientAddr,
+    axum::Form(f): axum::Form<Fields>,
+) -> Response {
     let solved = match f.get("solved") {
         "yes" => Some(true),
         "no" => Some(false),
@@ -502,17 +517,18 @@ pub async fn answer_callback(State(state): State<AppState>, axum::Form(f): axum:
         serde_json::from_value(serde_json::Value::String(f.get("satisfaction").into())).ok();
     let (Some(solved), Some(satisfaction)) = (solved, satisfaction) else {
         let msg = if solved.is_none() { "请选择问题是否已解决" } else { "请选择满意度" };
-        return show_tracked(&state, f, Some(err("solved", msg)), None).await;
+        return show_tracked(&state, &addr, f, Some(err("solved", msg)), None).await;
     };
     let code = f.get("tracking_code").trim().to_uppercase();
     let phone = f.get("phone").trim().to_owned();
     let note = f.opt("note");
     let answer = CallbackAnswer { solved, satisfaction };
-    match state.run(move |app| app.citizen_callback(&code, &phone, answer, note)).await {
-        Ok(_) => show_tracked(&state, f, None, Some("感谢您的评价！")).await,
+    let address = addr.0.clone();
+    match state.run(move |app| app.citizen_callback(&code, &phone, answer, note, address.as_deref())).await {
+        Ok(_) => show_tracked(&state, &addr, f, None, Some("感谢您的评价！")).await,
         Err(e) => {
             let fe = field_of(&state, &e);
-            show_tracked(&state, f, Some(fe), None).await
+            show_tracked(&state, &addr, f, Some(fe), None).await
         }
     }
 }

@@ -11,10 +11,12 @@ use std::net::SocketAddr;
 
 /// A login from `addr`, as the server loop hands it over (`ConnectInfo`).
 async fn login_from(api: &Api, user: &str, password: &str, addr: &str) -> (StatusCode, Value) {
-    let mut req = Request::post("/api/v1/login")
-        .header("content-type", "application/json")
-        .body(Body::from(json!({"username": user, "password": password}).to_string()))
-        .unwrap();
+    post_from(api, "/api/v1/login", json!({"username": user, "password": password}), addr).await
+}
+
+async fn post_from(api: &Api, path: &str, body: Value, addr: &str) -> (StatusCode, Value) {
+    let mut req =
+        Request::post(path).header("content-type", "application/json").body(Body::from(body.to_string())).unwrap();
     let addr: SocketAddr = format!("{addr}:40000").parse().unwrap();
     req.extensions_mut().insert(ConnectInfo(addr));
     api.raw(req).await
@@ -143,7 +145,41 @@ async fn a_password_change_ends_other_sessions_and_deactivation_ends_all(backend
     assert_eq!(kinds, ["staff_deactivated", "password_changed"]);
 }
 
+/// Failed tracking-code lookups are limited per address (10 an hour), and an
+/// anonymous appeal, followed by its code alone, gets a longer code.
+async fn failed_lookups_are_limited_per_address(backend: Backend) {
+    let api = Api::on(backend);
+    let (_, code) = api.citizen_appeal().await;
+    assert_eq!(code.len(), 10);
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/v1/appeals",
+            None,
+            Some(json!({"channel": "web", "appeal_type": "report", "text": "匿名举报"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let anonymous = v["tracking_code"].as_str().unwrap().to_owned();
+    assert_eq!(anonymous.len(), 13, "{anonymous}");
+    let (s, _) = post_from(&api, "/api/v1/track", json!({"tracking_code": anonymous}), "10.0.0.5").await;
+    assert_eq!(s, StatusCode::OK);
+
+    for _ in 0..10 {
+        let (s, _) =
+            post_from(&api, "/api/v1/track", json!({"tracking_code": code, "phone": "13900000000"}), "10.9.9.9").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+    let right = json!({"tracking_code": code, "phone": crate::harness::PHONE});
+    let (s, e) = post_from(&api, "/api/v1/track", right.clone(), "10.9.9.9").await;
+    assert_eq!((s, code_of(&e)), (StatusCode::TOO_MANY_REQUESTS, "throttled"), "{e}");
+    assert_eq!(post_from(&api, "/api/v1/track", right.clone(), "10.0.0.5").await.0, StatusCode::OK, "another address");
+    api.step(chrono::Duration::minutes(61));
+    assert_eq!(post_from(&api, "/api/v1/track", right, "10.9.9.9").await.0, StatusCode::OK, "an hour later");
+}
+
 on_both_stores!(
+    failed_lookups_are_limited_per_address,
     a_password_change_ends_other_sessions_and_deactivation_ends_all,
     five_failures_lock_an_account_from_that_address_only,
     failures_from_many_addresses_throttle_but_never_lock,
