@@ -16,7 +16,7 @@ use yiwang_core::id::{
     CaseId, CategoryCode, IdNumber, PhoneNumber, TrackingCode, UnitCode, is_plain_text, mask_name, mask_phone,
 };
 use yiwang_core::org::Actor;
-use yiwang_store::{AccessEntry, AppendBatch, NewCase, PersonData, StoreError};
+use yiwang_store::{AccessEntry, AppendBatch, CaseQuery, NewCase, PersonData, StoreError};
 
 /// The citizen as given at intake. `None` at intake means anonymous.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -438,8 +438,13 @@ impl App {
         let code = TrackingCode::parse(code).map_err(|_| not_found())?;
         let id = self.store.find_by_tracking_code(code.as_str())?.ok_or_else(not_found)?;
         let a = self.load(&id).map_err(|_| not_found())?;
+        // A citizen whose personal data was erased can no longer be told from anyone
+        // else: the case is no longer followed online.
         let stored = match a.citizen {
-            Some(p) => self.store.person(p)?.and_then(|p| p.data.phone_digest),
+            Some(p) => match self.store.person(p)? {
+                Some(person) if person.erased_at.is_none() => person.data.phone_digest,
+                _ => return Err(not_found()),
+            },
             None => None,
         };
         if let Some(digest) = stored {
@@ -496,6 +501,26 @@ impl App {
         let action = Action::Callback { solved: answer.solved, satisfaction: answer.satisfaction, note };
         self.act(&Actor::Citizen, &a.id, &action)?;
         self.track_from(code, phone, address)
+    }
+
+    /// 删除个人信息: erases a citizen's personal data (the record keeps only their id)
+    /// and answers the files their cases hold, for the caller to delete with them;
+    /// `None` when there was no such person or they were erased already.
+    pub fn erase_person(&self, id: yiwang_core::id::PersonId) -> Result<Option<Vec<String>>> {
+        let q = CaseQuery { person: Some(id), limit: 10_000, ..Default::default() };
+        let mut files = vec![];
+        for row in self.store.list_cases(&q)?.rows {
+            if let Some(c) = self.store.load(&row.id)? {
+                files.extend(c.attachments());
+            }
+        }
+        let now = self.now();
+        if !self.store.erase_person(id, now)? {
+            return Ok(None);
+        }
+        let detail = format!("删除个人信息：诉求人 {}，{} 个附件", id.0, files.len());
+        self.security(now, "person_erased", None, None, detail)?;
+        Ok(Some(files))
     }
 
     /// Units that can be dispatched to or summoned.

@@ -378,10 +378,22 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::ErasePerson { data, id } => {
             let dir = data.existing()?;
-            let store = dir.open_store()?;
-            let done = store.erase_person(yiwang_core::id::PersonId(id), chrono::Utc::now())?;
-            println!("{}", if done { "erased" } else { "no such person, or already erased" });
-            Ok(if done { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            let (_store, app) = dir.open_app()?;
+            let Some(files) = app.erase_person(yiwang_core::id::PersonId(id)).map_err(app_err)? else {
+                println!("no such person, or already erased");
+                return Ok(ExitCode::from(1));
+            };
+            // The photos and documents of their cases go with them.
+            let mut removed = 0;
+            for f in files.iter().filter_map(|f| f.strip_prefix("uploads/")) {
+                let path = dir.0.join("uploads").join(f);
+                if !f.contains('/') && path.exists() {
+                    std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+                    removed += 1;
+                }
+            }
+            println!("erased; {removed} files removed");
+            Ok(ExitCode::SUCCESS)
         }
         Command::Calendar { data, file, install } => {
             let dir = data.open_or_create()?;

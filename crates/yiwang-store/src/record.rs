@@ -211,6 +211,8 @@ pub struct CaseQuery {
     /// out of a document is `null`).
     pub detail: Vec<(&'static str, serde_json::Value)>,
     pub category: Option<String>,
+    /// Cases of this citizen.
+    pub person: Option<PersonId>,
     pub opened_from: Option<Instant>,
     pub opened_to: Option<Instant>,
     pub limit: u32,
@@ -237,6 +239,7 @@ impl CaseQuery {
             && self.stage.is_none()
             && self.detail.is_empty()
             && self.category.is_none()
+            && self.person.is_none()
             && self.opened_from.is_none()
             && self.opened_to.is_none()
     }

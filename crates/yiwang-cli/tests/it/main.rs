@@ -202,6 +202,53 @@ fn a_database_rolled_back_to_an_earlier_copy_is_caught_against_the_exported_chec
     assert!(said.contains(&format!("BROKEN checkpoint {n} (exported at")) && said.contains("rolled back"), "{said}");
 }
 
+/// `erase-person` erases a citizen's data and deletes the photos of their cases.
+#[test]
+fn erase_person_deletes_the_citizens_photos() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = {
+        let server = Server::start(dir.path(), true);
+        let b = "EraseBoundary";
+        let mut body = vec![];
+        for (k, v) in [("appeal_type", "help"), ("text", "楼道灯坏了"), ("phone", "13812345678")] {
+            body.extend_from_slice(
+                format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.png\"\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\r\n");
+        body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+        let r = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .post(format!("{}/", server.base))
+            .header("content-type", format!("multipart/form-data; boundary={b}"))
+            .body(body)
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+        cookie.split('=').nth(1).unwrap().split('.').next().unwrap().to_owned()
+    };
+    let uploads = dir.path().join("uploads");
+    assert_eq!(std::fs::read_dir(&uploads).unwrap().count(), 1, "the photo is stored");
+    let db = rusqlite::Connection::open(dir.path().join("yiwang.sqlite")).unwrap();
+    let person: i64 = db.query_row("SELECT person FROM case_header WHERE case_id = ?1", [&id], |r| r.get(0)).unwrap();
+    drop(db);
+    let out = bin()
+        .args(["erase-person", "--data-dir"])
+        .arg(dir.path())
+        .args(["--id", &person.to_string()])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && said.contains("erased; 1 files removed"), "{said}");
+    assert_eq!(std::fs::read_dir(&uploads).unwrap().count(), 0, "the photo went with the person");
+}
+
 #[test]
 fn a_district_is_set_up_from_files_and_bad_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();

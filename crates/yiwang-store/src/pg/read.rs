@@ -137,6 +137,10 @@ fn case_filter(q: &CaseQuery, text: TextMatch) -> Option<(String, Params)> {
         let v = push(&mut p, Box::new(value.to_string()));
         w.push(format!("coalesce(a.detail -> ${k}, 'null'::jsonb) = ${v}::text::jsonb"));
     }
+    if let Some(pid) = q.person {
+        let n = push(&mut p, Box::new(pid.0));
+        w.push(format!("a.person = ${n}"));
+    }
     if let Some(c) = &q.category {
         let n = push(&mut p, Box::new(c.clone()));
         w.push(format!("a.category = ${n}"));

@@ -142,6 +142,10 @@ fn case_filter(q: &CaseQuery, matching: Option<String>, kinds: &[&'static str]) 
         p.push(Box::new(value.to_string()));
         w.push(format!("coalesce(a.detail -> ?{}, 'null') = ?{}", p.len() - 1, p.len()));
     }
+    if let Some(pid) = q.person {
+        p.push(Box::new(pid.0));
+        w.push(format!("a.person = ?{}", p.len()));
+    }
     if let Some(c) = &q.category {
         p.push(Box::new(c.clone()));
         w.push(format!("a.category = ?{}", p.len()));

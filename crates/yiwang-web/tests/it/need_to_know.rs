@@ -192,7 +192,25 @@ async fn a_former_unit_reads_the_case_but_cannot_reveal_the_phone(backend: Backe
     assert_eq!((s, v["phone"].as_str()), (StatusCode::OK, Some(PHONE)));
 }
 
+/// Erasing a citizen answers their cases' files (the CLI deletes them) and ends
+/// following the case online: the phone number it needed can no longer be checked.
+async fn erasing_a_person_takes_their_files_and_ends_online_tracking(backend: Backend) {
+    let api = Api::on(backend);
+    let (id, code) = api.citizen_appeal().await;
+    let case = yiwang_core::id::CaseId::parse(&id).unwrap();
+    let pid = api.blocking(move |app| app.store().load(&case).unwrap().unwrap().project().header.person.unwrap()).await;
+    let track = json!({"tracking_code": code, "phone": PHONE});
+    assert_eq!(api.call("POST", "/api/v1/track", None, Some(track.clone())).await.0, StatusCode::OK);
+    let files = api.blocking(move |app| app.erase_person(pid)).await.unwrap();
+    assert_eq!(files, Some(vec!["uploads/photo-1.jpg".to_owned()]));
+    for body in [track, json!({"tracking_code": code})] {
+        assert_eq!(api.call("POST", "/api/v1/track", None, Some(body)).await.0, StatusCode::NOT_FOUND);
+    }
+    assert_eq!(api.blocking(move |app| app.erase_person(pid)).await.unwrap(), None, "erased already");
+}
+
 on_both_stores!(
+    erasing_a_person_takes_their_files_and_ends_online_tracking,
     open311_publishes_only_public_cases_and_masks_them,
     dispatch_suggestions_show_only_cases_the_asker_may_see,
     tracking_codes_stay_with_the_citizen_and_handlers_cannot_rate,
