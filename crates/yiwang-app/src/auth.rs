@@ -263,10 +263,10 @@ impl App {
         Ok(())
     }
 
-    /// 解锁: an administrator clears an account's lock-outs and throttling.
+    /// 解锁: the security administrator clears an account's lock-outs and throttling.
     pub fn unlock(&self, actor: &Actor, username: &str) -> Result<()> {
-        if !actor.has_any_role(&[Role::Admin]) {
-            return Err(AppError::Forbidden("只有管理员可以解锁账号".into()));
+        if !actor.has_role(Role::SecurityAdmin) {
+            return Err(AppError::Forbidden("只有安全管理员可以解锁账号".into()));
         }
         let name = Username::parse(username).map_err(|_| AppError::NotFound("账号"))?;
         self.store.staff(&name)?.ok_or(AppError::NotFound("账号"))?;
@@ -316,11 +316,10 @@ impl App {
         self.security(self.now(), "export", actor.username(), None, format!("{} 导出 {what}", actor.label()))
     }
 
-    /// The security audit log, newest first: for administrators (and, with 三员分立,
-    /// the security auditor).
+    /// The security audit log, newest first: for the security auditor alone (三员分立).
     pub fn security_log(&self, actor: &Actor, q: &SecurityQuery) -> Result<Vec<SecurityEvent>> {
-        if !actor.has_any_role(&[Role::Admin]) {
-            return Err(AppError::Forbidden("只有管理员可以查看安全审计日志".into()));
+        if !actor.has_role(Role::Auditor) {
+            return Err(AppError::Forbidden("只有安全审计员可以查看安全审计日志".into()));
         }
         Ok(self.store.security_events(&SecurityQuery { limit: q.limit.clamp(1, 1000), ..q.clone() })?)
     }

@@ -47,7 +47,7 @@ impl App {
     /// The dashboard over the last `days` days (1–366) and the measures of `month`.
     /// Only the centre, district leaders and administrators see it.
     pub fn dashboard(&self, actor: &Actor, days: u32, month: &str) -> Result<Dashboard> {
-        if !(actor.is_centre() || actor.has_any_role(&[Role::Leader, Role::Admin])) {
+        if !(actor.is_centre() || actor.has_role(Role::Leader)) {
             return Err(AppError::Forbidden("数据看板仅供热线中心和区领导查看".into()));
         }
         let days = days.clamp(1, 366);

@@ -297,7 +297,7 @@ impl App {
         from: chrono::DateTime<chrono::Utc>,
         to: chrono::DateTime<chrono::Utc>,
     ) -> Result<TopicsReport> {
-        let across = actor.is_centre() || actor.has_any_role(&[Role::Leader, Role::Admin]);
+        let across = actor.is_centre() || actor.has_role(Role::Leader);
         if !across {
             return Err(AppError::Forbidden("热点分析仅热线中心和区领导可见".into()));
         }

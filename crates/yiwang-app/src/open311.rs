@@ -249,10 +249,10 @@ fn china(t: Instant) -> String {
 
 impl App {
     fn require_admin(actor: &Actor) -> Result<()> {
-        if *actor == Actor::System || actor.has_role(Role::Admin) {
+        if *actor == Actor::System || actor.has_role(Role::SecurityAdmin) {
             Ok(())
         } else {
-            Err(AppError::Forbidden("只有系统管理员可以管理 API 密钥".into()))
+            Err(AppError::Forbidden("只有安全管理员可以管理 API 密钥".into()))
         }
     }
 

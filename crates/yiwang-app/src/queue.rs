@@ -139,7 +139,7 @@ impl App {
         let Actor::Staff { unit: own, .. } = actor else {
             return Err(AppError::Forbidden("只有工作人员可以查看工单队列".into()));
         };
-        let across = actor.is_centre() || actor.has_any_role(&[Role::Leader, Role::Admin]);
+        let across = actor.is_centre() || actor.has_role(Role::Leader);
         if !across && queue.centre_only() {
             return Err(AppError::Forbidden("该队列仅热线中心可见".into()));
         }
@@ -212,7 +212,7 @@ impl App {
         let Actor::Staff { unit: own, .. } = actor else {
             return Err(AppError::Forbidden("只有工作人员可以检索工单".into()));
         };
-        let across = actor.is_centre() || actor.has_any_role(&[Role::Leader, Role::Admin]);
+        let across = actor.is_centre() || actor.has_role(Role::Leader);
         let text = if text.trim().is_empty() {
             None
         } else {

@@ -325,7 +325,7 @@ impl App {
 
     /// The commitments board of `year`: for leaders, inspectors and administrators.
     pub fn board(&self, actor: &Actor, year: i32) -> Result<Board> {
-        if !actor.has_any_role(&[Role::Leader, Role::Inspector, Role::Admin]) {
+        if !actor.has_any_role(&[Role::Leader, Role::Inspector]) {
             return Err(AppError::Forbidden("督查督办看板仅供区领导和督查室查看".into()));
         }
         if !(2000..3000).contains(&year) {

@@ -159,8 +159,13 @@ impl Organisation {
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
-    /// 系统管理员: units, staff, categories, calendar, API keys.
+    /// 系统管理员: set-up (units, categories, calendar, the knowledge base, imports).
+    /// Reads no case data (三员分立).
     Admin,
+    /// 安全管理员: accounts' lock-outs and API keys (三员分立).
+    SecurityAdmin,
+    /// 安全审计员: reads the security audit log, and nothing else (三员分立).
+    Auditor,
     /// 话务员: takes calls in, answers consultations directly, calls back.
     Operator,
     /// 派单员: dispatches, reassigns, merges, decides returns and extensions.
@@ -181,8 +186,10 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 11] = [
         Role::Admin,
+        Role::SecurityAdmin,
+        Role::Auditor,
         Role::Operator,
         Role::Dispatcher,
         Role::Supervisor,
@@ -195,12 +202,14 @@ impl Role {
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
         Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or(InvalidValue {
             field: "role",
-            rule: "应为 admin、operator、dispatcher、supervisor、handler、unit_leader、leader、grid_worker、inspector 之一",
+            rule: "应为 admin、security_admin、auditor、operator、dispatcher、supervisor、handler、unit_leader、leader、grid_worker、inspector 之一",
         })
     }
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
+            Role::SecurityAdmin => "security_admin",
+            Role::Auditor => "auditor",
             Role::Operator => "operator",
             Role::Dispatcher => "dispatcher",
             Role::Supervisor => "supervisor",
@@ -214,6 +223,8 @@ impl Role {
     pub fn label(self) -> &'static str {
         match self {
             Role::Admin => "系统管理员",
+            Role::SecurityAdmin => "安全管理员",
+            Role::Auditor => "安全审计员",
             Role::Operator => "话务员",
             Role::Dispatcher => "派单员",
             Role::Supervisor => "督办员",

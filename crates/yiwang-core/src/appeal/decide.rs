@@ -445,7 +445,7 @@ pub fn alarms(s: &Appeal, now: DateTime<Utc>) -> Vec<AppealEvent> {
 /// administrators.
 pub(crate) fn sees_all(actor: &Actor) -> bool {
     matches!(actor, Actor::Staff { unit_kind, roles, .. }
-        if *unit_kind == crate::org::UnitKind::Centre || roles.contains(&Role::Leader) || roles.contains(&Role::Admin))
+        if *unit_kind == crate::org::UnitKind::Centre || roles.contains(&Role::Leader))
 }
 
 /// The units whose staff may see an appeal: every unit that held it, and every unit

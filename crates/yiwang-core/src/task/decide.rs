@@ -26,7 +26,7 @@ fn invalid(field: &'static str, rule: &'static str) -> Refusal {
 
 /// Who sees every task: the 督查室's inspectors, district leaders and administrators.
 pub fn sees_all(actor: &Actor) -> bool {
-    actor.has_any_role(&[Role::Inspector, Role::Leader, Role::Admin])
+    actor.has_any_role(&[Role::Inspector, Role::Leader])
 }
 
 fn inspector(ctx: &Context<'_>, action: &'static str) -> Result<(), Refusal> {

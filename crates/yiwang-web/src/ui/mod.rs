@@ -100,7 +100,7 @@ pub(crate) struct StaffUser {
 
 impl StaffUser {
     pub fn is_centre_or_leader(&self) -> bool {
-        self.actor.is_centre() || self.actor.has_any_role(&[Role::Leader, Role::Admin])
+        self.actor.is_centre() || self.actor.has_role(Role::Leader)
     }
     /// Refuses a form without this session's token (besides SameSite=Strict cookies).
     pub fn check_csrf(&self, f: &Fields) -> Result<(), UiError> {

@@ -53,7 +53,7 @@ fn is_inspector(u: &StaffUser) -> bool {
 
 /// Who sees the commitments board.
 pub(crate) fn sees_board(u: &StaffUser) -> bool {
-    u.actor.has_any_role(&[Role::Leader, Role::Inspector, Role::Admin])
+    u.actor.has_any_role(&[Role::Leader, Role::Inspector])
 }
 
 // ---------------------------------------------------------------- 我的待办
@@ -231,8 +231,6 @@ fn queues_for(u: &StaffUser) -> Vec<TaskQueue> {
         vec![ToReview, Red, All]
     } else if a.has_role(Role::Leader) {
         vec![Escalated, Red, All]
-    } else if a.has_role(Role::Admin) {
-        vec![Red, All]
     } else if a.has_role(Role::UnitLeader) {
         vec![Mine, Escalated]
     } else {

@@ -22,8 +22,8 @@ async fn post_from(api: &Api, path: &str, body: Value, addr: &str) -> (StatusCod
     api.raw(req).await
 }
 
-async fn events(api: &Api, admin: &str, query: &str) -> Vec<Value> {
-    let (s, v) = api.call("GET", &format!("/api/v1/admin/security-events?{query}"), Some(admin), None).await;
+async fn events(api: &Api, auditor: &str, query: &str) -> Vec<Value> {
+    let (s, v) = api.call("GET", &format!("/api/v1/admin/security-events?{query}"), Some(auditor), None).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     v.as_array().unwrap().clone()
 }
@@ -53,24 +53,25 @@ async fn five_failures_lock_an_account_from_that_address_only(backend: Backend) 
         login_from(&api, "operator1", "wrong-password", "10.0.0.66").await;
     }
     assert_eq!(login_from(&api, "operator1", good, "10.0.0.66").await.0, StatusCode::TOO_MANY_REQUESTS);
-    let admin = api.login("admin").await;
-    let (s, e) = api.call("POST", "/api/v1/admin/staff/operator1/unlock", Some(&admin), None).await;
+    let secadmin = api.login("secadmin").await;
+    let (s, e) = api.call("POST", "/api/v1/admin/staff/operator1/unlock", Some(&secadmin), None).await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{e}");
     assert_eq!(login_from(&api, "operator1", good, "10.0.0.66").await.0, StatusCode::OK);
-    let log = events(&api, &admin, "username=operator1&limit=50").await;
+    let auditor = api.login("auditor").await;
+    let log = events(&api, &auditor, "username=operator1&limit=50").await;
     let kinds: Vec<&str> = log.iter().map(|e| e["kind"].as_str().unwrap()).collect();
     for k in ["login_failed", "locked_out", "login_refused", "unlocked", "login"] {
         assert!(kinds.contains(&k), "{k} in {kinds:?}");
     }
     assert!(log.iter().any(|e| e["kind"] == "login_failed" && e["address"] == "10.0.0.66"), "{log:?}");
-    // Only an administrator reads the log or unlocks.
+    // Only the auditor reads the log, only the security administrator unlocks.
     let operator = api.login("operator1").await;
     let (s, e) = api.call("GET", "/api/v1/admin/security-events", Some(&operator), None).await;
     assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "forbidden"));
     let (s, _) = api.call("POST", "/api/v1/admin/staff/operator1/unlock", Some(&operator), None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     // Each refusal is in the log, with who asked for what.
-    let refused = events(&api, &admin, "kind=refused").await;
+    let refused = events(&api, &auditor, "kind=refused").await;
     assert!(
         refused.iter().any(|e| e["username"] == "operator1"
             && e["detail"].as_str().unwrap().contains("POST /api/v1/admin/staff/operator1/unlock")),
@@ -136,8 +137,8 @@ async fn a_password_change_ends_other_sessions_and_deactivation_ends_all(backend
     assert_eq!(api.call("GET", "/api/v1/me", Some(&here), None).await.0, StatusCode::UNAUTHORIZED);
     let (s, e) = login_from(&api, "operator1", "Lu7#deng-buliang", "10.0.0.5").await;
     assert_eq!((s, code_of(&e)), (StatusCode::UNAUTHORIZED, "bad_credentials"));
-    let admin = api.login("admin").await;
-    let kinds: Vec<String> = events(&api, &admin, "username=operator1&kind=password_changed,staff_deactivated")
+    let auditor = api.login("auditor").await;
+    let kinds: Vec<String> = events(&api, &auditor, "username=operator1&kind=password_changed,staff_deactivated")
         .await
         .iter()
         .map(|e| e["kind"].as_str().unwrap().to_owned())
@@ -185,3 +186,43 @@ on_both_stores!(
     failures_from_many_addresses_throttle_but_never_lock,
     an_idle_session_ends,
 );
+
+/// 三员分立: the system administrator reads no case data, the security administrator
+/// manages lock-outs and keys, the auditor reads the security log and nothing else;
+/// the people who work on cases keep what their roles give.
+#[tokio::test]
+async fn the_three_administrators_are_separate() {
+    let api = Api::new();
+    let dispatcher = api.login("dispatcher1").await;
+    let (id, _) = api.citizen_appeal().await;
+    api.act_ok(&dispatcher, &id, json!({"action": "dispatch", "category": "cxjs-02", "unit": "cgw"})).await;
+    let case = format!("/api/v1/appeals/{id}");
+    let reveal = format!("{case}/reveal-phone");
+    let endpoints: [(&str, &str); 5] = [
+        ("GET", &case),
+        ("POST", &reveal),
+        ("GET", "/api/v1/admin/security-events"),
+        ("POST", "/api/v1/admin/staff/operator1/unlock"),
+        ("GET", "/api/v1/admin/api-keys"),
+    ];
+    // Expected status per user, in the order of `endpoints`.
+    let matrix: [(&str, [u16; 5]); 6] = [
+        ("admin", [404, 404, 403, 403, 403]),
+        ("secadmin", [404, 404, 403, 204, 200]),
+        ("auditor", [404, 404, 200, 403, 403]),
+        ("dispatcher1", [200, 200, 403, 403, 403]),
+        ("cgw-handler", [200, 200, 403, 403, 403]),
+        ("leader1", [200, 200, 403, 403, 403]),
+    ];
+    for (user, want) in matrix {
+        let t = api.login(user).await;
+        let got: Vec<u16> = {
+            let mut got = vec![];
+            for (m, path) in endpoints {
+                got.push(api.call(m, path, Some(&t), None).await.0.as_u16());
+            }
+            got
+        };
+        assert_eq!(got, want, "{user}: {endpoints:?}");
+    }
+}

@@ -580,7 +580,7 @@ async fn tokens_are_never_issued_so_none_is_found() {
 
 async fn an_administrator_issues_lists_and_revokes_keys_through_the_api(backend: Backend) {
     let api = Api::on(backend);
-    let admin = api.login("admin").await;
+    let admin = api.login("secadmin").await;
     let dispatcher = api.login("dispatcher1").await;
     let (s, _) =
         api.call("POST", "/api/v1/admin/api-keys", Some(&dispatcher), Some(json!({"name": "区政务App"}))).await;
