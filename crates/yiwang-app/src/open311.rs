@@ -303,10 +303,33 @@ impl App {
     /// The client app behind a key; `Unauthenticated` for a missing, unknown or
     /// revoked key.
     pub fn open311_client(&self, key: Option<&str>) -> Result<Actor> {
-        let key = key.map(str::trim).filter(|k| !k.is_empty()).ok_or(AppError::Unauthenticated)?;
-        match self.store.api_key_by_hash(&key_hash(key))? {
-            Some(k) if k.revoked_at.is_none() => Ok(Actor::Client { name: k.name }),
-            _ => Err(AppError::Unauthenticated),
+        self.open311_client_from(key, None)
+    }
+
+    /// As `open311_client`, noting the key's use (or a refused key) in the security
+    /// audit log with the client's address.
+    pub fn open311_client_from(&self, key: Option<&str>, address: crate::auth::Address) -> Result<Actor> {
+        let key = key.map(str::trim).filter(|k| !k.is_empty());
+        let found = match key {
+            Some(k) => self.store.api_key_by_hash(&key_hash(k))?,
+            None => None,
+        };
+        let now = self.now();
+        match found {
+            Some(k) if k.revoked_at.is_none() => {
+                self.security(now, "api_key_used", None, address, format!("API 密钥 {}（{}）", k.id, k.name))?;
+                Ok(Actor::Client { name: k.name })
+            }
+            Some(k) => {
+                let detail = format!("已吊销的 API 密钥 {}（{}）", k.id, k.name);
+                self.security(now, "api_key_refused", None, address, detail)?;
+                Err(AppError::Unauthenticated)
+            }
+            None => {
+                let detail = if key.is_some() { "未知的 API 密钥" } else { "未提供 API 密钥" };
+                self.security(now, "api_key_refused", None, address, detail.into())?;
+                Err(AppError::Unauthenticated)
+            }
         }
     }
 

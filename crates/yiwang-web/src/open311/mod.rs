@@ -215,16 +215,18 @@ async fn post_resource(
     State(state): State<AppState>,
     Path(file): Path<String>,
     RawQuery(q): RawQuery,
+    address: crate::security::ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    finish(post_resource_inner(state, file, q, headers, body).await)
+    finish(post_resource_inner(state, file, q, address, headers, body).await)
 }
 
 async fn post_resource_inner(
     state: AppState,
     file: String,
     q: Option<String>,
+    address: crate::security::ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
@@ -246,19 +248,22 @@ async fn post_resource_inner(
     let p = Params(all);
     check_jurisdiction(&state, &p, format)?;
     let key = p.get("api_key").map(str::to_owned);
-    let client = run(&state, format, move |app| app.open311_client(key.as_deref())).await.map_err(|(f, e)| {
-        if e.status == StatusCode::FORBIDDEN {
-            (
-                f,
-                Open311Error::new(
-                    StatusCode::FORBIDDEN,
-                    "Invalid api_key received -- can't proceed with create_request.",
-                ),
-            )
-        } else {
-            (f, e)
-        }
-    })?;
+    let address = address.0;
+    let client = run(&state, format, move |app| app.open311_client_from(key.as_deref(), address.as_deref()))
+        .await
+        .map_err(|(f, e)| {
+            if e.status == StatusCode::FORBIDDEN {
+                (
+                    f,
+                    Open311Error::new(
+                        StatusCode::FORBIDDEN,
+                        "Invalid api_key received -- can't proceed with create_request.",
+                    ),
+                )
+            } else {
+                (f, e)
+            }
+        })?;
     if name == "servicerequestupdates" {
         let id = p.get("service_request_id").map(str::to_owned);
         run(&state, format, move |app| app.open311_post_update(&client, id.as_deref())).await?;

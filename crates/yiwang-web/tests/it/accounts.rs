@@ -226,3 +226,29 @@ async fn the_three_administrators_are_separate() {
         assert_eq!(got, want, "{user}: {endpoints:?}");
     }
 }
+
+/// Every use of an Open311 API key, and every refused key, is in the security log.
+#[tokio::test]
+async fn api_key_use_and_refusal_are_logged() {
+    let api = Api::new();
+    let key = api.blocking(|app| app.issue_api_key(&yiwang_core::org::Actor::System, "区政务App")).await.unwrap().key;
+    let form = |k: &str| {
+        format!(
+            "api_key={k}&service_code=cxjs-11&lat=39.876892&long=116.225087&description=%E5%81%9C%E6%B0%B4&attribute[utility]=water"
+        )
+    };
+    for (k, want) in [(key.as_str(), StatusCode::OK), ("yw311-not-a-key", StatusCode::FORBIDDEN)] {
+        let mut req = Request::post("/open311/v2/requests.json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(form(k)))
+            .unwrap();
+        req.extensions_mut().insert(ConnectInfo("10.2.0.9:5000".parse::<SocketAddr>().unwrap()));
+        let (s, v) = api.raw(req).await;
+        assert_eq!(s, want, "{v}");
+    }
+    let auditor = api.login("auditor").await;
+    let log = events(&api, &auditor, "kind=api_key_used,api_key_refused,api_key_issued").await;
+    let seen: Vec<(&str, &str)> =
+        log.iter().map(|e| (e["kind"].as_str().unwrap(), e["address"].as_str().unwrap_or("-"))).collect();
+    assert_eq!(seen, [("api_key_refused", "10.2.0.9"), ("api_key_used", "10.2.0.9"), ("api_key_issued", "-")]);
+}
