@@ -321,7 +321,7 @@ impl App {
         if !actor.has_role(Role::Auditor) {
             return Err(AppError::Forbidden("只有安全审计员可以查看安全审计日志".into()));
         }
-        Ok(self.store.security_events(&SecurityQuery { limit: q.limit.clamp(1, 1000), ..q.clone() })?)
+        Ok(self.store.security_events(&SecurityQuery { limit: q.limit.clamp(1, 100_000), ..q.clone() })?)
     }
 
     pub fn logout(&self, token: &str) -> Result<()> {

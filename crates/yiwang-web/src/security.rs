@@ -87,7 +87,7 @@ pub async fn security_events(
             .kind
             .map(|k| k.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
             .unwrap_or_default(),
-        limit: q.limit.unwrap_or(100),
+        limit: q.limit.unwrap_or(100).min(1000),
         offset: q.offset.unwrap_or(0),
         ..Default::default()
     };

@@ -9,6 +9,7 @@
 //! message of the error next to what was typed.
 
 mod assets;
+mod audit;
 mod console;
 mod dashboard;
 mod export;
@@ -82,6 +83,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/tasks", get(tasks::show_task_queues))
         .route("/console/tasks/{id}", get(tasks::show_task))
         .route("/console/tasks/{id}/act", post(tasks::act_on_task).layer(DefaultBodyLimit::max(EVIDENCE_LIMIT)))
+        .route("/console/audit", get(audit::show_audit))
+        .route("/console/audit/export.csv", get(audit::export_audit))
         .route("/console/board", get(tasks::show_board))
         .route("/console/board/export.csv", get(tasks::export_board_csv))
         .route("/console/board/export.xlsx", get(tasks::export_board_xlsx))
@@ -230,6 +233,9 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                 a href="/console/tasks" aria-current=[(section == "tasks").then_some("page")] { "督查督办" }
                                 @if tasks::sees_board(u) {
                                     a href="/console/board" aria-current=[(section == "board").then_some("page")] { "督办看板" }
+                                }
+                                @if u.actor.has_role(Role::Auditor) {
+                                    a href="/console/audit" aria-current=[(section == "audit").then_some("page")] { "安全审计" }
                                 }
                             }
                             div.who {

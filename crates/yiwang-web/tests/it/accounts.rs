@@ -252,3 +252,23 @@ async fn api_key_use_and_refusal_are_logged() {
         log.iter().map(|e| (e["kind"].as_str().unwrap(), e["address"].as_str().unwrap_or("-"))).collect();
     assert_eq!(seen, [("api_key_refused", "10.2.0.9"), ("api_key_used", "10.2.0.9"), ("api_key_issued", "-")]);
 }
+
+/// The auditor searches the security log in the console and exports it; nobody else
+/// opens the page.
+#[tokio::test]
+async fn the_auditor_searches_and_exports_the_log_in_the_console() {
+    use crate::ui::{console_login, get, send};
+    let api = Api::new();
+    login_from(&api, "operator1", "wrong-password", "10.3.0.1").await;
+    let (auditor, _) = console_login(&api, "auditor").await;
+    let (s, _, page) = send(&api, get("/console/audit?kind=login_failed&days=7", Some(&auditor))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("安全审计日志") && page.contains("登录失败") && page.contains("10.3.0.1"), "{page}");
+    assert!(page.contains("operator1"), "{page}");
+    let (s, headers, csv) = send(&api, get("/console/audit/export.csv?kind=login_failed", Some(&auditor))).await;
+    assert_eq!((s, headers["content-type"].to_str().unwrap()), (StatusCode::OK, "text/csv; charset=utf-8"));
+    assert!(csv.starts_with('\u{feff}') && csv.contains("10.3.0.1") && csv.contains("登录失败"), "{csv}");
+    let (dispatcher, _) = console_login(&api, "dispatcher1").await;
+    let (s, _, _) = send(&api, get("/console/audit", Some(&dispatcher))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
