@@ -40,6 +40,8 @@ pub struct LoginPolicy {
     pub idle_minutes: i64,
     /// Failed tracking-code lookups per client address per hour before it waits.
     pub track_failures: usize,
+    /// Passwords older than this must be changed at the next login (none: never).
+    pub password_max_age_days: Option<i64>,
 }
 
 impl Default for LoginPolicy {
@@ -52,6 +54,7 @@ impl Default for LoginPolicy {
             throttle_seconds: 30,
             idle_minutes: 30,
             track_failures: 10,
+            password_max_age_days: None,
         }
     }
 }
@@ -129,6 +132,8 @@ pub struct Session {
     pub token: String,
     pub staff: Staff,
     pub expires_at: Instant,
+    /// The session may do nothing but change the password (`change_password`).
+    pub must_change_password: bool,
 }
 
 /// A hash to verify against when the user does not exist, so a wrong username takes
@@ -175,7 +180,9 @@ impl App {
         let expires_at = now + chrono::Duration::hours(self.config.session_hours);
         self.store.create_session(&token_hash(&token), &rec.username, now, expires_at)?;
         self.security(now, "login", Some(rec.username.as_str()), Some(address), "登录成功".into())?;
+        let must_change_password = self.password_stale(&rec, now);
         Ok(Session {
+            must_change_password,
             token,
             staff: Staff { username: rec.username, name: rec.name, unit: rec.unit, roles: rec.roles },
             expires_at,
@@ -276,8 +283,13 @@ impl App {
     /// 修改密码: the staff member behind `token` proves the old password and sets a new
     /// one, which must pass `check_password`; every other session of theirs ends.
     pub fn change_password(&self, token: &str, old: &str, new: &str, address: Address) -> Result<u64> {
-        let (staff, _) = self.authenticate(token)?;
-        let rec = self.store.staff(&staff.username)?.ok_or(AppError::Unauthenticated)?;
+        let rec = self.session_staff(token)?;
+        let staff = Staff {
+            username: rec.username.clone(),
+            name: rec.name.clone(),
+            unit: rec.unit.clone(),
+            roles: rec.roles.clone(),
+        };
         if !verify_password(old, &rec.password_hash) {
             return Err(AppError::invalid("old_password", "原密码不正确"));
         }
@@ -286,7 +298,13 @@ impl App {
         }
         check_password(staff.username.as_str(), new)?;
         let now = self.now();
-        self.store.put_staff(&yiwang_store::StaffRecord { password_hash: hash_password(new)?, ..rec }, now)?;
+        let changed = yiwang_store::StaffRecord {
+            password_hash: hash_password(new)?,
+            must_change_password: false,
+            password_changed_at: Some(now),
+            ..rec
+        };
+        self.store.put_staff(&changed, now)?;
         let ended = self.store.end_sessions(&staff.username, Some(&token_hash(token)))?;
         let detail = format!("修改密码，结束其他 {ended} 个会话");
         self.security(now, "password_changed", Some(staff.username.as_str()), address, detail)?;
@@ -333,10 +351,33 @@ impl App {
         Ok(())
     }
 
+    /// Whether the staff member must change their password before anything else: it
+    /// was set by an import, or it is older than `LoginPolicy::password_max_age_days`.
+    fn password_stale(&self, rec: &yiwang_store::StaffRecord, now: Instant) -> bool {
+        let expired = self
+            .config
+            .login
+            .password_max_age_days
+            .is_some_and(|days| rec.password_changed_at.is_none_or(|t| t + chrono::Duration::days(days) <= now));
+        rec.must_change_password || expired
+    }
+
     /// The staff member behind a token, as an actor core understands. A session ends
     /// at its absolute end, or after `LoginPolicy::idle_minutes` unused; its use is
-    /// noted once a minute.
+    /// noted once a minute. A staff member who must change their password first is
+    /// refused (`PasswordChangeRequired`) until they do.
     pub fn authenticate(&self, token: &str) -> Result<(Staff, Actor)> {
+        let rec = self.session_staff(token)?;
+        if self.password_stale(&rec, self.now()) {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        let staff = Staff { username: rec.username, name: rec.name, unit: rec.unit, roles: rec.roles };
+        let actor = self.actor_for(&staff)?;
+        Ok((staff, actor))
+    }
+
+    /// The staff record behind a live session (see `authenticate`).
+    fn session_staff(&self, token: &str) -> Result<yiwang_store::StaffRecord> {
         let hash = token_hash(token);
         let s = self.store.session(&hash)?.ok_or(AppError::Unauthenticated)?;
         let now = self.now();
@@ -348,9 +389,7 @@ impl App {
         if now - s.last_seen_at >= chrono::Duration::minutes(1) {
             self.store.touch_session(&hash, now)?;
         }
-        let staff = Staff { username: rec.username, name: rec.name, unit: rec.unit, roles: rec.roles };
-        let actor = self.actor_for(&staff)?;
-        Ok((staff, actor))
+        Ok(rec)
     }
 
     pub fn actor_for(&self, staff: &Staff) -> Result<Actor> {

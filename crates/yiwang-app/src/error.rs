@@ -23,6 +23,9 @@ pub enum AppError {
     /// for a while (the message says how long).
     #[error("{0}")]
     LockedOut(String),
+    /// The password must be changed first (set by an import, or expired).
+    #[error("请先修改密码：首次登录须更换初始密码，或密码已过期")]
+    PasswordChangeRequired,
     /// Too many failed logins to this account from anywhere: attempts must wait.
     #[error("{0}")]
     Throttled(String),

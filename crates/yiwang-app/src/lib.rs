@@ -77,6 +77,9 @@ pub struct AppConfig {
     pub publication: open311::Publication,
     /// Lock-out, throttling and idle sessions.
     pub login: auth::LoginPolicy,
+    /// A demo installation (`serve --demo`): its published logins need no change at
+    /// first login.
+    pub demo: bool,
 }
 
 impl Default for AppConfig {
@@ -94,6 +97,7 @@ impl Default for AppConfig {
             calendar: Calendar::bundled(),
             publication: open311::Publication::default(),
             login: auth::LoginPolicy::default(),
+            demo: false,
         }
     }
 }

@@ -112,15 +112,33 @@ impl App {
                     .map(|r| Role::parse(r))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|_| AppError::invalid("staff.json", format!("{username} 的角色有误")))?;
-                let password_hash = match (&e.password, self.store.staff(&username)?, &default_hash) {
-                    (Some(p), _, _) => hash_password(p)?,
-                    (None, Some(existing), _) => existing.password_hash,
-                    (None, None, Some(h)) => h.clone(),
-                    (None, None, None) => {
-                        return Err(AppError::invalid("staff.json", format!("{username} 没有密码，请提供默认密码")));
-                    }
-                };
-                staff.push(StaffRecord { username, name: e.name, unit, roles, password_hash, active: true });
+                // A password set by an import must be changed at first login, except in
+                // the demo, whose logins are published.
+                let imported = !self.config.demo;
+                let (password_hash, must_change_password, password_changed_at) =
+                    match (&e.password, self.store.staff(&username)?, &default_hash) {
+                        (Some(p), _, _) => (hash_password(p)?, imported, None),
+                        (None, Some(existing), _) => {
+                            (existing.password_hash, existing.must_change_password, existing.password_changed_at)
+                        }
+                        (None, None, Some(h)) => (h.clone(), imported, None),
+                        (None, None, None) => {
+                            return Err(AppError::invalid(
+                                "staff.json",
+                                format!("{username} 没有密码，请提供默认密码"),
+                            ));
+                        }
+                    };
+                staff.push(StaffRecord {
+                    username,
+                    name: e.name,
+                    unit,
+                    roles,
+                    password_hash,
+                    active: true,
+                    must_change_password,
+                    password_changed_at,
+                });
             }
         }
         let mut boundaries = vec![];
@@ -226,6 +244,8 @@ impl App {
                 roles: roles.to_vec(),
                 password_hash: hash_password(password)?,
                 active: true,
+                must_change_password: false,
+                password_changed_at: Some(self.now()),
             },
             self.now(),
         )?;

@@ -556,6 +556,9 @@ fn serve(
     export: Option<crate::record::Export>,
 ) -> Result<ExitCode> {
     let dir = data.open_or_create()?;
+    if demo {
+        dir.mark_demo()?;
+    }
     let (store, app) = dir.open_app()?;
     let keys = dir.keyring()?;
     if demo {

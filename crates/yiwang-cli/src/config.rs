@@ -7,6 +7,7 @@
 //! | `limits.toml` | optional: time-limit policy overriding the defaults |
 //! | `calendar/*.toml` | optional: holiday notices beyond those compiled in |
 //! | `publication.toml` | optional: which cases Open311 publishes (`yiwang_app::Publication`) |
+//! | `demo` | present in an installation started with `--demo` |
 //! | `security.toml` | optional: lock-out, throttling and idle sessions (`yiwang_app::auth::LoginPolicy`) |
 //! | `keys/` | the keys checkpoints are signed with (`record.rs`) |
 //!
@@ -162,8 +163,23 @@ impl DataDir {
             calendar: cal,
             publication: self.publication()?,
             login: self.login_policy()?,
+            demo: self.0.join("demo").exists(),
             ..AppConfig::default()
         })
+    }
+
+    /// Marks the installation as a demo (`serve --demo`): a file `demo` in the data
+    /// directory, kept for good, so its published logins need no change at first login.
+    pub fn mark_demo(&self) -> Result<()> {
+        let p = self.0.join("demo");
+        if !p.exists() {
+            std::fs::write(
+                &p,
+                "This installation runs the demo district; its logins are published. Not for production.\n",
+            )
+            .with_context(|| format!("writing {}", p.display()))?;
+        }
+        Ok(())
     }
 
     /// Lock-out, throttling and idle sessions: `security.toml`, or the defaults.

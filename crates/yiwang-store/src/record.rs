@@ -17,6 +17,10 @@ pub struct StaffRecord {
     pub roles: Vec<Role>,
     pub password_hash: String,
     pub active: bool,
+    /// The password was set by an import (a default): it must be changed at login.
+    pub must_change_password: bool,
+    /// When the staff member last set their password, if they have.
+    pub password_changed_at: Option<Instant>,
 }
 
 /// Personal data of a citizen as stored beside the record.

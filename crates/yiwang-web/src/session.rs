@@ -20,6 +20,9 @@ pub struct LoginResponse {
     pub token: String,
     pub expires_at: chrono::DateTime<chrono::Utc>,
     pub staff: Me,
+    /// The password must be changed (`POST /api/v1/password`) before anything else:
+    /// it was set by an import, or it has expired.
+    pub must_change_password: bool,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -58,7 +61,12 @@ pub async fn login(
     Body(req): Body<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let s = state.run(move |app| app.login_from(&req.username, &req.password, addr.0.as_deref())).await?;
-    Ok(Json(LoginResponse { token: s.token, expires_at: s.expires_at, staff: me(&state, &s.staff) }))
+    Ok(Json(LoginResponse {
+        token: s.token,
+        expires_at: s.expires_at,
+        staff: me(&state, &s.staff),
+        must_change_password: s.must_change_password,
+    }))
 }
 
 /// End the session of the token given.

@@ -51,3 +51,6 @@ CREATE INDEX security_event_by_time ON security_event (at);
 CREATE INDEX security_event_by_checkpoint ON security_event (checkpoint, id);
 
 ALTER TABLE session ADD COLUMN last_seen_at timestamptz;
+
+ALTER TABLE staff ADD COLUMN must_change_password boolean NOT NULL DEFAULT false;
+ALTER TABLE staff ADD COLUMN password_changed_at timestamptz;

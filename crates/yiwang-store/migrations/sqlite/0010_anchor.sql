@@ -72,3 +72,7 @@ CREATE INDEX security_event_by_checkpoint ON security_event (checkpoint);
 
 -- Sessions end after a while without use, besides their absolute end.
 ALTER TABLE session ADD COLUMN last_seen_at TEXT;
+
+-- An imported default password must be changed at first login; passwords may expire.
+ALTER TABLE staff ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE staff ADD COLUMN password_changed_at TEXT;

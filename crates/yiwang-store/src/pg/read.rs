@@ -37,6 +37,8 @@ fn staff_row(r: &Row) -> Result<StaffRecord> {
         roles: roles.split(',').filter(|s| !s.is_empty()).filter_map(|s| Role::parse(s).ok()).collect(),
         password_hash: col(r, 4)?,
         active: col(r, 5)?,
+        must_change_password: col(r, 6)?,
+        password_changed_at: col(r, 7)?,
     })
 }
 
@@ -353,10 +355,13 @@ impl Store for PgStore {
         self.write(move |c| {
             let roles: Vec<&str> = st.roles.iter().map(|r| r.as_str()).collect();
             c.execute(
-                "INSERT INTO staff (username, name, unit, roles, password_hash, active, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                "INSERT INTO staff (username, name, unit, roles, password_hash, active, created_at,
+                    must_change_password, password_changed_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (username) DO UPDATE SET name = excluded.name, unit = excluded.unit,
-                    roles = excluded.roles, password_hash = excluded.password_hash, active = excluded.active",
+                    roles = excluded.roles, password_hash = excluded.password_hash, active = excluded.active,
+                    must_change_password = excluded.must_change_password,
+                    password_changed_at = excluded.password_changed_at",
                 &[
                     &st.username.as_str(),
                     &st.name,
@@ -365,6 +370,8 @@ impl Store for PgStore {
                     &st.password_hash,
                     &st.active,
                     &now,
+                    &st.must_change_password,
+                    &st.password_changed_at.map(ms),
                 ],
             )?;
             Ok(())
@@ -374,7 +381,7 @@ impl Store for PgStore {
     fn staff(&self, username: &Username) -> Result<Option<StaffRecord>> {
         self.read(|c| {
             c.query_opt(
-                "SELECT username, name, unit, roles, password_hash, active FROM staff WHERE username = $1",
+                "SELECT username, name, unit, roles, password_hash, active, must_change_password, password_changed_at FROM staff WHERE username = $1",
                 &[&username.as_str()],
             )
         })?
@@ -386,7 +393,7 @@ impl Store for PgStore {
     fn list_staff(&self) -> Result<Vec<StaffRecord>> {
         let found = self.read(|c| {
             c.query(
-                "SELECT username, name, unit, roles, password_hash, active FROM staff
+                "SELECT username, name, unit, roles, password_hash, active, must_change_password, password_changed_at FROM staff
                  ORDER BY unit COLLATE \"C\", username COLLATE \"C\"",
                 &[],
             )

@@ -22,6 +22,8 @@ fn staff_row(r: &Row<'_>) -> rusqlite::Result<StaffRecord> {
         roles: roles.split(',').filter(|s| !s.is_empty()).filter_map(|s| Role::parse(s).ok()).collect(),
         password_hash: r.get(4)?,
         active: r.get(5)?,
+        must_change_password: r.get(6)?,
+        password_changed_at: r.get::<_, Option<String>>(7)?.map(|t| parse_ts(&t)).transpose()?,
     })
 }
 
@@ -353,10 +355,13 @@ impl Store for SqliteStore {
         self.writer.exec(move |c| {
             let roles: Vec<&str> = st.roles.iter().map(|r| r.as_str()).collect();
             c.execute(
-                "INSERT INTO staff (username, name, unit, roles, password_hash, active, created_at)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7)
+                "INSERT INTO staff (username, name, unit, roles, password_hash, active, created_at,
+                    must_change_password, password_changed_at)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)
                  ON CONFLICT (username) DO UPDATE SET name = excluded.name, unit = excluded.unit,
-                    roles = excluded.roles, password_hash = excluded.password_hash, active = excluded.active",
+                    roles = excluded.roles, password_hash = excluded.password_hash, active = excluded.active,
+                    must_change_password = excluded.must_change_password,
+                    password_changed_at = excluded.password_changed_at",
                 params![
                     st.username.as_str(),
                     st.name,
@@ -364,7 +369,9 @@ impl Store for SqliteStore {
                     roles.join(","),
                     st.password_hash,
                     st.active,
-                    ts(at)
+                    ts(at),
+                    st.must_change_password,
+                    st.password_changed_at.map(ts)
                 ],
             )
             .map_err(map_err)?;
@@ -375,7 +382,7 @@ impl Store for SqliteStore {
     fn staff(&self, username: &Username) -> Result<Option<StaffRecord>> {
         self.read(|c| {
             c.prepare_cached(
-                "SELECT username, name, unit, roles, password_hash, active FROM staff WHERE username = ?1",
+                "SELECT username, name, unit, roles, password_hash, active, must_change_password, password_changed_at FROM staff WHERE username = ?1",
             )?
             .query_row([username.as_str()], staff_row)
             .optional()
@@ -385,7 +392,7 @@ impl Store for SqliteStore {
     fn list_staff(&self) -> Result<Vec<StaffRecord>> {
         self.read(|c| {
             c.prepare_cached(
-                "SELECT username, name, unit, roles, password_hash, active FROM staff ORDER BY unit, username",
+                "SELECT username, name, unit, roles, password_hash, active, must_change_password, password_changed_at FROM staff ORDER BY unit, username",
             )?
             .query_map([], staff_row)?
             .collect()

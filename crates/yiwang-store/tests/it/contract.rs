@@ -450,6 +450,8 @@ pub fn reference_data_sessions_and_erasure_round_trip(store: &dyn Store) {
         roles: vec![Role::Handler, Role::UnitLeader],
         password_hash: "$argon2id$x".into(),
         active: true,
+        must_change_password: true,
+        password_changed_at: Some(t0()),
     };
     store.put_staff(&rec, t0()).unwrap();
     assert_eq!(store.staff(&rec.username).unwrap(), Some(rec.clone()));

@@ -72,6 +72,8 @@ fn reference_rows_are_stamped_with_the_callers_time() {
         roles: vec![],
         password_hash: "x".into(),
         active: true,
+        must_change_password: false,
+        password_changed_at: None,
     };
     store.put_staff(&rec, t0()).unwrap();
     store.put_document("places", "[]", t0()).unwrap();

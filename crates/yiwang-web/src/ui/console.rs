@@ -76,7 +76,8 @@ pub async fn login(
     match state.run(move |app| app.login_from(&user, &pass, addr.0.as_deref())).await {
         Ok(s) => {
             let max_age = (s.expires_at - state.app.now()).num_seconds().max(0);
-            let mut r = Redirect::to(safe_next(f.get("next"))).into_response();
+            let to = if s.must_change_password { "/console/password" } else { safe_next(f.get("next")) };
+            let mut r = Redirect::to(to).into_response();
             let secure = if state.secure_cookies { "; Secure" } else { "" };
             let c =
                 format!("{SESSION_COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}", s.token);
@@ -84,6 +85,58 @@ pub async fn login(
             r
         }
         Err(e) => render_login(&f, Some(e.message), e.status),
+    }
+}
+
+/// 修改密码: the form, for a session that must change its password first (or anyone
+/// logged in). It reads the session cookie itself: the pages' extractor sends a
+/// session that must change its password here.
+pub async fn show_password(headers: axum::http::HeaderMap) -> Response {
+    let Some(token) = super::cookie(&headers, super::SESSION_COOKIE) else {
+        return Redirect::to("/console/login?next=/console/password").into_response();
+    };
+    render_password(&super::csrf_of(token), None, StatusCode::OK)
+}
+
+fn render_password(csrf: &str, e: Option<String>, status: StatusCode) -> Response {
+    let body = html! {
+        section.card.login {
+            h1 { "修改密码" }
+            p { "首次登录须更换初始密码；密码到期后也须更换。新密码至少8位，含大写字母、小写字母、数字、符号中的至少三类，不能包含用户名，也不能是常见密码。" }
+            @if let Some(e) = &e { p.error role="alert" { (e) } }
+            form method="post" action="/console/password" {
+                input type="hidden" name="_csrf" value=(csrf);
+                div.field { label for="old" { "原密码" } input #old name="old" type="password" required autocomplete="current-password"; }
+                div.field { label for="new" { "新密码" } input #new name="new" type="password" required autocomplete="new-password"; }
+                div.field { label for="again" { "再次输入新密码" } input #again name="again" type="password" required autocomplete="new-password"; }
+                div.actions { button.primary type="submit" { "修改" } }
+            }
+        }
+    };
+    html_response(status, page("修改密码", Chrome::Plain, body))
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    addr: crate::security::ClientAddr,
+    headers: axum::http::HeaderMap,
+    axum::Form(f): axum::Form<Fields>,
+) -> Response {
+    let Some(token) = super::cookie(&headers, super::SESSION_COOKIE).map(str::to_owned) else {
+        return Redirect::to("/console/login?next=/console/password").into_response();
+    };
+    let csrf = super::csrf_of(&token);
+    if f.get("_csrf") != csrf {
+        return render_password(&csrf, Some("页面已过期，请重新提交".into()), StatusCode::FORBIDDEN);
+    }
+    let (old, new) = (f.get("old").to_owned(), f.get("new").to_owned());
+    if new != f.get("again") {
+        return render_password(&csrf, Some("两次输入的新密码不一致".into()), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    match state.run(move |app| app.change_password(&token, &old, &new, addr.0.as_deref())).await {
+        Ok(_) => Redirect::to("/console").into_response(),
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => Redirect::to("/console/login").into_response(),
+        Err(e) => render_password(&csrf, Some(e.message), e.status),
     }
 }
 

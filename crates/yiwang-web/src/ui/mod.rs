@@ -66,6 +66,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/{file}", get(assets::get_asset))
         .route("/console/login", get(console::show_login).post(console::login))
         .route("/console/logout", post(console::logout))
+        .route("/console/password", get(console::show_password).post(console::change_password))
         .route("/console", get(console::show_queues))
         .route("/console/cases/{id}", get(console::show_case))
         .route("/console/cases/{id}/act", post(console::act_on_case))
@@ -156,6 +157,7 @@ impl StaffUser {
                 token,
             }),
             Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(to_login()),
+            Err(e) if e.code == "password_change_required" => Err(Redirect::to("/console/password").into_response()),
             Err(e) => Err(UiError(e).into_response()),
         }
     }

@@ -44,6 +44,7 @@ async fn start_server() -> Server {
     // at their absolute end here (the idle end has an API test).
     let mut config = AppConfig::default();
     config.login.idle_minutes = 24 * 60;
+    config.demo = true;
     let app = Arc::new(App::new(store, clock.clone(), config).unwrap());
     let seeding = app.clone();
     tokio::task::spawn_blocking(move || seeding.seed_demo().unwrap()).await.unwrap();

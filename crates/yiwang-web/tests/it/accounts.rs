@@ -96,7 +96,7 @@ async fn failures_from_many_addresses_throttle_but_never_lock(backend: Backend) 
 
 /// A session unused for 30 minutes ends; one in use lasts.
 async fn an_idle_session_ends(backend: Backend) {
-    let api = Api::with_config(backend, yiwang_app::AppConfig::default());
+    let api = Api::with_config(backend, yiwang_app::AppConfig { demo: true, ..Default::default() });
     let t = api.login("operator1").await;
     for _ in 0..4 {
         api.step(chrono::Duration::minutes(20));
@@ -179,7 +179,34 @@ async fn failed_lookups_are_limited_per_address(backend: Backend) {
     assert_eq!(post_from(&api, "/api/v1/track", right, "10.9.9.9").await.0, StatusCode::OK, "an hour later");
 }
 
+/// A password an import set must be changed at first login (outside the demo); with
+/// an expiry set, an old password must be changed too. Until then the session may
+/// only change it.
+async fn an_imported_or_expired_password_must_be_changed_first(backend: Backend) {
+    let mut config = yiwang_app::AppConfig { demo: false, ..Default::default() };
+    config.login.idle_minutes = 24 * 60;
+    config.login.password_max_age_days = Some(90);
+    let api = Api::with_config(backend, config);
+    let (s, v) = login_from(&api, "operator1", yiwang_app::DEMO_PASSWORD, "10.0.0.5").await;
+    assert_eq!((s, v["must_change_password"].as_bool()), (StatusCode::OK, Some(true)), "{v}");
+    let t = v["token"].as_str().unwrap().to_owned();
+    let (s, e) = api.call("GET", "/api/v1/me", Some(&t), None).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "password_change_required"), "{e}");
+    let change = json!({"old_password": yiwang_app::DEMO_PASSWORD, "new_password": "Lu7#deng-buliang"});
+    let (s, v) = api.call("POST", "/api/v1/password", Some(&t), Some(change)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(api.call("GET", "/api/v1/me", Some(&t), None).await.0, StatusCode::OK);
+    let (_, v) = login_from(&api, "operator1", "Lu7#deng-buliang", "10.0.0.5").await;
+    assert_eq!(v["must_change_password"], false);
+
+    // Ninety days on, the password has expired.
+    api.step(chrono::Duration::days(91));
+    let (s, v) = login_from(&api, "operator1", "Lu7#deng-buliang", "10.0.0.5").await;
+    assert_eq!((s, v["must_change_password"].as_bool()), (StatusCode::OK, Some(true)), "{v}");
+}
+
 on_both_stores!(
+    an_imported_or_expired_password_must_be_changed_first,
     failed_lookups_are_limited_per_address,
     a_password_change_ends_other_sessions_and_deactivation_ends_all,
     five_failures_lock_an_account_from_that_address_only,
@@ -271,4 +298,32 @@ async fn the_auditor_searches_and_exports_the_log_in_the_console() {
     let (dispatcher, _) = console_login(&api, "dispatcher1").await;
     let (s, _, _) = send(&api, get("/console/audit", Some(&dispatcher))).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+/// In the console, a staff member who must change their password is taken to the
+/// form, and nowhere else, until they do.
+#[tokio::test]
+async fn the_console_asks_for_a_new_password_first() {
+    use crate::ui::{get, post_form, send};
+    use axum::http::header;
+    let api = Api::with_config(Backend::Sqlite, yiwang_app::AppConfig { demo: false, ..Default::default() });
+    let form = format!("username=operator1&password={}&next=%2Fconsole", yiwang_app::DEMO_PASSWORD);
+    let (s, h, _) = send(&api, post_form("/console/login", None, &form)).await;
+    assert_eq!((s, h[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/console/password"));
+    let cookie = h[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let (s, h, _) = send(&api, get("/console", Some(&cookie))).await;
+    assert_eq!((s, h[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/console/password"));
+    let (s, _, page) = send(&api, get("/console/password", Some(&cookie))).await;
+    assert!(s == StatusCode::OK && page.contains("修改密码"), "{page}");
+    let csrf = page.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let forged = format!("_csrf=x&old={}&new=Lu7%23deng-buliang&again=Lu7%23deng-buliang", yiwang_app::DEMO_PASSWORD);
+    assert_eq!(send(&api, post_form("/console/password", Some(&cookie), &forged)).await.0, StatusCode::FORBIDDEN);
+    let mismatch = format!("_csrf={csrf}&old={}&new=Lu7%23deng-buliang&again=other", yiwang_app::DEMO_PASSWORD);
+    let (s, _, page) = send(&api, post_form("/console/password", Some(&cookie), &mismatch)).await;
+    assert!(s == StatusCode::UNPROCESSABLE_ENTITY && page.contains("不一致"), "{page}");
+    let ok = format!("_csrf={csrf}&old={}&new=Lu7%23deng-buliang&again=Lu7%23deng-buliang", yiwang_app::DEMO_PASSWORD);
+    let (s, h, _) = send(&api, post_form("/console/password", Some(&cookie), &ok)).await;
+    assert_eq!((s, h[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/console"));
+    let (s, _, _) = send(&api, get("/console", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
 }

@@ -62,6 +62,8 @@ impl Api {
         // here end only at their absolute end (the idle end has its own test).
         let mut config = AppConfig::default();
         config.login.idle_minutes = 24 * 60;
+        // The demo district's published logins (the first-login change has its test).
+        config.demo = true;
         Api::with_config(backend, config)
     }
 
