@@ -12,7 +12,7 @@ use serde::Deserialize;
 use yiwang_app::{SecurityEvent, SecurityQuery};
 
 /// The kinds of event, and their names for people.
-const KINDS: [(&str, &str); 20] = [
+const KINDS: [(&str, &str); 19] = [
     ("login", "登录"),
     ("login_failed", "登录失败"),
     ("login_refused", "锁定中拒绝登录"),
@@ -32,7 +32,6 @@ const KINDS: [(&str, &str); 20] = [
     ("track_failed", "查询失败"),
     ("person_erased", "删除个人信息"),
     ("config_changed", "设置变更"),
-    ("sessions_ended", "会话结束"),
 ];
 
 fn kind_label(k: &str) -> &str {
