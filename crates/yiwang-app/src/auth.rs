@@ -106,6 +106,23 @@ pub fn check_password(username: &str, password: &str) -> Result<()> {
     Ok(())
 }
 
+/// The roles that must log in with a second factor (等保 level 3): the three
+/// administrators.
+pub fn requires_totp(roles: &[Role]) -> bool {
+    roles.iter().any(|r| matches!(r, Role::Admin | Role::SecurityAdmin | Role::Auditor))
+}
+
+/// A new second factor, shown once.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TotpEnrollment {
+    /// Base32, to type into an authenticator app.
+    pub secret: String,
+    /// `otpauth://` URI, for a QR code.
+    pub uri: String,
+    /// Each logs in once in place of a code.
+    pub recovery_codes: Vec<String>,
+}
+
 /// Where a request came from, for the security log: its address, if known.
 pub type Address<'a> = Option<&'a str>;
 
@@ -150,6 +167,12 @@ impl App {
 
     /// Logs in from `address` (the client's), under the lock-out rules.
     pub fn login_from(&self, username: &str, password: &str, address: Address) -> Result<Session> {
+        self.login_with(username, password, None, address)
+    }
+
+    /// Logs in with a second factor (`otp`: the authenticator's code or a recovery
+    /// code) when the account has one.
+    pub fn login_with(&self, username: &str, password: &str, otp: Option<&str>, address: Address) -> Result<Session> {
         let typed: String = username.trim().chars().take(64).collect();
         let address = address.unwrap_or(UNKNOWN);
         let now = self.now();
@@ -174,6 +197,34 @@ impl App {
             }
             return Err(AppError::BadCredentials);
         };
+        if let Some(secret) = rec.totp_secret.clone() {
+            let Some(otp) = otp.map(str::trim).filter(|o| !o.is_empty()) else {
+                return Err(AppError::OtpRequired);
+            };
+            let recovery = crate::totp::recovery_hash(otp);
+            if crate::totp::verifies(&secret, otp, now.timestamp()) {
+                // the authenticator's code
+            } else if rec.recovery_codes.contains(&recovery) {
+                let left: Vec<String> = rec.recovery_codes.iter().filter(|c| **c != recovery).cloned().collect();
+                let n = left.len();
+                self.store.put_staff(&yiwang_store::StaffRecord { recovery_codes: left, ..rec.clone() }, now)?;
+                let detail = format!("用恢复码登录，还剩 {n} 个");
+                self.security(now, "recovery_code_used", Some(rec.username.as_str()), Some(address), detail)?;
+            } else {
+                self.security(now, "login_failed", Some(&typed), Some(address), "动态口令错误".into())?;
+                if self.failures_here(&typed, address, now)? >= self.config.login.max_failures {
+                    let minutes = self.config.login.lock_minutes;
+                    self.security(
+                        now,
+                        "locked_out",
+                        Some(&typed),
+                        Some(address),
+                        format!("从该地址锁定 {minutes} 分钟"),
+                    )?;
+                }
+                return Err(AppError::BadCredentials);
+            }
+        }
         let mut raw = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut raw);
         let token = hex::encode(raw);
@@ -311,6 +362,31 @@ impl App {
         Ok(ended)
     }
 
+    /// 启用动态口令: gives the staff member behind `token` a TOTP secret (to add to an
+    /// authenticator app) and ten recovery codes, each shown this once. Every later
+    /// login needs a code. Refused when one is set up already.
+    pub fn totp_enroll(&self, token: &str, address: Address) -> Result<TotpEnrollment> {
+        let rec = self.session_staff(token)?;
+        if rec.totp_secret.is_some() {
+            return Err(AppError::Conflict("动态口令已启用".into()));
+        }
+        let secret = crate::totp::new_secret();
+        let (codes, hashes) = crate::totp::new_recovery_codes();
+        let now = self.now();
+        let name = rec.username.clone();
+        let stored = yiwang_store::StaffRecord { totp_secret: Some(secret.clone()), recovery_codes: hashes, ..rec };
+        self.store.put_staff(&stored, now)?;
+        self.security(now, "totp_enrolled", Some(name.as_str()), address, "启用动态口令".into())?;
+        let issuer = "yiwang";
+        Ok(TotpEnrollment {
+            uri: format!(
+                "otpauth://totp/{issuer}:{name}?secret={secret}&issuer={issuer}&algorithm=SHA1&digits=6&period=30"
+            ),
+            secret,
+            recovery_codes: codes,
+        })
+    }
+
     /// 停用: the account can no longer log in, and its sessions end at once.
     pub fn deactivate_staff(&self, username: &str) -> Result<u64> {
         let name = Username::parse(username).map_err(|_| AppError::NotFound("账号"))?;
@@ -370,6 +446,9 @@ impl App {
         let rec = self.session_staff(token)?;
         if self.password_stale(&rec, self.now()) {
             return Err(AppError::PasswordChangeRequired);
+        }
+        if requires_totp(&rec.roles) && rec.totp_secret.is_none() && !self.config.demo {
+            return Err(AppError::TotpEnrollmentRequired);
         }
         let staff = Staff { username: rec.username, name: rec.name, unit: rec.unit, roles: rec.roles };
         let actor = self.actor_for(&staff)?;

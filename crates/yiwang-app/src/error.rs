@@ -23,6 +23,12 @@ pub enum AppError {
     /// for a while (the message says how long).
     #[error("{0}")]
     LockedOut(String),
+    /// The account has a second factor: the login must carry its code.
+    #[error("请输入动态口令（或一个恢复码）")]
+    OtpRequired,
+    /// The account's role requires a second factor it has not set up yet.
+    #[error("请先启用动态口令（双因素登录）：系统管理员、安全管理员和安全审计员必须启用")]
+    TotpEnrollmentRequired,
     /// The password must be changed first (set by an import, or expired).
     #[error("请先修改密码：首次登录须更换初始密码，或密码已过期")]
     PasswordChangeRequired,

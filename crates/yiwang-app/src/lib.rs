@@ -24,6 +24,7 @@ mod record;
 mod schedule;
 mod setup;
 mod task;
+pub mod totp;
 
 pub use area::AreaIndex;
 pub use auth::{Session, hash_password};

@@ -129,6 +129,7 @@ impl App {
                             ));
                         }
                     };
+                let existing = self.store.staff(&username)?;
                 staff.push(StaffRecord {
                     username,
                     name: e.name,
@@ -138,6 +139,8 @@ impl App {
                     active: true,
                     must_change_password,
                     password_changed_at,
+                    totp_secret: existing.as_ref().and_then(|x| x.totp_secret.clone()),
+                    recovery_codes: existing.map(|x| x.recovery_codes).unwrap_or_default(),
                 });
             }
         }
@@ -236,6 +239,8 @@ impl App {
             return Err(AppError::invalid("unit", format!("单位 {unit} 不存在")));
         }
         crate::auth::check_password(username.as_str(), password)?;
+        // A staff member keeps their second factor when their record is saved again.
+        let existing = self.store.staff(&username)?;
         self.store.put_staff(
             &StaffRecord {
                 username: username.clone(),
@@ -246,6 +251,8 @@ impl App {
                 active: true,
                 must_change_password: false,
                 password_changed_at: Some(self.now()),
+                totp_secret: existing.as_ref().and_then(|x| x.totp_secret.clone()),
+                recovery_codes: existing.map(|x| x.recovery_codes).unwrap_or_default(),
             },
             self.now(),
         )?;

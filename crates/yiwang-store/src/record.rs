@@ -21,6 +21,10 @@ pub struct StaffRecord {
     pub must_change_password: bool,
     /// When the staff member last set their password, if they have.
     pub password_changed_at: Option<Instant>,
+    /// The TOTP secret (base32), once enrolled in two-factor login.
+    pub totp_secret: Option<String>,
+    /// The SHA-256 (hex) of each recovery code not used yet.
+    pub recovery_codes: Vec<String>,
 }
 
 /// Personal data of a citizen as stored beside the record.

@@ -65,6 +65,8 @@ impl From<AppError> for ApiError {
             AppError::BadCredentials => (S::UNAUTHORIZED, "bad_credentials", None),
             AppError::LockedOut(_) => (S::TOO_MANY_REQUESTS, "locked_out", None),
             AppError::PasswordChangeRequired => (S::FORBIDDEN, "password_change_required", None),
+            AppError::OtpRequired => (S::UNAUTHORIZED, "otp_required", None),
+            AppError::TotpEnrollmentRequired => (S::FORBIDDEN, "totp_enrollment_required", None),
             AppError::Throttled(_) => (S::TOO_MANY_REQUESTS, "throttled", None),
             AppError::Forbidden(_) => (S::FORBIDDEN, "forbidden", None),
             AppError::NotFound(_) => (S::NOT_FOUND, "not_found", None),

@@ -12,6 +12,10 @@ use yiwang_core::org::{Role, Staff};
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// The authenticator's six-digit code (or a recovery code), for an account with
+    /// two-factor login.
+    #[serde(default)]
+    pub otp: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -50,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/me", get(who_am_i))
         .route("/password", post(change_password))
+        .route("/totp", post(enroll_totp))
 }
 
 /// Log in with username and password; returns a bearer token.
@@ -60,7 +65,9 @@ pub async fn login(
     addr: crate::security::ClientAddr,
     Body(req): Body<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let s = state.run(move |app| app.login_from(&req.username, &req.password, addr.0.as_deref())).await?;
+    let s = state
+        .run(move |app| app.login_with(&req.username, &req.password, req.otp.as_deref(), addr.0.as_deref()))
+        .await?;
     Ok(Json(LoginResponse {
         token: s.token,
         expires_at: s.expires_at,
@@ -112,6 +119,20 @@ pub async fn change_password(
         .run(move |app| app.change_password(&token, &req.old_password, &req.new_password, addr.0.as_deref()))
         .await?;
     Ok(Json(PasswordChanged { sessions_ended: ended }))
+}
+
+/// Set up two-factor login: answers the TOTP secret, its `otpauth://` URI and ten
+/// recovery codes, shown this once. Every later login needs a code.
+pub async fn enroll_totp(
+    State(state): State<AppState>,
+    addr: crate::security::ClientAddr,
+    parts: axum::http::HeaderMap,
+) -> Result<Json<yiwang_app::auth::TotpEnrollment>, ApiError> {
+    let mut r = axum::http::Request::new(());
+    *r.headers_mut() = parts;
+    let (p, _) = r.into_parts();
+    let token = bearer(&p).ok_or_else(|| ApiError::from(yiwang_app::AppError::Unauthenticated))?;
+    Ok(Json(state.run(move |app| app.totp_enroll(&token, addr.0.as_deref())).await?))
 }
 
 /// The staff member behind the token.

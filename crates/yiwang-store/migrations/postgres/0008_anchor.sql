@@ -54,3 +54,6 @@ ALTER TABLE session ADD COLUMN last_seen_at timestamptz;
 
 ALTER TABLE staff ADD COLUMN must_change_password boolean NOT NULL DEFAULT false;
 ALTER TABLE staff ADD COLUMN password_changed_at timestamptz;
+
+ALTER TABLE staff ADD COLUMN totp_secret text;
+ALTER TABLE staff ADD COLUMN recovery_codes text NOT NULL DEFAULT '';

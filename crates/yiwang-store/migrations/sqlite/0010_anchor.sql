@@ -76,3 +76,8 @@ ALTER TABLE session ADD COLUMN last_seen_at TEXT;
 -- An imported default password must be changed at first login; passwords may expire.
 ALTER TABLE staff ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE staff ADD COLUMN password_changed_at TEXT;
+
+-- Two-factor login (TOTP, RFC 6238): the shared secret (base32) and the SHA-256 of each
+-- unused recovery code, comma-separated.
+ALTER TABLE staff ADD COLUMN totp_secret TEXT;
+ALTER TABLE staff ADD COLUMN recovery_codes TEXT NOT NULL DEFAULT '';

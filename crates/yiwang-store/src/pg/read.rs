@@ -39,6 +39,8 @@ fn staff_row(r: &Row) -> Result<StaffRecord> {
         active: col(r, 5)?,
         must_change_password: col(r, 6)?,
         password_changed_at: col(r, 7)?,
+        totp_secret: col(r, 8)?,
+        recovery_codes: col::<String>(r, 9)?.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
     })
 }
 
@@ -356,12 +358,13 @@ impl Store for PgStore {
             let roles: Vec<&str> = st.roles.iter().map(|r| r.as_str()).collect();
             c.execute(
                 "INSERT INTO staff (username, name, unit, roles, password_hash, active, created_at,
-                    must_change_password, password_changed_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                    must_change_password, password_changed_at, totp_secret, recovery_codes)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                  ON CONFLICT (username) DO UPDATE SET name = excluded.name, unit = excluded.unit,
                     roles = excluded.roles, password_hash = excluded.password_hash, active = excluded.active,
                     must_change_password = excluded.must_change_password,
-                    password_changed_at = excluded.password_changed_at",
+                    password_changed_at = excluded.password_changed_at,
+                    totp_secret = excluded.totp_secret, recovery_codes = excluded.recovery_codes",
                 &[
                     &st.username.as_str(),
                     &st.name,
@@ -372,6 +375,8 @@ impl Store for PgStore {
                     &now,
                     &st.must_change_password,
                     &st.password_changed_at.map(ms),
+                    &st.totp_secret,
+                    &st.recovery_codes.join(","),
                 ],
             )?;
             Ok(())
@@ -381,7 +386,7 @@ impl Store for PgStore {
     fn staff(&self, username: &Username) -> Result<Option<StaffRecord>> {
         self.read(|c| {
             c.query_opt(
-                "SELECT username, name, unit, roles, password_hash, active, must_change_password, password_changed_at FROM staff WHERE username = $1",
+                "SELECT username, name, unit, roles, password_hash, active, must_change_password, password_changed_at, totp_secret, recovery_codes FROM staff WHERE username = $1",
                 &[&username.as_str()],
             )
         })?
@@ -393,7 +398,7 @@ impl Store for PgStore {
     fn list_staff(&self) -> Result<Vec<StaffRecord>> {
         let found = self.read(|c| {
             c.query(
-                "SELECT username, name, unit, roles, password_hash, active, must_change_password, password_changed_at FROM staff
+                "SELECT username, name, unit, roles, password_hash, active, must_change_password, password_changed_at, totp_secret, recovery_codes FROM staff
                  ORDER BY unit COLLATE \"C\", username COLLATE \"C\"",
                 &[],
             )

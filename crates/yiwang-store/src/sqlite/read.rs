@@ -24,6 +24,8 @@ fn staff_row(r: &Row<'_>) -> rusqlite::Result<StaffRecord> {
         active: r.get(5)?,
         must_change_password: r.get(6)?,
         password_changed_at: r.get::<_, Option<String>>(7)?.map(|t| parse_ts(&t)).transpose()?,
+        totp_secret: r.get(8)?,
+        recovery_codes: r.get::<_, String>(9)?.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
     })
 }
 
@@ -356,12 +358,13 @@ impl Store for SqliteStore {
             let roles: Vec<&str> = st.roles.iter().map(|r| r.as_str()).collect();
             c.execute(
                 "INSERT INTO staff (username, name, unit, roles, password_hash, active, created_at,
-                    must_change_password, password_changed_at)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)
+                    must_change_password, password_changed_at, totp_secret, recovery_codes)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)
                  ON CONFLICT (username) DO UPDATE SET name = excluded.name, unit = excluded.unit,
                     roles = excluded.roles, password_hash = excluded.password_hash, active = excluded.active,
                     must_change_password = excluded.must_change_password,
-                    password_changed_at = excluded.password_changed_at",
+                    password_changed_at = excluded.password_changed_at,
+                    totp_secret = excluded.totp_secret, recovery_codes = excluded.recovery_codes",
                 params![
                     st.username.as_str(),
                     st.name,
@@ -371,7 +374,9 @@ impl Store for SqliteStore {
                     st.active,
                     ts(at),
                     st.must_change_password,
-                    st.password_changed_at.map(ts)
+                    st.password_changed_at.map(ts),
+                    st.totp_secret,
+                    st.recovery_codes.join(",")
                 ],
             )
             .map_err(map_err)?;
@@ -382,7 +387,7 @@ impl Store for SqliteStore {
     fn staff(&self, username: &Username) -> Result<Option<StaffRecord>> {
         self.read(|c| {
             c.prepare_cached(
-                "SELECT username, name, unit, roles, password_hash, active, must_change_password, password_changed_at FROM staff WHERE username = ?1",
+                "SELECT username, name, unit, roles, password_hash, active, must_change_password, password_changed_at, totp_secret, recovery_codes FROM staff WHERE username = ?1",
             )?
             .query_row([username.as_str()], staff_row)
             .optional()
@@ -392,7 +397,7 @@ impl Store for SqliteStore {
     fn list_staff(&self) -> Result<Vec<StaffRecord>> {
         self.read(|c| {
             c.prepare_cached(
-                "SELECT username, name, unit, roles, password_hash, active, must_change_password, password_changed_at FROM staff ORDER BY unit, username",
+                "SELECT username, name, unit, roles, password_hash, active, must_change_password, password_changed_at, totp_secret, recovery_codes FROM staff ORDER BY unit, username",
             )?
             .query_map([], staff_row)?
             .collect()

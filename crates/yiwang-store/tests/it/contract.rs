@@ -452,6 +452,8 @@ pub fn reference_data_sessions_and_erasure_round_trip(store: &dyn Store) {
         active: true,
         must_change_password: true,
         password_changed_at: Some(t0()),
+        totp_secret: Some("JBSWY3DPEHPK3PXP".into()),
+        recovery_codes: vec!["ab12".into(), "cd34".into()],
     };
     store.put_staff(&rec, t0()).unwrap();
     assert_eq!(store.staff(&rec.username).unwrap(), Some(rec.clone()));

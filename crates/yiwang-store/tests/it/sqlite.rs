@@ -74,6 +74,8 @@ fn reference_rows_are_stamped_with_the_callers_time() {
         active: true,
         must_change_password: false,
         password_changed_at: None,
+        totp_secret: None,
+        recovery_codes: vec![],
     };
     store.put_staff(&rec, t0()).unwrap();
     store.put_document("places", "[]", t0()).unwrap();

@@ -57,6 +57,10 @@ fn render_login(f: &Fields, e: Option<String>, status: StatusCode) -> Response {
                     label for="password" { "密码" }
                     input #password name="password" type="password" required autocomplete="current-password";
                 }
+                div.field {
+                    label for="otp" { "动态口令" span.opt { "（已启用双因素登录时填写；也可填恢复码）" } }
+                    input #otp name="otp" inputmode="numeric" autocomplete="one-time-code" maxlength="12";
+                }
                 div.actions { button.primary type="submit" { "登录" } }
             }
         }
@@ -73,7 +77,8 @@ pub async fn login(
     if user.is_empty() || pass.is_empty() {
         return render_login(&f, Some("请输入用户名和密码".into()), StatusCode::UNPROCESSABLE_ENTITY);
     }
-    match state.run(move |app| app.login_from(&user, &pass, addr.0.as_deref())).await {
+    let otp = f.opt("otp");
+    match state.run(move |app| app.login_with(&user, &pass, otp.as_deref(), addr.0.as_deref())).await {
         Ok(s) => {
             let max_age = (s.expires_at - state.app.now()).num_seconds().max(0);
             let to = if s.must_change_password { "/console/password" } else { safe_next(f.get("next")) };
@@ -137,6 +142,56 @@ pub async fn change_password(
         Ok(_) => Redirect::to("/console").into_response(),
         Err(e) if e.status == StatusCode::UNAUTHORIZED => Redirect::to("/console/login").into_response(),
         Err(e) => render_password(&csrf, Some(e.message), e.status),
+    }
+}
+
+/// 启用动态口令: for the three administrators, who must (and anyone who wants to).
+pub async fn show_totp(headers: axum::http::HeaderMap) -> Response {
+    let Some(token) = super::cookie(&headers, super::SESSION_COOKIE) else {
+        return Redirect::to("/console/login?next=/console/totp").into_response();
+    };
+    let csrf = super::csrf_of(token);
+    let body = html! {
+        section.card.login {
+            h1 { "启用动态口令" }
+            p { "系统管理员、安全管理员和安全审计员登录时须输入手机验证器（如身份验证器类应用）上的六位动态口令。启用后将显示密钥和10个恢复码，仅显示一次，请妥善保存。" }
+            form method="post" action="/console/totp" {
+                input type="hidden" name="_csrf" value=(csrf);
+                div.actions { button.primary type="submit" { "启用" } }
+            }
+        }
+    };
+    html_response(StatusCode::OK, page("启用动态口令", Chrome::Plain, body))
+}
+
+pub async fn enroll_totp(
+    State(state): State<AppState>,
+    addr: crate::security::ClientAddr,
+    headers: axum::http::HeaderMap,
+    axum::Form(f): axum::Form<Fields>,
+) -> Response {
+    let Some(token) = super::cookie(&headers, super::SESSION_COOKIE).map(str::to_owned) else {
+        return Redirect::to("/console/login?next=/console/totp").into_response();
+    };
+    if f.get("_csrf") != super::csrf_of(&token) {
+        return UiError(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "页面已过期，请重新提交")).into_response();
+    }
+    match state.run(move |app| app.totp_enroll(&token, addr.0.as_deref())).await {
+        Ok(e) => {
+            let body = html! {
+                section.card.login {
+                    h1 { "动态口令已启用" }
+                    p { "请在验证器中添加以下密钥（或扫描由此地址生成的二维码），以后登录时输入其显示的六位口令。" }
+                    dl.big { dt { "密钥" } dd #totp-secret { (e.secret) } }
+                    p.hint { (e.uri) }
+                    h2 { "恢复码（每个只能用一次，仅显示这一次）" }
+                    ul #recovery-codes { @for c in &e.recovery_codes { li { code { (c) } } } }
+                    p { a href="/console" { "进入工作台" } }
+                }
+            };
+            html_response(StatusCode::OK, page("动态口令已启用", Chrome::Plain, body))
+        }
+        Err(e) => UiError(e).into_response(),
     }
 }
 

@@ -67,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/login", get(console::show_login).post(console::login))
         .route("/console/logout", post(console::logout))
         .route("/console/password", get(console::show_password).post(console::change_password))
+        .route("/console/totp", get(console::show_totp).post(console::enroll_totp))
         .route("/console", get(console::show_queues))
         .route("/console/cases/{id}", get(console::show_case))
         .route("/console/cases/{id}/act", post(console::act_on_case))
@@ -158,6 +159,7 @@ impl StaffUser {
             }),
             Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(to_login()),
             Err(e) if e.code == "password_change_required" => Err(Redirect::to("/console/password").into_response()),
+            Err(e) if e.code == "totp_enrollment_required" => Err(Redirect::to("/console/totp").into_response()),
             Err(e) => Err(UiError(e).into_response()),
         }
     }

@@ -205,7 +205,62 @@ async fn an_imported_or_expired_password_must_be_changed_first(backend: Backend)
     assert_eq!((s, v["must_change_password"].as_bool()), (StatusCode::OK, Some(true)), "{v}");
 }
 
+/// The three administrators must log in with a second factor (TOTP): until they set
+/// it up, they may do nothing else; then every login needs the authenticator's code
+/// or a recovery code, each good once. Other roles may do without.
+async fn the_administrators_log_in_with_a_second_factor(backend: Backend) {
+    let mut config = yiwang_app::AppConfig { demo: false, ..Default::default() };
+    config.login.idle_minutes = 24 * 60;
+    let api = Api::with_config(backend, config);
+    let new_password = "Lu7#deng-buliang";
+    let first_login = |user: &'static str| {
+        let api = &api;
+        async move {
+            let (_, v) = login_from(api, user, yiwang_app::DEMO_PASSWORD, "10.0.0.5").await;
+            let t = v["token"].as_str().unwrap().to_owned();
+            let change = json!({"old_password": yiwang_app::DEMO_PASSWORD, "new_password": new_password});
+            assert_eq!(api.call("POST", "/api/v1/password", Some(&t), Some(change)).await.0, StatusCode::OK);
+            t
+        }
+    };
+    let t = first_login("auditor").await;
+    let (s, e) = api.call("GET", "/api/v1/me", Some(&t), None).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "totp_enrollment_required"), "{e}");
+    let (s, v) = api.call("POST", "/api/v1/totp", Some(&t), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let secret = v["secret"].as_str().unwrap().to_owned();
+    assert!(v["uri"].as_str().unwrap().starts_with("otpauth://totp/yiwang:auditor?secret="), "{v}");
+    let recovery: Vec<String> =
+        v["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().into()).collect();
+    assert_eq!(recovery.len(), 10);
+    assert_eq!(api.call("GET", "/api/v1/me", Some(&t), None).await.0, StatusCode::OK);
+    assert_eq!(api.call("POST", "/api/v1/totp", Some(&t), None).await.0, StatusCode::CONFLICT, "set up once");
+
+    let with = |otp: Option<String>| {
+        let api = &api;
+        async move {
+            let body = json!({"username": "auditor", "password": new_password, "otp": otp});
+            post_from(api, "/api/v1/login", body, "10.0.0.5").await
+        }
+    };
+    let (s, e) = with(None).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNAUTHORIZED, "otp_required"), "{e}");
+    let now = api.app.now().timestamp();
+    let code = format!("{:06}", yiwang_app::totp::code_at(&yiwang_app::totp::unbase32(&secret).unwrap(), now, 6));
+    assert_eq!(with(Some(code.clone())).await.0, StatusCode::OK);
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let (s, e) = with(Some(wrong)).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNAUTHORIZED, "bad_credentials"));
+    assert_eq!(with(Some(recovery[0].to_lowercase())).await.0, StatusCode::OK, "a recovery code, any case");
+    assert_eq!(with(Some(recovery[0].clone())).await.0, StatusCode::UNAUTHORIZED, "used once only");
+
+    // A handler needs no second factor.
+    let t = first_login("cgw-handler").await;
+    assert_eq!(api.call("GET", "/api/v1/me", Some(&t), None).await.0, StatusCode::OK);
+}
+
 on_both_stores!(
+    the_administrators_log_in_with_a_second_factor,
     an_imported_or_expired_password_must_be_changed_first,
     failed_lookups_are_limited_per_address,
     a_password_change_ends_other_sessions_and_deactivation_ends_all,
@@ -326,4 +381,41 @@ async fn the_console_asks_for_a_new_password_first() {
     assert_eq!((s, h[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/console"));
     let (s, _, _) = send(&api, get("/console", Some(&cookie))).await;
     assert_eq!(s, StatusCode::OK);
+}
+
+/// In the console, an administrator without a second factor is taken to set one up,
+/// and then logs in with the authenticator's code.
+#[tokio::test]
+async fn the_console_sets_up_and_asks_for_the_second_factor() {
+    use crate::ui::{get, post_form, send};
+    use axum::http::header;
+    let api = Api::with_config(Backend::Sqlite, yiwang_app::AppConfig { demo: true, ..Default::default() });
+    // In the demo the second factor is not required, but anyone may set it up.
+    let api_token = api.login("secadmin").await;
+    let (s, v) = api.call("POST", "/api/v1/totp", Some(&api_token), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let secret = v["secret"].as_str().unwrap().to_owned();
+    let form =
+        |otp: &str| format!("username=secadmin&password={}&otp={otp}&next=%2Fconsole", yiwang_app::DEMO_PASSWORD);
+    let (s, _, page) = send(&api, post_form("/console/login", None, &form(""))).await;
+    assert!(s == StatusCode::UNAUTHORIZED && page.contains("动态口令"), "{page}");
+    let now = api.app.now().timestamp();
+    let code = format!("{:06}", yiwang_app::totp::code_at(&yiwang_app::totp::unbase32(&secret).unwrap(), now, 6));
+    let (s, h, _) = send(&api, post_form("/console/login", None, &form(&code))).await;
+    assert_eq!((s, h[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/console"));
+
+    // Outside the demo, an administrator without one is sent to set it up.
+    let api = Api::with_config(Backend::Sqlite, yiwang_app::AppConfig { demo: false, ..Default::default() });
+    let t = api.login("admin").await;
+    let change = json!({"old_password": yiwang_app::DEMO_PASSWORD, "new_password": "Lu7#deng-buliang"});
+    assert_eq!(api.call("POST", "/api/v1/password", Some(&t), Some(change)).await.0, StatusCode::OK);
+    let login = "username=admin&password=Lu7%23deng-buliang&next=%2Fconsole";
+    let (_, h, _) = send(&api, post_form("/console/login", None, login)).await;
+    let cookie = h[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let (s, h, _) = send(&api, get("/console", Some(&cookie))).await;
+    assert_eq!((s, h[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/console/totp"));
+    let (_, _, page) = send(&api, get("/console/totp", Some(&cookie))).await;
+    let csrf = page.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let (s, _, page) = send(&api, post_form("/console/totp", Some(&cookie), &format!("_csrf={csrf}"))).await;
+    assert!(s == StatusCode::OK && page.contains("totp-secret") && page.contains("recovery-codes"), "{page}");
 }
