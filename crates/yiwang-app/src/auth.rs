@@ -112,6 +112,23 @@ pub fn requires_totp(roles: &[Role]) -> bool {
     roles.iter().any(|r| matches!(r, Role::Admin | Role::SecurityAdmin | Role::Auditor))
 }
 
+/// What the security administrator does to an account.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum StaffChange {
+    /// Create or update: name, unit, roles, and a password that passes the policy.
+    Save {
+        username: String,
+        name: String,
+        unit: String,
+        roles: Vec<String>,
+        password: String,
+    },
+    Deactivate {
+        username: String,
+    },
+}
+
 /// A new second factor, shown once.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TotpEnrollment {
@@ -385,6 +402,27 @@ impl App {
             secret,
             recovery_codes: codes,
         })
+    }
+
+    /// The security administrator's hand on accounts (三员分立): saving a staff member
+    /// (`put_staff`) or deactivating one, through the API.
+    pub fn manage_staff(&self, actor: &Actor, change: StaffChange) -> Result<()> {
+        if !actor.has_role(Role::SecurityAdmin) {
+            return Err(AppError::Forbidden("只有安全管理员可以管理账号和角色".into()));
+        }
+        match change {
+            StaffChange::Save { username, name, unit, roles, password } => {
+                let roles = roles
+                    .iter()
+                    .map(|r| Role::parse(r).map_err(|e| AppError::invalid("roles", e.rule)))
+                    .collect::<Result<Vec<_>>>()?;
+                self.put_staff(&username, &name, &unit, &roles, &password)?;
+            }
+            StaffChange::Deactivate { username } => {
+                self.deactivate_staff(&username)?;
+            }
+        }
+        Ok(())
     }
 
     /// 停用: the account can no longer log in, and its sessions end at once.

@@ -54,6 +54,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/staff/{username}/unlock", post(unlock))
         .route("/admin/security-events", get(security_events))
+        .route("/admin/staff", post(manage_staff))
 }
 
 /// Clears an account's lock-outs and throttling (administrator).
@@ -63,6 +64,18 @@ pub async fn unlock(
     Path(username): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state.run(move |app| app.unlock(&auth.actor, &username)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Create, update or deactivate a staff account (security administrator):
+/// `{"action": "save", "username", "name", "unit", "roles": [...], "password"}` or
+/// `{"action": "deactivate", "username"}`.
+pub async fn manage_staff(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    crate::auth::Body(change): crate::auth::Body<yiwang_app::auth::StaffChange>,
+) -> Result<StatusCode, ApiError> {
+    state.run(move |app| app.manage_staff(&auth.actor, change)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

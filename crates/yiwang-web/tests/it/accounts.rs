@@ -419,3 +419,27 @@ async fn the_console_sets_up_and_asks_for_the_second_factor() {
     let (s, _, page) = send(&api, post_form("/console/totp", Some(&cookie), &format!("_csrf={csrf}"))).await;
     assert!(s == StatusCode::OK && page.contains("totp-secret") && page.contains("recovery-codes"), "{page}");
 }
+
+/// The security administrator creates, changes and deactivates accounts through the
+/// API; the system administrator cannot.
+#[tokio::test]
+async fn the_security_administrator_manages_accounts() {
+    let api = Api::new();
+    let secadmin = api.login("secadmin").await;
+    let admin = api.login("admin").await;
+    let save = json!({"action": "save", "username": "op9", "name": "新话务员", "unit": "centre",
+                      "roles": ["operator"], "password": "Lu7#deng-buliang"});
+    let (s, e) = api.call("POST", "/api/v1/admin/staff", Some(&admin), Some(save.clone())).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "forbidden"));
+    let weak = json!({"action": "save", "username": "op9", "name": "新话务员", "unit": "centre",
+                      "roles": ["operator"], "password": "password"});
+    let (s, e) = api.call("POST", "/api/v1/admin/staff", Some(&secadmin), Some(weak)).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")), "{e}");
+    let (s, e) = api.call("POST", "/api/v1/admin/staff", Some(&secadmin), Some(save)).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{e}");
+    let (s, _) = login_from(&api, "op9", "Lu7#deng-buliang", "10.0.0.5").await;
+    assert_eq!(s, StatusCode::OK);
+    let off = json!({"action": "deactivate", "username": "op9"});
+    assert_eq!(api.call("POST", "/api/v1/admin/staff", Some(&secadmin), Some(off)).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(login_from(&api, "op9", "Lu7#deng-buliang", "10.0.0.5").await.0, StatusCode::UNAUTHORIZED);
+}
