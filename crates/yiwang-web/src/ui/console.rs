@@ -93,14 +93,23 @@ pub async fn login(
     }
 }
 
+/// The session token of a page that must work before the session may do anything
+/// else (a password to change, a second factor to set up); else the way to log in
+/// and come back to `page`.
+fn session_token(headers: &axum::http::HeaderMap, page: &str) -> Result<String, Redirect> {
+    super::cookie(headers, super::SESSION_COOKIE)
+        .map(str::to_owned)
+        .ok_or_else(|| Redirect::to(&format!("/console/login?next={page}")))
+}
+
 /// 修改密码: the form, for a session that must change its password first (or anyone
 /// logged in). It reads the session cookie itself: the pages' extractor sends a
 /// session that must change its password here.
 pub async fn show_password(headers: axum::http::HeaderMap) -> Response {
-    let Some(token) = super::cookie(&headers, super::SESSION_COOKIE) else {
-        return Redirect::to("/console/login?next=/console/password").into_response();
-    };
-    render_password(&super::csrf_of(token), None, StatusCode::OK)
+    match session_token(&headers, "/console/password") {
+        Ok(token) => render_password(&super::csrf_of(&token), None, StatusCode::OK),
+        Err(to_login) => to_login.into_response(),
+    }
 }
 
 fn render_password(csrf: &str, e: Option<String>, status: StatusCode) -> Response {
@@ -127,8 +136,9 @@ pub async fn change_password(
     headers: axum::http::HeaderMap,
     axum::Form(f): axum::Form<Fields>,
 ) -> Response {
-    let Some(token) = super::cookie(&headers, super::SESSION_COOKIE).map(str::to_owned) else {
-        return Redirect::to("/console/login?next=/console/password").into_response();
+    let token = match session_token(&headers, "/console/password") {
+        Ok(t) => t,
+        Err(to_login) => return to_login.into_response(),
     };
     let csrf = super::csrf_of(&token);
     if f.get("_csrf") != csrf {
@@ -147,10 +157,11 @@ pub async fn change_password(
 
 /// 启用动态口令: for the three administrators, who must (and anyone who wants to).
 pub async fn show_totp(headers: axum::http::HeaderMap) -> Response {
-    let Some(token) = super::cookie(&headers, super::SESSION_COOKIE) else {
-        return Redirect::to("/console/login?next=/console/totp").into_response();
+    let token = match session_token(&headers, "/console/totp") {
+        Ok(t) => t,
+        Err(to_login) => return to_login.into_response(),
     };
-    let csrf = super::csrf_of(token);
+    let csrf = super::csrf_of(&token);
     let body = html! {
         section.card.login {
             h1 { "启用动态口令" }
@@ -170,8 +181,9 @@ pub async fn enroll_totp(
     headers: axum::http::HeaderMap,
     axum::Form(f): axum::Form<Fields>,
 ) -> Response {
-    let Some(token) = super::cookie(&headers, super::SESSION_COOKIE).map(str::to_owned) else {
-        return Redirect::to("/console/login?next=/console/totp").into_response();
+    let token = match session_token(&headers, "/console/totp") {
+        Ok(t) => t,
+        Err(to_login) => return to_login.into_response(),
     };
     if f.get("_csrf") != super::csrf_of(&token) {
         return UiError(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "页面已过期，请重新提交")).into_response();
