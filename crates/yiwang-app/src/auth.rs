@@ -178,18 +178,10 @@ fn dummy_hash() -> &'static str {
 }
 
 impl App {
-    pub fn login(&self, username: &str, password: &str) -> Result<Session> {
-        self.login_from(username, password, None)
-    }
-
-    /// Logs in from `address` (the client's), under the lock-out rules.
-    pub fn login_from(&self, username: &str, password: &str, address: Address) -> Result<Session> {
-        self.login_with(username, password, None, address)
-    }
-
-    /// Logs in with a second factor (`otp`: the authenticator's code or a recovery
-    /// code) when the account has one.
-    pub fn login_with(&self, username: &str, password: &str, otp: Option<&str>, address: Address) -> Result<Session> {
+    /// Logs in from `address` (the client's), under the lock-out rules, with a second
+    /// factor (`otp`: the authenticator's code or a recovery code) when the account has
+    /// one.
+    pub fn login(&self, username: &str, password: &str, otp: Option<&str>, address: Address) -> Result<Session> {
         let typed: String = username.trim().chars().take(64).collect();
         let address = address.unwrap_or(UNKNOWN);
         let now = self.now();
@@ -207,12 +199,7 @@ impl App {
             }
         };
         let Some(rec) = rec.filter(|_| ok) else {
-            self.security(now, "login_failed", Some(&typed), Some(address), "用户名或密码错误".into())?;
-            if self.failures_here(&typed, address, now)? >= self.config.login.max_failures {
-                let minutes = self.config.login.lock_minutes;
-                self.security(now, "locked_out", Some(&typed), Some(address), format!("从该地址锁定 {minutes} 分钟"))?;
-            }
-            return Err(AppError::BadCredentials);
+            return self.login_failed(&typed, address, now, "用户名或密码错误");
         };
         if let Some(secret) = rec.totp_secret.clone() {
             let Some(otp) = otp.map(str::trim).filter(|o| !o.is_empty()) else {
@@ -228,18 +215,7 @@ impl App {
                 let detail = format!("用恢复码登录，还剩 {n} 个");
                 self.security(now, "recovery_code_used", Some(rec.username.as_str()), Some(address), detail)?;
             } else {
-                self.security(now, "login_failed", Some(&typed), Some(address), "动态口令错误".into())?;
-                if self.failures_here(&typed, address, now)? >= self.config.login.max_failures {
-                    let minutes = self.config.login.lock_minutes;
-                    self.security(
-                        now,
-                        "locked_out",
-                        Some(&typed),
-                        Some(address),
-                        format!("从该地址锁定 {minutes} 分钟"),
-                    )?;
-                }
-                return Err(AppError::BadCredentials);
+                return self.login_failed(&typed, address, now, "动态口令错误");
             }
         }
         let mut raw = [0u8; 32];
@@ -255,6 +231,17 @@ impl App {
             staff: Staff { username: rec.username, name: rec.name, unit: rec.unit, roles: rec.roles },
             expires_at,
         })
+    }
+
+    /// Notes a failed login, locks the account from `address` when that was one too
+    /// many, and refuses.
+    fn login_failed(&self, username: &str, address: &str, now: Instant, why: &str) -> Result<Session> {
+        self.security(now, "login_failed", Some(username), Some(address), why.into())?;
+        if self.failures_here(username, address, now)? >= self.config.login.max_failures {
+            let minutes = self.config.login.lock_minutes;
+            self.security(now, "locked_out", Some(username), Some(address), format!("从该地址锁定 {minutes} 分钟"))?;
+        }
+        Err(AppError::BadCredentials)
     }
 
     /// Appends to the security audit log.

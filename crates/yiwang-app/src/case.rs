@@ -456,14 +456,25 @@ impl App {
         Ok(a)
     }
 
-    /// 进度查询: what the citizen sees with their tracking code and phone.
-    pub fn track(&self, code: &str, phone: &str) -> Result<PublicView> {
-        self.track_from(code, phone, None)
+    /// 进度查询: what the citizen sees with their tracking code and phone, asked from
+    /// a client `address` (which the rate limit counts).
+    pub fn track(&self, code: &str, phone: &str, address: crate::auth::Address) -> Result<PublicView> {
+        self.public_view(&self.citizen_case(code, phone, address)?)
     }
 
-    /// 进度查询 from a client `address` (which the rate limit counts).
-    pub fn track_from(&self, code: &str, phone: &str, address: crate::auth::Address) -> Result<PublicView> {
+    /// As `track`, with the photos of the citizen's own appeal, which the portal
+    /// shows back to them and to no one else.
+    pub fn track_with_attachments(
+        &self,
+        code: &str,
+        phone: &str,
+        address: crate::auth::Address,
+    ) -> Result<(PublicView, Vec<String>)> {
         let a = self.citizen_case(code, phone, address)?;
+        Ok((self.public_view(&a)?, a.attachments))
+    }
+
+    fn public_view(&self, a: &Appeal) -> Result<PublicView> {
         let r = self.reference();
         let timeline = decoded(self.store.events(&a.id)?)?
             .into_iter()
@@ -500,7 +511,7 @@ impl App {
         let a = self.citizen_case(code, phone, address)?;
         let action = Action::Callback { solved: answer.solved, satisfaction: answer.satisfaction, note };
         self.act(&Actor::Citizen, &a.id, &action)?;
-        self.track_from(code, phone, address)
+        self.track(code, phone, address)
     }
 
     /// 删除个人信息: erases a citizen's personal data (the record keeps only their id)

@@ -5,7 +5,7 @@
 //! The answer comes from core's `decide`, run on sample input without storing
 //! anything: the rules stay in one place and the console never guesses them.
 
-use crate::{App, Result};
+use crate::App;
 use yiwang_core::appeal::{self, Action, Appeal, ReplyOutcome, Satisfaction};
 use yiwang_core::id::{CaseId, CategoryCode, UnitCode};
 use yiwang_core::org::Actor;
@@ -75,18 +75,5 @@ impl App {
             })
             .map(|s| s.name())
             .collect()
-    }
-
-    /// The photos of a citizen's own appeal, proved as for `track` (tracking code and
-    /// phone): the portal shows them back to the citizen and to no one else.
-    pub fn citizen_attachments(
-        &self,
-        code: &str,
-        phone: &str,
-        address: crate::auth::Address,
-    ) -> Result<(CaseId, Vec<String>)> {
-        let v = self.track_from(code, phone, address)?;
-        let a = self.load_as::<yiwang_core::appeal::AppealKind>(&v.case_id)?;
-        Ok((a.id, a.attachments))
     }
 }

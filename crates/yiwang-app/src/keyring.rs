@@ -14,7 +14,7 @@ use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use yiwang_store::anchor::{Checkpoint, Signer};
+use yiwang_store::anchor::Signer;
 
 /// A key as published: its id, algorithm and public key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -146,11 +146,6 @@ impl Keyring {
     /// Whether `signature` (hex) is key `key_id`'s signature of `message`.
     pub fn verifies(&self, key_id: &str, message: &[u8], signature: &str) -> bool {
         verifies(&self.public_keys(), key_id, message, signature)
-    }
-
-    /// Whether the checkpoint is signed by one of the keyring's keys.
-    pub fn verifies_checkpoint(&self, c: &Checkpoint) -> bool {
-        self.verifies(&c.key_id, c.message().as_bytes(), &c.signature)
     }
 }
 

@@ -174,16 +174,9 @@ impl Publication {
 
     /// Every (channel, type) published.
     fn published_kinds(&self) -> Vec<(Channel, AppealType)> {
-        let types = [
-            AppealType::Consultation,
-            AppealType::Help,
-            AppealType::Complaint,
-            AppealType::Report,
-            AppealType::Suggestion,
-        ];
         self.channels
             .iter()
-            .flat_map(|c| types.iter().filter(|t| !self.exclude_types.contains(t)).map(move |t| (*c, *t)))
+            .flat_map(|c| AppealType::ALL.iter().filter(|t| !self.exclude_types.contains(t)).map(move |t| (*c, *t)))
             .collect()
     }
 }
@@ -302,13 +295,9 @@ impl App {
 
     /// The client app behind a key; `Unauthenticated` for a missing, unknown or
     /// revoked key.
-    pub fn open311_client(&self, key: Option<&str>) -> Result<Actor> {
-        self.open311_client_from(key, None)
-    }
-
-    /// As `open311_client`, noting the key's use (or a refused key) in the security
-    /// audit log with the client's address.
-    pub fn open311_client_from(&self, key: Option<&str>, address: crate::auth::Address) -> Result<Actor> {
+    /// Each use of a key, and each refused key, goes to the security audit log with the
+    /// client's address.
+    pub fn open311_client(&self, key: Option<&str>, address: crate::auth::Address) -> Result<Actor> {
         let key = key.map(str::trim).filter(|k| !k.is_empty());
         let found = match key {
             Some(k) => self.store.api_key_by_hash(&key_hash(k))?,

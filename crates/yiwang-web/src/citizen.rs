@@ -31,7 +31,7 @@ pub async fn track_appeal(
     addr: crate::security::ClientAddr,
     Body(req): Body<TrackRequest>,
 ) -> Result<Json<PublicView>, ApiError> {
-    Ok(Json(state.run(move |app| app.track_from(&req.tracking_code, &req.phone, addr.0.as_deref())).await?))
+    Ok(Json(state.run(move |app| app.track(&req.tracking_code, &req.phone, addr.0.as_deref())).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

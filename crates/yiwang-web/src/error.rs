@@ -141,13 +141,13 @@ pub const MAX_URI_BYTES: usize = 8 * 1024;
 /// handler's own error, already JSON or XML, passes as it is. Request targets longer
 /// than `MAX_URI_BYTES` are answered 414 here.
 pub(crate) async fn framework_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let path = req.uri().path().to_owned();
+    // A clone of the URI shares its bytes: no allocation on the way in.
+    let uri = req.uri().clone();
+    let path = uri.path();
     let method = req.method().clone();
-    let r = if req.uri().to_string().len() > MAX_URI_BYTES {
-        StatusCode::URI_TOO_LONG.into_response()
-    } else {
-        next.run(req).await
-    };
+    // The request target as sent (origin form): its path and query, no allocation.
+    let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    let r = if target > MAX_URI_BYTES { StatusCode::URI_TOO_LONG.into_response() } else { next.run(req).await };
     let status = r.status();
     let typed =
         r.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| {
@@ -174,7 +174,7 @@ pub(crate) async fn framework_errors(req: axum::extract::Request, next: axum::mi
         .filter_map(|h| r.headers().get(&h).map(|v| (h, v.clone())))
         .collect();
     let mut out = if path.starts_with("/open311/") {
-        crate::open311::framework_error(status, &path, message)
+        crate::open311::framework_error(status, path, message)
     } else if path.starts_with("/api/") || !status.is_client_error() || status == StatusCode::URI_TOO_LONG {
         ApiError::new(status, code, message).into_response()
     } else {

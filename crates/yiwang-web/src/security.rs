@@ -31,17 +31,21 @@ pub(crate) async fn log_refusals(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let what = format!("{} {}", req.method(), req.uri().path());
-    let address = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-    let token = {
-        let (parts, body) = req.into_parts();
-        let t = crate::auth::bearer(&parts)
-            .or_else(|| crate::ui::cookie(&parts.headers, crate::ui::SESSION_COOKIE).map(str::to_owned));
-        (t, axum::extract::Request::from_parts(parts, body))
-    };
-    let (token, req) = token;
+    // Only cheap clones on every request; the strings are made for a 403 alone.
+    let (method, uri) = (req.method().clone(), req.uri().clone());
+    let address = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let auth = req.headers().get(axum::http::header::AUTHORIZATION).cloned();
+    let cookie = req.headers().get(axum::http::header::COOKIE).cloned();
     let r = next.run(req).await;
     if r.status() == StatusCode::FORBIDDEN {
+        let bearer = auth.and_then(|h| h.to_str().ok()?.strip_prefix("Bearer ").map(|t| t.trim().to_owned()));
+        let mut headers = axum::http::HeaderMap::new();
+        if let Some(c) = cookie {
+            headers.insert(axum::http::header::COOKIE, c);
+        }
+        let token = bearer.or_else(|| crate::ui::cookie(&headers, crate::ui::SESSION_COOKIE).map(str::to_owned));
+        let what = format!("{method} {}", uri.path());
+        let address = address.map(|a| a.to_string());
         let noted = state.run(move |app| app.note_refusal(token.as_deref(), &what, address.as_deref())).await;
         if let Err(e) = noted {
             tracing::error!("noting a refusal: {}", e.message);

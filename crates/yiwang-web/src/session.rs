@@ -65,9 +65,8 @@ pub async fn login(
     addr: crate::security::ClientAddr,
     Body(req): Body<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let s = state
-        .run(move |app| app.login_with(&req.username, &req.password, req.otp.as_deref(), addr.0.as_deref()))
-        .await?;
+    let s =
+        state.run(move |app| app.login(&req.username, &req.password, req.otp.as_deref(), addr.0.as_deref())).await?;
     Ok(Json(LoginResponse {
         token: s.token,
         expires_at: s.expires_at,

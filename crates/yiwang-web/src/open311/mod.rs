@@ -249,9 +249,8 @@ async fn post_resource_inner(
     check_jurisdiction(&state, &p, format)?;
     let key = p.get("api_key").map(str::to_owned);
     let address = address.0;
-    let client = run(&state, format, move |app| app.open311_client_from(key.as_deref(), address.as_deref()))
-        .await
-        .map_err(|(f, e)| {
+    let client = run(&state, format, move |app| app.open311_client(key.as_deref(), address.as_deref())).await.map_err(
+        |(f, e)| {
             if e.status == StatusCode::FORBIDDEN {
                 (
                     f,
@@ -263,7 +262,8 @@ async fn post_resource_inner(
             } else {
                 (f, e)
             }
-        })?;
+        },
+    )?;
     if name == "servicerequestupdates" {
         let id = p.get("service_request_id").map(str::to_owned);
         run(&state, format, move |app| app.open311_post_update(&client, id.as_deref())).await?;

@@ -78,7 +78,7 @@ pub async fn login(
         return render_login(&f, Some("请输入用户名和密码".into()), StatusCode::UNPROCESSABLE_ENTITY);
     }
     let otp = f.opt("otp");
-    match state.run(move |app| app.login_with(&user, &pass, otp.as_deref(), addr.0.as_deref())).await {
+    match state.run(move |app| app.login(&user, &pass, otp.as_deref(), addr.0.as_deref())).await {
         Ok(s) => {
             let max_age = (s.expires_at - state.app.now()).num_seconds().max(0);
             let to = if s.must_change_password { "/console/password" } else { safe_next(f.get("next")) };

@@ -409,8 +409,8 @@ async fn show_tracked(
     let (c, p) = (code.clone(), phone.clone());
     let found = state
         .run(move |app| {
-            let v = app.track_from(&c, &p, address.as_deref())?;
-            let (id, photos) = app.citizen_attachments(&c, &p, address.as_deref())?;
+            let (v, photos) = app.track_with_attachments(&c, &p, address.as_deref())?;
+            let id = v.case_id.clone();
             Ok((v, id, photos))
         })
         .await;
