@@ -24,6 +24,8 @@ pub struct IntakeOptions {
     /// this file as it is acknowledged (for the crash procedure: kill the server,
     /// restart it, check each line).
     pub ack_log: Option<std::path::PathBuf>,
+    /// For the server it starts: personal data in plaintext (what sealing costs).
+    pub plaintext_personal: bool,
 }
 
 /// Where acknowledged appeals are written, one line each, as they are acknowledged.
@@ -212,9 +214,13 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
         Some(_) => None,
         None => {
             let dir = std::env::temp_dir().join(format!("yiwang-bench-{}", std::process::id()));
-            let data = crate::config::DataDir::open_or_create(&dir)?.with_database(opts.database.clone());
+            let mut data = crate::config::DataDir::open_or_create(&dir)?.with_database(opts.database.clone());
+            if opts.plaintext_personal {
+                data = data.with_plaintext_personal_data();
+            }
             let (_store, app) = data.open_app()?;
-            println!("bench intake: server on {}", data.describe());
+            let sealed = if opts.plaintext_personal { "in plaintext" } else { "sealed (AES-256-GCM)" };
+            println!("bench intake: server on {}, personal data {sealed}", data.describe());
             Some((dir, app))
         }
     };

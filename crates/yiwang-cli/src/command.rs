@@ -177,6 +177,9 @@ enum BenchCommand {
         /// file as it is acknowledged; see README, "Crash check".
         #[arg(long)]
         ack_log: Option<PathBuf>,
+        /// Write personal data in plaintext, to measure what sealing it costs.
+        #[arg(long)]
+        plaintext_personal: bool,
     },
     /// Whole appeal lifecycles (intake, dispatch, sign-for, contact, reply,
     /// callback) per second through the use-case layer, on the demo district.
@@ -386,7 +389,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             // The photos and documents of their cases go with them.
             let mut removed = 0;
             for f in files.iter().filter_map(|f| f.strip_prefix("uploads/")) {
-                let path = dir.0.join("uploads").join(f);
+                let path = dir.path.join("uploads").join(f);
                 if !f.contains('/') && path.exists() {
                     std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
                     removed += 1;
@@ -404,7 +407,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 cal.add(&n).map_err(|e| anyhow!("{}: {e}", f.display()))?;
                 println!("{}: {} holidays for {} ({})", f.display(), n.holidays.len(), n.year, n.notice);
                 if install {
-                    let target = dir.0.join("calendar");
+                    let target = dir.path.join("calendar");
                     std::fs::create_dir_all(&target)?;
                     let dest = target.join(format!("{}.toml", n.year));
                     std::fs::write(&dest, text)?;
@@ -418,8 +421,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Train { what: TrainCommand::Dispatch { data, out, corrections_from } } => {
             train_dispatch(&data, &out, corrections_from.as_deref())
         }
-        Command::Bench { what: BenchCommand::Intake { url, clients, seconds, database, no_trivial, ack_log } } => {
-            crate::bench::intake(crate::bench::IntakeOptions { url, clients, seconds, database, no_trivial, ack_log })
+        Command::Bench {
+            what: BenchCommand::Intake { url, clients, seconds, database, no_trivial, ack_log, plaintext_personal },
+        } => {
+            let o = crate::bench::IntakeOptions {
+                url,
+                clients,
+                seconds,
+                database,
+                no_trivial,
+                ack_log,
+                plaintext_personal,
+            };
+            crate::bench::intake(o)
         }
         Command::Bench { what: BenchCommand::Lifecycle { clients, seconds, database } } => {
             crate::bench::lifecycle(crate::bench::LifecycleOptions { clients, seconds, database })
@@ -577,7 +591,7 @@ fn serve(
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("binding {listen}"))?;
-        tracing::info!(addr = %listener.local_addr()?, data_dir = %dir.0.display(), database = %dir.describe(), "yiwang is serving");
+        tracing::info!(addr = %listener.local_addr()?, data_dir = %dir.path.display(), database = %dir.describe(), "yiwang is serving");
         let scheduler = {
             let app = app.clone();
             tokio::spawn(async move {
@@ -593,6 +607,17 @@ fn serve(
                         _ => {}
                     }
                 }
+            })
+        };
+        // Rows written before personal data was sealed, or under a key rotated since,
+        // are sealed with the current key while the server serves.
+        let stop_sealing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let resealer = {
+            let (store, stop) = (store.clone(), stop_sealing.clone());
+            tokio::task::spawn_blocking(move || match crate::record::seal_people(store.as_ref(), &stop) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(persons = n, "personal data sealed with the current key"),
+                Err(e) => tracing::error!("sealing personal data: {e:#}"),
             })
         };
         // Photos citizens attach in the portal live beside the database.
@@ -613,10 +638,12 @@ fn serve(
             })
         };
         let web =
-            yiwang_web::WebConfig { uploads_dir: Some(dir.0.join("uploads")), public_keys: keys.public_keys(), ..web };
+            yiwang_web::WebConfig { uploads_dir: Some(dir.path.join("uploads")), public_keys: keys.public_keys(), ..web };
         yiwang_web::serve_with(listener, app.clone(), web, shutdown_signal()).await?;
         scheduler.abort();
         sealer.abort();
+        stop_sealing.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = resealer.await;
         // The last checkpoint, after the last request: a clean stop leaves nothing unsealed.
         let (a, k) = (app.clone(), keys.clone());
         match tokio::task::spawn_blocking(move || crate::record::checkpoint(&a, &k, export.as_ref())).await {

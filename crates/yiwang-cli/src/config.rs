@@ -10,6 +10,7 @@
 //! | `demo` | present in an installation started with `--demo` |
 //! | `security.toml` | optional: lock-out, throttling and idle sessions (`yiwang_app::auth::LoginPolicy`) |
 //! | `keys/` | the keys checkpoints are signed with (`record.rs`) |
+//! | `keys/personal/` | the keys personal data is sealed with (`yiwang_store::seal`), unless `--personal-keys` puts them elsewhere |
 //!
 //! Settings come from flags, then `YIWANG_*` environment variables, then these files,
 //! then defaults.
@@ -34,21 +35,40 @@ pub struct DataArgs {
     /// postgres://yiwang@db.internal/yiwang. The keys and uploads stay in --data-dir.
     #[arg(long, env = "YIWANG_DATABASE_URL")]
     pub database: Option<String>,
+    /// The directory of the keys that seal personal data at rest (names, phone and
+    /// ID numbers), by default keys/personal in --data-dir. Keep it on another
+    /// volume than the database, and back it up apart: without it the personal data
+    /// cannot be read.
+    #[arg(long, env = "YIWANG_PERSONAL_KEYS")]
+    pub personal_keys: Option<PathBuf>,
 }
 
 impl DataArgs {
     pub fn open_or_create(&self) -> Result<DataDir> {
-        DataDir::open_or_create(&self.data_dir).map(|d| d.with_database(self.database.clone()))
+        DataDir::open_or_create(&self.data_dir).map(|d| self.place(d))
     }
     pub fn existing(&self) -> Result<DataDir> {
         match &self.database {
-            Some(url) => DataDir::open_or_create(&self.data_dir).map(|d| d.with_database(Some(url.clone()))),
-            None => DataDir::existing(&self.data_dir),
+            Some(_) => DataDir::open_or_create(&self.data_dir).map(|d| self.place(d)),
+            None => DataDir::existing(&self.data_dir).map(|d| self.place(d)),
+        }
+    }
+    fn place(&self, d: DataDir) -> DataDir {
+        let d = d.with_database(self.database.clone());
+        match &self.personal_keys {
+            Some(p) => DataDir { personal_keys: p.clone(), ..d },
+            None => d,
         }
     }
 }
 
-pub struct DataDir(pub PathBuf, Option<String>);
+pub struct DataDir {
+    pub path: PathBuf,
+    database: Option<String>,
+    personal_keys: PathBuf,
+    /// Only `bench intake --plaintext-personal` turns it off.
+    seal_personal_data: bool,
+}
 
 impl DataDir {
     /// The data directory, made readable by its owner only if it is new.
@@ -60,27 +80,55 @@ impl DataDir {
             std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
             b.create(path).with_context(|| format!("creating data directory {}", path.display()))?;
         }
-        Ok(DataDir(path.to_owned(), None))
+        Ok(DataDir {
+            path: path.to_owned(),
+            database: None,
+            personal_keys: path.join("keys").join("personal"),
+            seal_personal_data: true,
+        })
     }
 
     pub fn existing(path: &Path) -> Result<Self> {
         if !path.join("yiwang.sqlite").exists() {
             bail!("{} holds no yiwang database (yiwang.sqlite)", path.display());
         }
-        Ok(DataDir(path.to_owned(), None))
+        Ok(DataDir {
+            path: path.to_owned(),
+            database: None,
+            personal_keys: path.join("keys").join("personal"),
+            seal_personal_data: true,
+        })
     }
 
     /// Uses the PostgreSQL server at `url` (when given) instead of the SQLite file.
     pub fn with_database(self, url: Option<String>) -> Self {
-        DataDir(self.0, url)
+        DataDir { database: url, ..self }
+    }
+
+    /// Personal data written in plaintext: for measuring what sealing costs only.
+    pub fn with_plaintext_personal_data(self) -> Self {
+        DataDir { seal_personal_data: false, ..self }
+    }
+
+    /// The keys personal data is sealed with, made on first use.
+    pub fn personal_keys(&self) -> Result<yiwang_store::PersonalKeys> {
+        if !self.seal_personal_data {
+            return Ok(yiwang_store::PersonalKeys::none());
+        }
+        yiwang_store::PersonalKeys::open_or_create(&self.personal_keys)
+            .with_context(|| format!("personal-data keys in {}", self.personal_keys.display()))
+    }
+
+    pub fn personal_keys_dir(&self) -> &Path {
+        &self.personal_keys
     }
 
     /// Opens the store: PostgreSQL when a URL was given, else the SQLite file. Either
     /// brings its schema up to date.
     pub fn open_store(&self) -> Result<Arc<dyn Store>> {
-        Ok(match &self.1 {
+        Ok(match &self.database {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Arc::new(
-                PgStore::connect(url, yiwang_core::kinds())
+                PgStore::sealed(url, yiwang_core::kinds(), self.personal_keys()?)
                     .with_context(|| format!("connecting to {}", redact(url)))?,
             ),
             Some(other) => bail!("--database must be a postgres:// URL, not {}", redact(other)),
@@ -91,30 +139,30 @@ impl DataDir {
                 if !db.exists() {
                     private_file(&db, b"")?;
                 }
-                Arc::new(SqliteStore::open(&db, yiwang_core::kinds())?)
+                Arc::new(SqliteStore::sealed(&db, yiwang_core::kinds(), self.personal_keys()?)?)
             }
         })
     }
 
     /// Whether the store is a PostgreSQL server rather than the SQLite file.
     pub fn is_postgres(&self) -> bool {
-        self.1.is_some()
+        self.database.is_some()
     }
 
     /// Where the data lives, for logs (no password).
     pub fn describe(&self) -> String {
-        match &self.1 {
+        match &self.database {
             Some(url) => redact(url),
             None => self.database().display().to_string(),
         }
     }
 
     pub fn database(&self) -> PathBuf {
-        self.0.join("yiwang.sqlite")
+        self.path.join("yiwang.sqlite")
     }
 
     fn secret(&self) -> Result<Vec<u8>> {
-        let p = self.0.join("secret.key");
+        let p = self.path.join("secret.key");
         if !p.exists() {
             let mut key = [0u8; 32];
             rand::thread_rng().fill_bytes(&mut key);
@@ -126,7 +174,7 @@ impl DataDir {
 
     pub fn calendar(&self) -> Result<Calendar> {
         let mut cal = Calendar::bundled();
-        let dir = self.0.join("calendar");
+        let dir = self.path.join("calendar");
         if dir.is_dir() {
             let mut files: Vec<_> = std::fs::read_dir(&dir)?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
             files.sort();
@@ -143,7 +191,7 @@ impl DataDir {
     }
 
     fn limits(&self) -> Result<TimeLimits> {
-        let p = self.0.join("limits.toml");
+        let p = self.path.join("limits.toml");
         if !p.exists() {
             return Ok(TimeLimits::default());
         }
@@ -163,7 +211,7 @@ impl DataDir {
             calendar: cal,
             publication: self.publication()?,
             login: self.login_policy()?,
-            demo: self.0.join("demo").exists(),
+            demo: self.path.join("demo").exists(),
             ..AppConfig::default()
         })
     }
@@ -171,7 +219,7 @@ impl DataDir {
     /// Marks the installation as a demo (`serve --demo`): a file `demo` in the data
     /// directory, kept for good, so its published logins need no change at first login.
     pub fn mark_demo(&self) -> Result<()> {
-        let p = self.0.join("demo");
+        let p = self.path.join("demo");
         if !p.exists() {
             std::fs::write(
                 &p,
@@ -184,7 +232,7 @@ impl DataDir {
 
     /// Lock-out, throttling and idle sessions: `security.toml`, or the defaults.
     fn login_policy(&self) -> Result<yiwang_app::auth::LoginPolicy> {
-        let p = self.0.join("security.toml");
+        let p = self.path.join("security.toml");
         if !p.exists() {
             return Ok(Default::default());
         }
@@ -194,7 +242,7 @@ impl DataDir {
 
     /// Which cases Open311 publishes: `publication.toml`, or the defaults.
     fn publication(&self) -> Result<yiwang_app::Publication> {
-        let p = self.0.join("publication.toml");
+        let p = self.path.join("publication.toml");
         if !p.exists() {
             return Ok(yiwang_app::Publication::default());
         }

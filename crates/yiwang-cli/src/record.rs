@@ -41,11 +41,36 @@ pub enum KeysCommand {
         data: DataArgs,
     },
     /// Add a new signing key and make it current; the old ones stay, to verify what
-    /// they signed.
+    /// they signed. With --personal, a new key for personal data instead: yiwang
+    /// uses it from its next start, when it seals every person with it.
     Rotate {
         #[command(flatten)]
         data: DataArgs,
+        #[arg(long)]
+        personal: bool,
     },
+    /// Seal the personal data still in plaintext (written before sealing existed) or
+    /// under an older key, with the current key. The server does it as it starts;
+    /// run this with the server stopped.
+    Seal {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+/// Seals, in batches, every person in plaintext or under an older key; how many.
+/// Stops between batches once `stop` is set (the rest is sealed at the next start).
+pub fn seal_people(store: &dyn yiwang_store::Store, stop: &std::sync::atomic::AtomicBool) -> Result<u64> {
+    let (mut after, mut total) = (yiwang_core::id::PersonId(0), 0);
+    while !stop.load(std::sync::atomic::Ordering::Relaxed)
+        && let Some((last, n)) = store.seal_people(after, 1000)?
+    {
+        (after, total) = (last, total + n);
+        if n > 0 && total % 100_000 < n {
+            tracing::info!(persons = total, "sealing personal data");
+        }
+    }
+    Ok(total)
 }
 
 pub fn audit(what: AuditCommand) -> Result<ExitCode> {
@@ -92,18 +117,35 @@ pub fn audit(what: AuditCommand) -> Result<ExitCode> {
 }
 
 pub fn keys(what: KeysCommand) -> Result<ExitCode> {
-    let (data, rotate) = match what {
-        KeysCommand::List { data } => (data, false),
-        KeysCommand::Rotate { data } => (data, true),
+    let (data, rotate, personal) = match what {
+        KeysCommand::List { data } => (data, false, false),
+        KeysCommand::Rotate { data, personal } => (data, true, personal),
+        KeysCommand::Seal { data } => {
+            let (store, _app) = data.existing()?.open_app()?;
+            println!(
+                "sealed {} persons with the current personal-data key",
+                seal_people(store.as_ref(), &Default::default())?
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
     };
     let dir = data.open_or_create()?;
     let mut ring = dir.keyring()?;
-    if rotate {
+    if rotate && personal {
+        let id = yiwang_store::PersonalKeys::rotate(dir.personal_keys_dir())?;
+        println!("new personal-data key {id}: yiwang seals with it from its next start");
+    } else if rotate {
         let id = ring.rotate().map_err(|e| anyhow::anyhow!("{e}"))?;
         println!("new current key {id}");
     }
     for k in ring.public_keys() {
         println!("{}\t{}\t{}{}", k.id, k.alg, k.public_key, if k.current { "\tcurrent" } else { "" });
+    }
+    // The personal-data keys are secret: their ids only.
+    let personal = dir.personal_keys()?;
+    for id in personal.ids() {
+        let current = if Some(id) == personal.current_id() { "\tcurrent" } else { "" };
+        println!("{id}\taes256gcm\t(personal data, secret){current}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -184,6 +226,6 @@ pub fn checkpoint(app: &App, keys: &Keyring, export: Option<&Export>) -> Result<
 impl DataDir {
     /// The keyring in the data directory's `keys/`, made on first use.
     pub fn keyring(&self) -> Result<Keyring> {
-        Keyring::open_or_create(&self.0.join("keys")).map_err(|e| anyhow::anyhow!("{e}"))
+        Keyring::open_or_create(&self.path.join("keys")).map_err(|e| anyhow::anyhow!("{e}"))
     }
 }

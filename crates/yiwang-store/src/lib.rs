@@ -24,6 +24,7 @@ mod commit;
 mod link;
 mod pg;
 mod record;
+pub mod seal;
 pub mod search;
 pub mod sqlite;
 mod tally;
@@ -31,6 +32,7 @@ mod tally;
 pub use commit::{Pending, WriteHold};
 pub use pg::PgStore;
 pub use record::*;
+pub use seal::PersonalKeys;
 pub use sqlite::SqliteStore;
 
 use chrono::NaiveDate;
@@ -109,6 +111,12 @@ pub trait Store: Send + Sync {
     fn person(&self, id: PersonId) -> Result<Option<Person>>;
     /// Erases a person's data; events that refer to them stay as they are.
     fn erase_person(&self, id: PersonId, at: Instant) -> Result<bool>;
+    /// Seals, with the current personal-data key, the persons of the next `limit`
+    /// rows after `after` (by id) that are in plaintext or under an older key
+    /// (`seal.rs`). Returns the last id looked at and how many were sealed, or none
+    /// past the last row. Safe while the store serves; a store without keys seals
+    /// nothing.
+    fn seal_people(&self, after: PersonId, limit: usize) -> Result<Option<(PersonId, u64)>>;
     fn log_access(&self, entry: &AccessEntry) -> Result<()>;
 
     // Cases ----------------------------------------------------------------------------

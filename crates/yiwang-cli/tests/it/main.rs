@@ -155,8 +155,33 @@ fn a_database_rolled_back_to_an_earlier_copy_is_caught_against_the_exported_chec
             }
         }
         for k in std::fs::read_dir(data.join("keys")).unwrap().flatten() {
-            assert_eq!(mode(&k.path()), 0o600, "{:?}", k.file_name());
+            if k.path().is_dir() {
+                assert_eq!(mode(&k.path()), 0o700, "{:?}", k.file_name());
+                for f in std::fs::read_dir(k.path()).unwrap().flatten() {
+                    assert_eq!(mode(&f.path()), 0o600, "{:?}", f.path());
+                }
+            } else {
+                assert_eq!(mode(&k.path()), 0o600, "{:?}", k.file_name());
+            }
         }
+    }
+    // The demo's citizens are sealed at rest: the file holds no name or phone number.
+    {
+        let c = rusqlite::Connection::open(data.join("yiwang.sqlite")).unwrap();
+        let (people, plain, sealed): (i64, i64, i64) = c
+            .query_row(
+                "SELECT count(*), count(*) FILTER (WHERE sealed_with IS NULL),
+                        count(*) FILTER (WHERE phone GLOB '1[3-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]')
+                 FROM person WHERE erased_at IS NULL",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert!(people > 50, "{people}");
+        assert_eq!((plain, sealed), (0, 0), "no person in plaintext");
+        let (code, said) = run(&["keys", "list"]);
+        assert_eq!(code, Some(0), "{said}");
+        assert!(said.lines().any(|l| l.contains("aes256gcm") && l.ends_with("current")), "{said}");
     }
     let first: serde_json::Value =
         serde_json::from_str(std::fs::read_to_string(&witness).unwrap().lines().next().unwrap()).unwrap();

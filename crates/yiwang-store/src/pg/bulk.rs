@@ -15,7 +15,12 @@ use std::collections::{BTreeMap, HashSet};
 use yiwang_core::id::PersonId;
 
 /// Writes `cases` on the writer's connection, inside the transaction it runs in.
-pub(crate) fn import_cases(conn: &mut Conn, cases: Vec<ImportedCase>, recorded: yiwang_core::Instant) -> Result<()> {
+pub(crate) fn import_cases(
+    conn: &mut Conn,
+    keys: &crate::PersonalKeys,
+    cases: Vec<ImportedCase>,
+    recorded: yiwang_core::Instant,
+) -> Result<()> {
     let mut numbers = HashSet::new();
     for c in &cases {
         if !numbers.insert((c.tenant.as_str(), c.id.as_str())) {
@@ -79,7 +84,8 @@ pub(crate) fn import_cases(conn: &mut Conn, cases: Vec<ImportedCase>, recorded: 
         }
         let tenant = c.tenant.as_str();
         if let Some((pid, p)) = person {
-            rows.person(tenant, pid, p, opened);
+            let (sealed, key) = keys.seal(tenant, pid, p);
+            rows.person(tenant, pid, sealed, key, opened);
         }
         for (at, l) in appends {
             rows.events(tenant, &c.id, state.kind(), l, at, recorded)?;

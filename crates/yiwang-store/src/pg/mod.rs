@@ -19,8 +19,8 @@ use crate::{Result, StoreError};
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use writer::Writer;
 
 pub(crate) use codec::*;
@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0006_volume_tally.sql"),
     include_str!("../../migrations/postgres/0007_case_kinds.sql"),
     include_str!("../../migrations/postgres/0008_anchor.sql"),
+    include_str!("../../migrations/postgres/0009_personal_seal.sql"),
 ];
 
 /// The advisory lock migrations run under ("yiwang" in ASCII), so two processes
@@ -59,6 +60,8 @@ pub struct PgStore {
     readers: Vec<Mutex<Conn>>,
     next_reader: AtomicUsize,
     writer: Writer,
+    /// What personal data is sealed with (`crate::seal`).
+    keys: Arc<crate::PersonalKeys>,
 }
 
 pub(crate) fn map_err(e: postgres::Error) -> StoreError {
@@ -158,16 +161,24 @@ fn migrate(conn: &mut Conn) -> Result<()> {
 
 impl PgStore {
     /// Connects to the database at `url` (`postgres://user@host:port/db`) and brings
-    /// its schema up to date. It holds cases of the kinds `kinds` knows.
+    /// its schema up to date. It holds cases of the kinds `kinds` knows, and writes
+    /// personal data in plaintext: an installation connects `sealed`.
     pub fn connect(url: &str, kinds: yiwang_core::case::Kinds) -> Result<Self> {
+        Self::sealed(url, kinds, crate::PersonalKeys::none())
+    }
+
+    /// As `connect`, sealing personal data with `keys` (`crate::seal`).
+    pub fn sealed(url: &str, kinds: yiwang_core::case::Kinds, keys: crate::PersonalKeys) -> Result<Self> {
         migrate(&mut Conn::connect(url)?)?;
+        let keys = Arc::new(keys);
         let readers = (0..READERS).map(|_| Conn::connect(url).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
         Ok(PgStore {
             url: url.to_owned(),
             kinds,
             readers,
             next_reader: AtomicUsize::new(0),
-            writer: Writer::start(url.to_owned())?,
+            writer: Writer::start(url.to_owned(), keys.clone())?,
+            keys,
         })
     }
 

@@ -73,6 +73,7 @@ struct PersonCols {
     digest: Vec<Option<String>>,
     id_number: Vec<Option<String>>,
     contact: Vec<Option<String>>,
+    sealed_with: Vec<Option<String>>,
     at: Vec<Instant>,
 }
 
@@ -107,8 +108,17 @@ impl Rows {
         self.event.tenant.is_empty() && self.cases.is_empty() && self.person.id.is_empty()
     }
 
-    pub(crate) fn person(&mut self, tenant: &str, id: PersonId, p: PersonData, at: Instant) {
+    /// A new person, `p` as sealed with the key `sealed_with` (`crate::seal`).
+    pub(crate) fn person(
+        &mut self,
+        tenant: &str,
+        id: PersonId,
+        p: PersonData,
+        sealed_with: Option<String>,
+        at: Instant,
+    ) {
         let c = &mut self.person;
+        c.sealed_with.push(sealed_with);
         c.tenant.push(tenant.to_owned());
         c.id.push(id.0);
         c.name.push(p.name);
@@ -282,6 +292,7 @@ impl Rows {
             (&p.digest, t),
             (&p.id_number, t),
             (&p.contact, t),
+            (&p.sealed_with, t),
             (&p.at, tz),
         ]);
         let alg = s.param(&alg, t);
@@ -329,7 +340,7 @@ impl Rows {
         let sql = format!(
             "WITH
 p AS (
-    INSERT INTO person (tenant, id, name, phone, phone_digest, id_number, contact, created_at)
+    INSERT INTO person (tenant, id, name, phone, phone_digest, id_number, contact, sealed_with, created_at)
     SELECT * FROM {persons}
 ),
 ev AS (

@@ -45,10 +45,14 @@ fn staff_row(r: &Row) -> Result<StaffRecord> {
 }
 
 const CASE_COLUMNS: &str = "a.case_id, a.case_kind, a.status, a.title, a.unit, a.category, a.area, a.stage,
-    a.next_due, a.opened_at, a.detail::text, p.name, p.phone";
+    a.next_due, a.opened_at, a.detail::text, p.name, p.phone, a.tenant, a.person, p.sealed_with";
 
-fn case_row(r: &Row) -> Result<CaseRow> {
+/// A row of a case list, its citizen's name and phone opened with `keys`.
+fn case_row(r: &Row, keys: &crate::PersonalKeys) -> Result<CaseRow> {
     let stage: &str = col(r, 7)?;
+    let sealed_with: Option<&str> = col(r, 15)?;
+    let (person_name, person_phone) =
+        keys.open_shown(col(r, 13)?, col(r, 14)?, sealed_with, col(r, 11)?, col(r, 12)?)?;
     Ok(CaseRow {
         id: parse_code(col(r, 0)?)?,
         kind: col(r, 1)?,
@@ -61,8 +65,8 @@ fn case_row(r: &Row) -> Result<CaseRow> {
         next_due: col(r, 8)?,
         opened_at: col(r, 9)?,
         detail: col(r, 10)?,
-        person_name: col(r, 11)?,
-        person_phone: col(r, 12)?,
+        person_name,
+        person_phone,
     })
 }
 
@@ -497,24 +501,59 @@ impl Store for PgStore {
     fn person(&self, id: PersonId) -> Result<Option<Person>> {
         self.read(|c| {
             c.query_opt(
-                "SELECT name, phone, phone_digest, id_number, contact, erased_at FROM person WHERE id = $1",
+                "SELECT name, phone, phone_digest, id_number, contact, erased_at, tenant, sealed_with
+                 FROM person WHERE id = $1",
                 &[&id.0],
             )
         })?
         .map(|r| {
-            Ok(Person {
-                id,
-                data: PersonData {
-                    name: col(&r, 0)?,
-                    phone: col(&r, 1)?,
-                    phone_digest: col(&r, 2)?,
-                    id_number: col(&r, 3)?,
-                    contact: col(&r, 4)?,
-                },
-                erased_at: col(&r, 5)?,
-            })
+            let data = PersonData {
+                name: col(&r, 0)?,
+                phone: col(&r, 1)?,
+                phone_digest: col(&r, 2)?,
+                id_number: col(&r, 3)?,
+                contact: col(&r, 4)?,
+            };
+            let data = self.keys.open(col(&r, 6)?, id, col(&r, 7)?, data)?;
+            Ok(Person { id, data, erased_at: col(&r, 5)? })
         })
         .transpose()
+    }
+
+    fn seal_people(&self, after: PersonId, limit: usize) -> Result<Option<(PersonId, u64)>> {
+        let keys = &self.keys;
+        self.read(|c| {
+            let rows = c.query(
+                "SELECT id, tenant, name, phone, phone_digest, id_number, contact, sealed_with, erased_at IS NOT NULL
+                 FROM person WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&after.0, &(limit as i64)],
+            )?;
+            let Some(last) = rows.last().map(|r| col::<i64>(r, 0)).transpose()? else { return Ok(None) };
+            let mut sealed = 0;
+            for r in &rows {
+                let (id, tenant, key, erased): (i64, &str, Option<&str>, bool) =
+                    (col(r, 0)?, col(r, 1)?, col(r, 7)?, col(r, 8)?);
+                if erased || !keys.is_stale(key) {
+                    continue;
+                }
+                let data = PersonData {
+                    name: col(r, 2)?,
+                    phone: col(r, 3)?,
+                    phone_digest: col(r, 4)?,
+                    id_number: col(r, 5)?,
+                    contact: col(r, 6)?,
+                };
+                let plain = keys.open(tenant, PersonId(id), key, data)?;
+                let (p, new_key) = keys.seal(tenant, PersonId(id), plain);
+                // Only as read: a row erased or sealed meanwhile is left as it is now.
+                sealed += c.execute(
+                    "UPDATE person SET name = $2, phone = $3, id_number = $4, contact = $5, sealed_with = $6
+                     WHERE id = $1 AND erased_at IS NULL AND sealed_with IS NOT DISTINCT FROM $7",
+                    &[&id, &p.name, &p.phone, &p.id_number, &p.contact, &new_key, &key],
+                )?;
+            }
+            Ok(Some((PersonId(last), sealed)))
+        })
     }
 
     fn erase_person(&self, id: PersonId, at: Instant) -> Result<bool> {
@@ -522,7 +561,7 @@ impl Store for PgStore {
         self.write(move |c| {
             let n = c.execute(
                 "UPDATE person SET name = NULL, phone = NULL, phone_digest = NULL, id_number = NULL,
-                    contact = NULL, erased_at = $2 WHERE id = $1 AND erased_at IS NULL",
+                    contact = NULL, sealed_with = NULL, erased_at = $2 WHERE id = $1 AND erased_at IS NULL",
                 &[&id.0, &at],
             )?;
             Ok(n > 0)
@@ -556,7 +595,8 @@ impl Store for PgStore {
             return Pending::ready(Err(e));
         }
         self.writer.submit(|r| {
-            crate::commit::Job::Checked(Box::new(move |c| super::bulk::import_cases(c, cases, recorded_at)), r)
+            let keys = self.keys.clone();
+            crate::commit::Job::Checked(Box::new(move |c| super::bulk::import_cases(c, &keys, cases, recorded_at)), r)
         })
     }
 
@@ -636,7 +676,7 @@ impl Store for PgStore {
             };
             Ok((total, c.query(&sql, &refs(&p))?))
         })?;
-        Ok(CasePage { rows: rows(found.1, case_row)?, total: found.0 })
+        Ok(CasePage { rows: rows(found.1, |r| case_row(r, &self.keys))?, total: found.0 })
     }
 
     fn count_cases(&self, q: &CaseQuery) -> Result<u64> {

@@ -22,7 +22,7 @@ use crate::commit::{self, Done, Reply};
 use crate::link::link;
 use crate::{AppendBatch, NewCase, Result, StoreError};
 use std::collections::{HashMap, HashSet};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use yiwang_core::calendar::civil_date;
 use yiwang_core::case::Case;
 use yiwang_core::chain;
@@ -69,6 +69,8 @@ struct Numbers {
     /// go to their writer's own rows, and the day counters they raise are locked
     /// in one order (by day) and only raised.
     turns: std::sync::RwLock<()>,
+    /// What the persons it numbers are sealed with.
+    keys: Arc<crate::PersonalKeys>,
 }
 
 impl Numbers {
@@ -86,9 +88,9 @@ impl Numbers {
 impl Writer {
     /// Starts the writers on connections of their own to `url`, reconnecting when the
     /// server drops them.
-    pub(crate) fn start(url: String) -> Result<Self> {
+    pub(crate) fn start(url: String, keys: Arc<crate::PersonalKeys>) -> Result<Self> {
         let conns = (0..WRITERS as i16).map(|slot| writer_connection(&url, slot)).collect::<Result<Vec<_>>>()?;
-        let numbers = Numbers { url: url.clone(), conn: std::sync::Mutex::new(None), turns: Default::default() };
+        let numbers = Numbers { url: url.clone(), conn: std::sync::Mutex::new(None), turns: Default::default(), keys };
         Ok(Writer::spawn("yiwang-pg-writer", move |rx| {
             let rx = std::sync::Mutex::new(rx);
             std::thread::scope(|s| {
@@ -337,7 +339,8 @@ fn create(conn: &mut Conn, numbers: &Numbers, creates: Creates, rows: &mut Rows,
             continue;
         }
         if let Some((pid, p)) = person {
-            rows.person(tenant.as_str(), pid, p, at);
+            let (sealed, key) = numbers.keys.seal(tenant.as_str(), pid, p);
+            rows.person(tenant.as_str(), pid, sealed, key, at);
         }
         rows.events(tenant.as_str(), &id, state.kind(), l, at, at)?;
         rows.project(tenant.as_str(), &state, shown, None, true);

@@ -15,7 +15,7 @@
 
 use super::projection::{Deferred, Rows};
 use super::writer::{INSERT_EVENT, INSERT_HEAD, INSERT_PERSON};
-use super::{PersonIds, insert_rows, map_err, trunc_ms, ts};
+use super::{People, insert_rows, map_err, trunc_ms, ts};
 use crate::link::{ALG, Linked, link_history};
 use crate::{ImportedCase, PersonData, Result, StoreError};
 use rusqlite::{Connection, ToSql, params};
@@ -28,7 +28,8 @@ pub(crate) struct Prepared {
     id: CaseId,
     kind: &'static str,
     tracking_code: Option<String>,
-    person: Option<(PersonId, PersonData, String)>,
+    /// Sealed, with the key it is sealed with, and its time.
+    person: Option<(PersonId, PersonData, Option<String>, String)>,
     appends: Vec<Linked>,
     rows: Rows,
 }
@@ -37,7 +38,7 @@ pub(crate) struct Prepared {
 /// whose history does not open a case of its kind (`Corrupt`) and a case number or
 /// tracking code given twice in the batch (`Duplicate`); `write` checks those already
 /// stored.
-pub(crate) fn prepare(cases: Vec<ImportedCase>, ids: &PersonIds) -> Result<Vec<Prepared>> {
+pub(crate) fn prepare(cases: Vec<ImportedCase>, ids: &People) -> Result<Vec<Prepared>> {
     let mut numbers = HashSet::new();
     for c in &cases {
         c.check_opens()?;
@@ -59,7 +60,8 @@ pub(crate) fn prepare(cases: Vec<ImportedCase>, ids: &PersonIds) -> Result<Vec<P
                 if let Some((_, _, first)) = c.appends.first_mut() {
                     first.set_person(id);
                 }
-                (id, p, ts(trunc_ms(opened)))
+                let (sealed, key) = ids.keys.seal(&tenant, id, p);
+                (id, sealed, key, ts(trunc_ms(opened)))
             });
             let (appends, state) = link_history(&mut c)?;
             let appends = appends.into_iter().map(|(_, linked)| linked).collect();
@@ -114,11 +116,11 @@ pub(crate) fn write(conn: &Connection, cases: &mut [Prepared], recorded: &str) -
 /// were recorded in) and chain heads, many rows to a statement.
 fn insert_record(conn: &Connection, cases: &[Prepared], recorded: &str) -> Result<()> {
     let alg = ALG.as_str();
-    let people: Vec<[&dyn ToSql; 8]> = cases
+    let people: Vec<[&dyn ToSql; 9]> = cases
         .iter()
-        .filter_map(|c| c.person.as_ref().map(|(id, p, at)| (c, id, p, at)))
-        .map(|(c, id, p, at)| -> [&dyn ToSql; 8] {
-            [&id.0, &c.tenant, &p.name, &p.phone, &p.phone_digest, &p.id_number, &p.contact, at]
+        .filter_map(|c| c.person.as_ref().map(|(id, p, key, at)| (c, id, p, key, at)))
+        .map(|(c, id, p, key, at)| -> [&dyn ToSql; 9] {
+            [&id.0, &c.tenant, &p.name, &p.phone, &p.phone_digest, &p.id_number, &p.contact, key, at]
         })
         .collect();
     insert_rows(conn, INSERT_PERSON, &people)?;

@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0008_volume_tally.sql"),
     include_str!("../../migrations/sqlite/0009_case_kinds.sql"),
     include_str!("../../migrations/sqlite/0010_anchor.sql"),
+    include_str!("../../migrations/sqlite/0011_personal_seal.sql"),
 ];
 
 pub struct SqliteStore {
@@ -43,7 +44,7 @@ pub struct SqliteStore {
     unmarked: String,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
-    person_ids: Arc<PersonIds>,
+    people: Arc<People>,
     writer: Writer,
     checkpointer: Checkpointer,
 }
@@ -55,10 +56,16 @@ pub struct SqliteStore {
 /// so no id is given twice; a batch that fails leaves its ids unused.
 ///
 /// This assumes what the store assumes anyway: one process writes a SQLite file.
-pub(crate) struct PersonIds(std::sync::atomic::AtomicI64);
+///
+/// It also holds the keys their personal data is sealed with (`crate::seal`), which
+/// the writer and a bulk import's own thread use as they number them.
+pub(crate) struct People {
+    next: std::sync::atomic::AtomicI64,
+    pub(crate) keys: crate::PersonalKeys,
+}
 
-impl PersonIds {
-    fn load(conn: &Connection) -> Result<Self> {
+impl People {
+    fn load(conn: &Connection, keys: crate::PersonalKeys) -> Result<Self> {
         let last: i64 = conn
             .query_row(
                 "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'person'), 0),
@@ -67,12 +74,12 @@ impl PersonIds {
                 |r| r.get(0),
             )
             .map_err(map_err)?;
-        Ok(PersonIds((last + 1).into()))
+        Ok(People { next: (last + 1).into(), keys })
     }
 
     /// The first of `n` consecutive new ids.
     pub(crate) fn take(&self, n: i64) -> i64 {
-        self.0.fetch_add(n, Ordering::Relaxed)
+        self.next.fetch_add(n, Ordering::Relaxed)
     }
 }
 
@@ -233,13 +240,24 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file and brings its schema up to date.
-    /// It holds cases of the kinds `kinds` knows.
+    /// It holds cases of the kinds `kinds` knows, and writes personal data in
+    /// plaintext: an installation opens it `sealed`.
     pub fn open(path: &Path, kinds: yiwang_core::case::Kinds) -> Result<Self> {
-        Self::open_with(path, kinds, WalLimits::default())
+        Self::open_with(path, kinds, WalLimits::default(), crate::PersonalKeys::none())
     }
 
-    /// As `open`, with other bounds on the WAL (tests use small ones).
-    pub fn open_with(path: &Path, kinds: yiwang_core::case::Kinds, wal: WalLimits) -> Result<Self> {
+    /// As `open`, sealing personal data with `keys` (`crate::seal`).
+    pub fn sealed(path: &Path, kinds: yiwang_core::case::Kinds, keys: crate::PersonalKeys) -> Result<Self> {
+        Self::open_with(path, kinds, WalLimits::default(), keys)
+    }
+
+    /// As `sealed`, with other bounds on the WAL (tests use small ones).
+    pub fn open_with(
+        path: &Path,
+        kinds: yiwang_core::case::Kinds,
+        wal: WalLimits,
+        keys: crate::PersonalKeys,
+    ) -> Result<Self> {
         let mut w = open_connection(path)?;
         migrate(&mut w)?;
         // The checkpointer thread does the checkpoints, not the writer's commits, and
@@ -248,15 +266,15 @@ impl SqliteStore {
         let readers = (0..4).map(|_| open_connection(path).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
         let restart = Arc::new(AtomicU8::new(RESTART_NO));
         let checkpointer = Checkpointer::spawn(open_connection(path)?, wal, restart.clone());
-        let person_ids = Arc::new(PersonIds::load(&w)?);
+        let people = Arc::new(People::load(&w, keys)?);
         let unmarked = w.query_row("SELECT case_kind FROM case_text_unmarked", [], |r| r.get(0)).map_err(map_err)?;
         Ok(SqliteStore {
             kinds,
             unmarked,
             readers,
             next_reader: AtomicUsize::new(0),
-            writer: Writer::start(w, person_ids.clone(), wal_path(path), wal.max, restart),
-            person_ids,
+            writer: Writer::start(w, people.clone(), wal_path(path), wal.max, restart),
+            people,
             checkpointer,
         })
     }

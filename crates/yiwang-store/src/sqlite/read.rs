@@ -30,10 +30,15 @@ fn staff_row(r: &Row<'_>) -> rusqlite::Result<StaffRecord> {
 }
 
 const CASE_COLUMNS: &str = "a.case_id, a.case_kind, a.status, a.title, a.unit, a.category, a.area, a.stage,
-    a.next_due, a.opened_at, a.detail, p.name, p.phone";
+    a.next_due, a.opened_at, a.detail, p.name, p.phone, a.tenant, a.person, p.sealed_with";
 
-fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
+/// A row of a case list, its citizen's name and phone opened with `keys`.
+fn case_row(r: &Row<'_>, keys: &crate::PersonalKeys) -> rusqlite::Result<CaseRow> {
     let opt_code = |i: usize| -> rusqlite::Result<Option<String>> { r.get(i) };
+    let (tenant, person, sealed_with): (String, Option<i64>, Option<String>) = (r.get(13)?, r.get(14)?, r.get(15)?);
+    let (person_name, person_phone) = keys
+        .open_shown(&tenant, person, sealed_with.as_deref(), r.get(11)?, r.get(12)?)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(11, rusqlite::types::Type::Text, e.into()))?;
     Ok(CaseRow {
         id: parse_code(r.get(0)?)?,
         kind: r.get(1)?,
@@ -46,8 +51,8 @@ fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
         next_due: r.get::<_, Option<String>>(8)?.map(|s| parse_ts(&s)).transpose()?,
         opened_at: parse_ts(&r.get::<_, String>(9)?)?,
         detail: r.get(10)?,
-        person_name: r.get(11)?,
-        person_phone: r.get(12)?,
+        person_name,
+        person_phone,
     })
 }
 
@@ -519,23 +524,27 @@ impl Store for SqliteStore {
     fn person(&self, id: PersonId) -> Result<Option<Person>> {
         self.read(|c| {
             c.prepare_cached(
-                "SELECT name, phone, phone_digest, id_number, contact, erased_at FROM person WHERE id = ?1",
+                "SELECT name, phone, phone_digest, id_number, contact, erased_at, tenant, sealed_with
+                 FROM person WHERE id = ?1",
             )?
             .query_row([id.0], |r| {
-                Ok(Person {
-                    id,
-                    data: PersonData {
-                        name: r.get(0)?,
-                        phone: r.get(1)?,
-                        phone_digest: r.get(2)?,
-                        id_number: r.get(3)?,
-                        contact: r.get(4)?,
-                    },
-                    erased_at: r.get::<_, Option<String>>(5)?.map(|s| parse_ts(&s)).transpose()?,
-                })
+                let data = PersonData {
+                    name: r.get(0)?,
+                    phone: r.get(1)?,
+                    phone_digest: r.get(2)?,
+                    id_number: r.get(3)?,
+                    contact: r.get(4)?,
+                };
+                let erased_at = r.get::<_, Option<String>>(5)?.map(|s| parse_ts(&s)).transpose()?;
+                Ok((data, erased_at, r.get::<_, String>(6)?, r.get::<_, Option<String>>(7)?))
             })
             .optional()
+        })?
+        .map(|(data, erased_at, tenant, sealed_with)| {
+            let data = self.people.keys.open(&tenant, id, sealed_with.as_deref(), data)?;
+            Ok(Person { id, data, erased_at })
         })
+        .transpose()
     }
 
     fn erase_person(&self, id: PersonId, at: Instant) -> Result<bool> {
@@ -544,7 +553,7 @@ impl Store for SqliteStore {
             let n = c
                 .execute(
                     "UPDATE person SET name = NULL, phone = NULL, phone_digest = NULL, id_number = NULL,
-                        contact = NULL, erased_at = ?2 WHERE id = ?1 AND erased_at IS NULL",
+                        contact = NULL, sealed_with = NULL, erased_at = ?2 WHERE id = ?1 AND erased_at IS NULL",
                     params![id.0, ts(at)],
                 )
                 .map_err(map_err)?;
@@ -552,6 +561,55 @@ impl Store for SqliteStore {
             Ok(())
         })?;
         Ok(rx.recv().unwrap_or(false))
+    }
+
+    fn seal_people(&self, after: PersonId, limit: usize) -> Result<Option<(PersonId, u64)>> {
+        let people = self.people.clone();
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.writer.exec(move |c| {
+            let rows = c
+                .prepare_cached(
+                    "SELECT id, tenant, name, phone, phone_digest, id_number, contact, sealed_with, erased_at
+                     FROM person WHERE id > ?1 ORDER BY id LIMIT ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_map(params![after.0, limit as i64], |r| {
+                        let data = PersonData {
+                            name: r.get(2)?,
+                            phone: r.get(3)?,
+                            phone_digest: r.get(4)?,
+                            id_number: r.get(5)?,
+                            contact: r.get(6)?,
+                        };
+                        let erased = r.get::<_, Option<String>>(8)?.is_some();
+                        Ok((PersonId(r.get(0)?), r.get::<_, String>(1)?, data, r.get::<_, Option<String>>(7)?, erased))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                })
+                .map_err(map_err)?;
+            let Some(last) = rows.last().map(|r| r.0) else {
+                let _ = tx.send(None);
+                return Ok(());
+            };
+            let mut sealed = 0;
+            let mut update = c
+                .prepare_cached(
+                    "UPDATE person SET name = ?2, phone = ?3, id_number = ?4, contact = ?5, sealed_with = ?6 WHERE id = ?1",
+                )
+                .map_err(map_err)?;
+            for (id, tenant, data, key, erased) in rows {
+                if erased || !people.keys.is_stale(key.as_deref()) {
+                    continue;
+                }
+                let plain = people.keys.open(&tenant, id, key.as_deref(), data)?;
+                let (p, key) = people.keys.seal(&tenant, id, plain);
+                update.execute(params![id.0, p.name, p.phone, p.id_number, p.contact, key]).map_err(map_err)?;
+                sealed += 1;
+            }
+            let _ = tx.send(Some((last, sealed)));
+            Ok(())
+        })?;
+        rx.recv().map_err(|_| StoreError::Database("the writer stopped".into()))
     }
 
     fn log_access(&self, e: &AccessEntry) -> Result<()> {
@@ -575,7 +633,7 @@ impl Store for SqliteStore {
     }
 
     fn import_cases(&self, cases: Vec<ImportedCase>, recorded_at: Instant) -> Pending<()> {
-        match super::bulk::prepare(cases, &self.person_ids) {
+        match super::bulk::prepare(cases, &self.people) {
             Ok(mut prepared) => self.writer.checked(move |c| {
                 let written = super::bulk::write(c, &mut prepared, &ts(recorded_at));
                 // Freeing a batch's many strings took a tenth of the writer's time:
@@ -632,7 +690,7 @@ impl Store for SqliteStore {
         let rows = self.read(|c| {
             let mut s = c.prepare_cached(&sql)?;
             let params: Vec<&dyn ToSql> = params.iter().map(|b| b.as_ref()).collect();
-            s.query_map(params.as_slice(), case_row)?.collect::<rusqlite::Result<Vec<_>>>()
+            s.query_map(params.as_slice(), |r| case_row(r, &self.people.keys))?.collect::<rusqlite::Result<Vec<_>>>()
         })?;
         Ok(CasePage { rows, total })
     }

@@ -32,7 +32,7 @@
 //! batch rolls back, as above.
 
 use super::projection::{Deferred, Rows};
-use super::{PersonIds, insert_rows, map_err, trunc_ms, ts};
+use super::{People, insert_rows, map_err, trunc_ms, ts};
 use super::{RESTART_NO, RESTART_NOW, RESTART_WHEN_IDLE};
 use crate::commit::{self, Done, Pending};
 use crate::link::{ALG, Linked, link};
@@ -98,7 +98,7 @@ impl Writer {
     /// New citizens get their ids from `ids`.
     pub(crate) fn start(
         conn: Connection,
-        ids: Arc<PersonIds>,
+        ids: Arc<People>,
         wal: PathBuf,
         max_frames: i64,
         restart: Arc<AtomicU8>,
@@ -195,7 +195,7 @@ fn note_wal_frames(_: &rusqlite::hooks::Wal, frames: std::ffi::c_int) -> rusqlit
 
 fn run(
     conn: Connection,
-    ids: &PersonIds,
+    ids: &People,
     rx: mpsc::Receiver<Job>,
     restart: &AtomicU8,
     max_frames: i64,
@@ -263,7 +263,7 @@ fn run(
 
 /// Runs a batch in one transaction and commits it. Returns the answers to send once
 /// the commit is on disk; a batch that failed is answered here, and `None` returned.
-fn commit_batch(conn: &Connection, ids: &PersonIds, jobs: Vec<Job>) -> Option<Vec<Done>> {
+fn commit_batch(conn: &Connection, ids: &People, jobs: Vec<Job>) -> Option<Vec<Done>> {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         let msg = e.to_string();
         jobs.into_iter().for_each(|j| j.refuse(&msg));
@@ -329,7 +329,7 @@ fn in_savepoint(conn: &Connection, f: ExecFn) -> Result<()> {
     r
 }
 
-fn create(conn: &Connection, ids: &PersonIds, n: NewCase, deferred: &mut Deferred) -> Result<Case> {
+fn create(conn: &Connection, ids: &People, n: NewCase, deferred: &mut Deferred) -> Result<Case> {
     let NewCase { tenant, at, actor, person, mut events } = n;
     let at = trunc_ms(at);
     let now = ts(at);
@@ -344,8 +344,12 @@ fn create(conn: &Connection, ids: &PersonIds, n: NewCase, deferred: &mut Deferre
         .map_err(map_err)?;
     let seq = last.unwrap_or(0) + 1;
     let id = CaseId::new(prefix, day, seq);
-    let person = person.map(|p| (PersonId(ids.take(1)), p));
-    if let Some((pid, _)) = &person {
+    let person = person.map(|p| {
+        let pid = PersonId(ids.take(1));
+        let (sealed, key) = ids.keys.seal(tenant.as_str(), pid, p);
+        (pid, sealed, key)
+    });
+    if let Some((pid, _, _)) = &person {
         events.set_person(*pid);
     }
     let (linked, state) = link(tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &actor, events)?;
@@ -371,8 +375,8 @@ fn create(conn: &Connection, ids: &PersonIds, n: NewCase, deferred: &mut Deferre
             .and_then(|mut s| s.execute(params![prefix, day_s, seq, now])),
     };
     counter.map_err(map_err)?;
-    if let Some((pid, p)) = &person {
-        insert_person(conn, tenant.as_str(), *pid, p, &now)?;
+    if let Some((pid, p, key)) = &person {
+        insert_person(conn, tenant.as_str(), *pid, p, key.as_deref(), &now)?;
     }
     insert_events(conn, tenant.as_str(), &id, &linked, &linked.at)?;
     write_head(conn, tenant.as_str(), &id, None, state.kind(), linked.head(), &linked.at)?;
@@ -406,22 +410,29 @@ fn append(conn: &Connection, b: AppendBatch, deferred: &mut Deferred) -> Result<
 
 /// The record's inserts, for `insert_rows`, shared by live writes (a row or a few)
 /// and bulk imports (thousands): person (id, tenant, name, phone, phone_digest,
-/// id_number, contact, created_at); event (case_id, seq, tenant, at, kind, actor,
+/// id_number, contact, sealed_with, created_at), sealed; event (case_id, seq, tenant, at, kind, actor,
 /// body, alg, hash, created_at); chain_head (case_id, tenant, case_kind, seq, hash,
 /// created_at).
-pub(crate) const INSERT_PERSON: &str =
-    "INSERT OR ROLLBACK INTO person (id, tenant, name, phone, phone_digest, id_number, contact, created_at)";
+pub(crate) const INSERT_PERSON: &str = "INSERT OR ROLLBACK INTO person (id, tenant, name, phone, phone_digest, id_number, contact, sealed_with, created_at)";
 pub(crate) const INSERT_EVENT: &str =
     "INSERT OR ROLLBACK INTO event (case_id, seq, tenant, at, kind, actor, body, alg, hash, created_at)";
 pub(crate) const INSERT_HEAD: &str =
     "INSERT OR ROLLBACK INTO chain_head (case_id, tenant, case_kind, seq, hash, created_at)";
 
-/// Stores a citizen's personal data under the id the store handed out.
-pub(crate) fn insert_person(conn: &Connection, tenant: &str, id: PersonId, p: &PersonData, at: &str) -> Result<()> {
+/// Stores a citizen's personal data, as sealed with the key `sealed_with`, under the
+/// id the store handed out.
+pub(crate) fn insert_person(
+    conn: &Connection,
+    tenant: &str,
+    id: PersonId,
+    p: &PersonData,
+    sealed_with: Option<&str>,
+    at: &str,
+) -> Result<()> {
     insert_rows(
         conn,
         INSERT_PERSON,
-        &[[&id.0, &tenant, &p.name, &p.phone, &p.phone_digest, &p.id_number, &p.contact, &at]],
+        &[[&id.0, &tenant, &p.name, &p.phone, &p.phone_digest, &p.id_number, &p.contact, &sealed_with, &at]],
     )
 }
 

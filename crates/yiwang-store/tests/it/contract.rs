@@ -1305,3 +1305,82 @@ pub fn a_hostile_database_administrator_is_caught(store: &dyn Store, sql: &dyn F
     assert!(!r.breaks.iter().any(|x| matches!(x, AnchorBreak::Missing { .. })));
     assert!(r.breaks.iter().any(|x| matches!(x, AnchorBreak::Altered { n: 1, heads: 4, now_heads: 3, .. })));
 }
+
+/// Personal data is sealed at rest (`seal.rs`): what the table holds is ciphertext
+/// bound to its row, the store reads it back, rows written in plaintext before are
+/// sealed in batches, a rotated key takes over, and a store without the key refuses
+/// rather than shows ciphertext. `open` opens the database with the keys given (the
+/// store before it dropped); `raw` reads a person row behind the store's back:
+/// name, phone, sealed_with.
+pub fn personal_data_is_sealed_at_rest(
+    open: &dyn Fn(yiwang_store::PersonalKeys) -> Box<dyn Store>,
+    raw: &dyn Fn(i64) -> (Option<String>, Option<String>, Option<String>),
+) {
+    use yiwang_store::PersonalKeys;
+    let k1 = || PersonalKeys::new(vec![("k1".into(), [1; 32])], "k1").unwrap();
+    let k12 = || PersonalKeys::new(vec![("k1".into(), [1; 32]), ("k2".into(), [2; 32])], "k2").unwrap();
+    let seal_all = |store: &dyn Store| {
+        let (mut after, mut total) = (PersonId(0), 0);
+        while let Some((last, n)) = store.seal_people(after, 1).unwrap() {
+            (after, total) = (last, total + n);
+        }
+        total
+    };
+    let name_of = |store: &dyn Store, id: PersonId| store.person(id).unwrap().unwrap().data.name;
+
+    // Written before sealing existed: plaintext, read as it is.
+    let store = open(PersonalKeys::none());
+    let w = world(store.as_ref());
+    let a = new_case(&w, store.as_ref(), t0(), 1, Some("13711112222"));
+    let pa = a.citizen.unwrap();
+    assert_eq!(raw(pa.0), (Some("张三".into()), Some("13711112222".into()), None));
+    drop(store);
+
+    // Sealed: the table holds ciphertext under k1; the store reads the person and the
+    // case lists show the name and phone.
+    let store = open(k1());
+    let b = new_case(&w, store.as_ref(), t0(), 2, Some("13733334444"));
+    let pb = b.citizen.unwrap();
+    let (name, phone, key) = raw(pb.0);
+    assert_eq!(key.as_deref(), Some("k1"));
+    assert!(!name.as_deref().unwrap().contains('张'), "{name:?}");
+    assert!(!phone.as_deref().unwrap().contains("3333"), "{phone:?}");
+    let person = store.person(pb).unwrap().unwrap();
+    assert_eq!(person.data.phone.as_deref(), Some("13733334444"));
+    assert_eq!(person.data.phone_digest.as_deref(), Some("digest-13733334444"), "the digest is kept to match");
+    assert_eq!(name_of(store.as_ref(), pa).as_deref(), Some("张三"), "an old row reads as it is");
+    let listed = store.list_cases(&CaseQuery { limit: 10, ..Default::default() }).unwrap();
+    let mut phones: Vec<_> = listed.rows.iter().map(|r| r.person_phone.clone().unwrap()).collect();
+    phones.sort();
+    assert_eq!(phones, ["13711112222", "13733334444"]);
+    assert!(listed.rows.iter().all(|r| r.person_name.as_deref() == Some("张三")));
+
+    // The old row is sealed in batches (of one here), once.
+    assert_eq!(seal_all(store.as_ref()), 1);
+    assert_eq!(raw(pa.0).2.as_deref(), Some("k1"));
+    assert_ne!(raw(pa.0).0.as_deref(), Some("张三"));
+    assert_eq!(name_of(store.as_ref(), pa).as_deref(), Some("张三"));
+    assert_eq!(seal_all(store.as_ref()), 0);
+    // Erasure clears a sealed row, and sealing leaves it erased.
+    assert!(store.erase_person(pa, t0() + Duration::hours(1)).unwrap());
+    drop(store);
+
+    // Without the key the store refuses to read the row, naming the key.
+    let store = open(PersonalKeys::none());
+    let refused = store.person(pb).unwrap_err().to_string();
+    assert!(refused.contains("k1"), "{refused}");
+    assert!(store.list_cases(&CaseQuery { limit: 10, ..Default::default() }).is_err());
+    drop(store);
+
+    // A rotated key seals what is new and takes the old rows over; k1 still opens
+    // what is not moved yet.
+    let store = open(k12());
+    assert_eq!(name_of(store.as_ref(), pb).as_deref(), Some("张三"));
+    let c = new_case(&w, store.as_ref(), t0(), 3, Some("13755556666"));
+    assert_eq!(raw(c.citizen.unwrap().0).2.as_deref(), Some("k2"));
+    assert_eq!(seal_all(store.as_ref()), 1, "b moves to k2; a is erased; c is current");
+    assert_eq!(raw(pb.0).2.as_deref(), Some("k2"));
+    assert_eq!(name_of(store.as_ref(), pb).as_deref(), Some("张三"));
+    let erased = store.person(pa).unwrap().unwrap();
+    assert!(erased.erased_at.is_some() && erased.data == PersonData::default());
+}

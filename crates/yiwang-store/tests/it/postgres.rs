@@ -37,6 +37,10 @@ impl TestDb {
         PgStore::connect(&self.url, crate::sqlite::kinds()).unwrap()
     }
 
+    pub fn store_sealed(&self, keys: yiwang_store::PersonalKeys) -> PgStore {
+        PgStore::sealed(&self.url, crate::sqlite::kinds(), keys).unwrap()
+    }
+
     pub fn sql(&self) -> Client {
         Client::connect(&self.url, NoTls).unwrap()
     }
@@ -650,4 +654,13 @@ fn tsvector_literals_equal_what_to_tsvector_makes_of_the_tokens() {
             .get(0);
         assert!(same, "{text:?}");
     }
+}
+
+#[test]
+fn personal_data_is_sealed_at_rest() {
+    let db = TestDb::new();
+    contract::personal_data_is_sealed_at_rest(&|keys| Box::new(db.store_sealed(keys)), &|id| {
+        let r = db.sql().query_one("SELECT name, phone, sealed_with FROM person WHERE id = $1", &[&id]).unwrap();
+        (r.get(0), r.get(1), r.get(2))
+    });
 }

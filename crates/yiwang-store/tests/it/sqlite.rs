@@ -256,7 +256,7 @@ fn the_wal_stays_bounded_under_writes_that_never_pause() {
     // 1 MiB at the most (and one batch past it); unbounded, these writes leave a WAL
     // of some 27 MiB.
     let limits = yiwang_store::sqlite::WalLimits { restart: 64, short_pass: 32, max: 256 };
-    let store = Arc::new(SqliteStore::open_with(&path, kinds(), limits).unwrap());
+    let store = Arc::new(SqliteStore::open_with(&path, kinds(), limits, yiwang_store::PersonalKeys::none()).unwrap());
     let w = Arc::new(contract::world(store.as_ref()));
     let threads: Vec<_> = (0..8u16)
         .map(|t| {
@@ -410,5 +410,24 @@ fn an_import_with_a_stored_number_is_refused_before_writing() {
     assert!(
         matches!(&err, yiwang_store::StoreError::Duplicate(m) if m.contains("YW20261110000020")),
         "named by the check, not by a constraint: {err:?}"
+    );
+}
+
+#[test]
+fn personal_data_is_sealed_at_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("yiwang.sqlite");
+    contract::personal_data_is_sealed_at_rest(
+        &|keys| {
+            let wal = yiwang_store::sqlite::WalLimits::default();
+            Box::new(SqliteStore::open_with(&path, kinds(), wal, keys).unwrap())
+        },
+        &|id| {
+            let c = Connection::open(&path).unwrap();
+            c.query_row("SELECT name, phone, sealed_with FROM person WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap()
+        },
     );
 }

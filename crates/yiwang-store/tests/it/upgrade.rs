@@ -257,3 +257,108 @@ fn a_postgres_database_written_by_91dcf8a_upgrades_in_place() {
     check_anchored(&store, &held, &read);
     store.close();
 }
+
+/// A person row as stored: id, tenant, name, phone, phone digest, ID number, contact,
+/// and the key it is sealed with.
+type RawPerson = (i64, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+
+/// Checks a store migrated from `84af512` (personal data in plaintext, one signed
+/// checkpoint): everything reads as before, the persons are sealed in batches with
+/// the installation's key and read back the same, the table then holds no plaintext,
+/// and the record and its anchor stay intact.
+fn check_sealed(store: &dyn Store, before: &[RawPerson], raw: &dyn Fn() -> Vec<(RawPerson, Option<String>)>) {
+    assert!(before.len() > 100, "the demo's citizens: {}", before.len());
+    assert!(raw().iter().all(|(_, key)| key.is_none()), "nothing sealed yet");
+    let report = store.verify().unwrap();
+    assert!(report.is_intact(), "{:?}", report.breaks);
+    let anchor = store.check_anchor().unwrap();
+    assert!(anchor.is_intact() && anchor.checkpoints.len() == 1, "{anchor:?}");
+    let read = |p: &RawPerson| store.person(yiwang_core::id::PersonId(p.0)).unwrap().unwrap().data;
+    let as_stored = |p: &RawPerson| yiwang_store::PersonData {
+        name: p.2.clone(),
+        phone: p.3.clone(),
+        phone_digest: p.4.clone(),
+        id_number: p.5.clone(),
+        contact: p.6.clone(),
+    };
+    for p in before {
+        assert_eq!(read(p), as_stored(p), "read as it is before sealing");
+    }
+    let (mut after, mut sealed) = (yiwang_core::id::PersonId(0), 0);
+    while let Some((last, n)) = store.seal_people(after, 40).unwrap() {
+        (after, sealed) = (last, sealed + n);
+    }
+    assert_eq!(sealed as usize, before.len());
+    let now = raw();
+    for ((p, key), old) in now.iter().zip(before) {
+        assert_eq!(key.as_deref(), Some("k84"), "person {}", p.0);
+        assert_eq!(p.4, old.4, "the digest is kept");
+        for (new, old) in [(&p.2, &old.2), (&p.3, &old.3), (&p.5, &old.5), (&p.6, &old.6)] {
+            assert!(new.is_some() == old.is_some() && (old.is_none() || new != old), "person {}: {new:?}", p.0);
+        }
+        assert_eq!(read(p), as_stored(old), "read back the same");
+    }
+    let report = store.verify().unwrap();
+    assert!(report.is_intact(), "{:?}", report.breaks);
+    assert!(store.check_anchor().unwrap().is_intact());
+    // New citizens are sealed as they are written.
+    let w = contract::world(store);
+    let fresh = contract::new_case(&w, store, t0(), 901, Some("13700001111"));
+    let p = fresh.citizen.unwrap();
+    assert_eq!(store.person(p).unwrap().unwrap().data.phone.as_deref(), Some("13700001111"));
+    assert!(raw().iter().all(|(_, key)| key.as_deref() == Some("k84")));
+}
+
+fn k84() -> yiwang_store::PersonalKeys {
+    yiwang_store::PersonalKeys::new(vec![("k84".into(), [84; 32])], "k84").unwrap()
+}
+
+#[test]
+fn a_sqlite_file_written_by_84af512_upgrades_in_place_and_its_citizens_are_sealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("yiwang.sqlite");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/84af512.sqlite"), &path).unwrap();
+    let version: i64 =
+        rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 10, "written by the release before");
+    let select = "SELECT id, tenant, name, phone, phone_digest, id_number, contact FROM person ORDER BY id";
+    let before: Vec<RawPerson> = {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        let mut s = c.prepare(select).unwrap();
+        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let store = yiwang_store::SqliteStore::sealed(&path, crate::sqlite::kinds(), k84()).unwrap();
+    let raw = || -> Vec<(RawPerson, Option<String>)> {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        let mut s = c.prepare(&select.replace(" FROM", ", sealed_with FROM")).unwrap();
+        s.query_map([], |r| {
+            Ok(((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?), r.get(7)?))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    };
+    check_sealed(&store, &before, &raw);
+}
+
+#[test]
+fn a_postgres_database_written_by_84af512_upgrades_in_place_and_its_citizens_are_sealed() {
+    let db = crate::postgres::TestDb::new();
+    db.sql().batch_execute(include_str!("../fixtures/84af512.pg.sql")).unwrap();
+    let version: i32 = db.sql().query_one("SELECT max(version) FROM schema_migrations", &[]).unwrap().get(0);
+    assert_eq!(version, 8, "written by the release before");
+    let select = "SELECT id, tenant, name, phone, phone_digest, id_number, contact FROM person ORDER BY id";
+    let row =
+        |r: &postgres::Row| -> RawPerson { (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6)) };
+    let before: Vec<RawPerson> = db.sql().query(select, &[]).unwrap().iter().map(row).collect();
+    let store = db.store_sealed(k84());
+    let raw = || -> Vec<(RawPerson, Option<String>)> {
+        let rows = db.sql().query(&select.replace(" FROM", ", sealed_with FROM"), &[]).unwrap();
+        rows.iter().map(|r| (row(r), r.get(7))).collect()
+    };
+    check_sealed(&store, &before, &raw);
+    store.close();
+}

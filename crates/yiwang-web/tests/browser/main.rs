@@ -37,7 +37,14 @@ struct Server {
 
 async fn start_server() -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(&dir.path().join("yiwang.sqlite"), yiwang_core::kinds()).unwrap());
+    let store = Arc::new(
+        SqliteStore::sealed(
+            &dir.path().join("yiwang.sqlite"),
+            yiwang_core::kinds(),
+            yiwang_store::PersonalKeys::new(vec![("browser".into(), [3; 32])], "browser").unwrap(),
+        )
+        .unwrap(),
+    );
     // Friday 2026-11-20 10:00 in China.
     let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap()));
     // The story steps the clock by hours between one user's steps: sessions end only

@@ -74,14 +74,21 @@ impl Api {
                 Backend::Sqlite => {
                     let dir = tempfile::tempdir().unwrap();
                     (
-                        Arc::new(SqliteStore::open(&dir.path().join("yiwang.sqlite"), yiwang_core::kinds()).unwrap()),
+                        Arc::new(
+                            SqliteStore::sealed(
+                                &dir.path().join("yiwang.sqlite"),
+                                yiwang_core::kinds(),
+                                personal_keys(),
+                            )
+                            .unwrap(),
+                        ),
                         Some(dir),
                         None,
                     )
                 }
                 Backend::Postgres => {
                     let db = TestDb::new();
-                    (Arc::new(PgStore::connect(&db.url, yiwang_core::kinds()).unwrap()), None, Some(db))
+                    (Arc::new(PgStore::sealed(&db.url, yiwang_core::kinds(), personal_keys()).unwrap()), None, Some(db))
                 }
             };
             let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 16, 1, 0, 0).unwrap()));
@@ -233,4 +240,10 @@ fn with_dbname(url: &str, name: &str) -> String {
 
 pub fn code_of(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or("<none>")
+}
+
+/// The tests' key for personal data: every test runs with it sealed at rest, as an
+/// installation does.
+pub fn personal_keys() -> yiwang_store::PersonalKeys {
+    yiwang_store::PersonalKeys::new(vec![("test".into(), [9; 32])], "test").unwrap()
 }
