@@ -59,21 +59,59 @@ impl Default for LoginPolicy {
     }
 }
 
+/// How long the security audit log is kept in the database before `yiwang audit
+/// archive` moves it out to a file (`App::archive_security_log`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditPolicy {
+    pub keep_days: i64,
+}
+
+impl AuditPolicy {
+    /// 网络安全法 §21: network logs are kept for six months at least.
+    pub const MIN_KEEP_DAYS: i64 = 180;
+
+    /// Reads the `[audit]` table of `security.toml`.
+    pub fn parse_toml(text: &str) -> std::result::Result<Self, String> {
+        parse_security_toml(text).map(|f| f.audit)
+    }
+}
+
+impl Default for AuditPolicy {
+    fn default() -> Self {
+        AuditPolicy { keep_days: Self::MIN_KEEP_DAYS }
+    }
+}
+
+/// `security.toml`: `[login]` and `[audit]`, each checked.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SecurityFile {
+    #[serde(default)]
+    login: LoginPolicy,
+    #[serde(default)]
+    audit: AuditPolicy,
+}
+
+fn parse_security_toml(text: &str) -> std::result::Result<SecurityFile, String> {
+    let f: SecurityFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    let p = &f.login;
+    if p.max_failures == 0 || p.window_minutes <= 0 || p.lock_minutes <= 0 || p.idle_minutes <= 0 {
+        return Err("login: every figure must be positive".into());
+    }
+    if f.audit.keep_days < AuditPolicy::MIN_KEEP_DAYS {
+        return Err(format!(
+            "audit: keep_days must be at least {} (网络安全法 §21: logs are kept six months at least)",
+            AuditPolicy::MIN_KEEP_DAYS
+        ));
+    }
+    Ok(f)
+}
+
 impl LoginPolicy {
     /// Reads the `[login]` table of `security.toml`.
     pub fn parse_toml(text: &str) -> std::result::Result<Self, String> {
-        #[derive(serde::Deserialize, Default)]
-        #[serde(deny_unknown_fields)]
-        struct File {
-            #[serde(default)]
-            login: LoginPolicy,
-        }
-        let f: File = toml::from_str(text).map_err(|e| e.to_string())?;
-        let p = f.login;
-        if p.max_failures == 0 || p.window_minutes <= 0 || p.lock_minutes <= 0 || p.idle_minutes <= 0 {
-            return Err("login: every figure must be positive".into());
-        }
-        Ok(p)
+        parse_security_toml(text).map(|f| f.login)
     }
 }
 

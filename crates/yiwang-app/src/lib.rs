@@ -21,6 +21,7 @@ mod measure;
 mod open311;
 mod queue;
 mod record;
+pub use record::{Archived, read_security_archive};
 mod schedule;
 mod setup;
 mod task;

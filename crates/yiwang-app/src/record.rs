@@ -5,10 +5,11 @@
 //! outside witness, which shows a database rolled back to an earlier copy (or
 //! checkpoints deleted from it).
 
+use crate::auth::AuditPolicy;
 use crate::keyring::{Keyring, PublicKey};
-use crate::{App, Result};
-use yiwang_store::VerifyReport;
-use yiwang_store::anchor::{AnchorReport, Checkpoint};
+use crate::{App, AppError, Result};
+use yiwang_store::anchor::{AnchorReport, Checkpoint, SecurityArchive};
+use yiwang_store::{SecurityEvent, VerifyReport};
 
 /// What `verify_record` found. Empty `problems` and an intact chain report: intact.
 #[derive(Debug)]
@@ -35,10 +36,28 @@ impl App {
 
     /// Checks the whole record (see the module's text). `witness`: checkpoints as
     /// exported, in any order; empty when there is no witness to compare with.
-    pub fn verify_record(&self, keys: &[PublicKey], witness: &[Checkpoint]) -> Result<RecordReport> {
+    /// `archive`: the security events archived out of the database, from the files
+    /// `archive_security_log` wrote (`read_security_archive`); archived checkpoints
+    /// not in it are not re-digested (`AnchorReport::unchecked`).
+    pub fn verify_record(
+        &self,
+        keys: &[PublicKey],
+        witness: &[Checkpoint],
+        archive: &SecurityArchive,
+    ) -> Result<RecordReport> {
         let chains = self.store().verify()?;
-        let anchor = self.store().check_anchor()?;
+        let anchor = self.store().check_anchor_with(archive)?;
         let mut problems: Vec<String> = anchor.breaks.iter().map(|b| b.to_string()).collect();
+        // Nothing younger than the law's six months may have been moved out.
+        let earliest = self.now() - chrono::Duration::days(AuditPolicy::MIN_KEEP_DAYS);
+        for c in anchor.checkpoints.iter().filter(|c| anchor.archived.contains(&c.n) && c.at > earliest) {
+            problems.push(format!(
+                "checkpoint {} (sealed at {}): its security events were removed before the {} days the law requires",
+                c.n,
+                c.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                AuditPolicy::MIN_KEEP_DAYS
+            ));
+        }
         for c in &anchor.checkpoints {
             if !crate::keyring::verifies(keys, &c.key_id, c.message().as_bytes(), &c.signature) {
                 problems.push(format!("checkpoint {}: its signature does not verify with key {}", c.n, c.key_id));
@@ -57,4 +76,76 @@ impl App {
         }
         Ok(RecordReport { chains, anchor, problems })
     }
+}
+
+/// One line of a security-log archive: a checkpoint's events.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ArchivedCheckpoint {
+    checkpoint: i64,
+    events: Vec<SecurityEvent>,
+}
+
+/// What `archive_security_log` moved out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Archived {
+    pub checkpoints: usize,
+    pub events: u64,
+}
+
+impl App {
+    /// Moves the security events of the checkpoints sealed more than
+    /// `policy.keep_days` ago out of the database into `to` (appended, one JSON line
+    /// per checkpoint, readable by the owner only), which is flushed to disk before
+    /// the events are deleted. Keep the file: `verify_record` needs it to re-digest
+    /// those checkpoints. The move itself is logged.
+    pub fn archive_security_log(&self, policy: &AuditPolicy, to: &std::path::Path) -> Result<Archived> {
+        use std::io::Write;
+        if policy.keep_days < AuditPolicy::MIN_KEEP_DAYS {
+            return Err(AppError::invalid("keep_days", format!("至少保存 {} 天", AuditPolicy::MIN_KEEP_DAYS)));
+        }
+        let now = self.now();
+        let before = now - chrono::Duration::days(policy.keep_days);
+        let due = self.store().security_to_archive(before)?;
+        if due.is_empty() {
+            return Ok(Archived { checkpoints: 0, events: 0 });
+        }
+        let io = |e: std::io::Error| AppError::Internal(format!("archive {}: {e}", to.display()));
+        let mut o = std::fs::OpenOptions::new();
+        o.append(true).create(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        let mut f = o.open(to).map_err(io)?;
+        let mut text = String::new();
+        for (n, events) in &due {
+            let line = ArchivedCheckpoint { checkpoint: *n, events: events.clone() };
+            text += &serde_json::to_string(&line).map_err(|e| AppError::Internal(e.to_string()))?;
+            text.push('\n');
+        }
+        f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(io)?;
+        let checkpoints: Vec<i64> = due.keys().copied().collect();
+        let events = self.store().archive_security(&checkpoints, before, now)?;
+        let (first, last) = (checkpoints[0], checkpoints[checkpoints.len() - 1]);
+        self.security(
+            now,
+            "security_log_archived",
+            None,
+            None,
+            format!(
+                "检查点 {first}–{last} 的 {events} 条安全审计记录（已保存 {} 天）归档至 {}",
+                policy.keep_days,
+                to.display()
+            ),
+        )?;
+        Ok(Archived { checkpoints: checkpoints.len(), events })
+    }
+}
+
+/// The security events in archive files `archive_security_log` wrote, by checkpoint.
+pub fn read_security_archive(text: &str) -> std::result::Result<SecurityArchive, String> {
+    let mut out = SecurityArchive::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let a: ArchivedCheckpoint = serde_json::from_str(line).map_err(|e| format!("line {}: {e}", i + 1))?;
+        out.insert(a.checkpoint, a.events);
+    }
+    Ok(out)
 }

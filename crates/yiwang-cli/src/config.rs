@@ -240,6 +240,16 @@ impl DataDir {
         yiwang_app::auth::LoginPolicy::parse_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
     }
 
+    /// How long the security log stays in the database: `security.toml`, or 180 days.
+    pub fn audit_policy(&self) -> Result<yiwang_app::auth::AuditPolicy> {
+        let p = self.path.join("security.toml");
+        if !p.exists() {
+            return Ok(Default::default());
+        }
+        let text = std::fs::read_to_string(&p)?;
+        yiwang_app::auth::AuditPolicy::parse_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+    }
+
     /// Which cases Open311 publishes: `publication.toml`, or the defaults.
     fn publication(&self) -> Result<yiwang_app::Publication> {
         let p = self.path.join("publication.toml");

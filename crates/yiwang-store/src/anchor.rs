@@ -11,13 +11,24 @@
 //! that no longer digest as they were sealed (a head or an access-log entry altered or
 //! deleted). The signatures, and a comparison with checkpoints exported to a witness
 //! (a rollback), are checked by whoever holds the public keys (`yiwang audit verify`).
+//!
+//! The security log is kept for a period (six months at least, 网络安全法 §21), then
+//! moved out: `Store::archive_security` deletes the security events of whole
+//! checkpoints, which the caller has written to an archive first, and marks those
+//! checkpoints. Their heads and access-log entries stay. `check_anchor_with` digests an
+//! archived checkpoint with its events from the archive; without them it can only
+//! say that it did not (`AnchorReport::unchecked`).
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use yiwang_core::Instant;
 
 /// The digest a first checkpoint chains from.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Security events moved out of the database, by the checkpoint that sealed them.
+pub type SecurityArchive = BTreeMap<i64, Vec<crate::SecurityEvent>>;
 
 /// A signed checkpoint, as stored and as exported to a witness (one JSON line each).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,6 +147,10 @@ pub struct AnchorReport {
     pub unsealed_heads: u64,
     pub unsealed_accesses: u64,
     pub breaks: Vec<AnchorBreak>,
+    /// Checkpoints whose security events were archived, and of those the ones not
+    /// re-digested because the archive was not given.
+    pub archived: Vec<i64>,
+    pub unchecked: Vec<i64>,
 }
 
 impl AnchorReport {
@@ -184,12 +199,17 @@ impl SealCheck {
         Sealer::new(&self.prev)
     }
     pub(crate) fn check(&mut self, c: &Checkpoint, s: Sealer, breaks: &mut Vec<AnchorBreak>) {
-        if c.n != self.next {
-            breaks.push(AnchorBreak::Gap { n: self.next });
-        }
         let (now_heads, now_accesses) = (s.heads, s.accesses);
         if s.finish() != c.digest {
             breaks.push(AnchorBreak::Altered { n: c.n, heads: c.heads, accesses: c.accesses, now_heads, now_accesses });
+        }
+        self.skip(c, breaks);
+    }
+    /// Goes past a checkpoint whose rows cannot be digested (its security events
+    /// archived, and the archive not given).
+    pub(crate) fn skip(&mut self, c: &Checkpoint, breaks: &mut Vec<AnchorBreak>) {
+        if c.n != self.next {
+            breaks.push(AnchorBreak::Gap { n: self.next });
         }
         self.prev = c.digest.clone();
         self.next = c.n + 1;

@@ -200,5 +200,17 @@ pub trait Store: Send + Sync {
     /// in a new one, signed by `signer` (`anchor`); `None` when nothing new was logged.
     fn seal(&self, at: Instant, signer: anchor::Signer) -> Result<Option<anchor::Checkpoint>>;
     /// What the anchored record shows of changes made behind the store's back.
-    fn check_anchor(&self) -> Result<anchor::AnchorReport>;
+    fn check_anchor(&self) -> Result<anchor::AnchorReport> {
+        self.check_anchor_with(&anchor::SecurityArchive::new())
+    }
+    /// As `check_anchor`, digesting archived checkpoints with their security events
+    /// from `archive`.
+    fn check_anchor_with(&self, archive: &anchor::SecurityArchive) -> Result<anchor::AnchorReport>;
+    /// The security events of each checkpoint sealed before `before` whose events
+    /// are still in the database, to archive.
+    fn security_to_archive(&self, before: Instant) -> Result<anchor::SecurityArchive>;
+    /// Deletes the security events of `checkpoints` (which the caller has archived)
+    /// and marks them archived at `at`, in one transaction; how many events went.
+    /// Refuses a checkpoint sealed at or after `before` (the retention period).
+    fn archive_security(&self, checkpoints: &[i64], before: Instant, at: Instant) -> Result<u64>;
 }

@@ -45,7 +45,7 @@ pub struct Person {
 }
 
 /// One entry of the security audit log (安全审计).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityEvent {
     /// The log's number (0 for a new entry).
     pub id: i64,

@@ -215,6 +215,27 @@ fn a_database_rolled_back_to_an_earlier_copy_is_caught_against_the_exported_chec
     assert_eq!(said.lines().filter(|l| l.contains("ed25519")).count(), 2, "{said}");
     let (code, said) = verify(true);
     assert_eq!(code, Some(0), "old checkpoints verify with the retired key: {said}");
+    // The security log is kept its period: nothing of today is archived, and a period
+    // shorter than the law's is refused.
+    let archive = dir.path().join("security.jsonl");
+    let (code, said) = run(&["audit", "archive", "--to", archive.to_str().unwrap()]);
+    assert_eq!(
+        (code, said.trim()),
+        (
+            Some(0),
+            format!(
+                "archived 0 security events of 0 checkpoints sealed more than 180 days ago to {}",
+                archive.display()
+            )
+            .as_str()
+        )
+    );
+    std::fs::write(data.join("security.toml"), "[audit]\nkeep_days = 30\n").unwrap();
+    let out =
+        bin().args(["audit", "archive", "--to", archive.to_str().unwrap(), "--data-dir"]).arg(&data).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("keep_days must be at least 180"), "{out:?}");
+    std::fs::remove_file(data.join("security.toml")).unwrap();
 
     // The database put back to the copy: intact on its own, not against the witness.
     for f in std::fs::read_dir(&copy).unwrap().flatten() {

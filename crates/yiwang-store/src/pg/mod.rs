@@ -36,7 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0006_volume_tally.sql"),
     include_str!("../../migrations/postgres/0007_case_kinds.sql"),
     include_str!("../../migrations/postgres/0008_anchor.sql"),
-    include_str!("../../migrations/postgres/0009_personal_seal.sql"),
+    include_str!("../../migrations/postgres/0009_seal_and_archive.sql"),
 ];
 
 /// The advisory lock migrations run under ("yiwang" in ASCII), so two processes

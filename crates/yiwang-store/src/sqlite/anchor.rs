@@ -3,8 +3,8 @@
 
 use super::codec::{parse_ts, ts};
 use super::{SqliteStore, map_err};
-use crate::anchor::{self, AccessRow, AnchorBreak, AnchorReport, Checkpoint, HeadRow, Sealer, Signer};
-use crate::{Result, StoreError};
+use crate::anchor::{self, AccessRow, AnchorBreak, AnchorReport, Checkpoint, HeadRow, Sealer, SecurityArchive, Signer};
+use crate::{Result, SecurityEvent, StoreError};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use yiwang_core::Instant;
 
@@ -37,8 +37,9 @@ fn checkpoint_row(r: &Row<'_>) -> rusqlite::Result<Checkpoint> {
     })
 }
 
-/// Feeds `s` checkpoint `n`'s rows: its heads, then its access-log entries, in id order.
-fn feed(c: &Connection, n: i64, s: &mut Sealer) -> rusqlite::Result<()> {
+/// Feeds `s` checkpoint `n`'s rows: its heads, then its access-log entries, then its
+/// security events (`archived`, when they were moved out), in id order.
+fn feed(c: &Connection, n: i64, s: &mut Sealer, archived: Option<&[SecurityEvent]>) -> rusqlite::Result<()> {
     let mut heads =
         c.prepare_cached("SELECT id, tenant, case_id, seq, hash FROM head_log WHERE checkpoint = ?1 ORDER BY id")?;
     for h in heads.query_map([n], head_row)? {
@@ -49,6 +50,10 @@ fn feed(c: &Connection, n: i64, s: &mut Sealer) -> rusqlite::Result<()> {
     )?;
     for a in accesses.query_map([n], access_row)? {
         s.access(&a?);
+    }
+    if let Some(events) = archived {
+        events.iter().for_each(|e| s.security(e));
+        return Ok(());
     }
     let mut events = c.prepare_cached(
         "SELECT id, at, kind, username, address, detail FROM security_event WHERE checkpoint = ?1 ORDER BY id",
@@ -72,19 +77,30 @@ impl SqliteStore {
         rx.recv().map_err(|_| StoreError::Closed)
     }
 
-    pub(super) fn check_anchor_log(&self) -> Result<AnchorReport> {
+    pub(super) fn check_anchor_log(&self, archive: &SecurityArchive) -> Result<AnchorReport> {
         self.read(|c| {
             let mut report = AnchorReport {
                 checkpoints: c
                     .prepare("SELECT n, at, heads, accesses, digest, key_id, signature FROM checkpoint ORDER BY n")?
                     .query_map([], checkpoint_row)?
                     .collect::<rusqlite::Result<_>>()?,
+                archived: c
+                    .prepare("SELECT n FROM checkpoint WHERE security_archived_at IS NOT NULL ORDER BY n")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?,
                 ..Default::default()
             };
             let mut check = anchor::SealCheck::new();
             for cp in &report.checkpoints {
+                let archived = report.archived.binary_search(&cp.n).is_ok();
+                let events = archive.get(&cp.n).map(Vec::as_slice);
+                if archived && events.is_none() {
+                    check.skip(cp, &mut report.breaks);
+                    report.unchecked.push(cp.n);
+                    continue;
+                }
                 let mut s = check.sealer();
-                feed(c, cp.n, &mut s)?;
+                feed(c, cp.n, &mut s, events.filter(|_| archived))?;
                 check.check(cp, s, &mut report.breaks);
             }
             report.unsealed_heads =
@@ -125,6 +141,65 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    pub(super) fn security_before(&self, before: Instant) -> Result<SecurityArchive> {
+        self.read(|c| {
+            let due: Vec<(i64, String)> = c
+                .prepare("SELECT n, at FROM checkpoint WHERE security_archived_at IS NULL ORDER BY n")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut out = SecurityArchive::new();
+            let mut events = c.prepare(
+                "SELECT id, at, kind, username, address, detail FROM security_event WHERE checkpoint = ?1 ORDER BY id",
+            )?;
+            for (n, at) in due {
+                if parse_ts(&at)? >= before {
+                    break;
+                }
+                let e = events.query_map([n], super::read::security_row)?.collect::<rusqlite::Result<_>>()?;
+                out.insert(n, e);
+            }
+            Ok(out)
+        })
+    }
+
+    pub(super) fn drop_archived(&self, checkpoints: Vec<i64>, before: Instant, at: Instant) -> Result<u64> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.writer.exec(move |c| {
+            // All checked before anything is deleted.
+            let mut due = vec![];
+            for n in checkpoints {
+                let found: Option<(String, Option<String>)> = c
+                    .query_row("SELECT at, security_archived_at FROM checkpoint WHERE n = ?1", [n], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .optional()
+                    .map_err(map_err)?;
+                let Some((sealed, archived)) = found else {
+                    return Err(StoreError::NotFound(format!("checkpoint {n}")));
+                };
+                if parse_ts(&sealed).map_err(map_err)? >= before {
+                    return Err(StoreError::Database(format!(
+                        "checkpoint {n} was sealed at {sealed}, within the period its security events are kept"
+                    )));
+                }
+                if archived.is_none() {
+                    due.push(n);
+                }
+            }
+            let mut dropped = 0;
+            for n in due {
+                dropped += c.execute("DELETE FROM security_event WHERE checkpoint = ?1", [n]).map_err(map_err)?;
+                c.execute("UPDATE checkpoint SET security_archived_at = ?2 WHERE n = ?1", params![n, ts(at)])
+                    .map_err(map_err)?;
+            }
+            let _ = tx.send(dropped as u64);
+            Ok(())
+        })?;
+        rx.recv().map_err(|_| StoreError::Closed)
+    }
+}
+
 /// Seals what was logged since the last checkpoint in checkpoint n + 1, inside the
 /// writer's transaction; `None` when nothing was.
 fn seal(c: &Connection, at: Instant, signer: Signer) -> rusqlite::Result<Option<Checkpoint>> {
@@ -142,7 +217,7 @@ fn seal(c: &Connection, at: Instant, signer: Signer) -> rusqlite::Result<Option<
         return Ok(None);
     }
     let mut s = Sealer::new(&prev);
-    feed(c, n, &mut s)?;
+    feed(c, n, &mut s, None)?;
     let (heads, accesses) = (s.heads, s.accesses);
     let digest = s.finish();
     let message = anchor::message(n, at, heads, accesses, &digest, &signer.key_id);

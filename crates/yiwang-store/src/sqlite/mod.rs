@@ -34,7 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0008_volume_tally.sql"),
     include_str!("../../migrations/sqlite/0009_case_kinds.sql"),
     include_str!("../../migrations/sqlite/0010_anchor.sql"),
-    include_str!("../../migrations/sqlite/0011_personal_seal.sql"),
+    include_str!("../../migrations/sqlite/0011_seal_and_archive.sql"),
 ];
 
 pub struct SqliteStore {

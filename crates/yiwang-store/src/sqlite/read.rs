@@ -980,8 +980,16 @@ impl Store for SqliteStore {
         self.seal_anchor(at, signer)
     }
 
-    fn check_anchor(&self) -> Result<crate::anchor::AnchorReport> {
-        self.check_anchor_log()
+    fn check_anchor_with(&self, archive: &crate::anchor::SecurityArchive) -> Result<crate::anchor::AnchorReport> {
+        self.check_anchor_log(archive)
+    }
+
+    fn security_to_archive(&self, before: Instant) -> Result<crate::anchor::SecurityArchive> {
+        self.security_before(before)
+    }
+
+    fn archive_security(&self, checkpoints: &[i64], before: Instant, at: Instant) -> Result<u64> {
+        self.drop_archived(checkpoints.to_vec(), before, at)
     }
 
     fn events_between(&self, kind: &str, from: Instant, to: Instant, limit: u32, offset: u32) -> Result<Vec<Recorded>> {

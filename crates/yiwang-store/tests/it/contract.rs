@@ -1384,3 +1384,66 @@ pub fn personal_data_is_sealed_at_rest(
     let erased = store.person(pa).unwrap().unwrap();
     assert!(erased.erased_at.is_some() && erased.data == PersonData::default());
 }
+
+/// The security log is kept for its period, then moved out whole checkpoints at a
+/// time: what was archived still verifies against the signed checkpoint when the
+/// archive is given, an edited archive does not, and nothing younger than the period
+/// can be removed through the store. `sql` runs a statement behind the store's back.
+pub fn security_events_are_archived_by_checkpoint_after_their_period(store: &dyn Store, sql: &dyn Fn(&str)) {
+    use yiwang_store::anchor::AnchorBreak;
+    use yiwang_store::{SecurityEvent, SecurityQuery};
+    let log = |at: DateTime<Utc>, kind: &str| {
+        let e = SecurityEvent {
+            id: 0,
+            at,
+            kind: kind.into(),
+            username: Some("operator1".into()),
+            address: Some("10.0.0.7".into()),
+            detail: format!("{kind} at {at}"),
+        };
+        store.log_security(&e).unwrap();
+    };
+    let day = Duration::days(1);
+    log(t0(), "login_failed");
+    log(t0() + Duration::minutes(1), "login");
+    let old = store.seal(t0() + Duration::minutes(2), test_signer()).unwrap().unwrap();
+    log(t0() + day * 200, "login");
+    let recent = store.seal(t0() + day * 200 + Duration::minutes(1), test_signer()).unwrap().unwrap();
+    let all = || store.security_events(&SecurityQuery { limit: 100, ..Default::default() }).unwrap();
+    assert_eq!(all().len(), 3);
+
+    // Kept 180 days at the 201st: the first checkpoint's events are due, the second's not.
+    let now = t0() + day * 201;
+    let before = now - day * 180;
+    let due = store.security_to_archive(before).unwrap();
+    assert_eq!(due.keys().copied().collect::<Vec<_>>(), [old.n]);
+    assert_eq!(due[&old.n].len(), 2);
+    let refused = store.archive_security(&[old.n, recent.n], before, now).unwrap_err().to_string();
+    assert!(refused.contains(&format!("checkpoint {}", recent.n)), "{refused}");
+    assert_eq!(all().len(), 3, "a refusal removes nothing");
+    assert_eq!(store.archive_security(&[old.n], before, now).unwrap(), 2);
+    assert_eq!(store.archive_security(&[old.n], before, now).unwrap(), 0, "once");
+    let left = all();
+    assert_eq!((left.len(), left[0].at), (1, t0() + day * 200));
+    assert!(store.security_to_archive(before).unwrap().is_empty());
+
+    // Without the archive the checkpoint cannot be re-digested, and says so; with it,
+    // it verifies; an edited archive does not.
+    let r = store.check_anchor().unwrap();
+    assert!(r.is_intact(), "{:?}", r.breaks);
+    assert_eq!((r.archived.clone(), r.unchecked.clone()), (vec![old.n], vec![old.n]));
+    let r = store.check_anchor_with(&due).unwrap();
+    assert!(r.is_intact() && r.unchecked.is_empty(), "{:?}", r.breaks);
+    let mut edited = due.clone();
+    edited.get_mut(&old.n).unwrap()[0].kind = "login".into();
+    let r = store.check_anchor_with(&edited).unwrap();
+    assert!(matches!(r.breaks.as_slice(), [AnchorBreak::Altered { n, .. }] if *n == old.n), "{:?}", r.breaks);
+
+    // An administrator who deletes recent events and marks their checkpoint archived
+    // leaves a checkpoint that is archived too young: the store reports it archived,
+    // and `verify_record` (which knows the date) names it.
+    sql(&format!("DELETE FROM security_event WHERE checkpoint = {}", recent.n));
+    sql(&format!("UPDATE checkpoint SET security_archived_at = checkpoint.at WHERE n = {}", recent.n));
+    let r = store.check_anchor().unwrap();
+    assert_eq!(r.archived, [old.n, recent.n]);
+}

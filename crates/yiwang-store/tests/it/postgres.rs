@@ -664,3 +664,13 @@ fn personal_data_is_sealed_at_rest() {
         (r.get(0), r.get(1), r.get(2))
     });
 }
+
+#[test]
+fn security_events_are_archived_by_checkpoint_after_their_period() {
+    let db = TestDb::new();
+    let store = db.store();
+    let client = std::sync::Mutex::new(db.sql());
+    contract::security_events_are_archived_by_checkpoint_after_their_period(&store, &|s| {
+        client.lock().unwrap().batch_execute(s).unwrap();
+    });
+}

@@ -431,3 +431,13 @@ fn personal_data_is_sealed_at_rest() {
         },
     );
 }
+
+#[test]
+fn security_events_are_archived_by_checkpoint_after_their_period() {
+    let (dir, store) = open();
+    let conn = Connection::open(dir.path().join("yiwang.sqlite")).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    contract::security_events_are_archived_by_checkpoint_after_their_period(&store, &|s| {
+        conn.execute_batch(s).unwrap();
+    });
+}

@@ -260,6 +260,7 @@ async fn the_administrators_log_in_with_a_second_factor(backend: Backend) {
 }
 
 on_both_stores!(
+    the_security_log_is_kept_its_period_then_archived_and_still_verifies,
     the_administrators_log_in_with_a_second_factor,
     an_imported_or_expired_password_must_be_changed_first,
     failed_lookups_are_limited_per_address,
@@ -442,4 +443,84 @@ async fn the_security_administrator_manages_accounts() {
     let off = json!({"action": "deactivate", "username": "op9"});
     assert_eq!(api.call("POST", "/api/v1/admin/staff", Some(&secadmin), Some(off)).await.0, StatusCode::NO_CONTENT);
     assert_eq!(login_from(&api, "op9", "Lu7#deng-buliang", "10.0.0.5").await.0, StatusCode::UNAUTHORIZED);
+}
+
+/// The security log stays in the database for its period (180 days at least), then
+/// `archive_security_log` moves whole checkpoints' events to a file; the record still
+/// verifies with the file, says what it could not re-check without it, names an
+/// edited file, and names events removed before the period.
+async fn the_security_log_is_kept_its_period_then_archived_and_still_verifies(backend: Backend) {
+    use yiwang_app::auth::AuditPolicy;
+    let api = Api::on(backend);
+    let dir = tempfile::tempdir().unwrap();
+    let keys = yiwang_app::keyring::Keyring::open_or_create(&dir.path().join("keys")).unwrap();
+    assert_eq!(login_from(&api, "operator1", "wrong-password", "10.0.0.9").await.0, StatusCode::UNAUTHORIZED);
+    let first = {
+        let keys = keys.clone();
+        api.blocking(move |app| app.checkpoint(&keys).unwrap().unwrap()).await
+    };
+    api.step(chrono::Duration::days(200));
+    api.login("operator1").await;
+    let auditor = api.login("auditor").await;
+    {
+        let keys = keys.clone();
+        api.blocking(move |app| app.checkpoint(&keys).unwrap().unwrap()).await;
+    }
+    assert!(events(&api, &auditor, "kind=login_failed").await.iter().any(|e| e["address"] == "10.0.0.9"));
+
+    // A period under the law's six months is refused, in the file and by the app.
+    let short = "[audit]\nkeep_days = 90\n";
+    assert!(AuditPolicy::parse_toml(short).unwrap_err().contains("180"));
+    assert_eq!(AuditPolicy::parse_toml("[audit]\nkeep_days = 365\n").unwrap().keep_days, 365);
+    assert!(yiwang_app::auth::LoginPolicy::parse_toml("[login]\nmax_failures = 3\n[audit]\nkeep_days = 200\n").is_ok());
+
+    // Archived at day 200: the first checkpoint's events go to the file.
+    let file = dir.path().join("security-archive.jsonl");
+    let f = file.clone();
+    let done = api.blocking(move |app| app.archive_security_log(&AuditPolicy::default(), &f).unwrap()).await;
+    assert_eq!(done.checkpoints, 1, "only what is older than 180 days");
+    assert!(done.events >= 1);
+    assert!(events(&api, &auditor, "kind=login_failed").await.is_empty(), "moved out of the database");
+    let moved = events(&api, &auditor, "kind=security_log_archived").await;
+    assert!(moved[0]["detail"].as_str().unwrap().contains("归档"), "{moved:?}");
+    let f = file.clone();
+    assert_eq!(api.blocking(move |app| app.archive_security_log(&AuditPolicy::default(), &f).unwrap().events).await, 0);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    let verify = |archive: yiwang_store::anchor::SecurityArchive| {
+        let keys = keys.public_keys();
+        api.blocking(move |app| app.verify_record(&keys, &[], &archive).unwrap())
+    };
+    let text = std::fs::read_to_string(&file).unwrap();
+    let archive = yiwang_app::read_security_archive(&text).unwrap();
+    assert!(archive.contains_key(&first.n));
+    let r = verify(Default::default()).await;
+    assert!(r.is_intact(), "{:?}", r.problems);
+    assert_eq!(r.anchor.unchecked, [first.n], "said, not hidden");
+    let r = verify(archive).await;
+    assert!(r.is_intact() && r.anchor.unchecked.is_empty(), "{:?}", r.problems);
+    let edited = yiwang_app::read_security_archive(&text.replace("10.0.0.9", "10.0.0.8")).unwrap();
+    let r = verify(edited).await;
+    assert!(r.problems.iter().any(|p| p.starts_with(&format!("checkpoint {}", first.n))), "{:?}", r.problems);
+
+    // Events removed before their time (a caller that passed the store a later
+    // bound, or a database administrator) are named.
+    let n = api
+        .blocking(move |app| {
+            let now = app.now();
+            let last = app.store().check_anchor().unwrap().checkpoints.last().unwrap().n;
+            app.store().archive_security(&[last], now + chrono::Duration::days(1), now).unwrap();
+            last
+        })
+        .await;
+    let r = verify(Default::default()).await;
+    assert!(
+        r.problems.iter().any(|p| p.starts_with(&format!("checkpoint {n}")) && p.contains("180 days")),
+        "{:?}",
+        r.problems
+    );
 }
