@@ -51,6 +51,11 @@ enum Command {
         /// Mark the console's session cookie Secure (set it when yiwang is reached over TLS).
         #[arg(long, env = "YIWANG_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Logins, password changes and tracking-code lookups one client address may
+        /// make per minute (then 429); 0 for no limit (set 0 behind a reverse proxy,
+        /// and limit there).
+        #[arg(long, env = "YIWANG_GUESSES_PER_MINUTE", default_value_t = 60)]
+        guesses_per_minute: u32,
     },
     /// Set up or update a district from a directory holding units.json,
     /// categories.json, staff.json, boundaries.geojson, places.json and routing.json
@@ -303,6 +308,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             checkpoint_seconds,
             checkpoint_export,
             secure_cookies,
+            guesses_per_minute,
         } => {
             let public_url = public_url.unwrap_or_else(|| format!("http://{listen}"));
             if !(public_url.starts_with("http://") || public_url.starts_with("https://"))
@@ -310,8 +316,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             {
                 bail!("--public-url must be an http:// or https:// address, e.g. https://12345.yunxi.gov.cn");
             }
-            let web =
-                yiwang_web::WebConfig { public_url, max_connections_per_address, secure_cookies, ..Default::default() };
+            let web = yiwang_web::WebConfig {
+                public_url,
+                max_connections_per_address,
+                secure_cookies,
+                guesses_per_minute,
+                ..Default::default()
+            };
             let export = checkpoint_export.map(|e| crate::record::Export::parse(&e)).transpose()?;
             let every = Periods { tick_seconds, checkpoint_seconds };
             serve(data, listen, demo, every, web, export)

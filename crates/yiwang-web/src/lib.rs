@@ -18,6 +18,7 @@ mod open311;
 mod openapi;
 pub mod overload;
 mod queue;
+pub mod rate;
 mod reference;
 mod search;
 mod security;
@@ -65,6 +66,10 @@ pub struct WebConfig {
     pub public_keys: Vec<yiwang_app::keyring::PublicKey>,
     /// Mark the console's cookies `Secure`: set it when yiwang is reached over TLS.
     pub secure_cookies: bool,
+    /// Logins, password changes and tracking-code lookups one client address may
+    /// make per minute (`rate`); 0 for no limit (behind a reverse proxy, which
+    /// connects from one address, the proxy limits instead).
+    pub guesses_per_minute: u32,
 }
 
 impl Default for WebConfig {
@@ -77,6 +82,7 @@ impl Default for WebConfig {
             admission: overload::Admission::default(),
             public_keys: vec![],
             secure_cookies: false,
+            guesses_per_minute: 60,
         }
     }
 }
@@ -142,8 +148,12 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
     ];
     let routes = routes.layer(axum::middleware::from_fn_with_state(state.clone(), security::log_refusals));
-    let mut router = overload::admit(routes, config.admission.clone())
-        .route("/healthz", get(healthz))
+    let mut router = overload::admit(routes, config.admission.clone()).route("/healthz", get(healthz));
+    // Limited before admission: a refused guess takes no in-flight slot.
+    if let Some(limiter) = rate::Limiter::new(config.guesses_per_minute) {
+        router = router.layer(axum::middleware::from_fn_with_state(limiter, rate::guard));
+    }
+    let mut router = router
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panicked))
         .layer(axum::middleware::from_fn(error::framework_errors));
     for (name, value) in headers {

@@ -524,3 +524,45 @@ async fn the_security_log_is_kept_its_period_then_archived_and_still_verifies(ba
         r.problems
     );
 }
+
+/// One address guessing logins or tracking codes is slowed to `guesses_per_minute`
+/// (then 429 with `Retry-After`), whatever accounts or codes it tries; other
+/// addresses and other routes go on. The API answers JSON, the pages a page.
+#[tokio::test]
+async fn one_address_guessing_is_rate_limited() {
+    use tower::ServiceExt;
+    let api = Api::new();
+    let config = yiwang_web::WebConfig { guesses_per_minute: 5, ..Default::default() };
+    let router = yiwang_web::router_with(api.app.clone(), &config);
+    let send = |path: &str, body: String, json: bool, addr: &str| {
+        let kind = if json { "application/json" } else { "application/x-www-form-urlencoded" };
+        let mut req = Request::post(path).header("content-type", kind).body(Body::from(body)).unwrap();
+        let addr: SocketAddr = format!("{addr}:40000").parse().unwrap();
+        req.extensions_mut().insert(ConnectInfo(addr));
+        router.clone().oneshot(req)
+    };
+    for i in 0..5 {
+        let body = json!({"username": format!("nobody{i}"), "password": "x"}).to_string();
+        let r = send("/api/v1/login", body, true, "10.9.9.9").await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "try {i}");
+    }
+    // The sixth guess from that address, at another route, is refused before the app.
+    let body = json!({"tracking_code": "ABCDEFGHJK", "phone": "13800000000"}).to_string();
+    let r = send("/api/v1/track", body.clone(), true, "10.9.9.9").await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=13).contains(&wait), "{wait}");
+    let v: Value = serde_json::from_slice(&axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap()).unwrap();
+    assert_eq!(code_of(&v), "rate_limited", "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("秒后再试"), "{v}");
+    let r = send("/console/login", "username=a&password=b".into(), false, "10.9.9.9").await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let page = String::from_utf8(axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap().to_vec()).unwrap();
+    assert!(page.contains("尝试过于频繁"), "{page}");
+    // Another address, and the routes that guess nothing, are untouched.
+    let r = send("/api/v1/track", body, true, "10.9.9.8").await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let appeal = json!({"channel": "web", "appeal_type": "help", "text": "井盖丢失"}).to_string();
+    let r = send("/api/v1/appeals", appeal, true, "10.9.9.9").await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+}
