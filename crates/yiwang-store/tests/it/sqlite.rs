@@ -312,7 +312,8 @@ fn a_version_6_database_is_migrated_with_its_record_intact() {
         c.execute_batch("PRAGMA user_version = 6").unwrap();
         c.execute("ATTACH ?1 AS today", [today.to_str().unwrap()]).unwrap();
         c.execute_batch(
-            "INSERT INTO person SELECT * FROM today.person;
+            "INSERT INTO person SELECT id, tenant, name, phone, phone_digest, id_number, contact, created_at, erased_at
+                 FROM today.person;
              INSERT INTO event (tenant, case_id, seq, at, kind, actor, body, alg, prev_hash, hash, created_at)
                  SELECT tenant, case_id, seq, at, kind, actor, body, alg,
                         coalesce(lag(hash) OVER (PARTITION BY case_id ORDER BY seq), printf('%.64d', 0)), hash, at
