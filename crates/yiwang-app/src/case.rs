@@ -16,7 +16,7 @@ use yiwang_core::id::{
     CaseId, CategoryCode, IdNumber, PhoneNumber, TrackingCode, UnitCode, is_plain_text, mask_name, mask_phone,
 };
 use yiwang_core::org::Actor;
-use yiwang_store::{AccessEntry, AppendBatch, CaseQuery, NewCase, PersonData, StoreError};
+use yiwang_store::{AccessEntry, AppendBatch, CaseQuery, NewCase, Notice, PersonData, StoreError};
 
 /// The citizen as given at intake. `None` at intake means anonymous.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -279,12 +279,17 @@ impl App {
         };
         let ctx = self.context(&r, actor, now);
         let events = appeal::decide_intake(&intake, &ctx)?;
+        let notices = match &person {
+            Some(_) => AppealKind::notices(None, &events).into_iter().map(Notice::to_citizen).collect(),
+            None => vec![],
+        };
         Ok(NewCase {
             tenant: r.tenant.clone(),
             at: now,
             actor: actor.clone(),
             person,
             events: Events::new::<AppealKind>(events),
+            notices,
         })
     }
 
@@ -330,7 +335,12 @@ impl App {
             if events.is_empty() {
                 return Ok(state.clone());
             }
-            let batch = AppendBatch::new(r.tenant.clone(), case, now, actor.clone(), Events::new::<K>(events));
+            let notices = match case.project().header.person {
+                Some(_) => K::notices(Some(state), &events).into_iter().map(Notice::to_citizen).collect(),
+                None => vec![],
+            };
+            let mut batch = AppendBatch::new(r.tenant.clone(), case, now, actor.clone(), Events::new::<K>(events));
+            batch.notices = notices;
             match self.store.append(batch).wait() {
                 Err(StoreError::Conflict { .. }) => continue,
                 other => return other?.into_state::<K>().map_err(|c| wrong_kind(c.id())),

@@ -18,6 +18,7 @@ mod error;
 pub mod keyring;
 mod knowledge;
 mod measure;
+pub mod notify;
 mod open311;
 mod queue;
 mod record;
@@ -51,7 +52,7 @@ pub use task::{
     Board, BoardUnit, MAX_DOCUMENT_BYTES, MAX_TASKS_AT_ONCE, TargetProposal, TaskQueue, TaskRow, TaskTimelineEntry,
     TaskView,
 };
-pub use yiwang_store::{SecurityEvent, SecurityQuery};
+pub use yiwang_store::{OutboxEntry, OutboxQuery, SecurityEvent, SecurityQuery};
 
 use std::sync::{Arc, RwLock};
 use yiwang_core::calendar::Calendar;

@@ -250,6 +250,7 @@ impl App {
                 actor: actor.clone(),
                 person: None,
                 events: Events::new::<TaskKind>(events),
+                notices: vec![],
             };
             ids.push(self.store.create_case(new).wait()?.id().clone());
         }

@@ -324,7 +324,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 ..Default::default()
             };
             let export = checkpoint_export.map(|e| crate::record::Export::parse(&e)).transpose()?;
-            let every = Periods { tick_seconds, checkpoint_seconds };
+            let every = Periods { tick_seconds, checkpoint_seconds, notify_seconds: 5 };
             serve(data, listen, demo, every, web, export)
         }
         Command::Import { data, from, default_password } => {
@@ -570,6 +570,7 @@ fn eval_dispatch(data: &std::path::Path, model: Option<&std::path::Path>) -> Res
 struct Periods {
     tick_seconds: u64,
     checkpoint_seconds: u64,
+    notify_seconds: u64,
 }
 
 fn serve(
@@ -586,6 +587,7 @@ fn serve(
     }
     let (store, app) = dir.open_app()?;
     let keys = dir.keyring()?;
+    let notify = dir.notify()?;
     if demo {
         tracing::warn!(
             "this installation runs the demo district, whose logins are published (README): it is not for \
@@ -631,6 +633,25 @@ fn serve(
                 Err(e) => tracing::error!("sealing personal data: {e:#}"),
             })
         };
+        // The outbox, sent through the senders of notify.toml every few seconds.
+        let notifier = notify.map(|config| {
+            let app = app.clone();
+            let senders = std::sync::Arc::new(config.senders());
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(std::time::Duration::from_secs(every.notify_seconds.max(1)));
+                loop {
+                    ticks.tick().await;
+                    let (app, senders) = (app.clone(), senders.clone());
+                    match tokio::task::spawn_blocking(move || app.send_notices(&senders, 200)).await {
+                        Ok(Ok(r)) if r != Default::default() => {
+                            tracing::info!(sent = r.sent, retrying = r.retrying, given_up = r.given_up, "notifications")
+                        }
+                        Ok(Err(e)) => tracing::error!("notifications: {e}"),
+                        _ => {}
+                    }
+                }
+            })
+        });
         // Photos citizens attach in the portal live beside the database.
         let sealer = {
             let (app, keys, export) = (app.clone(), keys.clone(), export.clone());
@@ -653,6 +674,9 @@ fn serve(
         yiwang_web::serve_with(listener, app.clone(), web, shutdown_signal()).await?;
         scheduler.abort();
         sealer.abort();
+        if let Some(n) = notifier {
+            n.abort();
+        }
         stop_sealing.store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = resealer.await;
         // The last checkpoint, after the last request: a clean stop leaves nothing unsealed.

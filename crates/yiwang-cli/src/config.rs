@@ -9,6 +9,7 @@
 //! | `publication.toml` | optional: which cases Open311 publishes (`yiwang_app::Publication`) |
 //! | `demo` | present in an installation started with `--demo` |
 //! | `security.toml` | optional: lock-out, throttling and idle sessions (`yiwang_app::auth::LoginPolicy`) |
+//! | `notify.toml` | optional: the SMS gateway and SMTP relay notifications go through (`yiwang_app::notify`) |
 //! | `keys/` | the keys checkpoints are signed with (`record.rs`) |
 //! | `keys/personal/` | the keys personal data is sealed with (`yiwang_store::seal`), unless `--personal-keys` puts them elsewhere |
 //!
@@ -238,6 +239,18 @@ impl DataDir {
         }
         let text = std::fs::read_to_string(&p)?;
         yiwang_app::auth::LoginPolicy::parse_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+    }
+
+    /// The notification senders: `notify.toml`, or none (the outbox then waits).
+    pub fn notify(&self) -> Result<Option<yiwang_app::notify::NotifyConfig>> {
+        let p = self.path.join("notify.toml");
+        if !p.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&p)?;
+        yiwang_app::notify::NotifyConfig::parse_toml(&text)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
     }
 
     /// How long the security log stays in the database: `security.toml`, or 180 days.

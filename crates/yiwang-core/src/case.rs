@@ -70,6 +70,12 @@ pub trait Kind: Sized + Send + Sync + 'static {
     fn touches_text(_e: &Self::Event) -> bool {
         true
     }
+    /// What the case's own person (its citizen) is told of `events`, appended to
+    /// `before` (none for a case's opening): templates the app renders and sends
+    /// through the notifications outbox, in the events' own commit. None by default.
+    fn notices(_before: Option<&Self::State>, _events: &[Self::Event]) -> Vec<&'static str> {
+        vec![]
+    }
     /// Points the first event at the person it is for, whose personal data the store
     /// keeps beside the record (DESIGN.md) under an id it gives out.
     fn set_person(_first: &mut Self::Event, _person: PersonId) {}

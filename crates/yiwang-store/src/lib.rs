@@ -119,6 +119,16 @@ pub trait Store: Send + Sync {
     fn seal_people(&self, after: PersonId, limit: usize) -> Result<Option<(PersonId, u64)>>;
     fn log_access(&self, entry: &AccessEntry) -> Result<()>;
 
+    // The notifications outbox ----------------------------------------------------------
+    /// Entries due to be tried at `now` (oldest due first), at most `limit`.
+    fn due_notices(&self, now: Instant, limit: u32) -> Result<Vec<OutboxEntry>>;
+    /// Records how a try of entry `id` ended.
+    fn notice_tried(&self, id: i64, outcome: Sent) -> Result<()>;
+    /// Makes a failed entry due again at `at` (the centre's 重发); false when it was not
+    /// a failed one.
+    fn notice_retry(&self, id: i64, at: Instant) -> Result<bool>;
+    fn outbox(&self, q: &OutboxQuery) -> Result<Vec<OutboxEntry>>;
+
     // Cases ----------------------------------------------------------------------------
     /// Creates a case: allocates its number (its kind's prefix, the day, the next
     /// number of the day), stores the person's data, and appends the first events,

@@ -103,6 +103,79 @@ pub struct NewCase {
     pub actor: Actor,
     pub person: Option<PersonData>,
     pub events: Events,
+    /// What the case's opening must tell someone, stored in the same commit.
+    pub notices: Vec<Notice>,
+}
+
+/// A message a write must send (the notifications outbox): stored in the write's own
+/// commit, rendered and sent by the app afterwards (`Store::due_notices`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// What to say, e.g. `appeal_accepted`; the app renders it as it sends.
+    pub template: String,
+    /// To whom: none for the case's own person (its citizen), else an address the
+    /// sender understands (`sms:139…`, `email:…`, a system's `https://…`).
+    pub to: Option<String>,
+}
+
+impl Notice {
+    /// To the case's own person.
+    pub fn to_citizen(template: &str) -> Self {
+        Notice { template: template.into(), to: None }
+    }
+}
+
+/// An entry of the outbox, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub tenant: String,
+    pub case_id: Option<CaseId>,
+    pub template: String,
+    pub to: Option<String>,
+    pub created_at: Instant,
+    /// Tries so far.
+    pub attempts: u32,
+    /// When it is next tried; none once sent or given up.
+    pub next_at: Option<Instant>,
+    pub sent_at: Option<Instant>,
+    /// Why the last try failed.
+    pub last_error: Option<String>,
+}
+
+impl OutboxEntry {
+    /// 待发送, 已发送 or 发送失败 (given up).
+    pub fn state(&self) -> &'static str {
+        match (self.sent_at, self.next_at) {
+            (Some(_), _) => "sent",
+            (None, Some(_)) => "pending",
+            (None, None) => "failed",
+        }
+    }
+}
+
+/// How a try to send an outbox entry ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    Delivered {
+        at: Instant,
+    },
+    /// Failed with `error`; tried again at `retry_at`, or never (given up).
+    Failed {
+        at: Instant,
+        error: String,
+        retry_at: Option<Instant>,
+    },
+}
+
+/// Which outbox entries to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxQuery {
+    /// `pending`, `sent` or `failed`; every state when none.
+    pub state: Option<String>,
+    pub case_id: Option<CaseId>,
+    pub limit: u32,
+    pub offset: u32,
 }
 
 /// A whole case with its history, for bulk loading (`Store::import_cases`): a
@@ -187,12 +260,14 @@ pub struct AppendBatch {
     /// What `before` shows the engine, taken on the caller's thread so that the one
     /// writer thread does not: a write moves the counts by what changed.
     pub(crate) shown: Projection,
+    /// What the events must tell someone, stored in the same commit.
+    pub notices: Vec<Notice>,
 }
 
 impl AppendBatch {
     pub fn new(tenant: TenantId, before: Case, at: Instant, actor: Actor, events: Events) -> Self {
         let shown = before.project();
-        AppendBatch { tenant, before, at, actor, events, shown }
+        AppendBatch { tenant, before, at, actor, events, shown, notices: vec![] }
     }
 }
 

@@ -16,6 +16,7 @@ mod measure;
 mod net;
 mod open311;
 mod openapi;
+mod outbox;
 pub mod overload;
 mod queue;
 pub mod rate;
@@ -125,6 +126,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(dispatch::router())
         .merge(task::router())
         .merge(security::router())
+        .merge(outbox::router())
         .merge(open311::admin_router())
         .merge(openapi::router())
         .route("/keys", get(public_keys));

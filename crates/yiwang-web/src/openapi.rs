@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         crate::dispatch::suggest_dispatch, crate::dispatch::get_topics, crate::dispatch::complete_place,
         crate::task::extract_targets, crate::task::create_tasks, crate::task::get_task, crate::task::act_on_task,
         crate::task::get_task_queue, crate::task::get_board, crate::task::get_todo,
+        crate::outbox::list, crate::outbox::resend,
     ),
     modifiers(&Bearer)
 )]

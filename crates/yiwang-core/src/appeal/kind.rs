@@ -158,6 +158,21 @@ impl Kind for AppealKind {
         matches!(e, AppealEvent::Accepted { .. } | AppealEvent::Replied { .. } | AppealEvent::Reopened { .. })
     }
 
+    /// The citizen hears that the appeal was accepted (its number and tracking code),
+    /// replied to (and is asked to rate the answer), answered at once, and reopened.
+    fn notices(_before: Option<&Appeal>, events: &[AppealEvent]) -> Vec<&'static str> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                AppealEvent::Accepted { .. } => Some("appeal_accepted"),
+                AppealEvent::Replied { .. } => Some("appeal_replied"),
+                AppealEvent::AnsweredDirectly { .. } => Some("appeal_answered"),
+                AppealEvent::Reopened { .. } => Some("appeal_reopened"),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn set_person(first: &mut AppealEvent, person: PersonId) {
         if let AppealEvent::Accepted { citizen, .. } = first {
             *citizen = Some(person);

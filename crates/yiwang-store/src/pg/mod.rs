@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0007_case_kinds.sql"),
     include_str!("../../migrations/postgres/0008_anchor.sql"),
     include_str!("../../migrations/postgres/0009_seal_and_archive.sql"),
+    include_str!("../../migrations/postgres/0010_outbox.sql"),
 ];
 
 /// The advisory lock migrations run under ("yiwang" in ASCII), so two processes

@@ -49,6 +49,7 @@ impl<'a> Statement<'a> {
 #[derive(Default)]
 pub(crate) struct Rows {
     person: PersonCols,
+    notices: NoticeCols,
     event: EventCols,
     head: HeadCols,
     /// The projections to write: each case's last state and what it shows, the
@@ -63,6 +64,9 @@ pub(crate) struct Rows {
     /// How it moves the dashboards' volumes, the same way.
     volume: BTreeMap<(String, VolumeKey), (i64, Instant)>,
 }
+
+/// The outbox's new entries: tenant, case, template, recipient, time.
+type NoticeCols = (Vec<String>, Vec<String>, Vec<String>, Vec<Option<String>>, Vec<Instant>);
 
 #[derive(Default)]
 struct PersonCols {
@@ -106,6 +110,18 @@ struct HeadCols {
 impl Rows {
     pub(crate) fn is_empty(&self) -> bool {
         self.event.tenant.is_empty() && self.cases.is_empty() && self.person.id.is_empty()
+    }
+
+    /// A write's notices, for the outbox.
+    pub(crate) fn notices(&mut self, tenant: &str, case: &CaseId, notices: Vec<crate::Notice>, at: Instant) {
+        for n in notices {
+            let o = &mut self.notices;
+            o.0.push(tenant.to_owned());
+            o.1.push(case.to_string());
+            o.2.push(n.template);
+            o.3.push(n.to);
+            o.4.push(at);
+        }
     }
 
     /// A new person, `p` as sealed with the key `sealed_with` (`crate::seal`).
@@ -316,6 +332,8 @@ impl Rows {
         let co_rewritten = s.unnest(&[(&co_cases.0, t), (&co_cases.1, t)]);
         let co_units = s.unnest(&[(&co.0, t), (&co.1, t), (&co.2, t), (&co.3, tz)]);
         let examples = s.unnest(&[(&ex.0, t), (&ex.1, t), (&ex.2, t), (&ex.3, t), (&ex.4, tz)]);
+        let ob = &self.notices;
+        let notices = s.unnest(&[(&ob.0, t), (&ob.1, t), (&ob.2, t), (&ob.3, t), (&ob.4, tz)]);
         let slot = s.param(&slot, "smallint");
         let tallies = s.unnest(&[
             (&f.0, t),
@@ -393,6 +411,10 @@ ex AS (
     WHERE txt IS NOT NULL
     ON CONFLICT (tenant, case_id) DO UPDATE
         SET text = excluded.text, category = excluded.category, created_at = excluded.created_at
+),
+ob AS (
+    INSERT INTO outbox (tenant, case_id, template, recipient, created_at, next_at)
+    SELECT t, c, tp, r, a, a FROM {notices} AS o(t, c, tp, r, a)
 ),
 tally AS (
     INSERT INTO measure_tally (tenant, month, case_kind, unit, fact, flag, value, slot, count, created_at)

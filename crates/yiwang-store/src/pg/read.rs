@@ -556,6 +556,58 @@ impl Store for PgStore {
         })
     }
 
+    fn due_notices(&self, now: Instant, limit: u32) -> Result<Vec<OutboxEntry>> {
+        let sql = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE next_at IS NOT NULL AND next_at <= $1 ORDER BY next_at, id LIMIT $2"
+        );
+        let rows = self.read(|c| c.query(&sql, &[&now, &i64::from(limit)]))?;
+        rows.iter().map(outbox_row).collect()
+    }
+
+    fn notice_tried(&self, id: i64, outcome: Sent) -> Result<()> {
+        self.write(move |c| {
+            match outcome {
+                Sent::Delivered { at } => c.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, sent_at = $2, next_at = NULL, last_error = NULL WHERE id = $1",
+                    &[&id, &at],
+                ),
+                Sent::Failed { at: _, error, retry_at } => c.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, next_at = $2, last_error = $3 WHERE id = $1",
+                    &[&id, &retry_at, &error],
+                ),
+            }
+            .map(drop)
+        })
+    }
+
+    fn notice_retry(&self, id: i64, at: Instant) -> Result<bool> {
+        self.write(move |c| {
+            c.execute(
+                "UPDATE outbox SET next_at = $2 WHERE id = $1 AND sent_at IS NULL AND next_at IS NULL",
+                &[&id, &at],
+            )
+            .map(|n| n > 0)
+        })
+    }
+
+    fn outbox(&self, q: &OutboxQuery) -> Result<Vec<OutboxEntry>> {
+        let state = match q.state.as_deref() {
+            None => "true",
+            Some("sent") => "sent_at IS NOT NULL",
+            Some("pending") => "sent_at IS NULL AND next_at IS NOT NULL",
+            Some("failed") => "sent_at IS NULL AND next_at IS NULL",
+            Some(other) => return Err(StoreError::NotFound(format!("outbox state {other}"))),
+        };
+        let case = q.case_id.as_ref().map(|c| c.to_string());
+        let sql = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE {state} AND ($1::text IS NULL OR case_id = $1)
+             ORDER BY id DESC LIMIT $2 OFFSET $3"
+        );
+        let (limit, offset) = (i64::from(q.limit.max(1)), i64::from(q.offset));
+        let rows = self.read(|c| c.query(&sql, &[&case, &limit, &offset]))?;
+        rows.iter().map(outbox_row).collect()
+    }
+
     fn erase_person(&self, id: PersonId, at: Instant) -> Result<bool> {
         let at = ms(at);
         self.write(move |c| {
@@ -1019,4 +1071,23 @@ impl Store for PgStore {
             Ok(n > 0)
         })
     }
+}
+
+const OUTBOX_COLUMNS: &str =
+    "id, tenant, case_id, template, recipient, created_at, attempts, next_at, sent_at, last_error";
+
+fn outbox_row(r: &Row) -> Result<OutboxEntry> {
+    let attempts: i32 = col(r, 6)?;
+    Ok(OutboxEntry {
+        id: col(r, 0)?,
+        tenant: col(r, 1)?,
+        case_id: opt_code(col(r, 2)?)?,
+        template: col(r, 3)?,
+        to: col(r, 4)?,
+        created_at: col(r, 5)?,
+        attempts: attempts as u32,
+        next_at: col(r, 7)?,
+        sent_at: col(r, 8)?,
+        last_error: col(r, 9)?,
+    })
 }

@@ -274,7 +274,7 @@ fn create(conn: &mut Conn, numbers: &Numbers, creates: Creates, rows: &mut Rows,
     let mut linked = Vec::with_capacity(creates.len());
     let mut creates = creates.into_iter();
     while let Some((n, r)) = creates.next() {
-        let NewCase { tenant, at, actor, person, mut events } = *n;
+        let NewCase { tenant, at, actor, person, mut events, notices } = *n;
         let at = ms(at);
         let day = civil_date(at);
         let prefix = events.kind_of().prefix();
@@ -298,7 +298,7 @@ fn create(conn: &mut Conn, numbers: &Numbers, creates: Creates, rows: &mut Rows,
         match link(tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &actor, events) {
             Ok((l, state)) => {
                 let shown = state.project();
-                linked.push((tenant, id, at, person, l, state, shown, r));
+                linked.push((tenant, id, at, person, l, state, shown, notices, r));
             }
             // A case that cannot be linked (a bug) fails its batch: its number and
             // person are taken.
@@ -331,7 +331,7 @@ fn create(conn: &mut Conn, numbers: &Numbers, creates: Creates, rows: &mut Rows,
             return Err(e);
         }
     };
-    for (tenant, id, at, person, l, state, shown, r) in linked {
+    for (tenant, id, at, person, l, state, shown, notices, r) in linked {
         if let Some(c) = &shown.header.tracking_code
             && !taken.insert(c.clone())
         {
@@ -343,6 +343,7 @@ fn create(conn: &mut Conn, numbers: &Numbers, creates: Creates, rows: &mut Rows,
             rows.person(tenant.as_str(), pid, sealed, key, at);
         }
         rows.events(tenant.as_str(), &id, state.kind(), l, at, at)?;
+        rows.notices(tenant.as_str(), &id, notices, at);
         rows.project(tenant.as_str(), &state, shown, None, true);
         done.push(Done::Case(r, Box::new(Ok(state))));
     }
@@ -404,7 +405,7 @@ fn append(conn: &mut Conn, appends: Appends, rows: &mut Rows, done: &mut Vec<Don
     };
     let mut appends = appends.into_iter();
     while let Some((b, r)) = appends.next() {
-        let AppendBatch { tenant, before, at, actor, events, shown } = *b;
+        let AppendBatch { tenant, before, at, actor, events, shown, notices } = *b;
         let key = (tenant.as_str().to_owned(), before.id().to_string());
         let Some(head) = heads.get(&key).cloned() else {
             done.push(Done::Case(r, Box::new(Err(StoreError::NotFound(format!("case {}", before.id()))))));
@@ -425,6 +426,7 @@ fn append(conn: &mut Conn, appends: Appends, rows: &mut Rows, done: &mut Vec<Don
         let written = link(tenant.as_str(), &id, Some(before), head, at, &actor, events).and_then(|(linked, state)| {
             heads.insert(key, (linked.head().0, linked.head().1.to_owned()));
             rows.events(tenant.as_str(), &id, state.kind(), linked, at, at)?;
+            rows.notices(tenant.as_str(), &id, notices, at);
             rows.project(tenant.as_str(), &state, state.project(), Some(&shown), text);
             Ok(state)
         });

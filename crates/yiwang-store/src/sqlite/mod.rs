@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0009_case_kinds.sql"),
     include_str!("../../migrations/sqlite/0010_anchor.sql"),
     include_str!("../../migrations/sqlite/0011_seal_and_archive.sql"),
+    include_str!("../../migrations/sqlite/0012_outbox.sql"),
 ];
 
 pub struct SqliteStore {

@@ -612,6 +612,67 @@ impl Store for SqliteStore {
         rx.recv().map_err(|_| StoreError::Database("the writer stopped".into()))
     }
 
+    fn due_notices(&self, now: Instant, limit: u32) -> Result<Vec<OutboxEntry>> {
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE next_at IS NOT NULL AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2"
+            ))?
+            .query_map(params![ts(now), limit], outbox_row)?
+            .collect()
+        })
+    }
+
+    fn notice_tried(&self, id: i64, outcome: Sent) -> Result<()> {
+        self.writer.exec(move |c| {
+            match outcome {
+                Sent::Delivered { at } => c.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, sent_at = ?2, next_at = NULL, last_error = NULL WHERE id = ?1",
+                    params![id, ts(at)],
+                ),
+                Sent::Failed { at: _, error, retry_at } => c.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, next_at = ?2, last_error = ?3 WHERE id = ?1",
+                    params![id, retry_at.map(ts), error],
+                ),
+            }
+            .map_err(map_err)?;
+            Ok(())
+        })
+    }
+
+    fn notice_retry(&self, id: i64, at: Instant) -> Result<bool> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.writer.exec(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE outbox SET next_at = ?2 WHERE id = ?1 AND sent_at IS NULL AND next_at IS NULL",
+                    params![id, ts(at)],
+                )
+                .map_err(map_err)?;
+            let _ = tx.send(n > 0);
+            Ok(())
+        })?;
+        Ok(rx.recv().unwrap_or(false))
+    }
+
+    fn outbox(&self, q: &OutboxQuery) -> Result<Vec<OutboxEntry>> {
+        let state = match q.state.as_deref() {
+            None => "1",
+            Some("sent") => "sent_at IS NOT NULL",
+            Some("pending") => "sent_at IS NULL AND next_at IS NOT NULL",
+            Some("failed") => "sent_at IS NULL AND next_at IS NULL",
+            Some(other) => return Err(StoreError::NotFound(format!("outbox state {other}"))),
+        };
+        let case = q.case_id.as_ref().map(|c| c.to_string());
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE {state} AND (?1 IS NULL OR case_id = ?1)
+                 ORDER BY id DESC LIMIT ?2 OFFSET ?3"
+            ))?
+            .query_map(params![case, q.limit.max(1), q.offset], outbox_row)?
+            .collect()
+        })
+    }
+
     fn log_access(&self, e: &AccessEntry) -> Result<()> {
         let e = e.clone();
         self.writer.exec(move |c| {
@@ -1064,5 +1125,26 @@ fn api_key_row(r: &Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
         name: r.get(2)?,
         created_at: parse_ts(&r.get::<_, String>(3)?)?,
         revoked_at: r.get::<_, Option<String>>(4)?.map(|s| parse_ts(&s)).transpose()?,
+    })
+}
+
+const OUTBOX_COLUMNS: &str =
+    "id, tenant, case_id, template, recipient, created_at, attempts, next_at, sent_at, last_error";
+
+fn outbox_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
+    let time = |i: usize| -> rusqlite::Result<Option<Instant>> {
+        r.get::<_, Option<String>>(i)?.map(|s| parse_ts(&s)).transpose()
+    };
+    Ok(OutboxEntry {
+        id: r.get(0)?,
+        tenant: r.get(1)?,
+        case_id: r.get::<_, Option<String>>(2)?.map(parse_code).transpose()?,
+        template: r.get(3)?,
+        to: r.get(4)?,
+        created_at: parse_ts(&r.get::<_, String>(5)?)?,
+        attempts: r.get(6)?,
+        next_at: time(7)?,
+        sent_at: time(8)?,
+        last_error: r.get(9)?,
     })
 }

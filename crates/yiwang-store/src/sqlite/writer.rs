@@ -330,7 +330,7 @@ fn in_savepoint(conn: &Connection, f: ExecFn) -> Result<()> {
 }
 
 fn create(conn: &Connection, ids: &People, n: NewCase, deferred: &mut Deferred) -> Result<Case> {
-    let NewCase { tenant, at, actor, person, mut events } = n;
+    let NewCase { tenant, at, actor, person, mut events, notices } = n;
     let at = trunc_ms(at);
     let now = ts(at);
     let day = civil_date(at);
@@ -380,12 +380,13 @@ fn create(conn: &Connection, ids: &People, n: NewCase, deferred: &mut Deferred) 
     }
     insert_events(conn, tenant.as_str(), &id, &linked, &linked.at)?;
     write_head(conn, tenant.as_str(), &id, None, state.kind(), linked.head(), &linked.at)?;
+    insert_notices(conn, tenant.as_str(), &id, &notices, &linked.at)?;
     super::projection::write(conn, &mut rows, deferred)?;
     Ok(state)
 }
 
 fn append(conn: &Connection, b: AppendBatch, deferred: &mut Deferred) -> Result<Case> {
-    let AppendBatch { tenant, before, at, actor, events, shown } = b;
+    let AppendBatch { tenant, before, at, actor, events, shown, notices } = b;
     let id = before.id().clone();
     let head: Option<(u32, String)> = conn
         .prepare_cached("SELECT seq, hash FROM chain_head WHERE case_id = ?1")
@@ -404,6 +405,7 @@ fn append(conn: &Connection, b: AppendBatch, deferred: &mut Deferred) -> Result<
     let (linked, state) = link(tenant, &id, Some(before), head, trunc_ms(at), &actor, events)?;
     insert_events(conn, tenant, &id, &linked, &linked.at)?;
     write_head(conn, tenant, &id, Some(version), state.kind(), linked.head(), &linked.at)?;
+    insert_notices(conn, tenant, &id, &notices, &linked.at)?;
     super::projection::project(conn, tenant, Some(&shown), &state, text, deferred)?;
     Ok(state)
 }
@@ -434,6 +436,20 @@ pub(crate) fn insert_person(
         INSERT_PERSON,
         &[[&id.0, &tenant, &p.name, &p.phone, &p.phone_digest, &p.id_number, &p.contact, &sealed_with, &at]],
     )
+}
+
+/// Puts a write's notices in the outbox, due at once.
+fn insert_notices(conn: &Connection, tenant: &str, id: &CaseId, notices: &[crate::Notice], at: &str) -> Result<()> {
+    let mut s = conn
+        .prepare_cached(
+            "INSERT OR ROLLBACK INTO outbox (tenant, case_id, template, recipient, created_at, next_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        )
+        .map_err(map_err)?;
+    for n in notices {
+        s.execute(params![tenant, id.as_str(), n.template, n.to, at]).map_err(map_err)?;
+    }
+    Ok(())
 }
 
 /// Appends linked events to the log, recorded at `recorded` (their own time when

@@ -125,7 +125,8 @@ pub fn tracking(at: DateTime<Utc>, n: u16, salt: u8) -> TrackingCode {
 pub fn new_case_for(w: &World, store: &dyn Store, at: DateTime<Utc>, i: Intake, person: Option<PersonData>) -> Appeal {
     let actor = operator();
     let events = appeal::decide_intake(&i, &w.ctx(at, &actor)).unwrap();
-    let new = NewCase { tenant: tenant(), at, actor, person, events: Events::new::<AppealKind>(events) };
+    let new =
+        NewCase { tenant: tenant(), at, actor, person, events: Events::new::<AppealKind>(events), notices: vec![] };
     appeal_of(store.create_case(new).wait().unwrap())
 }
 
@@ -419,7 +420,14 @@ pub fn a_refused_request_leaves_the_others_of_its_batch_committed(store: &dyn St
     // A new case under a's tracking code.
     let actor = operator();
     let events = appeal::decide_intake(&intake("重复的查询码", a.tracking_code.clone()), &w.ctx(t0(), &actor)).unwrap();
-    let taken = NewCase { tenant: tenant(), at: t0(), actor, person: None, events: Events::new::<AppealKind>(events) };
+    let taken = NewCase {
+        tenant: tenant(),
+        at: t0(),
+        actor,
+        person: None,
+        events: Events::new::<AppealKind>(events),
+        notices: vec![],
+    };
     let held = hold();
     let pending = [
         store.append(decided(&w, &a, &operator(), &dispatch, t0())),
@@ -1034,6 +1042,7 @@ pub fn a_kind_the_store_has_never_seen_runs_on_the_engine(store: &dyn Store) {
             actor: admin.clone(),
             person: Some(PersonData { name: Some("王五".into()), ..Default::default() }),
             events: Events::new::<Chore>(events),
+            notices: vec![],
         };
         store.create_case(new).wait()
     };
@@ -1185,7 +1194,7 @@ pub fn a_search_within_a_kind_finds_and_counts_its_own(store: &dyn Store) {
     let chore = |title: &str| {
         let cmd = ChoreCommand::Open { title: title.into(), points: 1, code: None };
         let events = Events::new::<Chore>(Chore::open(&cmd, &w.ctx(t0(), &admin)));
-        let new = NewCase { tenant: tenant(), at: t0(), actor: admin.clone(), person: None, events };
+        let new = NewCase { tenant: tenant(), at: t0(), actor: admin.clone(), person: None, events, notices: vec![] };
         store.create_case(new).wait().unwrap().id().clone()
     };
     let chores = [chore("清扫落叶"), chore("落叶堆满了路边")];
@@ -1446,4 +1455,69 @@ pub fn security_events_are_archived_by_checkpoint_after_their_period(store: &dyn
     sql(&format!("UPDATE checkpoint SET security_archived_at = checkpoint.at WHERE n = {}", recent.n));
     let r = store.check_anchor().unwrap();
     assert_eq!(r.archived, [old.n, recent.n]);
+}
+
+/// The outbox: notices are stored in their events' own commit (a refused write
+/// stores none), are due at once, wait after a failure until their retry, stay
+/// failed once given up until someone sends them again, and are done once sent.
+pub fn notices_are_written_with_their_events_and_tried_until_sent(store: &dyn Store) {
+    use yiwang_store::{Notice, OutboxQuery, Sent};
+    let w = world(store);
+    let actor = operator();
+    let mut i = intake("路灯不亮", tracking(t0(), 1, 2));
+    i.title = Some("路灯".into());
+    let events = appeal::decide_intake(&i, &w.ctx(t0(), &actor)).unwrap();
+    let new = NewCase {
+        tenant: tenant(),
+        at: t0(),
+        actor,
+        person: None,
+        events: Events::new::<AppealKind>(events),
+        notices: vec![Notice::to_citizen("appeal_accepted")],
+    };
+    let a = appeal_of(store.create_case(new).wait().unwrap());
+    let all = |state: Option<&str>| {
+        store.outbox(&OutboxQuery { state: state.map(str::to_owned), limit: 50, ..Default::default() }).unwrap()
+    };
+    let first = all(None);
+    assert_eq!(first.len(), 1);
+    assert_eq!((first[0].case_id.as_ref(), first[0].template.as_str()), (Some(&a.id), "appeal_accepted"));
+    assert_eq!((first[0].next_at, first[0].attempts, first[0].state()), (Some(t0()), 0, "pending"));
+
+    // A stale append is refused, and its notice with it.
+    let at = t0() + Duration::minutes(5);
+    let d = Action::Dispatch { category: CategoryCode::parse("c1").unwrap(), unit: None, note: None };
+    let mut fresh = decided(&w, &a, &operator(), &d, at);
+    fresh.notices = vec![Notice { template: "appeal_dispatched".into(), to: Some("sms:13800000000".into()) }];
+    let mut stale = decided(&w, &a, &operator(), &d, at);
+    stale.notices = vec![Notice::to_citizen("never")];
+    store.append(fresh).wait().unwrap();
+    assert!(matches!(store.append(stale).wait(), Err(StoreError::Conflict { .. })));
+    let now = all(None);
+    assert_eq!(now.len(), 2, "{now:?}");
+    assert_eq!(now[0].to.as_deref(), Some("sms:13800000000"));
+    assert!(now.iter().all(|e| e.template != "never"));
+
+    // Tried: a failure waits for its retry; one given up waits for 重发; sent is done.
+    assert_eq!(store.due_notices(at, 10).unwrap().len(), 2);
+    let (one, two) = (now[1].id, now[0].id);
+    let retry = at + Duration::minutes(1);
+    store.notice_tried(one, Sent::Failed { at, error: "网关超时".into(), retry_at: Some(retry) }).unwrap();
+    store.notice_tried(two, Sent::Failed { at, error: "无手机号".into(), retry_at: None }).unwrap();
+    assert!(store.due_notices(at, 10).unwrap().is_empty());
+    let due = store.due_notices(retry, 10).unwrap();
+    assert_eq!(
+        due.iter().map(|e| (e.id, e.attempts, e.last_error.as_deref())).collect::<Vec<_>>(),
+        [(one, 1, Some("网关超时"))]
+    );
+    assert_eq!(all(Some("failed")).iter().map(|e| e.id).collect::<Vec<_>>(), [two]);
+    assert!(!store.notice_retry(one, retry).unwrap(), "only a failed one is sent again");
+    assert!(store.notice_retry(two, retry).unwrap());
+    store.notice_tried(one, Sent::Delivered { at: retry }).unwrap();
+    assert_eq!(store.due_notices(retry, 10).unwrap().iter().map(|e| e.id).collect::<Vec<_>>(), [two]);
+    let sent = all(Some("sent"));
+    assert_eq!((sent.len(), sent[0].id, sent[0].sent_at, sent[0].attempts), (1, one, Some(retry), 2));
+    assert_eq!(all(Some("pending")).len(), 1);
+    let of_case = store.outbox(&OutboxQuery { case_id: Some(a.id.clone()), limit: 10, ..Default::default() }).unwrap();
+    assert_eq!(of_case.len(), 2);
 }

@@ -52,6 +52,7 @@ contract_tests!(
     a_kind_the_store_has_never_seen_runs_on_the_engine,
     cases_of_another_kind_import_beside_appeals,
     a_search_within_a_kind_finds_and_counts_its_own,
+    notices_are_written_with_their_events_and_tried_until_sent,
 );
 
 #[test]

@@ -16,6 +16,7 @@ mod export;
 mod form;
 mod intake;
 mod map;
+mod outbox;
 mod portal;
 mod tasks;
 
@@ -86,6 +87,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/tasks/{id}", get(tasks::show_task))
         .route("/console/tasks/{id}/act", post(tasks::act_on_task).layer(DefaultBodyLimit::max(EVIDENCE_LIMIT)))
         .route("/console/audit", get(audit::show_audit))
+        .route("/console/outbox", get(outbox::show_outbox))
+        .route("/console/outbox/{id}/resend", post(outbox::resend))
         .route("/console/audit/export.csv", get(audit::export_audit))
         .route("/console/board", get(tasks::show_board))
         .route("/console/board/export.csv", get(tasks::export_board_csv))
@@ -237,6 +240,9 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                 a href="/console/tasks" aria-current=[(section == "tasks").then_some("page")] { "督查督办" }
                                 @if tasks::sees_board(u) {
                                     a href="/console/board" aria-current=[(section == "board").then_some("page")] { "督办看板" }
+                                }
+                                @if u.actor.is_centre() {
+                                    a href="/console/outbox" aria-current=[(section == "outbox").then_some("page")] { "通知记录" }
                                 }
                                 @if u.actor.has_role(Role::Auditor) {
                                     a href="/console/audit" aria-current=[(section == "audit").then_some("page")] { "安全审计" }

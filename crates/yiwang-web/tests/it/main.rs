@@ -13,6 +13,7 @@ mod fuzz;
 mod hardening;
 mod lifecycle;
 mod need_to_know;
+mod notify;
 mod open311;
 mod permissions;
 mod task_pages;

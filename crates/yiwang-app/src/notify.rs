@@ -1,0 +1,358 @@
+//! Notifications: what the outbox holds (`yiwang_store::Notice`, written in the same
+//! commit as the events that call for it) rendered in Chinese and sent through
+//! pluggable senders, retried with growing pauses, and shown to the hotline centre.
+//!
+//! The app knows no network: a `Sender` (an SMS gateway over HTTP, e-mail over SMTP,
+//! later a department system's webhook) is given to `App::send_notices` by whoever
+//! runs it (`yiwang serve`, from `notify.toml`). An entry addressed to the case's own
+//! person is routed at send time: to their phone by SMS, else to the e-mail address
+//! they left, each when a sender for it is configured; the number is read from the
+//! sealed person row then, so the outbox itself holds no personal data, and an
+//! erased person gets nothing.
+
+use crate::{App, AppError, Result};
+use yiwang_core::appeal::AppealKind;
+use yiwang_core::org::Actor;
+use yiwang_store::{OutboxEntry, OutboxQuery, Sent};
+
+/// A way to send a message: SMS, e-mail, a webhook.
+pub trait Sender: Send + Sync {
+    /// Sends `text` (with `subject`, where the medium has one) to `to`; the error
+    /// says why not, in words for the centre.
+    fn send(&self, to: &str, subject: &str, text: &str) -> std::result::Result<(), String>;
+}
+
+/// The senders configured, by channel.
+#[derive(Default)]
+pub struct Senders {
+    pub sms: Option<Box<dyn Sender>>,
+    pub email: Option<Box<dyn Sender>>,
+}
+
+/// Pauses before the 2nd, 3rd … try; after the last an entry is given up (发送失败)
+/// and waits for the centre's 重发.
+const RETRY_MINUTES: [i64; 5] = [1, 5, 30, 120, 720];
+
+/// What one pass of `send_notices` did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct NoticeRun {
+    pub sent: u32,
+    /// Failed, to be tried again.
+    pub retrying: u32,
+    /// Failed for good (no way to reach the person, or out of tries).
+    pub given_up: u32,
+}
+
+/// A message ready to send.
+struct Message {
+    channel: &'static str,
+    to: String,
+    subject: String,
+    text: String,
+}
+
+/// Why an entry cannot be sent at all (no retry helps).
+struct Undeliverable(String);
+
+impl App {
+    /// Tries every outbox entry due now, at most `limit`.
+    pub fn send_notices(&self, senders: &Senders, limit: u32) -> Result<NoticeRun> {
+        let now = self.now();
+        let mut run = NoticeRun::default();
+        for e in self.store().due_notices(now, limit)? {
+            let outcome = match self.render(&e) {
+                Err(Undeliverable(why)) => Err((why, false)),
+                Ok(m) => {
+                    let sender = match m.channel {
+                        "sms" => senders.sms.as_deref(),
+                        _ => senders.email.as_deref(),
+                    };
+                    match sender {
+                        None => Err((format!("未配置{}通道", if m.channel == "sms" { "短信" } else { "邮件" }), false)),
+                        Some(s) => s.send(&m.to, &m.subject, &m.text).map_err(|why| (why, true)),
+                    }
+                }
+            };
+            let tried = match outcome {
+                Ok(()) => {
+                    run.sent += 1;
+                    Sent::Delivered { at: now }
+                }
+                Err((error, retry)) => {
+                    let pause = RETRY_MINUTES.get(e.attempts as usize).filter(|_| retry);
+                    let retry_at = pause.map(|m| now + chrono::Duration::minutes(*m));
+                    if retry_at.is_some() {
+                        run.retrying += 1;
+                    } else {
+                        run.given_up += 1;
+                    }
+                    tracing::warn!(id = e.id, case = ?e.case_id, %error, retry = retry_at.is_some(), "notification not sent");
+                    Sent::Failed { at: now, error, retry_at }
+                }
+            };
+            self.store().notice_tried(e.id, tried)?;
+        }
+        Ok(run)
+    }
+
+    /// The outbox, newest first: the hotline centre's to see.
+    pub fn outbox_for(&self, actor: &Actor, q: &OutboxQuery) -> Result<Vec<OutboxEntry>> {
+        centre_only(actor)?;
+        if let Some(s) = q.state.as_deref()
+            && !["pending", "sent", "failed"].contains(&s)
+        {
+            return Err(AppError::invalid("state", "状态应为 pending、sent 或 failed"));
+        }
+        self.outbox(q)
+    }
+
+    /// The outbox, newest first (for the server's own use and tests).
+    pub fn outbox(&self, q: &OutboxQuery) -> Result<Vec<OutboxEntry>> {
+        Ok(self.store().outbox(&OutboxQuery { limit: q.limit.clamp(1, 500), ..q.clone() })?)
+    }
+
+    /// Sends a failed entry again at the next pass (重发), for the hotline centre.
+    pub fn resend_notice(&self, actor: &Actor, id: i64) -> Result<()> {
+        centre_only(actor)?;
+        if self.store().notice_retry(id, self.now())? {
+            Ok(())
+        } else {
+            Err(AppError::invalid("id", "只有发送失败的通知可以重发"))
+        }
+    }
+
+    fn render(&self, e: &OutboxEntry) -> std::result::Result<Message, Undeliverable> {
+        let gone = |why: &str| Undeliverable(why.to_owned());
+        let case_id = e.case_id.as_ref().ok_or_else(|| gone("通知未关联工单"))?;
+        let case = self.load_case(case_id).map_err(|_| gone("工单不存在"))?;
+        let appeal = case.state::<AppealKind>().ok_or_else(|| gone("不是诉求工单"))?;
+        // The district as people name it: 云溪区 for 云溪区人民政府.
+        let district =
+            self.reference().org.district().map(|u| u.name.trim_end_matches("人民政府").to_owned()).unwrap_or_default();
+        let sign = format!("【{district}12345】");
+        let id = &appeal.id;
+        let text = match e.template.as_str() {
+            "appeal_accepted" => {
+                format!(
+                    "{sign}您的诉求已受理，工单号 {id}，查询码 {}。凭查询码和手机号可查询办理进度。",
+                    appeal.tracking_code.as_str()
+                )
+            }
+            "appeal_replied" => {
+                let reply = appeal.reply.as_ref().map(|r| excerpt(&r.text, 60)).unwrap_or_default();
+                format!("{sign}您的诉求（工单号 {id}）已答复：{reply}。请凭查询码查看答复全文，并对办理结果进行评价。")
+            }
+            "appeal_answered" => {
+                // A direct answer is in its event only.
+                let events = self.store().events(id).map_err(|e| gone(&e.to_string()))?;
+                let answer = events
+                    .iter()
+                    .rev()
+                    .find(|e| e.name == "answered_directly")
+                    .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.body).ok())
+                    .and_then(|v| {
+                        v.pointer("/AnsweredDirectly/answer")
+                            .or(v.get("answer"))
+                            .and_then(|a| a.as_str())
+                            .map(|a| excerpt(a, 60))
+                    })
+                    .unwrap_or_default();
+                format!("{sign}您的诉求（工单号 {id}）已答复：{answer}。如有疑问请致电12345。")
+            }
+            "appeal_reopened" => format!("{sign}您的诉求（工单号 {id}）已重新交办，承办单位将再次办理。"),
+            other => return Err(gone(&format!("未知的通知模板 {other}"))),
+        };
+        let subject = format!("12345 诉求 {id}");
+        if let Some(to) = &e.to {
+            return match to.split_once(':') {
+                Some(("sms", phone)) => Ok(Message { channel: "sms", to: phone.into(), subject, text }),
+                Some(("email", addr)) => Ok(Message { channel: "email", to: addr.into(), subject, text }),
+                _ => Err(gone("无法识别的收件地址")),
+            };
+        }
+        let pid = appeal.citizen.ok_or_else(|| gone("诉求人未留联系方式"))?;
+        let person = self.store().person(pid).map_err(|e| gone(&e.to_string()))?.ok_or_else(|| gone("诉求人不存在"))?;
+        if person.erased_at.is_some() {
+            return Err(gone("诉求人个人信息已删除"));
+        }
+        if let Some(phone) = person.data.phone.filter(|p| !p.is_empty()) {
+            return Ok(Message { channel: "sms", to: phone, subject, text });
+        }
+        match person.data.contact.filter(|c| c.contains('@') && !c.contains(char::is_whitespace)) {
+            Some(addr) => Ok(Message { channel: "email", to: addr, subject, text }),
+            None => Err(gone("诉求人未留手机号或邮箱")),
+        }
+    }
+}
+
+fn centre_only(actor: &Actor) -> Result<()> {
+    if actor.is_centre() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("通知发送记录仅供热线中心查看".into()))
+    }
+}
+
+/// The first `n` characters of `s`, with an ellipsis when cut.
+fn excerpt(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().nth(n).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// `notify.toml` in the data directory: the senders to use.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyConfig {
+    pub sms: Option<HttpSmsConfig>,
+    pub email: Option<SmtpConfig>,
+}
+
+/// An SMS gateway reached over HTTP (any 短信平台 maps onto it): `body` is POSTed to
+/// `url` with `{phone}` and `{text}` replaced (escaped for JSON when the content type
+/// is JSON); any 2xx answer is success.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSmsConfig {
+    pub url: String,
+    #[serde(default = "default_sms_body")]
+    pub body: String,
+    #[serde(default = "default_content_type")]
+    pub content_type: String,
+    /// Sent as the `Authorization` header, e.g. `Bearer …`.
+    pub authorization: Option<String>,
+}
+
+fn default_sms_body() -> String {
+    r#"{"phone": "{phone}", "text": "{text}"}"#.into()
+}
+
+fn default_content_type() -> String {
+    "application/json".into()
+}
+
+/// An SMTP relay (on the government intranet, plain SMTP; `starttls` when it offers it).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// The sender address, e.g. `12345@yunxi.gov.cn`.
+    pub from: String,
+}
+
+fn default_smtp_port() -> u16 {
+    25
+}
+
+impl NotifyConfig {
+    pub fn parse_toml(text: &str) -> std::result::Result<Self, String> {
+        let c: NotifyConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        if let Some(s) = &c.sms
+            && !(s.url.starts_with("http://") || s.url.starts_with("https://"))
+        {
+            return Err("sms.url must be an http:// or https:// address".into());
+        }
+        if let Some(e) = &c.email {
+            e.from
+                .parse::<lettre::message::Mailbox>()
+                .map_err(|_| format!("email.from {} is not an address", e.from))?;
+        }
+        Ok(c)
+    }
+
+    /// The senders it configures.
+    pub fn senders(&self) -> Senders {
+        Senders {
+            sms: self.sms.clone().map(|c| Box::new(HttpSms::new(c)) as Box<dyn Sender>),
+            email: self.email.clone().map(|c| Box::new(Smtp(c)) as Box<dyn Sender>),
+        }
+    }
+}
+
+/// SMS through an HTTP gateway (`HttpSmsConfig`). The blocking HTTP client runs its
+/// own runtime, which may be neither built nor dropped on an async worker, so it
+/// lives on a thread of its own, which each send hands the message to.
+pub struct HttpSms {
+    config: HttpSmsConfig,
+    requests: std::sync::Mutex<std::sync::mpsc::Sender<SmsRequest>>,
+}
+
+type SmsRequest = (String, std::sync::mpsc::SyncSender<std::result::Result<(), String>>);
+
+impl HttpSms {
+    pub fn new(config: HttpSmsConfig) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<SmsRequest>();
+        let c = config.clone();
+        std::thread::Builder::new()
+            .name("yiwang-sms".into())
+            .spawn(move || {
+                let client = reqwest::blocking::Client::builder()
+                    .timeout(std::time::Duration::from_secs(10))
+                    .build()
+                    .expect("an HTTP client with a timeout");
+                for (body, reply) in rx {
+                    let _ = reply.send(post_sms(&client, &c, body));
+                }
+            })
+            .expect("spawn the SMS thread");
+        HttpSms { config, requests: std::sync::Mutex::new(tx) }
+    }
+}
+
+fn post_sms(client: &reqwest::blocking::Client, c: &HttpSmsConfig, body: String) -> std::result::Result<(), String> {
+    let mut req = client.post(&c.url).header("content-type", &c.content_type).body(body);
+    if let Some(a) = &c.authorization {
+        req = req.header("authorization", a);
+    }
+    match req.send() {
+        Ok(r) if r.status().is_success() => Ok(()),
+        Ok(r) => Err(format!("短信网关答复 {}", r.status())),
+        Err(e) if e.is_timeout() => Err("短信网关超时".into()),
+        Err(e) => Err(format!("无法连接短信网关：{e}")),
+    }
+}
+
+/// `s` as it goes inside a JSON string.
+fn json_escaped(s: &str) -> String {
+    let quoted = serde_json::Value::from(s).to_string();
+    quoted[1..quoted.len() - 1].to_owned()
+}
+
+impl Sender for HttpSms {
+    fn send(&self, to: &str, _subject: &str, text: &str) -> std::result::Result<(), String> {
+        // Escaped for JSON when the gateway takes JSON, as written otherwise.
+        let esc = |s: &str| if self.config.content_type.contains("json") { json_escaped(s) } else { s.to_owned() };
+        let body = self.config.body.replace("{phone}", &esc(to)).replace("{text}", &esc(text));
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        let stopped = || "短信通道已停止".to_owned();
+        self.requests.lock().map_err(|_| stopped())?.send((body, reply)).map_err(|_| stopped())?;
+        answer.recv().map_err(|_| stopped())?
+    }
+}
+
+/// E-mail through an SMTP relay (`SmtpConfig`).
+pub struct Smtp(SmtpConfig);
+
+impl Sender for Smtp {
+    fn send(&self, to: &str, subject: &str, text: &str) -> std::result::Result<(), String> {
+        use lettre::Transport;
+        let to = to.parse::<lettre::message::Mailbox>().map_err(|_| format!("邮箱地址 {to} 无效"))?;
+        let from = self.0.from.parse::<lettre::message::Mailbox>().map_err(|_| "发件地址无效".to_owned())?;
+        let m = lettre::Message::builder()
+            .from(from)
+            .to(to)
+            .subject(subject)
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
+            .body(text.to_owned())
+            .map_err(|e| format!("邮件无法生成：{e}"))?;
+        let transport = lettre::SmtpTransport::builder_dangerous(&self.0.host)
+            .port(self.0.port)
+            .timeout(Some(std::time::Duration::from_secs(10)))
+            .build();
+        transport.send(&m).map(drop).map_err(|e| format!("邮件服务器拒绝或无法连接：{e}"))
+    }
+}
