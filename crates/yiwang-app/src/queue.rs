@@ -101,6 +101,8 @@ pub struct CaseSummary {
     pub next_due: Option<DateTime<Utc>>,
     /// Working time left before `next_due`, in seconds (negative when overdue).
     pub seconds_left: Option<i64>,
+    /// Whether `seconds_left` counts working time (a resolve limit) or natural time.
+    pub working: bool,
     pub returned: bool,
     pub supervised: bool,
     pub accepted_at: DateTime<Utc>,
@@ -252,9 +254,10 @@ impl App {
                 let detail: Detail = serde_json::from_str(&c.detail).map_err(|_| bad_row(&c.id, "detail"))?;
                 let category = c.category.as_deref().map(CategoryCode::parse).transpose()?;
                 Ok(CaseSummary {
-                    seconds_left: c.next_due.map(|d| {
-                        if d >= now { cal.working_between(now, d).num_seconds() } else { -(now - d).num_seconds() }
-                    }),
+                    seconds_left: c
+                        .next_due
+                        .map(|d| yiwang_core::deadline::time_left(cal, now, d, c.next_due_working).num_seconds()),
+                    working: c.next_due_working,
                     status_label: status.label(),
                     unit_name: c.unit.as_ref().map(|u| r.unit_name(u)),
                     citizen_name: c.person_name.as_deref().map(mask_name),
@@ -313,6 +316,8 @@ pub struct TodoItem {
     pub next_due: Option<DateTime<Utc>>,
     /// Time left before `next_due`, in seconds (negative when overdue).
     pub seconds_left: Option<i64>,
+    /// Whether `seconds_left` counts working time (a resolve limit) or natural time.
+    pub working: bool,
     pub opened_at: DateTime<Utc>,
 }
 
@@ -359,9 +364,10 @@ impl App {
                 TodoItem {
                     kind_label: k.map(|k| k.label()).unwrap_or(""),
                     status_label: k.map(|k| k.status_label(&c.status)).unwrap_or(""),
-                    seconds_left: c.next_due.map(|d| {
-                        if d >= now { cal.working_between(now, d).num_seconds() } else { -(now - d).num_seconds() }
-                    }),
+                    seconds_left: c
+                        .next_due
+                        .map(|d| yiwang_core::deadline::time_left(cal, now, d, c.next_due_working).num_seconds()),
+                    working: c.next_due_working,
                     id: c.id,
                     kind: c.kind,
                     title: c.title,

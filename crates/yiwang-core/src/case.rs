@@ -185,6 +185,9 @@ pub struct Header {
     pub stage: Stage,
     /// The deadline that matters now, for the time left in a queue.
     pub next_due: Option<Instant>,
+    /// Whether the time left to it counts working days (a resolve limit) rather than
+    /// natural hours (dispatch, sign-for, contact): one rule for every page.
+    pub next_due_working: bool,
     /// When the scheduler must look at the case again; `None` once it is closed.
     pub next_alarm: Option<Instant>,
     pub version: u32,

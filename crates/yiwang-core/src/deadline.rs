@@ -69,7 +69,7 @@ impl Budget {
         };
         Duration::seconds((secs * ratio).round() as i64)
     }
-    fn is_working(self) -> bool {
+    pub fn is_working(self) -> bool {
         matches!(self, Budget::WorkingDays(_))
     }
 }
@@ -134,6 +134,9 @@ pub trait Clocks<N: ClockName> {
     fn next_alarm(&self) -> Option<DateTime<Utc>>;
     /// The deadline that matters now: the earliest due of the clocks not paused.
     fn next_due(&self) -> Option<DateTime<Utc>>;
+    /// Whether the time left to `next_due` counts working days (the clock that gives
+    /// it runs on a working-day budget) rather than natural hours.
+    fn next_due_working(&self) -> bool;
 }
 
 impl<N: ClockName> Clocks<N> for Vec<Clock<N>> {
@@ -159,6 +162,20 @@ impl<N: ClockName> Clocks<N> for Vec<Clock<N>> {
     }
     fn next_due(&self) -> Option<DateTime<Utc>> {
         self.iter().filter(|c| c.paused_at.is_none()).map(|c| c.due).min()
+    }
+    fn next_due_working(&self) -> bool {
+        self.iter().filter(|c| c.paused_at.is_none()).min_by_key(|c| c.due).is_some_and(|c| c.budget.is_working())
+    }
+}
+
+/// The time left at `now` before `due`, negative once past: working time on the
+/// calendar when the limit counts working days (`working`), else natural time. The one
+/// rule behind every "剩 …" a person reads, on a case page or in a queue.
+pub fn time_left(cal: &Calendar, now: DateTime<Utc>, due: DateTime<Utc>, working: bool) -> Duration {
+    match (working, now <= due) {
+        (true, true) => cal.working_between(now, due),
+        (true, false) => -cal.working_between(due, now),
+        (false, _) => due - now,
     }
 }
 
@@ -195,12 +212,7 @@ impl<N: ClockName> Clock<N> {
     /// Time left before the deadline, counted in working time for working-day
     /// budgets; negative once overdue.
     pub fn left(&self, cal: &Calendar, now: DateTime<Utc>) -> Duration {
-        let at = self.paused_at.unwrap_or(now);
-        if self.budget.is_working() {
-            if at <= self.due { cal.working_between(at, self.due) } else { -cal.working_between(self.due, at) }
-        } else {
-            self.due - at
-        }
+        time_left(cal, self.paused_at.unwrap_or(now), self.due, self.budget.is_working())
     }
 
     pub fn paused(mut self, now: DateTime<Utc>) -> Self {

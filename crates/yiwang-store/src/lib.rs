@@ -224,3 +224,22 @@ pub trait Store: Send + Sync {
     /// Refuses a checkpoint sealed at or after `before` (the retention period).
     fn archive_security(&self, checkpoints: &[i64], before: Instant, at: Instant) -> Result<u64>;
 }
+
+/// Whether each case's deadline counts working days, from its events: for filling in
+/// `case_header.due_working` after the upgrade that added it. A case that cannot be
+/// loaded counts natural hours (and is named in the log).
+pub(crate) fn due_working_of(store: &dyn Store, ids: &[String]) -> Vec<(String, bool)> {
+    ids.iter()
+        .map(|id| {
+            let working = yiwang_core::id::CaseId::parse(id)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))
+                .and_then(|cid| store.load(&cid))
+                .map(|c| c.is_some_and(|c| c.project().header.next_due_working));
+            let working = working.unwrap_or_else(|e| {
+                tracing::warn!(case = %id, "cannot tell how its deadline counts: {e}");
+                false
+            });
+            (id.clone(), working)
+        })
+        .collect()
+}

@@ -341,6 +341,8 @@ pub struct CaseRow {
     pub area: Option<UnitCode>,
     pub stage: Stage,
     pub next_due: Option<Instant>,
+    /// Whether the time left to it counts working days (`Header::next_due_working`).
+    pub next_due_working: bool,
     pub opened_at: Instant,
     /// The kind's detail document (JSON).
     pub detail: String,

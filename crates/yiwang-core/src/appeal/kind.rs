@@ -106,6 +106,7 @@ impl Kind for AppealKind {
                 closed_at: a.closed_at,
                 stage: a.stage(),
                 next_due: a.next_due(),
+                next_due_working: crate::deadline::Clocks::next_due_working(&a.clocks),
                 next_alarm: if a.is_open() { a.next_alarm() } else { None },
                 version: a.version,
             },

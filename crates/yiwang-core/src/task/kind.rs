@@ -134,6 +134,7 @@ impl Kind for TaskKind {
                 closed_at: t.closed_at,
                 stage: if t.is_open() { stage } else { crate::deadline::Stage::Green },
                 next_due: t.next_due(),
+                next_due_working: crate::deadline::Clocks::next_due_working(&t.clocks),
                 next_alarm: t.next_alarm(),
                 version: t.version,
             },

@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0008_anchor.sql"),
     include_str!("../../migrations/postgres/0009_seal_and_archive.sql"),
     include_str!("../../migrations/postgres/0010_outbox.sql"),
+    include_str!("../../migrations/postgres/0011_due_working.sql"),
 ];
 
 /// The advisory lock migrations run under ("yiwang" in ASCII), so two processes
@@ -173,14 +174,37 @@ impl PgStore {
         migrate(&mut Conn::connect(url)?)?;
         let keys = Arc::new(keys);
         let readers = (0..READERS).map(|_| Conn::connect(url).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
-        Ok(PgStore {
+        let store = PgStore {
             url: url.to_owned(),
             kinds,
             readers,
             next_reader: AtomicUsize::new(0),
             writer: Writer::start(url.to_owned(), keys.clone())?,
             keys,
-        })
+        };
+        store.backfill_due_working()?;
+        Ok(store)
+    }
+
+    /// After the upgrade that added `due_working` (as on SQLite).
+    fn backfill_due_working(&self) -> Result<()> {
+        loop {
+            let rows =
+                self.read(|c| c.query("SELECT case_id FROM case_header WHERE due_working IS NULL LIMIT 500", &[]))?;
+            let ids = rows.iter().map(|r| codec::col::<String>(r, 0)).collect::<Result<Vec<_>>>()?;
+            if ids.is_empty() {
+                return Ok(());
+            }
+            let (ids, working): (Vec<String>, Vec<bool>) = crate::due_working_of(self, &ids).into_iter().unzip();
+            self.write(move |c| {
+                c.execute(
+                    "UPDATE case_header h SET due_working = x.w FROM unnest($1::text[], $2::boolean[]) AS x(id, w)
+                     WHERE h.case_id = x.id",
+                    &[&ids, &working],
+                )
+                .map(drop)
+            })?;
+        }
     }
 
     /// Runs `f` on one of the read connections, reconnecting one the server dropped.

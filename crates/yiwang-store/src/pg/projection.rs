@@ -381,7 +381,7 @@ old_header AS (
     UPDATE case_header c SET status = x.status, title = x.title, unit = x.unit, category = x.category,
         area = x.area, stage = x.stage, next_due = x.next_due, next_alarm = x.next_alarm, person = x.person,
         tracking_code = x.tracking_code, updated_at = x.updated_at, closed_at = x.closed_at, version = x.version,
-        detail = x.detail::jsonb, search = CASE WHEN x.tokens IS NULL THEN c.search ELSE x.tokens::tsvector END
+        detail = x.detail::jsonb, due_working = x.due_working, search = CASE WHEN x.tokens IS NULL THEN c.search ELSE x.tokens::tsvector END
     FROM {old_headers} AS x({HEADER_COLUMNS}, tokens)
     WHERE c.tenant = x.tenant AND c.case_id = x.case_id
 ),
@@ -437,11 +437,11 @@ SELECT 1"
 /// The columns of a `case_header` row as both CTEs name them (`HeaderCols` holds them
 /// in this order, then the search tokens).
 const HEADER_COLUMNS: &str = "tenant, case_id, case_kind, status, title, unit, category, area, stage, next_due, \
-     next_alarm, person, tracking_code, opened_at, updated_at, closed_at, version, detail";
+     next_alarm, person, tracking_code, opened_at, updated_at, closed_at, version, detail, due_working";
 
 /// The same, as values: the detail document comes as text (a `String` binds as text).
 const HEADER_VALUES: &str = "tenant, case_id, case_kind, status, title, unit, category, area, stage, next_due, \
-     next_alarm, person, tracking_code, opened_at, updated_at, closed_at, version, detail::jsonb";
+     next_alarm, person, tracking_code, opened_at, updated_at, closed_at, version, detail::jsonb, due_working";
 
 /// `case_header` rows, column by column.
 #[derive(Default)]
@@ -464,6 +464,7 @@ struct HeaderCols {
     closed_at: Vec<Option<Instant>>,
     version: Vec<i32>,
     detail: Vec<String>,
+    due_working: Vec<bool>,
     /// `None` keeps the stored search vector (on update).
     tokens: Vec<Option<String>>,
 }
@@ -496,6 +497,7 @@ impl HeaderCols {
         self.closed_at.push(h.closed_at.map(ms));
         self.version.push(int(h.version)?);
         self.detail.push(p.detail.clone());
+        self.due_working.push(h.next_due_working);
         self.tokens.push(tokens);
         Ok(())
     }
@@ -523,6 +525,7 @@ impl HeaderCols {
             (&self.closed_at, tz),
             (&self.version, "integer"),
             (&self.detail, t),
+            (&self.due_working, "boolean"),
             (&self.tokens, t),
         ])
     }

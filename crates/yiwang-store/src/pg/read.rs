@@ -45,7 +45,7 @@ fn staff_row(r: &Row) -> Result<StaffRecord> {
 }
 
 const CASE_COLUMNS: &str = "a.case_id, a.case_kind, a.status, a.title, a.unit, a.category, a.area, a.stage,
-    a.next_due, a.opened_at, a.detail::text, p.name, p.phone, a.tenant, a.person, p.sealed_with";
+    a.next_due, a.opened_at, a.detail::text, p.name, p.phone, a.tenant, a.person, p.sealed_with, a.due_working";
 
 /// A row of a case list, its citizen's name and phone opened with `keys`.
 fn case_row(r: &Row, keys: &crate::PersonalKeys) -> Result<CaseRow> {
@@ -63,6 +63,7 @@ fn case_row(r: &Row, keys: &crate::PersonalKeys) -> Result<CaseRow> {
         area: opt_code(col(r, 6)?)?,
         stage: Stage::parse(stage).ok_or_else(|| StoreError::Corrupt(format!("stage {stage}")))?,
         next_due: col(r, 8)?,
+        next_due_working: col::<Option<bool>>(r, 16)?.unwrap_or(false),
         opened_at: col(r, 9)?,
         detail: col(r, 10)?,
         person_name,

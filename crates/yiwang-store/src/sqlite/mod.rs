@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0010_anchor.sql"),
     include_str!("../../migrations/sqlite/0011_seal_and_archive.sql"),
     include_str!("../../migrations/sqlite/0012_outbox.sql"),
+    include_str!("../../migrations/sqlite/0013_due_working.sql"),
 ];
 
 pub struct SqliteStore {
@@ -269,7 +270,7 @@ impl SqliteStore {
         let checkpointer = Checkpointer::spawn(open_connection(path)?, wal, restart.clone());
         let people = Arc::new(People::load(&w, keys)?);
         let unmarked = w.query_row("SELECT case_kind FROM case_text_unmarked", [], |r| r.get(0)).map_err(map_err)?;
-        Ok(SqliteStore {
+        let store = SqliteStore {
             kinds,
             unmarked,
             readers,
@@ -277,7 +278,32 @@ impl SqliteStore {
             writer: Writer::start(w, people.clone(), wal_path(path), wal.max, restart),
             people,
             checkpointer,
-        })
+        };
+        store.backfill_due_working()?;
+        Ok(store)
+    }
+
+    /// After the upgrade to schema 13: whether each open case's deadline counts
+    /// working days, from its events.
+    fn backfill_due_working(&self) -> Result<()> {
+        loop {
+            let ids: Vec<String> = self.read(|c| {
+                c.prepare("SELECT case_id FROM case_header WHERE due_working IS NULL LIMIT 500")?
+                    .query_map([], |r| r.get(0))?
+                    .collect()
+            })?;
+            if ids.is_empty() {
+                return Ok(());
+            }
+            let found = crate::due_working_of(self, &ids);
+            self.writer.exec(move |c| {
+                let mut s = c.prepare("UPDATE case_header SET due_working = ?2 WHERE case_id = ?1").map_err(map_err)?;
+                for (id, working) in found {
+                    s.execute(rusqlite::params![id, working]).map_err(map_err)?;
+                }
+                Ok(())
+            })?;
+        }
     }
 
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {

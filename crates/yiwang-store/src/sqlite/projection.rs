@@ -27,6 +27,7 @@ struct HeaderRow {
     area: Option<String>,
     stage: &'static str,
     next_due: Option<String>,
+    due_working: bool,
     next_alarm: Option<String>,
     person: Option<i64>,
     tracking_code: Option<String>,
@@ -82,6 +83,7 @@ impl Rows {
                 area: h.area.as_ref().map(|u| u.to_string()),
                 stage: h.stage.as_str(),
                 next_due: h.next_due.map(ts),
+                due_working: h.next_due_working,
                 next_alarm: h.next_alarm.map(ts),
                 person: h.person.map(|p| p.0),
                 tracking_code: h.tracking_code.clone(),
@@ -124,11 +126,11 @@ pub(crate) fn project(
 /// The columns of a new `case_header` row, in the order `Rows::header_values` gives
 /// them.
 const HEADER_COLUMNS: &str = "case_id, tenant, case_kind, status, title, unit, category, area, stage, next_due, \
-     next_alarm, person, tracking_code, opened_at, updated_at, closed_at, version, detail, created_at";
+     next_alarm, person, tracking_code, opened_at, updated_at, closed_at, version, detail, due_working, created_at";
 
 /// Values of the `case_header` row, in the order of `HEADER_COLUMNS`; `created_at` is
 /// the time it was opened.
-const HEADER_VALUES: usize = 19;
+const HEADER_VALUES: usize = 20;
 
 /// A new `case_header` row, returning its rowid (built once, not per write).
 static INSERT_HEADER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -150,7 +152,7 @@ pub(crate) fn write(conn: &Connection, rows: &mut Rows, deferred: &mut Deferred)
         "UPDATE OR ROLLBACK case_header SET
             status = ?4, title = ?5, unit = ?6, category = ?7, area = ?8, stage = ?9, next_due = ?10,
             next_alarm = ?11, person = ?12, tracking_code = ?13, updated_at = ?15, closed_at = ?16, version = ?17,
-            detail = ?18
+            detail = ?18, due_working = ?19
          WHERE case_id = ?1
          RETURNING rowid"
     };
@@ -215,6 +217,7 @@ impl Rows {
             &r.closed_at,
             &r.version,
             &r.detail,
+            &r.due_working,
             &r.opened_at,
         ]
     }

@@ -30,7 +30,7 @@ fn staff_row(r: &Row<'_>) -> rusqlite::Result<StaffRecord> {
 }
 
 const CASE_COLUMNS: &str = "a.case_id, a.case_kind, a.status, a.title, a.unit, a.category, a.area, a.stage,
-    a.next_due, a.opened_at, a.detail, p.name, p.phone, a.tenant, a.person, p.sealed_with";
+    a.next_due, a.opened_at, a.detail, p.name, p.phone, a.tenant, a.person, p.sealed_with, a.due_working";
 
 /// A row of a case list, its citizen's name and phone opened with `keys`.
 fn case_row(r: &Row<'_>, keys: &crate::PersonalKeys) -> rusqlite::Result<CaseRow> {
@@ -49,6 +49,7 @@ fn case_row(r: &Row<'_>, keys: &crate::PersonalKeys) -> rusqlite::Result<CaseRow
         area: opt_code(6)?.map(parse_code).transpose()?,
         stage: parse_stage(&r.get::<_, String>(7)?)?,
         next_due: r.get::<_, Option<String>>(8)?.map(|s| parse_ts(&s)).transpose()?,
+        next_due_working: r.get::<_, Option<bool>>(16)?.unwrap_or(false),
         opened_at: parse_ts(&r.get::<_, String>(9)?)?,
         detail: r.get(10)?,
         person_name,

@@ -220,6 +220,7 @@ impl Kind for Chore {
                 closed_at: s.finished_at,
                 stage: s.stage,
                 next_due: open.then_some(s.due),
+                next_due_working: false,
                 next_alarm,
                 version: s.version,
             },

@@ -309,7 +309,7 @@ fn queue_table(list: &QueuePage) -> Markup {
                                     td { (c.unit_name.clone().unwrap_or_else(|| "—".into())) }
                                     td.left {
                                         @match (c.seconds_left, c.next_due) {
-                                            (Some(s), Some(due)) => { (stage_badge(c.stage, &fmt_left(s, true))) br; small.muted { "截止 " (fmt_time(due)) } }
+                                            (Some(s), Some(due)) => { (stage_badge(c.stage, &fmt_left(s, c.working))) br; small.muted { "截止 " (fmt_time(due)) } }
                                             _ => { "—" }
                                         }
                                     }

@@ -117,7 +117,7 @@ fn todo_table(u: &StaffUser, list: &TodoPage) -> Markup {
                                     td { (c.status_label) }
                                     td.left {
                                         @match (c.seconds_left, c.next_due) {
-                                            (Some(s), Some(due)) => { (stage_badge(c.stage, &fmt_left(s, true))) br; small.muted { "截止 " (fmt_time(due)) } }
+                                            (Some(s), Some(due)) => { (stage_badge(c.stage, &fmt_left(s, c.working))) br; small.muted { "截止 " (fmt_time(due)) } }
                                             _ => { "—" }
                                         }
                                     }

@@ -199,3 +199,63 @@ on_both_stores!(
     consultations_are_answered_directly_and_duplicates_merged,
     the_scheduler_turns_clocks_yellow_then_red_on_a_stepped_clock,
 );
+
+/// The time left in a queue is the figure on the case page, by one rule: dispatch,
+/// sign-for and contact limits run in natural hours (a 24-hour limit is 24 hours on a
+/// Friday evening too), the resolve limit in working time, across a weekend and the
+/// Saturday worked in exchange for 劳动节 (2026-05-09).
+async fn queues_and_case_pages_show_the_same_time_left(backend: Backend) {
+    use chrono::{TimeZone, Utc};
+    use yiwang_core::deadline::time_left;
+    let api = Api::on(backend);
+    let cal = yiwang_core::calendar::Calendar::bundled();
+    let item = |q: &serde_json::Value, id: &str| {
+        q["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{q}"))
+            .iter()
+            .find(|i| i["id"] == id)
+            .cloned()
+            .expect("in the queue")
+    };
+    // Friday 2026-05-08 15:00: dispatched, signed for and contacted, the resolve limit
+    // is what is left, in working time: the weekend's Sunday does not count, the
+    // Saturday worked in exchange does.
+    api.clock.set(Utc.with_ymd_and_hms(2026, 5, 8, 7, 0, 0).unwrap());
+    let (id, _) = api.citizen_appeal().await;
+    let dispatcher = api.login("dispatcher1").await;
+    api.act_ok(&dispatcher, &id, json!({"action": "dispatch", "category": "cxjs-02"})).await;
+    let handler = api.login("cgw-handler").await;
+    api.act_ok(&handler, &id, json!({"action": "sign_for"})).await;
+    let v = api.act_ok(&handler, &id, json!({"action": "contact", "note": "已电话联系"})).await;
+    let due: chrono::DateTime<Utc> = serde_json::from_value(
+        v["appeal"]["clocks"].as_array().unwrap().iter().find(|c| c["kind"] == "resolve").unwrap()["due"].clone(),
+    )
+    .unwrap();
+    for hours in [0, 30, 60] {
+        api.step(Duration::hours(hours));
+        let now = api.app.now();
+        let handler = api.login("cgw-handler").await;
+        let (_, q) = api.call("GET", "/api/v1/queues/handling", Some(&handler), None).await;
+        let it = item(&q, &id);
+        let want = time_left(&cal, now, due, true).num_seconds();
+        assert_eq!((it["seconds_left"].as_i64(), it["working"].as_bool()), (Some(want), Some(true)), "{now}");
+        assert_ne!(want, (due - now).num_seconds(), "working time differs from natural time here");
+    }
+    // Friday 2026-11-20 20:29 in China: the dispatch limit has a whole day left.
+    api.clock.set(Utc.with_ymd_and_hms(2026, 11, 20, 12, 29, 0).unwrap());
+    let (id, _) = api.citizen_appeal().await;
+    let dispatcher = api.login("dispatcher1").await;
+    let (_, q) = api.call("GET", "/api/v1/queues/to_dispatch", Some(&dispatcher), None).await;
+    let it = item(&q, &id);
+    assert_eq!((it["seconds_left"].as_i64(), it["working"].as_bool()), (Some(86_400), Some(false)), "{it}");
+    let (cookie, _) = crate::ui::console_login(&api, "dispatcher1").await;
+    for path in ["/console?queue=to_dispatch".to_owned(), format!("/console/cases/{id}")] {
+        let (_, _, page) = crate::ui::send(&api, crate::ui::get(&path, Some(&cookie))).await;
+        assert!(page.contains("剩 1天"), "{path} shows the natural day left");
+    }
+
+    assert!(cal.is_working_day(chrono::NaiveDate::from_ymd_opt(2026, 5, 9).unwrap()), "the 调休 Saturday");
+}
+
+on_both_stores!(queues_and_case_pages_show_the_same_time_left);
