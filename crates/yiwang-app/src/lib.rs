@@ -40,7 +40,7 @@ pub use dispatch::{
 };
 pub use error::AppError;
 pub use knowledge::{ArticleInput, ArticleView};
-pub use measure::{MonthMeasures, UnitMeasure};
+pub use measure::{MonthMeasures, Ranking, UnitMeasure};
 pub use open311::{
     ApiKeyView, CreatedRequest, DEMO_API_CLIENT, DEMO_API_KEY, IssuedApiKey, OPEN311_MAX_REQUESTS, OPEN311_WINDOW_DAYS,
     Open311Service, Publication, RequestFilter, RequestUpdate, ServiceRequest, ServiceRequestInput, fms_status,
@@ -83,6 +83,8 @@ pub struct AppConfig {
     /// A demo installation (`serve --demo`): its published logins need no change at
     /// first login.
     pub demo: bool,
+    /// How the 三率 rankings treat small samples (`measures.toml`).
+    pub ranking: measure::Ranking,
 }
 
 impl Default for AppConfig {
@@ -101,6 +103,7 @@ impl Default for AppConfig {
             publication: open311::Publication::default(),
             login: auth::LoginPolicy::default(),
             demo: false,
+            ranking: measure::Ranking::default(),
         }
     }
 }

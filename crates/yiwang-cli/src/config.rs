@@ -10,6 +10,7 @@
 //! | `demo` | present in an installation started with `--demo` |
 //! | `security.toml` | optional: lock-out, throttling and idle sessions (`yiwang_app::auth::LoginPolicy`) |
 //! | `notify.toml` | optional: the SMS gateway and SMTP relay notifications go through (`yiwang_app::notify`) |
+//! | `measures.toml` | optional: the cases a unit needs in a month to be ranked (`yiwang_app::Ranking`) |
 //! | `keys/` | the keys checkpoints are signed with (`record.rs`) |
 //! | `keys/personal/` | the keys personal data is sealed with (`yiwang_store::seal`), unless `--personal-keys` puts them elsewhere |
 //!
@@ -212,6 +213,7 @@ impl DataDir {
             calendar: cal,
             publication: self.publication()?,
             login: self.login_policy()?,
+            ranking: self.ranking()?,
             demo: self.path.join("demo").exists(),
             ..AppConfig::default()
         })
@@ -239,6 +241,16 @@ impl DataDir {
         }
         let text = std::fs::read_to_string(&p)?;
         yiwang_app::auth::LoginPolicy::parse_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+    }
+
+    /// How the 三率 rankings treat small samples: `measures.toml`, or 5 cases.
+    fn ranking(&self) -> Result<yiwang_app::Ranking> {
+        let p = self.path.join("measures.toml");
+        if !p.exists() {
+            return Ok(Default::default());
+        }
+        let text = std::fs::read_to_string(&p)?;
+        yiwang_app::Ranking::parse_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
     }
 
     /// The notification senders: `notify.toml`, or none (the outbox then waits).

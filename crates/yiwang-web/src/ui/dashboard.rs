@@ -73,17 +73,36 @@ fn tables(d: &Dashboard) -> Vec<Table> {
         Table {
             name: "measures",
             title: format!("{} 三率排名", d.measures.month),
-            header: vec!["排名", "单位", "类别", "派单数", "响应率", "解决率", "满意率", "按期办结率", "综合得分"],
+            header: vec![
+                "排名",
+                "单位",
+                "类别",
+                "派单数",
+                "办结数",
+                "回访数",
+                "响应率",
+                "解决率",
+                "满意率",
+                "按期办结率",
+                "综合得分",
+            ],
             rows: d
                 .measures
                 .units
                 .iter()
                 .map(|m| {
+                    let rank = match m.rank {
+                        Some(r) => Cell::Number(r as f64),
+                        None if m.too_few => "样本不足".into(),
+                        None => Cell::Empty,
+                    };
                     vec![
-                        m.rank.map(|r| Cell::Number(r as f64)).unwrap_or(Cell::Empty),
+                        rank,
                         m.unit_name.clone().into(),
                         m.kind.label().into(),
                         m.tally.dispatched.into(),
+                        m.tally.replied.into(),
+                        m.tally.callbacks.into(),
                         m.rates.response.into(),
                         m.rates.resolution.into(),
                         m.rates.satisfaction.into(),
@@ -184,7 +203,8 @@ pub async fn show_dashboard(State(state): State<AppState>, u: StaffUser, Query(q
     let counts: HashMap<String, u64> = d.by_area.iter().map(|c| (c.key.clone(), c.count)).collect();
     let overdue: u64 = d.overdue.iter().map(|c| c.count).sum();
     let rates = d.measures.district_rates;
-    let ranked = |kind: UnitKind| d.measures.units.iter().filter(move |m| m.kind == kind && m.rank.is_some());
+    let ranking = state.app.config().ranking.clone();
+    let listed = |kind: UnitKind| d.measures.units.iter().filter(move |m| m.kind == kind && m.sample > 0);
     let body = html! {
         div.dash-head {
             h1 { "数据看板" }
@@ -238,19 +258,22 @@ pub async fn show_dashboard(State(state): State<AppState>, u: StaffUser, Query(q
                 h2 { (month) " 三率排名" (export_links("measures", days, &month)) }
                 div.rank-grid {
                     @for (kind, title) in [(UnitKind::Street, "街道排名"), (UnitKind::Department, "委办局排名"), (UnitKind::Community, "社区排名")] {
-                        @if ranked(kind).next().is_some() {
+                        @if listed(kind).next().is_some() {
                             div.table-wrap {
                                 table.data.rank {
                                     caption { (title) }
                                     thead { tr {
                                         th scope="col" { "名次" } th scope="col" { "单位" } th.num scope="col" { "派单" }
+                                        th.num scope="col" { "办结" } th.num scope="col" { "回访" }
                                         th.num scope="col" { "响应率" } th.num scope="col" { "解决率" } th.num scope="col" { "满意率" }
                                         th.num scope="col" { "按期办结" } th.num scope="col" { "得分" }
                                     } }
                                     tbody {
-                                        @for m in ranked(kind) {
-                                            tr {
-                                                td { (m.rank.unwrap_or(0)) } td { (m.unit_name) } td.num { (m.tally.dispatched) }
+                                        @for m in listed(kind) {
+                                            tr.too-few[m.rank.is_none()] {
+                                                td { @match m.rank { Some(r) => { (r) }, None => { span.muted title={"本月不足 " (ranking.min_cases) " 件，不参与排名"} { "样本不足" } } } }
+                                                td { (m.unit_name) } td.num { (m.tally.dispatched) }
+                                                td.num { (m.tally.replied) } td.num { (m.tally.callbacks) }
                                                 td.num { (pct(m.rates.response)) } td.num { (pct(m.rates.resolution)) }
                                                 td.num { (pct(m.rates.satisfaction)) } td.num { (pct(m.rates.on_time)) }
                                                 td.num { strong { (score(m.rates.score)) } }
@@ -261,7 +284,8 @@ pub async fn show_dashboard(State(state): State<AppState>, u: StaffUser, Query(q
                             }
                         }
                     }
-                    @if d.measures.units.iter().all(|m| m.rank.is_none()) { p.muted { "本月尚无可考核的数据。" } }
+                    @if d.measures.units.iter().all(|m| m.sample == 0) { p.muted { "本月尚无可考核的数据。" } }
+                    p.hint { "每月至少 " (ranking.min_cases) " 件方参与排名；得分相同的单位名次相同。" }
                 }
             }
         }
