@@ -268,7 +268,9 @@ impl App {
             channel: input.channel,
             appeal_type: input.appeal_type,
             urgency,
-            title: input.title.clone(),
+            // The citizen's or operator's own title, else one taken from the text, so
+            // that no queue lists an appeal as （无标题）.
+            title: input.title.clone().filter(|t| !t.trim().is_empty()).or_else(|| title_from(&input.text)),
             text: input.text.clone(),
             location,
             citizen: None,
@@ -603,5 +605,31 @@ fn block_on<F: std::future::Future>(fut: F) -> F::Output {
             return v;
         }
         std::thread::park();
+    }
+}
+
+/// A title for an appeal given none: the text's first sentence, at most 20 characters
+/// (cut with …); none for a text with no words.
+pub(crate) fn title_from(text: &str) -> Option<String> {
+    const MAX: usize = 20;
+    let first =
+        text.trim().split(['。', '！', '？', '!', '?', '；', ';', '\n']).map(str::trim).find(|s| !s.is_empty())?;
+    let first: String = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some(if first.chars().count() > MAX { first.chars().take(MAX).collect::<String>() + "…" } else { first })
+}
+
+#[cfg(test)]
+mod title_tests {
+    use super::title_from;
+
+    #[test]
+    fn an_untitled_appeal_is_titled_by_its_first_sentence() {
+        assert_eq!(title_from("路灯不亮。已经三天了！").as_deref(), Some("路灯不亮"));
+        assert_eq!(
+            title_from("湖畔路望湖公园北门以西的路灯已经一周不亮了晚上很黑").as_deref(),
+            Some("湖畔路望湖公园北门以西的路灯已经一周不亮…")
+        );
+        assert_eq!(title_from("  \n 噪音扰民？\n").as_deref(), Some("噪音扰民"));
+        assert_eq!(title_from("。。"), None);
     }
 }

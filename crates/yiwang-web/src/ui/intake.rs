@@ -39,6 +39,27 @@ fn render_intake(
     kb: Option<(Vec<ArticleView>, Option<DispatchSuggestion>)>,
     status: StatusCode,
 ) -> axum::response::Response {
+    render_intake_after(state, u, f, e, kb, None, status)
+}
+
+/// What the operator just registered, to read out to the caller: the case number and
+/// its tracking code, shown here once (never on the case page, which other staff
+/// read), and what was done with it.
+struct Registered {
+    case_id: String,
+    tracking_code: String,
+    done: &'static str,
+}
+
+fn render_intake_after(
+    state: &AppState,
+    u: &StaffUser,
+    f: &Fields,
+    e: Option<(String, String)>,
+    kb: Option<(Vec<ArticleView>, Option<DispatchSuggestion>)>,
+    registered: Option<Registered>,
+    status: StatusCode,
+) -> axum::response::Response {
     let r = state.app.reference();
     let e = e.as_ref();
     let chosen = f.get("appeal_type");
@@ -56,6 +77,13 @@ fn render_intake(
         h1 { "来电受理" }
         p.hint { "快捷键：Alt+1…5 选择诉求类型，Alt+K 查建议和知识库，Ctrl+Enter 受理。带 * 的为必填项。" }
         @if let Some((_, msg)) = e { div.alert role="alert" { "未能受理：" (msg) } }
+        @if let Some(r) = &registered {
+            div.flash.confirm #intake-confirmation role="status" {
+                strong { (r.done) } "　工单号 " a href={"/console/cases/" (r.case_id)} { (r.case_id) }
+                "　查询码 " strong.code #tracking-code { (r.tracking_code) }
+                br; small { "请向来电人读出查询码；留了手机号的来电人也会收到短信。" }
+            }
+        }
         form.card.intake #intake-form method="post" action="/console/intake" {
             input type="hidden" name="_csrf" value=(u.csrf);
             div.intake-grid {
@@ -246,17 +274,23 @@ pub async fn submit_intake(State(state): State<AppState>, u: StaffUser, axum::Fo
         })
         .await;
     match done {
-        Ok((receipt, ok)) => {
-            let done = if !ok {
-                "intake_partial"
-            } else {
-                match then.as_str() {
-                    "dispatch" => "dispatch",
-                    "answer" => "answer_directly",
-                    _ => "intake",
-                }
+        // The follow-up failed: the case page says what is left to do.
+        Ok((receipt, false)) => {
+            Ok(Redirect::to(&format!("/console/cases/{}?done=intake_partial", receipt.case_id)).into_response())
+        }
+        // Registered: an empty form for the next call, with what to read out.
+        Ok((receipt, true)) => {
+            let done = match then.as_str() {
+                "dispatch" => "已受理并派单",
+                "answer" => "已受理并直接办结",
+                _ => "已受理",
             };
-            Ok(Redirect::to(&format!("/console/cases/{}?done={done}", receipt.case_id)).into_response())
+            let registered = Registered {
+                case_id: receipt.case_id.to_string(),
+                tracking_code: receipt.tracking_code.as_str().to_owned(),
+                done,
+            };
+            Ok(render_intake_after(&state, &u, &Fields::default(), None, None, Some(registered), StatusCode::OK))
         }
         Err(e) => {
             let status = e.status;

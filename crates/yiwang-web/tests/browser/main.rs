@@ -312,9 +312,14 @@ async fn the_whole_story_runs_in_a_real_browser() {
     assert!(d.value("#answer").await.contains("补卡"), "the answer is taken from the knowledge base");
     d.full_shot("intake-knowledge", DESK_W, DESK_H).await;
     d.click_to_load("button[value=answer]").await;
-    assert!(d.text("#case-status").await.contains("已办结"), "answered on the spot");
-    assert!(d.text(".flash").await.contains("直接办结"));
+    // Back to an empty form for the next call, with the code to read out.
+    let confirmation = d.text("#intake-confirmation").await;
+    assert!(confirmation.contains("直接办结") && confirmation.contains("查询码"), "{confirmation}");
+    assert_eq!(d.text("#tracking-code").await.trim().len(), 10, "a caller's code has ten characters");
+    assert_eq!(d.value("#phone").await, "", "the form is empty for the next call");
     d.shot("intake-answered").await;
+    d.click_to_load("#intake-confirmation a").await;
+    assert!(d.text("#case-status").await.contains("已办结"), "answered on the spot");
     logout(&d).await;
 
     // ---- The citizen sees the outcome, photo included.

@@ -192,3 +192,31 @@ async fn the_dashboard_counts_every_overdue_case() {
     assert_eq!(centre, Some(501), "{:?}", d.overdue);
     assert_eq!(d.total, 501);
 }
+
+/// After 受理 the operator gets an empty form for the next call, with the case number
+/// and the tracking code to read out; the case page still never shows the code.
+#[tokio::test]
+async fn the_operator_reads_the_tracking_code_from_the_confirmation_and_takes_the_next_call() {
+    let api = Api::new();
+    let (cookie, csrf) = console_login(&api, "operator1").await;
+    let form = format!(
+        "_csrf={csrf}&phone=13900002222&name=%E7%8E%8B%E4%BA%94&appeal_type=help&text={}&then=intake",
+        form_urlencoded::byte_serialize("小区门口井盖丢失，夜里有人差点踩空。".as_bytes()).collect::<String>()
+    );
+    let (s, _, page) = send(&api, post_form("/console/intake", Some(&cookie), &form)).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let confirmation = page.split("id=\"intake-confirmation\"").nth(1).expect("a confirmation");
+    let case_id = confirmation.split("/console/cases/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let code = confirmation.split("id=\"tracking-code\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    let stored = api
+        .blocking({
+            let id = case_id.clone();
+            move |app| app.store().load(&yiwang_core::id::CaseId::parse(&id).unwrap()).unwrap().unwrap().project()
+        })
+        .await;
+    assert_eq!(stored.header.tracking_code.as_deref(), Some(code.as_str()));
+    assert_eq!(stored.header.title.as_deref(), Some("小区门口井盖丢失，夜里有人差点踩空"), "titled from its text");
+    assert!(!page.contains("13900002222") && !page.contains("井盖丢失"), "the form is empty for the next call");
+    let (_, _, case_page) = send(&api, get(&format!("/console/cases/{case_id}"), Some(&cookie))).await;
+    assert!(case_page.contains(&case_id) && !case_page.contains(&code), "the case page never shows the code");
+}
