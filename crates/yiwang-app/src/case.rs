@@ -378,7 +378,32 @@ impl App {
             Some(p) => self.store.person(p)?,
             None => None,
         };
-        let events = decoded(self.store.events(id)?)?.into_iter().map(|e| timeline_entry(&r, e, true)).collect();
+        let events = decoded(self.store.events(id)?)?;
+        // People by name, unit and role, not by login id.
+        let mut names = std::collections::HashMap::new();
+        for e in &events {
+            if let Actor::Staff { username, .. } = &e.actor
+                && !names.contains_key(username)
+            {
+                let name = self.store.staff(username)?.map(|s| s.name).unwrap_or_else(|| username.to_string());
+                names.insert(username.clone(), name);
+            }
+        }
+        let events = events
+            .into_iter()
+            .map(|e| {
+                let who = match &e.actor {
+                    Actor::Staff { username, unit, roles, .. } => {
+                        let role = roles.first().map(|r| r.label()).unwrap_or("工作人员");
+                        Some(format!("{}（{}·{role}）", names[username], r.unit_name(unit)))
+                    }
+                    _ => None,
+                };
+                let mut t = timeline_entry(&r, e, true);
+                t.actor = who.unwrap_or(t.actor);
+                t
+            })
+            .collect();
         Ok(CaseView {
             unit_name: a.unit.as_ref().map(|u| r.unit_name(u)),
             category_name: a.category.as_ref().and_then(|c| r.taxonomy.path_name(c)),

@@ -85,6 +85,10 @@ async fn an_appeal_goes_from_intake_to_callback_and_is_counted(backend: Backend)
             "called_back",
         ]
     );
+    // People by name, unit and role, not by login id.
+    let dispatched = &v["events"][1]["actor"];
+    assert!(dispatched.as_str().unwrap().ends_with("（12345中心·派单员）"), "{dispatched}");
+    assert!(!v["events"].to_string().contains("\"actor\":\"dispatcher1\""));
 
     let (s, v) = api.call("GET", "/api/v1/measures/2026-11", Some(&dispatcher), None).await;
     assert_eq!(s, StatusCode::OK);
