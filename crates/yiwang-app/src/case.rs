@@ -572,9 +572,16 @@ impl App {
     }
 
     /// Units that can be dispatched to or summoned.
+    /// The units that handle cases, in the order of the tree (a street's communities
+    /// under it, indented by their depth), for a unit filter.
     pub fn handling_units(&self) -> Vec<(UnitCode, String)> {
         let r = self.reference();
-        r.org.units().filter(|u| u.kind.can_handle()).map(|u| (u.code.clone(), u.display_name().to_owned())).collect()
+        r.org
+            .in_tree_order()
+            .into_iter()
+            .filter(|(u, _)| u.kind.can_handle())
+            .map(|(u, depth)| (u.code.clone(), "　".repeat(depth.saturating_sub(1)) + u.display_name()))
+            .collect()
     }
 }
 

@@ -133,6 +133,28 @@ impl Organisation {
     pub fn units(&self) -> impl Iterator<Item = &Unit> {
         self.units.values()
     }
+    /// Every unit in the order of the tree, with its depth (the district 0): each
+    /// unit followed by its own, the centre first, then departments, then streets
+    /// (each with its communities and their grids), each kind by code. How people
+    /// look for a unit in a list.
+    pub fn in_tree_order(&self) -> Vec<(&Unit, usize)> {
+        let mut children: BTreeMap<Option<&UnitCode>, Vec<&Unit>> = BTreeMap::new();
+        for u in self.units.values() {
+            children.entry(u.parent.as_ref()).or_default().push(u);
+        }
+        for list in children.values_mut() {
+            list.sort_by(|a, b| (a.kind, &a.code).cmp(&(b.kind, &b.code)));
+        }
+        let mut out = Vec::with_capacity(self.units.len());
+        let mut stack: Vec<(&Unit, usize)> = children.get(&None).into_iter().flatten().rev().map(|u| (*u, 0)).collect();
+        while let Some((u, depth)) = stack.pop() {
+            out.push((u, depth));
+            if let Some(kids) = children.get(&Some(&u.code)) {
+                stack.extend(kids.iter().rev().map(|k| (*k, depth + 1)));
+            }
+        }
+        out
+    }
     pub fn district(&self) -> Option<&Unit> {
         self.units.values().find(|u| u.kind == UnitKind::District)
     }
@@ -311,6 +333,26 @@ mod tests {
             kind,
             parent: parent.map(|p| UnitCode::parse(p).unwrap()),
         }
+    }
+
+    #[test]
+    fn units_list_in_the_order_of_the_tree() {
+        let org = Organisation::new(vec![
+            unit("s2", UnitKind::Street, Some("d")),
+            unit("c1", UnitKind::Community, Some("s1")),
+            unit("dept", UnitKind::Department, Some("d")),
+            unit("d", UnitKind::District, None),
+            unit("s1", UnitKind::Street, Some("d")),
+            unit("centre", UnitKind::Centre, Some("d")),
+            unit("c2", UnitKind::Community, Some("s2")),
+            unit("g1", UnitKind::Grid, Some("c1")),
+        ])
+        .unwrap();
+        let order: Vec<(&str, usize)> = org.in_tree_order().iter().map(|(u, d)| (u.code.as_str(), *d)).collect();
+        assert_eq!(
+            order,
+            [("d", 0), ("centre", 1), ("dept", 1), ("s1", 1), ("c1", 2), ("g1", 3), ("s2", 1), ("c2", 2)]
+        );
     }
 
     #[test]

@@ -245,7 +245,10 @@ pub async fn show_queues(State(state): State<AppState>, u: StaffUser, Query(q): 
     let (counts, list, units) = state
         .run(move |app| {
             let counts = app.queue_counts(&actor)?;
-            let queue = wanted.or_else(|| counts.first().map(|c| c.0)).unwrap_or(Queue::All);
+            // Unless asked, the first queue with work in it.
+            let queue = wanted
+                .or_else(|| counts.iter().find(|c| c.1 > 0).or(counts.first()).map(|c| c.0))
+                .unwrap_or(Queue::All);
             let list = app.queue(&actor, queue, unit2, PAGE, (page_no - 1) * PAGE)?;
             Ok((counts, list, app.handling_units()))
         })
@@ -411,13 +414,8 @@ pub(crate) async fn render_case(
             let view = app.case_view(&actor, &id)?;
             let mut actions = app.available_actions(&actor, &view.appeal);
             actions.sort_by_key(|a| ACTIONS.iter().position(|(n, _)| n == a));
-            // Departments first, then streets, the district, communities.
-            let r = app.reference();
-            let mut units = app.handling_units();
-            units.sort_by_key(|(c, _)| {
-                let kind = r.org.get(c).map(|u| u.kind);
-                (!matches!(kind, Some(yiwang_core::org::UnitKind::Department)), kind, c.clone())
-            });
+            // In the order of the organisation tree.
+            let units = app.handling_units();
             // The dispatcher gets the suggested categories and likely duplicates.
             let suggestion = actions.contains(&"dispatch").then(|| {
                 let a = &view.appeal;

@@ -220,3 +220,20 @@ async fn the_operator_reads_the_tracking_code_from_the_confirmation_and_takes_th
     let (_, _, case_page) = send(&api, get(&format!("/console/cases/{case_id}"), Some(&cookie))).await;
     assert!(case_page.contains(&case_id) && !case_page.contains(&code), "the case page never shows the code");
 }
+
+/// A handler's console opens on the queue with work in it, not on an empty first tab.
+#[tokio::test]
+async fn a_handler_lands_on_the_queue_with_work_in_it() {
+    let api = Api::new();
+    let (id, _) = api.citizen_appeal().await;
+    let dispatcher = api.login("dispatcher1").await;
+    api.act_ok(&dispatcher, &id, serde_json::json!({"action": "dispatch", "category": "cxjs-02"})).await;
+    let handler = api.login("cgw-handler").await;
+    api.act_ok(&handler, &id, serde_json::json!({"action": "sign_for"})).await;
+    let (cookie, _) = console_login(&api, "cgw-handler").await;
+    let (s, _, page) = send(&api, get("/console", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    let current = page.split("aria-current=\"page\"").nth(2).expect("a current tab after the current section");
+    assert!(current.split("</a>").next().unwrap().contains("办理中"), "{page}");
+    assert!(page.contains(&id));
+}
