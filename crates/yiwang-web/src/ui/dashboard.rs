@@ -73,18 +73,19 @@ fn tables(d: &Dashboard) -> Vec<Table> {
         Table {
             name: "measures",
             title: format!("{} 三率排名", d.measures.month),
+            // The screen's names, and the kind the screen shows as separate tables.
             header: vec![
-                "排名",
+                "名次",
                 "单位",
                 "类别",
-                "派单数",
-                "办结数",
-                "回访数",
+                "派单",
+                "办结",
+                "回访",
                 "响应率",
                 "解决率",
                 "满意率",
-                "按期办结率",
-                "综合得分",
+                "按期办结",
+                "得分",
             ],
             rows: d
                 .measures
@@ -103,16 +104,22 @@ fn tables(d: &Dashboard) -> Vec<Table> {
                         m.tally.dispatched.into(),
                         m.tally.replied.into(),
                         m.tally.callbacks.into(),
-                        m.rates.response.into(),
-                        m.rates.resolution.into(),
-                        m.rates.satisfaction.into(),
-                        m.rates.on_time.into(),
-                        m.rates.score.into(),
+                        Cell::percent(m.rates.response),
+                        Cell::percent(m.rates.resolution),
+                        Cell::percent(m.rates.satisfaction),
+                        Cell::percent(m.rates.on_time),
+                        m.rates.score.map(|s| (s * 10.0).round() / 10.0).into(),
                     ]
                 })
                 .collect(),
         },
-        counts("by_day", &format!("每日诉求量 {}至{}", d.from, d.to), "日期", &d.by_day),
+        // Dates with their year (the chart's labels leave it out).
+        Table {
+            name: "by_day",
+            title: format!("每日诉求量 {}至{}", d.from, d.to),
+            header: vec!["日期", "诉求量"],
+            rows: d.by_day.iter().map(|c| vec![Cell::from(c.key.clone()), c.count.into()]).collect(),
+        },
         Table {
             name: "by_category",
             title: "按分类".into(),
@@ -120,7 +127,7 @@ fn tables(d: &Dashboard) -> Vec<Table> {
             rows: d
                 .by_category
                 .iter()
-                .map(|c| vec![c.label.clone().into(), c.count.into(), Cell::Number(c.count as f64 / total)])
+                .map(|c| vec![c.label.clone().into(), c.count.into(), Cell::Percent(c.count as f64 / total)])
                 .collect(),
         },
         counts("by_street", "按街道", "街道", &d.by_street),
@@ -130,23 +137,48 @@ fn tables(d: &Dashboard) -> Vec<Table> {
 }
 
 /// Round values for the axis: 0, a round step, …, up to the maximum.
+/// Round values for the axis: 0, a round step, …, up to the first at or above the
+/// maximum, so the axis covers every bar.
 fn ticks(max: u64) -> Vec<u64> {
     let raw = (max as f64 / 4.0).max(1.0);
     let mag = 10f64.powi(raw.log10().floor() as i32);
-    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(raw) as u64;
-    (0..=max / step.max(1)).map(|i| i * step.max(1)).collect()
+    let step = ([1.0, 2.0, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(raw) as u64).max(1);
+    (0..=max.div_ceil(step)).map(|i| i * step).collect()
 }
 
-/// A vertical bar chart of counts over days.
-fn day_chart(list: &[Count]) -> Markup {
+/// The days' counts in the bars a chart can show: by day up to a month, by week
+/// (from the first day) up to four months, else by month. Says which.
+fn periods(days: &[Count]) -> (Vec<Count>, &'static str) {
+    let group = |key: &dyn Fn(usize, &Count) -> String, label: &dyn Fn(&Count) -> String| {
+        let mut out: Vec<Count> = vec![];
+        for (i, c) in days.iter().enumerate() {
+            let k = key(i, c);
+            match out.last_mut() {
+                Some(last) if last.key == k => last.count += c.count,
+                _ => out.push(Count { key: k, label: label(c), count: c.count }),
+            }
+        }
+        out
+    };
+    match days.len() {
+        0..=31 => (days.to_vec(), "日"),
+        32..=120 => (group(&|i, _| days[i - i % 7].key.clone(), &|c| c.label.clone() + "起"), "周"),
+        _ => (group(&|_, c| c.key[..7].to_owned(), &|c| c.key[..7].to_owned()), "月"),
+    }
+}
+
+/// A vertical bar chart of counts over days, weeks or months (`periods`).
+fn day_chart(days: &[Count]) -> Markup {
+    let (list, unit) = periods(days);
     let (w, h, pad_l, pad_b) = (1400.0, 240.0, 40.0, 26.0);
     let max = list.iter().map(|c| c.count).max().unwrap_or(0).max(1);
+    let top = ticks(max).last().copied().unwrap_or(max).max(1);
     let n = list.len().max(1) as f64;
     let bw = (w - pad_l) / n;
-    let y = |v: f64| (h - pad_b) - v / max as f64 * (h - pad_b - 10.0);
+    let y = |v: f64| (h - pad_b) - v / top as f64 * (h - pad_b - 10.0);
     let every = (list.len() / 10).max(1);
     html! {
-        svg.chart.days viewBox={"0 0 " (w) " " (h)} role="img" aria-label={"每日诉求量柱状图，最高 " (max) " 件"} {
+        svg.chart.days viewBox={"0 0 " (w) " " (h)} role="img" aria-label={"每" (unit) "诉求量柱状图，最高 " (max) " 件"} {
             line.axis x1=(pad_l) y1=(h - pad_b) x2=(w) y2=(h - pad_b) {}
             @for t in ticks(max) {
                 text.tick x=(pad_l - 4.0) y=(format!("{:.0}", y(t as f64) + 4.0)) text-anchor="end" { (t) }
@@ -326,4 +358,42 @@ pub async fn export_xlsx(State(state): State<AppState>, u: StaffUser, Query(q): 
     let r = export(state.clone(), u, q, true).await?;
     state.run(move |app| app.note_export(&actor, "数据看板（Excel）")).await?;
     Ok(r)
+}
+
+#[cfg(test)]
+mod chart_tests {
+    use super::*;
+
+    fn days(n: i64) -> Vec<Count> {
+        let start = chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap();
+        (0..n)
+            .map(|i| {
+                let d = start + chrono::Duration::days(i);
+                Count { key: d.to_string(), label: d.format("%m-%d").to_string(), count: (i % 5) as u64 }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_axis_reaches_the_highest_bar() {
+        for max in [1, 7, 9, 23, 101, 999, 1_234] {
+            let t = ticks(max);
+            assert!(t[0] == 0 && *t.last().unwrap() >= max && t.len() <= 6, "{max}: {t:?}");
+        }
+    }
+
+    #[test]
+    fn a_year_is_drawn_by_month_and_a_quarter_by_week() {
+        let total = |c: &[Count]| c.iter().map(|c| c.count).sum::<u64>();
+        let year = days(365);
+        let (months, unit) = periods(&year);
+        assert_eq!((months.len(), unit, months[0].label.as_str()), (12, "月", "2025-12"));
+        assert_eq!(total(&months), total(&year));
+        let quarter = days(90);
+        let (weeks, unit) = periods(&quarter);
+        assert_eq!((weeks.len(), unit), (13, "周"));
+        assert_eq!(total(&weeks), total(&quarter));
+        assert_eq!(weeks[1].label, "12-08起");
+        assert_eq!(periods(&days(30)).0.len(), 30);
+    }
 }

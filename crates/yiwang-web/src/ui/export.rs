@@ -7,7 +7,16 @@
 pub enum Cell {
     Text(String),
     Number(f64),
+    /// A share: 0.9333 is 93.3 %.
+    Percent(f64),
     Empty,
+}
+
+impl Cell {
+    /// A share, or nothing when there is none (a rate with nothing to measure).
+    pub fn percent(n: Option<f64>) -> Cell {
+        n.map(Cell::Percent).unwrap_or(Cell::Empty)
+    }
 }
 
 impl From<&str> for Cell {
@@ -52,6 +61,7 @@ pub fn csv(t: &Table) -> Vec<u8> {
             .map(|c| match c {
                 Cell::Text(s) => field(s),
                 Cell::Number(n) => format_number(*n),
+                Cell::Percent(n) => format!("{:.1}%", n * 100.0),
                 Cell::Empty => String::new(),
             })
             .collect();
@@ -69,146 +79,58 @@ fn format_number(n: f64) -> String {
     }
 }
 
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            // Characters XML 1.0 cannot hold are dropped.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Column letters: 0 → A, 25 → Z, 26 → AA.
-fn column(mut i: usize) -> String {
-    let mut s = vec![];
-    loop {
-        s.push(b'A' + (i % 26) as u8);
-        if i < 26 {
-            break;
-        }
-        i = i / 26 - 1;
-    }
-    s.reverse();
-    String::from_utf8(s).expect("ascii")
-}
-
+/// The table as an .xlsx workbook (rust_xlsxwriter): a bold header row frozen at the
+/// top, percentages formatted as such (0.9333 shows 93.3%), and each column as wide as
+/// its longest value (a Chinese character counts two).
 pub fn xlsx(t: &Table) -> Vec<u8> {
-    let mut sheet = String::from(
-        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
-    );
-    let header: Vec<Cell> = t.header.iter().map(|h| Cell::from(*h)).collect();
-    for (r, row) in std::iter::once(&header).chain(t.rows.iter()).enumerate() {
-        sheet.push_str(&format!("<row r=\"{}\">", r + 1));
-        for (c, cell) in row.iter().enumerate() {
-            let at = format!("{}{}", column(c), r + 1);
-            match cell {
-                Cell::Text(s) => {
-                    sheet.push_str(&format!("<c r=\"{at}\" t=\"inlineStr\"><is><t>{}</t></is></c>", xml_escape(s)))
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    // A sheet name has at most 31 characters and none of []:*?/\.
+    let name: String = t.title.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+    let bold = Format::new().set_bold();
+    let percent = Format::new().set_num_format("0.0%");
+    let write = |sheet: &mut rust_xlsxwriter::Worksheet| -> Result<(), rust_xlsxwriter::XlsxError> {
+        if !name.is_empty() {
+            sheet.set_name(&name)?;
+        }
+        let width = |s: &str| s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum::<usize>();
+        let mut widths: Vec<usize> = t.header.iter().map(|h| width(h)).collect();
+        for (c, h) in t.header.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+        }
+        for (r, row) in t.rows.iter().enumerate() {
+            let r = r as u32 + 1;
+            for (c, cell) in row.iter().enumerate() {
+                let col = c as u16;
+                let shown = match cell {
+                    Cell::Text(s) => {
+                        sheet.write_string(r, col, s)?;
+                        width(s)
+                    }
+                    Cell::Number(n) => {
+                        sheet.write_number(r, col, *n)?;
+                        format_number(*n).len()
+                    }
+                    Cell::Percent(n) => {
+                        sheet.write_number_with_format(r, col, *n, &percent)?;
+                        6
+                    }
+                    Cell::Empty => 0,
+                };
+                if let Some(w) = widths.get_mut(c) {
+                    *w = (*w).max(shown);
                 }
-                Cell::Number(n) if n.is_finite() => sheet.push_str(&format!("<c r=\"{at}\"><v>{n}</v></c>")),
-                _ => {}
             }
         }
-        sheet.push_str("</row>");
-    }
-    sheet.push_str("</sheetData></worksheet>");
-    let sheet_name = xml_escape(&t.title.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect::<String>());
-    let files: Vec<(&str, String)> = vec![
-        (
-            "[Content_Types].xml",
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#
-                .into(),
-        ),
-        (
-            "_rels/.rels",
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
-                .into(),
-        ),
-        (
-            "xl/workbook.xml",
-            format!(
-                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="{sheet_name}" sheetId="1" r:id="rId1"/></sheets></workbook>"#
-            ),
-        ),
-        (
-            "xl/_rels/workbook.xml.rels",
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
-                .into(),
-        ),
-        ("xl/worksheets/sheet1.xml", sheet),
-    ];
-    zip_stored(&files)
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        for (c, w) in widths.iter().enumerate() {
+            sheet.set_column_width(c as u16, (*w as f64 + 2.0).clamp(6.0, 60.0))?;
         }
-    }
-    !crc
-}
-
-/// A ZIP archive with every file stored (method 0), as APPNOTE.TXT 4.3 describes.
-fn zip_stored(files: &[(&str, String)]) -> Vec<u8> {
-    let mut out = vec![];
-    let mut central = vec![];
-    for (name, body) in files {
-        let (name, body) = (name.as_bytes(), body.as_bytes());
-        let crc = crc32(body);
-        let offset = out.len() as u32;
-        let common = |v: &mut Vec<u8>| {
-            v.extend_from_slice(&20u16.to_le_bytes()); // version needed
-            v.extend_from_slice(&0x0800u16.to_le_bytes()); // flags: UTF-8 names
-            v.extend_from_slice(&0u16.to_le_bytes()); // stored
-            v.extend_from_slice(&0u16.to_le_bytes()); // time
-            v.extend_from_slice(&0x21u16.to_le_bytes()); // date: 1980-01-01
-            v.extend_from_slice(&crc.to_le_bytes());
-            v.extend_from_slice(&(body.len() as u32).to_le_bytes());
-            v.extend_from_slice(&(body.len() as u32).to_le_bytes());
-            v.extend_from_slice(&(name.len() as u16).to_le_bytes());
-            v.extend_from_slice(&0u16.to_le_bytes()); // extra length
-        };
-        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        common(&mut out);
-        out.extend_from_slice(name);
-        out.extend_from_slice(body);
-
-        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-        central.extend_from_slice(&20u16.to_le_bytes()); // version made by
-        common(&mut central);
-        central.extend_from_slice(&0u16.to_le_bytes()); // comment length
-        central.extend_from_slice(&0u16.to_le_bytes()); // disk
-        central.extend_from_slice(&0u16.to_le_bytes()); // internal attributes
-        central.extend_from_slice(&0u32.to_le_bytes()); // external attributes
-        central.extend_from_slice(&offset.to_le_bytes());
-        central.extend_from_slice(name);
-    }
-    let cd_offset = out.len() as u32;
-    out.extend_from_slice(&central);
-    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
-    out.extend_from_slice(&cd_offset.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out
+        sheet.set_freeze_panes(1, 0)?;
+        Ok(())
+    };
+    write(sheet).expect("a table fits a worksheet");
+    book.save_to_buffer().expect("a workbook in memory")
 }
 
 #[cfg(test)]
@@ -230,28 +152,33 @@ mod tests {
         assert_eq!(s, "\u{feff}街道,诉求量\r\n云溪街道,12\r\n\"望湖, \"\"东\"\"\",\r\n");
     }
 
-    #[test]
-    fn crc32_matches_the_check_value() {
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    /// The workbook's parts, by name, as text.
+    fn parts(z: &[u8]) -> std::collections::HashMap<String, String> {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(z)).unwrap();
+        (0..zip.len())
+            .map(|i| {
+                let mut f = zip.by_index(i).unwrap();
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut f, &mut text).unwrap();
+                (f.name().unwrap().to_string(), text)
+            })
+            .collect()
     }
 
     #[test]
-    fn xlsx_is_a_zip_holding_the_sheet_with_inline_strings() {
-        let z = xlsx(&table());
-        assert_eq!(&z[..4], b"PK\x03\x04");
-        let text = String::from_utf8_lossy(&z);
-        assert!(text.contains("xl/worksheets/sheet1.xml"));
-        assert!(text.contains("<t>云溪街道</t>"));
-        assert!(text.contains("<c r=\"B2\"><v>12</v></c>"));
-        assert!(text.contains("望湖, &quot;东&quot;"));
-        assert_eq!(&z[z.len() - 22..z.len() - 18], b"PK\x05\x06");
-    }
-
-    #[test]
-    fn columns_are_lettered_like_a_spreadsheet() {
-        assert_eq!(column(0), "A");
-        assert_eq!(column(25), "Z");
-        assert_eq!(column(26), "AA");
-        assert_eq!(column(27), "AB");
+    fn xlsx_has_a_bold_header_widths_and_percentages() {
+        let mut t = table();
+        t.header.push("占比");
+        t.rows[0].push(Cell::Percent(0.9333));
+        let p = parts(&xlsx(&t));
+        let sheet = &p["xl/worksheets/sheet1.xml"];
+        let styles = &p["xl/styles.xml"];
+        let strings = &p["xl/sharedStrings.xml"];
+        assert!(strings.contains("云溪街道") && strings.contains("望湖, \"东\""), "{strings}");
+        assert!(sheet.contains("<v>12</v>") && sheet.contains("<v>0.9333</v>"), "{sheet}");
+        assert!(styles.contains("<b/>") && styles.contains("formatCode=\"0.0%\""), "{styles}");
+        assert!(sheet.contains("<col ") && sheet.contains("<pane "), "widths and a frozen header: {sheet}");
+        assert!(p["xl/workbook.xml"].contains("name=\"按街道\""));
+        assert!(String::from_utf8(csv(&t)).unwrap().contains("93.3%"));
     }
 }
