@@ -52,26 +52,14 @@ fn io(what: &str, path: &Path, e: std::io::Error) -> AppError {
 
 /// Writes `text` to a new file readable by its owner only.
 fn write_private(path: &Path, text: &str) -> Result<()> {
-    use std::io::Write;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    let mut f = o.open(path).map_err(|e| io("creating", path, e))?;
-    f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| io("writing", path, e))
+    yiwang_store::seal::write_private(path, text).map_err(|e| io("writing", path, e))
 }
 
 impl Keyring {
     /// The keyring in `dir`, made with a first key if there is none.
     pub fn open_or_create(dir: &Path) -> Result<Self> {
         if !dir.join("current").exists() {
-            std::fs::create_dir_all(dir).map_err(|e| io("creating", dir, e))?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-                    .map_err(|e| io("restricting", dir, e))?;
-            }
+            yiwang_store::seal::private_dir(dir).map_err(|e| io("creating", dir, e))?;
             let mut ring = Keyring { dir: dir.to_owned(), keys: vec![], current: String::new() };
             ring.rotate()?;
             return Ok(ring);

@@ -88,7 +88,7 @@ impl PersonalKeys {
     /// directory and its files are readable by their owner only.
     pub fn open_or_create(dir: &Path) -> Result<Self> {
         if !dir.join("current").exists() {
-            private_dir(dir)?;
+            private_dir(dir).map_err(|e| io("creating", dir, e))?;
             Self::rotate(dir)?;
         }
         let current = read(&dir.join("current"))?;
@@ -113,13 +113,14 @@ impl PersonalKeys {
     /// old keys stay: rows sealed with them open until `Store::seal_people` has
     /// moved them to the new one.
     pub fn rotate(dir: &Path) -> Result<String> {
-        private_dir(dir)?;
+        private_dir(dir).map_err(|e| io("creating", dir, e))?;
         let mut key = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut key);
         // Ids sort by creation: the time, then a random tail against a clash.
         let id = format!("{}{:04x}", chrono::Utc::now().format("%Y%m%d%H%M%S"), rand::thread_rng().next_u32() & 0xffff);
-        write_private(&dir.join(format!("{ALG}-{id}.key")), &hex::encode(key))?;
-        write_private(&dir.join("current.new"), &id)?;
+        let key_file = dir.join(format!("{ALG}-{id}.key"));
+        write_private(&key_file, &hex::encode(key)).map_err(|e| io("writing", &key_file, e))?;
+        write_private(&dir.join("current.new"), &id).map_err(|e| io("writing", dir, e))?;
         std::fs::rename(dir.join("current.new"), dir.join("current")).map_err(|e| io("replacing", dir, e))?;
         Ok(id)
     }
@@ -258,24 +259,27 @@ fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map(|s| s.trim().to_owned()).map_err(|e| io("reading", path, e))
 }
 
-fn private_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| io("creating", dir, e))?;
+/// Makes `dir` (with its parents) and gives it to its owner alone (0700). Key
+/// directories are made this way, the keyring's too.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| io("restricting", dir, e))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     }
     Ok(())
 }
 
-fn write_private(path: &Path, text: &str) -> Result<()> {
+/// Writes `text` to `path`, readable by its owner only (0600), synced to disk.
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut o = std::fs::OpenOptions::new();
     o.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    let mut f = o.open(path).map_err(|e| io("creating", path, e))?;
-    f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| io("writing", path, e))
+    let mut f = o.open(path)?;
+    f.write_all(text.as_bytes()).and_then(|_| f.sync_all())
 }
 
 #[cfg(test)]

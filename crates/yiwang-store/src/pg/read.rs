@@ -508,13 +508,7 @@ impl Store for PgStore {
             )
         })?
         .map(|r| {
-            let data = PersonData {
-                name: col(&r, 0)?,
-                phone: col(&r, 1)?,
-                phone_digest: col(&r, 2)?,
-                id_number: col(&r, 3)?,
-                contact: col(&r, 4)?,
-            };
+            let data = person_data(&r, 0)?;
             let data = self.keys.open(col(&r, 6)?, id, col(&r, 7)?, data)?;
             Ok(Person { id, data, erased_at: col(&r, 5)? })
         })
@@ -537,13 +531,7 @@ impl Store for PgStore {
                 if erased || !keys.is_stale(key) {
                     continue;
                 }
-                let data = PersonData {
-                    name: col(r, 2)?,
-                    phone: col(r, 3)?,
-                    phone_digest: col(r, 4)?,
-                    id_number: col(r, 5)?,
-                    contact: col(r, 6)?,
-                };
+                let data = person_data(r, 2)?;
                 let plain = keys.open(tenant, PersonId(id), key, data)?;
                 let (p, new_key) = keys.seal(tenant, PersonId(id), plain);
                 // Only as read: a row erased or sealed meanwhile is left as it is now.
@@ -1090,5 +1078,17 @@ fn outbox_row(r: &Row) -> Result<OutboxEntry> {
         next_at: col(r, 7)?,
         sent_at: col(r, 8)?,
         last_error: col(r, 9)?,
+    })
+}
+
+/// A person's fields (name, phone, phone_digest, id_number, contact) from column
+/// `first` on, as stored.
+fn person_data(r: &Row, first: usize) -> Result<PersonData> {
+    Ok(PersonData {
+        name: col(r, first)?,
+        phone: col(r, first + 1)?,
+        phone_digest: col(r, first + 2)?,
+        id_number: col(r, first + 3)?,
+        contact: col(r, first + 4)?,
     })
 }

@@ -529,13 +529,7 @@ impl Store for SqliteStore {
                  FROM person WHERE id = ?1",
             )?
             .query_row([id.0], |r| {
-                let data = PersonData {
-                    name: r.get(0)?,
-                    phone: r.get(1)?,
-                    phone_digest: r.get(2)?,
-                    id_number: r.get(3)?,
-                    contact: r.get(4)?,
-                };
+                let data = person_data(r, 0)?;
                 let erased_at = r.get::<_, Option<String>>(5)?.map(|s| parse_ts(&s)).transpose()?;
                 Ok((data, erased_at, r.get::<_, String>(6)?, r.get::<_, Option<String>>(7)?))
             })
@@ -575,13 +569,7 @@ impl Store for SqliteStore {
                 )
                 .and_then(|mut s| {
                     s.query_map(params![after.0, limit as i64], |r| {
-                        let data = PersonData {
-                            name: r.get(2)?,
-                            phone: r.get(3)?,
-                            phone_digest: r.get(4)?,
-                            id_number: r.get(5)?,
-                            contact: r.get(6)?,
-                        };
+                        let data = person_data(r, 2)?;
                         let erased = r.get::<_, Option<String>>(8)?.is_some();
                         Ok((PersonId(r.get(0)?), r.get::<_, String>(1)?, data, r.get::<_, Option<String>>(7)?, erased))
                     })?
@@ -1147,5 +1135,17 @@ fn outbox_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
         next_at: time(7)?,
         sent_at: time(8)?,
         last_error: r.get(9)?,
+    })
+}
+
+/// A person's fields (name, phone, phone_digest, id_number, contact) from column
+/// `first` on, as stored.
+fn person_data(r: &Row<'_>, first: usize) -> rusqlite::Result<PersonData> {
+    Ok(PersonData {
+        name: r.get(first)?,
+        phone: r.get(first + 1)?,
+        phone_digest: r.get(first + 2)?,
+        id_number: r.get(first + 3)?,
+        contact: r.get(first + 4)?,
     })
 }
