@@ -75,6 +75,8 @@ impl Queue {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct SearchFilter {
     pub unit: Option<UnitCode>,
+    /// Cases in this street (or any area): in it, its communities or their grids.
+    pub street: Option<UnitCode>,
     pub category: Option<CategoryCode>,
     pub status: Option<Status>,
     /// Accepted at or after.
@@ -229,6 +231,21 @@ impl App {
             visible_to: (!across).then(|| own.clone()),
             unit: filter.unit,
             category: filter.category.map(|c| c.to_string()),
+            areas: match &filter.street {
+                Some(s) => {
+                    let r = self.reference();
+                    if r.org.get(s).is_none() {
+                        return Err(AppError::invalid("street", "所选街道不存在"));
+                    }
+                    // The street and every unit whose ancestry passes through it.
+                    r.org
+                        .units()
+                        .filter(|u| r.org.ancestry(&u.code).any(|a| &a.code == s))
+                        .map(|u| u.code.clone())
+                        .collect()
+                }
+                None => vec![],
+            },
             statuses: filter.status.into_iter().map(|s| s.as_str()).collect(),
             opened_from: filter.from,
             opened_to: filter.to,

@@ -294,6 +294,9 @@ pub struct CaseQuery {
     /// out of a document is `null`).
     pub detail: Vec<(&'static str, serde_json::Value)>,
     pub category: Option<String>,
+    /// Cases lying in one of these areas (a street and its communities and grids):
+    /// any area when empty.
+    pub areas: Vec<UnitCode>,
     /// Cases of this citizen.
     pub person: Option<PersonId>,
     pub opened_from: Option<Instant>,
@@ -322,6 +325,7 @@ impl CaseQuery {
             && self.stage.is_none()
             && self.detail.is_empty()
             && self.category.is_none()
+            && self.areas.is_empty()
             && self.person.is_none()
             && self.opened_from.is_none()
             && self.opened_to.is_none()

@@ -20,6 +20,8 @@ pub struct SearchParams {
     #[serde(default)]
     pub q: String,
     pub unit: Option<String>,
+    /// A street (or other area): cases in it, its communities and grids.
+    pub street: Option<String>,
     pub category: Option<String>,
     /// accepted, dispatched, handling, replied, called_back, closed
     pub status: Option<String>,
@@ -45,6 +47,11 @@ pub async fn search_appeals(
             .unit
             .as_deref()
             .map(|u| UnitCode::parse(u).map_err(|_| ApiError::invalid("unit", "单位代码不合法")))
+            .transpose()?,
+        street: p
+            .street
+            .as_deref()
+            .map(|u| UnitCode::parse(u).map_err(|_| ApiError::invalid("street", "街道代码不合法")))
             .transpose()?,
         category: p
             .category

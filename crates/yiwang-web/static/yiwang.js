@@ -79,7 +79,36 @@
       });
     });
   }
+  // 常用检索: a saved search is its address, kept in this browser.
+  function savedViews() {
+    var list = document.getElementById("saved-views");
+    var save = document.querySelector("[data-save-view]");
+    if (!list || !save) return;
+    var KEY = "yiwang.views";
+    function load() { try { return JSON.parse(localStorage.getItem(KEY)) || []; } catch (e) { return []; } }
+    function show() {
+      list.textContent = "";
+      load().forEach(function (v, i) {
+        var li = document.createElement("li"), a = document.createElement("a"), x = document.createElement("button");
+        a.href = v.url; a.textContent = v.name;
+        x.type = "button"; x.className = "link"; x.textContent = "删除"; x.setAttribute("aria-label", "删除 " + v.name);
+        x.addEventListener("click", function () {
+          var views = load(); views.splice(i, 1); localStorage.setItem(KEY, JSON.stringify(views)); show();
+        });
+        li.appendChild(a); li.appendChild(document.createTextNode(" ")); li.appendChild(x); list.appendChild(li);
+      });
+    }
+    save.addEventListener("click", function () {
+      var name = window.prompt("给这个检索起个名字", document.getElementById("q").value || "我的检索");
+      if (!name) return;
+      var views = load().filter(function (v) { return v.name !== name; });
+      views.push({ name: name.slice(0, 30), url: location.pathname + location.search });
+      localStorage.setItem(KEY, JSON.stringify(views.slice(-20)));
+      show();
+    });
+    show();
+  }
   document.addEventListener("DOMContentLoaded", function () {
-    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer(); backLinks();
+    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer(); backLinks(); savedViews();
   });
 })();

@@ -154,6 +154,11 @@ fn case_filter(q: &CaseQuery, text: TextMatch) -> Option<(String, Params)> {
         let n = push(&mut p, Box::new(c.clone()));
         w.push(format!("a.category = ${n}"));
     }
+    if !q.areas.is_empty() {
+        let areas: Vec<String> = q.areas.iter().map(|a| a.to_string()).collect();
+        let n = push(&mut p, Box::new(areas));
+        w.push(format!("a.area = ANY(${n})"));
+    }
     if let Some(t) = q.opened_from {
         let n = push(&mut p, Box::new(ms(t)));
         w.push(format!("a.opened_at >= ${n}"));

@@ -160,6 +160,14 @@ fn case_filter(q: &CaseQuery, matching: Option<String>, kinds: &[&'static str]) 
         p.push(Box::new(c.clone()));
         w.push(format!("a.category = ?{}", p.len()));
     }
+    if !q.areas.is_empty() {
+        let mut list = vec![];
+        for a in &q.areas {
+            p.push(Box::new(a.to_string()));
+            list.push(format!("?{}", p.len()));
+        }
+        w.push(format!("a.area IN ({})", list.join(",")));
+    }
     if let Some(t) = q.opened_from {
         p.push(Box::new(ts(t)));
         w.push(format!("a.opened_at >= ?{}", p.len()));

@@ -4,6 +4,7 @@
 use super::form::{Fields, field_error, url_encode};
 use super::map::area_label;
 use super::portal::{field_of, staff_photo_url};
+use super::search;
 use super::{
     Chrome, SESSION_COOKIE, StaffUser, UiError, UiResult, fmt_left, fmt_time, html_response, page, stage_badge,
 };
@@ -277,18 +278,19 @@ pub async fn show_queues(State(state): State<AppState>, u: StaffUser, Query(q): 
                 button type="submit" { "筛选" }
             }
         }
-        (queue_table(&list))
+        (search::search_form(&state, &search::SearchQuery::default()))
+        (queue_table(&list, list.queue.label()))
         (pager(&list, page_no, &unit_q))
     };
     Ok(html_response(StatusCode::OK, page(list.queue.label(), Chrome::Console(&u, "queues"), body)))
 }
 
-fn queue_table(list: &QueuePage) -> Markup {
+pub(crate) fn queue_table(list: &QueuePage, title: &str) -> Markup {
     html! {
         section.card {
-            h2 { (list.queue.label()) " " span.muted { "共 " (list.total) @if list.more { "+" } " 件" } }
+            h2 { (title) " " span.muted { "共 " (list.total) @if list.more { "+" } " 件" } }
             @if list.items.is_empty() {
-                p.muted.empty { "这个队列里没有工单。" }
+                p.muted.empty { "没有工单。" }
             } @else {
                 div.table-wrap {
                     table.cases {

@@ -18,6 +18,7 @@ mod intake;
 mod map;
 mod outbox;
 mod portal;
+mod search;
 mod tasks;
 
 use crate::{ApiError, AppState};
@@ -88,6 +89,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/tasks/{id}/act", post(tasks::act_on_task).layer(DefaultBodyLimit::max(EVIDENCE_LIMIT)))
         .route("/console/audit", get(audit::show_audit))
         .route("/console/outbox", get(outbox::show_outbox))
+        .route("/console/search", get(search::show_search))
         .route("/console/outbox/{id}/resend", post(outbox::resend))
         .route("/console/audit/export.csv", get(audit::export_audit))
         .route("/console/board", get(tasks::show_board))
@@ -231,6 +233,7 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                             nav aria-label="工作台导航" {
                                 a href="/console/todo" aria-current=[(section == "todo").then_some("page")] { "我的待办" }
                                 a href="/console" aria-current=[(section == "queues").then_some("page")] { "工单队列" }
+                                a href="/console/search" aria-current=[(section == "search").then_some("page")] { "检索" }
                                 @if u.actor.is_centre() && u.actor.has_any_role(&[Role::Operator, Role::Dispatcher]) {
                                     a href="/console/intake" aria-current=[(section == "intake").then_some("page")] { "来电受理" }
                                 }

@@ -237,3 +237,46 @@ async fn a_handler_lands_on_the_queue_with_work_in_it() {
     assert!(current.split("</a>").next().unwrap().contains("办理中"), "{page}");
     assert!(page.contains(&id));
 }
+
+/// The console searches by keyword, category, status, street and date, within what
+/// the staff member may see; the queue pages carry the same form.
+#[tokio::test]
+async fn the_console_searches_by_keyword_category_status_street_and_date() {
+    let api = Api::new();
+    let (id, _) = api.citizen_appeal().await;
+    let (cookie, _) = console_login(&api, "dispatcher1").await;
+    let (_, _, queues) = send(&api, get("/console", Some(&cookie))).await;
+    assert!(queues.contains("id=\"case-search\""), "the queue page has the search form");
+    let found = |path: String| {
+        let cookie = cookie.clone();
+        let api = &api;
+        async move {
+            let (s, _, page) = send(api, get(&path, Some(&cookie))).await;
+            assert_eq!(s, StatusCode::OK, "{path}: {page}");
+            page
+        }
+    };
+    let q = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    // The demo's appeal lies in 望湖街道 (st-wh), accepted 2026-11-16, status accepted.
+    for hit in [
+        format!("/console/search?q={}", q("路灯")),
+        format!("/console/search?q={}&street=st-wh&status=accepted", q("路灯")),
+        "/console/search?from=2026-11-16&to=2026-11-16".to_owned(),
+    ] {
+        assert!(found(hit.clone()).await.contains(&id), "{hit}");
+    }
+    for miss in [
+        format!("/console/search?q={}", q("井盖")),
+        "/console/search?status=closed".to_owned(),
+        "/console/search?street=st-yx".to_owned(),
+        "/console/search?from=2026-11-17".to_owned(),
+    ] {
+        assert!(!found(miss.clone()).await.contains(&id), "{miss}");
+    }
+    let (s, _, _) = send(&api, get("/console/search?from=2026-13-01", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // A unit sees only what it may: nothing dispatched to it yet.
+    let (handler, _) = console_login(&api, "cgw-handler").await;
+    let (_, _, page) = send(&api, get(&format!("/console/search?q={}", q("路灯")), Some(&handler))).await;
+    assert!(!page.contains(&id));
+}
