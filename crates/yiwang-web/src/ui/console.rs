@@ -309,17 +309,17 @@ pub(crate) fn queue_table(list: &QueuePage, title: &str) -> Markup {
                                         @if c.supervised { " " span.tag.late { "督办" } }
                                         @if c.urgency != yiwang_core::deadline::Urgency::Normal { " " span.tag.warn { (c.urgency.label()) } }
                                     }
-                                    td { (c.appeal_type.label()) }
-                                    td { (c.status_label) }
-                                    td { (c.unit_name.clone().unwrap_or_else(|| "—".into())) }
-                                    td.left {
+                                    td data-label="类型" { (c.appeal_type.label()) }
+                                    td data-label="状态" { (c.status_label) }
+                                    td data-label="承办单位" { (c.unit_name.clone().unwrap_or_else(|| "—".into())) }
+                                    td.left data-label="剩余时限" {
                                         @match (c.seconds_left, c.next_due) {
                                             (Some(s), Some(due)) => { (stage_badge(c.stage, &fmt_left(s, c.working))) br; small.muted { "截止 " (fmt_time(due)) } }
                                             _ => { "—" }
                                         }
                                     }
-                                    td { (fmt_time(c.accepted_at)) }
-                                    td { (c.citizen_name.clone().unwrap_or_default()) " " (c.citizen_phone.clone().unwrap_or_default()) }
+                                    td data-label="受理时间" { (fmt_time(c.accepted_at)) }
+                                    td data-label="诉求人" { (c.citizen_name.clone().unwrap_or_default()) " " (c.citizen_phone.clone().unwrap_or_default()) }
                                 }
                             }
                         }

@@ -375,6 +375,18 @@ async fn the_whole_story_runs_in_a_real_browser() {
         .await;
     assert!(xlsx_type.as_str().unwrap().contains("spreadsheetml"));
 
+    // ---- Staff on a phone: queues, the case page and the dashboard fit 390 px.
+    d.size(390, 844).await;
+    for path in ["/console".to_owned(), format!("/console/cases/{case_id}"), "/console/dashboard".to_owned()] {
+        d.goto(&format!("{base}{path}")).await;
+        let width = d.script("return document.documentElement.scrollWidth;", vec![]).await.as_u64().unwrap();
+        let name =
+            if path.contains("cases") { "phone-case".to_owned() } else { format!("phone{}", path.replace('/', "-")) };
+        d.full_shot(&name, 390, 844).await;
+        assert!(width <= 390, "{path} is {width} px wide on a 390 px phone");
+    }
+    d.size(1366, 768).await;
+
     // ---- A unit's handler may not see the dashboard.
     logout(&d).await;
     login(&mut d, &base, "jtw-handler").await;
