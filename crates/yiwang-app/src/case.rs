@@ -128,6 +128,11 @@ pub struct PublicView {
     pub replied_at: Option<DateTime<Utc>>,
     pub outcome: Option<&'static str>,
     pub can_answer_callback: bool,
+    /// When the answer is due: the resolve limit, while it runs (none before dispatch
+    /// and after the reply).
+    pub reply_due: Option<DateTime<Utc>>,
+    /// Where the citizen said it is: the point they chose and the address.
+    pub location: appeal::Location,
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -532,6 +537,13 @@ impl App {
             replied_at: a.reply.as_ref().map(|r| r.at),
             outcome: a.outcome.map(|o| o.label()),
             can_answer_callback: a.status == Status::Replied && !answered,
+            reply_due: a
+                .clocks
+                .iter()
+                .find(|c| c.kind == appeal::ClockKind::Resolve)
+                .filter(|_| a.reply.is_none() && a.is_open())
+                .map(|c| c.due),
+            location: a.location.clone(),
             timeline,
         })
     }

@@ -79,6 +79,17 @@
       });
     });
   }
+  // 进度查询: the receipt's link carries the code in the fragment (never sent to a
+  // server, so never in a log or a Referer header); fill it in.
+  function trackFragment() {
+    var code = document.getElementById("tracking_code");
+    if (!code || code.value || !location.hash) return;
+    var v = decodeURIComponent(location.hash.slice(1)).trim().toUpperCase();
+    if (!/^[0-9A-Z]{8,16}$/.test(v)) return;
+    code.value = v;
+    var phone = document.getElementById("phone");
+    if (phone) phone.focus();
+  }
   // 常用检索: a saved search is its address, kept in this browser.
   function savedViews() {
     var list = document.getElementById("saved-views");
@@ -109,6 +120,6 @@
     show();
   }
   document.addEventListener("DOMContentLoaded", function () {
-    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer(); backLinks(); savedViews();
+    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer(); backLinks(); savedViews(); trackFragment();
   });
 })();

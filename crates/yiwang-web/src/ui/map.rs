@@ -64,6 +64,8 @@ pub enum MapUse<'a> {
     Picker { selected: Option<(f64, f64)> },
     /// Colour grids by these counts (area code → appeals).
     Counts(&'a HashMap<String, u64>),
+    /// Show where a case is: (lon, lat).
+    Pin((f64, f64)),
 }
 
 /// An area's name under its street, e.g. "云溪街道 · 府前社区 · 府前第1网格".
@@ -100,7 +102,11 @@ pub fn district_map(r: &Reference, use_: MapUse<'_>) -> Markup {
             svg xmlns="http://www.w3.org/2000/svg" viewBox={"0 0 " (WIDTH) " " (format!("{h:.0}"))}
                 class={ "district" @if picker { " picker" } }
                 role="img"
-                aria-label=(if picker { "云溪区网格地图：点击地图选择问题位置" } else { "云溪区各网格诉求量地图" })
+                aria-label=(match use_ {
+                    MapUse::Picker { .. } => "云溪区网格地图：点击地图选择问题位置",
+                    MapUse::Counts(_) => "云溪区各网格诉求量地图",
+                    MapUse::Pin(_) => "云溪区网格地图：圆点为诉求位置",
+                })
                 data-lon0=(proj.lon0) data-lat1=(proj.lat1) data-k=(proj.k) data-cos=(proj.cos) {
                 @for (code, rings) in &grids {
                     @let n = match &use_ { MapUse::Counts(m) => m.get(code.as_str()).copied().unwrap_or(0), _ => 0 };
@@ -116,7 +122,7 @@ pub fn district_map(r: &Reference, use_: MapUse<'_>) -> Markup {
                     @let (x, y) = proj.centre(rings);
                     text.label x=(format!("{x:.0}")) y=(format!("{y:.0}")) { (r.unit_name(code)) }
                 }
-                @if let MapUse::Picker { selected: Some((lon, lat)) } = use_ {
+                @if let MapUse::Picker { selected: Some((lon, lat)) } | MapUse::Pin((lon, lat)) = use_ {
                     @let (x, y) = proj.xy([lon, lat]);
                     circle.pin cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="7" {}
                 } @else if picker {

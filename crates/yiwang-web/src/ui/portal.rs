@@ -343,7 +343,8 @@ pub async fn show_receipt(headers: HeaderMap) -> Response {
                 dt { "查询码" } dd #tracking-code { (code) }
             }
             p { "凭查询码和您留下的手机号可在“进度查询”中查看办理进度和答复，并对办理结果作出评价。" }
-            p.actions { a.button.primary href="/track" { "查询进度" } " " a.button href="/" { "继续反映" } }
+            // The code goes in the fragment, which no server log or Referer header carries.
+            p.actions { a.button.primary #track-link href={"/track#" (code)} { "查询进度" } " " a.button href="/" { "继续反映" } }
         }
     };
     html_response(StatusCode::OK, page("提交成功", Chrome::Portal, body))
@@ -424,12 +425,17 @@ async fn show_tracked(
     };
     let urls: Vec<String> = photos.iter().filter_map(|a| citizen_photo_url(state, &id, a)).collect();
     let status = if e.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    html_response(status, page("办理进度", Chrome::Portal, track_result(&view, &urls, &code, &phone, &f, e, thanks)))
+    // The place on the district map, as the citizen chose it.
+    let map = view.location.point.as_ref().map(|p| district_map(&state.app.reference(), MapUse::Pin((p.lon, p.lat))));
+    let body = track_result(&view, &urls, map, &code, &phone, &f, e, thanks);
+    html_response(status, page("办理进度", Chrome::Portal, body))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn track_result(
     v: &PublicView,
     photos: &[String],
+    map: Option<Markup>,
     code: &str,
     phone: &str,
     f: &Fields,
@@ -447,9 +453,12 @@ fn track_result(
                 dt { "类型" } dd { (v.appeal_type.label()) }
                 dt { "受理时间" } dd { (fmt_time(v.accepted_at)) }
                 @if let Some(u) = &v.unit_name { dt { "承办单位" } dd { (u) } }
+                @if let Some(due) = v.reply_due { dt { "预计答复" } dd #reply-due { (fmt_time(due)) " 前" } }
+                @if let Some(a) = &v.location.address { dt { "位置" } dd #place { (a) } }
             }
             @if let Some(t) = &v.title { h2 { (t) } }
             p.text { (v.text) }
+            @if let Some(m) = map { div #track-map { (m) } }
             @if !photos.is_empty() {
                 div.photos { @for (i, u) in photos.iter().enumerate() { a href=(u) { img src=(u) alt={"诉求照片 " (i + 1)} loading="lazy"; } } }
             }

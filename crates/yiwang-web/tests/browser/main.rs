@@ -197,6 +197,11 @@ async fn the_whole_story_runs_in_a_real_browser() {
     assert!(case_id.starts_with("YW"), "{case_id}");
     assert!(!d.url().await.contains(&code), "the tracking code stays out of the URL");
     d.shot("receipt").await;
+    // 查询进度 carries the code in the fragment and fills it in.
+    d.click_to_load("#track-link").await;
+    let url = d.url().await;
+    assert!(url.ends_with(&format!("/track#{code}")) && !url.contains('?'), "in the fragment, never a query: {url}");
+    assert_eq!(d.value("#tracking_code").await, code, "prefilled from the fragment");
     let stored = server
         .app
         .load_as::<yiwang_core::appeal::AppealKind>(&yiwang_core::id::CaseId::parse(&case_id).unwrap())
@@ -336,6 +341,10 @@ async fn the_whole_story_runs_in_a_real_browser() {
         "the citizen sees the photo"
     );
     assert!(d.fits_width().await, "the tracking page scrolls sideways on a phone");
+    assert!(
+        d.script("return !!document.querySelector('#track-map svg circle.pin');", vec![]).await.as_bool() == Some(true),
+        "the place is shown on the map"
+    );
     d.full_shot("citizen-outcome", PHONE_W, PHONE_H).await;
     // Without the tag or a session, the photo does not exist.
     let photo_url = d.script("return document.querySelector('.photos img').src;", vec![]).await;

@@ -25,6 +25,12 @@ async fn an_appeal_goes_from_intake_to_callback_and_is_counted(backend: Backend)
     assert_eq!(v["unit_name"], "城管委");
 
     let handler = api.login("cgw-handler").await;
+    // The citizen sees when the answer is due: the resolve limit, on the map's place.
+    let (s, t) = api.call("POST", "/api/v1/track", None, Some(json!({"tracking_code": code, "phone": PHONE}))).await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    let resolve = v["appeal"]["clocks"].as_array().unwrap().iter().find(|c| c["kind"] == "resolve").unwrap();
+    assert_eq!(t["reply_due"], resolve["due"]);
+    assert_eq!(t["location"]["area"], "gd-wh-2-2");
     api.step(Duration::minutes(30));
     api.act_ok(&handler, &id, json!({"action": "sign_for"})).await;
     api.act_ok(&handler, &id, json!({"action": "summon", "units": ["st-wh"], "note": "请街道协助核查"})).await;
