@@ -498,6 +498,44 @@ impl App {
         Ok(a)
     }
 
+    /// A citizen who lost their tracking code asks for it again with the case number
+    /// and their phone number: when the two match, it is sent by SMS to the number on
+    /// file (never shown). A mismatch answers the same (nothing tells whether a case
+    /// exists) and counts as a failed lookup from `address`, as `track` does.
+    pub fn resend_tracking_code(&self, case_id: &str, phone: &str, address: crate::auth::Address) -> Result<()> {
+        let at = self.now();
+        let q = yiwang_store::SecurityQuery {
+            address: Some(address.unwrap_or("unknown").to_owned()),
+            kinds: vec!["track_failed".into()],
+            since: Some(at - chrono::Duration::hours(1)),
+            limit: self.config.login.track_failures as u32 + 1,
+            ..Default::default()
+        };
+        if self.store.security_events(&q)?.len() >= self.config.login.track_failures {
+            return Err(AppError::Throttled("查询失败次数过多，请一小时后再试".into()));
+        }
+        let matched = CaseId::parse(case_id.trim()).ok().and_then(|id| {
+            let a = self.load(&id).ok()?;
+            let person = self.store.person(a.citizen?).ok()??;
+            let given = PhoneNumber::parse(phone).ok()?;
+            (person.erased_at.is_none() && person.data.phone_digest == Some(self.phone_digest(&given))).then_some(a)
+        });
+        match matched {
+            Some(a) => {
+                let r = self.reference();
+                self.store.enqueue_notice(&r.tenant, &a.id, Notice::to_citizen("appeal_code"), at)?;
+            }
+            None => self.security(
+                at,
+                "track_failed",
+                None,
+                Some(address.unwrap_or("unknown")),
+                "补发查询码：工单号与电话不匹配".into(),
+            )?,
+        }
+        Ok(())
+    }
+
     /// 进度查询: what the citizen sees with their tracking code and phone, asked from
     /// a client `address` (which the rate limit counts).
     pub fn track(&self, code: &str, phone: &str, address: crate::auth::Address) -> Result<PublicView> {

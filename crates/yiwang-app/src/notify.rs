@@ -160,6 +160,9 @@ impl App {
                 format!("{sign}您的诉求（工单号 {id}）已答复：{answer}。如有疑问请致电12345。")
             }
             "appeal_reopened" => format!("{sign}您的诉求（工单号 {id}）已重新交办，承办单位将再次办理。"),
+            "appeal_code" => {
+                format!("{sign}您的诉求（工单号 {id}）查询码为 {}。如非本人操作请忽略。", appeal.tracking_code.as_str())
+            }
             other => return Err(gone(&format!("未知的通知模板 {other}"))),
         };
         let subject = format!("12345 诉求 {id}");

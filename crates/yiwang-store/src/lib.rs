@@ -128,6 +128,15 @@ pub trait Store: Send + Sync {
     /// a failed one.
     fn notice_retry(&self, id: i64, at: Instant) -> Result<bool>;
     fn outbox(&self, q: &OutboxQuery) -> Result<Vec<OutboxEntry>>;
+    /// Puts a notice about case `case` in the outbox on its own, for what is no event
+    /// of the case (a citizen asking for their tracking code again).
+    fn enqueue_notice(
+        &self,
+        tenant: &yiwang_core::id::TenantId,
+        case: &CaseId,
+        notice: Notice,
+        at: Instant,
+    ) -> Result<()>;
 
     // Cases ----------------------------------------------------------------------------
     /// Creates a case: allocates its number (its kind's prefix, the day, the next

@@ -11,7 +11,10 @@ use yiwang_app::PublicView;
 use yiwang_core::appeal::{CallbackAnswer, Satisfaction};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/track", post(track_appeal)).route("/track/callback", post(answer_callback))
+    Router::new()
+        .route("/track", post(track_appeal))
+        .route("/track/callback", post(answer_callback))
+        .route("/track/resend-code", post(resend_code))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -60,4 +63,25 @@ pub async fn answer_callback(
             .run(move |app| app.citizen_callback(&req.tracking_code, &req.phone, answer, req.note, a.as_deref()))
             .await?,
     ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ResendRequest {
+    /// The case number (工单号), e.g. YW20261120000001.
+    pub case_id: String,
+    /// The phone number given at intake.
+    pub phone: String,
+}
+
+/// A lost tracking code, sent again by SMS to the phone on file when the case number
+/// and phone match. Always 202: the answer never tells whether they did.
+#[utoipa::path(post, path = "/api/v1/track/resend-code", tag = "citizen", request_body = ResendRequest,
+    responses((status = 202), (status = 429, body = crate::error::ErrorBody)))]
+pub async fn resend_code(
+    State(state): State<AppState>,
+    addr: crate::security::ClientAddr,
+    Body(req): Body<ResendRequest>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    state.run(move |app| app.resend_tracking_code(&req.case_id, &req.phone, addr.0.as_deref())).await?;
+    Ok(axum::http::StatusCode::ACCEPTED)
 }

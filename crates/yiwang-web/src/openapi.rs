@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi};
         crate::appeal::create_appeal, crate::appeal::get_appeal, crate::appeal::act_on_appeal, crate::appeal::reveal_phone,
         crate::queue::list_queues, crate::queue::get_queue,
         crate::measure::get_measures,
-        crate::citizen::track_appeal, crate::citizen::answer_callback,
+        crate::citizen::track_appeal, crate::citizen::answer_callback, crate::citizen::resend_code,
         crate::reference::list_units, crate::reference::list_categories,
         crate::knowledge::search_knowledge, crate::knowledge::create_article, crate::knowledge::update_article,
         crate::knowledge::list_unit_articles,

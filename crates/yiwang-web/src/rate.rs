@@ -21,15 +21,17 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 /// The routes limited (all POST): where a secret is guessed.
-pub const GUARDED: [&str; 8] = [
+pub const GUARDED: [&str; 10] = [
     "/api/v1/login",
     "/api/v1/password",
     "/api/v1/totp",
     "/api/v1/track",
     "/api/v1/track/callback",
+    "/api/v1/track/resend-code",
     "/console/login",
     "/track",
     "/track/callback",
+    "/track/resend",
 ];
 
 /// Addresses remembered at most before the idle ones are forgotten.

@@ -584,6 +584,23 @@ impl Store for PgStore {
         })
     }
 
+    fn enqueue_notice(
+        &self,
+        tenant: &yiwang_core::id::TenantId,
+        case: &CaseId,
+        notice: Notice,
+        at: Instant,
+    ) -> Result<()> {
+        let (tenant, case) = (tenant.to_string(), case.to_string());
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO outbox (tenant, case_id, template, recipient, created_at, next_at) VALUES ($1, $2, $3, $4, $5, $5)",
+                &[&tenant, &case, &notice.template, &notice.to, &at],
+            )
+            .map(drop)
+        })
+    }
+
     fn outbox(&self, q: &OutboxQuery) -> Result<Vec<OutboxEntry>> {
         let state = match q.state.as_deref() {
             None => "true",

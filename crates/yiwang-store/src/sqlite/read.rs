@@ -651,6 +651,24 @@ impl Store for SqliteStore {
         Ok(rx.recv().unwrap_or(false))
     }
 
+    fn enqueue_notice(
+        &self,
+        tenant: &yiwang_core::id::TenantId,
+        case: &CaseId,
+        notice: Notice,
+        at: Instant,
+    ) -> Result<()> {
+        let (tenant, case, at) = (tenant.to_string(), case.to_string(), ts(at));
+        self.writer.exec(move |c| {
+            c.execute(
+                "INSERT INTO outbox (tenant, case_id, template, recipient, created_at, next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                params![tenant, case, notice.template, notice.to, at],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+    }
+
     fn outbox(&self, q: &OutboxQuery) -> Result<Vec<OutboxEntry>> {
         let state = match q.state.as_deref() {
             None => "1",

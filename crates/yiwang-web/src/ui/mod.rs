@@ -64,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .route("/receipt", get(portal::show_receipt))
         .route("/track", get(portal::show_track).post(portal::track_appeal))
         .route("/track/callback", post(portal::answer_callback))
+        .route("/track/resend", post(portal::resend_code))
         .route("/uploads/{case}/{file}", get(portal::get_upload))
         .route("/static/{file}", get(assets::get_asset))
         .route("/console/login", get(console::show_login).post(console::login))

@@ -384,8 +384,45 @@ fn render_track_form(f: &Fields, e: Option<FieldError>, status: StatusCode) -> R
                 div.actions { button.primary type="submit" { "查询" } }
             }
         }
+        section.card #resend {
+            h2 { "忘记查询码？" }
+            p { "输入工单编号和提交时留下的手机号，查询码将以短信发送到该手机。" }
+            form method="post" action="/track/resend" {
+                div.field {
+                    label for="resend_case" { "工单编号" }
+                    input #resend_case name="case_id" required autocapitalize="characters" autocomplete="off" maxlength="20";
+                }
+                div.field {
+                    label for="resend_phone" { "手机号" }
+                    input #resend_phone name="phone" type="tel" inputmode="tel" autocomplete="tel" maxlength="20" required;
+                }
+                div.actions { button type="submit" { "发送查询码" } }
+            }
+        }
     };
     html_response(status, page("进度查询", Chrome::Portal, body))
+}
+
+/// 忘记查询码: the same answer whether or not the case and phone match.
+pub async fn resend_code(
+    State(state): State<AppState>,
+    addr: crate::security::ClientAddr,
+    axum::Form(f): axum::Form<Fields>,
+) -> Response {
+    let (case, phone, address) = (f.get("case_id").to_owned(), f.get("phone").to_owned(), addr.0.clone());
+    match state.run(move |app| app.resend_tracking_code(&case, &phone, address.as_deref())).await {
+        Ok(()) => {
+            let body = html! {
+                section.card {
+                    h1 { "已提交" }
+                    p #resent role="status" { "如果工单编号与手机号相符，查询码将在几分钟内以短信发送到该手机。" }
+                    p { a.button href="/track" { "返回进度查询" } }
+                }
+            };
+            html_response(StatusCode::OK, page("补发查询码", Chrome::Portal, body))
+        }
+        Err(e) => UiError(e).into_response(),
+    }
 }
 
 pub async fn track_appeal(

@@ -223,3 +223,55 @@ async fn the_centre_sees_the_outbox_in_the_console() {
     let (s, _, _) = send(&api, get("/console/outbox", Some(&handler))).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+/// A lost tracking code is sent again to the phone on file when the case number and
+/// phone match; a mismatch answers the same, sends nothing, and counts as a failed
+/// lookup.
+async fn a_lost_tracking_code_is_sent_again_to_the_phone_on_file(backend: Backend) {
+    let api = Api::on(backend);
+    let (id, code) = api.citizen_appeal().await;
+    let (url, sms) = http_sink(vec![]);
+    let config = NotifyConfig {
+        sms: Some(HttpSmsConfig {
+            url,
+            body: r#"{"mobile": "{phone}", "content": "{text}"}"#.into(),
+            content_type: "application/json".into(),
+            authorization: None,
+        }),
+        email: None,
+    };
+    let senders = Arc::new(config.senders());
+    let s = senders.clone();
+    api.blocking(move |app| app.send_notices(&s, 100).unwrap()).await; // the acceptance SMS
+    let codes = || {
+        let q = OutboxQuery { limit: 50, ..Default::default() };
+        api.blocking(move |app| app.outbox(&q).unwrap().into_iter().filter(|e| e.template == "appeal_code").count())
+    };
+    let (s, _) =
+        api.call("POST", "/api/v1/track/resend-code", None, Some(json!({"case_id": id, "phone": "13900000000"}))).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "a mismatch answers the same");
+    assert_eq!(codes().await, 0);
+    let (s, _) =
+        api.call("POST", "/api/v1/track/resend-code", None, Some(json!({"case_id": id, "phone": PHONE}))).await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    assert_eq!(codes().await, 1);
+    let s = senders.clone();
+    assert_eq!(api.blocking(move |app| app.send_notices(&s, 100).unwrap().sent).await, 1);
+    let last = sms.lock().unwrap().last().cloned().unwrap();
+    assert!(last.contains(&format!("查询码为 {code}")) && last.contains(PHONE), "{last}");
+    let failed = api
+        .blocking(|app| {
+            let q = yiwang_app::SecurityQuery { kinds: vec!["track_failed".into()], limit: 10, ..Default::default() };
+            app.store().security_events(&q).unwrap()
+        })
+        .await;
+    assert!(failed.iter().any(|e| e.detail.contains("补发查询码")), "{failed:?}");
+    // The portal's form says the same whatever was typed.
+    let (s, _, page) =
+        crate::ui::send(&api, crate::ui::post_form("/track/resend", None, &format!("case_id={id}&phone=13900000000")))
+            .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("如果工单编号与手机号相符"), "{page}");
+}
+
+on_both_stores!(a_lost_tracking_code_is_sent_again_to_the_phone_on_file);
