@@ -141,7 +141,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .nest("/api/v1", api)
         .nest("/open311/v2", open311::router())
         .merge(ui::router())
-        .fallback(not_found);
+        .fallback(ui::not_found);
     let headers: [(HeaderName, &'static str); 5] = [
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -149,7 +149,9 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         (header::REFERRER_POLICY, "same-origin"),
         (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
     ];
-    let routes = routes.layer(axum::middleware::from_fn_with_state(state.clone(), security::log_refusals));
+    let routes = routes
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ui::staff_error_pages))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::log_refusals));
     let mut router = overload::admit(routes, config.admission.clone()).route("/healthz", get(healthz));
     // Limited before admission: a refused guess takes no in-flight slot.
     if let Some(limiter) = rate::Limiter::new(config.guesses_per_minute) {
@@ -185,10 +187,6 @@ async fn public_keys(
 
 async fn healthz() -> &'static str {
     "ok"
-}
-
-async fn not_found() -> ApiError {
-    ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "没有这个地址")
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.

@@ -189,14 +189,60 @@ impl IntoResponse for UiError {
             s if s.is_server_error() => "系统出错",
             _ => "无法完成",
         };
-        let body = html! {
-            section.card.notice role="alert" {
-                h1 { (title) }
-                p { (e.message) }
-                p { a href="/" data-back { "返回上一页" } " · " a href="/" { "首页" } }
-            }
-        };
-        html_response(e.status, page(title, Chrome::Plain, body))
+        let mut r = html_response(e.status, page(title, Chrome::Plain, error_body(title, &e.message, "/")));
+        // Marked, so that `staff_error_pages` can dress it for a logged-in staff member.
+        r.extensions_mut().insert(ErrorPage { title, message: e.message });
+        r
+    }
+}
+
+fn error_body(title: &str, message: &str, home: &str) -> maud::Markup {
+    html! {
+        section.card.notice role="alert" {
+            h1 { (title) }
+            p { (message) }
+            p { a href=(home) data-back { "返回上一页" } " · " a href=(home) { "首页" } }
+        }
+    }
+}
+
+/// An error page, as `UiError` made it.
+#[derive(Clone)]
+struct ErrorPage {
+    title: &'static str,
+    message: String,
+}
+
+/// Staff who meet an error in the console (a missing case, 无权访问) see it under the
+/// console's header, with their name and the way back, not as a bare page.
+pub(crate) async fn staff_error_pages(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let console = req.uri().path().starts_with("/console/") && req.uri().path() != "/console/login";
+    let headers = if console { req.headers().clone() } else { HeaderMap::new() };
+    let r = next.run(req).await;
+    let Some(e) = r.extensions().get::<ErrorPage>().cloned() else { return r };
+    if !console || cookie(&headers, SESSION_COOKIE).is_none() {
+        return r;
+    }
+    match StaffUser::from_headers(&state, &headers, "/console").await {
+        Ok(u) => {
+            let body = error_body(e.title, &e.message, "/console");
+            html_response(r.status(), page(e.title, Chrome::Console(&u, ""), body))
+        }
+        Err(_) => r,
+    }
+}
+
+/// Addresses that do not exist: the JSON error under the APIs, a page elsewhere.
+pub(crate) async fn not_found(uri: axum::http::Uri) -> Response {
+    let e = ApiError::new(StatusCode::NOT_FOUND, "not_found", "没有这个地址");
+    if uri.path().starts_with("/api/") || uri.path().starts_with("/open311/") {
+        e.into_response()
+    } else {
+        UiError(ApiError { message: "没有这个页面，可能地址有误或已被删除".into(), ..e }).into_response()
     }
 }
 

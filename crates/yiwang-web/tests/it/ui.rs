@@ -280,3 +280,30 @@ async fn the_console_searches_by_keyword_category_status_street_and_date() {
     let (_, _, page) = send(&api, get(&format!("/console/search?q={}", q("路灯")), Some(&handler))).await;
     assert!(!page.contains(&id));
 }
+
+/// Staff who meet an error in the console see it as a page under the console's
+/// header (their name, the way back); a browser never gets JSON for a page address.
+#[tokio::test]
+async fn staff_error_pages_keep_the_console_header() {
+    let api = Api::new();
+    let (cookie, _) = console_login(&api, "cgw-handler").await;
+    for (path, status, words) in [
+        ("/console/cases/YW20990101000001", StatusCode::NOT_FOUND, "找不到页面"),
+        ("/console/nowhere", StatusCode::NOT_FOUND, "没有这个页面"),
+        ("/console/dashboard", StatusCode::FORBIDDEN, "无权访问"),
+    ] {
+        let (s, headers, page) = send(&api, get(path, Some(&cookie))).await;
+        assert_eq!(s, status, "{path}");
+        assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");
+        assert!(
+            page.contains(words) && page.contains("工作台导航") && page.contains("href=\"/console\""),
+            "{path}: {page}"
+        );
+    }
+    // Without a session the same address is a plain page; an API address stays JSON.
+    let (s, _, page) = send(&api, get("/nowhere", None)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(page.contains("没有这个页面") && !page.contains("工作台导航"));
+    let (s, headers, _) = send(&api, get("/api/v1/nowhere", None)).await;
+    assert_eq!((s, headers["content-type"].to_str().unwrap()), (StatusCode::NOT_FOUND, "application/json"));
+}
