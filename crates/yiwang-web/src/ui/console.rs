@@ -756,6 +756,20 @@ fn action_form(
         },
         _ => html! {},
     };
+    // What cannot be undone asks to be confirmed (a required box, checked again by
+    // the server), so a slip of the mouse does not close a citizen's case.
+    let fields = if IRREVERSIBLE.contains(&name) {
+        html! {
+            (fields)
+            label.check.confirm {
+                input id=(id("confirmed")) type="checkbox" name="confirmed" value="1" required;
+                "确认执行：此操作提交后不能撤销"
+            }
+            (field_error(&id("confirmed"), e, "confirmed"))
+        }
+    } else {
+        fields
+    };
     let danger = matches!(name, "return" | "merge" | "close");
     // The everyday actions stand open; the rarer ones fold away until needed.
     let secondary = matches!(
@@ -779,6 +793,7 @@ fn action_form(
         csrf: &u.csrf,
         error: e,
         fields_with_errors: &[
+            "confirmed",
             "category",
             "unit",
             "units",
@@ -848,7 +863,18 @@ impl ActionCard<'_> {
 }
 
 /// The action a posted form describes, or what is wrong with it (field, message).
+/// Actions that cannot be undone, which a console form asks to confirm.
+const IRREVERSIBLE: [&str; 5] = ["reply", "merge", "return", "close", "answer_directly"];
+
 pub(crate) fn action_from(f: &Fields) -> Result<Action, (String, String)> {
+    let action = action_of(f)?;
+    if IRREVERSIBLE.contains(&f.get("action")) && f.get("confirmed") != "1" {
+        return Err(("confirmed".into(), "此操作提交后不能撤销，请勾选“确认执行”".into()));
+    }
+    Ok(action)
+}
+
+fn action_of(f: &Fields) -> Result<Action, (String, String)> {
     let bad = |field: &str, msg: &str| (field.to_owned(), msg.to_owned());
     let unit = |field: &str, required: bool| -> Result<Option<UnitCode>, (String, String)> {
         match f.opt(field) {

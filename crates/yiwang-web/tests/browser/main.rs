@@ -145,7 +145,13 @@ async fn logout(d: &Driver) {
 }
 
 /// Submits one action form of the case page and waits for the page after it.
+/// Submits the action's form on the case page; an action that cannot be undone is
+/// confirmed first, as a person must.
 async fn act(d: &Driver, action: &str) {
+    let confirm = format!("#action-{action} input[name=confirmed]");
+    if d.script(&format!("return !!document.querySelector('{confirm}');"), vec![]).await.as_bool() == Some(true) {
+        d.click(&confirm).await;
+    }
     d.click_to_load(&format!("#action-{action} button[type=submit]")).await;
     d.find("#case-status").await;
 }

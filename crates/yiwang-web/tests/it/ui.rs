@@ -307,3 +307,20 @@ async fn staff_error_pages_keep_the_console_header() {
     let (s, headers, _) = send(&api, get("/api/v1/nowhere", None)).await;
     assert_eq!((s, headers["content-type"].to_str().unwrap()), (StatusCode::NOT_FOUND, "application/json"));
 }
+
+/// What cannot be undone (答复, 退单, 合并, 结案, 直接办结) asks to be confirmed: the form
+/// carries a required box, and the server refuses the action without it.
+#[tokio::test]
+async fn irreversible_actions_ask_to_be_confirmed() {
+    let api = Api::new();
+    let (id, _) = api.citizen_appeal().await;
+    let (cookie, token) = console_login(&api, "dispatcher1").await;
+    let (_, _, page) = send(&api, get(&format!("/console/cases/{id}"), Some(&cookie))).await;
+    assert!(page.contains("id=\"merge-confirmed\"") && page.contains("确认执行"), "{page}");
+    let form = format!("_csrf={token}&action=merge&into=YW20261116000099");
+    let (s, _, page) = send(&api, post_form(&format!("/console/cases/{id}/act"), Some(&cookie), &form)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("请勾选“确认执行”"), "{page}");
+    let (_, _, after) = send(&api, get(&format!("/console/cases/{id}"), Some(&cookie))).await;
+    assert!(!after.contains("重复件合并"), "nothing was done");
+}
