@@ -90,6 +90,16 @@
     var phone = document.getElementById("phone");
     if (phone) phone.focus();
   }
+  // Every text box with a length limit shows how much of it is used.
+  function counters() {
+    document.querySelectorAll("textarea[maxlength]").forEach(function (t) {
+      var max = +t.getAttribute("maxlength"), c = document.createElement("small");
+      c.className = "counter"; c.setAttribute("aria-live", "polite");
+      function update() { c.textContent = t.value.length + " / " + max + " 字"; c.classList.toggle("near", t.value.length > max * 0.9); }
+      t.addEventListener("input", update); update();
+      t.insertAdjacentElement("afterend", c);
+    });
+  }
   // 常用检索: a saved search is its address, kept in this browser.
   function savedViews() {
     var list = document.getElementById("saved-views");
@@ -120,6 +130,6 @@
     show();
   }
   document.addEventListener("DOMContentLoaded", function () {
-    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer(); backLinks(); savedViews(); trackFragment();
+    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer(); backLinks(); savedViews(); trackFragment(); counters();
   });
 })();

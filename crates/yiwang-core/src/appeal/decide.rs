@@ -14,8 +14,10 @@ use chrono::{DateTime, Utc};
 
 type Decision = Result<Vec<AppealEvent>, Refusal>;
 
-const TEXT_MAX: usize = 5000;
-const NOTE_MAX: usize = 1000;
+/// The longest appeal text, reply or answer, in characters.
+pub const TEXT_MAX: usize = 5000;
+/// The longest note or reason, in characters.
+pub const NOTE_MAX: usize = 1000;
 
 /// What an appeal refuses beyond the refusals every kind has, with their stable codes.
 fn same_unit(u: &UnitCode) -> Refusal {

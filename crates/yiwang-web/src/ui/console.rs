@@ -618,7 +618,8 @@ fn action_form(
             div.field {
                 label for=(id(field)) { (label) @if !required { span.opt { "（选填）" } } }
                 @if rows > 1 {
-                    textarea id=(id(field)) name=(field) rows=(rows) required[required] { (f.get(field)) }
+                    @let max = if matches!(field, "text" | "answer") { yiwang_core::appeal::TEXT_MAX } else { yiwang_core::appeal::NOTE_MAX };
+                    textarea id=(id(field)) name=(field) rows=(rows) required[required] maxlength=(max) { (f.get(field)) }
                 } @else {
                     input id=(id(field)) name=(field) required[required] value=(f.get(field));
                 }

@@ -129,7 +129,7 @@ fn render_intake_after(
                     }
                     div.field {
                         label for="text" { "诉求内容 *" }
-                        textarea #text name="text" rows="6" required { (f.get("text")) }
+                        textarea #text name="text" rows="6" required maxlength=(yiwang_core::appeal::TEXT_MAX) { (f.get("text")) }
                         (field_error("text", e, "text"))
                     }
                     div.field {
@@ -202,7 +202,7 @@ fn render_intake_after(
                     }
                     div.field {
                         label for="answer" { "当场答复（直接办结时填写）" }
-                        textarea #answer name="answer" rows="3" { (f.get("answer")) }
+                        textarea #answer name="answer" rows="3" maxlength=(yiwang_core::appeal::TEXT_MAX) { (f.get("answer")) }
                         (field_error("answer", e, "answer"))
                     }
                 }

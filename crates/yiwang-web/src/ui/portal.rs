@@ -68,7 +68,7 @@ fn render_portal(state: &AppState, f: &Fields, e: Option<FieldError>, status: St
             }
             div.field {
                 label for="text" { "诉求内容" span.req { "（必填）" } }
-                textarea #text name="text" rows="5" required aria-required="true" aria-invalid=[invalid("text").then_some("true")]
+                textarea #text name="text" rows="5" required aria-required="true" maxlength=(yiwang_core::appeal::TEXT_MAX) aria-invalid=[invalid("text").then_some("true")]
                     aria-describedby="text-hint text-err" placeholder="请写明发生了什么、在哪里、持续多久、希望如何解决" { (f.get("text")) }
                 p.hint #text-hint { "最多5000字。请勿填写与诉求无关的个人隐私。" }
                 (field_error("text", e, "text"))

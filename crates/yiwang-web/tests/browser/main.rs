@@ -189,6 +189,8 @@ async fn the_whole_story_runs_in_a_real_browser() {
 
     d.type_in("#title", "湖畔路路灯不亮").await;
     d.type_in("#text", "湖畔路望湖公园北门以西路灯一周不亮，晚上很黑，老人孩子出行不安全。").await;
+    let counter = d.text("#text + small.counter").await;
+    assert_eq!(counter.trim(), "33 / 5000 字", "the length limit is shown with a counter");
     d.click("svg.district path.cell[data-unit=\"gd-wh-2-2\"]").await;
     assert!(d.text("#picked").await.contains("网格"), "clicking the map picks a grid");
     assert!(!d.value("#lon").await.is_empty(), "clicking the map fills the longitude");
