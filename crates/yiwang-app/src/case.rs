@@ -16,7 +16,7 @@ use yiwang_core::id::{
     CaseId, CategoryCode, IdNumber, PhoneNumber, TrackingCode, UnitCode, is_plain_text, mask_name, mask_phone,
 };
 use yiwang_core::org::Actor;
-use yiwang_store::{AccessEntry, AppendBatch, CaseQuery, NewCase, Notice, PersonData, StoreError};
+use yiwang_store::{AccessEntry, AppendBatch, CaseQuery, NewCase, Notice, OutboxQuery, PersonData, StoreError};
 
 /// The citizen as given at intake. `None` at intake means anonymous.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -500,13 +500,14 @@ impl App {
 
     /// A citizen who lost their tracking code asks for it again with the case number
     /// and their phone number: when the two match, it is sent by SMS to the number on
-    /// file (never shown). A mismatch answers the same (nothing tells whether a case
-    /// exists) and counts as a failed lookup from `address`, as `track` does.
+    /// file (never shown). Every request, matched or not, counts against the address's
+    /// failed lookups (so the count tells nothing about a match), and a case gets at
+    /// most one such SMS in ten minutes (so nobody floods a citizen's phone).
     pub fn resend_tracking_code(&self, case_id: &str, phone: &str, address: crate::auth::Address) -> Result<()> {
         let at = self.now();
         let q = yiwang_store::SecurityQuery {
             address: Some(address.unwrap_or("unknown").to_owned()),
-            kinds: vec!["track_failed".into()],
+            kinds: vec!["track_failed".into(), "track_resend".into()],
             since: Some(at - chrono::Duration::hours(1)),
             limit: self.config.login.track_failures as u32 + 1,
             ..Default::default()
@@ -520,18 +521,22 @@ impl App {
             let given = PhoneNumber::parse(phone).ok()?;
             (person.erased_at.is_none() && person.data.phone_digest == Some(self.phone_digest(&given))).then_some(a)
         });
+        let who = Some(address.unwrap_or("unknown"));
         match matched {
             Some(a) => {
-                let r = self.reference();
-                self.store.enqueue_notice(&r.tenant, &a.id, Notice::to_citizen("appeal_code"), at)?;
+                self.security(at, "track_resend", None, who, "补发查询码".into())?;
+                let q = OutboxQuery { case_id: Some(a.id.clone()), limit: 20, ..Default::default() };
+                let recent = self
+                    .store
+                    .outbox(&q)?
+                    .into_iter()
+                    .any(|e| e.template == "appeal_code" && e.created_at > at - chrono::Duration::minutes(10));
+                if !recent {
+                    let r = self.reference();
+                    self.store.enqueue_notice(&r.tenant, &a.id, Notice::to_citizen("appeal_code"), at)?;
+                }
             }
-            None => self.security(
-                at,
-                "track_failed",
-                None,
-                Some(address.unwrap_or("unknown")),
-                "补发查询码：工单号与电话不匹配".into(),
-            )?,
+            None => self.security(at, "track_failed", None, who, "补发查询码：工单号与电话不匹配".into())?,
         }
         Ok(())
     }

@@ -51,8 +51,12 @@ struct Message {
     text: String,
 }
 
-/// Why an entry cannot be sent at all (no retry helps).
-struct Undeliverable(String);
+/// Why an entry was not sent: for good (`retry` false: nobody to reach, no template),
+/// or for now (the store could not be read).
+struct Undeliverable {
+    why: String,
+    retry: bool,
+}
 
 impl App {
     /// Tries every outbox entry due now, at most `limit`.
@@ -61,7 +65,7 @@ impl App {
         let mut run = NoticeRun::default();
         for e in self.store().due_notices(now, limit)? {
             let outcome = match self.render(&e) {
-                Err(Undeliverable(why)) => Err((why, false)),
+                Err(Undeliverable { why, retry }) => Err((why, retry)),
                 Ok(m) => {
                     let sender = match m.channel {
                         "sms" => senders.sms.as_deref(),
@@ -122,9 +126,15 @@ impl App {
     }
 
     fn render(&self, e: &OutboxEntry) -> std::result::Result<Message, Undeliverable> {
-        let gone = |why: &str| Undeliverable(why.to_owned());
+        let gone = |why: &str| Undeliverable { why: why.to_owned(), retry: false };
+        // A store that cannot be read now may be readable at the next try.
+        let later = |e: &dyn std::fmt::Display| Undeliverable { why: format!("暂时无法读取：{e}"), retry: true };
         let case_id = e.case_id.as_ref().ok_or_else(|| gone("通知未关联工单"))?;
-        let case = self.load_case(case_id).map_err(|_| gone("工单不存在"))?;
+        let case = match self.load_case(case_id) {
+            Ok(c) => c,
+            Err(AppError::NotFound(_)) => return Err(gone("工单不存在")),
+            Err(e) => return Err(later(&e)),
+        };
         let appeal = case.state::<AppealKind>().ok_or_else(|| gone("不是诉求工单"))?;
         // The district as people name it: 云溪区 for 云溪区人民政府.
         let district =
@@ -144,7 +154,7 @@ impl App {
             }
             "appeal_answered" => {
                 // A direct answer is in its event only.
-                let events = self.store().events(id).map_err(|e| gone(&e.to_string()))?;
+                let events = self.store().events(id).map_err(|e| later(&e))?;
                 let answer = events
                     .iter()
                     .rev()
@@ -174,11 +184,13 @@ impl App {
             };
         }
         let pid = appeal.citizen.ok_or_else(|| gone("诉求人未留联系方式"))?;
-        let person = self.store().person(pid).map_err(|e| gone(&e.to_string()))?.ok_or_else(|| gone("诉求人不存在"))?;
+        let person = self.store().person(pid).map_err(|e| later(&e))?.ok_or_else(|| gone("诉求人不存在"))?;
         if person.erased_at.is_some() {
             return Err(gone("诉求人个人信息已删除"));
         }
-        if let Some(phone) = person.data.phone.filter(|p| !p.is_empty()) {
+        // SMS reaches mobile numbers only; a landline caller is written to, if they
+        // left an address.
+        if let Some(phone) = person.data.phone.filter(|p| is_mobile(p)) {
             return Ok(Message { channel: "sms", to: phone, subject, text });
         }
         match person.data.contact.filter(|c| c.contains('@') && !c.contains(char::is_whitespace)) {
@@ -194,6 +206,12 @@ fn centre_only(actor: &Actor) -> Result<()> {
     } else {
         Err(AppError::Forbidden("通知发送记录仅供热线中心查看".into()))
     }
+}
+
+/// A mainland mobile number (1[3-9] and nine more digits), which can take an SMS.
+fn is_mobile(p: &str) -> bool {
+    let b = p.as_bytes();
+    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
 }
 
 /// The first `n` characters of `s`, with an ellipsis when cut.
@@ -327,8 +345,17 @@ fn json_escaped(s: &str) -> String {
 
 impl Sender for HttpSms {
     fn send(&self, to: &str, _subject: &str, text: &str) -> std::result::Result<(), String> {
-        // Escaped for JSON when the gateway takes JSON, as written otherwise.
-        let esc = |s: &str| if self.config.content_type.contains("json") { json_escaped(s) } else { s.to_owned() };
+        // Escaped for what the gateway takes: JSON, a form, or text as written.
+        let t = &self.config.content_type;
+        let esc = |s: &str| {
+            if t.contains("json") {
+                json_escaped(s)
+            } else if t.contains("x-www-form-urlencoded") {
+                form_urlencoded::byte_serialize(s.as_bytes()).collect()
+            } else {
+                s.to_owned()
+            }
+        };
         let body = self.config.body.replace("{phone}", &esc(to)).replace("{text}", &esc(text));
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
         let stopped = || "短信通道已停止".to_owned();
@@ -343,7 +370,7 @@ pub struct Smtp(SmtpConfig);
 impl Sender for Smtp {
     fn send(&self, to: &str, subject: &str, text: &str) -> std::result::Result<(), String> {
         use lettre::Transport;
-        let to = to.parse::<lettre::message::Mailbox>().map_err(|_| format!("邮箱地址 {to} 无效"))?;
+        let to = to.parse::<lettre::message::Mailbox>().map_err(|_| "诉求人留下的邮箱地址无效".to_owned())?;
         let from = self.0.from.parse::<lettre::message::Mailbox>().map_err(|_| "发件地址无效".to_owned())?;
         let m = lettre::Message::builder()
             .from(from)
@@ -356,6 +383,29 @@ impl Sender for Smtp {
             .port(self.0.port)
             .timeout(Some(std::time::Duration::from_secs(10)))
             .build();
-        transport.send(&m).map(drop).map_err(|e| format!("邮件服务器拒绝或无法连接：{e}"))
+        // The server's words may repeat the address: the centre sees the kind of failure.
+        transport.send(&m).map(drop).map_err(|e| {
+            let kind = if e.is_permanent() {
+                "邮件服务器拒收"
+            } else if e.is_transient() {
+                "邮件服务器暂时拒收"
+            } else {
+                "无法连接邮件服务器"
+            };
+            tracing::warn!("smtp: {e}");
+            kind.to_owned()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_mobile_numbers_get_an_sms() {
+        assert!(super::is_mobile("13812345678"));
+        assert!(super::is_mobile("19912345678"));
+        assert!(!super::is_mobile("057188886666"), "a landline");
+        assert!(!super::is_mobile("12345678901"));
+        assert!(!super::is_mobile("1381234567"));
     }
 }

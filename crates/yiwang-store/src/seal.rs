@@ -222,6 +222,22 @@ impl PersonalKeys {
         })
     }
 
+    /// As `open_shown`, but a row that does not open is shown as such (and logged)
+    /// rather than failing the whole list.
+    pub(crate) fn open_shown_or_mark(
+        &self,
+        tenant: &str,
+        person: Option<i64>,
+        sealed_with: Option<&str>,
+        name: Option<String>,
+        phone: Option<String>,
+    ) -> (Option<String>, Option<String>) {
+        self.open_shown(tenant, person, sealed_with, name, phone).unwrap_or_else(|e| {
+            tracing::error!("{e}");
+            (Some("（无法解密）".into()), None)
+        })
+    }
+
     /// The name and phone a case list shows, of the person `person` (if any).
     pub(crate) fn open_shown(
         &self,
@@ -242,6 +258,24 @@ impl PersonalKeys {
 
     fn cipher(&self, id: &str) -> Option<&Aes256Gcm> {
         self.keys.iter().find(|(k, _)| k == id).map(|(_, c)| c)
+    }
+
+    /// Refuses keys that cannot open what the database holds: the oldest and newest
+    /// sealed rows name `found`. A key directory that is missing (a volume not
+    /// mounted, a setting lost) would otherwise get a fresh key, and every person
+    /// written meanwhile would be sealed where the real keys cannot open them.
+    pub(crate) fn check_covers(&self, found: &[String]) -> Result<()> {
+        if self.current.is_none() {
+            return Ok(());
+        }
+        match found.iter().find(|k| self.cipher(k).is_none()) {
+            None => Ok(()),
+            Some(k) => Err(bad(format!(
+                "personal data in this database is sealed with key {k}, which the personal-data keys given ({}) \
+                 do not hold: point --personal-keys at the directory that has it",
+                self.ids().join(", ")
+            ))),
+        }
     }
 
     /// Whether a row sealed with `sealed_with` is due to be sealed again (it is in

@@ -21,7 +21,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 /// The routes limited (all POST): where a secret is guessed.
-pub const GUARDED: [&str; 10] = [
+pub const GUARDED: [&str; 12] = [
     "/api/v1/login",
     "/api/v1/password",
     "/api/v1/totp",
@@ -29,6 +29,8 @@ pub const GUARDED: [&str; 10] = [
     "/api/v1/track/callback",
     "/api/v1/track/resend-code",
     "/console/login",
+    "/console/password",
+    "/console/totp",
     "/track",
     "/track/callback",
     "/track/resend",
@@ -38,23 +40,36 @@ pub const GUARDED: [&str; 10] = [
 const REMEMBERED: usize = 100_000;
 
 #[derive(Clone)]
-pub struct Limiter(Arc<DefaultKeyedRateLimiter<IpAddr>>);
+pub struct Limiter(Arc<DefaultKeyedRateLimiter<IpAddr>>, Arc<std::sync::atomic::AtomicU64>);
+
+/// The client a request counts against: its IPv4 address, or the /64 of its IPv6
+/// address (one subscriber's network, which it can rotate addresses within).
+fn client(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+    }
+}
 
 impl Limiter {
     /// `per_minute` requests to the guarded routes per address, in a burst of as
     /// many; none for no limit.
     pub fn new(per_minute: u32) -> Option<Self> {
         let n = NonZeroU32::new(per_minute)?;
-        Some(Limiter(Arc::new(governor::RateLimiter::keyed(Quota::per_minute(n)))))
+        Some(Limiter(Arc::new(governor::RateLimiter::keyed(Quota::per_minute(n))), Default::default()))
     }
 }
 
 pub(crate) async fn guard(State(limiter): State<Limiter>, req: Request, next: Next) -> Response {
     let guarded = req.method() == Method::POST && GUARDED.contains(&req.uri().path());
-    let address = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let address = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| client(c.0.ip()));
     let (true, Some(address)) = (guarded, address) else { return next.run(req).await };
     let l = &limiter.0;
-    if l.len() > REMEMBERED {
+    // Forgetting idle addresses scans them all: once in a while, not per request.
+    if l.len() > REMEMBERED && limiter.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 1024 == 0 {
         l.retain_recent();
     }
     match l.check_key(&address) {
@@ -79,4 +94,18 @@ fn refuse(api: bool, wait: u64) -> Response {
     };
     r.headers_mut().insert(header::RETRY_AFTER, wait.into());
     r
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_ipv6_network_counts_as_one_client() {
+        let a: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: std::net::IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: std::net::IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(super::client(a), super::client(b));
+        assert_ne!(super::client(a), super::client(c));
+        let v4: std::net::IpAddr = "10.0.0.7".parse().unwrap();
+        assert_eq!(super::client(v4), v4);
+    }
 }

@@ -171,7 +171,18 @@ impl PgStore {
 
     /// As `connect`, sealing personal data with `keys` (`crate::seal`).
     pub fn sealed(url: &str, kinds: yiwang_core::case::Kinds, keys: crate::PersonalKeys) -> Result<Self> {
-        migrate(&mut Conn::connect(url)?)?;
+        let mut conn = Conn::connect(url)?;
+        migrate(&mut conn)?;
+        let mut found = vec![];
+        for sql in [
+            "SELECT sealed_with FROM person WHERE sealed_with IS NOT NULL ORDER BY id LIMIT 1",
+            "SELECT sealed_with FROM person WHERE sealed_with IS NOT NULL ORDER BY id DESC LIMIT 1",
+        ] {
+            if let Some(r) = conn.query_opt(sql, &[])? {
+                found.push(codec::col::<String>(&r, 0)?);
+            }
+        }
+        keys.check_covers(&found)?;
         let keys = Arc::new(keys);
         let readers = (0..READERS).map(|_| Conn::connect(url).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
         let store = PgStore {

@@ -52,7 +52,7 @@ fn case_row(r: &Row, keys: &crate::PersonalKeys) -> Result<CaseRow> {
     let stage: &str = col(r, 7)?;
     let sealed_with: Option<&str> = col(r, 15)?;
     let (person_name, person_phone) =
-        keys.open_shown(col(r, 13)?, col(r, 14)?, sealed_with, col(r, 11)?, col(r, 12)?)?;
+        keys.open_shown_or_mark(col(r, 13)?, col(r, 14)?, sealed_with, col(r, 11)?, col(r, 12)?);
     Ok(CaseRow {
         id: parse_code(col(r, 0)?)?,
         kind: col(r, 1)?,
@@ -537,7 +537,13 @@ impl Store for PgStore {
                     continue;
                 }
                 let data = person_data(r, 2)?;
-                let plain = keys.open(tenant, PersonId(id), key, data)?;
+                let plain = match keys.open(tenant, PersonId(id), key, data) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::error!("sealing personal data: {e}");
+                        continue;
+                    }
+                };
                 let (p, new_key) = keys.seal(tenant, PersonId(id), plain);
                 // Only as read: a row erased or sealed meanwhile is left as it is now.
                 sealed += c.execute(

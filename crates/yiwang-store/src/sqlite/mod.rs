@@ -13,7 +13,7 @@ mod read;
 mod writer;
 
 use crate::{Result, StoreError};
-use rusqlite::{Connection, ToSql};
+use rusqlite::{Connection, OptionalExtension, ToSql};
 use std::path::Path;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -268,6 +268,15 @@ impl SqliteStore {
         let readers = (0..4).map(|_| open_connection(path).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
         let restart = Arc::new(AtomicU8::new(RESTART_NO));
         let checkpointer = Checkpointer::spawn(open_connection(path)?, wal, restart.clone());
+        let found: Vec<String> = [
+            "SELECT sealed_with FROM person WHERE sealed_with IS NOT NULL ORDER BY id LIMIT 1",
+            "SELECT sealed_with FROM person WHERE sealed_with IS NOT NULL ORDER BY id DESC LIMIT 1",
+        ]
+        .iter()
+        .filter_map(|sql| w.query_row(sql, [], |r| r.get(0)).optional().transpose())
+        .collect::<rusqlite::Result<_>>()
+        .map_err(map_err)?;
+        keys.check_covers(&found)?;
         let people = Arc::new(People::load(&w, keys)?);
         let unmarked = w.query_row("SELECT case_kind FROM case_text_unmarked", [], |r| r.get(0)).map_err(map_err)?;
         let store = SqliteStore {

@@ -36,9 +36,8 @@ const CASE_COLUMNS: &str = "a.case_id, a.case_kind, a.status, a.title, a.unit, a
 fn case_row(r: &Row<'_>, keys: &crate::PersonalKeys) -> rusqlite::Result<CaseRow> {
     let opt_code = |i: usize| -> rusqlite::Result<Option<String>> { r.get(i) };
     let (tenant, person, sealed_with): (String, Option<i64>, Option<String>) = (r.get(13)?, r.get(14)?, r.get(15)?);
-    let (person_name, person_phone) = keys
-        .open_shown(&tenant, person, sealed_with.as_deref(), r.get(11)?, r.get(12)?)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(11, rusqlite::types::Type::Text, e.into()))?;
+    let (person_name, person_phone) =
+        keys.open_shown_or_mark(&tenant, person, sealed_with.as_deref(), r.get(11)?, r.get(12)?);
     Ok(CaseRow {
         id: parse_code(r.get(0)?)?,
         kind: r.get(1)?,
@@ -598,7 +597,14 @@ impl Store for SqliteStore {
                 if erased || !people.keys.is_stale(key.as_deref()) {
                     continue;
                 }
-                let plain = people.keys.open(&tenant, id, key.as_deref(), data)?;
+                // A row that does not open is left as it is, and named, not a stop.
+                let plain = match people.keys.open(&tenant, id, key.as_deref(), data) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::error!("sealing personal data: {e}");
+                        continue;
+                    }
+                };
                 let (p, key) = people.keys.seal(&tenant, id, plain);
                 update.execute(params![id.0, p.name, p.phone, p.id_number, p.contact, key]).map_err(map_err)?;
                 sealed += 1;

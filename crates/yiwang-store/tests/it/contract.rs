@@ -1322,7 +1322,7 @@ pub fn a_hostile_database_administrator_is_caught(store: &dyn Store, sql: &dyn F
 /// store before it dropped); `raw` reads a person row behind the store's back:
 /// name, phone, sealed_with.
 pub fn personal_data_is_sealed_at_rest(
-    open: &dyn Fn(yiwang_store::PersonalKeys) -> Box<dyn Store>,
+    open: &dyn Fn(yiwang_store::PersonalKeys) -> yiwang_store::Result<Box<dyn Store>>,
     raw: &dyn Fn(i64) -> (Option<String>, Option<String>, Option<String>),
 ) {
     use yiwang_store::PersonalKeys;
@@ -1338,7 +1338,7 @@ pub fn personal_data_is_sealed_at_rest(
     let name_of = |store: &dyn Store, id: PersonId| store.person(id).unwrap().unwrap().data.name;
 
     // Written before sealing existed: plaintext, read as it is.
-    let store = open(PersonalKeys::none());
+    let store = open(PersonalKeys::none()).unwrap();
     let w = world(store.as_ref());
     let a = new_case(&w, store.as_ref(), t0(), 1, Some("13711112222"));
     let pa = a.citizen.unwrap();
@@ -1347,7 +1347,7 @@ pub fn personal_data_is_sealed_at_rest(
 
     // Sealed: the table holds ciphertext under k1; the store reads the person and the
     // case lists show the name and phone.
-    let store = open(k1());
+    let store = open(k1()).unwrap();
     let b = new_case(&w, store.as_ref(), t0(), 2, Some("13733334444"));
     let pb = b.citizen.unwrap();
     let (name, phone, key) = raw(pb.0);
@@ -1375,15 +1375,23 @@ pub fn personal_data_is_sealed_at_rest(
     drop(store);
 
     // Without the key the store refuses to read the row, naming the key.
-    let store = open(PersonalKeys::none());
+    let store = open(PersonalKeys::none()).unwrap();
     let refused = store.person(pb).unwrap_err().to_string();
     assert!(refused.contains("k1"), "{refused}");
-    assert!(store.list_cases(&CaseQuery { limit: 10, ..Default::default() }).is_err());
+    // A list still opens, the row shown as not readable rather than as ciphertext.
+    let listed = store.list_cases(&CaseQuery { limit: 10, ..Default::default() }).unwrap();
+    assert!(listed.rows.iter().any(|r| r.person_name.as_deref() == Some("（无法解密）") && r.person_phone.is_none()));
     drop(store);
+
+    // Keys that cannot open what is sealed (a key directory lost, a fresh key made in
+    // its place) are refused at open, naming the key, before anything is written.
+    let stray = PersonalKeys::new(vec![("k9".into(), [9; 32])], "k9").unwrap();
+    let refused = open(stray).err().expect("refused").to_string();
+    assert!(refused.contains("k1"), "{refused}");
 
     // A rotated key seals what is new and takes the old rows over; k1 still opens
     // what is not moved yet.
-    let store = open(k12());
+    let store = open(k12()).unwrap();
     assert_eq!(name_of(store.as_ref(), pb).as_deref(), Some("张三"));
     let c = new_case(&w, store.as_ref(), t0(), 3, Some("13755556666"));
     assert_eq!(raw(c.citizen.unwrap().0).2.as_deref(), Some("k2"));

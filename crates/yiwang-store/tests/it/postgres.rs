@@ -660,10 +660,13 @@ fn tsvector_literals_equal_what_to_tsvector_makes_of_the_tokens() {
 #[test]
 fn personal_data_is_sealed_at_rest() {
     let db = TestDb::new();
-    contract::personal_data_is_sealed_at_rest(&|keys| Box::new(db.store_sealed(keys)), &|id| {
-        let r = db.sql().query_one("SELECT name, phone, sealed_with FROM person WHERE id = $1", &[&id]).unwrap();
-        (r.get(0), r.get(1), r.get(2))
-    });
+    contract::personal_data_is_sealed_at_rest(
+        &|keys| PgStore::sealed(&db.url, crate::sqlite::kinds(), keys).map(|s| Box::new(s) as Box<dyn Store>),
+        &|id| {
+            let r = db.sql().query_one("SELECT name, phone, sealed_with FROM person WHERE id = $1", &[&id]).unwrap();
+            (r.get(0), r.get(1), r.get(2))
+        },
+    );
 }
 
 #[test]

@@ -422,7 +422,7 @@ fn personal_data_is_sealed_at_rest() {
     contract::personal_data_is_sealed_at_rest(
         &|keys| {
             let wal = yiwang_store::sqlite::WalLimits::default();
-            Box::new(SqliteStore::open_with(&path, kinds(), wal, keys).unwrap())
+            SqliteStore::open_with(&path, kinds(), wal, keys).map(|s| Box::new(s) as Box<dyn Store>)
         },
         &|id| {
             let c = Connection::open(&path).unwrap();

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use yiwang_app::{SecurityEvent, SecurityQuery};
 
 /// The kinds of event, and their names for people.
-const KINDS: [(&str, &str); 19] = [
+const KINDS: [(&str, &str); 21] = [
     ("login", "登录"),
     ("login_failed", "登录失败"),
     ("login_refused", "锁定中拒绝登录"),
@@ -30,6 +30,8 @@ const KINDS: [(&str, &str); 19] = [
     ("api_key_used", "密钥使用"),
     ("api_key_refused", "密钥被拒"),
     ("track_failed", "查询失败"),
+    ("track_resend", "补发查询码"),
+    ("security_log_archived", "审计日志归档"),
     ("person_erased", "删除个人信息"),
     ("config_changed", "设置变更"),
 ];

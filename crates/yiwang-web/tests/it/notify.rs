@@ -255,6 +255,11 @@ async fn a_lost_tracking_code_is_sent_again_to_the_phone_on_file(backend: Backen
         api.call("POST", "/api/v1/track/resend-code", None, Some(json!({"case_id": id, "phone": PHONE}))).await;
     assert_eq!(s, StatusCode::ACCEPTED);
     assert_eq!(codes().await, 1);
+    // Asked again at once: no second SMS within ten minutes.
+    let (s, _) =
+        api.call("POST", "/api/v1/track/resend-code", None, Some(json!({"case_id": id, "phone": PHONE}))).await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    assert_eq!(codes().await, 1, "one code SMS per case in ten minutes");
     let s = senders.clone();
     assert_eq!(api.blocking(move |app| app.send_notices(&s, 100).unwrap().sent).await, 1);
     let last = sms.lock().unwrap().last().cloned().unwrap();
