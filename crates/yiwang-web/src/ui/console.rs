@@ -394,7 +394,6 @@ pub async fn show_case(
 ) -> UiResult {
     let flash = q.done.as_deref().map(|d| match d {
         "intake" => "已受理".to_owned(),
-        "intake_partial" => "已受理，但后续操作未完成，请在下方重新操作".to_owned(),
         d => format!("已完成：{}", action_label(d)),
     });
     render_case(&state, &u, &id, None, flash, None, StatusCode::OK).await

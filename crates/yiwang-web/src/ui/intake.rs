@@ -26,10 +26,32 @@ fn forbid_unless_operator(u: &StaffUser) -> Result<(), UiError> {
     }
 }
 
-pub async fn show_intake(State(state): State<AppState>, u: StaffUser) -> UiResult {
+/// The intake form; after a registration (POST, then redirect here: a refresh
+/// registers nothing twice), with what was registered, read once from a short-lived
+/// cookie so neither the code nor the number is in a URL.
+pub async fn show_intake(State(state): State<AppState>, u: StaffUser, headers: axum::http::HeaderMap) -> UiResult {
     forbid_unless_operator(&u)?;
-    Ok(render_intake(&state, &u, &Fields::default(), None, None, StatusCode::OK))
+    let registered = super::cookie(&headers, INTAKE_COOKIE).and_then(|v| {
+        let mut parts = v.splitn(3, '.');
+        let (case_id, tracking_code, done) = (parts.next()?, parts.next()?, parts.next()?);
+        let done = match done {
+            "dispatch" => "已受理并派单",
+            "answer" => "已受理并直接办结",
+            "partial" => "已受理，但后续操作未完成，请到工单页完成",
+            _ => "已受理",
+        };
+        Some(Registered { case_id: case_id.to_owned(), tracking_code: tracking_code.to_owned(), done })
+    });
+    let mut r = render_intake_after(&state, &u, &Fields::default(), None, None, registered, StatusCode::OK);
+    if super::cookie(&headers, INTAKE_COOKIE).is_some() {
+        let gone = format!("{INTAKE_COOKIE}=; Path=/console/intake; Max-Age=0; HttpOnly; SameSite=Strict");
+        r.headers_mut().append(axum::http::header::SET_COOKIE, gone.parse().expect("ascii"));
+    }
+    Ok(r)
 }
+
+/// What the last registration was, for the next page only.
+const INTAKE_COOKIE: &str = "yiwang_intake";
 
 fn render_intake(
     state: &AppState,
@@ -274,23 +296,25 @@ pub async fn submit_intake(State(state): State<AppState>, u: StaffUser, axum::Fo
         })
         .await;
     match done {
-        // The follow-up failed: the case page says what is left to do.
-        Ok((receipt, false)) => {
-            Ok(Redirect::to(&format!("/console/cases/{}?done=intake_partial", receipt.case_id)).into_response())
-        }
-        // Registered: an empty form for the next call, with what to read out.
-        Ok((receipt, true)) => {
-            let done = match then.as_str() {
-                "dispatch" => "已受理并派单",
-                "answer" => "已受理并直接办结",
-                _ => "已受理",
+        // Registered: back to an empty form for the next call (a redirect, so that a
+        // refresh registers nothing twice), with what to read out, also when the
+        // follow-up failed (the confirmation says so and links the case).
+        Ok((receipt, ok)) => {
+            let done = match (ok, then.as_str()) {
+                (false, _) => "partial",
+                (true, "dispatch") => "dispatch",
+                (true, "answer") => "answer",
+                _ => "intake",
             };
-            let registered = Registered {
-                case_id: receipt.case_id.to_string(),
-                tracking_code: receipt.tracking_code.as_str().to_owned(),
-                done,
-            };
-            Ok(render_intake_after(&state, &u, &Fields::default(), None, None, Some(registered), StatusCode::OK))
+            let mut resp = Redirect::to("/console/intake").into_response();
+            let c = format!(
+                "{INTAKE_COOKIE}={}.{}.{done}; Path=/console/intake; Max-Age=300; HttpOnly; SameSite=Strict{}",
+                receipt.case_id,
+                receipt.tracking_code.as_str(),
+                if state.secure_cookies { "; Secure" } else { "" }
+            );
+            resp.headers_mut().insert(axum::http::header::SET_COOKIE, c.parse().expect("ascii"));
+            Ok(resp)
         }
         Err(e) => {
             let status = e.status;

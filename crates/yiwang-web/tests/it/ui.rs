@@ -203,8 +203,13 @@ async fn the_operator_reads_the_tracking_code_from_the_confirmation_and_takes_th
         "_csrf={csrf}&phone=13900002222&name=%E7%8E%8B%E4%BA%94&appeal_type=help&text={}&then=intake",
         form_urlencoded::byte_serialize("小区门口井盖丢失，夜里有人差点踩空。".as_bytes()).collect::<String>()
     );
-    let (s, _, page) = send(&api, post_form("/console/intake", Some(&cookie), &form)).await;
+    let (s, headers, _) = send(&api, post_form("/console/intake", Some(&cookie), &form)).await;
+    // Post, redirect, get: a refresh registers nothing twice.
+    assert_eq!((s, headers["location"].to_str().unwrap()), (StatusCode::SEE_OTHER, "/console/intake"));
+    let done = headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let (s, headers, page) = send(&api, get("/console/intake", Some(&format!("{cookie}; {done}")))).await;
     assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"), "shown once");
     let confirmation = page.split("id=\"intake-confirmation\"").nth(1).expect("a confirmation");
     let case_id = confirmation.split("/console/cases/").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let code = confirmation.split("id=\"tracking-code\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
