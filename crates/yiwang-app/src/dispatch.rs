@@ -9,8 +9,10 @@ use yiwang_core::appeal::{AppealEvent, AppealKind, Location, Status};
 use yiwang_core::case::Kind;
 use yiwang_core::id::{CaseId, CategoryCode, UnitCode};
 use yiwang_core::org::{Actor, Role};
+use yiwang_core::taxonomy::{Category, Taxonomy};
 use yiwang_dispatch::duplicate::{self, Candidate, DuplicateParams};
-use yiwang_dispatch::routing::Route;
+use yiwang_dispatch::leaf::{self, LeafParams};
+use yiwang_dispatch::routing::{Route, RoutingRules};
 use yiwang_dispatch::similarity::TfIdf;
 use yiwang_dispatch::topic::{self, TopicDoc, TopicParams};
 
@@ -101,6 +103,44 @@ pub struct TopicsReport {
 #[derive(Default)]
 pub(crate) struct WordWeights(Mutex<Option<(chrono::DateTime<chrono::Utc>, Arc<TfIdf>)>>);
 
+/// The district's corrected cases, ready for the leaf ranking, kept for a while as the
+/// word weights are.
+#[derive(Default)]
+pub(crate) struct Corrections(Mutex<Option<(chrono::DateTime<chrono::Utc>, Arc<leaf::Memory>)>>);
+
+/// The most recent corrected cases the leaf ranking consults.
+const CORRECTIONS_KEPT: usize = 5000;
+
+/// The leaves of a category tree as the leaf ranking takes them: every category without
+/// subcategories, under its first-level category's name (what the classifier speaks).
+pub fn leaves_of(taxonomy: &Taxonomy) -> Vec<leaf::Leaf> {
+    taxonomy
+        .categories()
+        .filter(|c| taxonomy.is_leaf(&c.code))
+        .filter_map(|c| {
+            Some(leaf::Leaf {
+                code: c.code.to_string(),
+                first_level: taxonomy.top_level(&c.code)?.name.clone(),
+                keywords: c.keywords.clone(),
+                catch_all: c.name == "其他",
+            })
+        })
+        .collect()
+}
+
+/// The unit a category routes to in an area (`areas`: the area and its ancestors, empty
+/// when unknown), and why.
+pub fn route_of(taxonomy: &Taxonomy, routing: &RoutingRules, cat: &Category, areas: &[&str], district: &str) -> (UnitCode, Route) {
+    let mut chain = vec![cat.code.as_str()];
+    let mut cur = cat;
+    while let Some(p) = cur.parent.as_ref().and_then(|p| taxonomy.get(p)) {
+        chain.push(p.code.as_str());
+        cur = p;
+    }
+    let route = routing.route(&chain, areas, Some(cat.unit.as_str()), district);
+    (UnitCode::parse(route.unit()).unwrap_or_else(|_| cat.unit.clone()), route)
+}
+
 fn excerpt(s: &str) -> String {
     let mut e: String = s.chars().take(80).collect();
     if s.chars().count() > 80 {
@@ -169,6 +209,23 @@ impl App {
         Ok(w)
     }
 
+    /// The district's most recent corrected cases, refreshed every ten minutes.
+    fn corrections(&self) -> Result<Arc<leaf::Memory>> {
+        let now = self.now();
+        let mut guard = self.corrections.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, m)) = guard.as_ref()
+            && now - *at < chrono::Duration::minutes(10)
+            && now >= *at
+        {
+            return Ok(m.clone());
+        }
+        let found = self.store.labelled_cases()?;
+        let recent = &found[found.len().saturating_sub(CORRECTIONS_KEPT)..];
+        let m = Arc::new(leaf::Memory::new(recent.iter().map(|c| (c.text.as_str(), c.category.as_str()))));
+        *guard = Some((now, m.clone()));
+        Ok(m)
+    }
+
     fn require_staff(actor: &Actor) -> Result<()> {
         match actor {
             Actor::Staff { .. } => Ok(()),
@@ -190,29 +247,21 @@ impl App {
             located.area.as_ref().map(|a| r.org.ancestry(a).map(|u| u.code.to_string()).collect()).unwrap_or_default();
         let district = r.org.district().map(|d| d.code.to_string()).unwrap_or_else(|| "district".into());
 
+        // The model speaks first-level category names; the tree's leaves, their
+        // keywords and the district's corrected cases take it down to the leaf.
+        let leaves = leaves_of(&r.taxonomy);
+        let memory = self.corrections()?;
+        let ranked = leaf::rank(&leaves, &self.classify(&text), &text, Some(&memory), LeafParams::default());
+        let areas: Vec<&str> = area_chain.iter().map(String::as_str).collect();
         let mut categories = vec![];
-        for (label, confidence) in self.classify(&text).into_iter().take(3) {
-            // The model speaks first-level category names; the district's taxonomy maps
-            // them to codes and owners.
-            let Some(cat) = r.taxonomy.categories().find(|c| c.parent.is_none() && c.name == label) else {
+        for (i, confidence) in ranked.into_iter().take(3) {
+            let Some(cat) = CategoryCode::parse(&leaves[i].code).ok().and_then(|c| r.taxonomy.get(&c)) else {
                 continue;
             };
-            let chain: Vec<String> = {
-                let mut v = vec![cat.code.to_string()];
-                let mut cur = cat;
-                while let Some(p) = cur.parent.as_ref().and_then(|p| r.taxonomy.get(p)) {
-                    v.push(p.code.to_string());
-                    cur = p;
-                }
-                v
-            };
-            let cats: Vec<&str> = chain.iter().map(String::as_str).collect();
-            let areas: Vec<&str> = area_chain.iter().map(String::as_str).collect();
-            let route = r.routing.route(&cats, &areas, Some(cat.unit.as_str()), &district);
-            let unit = UnitCode::parse(route.unit()).unwrap_or_else(|_| cat.unit.clone());
+            let (unit, route) = route_of(&r.taxonomy, &r.routing, cat, &areas, &district);
             categories.push(CategorySuggestion {
                 category: cat.code.clone(),
-                name: cat.name.clone(),
+                name: r.taxonomy.path_name(&cat.code).unwrap_or_else(|| cat.name.clone()),
                 confidence,
                 unit_name: r.unit_name(&unit),
                 unit,

@@ -37,6 +37,7 @@ pub use demo::{DEMO_PASSWORD, demo_files};
 pub use demo_tasks::work_report;
 pub use dispatch::{
     CategorySuggestion, DispatchSuggestion, DuplicateView, SuggestInput, TopicCase, TopicView, TopicsReport,
+    leaves_of, route_of,
 };
 pub use error::AppError;
 pub use knowledge::{ArticleInput, ArticleView};
@@ -125,6 +126,7 @@ pub struct App {
     config: AppConfig,
     reference: RwLock<Arc<Reference>>,
     weights: dispatch::WordWeights,
+    corrections: dispatch::Corrections,
 }
 
 impl App {
@@ -135,6 +137,7 @@ impl App {
             config,
             reference: RwLock::new(Arc::new(Reference::empty())),
             weights: Default::default(),
+            corrections: Default::default(),
         };
         app.reload()?;
         Ok(app)

@@ -282,6 +282,26 @@ enum EvalCommand {
         #[arg(long)]
         errors: bool,
     },
+    /// Leaf-category suggestion on a hand-labelled set (data/dispatch/leaf_eval.csv):
+    /// the right leaf first and among the first three, and the right unit first; then
+    /// the same, cross-validated, with the set's other folds as the district's
+    /// corrected cases.
+    Leaves {
+        #[arg(long)]
+        labelled: PathBuf,
+        /// The category tree (the demo district's when absent).
+        #[arg(long)]
+        categories: Option<PathBuf>,
+        /// The routing rules (the demo district's when absent).
+        #[arg(long)]
+        routing: Option<PathBuf>,
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// Also score a grid of weights, one line each: for tuning on the development
+        /// set (leaf_dev.csv), never on the evaluation set.
+        #[arg(long)]
+        grid: bool,
+    },
     /// Hot-topic clustering on messages_hot.csv: how repeated postings group, how
     /// much support (likes) the largest topics gather, and the top topics.
     Topics {
@@ -466,6 +486,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval { what: EvalCommand::Targets { data, split, errors } } => eval_targets(&data, &split, errors),
+        Command::Eval { what: EvalCommand::Leaves { labelled, categories, routing, folds, grid } } => {
+            eval_leaves(&labelled, categories.as_deref(), routing.as_deref(), folds, grid)
+        }
         Command::ExtractTargets { file } => extract_targets(&file),
         Command::Apikey { what } => crate::apikey::run(what),
     }
@@ -558,6 +581,77 @@ fn train_dispatch(
     };
     let summary = yiwang_dispatch::run_train(data, &extra, out).map_err(|e| anyhow!("{e}"))?;
     println!("{summary}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval_leaves(
+    labelled: &std::path::Path,
+    categories: Option<&std::path::Path>,
+    routing: Option<&std::path::Path>,
+    folds: usize,
+    grid: bool,
+) -> Result<ExitCode> {
+    use yiwang_dispatch::leaf::{self, LeafParams};
+    let demo = yiwang_app::demo_files();
+    let read = |path: Option<&std::path::Path>, bundled: Option<String>| -> Result<String> {
+        match path {
+            Some(p) => std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display())),
+            None => bundled.context("the demo district has no such file"),
+        }
+    };
+    let cats: Vec<yiwang_core::taxonomy::Category> =
+        serde_json::from_str(&read(categories, demo.categories)?).context("categories")?;
+    let taxonomy = yiwang_core::taxonomy::Taxonomy::new(cats).map_err(|e| anyhow!("{e}"))?;
+    let rules: Vec<yiwang_dispatch::routing::Rule> =
+        serde_json::from_str(&read(routing, demo.routing)?).context("routing")?;
+    let rules = yiwang_dispatch::routing::RoutingRules::new(rules);
+    let leaves = yiwang_app::leaves_of(&taxonomy);
+    // Where no area is known: the unit a leaf routes to district-wide.
+    let units: Vec<String> = leaves
+        .iter()
+        .map(|l| {
+            let code = yiwang_core::id::CategoryCode::parse(&l.code).map_err(|e| anyhow!("{e}"))?;
+            let cat = taxonomy.get(&code).ok_or_else(|| anyhow!("no category {code}"))?;
+            Ok(yiwang_app::route_of(&taxonomy, &rules, cat, &[], "district").0.to_string())
+        })
+        .collect::<Result<_>>()?;
+    let rows = leaf::read_labelled(labelled).map_err(|e| anyhow!("{e}"))?;
+    let unknown = rows.iter().filter(|r| !leaves.iter().any(|l| l.code == r.leaf)).count();
+    let clf = yiwang_dispatch::Classifier::shipped();
+    let first = |t: &str| clf.predict(t).into_iter().map(|p| (p.label, p.confidence)).collect::<Vec<_>>();
+    let params = LeafParams::default();
+    println!("{} labelled messages ({unknown} with a leaf the tree lacks, left out), {} leaves", rows.len(), leaves.len());
+    println!("first-level model, tree and keywords: {}", leaf::score(&leaves, &units, &rows, &first, None, params));
+    println!(
+        "with corrected cases ({folds}-fold): {}",
+        leaf::cross_validate(&leaves, &units, &rows, &first, folds, params)
+    );
+    if grid {
+        for first_level in [0.5, 1.0, 1.5, 2.0] {
+            for keyword in [0.5, 1.0, 1.5, 2.0] {
+                for catch_all in [0.5, 1.5, 3.0] {
+                    let p = LeafParams { first_level, keyword, catch_all, ..params };
+                    let s = leaf::score(&leaves, &units, &rows, &first, None, p);
+                    println!("first_level={first_level} keyword={keyword} catch_all={catch_all}: {s}");
+                }
+            }
+        }
+        for sharpness in [1.0, 1.5, 2.0, 2.5, 3.0, 4.0] {
+            let p = LeafParams { sharpness, ..params };
+            println!("sharpness={sharpness}: {}", leaf::score(&leaves, &units, &rows, &first, None, p));
+            println!(
+                "sharpness={sharpness} ({folds}-fold): {}",
+                leaf::cross_validate(&leaves, &units, &rows, &first, folds, p)
+            );
+        }
+        for neighbour in [1.0, 2.0, 4.0, 8.0] {
+            for neighbours in [5, 10, 20] {
+                let p = LeafParams { neighbour, neighbours, ..params };
+                let s = leaf::cross_validate(&leaves, &units, &rows, &first, folds, p);
+                println!("neighbour={neighbour} neighbours={neighbours} ({folds}-fold): {s}");
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

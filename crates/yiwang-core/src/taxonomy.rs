@@ -21,6 +21,10 @@ pub struct Category {
     /// definition attributes). Most categories ask none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<Question>,
+    /// Words in a citizen's message that point to this category (a leaf's sub-topics and
+    /// the words people use for them): what the leaf-category suggestion matches.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
 }
 
 /// One extra question of a category, answered at intake (Open311 GeoReport v2, GET
@@ -85,7 +89,13 @@ pub enum TaxonomyError {
     Duplicate(CategoryCode),
     #[error("分类 {category} 的上级 {parent} 不存在")]
     MissingParent { category: CategoryCode, parent: CategoryCode },
+    #[error("分类 {0} 的关键词须为 1–20 个字、不重复，且不超过 200 个")]
+    Keywords(CategoryCode),
 }
+
+/// Most keywords one category may carry, and the longest keyword.
+pub const KEYWORDS_MAX: usize = 200;
+pub const KEYWORD_CHARS_MAX: usize = 20;
 
 impl Taxonomy {
     pub fn new(list: Vec<Category>) -> Result<Self, TaxonomyError> {
@@ -93,6 +103,14 @@ impl Taxonomy {
         for c in list {
             if categories.contains_key(&c.code) {
                 return Err(TaxonomyError::Duplicate(c.code));
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            let bad_keyword = |k: &String| {
+                let n = k.chars().count();
+                n == 0 || n > KEYWORD_CHARS_MAX || k.trim() != k || !seen.insert(k.clone())
+            };
+            if c.keywords.len() > KEYWORDS_MAX || c.keywords.iter().any(bad_keyword) {
+                return Err(TaxonomyError::Keywords(c.code));
             }
             categories.insert(c.code.clone(), c);
         }
@@ -134,5 +152,35 @@ impl Taxonomy {
         }
         names.reverse();
         Some(names.join(" / "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cat(keywords: &[&str]) -> Category {
+        Category {
+            code: CategoryCode::parse("c1").unwrap(),
+            name: "市容".into(),
+            parent: None,
+            unit: UnitCode::parse("u1").unwrap(),
+            utility: false,
+            attributes: vec![],
+            keywords: keywords.iter().map(|k| k.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn keywords_are_short_distinct_words() {
+        assert!(Taxonomy::new(vec![cat(&["路灯", "井盖"])]).is_ok());
+        for bad in [&["路灯", "路灯"][..], &[""], &[" 路灯"], &["这是一个超过二十个字的关键词这是一个超过二十个字"]] {
+            let e = Taxonomy::new(vec![cat(bad)]).unwrap_err();
+            assert_eq!(e, TaxonomyError::Keywords(CategoryCode::parse("c1").unwrap()), "{bad:?}");
+            assert!(e.to_string().contains("关键词"));
+        }
+        let many: Vec<String> = (0..=KEYWORDS_MAX).map(|i| format!("词{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert!(Taxonomy::new(vec![cat(&many)]).is_err());
     }
 }

@@ -22,6 +22,7 @@ pub mod corpus;
 pub mod duplicate;
 pub mod gazetteer;
 pub mod hot;
+pub mod leaf;
 pub mod routing;
 pub mod similarity;
 pub mod targets;

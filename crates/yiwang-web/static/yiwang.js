@@ -61,6 +61,22 @@
     var f = document.querySelector(".card.action.failed");
     if (f) f.scrollIntoView({ block: "center" });
   }
+  // A suggested category is applied to the form's selects with one click (or Alt+G
+  // for the first); the select says which it is, and the unit follows where the form
+  // chooses one.
+  function applySuggestion() {
+    document.querySelectorAll("button[data-apply-category]").forEach(function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () {
+        var c = document.getElementById(b.dataset.categorySelect);
+        if (c) { c.value = b.dataset.applyCategory; c.dispatchEvent(new Event("change")); }
+        var u = b.dataset.unitSelect && document.getElementById(b.dataset.unitSelect);
+        if (u && u.querySelector('option[value="' + b.dataset.applyUnit + '"]')) u.value = b.dataset.applyUnit;
+        document.querySelectorAll("button[data-apply-category]").forEach(function (o) { o.classList.toggle("applied", o === b); });
+        if (c) c.focus();
+      });
+    });
+  }
   function useAnswer() {
     document.querySelectorAll("button[data-answer]").forEach(function (b) {
       b.hidden = false;
@@ -130,6 +146,6 @@
     show();
   }
   document.addEventListener("DOMContentLoaded", function () {
-    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer(); backLinks(); savedViews(); trackFragment(); counters();
+    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer(); applySuggestion(); backLinks(); savedViews(); trackFragment(); counters();
   });
 })();

@@ -55,6 +55,7 @@ pub static WORLD: LazyLock<World> = LazyLock::new(|| {
         unit: code_of(owner),
         utility,
         attributes: vec![],
+        keywords: vec![],
     };
     let taxonomy = Taxonomy::new(vec![
         cat("csgl", "城市管理", None, "cgw", false),

@@ -311,14 +311,15 @@ impl Store for PgStore {
         let units: Vec<String> = categories.iter().map(|k| k.unit.to_string()).collect();
         let utility: Vec<bool> = categories.iter().map(|k| k.utility).collect();
         let attributes = categories.iter().map(|k| to_json(&k.attributes)).collect::<Result<Vec<_>>>()?;
+        let keywords = categories.iter().map(|k| to_json(&k.keywords)).collect::<Result<Vec<_>>>()?;
         self.write(move |c| {
             c.batch("DELETE FROM category")?;
             c.execute(
-                "INSERT INTO category (code, name, parent, unit, utility, attributes, ord, created_at)
-                 SELECT code, name, parent, unit, utility, attributes, ord, $7
-                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[])
-                      WITH ORDINALITY AS x(code, name, parent, unit, utility, attributes, ord)",
-                &[&codes, &names, &parents, &units, &utility, &attributes, &now],
+                "INSERT INTO category (code, name, parent, unit, utility, attributes, keywords, ord, created_at)
+                 SELECT code, name, parent, unit, utility, attributes, keywords, ord, $8
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::text[])
+                      WITH ORDINALITY AS x(code, name, parent, unit, utility, attributes, keywords, ord)",
+                &[&codes, &names, &parents, &units, &utility, &attributes, &keywords, &now],
             )?;
             Ok(())
         })
@@ -326,7 +327,7 @@ impl Store for PgStore {
 
     fn categories(&self) -> Result<Vec<Category>> {
         let found = self.read(|c| {
-            c.query("SELECT code, name, parent, unit, utility, attributes FROM category ORDER BY ord", &[])
+            c.query("SELECT code, name, parent, unit, utility, attributes, keywords FROM category ORDER BY ord", &[])
         })?;
         rows(found, |r| {
             Ok(Category {
@@ -336,6 +337,7 @@ impl Store for PgStore {
                 unit: parse_code(col(r, 3)?)?,
                 utility: col(r, 4)?,
                 attributes: parse_json(col(r, 5)?)?,
+                keywords: parse_json(col(r, 6)?)?,
             })
         })
     }

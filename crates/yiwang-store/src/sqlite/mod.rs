@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0011_seal_and_archive.sql"),
     include_str!("../../migrations/sqlite/0012_outbox.sql"),
     include_str!("../../migrations/sqlite/0013_due_working.sql"),
+    include_str!("../../migrations/sqlite/0014_category_keywords.sql"),
 ];
 
 pub struct SqliteStore {

@@ -304,13 +304,15 @@ impl Store for SqliteStore {
             let now = ts(at);
             let mut s = c
                 .prepare(
-                    "INSERT INTO category (code, name, parent, unit, utility, created_at, attributes)
-                     VALUES (?1,?2,?3,?4,?5,?6,?7)",
+                    "INSERT INTO category (code, name, parent, unit, utility, created_at, attributes, keywords)
+                     VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
                 )
                 .map_err(map_err)?;
             for k in &cats {
                 let attributes =
                     serde_json::to_string(&k.attributes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let keywords =
+                    serde_json::to_string(&k.keywords).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 s.execute(params![
                     k.code.as_str(),
                     k.name,
@@ -318,7 +320,8 @@ impl Store for SqliteStore {
                     k.unit.as_str(),
                     k.utility,
                     now,
-                    attributes
+                    attributes,
+                    keywords
                 ])
                 .map_err(map_err)?;
             }
@@ -329,7 +332,7 @@ impl Store for SqliteStore {
     fn categories(&self) -> Result<Vec<Category>> {
         self.read(|c| {
             let mut s =
-                c.prepare_cached("SELECT code, name, parent, unit, utility, attributes FROM category ORDER BY rowid")?;
+                c.prepare_cached("SELECT code, name, parent, unit, utility, attributes, keywords FROM category ORDER BY rowid")?;
             s.query_map([], |r| {
                 Ok(Category {
                     code: parse_code(r.get(0)?)?,
@@ -338,6 +341,7 @@ impl Store for SqliteStore {
                     unit: parse_code(r.get(3)?)?,
                     utility: r.get(4)?,
                     attributes: parse_json(&r.get::<_, String>(5)?)?,
+                    keywords: parse_json(&r.get::<_, String>(6)?)?,
                 })
             })?
             .collect()

@@ -60,9 +60,11 @@ pub fn world(store: &dyn Store) -> World {
         unit: code("dept-a"),
         utility: false,
         attributes: vec![],
+        keywords: vec!["路灯".into(), "井盖".into()],
     }];
     store.replace_organisation(&units, t0()).unwrap();
     store.replace_categories(&cats, t0()).unwrap();
+    assert_eq!(store.categories().unwrap(), cats, "a category comes back as saved, keywords included");
     World {
         org: Organisation::new(store.units().unwrap()).unwrap(),
         taxonomy: Taxonomy::new(store.categories().unwrap()).unwrap(),

@@ -583,6 +583,25 @@ fn category_select(state: &AppState, id: &str, name: &str, chosen: &str, optiona
     }
 }
 
+/// The suggested leaf categories, each with the unit it routes to and a button that
+/// applies it to the form's category select (and unit select, when the form has one).
+/// The first is applied with Alt+G.
+pub(super) fn suggested_categories(sg: &DispatchSuggestion, category: &str, unit: Option<&str>) -> Markup {
+    html! {
+        @if sg.categories.is_empty() { p { "暂无分类建议，请人工选择。" } } @else {
+            p { "分类建议" @if sg.unsure { "（把握不大，请人工判断）" } "：" }
+            ol.suggested { @for (i, c) in sg.categories.iter().enumerate() {
+                li {
+                    (c.name) " → " strong { (c.unit_name) } " " span.muted { (format!("{:.0}%", c.confidence * 100.0)) } " "
+                    button.small type="button" hidden data-apply-category=(c.category.as_str()) data-category-select=(category)
+                        data-apply-unit=(c.unit.as_str()) data-unit-select=[unit]
+                        accesskey=[(i == 0).then_some("g")] title=[(i == 0).then_some("Alt+G")] { "采用" }
+                }
+            } }
+        }
+    }
+}
+
 fn unit_select(id: &str, name: &str, units: &[(UnitCode, String)], chosen: &str, first: &str) -> Markup {
     html! {
         select id=(id) name=(name) {
@@ -632,12 +651,7 @@ fn action_form(
             @if let Some(sg) = ctx.suggestion {
                 @let dups: Vec<_> = sg.duplicates.iter().filter(|d| d.case_id != a.id).collect();
                 div.suggest {
-                    @if sg.categories.is_empty() { p { "暂无分类建议，请人工选择。" } } @else {
-                        p { "分类建议" @if sg.unsure { "（把握不大，请人工判断）" } "：" }
-                        ol { @for c in &sg.categories {
-                            li { (c.name) " → " (c.unit_name) " " span.muted { (format!("{:.0}%", c.confidence * 100.0)) } }
-                        } }
-                    }
+                    (suggested_categories(sg, &id("category"), Some(&id("unit"))))
                     @if !dups.is_empty() {
                         p { "可能的重复件（可用“合并重复件”并入）：" }
                         ul { @for d in &dups {

@@ -97,7 +97,7 @@ fn render_intake_after(
     };
     let body = html! {
         h1 { "来电受理" }
-        p.hint { "快捷键：Alt+1…5 选择诉求类型，Alt+K 查建议和知识库，Ctrl+Enter 受理。带 * 的为必填项。" }
+        p.hint { "快捷键：Alt+1…5 选择诉求类型，Alt+K 查建议和知识库，Alt+G 采用第一条分类建议，Ctrl+Enter 受理。带 * 的为必填项。" }
         @if let Some((_, msg)) = e { div.alert role="alert" { "未能受理：" (msg) } }
         @if let Some(r) = &registered {
             div.flash.confirm #intake-confirmation role="status" {
@@ -188,12 +188,7 @@ fn render_intake_after(
                         (field_error("category", e, "category"))
                         @if let Some(sg) = suggestion {
                             div.suggest aria-live="polite" {
-                                @if sg.categories.is_empty() { p { "暂无分类建议，请人工选择。" } } @else {
-                                    p { "分类建议" @if sg.unsure { "（把握不大，请人工判断）" } "：" }
-                                    ol { @for c in &sg.categories {
-                                        li { (c.name) " → " (c.unit_name) " " span.muted { (format!("{:.0}%", c.confidence * 100.0)) } }
-                                    } }
-                                }
+                                (super::console::suggested_categories(sg, "category", None))
                                 @if let Some(a) = &sg.area_name { p.muted { "定位：" (a) } }
                                 @if !sg.duplicates.is_empty() {
                                     p { "可能的重复件：" }

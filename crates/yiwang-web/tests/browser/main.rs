@@ -242,7 +242,11 @@ async fn the_whole_story_runs_in_a_real_browser() {
     d.select("#dispatch-category", "").await;
     act(&d, "dispatch").await;
     assert!(d.text(".alert").await.contains("请选择诉求分类"));
-    d.select("#dispatch-category", "cxjs-02").await;
+    // The streetlight's leaf, applied with one click, with the unit it routes to.
+    assert!(d.text("#action-dispatch .suggested li").await.contains("城市建设和市政管理 → 城管委"));
+    d.click("#action-dispatch button[data-apply-category]").await;
+    assert_eq!(d.value("#dispatch-category").await, "cxjs-02");
+    assert_eq!(d.value("#dispatch-unit").await, "cgw");
     d.type_in("#dispatch-note", "请尽快修复路灯").await;
     act(&d, "dispatch").await;
     assert!(d.text("#case-status").await.contains("待签收"));

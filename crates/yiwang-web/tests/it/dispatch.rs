@@ -113,9 +113,20 @@ async fn intake_suggestions_locate_the_address_and_show_likely_duplicates(backen
     assert_eq!(v["located"]["area"], "gd-wh-2-2", "the gazetteer places 湖畔路");
     assert_eq!(v["located"]["by"], "address");
     assert_eq!(v["duplicates"][0]["case_id"], first.as_str(), "{v}");
+    // A leaf, not a first-level category, with the unit it routes to.
+    let best = &v["categories"][0];
+    assert_eq!((best["category"].as_str(), best["unit"].as_str()), (Some("cxjs-02"), Some("cgw")), "{v}");
+    assert_eq!(best["name"], "城乡建设 / 城市建设和市政管理");
+    assert_eq!(best["unit_name"], "城管委", "{v}");
+    assert_eq!(v["categories"].as_array().unwrap().len(), 3);
     let (_, v) =
         api.call("POST", "/api/v1/dispatch/suggest", Some(&operator), Some(json!({"text": "学校乱收补课费"}))).await;
     assert!(v["duplicates"].as_array().unwrap().is_empty(), "{v}");
+    assert_eq!(v["categories"][0]["category"], "jywt-03", "教育收费: {v}");
+    // A utility leaf follows its district-wide routing rule.
+    let (_, v) =
+        api.call("POST", "/api/v1/dispatch/suggest", Some(&operator), Some(json!({"text": "我家小区从昨晚开始停水，到现在还没来水"}))).await;
+    assert_eq!((v["categories"][0]["category"].as_str(), v["categories"][0]["unit"].as_str()), (Some("cxjs-11"), Some("swj")), "{v}");
     let (s, e) = api.call("POST", "/api/v1/dispatch/suggest", Some(&operator), Some(json!({"text": " "}))).await;
     assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"));
     let (s, _) = api.call("POST", "/api/v1/dispatch/suggest", None, Some(json!({"text": "x"}))).await;
