@@ -37,8 +37,9 @@ impl App {
     /// Checks the whole record (see the module's text). `witness`: checkpoints as
     /// exported, in any order; empty when there is no witness to compare with.
     /// `archive`: the security events archived out of the database, from the files
-    /// `archive_security_log` wrote (`read_security_archive`); archived checkpoints
-    /// not in it are not re-digested (`AnchorReport::unchecked`).
+    /// `archive_security_log` wrote (`read_security_archive`). Without one, archived
+    /// checkpoints are not re-digested (`AnchorReport::unchecked`); with one, an
+    /// archived checkpoint it lacks is a problem.
     pub fn verify_record(
         &self,
         keys: &[PublicKey],
@@ -57,6 +58,15 @@ impl App {
                 c.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 AuditPolicy::MIN_KEEP_DAYS
             ));
+        }
+        // Given an archive, every archived checkpoint must be in it: one missing means
+        // the file given is not the whole archive (lost, truncated, or another file).
+        if !archive.is_empty() {
+            for n in &anchor.unchecked {
+                problems.push(format!(
+                    "checkpoint {n}: its security events were archived, but they are not in the archive given"
+                ));
+            }
         }
         for c in &anchor.checkpoints {
             if !crate::keyring::verifies(keys, &c.key_id, c.message().as_bytes(), &c.signature) {

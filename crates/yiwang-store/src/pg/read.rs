@@ -531,7 +531,9 @@ impl Store for PgStore {
                 &[&after.0, &(limit as i64)],
             )?;
             let Some(last) = rows.last().map(|r| col::<i64>(r, 0)).transpose()? else { return Ok(None) };
-            let mut sealed = 0;
+            // The batch's new values, written by one statement.
+            let (mut ids, mut names, mut phones, mut id_numbers, mut contacts, mut new_keys, mut old_keys) =
+                (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
             for r in &rows {
                 let (id, tenant, key, erased): (i64, &str, Option<&str>, bool) =
                     (col(r, 0)?, col(r, 1)?, col(r, 7)?, col(r, 8)?);
@@ -547,13 +549,27 @@ impl Store for PgStore {
                     }
                 };
                 let (p, new_key) = keys.seal(tenant, PersonId(id), plain);
-                // Only as read: a row erased or sealed meanwhile is left as it is now.
-                sealed += c.execute(
-                    "UPDATE person SET name = $2, phone = $3, id_number = $4, contact = $5, sealed_with = $6
-                     WHERE id = $1 AND erased_at IS NULL AND sealed_with IS NOT DISTINCT FROM $7",
-                    &[&id, &p.name, &p.phone, &p.id_number, &p.contact, &new_key, &key],
-                )?;
+                ids.push(id);
+                names.push(p.name);
+                phones.push(p.phone);
+                id_numbers.push(p.id_number);
+                contacts.push(p.contact);
+                new_keys.push(new_key);
+                old_keys.push(key.map(str::to_owned));
             }
+            if ids.is_empty() {
+                return Ok(Some((PersonId(last), 0)));
+            }
+            // Only as read: a row erased or sealed meanwhile is left as it is now.
+            let sealed = c.execute(
+                "UPDATE person SET name = x.name, phone = x.phone, id_number = x.id_number, contact = x.contact,
+                        sealed_with = x.new_key
+                 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+                      AS x(id, name, phone, id_number, contact, new_key, old_key)
+                 WHERE person.id = x.id AND person.erased_at IS NULL
+                   AND person.sealed_with IS NOT DISTINCT FROM x.old_key",
+                &[&ids, &names, &phones, &id_numbers, &contacts, &new_keys, &old_keys],
+            )?;
             Ok(Some((PersonId(last), sealed)))
         })
     }

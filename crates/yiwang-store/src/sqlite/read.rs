@@ -592,6 +592,11 @@ impl Store for SqliteStore {
                 return Ok(());
             };
             let mut sealed = 0;
+            // The plaintext a row held is overwritten with zeros where it stood, not
+            // left in the page's free space (the WAL keeps old pages until its next
+            // checkpoint; README says how to drop every old copy).
+            let was: i64 = c.pragma_query_value(None, "secure_delete", |r| r.get(0)).map_err(map_err)?;
+            c.pragma_update(None, "secure_delete", 1).map_err(map_err)?;
             let mut update = c
                 .prepare_cached(
                     "UPDATE person SET name = ?2, phone = ?3, id_number = ?4, contact = ?5, sealed_with = ?6 WHERE id = ?1",
@@ -613,6 +618,8 @@ impl Store for SqliteStore {
                 update.execute(params![id.0, p.name, p.phone, p.id_number, p.contact, key]).map_err(map_err)?;
                 sealed += 1;
             }
+            drop(update);
+            c.pragma_update(None, "secure_delete", was).map_err(map_err)?;
             let _ = tx.send(Some((last, sealed)));
             Ok(())
         })?;

@@ -523,6 +523,14 @@ async fn the_security_log_is_kept_its_period_then_archived_and_still_verifies(ba
         "{:?}",
         r.problems
     );
+    // An archive given that lacks an archived checkpoint (a lost or truncated file) is
+    // a problem, not merely unchecked.
+    let r = verify(yiwang_app::read_security_archive(&text).unwrap()).await;
+    assert!(
+        r.problems.iter().any(|p| p.starts_with(&format!("checkpoint {n}")) && p.contains("not in the archive given")),
+        "{:?}",
+        r.problems
+    );
 }
 
 /// One address guessing logins or tracking codes is slowed to `guesses_per_minute`
