@@ -109,6 +109,21 @@ pub struct CaseView {
     pub citizen_name: Option<String>,
     pub citizen_phone: Option<String>,
     pub events: Vec<TimelineEntry>,
+    /// The callers merged into this case as duplicates: each gets its reply and is
+    /// called back in their own right.
+    pub merged_callers: Vec<MergedCaller>,
+}
+
+/// A duplicate merged into a case, as its page lists it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MergedCaller {
+    pub case_id: CaseId,
+    pub status_label: &'static str,
+    pub accepted_at: DateTime<Utc>,
+    /// The caller's name, masked; none when anonymous.
+    pub citizen_name: Option<String>,
+    pub channel_label: &'static str,
 }
 
 /// A case as the citizen sees it: status, public timeline and the reply; no staff
@@ -369,7 +384,41 @@ impl App {
                 return Err(AppError::invalid("into", format!("工单 {into} 本身已是重复件，请并入主工单")));
             }
         }
-        self.act_on::<AppealKind>(actor, id, action)
+        let after = self.act_on::<AppealKind>(actor, id, action)?;
+        match action {
+            // The master learns of its duplicate; if it is answered already, the
+            // duplicate's caller gets that answer now.
+            Action::Merge { into } => {
+                let master =
+                    self.act_on::<AppealKind>(&Actor::System, into, &Action::NoteDuplicate { case: id.clone() })?;
+                if master.reply.is_some()
+                    && matches!(master.status, Status::Replied | Status::CalledBack | Status::Closed)
+                {
+                    return self.share_reply(&master, id);
+                }
+                Ok(after)
+            }
+            // Every caller merged into this case gets its answer, and their own callback.
+            Action::Reply { .. } => {
+                for d in &after.duplicates {
+                    match self.load(d) {
+                        Ok(dup) if dup.status == Status::Merged && dup.merged_into.as_ref() == Some(&after.id) => {
+                            self.share_reply(&after, d)?;
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(after)
+            }
+            _ => Ok(after),
+        }
+    }
+
+    /// Gives a master's reply to one of its joined duplicates.
+    fn share_reply(&self, master: &Appeal, duplicate: &CaseId) -> Result<Appeal> {
+        let reply =
+            master.reply.clone().ok_or_else(|| AppError::Internal(format!("case {} has no reply", master.id)))?;
+        self.act_on::<AppealKind>(&Actor::System, duplicate, &Action::ShareReply { master: master.id.clone(), reply })
     }
 
     /// A case for staff. Cases the actor may not see are "not found".
@@ -409,7 +458,27 @@ impl App {
                 t
             })
             .collect();
+        let mut merged_callers = vec![];
+        for d in &a.duplicates {
+            // One taken back out (reopened as no duplicate after all) is no longer listed.
+            let Ok(dup) = self.load(d) else { continue };
+            if dup.merged_into.as_ref() != Some(&a.id) {
+                continue;
+            }
+            let name = match dup.citizen {
+                Some(p) => self.store.person(p)?.and_then(|p| p.data.name.as_deref().map(mask_name)),
+                None => None,
+            };
+            merged_callers.push(MergedCaller {
+                case_id: dup.id.clone(),
+                status_label: dup.status.label(),
+                accepted_at: dup.accepted_at,
+                citizen_name: name,
+                channel_label: dup.channel.label(),
+            });
+        }
         Ok(CaseView {
+            merged_callers,
             unit_name: a.unit.as_ref().map(|u| r.unit_name(u)),
             category_name: a.category.as_ref().and_then(|c| r.taxonomy.path_name(c)),
             citizen_name: person.as_ref().and_then(|p| p.data.name.as_deref().map(mask_name)),

@@ -130,7 +130,13 @@ pub fn leaves_of(taxonomy: &Taxonomy) -> Vec<leaf::Leaf> {
 
 /// The unit a category routes to in an area (`areas`: the area and its ancestors, empty
 /// when unknown), and why.
-pub fn route_of(taxonomy: &Taxonomy, routing: &RoutingRules, cat: &Category, areas: &[&str], district: &str) -> (UnitCode, Route) {
+pub fn route_of(
+    taxonomy: &Taxonomy,
+    routing: &RoutingRules,
+    cat: &Category,
+    areas: &[&str],
+    district: &str,
+) -> (UnitCode, Route) {
     let mut chain = vec![cat.code.as_str()];
     let mut cur = cat;
     while let Some(p) = cur.parent.as_ref().and_then(|p| taxonomy.get(p)) {

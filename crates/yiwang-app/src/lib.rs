@@ -30,14 +30,14 @@ pub mod totp;
 
 pub use area::AreaIndex;
 pub use auth::{Session, hash_password};
-pub use case::{CaseView, CitizenInput, IntakeInput, PublicView, Receipt, TimelineEntry};
+pub use case::{CaseView, CitizenInput, IntakeInput, MergedCaller, PublicView, Receipt, TimelineEntry};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use dashboard::{Count, Dashboard};
 pub use demo::{DEMO_PASSWORD, demo_files};
 pub use demo_tasks::work_report;
 pub use dispatch::{
-    CategorySuggestion, DispatchSuggestion, DuplicateView, SuggestInput, TopicCase, TopicView, TopicsReport,
-    leaves_of, route_of,
+    CategorySuggestion, DispatchSuggestion, DuplicateView, SuggestInput, TopicCase, TopicView, TopicsReport, leaves_of,
+    route_of,
 };
 pub use error::AppError;
 pub use knowledge::{ArticleInput, ArticleView};

@@ -214,6 +214,7 @@ fn bad(field: &str, message: impl Into<String>) -> AppError {
 /// | 办理中 | `in_progress` |
 /// | 待回访, replied solved / cannot solve | `fixed` / `unable_to_fix` |
 /// | 已回访未解决 (the centre decides) | `investigating` |
+/// | 已并案 (a duplicate waiting for its master's reply) | `duplicate` |
 /// | 结案: resolved, cannot solve, merged duplicate | `fixed`, `unable_to_fix`, `duplicate` |
 /// | 结案: unsolved, or a consultation answered on the call | `closed` |
 pub fn fms_status(a: &Appeal) -> &'static str {
@@ -221,6 +222,7 @@ pub fn fms_status(a: &Appeal) -> &'static str {
         Status::Accepted => "open",
         Status::Dispatched | Status::CalledBack => "investigating",
         Status::Handling => "in_progress",
+        Status::Merged => "duplicate",
         Status::Replied => match a.reply.as_ref().map(|r| r.outcome) {
             Some(ReplyOutcome::CannotSolve) => "unable_to_fix",
             _ => "fixed",
@@ -545,6 +547,7 @@ impl App {
         let holder = a.unit.clone().or_else(|| a.reply.as_ref().map(|x| x.unit.clone()));
         let status_notes = match (&a.reply, a.outcome, &a.merged_into) {
             (_, Some(Outcome::Merged), Some(into)) => format!("重复件，已并入 {into}"),
+            (None, None, Some(into)) => format!("重复件，已并入 {into}，随主件答复"),
             (Some(reply), _, _) => reply.text.clone(),
             (None, Some(o), _) => o.label().to_owned(),
             (None, None, _) => a.status.label().to_owned(),

@@ -620,7 +620,11 @@ fn eval_leaves(
     let clf = yiwang_dispatch::Classifier::shipped();
     let first = |t: &str| clf.predict(t).into_iter().map(|p| (p.label, p.confidence)).collect::<Vec<_>>();
     let params = LeafParams::default();
-    println!("{} labelled messages ({unknown} with a leaf the tree lacks, left out), {} leaves", rows.len(), leaves.len());
+    println!(
+        "{} labelled messages ({unknown} with a leaf the tree lacks, left out), {} leaves",
+        rows.len(),
+        leaves.len()
+    );
     println!("first-level model, tree and keywords: {}", leaf::score(&leaves, &units, &rows, &first, None, params));
     println!(
         "with corrected cases ({folds}-fold): {}",

@@ -174,7 +174,8 @@ mod tests {
     #[test]
     fn keywords_are_short_distinct_words() {
         assert!(Taxonomy::new(vec![cat(&["路灯", "井盖"])]).is_ok());
-        for bad in [&["路灯", "路灯"][..], &[""], &[" 路灯"], &["这是一个超过二十个字的关键词这是一个超过二十个字"]] {
+        for bad in [&["路灯", "路灯"][..], &[""], &[" 路灯"], &["这是一个超过二十个字的关键词这是一个超过二十个字"]]
+        {
             let e = Taxonomy::new(vec![cat(bad)]).unwrap_err();
             assert_eq!(e, TaxonomyError::Keywords(CategoryCode::parse("c1").unwrap()), "{bad:?}");
             assert!(e.to_string().contains("关键词"));

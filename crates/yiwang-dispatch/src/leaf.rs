@@ -244,10 +244,12 @@ pub fn cross_validate(
 ) -> LeafScore {
     let mut total = LeafScore::default();
     for f in 0..folds.max(2) {
-        let (test, train): (Vec<(usize, &LabelledLeaf)>, Vec<(usize, &LabelledLeaf)>) =
-            rows.iter().enumerate().partition(|(i, _)| i % folds.max(2) == f);
-        let memory = Memory::new(train.iter().map(|(_, r)| (r.text.as_str(), r.leaf.as_str())));
-        let test: Vec<LabelledLeaf> = test.into_iter().map(|(_, r)| r.clone()).collect();
+        let in_fold = |i: usize| i % folds.max(2) == f;
+        let memory = Memory::new(
+            rows.iter().enumerate().filter(|(i, _)| !in_fold(*i)).map(|(_, r)| (r.text.as_str(), r.leaf.as_str())),
+        );
+        let test: Vec<LabelledLeaf> =
+            rows.iter().enumerate().filter(|(i, _)| in_fold(*i)).map(|(_, r)| r.clone()).collect();
         total.add(score(leaves, units, &test, first_level, Some(&memory), p));
     }
     total
@@ -275,7 +277,9 @@ mod tests {
             leaf("b-1", "环境保护", &["噪音"], false),
         ];
         let first = vec![("城乡建设".to_owned(), 0.9), ("环境保护".to_owned(), 0.1)];
-        let top = |text: &str, m: Option<&Memory>| leaves[rank(&leaves, &first, text, m, LeafParams::default())[0].0].code.clone();
+        let top = |text: &str, m: Option<&Memory>| {
+            leaves[rank(&leaves, &first, text, m, LeafParams::default())[0].0].code.clone()
+        };
         assert_eq!(top("小区门口路灯不亮一个月了", None), "a-1");
         assert_eq!(top("物业不给办房产证", None), "a-2");
         // Nothing specific: the first level's catch-all is not preferred over a

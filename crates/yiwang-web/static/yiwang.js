@@ -77,6 +77,16 @@
       });
     });
   }
+  // A button that puts its value into a field (a merge candidate into 主工单编号).
+  function fillButtons() {
+    document.querySelectorAll("button[data-fill]").forEach(function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () {
+        var f = document.getElementById(b.dataset.fill);
+        if (f) { f.value = b.dataset.value; f.focus(); }
+      });
+    });
+  }
   function useAnswer() {
     document.querySelectorAll("button[data-answer]").forEach(function (b) {
       b.hidden = false;
@@ -146,6 +156,6 @@
     show();
   }
   document.addEventListener("DOMContentLoaded", function () {
-    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer(); applySuggestion(); backLinks(); savedViews(); trackFragment(); counters();
+    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer(); applySuggestion(); fillButtons(); backLinks(); savedViews(); trackFragment(); counters();
   });
 })();

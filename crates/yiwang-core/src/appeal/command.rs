@@ -118,6 +118,12 @@ pub enum Action {
     Merge { into: CaseId },
     /// 直接办结: the operator answered a consultation on the call.
     AnswerDirectly { answer: String },
+    /// On a master: note that a duplicate joined it (system only, after a merge).
+    #[serde(skip)]
+    NoteDuplicate { case: CaseId },
+    /// On a joined duplicate: the master's reply (system only).
+    #[serde(skip)]
+    ShareReply { master: CaseId, reply: super::state::ReplyRecord },
     /// The scheduler marks clocks yellow or red (system only).
     #[serde(skip)]
     Tick,
@@ -146,6 +152,8 @@ impl Action {
             Action::Close { .. } => "close",
             Action::Merge { .. } => "merge",
             Action::AnswerDirectly { .. } => "answer_directly",
+            Action::NoteDuplicate { .. } => "note_duplicate",
+            Action::ShareReply { .. } => "share_reply",
             Action::Tick => "tick",
         }
     }

@@ -191,7 +191,8 @@ fn expect_status(action: &'static str, s: &Appeal, allowed: &[Status]) -> Result
 pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
     use Status::*;
     let action = cmd.name();
-    if s.status == Closed && !matches!(cmd, Action::Reopen { .. }) {
+    // A closed case still records the duplicates that join it (their callers get its reply).
+    if s.status == Closed && !matches!(cmd, Action::Reopen { .. } | Action::NoteDuplicate { .. }) {
         return Err(Refusal::CaseClosed("工单已结案，只能由热线中心重办"));
     }
     let centre_dispatch = [Role::Dispatcher];
@@ -385,13 +386,17 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
         }
         Action::Reopen { reason } => {
             ctx.centre(action, &centre_supervise)?;
-            expect_status(action, s, &[Replied, CalledBack, Closed])?;
+            expect_status(action, s, &[Replied, CalledBack, Closed, Merged])?;
             let key = ctx.case_key(s, None);
-            let clock = if s.unit.is_some() && s.outcome != Some(super::Outcome::Merged) {
-                ctx.start(ClockKind::Resolve, key)
-            } else {
-                ctx.start(ClockKind::Dispatch, key)
-            };
+            // A duplicate taken back out of its master, or one whose reply was the
+            // master's, goes to dispatch: no unit of its own worked on it.
+            let own_reply = s.reply.as_ref().is_none_or(|r| s.unit.as_ref() == Some(&r.unit));
+            let clock =
+                if s.unit.is_some() && s.status != Merged && own_reply && s.outcome != Some(super::Outcome::Merged) {
+                    ctx.start(ClockKind::Resolve, key)
+                } else {
+                    ctx.start(ClockKind::Dispatch, key)
+                };
             Ok(vec![AppealEvent::Reopened { reason: text("reason", reason, NOTE_MAX)?, clock }])
         }
         Action::Close { note } => {
@@ -405,7 +410,31 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
             if into == &s.id {
                 return Err(merge_into_self());
             }
-            Ok(vec![AppealEvent::Merged { into: into.clone() }])
+            Ok(vec![AppealEvent::Joined { into: into.clone() }])
+        }
+        Action::NoteDuplicate { case } => {
+            system(action, ctx)?;
+            if case == &s.id {
+                return Err(merge_into_self());
+            }
+            if s.duplicates.contains(case) {
+                return Ok(vec![]);
+            }
+            Ok(vec![AppealEvent::DuplicateJoined { case: case.clone() }])
+        }
+        Action::ShareReply { master, reply } => {
+            system(action, ctx)?;
+            expect_status(action, s, &[Merged])?;
+            if s.merged_into.as_ref() != Some(master) {
+                return Err(Refusal::rule("not_the_master", format!("工单并未并入 {master}")));
+            }
+            Ok(vec![AppealEvent::MasterReplied {
+                master: master.clone(),
+                unit: reply.unit.clone(),
+                outcome: reply.outcome,
+                text: reply.text.clone(),
+                on_time: reply.on_time,
+            }])
         }
         Action::AnswerDirectly { answer } => {
             ctx.centre(action, &[Role::Operator, Role::Dispatcher])?;
@@ -421,6 +450,13 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
             }
             Ok(alarms(s, ctx.now))
         }
+    }
+}
+
+fn system(action: &'static str, ctx: &Context<'_>) -> Result<(), Refusal> {
+    match ctx.actor {
+        Actor::System => Ok(()),
+        _ => Err(Refusal::Forbidden { action, why: "只有系统可以执行" }),
     }
 }
 

@@ -120,9 +120,28 @@ pub enum AppealEvent {
     Closed {
         note: Option<String>,
     },
-    /// 合并 into another case
+    /// 合并 into another case, closing this one at once (how merging worked before
+    /// `Joined`; kept so that earlier histories read as they were written).
     Merged {
         into: CaseId,
+    },
+    /// 合并: this case is a duplicate of `into` (主件) and waits for its reply, which the
+    /// caller then gets (`MasterReplied`) with their own callback.
+    Joined {
+        into: CaseId,
+    },
+    /// On the master: a duplicate joined it; its caller gets this case's reply.
+    DuplicateJoined {
+        case: CaseId,
+    },
+    /// On a joined duplicate: the master's reply, given to this caller too.
+    MasterReplied {
+        master: CaseId,
+        unit: UnitCode,
+        outcome: ReplyOutcome,
+        text: String,
+        /// Whether the master was answered in time.
+        on_time: bool,
     },
     /// 直接办结
     AnsweredDirectly {
@@ -163,6 +182,9 @@ impl AppealEvent {
             Self::Reopened { .. } => "reopened",
             Self::Closed { .. } => "closed",
             Self::Merged { .. } => "merged",
+            Self::Joined { .. } => "joined",
+            Self::DuplicateJoined { .. } => "duplicate_joined",
+            Self::MasterReplied { .. } => "master_replied",
             Self::AnsweredDirectly { .. } => "answered_directly",
             Self::ClockWarned { .. } => "clock_warned",
             Self::ClockOverdue { .. } => "clock_overdue",
@@ -183,6 +205,8 @@ impl AppealEvent {
                 | Self::Reopened { .. }
                 | Self::Closed { .. }
                 | Self::Merged { .. }
+                | Self::Joined { .. }
+                | Self::MasterReplied { .. }
                 | Self::AnsweredDirectly { .. }
         )
     }
@@ -218,6 +242,14 @@ impl AppealEvent {
             Self::Reopened { reason, .. } => format!("重办：{reason}"),
             Self::Closed { .. } => "结案".into(),
             Self::Merged { into } => format!("作为重复件并入 {into}"),
+            Self::Joined { into } => format!("作为重复件并入 {into}，随主件答复"),
+            Self::DuplicateJoined { case } => format!("重复件 {case} 并入本件，其来电人一并答复、回访"),
+            Self::MasterReplied { master, outcome: ReplyOutcome::Resolved, .. } => {
+                format!("随主件 {master} 答复：已解决")
+            }
+            Self::MasterReplied { master, outcome: ReplyOutcome::CannotSolve, .. } => {
+                format!("随主件 {master} 答复：无法解决")
+            }
             Self::AnsweredDirectly { .. } => "直接办结".into(),
             Self::ClockWarned { clock, .. } => format!("{}即将超时（黄灯）", clock.label()),
             Self::ClockOverdue { clock, .. } => format!("{}已超时（红灯）", clock.label()),

@@ -156,7 +156,13 @@ impl Kind for AppealKind {
     /// The searchable text (title, text, address, reply) changes only with a reply or
     /// a reopen (which withdraws the reply).
     fn touches_text(e: &AppealEvent) -> bool {
-        matches!(e, AppealEvent::Accepted { .. } | AppealEvent::Replied { .. } | AppealEvent::Reopened { .. })
+        matches!(
+            e,
+            AppealEvent::Accepted { .. }
+                | AppealEvent::Replied { .. }
+                | AppealEvent::MasterReplied { .. }
+                | AppealEvent::Reopened { .. }
+        )
     }
 
     /// The citizen hears that the appeal was accepted (its number and tracking code),
@@ -166,7 +172,7 @@ impl Kind for AppealKind {
             .iter()
             .filter_map(|e| match e {
                 AppealEvent::Accepted { .. } => Some("appeal_accepted"),
-                AppealEvent::Replied { .. } => Some("appeal_replied"),
+                AppealEvent::Replied { .. } | AppealEvent::MasterReplied { .. } => Some("appeal_replied"),
                 AppealEvent::AnsweredDirectly { .. } => Some("appeal_answered"),
                 AppealEvent::Reopened { .. } => Some("appeal_reopened"),
                 _ => None,

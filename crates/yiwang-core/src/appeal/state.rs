@@ -26,11 +26,13 @@ pub enum Status {
     CalledBack,
     /// 已结案
     Closed,
+    /// 已并案: a duplicate joined to its master case, waiting for the master's reply
+    Merged,
 }
 
 impl Status {
-    pub const ALL: [Status; 6] =
-        [Self::Accepted, Self::Dispatched, Self::Handling, Self::Replied, Self::CalledBack, Self::Closed];
+    pub const ALL: [Status; 7] =
+        [Self::Accepted, Self::Dispatched, Self::Handling, Self::Merged, Self::Replied, Self::CalledBack, Self::Closed];
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Accepted => "accepted",
@@ -39,6 +41,7 @@ impl Status {
             Self::Replied => "replied",
             Self::CalledBack => "called_back",
             Self::Closed => "closed",
+            Self::Merged => "merged",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -52,6 +55,7 @@ impl Status {
             Self::Replied => "待回访",
             Self::CalledBack => "已回访",
             Self::Closed => "已办结",
+            Self::Merged => "已并案",
         }
     }
 }
@@ -171,6 +175,9 @@ pub struct Appeal {
     pub callbacks: Vec<CallbackRecord>,
     pub outcome: Option<Outcome>,
     pub merged_into: Option<CaseId>,
+    /// The duplicates joined to this case, whose callers get its reply.
+    #[serde(default)]
+    pub duplicates: Vec<CaseId>,
     pub returns: u32,
     pub reopens: u32,
     pub reminders: u32,
@@ -254,7 +261,7 @@ impl Appeal {
     /// that unit and a category; a replied case has its reply; a suspended one, the
     /// resolve clock it will resume.
     pub fn check(&self) -> Result<(), String> {
-        let held = matches!(self.status, Status::Dispatched | Status::Handling | Status::Replied);
+        let held = matches!(self.status, Status::Dispatched | Status::Handling);
         if held && self.unit.is_none() {
             return Err(format!("the appeal is {} but no unit holds it", self.status.as_str()));
         }
@@ -263,6 +270,9 @@ impl Appeal {
         }
         if self.status == Status::Replied && self.reply.is_none() {
             return Err("the appeal is replied but holds no reply".into());
+        }
+        if self.status == Status::Merged && self.merged_into.is_none() {
+            return Err("the appeal is merged but names no master case".into());
         }
         if self.suspended_since.is_some() && self.clock(ClockKind::Resolve).is_none() {
             return Err("the appeal is suspended but runs no resolve clock".into());
@@ -315,6 +325,7 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             callbacks: vec![],
             outcome: None,
             merged_into: None,
+            duplicates: vec![],
             returns: 0,
             reopens: 0,
             reminders: 0,
@@ -421,7 +432,9 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             s.clocks.clear();
         }
         AppealEvent::CalledBack { solved, satisfaction, .. } => {
-            s.callbacks.push(CallbackRecord { unit: s.unit.clone(), solved: *solved, satisfaction: *satisfaction, at });
+            // The unit whose answer the caller rates (a joined duplicate's is the master's).
+            let unit = s.reply.as_ref().map(|r| r.unit.clone()).or_else(|| s.unit.clone());
+            s.callbacks.push(CallbackRecord { unit, solved: *solved, satisfaction: *satisfaction, at });
             if *solved {
                 let outcome = match s.reply.as_ref().map(|r| r.outcome) {
                     Some(ReplyOutcome::CannotSolve) => Outcome::CannotSolve,
@@ -461,6 +474,25 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             s.merged_into = Some(into.clone());
             s.end_assignment(at);
             s.close(at, Outcome::Merged);
+        }
+        AppealEvent::Joined { into } => {
+            s.merged_into = Some(into.clone());
+            s.status = Status::Merged;
+            s.end_assignment(at);
+            s.clocks.clear();
+            s.extension = None;
+            s.suspended_since = None;
+        }
+        AppealEvent::DuplicateJoined { case } => {
+            if !s.duplicates.contains(case) {
+                s.duplicates.push(case.clone());
+            }
+        }
+        AppealEvent::MasterReplied { unit, outcome, text, on_time, .. } => {
+            s.status = Status::Replied;
+            s.reply =
+                Some(ReplyRecord { unit: unit.clone(), outcome: *outcome, text: text.clone(), at, on_time: *on_time });
+            s.clocks.clear();
         }
         AppealEvent::AnsweredDirectly { .. } => s.close(at, Outcome::AnsweredDirectly),
         AppealEvent::ClockWarned { clock, .. } => {

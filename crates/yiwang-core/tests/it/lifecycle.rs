@@ -168,8 +168,8 @@ fn reassign_moves_the_case_to_another_unit() {
 #[test]
 fn a_duplicate_is_merged_and_a_case_cannot_be_merged_into_itself() {
     let table = [
-        (accepted(), cmd::merge(OTHER_CASE), Ok(vec!["merged"])),
-        (handling(), cmd::merge(OTHER_CASE), Ok(vec!["merged"])),
+        (accepted(), cmd::merge(OTHER_CASE), Ok(vec!["joined"])),
+        (handling(), cmd::merge(OTHER_CASE), Ok(vec!["joined"])),
         (accepted(), cmd::merge(CASE), Err("merge_into_self")),
         (handling(), cmd::merge(CASE), Err("merge_into_self")),
     ];
@@ -179,11 +179,56 @@ fn a_duplicate_is_merged_and_a_case_cannot_be_merged_into_itself() {
     let mut case = handling();
     case.act(Dispatcher, &cmd::merge(OTHER_CASE), t("2026-11-16 11:00"));
     let s = &case.state;
-    assert_eq!(s.status, Status::Closed);
-    assert_eq!(s.outcome, Some(Outcome::Merged));
+    // Open, with no clock and no unit working on it: it waits for the master's reply.
+    assert_eq!(s.status, Status::Merged);
+    assert_eq!(s.outcome, None);
+    assert!(s.is_open());
     assert_eq!(s.merged_into, Some(case_id(OTHER_CASE)));
     assert_eq!(s.assignments[0].ended_at, Some(t("2026-11-16 11:00")));
     assert!(s.clocks.is_empty());
+}
+
+/// The second caller of a merged duplicate is answered with the master's reply and
+/// called back in their own right; the master lists the duplicates that joined it.
+#[test]
+fn a_merged_caller_gets_the_masters_reply_and_their_own_callback() {
+    use yiwang_core::appeal::{Action, ReplyRecord};
+    let mut dup = accepted().then(Dispatcher, cmd::merge(OTHER_CASE), "2026-11-16 09:10");
+    let reply = ReplyRecord {
+        unit: code_of("cgw"),
+        outcome: yiwang_core::appeal::ReplyOutcome::Resolved,
+        text: "路灯已修复".into(),
+        at: t("2026-11-17 10:00"),
+        on_time: true,
+    };
+    let share = |master: &str| Action::ShareReply { master: case_id(master), reply: reply.clone() };
+    // Only the system passes a reply on, and only from the case it joined.
+    assert_eq!(dup.try_(Dispatcher, &share(OTHER_CASE), dup.soon()), Err("forbidden"));
+    assert_eq!(dup.try_(System, &share(CASE), dup.soon()), Err("not_the_master"));
+    assert_eq!(dup.try_(System, &share(OTHER_CASE), dup.soon()), Ok(vec!["master_replied"]));
+    dup.act(System, &share(OTHER_CASE), t("2026-11-17 10:00"));
+    let s = &dup.state;
+    assert_eq!(s.status, Status::Replied, "waits for its own callback");
+    assert_eq!(s.reply.as_ref().map(|r| (r.unit.as_str(), r.text.as_str())), Some(("cgw", "路灯已修复")));
+    // Its callback closes it, counted for the unit that answered.
+    dup.act(Operator, &cmd::callback(true, Satisfaction::Satisfied), t("2026-11-17 15:00"));
+    assert_eq!((dup.state.status, dup.state.outcome), (Status::Closed, Some(Outcome::Resolved)));
+    assert_eq!(dup.state.callbacks[0].unit.as_ref().map(|u| u.as_str()), Some("cgw"));
+    assert_eq!(
+        yiwang_core::measure::facts(&dup.state).iter().map(|f| (f.name, f.unit.as_str())).collect::<Vec<_>>(),
+        [("reply", "cgw"), ("callback", "cgw")]
+    );
+    // The master notes each duplicate once, even once closed.
+    let mut master = handling();
+    let note = Action::NoteDuplicate { case: case_id(OTHER_CASE) };
+    assert_eq!(master.try_(HandlerA, &note, master.soon()), Err("forbidden"));
+    master.act(System, &note, t("2026-11-16 11:00"));
+    assert_eq!(master.state.duplicates, [case_id(OTHER_CASE)]);
+    assert_eq!(master.try_(System, &note, master.soon()), Ok(vec![]));
+    // A duplicate taken back out of its master goes to dispatch.
+    let mut back = accepted().then(Dispatcher, cmd::merge(OTHER_CASE), "2026-11-16 09:10");
+    back.act(Supervisor, &cmd::reopen("并非重复件"), t("2026-11-16 10:00"));
+    assert_eq!((back.state.status, back.state.merged_into.as_ref()), (Status::Accepted, None));
 }
 
 #[test]
@@ -330,7 +375,27 @@ fn each_way_of_ending_gives_its_outcome() {
                 .then(Citizen, callback(true, Satisfied), "2026-11-20 11:00"),
             Outcome::Resolved,
         ),
-        ("merged", accepted().then(Dispatcher, merge(OTHER_CASE), "2026-11-16 09:10"), Outcome::Merged),
+        (
+            "merged, answered with its master and called back",
+            accepted()
+                .then(Dispatcher, merge(OTHER_CASE), "2026-11-16 09:10")
+                .then(
+                    System,
+                    yiwang_core::appeal::Action::ShareReply {
+                        master: case_id(OTHER_CASE),
+                        reply: yiwang_core::appeal::ReplyRecord {
+                            unit: code_of("cgw"),
+                            outcome: yiwang_core::appeal::ReplyOutcome::Resolved,
+                            text: "已清理".into(),
+                            at: t("2026-11-17 10:00"),
+                            on_time: true,
+                        },
+                    },
+                    "2026-11-17 10:00",
+                )
+                .then(Citizen, callback(true, Satisfied), "2026-11-17 11:00"),
+            Outcome::Resolved,
+        ),
         (
             "answered directly",
             accepted_with(consultation()).then(Operator, answer_directly("由区城管委负责"), "2026-11-16 09:05"),

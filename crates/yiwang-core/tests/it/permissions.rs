@@ -49,8 +49,8 @@ fn every_action_is_allowed_only_to_its_roles() {
         (closed, reopen("诉求人反映仍有摊点"), &[Supervisor, Dispatcher], &["reopened"]),
         (replied, close(), &[Supervisor, Dispatcher], &["closed"]),
         (called_back, close(), &[Supervisor, Dispatcher], &["closed"]),
-        (accepted, merge(OTHER_CASE), &[Dispatcher], &["merged"]),
-        (handling, merge(OTHER_CASE), &[Dispatcher], &["merged"]),
+        (accepted, merge(OTHER_CASE), &[Dispatcher], &["joined"]),
+        (handling, merge(OTHER_CASE), &[Dispatcher], &["joined"]),
         (consultation_accepted, answer_directly("由区城管委负责"), &[Operator, Dispatcher], &["answered_directly"]),
         (handling, tick(), &[System], &[]),
     ];

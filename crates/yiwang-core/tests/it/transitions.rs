@@ -48,7 +48,8 @@ fn every_action_outside_its_statuses_is_refused() {
     use cmd::*;
     // The columns: a complaint in each status, reached along the standard path. In
     // the handling column department B has been summoned and has not reported in.
-    let columns = [accepted(), dispatched(), summoned(), replied(), called_back(), closed()];
+    let merged = accepted().then(Dispatcher, merge(OTHER_CASE), "2026-11-16 09:10");
+    let columns = [accepted(), dispatched(), summoned(), merged, replied(), called_back(), closed()];
     let statuses: Vec<Status> = columns.iter().map(|c| c.state.status).collect();
     assert_eq!(statuses, Status::ALL, "one column per status, in order");
 
@@ -56,30 +57,31 @@ fn every_action_outside_its_statuses_is_refused() {
     // Actions of the holding unit on a case no unit holds are refused as forbidden:
     // nobody holds it. Co-unit actions likewise before anyone is summoned.
     #[rustfmt::skip]
-    let table: Vec<(Who, Action, [Want; 6])> = vec![
-        //                                                  accepted                   dispatched            handling                           replied                  called_back          closed
-        (Dispatcher, dispatch("csgl"),                     [ok(&["dispatched"]),        TNA,                  TNA,                               TNA,                     TNA,                 CLOSED]),
-        (HandlerA,   sign_for(),                           [FORBIDDEN,                  ok(&["signed_for"]),  TNA,                               TNA,                     TNA,                 CLOSED]),
-        (HandlerA,   send_back("不属于本单位职责"),         [FORBIDDEN,                  ok(&["returned"]),    ok(&["returned"]),                 TNA,                     TNA,                 CLOSED]),
-        (Dispatcher, reassign("scj", "属于食品安全"),       [TNA,                        ok(&["reassigned"]),  ok(&["reassigned"]),               TNA,                     TNA,                 CLOSED]),
-        (HandlerA,   summon(&["scj"]),                     [FORBIDDEN,                  TNA,                  ok(&["summoned"]),                 TNA,                     TNA,                 CLOSED]),
-        (HandlerB,   report_in(),                          [FORBIDDEN,                  FORBIDDEN,            ok(&["reported_in"]),              TNA,                     TNA,                 CLOSED]),
+    let table: Vec<(Who, Action, [Want; 7])> = vec![
+        // Columns: accepted, dispatched, handling, merged (a duplicate waiting for its
+        // master), replied, called_back, closed.
+        (Dispatcher, dispatch("csgl"),                     [ok(&["dispatched"]), TNA, TNA, TNA, TNA, TNA, CLOSED]),
+        (HandlerA,   sign_for(),                           [FORBIDDEN, ok(&["signed_for"]), TNA, FORBIDDEN, TNA, TNA, CLOSED]),
+        (HandlerA,   send_back("不属于本单位职责"),         [FORBIDDEN, ok(&["returned"]), ok(&["returned"]), FORBIDDEN, TNA, TNA, CLOSED]),
+        (Dispatcher, reassign("scj", "属于食品安全"),       [TNA, ok(&["reassigned"]), ok(&["reassigned"]), TNA, TNA, TNA, CLOSED]),
+        (HandlerA,   summon(&["scj"]),                     [FORBIDDEN, TNA, ok(&["summoned"]), FORBIDDEN, TNA, TNA, CLOSED]),
+        (HandlerB,   report_in(),                          [FORBIDDEN, FORBIDDEN, ok(&["reported_in"]), FORBIDDEN, TNA, TNA, CLOSED]),
         // A co-unit answers its part only after reporting in.
-        (HandlerB,   answer_part("供水管线无渗漏"),         [FORBIDDEN,                  FORBIDDEN,            TNA,                               TNA,                     TNA,                 CLOSED]),
-        (HandlerA,   contact("已联系诉求人"),               [FORBIDDEN,                  TNA,                  ok(&["contacted"]),                TNA,                     TNA,                 CLOSED]),
-        (HandlerA,   request_extension(5),                 [FORBIDDEN,                  TNA,                  ok(&["extension_requested"]),      TNA,                     TNA,                 CLOSED]),
-        (Supervisor, decide_extension(true),               [TNA,                        TNA,                  Err("no_extension_pending"),       TNA,                     TNA,                 CLOSED]),
-        (Supervisor, remind("请尽快办理"),                  [ok(&["reminded"]),          ok(&["reminded"]),    ok(&["reminded"]),                 ok(&["reminded"]),       ok(&["reminded"]),   CLOSED]),
-        (Supervisor, supervise("列入督办"),                 [ok(&["supervised"]),        ok(&["supervised"]),  ok(&["supervised"]),               ok(&["supervised"]),     ok(&["supervised"]), CLOSED]),
-        (HandlerA,   suspend("等待诉求人提供照片"),         [FORBIDDEN,                  TNA,                  ok(&["suspended"]),                TNA,                     TNA,                 CLOSED]),
-        (HandlerA,   resume(),                             [FORBIDDEN,                  TNA,                  Err("already_done"),               TNA,                     TNA,                 CLOSED]),
-        (HandlerA,   reply("已清理占道摊点"),               [FORBIDDEN,                  TNA,                  Err("co_units_pending"),           TNA,                     TNA,                 CLOSED]),
-        (Operator,   callback(true, Satisfaction::Satisfied), [TNA,                      TNA,                  TNA,                               ok(&["called_back"]),    TNA,                 CLOSED]),
-        (Supervisor, reopen("诉求人反映仍有摊点"),          [TNA,                        TNA,                  TNA,                               ok(&["reopened"]),       ok(&["reopened"]),   ok(&["reopened"])]),
-        (Supervisor, close(),                              [TNA,                        TNA,                  TNA,                               ok(&["closed"]),         ok(&["closed"]),     CLOSED]),
-        (Dispatcher, merge(OTHER_CASE),                    [ok(&["merged"]),            ok(&["merged"]),      ok(&["merged"]),                   TNA,                     TNA,                 CLOSED]),
-        (Operator,   answer_directly("由区城管委负责"),     [Err("not_a_consultation"),  TNA,                  TNA,                               TNA,                     TNA,                 CLOSED]),
-        (System,     tick(),                               [ok(&[]),                    ok(&[]),              ok(&[]),                           ok(&[]),                 ok(&[]),             CLOSED]),
+        (HandlerB,   answer_part("供水管线无渗漏"),         [FORBIDDEN, FORBIDDEN, TNA, FORBIDDEN, TNA, TNA, CLOSED]),
+        (HandlerA,   contact("已联系诉求人"),               [FORBIDDEN, TNA, ok(&["contacted"]), FORBIDDEN, TNA, TNA, CLOSED]),
+        (HandlerA,   request_extension(5),                 [FORBIDDEN, TNA, ok(&["extension_requested"]), FORBIDDEN, TNA, TNA, CLOSED]),
+        (Supervisor, decide_extension(true),               [TNA, TNA, Err("no_extension_pending"), TNA, TNA, TNA, CLOSED]),
+        (Supervisor, remind("请尽快办理"),                  [ok(&["reminded"]), ok(&["reminded"]), ok(&["reminded"]), TNA, ok(&["reminded"]), ok(&["reminded"]), CLOSED]),
+        (Supervisor, supervise("列入督办"),                 [ok(&["supervised"]), ok(&["supervised"]), ok(&["supervised"]), TNA, ok(&["supervised"]), ok(&["supervised"]), CLOSED]),
+        (HandlerA,   suspend("等待诉求人提供照片"),         [FORBIDDEN, TNA, ok(&["suspended"]), FORBIDDEN, TNA, TNA, CLOSED]),
+        (HandlerA,   resume(),                             [FORBIDDEN, TNA, Err("already_done"), FORBIDDEN, TNA, TNA, CLOSED]),
+        (HandlerA,   reply("已清理占道摊点"),               [FORBIDDEN, TNA, Err("co_units_pending"), FORBIDDEN, TNA, TNA, CLOSED]),
+        (Operator,   callback(true, Satisfaction::Satisfied), [TNA, TNA, TNA, TNA, ok(&["called_back"]), TNA, CLOSED]),
+        (Supervisor, reopen("诉求人反映仍有摊点"),          [TNA, TNA, TNA, ok(&["reopened"]), ok(&["reopened"]), ok(&["reopened"]), ok(&["reopened"])]),
+        (Supervisor, close(),                              [TNA, TNA, TNA, TNA, ok(&["closed"]), ok(&["closed"]), CLOSED]),
+        (Dispatcher, merge(OTHER_CASE),                    [ok(&["joined"]), ok(&["joined"]), ok(&["joined"]), TNA, TNA, TNA, CLOSED]),
+        (Operator,   answer_directly("由区城管委负责"),     [Err("not_a_consultation"), TNA, TNA, TNA, TNA, TNA, CLOSED]),
+        (System,     tick(),                               [ok(&[]), ok(&[]), ok(&[]), ok(&[]), ok(&[]), ok(&[]), CLOSED]),
     ];
     let covered: BTreeSet<_> = table.iter().map(|(_, a, _)| a.name()).collect();
     let all: BTreeSet<_> = every_action().iter().map(Action::name).collect();
@@ -119,7 +121,6 @@ fn a_consultation_is_answered_directly_only_before_dispatch() {
 fn a_closed_case_refuses_everything_but_reopen_by_the_centre() {
     let closed_cases = [
         ("resolved", closed()),
-        ("merged", accepted().then(Dispatcher, cmd::merge(OTHER_CASE), "2026-11-16 09:10")),
         (
             "answered directly",
             accepted_with(consultation()).then(Operator, cmd::answer_directly("由区城管委负责"), "2026-11-16 09:05"),

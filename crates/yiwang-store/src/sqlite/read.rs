@@ -311,8 +311,7 @@ impl Store for SqliteStore {
             for k in &cats {
                 let attributes =
                     serde_json::to_string(&k.attributes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let keywords =
-                    serde_json::to_string(&k.keywords).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let keywords = serde_json::to_string(&k.keywords).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 s.execute(params![
                     k.code.as_str(),
                     k.name,
@@ -331,8 +330,9 @@ impl Store for SqliteStore {
 
     fn categories(&self) -> Result<Vec<Category>> {
         self.read(|c| {
-            let mut s =
-                c.prepare_cached("SELECT code, name, parent, unit, utility, attributes, keywords FROM category ORDER BY rowid")?;
+            let mut s = c.prepare_cached(
+                "SELECT code, name, parent, unit, utility, attributes, keywords FROM category ORDER BY rowid",
+            )?;
             s.query_map([], |r| {
                 Ok(Category {
                     code: parse_code(r.get(0)?)?,

@@ -353,8 +353,7 @@ fn a_sqlite_file_written_by_84af512_upgrades_in_place_and_its_citizens_are_seale
     let bytes = std::fs::read(&path).unwrap();
     let phones: Vec<&String> = before.iter().filter_map(|p| p.3.as_ref()).collect();
     assert!(phones.len() > 100);
-    let left: Vec<&&String> =
-        phones.iter().filter(|p| bytes.windows(p.len()).any(|w| w == p.as_bytes())).collect();
+    let left: Vec<&&String> = phones.iter().filter(|p| bytes.windows(p.len()).any(|w| w == p.as_bytes())).collect();
     assert!(left.is_empty(), "{} phone numbers still in the file, e.g. {:?}", left.len(), left.first());
 }
 

@@ -418,7 +418,7 @@ pub(crate) async fn render_case(
             // In the order of the organisation tree.
             let units = app.handling_units();
             // The dispatcher gets the suggested categories and likely duplicates.
-            let suggestion = actions.contains(&"dispatch").then(|| {
+            let suggestion = (actions.contains(&"dispatch") || actions.contains(&"merge")).then(|| {
                 let a = &view.appeal;
                 let input = SuggestInput { title: a.title.clone(), text: a.text.clone(), location: a.location.clone() };
                 app.suggest_dispatch(&actor, &input).ok()
@@ -462,6 +462,10 @@ fn case_page(
                         dt { "受理时间" } dd { (fmt_time(a.accepted_at)) }
                         dt { "诉求分类" } dd { (v.category_name.clone().unwrap_or_else(|| "未分类".into())) }
                         dt { "承办单位" } dd #case-unit { (v.unit_name.clone().unwrap_or_else(|| "—".into())) }
+                        @if let Some(into) = &a.merged_into {
+                            dt { "主工单" }
+                            dd #merged-into { a href={"/console/cases/" (into)} { (into) } " " small.muted { "（作为重复件并入，随主件答复，单独回访）" } }
+                        }
                         @if !a.co_units.is_empty() {
                             dt { "协办单位" }
                             dd { ul.plain { @for c in &a.co_units {
@@ -524,6 +528,24 @@ fn case_page(
                             (match rep.outcome { ReplyOutcome::Resolved => "已解决", ReplyOutcome::CannotSolve => "无法解决" })
                             @if !rep.on_time { " · " span.tag.late { "超期答复" } } }
                         p #reply-text { (rep.text) }
+                    }
+                }
+                @if !v.merged_callers.is_empty() {
+                    section.card #merged-callers {
+                        h2 { "并案来电（" (v.merged_callers.len()) "）" }
+                        p.muted { "以下来电作为重复件并入本件：本件答复后，答复同时送达每位来电人，并分别回访。" }
+                        table.compact {
+                            thead { tr { th scope="col" { "工单号" } th scope="col" { "来电人" } th scope="col" { "来源" } th scope="col" { "受理时间" } th scope="col" { "状态" } } }
+                            tbody { @for m in &v.merged_callers {
+                                tr {
+                                    td { a href={"/console/cases/" (m.case_id)} { (m.case_id) } }
+                                    td { (m.citizen_name.clone().unwrap_or_else(|| "匿名".into())) }
+                                    td { (m.channel_label) }
+                                    td { (fmt_time(m.accepted_at)) }
+                                    td { (m.status_label) }
+                                }
+                            } }
+                        }
                     }
                 }
                 section.card {
@@ -762,9 +784,23 @@ fn action_form(
         "reopen" => text("reason", "重办原因", true, 2),
         "close" => text("note", "结案说明", false, 2),
         "merge" => html! {
+            @let candidates: Vec<_> = ctx.suggestion.map(|s| s.duplicates.iter().filter(|d| d.case_id != a.id).collect()).unwrap_or_default();
+            @if !candidates.is_empty() {
+                p { "可能的重复件：" }
+                ul.candidates { @for d in &candidates {
+                    li {
+                        button.small type="button" hidden data-fill=(id("into")) data-value=(d.case_id.as_str()) { "选为主工单" } " "
+                        a href={"/console/cases/" (d.case_id)} { (d.case_id) } " "
+                        (d.title.clone().unwrap_or_else(|| d.excerpt.clone())) " · " (d.status_label)
+                        " " span.muted { "相似度 " (format!("{:.0}%", d.similarity * 100.0)) }
+                    }
+                } }
+            }
             div.field {
                 label for=(id("into")) { "并入主工单编号" }
-                input id=(id("into")) name="into" required placeholder="YW…" value=(f.get("into"));
+                input id=(id("into")) name="into" required placeholder="YW…" list=(id("candidates"))
+                    value=(if f.get("into").is_empty() && candidates.len() == 1 { candidates[0].case_id.as_str() } else { f.get("into") });
+                datalist id=(id("candidates")) { @for d in &candidates { option value=(d.case_id.as_str()) { (d.title.clone().unwrap_or_else(|| d.excerpt.clone())) } } }
                 (field_error(&id("into"), e, "into"))
             }
         },

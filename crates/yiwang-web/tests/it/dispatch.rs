@@ -124,9 +124,19 @@ async fn intake_suggestions_locate_the_address_and_show_likely_duplicates(backen
     assert!(v["duplicates"].as_array().unwrap().is_empty(), "{v}");
     assert_eq!(v["categories"][0]["category"], "jywt-03", "教育收费: {v}");
     // A utility leaf follows its district-wide routing rule.
-    let (_, v) =
-        api.call("POST", "/api/v1/dispatch/suggest", Some(&operator), Some(json!({"text": "我家小区从昨晚开始停水，到现在还没来水"}))).await;
-    assert_eq!((v["categories"][0]["category"].as_str(), v["categories"][0]["unit"].as_str()), (Some("cxjs-11"), Some("swj")), "{v}");
+    let (_, v) = api
+        .call(
+            "POST",
+            "/api/v1/dispatch/suggest",
+            Some(&operator),
+            Some(json!({"text": "我家小区从昨晚开始停水，到现在还没来水"})),
+        )
+        .await;
+    assert_eq!(
+        (v["categories"][0]["category"].as_str(), v["categories"][0]["unit"].as_str()),
+        (Some("cxjs-11"), Some("swj")),
+        "{v}"
+    );
     let (s, e) = api.call("POST", "/api/v1/dispatch/suggest", Some(&operator), Some(json!({"text": " "}))).await;
     assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"));
     let (s, _) = api.call("POST", "/api/v1/dispatch/suggest", None, Some(json!({"text": "x"}))).await;

@@ -168,9 +168,71 @@ async fn consultations_are_answered_directly_and_duplicates_merged(backend: Back
     let (a, _) = api.citizen_appeal().await;
     let (b, _) = api.citizen_appeal().await;
     let v = api.act_ok(&dispatcher, &b, json!({"action": "merge", "into": a})).await;
-    assert_eq!(v["appeal"]["outcome"], "merged");
+    assert_eq!((v["appeal"]["status"].as_str(), v["appeal"]["outcome"].as_str()), (Some("merged"), None));
     let (s, e) = api.act(&dispatcher, &a, json!({"action": "merge", "into": "YW20990101000001"})).await;
     assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"));
+}
+
+/// A second caller merged as a duplicate is not dropped: the master lists them, its
+/// answer reaches them, they are called back in their own right, and each caller
+/// counts for the unit that answered. A caller merged after the answer gets it at once.
+async fn a_merged_caller_gets_the_masters_reply_and_their_own_callback(backend: Backend) {
+    let api = Api::on(backend);
+    let dispatcher = api.login("dispatcher1").await;
+    let operator = api.login("operator1").await;
+    let (a, _) = api.citizen_appeal().await;
+    let (b, code_b) = api.citizen_appeal().await;
+    api.act_ok(&dispatcher, &a, json!({"action": "dispatch", "category": "cxjs-02"})).await;
+    api.act_ok(&dispatcher, &b, json!({"action": "merge", "into": a})).await;
+    let (_, m) = api.call("GET", &format!("/api/v1/appeals/{a}"), Some(&dispatcher), None).await;
+    assert_eq!(m["appeal"]["duplicates"], json!([b]));
+    assert!(names(&m).contains(&"duplicate_joined".to_owned()), "the master's timeline says so");
+    let queue = |name: &'static str| {
+        let (api, operator) = (&api, operator.clone());
+        async move {
+            let (_, v) = api.call("GET", &format!("/api/v1/queues/{name}"), Some(&operator), None).await;
+            v["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    assert!(!queue("to_dispatch").await.contains(&b), "a merged case waits for nobody's dispatch");
+
+    let handler = api.login("cgw-handler").await;
+    api.act_ok(&handler, &a, json!({"action": "sign_for"})).await;
+    api.act_ok(&handler, &a, json!({"action": "contact", "note": "已电话联系"})).await;
+    api.act_ok(&handler, &a, json!({"action": "reply", "outcome": "resolved", "text": "已更换灯泡，路灯恢复照明。"}))
+        .await;
+    let (_, d) = api.call("GET", &format!("/api/v1/appeals/{b}"), Some(&dispatcher), None).await;
+    assert_eq!(d["appeal"]["status"], "replied", "{d}");
+    assert_eq!(d["appeal"]["reply"]["text"], "已更换灯泡，路灯恢复照明。");
+    assert_eq!(names(&d).last().map(String::as_str), Some("master_replied"));
+    let waiting = queue("to_callback").await;
+    assert!(waiting.contains(&a) && waiting.contains(&b), "both callers are called back: {waiting:?}");
+    // The second caller follows their own case online and sees the answer.
+    let (s, v) = api.call("POST", "/api/v1/track", None, Some(json!({"tracking_code": code_b, "phone": PHONE}))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["reply"], "已更换灯泡，路灯恢复照明。");
+    // Told by SMS too: the outbox holds a reply notice for the duplicate.
+    let centre = api.login("supervisor1").await;
+    let (_, o) = api.call("GET", &format!("/api/v1/outbox?case_id={b}"), Some(&centre), None).await;
+    assert!(o.to_string().contains("appeal_replied"), "{o}");
+
+    api.act_ok(&operator, &b, json!({"action": "callback", "solved": true, "satisfaction": "satisfied"})).await;
+    api.act_ok(&operator, &a, json!({"action": "callback", "solved": true, "satisfaction": "satisfied"})).await;
+    let (_, d) = api.call("GET", &format!("/api/v1/appeals/{b}"), Some(&dispatcher), None).await;
+    assert_eq!((d["appeal"]["status"].as_str(), d["appeal"]["outcome"].as_str()), (Some("closed"), Some("resolved")));
+
+    // A third caller merged once the master is answered gets the answer at once.
+    let (c, _) = api.citizen_appeal().await;
+    let v = api.act_ok(&dispatcher, &c, json!({"action": "merge", "into": a})).await;
+    assert_eq!(v["appeal"]["status"], "replied", "{v}");
+    api.act_ok(&operator, &c, json!({"action": "callback", "solved": true, "satisfaction": "basically_satisfied"}))
+        .await;
+
+    // Each caller is an appeal answered and called back, for the unit that answered.
+    let (_, v) = api.call("GET", "/api/v1/measures/2026-11", Some(&dispatcher), None).await;
+    let cgw = v["units"].as_array().unwrap().iter().find(|u| u["unit"] == "cgw").expect("cgw is measured");
+    assert_eq!((cgw["tally"]["replied"].as_u64(), cgw["tally"]["callbacks"].as_u64()), (Some(3), Some(3)), "{cgw}");
+    assert_eq!(cgw["tally"]["dispatched"], 1, "one case was dispatched to it");
 }
 
 async fn the_scheduler_turns_clocks_yellow_then_red_on_a_stepped_clock(backend: Backend) {
@@ -211,6 +273,7 @@ on_both_stores!(
     an_appeal_goes_from_intake_to_callback_and_is_counted,
     a_return_is_redispatched_and_an_unsolved_callback_reopens,
     consultations_are_answered_directly_and_duplicates_merged,
+    a_merged_caller_gets_the_masters_reply_and_their_own_callback,
     the_scheduler_turns_clocks_yellow_then_red_on_a_stepped_clock,
 );
 

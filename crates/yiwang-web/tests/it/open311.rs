@@ -532,19 +532,27 @@ async fn status_notes_agency_and_expected_time_follow_the_case_and_updates_list_
     assert_eq!(tags(x, "updated_datetime")[1], "2026-11-16T17:00:00+08:00");
 }
 
-async fn a_merged_duplicate_is_closed_and_its_update_says_duplicate(backend: Backend) {
+async fn a_merged_duplicate_says_duplicate_until_its_master_is_answered(backend: Backend) {
     let api = Api::on(backend);
     let k = key(&api).await;
     let first = create(&api, &water_report(&k)).await;
     let second = create(&api, &water_report(&k)).await;
     let dispatcher = api.login("dispatcher1").await;
     api.act_ok(&dispatcher, &second, json!({"action": "merge", "into": first})).await;
+    // Open until its master is answered, which it then is with.
     let v = get(&api, &format!("/open311/v2/requests/{second}.json")).await.json();
-    assert_eq!(v[0]["status"], "closed");
+    assert_eq!(v[0]["status"], "open");
     assert!(v[0]["status_notes"].as_str().unwrap().contains(&first));
     let u = get(&api, "/open311/v2/servicerequestupdates.json").await.json();
     assert_eq!(u[0]["service_request_id"], second.as_str());
     assert_eq!(u[0]["status"], "duplicate");
+    api.act_ok(&dispatcher, &first, json!({"action": "dispatch", "category": "cxjs-11"})).await;
+    let handler = api.login("cgw-handler").await;
+    api.act_ok(&handler, &first, json!({"action": "sign_for"})).await;
+    api.act_ok(&handler, &first, json!({"action": "reply", "outcome": "resolved", "text": "管道已抢修，恢复供水。"}))
+        .await;
+    let v = get(&api, &format!("/open311/v2/requests/{second}.json")).await.json();
+    assert_eq!(v[0]["status_notes"], "管道已抢修，恢复供水。");
 }
 
 async fn posting_an_update_is_refused_honestly_with_the_specs_errors(backend: Backend) {
@@ -628,7 +636,7 @@ on_both_stores!(
     without_dates_only_the_most_recent_90_days_are_listed,
     page_and_page_size_split_the_list,
     status_notes_agency_and_expected_time_follow_the_case_and_updates_list_its_steps,
-    a_merged_duplicate_is_closed_and_its_update_says_duplicate,
+    a_merged_duplicate_says_duplicate_until_its_master_is_answered,
     posting_an_update_is_refused_honestly_with_the_specs_errors,
     an_administrator_issues_lists_and_revokes_keys_through_the_api,
 );

@@ -329,3 +329,27 @@ async fn irreversible_actions_ask_to_be_confirmed() {
     let (_, _, after) = send(&api, get(&format!("/console/cases/{id}"), Some(&cookie))).await;
     assert!(!after.contains("重复件合并"), "nothing was done");
 }
+
+/// The dispatcher's merge form offers the likely duplicates instead of asking for a
+/// typed number; the master's page lists every caller merged into it, and the
+/// duplicate's page links its master.
+#[tokio::test]
+async fn the_merge_form_offers_candidates_and_the_master_lists_its_callers() {
+    let api = Api::new();
+    let (master, _) = api.citizen_appeal().await;
+    let (dup, _) = api.citizen_appeal().await;
+    let (cookie, token) = console_login(&api, "dispatcher1").await;
+    let (_, _, page) = send(&api, get(&format!("/console/cases/{dup}"), Some(&cookie))).await;
+    let form = page.split("id=\"action-merge\"").nth(1).expect("a merge form");
+    assert!(form.contains(&format!("data-value=\"{master}\"")), "the master is offered: {form}");
+    assert!(form.contains(&format!("<option value=\"{master}\"")), "and in the field's list");
+    let body = format!("_csrf={token}&action=merge&into={master}&confirmed=1");
+    let (s, _, _) = send(&api, post_form(&format!("/console/cases/{dup}/act"), Some(&cookie), &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&api, get(&format!("/console/cases/{master}"), Some(&cookie))).await;
+    let listed = page.split("id=\"merged-callers\"").nth(1).expect("the merged callers");
+    assert!(listed.contains(&dup) && listed.contains("张*"), "{listed}");
+    let (_, _, page) = send(&api, get(&format!("/console/cases/{dup}"), Some(&cookie))).await;
+    assert!(page.split("id=\"merged-into\"").nth(1).is_some_and(|p| p.contains(&master)), "{page}");
+    assert!(page.contains("已并案"));
+}
