@@ -20,6 +20,7 @@ mod knowledge;
 mod measure;
 pub mod notify;
 mod open311;
+mod patrol;
 mod queue;
 mod record;
 pub use record::{Archived, read_security_archive};
@@ -46,6 +47,7 @@ pub use open311::{
     ApiKeyView, CreatedRequest, DEMO_API_CLIENT, DEMO_API_KEY, IssuedApiKey, OPEN311_MAX_REQUESTS, OPEN311_WINDOW_DAYS,
     Open311Service, Publication, RequestFilter, RequestUpdate, ServiceRequest, ServiceRequestInput, fms_status,
 };
+pub use patrol::{Coverage, GridCoverage, PatrolView, ProblemInput};
 pub use queue::{COUNT_LIMIT, CaseSummary, Queue, QueuePage, SEARCH_COUNT_LIMIT, SearchFilter, TodoItem, TodoPage};
 pub use schedule::TickReport;
 pub use setup::{DistrictFiles, SetupReport};

@@ -17,6 +17,7 @@ pub mod deadline;
 pub mod id;
 pub mod measure;
 pub mod org;
+pub mod patrol;
 pub mod task;
 pub mod taxonomy;
 
@@ -28,5 +29,5 @@ pub type Instant = chrono::DateTime<chrono::Utc>;
 
 /// The kinds of case this yiwang knows, for a store to fold any case it holds.
 pub fn kinds() -> case::Kinds {
-    case::Kinds::empty().with::<appeal::AppealKind>().with::<task::TaskKind>()
+    case::Kinds::empty().with::<appeal::AppealKind>().with::<task::TaskKind>().with::<patrol::PatrolKind>()
 }

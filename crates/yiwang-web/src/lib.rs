@@ -18,6 +18,7 @@ mod open311;
 mod openapi;
 mod outbox;
 pub mod overload;
+mod patrol;
 mod queue;
 pub mod rate;
 mod reference;
@@ -125,6 +126,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(search::router())
         .merge(dispatch::router())
         .merge(task::router())
+        .merge(patrol::router())
         .merge(security::router())
         .merge(outbox::router())
         .merge(open311::admin_router())

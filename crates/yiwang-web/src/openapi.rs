@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "yiwang API", description = "一网：12345 诉求受理、派单、办理、回访与考核，督查督办任务的开放接口"),
+    info(title = "yiwang API", description = "一网：12345 诉求受理、派单、办理、回访与考核，督查督办任务与网格巡查的开放接口"),
     paths(
         crate::session::login, crate::session::logout, crate::session::who_am_i,
         crate::appeal::create_appeal, crate::appeal::get_appeal, crate::appeal::act_on_appeal, crate::appeal::reveal_phone,
@@ -23,6 +23,8 @@ use utoipa::{Modify, OpenApi};
         crate::task::extract_targets, crate::task::create_tasks, crate::task::get_task, crate::task::act_on_task,
         crate::task::get_task_queue, crate::task::get_board, crate::task::get_todo,
         crate::outbox::list, crate::outbox::resend,
+        crate::patrol::start, crate::patrol::current, crate::patrol::get_patrol, crate::patrol::track,
+        crate::patrol::problem, crate::patrol::end, crate::patrol::coverage,
     ),
     modifiers(&Bearer)
 )]

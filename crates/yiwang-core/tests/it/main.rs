@@ -6,6 +6,7 @@
 mod evolve;
 mod fixture;
 mod lifecycle;
+mod patrol;
 mod permissions;
 mod task;
 mod time_limits;

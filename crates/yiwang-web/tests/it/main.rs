@@ -15,6 +15,7 @@ mod lifecycle;
 mod need_to_know;
 mod notify;
 mod open311;
+mod patrols;
 mod permissions;
 mod task_pages;
 mod tasks;
