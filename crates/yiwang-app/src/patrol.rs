@@ -57,6 +57,8 @@ pub struct GridCoverage {
     pub reported: u32,
     /// When a patrol of the grid last started; none: not patrolled in the period.
     pub last_started: Option<chrono::DateTime<chrono::Utc>>,
+    /// That patrol.
+    pub last_patrol: Option<CaseId>,
     /// The workers who patrolled it, by name.
     pub workers: Vec<String>,
 }
@@ -123,8 +125,22 @@ impl App {
         case.into_state::<PatrolKind>().map_err(|c| crate::case::wrong_kind(c.id()))
     }
 
-    /// Route points from the phone.
-    pub fn track_patrol(&self, actor: &Actor, id: &CaseId, points: Vec<RoutePoint>) -> Result<Patrol> {
+    /// Route points from the phone. `sent_at`: the phone's clock when it sent them;
+    /// given, every point is moved by the difference to this server's clock, so a phone
+    /// whose clock is off still records a route in the patrol's time.
+    pub fn track_patrol(
+        &self,
+        actor: &Actor,
+        id: &CaseId,
+        mut points: Vec<RoutePoint>,
+        sent_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Patrol> {
+        if let Some(sent) = sent_at {
+            let skew = self.now() - sent;
+            for p in &mut points {
+                p.at += skew;
+            }
+        }
         self.act_on::<PatrolKind>(actor, id, &Command::Track { points })
     }
 
@@ -243,6 +259,7 @@ impl App {
                 fixed: 0,
                 reported: 0,
                 last_started: None,
+                last_patrol: None,
                 workers: vec![],
             })
             .collect();
@@ -255,7 +272,10 @@ impl App {
             g.metres += d.metres;
             g.fixed += d.fixed as u32;
             g.reported += d.reported as u32;
-            g.last_started = g.last_started.max(Some(row.opened_at));
+            if g.last_started < Some(row.opened_at) {
+                g.last_started = Some(row.opened_at);
+                g.last_patrol = Some(row.id.clone());
+            }
             if !names.contains_key(&d.worker) {
                 let name = self.store.staff(&d.worker)?.map(|s| s.name).unwrap_or_else(|| d.worker.to_string());
                 names.insert(d.worker.clone(), name);

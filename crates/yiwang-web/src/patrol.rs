@@ -68,6 +68,10 @@ pub async fn get_patrol(
 pub struct TrackInput {
     /// Route points since the last call, oldest first (at most 500).
     pub points: Vec<RoutePoint>,
+    /// The phone's clock when it sent them: the points' times are corrected by its
+    /// difference to the server's clock. Without it they are taken as they are.
+    #[serde(default)]
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Route points from the phone.
@@ -84,7 +88,7 @@ pub async fn track(
     let id = case_id(&id)?;
     let v = state
         .run(move |app| {
-            app.track_patrol(&auth.actor, &id, input.points)?;
+            app.track_patrol(&auth.actor, &id, input.points, input.sent_at)?;
             app.patrol_view(&auth.actor, &id)
         })
         .await?;

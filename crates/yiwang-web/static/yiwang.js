@@ -155,7 +155,55 @@
     });
     show();
   }
+  // 网格巡查: while the patrol page is open the phone's position is recorded; points
+  // go to the server every 30 seconds (and when the page is left), and the latest
+  // position is where a problem is reported unless one is picked on the map.
+  function patrolTracking() {
+    var box = document.getElementById("patrol");
+    if (!box) return;
+    var status = document.getElementById("gps-status"), count = document.getElementById("patrol-points");
+    var lon = document.getElementById("lon"), lat = document.getElementById("lat");
+    var picked = document.getElementById("picked"), svg = document.querySelector("#problem-form svg.picker");
+    var mapPicked = false, pending = [], last = 0;
+    if (svg) svg.addEventListener("click", function () { mapPicked = true; });
+    function send(beacon) {
+      if (!pending.length) return;
+      // The phone's clock goes with the points: the server corrects for its error.
+      var body = new URLSearchParams({ _csrf: box.dataset.csrf, points: JSON.stringify(pending), sent: new Date().toISOString() });
+      var sent = pending; pending = [];
+      if (beacon && navigator.sendBeacon) { navigator.sendBeacon(box.dataset.track, body); return; }
+      fetch(box.dataset.track, { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (v) { if (count) count.textContent = v.points; })
+        // Refused points (422) are dropped; a lost connection keeps them for the next try.
+        .catch(function (status) { if (status !== 422) pending = sent.concat(pending); });
+    }
+    if (!navigator.geolocation) { status.textContent = "此设备不支持定位：请在地图上点选问题位置。"; return; }
+    navigator.geolocation.watchPosition(function (pos) {
+      var p = { lon: +pos.coords.longitude.toFixed(6), lat: +pos.coords.latitude.toFixed(6), at: new Date(pos.timestamp).toISOString() };
+      if (pending.length && pending[pending.length - 1].at >= p.at) return;
+      pending.push(p);
+      status.textContent = "定位正常（精度约 " + Math.round(pos.coords.accuracy) + " 米），轨迹记录中。";
+      if (!mapPicked && lon && lat) {
+        lon.value = p.lon; lat.value = p.lat;
+        if (picked) picked.textContent = "位置：手机当前定位（" + p.lon + "，" + p.lat + "）；也可在地图上点选。";
+        var pin = svg && svg.querySelector(".pin");
+        if (pin) {
+          var s = svg.dataset;
+          pin.setAttribute("cx", ((p.lon - s.lon0) * s.cos * s.k + 4).toFixed(1));
+          pin.setAttribute("cy", ((s.lat1 - p.lat) * s.k + 4).toFixed(1));
+        }
+      }
+      if (Date.now() - last > 30000) { last = Date.now(); send(false); }
+    }, function () {
+      status.textContent = "无法获取定位：请允许本页使用位置信息，或在地图上点选问题位置。";
+    }, { enableHighAccuracy: true, maximumAge: 10000, timeout: 20000 });
+    window.addEventListener("pagehide", function () { send(true); });
+    document.querySelectorAll("#problem-form, #end-patrol").forEach(function (el) {
+      (el.form || el).addEventListener("submit", function () { send(true); });
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
-    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer(); applySuggestion(); fillButtons(); backLinks(); savedViews(); trackFragment(); counters();
+    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer(); applySuggestion(); fillButtons(); backLinks(); savedViews(); trackFragment(); counters(); patrolTracking();
   });
 })();

@@ -234,6 +234,13 @@ pub(crate) fn queue_key(q: Queue) -> String {
 const PAGE: u32 = 50;
 
 pub async fn show_queues(State(state): State<AppState>, u: StaffUser, Query(q): Query<QueueQuery>) -> UiResult {
+    // A grid worker's work is the patrol; their queue page is one link away.
+    if q.queue.is_none()
+        && u.actor.has_role(Role::GridWorker)
+        && matches!(&u.actor, yiwang_core::org::Actor::Staff { unit_kind: yiwang_core::org::UnitKind::Grid, .. })
+    {
+        return Ok(Redirect::to("/console/patrol").into_response());
+    }
     let wanted: Option<Queue> =
         q.queue.as_deref().and_then(|s| serde_json::from_value(serde_json::Value::String(s.into())).ok());
     let unit = match q.unit.as_deref().filter(|s| !s.is_empty()) {

@@ -66,6 +66,8 @@ pub enum MapUse<'a> {
     Counts(&'a HashMap<String, u64>),
     /// Show where a case is: (lon, lat).
     Pin((f64, f64)),
+    /// A patrol's route (lon, lat in order) and the places of what it found.
+    Route { points: &'a [(f64, f64)], marks: &'a [(f64, f64)] },
 }
 
 /// An area's name under its street, e.g. "云溪街道 · 府前社区 · 府前第1网格".
@@ -106,6 +108,7 @@ pub fn district_map(r: &Reference, use_: MapUse<'_>) -> Markup {
                     MapUse::Picker { .. } => "云溪区网格地图：点击地图选择问题位置",
                     MapUse::Counts(_) => "云溪区各网格诉求量地图",
                     MapUse::Pin(_) => "云溪区网格地图：圆点为诉求位置",
+                    MapUse::Route { .. } => "云溪区网格地图：线为巡查轨迹，圆点为发现问题的位置",
                 })
                 data-lon0=(proj.lon0) data-lat1=(proj.lat1) data-k=(proj.k) data-cos=(proj.cos) {
                 @for (code, rings) in &grids {
@@ -121,6 +124,14 @@ pub fn district_map(r: &Reference, use_: MapUse<'_>) -> Markup {
                 @for (code, rings) in &streets {
                     @let (x, y) = proj.centre(rings);
                     text.label x=(format!("{x:.0}")) y=(format!("{y:.0}")) { (r.unit_name(code)) }
+                }
+                @if let MapUse::Route { points, marks } = use_ {
+                    @let line: Vec<String> = points.iter().map(|p| { let (x, y) = proj.xy([p.0, p.1]); format!("{x:.1},{y:.1}") }).collect();
+                    polyline.route points=(line.join(" ")) {}
+                    @for m in marks {
+                        @let (x, y) = proj.xy([m.0, m.1]);
+                        circle.pin cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="6" {}
+                    }
                 }
                 @if let MapUse::Picker { selected: Some((lon, lat)) } | MapUse::Pin((lon, lat)) = use_ {
                     @let (x, y) = proj.xy([lon, lat]);

@@ -17,6 +17,7 @@ mod form;
 mod intake;
 mod map;
 mod outbox;
+mod patrol;
 mod portal;
 mod search;
 mod tasks;
@@ -50,12 +51,14 @@ pub(crate) fn upload_limit(path: &str) -> Option<usize> {
         "/" => Some(PORTAL_LIMIT),
         "/console/targets" => Some(TARGETS_LIMIT),
         p if p.starts_with("/console/tasks/") && p.ends_with("/act") => Some(EVIDENCE_LIMIT),
+        p if p.starts_with("/console/patrol/") && p.ends_with("/problem") => Some(PATROL_LIMIT),
         _ => None,
     }
 }
 
 const PORTAL_LIMIT: usize = MAX_PHOTOS * MAX_PHOTO_BYTES + 1024 * 1024;
 const TARGETS_LIMIT: usize = tasks::MAX_DOCUMENT_UPLOAD + 1024 * 1024;
+const PATROL_LIMIT: usize = yiwang_core::patrol::PHOTOS_MAX * patrol::PHOTO_BYTES_MAX + 1024 * 1024;
 const EVIDENCE_LIMIT: usize = tasks::MAX_EVIDENCE_FILES * tasks::MAX_EVIDENCE_BYTES + 1024 * 1024;
 
 pub fn router() -> Router<AppState> {
@@ -90,6 +93,13 @@ pub fn router() -> Router<AppState> {
         .route("/console/tasks/{id}/act", post(tasks::act_on_task).layer(DefaultBodyLimit::max(EVIDENCE_LIMIT)))
         .route("/console/audit", get(audit::show_audit))
         .route("/console/outbox", get(outbox::show_outbox))
+        .route("/console/patrol", get(patrol::show_patrol))
+        .route("/console/patrol/start", post(patrol::start))
+        .route("/console/patrol/{id}/track", post(patrol::track))
+        .route("/console/patrol/{id}/problem", post(patrol::problem).layer(DefaultBodyLimit::max(PATROL_LIMIT)))
+        .route("/console/patrol/{id}/end", post(patrol::end))
+        .route("/console/patrols", get(patrol::show_coverage))
+        .route("/console/patrols/{id}", get(patrol::show_one))
         .route("/console/search", get(search::show_search))
         .route("/console/outbox/{id}/resend", post(outbox::resend))
         .route("/console/audit/export.csv", get(audit::export_audit))
@@ -286,6 +296,12 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                 }
                                 @if u.is_centre_or_leader() {
                                     a href="/console/dashboard" aria-current=[(section == "dashboard").then_some("page")] { "数据看板" }
+                                }
+                                @if u.actor.has_role(Role::GridWorker) {
+                                    a href="/console/patrol" aria-current=[(section == "patrol").then_some("page")] { "网格巡查" }
+                                }
+                                @if patrol::sees_coverage(u) {
+                                    a href="/console/patrols" aria-current=[(section == "patrols").then_some("page")] { "巡查覆盖" }
                                 }
                                 a href="/console/tasks" aria-current=[(section == "tasks").then_some("page")] { "督查督办" }
                                 @if tasks::sees_board(u) {

@@ -144,7 +144,7 @@ fn type_value(t: AppealType) -> &'static str {
 }
 
 /// What kind of picture the bytes are, by their magic numbers.
-fn photo_kind(b: &[u8]) -> Option<&'static str> {
+pub(crate) fn photo_kind(b: &[u8]) -> Option<&'static str> {
     if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
         Some("jpg")
     } else if b.starts_with(b"\x89PNG\r\n\x1a\n") {

@@ -39,6 +39,7 @@ pub(crate) const MAX_EVIDENCE_BYTES: usize = 10 * 1024 * 1024;
 pub(crate) fn case_href(kind: &str, id: &CaseId) -> String {
     match kind {
         "task" => format!("/console/tasks/{id}"),
+        "patrol" => format!("/console/patrols/{id}"),
         _ => format!("/console/cases/{id}"),
     }
 }
@@ -610,7 +611,7 @@ fn task_form(u: &StaffUser, v: &TaskView, name: &str, failed: Option<&Failed>) -
 }
 
 /// A form posted as multipart, with the files of one field: (file name, bytes).
-async fn read_multipart(
+pub(super) async fn read_multipart(
     mut mp: Multipart,
     file_field: &str,
     max_files: usize,

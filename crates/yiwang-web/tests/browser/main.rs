@@ -500,6 +500,65 @@ async fn the_whole_story_runs_in_a_real_browser() {
         d.script(&format!("return document.querySelector('tr[data-id=\"{task_id}\"]').textContent;"), vec![]).await;
     assert!(closed_row.as_str().unwrap().contains("已销号"), "{closed_row}");
 
+    // ---- 网格巡查: a grid worker on a phone patrols, reports what they find, ends.
+    logout(&d).await;
+    server.later(60);
+    d.size(PHONE_W, PHONE_H).await;
+    // Inside 府前第1网格.
+    d.geolocation(116.2409, 39.8960).await;
+    login(&mut d, &base, "gd-yx-1-1-worker").await;
+    d.find("#start-patrol").await;
+    assert!(d.url().await.ends_with("/console/patrol"), "a grid worker lands on the patrol page");
+    assert!(d.fits_width().await, "the patrol page scrolls sideways on a phone");
+    d.shot("patrol-start").await;
+    d.click_to_load("#start-patrol").await;
+    d.find("#patrol").await;
+    // The phone's position comes in and is sent as the route.
+    let mut located = false;
+    for _ in 0..100 {
+        if d.text("#gps-status").await.contains("定位正常") && d.text("#patrol-points").await != "0" {
+            located = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(located, "the route is recorded: {}", d.text("#gps-status").await);
+    assert!(!d.value("#lon").await.is_empty(), "the problem is placed where the phone is");
+    assert!(d.fits_width().await, "the running patrol fits a phone");
+    d.full_shot("patrol-running", PHONE_W, PHONE_H).await;
+    d.type_in("#problem-text", "府前街路口井盖破损，已设置警示").await;
+    d.select("#problem-category", "cxjs-02").await;
+    d.click_to_load("#problem-form button[value='0']").await;
+    d.find("#patrol-problems").await;
+    assert!(d.text(".flash").await.contains("已上报"));
+    let reported = d.text("#patrol-problems").await;
+    assert!(reported.contains("YW") && reported.contains("井盖破损"), "{reported}");
+    d.type_in("#problem-text", "人行道碎玻璃，已清扫").await;
+    d.click_to_load("#problem-form button[value='1']").await;
+    d.find("#patrol-problems").await;
+    assert!(d.text("#patrol-problems").await.contains("当场处置"));
+    d.full_shot("patrol-problems", PHONE_W, PHONE_H).await;
+    d.click_to_load("#end-patrol").await;
+    d.find("#start-patrol").await;
+    assert!(d.text(".flash").await.contains("已结束"));
+    logout(&d).await;
+
+    // ---- The street sees its grids' coverage and the patrol's route.
+    d.size(DESK_W, DESK_H).await;
+    login(&mut d, &base, "st-yx-handler").await;
+    d.goto(&format!("{base}/console/patrols")).await;
+    d.find("#coverage").await;
+    assert!(d.text("#coverage-summary").await.contains("1 / 12"), "{}", d.text("#coverage-summary").await);
+    d.full_shot("patrol-coverage", DESK_W, DESK_H).await;
+    d.click_to_load("#coverage a[href^='/console/patrols/XC']").await;
+    d.find("svg polyline.route").await;
+    assert!(d.body_text().await.contains("井盖破损"));
+    d.full_shot("patrol-route", DESK_W, DESK_H).await;
+    d.size(390, 844).await;
+    d.goto(&format!("{base}/console/patrols")).await;
+    d.find("#coverage").await;
+    assert!(d.fits_width().await, "coverage fits a phone");
+
     d.quit().await;
     if let Some(s) = server.stop.take() {
         let _ = s.send(());

@@ -112,6 +112,20 @@ impl Driver {
         v["value"][ELEMENT].as_str().map(|s| Element(s.to_owned()))
     }
 
+    /// The phone's position, as its GPS would give it (Chrome DevTools Protocol), with
+    /// the page allowed to read it.
+    pub async fn geolocation(&self, lon: f64, lat: f64) {
+        let cdp = |cmd: &str, params: Value| json!({"cmd": cmd, "params": params});
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(cdp("Browser.grantPermissions", json!({"permissions": ["geolocation"]}))),
+        )
+        .await;
+        let at = json!({"latitude": lat, "longitude": lon, "accuracy": 8});
+        self.call("POST", "/goog/cdp/execute", Some(cdp("Emulation.setGeolocationOverride", at))).await;
+    }
+
     pub async fn size(&self, w: u32, h: u32) {
         self.call("POST", "/window/rect", Some(json!({"width": w, "height": h}))).await;
     }

@@ -39,6 +39,11 @@ async fn a_grid_worker_patrols_fixes_and_reports_and_the_street_sees_coverage(ba
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["patrol"]["route"].as_array().unwrap().len(), 10);
     assert!((v["patrol"]["metres"].as_f64().unwrap() - 1000.0).abs() < 10.0, "{v}");
+    // A phone whose clock runs an hour fast: its points are moved to the server's time.
+    let fast = json!({"points": [{"lon": 116.21, "lat": 39.911, "at": "2026-11-16T02:10:00Z"}], "sent_at": "2026-11-16T02:10:05Z"});
+    let (s, v) = api.call("POST", &format!("/api/v1/patrols/{id}/track"), Some(&worker), Some(fast.clone())).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["patrol"]["route"][10]["at"], "2026-11-16T01:09:55Z");
 
     let here = json!({"lon": 116.21, "lat": 39.905});
     let fixed = json!({"text": "人行道上有碎玻璃，已清扫干净", "point": here, "fixed": true});

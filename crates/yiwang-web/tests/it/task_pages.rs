@@ -14,7 +14,12 @@ const REPORT: &str = "2026年，全区新增城镇就业8000人，改造老旧�
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 
 /// A multipart body: text fields, then files (field, file name, bytes).
-fn multipart(path: &str, cookie: &str, fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Request<Body> {
+pub(crate) fn multipart(
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> Request<Body> {
     let b = "TaskBoundary42";
     let mut body = vec![];
     for (k, v) in fields {
@@ -40,7 +45,11 @@ fn multipart(path: &str, cookie: &str, fields: &[(&str, &str)], files: &[(&str, 
 }
 
 /// As `send`, on a router that keeps uploads in `dir`.
-async fn send_up(api: &Api, dir: &std::path::Path, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+pub(crate) async fn send_up(
+    api: &Api,
+    dir: &std::path::Path,
+    req: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let config = yiwang_web::WebConfig { uploads_dir: Some(dir.to_owned()), ..Default::default() };
     let router = yiwang_web::router_with(api.app.clone(), &config);
     let resp = router.oneshot(req).await.unwrap();

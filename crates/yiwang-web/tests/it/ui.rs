@@ -40,7 +40,7 @@ pub(crate) async fn console_login(api: &Api, user: &str) -> (String, String) {
     let set = headers[header::SET_COOKIE].to_str().unwrap();
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
     let cookie = set.split(';').next().unwrap().to_owned();
-    let (_, _, page) = send(api, get("/console", Some(&cookie))).await;
+    let (_, _, page) = send(api, get("/console/todo", Some(&cookie))).await;
     let token = page.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     (cookie, token)
 }
@@ -352,4 +352,84 @@ async fn the_merge_form_offers_candidates_and_the_master_lists_its_callers() {
     let (_, _, page) = send(&api, get(&format!("/console/cases/{dup}"), Some(&cookie))).await;
     assert!(page.split("id=\"merged-into\"").nth(1).is_some_and(|p| p.contains(&master)), "{page}");
     assert!(page.contains("已并案"));
+}
+
+/// 网格巡查 in the console: a grid worker lands on the patrol page, starts a patrol,
+/// the page's script sends route points, a problem is reported with a photo and a
+/// place (an appeal waiting for dispatch), the patrol ends; the street's coverage page
+/// shows the grid patrolled and the others 未巡查; the patrol's page draws its route.
+#[tokio::test]
+async fn a_grid_worker_patrols_from_the_console_and_the_street_sees_coverage() {
+    let api = Api::new();
+    let (cookie, token) = console_login(&api, "gd-yx-1-1-worker").await;
+    let (s, headers, _) = send(&api, get("/console", Some(&cookie))).await;
+    assert_eq!((s, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/console/patrol"));
+    let (s, _, page) = send(&api, get("/console/patrol", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("id=\"start-patrol\"") && page.contains("网格巡查"), "{page}");
+    let (s, _, _) = send(&api, post_form("/console/patrol/start", Some(&cookie), &format!("_csrf={token}"))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&api, get("/console/patrol?done=started", Some(&cookie))).await;
+    let id = page.split("data-patrol=\"").nth(1).expect("the running patrol").split('"').next().unwrap().to_owned();
+    assert!(page.contains("已开始巡查") && page.contains("id=\"problem-form\""), "{page}");
+
+    let points = r#"[{"lon":116.21,"lat":39.9,"at":"2026-11-16T01:00:10Z"},{"lon":116.21,"lat":39.901,"at":"2026-11-16T01:00:20Z"}]"#;
+    let form =
+        format!("_csrf={token}&points={}", form_urlencoded::byte_serialize(points.as_bytes()).collect::<String>());
+    let (s, _, body) = send(&api, post_form(&format!("/console/patrol/{id}/track"), Some(&cookie), &form)).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(body.contains("\"points\":2"), "{body}");
+    let (s, _, _) =
+        send(&api, post_form(&format!("/console/patrol/{id}/track"), Some(&cookie), "_csrf=nope&points=[]")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "the form token is checked");
+
+    let jpeg: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xFF\xD9";
+    let fields = [
+        ("_csrf", token.as_str()),
+        ("text", "路口井盖破损"),
+        ("lon", "116.21"),
+        ("lat", "39.9005"),
+        ("category", "cxjs-02"),
+        ("fixed", "0"),
+    ];
+    let req = crate::task_pages::multipart(
+        &format!("/console/patrol/{id}/problem"),
+        &cookie,
+        &fields,
+        &[("photos", "井盖.jpg", jpeg)],
+    );
+    let uploads = tempfile::tempdir().unwrap();
+    let (s, headers, page) = crate::task_pages::send_up(&api, uploads.path(), req).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{}", String::from_utf8_lossy(&page));
+    assert_eq!(std::fs::read_dir(uploads.path()).unwrap().count(), 1, "the photo is kept");
+    assert_eq!(headers[header::LOCATION], "/console/patrol?done=reported");
+    let (_, _, page) = send(&api, get("/console/patrol?done=reported", Some(&cookie))).await;
+    let listed = page.split("id=\"patrol-problems\"").nth(1).expect("the problems found");
+    assert!(listed.contains("已上报") && listed.contains("/console/cases/YW"), "{listed}");
+    // An empty description is refused in Chinese, and the patrol goes on.
+    let fields = [("_csrf", token.as_str()), ("text", " "), ("fixed", "1")];
+    let req = crate::task_pages::multipart(&format!("/console/patrol/{id}/problem"), &cookie, &fields, &[]);
+    let (s, _, page) = send(&api, req).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("不能为空") || page.contains("不符合要求"), "{page}");
+
+    let (s, _, _) =
+        send(&api, post_form(&format!("/console/patrol/{id}/end"), Some(&cookie), &format!("_csrf={token}"))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&api, get("/console/patrol", Some(&cookie))).await;
+    assert!(page.contains("id=\"start-patrol\""), "ended: a new one can start");
+
+    let (street, _) = console_login(&api, "st-yx-handler").await;
+    let (s, _, page) = send(&api, get("/console/patrols?month=2026-11", Some(&street))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("巡查覆盖") && page.contains("1</strong> / 12"), "{page}");
+    assert!(page.contains("未巡查") && page.contains("白晨曦"), "{page}");
+    let (s, _, page) = send(&api, get(&format!("/console/patrols/{id}"), Some(&street))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("polyline class=\"route\"") && page.contains("路口井盖破损"), "{page}");
+    let (handler, _) = console_login(&api, "cgw-handler").await;
+    let (s, _, _) = send(&api, get("/console/patrols", Some(&handler))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a department does not see the grids' coverage");
+    let (s, _, _) = send(&api, get(&format!("/console/patrols/{id}"), Some(&handler))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 }
