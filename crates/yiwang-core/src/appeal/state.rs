@@ -261,7 +261,10 @@ impl Appeal {
     /// that unit and a category; a replied case has its reply; a suspended one, the
     /// resolve clock it will resume.
     pub fn check(&self) -> Result<(), String> {
-        let held = matches!(self.status, Status::Dispatched | Status::Handling);
+        // A replied case is held by the unit that replied (a merged duplicate's reply is
+        // its master's, given without a unit of its own).
+        let held = matches!(self.status, Status::Dispatched | Status::Handling)
+            || (self.status == Status::Replied && self.reply.is_none());
         if held && self.unit.is_none() {
             return Err(format!("the appeal is {} but no unit holds it", self.status.as_str()));
         }
