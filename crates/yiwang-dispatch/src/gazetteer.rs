@@ -50,6 +50,12 @@ impl Gazetteer {
             .map(|(_, p)| p)
     }
 
+    /// The places' names (without blanks), longest first: the words a segmenter must keep
+    /// whole ([`crate::topic::Labeller::new`]).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(n, _)| n.as_str())
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -95,5 +101,6 @@ mod tests {
             assert_eq!(g.locate(addr).map(|p| p.area.as_str()), want, "{addr}");
         }
         assert_eq!(g.complete("望湖", 5).len(), 2);
+        assert_eq!(g.names().collect::<Vec<_>>(), ["望湖公园", "望湖街道", "湖畔路"]);
     }
 }

@@ -5,6 +5,13 @@
 //! most similar topic (cosine to the topic's centroid) above a threshold or starts a
 //! new one. Candidate topics come from an inverted index of each topic's strongest
 //! terms, so a period of tens of thousands of appeals clusters in well under a second.
+//!
+//! Topics are labelled with the words and place names that mark their messages out
+//! ([`Labeller`]); the labels play no part in the clustering.
+
+mod labels;
+
+pub use labels::{Labeller, STOP_WORDS};
 
 use crate::similarity::{TfIdf, Vector};
 use std::collections::{HashMap, HashSet};
@@ -39,6 +46,8 @@ pub struct Topic {
     pub members: Vec<usize>,
     /// The members closest to the topic's centre, best first (at most 3).
     pub representatives: Vec<usize>,
+    /// Words and place names that mark the topic out, most characteristic first: 3 to 5
+    /// when the members have that many to offer, none contained in another.
     pub keywords: Vec<String>,
     /// Members in the second half of the period minus those in the first half.
     pub growth: i64,
@@ -58,8 +67,22 @@ fn strongest(v: &Vector, n: usize) -> Vec<u32> {
     t.into_iter().take(n).map(|(id, _)| id).collect()
 }
 
-/// Groups the documents into topics, largest first (ties: faster growing first).
+/// Groups the documents into topics, largest first (ties: faster growing first), labelled
+/// by the shared default [`Labeller`].
 pub fn topics(docs: &[TopicDoc], p: TopicParams) -> Vec<Topic> {
+    topics_with(docs, p, Labeller::shared())
+}
+
+/// As [`topics`], labelled by `labeller`: one built with the district's place names
+/// ([`Labeller::new`]) keeps them whole and prefers them as keywords.
+pub fn topics_with(docs: &[TopicDoc], p: TopicParams, labeller: &Labeller) -> Vec<Topic> {
+    let mut out = cluster(docs, p);
+    labeller.label(docs, &mut out);
+    out
+}
+
+/// The topics, unlabelled.
+fn cluster(docs: &[TopicDoc], p: TopicParams) -> Vec<Topic> {
     if docs.is_empty() {
         return vec![];
     }
@@ -116,7 +139,7 @@ pub fn topics(docs: &[TopicDoc], p: TopicParams) -> Vec<Topic> {
             reps.sort_by(|a, b| b.1.total_cmp(&a.1));
             let late = c.members.iter().filter(|&&i| docs[i].at > mid).count() as i64;
             Topic {
-                keywords: keywords(&c.members, docs, &model),
+                keywords: vec![],
                 representatives: reps.into_iter().take(3).map(|(i, _)| i).collect(),
                 growth: late - (c.members.len() as i64 - late),
                 members: c.members,
@@ -125,51 +148,6 @@ pub fn topics(docs: &[TopicDoc], p: TopicParams) -> Vec<Topic> {
         .collect();
     out.sort_by(|a, b| b.members.len().cmp(&a.members.len()).then(b.growth.cmp(&a.growth)));
     out
-}
-
-/// Up to five phrases (2–4 characters) that most members share, preferring those
-/// shared by more members and rarer in the period; a phrase overlapping a chosen one
-/// is skipped.
-fn keywords(members: &[usize], docs: &[TopicDoc], model: &TfIdf) -> Vec<String> {
-    let min_docs = (members.len() as f32 * 0.5).ceil().max(2.0) as usize;
-    let mut df: HashMap<String, usize> = HashMap::new();
-    for &i in members.iter().take(200) {
-        let chars: Vec<char> = docs[i].text.chars().filter(|c| c.is_alphanumeric()).collect();
-        let mut seen = HashSet::new();
-        for n in 2..=4 {
-            for w in chars.windows(n) {
-                seen.insert(w.iter().collect::<String>());
-            }
-        }
-        for s in seen {
-            *df.entry(s).or_default() += 1;
-        }
-    }
-    // Mean corpus IDF of the phrase's bigrams: rarer phrases say more.
-    let idf_of = |s: &str| {
-        let v = model.vector(s);
-        if v.0.is_empty() { 0.0 } else { v.0.iter().map(|(t, _)| model.idf(*t)).sum::<f32>() / v.0.len() as f32 }
-    };
-    let mut scored: Vec<(f32, String)> = df
-        .into_iter()
-        .filter(|(s, n)| *n >= min_docs && !s.chars().all(|c| c.is_ascii_digit()))
-        .map(|(s, n)| (n as f32 * idf_of(&s) * (s.chars().count() as f32).ln_1p(), s))
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut chosen: Vec<String> = vec![];
-    let mut used: HashSet<[char; 2]> = HashSet::new();
-    for (_, s) in scored {
-        let grams = crate::similarity::bigrams(&s);
-        if grams.iter().any(|g| used.contains(g)) {
-            continue;
-        }
-        used.extend(grams);
-        chosen.push(s);
-        if chosen.len() == 5 {
-            break;
-        }
-    }
-    chosen
 }
 
 #[cfg(test)]
@@ -201,5 +179,74 @@ mod tests {
         assert_eq!(t[0].members, vec![0, 1, 3]);
         assert!(t[0].keywords.iter().any(|k| k.contains("搅拌站")), "{:?}", t[0].keywords);
         assert_eq!(t[0].growth, 3);
+    }
+
+    /// Filler on other subjects, so that the topic's words are rare in the period.
+    fn others(from: i64) -> Vec<TopicDoc> {
+        [
+            "学校食堂收费太高，家长意见很大",
+            "社保卡丢失如何补办",
+            "公交车不按时发车，等了一个小时",
+            "医保报销比例太低，看病负担重",
+            "公司拖欠工资三个月不发",
+            "楼上装修噪音影响休息",
+            "饭店油烟直排影响居民",
+            "菜市场周边占道经营，垃圾遍地",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(k, t)| d(from + k as i64, t))
+        .collect()
+    }
+
+    fn assert_distinct(keywords: &[String]) {
+        for (i, a) in keywords.iter().enumerate() {
+            for b in &keywords[i + 1..] {
+                assert!(!a.contains(b.as_str()) && !b.contains(a.as_str()), "{keywords:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn labels_are_whole_words_and_the_compound_name() {
+        let mut docs = vec![
+            d(1, "锦绣华庭小区电梯经常故障，上周困人半小时"),
+            d(2, "锦绣华庭小区电梯坏了一个月没人修，老人上下楼很困难"),
+            d(3, "投诉锦绣华庭小区电梯故障频发，维修公司敷衍了事"),
+            d(4, "锦绣华庭小区电梯又停运了，物业说没有维修资金"),
+        ];
+        docs.extend(others(10));
+        let t = topics(&docs, TopicParams::default());
+        assert_eq!(t[0].members, vec![0, 1, 2, 3], "{t:?}");
+        let k = &t[0].keywords;
+        // Every label is a word or name of the texts, never a piece across words
+        // (梯故, 华庭小, 绣华庭小区电).
+        let words = ["锦绣华庭", "锦绣华庭小区", "电梯", "故障", "物业", "维修", "困人", "停运", "频发", "维修资金"];
+        assert!(k.iter().all(|w| words.contains(&w.as_str())), "{k:?}");
+        assert!(k.contains(&"电梯".to_owned()), "{k:?}");
+        assert!(k.iter().any(|w| w.starts_with("锦绣华庭")), "{k:?}");
+        assert!((3..=5).contains(&k.len()), "{k:?}");
+        assert_distinct(k);
+    }
+
+    #[test]
+    fn a_place_name_the_caller_supplies_is_kept_whole() {
+        let mut docs = vec![
+            d(1, "金星路口红绿灯时间太短，行人过不去"),
+            d(2, "金星路口早高峰拥堵严重，建议增加左转红绿灯"),
+            d(3, "金星路口的红绿灯坏了三天，车辆乱行"),
+        ];
+        docs.extend(others(10));
+        let plain = topics(&docs, TopicParams::default());
+        assert_eq!(plain[0].members, vec![0, 1, 2], "{plain:?}");
+        // The dictionary cuts 金星 / 路口: the road's name is lost.
+        assert!(!plain[0].keywords.iter().any(|w| w.contains("金星路")), "{:?}", plain[0].keywords);
+
+        let labeller = Labeller::new(&["金星路", " 府前 花园 ", "x"]);
+        let t = topics_with(&docs, TopicParams::default(), &labeller);
+        assert_eq!(t[0].members, vec![0, 1, 2]);
+        assert_eq!(t[0].keywords.first().map(String::as_str), Some("金星路"), "{:?}", t[0].keywords);
+        assert!(t[0].keywords.contains(&"红绿灯".to_owned()), "{:?}", t[0].keywords);
+        assert_distinct(&t[0].keywords);
     }
 }
