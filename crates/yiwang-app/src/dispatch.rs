@@ -108,6 +108,12 @@ pub(crate) struct WordWeights(Mutex<Option<(chrono::DateTime<chrono::Utc>, Arc<T
 #[derive(Default)]
 pub(crate) struct Corrections(Mutex<Option<(chrono::DateTime<chrono::Utc>, Arc<leaf::Memory>)>>);
 
+/// The hot-topic labeller with the district's place names as words of their own,
+/// built on first use and again when the gazetteer changes (it copies the segmenter's
+/// dictionary: tens of megabytes, not to be built per request).
+#[derive(Default)]
+pub(crate) struct TopicLabeller(Mutex<Option<(Vec<String>, Arc<topic::Labeller>)>>);
+
 /// The most recent corrected cases the leaf ranking consults.
 const CORRECTIONS_KEPT: usize = 5000;
 
@@ -213,6 +219,23 @@ impl App {
         let w = Arc::new(TfIdf::fit(sample.iter().map(|c| c.text.as_str())));
         *guard = Some((now, w.clone()));
         Ok(w)
+    }
+
+    fn topic_labeller(&self) -> Arc<topic::Labeller> {
+        let r = self.reference();
+        let mut names: Vec<String> = r.gazetteer.names().map(str::to_owned).collect();
+        names.sort();
+        names.dedup();
+        let mut guard = self.labeller.0.lock().unwrap_or_else(|p| p.into_inner());
+        match guard.as_ref() {
+            Some((n, l)) if *n == names => l.clone(),
+            _ => {
+                let words: Vec<&str> = names.iter().map(String::as_str).collect();
+                let l = Arc::new(topic::Labeller::new(&words));
+                *guard = Some((names, l.clone()));
+                l
+            }
+        }
     }
 
     /// The district's most recent corrected cases, refreshed every ten minutes.
@@ -364,7 +387,8 @@ impl App {
             .iter()
             .map(|c| TopicDoc { id: c.id.to_string(), text: joined(&c.title, &c.text), at: c.accepted_at.timestamp() })
             .collect();
-        let topics = topic::topics(&docs, TopicParams::default());
+        let labeller = self.topic_labeller();
+        let topics = topic::topics_with(&docs, TopicParams::default(), &labeller);
         Ok(TopicsReport {
             from,
             to,

@@ -129,6 +129,7 @@ pub struct App {
     reference: RwLock<Arc<Reference>>,
     weights: dispatch::WordWeights,
     corrections: dispatch::Corrections,
+    labeller: dispatch::TopicLabeller,
 }
 
 impl App {
@@ -140,6 +141,7 @@ impl App {
             reference: RwLock::new(Arc::new(Reference::empty())),
             weights: Default::default(),
             corrections: Default::default(),
+            labeller: Default::default(),
         };
         app.reload()?;
         Ok(app)

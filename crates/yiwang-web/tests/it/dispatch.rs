@@ -164,6 +164,9 @@ async fn the_months_hot_topics_group_repeated_appeals(backend: Backend) {
     assert_eq!(v["appeals"], 4);
     assert_eq!(v["topics"][0]["size"], 3, "{v}");
     assert!(v["topics"][0]["keywords"].as_array().unwrap().iter().any(|k| k.as_str().unwrap().contains("路灯")), "{v}");
+    // Words and the district's own place names, not fragments across them.
+    let words: Vec<&str> = v["topics"][0]["keywords"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
+    assert!(words.contains(&"路灯") && words.contains(&"湖畔路"), "{words:?}");
     let handler = api.login("cgw-handler").await;
     let (s, _) = api.call("GET", "/api/v1/topics", Some(&handler), None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
