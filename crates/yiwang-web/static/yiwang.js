@@ -77,6 +77,38 @@
       });
     });
   }
+  // The intake form asks for suggestions as the operator types (no reload, the
+  // focus stays where it is): the hints fragment is swapped in a moment after typing
+  // stops; an older answer never replaces a newer one.
+  function intakeHints() {
+    var form = document.getElementById("intake-form"), box = document.getElementById("intake-hints");
+    if (!form || !box) return;
+    var timer = null, asked = 0, shown = 0, lastText = "";
+    function ask() {
+      var data = new URLSearchParams(new FormData(form));
+      data.delete("then");
+      var text = (data.get("text") || "").trim();
+      if (text.length < 4 || text === lastText) return;
+      lastText = text;
+      var n = ++asked;
+      fetch("/console/intake/hints", { method: "POST", body: data, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) {
+          if (n < shown) return;
+          shown = n;
+          box.innerHTML = html;
+          applySuggestion(); useAnswer();
+        })
+        .catch(function () { lastText = ""; });
+    }
+    function later() { clearTimeout(timer); timer = setTimeout(ask, 600); }
+    ["text", "title", "address"].forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el) el.addEventListener("input", later);
+    });
+    var area = document.getElementById("area");
+    if (area) area.addEventListener("change", function () { lastText = ""; later(); });
+  }
   // A button that puts its value into a field (a merge candidate into 主工单编号).
   function fillButtons() {
     document.querySelectorAll("button[data-fill]").forEach(function (b) {
@@ -204,6 +236,6 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () {
-    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer(); applySuggestion(); fillButtons(); backLinks(); savedViews(); trackFragment(); counters(); patrolTracking();
+    pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer(); applySuggestion(); fillButtons(); backLinks(); savedViews(); trackFragment(); counters(); patrolTracking(); intakeHints();
   });
 })();

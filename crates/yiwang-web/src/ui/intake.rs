@@ -12,10 +12,10 @@ use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use maud::html;
+use maud::{Markup, html};
 use yiwang_app::{ArticleView, DispatchSuggestion, SuggestInput};
 use yiwang_core::appeal::{Action, AppealType, Channel};
-use yiwang_core::id::CategoryCode;
+use yiwang_core::id::{CaseId, CategoryCode};
 use yiwang_core::org::Role;
 
 fn forbid_unless_operator(u: &StaffUser) -> Result<(), UiError> {
@@ -37,6 +37,7 @@ pub async fn show_intake(State(state): State<AppState>, u: StaffUser, headers: a
         let done = match done {
             "dispatch" => "已受理并派单",
             "answer" => "已受理并直接办结",
+            "merge" => "已受理，并作为重复件并入主工单（随主件答复）",
             "partial" => "已受理，但后续操作未完成，请到工单页完成",
             _ => "已受理",
         };
@@ -52,6 +53,78 @@ pub async fn show_intake(State(state): State<AppState>, u: StaffUser, headers: a
 
 /// What the last registration was, for the next page only.
 const INTAKE_COOKIE: &str = "yiwang_intake";
+
+/// What the operator gets as they type: the suggested leaf categories (each applied
+/// with one click, the first with Alt+G), the likely duplicates (for a dispatcher,
+/// 受理并合并 into one with one key, Alt+M for the first) and knowledge-base answers.
+/// The page swaps it in without a reload (`/console/intake/hints`).
+fn hints(suggestion: Option<&DispatchSuggestion>, kb: Option<&[ArticleView]>, dispatcher: bool) -> Markup {
+    html! {
+        @if let Some(sg) = suggestion {
+            div.suggest {
+                (super::console::suggested_categories(sg, "category", None))
+                @if let Some(a) = &sg.area_name { p.muted { "定位：" (a) } }
+                @if !sg.duplicates.is_empty() {
+                    p { "可能的重复件：" }
+                    ul.duplicates { @for (i, d) in sg.duplicates.iter().enumerate() {
+                        li { a href={"/console/cases/" (d.case_id)} target="_blank" { (d.case_id) } " "
+                            (d.title.clone().unwrap_or_else(|| d.excerpt.clone())) " · " (d.status_label)
+                            " " span.muted { "相似度 " (format!("{:.0}%", d.similarity * 100.0)) }
+                            @if dispatcher {
+                                " " button.small type="submit" name="then" value={"merge:" (d.case_id)}
+                                    accesskey=[(i == 0).then_some("m")] title=[(i == 0).then_some("Alt+M")] { "受理并合并到此件" }
+                            }
+                        }
+                    } }
+                }
+            }
+        } @else {
+            p.hint { "输入诉求内容，系统自动给出分类建议、可能的重复件和知识库答案（也可按 Alt+K）。" }
+        }
+        @if let Some(hits) = kb {
+            section.kb aria-label="知识库答案" {
+                h2 { "知识库" }
+                @if hits.is_empty() { p.muted { "没有找到与诉求内容相符的答案。" } }
+                @for a in hits {
+                    article.kb-item {
+                        h3 { (a.question) }
+                        p { (a.answer) }
+                        p.muted { (a.unit_name) }
+                        button type="button" data-answer=(a.answer) hidden { "用作答复" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The hints for what is typed so far, as a fragment the intake page swaps in.
+pub async fn intake_hints(State(state): State<AppState>, u: StaffUser, axum::Form(f): axum::Form<Fields>) -> UiResult {
+    forbid_unless_operator(&u)?;
+    u.check_csrf(&f)?;
+    let (suggestion, hits) = lookup(&state, &u, &f).await?;
+    let dispatcher = u.actor.has_role(Role::Dispatcher);
+    Ok(html_response(StatusCode::OK, hints(suggestion.as_ref(), Some(&hits), dispatcher)))
+}
+
+/// Knowledge-base answers and the dispatch suggestion for the form as typed.
+async fn lookup(
+    state: &AppState,
+    u: &StaffUser,
+    f: &Fields,
+) -> Result<(Option<DispatchSuggestion>, Vec<ArticleView>), UiError> {
+    let (actor, text) = (u.actor.clone(), f.get("text").to_owned());
+    let location = intake_from(state, f, Channel::Hotline).map(|i| i.location).unwrap_or_default();
+    let input = SuggestInput { title: f.opt("title"), text: text.clone(), location };
+    let (hits, sg) = state
+        .run(move |app| {
+            let hits = app.search_knowledge(&actor, &text, 5)?;
+            // No suggestion (e.g. nothing typed yet) is no error for the operator.
+            Ok((hits, app.suggest_dispatch(&actor, &input).ok()))
+        })
+        .await?;
+    Ok((sg, hits))
+}
 
 fn render_intake(
     state: &AppState,
@@ -186,37 +259,8 @@ fn render_intake_after(
                             }
                         }
                         (field_error("category", e, "category"))
-                        @if let Some(sg) = suggestion {
-                            div.suggest aria-live="polite" {
-                                (super::console::suggested_categories(sg, "category", None))
-                                @if let Some(a) = &sg.area_name { p.muted { "定位：" (a) } }
-                                @if !sg.duplicates.is_empty() {
-                                    p { "可能的重复件：" }
-                                    ul { @for d in &sg.duplicates {
-                                        li { a href={"/console/cases/" (d.case_id)} target="_blank" { (d.case_id) } " "
-                                            (d.title.clone().unwrap_or_else(|| d.excerpt.clone())) " · " (d.status_label)
-                                            " " span.muted { "相似度 " (format!("{:.0}%", d.similarity * 100.0)) } }
-                                    } }
-                                }
-                            }
-                        } @else {
-                            p.hint { "填写诉求内容后按“查建议和知识库”（Alt+K），可得到分类建议、可能的重复件和知识库答案。" }
-                        }
                     }
-                    @if let Some((hits, _)) = &kb {
-                        section.kb aria-label="知识库答案" {
-                            h2 { "知识库" }
-                            @if hits.is_empty() { p.muted { "没有找到与诉求内容相符的答案。" } }
-                            @for a in hits {
-                                article.kb-item {
-                                    h3 { (a.question) }
-                                    p { (a.answer) }
-                                    p.muted { (a.unit_name) }
-                                    button type="button" data-answer=(a.answer) hidden { "用作答复" }
-                                }
-                            }
-                        }
-                    }
+                    div #intake-hints aria-live="polite" { (hints(suggestion, kb.as_ref().map(|k| k.0.as_slice()), dispatcher)) }
                     div.field {
                         label for="answer" { "当场答复（直接办结时填写）" }
                         textarea #answer name="answer" rows="3" maxlength=(yiwang_core::appeal::TEXT_MAX) { (f.get("answer")) }
@@ -239,18 +283,9 @@ pub async fn submit_intake(State(state): State<AppState>, u: StaffUser, axum::Fo
     forbid_unless_operator(&u)?;
     u.check_csrf(&f)?;
     if f.get("then") == "kb" {
-        // Look the typed text up in the knowledge base; nothing is registered.
-        let (actor, text) = (u.actor.clone(), f.get("text").to_owned());
-        let location = intake_from(&state, &f, Channel::Hotline).map(|i| i.location).unwrap_or_default();
-        let input = SuggestInput { title: f.opt("title"), text: text.clone(), location };
-        let hints = state
-            .run(move |app| {
-                let hits = app.search_knowledge(&actor, &text, 5)?;
-                // No suggestion (e.g. nothing typed yet) is no error for the operator.
-                Ok((hits, app.suggest_dispatch(&actor, &input).ok()))
-            })
-            .await?;
-        return Ok(render_intake(&state, &u, &f, None, Some(hints), StatusCode::OK));
+        // Without the page's script: look the typed text up; nothing is registered.
+        let (sg, hits) = lookup(&state, &u, &f).await?;
+        return Ok(render_intake(&state, &u, &f, None, Some((hits, sg)), StatusCode::OK));
     }
     let bad = |field: &str, msg: &str| Some((field.to_owned(), msg.to_owned()));
     let mut input = match intake_from(&state, &f, Channel::Hotline) {
@@ -267,6 +302,15 @@ pub async fn submit_intake(State(state): State<AppState>, u: StaffUser, axum::Fo
     };
     input.category = category.clone();
     let then = f.get("then").to_owned();
+    // 受理并合并到此件: registered, then merged into the duplicate named.
+    let merge_into = match then.strip_prefix("merge:").map(CaseId::parse) {
+        Some(Ok(id)) => Some(id),
+        Some(Err(_)) => {
+            let e = bad("then", "要并入的工单号不正确");
+            return Ok(render_intake(&state, &u, &f, e, None, StatusCode::UNPROCESSABLE_ENTITY));
+        }
+        None => None,
+    };
     // Check what would otherwise leave a registered case half done.
     let pre = match then.as_str() {
         "dispatch" if category.is_none() => bad("category", "受理并派单须先选择诉求分类"),
@@ -280,7 +324,7 @@ pub async fn submit_intake(State(state): State<AppState>, u: StaffUser, axum::Fo
     let follow = match then.as_str() {
         "dispatch" => category.map(|c| Action::Dispatch { category: c, unit: None, note: None }),
         "answer" => Some(Action::AnswerDirectly { answer: f.get("answer").to_owned() }),
-        _ => None,
+        _ => merge_into.map(|into| Action::Merge { into }),
     };
     let actor = u.actor.clone();
     let done = state
@@ -299,6 +343,7 @@ pub async fn submit_intake(State(state): State<AppState>, u: StaffUser, axum::Fo
                 (false, _) => "partial",
                 (true, "dispatch") => "dispatch",
                 (true, "answer") => "answer",
+                (true, t) if t.starts_with("merge:") => "merge",
                 _ => "intake",
             };
             let mut resp = Redirect::to("/console/intake").into_response();

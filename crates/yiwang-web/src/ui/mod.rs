@@ -79,6 +79,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/cases/{id}/act", post(console::act_on_case))
         .route("/console/cases/{id}/reveal-phone", post(console::reveal_phone))
         .route("/console/intake", get(intake::show_intake).post(intake::submit_intake))
+        .route("/console/intake/hints", post(intake::intake_hints))
         .route("/console/dashboard", get(dashboard::show_dashboard))
         .route("/console/dashboard/export.csv", get(dashboard::export_csv))
         .route("/console/dashboard/export.xlsx", get(dashboard::export_xlsx))

@@ -315,16 +315,27 @@ async fn the_whole_story_runs_in_a_real_browser() {
     assert!(d.text("#case-status").await.contains("已办结"));
     d.full_shot("called-back", DESK_W, DESK_H).await;
 
-    // ---- The operator takes a call: a consultation answered from the knowledge base.
+    // ---- The operator takes a call at a 1366×768 screen: a consultation answered from
+    // the knowledge base, which shows as they type.
+    d.size(1366, 768).await;
     d.goto(&format!("{base}/console/intake")).await;
     d.find("#intake-form").await;
+    let in_sight = "const b = document.querySelector('#intake-form button[value=accept]').getBoundingClientRect();
+                    return b.top >= 0 && b.bottom <= window.innerHeight;";
+    assert_eq!(d.script(in_sight, vec![]).await, true, "受理 is in sight without scrolling at 1366×768");
     d.shot("intake").await;
     d.type_in("#phone", "13900001111").await;
     d.click("input[name=appeal_type][value=consultation]").await;
+    d.script("window.__samePage = true;", vec![]).await;
     d.type_in("#text", "社保卡丢了怎么补办").await;
-    d.click_to_load("button[value=kb]").await;
     d.find(".kb-item").await;
+    assert_eq!(d.script("return window.__samePage === true;", vec![]).await, true, "no page reload");
+    assert_eq!(d.script("return document.activeElement.id;", vec![]).await, "text", "the focus stays in the text");
+    assert!(d.text("#intake-hints .suggested").await.contains("→"), "leaf suggestions with their unit");
+    assert_eq!(d.script(in_sight, vec![]).await, true, "still in sight with the suggestions shown");
     assert_eq!(d.value("#phone").await, "13900001111", "looking up the knowledge base keeps what was typed");
+    // Scrolled to, as a person does (the form's buttons stay at the bottom of the screen).
+    d.script("document.querySelector('.kb-item button[data-answer]').scrollIntoView({block: 'center'});", vec![]).await;
     d.click(".kb-item button[data-answer]").await;
     assert!(d.value("#answer").await.contains("补卡"), "the answer is taken from the knowledge base");
     d.full_shot("intake-knowledge", DESK_W, DESK_H).await;

@@ -433,3 +433,38 @@ async fn a_grid_worker_patrols_from_the_console_and_the_street_sees_coverage() {
     let (s, _, _) = send(&api, get(&format!("/console/patrols/{id}"), Some(&handler))).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+/// As the operator types, the hints come as a fragment (no reload): leaf categories,
+/// the likely duplicate with 受理并合并到此件 for a dispatcher, knowledge-base answers.
+/// Pressed, the call is registered and merged into that case at once.
+#[tokio::test]
+async fn intake_hints_come_as_a_fragment_and_a_duplicate_is_merged_with_one_key() {
+    let api = Api::new();
+    let (master, _) = api.citizen_appeal().await;
+    let (cookie, token) = console_login(&api, "dispatcher1").await;
+    let text =
+        form_urlencoded::byte_serialize("湖畔路望湖公园北门路灯一周不亮，晚上很黑".as_bytes()).collect::<String>();
+    let form = format!("_csrf={token}&text={text}&address=%E6%B9%96%E7%95%94%E8%B7%AF");
+    let (s, _, fragment) = send(&api, post_form("/console/intake/hints", Some(&cookie), &form)).await;
+    assert_eq!(s, StatusCode::OK, "{fragment}");
+    assert!(!fragment.contains("<html") && fragment.contains("data-apply-category=\"cxjs-02\""), "{fragment}");
+    let merge = format!("value=\"merge:{master}\"");
+    assert!(fragment.contains(&merge) && fragment.contains("accesskey=\"m\""), "{fragment}");
+    let (s, _, _) =
+        send(&api, post_form("/console/intake/hints", Some(&cookie), &format!("_csrf=nope&text={text}"))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "the form token is checked");
+    let (operator, op_token) = console_login(&api, "operator1").await;
+    let (_, _, fragment) =
+        send(&api, post_form("/console/intake/hints", Some(&operator), &format!("_csrf={op_token}&text={text}"))).await;
+    assert!(!fragment.contains("value=\"merge:"), "an operator without the dispatcher's role does not merge");
+
+    let form = format!("_csrf={token}&phone=13900003333&appeal_type=complaint&text={text}&then=merge%3A{master}");
+    let (s, headers, _) = send(&api, post_form("/console/intake", Some(&cookie), &form)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let done = headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let (_, _, page) = send(&api, get("/console/intake", Some(&format!("{cookie}; {done}")))).await;
+    let confirmation = page.split("id=\"intake-confirmation\"").nth(1).expect("a confirmation");
+    assert!(confirmation.contains("并入主工单"), "{confirmation}");
+    let (_, _, page) = send(&api, get(&format!("/console/cases/{master}"), Some(&cookie))).await;
+    assert!(page.contains("id=\"merged-callers\""), "the master lists the new caller");
+}
