@@ -371,7 +371,11 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
             if !pending.is_empty() {
                 return Err(co_units_pending(&pending));
             }
-            Ok(vec![AppealEvent::Replied { outcome: *outcome, text: text("text", t, TEXT_MAX)? }])
+            Ok(vec![AppealEvent::Replied {
+                outcome: *outcome,
+                text: text("text", t, TEXT_MAX)?,
+                callback_clock: Some(ctx.start(ClockKind::Callback, ctx.case_key(s, None))),
+            }])
         }
         Action::Callback { solved, satisfaction, note } => {
             if *ctx.actor != Actor::Citizen {
@@ -434,6 +438,7 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
                 outcome: reply.outcome,
                 text: reply.text.clone(),
                 on_time: reply.on_time,
+                callback_clock: Some(ctx.start(ClockKind::Callback, ctx.case_key(s, None))),
             }])
         }
         Action::AnswerDirectly { answer } => {

@@ -423,7 +423,7 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             s.suspended_since = None;
             s.clocks.set_clock(*resolve_clock);
         }
-        AppealEvent::Replied { outcome, text } => {
+        AppealEvent::Replied { outcome, text, callback_clock } => {
             // On time means before the due instant: at the due the clock is already red.
             let on_time = s.clock(ClockKind::Resolve).is_none_or(|c| at < c.due);
             s.status = Status::Replied;
@@ -433,11 +433,16 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             // The answer withdraws any extension request still waiting for a decision.
             s.extension = None;
             s.clocks.clear();
+            // Now the centre owes the callback (an older reply recorded no clock).
+            if let Some(c) = callback_clock {
+                s.clocks.set_clock(*c);
+            }
         }
         AppealEvent::CalledBack { solved, satisfaction, .. } => {
             // The unit whose answer the caller rates (a joined duplicate's is the master's).
             let unit = s.reply.as_ref().map(|r| r.unit.clone()).or_else(|| s.unit.clone());
             s.callbacks.push(CallbackRecord { unit, solved: *solved, satisfaction: *satisfaction, at });
+            s.clocks.stop_clock(ClockKind::Callback);
             if *solved {
                 let outcome = match s.reply.as_ref().map(|r| r.outcome) {
                     Some(ReplyOutcome::CannotSolve) => Outcome::CannotSolve,
@@ -491,11 +496,14 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
                 s.duplicates.push(case.clone());
             }
         }
-        AppealEvent::MasterReplied { unit, outcome, text, on_time, .. } => {
+        AppealEvent::MasterReplied { unit, outcome, text, on_time, callback_clock, .. } => {
             s.status = Status::Replied;
             s.reply =
                 Some(ReplyRecord { unit: unit.clone(), outcome: *outcome, text: text.clone(), at, on_time: *on_time });
             s.clocks.clear();
+            if let Some(c) = callback_clock {
+                s.clocks.set_clock(*c);
+            }
         }
         AppealEvent::AnsweredDirectly { .. } => s.close(at, Outcome::AnsweredDirectly),
         AppealEvent::ClockWarned { clock, .. } => {

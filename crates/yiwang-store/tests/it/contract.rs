@@ -842,7 +842,11 @@ pub fn an_impossible_history_is_refused_naming_the_case(store: &dyn Store) {
         h.push(ImportedEvent { at: t0() + Duration::hours(1), actor: handler_a(), event });
         h
     };
-    let replied = then(AppealEvent::Replied { outcome: appeal::ReplyOutcome::Resolved, text: "已处理".into() });
+    let replied = then(AppealEvent::Replied {
+        outcome: appeal::ReplyOutcome::Resolved,
+        text: "已处理".into(),
+        callback_clock: None,
+    });
     let signed = then(AppealEvent::SignedFor { contact_clock: live.clocks[0] });
     for (id, history, why) in
         [("YW20261114000011", replied, "no unit holds it"), ("YW20261114000012", signed, "no unit holds it")]

@@ -8,6 +8,7 @@
 mod harness;
 
 mod accounts;
+mod callback;
 mod dispatch;
 mod fuzz;
 mod hardening;
