@@ -104,6 +104,10 @@ pub enum AppealEvent {
     Replied {
         outcome: ReplyOutcome,
         text: String,
+        /// Photos of the work done (处置后照片): upload names, as the appeal's
+        /// `attachments`. Absent in events recorded before it existed.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        photos: Vec<String>,
         /// The callback's clock (回访时限), started by the reply. Absent in events
         /// recorded before it existed: such a reply runs no clock.
         #[serde(default, skip_serializing_if = "Option::is_none")]

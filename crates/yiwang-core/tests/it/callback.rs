@@ -26,6 +26,7 @@ fn share_reply() -> Action {
             text: "已清理".into(),
             at: t("2026-11-17 10:00"),
             on_time: true,
+            photos: vec![],
         },
     }
 }
@@ -132,7 +133,12 @@ fn a_reply_recorded_before_the_callback_clock_runs_none() {
         serde_json::from_str(r#"{"type":"replied","outcome":"resolved","text":"已清理"}"#).expect("an old reply reads");
     assert_eq!(
         old_reply,
-        AppealEvent::Replied { outcome: ReplyOutcome::Resolved, text: "已清理".into(), callback_clock: None }
+        AppealEvent::Replied {
+            outcome: ReplyOutcome::Resolved,
+            text: "已清理".into(),
+            photos: vec![],
+            callback_clock: None
+        }
     );
     let mut case = handling();
     case.record(HandlerA, t("2026-11-17 10:00"), vec![old_reply]);
@@ -147,8 +153,9 @@ fn a_reply_recorded_before_the_callback_clock_runs_none() {
     dup.record(System, t("2026-11-17 10:05"), vec![old_share]);
     assert_eq!((dup.state.status, clocks(&dup)), (Status::Replied, vec![]));
 
-    // New events carry the clock.
+    // New events carry the clock, and a reply without photos stores no `photos` key.
     let new = handling().decide(HandlerA, &cmd::reply("已清理"), t("2026-11-17 10:00")).unwrap();
     let json = serde_json::to_value(&new[0]).unwrap();
     assert_eq!(json["callback_clock"]["kind"], "callback", "{json}");
+    assert!(json.get("photos").is_none(), "{json}");
 }
