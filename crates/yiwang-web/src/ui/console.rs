@@ -461,7 +461,10 @@ fn case_page(
         div.case-grid {
             div.case-main {
                 section.card {
-                    h1 { "工单 " span #case-id { (a.id) } }
+                    div.case-head {
+                        h1 { "工单 " span #case-id { (a.id) } }
+                        a.print-link href={"/console/cases/" (a.id) "/print"} target="_blank" rel="noopener" { "打印" }
+                    }
                     p.title-line { (a.title.clone().unwrap_or_else(|| "（无标题）".into())) }
                     dl.facts {
                         dt { "状态" } dd #case-status { span.status { (a.status.label()) } @if let Some(o) = a.outcome { "（" (o.label()) "）" } @if a.suspended_since.is_some() { " · 挂起中" } }
@@ -595,7 +598,7 @@ pub(super) fn reply_photos(case: &CaseId, photos: &[String]) -> Markup {
 }
 
 /// The free text of an event, for the staff timeline.
-fn event_note(e: &AppealEvent) -> Option<String> {
+pub(super) fn event_note(e: &AppealEvent) -> Option<String> {
     use AppealEvent as E;
     match e {
         E::Dispatched { note, .. } | E::Summoned { note, .. } | E::ExtensionDecided { note, .. } => note.clone(),

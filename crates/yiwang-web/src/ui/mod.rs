@@ -19,6 +19,7 @@ mod map;
 mod outbox;
 mod patrol;
 mod portal;
+mod print;
 mod search;
 mod tasks;
 
@@ -85,6 +86,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/cases/{id}", get(console::show_case))
         .route("/console/cases/{id}/act", post(console::act_on_case).layer(DefaultBodyLimit::max(CASE_ACT_LIMIT)))
         .route("/console/cases/{id}/reveal-phone", post(console::reveal_phone))
+        .route("/console/cases/{id}/print", get(print::show_case_print))
         .route("/console/intake", get(intake::show_intake).post(intake::submit_intake))
         .route("/console/dashboard", get(dashboard::show_dashboard))
         .route("/console/dashboard/export.csv", get(dashboard::export_csv))

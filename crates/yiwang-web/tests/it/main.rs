@@ -18,6 +18,7 @@ mod notify;
 mod open311;
 mod patrols;
 mod permissions;
+mod print;
 mod reply_photos;
 mod task_pages;
 mod tasks;
