@@ -616,16 +616,17 @@ impl App {
         self.public_view(&self.citizen_case(code, phone, address)?)
     }
 
-    /// As `track`, with the photos of the citizen's own appeal, which the portal
-    /// shows back to them and to no one else.
+    /// As `track`, with the photos of the citizen's own appeal and those of the
+    /// reply (处置后照片), which the portal shows back to them and to no one else.
     pub fn track_with_attachments(
         &self,
         code: &str,
         phone: &str,
         address: crate::auth::Address,
-    ) -> Result<(PublicView, Vec<String>)> {
+    ) -> Result<(PublicView, Vec<String>, Vec<String>)> {
         let a = self.citizen_case(code, phone, address)?;
-        Ok((self.public_view(&a)?, a.attachments))
+        let reply_photos = a.reply.as_ref().map(|r| r.photos.clone()).unwrap_or_default();
+        Ok((self.public_view(&a)?, a.attachments, reply_photos))
     }
 
     fn public_view(&self, a: &Appeal) -> Result<PublicView> {

@@ -1,12 +1,13 @@
 //! What the browser pages need beyond the API's use cases: which actions a staff
-//! member may take on a case now, so the console offers only those forms; and the
-//! photos of a citizen's own appeal for the tracking page.
+//! member may take on a case now, so the console offers only those forms (and the API
+//! takes a reply's photos only from who may reply); and the photos of a citizen's own
+//! appeal for the tracking page.
 //!
 //! The answer comes from core's `decide`, run on sample input without storing
 //! anything: the rules stay in one place and the console never guesses them.
 
-use crate::App;
-use yiwang_core::appeal::{self, Action, Appeal, ReplyOutcome, Satisfaction};
+use crate::{App, AppError, Result};
+use yiwang_core::appeal::{self, Action, Appeal, AppealKind, ReplyOutcome, Satisfaction};
 use yiwang_core::id::{CaseId, CategoryCode, UnitCode};
 use yiwang_core::org::Actor;
 
@@ -24,6 +25,19 @@ const UNAVAILABLE: [&str; 9] = [
 ];
 
 impl App {
+    /// Whether the actor may reply to the case now, and so upload the photos of the
+    /// work done for that reply: a case they may not see is not found.
+    pub fn may_reply(&self, actor: &Actor, id: &CaseId) -> Result<()> {
+        let a = self.load_as::<AppealKind>(id)?;
+        if !appeal::can_view(&a, actor) {
+            return Err(AppError::NotFound("工单"));
+        }
+        if !self.available_actions(actor, &a).contains(&"reply") {
+            return Err(AppError::Forbidden("只有正在办理本工单的承办单位可以上传处置后照片".into()));
+        }
+        Ok(())
+    }
+
     /// The names of the actions (`Action::name`) this actor may take on the case now,
     /// in the order the console shows them.
     pub fn available_actions(&self, actor: &Actor, a: &Appeal) -> Vec<&'static str> {
@@ -56,7 +70,7 @@ impl App {
             Action::DecideExtension { approve: true, note: None },
             Action::Suspend { reason: note() },
             Action::Resume,
-            Action::Reply { outcome: ReplyOutcome::Resolved, text: note() },
+            Action::Reply { outcome: ReplyOutcome::Resolved, text: note(), photos: vec![] },
             Action::Callback { solved: true, satisfaction: Satisfaction::Satisfied, note: None },
             Action::AnswerDirectly { answer: note() },
             Action::Remind { note: note() },

@@ -217,7 +217,7 @@ impl App {
                 continue;
             }
             let outcome = if rng.below(15) == 0 { ReplyOutcome::CannotSolve } else { ReplyOutcome::Resolved };
-            sim.act(&h, &id, &Action::Reply { outcome, text: d.reply.clone() })?;
+            sim.act(&h, &id, &Action::Reply { outcome, text: d.reply.clone(), photos: vec![] })?;
             if !step(6 + rng.below(30) as i64) {
                 continue;
             }

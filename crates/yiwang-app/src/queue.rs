@@ -167,8 +167,12 @@ impl App {
                 q.stage = Some(Stage::Yellow);
             }
             Queue::Overdue => {
-                q.statuses =
-                    if across { statuses(&[Status::Accepted, Status::Dispatched, Status::Handling]) } else { open };
+                // The centre's own late work is overdue too: dispatch and callback.
+                q.statuses = if across {
+                    statuses(&[Status::Accepted, Status::Dispatched, Status::Handling, Status::Replied])
+                } else {
+                    open
+                };
                 q.stage = Some(Stage::Red);
             }
             Queue::ToCallback => q.statuses = statuses(&[Status::Replied]),

@@ -426,7 +426,9 @@ pub fn lifecycle(opts: LifecycleOptions) -> Result<std::process::ExitCode> {
                             handler,
                             &id,
                             &Action::Reply {
-                                outcome: ReplyOutcome::Resolved, text: "已联系城管中队现场清理。".into()
+                                outcome: ReplyOutcome::Resolved,
+                                text: "已联系城管中队现场清理。".into(),
+                                photos: vec![],
                             },
                         )?;
                         let a = app.act(

@@ -704,7 +704,7 @@ impl World {
         // Replies take one to twenty working days, some longer than allowed.
         let Some(t5) = step(24 * (1 + rng.below(20) as i64)) else { return };
         let outcome = if rng.one_in(15) { ReplyOutcome::CannotSolve } else { ReplyOutcome::Resolved };
-        if !c.act(t5, &h, Action::Reply { outcome, text: reply.to_owned() }) {
+        if !c.act(t5, &h, Action::Reply { outcome, text: reply.to_owned(), photos: vec![] }) {
             return;
         }
         let Some(t6) = step(6 + rng.below(30) as i64) else { return };
@@ -730,7 +730,10 @@ impl World {
             return;
         }
         let Some(t8) = step(24 * (1 + rng.below(5) as i64)) else { return };
-        let again = Action::Reply { outcome: ReplyOutcome::Resolved, text: format!("经再次核查处理：{reply}") };
+        let again =
+            Action::Reply {
+                outcome: ReplyOutcome::Resolved, text: format!("经再次核查处理：{reply}"), photos: vec![]
+            };
         if !c.act(t8, &h, again) {
             return;
         }

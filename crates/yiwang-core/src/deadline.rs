@@ -3,8 +3,9 @@
 //! Defaults follow DB11/T 2021-2022 (Beijing's 12345 service standard) and common
 //! practice: dispatch within 1 hour for emergencies, 2 hours for water, power, gas and
 //! heat, 24 hours otherwise; contact the citizen within 24 hours of signing; resolve
-//! consultations within 3 working days and other appeals within 15. Every limit can be
-//! overridden per category and urgency.
+//! consultations within 3 working days and other appeals within 15; call the citizen
+//! back within 3 working days of the reply. Every limit can be overridden per category
+//! and urgency.
 
 use crate::calendar::Calendar;
 use chrono::Duration;
@@ -342,6 +343,7 @@ mod tests {
             (ClockKind::Contact, key(false, Urgency::Normal, false), Budget::Hours(24)),
             (ClockKind::Resolve, key(true, Urgency::Normal, false), Budget::WorkingDays(3)),
             (ClockKind::Resolve, key(false, Urgency::Urgent, false), Budget::WorkingDays(15)),
+            (ClockKind::Callback, key(true, Urgency::Emergency, false), Budget::WorkingDays(3)),
         ];
         for (clock, k, want) in table {
             assert_eq!(l.appeal.budget(clock, k), want, "{clock:?} {k:?}");
@@ -374,6 +376,12 @@ budget = { hours = 12 }
         assert_eq!(l.appeal.budget(ClockKind::Resolve, k(&water, Urgency::Normal)), Budget::WorkingDays(2));
         assert_eq!(l.appeal.budget(ClockKind::Resolve, k(&other, Urgency::Urgent)), Budget::WorkingDays(5));
         assert_eq!(l.appeal.budget(ClockKind::Resolve, k(&other, Urgency::Normal)), Budget::WorkingDays(10));
+        let callback = TimeLimits::parse_toml(
+            "callback_days = 5\n[[override]]\nurgency = \"urgent\"\nclock = \"callback\"\nbudget = { hours = 24 }",
+        )
+        .unwrap();
+        assert_eq!(callback.appeal.budget(ClockKind::Callback, k(&other, Urgency::Normal)), Budget::WorkingDays(5));
+        assert_eq!(callback.appeal.budget(ClockKind::Callback, k(&other, Urgency::Urgent)), Budget::Hours(24));
         assert_eq!(TimeLimits::parse_toml("warn_ratio = 0.25").unwrap().warn_ratio, 0.25);
         assert!(TimeLimits::parse_toml("warn_ratio = 1.5").is_err());
         assert!(TimeLimits::parse_toml("nonsense = 1").is_err());

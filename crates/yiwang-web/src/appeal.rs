@@ -1,8 +1,10 @@
-//! Appeals: intake, one case, and one command per call on it.
+//! Appeals: intake, one case, one command per call on it, and the photos of the work
+//! done that a reply then carries.
 
 use crate::auth::{Body, MaybeStaff, StaffAuth};
 use crate::{ApiError, AppState};
-use axum::extract::{Path, State};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -17,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/appeals", post(create_appeal))
         .route("/appeals/{id}", get(get_appeal))
         .route("/appeals/{id}/actions", post(act_on_appeal))
+        .route("/appeals/{id}/photos", post(upload_photo).layer(DefaultBodyLimit::max(crate::ui::API_PHOTO_LIMIT)))
         .route("/appeals/{id}/reveal-phone", post(reveal_phone))
 }
 
@@ -58,6 +61,8 @@ pub async fn get_appeal(
 /// Names follow the glossary: dispatch, sign_for, return, reassign, summon,
 /// report_in, answer_part, contact, request_extension, decide_extension, remind,
 /// supervise, suspend, resume, reply, callback, reopen, close, merge, answer_directly.
+/// A reply's `photos` are names `POST /api/v1/appeals/{id}/photos` gave for this case;
+/// any other name (another case's upload, a citizen's photo) is refused.
 #[utoipa::path(post, path = "/api/v1/appeals/{id}/actions", tag = "appeals", request_body = Action,
     params(("id" = String, Path, description = "case number")),
     responses((status = 200, body = CaseView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
@@ -69,6 +74,9 @@ pub async fn act_on_appeal(
     Body(action): Body<Action>,
 ) -> Result<Json<CaseView>, ApiError> {
     let id = case_id(&id)?;
+    if let Action::Reply { photos, .. } = &action {
+        crate::ui::refuse_foreign_photos(&state, &id, photos).await?;
+    }
     let view = state
         .run(move |app| {
             app.act(&auth.actor, &id, &action)?;
@@ -76,6 +84,47 @@ pub async fn act_on_appeal(
         })
         .await?;
     Ok(Json(view))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UploadedPhoto {
+    /// The name a `reply` on this case carries in `photos`.
+    pub photo: String,
+}
+
+/// Uploads a photo of the work done (处置后照片) for the reply to this case: the body is
+/// the picture itself (JPEG, PNG or WebP, at most 5 MB). Answers 201 with its name,
+/// which a `reply` on this case, and on no other, may then carry in `photos` (at most
+/// 3). Only who may reply to the case now may upload.
+#[utoipa::path(post, path = "/api/v1/appeals/{id}/photos", tag = "appeals", params(("id" = String, Path, description = "case number")),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "the photo: JPEG, PNG or WebP, at most 5 MB"),
+    responses((status = 201, body = UploadedPhoto), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn upload_photo(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<UploadedPhoto>), ApiError> {
+    let id = case_id(&id)?;
+    let case = id.clone();
+    state.run(move |app| app.may_reply(&auth.actor, &case)).await?;
+    let Some(kind) = crate::ui::photo_kind(&body) else {
+        return Err(ApiError::invalid("photo", "不是JPEG、PNG或WebP格式的图片"));
+    };
+    if body.len() > crate::ui::MAX_PHOTO_BYTES {
+        return Err(ApiError::invalid("photo", "照片不能超过5MB"));
+    }
+    let Some(dir) = state.uploads_dir.clone() else {
+        return Err(ApiError::invalid("photo", "本站未配置上传目录，暂不接收照片"));
+    };
+    match crate::ui::save_case_upload(&state, &dir, &id, &body, kind).await {
+        Ok((photo, _)) => Ok((StatusCode::CREATED, Json(UploadedPhoto { photo }))),
+        Err(e) => {
+            tracing::error!(error = %e, dir = %dir.display(), "storing a reply's photo");
+            Err(yiwang_app::AppError::Internal(format!("storing an upload: {e}")).into())
+        }
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

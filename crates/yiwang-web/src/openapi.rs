@@ -12,6 +12,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         crate::session::login, crate::session::logout, crate::session::who_am_i,
         crate::appeal::create_appeal, crate::appeal::get_appeal, crate::appeal::act_on_appeal, crate::appeal::reveal_phone,
+        crate::appeal::upload_photo,
         crate::queue::list_queues, crate::queue::get_queue,
         crate::measure::get_measures,
         crate::citizen::track_appeal, crate::citizen::answer_callback, crate::citizen::resend_code,

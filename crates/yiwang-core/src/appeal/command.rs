@@ -97,8 +97,14 @@ pub enum Action {
     Suspend { reason: String },
     /// Restart the paused clock.
     Resume,
-    /// 答复/办结 by the handling unit.
-    Reply { outcome: ReplyOutcome, text: String },
+    /// 答复/办结 by the handling unit, with photos of the work done (处置后照片,
+    /// upload names) if any.
+    Reply {
+        outcome: ReplyOutcome,
+        text: String,
+        #[serde(default)]
+        photos: Vec<String>,
+    },
     /// 回访: a solved answer closes the case; an unsolved one waits for the centre to
     /// reopen or close it.
     Callback {

@@ -18,6 +18,8 @@ type Decision = Result<Vec<AppealEvent>, Refusal>;
 pub const TEXT_MAX: usize = 5000;
 /// The longest note or reason, in characters.
 pub const NOTE_MAX: usize = 1000;
+/// The most photos a reply carries (处置后照片), as many as a citizen's appeal.
+pub const REPLY_PHOTOS_MAX: usize = 3;
 
 /// What an appeal refuses beyond the refusals every kind has, with their stable codes.
 fn same_unit(u: &UnitCode) -> Refusal {
@@ -360,7 +362,7 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
             let clock = s.clock(ClockKind::Resolve).expect("a handled case runs its resolve clock");
             Ok(vec![AppealEvent::Resumed { resolve_clock: clock.resumed(ctx.calendar, ctx.now) }])
         }
-        Action::Reply { outcome, text: t } => {
+        Action::Reply { outcome, text: t, photos } => {
             ctx.holder(action, s)?;
             expect_status(action, s, &[Handling])?;
             if s.suspended_since.is_some() {
@@ -371,7 +373,24 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
             if !pending.is_empty() {
                 return Err(co_units_pending(&pending));
             }
-            Ok(vec![AppealEvent::Replied { outcome: *outcome, text: text("text", t, TEXT_MAX)? }])
+            let invalid = |rule| Refusal::Invalid(InvalidValue { field: "photos", rule });
+            if photos.len() > REPLY_PHOTOS_MAX {
+                return Err(invalid("最多 3 张照片"));
+            }
+            let mut names: Vec<String> = vec![];
+            for p in photos {
+                let name = text("photos", p, 500)?;
+                if names.contains(&name) {
+                    return Err(invalid("同一张照片只能附一次"));
+                }
+                names.push(name);
+            }
+            Ok(vec![AppealEvent::Replied {
+                outcome: *outcome,
+                text: text("text", t, TEXT_MAX)?,
+                photos: names,
+                callback_clock: Some(ctx.start(ClockKind::Callback, ctx.case_key(s, None))),
+            }])
         }
         Action::Callback { solved, satisfaction, note } => {
             if *ctx.actor != Actor::Citizen {
@@ -434,6 +453,7 @@ pub fn decide(s: &Appeal, cmd: &Action, ctx: &Context<'_>) -> Decision {
                 outcome: reply.outcome,
                 text: reply.text.clone(),
                 on_time: reply.on_time,
+                callback_clock: Some(ctx.start(ClockKind::Callback, ctx.case_key(s, None))),
             }])
         }
         Action::AnswerDirectly { answer } => {

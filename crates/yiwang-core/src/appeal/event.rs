@@ -104,6 +104,14 @@ pub enum AppealEvent {
     Replied {
         outcome: ReplyOutcome,
         text: String,
+        /// Photos of the work done (处置后照片): upload names, as the appeal's
+        /// `attachments`. Absent in events recorded before it existed.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        photos: Vec<String>,
+        /// The callback's clock (回访时限), started by the reply. Absent in events
+        /// recorded before it existed: such a reply runs no clock.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        callback_clock: Option<Clock>,
     },
     /// 回访
     CalledBack {
@@ -142,6 +150,10 @@ pub enum AppealEvent {
         text: String,
         /// Whether the master was answered in time.
         on_time: bool,
+        /// This caller's callback clock, started as the reply reaches them. Absent in
+        /// events recorded before it existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        callback_clock: Option<Clock>,
     },
     /// 直接办结
     AnsweredDirectly {

@@ -186,8 +186,9 @@ impl Kind for AppealKind {
         }
     }
 
+    /// The citizen's photos and the photos every reply carried.
     fn attachments(a: &Appeal) -> Vec<String> {
-        a.attachments.clone()
+        a.attachments.iter().chain(&a.reply_photos).cloned().collect()
     }
 
     fn sees_all(actor: &Actor) -> bool {

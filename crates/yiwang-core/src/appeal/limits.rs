@@ -3,8 +3,9 @@
 //! Defaults follow DB11/T 2021-2022 (Beijing's 12345 service standard) and common
 //! practice: dispatch within 1 hour for emergencies, 2 hours for water, power, gas and
 //! heat, 24 hours otherwise; contact the citizen within 24 hours of signing; resolve
-//! consultations within 3 working days and other appeals within 15. Every limit can be
-//! overridden per category and urgency.
+//! consultations within 3 working days and other appeals within 15; call the citizen
+//! back within 3 working days of the reply. Every limit can be overridden per category
+//! and urgency.
 
 use crate::deadline::{Budget, ClockName, Urgency};
 use crate::id::CategoryCode;
@@ -23,6 +24,8 @@ pub enum ClockKind {
     Contact,
     /// From dispatch to the reply (办理时限).
     Resolve,
+    /// From the reply to the callback (回访时限), which the centre owes.
+    Callback,
 }
 
 impl ClockName for ClockKind {
@@ -38,6 +41,7 @@ impl ClockKind {
             Self::SignFor => "签收",
             Self::Contact => "联系诉求人",
             Self::Resolve => "办理",
+            Self::Callback => "回访",
         }
     }
 }
@@ -77,6 +81,8 @@ pub struct AppealLimits {
     pub resolve_consultation_days: u32,
     /// Other appeals 15 working days.
     pub resolve_general_days: u32,
+    /// The callback (回访), in working days from the reply: 3 is common practice.
+    pub callback_days: u32,
     #[serde(rename = "override")]
     pub overrides: Vec<LimitOverride>,
 }
@@ -92,6 +98,7 @@ impl Default for AppealLimits {
             contact_hours: 24,
             resolve_consultation_days: 3,
             resolve_general_days: 15,
+            callback_days: 3,
             overrides: vec![],
         }
     }
@@ -134,6 +141,7 @@ impl AppealLimits {
             ClockKind::Contact => Budget::Hours(self.contact_hours),
             ClockKind::Resolve if key.consultation => Budget::WorkingDays(self.resolve_consultation_days),
             ClockKind::Resolve => Budget::WorkingDays(self.resolve_general_days),
+            ClockKind::Callback => Budget::WorkingDays(self.callback_days),
         }
     }
 }

@@ -14,7 +14,7 @@ mod state;
 
 pub use crate::case::{Context, Refusal};
 pub use command::{Action, CallbackAnswer, Intake, ReplyOutcome};
-pub use decide::{NOTE_MAX, TEXT_MAX, alarms, can_view, decide, decide_intake};
+pub use decide::{NOTE_MAX, REPLY_PHOTOS_MAX, TEXT_MAX, alarms, can_view, decide, decide_intake};
 pub use event::{AppealEvent, Envelope};
 pub use kind::{AppealKind, Detail};
 pub use limits::{AppealLimits, Clock, ClockKind, LimitKey, LimitOverride};

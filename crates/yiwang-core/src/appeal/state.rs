@@ -131,6 +131,10 @@ pub struct ReplyRecord {
     pub at: DateTime<Utc>,
     /// Replied before the resolve clock ran out.
     pub on_time: bool,
+    /// Photos of the work done (处置后照片), upload names. A duplicate's copy of its
+    /// master's reply carries none: the photos stay with the case they were uploaded to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,6 +182,10 @@ pub struct Appeal {
     /// The duplicates joined to this case, whose callers get its reply.
     #[serde(default)]
     pub duplicates: Vec<CaseId>,
+    /// Every photo a reply of this case carried, a withdrawn reply's (after a reopen)
+    /// included: they are the case's files as much as `attachments`.
+    #[serde(default)]
+    pub reply_photos: Vec<String>,
     pub returns: u32,
     pub reopens: u32,
     pub reminders: u32,
@@ -329,6 +337,7 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             outcome: None,
             merged_into: None,
             duplicates: vec![],
+            reply_photos: vec![],
             returns: 0,
             reopens: 0,
             reminders: 0,
@@ -423,21 +432,37 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             s.suspended_since = None;
             s.clocks.set_clock(*resolve_clock);
         }
-        AppealEvent::Replied { outcome, text } => {
+        AppealEvent::Replied { outcome, text, photos, callback_clock } => {
             // On time means before the due instant: at the due the clock is already red.
             let on_time = s.clock(ClockKind::Resolve).is_none_or(|c| at < c.due);
             s.status = Status::Replied;
             // A reply without a holding unit is no case `decide` makes; `check` refuses it.
-            s.reply =
-                s.unit.clone().map(|unit| ReplyRecord { unit, outcome: *outcome, text: text.clone(), at, on_time });
+            s.reply = s.unit.clone().map(|unit| ReplyRecord {
+                unit,
+                outcome: *outcome,
+                text: text.clone(),
+                at,
+                on_time,
+                photos: photos.clone(),
+            });
+            for p in photos {
+                if !s.reply_photos.contains(p) {
+                    s.reply_photos.push(p.clone());
+                }
+            }
             // The answer withdraws any extension request still waiting for a decision.
             s.extension = None;
             s.clocks.clear();
+            // Now the centre owes the callback (an older reply recorded no clock).
+            if let Some(c) = callback_clock {
+                s.clocks.set_clock(*c);
+            }
         }
         AppealEvent::CalledBack { solved, satisfaction, .. } => {
             // The unit whose answer the caller rates (a joined duplicate's is the master's).
             let unit = s.reply.as_ref().map(|r| r.unit.clone()).or_else(|| s.unit.clone());
             s.callbacks.push(CallbackRecord { unit, solved: *solved, satisfaction: *satisfaction, at });
+            s.clocks.stop_clock(ClockKind::Callback);
             if *solved {
                 let outcome = match s.reply.as_ref().map(|r| r.outcome) {
                     Some(ReplyOutcome::CannotSolve) => Outcome::CannotSolve,
@@ -491,11 +516,20 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
                 s.duplicates.push(case.clone());
             }
         }
-        AppealEvent::MasterReplied { unit, outcome, text, on_time, .. } => {
+        AppealEvent::MasterReplied { unit, outcome, text, on_time, callback_clock, .. } => {
             s.status = Status::Replied;
-            s.reply =
-                Some(ReplyRecord { unit: unit.clone(), outcome: *outcome, text: text.clone(), at, on_time: *on_time });
+            s.reply = Some(ReplyRecord {
+                unit: unit.clone(),
+                outcome: *outcome,
+                text: text.clone(),
+                at,
+                on_time: *on_time,
+                photos: vec![],
+            });
             s.clocks.clear();
+            if let Some(c) = callback_clock {
+                s.clocks.set_clock(*c);
+            }
         }
         AppealEvent::AnsweredDirectly { .. } => s.close(at, Outcome::AnsweredDirectly),
         AppealEvent::ClockWarned { clock, .. } => {

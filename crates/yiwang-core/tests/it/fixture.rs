@@ -413,10 +413,10 @@ pub mod cmd {
         Action::Resume
     }
     pub fn reply(text: &str) -> Action {
-        Action::Reply { outcome: ReplyOutcome::Resolved, text: text.into() }
+        Action::Reply { outcome: ReplyOutcome::Resolved, text: text.into(), photos: vec![] }
     }
     pub fn reply_cannot_solve(text: &str) -> Action {
-        Action::Reply { outcome: ReplyOutcome::CannotSolve, text: text.into() }
+        Action::Reply { outcome: ReplyOutcome::CannotSolve, text: text.into(), photos: vec![] }
     }
     pub fn callback(solved: bool, satisfaction: Satisfaction) -> Action {
         Action::Callback { solved, satisfaction, note: None }

@@ -200,6 +200,7 @@ fn a_merged_caller_gets_the_masters_reply_and_their_own_callback() {
         text: "路灯已修复".into(),
         at: t("2026-11-17 10:00"),
         on_time: true,
+        photos: vec![],
     };
     let share = |master: &str| Action::ShareReply { master: case_id(master), reply: reply.clone() };
     // Only the system passes a reply on, and only from the case it joined.
@@ -389,6 +390,7 @@ fn each_way_of_ending_gives_its_outcome() {
                             text: "已清理".into(),
                             at: t("2026-11-17 10:00"),
                             on_time: true,
+                            photos: vec![],
                         },
                     },
                     "2026-11-17 10:00",

@@ -181,3 +181,39 @@ fn summoning_names_the_refused_unit() {
         assert_eq!(case.decide(HandlerA, &cmd::summon(units), case.soon()), Err(refusal), "{units:?}");
     }
 }
+
+#[test]
+fn a_reply_carries_at_most_three_photos_and_keeps_them_with_the_case() {
+    let photo = |i: usize| format!("uploads/{i:032x}.jpg");
+    let reply = |photos: Vec<String>| Action::Reply {
+        outcome: yiwang_core::appeal::ReplyOutcome::Resolved,
+        text: "已清理".into(),
+        photos,
+    };
+    #[rustfmt::skip]
+    let table: Vec<(&str, Vec<String>, Result<(), Refusal>)> = vec![
+        ("none", vec![], Ok(())),
+        ("three", (1..=3).map(photo).collect(), Ok(())),
+        ("four", (1..=4).map(photo).collect(), Err(invalid("photos", "最多 3 张照片"))),
+        ("one twice", vec![photo(1), photo(1)], Err(invalid("photos", "同一张照片只能附一次"))),
+        ("blank", vec![" ".into()], Err(invalid("photos", "不能为空"))),
+        ("too long a name", vec![chars(501)], Err(invalid("photos", "太长"))),
+    ];
+    for (what, photos, expected) in table {
+        let got = handling().decide(HandlerA, &reply(photos), t("2026-11-17 10:00")).map(|_| ());
+        assert_eq!(got, expected, "{what}");
+    }
+    // Kept on the reply and among the case's files; a reopen withdraws the reply but
+    // not its photos, and the next reply adds its own.
+    let intake = Intake { attachments: vec!["uploads/citizen.jpg".into()], ..complaint() };
+    let mut case = handling_with(intake).then(HandlerA, reply(vec![photo(1), photo(2)]), "2026-11-17 10:00");
+    assert_eq!(case.state.reply.as_ref().map(|r| r.photos.clone()), Some(vec![photo(1), photo(2)]));
+    case.act(Supervisor, &cmd::reopen("摊点仍在"), t("2026-11-18 10:00"));
+    case.act(HandlerA, &reply(vec![photo(3)]), t("2026-11-19 10:00"));
+    assert_eq!(case.state.reply.as_ref().map(|r| r.photos.clone()), Some(vec![photo(3)]));
+    use yiwang_core::case::Kind;
+    assert_eq!(
+        yiwang_core::appeal::AppealKind::attachments(&case.state),
+        ["uploads/citizen.jpg".to_owned(), photo(1), photo(2), photo(3)]
+    );
+}

@@ -346,7 +346,7 @@ pub fn alarms_and_monthly_facts_follow_the_state(store: &dyn Store) {
         store,
         &a,
         &handler_a(),
-        Action::Reply { outcome: appeal::ReplyOutcome::Resolved, text: "已修复".into() },
+        Action::Reply { outcome: appeal::ReplyOutcome::Resolved, text: "已修复".into(), photos: vec![] },
         t0() + Duration::hours(30),
     );
     let a = act(
@@ -591,7 +591,7 @@ pub fn full_text_search_finds_chinese_substrings_within_what_a_unit_may_see(stor
         store,
         &held,
         &handler_a(),
-        Action::Reply { outcome: appeal::ReplyOutcome::Resolved, text: "已更换灯泡".into() },
+        Action::Reply { outcome: appeal::ReplyOutcome::Resolved, text: "已更换灯泡".into(), photos: vec![] },
         t0(),
     );
     assert_eq!(search("更换灯泡", None), vec![cases[2].id.to_string()]);
@@ -709,7 +709,7 @@ pub fn articles_and_documents_round_trip_and_corrections_become_examples(store: 
         store,
         &c,
         &handler_a(),
-        Action::Reply { outcome: appeal::ReplyOutcome::Resolved, text: "已处理".into() },
+        Action::Reply { outcome: appeal::ReplyOutcome::Resolved, text: "已处理".into(), photos: vec![] },
         t0(),
     );
     let ex = store.labelled_cases().unwrap();
@@ -725,7 +725,7 @@ pub fn articles_and_documents_round_trip_and_corrections_become_examples(store: 
         store,
         &plain,
         &handler_a(),
-        Action::Reply { outcome: appeal::ReplyOutcome::Resolved, text: "已处理".into() },
+        Action::Reply { outcome: appeal::ReplyOutcome::Resolved, text: "已处理".into(), photos: vec![] },
         t0(),
     );
     assert_eq!(store.labelled_cases().unwrap().len(), 1);
@@ -738,7 +738,8 @@ pub fn imported_cases_are_stored_as_if_recorded_live(store: &dyn Store) {
     let live = dispatch_and_sign(&w, store, &live, t0() + Duration::minutes(5));
     let live =
         act(&w, store, &live, &handler_a(), Action::Contact { note: "已联系".into() }, t0() + Duration::hours(1));
-    let reply = Action::Reply { outcome: appeal::ReplyOutcome::Resolved, text: "井盖已更换".into() };
+    let reply =
+        Action::Reply { outcome: appeal::ReplyOutcome::Resolved, text: "井盖已更换".into(), photos: vec![] };
     let live = act(&w, store, &live, &handler_a(), reply, t0() + Duration::hours(20));
     let callback = Action::Callback { solved: true, satisfaction: Satisfaction::Satisfied, note: None };
     let live = act(&w, store, &live, &operator(), callback, t0() + Duration::hours(30));
@@ -842,7 +843,12 @@ pub fn an_impossible_history_is_refused_naming_the_case(store: &dyn Store) {
         h.push(ImportedEvent { at: t0() + Duration::hours(1), actor: handler_a(), event });
         h
     };
-    let replied = then(AppealEvent::Replied { outcome: appeal::ReplyOutcome::Resolved, text: "已处理".into() });
+    let replied = then(AppealEvent::Replied {
+        outcome: appeal::ReplyOutcome::Resolved,
+        text: "已处理".into(),
+        photos: vec![],
+        callback_clock: None,
+    });
     let signed = then(AppealEvent::SignedFor { contact_clock: live.clocks[0] });
     for (id, history, why) in
         [("YW20261114000011", replied, "no unit holds it"), ("YW20261114000012", signed, "no unit holds it")]

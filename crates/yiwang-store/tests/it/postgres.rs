@@ -399,7 +399,11 @@ fn counts_moved_by_both_writers_add_up_to_the_reindexed_month() {
                         let h = contract::handler_a();
                         let contact = Action::Contact { note: "已联系".into() };
                         let a = contract::act(&w, store.as_ref(), &a, &h, contact, at + Duration::hours(1));
-                        let reply = Action::Reply { outcome: ReplyOutcome::Resolved, text: "已处理完毕".into() };
+                        let reply = Action::Reply {
+                            outcome: ReplyOutcome::Resolved,
+                            text: "已处理完毕".into(),
+                            photos: vec![],
+                        };
                         contract::act(&w, store.as_ref(), &a, &h, reply, at + Duration::hours(2));
                     }
                 }

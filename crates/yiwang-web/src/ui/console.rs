@@ -3,13 +3,14 @@
 
 use super::form::{Fields, field_error, url_encode};
 use super::map::area_label;
-use super::portal::{field_of, staff_photo_url};
+use super::portal::{field_of, read_multipart, save_case_upload, staff_photo_url};
 use super::search;
 use super::{
-    Chrome, SESSION_COOKIE, StaffUser, UiError, UiResult, fmt_left, fmt_time, html_response, page, stage_badge,
+    Chrome, MAX_PHOTOS, SESSION_COOKIE, StaffUser, UiError, UiResult, fmt_left, fmt_time, html_response, page,
+    stage_badge,
 };
 use crate::{ApiError, AppState};
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -460,7 +461,10 @@ fn case_page(
         div.case-grid {
             div.case-main {
                 section.card {
-                    h1 { "工单 " span #case-id { (a.id) } }
+                    div.case-head {
+                        h1 { "工单 " span #case-id { (a.id) } }
+                        a.print-link href={"/console/cases/" (a.id) "/print"} target="_blank" rel="noopener" { "打印" }
+                    }
                     p.title-line { (a.title.clone().unwrap_or_else(|| "（无标题）".into())) }
                     dl.facts {
                         dt { "状态" } dd #case-status { span.status { (a.status.label()) } @if let Some(o) = a.outcome { "（" (o.label()) "）" } @if a.suspended_since.is_some() { " · 挂起中" } }
@@ -535,6 +539,7 @@ fn case_page(
                             (match rep.outcome { ReplyOutcome::Resolved => "已解决", ReplyOutcome::CannotSolve => "无法解决" })
                             @if !rep.on_time { " · " span.tag.late { "超期答复" } } }
                         p #reply-text { (rep.text) }
+                        (reply_photos(&a.id, &rep.photos))
                     }
                 }
                 @if !v.merged_callers.is_empty() {
@@ -564,6 +569,7 @@ fn case_page(
                                 span.actor { (t.actor) }
                                 span { (t.summary) }
                                 @if let Some(d) = t.detail.as_ref().and_then(event_note) { p.note { (d) } }
+                                @if let Some(AppealEvent::Replied { photos, .. }) = &t.detail { (reply_photos(&a.id, photos)) }
                             }
                         }
                     }
@@ -581,8 +587,18 @@ fn case_page(
     }
 }
 
+/// A reply's photos (处置后照片) for staff, each a link to the full picture.
+pub(super) fn reply_photos(case: &CaseId, photos: &[String]) -> Markup {
+    let urls: Vec<String> = photos.iter().filter_map(|p| staff_photo_url(case, p)).collect();
+    html! {
+        @if !urls.is_empty() {
+            div.photos.reply-photos { @for (i, u) in urls.iter().enumerate() { a href=(u) { img src=(u) alt={"处置后照片 " (i + 1)} loading="lazy"; } } }
+        }
+    }
+}
+
 /// The free text of an event, for the staff timeline.
-fn event_note(e: &AppealEvent) -> Option<String> {
+pub(super) fn event_note(e: &AppealEvent) -> Option<String> {
     use AppealEvent as E;
     match e {
         E::Dispatched { note, .. } | E::Summoned { note, .. } | E::ExtensionDecided { note, .. } => note.clone(),
@@ -764,6 +780,12 @@ fn action_form(
                 }
             }
             (text("text", "答复内容", true, 4))
+            div.field {
+                label for=(id("photos")) { "处置后照片" span.opt { "（选填，最多" (MAX_PHOTOS) "张，每张不超过5MB，JPEG/PNG/WebP）" } }
+                input id=(id("photos")) type="file" name="photos" multiple accept="image/jpeg,image/png,image/webp";
+                @if e.is_some_and(|(field, _)| field != "photos") { p.hint { "如需附照片，请重新选择（出错后浏览器不会保留已选的文件）。" } }
+                (field_error(&id("photos"), e, "photos"))
+            }
         },
         "callback" => html! {
             fieldset {
@@ -846,7 +868,8 @@ fn action_form(
         name,
         label: action_label(name),
         target: format!("/console/cases/{}/act", a.id),
-        multipart: false,
+        // The reply carries photos of the work done.
+        multipart: name == "reply",
         csrf: &u.csrf,
         error: e,
         fields_with_errors: &[
@@ -862,6 +885,7 @@ fn action_form(
             "note",
             "text",
             "answer",
+            "photos",
         ],
         secondary,
         danger,
@@ -985,6 +1009,7 @@ fn action_of(f: &Fields) -> Result<Action, (String, String)> {
         "decide_extension" => Action::DecideExtension { approve: f.get("approve") != "no", note: f.opt("note") },
         "suspend" => Action::Suspend { reason: s("reason") },
         "resume" => Action::Resume,
+        // The photos are stored, and named here, once the form is found sound.
         "reply" => Action::Reply {
             outcome: if f.get("outcome") == "cannot_solve" {
                 ReplyOutcome::CannotSolve
@@ -992,6 +1017,7 @@ fn action_of(f: &Fields) -> Result<Action, (String, String)> {
                 ReplyOutcome::Resolved
             },
             text: s("text"),
+            photos: vec![],
         },
         "callback" => {
             let solved = match f.get("solved") {
@@ -1021,31 +1047,109 @@ fn action_of(f: &Fields) -> Result<Action, (String, String)> {
     })
 }
 
+/// One action's form, posted: url-encoded, or multipart for the reply with its
+/// photos (处置后照片: the portal's types and sizes), which are stored under names bound
+/// to this case and removed again if the action fails.
 pub async fn act_on_case(
     State(state): State<AppState>,
     u: StaffUser,
     Path(id): Path<String>,
-    axum::Form(f): axum::Form<Fields>,
+    req: axum::extract::Request,
 ) -> UiResult {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (f, photos) = if multipart {
+        let mp = match Multipart::from_request(req, &state).await {
+            Ok(mp) => mp,
+            Err(rejection) => return Ok(rejection.into_response()),
+        };
+        match read_multipart(mp).await {
+            Ok(x) => x,
+            Err((f, error)) => {
+                u.check_csrf(&f)?;
+                let failed = Failed { action: f.get("action").to_owned(), fields: f, error };
+                return render_case(&state, &u, &id, Some(failed), None, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+        }
+    } else {
+        match axum::Form::<Fields>::from_request(req, &state).await {
+            Ok(axum::Form(f)) => (f, vec![]),
+            Err(rejection) => return Ok(rejection.into_response()),
+        }
+    };
     u.check_csrf(&f)?;
     let name = f.get("action").to_owned();
+    let refused = |f: Fields, error: (String, String)| Failed { action: name.clone(), fields: f, error };
+    let case = crate::appeal::case_id(&id)?;
+    let mut saved = vec![];
     let action = match action_from(&f) {
+        Ok(_) if !photos.is_empty() && name != "reply" => Err(photo_error("只有答复可以附照片")),
+        Ok(Action::Reply { outcome, text, .. }) if !photos.is_empty() => {
+            store_photos(&state, &case, &photos).await.map(|stored| {
+                let (names, paths) = stored.into_iter().unzip();
+                saved = paths;
+                Action::Reply { outcome, text, photos: names }
+            })
+        }
+        other => other,
+    };
+    let action = match action {
         Ok(a) => a,
         Err(error) => {
-            let failed = Failed { action: name, fields: f, error };
+            let failed = refused(f, error);
             return render_case(&state, &u, &id, Some(failed), None, None, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let case = crate::appeal::case_id(&id)?;
     let actor = u.actor.clone();
     match state.run(move |app| app.act(&actor, &case, &action)).await {
         Ok(_) => Ok(Redirect::to(&format!("/console/cases/{id}?done={}", url_encode(&name))).into_response()),
-        Err(e) if e.status == StatusCode::NOT_FOUND && e.field.is_none() && !name.eq("merge") => Err(UiError(e)),
         Err(e) => {
+            remove_all(&saved).await;
+            if e.status == StatusCode::NOT_FOUND && e.field.is_none() && !name.eq("merge") {
+                return Err(UiError(e));
+            }
             let status = e.status;
-            let failed = Failed { action: name, fields: f, error: field_of(&state, &e) };
+            let failed = refused(f, field_of(&state, &e));
             render_case(&state, &u, &id, Some(failed), None, None, status).await
         }
+    }
+}
+
+fn photo_error(msg: &str) -> (String, String) {
+    ("photos".to_owned(), msg.to_owned())
+}
+
+/// Stores a reply's photos under names bound to its case: (attachment, path) of each,
+/// or what went wrong, with nothing left stored.
+async fn store_photos(
+    state: &AppState,
+    case: &CaseId,
+    photos: &[(Vec<u8>, &'static str)],
+) -> Result<Vec<(String, std::path::PathBuf)>, (String, String)> {
+    let Some(dir) = state.uploads_dir.clone() else {
+        return Err(photo_error("本站未配置上传目录，暂不接收照片"));
+    };
+    let mut stored = vec![];
+    for (bytes, kind) in photos {
+        match save_case_upload(state, &dir, case, bytes, kind).await {
+            Ok(x) => stored.push(x),
+            Err(e) => {
+                tracing::error!(error = %e, dir = %dir.display(), "storing a reply's photo");
+                remove_all(&stored.into_iter().map(|(_, p)| p).collect::<Vec<_>>()).await;
+                return Err(photo_error("照片保存失败，请稍后重试或去掉照片后提交"));
+            }
+        }
+    }
+    Ok(stored)
+}
+
+/// Removes the files stored for an action that did not happen.
+async fn remove_all(paths: &[std::path::PathBuf]) {
+    for p in paths {
+        let _ = tokio::fs::remove_file(p).await;
     }
 }
 

@@ -19,6 +19,7 @@ mod map;
 mod outbox;
 mod patrol;
 mod portal;
+mod print;
 mod search;
 mod tasks;
 
@@ -35,7 +36,7 @@ use sha2::{Digest, Sha256};
 use yiwang_core::org::{Actor, Role, Staff};
 
 pub use form::Fields;
-pub(crate) use portal::refuse_stored_uploads;
+pub(crate) use portal::{photo_kind, refuse_foreign_photos, refuse_stored_uploads, save_case_upload};
 
 /// The cookie holding the staff session token (from `App::login`).
 pub(crate) const SESSION_COOKIE: &str = "yiwang_session";
@@ -45,18 +46,25 @@ pub(crate) const MAX_PHOTOS: usize = 3;
 pub(crate) const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
 
 /// The size limit of the forms that carry files, by path (POST only); `None` for
-/// every other path, which keeps the default. The routes below say the same.
+/// every other path, which keeps the default. The routes below (and the API's photo
+/// upload, `appeal::router`) say the same.
 pub(crate) fn upload_limit(path: &str) -> Option<usize> {
     match path {
         "/" => Some(PORTAL_LIMIT),
         "/console/targets" => Some(TARGETS_LIMIT),
         p if p.starts_with("/console/tasks/") && p.ends_with("/act") => Some(EVIDENCE_LIMIT),
         p if p.starts_with("/console/patrol/") && p.ends_with("/problem") => Some(PATROL_LIMIT),
+        p if p.starts_with("/console/cases/") && p.ends_with("/act") => Some(CASE_ACT_LIMIT),
+        p if p.starts_with("/api/v1/appeals/") && p.ends_with("/photos") => Some(API_PHOTO_LIMIT),
         _ => None,
     }
 }
 
 const PORTAL_LIMIT: usize = MAX_PHOTOS * MAX_PHOTO_BYTES + 1024 * 1024;
+/// A case's action forms: the reply carries as many photos as the portal.
+const CASE_ACT_LIMIT: usize = PORTAL_LIMIT;
+/// One photo, its bytes as the body.
+pub(crate) const API_PHOTO_LIMIT: usize = MAX_PHOTO_BYTES + 64 * 1024;
 const TARGETS_LIMIT: usize = tasks::MAX_DOCUMENT_UPLOAD + 1024 * 1024;
 const PATROL_LIMIT: usize = yiwang_core::patrol::PHOTOS_MAX * patrol::PHOTO_BYTES_MAX + 1024 * 1024;
 const EVIDENCE_LIMIT: usize = tasks::MAX_EVIDENCE_FILES * tasks::MAX_EVIDENCE_BYTES + 1024 * 1024;
@@ -76,8 +84,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/totp", get(console::show_totp).post(console::enroll_totp))
         .route("/console", get(console::show_queues))
         .route("/console/cases/{id}", get(console::show_case))
-        .route("/console/cases/{id}/act", post(console::act_on_case))
+        .route("/console/cases/{id}/act", post(console::act_on_case).layer(DefaultBodyLimit::max(CASE_ACT_LIMIT)))
         .route("/console/cases/{id}/reveal-phone", post(console::reveal_phone))
+        .route("/console/cases/{id}/print", get(print::show_case_print))
         .route("/console/intake", get(intake::show_intake).post(intake::submit_intake))
         .route("/console/intake/hints", post(intake::intake_hints))
         .route("/console/dashboard", get(dashboard::show_dashboard))

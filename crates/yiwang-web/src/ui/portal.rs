@@ -165,8 +165,71 @@ pub(crate) async fn save_upload(
 ) -> std::io::Result<(String, std::path::PathBuf)> {
     let mut raw = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut raw);
-    let name = format!("{}.{kind}", hex::encode(raw));
-    let path = dir.join(&name);
+    write_upload(dir, &format!("{}.{kind}", hex::encode(raw)), bytes).await
+}
+
+/// Stores a photo uploaded for `case` (a reply's 处置后照片, from the console's form or
+/// the API) under a name bound to that case: 8 random bytes and a tag of them, the case
+/// and the kind under the installation's key (`uploaded_for` checks it). A name so
+/// made can be cited by that case alone, and needs no table to say so.
+pub(crate) async fn save_case_upload(
+    state: &AppState,
+    dir: &std::path::Path,
+    case: &CaseId,
+    bytes: &[u8],
+    kind: &str,
+) -> std::io::Result<(String, std::path::PathBuf)> {
+    let mut raw = [0u8; 8];
+    rand::thread_rng().fill_bytes(&mut raw);
+    let nonce = hex::encode(raw);
+    let tag = upload_mac(state, case, &nonce, kind).finalize().into_bytes();
+    let tag = hex::encode(&tag[..8]);
+    write_upload(dir, &format!("{nonce}{tag}.{kind}"), bytes).await
+}
+
+/// The keyed digest that binds an upload's name to its case.
+fn upload_mac(state: &AppState, case: &CaseId, nonce: &str, kind: &str) -> Hmac<Sha256> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(&state.app.config().digest_key).expect("hmac takes any key length");
+    mac.update(format!("yiwang-upload:{case}/{nonce}.{kind}").as_bytes());
+    mac
+}
+
+/// Whether `attachment` names a file uploaded for `case` (`save_case_upload`). A
+/// citizen's photo, another case's upload or any other name is not.
+pub(crate) fn uploaded_for(state: &AppState, case: &CaseId, attachment: &str) -> bool {
+    let Some((stem, kind)) = upload_name(attachment).and_then(|n| n.split_once('.')) else { return false };
+    let (nonce, tag) = stem.split_at(16);
+    let Ok(tag) = hex::decode(tag) else { return false };
+    upload_mac(state, case, nonce, kind).verify_truncated_left(&tag).is_ok()
+}
+
+/// Refuses reply photos not uploaded for this case, or no longer stored: the rule that
+/// keeps every file with its own case (a reply citing another case's photo would let
+/// whoever may see this case open it).
+pub(crate) async fn refuse_foreign_photos(state: &AppState, case: &CaseId, names: &[String]) -> Result<(), ApiError> {
+    for n in names {
+        let stored = match (state.uploads_dir.as_deref(), upload_name(n)) {
+            (Some(dir), Some(file)) => tokio::fs::try_exists(dir.join(file)).await.unwrap_or(false),
+            _ => false,
+        };
+        if !stored || !uploaded_for(state, case, n) {
+            return Err(ApiError::invalid(
+                "photos",
+                format!("照片 {n} 不是为工单 {case} 上传的：请先上传到本工单（POST /api/v1/appeals/{case}/photos）"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes a new file `name` in `dir`: the attachment a case records (`uploads/<name>`)
+/// and the file's path.
+async fn write_upload(
+    dir: &std::path::Path,
+    name: &str,
+    bytes: &[u8],
+) -> std::io::Result<(String, std::path::PathBuf)> {
+    let path = dir.join(name);
     // Readable by the owner only, as the rest of the data directory.
     let mut d = tokio::fs::DirBuilder::new();
     d.recursive(true);
@@ -188,8 +251,11 @@ pub(crate) fn file_kind(b: &[u8]) -> Option<&'static str> {
     if b.starts_with(b"%PDF-") { Some("pdf") } else { photo_kind(b) }
 }
 
-/// The form as posted, and the photos with their kind.
-async fn read_multipart(mut mp: Multipart) -> Result<(Fields, Vec<(Vec<u8>, &'static str)>), (Fields, FieldError)> {
+/// The form as posted, and the photos (the `photos` field) with their kind: at most
+/// `MAX_PHOTOS`, each JPEG, PNG or WebP of at most `MAX_PHOTO_BYTES`.
+pub(crate) async fn read_multipart(
+    mut mp: Multipart,
+) -> Result<(Fields, Vec<(Vec<u8>, &'static str)>), (Fields, FieldError)> {
     let mut f = Fields::default();
     let mut photos = vec![];
     loop {
@@ -447,12 +513,12 @@ async fn show_tracked(
     let (c, p) = (code.clone(), phone.clone());
     let found = state
         .run(move |app| {
-            let (v, photos) = app.track_with_attachments(&c, &p, address.as_deref())?;
+            let (v, photos, reply_photos) = app.track_with_attachments(&c, &p, address.as_deref())?;
             let id = v.case_id.clone();
-            Ok((v, id, photos))
+            Ok((v, id, photos, reply_photos))
         })
         .await;
-    let (view, id, photos) = match found {
+    let (view, id, photos, reply_photos) = match found {
         Ok(x) => x,
         Err(e) if e.status == StatusCode::NOT_FOUND => {
             let e = err("tracking_code", "查询码或手机号不正确，请核对后重试");
@@ -461,17 +527,18 @@ async fn show_tracked(
         Err(e) => return UiError(e).into_response(),
     };
     let urls: Vec<String> = photos.iter().filter_map(|a| citizen_photo_url(state, &id, a)).collect();
+    let reply_urls: Vec<String> = reply_photos.iter().filter_map(|a| citizen_photo_url(state, &id, a)).collect();
     let status = if e.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     // The place on the district map, as the citizen chose it.
     let map = view.location.point.as_ref().map(|p| district_map(&state.app.reference(), MapUse::Pin((p.lon, p.lat))));
-    let body = track_result(&view, &urls, map, &code, &phone, &f, e, thanks);
+    let body = track_result(&view, (&urls, &reply_urls), map, &code, &phone, &f, e, thanks);
     html_response(status, page("办理进度", Chrome::Portal, body))
 }
 
 #[allow(clippy::too_many_arguments)]
 fn track_result(
     v: &PublicView,
-    photos: &[String],
+    (photos, reply_photos): (&[String], &[String]),
     map: Option<Markup>,
     code: &str,
     phone: &str,
@@ -505,6 +572,9 @@ fn track_result(
                 h2 { "办理答复" }
                 @if let Some(at) = v.replied_at { p.muted { (fmt_time(at)) } }
                 p #reply { (reply) }
+                @if !reply_photos.is_empty() {
+                    div.photos.reply-photos { @for (i, u) in reply_photos.iter().enumerate() { a href=(u) { img src=(u) alt={"处置后照片 " (i + 1)} loading="lazy"; } } }
+                }
             }
         }
         @if v.can_answer_callback {

@@ -8,6 +8,7 @@
 mod harness;
 
 mod accounts;
+mod callback;
 mod dispatch;
 mod fuzz;
 mod hardening;
@@ -17,6 +18,8 @@ mod notify;
 mod open311;
 mod patrols;
 mod permissions;
+mod print;
+mod reply_photos;
 mod task_pages;
 mod tasks;
 mod ui;

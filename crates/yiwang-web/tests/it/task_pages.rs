@@ -11,7 +11,7 @@ use serde_json::json;
 use tower::ServiceExt;
 
 const REPORT: &str = "2026年，全区新增城镇就业8000人，改造老旧小区15个，城镇调查失业率控制在3.8%以内。";
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+pub(crate) const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 
 /// A multipart body: text fields, then files (field, file name, bytes).
 pub(crate) fn multipart(
@@ -57,7 +57,7 @@ pub(crate) async fn send_up(
     (parts.status, parts.headers, body.collect().await.unwrap().to_bytes().to_vec())
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
