@@ -314,6 +314,23 @@ async fn the_whole_story_runs_in_a_real_browser() {
     act(&d, "callback").await;
     assert!(d.text("#case-status").await.contains("已办结"));
     d.full_shot("called-back", DESK_W, DESK_H).await;
+    // The case printed: the district, the time, no buttons.
+    d.goto(&format!("{base}/console/cases/{case_id}/print")).await;
+    d.find("body.print-view").await;
+    assert!(d.body_text().await.contains(&case_id));
+    assert_eq!(d.script("return document.querySelectorAll('button, form, nav').length;", vec![]).await, 0);
+    d.full_shot("case-print", DESK_W, DESK_H).await;
+    // 工单检索 finds it by a word of its text.
+    d.goto(&format!("{base}/console/search")).await;
+    d.type_in("#q", "路灯").await;
+    d.click_to_load("#case-search button[type=submit]").await;
+    assert!(d.body_text().await.contains(&case_id), "the search finds the case");
+    d.shot("search").await;
+    // 通知记录: the citizen was told at each step.
+    d.goto(&format!("{base}/console/outbox")).await;
+    let outbox = d.body_text().await;
+    assert!(outbox.contains("受理通知") && outbox.contains("答复通知") && outbox.contains(&case_id), "{outbox}");
+    d.full_shot("outbox", DESK_W, DESK_H).await;
 
     // ---- The operator takes a call at a 1366×768 screen: a consultation answered from
     // the knowledge base, which shows as they type.
