@@ -241,7 +241,10 @@ impl App {
         sim.tick()?;
         // The year's commitments (督查督办), on the same engine.
         let tasks = crate::demo_tasks::seed(&sim, &clock, end)?;
-        tracing::info!(appeals = n, tasks, "demo district seeded");
+        // Four weeks of grid patrols (网格巡查), some grids left unpatrolled.
+        let patrols = seed_patrols(&sim, &clock, end, &mut rng)?;
+        clock.set(end);
+        tracing::info!(appeals = n, tasks, patrols, "demo district seeded");
         Ok((report, n))
     }
 
@@ -250,6 +253,79 @@ impl App {
         let q = yiwang_store::CaseQuery { kind: Some("appeal"), limit, ..Default::default() };
         Ok(self.store.list_cases(&q)?.rows.into_iter().map(|r| r.id).collect())
     }
+}
+
+/// What grid workers put right on the spot in the demo.
+const FIXED_ON_THE_SPOT: [&str; 6] = [
+    "清理电线杆上的小广告",
+    "扶正倒伏的共享单车并整齐摆放",
+    "劝离人行道上占道经营的流动摊贩",
+    "清扫楼道口堆放的杂物",
+    "提醒商户把外摆桌椅收回店内",
+    "井盖松动，已临时摆放警示锥并固定",
+];
+
+/// Patrols of the four weeks before `end`: each grid's worker (`<grid>-worker`) walks
+/// their grid a few times, a route around the grid's centre, now and then putting
+/// something right on the spot; about a quarter of the grids are not patrolled.
+fn seed_patrols(sim: &App, clock: &ManualClock, end: yiwang_core::Instant, rng: &mut Lcg) -> Result<usize> {
+    let r = sim.reference();
+    let mut grids: Vec<(UnitCode, [f64; 2])> = r
+        .areas
+        .shapes()
+        .filter(|(u, _)| r.org.get(u).is_some_and(|x| x.kind == UnitKind::Grid))
+        .filter_map(|(u, rings)| {
+            let pts: Vec<&[f64; 2]> = rings.iter().flat_map(|ring| ring.iter()).collect();
+            let n = pts.len() as f64;
+            (n > 0.0).then(|| {
+                (u.clone(), [pts.iter().map(|p| p[0]).sum::<f64>() / n, pts.iter().map(|p| p[1]).sum::<f64>() / n])
+            })
+        })
+        .collect();
+    grids.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut plan = vec![];
+    for (grid, centre) in &grids {
+        if rng.below(4) == 0 {
+            continue;
+        }
+        for _ in 0..1 + rng.below(5) {
+            plan.push((rng.below(27 * 24) as i64 + 24, grid.clone(), *centre));
+        }
+    }
+    // Oldest first, so patrol numbers rise with time.
+    plan.sort_by_key(|p| std::cmp::Reverse(p.0));
+    let minutes = chrono::Duration::minutes;
+    for (age_hours, grid, [lon0, lat0]) in &plan {
+        let worker = staff(&format!("{grid}-worker"), grid.as_str(), UnitKind::Grid, &[Role::GridWorker]);
+        let start = end - chrono::Duration::hours(*age_hours);
+        clock.set(start);
+        let p = sim.start_patrol(&worker)?;
+        let (mut lon, mut lat) = (*lon0, *lat0);
+        let walk = 15 + rng.below(20) as i64;
+        let route: Vec<yiwang_core::patrol::RoutePoint> = (1..=walk)
+            .map(|k| {
+                lon += (rng.below(9) as f64 - 4.0) * 0.00015;
+                lat += (rng.below(9) as f64 - 4.0) * 0.00012;
+                yiwang_core::patrol::RoutePoint { lon, lat, at: start + minutes(3 * k) }
+            })
+            .collect();
+        clock.set(start + minutes(3 * walk));
+        sim.track_patrol(&worker, &p.id, route, None)?;
+        if rng.below(10) < 4 {
+            let text = FIXED_ON_THE_SPOT[rng.below(FIXED_ON_THE_SPOT.len() as u64) as usize].to_owned();
+            let input = crate::ProblemInput {
+                text,
+                point: Some(Point { lon, lat }),
+                photos: vec![],
+                fixed: true,
+                category: None,
+            };
+            sim.patrol_problem(&worker, &p.id, input)?;
+        }
+        clock.set(start + minutes(3 * walk + 5));
+        sim.end_patrol(&worker, &p.id)?;
+    }
+    Ok(plan.len())
 }
 
 /// The demo handler of a unit (`<unit>-handler`).
