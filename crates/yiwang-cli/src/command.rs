@@ -103,6 +103,27 @@ enum Command {
         #[command(subcommand)]
         what: crate::record::KeysCommand,
     },
+    /// A consistent copy of the data directory (its SQLite database, keys, settings,
+    /// uploads) in one file, taken while the server serves (README: Backups).
+    Backup {
+        #[arg(long, env = "YIWANG_DATA_DIR", default_value = "yiwang-data")]
+        data_dir: PathBuf,
+        /// The backup file to write.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// A backup into a new (or empty) data directory: the whole file is checked
+    /// against its checksums first, and the record is verified after.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long, env = "YIWANG_DATA_DIR")]
+        data_dir: PathBuf,
+        /// Where the personal-data keys are, when they were kept outside the data
+        /// directory (and so are not in the backup).
+        #[arg(long)]
+        personal_keys: Option<PathBuf>,
+    },
     /// Rebuild every projection (state, queues, measures) from the events.
     Reindex {
         #[command(flatten)]
@@ -395,6 +416,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { what } => crate::record::audit(what),
+        Command::Backup { data_dir, to } => crate::backup::backup(&data_dir, &to),
+        Command::Restore { from, data_dir, personal_keys } => {
+            crate::backup::restore(&from, &data_dir, personal_keys.as_deref())
+        }
         Command::Keys { what } => crate::record::keys(what),
         Command::Reindex { data } => {
             let dir = data.existing()?;

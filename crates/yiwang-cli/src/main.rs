@@ -2,6 +2,7 @@
 //! subcommand to its module.
 
 mod apikey;
+mod backup;
 mod bench;
 mod bench_scale;
 mod bench_text;

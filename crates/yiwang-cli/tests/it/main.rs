@@ -539,3 +539,85 @@ fn bench_targets_prints_its_figures() {
     let targets: u64 = last.split("targets=").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
     assert!(targets > 50, "{said}");
 }
+
+/// `yiwang backup` while `bench intake` writes, then `yiwang restore` into a fresh
+/// directory: every appeal acknowledged before the backup started is there, and the
+/// record verifies. A damaged file and a directory in use are refused, writing nothing.
+#[test]
+fn a_backup_taken_under_load_restores_every_acknowledged_appeal() {
+    let dir = tempfile::tempdir().unwrap();
+    let acks = dir.path().join("acked.tsv");
+    let data = dir.path().join("data");
+    let server = Server::start(&data, false);
+    let mut bench = bin()
+        .args(["bench", "intake", "--no-trivial", "--clients", "8", "--seconds", "8", "--url", &server.base])
+        .arg("--ack-log")
+        .arg(&acks)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let read_acks = || std::fs::read_to_string(&acks).unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while read_acks().lines().count() < 30 {
+        assert!(Instant::now() < deadline, "the bench acknowledged too little to test with");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // What was acknowledged before the backup started; the bench goes on meanwhile.
+    let before: Vec<String> = read_acks().lines().map(str::to_owned).collect();
+    let file = dir.path().join("yiwang.backup");
+    let out = bin().args(["backup", "--data-dir"]).arg(&data).arg("--to").arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("backed up"), "{}", String::from_utf8_lossy(&out.stdout));
+    let after_backup = read_acks().lines().count();
+    assert!(bench.wait().unwrap().success());
+    assert!(read_acks().lines().count() > after_backup.min(before.len()), "writes went on around the backup");
+    drop(server);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    let restored = dir.path().join("restored");
+    let out = bin().args(["restore", "--from"]).arg(&file).arg("--data-dir").arg(&restored).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("restored") && said.contains("0 broken") && said.contains("0 problems"), "{said}");
+    let server = Server::start(&restored, false);
+    let client = reqwest::blocking::Client::new();
+    for line in &before {
+        let [id, code, phone] = line.split('\t').collect::<Vec<_>>()[..] else { panic!("{line}") };
+        let r = client
+            .post(format!("{}/api/v1/track", server.base))
+            .json(&serde_json::json!({"tracking_code": code, "phone": phone}))
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "appeal {id}, acknowledged before the backup, is restored");
+    }
+    drop(server);
+
+    // Into a directory in use: refused.
+    let out = bin().args(["restore", "--from"]).arg(&file).arg("--data-dir").arg(&restored).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"), "{}", String::from_utf8_lossy(&out.stderr));
+    // One byte changed in the middle of the database: refused, nothing written.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    let broken = dir.path().join("broken.backup");
+    std::fs::write(&broken, bytes).unwrap();
+    let target = dir.path().join("from-broken");
+    let out = bin().args(["restore", "--from"]).arg(&broken).arg("--data-dir").arg(&target).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.contains("damaged") && err.contains("nothing was restored"), "{err}");
+    assert!(!target.exists(), "nothing of a damaged backup is written");
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with(".yiwang-restore-"))
+            .count(),
+        0,
+        "no working files are left behind"
+    );
+}
