@@ -1321,6 +1321,11 @@ pub fn a_hostile_database_administrator_is_caught(store: &dyn Store, sql: &dyn F
     let r = store.check_anchor().unwrap();
     assert!(!r.breaks.iter().any(|x| matches!(x, AnchorBreak::Missing { .. })));
     assert!(r.breaks.iter().any(|x| matches!(x, AnchorBreak::Altered { n: 1, heads: 4, now_heads: 3, .. })));
+    // A head whose logging was removed before any checkpoint sealed it is named too.
+    let c = new_case(&w, store, t0() + Duration::minutes(7), 3, None);
+    sql(&format!("DELETE FROM head_log WHERE case_id = {}", quote(c.id.as_str())));
+    let r = store.check_anchor().unwrap();
+    assert!(r.breaks.contains(&AnchorBreak::Unlogged { case: c.id.to_string(), seq: 1 }), "{:?}", r.breaks);
 }
 
 /// Personal data is sealed at rest (`seal.rs`): what the table holds is ciphertext
