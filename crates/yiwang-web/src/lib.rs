@@ -96,7 +96,9 @@ impl AppState {
         f: impl FnOnce(&App) -> yiwang_app::Result<T> + Send + 'static,
     ) -> Result<T, ApiError> {
         let app = self.app.clone();
-        match tokio::task::spawn_blocking(move || f(&app)).await {
+        // The request's span goes along, so what the app logs names the request.
+        let span = tracing::Span::current();
+        match tokio::task::spawn_blocking(move || span.in_scope(|| f(&app))).await {
             Ok(r) => r.map_err(ApiError::from),
             Err(e) => Err(ApiError::from(yiwang_app::AppError::Internal(format!("task failed: {e}")))),
         }
@@ -166,9 +168,19 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
     router
+        .layer(axum::middleware::from_fn(request_span))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// Every log line of a request carries its id (the `x-request-id` it came with, or the
+/// one given to it, which goes back in the response), method and path.
+async fn request_span(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use tracing::Instrument;
+    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    next.run(req).instrument(span).await
 }
 
 /// What a page may load and who may frame it: only yiwang's own script, styles and

@@ -45,6 +45,7 @@ pub(crate) async fn log_refusals(
         }
         let token = bearer.or_else(|| crate::ui::cookie(&headers, crate::ui::SESSION_COOKIE).map(str::to_owned));
         let what = format!("{method} {}", uri.path());
+        tracing::info!(status = 403, %what, "refused");
         let address = address.map(|a| a.to_string());
         let noted = state.run(move |app| app.note_refusal(token.as_deref(), &what, address.as_deref())).await;
         if let Err(e) = noted {

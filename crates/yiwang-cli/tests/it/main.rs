@@ -692,3 +692,51 @@ fn sigterm_during_bench_intake_stops_cleanly_and_loses_nothing() {
         assert_eq!(r.status().as_u16(), 200, "acknowledged appeal {id} is there after the stop");
     }
 }
+
+/// YIWANG_LOG_FORMAT=json: the log is one JSON object per line, and what is logged
+/// while serving a request carries the request's id, which also comes back in the
+/// response's `x-request-id`.
+#[test]
+fn json_logs_carry_the_request_id_that_the_response_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = bin()
+        .env("YIWANG_LOG", "info")
+        .env("YIWANG_LOG_FORMAT", "json")
+        .args(["serve", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let client = reqwest::blocking::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !client.get(format!("{base}/healthz")).send().is_ok_and(|r| r.status().is_success()) {
+        assert!(Instant::now() < deadline, "server did not become ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A refused Open311 key: a 403, which is logged.
+    let r = client
+        .post(format!("{base}/open311/v2/requests.json"))
+        .header("x-request-id", "req-json-test-1")
+        .form(&[("api_key", "not-a-key"), ("service_code", "x"), ("description", "路灯不亮")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(r.headers()["x-request-id"], "req-json-test-1", "the id comes back");
+    let r = client.get(format!("{base}/healthz")).send().unwrap();
+    assert!(!r.headers()["x-request-id"].is_empty(), "a request without one is given one");
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<serde_json::Value> =
+        text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
+    assert!(lines.iter().any(|l| l["fields"]["message"] == "yiwang is serving"), "{text}");
+    let refused = lines.iter().find(|l| l["fields"]["message"] == "refused").unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(refused["span"]["id"], "req-json-test-1", "{refused}");
+    assert_eq!(refused["span"]["path"], "/open311/v2/requests.json");
+}
