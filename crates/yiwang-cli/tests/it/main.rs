@@ -28,13 +28,27 @@ impl Server {
     }
 
     fn start_with(dir: &Path, demo: bool, args: &[&str]) -> Server {
+        Server::spawn(dir, demo, args, &[], None)
+    }
+
+    /// A server whose log (at `YIWANG_LOG=info`, with `envs`) goes to the file `log`.
+    fn start_logged(dir: &Path, envs: &[(&str, &str)], log: &Path) -> Server {
+        Server::spawn(dir, false, &[], envs, Some(log))
+    }
+
+    fn spawn(dir: &Path, demo: bool, args: &[&str], envs: &[(&str, &str)], log: Option<&Path>) -> Server {
         let port = free_port();
         let mut cmd = bin();
         cmd.args(["serve", "--data-dir"]).arg(dir).args(["--listen", &format!("127.0.0.1:{port}")]).args(args);
         if demo {
             cmd.arg("--demo");
         }
-        let child = cmd.stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().unwrap();
+        if let Some(log) = log {
+            cmd.env("YIWANG_LOG", "info").envs(envs.iter().copied()).stderr(std::fs::File::create(log).unwrap());
+        } else {
+            cmd.stderr(Stdio::inherit());
+        }
+        let child = cmd.stdout(Stdio::null()).spawn().unwrap();
         let base = format!("http://127.0.0.1:{port}");
         let client = reqwest::blocking::Client::new();
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -361,26 +375,14 @@ fn kill_9_during_bench_intake_loses_no_acknowledged_appeal() {
     assert!(figure(last, "errors") > 0.0, "the requests to the dead server were counted as errors: {summary}");
 
     let text = std::fs::read_to_string(&acks).unwrap();
-    let acked: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
     // Not empty, or the check below would pass without checking anything.
-    assert!(acked.len() >= ACKS_BEFORE_KILL, "{} acknowledged appeals logged", acked.len());
+    assert!(text.lines().count() >= ACKS_BEFORE_KILL, "{} acknowledged appeals logged", text.lines().count());
 
     let (ok, report) = audit(&data);
     assert!(ok, "every event chain is valid after the crash: {report}");
 
     let server = Server::start(&data, false);
-    let client = reqwest::blocking::Client::new();
-    for a in &acked {
-        let [id, code, phone] = a[..] else { panic!("an ack log line is case id, tracking code, phone: {a:?}") };
-        let r = client
-            .post(format!("{}/api/v1/track", server.base))
-            .json(&serde_json::json!({"tracking_code": code, "phone": phone}))
-            .send()
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 200, "acknowledged appeal {id} is there after the restart");
-        let v: serde_json::Value = r.json().unwrap();
-        assert_eq!(v["case_id"].as_str(), Some(id));
-    }
+    assert_tracked(&server.base, text.lines(), "after the restart");
 }
 
 /// Runs `yiwang bench ARGS…`, expects success, and returns what it printed; its last
@@ -584,16 +586,7 @@ fn a_backup_taken_under_load_restores_every_acknowledged_appeal() {
     assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
     assert!(said.contains("restored") && said.contains("0 broken") && said.contains("0 problems"), "{said}");
     let server = Server::start(&restored, false);
-    let client = reqwest::blocking::Client::new();
-    for line in &before {
-        let [id, code, phone] = line.split('\t').collect::<Vec<_>>()[..] else { panic!("{line}") };
-        let r = client
-            .post(format!("{}/api/v1/track", server.base))
-            .json(&serde_json::json!({"tracking_code": code, "phone": phone}))
-            .send()
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 200, "appeal {id}, acknowledged before the backup, is restored");
-    }
+    assert_tracked(&server.base, before.iter().map(String::as_str), "in the copy restored from the backup");
     drop(server);
 
     // Into a directory in use: refused.
@@ -632,23 +625,8 @@ fn sigterm_during_bench_intake_stops_cleanly_and_loses_nothing() {
     let acks = dir.path().join("acked.tsv");
     let data = dir.path().join("data");
     let log = dir.path().join("server.log");
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut child = bin()
-        .env("YIWANG_LOG", "info")
-        .args(["serve", "--data-dir"])
-        .arg(&data)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let client = reqwest::blocking::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !client.get(format!("{base}/healthz")).send().is_ok_and(|r| r.status().is_success()) {
-        assert!(Instant::now() < deadline, "server did not become ready");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut server = Server::start_logged(&data, &[], &log);
+    let base = server.base.clone();
     let bench = bin()
         .args(["bench", "intake", "--no-trivial", "--clients", "8", "--seconds", "6", "--url", &base])
         .arg("--ack-log")
@@ -663,10 +641,10 @@ fn sigterm_during_bench_intake_stops_cleanly_and_loses_nothing() {
         std::thread::sleep(Duration::from_millis(10));
     }
     let sent = Instant::now();
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
     assert!(killed.success());
     let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
+        if let Some(s) = server.child.try_wait().unwrap() {
             break s;
         }
         assert!(sent.elapsed() < Duration::from_secs(20), "the server did not stop within 20 s of SIGTERM");
@@ -682,14 +660,23 @@ fn sigterm_during_bench_intake_stops_cleanly_and_loses_nothing() {
     assert!(report.contains("0 heads and 0 access-log entries written since the last one are not sealed"), "{report}");
     let text = std::fs::read_to_string(&acks).unwrap();
     let server = Server::start(&data, false);
-    for line in text.lines() {
-        let [id, code, phone] = line.split('\t').collect::<Vec<_>>()[..] else { panic!("{line}") };
+    assert_tracked(&server.base, text.lines(), "after the stop");
+}
+
+/// Each line of an ack log (case id, tracking code, phone) can be followed on the
+/// server at `base`: the appeal is there.
+fn assert_tracked<'a>(base: &str, acked: impl IntoIterator<Item = &'a str>, when: &str) {
+    let client = reqwest::blocking::Client::new();
+    for line in acked {
+        let [id, code, phone] = line.split('\t').collect::<Vec<_>>()[..] else { panic!("an ack log line: {line}") };
         let r = client
-            .post(format!("{}/api/v1/track", server.base))
+            .post(format!("{base}/api/v1/track"))
             .json(&serde_json::json!({"tracking_code": code, "phone": phone}))
             .send()
             .unwrap();
-        assert_eq!(r.status().as_u16(), 200, "acknowledged appeal {id} is there after the stop");
+        assert_eq!(r.status().as_u16(), 200, "acknowledged appeal {id} is there {when}");
+        let v: serde_json::Value = r.json().unwrap();
+        assert_eq!(v["case_id"].as_str(), Some(id));
     }
 }
 
@@ -700,24 +687,8 @@ fn sigterm_during_bench_intake_stops_cleanly_and_loses_nothing() {
 fn json_logs_carry_the_request_id_that_the_response_returns() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("server.log");
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut child = bin()
-        .env("YIWANG_LOG", "info")
-        .env("YIWANG_LOG_FORMAT", "json")
-        .args(["serve", "--data-dir"])
-        .arg(dir.path().join("data"))
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let client = reqwest::blocking::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !client.get(format!("{base}/healthz")).send().is_ok_and(|r| r.status().is_success()) {
-        assert!(Instant::now() < deadline, "server did not become ready");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let server = Server::start_logged(&dir.path().join("data"), &[("YIWANG_LOG_FORMAT", "json")], &log);
+    let (base, client) = (server.base.clone(), reqwest::blocking::Client::new());
     // A refused Open311 key: a 403, which is logged.
     let r = client
         .post(format!("{base}/open311/v2/requests.json"))
@@ -730,8 +701,7 @@ fn json_logs_carry_the_request_id_that_the_response_returns() {
     let r = client.get(format!("{base}/healthz")).send().unwrap();
     assert!(!r.headers()["x-request-id"].is_empty(), "a request without one is given one");
     std::thread::sleep(Duration::from_millis(300));
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     let text = std::fs::read_to_string(&log).unwrap();
     let lines: Vec<serde_json::Value> =
         text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
