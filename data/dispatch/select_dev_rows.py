@@ -19,8 +19,9 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+# ../shared beside the repository, as CI has it; APPEALS_PARTIAL overrides.
 SRC = os.environ.get("APPEALS_PARTIAL",
-                     "/work/shared/data/appeals/messages_labeled_partial.csv")
+                     os.path.join(REPO, "..", "shared", "data", "appeals", "messages_labeled_partial.csv"))
 CATS = os.path.join(REPO, "data", "demo", "categories.json")
 OUT = os.path.join(HERE, "leaf_dev.csv")
 N = 200

@@ -13,7 +13,8 @@ import hashlib
 import sys
 from pathlib import Path
 
-SRC = Path("/work/shared/data/appeals/messages_labeled_partial.csv")
+# ../shared beside the repository, as CI has it.
+SRC = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "appeals" / "messages_labeled_partial.csv"
 N = 300
 
 

@@ -301,6 +301,13 @@ fn check_sealed(store: &dyn Store, before: &[RawPerson], raw: &dyn Fn() -> Vec<(
     let report = store.verify().unwrap();
     assert!(report.is_intact(), "{:?}", report.breaks);
     assert!(store.check_anchor().unwrap().is_intact());
+    // The category tree reads as before, with no keywords (migration 14 / 12), and
+    // takes keywords from now on.
+    let mut cats = store.categories().unwrap();
+    assert!(!cats.is_empty() && cats.iter().all(|c| c.keywords.is_empty()), "{cats:?}");
+    cats[0].keywords = vec!["路灯".into()];
+    store.replace_categories(&cats, t0()).unwrap();
+    assert_eq!(store.categories().unwrap(), cats);
     // What the upgrade filled in (how each deadline counts) is what the events give.
     let migrated = contract::projected(store);
     assert!(migrated.contains("next_due_working: true"), "some open case has a resolve deadline");
