@@ -153,10 +153,11 @@ impl App {
             return Ok((self.act_on::<PatrolKind>(actor, id, &cmd)?, None));
         }
         // Checked before an appeal is opened for it: the same rules, on a dry run.
-        let current = self.load_as::<PatrolKind>(id)?;
-        if !self.load_case(id)?.can_view(actor) {
+        let case = self.load_case(id)?;
+        if !case.is::<PatrolKind>() || !case.can_view(actor) {
             return Err(AppError::NotFound(PatrolKind::LABEL));
         }
+        let current = case.into_state::<PatrolKind>().map_err(|c| crate::case::wrong_kind(c.id()))?;
         let r = self.reference();
         let dry = Command::Fixed { text: p.text.clone(), point: p.point, photos: p.photos.clone() };
         patrol::decide(&current, &dry, &self.context(&r, actor, self.now()))?;

@@ -572,7 +572,10 @@ fn a_backup_taken_under_load_restores_every_acknowledged_appeal() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("backed up"), "{}", String::from_utf8_lossy(&out.stdout));
     let after_backup = read_acks().lines().count();
     assert!(bench.wait().unwrap().success());
-    assert!(read_acks().lines().count() > after_backup.min(before.len()), "writes went on around the backup");
+    assert!(
+        read_acks().lines().count() > after_backup.min(before.len()),
+        "the bench went on writing once the backup had started"
+    );
     drop(server);
     #[cfg(unix)]
     {

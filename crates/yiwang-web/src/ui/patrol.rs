@@ -164,17 +164,14 @@ pub async fn start(State(state): State<AppState>, u: StaffUser, axum::Form(f): a
     match state.run(move |app| app.start_patrol(&actor)).await {
         Ok(_) => Ok(Redirect::to("/console/patrol?done=started").into_response()),
         Err(e) => {
-            let (s, msg) = (e.status, e.message.clone());
             let actor = u.actor.clone();
-            let current = state.run(move |app| app.active_patrol(&actor)).await?;
-            let v = match current {
-                Some(p) => {
-                    let actor = u.actor.clone();
-                    Some(state.run(move |app| app.patrol_view(&actor, &p.id)).await?)
-                }
-                None => None,
-            };
-            Ok(render_patrol(&state, &u, v.as_ref(), "", Some(("", &msg)), s))
+            let v = state
+                .run(move |app| match app.active_patrol(&actor)? {
+                    Some(p) => app.patrol_view(&actor, &p.id).map(Some),
+                    None => Ok(None),
+                })
+                .await?;
+            Ok(render_patrol(&state, &u, v.as_ref(), "", Some(("", &e.message)), e.status))
         }
     }
 }
@@ -200,7 +197,7 @@ pub async fn problem(State(state): State<AppState>, u: StaffUser, Path(id): Path
     let id = parse_id(&id)?;
     let (f, files) = match super::tasks::read_multipart(mp, "photos", PHOTOS_MAX, PHOTO_BYTES_MAX).await {
         Ok(x) => x,
-        Err((f, msg)) => return failed(&state, &u, &id, &f, "photos", &msg).await,
+        Err((_, msg)) => return failed(&state, &u, &id, "photos", &msg).await,
     };
     u.check_csrf(&f)?;
     let point = match (f.get("lon").parse::<f64>(), f.get("lat").parse::<f64>()) {
@@ -218,21 +215,21 @@ pub async fn problem(State(state): State<AppState>, u: StaffUser, Path(id): Path
         match photo_kind(&bytes) {
             Some(kind) => checked.push((bytes, kind)),
             None => {
-                return failed(&state, &u, &id, &f, "photos", &format!("“{name}”不是 JPEG、PNG 或 WebP 图片")).await;
+                return failed(&state, &u, &id, "photos", &format!("“{name}”不是 JPEG、PNG 或 WebP 图片")).await;
             }
         }
     }
     let mut photos = vec![];
     if !checked.is_empty() {
         let Some(dir) = state.uploads_dir.clone() else {
-            return failed(&state, &u, &id, &f, "photos", "本站未配置上传目录，暂不接收照片").await;
+            return failed(&state, &u, &id, "photos", "本站未配置上传目录，暂不接收照片").await;
         };
         for (bytes, kind) in checked {
             match save_upload(&dir, &bytes, kind).await {
                 Ok((a, _)) => photos.push(a),
                 Err(e) => {
                     tracing::error!(error = %e, "storing a patrol photo");
-                    return failed(&state, &u, &id, &f, "photos", "照片保存失败，请稍后重试").await;
+                    return failed(&state, &u, &id, "photos", "照片保存失败，请稍后重试").await;
                 }
             }
         }
@@ -250,12 +247,12 @@ pub async fn problem(State(state): State<AppState>, u: StaffUser, Path(id): Path
                 }
             }
             let field = e.field.clone().unwrap_or_default();
-            failed(&state, &u, &id, &f, &field, &e.message).await
+            failed(&state, &u, &id, &field, &e.message).await
         }
     }
 }
 
-async fn failed(state: &AppState, u: &StaffUser, id: &CaseId, _f: &Fields, field: &str, msg: &str) -> UiResult {
+async fn failed(state: &AppState, u: &StaffUser, id: &CaseId, field: &str, msg: &str) -> UiResult {
     let actor = u.actor.clone();
     let id = id.clone();
     let v = state.run(move |app| app.patrol_view(&actor, &id)).await?;
