@@ -10,6 +10,7 @@
 //! a table.
 
 pub mod appeal;
+pub mod application;
 pub mod calendar;
 pub mod case;
 pub mod chain;

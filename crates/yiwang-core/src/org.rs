@@ -205,10 +205,17 @@ pub enum Role {
     /// 督查员: staff of the 督查室, who track the government's own commitments (督查督办):
     /// open tasks, review progress, issue notices, close tasks off (销号).
     Inspector,
+    /// 窗口受理员: registers applications for government services at the hall or a
+    /// department's window, checks materials, accepts, refuses or asks for 补正.
+    Clerk,
+    /// 审查员: reviews accepted applications of their department and gives an opinion.
+    Reviewer,
+    /// 审批人: decides applications of their department (准予 or 不予).
+    Approver,
 }
 
 impl Role {
-    pub const ALL: [Role; 11] = [
+    pub const ALL: [Role; 14] = [
         Role::Admin,
         Role::SecurityAdmin,
         Role::Auditor,
@@ -220,11 +227,14 @@ impl Role {
         Role::Leader,
         Role::GridWorker,
         Role::Inspector,
+        Role::Clerk,
+        Role::Reviewer,
+        Role::Approver,
     ];
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
         Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or(InvalidValue {
             field: "role",
-            rule: "应为 admin、security_admin、auditor、operator、dispatcher、supervisor、handler、unit_leader、leader、grid_worker、inspector 之一",
+            rule: "应为 admin、security_admin、auditor、operator、dispatcher、supervisor、handler、unit_leader、leader、grid_worker、inspector、clerk、reviewer、approver 之一",
         })
     }
     pub fn as_str(self) -> &'static str {
@@ -240,6 +250,9 @@ impl Role {
             Role::Leader => "leader",
             Role::GridWorker => "grid_worker",
             Role::Inspector => "inspector",
+            Role::Clerk => "clerk",
+            Role::Reviewer => "reviewer",
+            Role::Approver => "approver",
         }
     }
     pub fn label(self) -> &'static str {
@@ -255,6 +268,9 @@ impl Role {
             Role::Leader => "区领导",
             Role::GridWorker => "网格员",
             Role::Inspector => "督查员",
+            Role::Clerk => "窗口受理员",
+            Role::Reviewer => "审查员",
+            Role::Approver => "审批人",
         }
     }
 }

@@ -1,0 +1,201 @@
+//! The application as a kind of case: what it shows the engine.
+
+use super::Command;
+use super::event::{ApplicationEnvelope, ApplicationEvent};
+use super::service::Depth;
+use super::state::{Application, ApplicationStatus, evolve};
+use super::{Channel, Delivery};
+use crate::case::{Context, Fact, Header, Kind, Projection, Refusal};
+use crate::deadline::Clocks;
+use crate::id::{CaseId, PersonId};
+use crate::org::Actor;
+use serde::{Deserialize, Serialize};
+
+/// The service application (办件), as the engine knows it.
+pub struct ApplicationKind;
+
+/// An application's own columns: what queues show and the indicators count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplicationDetail {
+    pub service: String,
+    pub service_name: String,
+    pub service_version: u32,
+    pub channel: Channel,
+    /// The enterprise's name, for an enterprise's application.
+    pub enterprise: Option<String>,
+    pub instant: bool,
+    /// 全程网办 as the service promises it.
+    pub online_service: bool,
+    pub visits: u32,
+    pub deemed_accepted: bool,
+    pub granted: Option<bool>,
+    pub on_time: Option<bool>,
+    pub certificate: Option<String>,
+}
+
+impl ApplicationDetail {
+    pub fn of(a: &Application) -> Self {
+        ApplicationDetail {
+            service: a.service.code.clone(),
+            service_name: a.service.name.clone(),
+            service_version: a.service.version,
+            channel: a.channel,
+            enterprise: a.enterprise.as_ref().map(|e| e.name.clone()),
+            instant: a.service.instant,
+            online_service: a.service.depth == Depth::Online,
+            visits: a.visits,
+            deemed_accepted: a.deemed_accepted,
+            granted: a.granted,
+            on_time: a.on_time,
+            certificate: a.certificate.as_ref().map(|c| c.number.clone()),
+        }
+    }
+}
+
+/// The facts an application finished (办结) gives its department's indicators in the
+/// month it ended: 按时办结 (against the promise), 零跑动 (and the visits as the
+/// value, for the average 跑动次数), 即办件, and 全程网办 (filed and delivered online).
+fn facts(a: &Application) -> Vec<Fact> {
+    let (Some(closed), ApplicationStatus::Done) = (a.closed_at, a.status) else { return vec![] };
+    let month = crate::calendar::civil_date(closed).format("%Y-%m").to_string();
+    let fact =
+        |name, flag, value: String| Fact { unit: a.department().clone(), month: month.clone(), name, flag, value };
+    let code = a.service.code.clone();
+    let online = a.channel == Channel::Online && a.visits == 0 && a.delivery != Some(Delivery::Window);
+    vec![
+        fact("application_done", a.on_time.unwrap_or(false), code.clone()),
+        fact("application_visits", a.visits == 0, a.visits.to_string()),
+        fact("application_instant", a.service.instant, code.clone()),
+        fact("application_online", online, code),
+    ]
+}
+
+impl Kind for ApplicationKind {
+    const NAME: &'static str = "application";
+    const PREFIX: &'static str = "BJ";
+    const LABEL: &'static str = "办件";
+    type State = Application;
+    type Event = ApplicationEvent;
+    type Command = Command;
+
+    fn event_name(e: &ApplicationEvent) -> &'static str {
+        e.name()
+    }
+    fn opens(e: &ApplicationEvent) -> bool {
+        matches!(e, ApplicationEvent::Filed { .. })
+    }
+    fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<Application> {
+        evolve(state, env)
+    }
+    fn decide(state: &Application, command: &Command, ctx: &Context<'_>) -> Result<Vec<ApplicationEvent>, Refusal> {
+        super::decide(state, command, ctx)
+    }
+    fn alarms(state: &Application, ctx: &Context<'_>) -> Vec<ApplicationEvent> {
+        super::alarms(state, ctx)
+    }
+    fn id(state: &Application) -> &CaseId {
+        &state.id
+    }
+    fn version(state: &Application) -> u32 {
+        state.version
+    }
+
+    fn project(a: &Application) -> Projection {
+        let mut access = vec![a.department().clone()];
+        access.extend(a.registered_by.iter().cloned());
+        access.sort();
+        access.dedup();
+        let title = match &a.enterprise {
+            Some(e) => format!("{}（{}）", a.service.name, e.name),
+            None => a.service.name.clone(),
+        };
+        Projection {
+            header: Header {
+                status: a.status.as_str(),
+                title: Some(title),
+                unit: Some(a.department().clone()),
+                category: Some(a.service.code.clone()),
+                area: a.area.clone(),
+                person: a.person,
+                tracking_code: a.tracking_code.clone(),
+                opened_at: a.filed_at,
+                updated_at: a.updated_at,
+                closed_at: a.closed_at,
+                stage: a.stage(),
+                next_due: a.clocks.next_due(),
+                next_due_working: a.clocks.next_due_working(),
+                next_alarm: if a.is_open() { a.clocks.next_alarm() } else { None },
+                version: a.version,
+            },
+            co_units: vec![],
+            access,
+            facts: facts(a),
+            volume: vec![("status", a.status.as_str().to_owned()), ("category", a.service.code.clone())],
+            detail: serde_json::to_string(&ApplicationDetail::of(a)).expect("an application's detail serialises"),
+            example: None,
+        }
+    }
+
+    fn status_label(status: &str) -> &'static str {
+        ApplicationStatus::parse(status).map(ApplicationStatus::label).unwrap_or("")
+    }
+
+    /// The service and the enterprise; the form holds personal data and is not indexed.
+    fn search_text(a: &Application) -> String {
+        let mut t = a.service.name.clone();
+        if let Some(e) = &a.enterprise {
+            t.push(' ');
+            t.push_str(&e.name);
+            t.push(' ');
+            t.push_str(e.code.as_str());
+        }
+        t
+    }
+
+    fn touches_text(e: &ApplicationEvent) -> bool {
+        matches!(e, ApplicationEvent::Filed { .. })
+    }
+
+    /// The applicant is told at 受理, 补正, 不予受理, a §45 pause, the decision, the
+    /// certificate, and when a missed 补正 ends the application.
+    fn notices(_before: Option<&Application>, events: &[ApplicationEvent]) -> Vec<&'static str> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                ApplicationEvent::Accepted { .. } => Some("application_accepted"),
+                ApplicationEvent::SupplementAsked { .. } => Some("application_supplement"),
+                ApplicationEvent::Rejected { .. } => Some("application_rejected"),
+                ApplicationEvent::Suspended { .. } => Some("application_suspended"),
+                ApplicationEvent::Decided { .. } => Some("application_decided"),
+                ApplicationEvent::Certified { .. } => Some("application_certified"),
+                ApplicationEvent::Withdrawn { deemed: true, .. } => Some("application_lapsed"),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn set_person(first: &mut ApplicationEvent, person: PersonId) {
+        if let ApplicationEvent::Filed { person: p, .. } = first {
+            *p = Some(person);
+        }
+    }
+
+    fn attachments(a: &Application) -> Vec<String> {
+        a.materials.iter().flat_map(|m| m.files.iter().cloned()).collect()
+    }
+
+    fn sees_all(actor: &Actor) -> bool {
+        super::sees_all(actor)
+    }
+
+    fn check(a: &Application) -> Result<(), String> {
+        a.service.check()?;
+        if a.status == ApplicationStatus::Suspended && a.suspended.is_none() {
+            return Err("a suspended application names no step".into());
+        }
+        if matches!(a.status, ApplicationStatus::Accepted | ApplicationStatus::Reviewed) && a.accepted_at.is_none() {
+            return Err("an application under review was never accepted".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,212 @@
+//! The service application (办件) of 一网通办: a citizen or an enterprise applies for a
+//! government service (许可, 确认, 给付, 公共服务) online or at the hall's window, and
+//! the owning department accepts it, reviews it and decides, under the clocks of
+//! 行政许可法 (working days, §82):
+//!
+//! - §32: what is missing is told once and completely (一次性告知, 补正) within
+//!   `NOTICE_DAYS`; a department that lets them pass has the application counted as
+//!   accepted from the day its material arrived (the scheduler records it);
+//! - §42: the decision within the service's legal limit (20 days for most licences),
+//!   extendable once by at most `EXTENSION_DAYS_MAX` with the head's approval; the
+//!   district's shorter 承诺时限 runs beside it;
+//! - §44: the certificate within `CERTIFICATE_DAYS` of the decision;
+//! - §45: time spent on 听证, 检验, 鉴定, 专家评审 … does not count: the clocks pause,
+//!   and the applicant is told in writing.
+//!
+//! Its life: 收件 (filed online or at the window) → 受理, 不予受理, or 补正 (the
+//! clocks stopped until the applicant hands the material in; an applicant who never
+//! does is treated as withdrawing) → 审查 (with its §45 pauses) → 决定 (准予 or 不予
+//! 许可) → 制证 → 送达, which ends it (办结). The applicant may withdraw (撤回) at any
+//! point before the decision. A 即办件 is decided at once, at 受理.
+//!
+//! Every step records whether the applicant had to come in person, so 跑动次数 is a
+//! fact of the record: a 补正 at the window counts 2 visits, an all-online
+//! application 0.
+
+mod decide;
+mod event;
+mod kind;
+pub mod service;
+mod state;
+
+pub use decide::{alarms, decide, open, sees_all};
+pub use event::{ApplicationEnvelope, ApplicationEvent};
+pub use kind::{ApplicationDetail, ApplicationKind};
+pub use service::{Catalogue, Service};
+pub use state::{Application, ApplicationStatus, evolve};
+
+use crate::deadline::ClockName;
+use crate::id::{CreditCode, UnitCode};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub use service::{CERTIFICATE_DAYS, EXTENSION_DAYS_MAX, NOTICE_DAYS};
+
+/// The clocks an application runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ApplicationClock {
+    /// From receiving the material to 受理, 不予受理 or a complete 补正 notice (§32).
+    Notice,
+    /// The applicant's time to hand in what a 补正 asked for.
+    Supplement,
+    /// The district's 承诺时限, from 受理 to the decision.
+    Promised,
+    /// The 法定时限 (§42), from 受理 to the decision.
+    Legal,
+    /// From a granting decision to the certificate (§44).
+    Certificate,
+}
+
+impl ClockName for ApplicationClock {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Notice => "受理告知",
+            Self::Supplement => "补正期限",
+            Self::Promised => "承诺时限",
+            Self::Legal => "法定时限",
+            Self::Certificate => "制证时限",
+        }
+    }
+}
+
+pub type Clock = crate::deadline::Clock<ApplicationClock>;
+
+/// Where an application came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Channel {
+    /// 网上申请: the portal or the app.
+    Online,
+    /// 窗口申请: registered by a clerk, the applicant present.
+    Window,
+}
+
+/// An enterprise that applies, as the application records it (#9's register links
+/// to it by the code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Enterprise {
+    pub code: CreditCode,
+    pub name: String,
+}
+
+/// A material as handed in: a file uploaded, or an e-certificate of the applicant's
+/// own standing in for it (证照复用: nothing is uploaded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Provided {
+    /// The service's material code.
+    pub material: String,
+    /// The stored files (`uploads/…`).
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// The number of the certificate that stands in for it.
+    #[serde(default)]
+    pub certificate: Option<String>,
+}
+
+/// One item of a 补正 notice: what is missing or wrong, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Missing {
+    /// The service's material code, or none for something not on the list.
+    #[serde(default)]
+    pub material: Option<String>,
+    pub what: String,
+}
+
+/// A decision on the application (决定).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Verdict {
+    /// 准予 rather than 不予许可.
+    pub grant: bool,
+    /// The reasons; required for a refusal, which also states the right to appeal.
+    #[serde(default)]
+    pub reasons: Option<String>,
+}
+
+/// How the result reaches the applicant (送达).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Delivery {
+    /// 窗口领取: the applicant comes in (a visit).
+    Window,
+    /// 当场送达: a 即办件's result handed over in the visit it was decided in.
+    OnTheSpot,
+    /// 邮寄送达
+    Post,
+    /// 电子送达: the e-certificate and the decision online.
+    Electronic,
+}
+
+/// What opens an application: the service as it stands now (copied into the record),
+/// who applies, and what they handed in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewApplication {
+    pub service: Service,
+    pub channel: Channel,
+    /// For an enterprise's application; a person's is the applicant's own.
+    pub enterprise: Option<Enterprise>,
+    pub form: BTreeMap<String, String>,
+    pub materials: Vec<Provided>,
+    /// The area the matter lies in, if it has one (a shop's street).
+    pub area: Option<UnitCode>,
+    /// The code the applicant follows it by (办件查询码).
+    pub tracking_code: Option<String>,
+}
+
+/// What people do with an application.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// 受理; a 即办件 is decided in the same step.
+    Accept { verdict: Option<Verdict> },
+    /// 不予受理, with the reason and its legal basis.
+    Reject { reason: String, basis: String },
+    /// 补正告知: everything missing, once; `on_the_spot` at the window (当场告知).
+    AskSupplement { missing: Vec<Missing>, on_the_spot: bool },
+    /// The applicant hands in what was asked for (online, or at the window).
+    Supplement { materials: Vec<Provided>, in_person: bool },
+    /// 撤回, by the applicant, before the decision.
+    Withdraw { reason: Option<String>, in_person: bool },
+    /// 审查意见.
+    Review { opinion: String, grant: bool },
+    /// A §45 step starts (听证, 检验 …): the clocks pause, the applicant is told.
+    Suspend { step: String, reason: String },
+    /// The §45 step is over: the clocks run again.
+    Resume { result: String },
+    /// 延期申请 (§42), by the reviewer or approver.
+    AskExtension { days: u32, reason: String },
+    /// The head's answer (本机关负责人批准).
+    DecideExtension { approved: bool, note: Option<String> },
+    /// 决定.
+    Decide { verdict: Verdict },
+    /// 制证: the certificate issued (the app has signed it).
+    Certify { number: String, valid_from: chrono::NaiveDate, valid_until: Option<chrono::NaiveDate> },
+    /// 送达, which ends the application (办结).
+    Deliver { how: Delivery },
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Accept { .. } => "accept",
+            Self::Reject { .. } => "reject",
+            Self::AskSupplement { .. } => "ask_supplement",
+            Self::Supplement { .. } => "supplement",
+            Self::Withdraw { .. } => "withdraw",
+            Self::Review { .. } => "review",
+            Self::Suspend { .. } => "suspend",
+            Self::Resume { .. } => "resume",
+            Self::AskExtension { .. } => "ask_extension",
+            Self::DecideExtension { .. } => "decide_extension",
+            Self::Decide { .. } => "decide",
+            Self::Certify { .. } => "certify",
+            Self::Deliver { .. } => "deliver",
+        }
+    }
+}
