@@ -174,6 +174,51 @@ impl App {
         }
     }
 
+    /// A person's details as given (name, phone, ID number, other contact), checked;
+    /// none when nothing was given. `field` prefixes the fields an error names.
+    pub(crate) fn person_data(&self, c: &CitizenInput, field: &str) -> Result<Option<PersonData>> {
+        let phone = match clean(&c.phone) {
+            Some(p) => Some(PhoneNumber::parse(&p).map_err(|_| {
+                AppError::invalid(format!("{field}.phone"), "联系电话格式不正确，请填写11位手机号或带区号的固定电话")
+            })?),
+            None => None,
+        };
+        let name = clean(&c.name);
+        if name.as_ref().is_some_and(|n| n.chars().count() > 50) {
+            return Err(AppError::invalid(format!("{field}.name"), "姓名不能超过50个字"));
+        }
+        if !name.as_deref().is_none_or(is_plain_text) {
+            return Err(AppError::invalid(format!("{field}.name"), "姓名含有不可见的控制字符"));
+        }
+        let id_number = match clean(&c.id_number) {
+            Some(id) => Some(
+                IdNumber::parse(&id)
+                    .map_err(|e| AppError::invalid(format!("{field}.id_number"), e.rule))?
+                    .as_str()
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        let contact = clean(&c.contact);
+        if contact.as_ref().is_some_and(|n| n.chars().count() > 200) {
+            return Err(AppError::invalid(format!("{field}.contact"), "其他联系方式不能超过200个字"));
+        }
+        if !contact.as_deref().is_none_or(is_plain_text) {
+            return Err(AppError::invalid(format!("{field}.contact"), "其他联系方式含有不可见的控制字符"));
+        }
+        if name.is_none() && phone.is_none() && id_number.is_none() && contact.is_none() {
+            Ok(None)
+        } else {
+            Ok(Some(PersonData {
+                phone_digest: phone.as_ref().map(|p| self.phone_digest(p)),
+                phone: phone.map(|p| p.as_str().to_owned()),
+                name,
+                id_number,
+                contact,
+            }))
+        }
+    }
+
     /// 受理: registers a new appeal from any channel, and answers once it is on disk.
     /// Blocks the calling thread; an async caller awaits `intake` instead.
     pub fn submit_appeal(&self, actor: &Actor, input: IntakeInput) -> Result<Receipt> {
@@ -209,48 +254,7 @@ impl App {
         let r = self.reference();
         let person = match &input.citizen {
             None => None,
-            Some(c) => {
-                let phone = match clean(&c.phone) {
-                    Some(p) => Some(PhoneNumber::parse(&p).map_err(|_| {
-                        AppError::invalid("citizen.phone", "联系电话格式不正确，请填写11位手机号或带区号的固定电话")
-                    })?),
-                    None => None,
-                };
-                let name = clean(&c.name);
-                if name.as_ref().is_some_and(|n| n.chars().count() > 50) {
-                    return Err(AppError::invalid("citizen.name", "姓名不能超过50个字"));
-                }
-                if !name.as_deref().is_none_or(is_plain_text) {
-                    return Err(AppError::invalid("citizen.name", "姓名含有不可见的控制字符"));
-                }
-                let id_number = match clean(&c.id_number) {
-                    Some(id) => Some(
-                        IdNumber::parse(&id)
-                            .map_err(|e| AppError::invalid("citizen.id_number", e.rule))?
-                            .as_str()
-                            .to_owned(),
-                    ),
-                    None => None,
-                };
-                let contact = clean(&c.contact);
-                if contact.as_ref().is_some_and(|n| n.chars().count() > 200) {
-                    return Err(AppError::invalid("citizen.contact", "其他联系方式不能超过200个字"));
-                }
-                if !contact.as_deref().is_none_or(is_plain_text) {
-                    return Err(AppError::invalid("citizen.contact", "其他联系方式含有不可见的控制字符"));
-                }
-                if name.is_none() && phone.is_none() && id_number.is_none() && contact.is_none() {
-                    None
-                } else {
-                    Some(PersonData {
-                        phone_digest: phone.as_ref().map(|p| self.phone_digest(p)),
-                        phone: phone.map(|p| p.as_str().to_owned()),
-                        name,
-                        id_number,
-                        contact,
-                    })
-                }
-            }
+            Some(c) => self.person_data(c, "citizen")?,
         };
         let mut location = input.location.clone();
         if let Some(p) = location.point {

@@ -19,6 +19,7 @@ pub const STAFF: &str = include_str!("../../../data/demo/staff.json");
 pub const BOUNDARIES: &str = include_str!("../../../data/demo/boundaries.geojson");
 pub const PLACES: &str = include_str!("../../../data/demo/places.json");
 pub const ROUTING: &str = include_str!("../../../data/demo/routing.json");
+pub const SERVICES: &str = include_str!("../../../data/demo/services.toml");
 const KNOWLEDGE: &str = include_str!("../../../data/demo/knowledge.json");
 const APPEALS: &str = include_str!("../../../data/demo/appeals.json");
 
@@ -76,6 +77,7 @@ pub fn demo_files() -> DistrictFiles {
         boundaries: Some(BOUNDARIES.into()),
         places: Some(PLACES.into()),
         routing: Some(ROUTING.into()),
+        services: Some(SERVICES.into()),
     }
 }
 

@@ -5,6 +5,7 @@
 //! It must not know HTTP or HTML: the web crate translates requests into these calls
 //! and `AppError` into responses.
 
+mod application;
 mod area;
 pub mod auth;
 mod case;
@@ -29,12 +30,13 @@ mod setup;
 mod task;
 pub mod totp;
 
+pub use application::{ApplicationInput, ApplicationStep, ApplicationView, CatalogueReport, ServiceSummary};
 pub use area::AreaIndex;
 pub use auth::{Session, hash_password};
 pub use case::{CaseView, CitizenInput, IntakeInput, MergedCaller, PublicView, Receipt, TimelineEntry};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use dashboard::{Count, Dashboard};
-pub use demo::{DEMO_PASSWORD, demo_files};
+pub use demo::{DEMO_PASSWORD, SERVICES as DEMO_SERVICES, demo_files};
 pub use demo_tasks::work_report;
 pub use dispatch::{
     CategorySuggestion, DispatchSuggestion, DuplicateView, SuggestInput, TopicCase, TopicView, TopicsReport, leaves_of,

@@ -12,6 +12,7 @@
 
 use crate::{App, AppError, Result};
 use yiwang_core::appeal::AppealKind;
+use yiwang_core::application::{Application, ApplicationKind};
 use yiwang_core::org::Actor;
 use yiwang_store::{OutboxEntry, OutboxQuery, Sent};
 
@@ -135,10 +136,15 @@ impl App {
             Err(AppError::NotFound(_)) => return Err(gone("工单不存在")),
             Err(e) => return Err(later(&e)),
         };
-        let appeal = case.state::<AppealKind>().ok_or_else(|| gone("不是诉求工单"))?;
         // The district as people name it: 云溪区 for 云溪区人民政府.
         let district =
             self.reference().org.district().map(|u| u.name.trim_end_matches("人民政府").to_owned()).unwrap_or_default();
+        if let Some(a) = case.state::<ApplicationKind>() {
+            let text = application_text(&e.template, a, &district)
+                .ok_or_else(|| gone(&format!("未知的通知模板 {}", e.template)))?;
+            return self.address(e, format!("办件 {}", a.id), text, a.person, "申请人");
+        }
+        let appeal = case.state::<AppealKind>().ok_or_else(|| gone("不是诉求工单"))?;
         let sign = format!("【{district}12345】");
         let id = &appeal.id;
         let text = match e.template.as_str() {
@@ -175,7 +181,21 @@ impl App {
             }
             other => return Err(gone(&format!("未知的通知模板 {other}"))),
         };
-        let subject = format!("12345 诉求 {id}");
+        self.address(e, format!("12345 诉求 {id}"), text, appeal.citizen, "诉求人")
+    }
+
+    /// Where a rendered message goes: the entry's own address, else the case's person
+    /// (SMS to a mobile number, else e-mail).
+    fn address(
+        &self,
+        e: &OutboxEntry,
+        subject: String,
+        text: String,
+        person: Option<yiwang_core::id::PersonId>,
+        who: &str,
+    ) -> std::result::Result<Message, Undeliverable> {
+        let gone = |why: &str| Undeliverable { why: why.to_owned(), retry: false };
+        let later = |e: &dyn std::fmt::Display| Undeliverable { why: format!("暂时无法读取：{e}"), retry: true };
         if let Some(to) = &e.to {
             return match to.split_once(':') {
                 Some(("sms", phone)) => Ok(Message { channel: "sms", to: phone.into(), subject, text }),
@@ -183,10 +203,10 @@ impl App {
                 _ => Err(gone("无法识别的收件地址")),
             };
         }
-        let pid = appeal.citizen.ok_or_else(|| gone("诉求人未留联系方式"))?;
-        let person = self.store().person(pid).map_err(|e| later(&e))?.ok_or_else(|| gone("诉求人不存在"))?;
+        let pid = person.ok_or_else(|| gone(&format!("{who}未留联系方式")))?;
+        let person = self.store().person(pid).map_err(|e| later(&e))?.ok_or_else(|| gone(&format!("{who}不存在")))?;
         if person.erased_at.is_some() {
-            return Err(gone("诉求人个人信息已删除"));
+            return Err(gone(&format!("{who}个人信息已删除")));
         }
         // SMS reaches mobile numbers only; a landline caller is written to, if they
         // left an address.
@@ -195,7 +215,7 @@ impl App {
         }
         match person.data.contact.filter(|c| c.contains('@') && !c.contains(char::is_whitespace)) {
             Some(addr) => Ok(Message { channel: "email", to: addr, subject, text }),
-            None => Err(gone("诉求人未留手机号或邮箱")),
+            None => Err(gone(&format!("{who}未留手机号或邮箱"))),
         }
     }
 }
@@ -396,6 +416,50 @@ impl Sender for Smtp {
             kind.to_owned()
         })
     }
+}
+
+/// What an applicant is told at each step of an application (`ApplicationKind::notices`).
+fn application_text(template: &str, a: &Application, district: &str) -> Option<String> {
+    let sign = format!("【{district}政务服务】");
+    let (id, name) = (&a.id, &a.service.name);
+    let code = a.tracking_code.as_deref().unwrap_or("");
+    Some(match template {
+        "application_accepted" if a.deemed_accepted => {
+            format!("{sign}您申请的“{name}”（办件号 {id}）依法自收到材料之日起视为受理，查询码 {code}。")
+        }
+        "application_accepted" => format!("{sign}您申请的“{name}”已受理，办件号 {id}，查询码 {code}。"),
+        "application_supplement" => {
+            let items = a.missing.iter().map(|m| m.what.as_str()).collect::<Vec<_>>().join("；");
+            format!(
+                "{sign}您申请的“{name}”（办件号 {id}）需补正以下材料：{items}。请在补正期限内提交，逾期视为撤回申请。"
+            )
+        }
+        "application_rejected" => {
+            let reason = a.rejection.as_ref().map(|r| excerpt(&r.reason, 60)).unwrap_or_default();
+            format!("{sign}您申请的“{name}”（办件号 {id}）不予受理：{reason}。详见不予受理决定书。")
+        }
+        "application_suspended" => {
+            let step = a
+                .suspended
+                .as_ref()
+                .and_then(|s| a.service.steps.iter().find(|x| x.code == s.step))
+                .map(|x| x.name.clone())
+                .unwrap_or_default();
+            format!("{sign}您申请的“{name}”（办件号 {id}）进入{step}，所需时间不计入办理时限，书面告知书已出具。")
+        }
+        "application_decided" if a.granted == Some(true) => {
+            format!("{sign}您申请的“{name}”（办件号 {id}）已审批通过。")
+        }
+        "application_decided" => format!(
+            "{sign}您申请的“{name}”（办件号 {id}）未获批准，理由详见决定书。如不服，可依法申请行政复议或提起行政诉讼。"
+        ),
+        "application_certified" => {
+            let number = a.certificate.as_ref().map(|c| c.number.as_str()).unwrap_or("");
+            format!("{sign}您申请的“{name}”（办件号 {id}）已制证，证照编号 {number}。")
+        }
+        "application_lapsed" => format!("{sign}您申请的“{name}”（办件号 {id}）逾期未补正材料，视为撤回申请。"),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use crate::{App, Result};
 use serde::Serialize;
 use yiwang_core::org::Actor;
-use yiwang_store::{AppendBatch, StoreError};
+use yiwang_store::{AppendBatch, Notice, StoreError};
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct TickReport {
@@ -28,11 +28,19 @@ impl App {
                     // A case gone or closed in between has nothing left to mark.
                     let Some(case) = self.store.load(&id)? else { break };
                     let r = self.reference();
-                    let Some(events) = case.kind_of().alarms(&case, &self.context(&r, &Actor::System, now)) else {
+                    let Some((events, notices)) = case.kind_of().alarms(&case, &self.context(&r, &Actor::System, now))
+                    else {
                         break;
                     };
                     let n = events.len() as u32;
-                    let batch = AppendBatch::new(r.tenant.clone(), case, now, Actor::System, events);
+                    // What time does to a case its person hears of, as they hear of what
+                    // people do (an application accepted by the law's deadline).
+                    let notices = match case.project().header.person {
+                        Some(_) => notices.into_iter().map(Notice::to_citizen).collect(),
+                        None => vec![],
+                    };
+                    let mut batch = AppendBatch::new(r.tenant.clone(), case, now, Actor::System, events);
+                    batch.notices = notices;
                     match self.store.append(batch).wait() {
                         Err(StoreError::Conflict { .. }) => continue,
                         written => {

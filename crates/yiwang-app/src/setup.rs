@@ -25,6 +25,8 @@ pub struct DistrictFiles {
     pub places: Option<String>,
     /// `routing.json`: routing rules (category × area → unit).
     pub routing: Option<String>,
+    /// `services.toml`: the service catalogue of 一网通办 (`crate::application`).
+    pub services: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -35,6 +37,8 @@ pub struct SetupReport {
     pub boundaries: usize,
     pub places: usize,
     pub routing_rules: usize,
+    /// Services added or given a new version.
+    pub services: usize,
 }
 
 #[derive(Deserialize)]
@@ -71,6 +75,9 @@ impl App {
         };
         let org = Organisation::new(units.clone())
             .map_err(|e| AppError::invalid("units.json", format!("组织机构有误：{e}")))?;
+        if let Some(t) = &files.services {
+            crate::application::parse_services(t, &org)?;
+        }
         let categories: Vec<Category> = match &files.categories {
             Some(t) => parse("categories.json", t)?,
             None => self.store.categories()?,
@@ -228,6 +235,10 @@ impl App {
             self.store.put_document("routing", &t, now)?;
         }
         self.reload()?;
+        if let Some(t) = &files.services {
+            let r = self.load_services(&yiwang_core::org::Actor::System, t)?;
+            report.services = r.added.len() + r.updated.len();
+        }
         Ok(report)
     }
 

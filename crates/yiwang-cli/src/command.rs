@@ -386,11 +386,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 boundaries: read("boundaries.geojson")?,
                 places: read("places.json")?,
                 routing: read("routing.json")?,
+                services: read("services.toml")?,
             };
             let r = app.setup_district(&files, default_password.as_deref()).map_err(app_err)?;
             println!(
-                "imported {} units, {} categories, {} staff, {} boundaries, {} places, {} routing rules",
-                r.units, r.categories, r.staff, r.boundaries, r.places, r.routing_rules
+                "imported {} units, {} categories, {} staff, {} boundaries, {} places, {} routing rules, {} services (new or changed)",
+                r.units, r.categories, r.staff, r.boundaries, r.places, r.routing_rules, r.services
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -608,8 +608,9 @@ pub trait AnyKind: Send + Sync {
     fn replay(&self, case: &CaseId, events: &[Recorded]) -> Result<Case, ReplayError>;
     /// Whether `body`, an event as JSON, is an event of this kind that opens a case.
     fn opens(&self, body: &str) -> bool;
-    /// The events the scheduler records for `case` at `ctx.now` (see `Kind::alarms`).
-    fn alarms(&self, case: &Case, ctx: &Context<'_>) -> Option<Events>;
+    /// The events the scheduler records for `case` at `ctx.now` (see `Kind::alarms`),
+    /// and what the case's person is told of them (`Kind::notices`).
+    fn alarms(&self, case: &Case, ctx: &Context<'_>) -> Option<(Events, Vec<&'static str>)>;
     fn sees_all(&self, actor: &Actor) -> bool;
 }
 
@@ -642,9 +643,14 @@ impl<K: Kind> AnyKind for KindOf<K> {
     fn opens(&self, body: &str) -> bool {
         serde_json::from_str::<K::Event>(body).is_ok_and(|e| K::opens(&e))
     }
-    fn alarms(&self, case: &Case, ctx: &Context<'_>) -> Option<Events> {
-        let events = K::alarms(case.state::<K>()?, ctx);
-        (!events.is_empty()).then(|| Events::new::<K>(events))
+    fn alarms(&self, case: &Case, ctx: &Context<'_>) -> Option<(Events, Vec<&'static str>)> {
+        let state = case.state::<K>()?;
+        let events = K::alarms(state, ctx);
+        if events.is_empty() {
+            return None;
+        }
+        let notices = K::notices(Some(state), &events);
+        Some((Events::new::<K>(events), notices))
     }
     fn sees_all(&self, actor: &Actor) -> bool {
         K::sees_all(actor)

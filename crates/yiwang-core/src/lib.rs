@@ -30,5 +30,9 @@ pub type Instant = chrono::DateTime<chrono::Utc>;
 
 /// The kinds of case this yiwang knows, for a store to fold any case it holds.
 pub fn kinds() -> case::Kinds {
-    case::Kinds::empty().with::<appeal::AppealKind>().with::<task::TaskKind>().with::<patrol::PatrolKind>()
+    case::Kinds::empty()
+        .with::<appeal::AppealKind>()
+        .with::<task::TaskKind>()
+        .with::<patrol::PatrolKind>()
+        .with::<application::ApplicationKind>()
 }

@@ -87,6 +87,26 @@ fn refusal_status(code: &str) -> StatusCode {
         "forbidden" => StatusCode::FORBIDDEN,
         "invalid_field" | "unknown_unit" | "unknown_category" | "unit_cannot_handle" | "same_unit"
         | "merge_into_self" | "unknown_task_type" | "unknown_report" => StatusCode::UNPROCESSABLE_ENTITY,
+        // An application's input (一网通办): the form, the materials, a 补正 list.
+        "unknown_form_field"
+        | "form_field_missing"
+        | "form_field_invalid"
+        | "unknown_material"
+        | "material_twice"
+        | "material_empty"
+        | "paper_at_window"
+        | "too_many_materials"
+        | "too_many_files"
+        | "certificate_not_accepted"
+        | "enterprise_required"
+        | "enterprise_not_applicable"
+        | "missing_required"
+        | "too_many_missing"
+        | "materials_required"
+        | "reasons_required"
+        | "validity_invalid"
+        | "extension_too_long"
+        | "step_counted" => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::CONFLICT,
     }
 }

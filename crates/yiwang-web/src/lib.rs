@@ -7,6 +7,7 @@
 //! the result or the `ApiError` into a response.
 
 mod appeal;
+mod application;
 mod auth;
 mod citizen;
 mod dispatch;
@@ -129,6 +130,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(dispatch::router())
         .merge(task::router())
         .merge(patrol::router())
+        .merge(application::router())
         .merge(security::router())
         .merge(outbox::router())
         .merge(open311::admin_router())

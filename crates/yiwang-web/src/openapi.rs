@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "yiwang API", description = "一网：12345 诉求受理、派单、办理、回访与考核，督查督办任务与网格巡查的开放接口"),
+    info(title = "yiwang API", description = "一网：12345 诉求受理、派单、办理、回访与考核，督查督办任务、网格巡查与一网通办（办事指南和办件）的开放接口"),
     paths(
         crate::session::login, crate::session::logout, crate::session::who_am_i,
         crate::appeal::create_appeal, crate::appeal::get_appeal, crate::appeal::act_on_appeal, crate::appeal::reveal_phone,
@@ -26,6 +26,8 @@ use utoipa::{Modify, OpenApi};
         crate::outbox::list, crate::outbox::resend,
         crate::patrol::start, crate::patrol::current, crate::patrol::get_patrol, crate::patrol::track,
         crate::patrol::problem, crate::patrol::end, crate::patrol::coverage,
+        crate::application::list_services, crate::application::get_service, crate::application::load_services,
+        crate::application::register, crate::application::get_application, crate::application::act,
     ),
     modifiers(&Bearer)
 )]

@@ -74,8 +74,9 @@ fn status_in(a: &Application, allowed: &[ApplicationStatus], action: &'static st
 }
 
 /// Checks what was handed in against the service's list: each material on it, once,
-/// with files or a certificate (only where the list allows one to stand in).
-fn provided(service: &Service, materials: &[Provided]) -> Result<Vec<Provided>, Refusal> {
+/// with files, a certificate (only where the list allows one to stand in), or on paper
+/// (only at the window: `at_window`).
+fn provided(service: &Service, materials: &[Provided], at_window: bool) -> Result<Vec<Provided>, Refusal> {
     if materials.len() > MATERIALS_MAX {
         return Err(Refusal::rule("too_many_materials", format!("材料最多 {MATERIALS_MAX} 项")));
     }
@@ -86,7 +87,10 @@ fn provided(service: &Service, materials: &[Provided]) -> Result<Vec<Provided>, 
         if materials[..i].iter().any(|o| o.material == p.material) {
             return Err(Refusal::rule("material_twice", format!("材料“{}”提交了两次", m.name)));
         }
-        if p.files.is_empty() && p.certificate.is_none() {
+        if p.paper && !at_window {
+            return Err(Refusal::rule("paper_at_window", format!("材料“{}”：纸质材料只能在窗口提交", m.name)));
+        }
+        if p.files.is_empty() && p.certificate.is_none() && !p.paper {
             return Err(Refusal::rule("material_empty", format!("材料“{}”没有上传文件", m.name)));
         }
         if p.files.len() > FILES_PER_MATERIAL_MAX {
@@ -135,7 +139,7 @@ pub fn open(n: &NewApplication, ctx: &Context<'_>) -> Decision {
         }
     };
     let form = s.check_form(&n.form)?;
-    let materials = provided(s, &n.materials)?;
+    let materials = provided(s, &n.materials, n.channel == Channel::Window)?;
     if let Some(a) = &n.area
         && ctx.org.get(a).is_none()
     {
@@ -277,7 +281,7 @@ pub fn decide(a: &Application, command: &Command, ctx: &Context<'_>) -> Decision
                 return Err(Refusal::rule("materials_required", "请提交需要补正的材料"));
             }
             Ok(vec![ApplicationEvent::Supplemented {
-                materials: provided(&a.service, materials)?,
+                materials: provided(&a.service, materials, *in_person)?,
                 in_person: *in_person,
                 notice_clock: clock(ctx, ApplicationClock::Notice, NOTICE_DAYS, ctx.now),
             }])

@@ -16,6 +16,7 @@ pub struct ApplicationKind;
 
 /// An application's own columns: what queues show and the indicators count.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicationDetail {
     pub service: String,
     pub service_name: String,

@@ -33,7 +33,7 @@ pub use decide::{alarms, decide, open, sees_all};
 pub use event::{ApplicationEnvelope, ApplicationEvent};
 pub use kind::{ApplicationDetail, ApplicationKind};
 pub use service::{Catalogue, Service};
-pub use state::{Application, ApplicationStatus, evolve};
+pub use state::{Application, ApplicationStatus, Issued, Rejection, Review, Suspension, evolve};
 
 use crate::deadline::ClockName;
 use crate::id::{CreditCode, UnitCode};
@@ -106,6 +106,9 @@ pub struct Provided {
     /// The number of the certificate that stands in for it.
     #[serde(default)]
     pub certificate: Option<String>,
+    /// Handed in on paper at the window, where the clerk checked it (纸质材料).
+    #[serde(default)]
+    pub paper: bool,
 }
 
 /// One item of a 补正 notice: what is missing or wrong, and what to do.
@@ -160,19 +163,37 @@ pub struct NewApplication {
     pub tracking_code: Option<String>,
 }
 
-/// What people do with an application.
-#[derive(Debug, Clone, PartialEq)]
+/// What people do with an application: `{"action": "accept"}`, one per call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Command {
     /// 受理; a 即办件 is decided in the same step.
-    Accept { verdict: Option<Verdict> },
+    Accept {
+        #[serde(default)]
+        verdict: Option<Verdict>,
+    },
     /// 不予受理, with the reason and its legal basis.
     Reject { reason: String, basis: String },
     /// 补正告知: everything missing, once; `on_the_spot` at the window (当场告知).
-    AskSupplement { missing: Vec<Missing>, on_the_spot: bool },
+    AskSupplement {
+        missing: Vec<Missing>,
+        #[serde(default)]
+        on_the_spot: bool,
+    },
     /// The applicant hands in what was asked for (online, or at the window).
-    Supplement { materials: Vec<Provided>, in_person: bool },
+    Supplement {
+        materials: Vec<Provided>,
+        #[serde(default)]
+        in_person: bool,
+    },
     /// 撤回, by the applicant, before the decision.
-    Withdraw { reason: Option<String>, in_person: bool },
+    Withdraw {
+        #[serde(default)]
+        reason: Option<String>,
+        #[serde(default)]
+        in_person: bool,
+    },
     /// 审查意见.
     Review { opinion: String, grant: bool },
     /// A §45 step starts (听证, 检验 …): the clocks pause, the applicant is told.
@@ -182,11 +203,20 @@ pub enum Command {
     /// 延期申请 (§42), by the reviewer or approver.
     AskExtension { days: u32, reason: String },
     /// The head's answer (本机关负责人批准).
-    DecideExtension { approved: bool, note: Option<String> },
+    DecideExtension {
+        approved: bool,
+        #[serde(default)]
+        note: Option<String>,
+    },
     /// 决定.
     Decide { verdict: Verdict },
     /// 制证: the certificate issued (the app has signed it).
-    Certify { number: String, valid_from: chrono::NaiveDate, valid_until: Option<chrono::NaiveDate> },
+    Certify {
+        number: String,
+        valid_from: chrono::NaiveDate,
+        #[serde(default)]
+        valid_until: Option<chrono::NaiveDate>,
+    },
     /// 送达, which ends the application (办结).
     Deliver { how: Delivery },
 }

@@ -98,6 +98,30 @@ pub struct Extension {
     pub approved: Option<bool>,
 }
 
+/// The reviewer's opinion (审查意见).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Review {
+    pub opinion: String,
+    pub grant: bool,
+}
+
+/// A §45 step under way, and the status the application returns to after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Suspension {
+    pub step: String,
+    pub back_to: ApplicationStatus,
+}
+
+/// 不予受理: the reason and its legal basis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Rejection {
+    pub reason: String,
+    pub basis: String,
+}
+
 /// The certificate issued.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -133,9 +157,9 @@ pub struct Application {
     /// What the one 补正 notice asked for; `supplement_asked` once it was sent.
     pub missing: Vec<Missing>,
     pub supplement_asked: bool,
-    pub review: Option<(String, bool)>,
-    /// The §45 step running, and the status to return to.
-    pub suspended: Option<(String, ApplicationStatus)>,
+    pub review: Option<Review>,
+    /// The §45 step running.
+    pub suspended: Option<Suspension>,
     pub extension: Option<Extension>,
     pub decided_at: Option<DateTime<Utc>>,
     pub granted: Option<bool>,
@@ -144,7 +168,7 @@ pub struct Application {
     pub on_time: Option<bool>,
     pub certificate: Option<Issued>,
     pub delivery: Option<Delivery>,
-    pub rejection: Option<(String, String)>,
+    pub rejection: Option<Rejection>,
     pub withdrawn_deemed: bool,
     /// 跑动次数: the times the applicant had to come in.
     pub visits: u32,
@@ -235,7 +259,7 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
         }
         ApplicationEvent::Rejected { reason, basis } => {
             s.status = ApplicationStatus::Rejected;
-            s.rejection = Some((reason.clone(), basis.clone()));
+            s.rejection = Some(Rejection { reason: reason.clone(), basis: basis.clone() });
             close(&mut s, at);
         }
         ApplicationEvent::SupplementAsked { missing, supplement_clock, .. } => {
@@ -261,10 +285,10 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
         }
         ApplicationEvent::Reviewed { opinion, grant } => {
             s.status = ApplicationStatus::Reviewed;
-            s.review = Some((opinion.clone(), *grant));
+            s.review = Some(Review { opinion: opinion.clone(), grant: *grant });
         }
         ApplicationEvent::Suspended { step, .. } => {
-            s.suspended = Some((step.clone(), s.status));
+            s.suspended = Some(Suspension { step: step.clone(), back_to: s.status });
             s.status = ApplicationStatus::Suspended;
             for c in s.clocks.iter_mut() {
                 if matches!(c.kind, ApplicationClock::Promised | ApplicationClock::Legal) {
@@ -273,8 +297,8 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
             }
         }
         ApplicationEvent::Resumed { clocks, .. } => {
-            if let Some((_, back)) = s.suspended.take() {
-                s.status = back;
+            if let Some(back) = s.suspended.take() {
+                s.status = back.back_to;
             }
             for c in clocks {
                 s.clocks.set_clock(*c);

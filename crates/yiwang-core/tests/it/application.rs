@@ -162,7 +162,12 @@ fn form() -> BTreeMap<String, String> {
 }
 
 fn given(material: &str) -> Provided {
-    Provided { material: material.into(), files: vec![format!("uploads/{material}.pdf")], certificate: None }
+    Provided {
+        material: material.into(),
+        files: vec![format!("uploads/{material}.pdf")],
+        certificate: None,
+        paper: false,
+    }
 }
 
 fn new_app(channel: Channel, materials: Vec<Provided>) -> NewApplication {
@@ -402,10 +407,19 @@ fn what_is_handed_in_must_be_on_the_list_and_an_enterprise_service_needs_its_ent
     let refusal = |n: NewApplication| application::open(&n, &context(&Actor::Citizen, at)).unwrap_err().code();
     assert_eq!(refusal(new_app(Channel::Online, vec![given("passport")])), "unknown_material");
     assert_eq!(refusal(new_app(Channel::Online, vec![given("floor-plan"), given("floor-plan")])), "material_twice");
-    let empty = Provided { material: "floor-plan".into(), files: vec![], certificate: None };
-    assert_eq!(refusal(new_app(Channel::Online, vec![empty])), "material_empty");
+    let empty = Provided { material: "floor-plan".into(), files: vec![], certificate: None, paper: false };
+    assert_eq!(refusal(new_app(Channel::Online, vec![empty.clone()])), "material_empty");
+    // Paper is handed in at the window, and only there.
+    let paper = Provided { paper: true, ..empty };
+    assert_eq!(refusal(new_app(Channel::Online, vec![paper.clone()])), "paper_at_window");
+    assert!(application::open(&new_app(Channel::Window, vec![paper]), &context(&clerk(), at)).is_ok());
     // A certificate may stand in only where the list says so.
-    let cert = |m: &str| Provided { material: m.into(), files: vec![], certificate: Some("GSXX-2026-0001".into()) };
+    let cert = |m: &str| Provided {
+        material: m.into(),
+        files: vec![],
+        certificate: Some("GSXX-2026-0001".into()),
+        paper: false,
+    };
     assert_eq!(refusal(new_app(Channel::Online, vec![cert("floor-plan")])), "certificate_not_accepted");
     assert!(
         application::open(&new_app(Channel::Online, vec![cert("business-licence")]), &context(&Actor::Citizen, at))
@@ -578,7 +592,12 @@ fn an_instant_service_is_decided_at_acceptance() {
         service: instant_service(),
         enterprise: None,
         form: BTreeMap::new(),
-        materials: vec![Provided { material: "id-card".into(), files: vec![], certificate: Some("ID-1".into()) }],
+        materials: vec![Provided {
+            material: "id-card".into(),
+            files: vec![],
+            certificate: Some("ID-1".into()),
+            paper: false,
+        }],
         ..new_app(Channel::Window, vec![])
     };
     let at = t("2026-11-02 09:00");

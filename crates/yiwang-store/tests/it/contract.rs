@@ -1113,7 +1113,7 @@ pub fn a_kind_the_store_has_never_seen_runs_on_the_engine(store: &dyn Store) {
     // The one scheduler: its clock's alarms come due and are recorded.
     let due = leaves.project().header.next_alarm.unwrap();
     assert!(store.due_alarms(due, 100).unwrap().contains(leaves.id()));
-    let alarms = leaves.kind_of().alarms(&leaves, &w.ctx(due, &Actor::System)).expect("the clock turns yellow");
+    let (alarms, _) = leaves.kind_of().alarms(&leaves, &w.ctx(due, &Actor::System)).expect("the clock turns yellow");
     let leaves = store.append(AppendBatch::new(tenant(), leaves.clone(), due, Actor::System, alarms)).wait().unwrap();
     assert_eq!(leaves.project().header.stage, Stage::Yellow);
     assert_eq!(q(CaseQuery { stage: Some(Stage::Yellow), ..Default::default() }).rows[0].id, *leaves.id());

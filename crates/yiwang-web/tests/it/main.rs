@@ -8,6 +8,7 @@
 mod harness;
 
 mod accounts;
+mod applications;
 mod callback;
 mod dispatch;
 mod fuzz;

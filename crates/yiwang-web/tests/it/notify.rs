@@ -14,7 +14,7 @@ use yiwang_store::OutboxQuery;
 
 /// An HTTP server on loopback that records each request's body and answers with the
 /// next status of `statuses` (then 200).
-fn http_sink(statuses: Vec<u16>) -> (String, Arc<Mutex<Vec<String>>>) {
+pub(crate) fn http_sink(statuses: Vec<u16>) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/sms/send", listener.local_addr().unwrap());
     let bodies = Arc::new(Mutex::new(vec![]));

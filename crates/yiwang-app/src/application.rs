@@ -1,0 +1,315 @@
+//! 一网通办: the service catalogue (办事指南) and the applications made under it.
+//!
+//! The catalogue is reference data, loaded from `services.toml` with the district's
+//! set-up (or on its own) and kept whole with every version of every service in the
+//! reference document `services`: a service whose text changed gets the next version,
+//! one that did not keeps its own. An application copies the version it was filed
+//! under into its record, so editing a service never changes a filed one.
+//!
+//! An application is a case of `ApplicationKind`; the window registers it (the
+//! applicant present) and the department accepts, reviews, decides, certifies and
+//! delivers it through `act_application`. Queues, the scheduler (§32's deemed
+//! acceptance, the deemed withdrawal after a missed 补正, yellow and red), search and
+//! `audit verify` are the engine's, as for every kind.
+
+use crate::{App, AppError, CitizenInput, Result};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use yiwang_core::application::{
+    self, Application, ApplicationDetail, ApplicationKind, Catalogue, Channel, Command, Enterprise, NewApplication,
+    Provided, Service,
+};
+use yiwang_core::case::{Events, Kind};
+use yiwang_core::id::{CaseId, TrackingCode, UnitCode};
+use yiwang_core::org::{Actor, Organisation, Role};
+use yiwang_store::{NewCase, StoreError};
+
+/// The reference document that holds every version of every service.
+const SERVICES_DOCUMENT: &str = "services";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct StoredCatalogue {
+    /// Every version of every service, oldest first.
+    versions: Vec<Service>,
+}
+
+impl StoredCatalogue {
+    fn current(&self, code: &str) -> Option<&Service> {
+        self.versions.iter().filter(|s| s.code == code).max_by_key(|s| s.version)
+    }
+}
+
+/// What loading a catalogue did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CatalogueReport {
+    /// Services new to the catalogue (version 1).
+    pub added: Vec<String>,
+    /// Services whose text changed: a new version each.
+    pub updated: Vec<String>,
+    pub unchanged: usize,
+}
+
+/// A service as the public guide lists it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServiceSummary {
+    pub code: String,
+    pub version: u32,
+    pub name: String,
+    pub department: UnitCode,
+    pub department_name: String,
+    /// 行政许可, 公共服务 …
+    pub type_label: &'static str,
+    pub legal_days: u32,
+    pub promised_days: u32,
+    pub instant: bool,
+    /// 全程网办, or 到现场 N 次.
+    pub depth_label: String,
+    pub for_enterprises: bool,
+}
+
+/// A new application as the window registers it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApplicationInput {
+    /// The service's code (事项编码); its current version applies.
+    pub service: String,
+    /// The applicant (for an enterprise, the person acting for it): kept beside the
+    /// record, as personal data always is.
+    pub applicant: CitizenInput,
+    #[serde(default)]
+    pub enterprise: Option<Enterprise>,
+    #[serde(default)]
+    pub form: BTreeMap<String, String>,
+    #[serde(default)]
+    pub materials: Vec<Provided>,
+    #[serde(default)]
+    pub area: Option<UnitCode>,
+}
+
+/// An application as its page shows it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApplicationView {
+    pub application: Application,
+    pub detail: ApplicationDetail,
+    pub status_label: &'static str,
+    pub department_name: String,
+    pub timeline: Vec<ApplicationStep>,
+}
+
+/// One step of an application's record, for people.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApplicationStep {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub summary: String,
+    /// Who: a staff member's username, 申请人 or 系统.
+    pub by: String,
+}
+
+/// Reads and checks a catalogue file against the organisation it will live in.
+pub(crate) fn parse_services(text: &str, org: &Organisation) -> Result<Catalogue> {
+    let file = if text.trim_start().starts_with('{') { "services.json" } else { "services.toml" };
+    let parsed = if file == "services.json" { Catalogue::parse_json(text) } else { Catalogue::parse_toml(text) };
+    let catalogue = parsed.map_err(|e| AppError::invalid(file, format!("{file} 有误：{e}")))?;
+    for s in &catalogue.services {
+        let unit = org
+            .get(&s.department)
+            .ok_or_else(|| AppError::invalid(file, format!("事项 {} 的所属部门 {} 不存在", s.code, s.department)))?;
+        if !unit.kind.can_handle() {
+            return Err(AppError::invalid(file, format!("事项 {} 的所属部门 {} 不能办理事项", s.code, unit.name)));
+        }
+    }
+    Ok(catalogue)
+}
+
+fn depth_label(s: &Service) -> String {
+    match s.depth {
+        application::service::Depth::Online => "全程网办".into(),
+        application::service::Depth::Visits(n) => format!("到现场 {n} 次"),
+    }
+}
+
+impl App {
+    fn stored_catalogue(&self) -> Result<StoredCatalogue> {
+        match self.store.document(SERVICES_DOCUMENT)? {
+            Some(t) => serde_json::from_str(&t).map_err(|e| AppError::Internal(format!("stored services: {e}"))),
+            None => Ok(StoredCatalogue::default()),
+        }
+    }
+
+    /// Loads a catalogue file (`services.toml`, or the same as JSON when it starts
+    /// with `{`), for an administrator or the set-up: every service checked, its
+    /// department an existing unit that handles work, before anything is stored. A
+    /// service whose text changed gets the next version; the old versions stay for the
+    /// applications filed under them.
+    pub fn load_services(&self, actor: &Actor, text: &str) -> Result<CatalogueReport> {
+        if !matches!(actor, Actor::System) && !actor.has_role(Role::Admin) {
+            return Err(AppError::Forbidden("只有系统管理员可以维护办事指南".into()));
+        }
+        let catalogue = parse_services(text, &self.reference().org)?;
+        let mut stored = self.stored_catalogue()?;
+        let mut report = CatalogueReport::default();
+        for mut s in catalogue.services {
+            match stored.current(&s.code) {
+                None => {
+                    s.version = 1;
+                    report.added.push(s.code.clone());
+                    stored.versions.push(s);
+                }
+                Some(old) => {
+                    let version = old.version;
+                    s.version = version;
+                    if *old == s {
+                        report.unchanged += 1;
+                    } else {
+                        s.version = version + 1;
+                        report.updated.push(s.code.clone());
+                        stored.versions.push(s);
+                    }
+                }
+            }
+        }
+        if !report.added.is_empty() || !report.updated.is_empty() {
+            let text = serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.to_string()))?;
+            self.store.put_document(SERVICES_DOCUMENT, &text, self.now())?;
+        }
+        Ok(report)
+    }
+
+    /// The catalogue now: each service at its current version, by code.
+    pub fn services(&self) -> Result<Vec<Service>> {
+        let stored = self.stored_catalogue()?;
+        let mut codes: Vec<&str> = stored.versions.iter().map(|s| s.code.as_str()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        Ok(codes.into_iter().filter_map(|c| stored.current(c).cloned()).collect())
+    }
+
+    /// The public guide's list, optionally only those whose name, department or code
+    /// contains `q`.
+    pub fn service_summaries(&self, q: Option<&str>) -> Result<Vec<ServiceSummary>> {
+        let r = self.reference();
+        let q = q.map(str::trim).filter(|q| !q.is_empty());
+        Ok(self
+            .services()?
+            .into_iter()
+            .map(|s| ServiceSummary {
+                department_name: r.unit_name(&s.department),
+                type_label: s.service_type.label(),
+                depth_label: depth_label(&s),
+                code: s.code,
+                version: s.version,
+                name: s.name,
+                department: s.department,
+                legal_days: s.legal_days,
+                promised_days: s.promised_days,
+                instant: s.instant,
+                for_enterprises: s.for_enterprises,
+            })
+            .filter(|s| q.is_none_or(|q| s.name.contains(q) || s.department_name.contains(q) || s.code.contains(q)))
+            .collect())
+    }
+
+    /// One service at its current version, or at `version`.
+    pub fn service(&self, code: &str, version: Option<u32>) -> Result<Service> {
+        let stored = self.stored_catalogue()?;
+        let found = match version {
+            None => stored.current(code),
+            Some(v) => stored.versions.iter().find(|s| s.code == code && s.version == v),
+        };
+        found.cloned().ok_or(AppError::NotFound("事项"))
+    }
+
+    /// 窗口收件: a clerk registers an application, the applicant present, under the
+    /// service's current version.
+    pub fn register_application(&self, actor: &Actor, input: ApplicationInput) -> Result<Application> {
+        if !actor.has_role(Role::Clerk) {
+            return Err(AppError::Forbidden("只有窗口受理员可以登记申请".into()));
+        }
+        let service = self
+            .service(&input.service, None)
+            .map_err(|_| AppError::invalid("service", format!("事项 {} 不存在，请从办事指南中选择", input.service)))?;
+        let person = self.person_data(&input.applicant, "applicant")?;
+        if person.as_ref().is_none_or(|p| p.name.is_none() || p.phone.is_none()) {
+            return Err(AppError::invalid("applicant", "请填写申请人（或经办人）的姓名和联系电话"));
+        }
+        let r = self.reference();
+        loop {
+            let now = self.now();
+            let mut rng = rand::thread_rng();
+            let raw: [u8; 7] = std::array::from_fn(|_| rng.gen_range(0..TrackingCode::BASE));
+            let code = TrackingCode::dated(yiwang_core::calendar::civil_date(now), raw);
+            let new = NewApplication {
+                service: service.clone(),
+                channel: Channel::Window,
+                enterprise: input.enterprise.clone(),
+                form: input.form.clone(),
+                materials: input.materials.clone(),
+                area: input.area.clone(),
+                tracking_code: Some(code.as_str().to_owned()),
+            };
+            let events = application::open(&new, &self.context(&r, actor, now))?;
+            let case = NewCase {
+                tenant: r.tenant.clone(),
+                at: now,
+                actor: actor.clone(),
+                person: person.clone(),
+                events: Events::new::<ApplicationKind>(events),
+                notices: vec![],
+            };
+            match self.store.create_case(case).wait() {
+                // A tracking code collides rarely (see `intake`): draw again.
+                Err(StoreError::Duplicate(m)) if m.contains("tracking_code") => continue,
+                created => {
+                    return created?.into_state::<ApplicationKind>().map_err(|c| crate::case::wrong_kind(c.id()));
+                }
+            }
+        }
+    }
+
+    /// Runs one command on an application.
+    pub fn act_application(&self, actor: &Actor, id: &CaseId, command: &Command) -> Result<Application> {
+        if matches!(actor, Actor::Citizen) {
+            // The applicant acts through their own login (which comes with the portal);
+            // until then, at the window.
+            return Err(AppError::Forbidden("请到窗口办理，或登录后在“我的办件”中办理".into()));
+        }
+        self.act_on::<ApplicationKind>(actor, id, command)
+    }
+
+    /// An application for whoever may see it (its department, the window that
+    /// registered it, leaders).
+    pub fn application_view(&self, actor: &Actor, id: &CaseId) -> Result<ApplicationView> {
+        let case = self.load_case(id)?;
+        if !case.is::<ApplicationKind>() || !case.can_view(actor) {
+            return Err(AppError::NotFound(ApplicationKind::LABEL));
+        }
+        let a = case.into_state::<ApplicationKind>().map_err(|c| crate::case::wrong_kind(c.id()))?;
+        let timeline = self
+            .store
+            .events(id)?
+            .iter()
+            .filter_map(|e| {
+                let env = e.decode::<ApplicationKind>().ok()?;
+                let by = match &env.actor {
+                    Actor::Staff { username, .. } => username.to_string(),
+                    Actor::Citizen => "申请人".into(),
+                    Actor::Client { name } => name.clone(),
+                    Actor::System => "系统".into(),
+                };
+                Some(ApplicationStep { at: env.at, summary: env.event.summary(), by })
+            })
+            .collect();
+        Ok(ApplicationView {
+            detail: ApplicationDetail::of(&a),
+            status_label: a.status.label(),
+            department_name: self.reference().unit_name(a.department()),
+            timeline,
+            application: a,
+        })
+    }
+}

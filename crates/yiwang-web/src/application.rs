@@ -1,0 +1,144 @@
+//! 一网通办 over JSON: the public service guide (办事指南), the catalogue an
+//! administrator loads, and applications: registered at the window, then accepted,
+//! reviewed, decided, certified and delivered, one command per call.
+
+use crate::appeal::case_id;
+use crate::auth::{Body, Params, StaffAuth};
+use crate::{ApiError, AppState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use yiwang_app::{ApplicationInput, ApplicationView, CatalogueReport, ServiceSummary};
+use yiwang_core::application::{Command, Provided, Service};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/services", get(list_services).put(load_services))
+        .route("/services/{code}", get(get_service))
+        .route("/applications", post(register))
+        .route("/applications/{id}", get(get_application))
+        .route("/applications/{id}/actions", post(act))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ServiceFilter {
+    /// Part of a service's name, its department's name or its code.
+    #[serde(default)]
+    pub q: Option<String>,
+}
+
+/// The service guide: every service at its current version. Public.
+#[utoipa::path(get, path = "/api/v1/services", tag = "services", params(ServiceFilter),
+    responses((status = 200, body = Vec<ServiceSummary>)))]
+pub async fn list_services(
+    State(state): State<AppState>,
+    Params(f): Params<ServiceFilter>,
+) -> Result<Json<Vec<ServiceSummary>>, ApiError> {
+    Ok(Json(state.run(move |app| app.service_summaries(f.q.as_deref())).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct VersionParam {
+    /// A past version (an application keeps the one it was filed under); the current
+    /// one by default.
+    #[serde(default)]
+    pub version: Option<u32>,
+}
+
+/// One service's guide: legal basis, time limits, materials, form, fees, steps. Public.
+#[utoipa::path(get, path = "/api/v1/services/{code}", tag = "services", params(("code" = String, Path), VersionParam),
+    responses((status = 200, body = Service), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_service(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Params(v): Params<VersionParam>,
+) -> Result<Json<Service>, ApiError> {
+    Ok(Json(state.run(move |app| app.service(&code, v.version)).await?))
+}
+
+/// Loads the catalogue (`services.toml`, or the same as JSON), for the system
+/// administrator: everything is checked before anything is stored; a service whose
+/// text changed gets a new version, and filed applications keep theirs.
+#[utoipa::path(put, path = "/api/v1/services", tag = "services",
+    request_body(content = String, content_type = "application/toml", description = "the catalogue: [[service]] tables, or {\"service\": [...]}"),
+    responses((status = 200, body = CatalogueReport), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn load_services(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    text: String,
+) -> Result<Json<CatalogueReport>, ApiError> {
+    Ok(Json(state.run(move |app| app.load_services(&auth.actor, &text)).await?))
+}
+
+/// Files named in materials must come through an upload form, never by name.
+fn no_stored_files(materials: &[Provided]) -> Result<(), ApiError> {
+    for m in materials {
+        crate::ui::refuse_stored_uploads("materials", &m.files)?;
+    }
+    Ok(())
+}
+
+/// 窗口收件: a clerk registers an application, the applicant present, under the
+/// service's current version. Materials are handed in on paper (`"paper": true`,
+/// checked by the clerk) or as e-certificates that stand in for them (证照免提交); an
+/// incomplete set is what 补正 is for.
+#[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = ApplicationInput,
+    responses((status = 201, body = ApplicationView), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn register(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Body(input): Body<ApplicationInput>,
+) -> Result<(StatusCode, Json<ApplicationView>), ApiError> {
+    no_stored_files(&input.materials)?;
+    let v = state
+        .run(move |app| {
+            let a = app.register_application(&auth.actor, input)?;
+            app.application_view(&auth.actor, &a.id)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// One application with its record, for its department, the window that registered
+/// it and leaders.
+#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = String, Path, description = "case number")),
+    responses((status = 200, body = ApplicationView), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn get_application(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    let id = case_id(&id)?;
+    Ok(Json(state.run(move |app| app.application_view(&auth.actor, &id)).await?))
+}
+
+/// One command on an application, e.g. `{"action": "accept"}`: accept, reject,
+/// ask_supplement, supplement, withdraw, review, suspend, resume, ask_extension,
+/// decide_extension, decide, certify, deliver. Refusals carry the law's rule in their
+/// code (`supplement_once`, `notice_period_passed`, `extension_once` …).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/actions", tag = "applications", request_body = Command,
+    params(("id" = String, Path, description = "case number")),
+    responses((status = 200, body = ApplicationView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn act(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+    Body(command): Body<Command>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    let id = case_id(&id)?;
+    if let Command::Supplement { materials, .. } = &command {
+        no_stored_files(materials)?;
+    }
+    let v = state
+        .run(move |app| {
+            app.act_application(&auth.actor, &id, &command)?;
+            app.application_view(&auth.actor, &id)
+        })
+        .await?;
+    Ok(Json(v))
+}

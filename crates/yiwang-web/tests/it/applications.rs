@@ -1,0 +1,282 @@
+//! 一网通办 over the API, on both stores: the public service guide; an enterprise's
+//! application registered at the window, asked once for what is missing (补正),
+//! completed at the window, accepted, reviewed, decided, certified and delivered, with
+//! its visits counted and the applicant told by SMS; the catalogue loaded again with a
+//! changed service (a new version; the filed application keeps its own); a department
+//! silent past §32's five days (the scheduler accepts the application from the day its
+//! material arrived); and every refusal with its code.
+
+use crate::harness::{Api, Backend, PHONE, code_of};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::Duration;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use yiwang_app::notify::{HttpSmsConfig, NotifyConfig};
+use yiwang_store::OutboxQuery;
+
+/// 好味小厨 applies for its food business licence: the form filled, the application
+/// form on paper, its business licence as an e-certificate; the floor plan and the
+/// safety rules missing.
+fn food_application() -> Value {
+    json!({
+        "service": "food-business",
+        "applicant": {"name": "刘海峰", "phone": PHONE},
+        "enterprise": {"code": "91350100M000100Y43", "name": "云溪区好味小厨餐饮店"},
+        "form": {"shop-name": "好味小厨", "address": "云溪区府前街18号", "kind": "热食类食品制售", "area-sqm": "85"},
+        "materials": [
+            {"material": "application-form", "paper": true},
+            {"material": "business-licence", "certificate": "YX-GSZZ-2026-000318"}
+        ]
+    })
+}
+
+async fn act(api: &Api, token: &str, id: &str, action: Value) -> (StatusCode, Value) {
+    api.call("POST", &format!("/api/v1/applications/{id}/actions"), Some(token), Some(action)).await
+}
+
+async fn act_ok(api: &Api, token: &str, id: &str, action: Value) -> Value {
+    let (s, v) = act(api, token, id, action.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{action} → {v}");
+    v
+}
+
+async fn an_application_goes_from_the_window_to_its_certificate(backend: Backend) {
+    let api = Api::on(backend);
+    // The guide is public.
+    let (s, list) = api.call("GET", "/api/v1/services", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 20, "the demo's catalogue");
+    let (_, found) = api.call("GET", "/api/v1/services?q=%E9%A3%9F%E5%93%81", None, None).await; // 食品
+    assert_eq!(found[0]["code"], "food-business", "{found}");
+    assert_eq!(
+        (found[0]["department_name"].as_str(), found[0]["depth_label"].as_str()),
+        (Some("市场监管局"), Some("全程网办"))
+    );
+    let (s, guide) = api.call("GET", "/api/v1/services/food-business", None, None).await;
+    assert_eq!((s, guide["legal_days"].as_u64(), guide["promised_days"].as_u64()), (StatusCode::OK, Some(20), Some(5)));
+    assert_eq!(guide["materials"].as_array().unwrap().len(), 4);
+    let (s, e) = api.call("GET", "/api/v1/services/no-such-service", None, None).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::NOT_FOUND, "not_found"));
+
+    let clerk = api.login("scjgj-clerk").await;
+    let (s, v) = api.call("POST", "/api/v1/applications", Some(&clerk), Some(food_application())).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["application"]["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("BJ"), "{id}");
+    assert_eq!((v["status_label"].as_str(), v["detail"]["visits"].as_u64()), (Some("待受理"), Some(1)));
+    assert_eq!(v["application"]["service"]["version"], 1);
+    // It is the department's work now, with the §32 clock's time left.
+    let (_, todo) = api.call("GET", "/api/v1/todo?kind=application", Some(&clerk), None).await;
+    let item = todo["items"].as_array().unwrap().iter().find(|i| i["id"] == id.as_str()).cloned();
+    let item = item.unwrap_or_else(|| panic!("not in the clerk's todo: {todo}"));
+    assert_eq!((item["kind_label"].as_str(), item["working"].as_bool()), (Some("办件"), Some(true)));
+    // Another department does not see it.
+    let other = api.login("cgw-clerk").await;
+    let (s, _) = api.call("GET", &format!("/api/v1/applications/{id}"), Some(&other), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, e) = act(&api, &other, &id, json!({"action": "accept"})).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::NOT_FOUND, "not_found"), "{e}");
+
+    // 补正: everything missing, at once.
+    let missing = json!({"action": "ask_supplement", "on_the_spot": true, "missing": [
+        {"material": "floor-plan", "what": "经营场所平面布局图和设备布局图"},
+        {"material": "safety-rules", "what": "食品安全管理制度文本"}
+    ]});
+    let reviewer = api.login("scjgj-reviewer").await;
+    let (s, e) = act(&api, &reviewer, &id, missing.clone()).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "forbidden"), "{e}");
+    let v = act_ok(&api, &clerk, &id, missing.clone()).await;
+    assert_eq!(v["status_label"], "待补正");
+    api.step(Duration::hours(3));
+    let rest = json!({"action": "supplement", "in_person": true, "materials": [
+        {"material": "floor-plan", "paper": true}, {"material": "safety-rules", "paper": true}
+    ]});
+    let v = act_ok(&api, &clerk, &id, rest).await;
+    assert_eq!((v["status_label"].as_str(), v["detail"]["visits"].as_u64()), (Some("待受理"), Some(2)));
+    let (s, e) = act(&api, &clerk, &id, missing).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::CONFLICT, "supplement_once"), "{e}");
+
+    // 受理, 审查, 决定, 制证, 送达.
+    act_ok(&api, &clerk, &id, json!({"action": "accept"})).await;
+    act_ok(&api, &reviewer, &id, json!({"action": "review", "opinion": "材料齐全，现场核查符合要求", "grant": true}))
+        .await;
+    let approver = api.login("scjgj-approver").await;
+    let (s, e) = act(&api, &approver, &id, json!({"action": "decide", "verdict": {"grant": false}})).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "reasons_required"), "{e}");
+    let v = act_ok(&api, &approver, &id, json!({"action": "decide", "verdict": {"grant": true}})).await;
+    assert_eq!((v["status_label"].as_str(), v["detail"]["on_time"].as_bool()), (Some("待制证"), Some(true)));
+    let certify = json!({"action": "certify", "number": "JY13501020260001", "valid_from": "2026-11-18", "valid_until": "2031-11-17"});
+    act_ok(&api, &clerk, &id, certify).await;
+    let v = act_ok(&api, &clerk, &id, json!({"action": "deliver", "how": "electronic"})).await;
+    assert_eq!((v["status_label"].as_str(), v["detail"]["visits"].as_u64()), (Some("已办结"), Some(2)));
+    assert_eq!(v["detail"]["certificate"], "JY13501020260001");
+    let steps: Vec<&str> = v["timeline"].as_array().unwrap().iter().map(|t| t["summary"].as_str().unwrap()).collect();
+    assert_eq!(steps.first().copied(), Some("窗口收件：食品经营许可"));
+    assert!(steps.contains(&"一次性告知补正 2 项材料"), "{steps:?}");
+    let (s, e) = act(&api, &clerk, &id, json!({"action": "accept"})).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::CONFLICT, "case_closed"), "{e}");
+
+    // The applicant was told at 补正, 受理, 决定 and 制证, by SMS, in plain words.
+    let (url, bodies) = crate::notify::http_sink(vec![]);
+    let config = NotifyConfig {
+        sms: Some(HttpSmsConfig {
+            url,
+            body: r#"{"mobile": "{phone}", "content": "{text}"}"#.into(),
+            content_type: "application/json".into(),
+            authorization: None,
+        }),
+        email: None,
+    };
+    let senders = Arc::new(config.senders());
+    let run = api.blocking(move |app| app.send_notices(&senders, 100).unwrap()).await;
+    assert_eq!((run.sent, run.given_up), (4, 0), "{run:?}");
+    let texts: Vec<Value> = bodies.lock().unwrap().iter().map(|b| serde_json::from_str(b).unwrap()).collect();
+    assert!(texts.iter().all(|t| t["mobile"] == PHONE), "{texts:?}");
+    let said = |what: &str| texts.iter().any(|t| t["content"].as_str().unwrap().contains(what));
+    assert!(said("需补正以下材料：经营场所平面布局图和设备布局图；食品安全管理制度文本"), "{texts:?}");
+    assert!(said(&format!("“食品经营许可”已受理，办件号 {id}")), "{texts:?}");
+    assert!(said("已审批通过") && said("证照编号 JY13501020260001"), "{texts:?}");
+    assert!(said("【云溪区政务服务】"), "{texts:?}");
+}
+
+async fn bad_input_is_refused_with_its_code_and_nothing_is_filed(backend: Backend) {
+    let api = Api::on(backend);
+    let clerk = api.login("scjgj-clerk").await;
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut v = food_application();
+        f(&mut v);
+        v
+    };
+    for (body, status, code) in [
+        (with(&|v| v["service"] = json!("no-such")), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+        (with(&|v| v["form"]["kind"] = json!("网吧")), StatusCode::UNPROCESSABLE_ENTITY, "form_field_invalid"),
+        (with(&|v| v["form"].as_object_mut().unwrap().clear()), StatusCode::UNPROCESSABLE_ENTITY, "form_field_missing"),
+        (
+            with(&|v| v["enterprise"]["code"] = json!("91350100M000100Y44")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (with(&|v| v["enterprise"] = json!(null)), StatusCode::UNPROCESSABLE_ENTITY, "enterprise_required"),
+        (with(&|v| v["applicant"] = json!({"name": "刘海峰"})), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+        (
+            with(&|v| v["materials"][0] = json!({"material": "passport", "paper": true})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_material",
+        ),
+        (
+            with(&|v| {
+                v["materials"][0] =
+                    json!({"material": "floor-plan", "files": ["uploads/0123456789abcdef0123456789abcdef.pdf"]})
+            }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+    ] {
+        let (s, e) = api.call("POST", "/api/v1/applications", Some(&clerk), Some(body.clone())).await;
+        assert_eq!((s, code_of(&e)), (status, code), "{body} → {e}");
+        assert!(e["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
+    }
+    // Only a window clerk registers.
+    let handler = api.login("scjgj-handler").await;
+    let (s, e) = api.call("POST", "/api/v1/applications", Some(&handler), Some(food_application())).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "forbidden"), "{e}");
+    let (_, todo) = api.call("GET", "/api/v1/todo?kind=application", Some(&clerk), None).await;
+    assert_eq!(todo["total"], 0, "nothing was filed: {todo}");
+}
+
+async fn a_changed_service_gets_a_new_version_and_a_filed_application_keeps_its_own(backend: Backend) {
+    let api = Api::on(backend);
+    let clerk = api.login("scjgj-clerk").await;
+    let (_, v) = api.call("POST", "/api/v1/applications", Some(&clerk), Some(food_application())).await;
+    let id = v["application"]["id"].as_str().unwrap().to_owned();
+
+    let changed = yiwang_app::DEMO_SERVICES.replacen(
+        "promised_days = 5\ndepth = \"online\"\nfor_enterprises = true\nconditions",
+        "promised_days = 3\ndepth = \"online\"\nfor_enterprises = true\nconditions",
+        1,
+    );
+    assert_ne!(changed, yiwang_app::DEMO_SERVICES, "the edit applies");
+    let put = |token: String, text: String| {
+        let req = Request::builder()
+            .method("PUT")
+            .uri("/api/v1/services")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/toml")
+            .body(Body::from(text))
+            .unwrap();
+        api.raw(req)
+    };
+    let (s, e) = put(clerk.clone(), changed.clone()).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "forbidden"), "{e}");
+    let admin = api.login("admin").await;
+    // A broken file changes nothing, and says what is wrong.
+    let broken = changed.replacen("department = \"scjgj\"", "department = \"nowhere\"", 1);
+    let (s, e) = put(admin.clone(), broken).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("nowhere"), "{e}");
+    let (s, r) = put(admin.clone(), changed.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(
+        (r["updated"].clone(), r["added"].clone(), r["unchanged"].as_u64()),
+        (json!(["food-business"]), json!([]), Some(19))
+    );
+    let (s, r) = put(admin, changed).await;
+    assert_eq!((s, r["updated"].clone()), (StatusCode::OK, json!([])), "loading it again changes nothing: {r}");
+
+    let (_, now) = api.call("GET", "/api/v1/services/food-business", None, None).await;
+    assert_eq!((now["version"].as_u64(), now["promised_days"].as_u64()), (Some(2), Some(3)));
+    let (_, then) = api.call("GET", "/api/v1/services/food-business?version=1", None, None).await;
+    assert_eq!(then["promised_days"], 5);
+    // The filed application keeps version 1, and its promise of 5 days.
+    let v = act_ok(&api, &clerk, &id, json!({"action": "accept"})).await;
+    assert_eq!(
+        (v["application"]["service"]["version"].as_u64(), v["application"]["service"]["promised_days"].as_u64()),
+        (Some(1), Some(5))
+    );
+    let promised =
+        v["application"]["clocks"].as_array().unwrap().iter().find(|c| c["kind"] == "promised").cloned().unwrap();
+    // Accepted Mon 11-16 09:00: five working days end Mon 11-23 09:00 (01:00 UTC).
+    assert_eq!(promised["due"], "2026-11-23T01:00:00Z", "{promised}");
+    // A new application is filed under version 2.
+    let (_, v) = api.call("POST", "/api/v1/applications", Some(&clerk), Some(food_application())).await;
+    assert_eq!(v["application"]["service"]["version"], 2);
+}
+
+async fn a_department_silent_for_five_working_days_has_accepted_the_application(backend: Backend) {
+    let api = Api::on(backend);
+    let clerk = api.login("scjgj-clerk").await;
+    // Filed Mon 11-16 09:00: the §32 period ends Mon 11-23 09:00.
+    let (_, v) = api.call("POST", "/api/v1/applications", Some(&clerk), Some(food_application())).await;
+    let id = v["application"]["id"].as_str().unwrap().to_owned();
+    api.step(Duration::days(7) - Duration::minutes(1));
+    api.blocking(|app| app.tick()).await.unwrap();
+    // A login lasts 12 hours at most: the clerk comes back a week later.
+    let clerk = api.login("scjgj-clerk").await;
+    let (_, v) = api.call("GET", &format!("/api/v1/applications/{id}"), Some(&clerk), None).await;
+    assert_eq!(v["status_label"], "待受理", "{v}");
+    api.step(Duration::minutes(1));
+    api.blocking(|app| app.tick()).await.unwrap();
+    let (_, v) = api.call("GET", &format!("/api/v1/applications/{id}"), Some(&clerk), None).await;
+    assert_eq!(
+        (v["status_label"].as_str(), v["detail"]["deemed_accepted"].as_bool()),
+        (Some("审查中"), Some(true)),
+        "{v}"
+    );
+    assert_eq!(v["application"]["accepted_at"], "2026-11-16T01:00:00Z");
+    // No 补正 can be asked any more; the applicant is told it counts as accepted.
+    let ask = json!({"action": "ask_supplement", "missing": [{"what": "签字"}]});
+    let (s, e) = act(&api, &clerk, &id, ask).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::CONFLICT, "transition_not_allowed"), "{e}");
+    let case_id = yiwang_core::id::CaseId::parse(&id).unwrap();
+    let q = OutboxQuery { case_id: Some(case_id), limit: 10, ..Default::default() };
+    let notes = api.blocking(move |app| app.outbox(&q).unwrap()).await;
+    assert_eq!(notes.iter().map(|n| n.template.as_str()).collect::<Vec<_>>(), ["application_accepted"]);
+}
+
+on_both_stores!(
+    an_application_goes_from_the_window_to_its_certificate,
+    bad_input_is_refused_with_its_code_and_nothing_is_filed,
+    a_changed_service_gets_a_new_version_and_a_filed_application_keeps_its_own,
+    a_department_silent_for_five_working_days_has_accepted_the_application,
+);
