@@ -98,6 +98,9 @@ pub struct ApplicationView {
     pub status_label: &'static str,
     pub department_name: String,
     pub timeline: Vec<ApplicationStep>,
+    /// The commands the caller may give now (`accept`, `ask_supplement` …), in the
+    /// order of the procedure.
+    pub actions: Vec<&'static str>,
 }
 
 /// One step of an application's record, for people.
@@ -304,12 +307,46 @@ impl App {
                 Some(ApplicationStep { at: env.at, summary: env.event.summary(), by })
             })
             .collect();
+        let actions = self.application_actions(actor, &a);
         Ok(ApplicationView {
+            actions,
             detail: ApplicationDetail::of(&a),
             status_label: a.status.label(),
             department_name: self.reference().unit_name(a.department()),
             timeline,
             application: a,
         })
+    }
+
+    /// The commands `actor` may give `a` now: each tried on core's rules with input
+    /// that is valid when the command is allowed at all.
+    pub fn application_actions(&self, actor: &Actor, a: &Application) -> Vec<&'static str> {
+        use application::{Delivery, Missing, Verdict};
+        let x = || "x".to_owned();
+        let grant = || Verdict { grant: true, reasons: None };
+        let first_material = a.service.materials.first().map(|m| m.code.clone()).unwrap_or_default();
+        let uncounted = a.service.steps.iter().find(|s| !s.counted).map(|s| s.code.clone()).unwrap_or_default();
+        let today = yiwang_core::calendar::civil_date(self.now());
+        let probes = [
+            Command::Accept { verdict: a.service.instant.then(grant) },
+            Command::AskSupplement { missing: vec![Missing { material: None, what: x() }], on_the_spot: false },
+            Command::Reject { reason: x(), basis: x() },
+            Command::Supplement {
+                materials: vec![Provided { material: first_material, files: vec![], certificate: None, paper: true }],
+                in_person: true,
+            },
+            Command::Review { opinion: x(), grant: true },
+            Command::Suspend { step: uncounted, reason: x() },
+            Command::Resume { result: x() },
+            Command::AskExtension { days: 1, reason: x() },
+            Command::DecideExtension { approved: true, note: None },
+            Command::Decide { verdict: grant() },
+            Command::Certify { number: x(), valid_from: today, valid_until: None },
+            Command::Deliver { how: if a.service.instant { Delivery::OnTheSpot } else { Delivery::Window } },
+            Command::Withdraw { reason: None, in_person: true },
+        ];
+        let r = self.reference();
+        let ctx = self.context(&r, actor, self.now());
+        probes.iter().filter(|c| application::decide(a, c, &ctx).is_ok()).map(|c| c.name()).collect()
     }
 }

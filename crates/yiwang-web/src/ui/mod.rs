@@ -8,6 +8,7 @@
 //! calls one use case of `yiwang_app::App`, and renders the answer or the Chinese
 //! message of the error next to what was typed.
 
+mod applications;
 mod assets;
 mod audit;
 mod console;
@@ -110,6 +111,10 @@ pub fn router() -> Router<AppState> {
         .route("/console/patrol/{id}/end", post(patrol::end))
         .route("/console/patrols", get(patrol::show_coverage))
         .route("/console/patrols/{id}", get(patrol::show_one))
+        .route("/console/applications/new", get(applications::show_new).post(applications::register))
+        .route("/console/applications/{id}", get(applications::show_one))
+        .route("/console/applications/{id}/act", post(applications::act))
+        .route("/console/applications/{id}/print/{doc}", get(applications::print))
         .route("/console/search", get(search::show_search))
         .route("/console/outbox/{id}/resend", post(outbox::resend))
         .route("/console/audit/export.csv", get(audit::export_audit))
@@ -312,6 +317,9 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                 }
                                 @if patrol::sees_coverage(u) {
                                     a href="/console/patrols" aria-current=[(section == "patrols").then_some("page")] { "巡查覆盖" }
+                                }
+                                @if applications::is_clerk(u) {
+                                    a href="/console/applications/new" aria-current=[(section == "applications").then_some("page")] { "窗口收件" }
                                 }
                                 a href="/console/tasks" aria-current=[(section == "tasks").then_some("page")] { "督查督办" }
                                 @if tasks::sees_board(u) {

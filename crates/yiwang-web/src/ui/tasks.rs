@@ -40,6 +40,7 @@ pub(crate) fn case_href(kind: &str, id: &CaseId) -> String {
     match kind {
         "task" => format!("/console/tasks/{id}"),
         "patrol" => format!("/console/patrols/{id}"),
+        "application" => format!("/console/applications/{id}"),
         _ => format!("/console/cases/{id}"),
     }
 }

@@ -1,0 +1,734 @@
+//! 一网通办 in the console: the window's registration form (窗口收件: pick a service,
+//! fill its form, tick the materials handed in on paper or given as e-certificates),
+//! an application's page with the commands the caller may give now, and the documents
+//! the window prints for the applicant: 受理通知书, 补正材料告知书 and 不予受理决定书,
+//! with the legal text.
+
+use super::console::{ActionCard, Failed};
+use super::form::{Fields, field_error};
+use super::portal::field_of;
+use super::{Chrome, StaffUser, UiError, UiResult, fmt_left, fmt_time, html_response, page, stage_badge};
+use crate::{ApiError, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use maud::{DOCTYPE, Markup, html};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use yiwang_app::{AppError, ApplicationInput, ApplicationView, CitizenInput};
+use yiwang_core::application::service::{Depth, FieldType};
+use yiwang_core::application::{Application, Command, Delivery, Enterprise, Missing, Provided, Service, Verdict};
+use yiwang_core::deadline::ClockName;
+use yiwang_core::id::CreditCode;
+use yiwang_core::org::Role;
+
+fn forbidden(msg: &str) -> UiError {
+    UiError(ApiError::new(StatusCode::FORBIDDEN, "forbidden", msg))
+}
+
+/// Who registers at the window.
+pub(crate) fn is_clerk(u: &StaffUser) -> bool {
+    u.actor.has_role(Role::Clerk)
+}
+
+fn action_label(name: &str) -> &'static str {
+    match name {
+        "register" => "窗口收件",
+        "accept" => "受理",
+        "reject" => "不予受理",
+        "ask_supplement" => "一次性告知补正",
+        "supplement" => "收取补正材料",
+        "withdraw" => "撤回申请",
+        "review" => "审查意见",
+        "suspend" => "进入特别程序",
+        "resume" => "特别程序结束",
+        "ask_extension" => "申请延期",
+        "decide_extension" => "审批延期",
+        "decide" => "作出决定",
+        "certify" => "制证",
+        "deliver" => "送达",
+        _ => "操作",
+    }
+}
+
+fn depth_text(s: &Service) -> String {
+    match s.depth {
+        Depth::Online => "全程网办（零跑动）".into(),
+        Depth::Visits(n) => format!("到现场 {n} 次"),
+    }
+}
+
+// ---------------------------------------------------------------- 窗口收件
+
+#[derive(Deserialize, Default)]
+pub struct NewQuery {
+    #[serde(default)]
+    service: Option<String>,
+}
+
+pub async fn show_new(State(state): State<AppState>, u: StaffUser, Query(q): Query<NewQuery>) -> UiResult {
+    if !is_clerk(&u) {
+        return Err(forbidden("窗口收件仅限窗口受理员"));
+    }
+    let f = Fields::default();
+    render_new(&state, &u, q.service.filter(|s| !s.is_empty()), &f, None, StatusCode::OK).await
+}
+
+async fn render_new(
+    state: &AppState,
+    u: &StaffUser,
+    code: Option<String>,
+    f: &Fields,
+    error: Option<(String, String)>,
+    status: StatusCode,
+) -> UiResult {
+    let services = state.run(|app| app.services()).await?;
+    let chosen = code.as_deref().and_then(|c| services.iter().find(|s| s.code == c));
+    let body = match chosen {
+        None => html! {
+            section.card {
+                h1 { "窗口收件" }
+                p.hint { "请选择申请人要办理的事项。" }
+                div.table-wrap {
+                    table.cases #services {
+                        thead { tr { th scope="col" { "事项" } th scope="col" { "类型" } th scope="col" { "承诺时限" } th scope="col" { "办理深度" } } }
+                        tbody {
+                            @for s in &services {
+                                tr {
+                                    td { a href={"/console/applications/new?service=" (s.code)} { (s.name) } }
+                                    td { (s.service_type.label()) }
+                                    td { @if s.instant { "即办" } @else { (s.promised_days) " 个工作日" } }
+                                    td { (depth_text(s)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+        Some(s) => new_form(u, s, f, error.as_ref()),
+    };
+    Ok(html_response(status, page("窗口收件", Chrome::Console(u, "applications"), body)))
+}
+
+fn new_form(u: &StaffUser, s: &Service, f: &Fields, e: Option<&(String, String)>) -> Markup {
+    html! {
+        section.card {
+            h1 { "窗口收件：" (s.name) }
+            p.muted { (s.service_type.label()) " · 法定时限 " (s.legal_days) " 个工作日 · 承诺时限 "
+                @if s.instant { "即办" } @else { (s.promised_days) " 个工作日" } " · " (depth_text(s)) }
+            @if let Some((field, msg)) = e { @if field.is_empty() || field == "service" { p.field-error role="alert" { (msg) } } }
+            form method="post" action="/console/applications/new" {
+                input type="hidden" name="_csrf" value=(u.csrf);
+                input type="hidden" name="service" value=(s.code);
+                fieldset {
+                    legend { @if s.for_enterprises { "经办人" } @else { "申请人" } }
+                    div.field {
+                        label for="applicant-name" { "姓名" }
+                        input #applicant-name name="applicant_name" required value=(f.get("applicant_name"));
+                        (field_error("applicant-name", e, "applicant.name"))
+                    }
+                    div.field {
+                        label for="applicant-phone" { "联系电话" }
+                        input #applicant-phone name="applicant_phone" inputmode="tel" required value=(f.get("applicant_phone"));
+                        (field_error("applicant-phone", e, "applicant.phone"))
+                        (field_error("applicant-phone", e, "applicant"))
+                    }
+                }
+                @if s.for_enterprises {
+                    fieldset {
+                        legend { "申请企业" }
+                        div.field {
+                            label for="enterprise-code" { "统一社会信用代码" }
+                            input #enterprise-code name="enterprise_code" required maxlength="18" value=(f.get("enterprise_code"));
+                            (field_error("enterprise-code", e, "enterprise.code"))
+                        }
+                        div.field {
+                            label for="enterprise-name" { "企业名称" }
+                            input #enterprise-name name="enterprise_name" required value=(f.get("enterprise_name"));
+                        }
+                    }
+                }
+                @if !s.fields.is_empty() {
+                    fieldset {
+                        legend { "申请表" }
+                        @for x in &s.fields {
+                            @let id = format!("form-{}", x.code);
+                            @let name = format!("form.{}", x.code);
+                            div.field {
+                                label for=(id) { (x.label) @if !x.required { span.opt { "（选填）" } } }
+                                @match &x.field_type {
+                                    FieldType::Choice { options } => {
+                                        select id=(id) name=(name) required[x.required] {
+                                            option value="" { "请选择" }
+                                            @for o in options { option value=(o) selected[f.get(&name) == o] { (o) } }
+                                        }
+                                    }
+                                    FieldType::YesNo => {
+                                        select id=(id) name=(name) required[x.required] {
+                                            option value="" { "请选择" }
+                                            option value="是" selected[f.get(&name) == "是"] { "是" }
+                                            option value="否" selected[f.get(&name) == "否"] { "否" }
+                                        }
+                                    }
+                                    FieldType::Date => { input id=(id) name=(name) type="date" required[x.required] value=(f.get(&name)); }
+                                    FieldType::Number { .. } => { input id=(id) name=(name) inputmode="decimal" required[x.required] value=(f.get(&name)); }
+                                    FieldType::Text { max } if *max > 100 => { textarea id=(id) name=(name) rows="3" required[x.required] { (f.get(&name)) } }
+                                    _ => { input id=(id) name=(name) required[x.required] value=(f.get(&name)); }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if !s.materials.is_empty() {
+                    fieldset #materials {
+                        legend { "收取材料" }
+                        p.hint { "材料不全的，也可先收件，再一次性告知补正。" }
+                        @for m in &s.materials {
+                            @let key = format!("mat.{}", m.code);
+                            div.field.material {
+                                span.label { (m.name) @if m.original { "（原件）" } @if !m.required { span.opt { "（选填）" } } }
+                                div.choices {
+                                    label.choice { input type="radio" name=(key) value="" checked[f.get(&key).is_empty()]; "未提交" }
+                                    label.choice { input type="radio" name=(key) value="paper" checked[f.get(&key) == "paper"]; "已收纸质材料" }
+                                    @if m.certificate.is_some() {
+                                        label.choice { input type="radio" name=(key) value="certificate" checked[f.get(&key) == "certificate"]; "以电子证照代替" }
+                                        input name={"cert." (m.code)} placeholder="证照编号" aria-label={(m.name) "的证照编号"} value=(f.get(&format!("cert.{}", m.code)));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if let Some((field, msg)) = e { @if !field.is_empty() && field != "service" && !field.starts_with("applicant") && field != "enterprise.code" { p.field-error role="alert" { (msg) } } }
+                button.primary type="submit" { "收件" }
+            }
+        }
+    }
+}
+
+fn input_from(f: &Fields) -> Result<ApplicationInput, (String, String)> {
+    let mut form = BTreeMap::new();
+    let mut materials = vec![];
+    for (k, v) in &f.0 {
+        if let Some(code) = k.strip_prefix("form.") {
+            if !v.trim().is_empty() {
+                form.insert(code.to_owned(), v.clone());
+            }
+        } else if let Some(code) = k.strip_prefix("mat.") {
+            match v.as_str() {
+                "paper" => {
+                    materials.push(Provided { material: code.into(), files: vec![], certificate: None, paper: true })
+                }
+                "certificate" => {
+                    let number = f
+                        .opt(&format!("cert.{code}"))
+                        .ok_or(("materials".to_owned(), "请填写代替材料的电子证照编号".to_owned()))?;
+                    materials.push(Provided {
+                        material: code.into(),
+                        files: vec![],
+                        certificate: Some(number),
+                        paper: false,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    let enterprise = match f.opt("enterprise_code") {
+        None => None,
+        Some(c) => Some(Enterprise {
+            code: CreditCode::parse(&c).map_err(|e| ("enterprise.code".to_owned(), e.rule.to_owned()))?,
+            name: f.get("enterprise_name").trim().to_owned(),
+        }),
+    };
+    Ok(ApplicationInput {
+        service: f.get("service").to_owned(),
+        applicant: CitizenInput {
+            name: f.opt("applicant_name"),
+            phone: f.opt("applicant_phone"),
+            id_number: None,
+            contact: None,
+        },
+        enterprise,
+        form,
+        materials,
+        area: None,
+    })
+}
+
+pub async fn register(State(state): State<AppState>, u: StaffUser, axum::Form(f): axum::Form<Fields>) -> UiResult {
+    u.check_csrf(&f)?;
+    if !is_clerk(&u) {
+        return Err(forbidden("窗口收件仅限窗口受理员"));
+    }
+    let code = f.opt("service");
+    let input = match input_from(&f) {
+        Ok(i) => i,
+        Err(e) => return render_new(&state, &u, code, &f, Some(e), StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
+    let actor = u.actor.clone();
+    match state.run(move |app| app.register_application(&actor, input)).await {
+        Ok(a) => Ok(Redirect::to(&format!("/console/applications/{}?done=register", a.id)).into_response()),
+        Err(e) => {
+            let status = e.status;
+            let error = field_of(&state, &e);
+            render_new(&state, &u, code, &f, Some(error), status).await
+        }
+    }
+}
+
+// ---------------------------------------------------------------- one application
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+pub async fn show_one(
+    State(state): State<AppState>,
+    u: StaffUser,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> UiResult {
+    let flash = q.done.as_deref().map(|d| format!("已完成：{}", action_label(d)));
+    render_one(&state, &u, &id, None, flash, StatusCode::OK).await
+}
+
+async fn render_one(
+    state: &AppState,
+    u: &StaffUser,
+    id: &str,
+    failed: Option<Failed>,
+    flash: Option<String>,
+    status: StatusCode,
+) -> UiResult {
+    let id = crate::appeal::case_id(id)?;
+    let actor = u.actor.clone();
+    let view = state.run(move |app| app.application_view(&actor, &id)).await?;
+    let body = application_page(state, u, &view, failed.as_ref(), flash);
+    Ok(html_response(status, page(&format!("办件 {}", view.application.id), Chrome::Console(u, "applications"), body)))
+}
+
+fn provided_text(s: &Service, p: &Provided) -> Markup {
+    let name = s.material(&p.material).map(|m| m.name.as_str()).unwrap_or(p.material.as_str());
+    html! {
+        li {
+            (name) "："
+            @if p.paper { "纸质材料（窗口已核）" }
+            @if let Some(c) = &p.certificate { "电子证照 " (c) }
+            @if !p.files.is_empty() { (p.files.len()) " 个文件" }
+        }
+    }
+}
+
+fn application_page(
+    state: &AppState,
+    u: &StaffUser,
+    v: &ApplicationView,
+    failed: Option<&Failed>,
+    flash: Option<String>,
+) -> Markup {
+    let a = &v.application;
+    let s = &a.service;
+    let now = state.app.now();
+    let cal = &state.app.config().calendar;
+    let docs = documents(a);
+    html! {
+        @if let Some(f) = flash { div.flash role="status" { (f) } }
+        @if let Some(f) = failed { div.alert role="alert" { (action_label(&f.action)) "未完成：" (f.error.1) } }
+        div.case-grid {
+            div.case-main {
+                section.card {
+                    h1 { "办件 " span #case-id { (a.id) } }
+                    p.title-line { (s.name) @if let Some(e) = &a.enterprise { "（" (e.name) "）" } }
+                    dl.facts {
+                        dt { "状态" } dd #application-status { span.status { (v.status_label) } @if a.deemed_accepted { " " span.tag.warn { "逾期视为受理" } } }
+                        dt { "事项" } dd { (s.name) " · 第 " (s.version) " 版 · " (s.service_type.label()) }
+                        dt { "办理部门" } dd { (v.department_name) }
+                        dt { "申请方式" } dd { @match a.channel { yiwang_core::application::Channel::Online => { "网上申请" } yiwang_core::application::Channel::Window => { "窗口申请" } } }
+                        @if let Some(e) = &a.enterprise { dt { "统一社会信用代码" } dd { (e.code) } }
+                        @if let Some(c) = &a.tracking_code { dt { "查询码" } dd { (c) } }
+                        dt { "收件时间" } dd { (fmt_time(a.filed_at)) }
+                        @if let Some(t) = a.accepted_at { dt { "受理时间" } dd { (fmt_time(t)) } }
+                        dt { "跑动次数" } dd #application-visits { (a.visits) }
+                        dt { "时限" } dd { "法定 " (s.legal_days) " 个工作日，承诺 " @if s.instant { "即办" } @else { (s.promised_days) " 个工作日" } }
+                        @if let Some(c) = &a.certificate { dt { "证照" } dd #application-certificate { (c.number) " · 有效期 " (c.valid_from) " 至 " (c.valid_until.map(|d| d.to_string()).unwrap_or_else(|| "长期".into())) } }
+                    }
+                    @if !docs.is_empty() {
+                        p.print-links {
+                            @for (doc, label) in &docs { a.button href={"/console/applications/" (a.id) "/print/" (doc)} target="_blank" { "打印" (label) } " " }
+                        }
+                    }
+                }
+                @if a.is_open() && !a.clocks.is_empty() {
+                    section.card {
+                        h2 { "时限" }
+                        table.clocks {
+                            thead { tr { th scope="col" { "时限" } th scope="col" { "截止" } th scope="col" { "剩余" } } }
+                            tbody { @for c in &a.clocks {
+                                tr {
+                                    td { (c.kind.label()) }
+                                    td { (fmt_time(c.due)) }
+                                    td { @if c.paused_at.is_some() { span.tag { "暂停计时" } } @else { (stage_badge(c.stage, &fmt_left(c.left(cal, now).num_seconds(), true))) } }
+                                }
+                            } }
+                        }
+                    }
+                }
+                section.card #application-materials {
+                    h2 { "材料" }
+                    @if a.materials.is_empty() { p.muted { "未收取材料。" } }
+                    ul.plain { @for p in &a.materials { (provided_text(s, p)) } }
+                    @if !a.missing.is_empty() {
+                        h3 { "一次性告知补正的材料" }
+                        ul.plain #application-missing { @for m in &a.missing { li { (m.what) } } }
+                    }
+                    @if !a.form.is_empty() {
+                        h3 { "申请表" }
+                        dl.facts {
+                            @for (k, val) in &a.form {
+                                dt { (s.fields.iter().find(|x| &x.code == k).map(|x| x.label.as_str()).unwrap_or(k)) } dd { (val) }
+                            }
+                        }
+                    }
+                }
+                @if a.review.is_some() || a.granted.is_some() || a.rejection.is_some() {
+                    section.card {
+                        h2 { "审查与决定" }
+                        @if let Some(r) = &a.rejection { p { "不予受理：" (r.reason) "（依据：" (r.basis) "）" } }
+                        @if let Some(r) = &a.review { p { "审查意见：" (r.opinion) "（建议" @if r.grant { "准予" } @else { "不予" } "）" } }
+                        @if let Some(g) = a.granted {
+                            p #application-decision { "决定：" @if g { "准予" } @else { "不予许可" }
+                                @if let Some(r) = &a.reasons { "。理由：" (r) }
+                                @if a.on_time == Some(false) { " " span.tag.late { "超过承诺时限" } } }
+                        }
+                    }
+                }
+                section.card {
+                    h2 { "办理过程" }
+                    ol.timeline.staff {
+                        @for e in v.timeline.iter().rev() {
+                            li { time { (fmt_time(e.at)) } span.actor { (e.by) } span { (e.summary) } }
+                        }
+                    }
+                }
+            }
+            aside.case-actions aria-label="可执行的操作" {
+                @if v.actions.is_empty() {
+                    section.card { h2 { "操作" } p.muted { "当前没有您可以执行的操作。" } }
+                }
+                @for name in &v.actions {
+                    (action_form(u, a, name, failed.filter(|f| f.action == *name)))
+                }
+            }
+        }
+    }
+}
+
+fn action_form(u: &StaffUser, a: &Application, name: &str, failed: Option<&Failed>) -> Markup {
+    let s = &a.service;
+    let empty = Fields::default();
+    let f = failed.map(|x| &x.fields).unwrap_or(&empty);
+    let e = failed.map(|x| &x.error);
+    let id = |field: &str| format!("{name}-{field}");
+    let text = |field: &str, label: &str, required: bool, rows: u32| {
+        html! {
+            div.field {
+                label for=(id(field)) { (label) @if !required { span.opt { "（选填）" } } }
+                textarea id=(id(field)) name=(field) rows=(rows) required[required] { (f.get(field)) }
+                (field_error(&id(field), e, field))
+            }
+        }
+    };
+    let yes_no = |legend: &str, field: &str, yes: &str, no: &str| {
+        html! {
+            fieldset {
+                legend { (legend) }
+                div.choices {
+                    label.choice { input type="radio" name=(field) value="yes" checked[f.get(field) != "no"]; (yes) }
+                    label.choice { input type="radio" name=(field) value="no" checked[f.get(field) == "no"]; (no) }
+                }
+            }
+        }
+    };
+    let fields = match name {
+        "accept" if s.instant => html! {
+            p.hint { "即办件：受理时当场作出决定。" }
+            (yes_no("决定", "grant", "准予", "不予许可"))
+            (text("reasons", "理由（不予许可时必填）", false, 2))
+        },
+        "accept" => html! { p.hint { "材料齐全、符合法定形式的，予以受理；受理后开始计算办理时限。" } },
+        "reject" => html! {
+            (text("reason", "不予受理的理由", true, 2))
+            (text("basis", "法律依据", true, 2))
+        },
+        "ask_supplement" => html! {
+            p.hint { "须一次性告知需要补正的全部内容，本件只能告知一次。" }
+            fieldset {
+                legend { "需补正的材料" }
+                @for m in &s.materials {
+                    label.choice.block { input type="checkbox" name="missing" value=(m.code) checked[f.has("missing", &m.code)]; (m.name) }
+                }
+            }
+            (text("other", "其他需补正的内容（每行一项）", false, 3))
+            label.choice { input type="checkbox" name="on_the_spot" value="1" checked[f.has("on_the_spot", "1")]; "当场告知" }
+        },
+        "supplement" => html! {
+            fieldset {
+                legend { "收取的补正材料（纸质）" }
+                @for m in &s.materials {
+                    label.choice.block { input type="checkbox" name="paper" value=(m.code) checked[f.has("paper", &m.code) || a.missing.iter().any(|x| x.material.as_deref() == Some(m.code.as_str()))]; (m.name) }
+                }
+            }
+        },
+        "withdraw" => html! { (text("reason", "撤回原因", false, 2)) },
+        "review" => html! {
+            (yes_no("审查建议", "grant", "建议准予", "建议不予"))
+            (text("opinion", "审查意见", true, 3))
+        },
+        "suspend" => html! {
+            div.field {
+                label for=(id("step")) { "特别程序" }
+                select id=(id("step")) name="step" {
+                    @for st in s.steps.iter().filter(|x| !x.counted) { option value=(st.code) selected[f.get("step") == st.code] { (st.name) } }
+                }
+            }
+            (text("reason", "书面告知申请人的内容", true, 2))
+            p.hint { "行政许可法第45条：听证、检验、检测、鉴定、专家评审等所需时间不计入办理时限。" }
+        },
+        "resume" => html! { (text("result", "结果", true, 2)) },
+        "ask_extension" => html! {
+            div.field {
+                label for=(id("days")) { "延长工作日数（至多10个）" }
+                input id=(id("days")) name="days" type="number" min="1" max="10" required value=(f.get("days"));
+                (field_error(&id("days"), e, "days"))
+            }
+            (text("reason", "理由", true, 2))
+        },
+        "decide_extension" => html! {
+            (yes_no("是否批准延期", "approved", "批准", "不批准"))
+            (text("note", "说明", false, 2))
+        },
+        "decide" => html! {
+            (yes_no("决定", "grant", "准予", "不予许可"))
+            (text("reasons", "理由（不予许可时必填，并告知申请复议或诉讼的权利）", false, 3))
+        },
+        "certify" => html! {
+            div.field {
+                label for=(id("number")) { @if let Some(c) = &s.certificate { (c.name) } "编号" }
+                input id=(id("number")) name="number" required value=(f.get("number"));
+            }
+            div.field {
+                label for=(id("valid_from")) { "有效期起" }
+                input id=(id("valid_from")) name="valid_from" type="date" required value=(f.get("valid_from"));
+            }
+            div.field {
+                label for=(id("valid_until")) { "有效期至" span.opt { "（长期有效的不填）" } }
+                input id=(id("valid_until")) name="valid_until" type="date" value=(f.get("valid_until"));
+            }
+        },
+        "deliver" => html! {
+            div.field {
+                label for=(id("how")) { "送达方式" }
+                select id=(id("how")) name="how" {
+                    @if s.instant { option value="on_the_spot" { "当场送达" } }
+                    option value="window" selected[f.get("how") == "window"] { "窗口领取" }
+                    option value="post" selected[f.get("how") == "post"] { "邮寄送达" }
+                    option value="electronic" selected[f.get("how") == "electronic"] { "电子送达" }
+                }
+            }
+        },
+        _ => html! {},
+    };
+    let secondary = matches!(name, "reject" | "withdraw" | "suspend" | "ask_extension");
+    ActionCard {
+        name,
+        label: action_label(name),
+        target: format!("/console/applications/{}/act", a.id),
+        multipart: false,
+        csrf: &u.csrf,
+        error: e,
+        fields_with_errors: &["reason", "basis", "opinion", "result", "reasons", "note", "days", "other"],
+        secondary,
+        danger: matches!(name, "reject"),
+    }
+    .render(fields)
+}
+
+fn command_from(f: &Fields, a: &Application) -> Result<Command, AppError> {
+    let s = &a.service;
+    let yes = |field: &str| f.get(field) != "no";
+    let text = |field: &str| f.get(field).to_owned();
+    Ok(match f.get("action") {
+        "accept" if s.instant => {
+            Command::Accept { verdict: Some(Verdict { grant: yes("grant"), reasons: f.opt("reasons") }) }
+        }
+        "accept" => Command::Accept { verdict: None },
+        "reject" => Command::Reject { reason: text("reason"), basis: text("basis") },
+        "ask_supplement" => {
+            let mut missing: Vec<Missing> = f
+                .all("missing")
+                .into_iter()
+                .filter_map(|code| s.material(code))
+                .map(|m| Missing { material: Some(m.code.clone()), what: m.name.clone() })
+                .collect();
+            missing.extend(
+                f.get("other")
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(|l| Missing { material: None, what: l.into() }),
+            );
+            Command::AskSupplement { missing, on_the_spot: f.has("on_the_spot", "1") }
+        }
+        "supplement" => Command::Supplement {
+            materials: f
+                .all("paper")
+                .into_iter()
+                .map(|code| Provided { material: code.into(), files: vec![], certificate: None, paper: true })
+                .collect(),
+            in_person: true,
+        },
+        "withdraw" => Command::Withdraw { reason: f.opt("reason"), in_person: true },
+        "review" => Command::Review { opinion: text("opinion"), grant: yes("grant") },
+        "suspend" => Command::Suspend { step: text("step"), reason: text("reason") },
+        "resume" => Command::Resume { result: text("result") },
+        "ask_extension" => Command::AskExtension {
+            days: f
+                .get("days")
+                .trim()
+                .parse()
+                .map_err(|_| AppError::invalid("days", "请填写延长的工作日数（1至10）"))?,
+            reason: text("reason"),
+        },
+        "decide_extension" => Command::DecideExtension { approved: yes("approved"), note: f.opt("note") },
+        "decide" => Command::Decide { verdict: Verdict { grant: yes("grant"), reasons: f.opt("reasons") } },
+        "certify" => {
+            let date = |field: &str| {
+                chrono::NaiveDate::parse_from_str(f.get(field).trim(), "%Y-%m-%d")
+                    .map_err(|_| AppError::invalid(field, "请填写日期，如 2026-11-20"))
+            };
+            Command::Certify {
+                number: text("number"),
+                valid_from: date("valid_from")?,
+                valid_until: if f.get("valid_until").trim().is_empty() { None } else { Some(date("valid_until")?) },
+            }
+        }
+        "deliver" => Command::Deliver {
+            how: match f.get("how") {
+                "on_the_spot" => Delivery::OnTheSpot,
+                "post" => Delivery::Post,
+                "electronic" => Delivery::Electronic,
+                _ => Delivery::Window,
+            },
+        },
+        _ => return Err(AppError::invalid("action", "未知的操作")),
+    })
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    u: StaffUser,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<Fields>,
+) -> UiResult {
+    u.check_csrf(&f)?;
+    let name = f.get("action").to_owned();
+    let case = crate::appeal::case_id(&id)?;
+    let actor = u.actor.clone();
+    let posted = f.clone();
+    let done = state
+        .run(move |app| {
+            let v = app.application_view(&actor, &case)?;
+            let command = command_from(&posted, &v.application)?;
+            app.act_application(&actor, &case, &command)
+        })
+        .await;
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!("/console/applications/{id}?done={name}")).into_response()),
+        Err(e) if e.status == StatusCode::NOT_FOUND && e.field.is_none() => Err(UiError(e)),
+        Err(e) => {
+            let status = e.status;
+            let failed = Failed { action: name, error: field_of(&state, &e), fields: f };
+            render_one(&state, &u, &id, Some(failed), None, status).await
+        }
+    }
+}
+
+// ---------------------------------------------------------------- documents
+
+/// The documents an application has given rise to, for printing.
+fn documents(a: &Application) -> Vec<(&'static str, &'static str)> {
+    let mut d = vec![];
+    if a.supplement_asked {
+        d.push(("supplement", "补正材料告知书"));
+    }
+    if a.accepted_at.is_some() {
+        d.push(("accept", "受理通知书"));
+    }
+    if a.rejection.is_some() {
+        d.push(("reject", "不予受理决定书"));
+    }
+    d
+}
+
+pub async fn print(State(state): State<AppState>, u: StaffUser, Path((id, doc)): Path<(String, String)>) -> UiResult {
+    let case = crate::appeal::case_id(&id)?;
+    let actor = u.actor.clone();
+    let v = state.run(move |app| app.application_view(&actor, &case)).await?;
+    let a = &v.application;
+    let Some((_, title)) = documents(a).into_iter().find(|(d, _)| *d == doc) else {
+        return Err(UiError(ApiError::new(StatusCode::NOT_FOUND, "not_found", "本办件没有这份文书")));
+    };
+    let s = &a.service;
+    let applicant = a.enterprise.as_ref().map(|e| e.name.clone()).unwrap_or_else(|| "申请人".into());
+    let body = match doc.as_str() {
+        "accept" => html! {
+            p { (applicant) "：" }
+            p.indent { "你（单位）于 " (fmt_time(a.received_at)) " 提出的“" (s.name) "”申请，"
+                @if a.deemed_accepted { "本机关未在法定期限内告知补正，依据《中华人民共和国行政许可法》第三十二条，自收到申请材料之日起即为受理。" }
+                @else { "申请材料齐全、符合法定形式，依据《中华人民共和国行政许可法》第三十二条，本机关决定予以受理。" } }
+            p.indent { "本机关将自受理之日起 " (s.legal_days) " 个工作日内作出决定（本区承诺 "
+                @if s.instant { "当场办结" } @else { (s.promised_days) " 个工作日" } "）。依法需要听证、检验、检测、鉴定和专家评审的，所需时间不计算在期限内，本机关将书面告知。" }
+            p.indent { "办件编号：" (a.id) @if let Some(c) = &a.tracking_code { "；查询码：" (c) } "。" }
+        },
+        "supplement" => html! {
+            p { (applicant) "：" }
+            p.indent { "你（单位）于 " (fmt_time(a.filed_at)) " 提出的“" (s.name) "”申请，申请材料不齐全或者不符合法定形式。依据《中华人民共和国行政许可法》第三十二条，现一次性告知你（单位）需要补正的全部内容：" }
+            ol { @for m in &a.missing { li { (m.what) } } }
+            p.indent { "请于 " (s.supplement_days) " 个工作日内补正。逾期未补正的，视为撤回申请。补正材料齐全后，本机关将依法受理。" }
+            p.indent { "办件编号：" (a.id) "。" }
+        },
+        _ => html! {
+            p { (applicant) "：" }
+            p.indent { "你（单位）提出的“" (s.name) "”申请，经审查，" (a.rejection.as_ref().map(|r| r.reason.clone()).unwrap_or_default())
+                "。依据" (a.rejection.as_ref().map(|r| r.basis.clone()).unwrap_or_default()) "，本机关决定不予受理。" }
+            p.indent { "如不服本决定，可以自收到本决定书之日起六十日内依法申请行政复议，或者在六个月内依法向人民法院提起行政诉讼。" }
+            p.indent { "办件编号：" (a.id) "。" }
+        },
+    };
+    let markup = html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                title { (title) " · " (a.id) }
+                link rel="stylesheet" href=(super::assets::CSS_PATH);
+            }
+            body.print-view {
+                main.document {
+                    header.print-head {
+                        p.district { (v.department_name) }
+                        h1 #document-title { (title) }
+                        p.meta { "办件编号 " strong { (a.id) } }
+                    }
+                    (body)
+                    p.sign { (v.department_name) br; (fmt_time(state.app.now())) }
+                }
+            }
+        }
+    };
+    Ok(html_response(StatusCode::OK, markup))
+}

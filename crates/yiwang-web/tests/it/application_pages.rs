@@ -1,0 +1,154 @@
+//! 一网通办 in the console, in-process: the window's registration form built from the
+//! service's own fields and materials, the application's page offering only what the
+//! caller may do now, a 补正 given once and printed as the 补正材料告知书 with the law's
+//! text, and bad input answered on the form.
+
+use crate::harness::Api;
+use crate::ui::{console_login, get, post_form, send};
+use axum::http::{StatusCode, header};
+
+/// A form body, percent-encoded.
+fn encode(pairs: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+fn registration<'a>(csrf: &'a str, credit_code: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("_csrf", csrf),
+        ("service", "food-business"),
+        ("applicant_name", "刘海峰"),
+        ("applicant_phone", "13812345678"),
+        ("enterprise_code", credit_code),
+        ("enterprise_name", "云溪区好味小厨餐饮店"),
+        ("form.shop-name", "好味小厨"),
+        ("form.address", "云溪区府前街18号"),
+        ("form.kind", "热食类食品制售"),
+        ("form.area-sqm", "85"),
+        ("mat.application-form", "paper"),
+        ("mat.business-licence", "certificate"),
+        ("cert.business-licence", "YX-GSZZ-2026-000318"),
+        ("mat.floor-plan", ""),
+        ("mat.safety-rules", ""),
+    ]
+}
+
+#[tokio::test]
+async fn the_window_registers_an_application_asks_once_for_what_is_missing_and_prints_the_notice() {
+    let api = Api::new();
+    let (cookie, csrf) = console_login(&api, "scjgj-clerk").await;
+
+    // The form is the service's own: its fields and its materials.
+    let (s, _, page) = send(&api, get("/console/applications/new", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("窗口收件") && page.contains("食品经营许可") && page.contains("生育登记"), "{page}");
+    let (s, _, page) = send(&api, get("/console/applications/new?service=food-business", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    for want in [
+        "统一社会信用代码",
+        "经营场所平面布局图和设备布局图",
+        "热食类食品制售",
+        "以电子证照代替",
+        "name=\"form.area-sqm\"",
+    ] {
+        assert!(page.contains(want), "{want} missing from the form");
+    }
+
+    // A wrong check character is answered on the form, and nothing is filed.
+    let bad = encode(&registration(&csrf, "91350100M000100Y44"));
+    let (s, _, page) = send(&api, post_form("/console/applications/new", Some(&cookie), &bad)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("统一社会信用代码校验位不正确") && page.contains("value=\"好味小厨\""),
+        "the form keeps what was typed"
+    );
+    let (_, _, todo) = send(&api, get("/console/todo?kind=application", Some(&cookie))).await;
+    assert!(todo.contains("没有待办的工作"), "{todo}");
+
+    let body = encode(&registration(&csrf, "91350100M000100Y43"));
+    let (s, headers, _) = send(&api, post_form("/console/applications/new", Some(&cookie), &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let to = headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(to.starts_with("/console/applications/BJ") && to.ends_with("?done=register"), "{to}");
+    let id = to.trim_start_matches("/console/applications/").split('?').next().unwrap().to_owned();
+    let (_, _, page) = send(&api, get(&to, Some(&cookie))).await;
+    assert!(page.contains("已完成：窗口收件") && page.contains("待受理"), "{page}");
+    assert!(page.contains("纸质材料（窗口已核）") && page.contains("电子证照 YX-GSZZ-2026-000318"));
+    // The clerk may accept, ask for 补正, refuse or record a withdrawal; not decide.
+    for form in ["action-accept", "action-ask_supplement", "action-reject", "action-withdraw"] {
+        assert!(page.contains(&format!("id=\"{form}\"")), "{form} offered");
+    }
+    assert!(!page.contains("id=\"action-decide\""), "a clerk does not decide");
+    // It is in 我的待办, linked to its page.
+    let (_, _, todo) = send(&api, get("/console/todo?kind=application", Some(&cookie))).await;
+    assert!(todo.contains(&format!("href=\"/console/applications/{id}\"")), "{todo}");
+
+    let act = format!("/console/applications/{id}/act");
+    let ask = encode(&[
+        ("_csrf", &csrf),
+        ("action", "ask_supplement"),
+        ("missing", "floor-plan"),
+        ("missing", "safety-rules"),
+        ("other", "申请书须经法定代表人签字"),
+        ("on_the_spot", "1"),
+    ]);
+    let (s, headers, _) = send(&api, post_form(&act, Some(&cookie), &ask)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&api, get(headers[header::LOCATION].to_str().unwrap(), Some(&cookie))).await;
+    assert!(page.contains("待补正") && page.contains("申请书须经法定代表人签字"), "{page}");
+    assert!(!page.contains("id=\"action-ask_supplement\""), "asked once: not offered again");
+    // Posted anyway, it is refused with the law's reason.
+    let (s, _, page) = send(&api, post_form(&act, Some(&cookie), &ask)).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(page.contains("一次性告知"), "{page}");
+
+    // The notice, printed for the applicant: every item, the period, the law.
+    let (s, _, doc) = send(&api, get(&format!("/console/applications/{id}/print/supplement"), Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    for want in [
+        "补正材料告知书",
+        "云溪区好味小厨餐饮店",
+        "经营场所平面布局图和设备布局图",
+        "申请书须经法定代表人签字",
+        "30 个工作日内补正",
+        "《中华人民共和国行政许可法》第三十二条",
+    ] {
+        assert!(doc.contains(want), "{want} missing from the notice");
+    }
+    assert!(!doc.contains("<form"), "a printed document has nothing to click");
+    let (s, _, _) = send(&api, get(&format!("/console/applications/{id}/print/accept"), Some(&cookie))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "not accepted yet: no 受理通知书");
+
+    // The rest handed in at the window: the second visit; then accepted.
+    let rest =
+        encode(&[("_csrf", &csrf), ("action", "supplement"), ("paper", "floor-plan"), ("paper", "safety-rules")]);
+    let (s, _, _) = send(&api, post_form(&act, Some(&cookie), &rest)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let accept = encode(&[("_csrf", &csrf), ("action", "accept")]);
+    let (s, headers, _) = send(&api, post_form(&act, Some(&cookie), &accept)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&api, get(headers[header::LOCATION].to_str().unwrap(), Some(&cookie))).await;
+    assert!(page.contains("审查中") && page.contains("id=\"application-visits\">2<"), "{page}");
+    let (s, _, doc) = send(&api, get(&format!("/console/applications/{id}/print/accept"), Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        doc.contains("受理通知书") && doc.contains("20 个工作日内作出决定") && doc.contains("承诺 5 个工作日"),
+        "{doc}"
+    );
+
+    // Another department's staff do not see it.
+    let (other, _) = console_login(&api, "cgw-clerk").await;
+    let (s, _, _) = send(&api, get(&format!("/console/applications/{id}"), Some(&other))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // A handler is no window clerk.
+    let (handler, _) = console_login(&api, "scjgj-handler").await;
+    let (s, _, _) = send(&api, get("/console/applications/new", Some(&handler))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
