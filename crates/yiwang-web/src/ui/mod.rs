@@ -15,6 +15,7 @@ mod console;
 mod dashboard;
 mod export;
 mod form;
+mod guide;
 mod intake;
 mod map;
 mod outbox;
@@ -75,6 +76,8 @@ pub fn router() -> Router<AppState> {
         .route("/", get(portal::show_portal).post(portal::submit_appeal).layer(DefaultBodyLimit::max(PORTAL_LIMIT)))
         .route("/receipt", get(portal::show_receipt))
         .route("/track", get(portal::show_track).post(portal::track_appeal))
+        .route("/services", get(guide::show_services))
+        .route("/services/{code}", get(guide::show_service))
         .route("/track/callback", post(portal::answer_callback))
         .route("/track/resend", post(portal::resend_code))
         .route("/uploads/{case}/{file}", get(portal::get_upload))
@@ -345,6 +348,7 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                             nav aria-label="市民服务" {
                                 a href="/" { "我要反映" }
                                 a href="/track" { "进度查询" }
+                                a href="/services" { "办事指南" }
                             }
                         }
                     }

@@ -152,3 +152,37 @@ async fn the_window_registers_an_application_asks_once_for_what_is_missing_and_p
     let (s, _, _) = send(&api, get("/console/applications/new", Some(&handler))).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn anyone_finds_a_service_and_reads_its_guide_in_plain_chinese() {
+    let api = Api::new();
+    let (s, _, page) = send(&api, get("/services", None)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("href=\"/services/residence-permit\"") && page.contains("办事指南"), "{page}");
+    let (_, _, found) = send(&api, get("/services?q=%E5%B1%85%E4%BD%8F", None)).await; // 居住
+    assert!(found.contains("居住证签发") && !found.contains("食品经营许可"), "{found}");
+    let (_, _, none) = send(&api, get("/services?q=%E6%B8%B8%E8%89%87", None)).await; // 游艇
+    assert!(none.contains("没有找到相关事项"));
+
+    let (s, _, guide) = send(&api, get("/services/public-place-hygiene", None)).await;
+    assert_eq!(s, StatusCode::OK);
+    for want in [
+        "云溪区卫生健康委员会",
+        "《公共场所卫生管理条例》第八条",
+        "承诺 <strong>7</strong> 个工作日办结（法定时限 20 个工作日）",
+        "需到现场 1 次：云溪区政务服务中心二楼卫健窗口",
+        "不收费",
+        "已有电子证照的，无需提交",
+        "卫生检测（所需时间不计入办结时限，将书面告知）",
+        "公共场所卫生许可证，有效期 4 年",
+        "打印本指南",
+    ] {
+        assert!(guide.contains(want), "{want} missing from the guide");
+    }
+    let (s, _, printed) = send(&api, get("/services/public-place-hygiene?print=1", None)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(printed.contains("公共场所卫生许可办事指南") && !printed.contains("<nav"), "{printed}");
+    let (s, _, page) = send(&api, get("/services/no-such-thing", None)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(page.contains("没有这个事项"), "{page}");
+}

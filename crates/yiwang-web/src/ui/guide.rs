@@ -1,0 +1,181 @@
+//! The public service guide (办事指南) on the citizen portal: every service of the
+//! catalogue, searchable, and each one's guide in plain Chinese — who may apply, the
+//! materials, the time limits, how many visits, the fees, the steps and what it yields
+//! — with a print view. Nothing here needs a login.
+
+use super::{Chrome, UiError, UiResult, assets, html_response, page};
+use crate::{ApiError, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use maud::{DOCTYPE, Markup, html};
+use serde::Deserialize;
+use yiwang_core::application::Service;
+use yiwang_core::application::service::{Depth, FieldType};
+
+#[derive(Deserialize, Default)]
+pub struct GuideQuery {
+    #[serde(default)]
+    q: Option<String>,
+}
+
+pub async fn show_services(State(state): State<AppState>, Query(q): Query<GuideQuery>) -> UiResult {
+    let wanted = q.q.clone();
+    let list = state.run(move |app| app.service_summaries(wanted.as_deref())).await?;
+    let q = q.q.unwrap_or_default();
+    let body = html! {
+        section.card {
+            h1 { "办事指南" }
+            form.search method="get" action="/services" role="search" {
+                label for="guide-q" { "查找事项" }
+                input #guide-q name="q" type="search" value=(q) placeholder="如：食品经营、居住证、退休";
+                button type="submit" { "查找" }
+            }
+            @if list.is_empty() {
+                p.muted.empty { "没有找到相关事项。" }
+            } @else {
+                div.table-wrap {
+                    table.cases #guide-list {
+                        thead { tr {
+                            th scope="col" { "事项名称" } th scope="col" { "实施部门" } th scope="col" { "承诺时限" } th scope="col" { "办理方式" }
+                        } }
+                        tbody {
+                            @for s in &list {
+                                tr {
+                                    td { a href={"/services/" (s.code)} { (s.name) } @if s.for_enterprises { " " span.tag { "企业" } } }
+                                    td { (s.department_name) }
+                                    td { @if s.instant { span.tag { "即办" } } @else { (s.promised_days) " 个工作日" } }
+                                    td { (s.depth_label) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(html_response(StatusCode::OK, page("办事指南", Chrome::Portal, body)))
+}
+
+#[derive(Deserialize, Default)]
+pub struct PrintQuery {
+    #[serde(default)]
+    print: Option<String>,
+}
+
+pub async fn show_service(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(p): Query<PrintQuery>,
+) -> UiResult {
+    let wanted = code.clone();
+    let found = state
+        .run(move |app| {
+            let s = app.service(&wanted, None)?;
+            let department = app.reference().org.get(&s.department).map(|u| u.name.clone()).unwrap_or_default();
+            Ok((s, department))
+        })
+        .await;
+    let (s, department) = match found {
+        Ok(x) => x,
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
+            return Err(UiError(ApiError::new(StatusCode::NOT_FOUND, "not_found", "没有这个事项，请从办事指南中查找")));
+        }
+        Err(e) => return Err(UiError(e)),
+    };
+    let guide = guide(&s, &department);
+    if p.print.is_some() {
+        let markup = html! {
+            (DOCTYPE)
+            html lang="zh-CN" {
+                head {
+                    meta charset="utf-8";
+                    title { (s.name) " · 办事指南" }
+                    link rel="stylesheet" href=(assets::CSS_PATH);
+                }
+                body.print-view { main.document { header.print-head { p.district { (department) } h1 { (s.name) "办事指南" } } (guide) } }
+            }
+        };
+        return Ok(html_response(StatusCode::OK, markup));
+    }
+    let body = html! {
+        section.card #guide {
+            p.muted { a href="/services" { "办事指南" } " › " (department) }
+            h1 { (s.name) }
+            (guide)
+            p.print-links { a.button href={"/services/" (s.code) "?print=1"} target="_blank" { "打印本指南" } }
+        }
+    };
+    Ok(html_response(StatusCode::OK, page(&s.name, Chrome::Portal, body)))
+}
+
+fn guide(s: &Service, department: &str) -> Markup {
+    html! {
+        dl.facts #guide-facts {
+            dt { "实施部门" } dd { (department) }
+            dt { "事项类型" } dd { (s.service_type.label()) }
+            dt { "设定依据" } dd { (s.legal_basis) }
+            dt { "申请对象" } dd { @if s.for_enterprises { "企业及其他组织" } @else { "自然人" } }
+            @if !s.conditions.is_empty() { dt { "受理条件" } dd { (s.conditions) } }
+            dt { "办结时限" }
+            dd #guide-limits {
+                @if s.instant { "即办件：材料齐全的，当场办结。" }
+                @else { "承诺 " strong { (s.promised_days) } " 个工作日办结（法定时限 " (s.legal_days) " 个工作日），自受理之日起计算。" }
+            }
+            dt { "办理方式" }
+            dd {
+                @match s.depth {
+                    Depth::Online => { "全程网办，无需到现场。" }
+                    Depth::Visits(n) => { "需到现场 " (n) " 次" @if let Some(p) = &s.place { "：" (p) } "。" }
+                }
+            }
+            dt { "收费" }
+            dd {
+                @if s.fees.is_empty() { "不收费。" }
+                @for f in &s.fees { (f.name) "：" (f.amount) " 元（依据：" (f.basis) "）。" }
+            }
+            @if let Some(c) = &s.certificate {
+                dt { "办理结果" } dd { (c.name) @if let Some(y) = c.valid_years { "，有效期 " (y) " 年" } "。电子证照与纸质证照具有同等效力。" }
+            }
+        }
+        h2 { "申请材料" }
+        @if s.materials.is_empty() { p { "无需提交材料。" } }
+        @else {
+            table.data #guide-materials {
+                thead { tr { th scope="col" { "材料名称" } th scope="col" { "要求" } th scope="col" { "说明" } } }
+                tbody {
+                    @for m in &s.materials {
+                        tr {
+                            td { (m.name) }
+                            td { @if m.required { "必须" } @else { "视情况提供" } "，" @if m.original { "原件" } @else { "复印件或电子件" } }
+                            td {
+                                @if m.certificate.is_some() { "已有电子证照的，无需提交。" }
+                                @if let Some(n) = &m.note { (n) }
+                            }
+                        }
+                    }
+                }
+            }
+            p.hint { "材料不齐全或者不符合法定形式的，窗口将当场或者在 5 个工作日内一次性告知需要补正的全部内容；逾期不告知的，自收到材料之日起即为受理。补正期限为 " (s.supplement_days) " 个工作日，逾期未补正的视为撤回申请。" }
+        }
+        @if !s.fields.is_empty() {
+            h2 { "需要填写的信息" }
+            ul.plain {
+                @for x in &s.fields {
+                    li { (x.label) @if !x.required { "（选填）" }
+                        @match &x.field_type {
+                            FieldType::Choice { options } => { "：" (options.join("、")) }
+                            FieldType::Date => { "（日期）" }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        @if !s.steps.is_empty() {
+            h2 { "办理流程" }
+            ol #guide-steps {
+                @for st in &s.steps { li { (st.name) @if !st.counted { "（所需时间不计入办结时限，将书面告知）" } } }
+            }
+        }
+    }
+}
