@@ -253,10 +253,7 @@ mod tests {
     #[test]
     fn sm3_matches_the_standards_examples() {
         // GB/T 32905-2016, appendix A: example 1 ("abc") and example 2 ("abcd" × 16).
-        assert_eq!(
-            HashAlg::Sm3.hex(&[b"abc"]),
-            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
-        );
+        assert_eq!(HashAlg::Sm3.hex(&[b"abc"]), "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
         assert_eq!(
             HashAlg::Sm3.hex(&[b"abcd".repeat(8).as_slice(), b"abcd".repeat(8).as_slice()]),
             "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"
@@ -272,7 +269,8 @@ mod tests {
             .map(|seq| {
                 let alg = algs[seq as usize - 1];
                 let c = canonical("t", "YW1", seq, "2026-01-01T00:00:00Z", "{}", &format!("{{\"n\":{seq}}}"));
-                let h = link_event(alg, &prev, "t", "YW1", seq, "2026-01-01T00:00:00Z", "{}", &format!("{{\"n\":{seq}}}"));
+                let h =
+                    link_event(alg, &prev, "t", "YW1", seq, "2026-01-01T00:00:00Z", "{}", &format!("{{\"n\":{seq}}}"));
                 assert_eq!(h, link(alg, &prev, &c));
                 let row = (seq, alg.as_str(), prev.clone(), h.clone(), c);
                 prev = h;
