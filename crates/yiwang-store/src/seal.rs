@@ -210,6 +210,11 @@ impl PersonalKeys {
         Self::of(keys, &current)
     }
 
+    /// The cipher of key `id`, if it is among the keys.
+    pub fn cipher_of(&self, id: &str) -> Option<PersonalCipher> {
+        self.cipher(id).map(Cipher::alg)
+    }
+
     /// The cipher of the key that seals, if any.
     pub fn current_cipher(&self) -> Option<PersonalCipher> {
         self.current.map(|i| self.keys[i].1.alg())
