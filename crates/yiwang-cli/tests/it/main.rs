@@ -899,3 +899,50 @@ fn a_standard_installation_switched_to_gm_keeps_verifying_and_reseals_its_citize
         "{report}"
     );
 }
+
+/// `serve --crypto gm` on an empty PostgreSQL database: the events are chained with
+/// SM3, the checkpoint digested with SM3 and signed with SM2, the citizens sealed
+/// with SM4 (opened here with the key file), and `audit verify` passes.
+#[test]
+fn a_gm_installation_on_postgres_chains_with_sm3_and_seals_with_sm4() {
+    let admin_url =
+        std::env::var("YIWANG_TEST_DATABASE_URL").expect("set YIWANG_TEST_DATABASE_URL or run ./scripts/test");
+    let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap();
+    let (server, _) = admin_url.rsplit_once('/').expect("a postgres://…/database URL");
+    let name = format!("yiwang_gm_{}", std::process::id());
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let url = format!("{server}/{name}");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        let server = Server::start_with(&data, false, &["--crypto", "gm", "--database", &url]);
+        file_appeal(&server.base, "路灯不亮", "13800000001");
+        file_appeal(&server.base, "井盖丢失", "13800000002");
+        let keys: serde_json::Value =
+            reqwest::blocking::get(format!("{}/api/v1/keys", server.base)).unwrap().json().unwrap();
+        assert_eq!(keys[0]["alg"], "sm2", "{keys}");
+    }
+    let (code, said) = run_in(&data, &["audit", "checkpoint", "--database", &url]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("\"digest\":\"sm3:"), "{said}");
+    let (code, report) = run_in(&data, &["audit", "verify", "--database", &url]);
+    let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let algs: Vec<String> = db.query("SELECT alg FROM event", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+    let people: Vec<(i64, String, String, String)> = db
+        .query("SELECT id, sealed_with, phone, tenant FROM person ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    drop(db);
+    admin.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).unwrap();
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("0 broken") && report.contains("0 problems"), "{report}");
+    assert!(!algs.is_empty() && algs.iter().all(|a| a == "sm3"), "{algs:?}");
+    assert_eq!(people.len(), 2);
+    for (id, key, phone, tenant) in &people {
+        assert!(data.join(format!("keys/personal/sm4gcm-{key}.key")).exists(), "{key}");
+        assert!(open_sm4(&data, key, tenant, *id, "phone", phone).starts_with("1380000000"));
+    }
+}
