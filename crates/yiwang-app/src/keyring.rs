@@ -57,7 +57,7 @@ pub struct PublicKey {
 
 #[derive(Clone)]
 enum Key {
-    Ed25519(SigningKey),
+    Ed25519(Box<SigningKey>),
     Sm2(Box<sm2::dsa::SigningKey>),
 }
 
@@ -81,7 +81,7 @@ impl Key {
     /// `None` for bytes that are no SM2 secret (zero, or not below the curve's order).
     fn from_secret(alg: SignAlg, secret: &[u8; 32]) -> Option<Self> {
         match alg {
-            SignAlg::Ed25519 => Some(Key::Ed25519(SigningKey::from_bytes(secret))),
+            SignAlg::Ed25519 => Some(Key::Ed25519(Box::new(SigningKey::from_bytes(secret)))),
             SignAlg::Sm2 => sm2::dsa::SigningKey::from_slice(SM2_DISTID, secret).ok().map(|k| Key::Sm2(Box::new(k))),
         }
     }

@@ -746,8 +746,11 @@ fn file_appeal(base: &str, text: &str, phone: &str) -> String {
     v["tracking_code"].as_str().unwrap_or_else(|| panic!("{v}")).to_owned()
 }
 
-/// Each event's algorithm, and each person's key, sealed phone and tenant.
-fn algs_and_people(data: &Path) -> (Vec<String>, Vec<(i64, String, String, String)>) {
+/// A person row as stored: id, the key it is sealed with, its sealed phone, tenant.
+type SealedPerson = (i64, String, String, String);
+
+/// Each event's algorithm, and each person as stored.
+fn algs_and_people(data: &Path) -> (Vec<String>, Vec<SealedPerson>) {
     let c = rusqlite::Connection::open(data.join("yiwang.sqlite")).unwrap();
     let algs = c
         .prepare("SELECT alg FROM event ORDER BY rowid")
@@ -929,7 +932,7 @@ fn a_gm_installation_on_postgres_chains_with_sm3_and_seals_with_sm4() {
     let (code, report) = run_in(&data, &["audit", "verify", "--database", &url]);
     let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let algs: Vec<String> = db.query("SELECT alg FROM event", &[]).unwrap().iter().map(|r| r.get(0)).collect();
-    let people: Vec<(i64, String, String, String)> = db
+    let people: Vec<SealedPerson> = db
         .query("SELECT id, sealed_with, phone, tenant FROM person ORDER BY id", &[])
         .unwrap()
         .iter()

@@ -1580,7 +1580,7 @@ pub fn a_store_switched_to_gm_hashes_with_sm3_seals_with_sm4_and_verifies_both(
         t0(),
     );
     let cp1 = store.seal(t0() + Duration::minutes(1), test_signer()).unwrap().unwrap();
-    assert_eq!(sealed_with(a.citizen.unwrap()), [aes_key.clone()]);
+    assert_eq!(sealed_with(a.citizen.unwrap()), [aes_key.as_str()]);
     drop(store);
 
     // Switched: SM3, and a new SM4 key that seals.
@@ -1611,13 +1611,13 @@ pub fn a_store_switched_to_gm_hashes_with_sm3_seals_with_sm4_and_verifies_both(
     assert!(r.is_intact(), "{:?}", r.breaks);
 
     // Personal data: new rows under SM4; the AES row re-sealed in batches, once.
-    assert_eq!(sealed_with(b.citizen.unwrap()), [sm4_key.clone()]);
+    assert_eq!(sealed_with(b.citizen.unwrap()), [sm4_key.as_str()]);
     let (mut after, mut total) = (PersonId(0), 0);
     while let Some((last, n)) = s.seal_people(after, 1).unwrap() {
         (after, total) = (last, total + n);
     }
     assert_eq!(total, 1);
-    assert_eq!(sealed_with(a.citizen.unwrap()), [sm4_key.clone()]);
+    assert_eq!(sealed_with(a.citizen.unwrap()), [sm4_key.as_str()]);
     let pa = s.person(a.citizen.unwrap()).unwrap().unwrap();
     assert_eq!((pa.data.name.as_deref(), pa.data.phone.as_deref()), (Some("张三"), Some("13711112222")));
     assert_eq!(pa.data.phone_digest.as_deref(), Some("digest-13711112222"), "the digest keeps its key");
