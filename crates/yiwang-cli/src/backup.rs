@@ -288,6 +288,7 @@ pub fn restore(from: &Path, dir: &Path, personal_keys: Option<&Path>) -> Result<
         data_dir: dir.to_owned(),
         database: None,
         personal_keys: personal_keys.map(Path::to_owned),
+        crypto: None,
     };
     crate::record::audit(crate::record::AuditCommand::Verify { data, witness: None, archive: vec![] })
 }

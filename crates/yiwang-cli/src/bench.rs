@@ -26,6 +26,8 @@ pub struct IntakeOptions {
     pub ack_log: Option<std::path::PathBuf>,
     /// For the server it starts: personal data in plaintext (what sealing costs).
     pub plaintext_personal: bool,
+    /// For the server it starts: the algorithms.
+    pub crypto: crate::config::Crypto,
 }
 
 /// Where acknowledged appeals are written, one line each, as they are acknowledged.
@@ -214,13 +216,21 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
         Some(_) => None,
         None => {
             let dir = std::env::temp_dir().join(format!("yiwang-bench-{}", std::process::id()));
-            let mut data = crate::config::DataDir::open_or_create(&dir)?.with_database(opts.database.clone());
+            let mut data = crate::config::DataDir::open_or_create(&dir)?
+                .with_database(opts.database.clone())
+                .with_crypto(Some(opts.crypto))?;
             if opts.plaintext_personal {
                 data = data.with_plaintext_personal_data();
             }
             let (_store, app) = data.open_app()?;
-            let sealed = if opts.plaintext_personal { "in plaintext" } else { "sealed (AES-256-GCM)" };
-            println!("bench intake: server on {}, personal data {sealed}", data.describe());
+            let gm = opts.crypto == crate::config::Crypto::Gm;
+            let sealed = match (opts.plaintext_personal, gm) {
+                (true, _) => "in plaintext",
+                (false, false) => "sealed (AES-256-GCM)",
+                (false, true) => "sealed (SM4-GCM)",
+            };
+            let chain = if gm { "SM3" } else { "SHA-256" };
+            println!("bench intake: server on {}, {chain} chains, personal data {sealed}", data.describe());
             Some((dir, app))
         }
     };

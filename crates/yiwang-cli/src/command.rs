@@ -206,6 +206,10 @@ enum BenchCommand {
         /// Write personal data in plaintext, to measure what sealing it costs.
         #[arg(long)]
         plaintext_personal: bool,
+        /// For the server it starts: the algorithms (standard, or gm for SM3 chains
+        /// and SM4 personal data), to measure what 国密 costs.
+        #[arg(long, value_enum, default_value = "standard")]
+        crypto: crate::config::Crypto,
     },
     /// Whole appeal lifecycles (intake, dispatch, sign-for, contact, reply,
     /// callback) per second through the use-case layer, on the demo district.
@@ -479,7 +483,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             train_dispatch(&data, &out, corrections_from.as_deref())
         }
         Command::Bench {
-            what: BenchCommand::Intake { url, clients, seconds, database, no_trivial, ack_log, plaintext_personal },
+            what:
+                BenchCommand::Intake { url, clients, seconds, database, no_trivial, ack_log, plaintext_personal, crypto },
         } => {
             let o = crate::bench::IntakeOptions {
                 url,
@@ -489,6 +494,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 no_trivial,
                 ack_log,
                 plaintext_personal,
+                crypto,
             };
             crate::bench::intake(o)
         }
@@ -711,6 +717,12 @@ fn serve(
     }
     let (store, app) = dir.open_app()?;
     let keys = dir.keyring()?;
+    if dir.crypto() == crate::config::Crypto::Gm {
+        tracing::info!(
+            signing_key = keys.current_id(),
+            "国密: SM3 chains and checkpoints, SM2 signatures, SM4 personal data"
+        );
+    }
     let notify = dir.notify()?;
     if demo {
         tracing::warn!(

@@ -13,6 +13,7 @@
 //! | `measures.toml` | optional: the cases a unit needs in a month to be ranked (`yiwang_app::Ranking`) |
 //! | `keys/` | the keys checkpoints are signed with (`record.rs`) |
 //! | `keys/personal/` | the keys personal data is sealed with (`yiwang_store::seal`), unless `--personal-keys` puts them elsewhere |
+//! | `crypto` | `gm` in an installation switched to the 国密 algorithms (`--crypto gm`); absent for the standard ones |
 //!
 //! Settings come from flags, then `YIWANG_*` environment variables, then these files,
 //! then defaults.
@@ -43,24 +44,42 @@ pub struct DataArgs {
     /// cannot be read.
     #[arg(long, env = "YIWANG_PERSONAL_KEYS")]
     pub personal_keys: Option<PathBuf>,
+    /// The cryptographic algorithms: standard (SHA-256 chains, Ed25519 signatures,
+    /// AES-256-GCM personal data; the default) or gm (国密: SM3, SM2, SM4). Choosing gm
+    /// switches the installation for good (kept in the data directory's `crypto`
+    /// file, so later runs without the flag stay gm); what was written before stays
+    /// verifiable and readable.
+    #[arg(long, env = "YIWANG_CRYPTO", value_enum)]
+    pub crypto: Option<Crypto>,
+}
+
+/// The algorithms an installation uses (`--crypto`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Crypto {
+    /// SHA-256, Ed25519, AES-256-GCM.
+    #[default]
+    Standard,
+    /// 国密: SM3 (GB/T 32905), SM2 (GB/T 32918), SM4 (GB/T 32907) in GCM mode.
+    Gm,
 }
 
 impl DataArgs {
     pub fn open_or_create(&self) -> Result<DataDir> {
-        DataDir::open_or_create(&self.data_dir).map(|d| self.place(d))
+        DataDir::open_or_create(&self.data_dir).and_then(|d| self.place(d))
     }
     pub fn existing(&self) -> Result<DataDir> {
         match &self.database {
-            Some(_) => DataDir::open_or_create(&self.data_dir).map(|d| self.place(d)),
-            None => DataDir::existing(&self.data_dir).map(|d| self.place(d)),
+            Some(_) => DataDir::open_or_create(&self.data_dir).and_then(|d| self.place(d)),
+            None => DataDir::existing(&self.data_dir).and_then(|d| self.place(d)),
         }
     }
-    fn place(&self, d: DataDir) -> DataDir {
+    fn place(&self, d: DataDir) -> Result<DataDir> {
         let d = d.with_database(self.database.clone());
-        match &self.personal_keys {
+        let d = match &self.personal_keys {
             Some(p) => DataDir { personal_keys: p.clone(), ..d },
             None => d,
-        }
+        };
+        d.with_crypto(self.crypto)
     }
 }
 
@@ -70,6 +89,8 @@ pub struct DataDir {
     personal_keys: PathBuf,
     /// Only `bench intake --plaintext-personal` turns it off.
     seal_personal_data: bool,
+    /// The algorithms: as kept in the `crypto` file, or as `with_crypto` switched them.
+    crypto: Crypto,
 }
 
 impl DataDir {
@@ -87,7 +108,9 @@ impl DataDir {
             database: None,
             personal_keys: path.join("keys").join("personal"),
             seal_personal_data: true,
+            crypto: Crypto::Standard,
         })
+        .and_then(|d| d.with_crypto(None))
     }
 
     pub fn existing(path: &Path) -> Result<Self> {
@@ -99,7 +122,42 @@ impl DataDir {
             database: None,
             personal_keys: path.join("keys").join("personal"),
             seal_personal_data: true,
+            crypto: Crypto::Standard,
         })
+        .and_then(|d| d.with_crypto(None))
+    }
+
+    /// The algorithms the installation keeps (its `crypto` file), switched to 国密
+    /// when `asked` says gm: the file is written then, and the keys of the new
+    /// algorithms are made as they are first used (`keyring`, `personal_keys`).
+    /// Asking for standard in an installation switched to gm is refused: its record
+    /// would stay mixed anyway, and a 国密 installation should not lose it by a
+    /// forgotten setting.
+    pub fn with_crypto(self, asked: Option<Crypto>) -> Result<Self> {
+        let file = self.path.join("crypto");
+        let kept = match std::fs::read_to_string(&file) {
+            Ok(text) if text.trim() == "gm" => Crypto::Gm,
+            Ok(text) => bail!("{}: unknown algorithms {:?} (gm is the only value)", file.display(), text.trim()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Crypto::Standard,
+            Err(e) => return Err(e).with_context(|| format!("reading {}", file.display())),
+        };
+        let crypto = match (asked, kept) {
+            (Some(Crypto::Standard), Crypto::Gm) => bail!(
+                "this installation uses the 国密 algorithms ({} says gm) and cannot switch back to --crypto standard",
+                file.display()
+            ),
+            (Some(Crypto::Gm), Crypto::Standard) => {
+                std::fs::write(&file, "gm\n").with_context(|| format!("writing {}", file.display()))?;
+                tracing::info!("switched to the 国密 algorithms (SM3, SM2, SM4); kept in {}", file.display());
+                Crypto::Gm
+            }
+            (_, kept) => kept,
+        };
+        Ok(DataDir { crypto, ..self })
+    }
+
+    pub fn crypto(&self) -> Crypto {
+        self.crypto
     }
 
     /// Uses the PostgreSQL server at `url` (when given) instead of the SQLite file.
@@ -117,12 +175,27 @@ impl DataDir {
         if !self.seal_personal_data {
             return Ok(yiwang_store::PersonalKeys::none());
         }
-        yiwang_store::PersonalKeys::open_or_create(&self.personal_keys)
-            .with_context(|| format!("personal-data keys in {}", self.personal_keys.display()))
+        match self.crypto {
+            Crypto::Standard => yiwang_store::PersonalKeys::open_or_create(&self.personal_keys),
+            Crypto::Gm => yiwang_store::PersonalKeys::open_or_create_for(
+                &self.personal_keys,
+                yiwang_store::seal::PersonalCipher::Sm4Gcm,
+            ),
+        }
+        .with_context(|| format!("personal-data keys in {}", self.personal_keys.display()))
     }
 
     pub fn personal_keys_dir(&self) -> &Path {
         &self.personal_keys
+    }
+
+    /// What the store hashes with and seals personal data with.
+    fn store_crypto(&self) -> Result<yiwang_store::Crypto> {
+        let hash = match self.crypto {
+            Crypto::Standard => yiwang_core::chain::HashAlg::Sha256,
+            Crypto::Gm => yiwang_core::chain::HashAlg::Sm3,
+        };
+        Ok(yiwang_store::Crypto { hash, keys: self.personal_keys()? })
     }
 
     /// Opens the store: PostgreSQL when a URL was given, else the SQLite file. Either
@@ -130,7 +203,7 @@ impl DataDir {
     pub fn open_store(&self) -> Result<Arc<dyn Store>> {
         Ok(match &self.database {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Arc::new(
-                PgStore::sealed(url, yiwang_core::kinds(), self.personal_keys()?)
+                PgStore::sealed(url, yiwang_core::kinds(), self.store_crypto()?)
                     .with_context(|| format!("connecting to {}", redact(url)))?,
             ),
             Some(other) => bail!("--database must be a postgres:// URL, not {}", redact(other)),
@@ -141,7 +214,7 @@ impl DataDir {
                 if !db.exists() {
                     private_file(&db, b"")?;
                 }
-                Arc::new(SqliteStore::sealed(&db, yiwang_core::kinds(), self.personal_keys()?)?)
+                Arc::new(SqliteStore::sealed(&db, yiwang_core::kinds(), self.store_crypto()?)?)
             }
         })
     }

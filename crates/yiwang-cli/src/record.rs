@@ -188,7 +188,8 @@ pub fn keys(what: KeysCommand) -> Result<ExitCode> {
     let personal = dir.personal_keys()?;
     for id in personal.ids() {
         let current = if Some(id) == personal.current_id() { "\tcurrent" } else { "" };
-        println!("{id}\taes256gcm\t(personal data, secret){current}");
+        let cipher = personal.cipher_of(id).map(|c| c.as_str()).unwrap_or("?");
+        println!("{id}\t{cipher}\t(personal data, secret){current}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -269,6 +270,11 @@ pub fn checkpoint(app: &App, keys: &Keyring, export: Option<&Export>) -> Result<
 impl DataDir {
     /// The keyring in the data directory's `keys/`, made on first use.
     pub fn keyring(&self) -> Result<Keyring> {
-        Keyring::open_or_create(&self.path.join("keys")).map_err(|e| anyhow::anyhow!("{e}"))
+        let dir = self.path.join("keys");
+        match self.crypto() {
+            crate::config::Crypto::Standard => Keyring::open_or_create(&dir),
+            crate::config::Crypto::Gm => Keyring::open_or_create_for(&dir, yiwang_app::keyring::SignAlg::Sm2),
+        }
+        .map_err(|e| anyhow::anyhow!("{e}"))
     }
 }

@@ -2,29 +2,58 @@
 //! hash of the event before it, so altering, removing or reordering any stored event
 //! breaks the chain (`yiwang audit verify`).
 //!
-//! The hash function is a choice, not a constant (DESIGN.md): SHA-256 by default, and
-//! the algorithm is stored with every event so that SM3 (国密) can be added without
-//! rewriting history.
+//! The hash function is a choice, not a constant (DESIGN.md): SHA-256 by default, SM3
+//! (GB/T 32905-2016, 国密) when the installation chooses it. The algorithm is stored
+//! with every event, so an installation that switches keeps its older events as they
+//! were hashed and a chain may mix both (`verify` reads each event's own).
 
 use sha2::{Digest, Sha256};
+use sm3::Sm3;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum HashAlg {
+    #[default]
     Sha256,
+    Sm3,
 }
 
 impl HashAlg {
     pub fn as_str(self) -> &'static str {
         match self {
             HashAlg::Sha256 => "sha256",
+            HashAlg::Sm3 => "sm3",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "sha256" => Some(HashAlg::Sha256),
+            "sm3" => Some(HashAlg::Sm3),
             _ => None,
         }
     }
+
+    /// The hex digest of the concatenated parts.
+    pub fn hex(self, parts: &[&[u8]]) -> String {
+        match self {
+            HashAlg::Sha256 => hex_of::<Sha256>(parts),
+            HashAlg::Sm3 => hex_of::<Sm3>(parts),
+        }
+    }
+}
+
+fn hex_of<D: Digest>(parts: &[&[u8]]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut h = D::new();
+    for p in parts {
+        h.update(p);
+    }
+    let out = h.finalize();
+    let mut s = String::with_capacity(2 * out.len());
+    for b in out {
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 15) as usize] as char);
+    }
+    s
 }
 
 /// The `prev_hash` of a case's first event.
@@ -87,24 +116,8 @@ fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
     }
 }
 
-/// The hex digest of the concatenated parts.
 fn digest(alg: HashAlg, parts: &[&[u8]]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    match alg {
-        HashAlg::Sha256 => {
-            let mut h = Sha256::new();
-            for p in parts {
-                h.update(p);
-            }
-            let out = h.finalize();
-            let mut s = String::with_capacity(64);
-            for b in out {
-                s.push(HEX[(b >> 4) as usize] as char);
-                s.push(HEX[(b & 15) as usize] as char);
-            }
-            s
-        }
-    }
+    alg.hex(parts)
 }
 
 /// What is wrong with a stored chain.
@@ -235,5 +248,55 @@ mod tests {
     fn sha256_matches_a_known_vector() {
         // sha256("\n" + "") with an empty prev hash: H("\n").
         assert_eq!(link(HashAlg::Sha256, "", ""), "01ba4719c80b6fe911b091a7c05124b64eeece964e09c058ef8f9805daca546b");
+    }
+
+    #[test]
+    fn sm3_matches_the_standards_examples() {
+        // GB/T 32905-2016, appendix A: example 1 ("abc") and example 2 ("abcd" × 16).
+        assert_eq!(HashAlg::Sm3.hex(&[b"abc"]), "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
+        assert_eq!(
+            HashAlg::Sm3.hex(&[b"abcd".repeat(8).as_slice(), b"abcd".repeat(8).as_slice()]),
+            "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"
+        );
+        assert_eq!(HashAlg::parse(HashAlg::Sm3.as_str()), Some(HashAlg::Sm3));
+    }
+
+    #[test]
+    fn a_chain_that_switched_from_sha256_to_sm3_verifies_and_tampering_is_still_caught() {
+        let algs = [HashAlg::Sha256, HashAlg::Sha256, HashAlg::Sm3, HashAlg::Sm3];
+        let mut prev = GENESIS.to_owned();
+        let rows: Vec<_> = (1..=4u32)
+            .map(|seq| {
+                let alg = algs[seq as usize - 1];
+                let c = canonical("t", "YW1", seq, "2026-01-01T00:00:00Z", "{}", &format!("{{\"n\":{seq}}}"));
+                let h =
+                    link_event(alg, &prev, "t", "YW1", seq, "2026-01-01T00:00:00Z", "{}", &format!("{{\"n\":{seq}}}"));
+                assert_eq!(h, link(alg, &prev, &c));
+                let row = (seq, alg.as_str(), prev.clone(), h.clone(), c);
+                prev = h;
+                row
+            })
+            .collect();
+        let links = |rows: &[(u32, &'static str, String, String, String)]| -> Vec<StoredLink<'static>> {
+            rows.iter()
+                .map(|(seq, alg, p, h, c)| StoredLink {
+                    seq: *seq,
+                    alg,
+                    prev_hash: Box::leak(p.clone().into_boxed_str()),
+                    hash: Box::leak(h.clone().into_boxed_str()),
+                    canonical: c.clone(),
+                })
+                .collect()
+        };
+        let head = (4, rows[3].3.as_str());
+        assert_eq!(verify(links(&rows), Some(head)), Ok(()));
+        assert_ne!(rows[2].3, link(HashAlg::Sha256, &rows[2].2, &rows[2].4), "SM3 is not SHA-256");
+        // An SM3 event relabelled as SHA-256 no longer matches its hash.
+        let mut relabelled = rows.clone();
+        relabelled[2].1 = "sha256";
+        assert_eq!(verify(links(&relabelled), Some(head)), Err(ChainBreak::Altered { seq: 3 }));
+        let mut altered = rows.clone();
+        altered[3].4 = altered[3].4.replace("\"n\":4", "\"n\":5");
+        assert_eq!(verify(links(&altered), Some(head)), Err(ChainBreak::Altered { seq: 4 }));
     }
 }

@@ -1,7 +1,8 @@
 //! The anchored record, shared by both stores. Every chain head written is logged in
 //! `head_log` (a trigger keeps it); a checkpoint seals the heads and the access-log
-//! entries logged since the one before: it numbers them, digests them with SHA-256
-//! chained from the checkpoint before (`Sealer`), and carries a signature made with a
+//! entries logged since the one before: it numbers them, digests them with the store's
+//! hash (SHA-256, or SM3 under the 国密 option) chained from the checkpoint before
+//! (`Sealer`), and carries a signature made with a
 //! key the database does not hold (the app's keyring signs `Checkpoint::message`).
 //!
 //! `Store::check_anchor` then tells what someone with write access to the database
@@ -21,8 +22,10 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use sm3::Sm3;
 use std::collections::BTreeMap;
 use yiwang_core::Instant;
+use yiwang_core::chain::HashAlg;
 
 /// The digest a first checkpoint chains from.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -39,7 +42,9 @@ pub struct Checkpoint {
     /// the security audit log.
     pub heads: i64,
     pub accesses: i64,
-    /// SHA-256 (hex) over the digest of the checkpoint before and the rows it seals.
+    /// The hash (hex) over the digest of the checkpoint before and the rows it seals:
+    /// SHA-256, or SM3 written with the prefix `sm3:` (`digest_alg`). Since the digest
+    /// is part of what is signed, the algorithm cannot be relabelled unseen.
     pub digest: String,
     pub key_id: String,
     /// The signature (hex) of `message()`.
@@ -93,18 +98,45 @@ pub(crate) struct AccessRow {
     pub(crate) what: String,
 }
 
+/// The prefix of an SM3 checkpoint digest; a SHA-256 one (every digest from before
+/// the 国密 option) has none.
+const SM3_PREFIX: &str = "sm3:";
+
+/// The algorithm a checkpoint's digest was made with.
+pub fn digest_alg(digest: &str) -> HashAlg {
+    if digest.starts_with(SM3_PREFIX) { HashAlg::Sm3 } else { HashAlg::Sha256 }
+}
+
+enum Hasher {
+    Sha256(Sha256),
+    Sm3(Sm3),
+}
+
+impl Hasher {
+    fn update(&mut self, bytes: &[u8]) {
+        match self {
+            Hasher::Sha256(h) => h.update(bytes),
+            Hasher::Sm3(h) => h.update(bytes),
+        }
+    }
+}
+
 /// The digest of one checkpoint's rows: heads first, then access-log entries, then
 /// security events, each in id order, each as one line.
 pub(crate) struct Sealer {
-    hash: Sha256,
+    hash: Hasher,
     pub(crate) heads: i64,
     /// Access-log entries and security events.
     pub(crate) accesses: i64,
 }
 
 impl Sealer {
-    pub(crate) fn new(prev_digest: &str) -> Self {
-        let mut hash = Sha256::new();
+    /// Digests with `alg`, chained from the checkpoint before (whatever its algorithm).
+    pub(crate) fn new(prev_digest: &str, alg: HashAlg) -> Self {
+        let mut hash = match alg {
+            HashAlg::Sha256 => Hasher::Sha256(Sha256::new()),
+            HashAlg::Sm3 => Hasher::Sm3(Sm3::new()),
+        };
         hash.update(prev_digest.as_bytes());
         hash.update(b"\n");
         Sealer { hash, heads: 0, accesses: 0 }
@@ -134,7 +166,10 @@ impl Sealer {
         self.hash.update(line.as_bytes());
     }
     pub(crate) fn finish(self) -> String {
-        hex::encode(self.hash.finalize())
+        match self.hash {
+            Hasher::Sha256(h) => hex::encode(h.finalize()),
+            Hasher::Sm3(h) => format!("{SM3_PREFIX}{}", hex::encode(h.finalize())),
+        }
     }
 }
 
@@ -195,8 +230,9 @@ impl SealCheck {
     pub(crate) fn new() -> Self {
         SealCheck { prev: GENESIS.to_owned(), next: 1 }
     }
-    pub(crate) fn sealer(&self) -> Sealer {
-        Sealer::new(&self.prev)
+    /// A sealer for checkpoint `c`, with the algorithm its digest names.
+    pub(crate) fn sealer(&self, c: &Checkpoint) -> Sealer {
+        Sealer::new(&self.prev, digest_alg(&c.digest))
     }
     pub(crate) fn check(&mut self, c: &Checkpoint, s: Sealer, breaks: &mut Vec<AnchorBreak>) {
         let (now_heads, now_accesses) = (s.heads, s.accesses);

@@ -33,6 +33,22 @@ pub use commit::{Pending, WriteHold};
 pub use pg::PgStore;
 pub use record::*;
 pub use seal::PersonalKeys;
+
+/// How a store protects what it writes: the hash it chains new events and digests
+/// checkpoints with, and the keys it seals personal data with (each key names its
+/// cipher). The default is SHA-256; the 国密 option is SM3 with SM4 keys.
+#[derive(Debug, Clone, Default)]
+pub struct Crypto {
+    pub hash: yiwang_core::chain::HashAlg,
+    pub keys: PersonalKeys,
+}
+
+/// Personal-data keys alone: SHA-256 chains, as before the 国密 option.
+impl From<PersonalKeys> for Crypto {
+    fn from(keys: PersonalKeys) -> Self {
+        Crypto { hash: yiwang_core::chain::HashAlg::Sha256, keys }
+    }
+}
 pub use sqlite::SqliteStore;
 
 use chrono::NaiveDate;

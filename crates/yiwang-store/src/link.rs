@@ -13,9 +13,6 @@ use yiwang_core::chain::{self, HashAlg};
 use yiwang_core::id::CaseId;
 use yiwang_core::org::Actor;
 
-/// The algorithm new events are hashed with.
-pub(crate) const ALG: HashAlg = HashAlg::Sha256;
-
 /// One event, ready to store.
 pub(crate) struct LinkedEvent {
     pub(crate) seq: u32,
@@ -27,6 +24,8 @@ pub(crate) struct LinkedEvent {
 
 /// Events of one append (one time, one actor), linked and folded.
 pub(crate) struct Linked {
+    /// What the events were hashed with (the store's `Crypto::hash`), as stored.
+    pub(crate) alg: &'static str,
     /// The hashed text of the time (`sqlite::ts`).
     pub(crate) at: String,
     /// The actor as JSON, exactly as hashed.
@@ -47,10 +46,12 @@ impl Linked {
 }
 
 /// Links `events`, decided at `at` by `actor`, onto the chain whose head is
-/// `(seq, hash)`, and folds them into `before` (`None` for a new case, whose first
+/// `(seq, hash)`, hashing them with `alg`, and folds them into `before` (`None` for a new case, whose first
 /// event must open a case of the events' kind): the events to store and the case
 /// after them.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn link(
+    alg: HashAlg,
     tenant: &str,
     id: &CaseId,
     before: Option<Case>,
@@ -67,12 +68,12 @@ pub(crate) fn link(
     let mut last = prev.1.clone();
     for e in serialised {
         seq += 1;
-        let hash = chain::link_event(ALG, &last, tenant, id.as_str(), seq, &at_s, &actor_json, &e.body);
+        let hash = chain::link_event(alg, &last, tenant, id.as_str(), seq, &at_s, &actor_json, &e.body);
         linked.push(LinkedEvent { seq, kind: e.name, body: e.body, hash: hash.clone() });
         last = hash;
     }
     let state = events.fold(before, &Stamp { case: id, seq: prev.0 + 1, at, actor })?;
-    Ok((Linked { at: at_s, actor: actor_json, prev, events: linked }, state))
+    Ok((Linked { alg: alg.as_str(), at: at_s, actor: actor_json, prev, events: linked }, state))
 }
 
 /// Drops sub-millisecond precision, which both stores keep no more of: an instant
@@ -85,16 +86,17 @@ pub(crate) fn trunc_ms(t: Instant) -> Instant {
 /// Links an imported case's whole history as it would have been appended live (its
 /// appends, `ImportedCase::new`), each onto the last: the appends, each with its
 /// time, and the case after them.
-pub(crate) fn link_history(c: &mut ImportedCase) -> Result<(Vec<(Instant, Linked)>, Case)> {
+pub(crate) fn link_history(alg: HashAlg, c: &mut ImportedCase) -> Result<(Vec<(Instant, Linked)>, Case)> {
     let tenant = c.tenant.as_str().to_owned();
     let mut out = vec![];
     let (mut state, mut head) = (None, (0u32, chain::GENESIS.to_owned()));
     for (at, actor, events) in std::mem::take(&mut c.appends) {
-        let (linked, after) = link(&tenant, &c.id, state.take(), head, at, &actor, events).map_err(|e| match e {
-            // The kind refused the history (`Kind::check`), or it opens no case.
-            StoreError::Corrupt(why) => StoreError::InvalidImport(why),
-            e => e,
-        })?;
+        let (linked, after) =
+            link(alg, &tenant, &c.id, state.take(), head, at, &actor, events).map_err(|e| match e {
+                // The kind refused the history (`Kind::check`), or it opens no case.
+                StoreError::Corrupt(why) => StoreError::InvalidImport(why),
+                e => e,
+            })?;
         head = (linked.head().0, linked.head().1.to_owned());
         state = Some(after);
         out.push((at, linked));

@@ -1,9 +1,13 @@
 //! Personal data encrypted at rest (个人信息保护法, 等保 2.0 数据保密性).
 //!
 //! A citizen's name, phone number, ID number and contact details are stored sealed
-//! with AES-256-GCM under a key that lives outside the database (a directory of key
-//! files, by default the data directory's `keys/personal/`), so that a copy of the
-//! database, a backup of it or its administrator reads ciphertext. The keyed phone
+//! with AES-256-GCM, or under the 国密 option with SM4 (GB/T 32907-2016) in GCM mode
+//! (GCM over SM4, as RFC 8998's `TLS_SM4_GCM_SM3`), under a key that lives outside the
+//! database (a directory of key files, by default the data directory's
+//! `keys/personal/`), so that a copy of the database, a backup of it or its
+//! administrator reads ciphertext. Each key file names its cipher, so rows sealed
+//! under either open, and switching ciphers is a rotation to a key of the other kind:
+//! `Store::seal_people` then re-seals the rows in batches while the server runs. The keyed phone
 //! digest stays as it is: matching a caller by phone needs it, and it reveals nothing
 //! without its own key.
 //!
@@ -19,18 +23,85 @@
 //! ciphertext as a name.
 
 use crate::{PersonData, Result, StoreError};
+use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
+use aes_gcm::{Aes256Gcm, AesGcm, Nonce};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 use rand::RngCore;
 use std::path::Path;
 use yiwang_core::id::PersonId;
 
+/// GCM over SM4, with GCM's usual 96-bit nonce and 128-bit tag.
+type Sm4Gcm = AesGcm<sm4::Sm4, U12>;
+
+/// The cipher a personal-data key is for; its key file is named after it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PersonalCipher {
+    #[default]
+    Aes256Gcm,
+    /// SM4 (国密) in GCM mode.
+    Sm4Gcm,
+}
+
+impl PersonalCipher {
+    /// The key files' prefix: `<prefix>-<id>.key`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PersonalCipher::Aes256Gcm => "aes256gcm",
+            PersonalCipher::Sm4Gcm => "sm4gcm",
+        }
+    }
+    fn key_len(self) -> usize {
+        match self {
+            PersonalCipher::Aes256Gcm => 32,
+            PersonalCipher::Sm4Gcm => 16,
+        }
+    }
+    const ALL: [PersonalCipher; 2] = [PersonalCipher::Aes256Gcm, PersonalCipher::Sm4Gcm];
+}
+
+#[derive(Clone)]
+enum Cipher {
+    Aes(Box<Aes256Gcm>),
+    Sm4(Box<Sm4Gcm>),
+}
+
+impl Cipher {
+    fn new(alg: PersonalCipher, key: &[u8]) -> Option<Self> {
+        match alg {
+            PersonalCipher::Aes256Gcm => Aes256Gcm::new_from_slice(key).ok().map(|c| Cipher::Aes(Box::new(c))),
+            PersonalCipher::Sm4Gcm => Sm4Gcm::new_from_slice(key).ok().map(|c| Cipher::Sm4(Box::new(c))),
+        }
+    }
+    fn alg(&self) -> PersonalCipher {
+        match self {
+            Cipher::Aes(_) => PersonalCipher::Aes256Gcm,
+            Cipher::Sm4(_) => PersonalCipher::Sm4Gcm,
+        }
+    }
+    fn encrypt(&self, nonce: &[u8; 12], p: Payload) -> Vec<u8> {
+        let nonce = Nonce::from_slice(nonce);
+        match self {
+            Cipher::Aes(c) => c.encrypt(nonce, p),
+            Cipher::Sm4(c) => c.encrypt(nonce, p),
+        }
+        .expect("GCM seals any message shorter than 64 GiB")
+    }
+    fn decrypt(&self, nonce: &[u8], p: Payload) -> Option<Vec<u8>> {
+        let nonce = Nonce::from_slice(nonce);
+        match self {
+            Cipher::Aes(c) => c.decrypt(nonce, p),
+            Cipher::Sm4(c) => c.decrypt(nonce, p),
+        }
+        .ok()
+    }
+}
+
 /// The keys personal data is sealed with: the current one seals, every one opens.
 #[derive(Clone, Default)]
 pub struct PersonalKeys {
-    keys: Vec<(String, Aes256Gcm)>,
+    keys: Vec<(String, Cipher)>,
     current: Option<usize>,
 }
 
@@ -60,8 +131,6 @@ impl Field {
     }
 }
 
-const ALG: &str = "aes256gcm";
-
 fn bad(what: String) -> StoreError {
     StoreError::Database(what)
 }
@@ -72,10 +141,20 @@ impl PersonalKeys {
         Self::default()
     }
 
-    /// Keys given as (id, 32 secret bytes); `current` seals.
+    /// AES-256-GCM keys given as (id, 32 secret bytes); `current` seals.
     pub fn new(keys: Vec<(String, [u8; 32])>, current: &str) -> Result<Self> {
-        let keys: Vec<(String, Aes256Gcm)> =
-            keys.into_iter().map(|(id, k)| (id, Aes256Gcm::new((&k).into()))).collect();
+        Self::of(keys.into_iter().map(|(id, k)| (id, PersonalCipher::Aes256Gcm, k.to_vec())).collect(), current)
+    }
+
+    /// Keys given as (id, cipher, secret bytes); `current` seals.
+    pub fn of(keys: Vec<(String, PersonalCipher, Vec<u8>)>, current: &str) -> Result<Self> {
+        let keys = keys
+            .into_iter()
+            .map(|(id, alg, k)| match Cipher::new(alg, &k) {
+                Some(c) => Ok((id, c)),
+                None => Err(bad(format!("personal-data key {id}: not a {} key", alg.as_str()))),
+            })
+            .collect::<Result<Vec<_>>>()?;
         let current = keys
             .iter()
             .position(|(id, _)| id == current)
@@ -83,42 +162,81 @@ impl PersonalKeys {
         Ok(PersonalKeys { keys, current: Some(current) })
     }
 
-    /// The keys in `dir` (`aes256gcm-<id>.key`, 64 hex digits each, and `current`, the
-    /// id that seals), made with a first key if the directory holds none. The
-    /// directory and its files are readable by their owner only.
+    /// The keys in `dir` (`aes256gcm-<id>.key`, 64 hex digits each, `sm4gcm-<id>.key`,
+    /// 32 hex digits each, and `current`, the id that seals), made with a first
+    /// AES-256-GCM key if the directory holds none. The directory and its files are
+    /// readable by their owner only.
     pub fn open_or_create(dir: &Path) -> Result<Self> {
         if !dir.join("current").exists() {
-            private_dir(dir).map_err(|e| io("creating", dir, e))?;
-            Self::rotate(dir)?;
+            Self::rotate_to(dir, PersonalCipher::default())?;
         }
+        Self::load(dir)
+    }
+
+    /// As `open_or_create`, and makes sure the key that seals is for `cipher`: when it
+    /// is not (an installation switching to SM4), a new key for it is made current,
+    /// and the rows sealed before are re-sealed by `Store::seal_people`.
+    pub fn open_or_create_for(dir: &Path, cipher: PersonalCipher) -> Result<Self> {
+        if !dir.join("current").exists() {
+            Self::rotate_to(dir, cipher)?;
+        }
+        let keys = Self::load(dir)?;
+        if keys.current_cipher() == Some(cipher) {
+            return Ok(keys);
+        }
+        Self::rotate_to(dir, cipher)?;
+        Self::load(dir)
+    }
+
+    fn load(dir: &Path) -> Result<Self> {
         let current = read(&dir.join("current"))?;
         let mut keys = vec![];
         let entries = std::fs::read_dir(dir).map_err(|e| io("reading", dir, e))?;
         for entry in entries {
             let entry = entry.map_err(|e| io("reading", dir, e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(id) = name.strip_prefix(&format!("{ALG}-")).and_then(|n| n.strip_suffix(".key")) else {
-                continue;
-            };
+            let found = PersonalCipher::ALL.into_iter().find_map(|alg| {
+                let id = name.strip_prefix(alg.as_str())?.strip_prefix('-')?.strip_suffix(".key")?;
+                Some((alg, id))
+            });
+            let Some((alg, id)) = found else { continue };
             let text = read(&entry.path())?;
-            let bytes = hex::decode(&text).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
-            let key = bytes.ok_or_else(|| bad(format!("{} is not a key (64 hex digits)", entry.path().display())))?;
-            keys.push((id.to_owned(), key));
+            let key = hex::decode(&text).ok().filter(|b| b.len() == alg.key_len()).ok_or_else(|| {
+                bad(format!("{} is not a key ({} hex digits)", entry.path().display(), 2 * alg.key_len()))
+            })?;
+            keys.push((id.to_owned(), alg, key));
         }
         keys.sort_by(|a, b| a.0.cmp(&b.0));
-        Self::new(keys, &current)
+        Self::of(keys, &current)
     }
 
-    /// Adds a new key to `dir` and makes it the one that seals; returns its id. The
-    /// old keys stay: rows sealed with them open until `Store::seal_people` has
-    /// moved them to the new one.
+    /// The cipher of key `id`, if it is among the keys.
+    pub fn cipher_of(&self, id: &str) -> Option<PersonalCipher> {
+        self.cipher(id).map(Cipher::alg)
+    }
+
+    /// The cipher of the key that seals, if any.
+    pub fn current_cipher(&self) -> Option<PersonalCipher> {
+        self.current.map(|i| self.keys[i].1.alg())
+    }
+
+    /// Adds a new key to `dir`, for the cipher of the current one (AES-256-GCM in a
+    /// new directory), and makes it the one that seals; returns its id. The old keys
+    /// stay: rows sealed with them open until `Store::seal_people` has moved them to
+    /// the new one.
     pub fn rotate(dir: &Path) -> Result<String> {
+        let cipher = if dir.join("current").exists() { Self::load(dir)?.current_cipher() } else { None };
+        Self::rotate_to(dir, cipher.unwrap_or_default())
+    }
+
+    /// As `rotate`, with a key for `cipher`.
+    pub fn rotate_to(dir: &Path, cipher: PersonalCipher) -> Result<String> {
         private_dir(dir).map_err(|e| io("creating", dir, e))?;
-        let mut key = [0u8; 32];
+        let mut key = vec![0u8; cipher.key_len()];
         rand::thread_rng().fill_bytes(&mut key);
         // Ids sort by creation: the time, then a random tail against a clash.
         let id = format!("{}{:04x}", chrono::Utc::now().format("%Y%m%d%H%M%S"), rand::thread_rng().next_u32() & 0xffff);
-        let key_file = dir.join(format!("{ALG}-{id}.key"));
+        let key_file = dir.join(format!("{}-{id}.key", cipher.as_str()));
         write_private(&key_file, &hex::encode(key)).map_err(|e| io("writing", &key_file, e))?;
         write_private(&dir.join("current.new"), &id).map_err(|e| io("writing", dir, e))?;
         std::fs::rename(dir.join("current.new"), dir.join("current")).map_err(|e| io("replacing", dir, e))?;
@@ -140,7 +258,7 @@ impl PersonalKeys {
 
     fn seal_field(
         &self,
-        cipher: &Aes256Gcm,
+        cipher: &Cipher,
         tenant: &str,
         person: PersonId,
         field: Field,
@@ -150,9 +268,7 @@ impl PersonalKeys {
         let mut nonce = [0u8; 12];
         rand::thread_rng().fill_bytes(&mut nonce);
         let aad = Self::aad(tenant, person, field);
-        let sealed = cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: v.as_bytes(), aad: aad.as_bytes() })
-            .expect("AES-GCM seals any message shorter than 64 GiB");
+        let sealed = cipher.encrypt(&nonce, Payload { msg: v.as_bytes(), aad: aad.as_bytes() });
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
         Some(B64.encode(out))
@@ -160,7 +276,7 @@ impl PersonalKeys {
 
     fn open_field(
         &self,
-        cipher: &Aes256Gcm,
+        cipher: &Cipher,
         tenant: &str,
         person: PersonId,
         field: Field,
@@ -175,9 +291,7 @@ impl PersonalKeys {
         }
         let (nonce, sealed) = bytes.split_at(12);
         let aad = Self::aad(tenant, person, field);
-        let plain = cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: aad.as_bytes() })
-            .map_err(|_| refused())?;
+        let plain = cipher.decrypt(nonce, Payload { msg: sealed, aad: aad.as_bytes() }).ok_or_else(refused)?;
         String::from_utf8(plain).map(Some).map_err(|_| refused())
     }
 
@@ -256,7 +370,7 @@ impl PersonalKeys {
         ))
     }
 
-    fn cipher(&self, id: &str) -> Option<&Aes256Gcm> {
+    fn cipher(&self, id: &str) -> Option<&Cipher> {
         self.keys.iter().find(|(k, _)| k == id).map(|(_, c)| c)
     }
 
@@ -354,6 +468,68 @@ mod tests {
     }
 
     #[test]
+    fn sm4_matches_the_standards_example() {
+        // GB/T 32907-2016, appendix A, example 1: key = plaintext.
+        use sm4::cipher::{BlockEncrypt, KeyInit as _};
+        let key = hex::decode("0123456789abcdeffedcba9876543210").unwrap();
+        let mut block = sm4::cipher::generic_array::GenericArray::clone_from_slice(&key);
+        sm4::Sm4::new_from_slice(&key).unwrap().encrypt_block(&mut block);
+        assert_eq!(hex::encode(block), "681edf34d206965e86b3e94f536e4246");
+    }
+
+    #[test]
+    fn sm4_gcm_matches_rfc_8998s_example() {
+        // RFC 8998 (ShangMi cipher suites for TLS 1.3), appendix A.1: SM4-GCM.
+        let h = |s: &str| hex::decode(s).unwrap();
+        let c = Cipher::new(PersonalCipher::Sm4Gcm, &h("0123456789abcdeffedcba9876543210")).unwrap();
+        let nonce: [u8; 12] = h("00001234567800000000abcd").try_into().unwrap();
+        let aad = h("feedfacedeadbeeffeedfacedeadbeefabaddad2");
+        let plain = h(concat!(
+            "aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbccccccccccccccccdddddddddddddddd",
+            "eeeeeeeeeeeeeeeeffffffffffffffffeeeeeeeeeeeeeeeeaaaaaaaaaaaaaaaa"
+        ));
+        let sealed = c.encrypt(&nonce, Payload { msg: &plain, aad: &aad });
+        assert_eq!(
+            hex::encode(&sealed),
+            concat!(
+                "17f399f08c67d5ee19d0dc9969c4bb7d5fd46fd3756489069157b282bb200735",
+                "d82710ca5c22f0ccfa7cbf93d496ac15a56834cbcf98c397b4024a2691233b8d",
+                "83de3541e4c2b58177e065a9bf7b62ec"
+            )
+        );
+        assert_eq!(c.decrypt(&nonce, Payload { msg: &sealed, aad: &aad }), Some(plain));
+    }
+
+    #[test]
+    fn switching_to_sm4_adds_a_key_that_seals_and_aes_rows_still_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("personal");
+        let aes = PersonalKeys::open_or_create(&d).unwrap();
+        assert_eq!(aes.current_cipher(), Some(PersonalCipher::Aes256Gcm));
+        let (old, k1) = aes.seal("t", PersonId(1), data());
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let gm = PersonalKeys::open_or_create_for(&d, PersonalCipher::Sm4Gcm).unwrap();
+        assert_eq!(gm.current_cipher(), Some(PersonalCipher::Sm4Gcm));
+        assert_eq!(gm.ids().len(), 2);
+        assert!(gm.is_stale(k1.as_deref()), "rows under the AES key are due to be re-sealed");
+        assert_eq!(gm.open("t", PersonId(1), k1.as_deref(), old.clone()).unwrap(), data());
+        let (new, k2) = gm.seal("t", PersonId(1), data());
+        assert_ne!(k1, k2);
+        assert!(!gm.is_stale(k2.as_deref()));
+        assert_eq!(gm.open("t", PersonId(1), k2.as_deref(), new.clone()).unwrap(), data());
+        // The key file says SM4 (128-bit), and the AES key does not open an SM4 row.
+        let k2 = k2.unwrap();
+        assert_eq!(std::fs::read_to_string(d.join(format!("sm4gcm-{k2}.key"))).unwrap().len(), 32);
+        assert!(aes.open("t", PersonId(1), Some(k2.as_str()), new).is_err());
+        // Opened again for SM4 it stays as it is; a rotation keeps to SM4.
+        assert_eq!(PersonalKeys::open_or_create_for(&d, PersonalCipher::Sm4Gcm).unwrap().ids().len(), 2);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        PersonalKeys::rotate(&d).unwrap();
+        let rotated = PersonalKeys::open_or_create(&d).unwrap();
+        assert_eq!((rotated.ids().len(), rotated.current_cipher()), (3, Some(PersonalCipher::Sm4Gcm)));
+    }
+
+    #[test]
     fn keys_rotate_in_their_directory_and_old_ones_still_open() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().join("personal");
@@ -370,7 +546,7 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&d).unwrap().permissions().mode() & 0o777, 0o700);
-            let key = d.join(format!("{ALG}-{id2}.key"));
+            let key = d.join(format!("aes256gcm-{id2}.key"));
             assert_eq!(std::fs::metadata(key).unwrap().permissions().mode() & 0o777, 0o600);
         }
     }

@@ -713,3 +713,239 @@ fn json_logs_carry_the_request_id_that_the_response_returns() {
     assert_eq!(refused["span"]["id"], "req-json-test-1", "{refused}");
     assert_eq!(refused["span"]["path"], "/open311/v2/requests.json");
 }
+
+/// Opens a person's sealed field as an outsider holding the key file would, with
+/// GCM over SM4 (not through yiwang): the key `keys/personal/sm4gcm-<id>.key`, the
+/// stored value base64 (nonce, ciphertext, tag), bound to tenant, row and column.
+fn open_sm4(data: &Path, key_id: &str, tenant: &str, person: i64, column: &str, sealed: &str) -> String {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    use base64::Engine as _;
+    type Sm4Gcm = aes_gcm::AesGcm<sm4::Sm4, aes_gcm::aead::consts::U12>;
+    let key = std::fs::read_to_string(data.join(format!("keys/personal/sm4gcm-{key_id}.key"))).unwrap();
+    let cipher = Sm4Gcm::new_from_slice(&hex::decode(key.trim()).unwrap()).unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD_NO_PAD.decode(sealed).unwrap();
+    let aad = format!("yiwang/person/{tenant}/{person}/{column}");
+    let plain = cipher
+        .decrypt(aes_gcm::Nonce::from_slice(&bytes[..12]), Payload { msg: &bytes[12..], aad: aad.as_bytes() })
+        .expect("the field opens with SM4-GCM and its key");
+    String::from_utf8(plain).unwrap()
+}
+
+/// Files a web appeal with a citizen; its tracking code.
+fn file_appeal(base: &str, text: &str, phone: &str) -> String {
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{base}/api/v1/appeals"))
+        .json(&serde_json::json!({
+            "channel": "app", "appeal_type": "complaint", "text": text,
+            "citizen": {"name": "王五", "phone": phone},
+        }))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: serde_json::Value = r.json().unwrap();
+    v["tracking_code"].as_str().unwrap_or_else(|| panic!("{v}")).to_owned()
+}
+
+/// A person row as stored: id, the key it is sealed with, its sealed phone, tenant.
+type SealedPerson = (i64, String, String, String);
+
+/// Each event's algorithm, and each person as stored.
+fn algs_and_people(data: &Path) -> (Vec<String>, Vec<SealedPerson>) {
+    let c = rusqlite::Connection::open(data.join("yiwang.sqlite")).unwrap();
+    let algs = c
+        .prepare("SELECT alg FROM event ORDER BY rowid")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let people = c
+        .prepare("SELECT id, sealed_with, phone, tenant FROM person ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    (algs, people)
+}
+
+fn run_in(data: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = bin().args(args).arg("--data-dir").arg(data).output().unwrap();
+    (out.status.code(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+/// `serve --crypto gm` on a fresh data directory: appeals filed over HTTP are
+/// chained with SM3, the published key is SM2, a checkpoint is digested with SM3 and
+/// signed with SM2, the citizens' data is sealed with SM4 and opens with its key, the
+/// appeals can be followed, and `audit verify` passes. A later start without the flag
+/// stays 国密, and asking for standard is refused.
+#[test]
+fn a_gm_installation_chains_with_sm3_signs_with_sm2_and_seals_with_sm4() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut codes = vec![];
+    {
+        let server = Server::start_with(&data, false, &["--crypto", "gm"]);
+        for i in 0..3 {
+            codes.push((file_appeal(&server.base, &format!("路灯不亮 {i}"), &format!("1380000000{i}")), i));
+        }
+        let keys: serde_json::Value =
+            reqwest::blocking::get(format!("{}/api/v1/keys", server.base)).unwrap().json().unwrap();
+        let keys = keys.as_array().unwrap();
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        assert_eq!((keys[0]["alg"].as_str(), keys[0]["current"].as_bool()), (Some("sm2"), Some(true)));
+        assert!(keys[0]["public_key"].as_str().unwrap().starts_with("04"), "{keys:?}");
+    }
+    assert_eq!(std::fs::read_to_string(data.join("crypto")).unwrap().trim(), "gm", "the choice is kept");
+    let (algs, people) = algs_and_people(&data);
+    assert!(!algs.is_empty() && algs.iter().all(|a| a == "sm3"), "{algs:?}");
+    assert_eq!(people.len(), 3);
+    let (_, said) = run_in(&data, &["keys", "list"]);
+    let sm4_key =
+        said.lines().find(|l| l.contains("\tsm4gcm\t") && l.ends_with("current")).unwrap_or_else(|| panic!("{said}"));
+    let sm4_key = sm4_key.split('\t').next().unwrap();
+    for (id, key, phone, tenant) in &people {
+        assert_eq!(key, sm4_key);
+        assert!(!phone.contains("13800"), "sealed: {phone}");
+        assert!(open_sm4(&data, sm4_key, tenant, *id, "phone", phone).starts_with("1380000000"));
+    }
+    let (code, said) = run_in(&data, &["audit", "checkpoint"]);
+    assert_eq!(code, Some(0), "{said}");
+    let cp: serde_json::Value = serde_json::from_str(said.lines().next().unwrap()).unwrap();
+    assert!(cp["digest"].as_str().unwrap().starts_with("sm3:"), "{cp}");
+    assert_eq!(cp["signature"].as_str().unwrap().len(), 128, "{cp}");
+    let (ok, report) = audit(&data);
+    assert!(
+        ok && report.contains("0 broken") && report.contains("1 checkpoints") && report.contains("0 problems"),
+        "{report}"
+    );
+
+    // Restarted without the flag: still 国密; the appeals follow by code and phone.
+    {
+        let server = Server::start(&data, false);
+        let acked: Vec<String> = codes.iter().map(|(c, i)| format!("-\t{c}\t1380000000{i}")).collect();
+        for line in &acked {
+            let [_, code, phone] = line.split('\t').collect::<Vec<_>>()[..] else { unreachable!() };
+            let r = reqwest::blocking::Client::new()
+                .post(format!("{}/api/v1/track", server.base))
+                .json(&serde_json::json!({"tracking_code": code, "phone": phone}))
+                .send()
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200, "{line}");
+        }
+        file_appeal(&server.base, "井盖丢失", "13900000000");
+    }
+    let (algs, _) = algs_and_people(&data);
+    assert_eq!(algs.last().map(String::as_str), Some("sm3"), "a start without the flag stays 国密");
+    let (code, said) = run_in(&data, &["audit", "verify", "--crypto", "standard"]);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("cannot switch back"), "{said}");
+}
+
+/// An installation that ran with the standard algorithms switched to 国密: the
+/// chains go on with SM3 beside their SHA-256 events, the Ed25519-signed checkpoint
+/// still verifies beside an SM2-signed one, the AES-sealed citizens are re-sealed with
+/// SM4 while the server runs, and `audit verify` passes over all of it.
+#[test]
+fn a_standard_installation_switched_to_gm_keeps_verifying_and_reseals_its_citizens() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let code = {
+        let server = Server::start(&data, false);
+        file_appeal(&server.base, "路灯不亮", "13800000001")
+    };
+    let (code0, said) = run_in(&data, &["audit", "checkpoint"]);
+    assert_eq!(code0, Some(0), "{said}");
+    assert!(!said.contains("sm3:"), "{said}");
+    let (algs, people) = algs_and_people(&data);
+    assert!(algs.iter().all(|a| a == "sha256"), "{algs:?}");
+    let aes_key = people[0].1.clone();
+
+    {
+        let server = Server::start_with(&data, false, &["--crypto", "gm"]);
+        file_appeal(&server.base, "井盖丢失", "13800000002");
+        // The old citizen is re-sealed in the background: wait for it.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while algs_and_people(&data).1.iter().any(|p| p.1 == aes_key) {
+            assert!(Instant::now() < deadline, "the AES-sealed row was not re-sealed");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let r = reqwest::blocking::Client::new()
+            .post(format!("{}/api/v1/track", server.base))
+            .json(&serde_json::json!({"tracking_code": code, "phone": "13800000001"}))
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "the phone digest kept its key");
+        let keys: serde_json::Value =
+            reqwest::blocking::get(format!("{}/api/v1/keys", server.base)).unwrap().json().unwrap();
+        let algs: Vec<(&str, bool)> =
+            keys.as_array().unwrap().iter().map(|k| (k["alg"].as_str().unwrap(), k["current"] == true)).collect();
+        assert_eq!(algs.len(), 2, "{keys}");
+        assert!(algs.contains(&("ed25519", false)) && algs.contains(&("sm2", true)), "{keys}");
+    }
+    let (code1, said) = run_in(&data, &["audit", "checkpoint"]);
+    assert_eq!(code1, Some(0), "{said}");
+    assert!(said.contains("\"digest\":\"sm3:"), "{said}");
+    let (algs, people) = algs_and_people(&data);
+    assert!(algs.contains(&"sha256".to_owned()) && algs.last().map(String::as_str) == Some("sm3"), "{algs:?}");
+    let (_, said) = run_in(&data, &["keys", "list"]);
+    let sm4_key =
+        said.lines().find(|l| l.contains("\tsm4gcm\t") && l.ends_with("current")).unwrap_or_else(|| panic!("{said}"));
+    let sm4_key = sm4_key.split('\t').next().unwrap();
+    for (id, key, phone, tenant) in &people {
+        assert_eq!(key, sm4_key);
+        assert!(open_sm4(&data, sm4_key, tenant, *id, "phone", phone).starts_with("1380000000"));
+    }
+    let (ok, report) = audit(&data);
+    assert!(
+        ok && report.contains("0 broken") && report.contains("2 checkpoints") && report.contains("0 problems"),
+        "{report}"
+    );
+}
+
+/// `serve --crypto gm` on an empty PostgreSQL database: the events are chained with
+/// SM3, the checkpoint digested with SM3 and signed with SM2, the citizens sealed
+/// with SM4 (opened here with the key file), and `audit verify` passes.
+#[test]
+fn a_gm_installation_on_postgres_chains_with_sm3_and_seals_with_sm4() {
+    let admin_url =
+        std::env::var("YIWANG_TEST_DATABASE_URL").expect("set YIWANG_TEST_DATABASE_URL or run ./scripts/test");
+    let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap();
+    let (server, _) = admin_url.rsplit_once('/').expect("a postgres://…/database URL");
+    let name = format!("yiwang_gm_{}", std::process::id());
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let url = format!("{server}/{name}");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        let server = Server::start_with(&data, false, &["--crypto", "gm", "--database", &url]);
+        file_appeal(&server.base, "路灯不亮", "13800000001");
+        file_appeal(&server.base, "井盖丢失", "13800000002");
+        let keys: serde_json::Value =
+            reqwest::blocking::get(format!("{}/api/v1/keys", server.base)).unwrap().json().unwrap();
+        assert_eq!(keys[0]["alg"], "sm2", "{keys}");
+    }
+    let (code, said) = run_in(&data, &["audit", "checkpoint", "--database", &url]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("\"digest\":\"sm3:"), "{said}");
+    let (code, report) = run_in(&data, &["audit", "verify", "--database", &url]);
+    let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let algs: Vec<String> = db.query("SELECT alg FROM event", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+    let people: Vec<SealedPerson> = db
+        .query("SELECT id, sealed_with, phone, tenant FROM person ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    drop(db);
+    admin.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).unwrap();
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("0 broken") && report.contains("0 problems"), "{report}");
+    assert!(!algs.is_empty() && algs.iter().all(|a| a == "sm3"), "{algs:?}");
+    assert_eq!(people.len(), 2);
+    for (id, key, phone, tenant) in &people {
+        assert!(data.join(format!("keys/personal/sm4gcm-{key}.key")).exists(), "{key}");
+        assert!(open_sm4(&data, key, tenant, *id, "phone", phone).starts_with("1380000000"));
+    }
+}

@@ -96,6 +96,7 @@ impl PgStore {
     pub(super) fn seal_anchor(&self, at: Instant, signer: Signer) -> Result<Option<Checkpoint>> {
         // Stored to the millisecond: the exported checkpoint equals the stored one.
         let at = crate::link::trunc_ms(at);
+        let alg = self.hash;
         self.write(move |c| {
             let last = c.query_opt("SELECT n, digest FROM checkpoint ORDER BY n DESC LIMIT 1", &[])?;
             let (n, prev): (i64, String) = match last {
@@ -108,7 +109,7 @@ impl PgStore {
             if heads == 0 && accesses == 0 {
                 return Ok(None);
             }
-            let mut s = Sealer::new(&prev);
+            let mut s = Sealer::new(&prev, alg);
             feed(c, n, &mut s, None)?;
             let (heads, accesses) = (s.heads, s.accesses);
             let digest = s.finish();
@@ -190,7 +191,7 @@ impl PgStore {
                     report.unchecked.push(cp.n);
                     continue;
                 }
-                let mut s = check.sealer();
+                let mut s = check.sealer(cp);
                 feed(c, cp.n, &mut s, events.filter(|_| archived))?;
                 check.check(cp, s, &mut report.breaks);
             }

@@ -18,6 +18,7 @@ use yiwang_core::id::PersonId;
 pub(crate) fn import_cases(
     conn: &mut Conn,
     keys: &crate::PersonalKeys,
+    hash: yiwang_core::chain::HashAlg,
     cases: Vec<ImportedCase>,
     recorded: yiwang_core::Instant,
 ) -> Result<()> {
@@ -49,7 +50,7 @@ pub(crate) fn import_cases(
                 Some((pid, p))
             }
         };
-        let (appends, state) = link_history(&mut c)?;
+        let (appends, state) = link_history(hash, &mut c)?;
         let shown = state.project();
         linked.push((c, opened, person, appends, state, shown));
     }

@@ -65,6 +65,8 @@ pub struct PgStore {
     writer: Writer,
     /// What personal data is sealed with (`crate::seal`).
     keys: Arc<crate::PersonalKeys>,
+    /// What new events are chained and checkpoints digested with (`crate::Crypto`).
+    hash: yiwang_core::chain::HashAlg,
 }
 
 pub(crate) fn map_err(e: postgres::Error) -> StoreError {
@@ -170,8 +172,10 @@ impl PgStore {
         Self::sealed(url, kinds, crate::PersonalKeys::none())
     }
 
-    /// As `connect`, sealing personal data with `keys` (`crate::seal`).
-    pub fn sealed(url: &str, kinds: yiwang_core::case::Kinds, keys: crate::PersonalKeys) -> Result<Self> {
+    /// As `connect`, sealing personal data with `keys` (`crate::seal`), and hashing
+    /// with the algorithm `Crypto` names when given one.
+    pub fn sealed(url: &str, kinds: yiwang_core::case::Kinds, keys: impl Into<crate::Crypto>) -> Result<Self> {
+        let crate::Crypto { hash, keys } = keys.into();
         let mut conn = Conn::connect(url)?;
         migrate(&mut conn)?;
         let mut found = vec![];
@@ -191,8 +195,9 @@ impl PgStore {
             kinds,
             readers,
             next_reader: AtomicUsize::new(0),
-            writer: Writer::start(url.to_owned(), keys.clone())?,
+            writer: Writer::start(url.to_owned(), keys.clone(), hash)?,
             keys,
+            hash,
         };
         store.backfill_due_working()?;
         Ok(store)

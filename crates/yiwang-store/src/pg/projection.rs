@@ -18,7 +18,7 @@
 use super::{Conn, int, ms};
 use crate::PersonData;
 use crate::Result;
-use crate::link::{ALG, Linked};
+use crate::link::Linked;
 use crate::tally::{TallyKey, VolumeKey};
 use postgres::types::ToSql;
 use std::collections::{BTreeMap, HashMap};
@@ -90,6 +90,7 @@ struct EventCols {
     kind: Vec<&'static str>,
     actor: Vec<String>,
     body: Vec<String>,
+    alg: Vec<&'static str>,
     prev: Vec<String>,
     hash: Vec<String>,
     recorded: Vec<Instant>,
@@ -171,6 +172,7 @@ impl Rows {
             e.kind.push(ev.kind);
             e.actor.push(l.actor.clone());
             e.body.push(ev.body);
+            e.alg.push(l.alg);
             e.prev.push(std::mem::replace(&mut prev, ev.hash.clone()));
             e.hash.push(ev.hash);
             e.recorded.push(recorded);
@@ -296,7 +298,6 @@ impl Rows {
         }
         let (p, e, h) = (&self.person, &self.event, &self.head);
         let slot = conn.slot;
-        let alg = ALG.as_str();
         let mut s = Statement { params: vec![] };
         let t = "text";
         let tz = "timestamptz";
@@ -311,7 +312,6 @@ impl Rows {
             (&p.sealed_with, t),
             (&p.at, tz),
         ]);
-        let alg = s.param(&alg, t);
         let events = s.unnest(&[
             (&e.tenant, t),
             (&e.case, t),
@@ -320,6 +320,7 @@ impl Rows {
             (&e.kind, t),
             (&e.actor, t),
             (&e.body, t),
+            (&e.alg, t),
             (&e.prev, t),
             (&e.hash, t),
             (&e.recorded, tz),
@@ -363,8 +364,8 @@ p AS (
 ),
 ev AS (
     INSERT INTO event (tenant, case_id, seq, at, kind, actor, body, alg, prev_hash, hash, created_at)
-    SELECT t, c, s, a, k, ac, b, {alg}, ph, h, r
-    FROM {events} WITH ORDINALITY AS x(t, c, s, a, k, ac, b, ph, h, r, n)
+    SELECT t, c, s, a, k, ac, b, al, ph, h, r
+    FROM {events} WITH ORDINALITY AS x(t, c, s, a, k, ac, b, al, ph, h, r, n)
     ORDER BY n
 ),
 head AS (

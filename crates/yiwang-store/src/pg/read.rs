@@ -682,8 +682,11 @@ impl Store for PgStore {
             return Pending::ready(Err(e));
         }
         self.writer.submit(|r| {
-            let keys = self.keys.clone();
-            crate::commit::Job::Checked(Box::new(move |c| super::bulk::import_cases(c, &keys, cases, recorded_at)), r)
+            let (keys, hash) = (self.keys.clone(), self.hash);
+            crate::commit::Job::Checked(
+                Box::new(move |c| super::bulk::import_cases(c, &keys, hash, cases, recorded_at)),
+                r,
+            )
         })
     }
 

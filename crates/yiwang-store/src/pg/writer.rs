@@ -25,7 +25,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, mpsc};
 use yiwang_core::calendar::civil_date;
 use yiwang_core::case::Case;
-use yiwang_core::chain;
+use yiwang_core::chain::{self, HashAlg};
 use yiwang_core::id::{CaseId, PersonId};
 
 /// The most requests one commit takes; bounds the latency a batch adds.
@@ -71,6 +71,8 @@ struct Numbers {
     turns: std::sync::RwLock<()>,
     /// What the persons it numbers are sealed with.
     keys: Arc<crate::PersonalKeys>,
+    /// What new events are chained with (`crate::Crypto`).
+    hash: HashAlg,
 }
 
 impl Numbers {
@@ -88,9 +90,10 @@ impl Numbers {
 impl Writer {
     /// Starts the writers on connections of their own to `url`, reconnecting when the
     /// server drops them.
-    pub(crate) fn start(url: String, keys: Arc<crate::PersonalKeys>) -> Result<Self> {
+    pub(crate) fn start(url: String, keys: Arc<crate::PersonalKeys>, hash: HashAlg) -> Result<Self> {
         let conns = (0..WRITERS as i16).map(|slot| writer_connection(&url, slot)).collect::<Result<Vec<_>>>()?;
-        let numbers = Numbers { url: url.clone(), conn: std::sync::Mutex::new(None), turns: Default::default(), keys };
+        let numbers =
+            Numbers { url: url.clone(), conn: std::sync::Mutex::new(None), turns: Default::default(), keys, hash };
         Ok(Writer::spawn("yiwang-pg-writer", move |rx| {
             let rx = std::sync::Mutex::new(rx);
             std::thread::scope(|s| {
@@ -176,7 +179,7 @@ fn commit_batch(conn: &mut Conn, numbers: &Numbers, jobs: Vec<Job>) {
     let mut rows = Rows::default();
     let mut broken: Option<String> = None;
     let linked = match create(conn, numbers, creates, &mut rows, &mut done) {
-        Ok(()) => append(conn, appends, &mut rows, &mut done),
+        Ok(()) => append(conn, numbers.hash, appends, &mut rows, &mut done),
         Err(e) => Err(fail_all(appends, &mut done, e)),
     };
     if let Err(e) = linked.and_then(|()| rows.write(conn)) {
@@ -295,7 +298,7 @@ fn create(conn: &mut Conn, numbers: &Numbers, creates: Creates, rows: &mut Rows,
                 Some((pid, p))
             }
         };
-        match link(tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &actor, events) {
+        match link(numbers.hash, tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &actor, events) {
             Ok((l, state)) => {
                 let shown = state.project();
                 linked.push((tenant, id, at, person, l, state, shown, notices, r));
@@ -378,7 +381,7 @@ fn fail_all<T>(jobs: Vec<(T, Reply<Case>)>, done: &mut Vec<Done>, e: StoreError)
 /// Appends: locks the heads of the chains, refuses what is stale or unknown, links
 /// the rest (several appends to one case in a batch chain on each other) and adds
 /// their rows.
-fn append(conn: &mut Conn, appends: Appends, rows: &mut Rows, done: &mut Vec<Done>) -> Result<()> {
+fn append(conn: &mut Conn, hash: HashAlg, appends: Appends, rows: &mut Rows, done: &mut Vec<Done>) -> Result<()> {
     if appends.is_empty() {
         return Ok(());
     }
@@ -423,13 +426,14 @@ fn append(conn: &mut Conn, appends: Appends, rows: &mut Rows, done: &mut Vec<Don
         let text = events.touches_text();
         let at = ms(at);
         let id = before.id().clone();
-        let written = link(tenant.as_str(), &id, Some(before), head, at, &actor, events).and_then(|(linked, state)| {
-            heads.insert(key, (linked.head().0, linked.head().1.to_owned()));
-            rows.events(tenant.as_str(), &id, state.kind(), linked, at, at)?;
-            rows.notices(tenant.as_str(), &id, notices, at);
-            rows.project(tenant.as_str(), &state, state.project(), Some(&shown), text);
-            Ok(state)
-        });
+        let written =
+            link(hash, tenant.as_str(), &id, Some(before), head, at, &actor, events).and_then(|(linked, state)| {
+                heads.insert(key, (linked.head().0, linked.head().1.to_owned()));
+                rows.events(tenant.as_str(), &id, state.kind(), linked, at, at)?;
+                rows.notices(tenant.as_str(), &id, notices, at);
+                rows.project(tenant.as_str(), &state, state.project(), Some(&shown), text);
+                Ok(state)
+            });
         answer(written, r, &mut appends, done)?;
     }
     Ok(())

@@ -7,6 +7,7 @@ use crate::anchor::{self, AccessRow, AnchorBreak, AnchorReport, Checkpoint, Head
 use crate::{Result, SecurityEvent, StoreError};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use yiwang_core::Instant;
+use yiwang_core::chain::HashAlg;
 
 fn head_row(r: &Row<'_>) -> rusqlite::Result<HeadRow> {
     Ok(HeadRow { id: r.get(0)?, tenant: r.get(1)?, case_id: r.get(2)?, seq: r.get(3)?, hash: r.get(4)? })
@@ -69,8 +70,9 @@ impl SqliteStore {
         // Stored to the millisecond: the exported checkpoint equals the stored one.
         let at = crate::link::trunc_ms(at);
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let alg = self.people.hash;
         self.writer.exec(move |c| {
-            let sealed = seal(c, at, signer).map_err(map_err)?;
+            let sealed = seal(c, at, signer, alg).map_err(map_err)?;
             let _ = tx.send(sealed);
             Ok(())
         })?;
@@ -99,7 +101,7 @@ impl SqliteStore {
                     report.unchecked.push(cp.n);
                     continue;
                 }
-                let mut s = check.sealer();
+                let mut s = check.sealer(cp);
                 feed(c, cp.n, &mut s, events.filter(|_| archived))?;
                 check.check(cp, s, &mut report.breaks);
             }
@@ -204,7 +206,7 @@ impl SqliteStore {
 
 /// Seals what was logged since the last checkpoint in checkpoint n + 1, inside the
 /// writer's transaction; `None` when nothing was.
-fn seal(c: &Connection, at: Instant, signer: Signer) -> rusqlite::Result<Option<Checkpoint>> {
+fn seal(c: &Connection, at: Instant, signer: Signer, alg: HashAlg) -> rusqlite::Result<Option<Checkpoint>> {
     let last: Option<(i64, String)> = c
         .query_row("SELECT n, digest FROM checkpoint ORDER BY n DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
@@ -218,7 +220,7 @@ fn seal(c: &Connection, at: Instant, signer: Signer) -> rusqlite::Result<Option<
     if heads == 0 && accesses == 0 {
         return Ok(None);
     }
-    let mut s = Sealer::new(&prev);
+    let mut s = Sealer::new(&prev, alg);
     feed(c, n, &mut s, None)?;
     let (heads, accesses) = (s.heads, s.accesses);
     let digest = s.finish();

@@ -16,7 +16,7 @@
 use super::projection::{Deferred, Rows};
 use super::writer::{INSERT_EVENT, INSERT_HEAD, INSERT_PERSON};
 use super::{People, insert_rows, map_err, trunc_ms, ts};
-use crate::link::{ALG, Linked, link_history};
+use crate::link::{Linked, link_history};
 use crate::{ImportedCase, PersonData, Result, StoreError};
 use rusqlite::{Connection, ToSql, params};
 use std::collections::{BTreeMap, HashSet};
@@ -63,7 +63,7 @@ pub(crate) fn prepare(cases: Vec<ImportedCase>, ids: &People) -> Result<Vec<Prep
                 let (sealed, key) = ids.keys.seal(&tenant, id, p);
                 (id, sealed, key, ts(trunc_ms(opened)))
             });
-            let (appends, state) = link_history(&mut c)?;
+            let (appends, state) = link_history(ids.hash, &mut c)?;
             let appends = appends.into_iter().map(|(_, linked)| linked).collect();
             let rows = Rows::of(&tenant, None, &state, true);
             let tracking_code = rows.tracking_code().map(str::to_owned);
@@ -115,7 +115,6 @@ pub(crate) fn write(conn: &Connection, cases: &mut [Prepared], recorded: &str) -
 /// Inserts the batch's citizens, events (in order: their rowids are the order they
 /// were recorded in) and chain heads, many rows to a statement.
 fn insert_record(conn: &Connection, cases: &[Prepared], recorded: &str) -> Result<()> {
-    let alg = ALG.as_str();
     let people: Vec<[&dyn ToSql; 9]> = cases
         .iter()
         .filter_map(|c| c.person.as_ref().map(|(id, p, key, at)| (c, id, p, key, at)))
@@ -140,7 +139,7 @@ fn insert_record(conn: &Connection, cases: &[Prepared], recorded: &str) -> Resul
             .zip(&keys)
             .flat_map(|(c, (id, _, _))| c.appends.iter().flat_map(move |l| l.events.iter().map(move |e| (c, id, l, e))))
             .map(|(c, id, l, e)| -> [&dyn ToSql; 10] {
-                [id, &e.seq, &c.tenant, &l.at, &e.kind, &l.actor, &e.body, &alg, &e.hash, &recorded]
+                [id, &e.seq, &c.tenant, &l.at, &e.kind, &l.actor, &e.body, &l.alg, &e.hash, &recorded]
             }),
     );
     insert_rows(conn, INSERT_EVENT, &events)?;

@@ -65,10 +65,12 @@ pub struct SqliteStore {
 pub(crate) struct People {
     next: std::sync::atomic::AtomicI64,
     pub(crate) keys: crate::PersonalKeys,
+    /// What new events are chained and checkpoints digested with (`crate::Crypto`).
+    pub(crate) hash: yiwang_core::chain::HashAlg,
 }
 
 impl People {
-    fn load(conn: &Connection, keys: crate::PersonalKeys) -> Result<Self> {
+    fn load(conn: &Connection, crypto: crate::Crypto) -> Result<Self> {
         let last: i64 = conn
             .query_row(
                 "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'person'), 0),
@@ -77,7 +79,7 @@ impl People {
                 |r| r.get(0),
             )
             .map_err(map_err)?;
-        Ok(People { next: (last + 1).into(), keys })
+        Ok(People { next: (last + 1).into(), keys: crypto.keys, hash: crypto.hash })
     }
 
     /// The first of `n` consecutive new ids.
@@ -249,8 +251,9 @@ impl SqliteStore {
         Self::open_with(path, kinds, WalLimits::default(), crate::PersonalKeys::none())
     }
 
-    /// As `open`, sealing personal data with `keys` (`crate::seal`).
-    pub fn sealed(path: &Path, kinds: yiwang_core::case::Kinds, keys: crate::PersonalKeys) -> Result<Self> {
+    /// As `open`, sealing personal data with `keys` (`crate::seal`), and hashing with
+    /// the algorithm `Crypto` names when given one.
+    pub fn sealed(path: &Path, kinds: yiwang_core::case::Kinds, keys: impl Into<crate::Crypto>) -> Result<Self> {
         Self::open_with(path, kinds, WalLimits::default(), keys)
     }
 
@@ -259,8 +262,9 @@ impl SqliteStore {
         path: &Path,
         kinds: yiwang_core::case::Kinds,
         wal: WalLimits,
-        keys: crate::PersonalKeys,
+        crypto: impl Into<crate::Crypto>,
     ) -> Result<Self> {
+        let crypto = crypto.into();
         let mut w = open_connection(path)?;
         migrate(&mut w)?;
         // The checkpointer thread does the checkpoints, not the writer's commits, and
@@ -277,8 +281,8 @@ impl SqliteStore {
         .filter_map(|sql| w.query_row(sql, [], |r| r.get(0)).optional().transpose())
         .collect::<rusqlite::Result<_>>()
         .map_err(map_err)?;
-        keys.check_covers(&found)?;
-        let people = Arc::new(People::load(&w, keys)?);
+        crypto.keys.check_covers(&found)?;
+        let people = Arc::new(People::load(&w, crypto)?);
         let unmarked = w.query_row("SELECT case_kind FROM case_text_unmarked", [], |r| r.get(0)).map_err(map_err)?;
         let store = SqliteStore {
             kinds,

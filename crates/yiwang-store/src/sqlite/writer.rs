@@ -35,7 +35,7 @@ use super::projection::{Deferred, Rows};
 use super::{People, insert_rows, map_err, trunc_ms, ts};
 use super::{RESTART_NO, RESTART_NOW, RESTART_WHEN_IDLE};
 use crate::commit::{self, Done, Pending};
-use crate::link::{ALG, Linked, link};
+use crate::link::{Linked, link};
 use crate::{AppendBatch, NewCase, PersonData, Result, StoreError};
 use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use std::fs::{File, OpenOptions};
@@ -276,7 +276,7 @@ fn commit_batch(conn: &Connection, ids: &People, jobs: Vec<Job>) -> Option<Vec<D
         let changes = conn.total_changes();
         let (d, undone_alone) = match job {
             Job::Create(n, r) => (Done::Case(r, Box::new(create(conn, ids, *n, &mut deferred))), false),
-            Job::Append(b, r) => (Done::Case(r, Box::new(append(conn, *b, &mut deferred))), false),
+            Job::Append(b, r) => (Done::Case(r, Box::new(append(conn, ids, *b, &mut deferred))), false),
             Job::Exec(f, r) => (Done::Unit(r, in_savepoint(conn, f)), true),
             Job::Checked(f, r) => (Done::Unit(r, f(conn)), false),
         };
@@ -352,7 +352,8 @@ fn create(conn: &Connection, ids: &People, n: NewCase, deferred: &mut Deferred) 
     if let Some((pid, _, _)) = &person {
         events.set_person(*pid);
     }
-    let (linked, state) = link(tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &actor, events)?;
+    let (linked, state) =
+        link(ids.hash, tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &actor, events)?;
     let mut rows = Rows::of(tenant.as_str(), None, &state, true);
     // The one thing that can refuse a new case, checked before anything is written.
     if let Some(code) = rows.tracking_code() {
@@ -385,7 +386,7 @@ fn create(conn: &Connection, ids: &People, n: NewCase, deferred: &mut Deferred) 
     Ok(state)
 }
 
-fn append(conn: &Connection, b: AppendBatch, deferred: &mut Deferred) -> Result<Case> {
+fn append(conn: &Connection, ids: &People, b: AppendBatch, deferred: &mut Deferred) -> Result<Case> {
     let AppendBatch { tenant, before, at, actor, events, shown, notices } = b;
     let id = before.id().clone();
     let head: Option<(u32, String)> = conn
@@ -402,7 +403,7 @@ fn append(conn: &Connection, b: AppendBatch, deferred: &mut Deferred) -> Result<
     let text = events.touches_text();
     let tenant = tenant.as_str();
     let version = before.version();
-    let (linked, state) = link(tenant, &id, Some(before), head, trunc_ms(at), &actor, events)?;
+    let (linked, state) = link(ids.hash, tenant, &id, Some(before), head, trunc_ms(at), &actor, events)?;
     insert_events(conn, tenant, &id, &linked, &linked.at)?;
     write_head(conn, tenant, &id, Some(version), state.kind(), linked.head(), &linked.at)?;
     insert_notices(conn, tenant, &id, &notices, &linked.at)?;
@@ -455,7 +456,7 @@ fn insert_notices(conn: &Connection, tenant: &str, id: &CaseId, notices: &[crate
 /// Appends linked events to the log, recorded at `recorded` (their own time when
 /// recorded live).
 pub(crate) fn insert_events(conn: &Connection, tenant: &str, id: &CaseId, l: &Linked, recorded: &str) -> Result<()> {
-    let (id, alg) = (id.as_str(), ALG.as_str());
+    let (id, alg) = (id.as_str(), l.alg);
     let rows: Vec<[&dyn ToSql; 10]> = l
         .events
         .iter()

@@ -1542,3 +1542,101 @@ pub fn notices_are_written_with_their_events_and_tried_until_sent(store: &dyn St
     let of_case = store.outbox(&OutboxQuery { case_id: Some(a.id.clone()), limit: 10, ..Default::default() }).unwrap();
     assert_eq!(of_case.len(), 2);
 }
+
+/// The 国密 option on an installation that ran with SHA-256 and AES-GCM (`seal.rs`,
+/// `yiwang_core::chain`): reopened with SM3 and an SM4 key, new events, imports and
+/// checkpoints use SM3 while the older ones keep SHA-256, and both verify; the rows
+/// sealed with AES are re-sealed with SM4 in batches and read back; relabelling an
+/// event's or a checkpoint's algorithm is caught. `open` opens the database (the
+/// store before it dropped); `rows` runs a query behind the store's back and gives
+/// its first column as text; `sql` runs a statement behind it.
+pub fn a_store_switched_to_gm_hashes_with_sm3_seals_with_sm4_and_verifies_both(
+    open: &dyn Fn(yiwang_store::Crypto) -> yiwang_store::Result<Box<dyn Store>>,
+    rows: &dyn Fn(&str) -> Vec<String>,
+    sql: &dyn Fn(&str),
+) {
+    use yiwang_core::chain::HashAlg;
+    use yiwang_store::anchor::AnchorBreak;
+    use yiwang_store::seal::PersonalCipher;
+    use yiwang_store::{Crypto, PersonalKeys};
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("personal");
+    let algs = |id: &CaseId| rows(&format!("SELECT alg FROM event WHERE case_id = '{id}' ORDER BY seq"));
+    let sealed_with = |p: PersonId| rows(&format!("SELECT sealed_with FROM person WHERE id = {}", p.0));
+    let digests = || rows("SELECT digest FROM checkpoint ORDER BY n");
+
+    // The installation as it was: SHA-256, AES-256-GCM.
+    let standard = Crypto::from(PersonalKeys::open_or_create(&keys).unwrap());
+    let aes_key = standard.keys.current_id().unwrap().to_owned();
+    let store = open(standard).unwrap();
+    let w = world(store.as_ref());
+    let a = new_case(&w, store.as_ref(), t0(), 1, Some("13711112222"));
+    let a = act(
+        &w,
+        store.as_ref(),
+        &a,
+        &operator(),
+        Action::Dispatch { category: CategoryCode::parse("c1").unwrap(), unit: None, note: None },
+        t0(),
+    );
+    let cp1 = store.seal(t0() + Duration::minutes(1), test_signer()).unwrap().unwrap();
+    assert_eq!(sealed_with(a.citizen.unwrap()), [aes_key.as_str()]);
+    drop(store);
+
+    // Switched: SM3, and a new SM4 key that seals.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let gm = PersonalKeys::open_or_create_for(&keys, PersonalCipher::Sm4Gcm).unwrap();
+    let sm4_key = gm.current_id().unwrap().to_owned();
+    assert_ne!(sm4_key, aes_key);
+    let store = open(Crypto { hash: HashAlg::Sm3, keys: gm }).unwrap();
+    let s = store.as_ref();
+    let a = act(&w, s, &a, &handler_a(), Action::SignFor, t0() + Duration::minutes(10));
+    let b = new_case(&w, s, t0() + Duration::minutes(11), 2, Some("13733334444"));
+    let id = CaseId::parse("YW20261115000009").unwrap();
+    let code = TrackingCode::dated(civil_date(t0()), [9, 8, 7, 6, 5, 4, 3]);
+    s.import_cases(vec![imported(id.as_str(), None, history_of(s, &a.id, recoded(code)))], t0() + Duration::hours(1))
+        .wait()
+        .unwrap();
+    let cp2 = s.seal(t0() + Duration::hours(2), test_signer()).unwrap().unwrap();
+
+    assert_eq!(algs(&a.id), ["sha256", "sha256", "sm3"], "a chain that switched keeps its older links");
+    assert_eq!(algs(&b.id), ["sm3"]);
+    assert_eq!(algs(&id), ["sm3", "sm3", "sm3"], "an import hashes with SM3 too");
+    assert!(!cp1.digest.contains(':') && cp1.digest.len() == 64, "{}", cp1.digest);
+    assert!(cp2.digest.starts_with("sm3:") && cp2.digest.len() == 68, "{}", cp2.digest);
+    assert_eq!(digests(), [cp1.digest.clone(), cp2.digest.clone()]);
+    let v = s.verify().unwrap();
+    assert!(v.is_intact(), "{:?}", v.breaks);
+    let r = s.check_anchor().unwrap();
+    assert!(r.is_intact(), "{:?}", r.breaks);
+
+    // Personal data: new rows under SM4; the AES row re-sealed in batches, once.
+    assert_eq!(sealed_with(b.citizen.unwrap()), [sm4_key.as_str()]);
+    let (mut after, mut total) = (PersonId(0), 0);
+    while let Some((last, n)) = s.seal_people(after, 1).unwrap() {
+        (after, total) = (last, total + n);
+    }
+    assert_eq!(total, 1);
+    assert_eq!(sealed_with(a.citizen.unwrap()), [sm4_key.as_str()]);
+    let pa = s.person(a.citizen.unwrap()).unwrap().unwrap();
+    assert_eq!((pa.data.name.as_deref(), pa.data.phone.as_deref()), (Some("张三"), Some("13711112222")));
+    assert_eq!(pa.data.phone_digest.as_deref(), Some("digest-13711112222"), "the digest keeps its key");
+    assert!(s.erase_person(pa.id, t0() + Duration::hours(3)).unwrap());
+    assert_eq!(s.person(pa.id).unwrap().unwrap().data, PersonData::default(), "erasure works as before");
+
+    // An SM3 event relabelled SHA-256 breaks its chain; an SM3 checkpoint relabelled
+    // (its prefix cut) no longer digests.
+    sql(&format!("UPDATE event SET alg = 'sha256' WHERE case_id = '{}' AND seq = 1", b.id));
+    let v = s.verify().unwrap();
+    assert!(
+        v.breaks
+            .iter()
+            .any(|(c, x)| c == b.id.as_str() && matches!(x, yiwang_core::chain::ChainBreak::Altered { seq: 1 })),
+        "{:?}",
+        v.breaks
+    );
+    sql("UPDATE checkpoint SET digest = substr(digest, 5) WHERE n = 2");
+    let r = s.check_anchor().unwrap();
+    assert!(r.breaks.iter().any(|x| matches!(x, AnchorBreak::Altered { n: 2, .. })), "{:?}", r.breaks);
+    assert!(!r.breaks.iter().any(|x| matches!(x, AnchorBreak::Altered { n: 1, .. })), "{:?}", r.breaks);
+}

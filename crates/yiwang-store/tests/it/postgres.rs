@@ -682,3 +682,13 @@ fn security_events_are_archived_by_checkpoint_after_their_period() {
         client.lock().unwrap().batch_execute(s).unwrap();
     });
 }
+
+#[test]
+fn a_store_switched_to_gm_hashes_with_sm3_seals_with_sm4_and_verifies_both() {
+    let db = TestDb::new();
+    contract::a_store_switched_to_gm_hashes_with_sm3_seals_with_sm4_and_verifies_both(
+        &|crypto| PgStore::sealed(&db.url, crate::sqlite::kinds(), crypto).map(|s| Box::new(s) as Box<dyn Store>),
+        &|q| db.sql().query(q, &[]).unwrap().iter().map(|r| r.get(0)).collect(),
+        &|s| db.sql().batch_execute(s).unwrap(),
+    );
+}

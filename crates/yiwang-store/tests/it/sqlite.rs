@@ -443,3 +443,19 @@ fn security_events_are_archived_by_checkpoint_after_their_period() {
         conn.execute_batch(s).unwrap();
     });
 }
+
+#[test]
+fn a_store_switched_to_gm_hashes_with_sm3_seals_with_sm4_and_verifies_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("yiwang.sqlite");
+    let conn = || {
+        let c = Connection::open(&path).unwrap();
+        c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+        c
+    };
+    contract::a_store_switched_to_gm_hashes_with_sm3_seals_with_sm4_and_verifies_both(
+        &|crypto| SqliteStore::sealed(&path, kinds(), crypto).map(|s| Box::new(s) as Box<dyn Store>),
+        &|q| conn().prepare(q).unwrap().query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap(),
+        &|s| conn().execute_batch(s).unwrap(),
+    );
+}
