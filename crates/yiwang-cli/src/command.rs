@@ -11,8 +11,26 @@ use yiwang_core::org::Role;
 #[derive(Parser)]
 #[command(name = "yiwang", version, about = "一网: a district's 12345 appeals platform")]
 pub struct Cli {
+    /// A configuration file (TOML): each key is a setting's environment variable
+    /// without YIWANG_, in lower case (data_dir, listen, …). A flag wins over its
+    /// environment variable, which wins over the file, which wins over the default.
+    #[arg(long, global = true, env = crate::settings::CONFIG_ENV, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to log: a tracing filter, e.g. info, or warn,yiwang_web=debug.
+    #[arg(long, global = true, env = "YIWANG_LOG", default_value = "info", value_name = "FILTER")]
+    pub log: String,
+    /// How to log (to standard error): text, or json (one object per line, with the
+    /// request's id, method and path on every line logged while serving it).
+    #[arg(long, global = true, env = "YIWANG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -28,7 +46,7 @@ enum Command {
         #[arg(long, env = "YIWANG_DEMO")]
         demo: bool,
         /// Seconds between scheduler runs (deadline warnings and overdue marks).
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, env = "YIWANG_TICK_SECONDS", default_value_t = 10)]
         tick_seconds: u64,
         /// The address yiwang is reached at from outside, e.g. https://12345.yunxi.gov.cn
         /// (Open311 discovery names it); by default http://LISTEN.
@@ -121,7 +139,7 @@ enum Command {
         data_dir: PathBuf,
         /// Where the personal-data keys are, when they were kept outside the data
         /// directory (and so are not in the backup).
-        #[arg(long)]
+        #[arg(long, env = "YIWANG_PERSONAL_KEYS")]
         personal_keys: Option<PathBuf>,
     },
     /// Rebuild every projection (state, queues, measures) from the events.
