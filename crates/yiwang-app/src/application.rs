@@ -350,3 +350,138 @@ impl App {
         probes.iter().filter(|c| application::decide(a, c, &ctx).is_ok()).map(|c| c.name()).collect()
     }
 }
+
+/// One row of 一网通办's indicators: a department, or one service of it, in a month.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServiceIndicators {
+    /// The department's code, and the service's for a service's row.
+    pub unit: Option<UnitCode>,
+    pub service: Option<String>,
+    /// The department's or the service's name.
+    pub name: String,
+    /// Applications finished (办结) in the month.
+    pub done: u64,
+    /// Finished within the promised limit.
+    pub on_time: u64,
+    /// Filed and delivered online, the applicant never coming in (全程网办).
+    pub online: u64,
+    /// 即办件.
+    pub instant: u64,
+    /// With no visit at all (零跑动).
+    pub zero_visits: u64,
+    /// Visits in all, for the average 跑动次数.
+    pub visits: u64,
+}
+
+impl ServiceIndicators {
+    fn add(&mut self, o: &ServiceIndicators) {
+        self.done += o.done;
+        self.on_time += o.on_time;
+        self.online += o.online;
+        self.instant += o.instant;
+        self.zero_visits += o.zero_visits;
+        self.visits += o.visits;
+    }
+    fn rate(n: u64, of: u64) -> Option<f64> {
+        (of > 0).then(|| n as f64 / of as f64)
+    }
+    /// 按时办结率.
+    pub fn on_time_rate(&self) -> Option<f64> {
+        Self::rate(self.on_time, self.done)
+    }
+    /// 全程网办率.
+    pub fn online_rate(&self) -> Option<f64> {
+        Self::rate(self.online, self.done)
+    }
+    /// 即办件率.
+    pub fn instant_rate(&self) -> Option<f64> {
+        Self::rate(self.instant, self.done)
+    }
+    /// 平均跑动次数.
+    pub fn average_visits(&self) -> Option<f64> {
+        Self::rate(self.visits, self.done)
+    }
+}
+
+/// 一网通办's indicators of a month: the district, each department, and each service
+/// of each department.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServiceMonth {
+    pub month: String,
+    pub district: ServiceIndicators,
+    /// Departments by applications finished, most first.
+    pub departments: Vec<ServiceIndicators>,
+    /// Every service's row (its department in `unit`), most finished first.
+    pub services: Vec<ServiceIndicators>,
+}
+
+impl App {
+    /// 一网通办's indicators for `month` (`YYYY-MM`), from the facts finished
+    /// applications leave: for leaders and the centre, every department; for a
+    /// department's staff, their own.
+    pub fn service_indicators(&self, actor: &Actor, month: &str) -> Result<ServiceMonth> {
+        use std::collections::BTreeMap;
+        use yiwang_core::application::{FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_VISITS};
+        let month = yiwang_core::measure::parse_month(month)
+            .ok_or_else(|| AppError::invalid("month", "月份格式应为 YYYY-MM，例如 2026-11"))?;
+        let only: Option<UnitCode> = match actor {
+            Actor::System => None,
+            a if a.has_role(Role::Leader) || a.is_centre() => None,
+            Actor::Staff { unit, .. } => Some(unit.clone()),
+            _ => return Err(AppError::Forbidden("一网通办指标仅供工作人员查看".into())),
+        };
+        let mut rows: BTreeMap<(UnitCode, String), ServiceIndicators> = BTreeMap::new();
+        for f in self.store.tally_month(&month)?.into_iter().filter(|f| f.kind == ApplicationKind::NAME) {
+            if only.as_ref().is_some_and(|u| *u != f.unit) {
+                continue;
+            }
+            let (service, visits) = match f.name.as_str() {
+                FACT_VISITS => match f.value.split_once('|') {
+                    Some((s, v)) => (s.to_owned(), v.parse::<u64>().unwrap_or(0)),
+                    None => continue,
+                },
+                _ => (f.value.clone(), 0),
+            };
+            let row = rows.entry((f.unit.clone(), service)).or_default();
+            match f.name.as_str() {
+                FACT_DONE => {
+                    row.done += f.count;
+                    row.on_time += if f.flag { f.count } else { 0 };
+                }
+                FACT_ONLINE if f.flag => row.online += f.count,
+                FACT_INSTANT if f.flag => row.instant += f.count,
+                FACT_VISITS => {
+                    row.visits += visits * f.count;
+                    row.zero_visits += if f.flag { f.count } else { 0 };
+                }
+                _ => {}
+            }
+        }
+        let r = self.reference();
+        let names: BTreeMap<String, String> = self.services()?.into_iter().map(|s| (s.code, s.name)).collect();
+        let mut district = ServiceIndicators { name: "全区".into(), ..Default::default() };
+        let mut departments: BTreeMap<UnitCode, ServiceIndicators> = BTreeMap::new();
+        let mut services = vec![];
+        for ((unit, service), mut row) in rows {
+            district.add(&row);
+            departments
+                .entry(unit.clone())
+                .or_insert_with(|| ServiceIndicators {
+                    unit: Some(unit.clone()),
+                    name: r.unit_name(&unit),
+                    ..Default::default()
+                })
+                .add(&row);
+            row.name = names.get(&service).cloned().unwrap_or_else(|| service.clone());
+            row.unit = Some(unit);
+            row.service = Some(service);
+            services.push(row);
+        }
+        let mut departments: Vec<ServiceIndicators> = departments.into_values().collect();
+        departments.sort_by(|a, b| b.done.cmp(&a.done).then_with(|| a.name.cmp(&b.name)));
+        services.sort_by(|a, b| b.done.cmp(&a.done).then_with(|| a.name.cmp(&b.name)));
+        Ok(ServiceMonth { month, district, departments, services })
+    }
+}

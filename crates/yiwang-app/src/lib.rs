@@ -30,7 +30,10 @@ mod setup;
 mod task;
 pub mod totp;
 
-pub use application::{ApplicationInput, ApplicationStep, ApplicationView, CatalogueReport, ServiceSummary};
+pub use application::{
+    ApplicationInput, ApplicationStep, ApplicationView, CatalogueReport, ServiceIndicators, ServiceMonth,
+    ServiceSummary,
+};
 pub use area::AreaIndex;
 pub use auth::{Session, hash_password};
 pub use case::{CaseView, CitizenInput, IntakeInput, MergedCaller, PublicView, Receipt, TimelineEntry};

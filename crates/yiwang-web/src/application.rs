@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use yiwang_app::{ApplicationInput, ApplicationView, CatalogueReport, ServiceSummary};
+use yiwang_app::{ApplicationInput, ApplicationView, CatalogueReport, ServiceMonth, ServiceSummary};
 use yiwang_core::application::{Command, Provided, Service};
 
 pub fn router() -> Router<AppState> {
@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/applications", post(register))
         .route("/applications/{id}", get(get_application))
         .route("/applications/{id}/actions", post(act))
+        .route("/service-indicators", get(indicators))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -141,4 +142,24 @@ pub async fn act(
         })
         .await?;
     Ok(Json(v))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct MonthParam {
+    /// `YYYY-MM`.
+    pub month: String,
+}
+
+/// 一网通办's indicators of a month, from finished applications: per department and
+/// per service, 办结 count, 按时办结, 全程网办, 即办件, 零跑动 and visits in all (the
+/// rates and the average are these over 办结). Leaders and the centre see every
+/// department; a department's staff their own.
+#[utoipa::path(get, path = "/api/v1/service-indicators", tag = "services", params(MonthParam),
+    responses((status = 200, body = ServiceMonth), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn indicators(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Params(p): Params<MonthParam>,
+) -> Result<Json<ServiceMonth>, ApiError> {
+    Ok(Json(state.run(move |app| app.service_indicators(&auth.actor, &p.month)).await?))
 }

@@ -54,8 +54,9 @@ impl ApplicationDetail {
 }
 
 /// The facts an application finished (办结) gives its department's indicators in the
-/// month it ended: 按时办结 (against the promise), 零跑动 (and the visits as the
-/// value, for the average 跑动次数), 即办件, and 全程网办 (filed and delivered online).
+/// month it ended, each with the service's code in its value (the visits after a
+/// `|`): 按时办结 (against the promise), 全程网办 (filed and delivered online, no
+/// visit), 即办件, and the visits (零跑动 as the flag, the count for the average).
 fn facts(a: &Application) -> Vec<Fact> {
     let (Some(closed), ApplicationStatus::Done) = (a.closed_at, a.status) else { return vec![] };
     let month = crate::calendar::civil_date(closed).format("%Y-%m").to_string();
@@ -64,12 +65,18 @@ fn facts(a: &Application) -> Vec<Fact> {
     let code = a.service.code.clone();
     let online = a.channel == Channel::Online && a.visits == 0 && a.delivery != Some(Delivery::Window);
     vec![
-        fact("application_done", a.on_time.unwrap_or(false), code.clone()),
-        fact("application_visits", a.visits == 0, a.visits.to_string()),
-        fact("application_instant", a.service.instant, code.clone()),
-        fact("application_online", online, code),
+        fact(FACT_DONE, a.on_time.unwrap_or(false), code.clone()),
+        fact(FACT_VISITS, a.visits == 0, format!("{code}|{}", a.visits)),
+        fact(FACT_INSTANT, a.service.instant, code.clone()),
+        fact(FACT_ONLINE, online, code),
     ]
 }
+
+/// The names of an application's facts (`ApplicationKind::project`).
+pub const FACT_DONE: &str = "application_done";
+pub const FACT_VISITS: &str = "application_visits";
+pub const FACT_INSTANT: &str = "application_instant";
+pub const FACT_ONLINE: &str = "application_online";
 
 impl Kind for ApplicationKind {
     const NAME: &'static str = "application";

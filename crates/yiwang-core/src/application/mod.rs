@@ -31,7 +31,7 @@ mod state;
 
 pub use decide::{alarms, decide, open, sees_all};
 pub use event::{ApplicationEnvelope, ApplicationEvent};
-pub use kind::{ApplicationDetail, ApplicationKind};
+pub use kind::{ApplicationDetail, ApplicationKind, FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_VISITS};
 pub use service::{Catalogue, Service};
 pub use state::{Application, ApplicationStatus, Issued, Rejection, Review, Suspension, evolve};
 

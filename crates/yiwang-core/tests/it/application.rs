@@ -694,7 +694,7 @@ fn a_decision_is_the_approvers_a_refusal_gives_reasons_and_lateness_is_recorded(
     assert!(p.header.next_alarm.is_none());
     let fact = |name: &str| p.facts.iter().find(|f| f.name == name).map(|f| (f.flag, f.value.clone()));
     assert_eq!(fact("application_done"), Some((false, "food-business".into())));
-    assert_eq!(fact("application_visits"), Some((true, "0".into())));
+    assert_eq!(fact("application_visits"), Some((true, "food-business|0".into())));
     assert_eq!(fact("application_online"), Some((true, "food-business".into())));
     assert_eq!(c.refused(&clerk(), &Command::Deliver { how: Delivery::Window }, t("2026-11-21 10:00")), "case_closed");
 }

@@ -732,3 +732,119 @@ pub async fn print(State(state): State<AppState>, u: StaffUser, Path((id, doc)):
     };
     Ok(html_response(StatusCode::OK, markup))
 }
+
+// ---------------------------------------------------------------- 一网通办指标
+
+/// Who sees the indicators page: leaders, the centre, and the staff of departments
+/// that handle applications.
+pub(crate) fn sees_indicators(u: &StaffUser) -> bool {
+    u.is_centre_or_leader() || u.actor.has_any_role(&[Role::Clerk, Role::Reviewer, Role::Approver])
+}
+
+#[derive(Deserialize, Default)]
+pub struct IndicatorQuery {
+    #[serde(default)]
+    month: Option<String>,
+    #[serde(default)]
+    format: Option<String>,
+}
+
+fn this_month(state: &AppState) -> String {
+    yiwang_core::calendar::civil_date(state.app.now()).format("%Y-%m").to_string()
+}
+
+fn indicator_table(m: &yiwang_app::ServiceMonth) -> super::export::Table {
+    use super::export::Cell;
+    let row = |kind: &str, x: &yiwang_app::ServiceIndicators| -> Vec<Cell> {
+        vec![
+            kind.into(),
+            x.name.clone().into(),
+            x.done.into(),
+            Cell::percent(x.on_time_rate()),
+            Cell::percent(x.online_rate()),
+            Cell::percent(x.instant_rate()),
+            x.average_visits().into(),
+        ]
+    };
+    let mut rows = vec![row("全区", &m.district)];
+    rows.extend(m.departments.iter().map(|d| row("部门", d)));
+    rows.extend(m.services.iter().map(|s| row("事项", s)));
+    super::export::Table {
+        name: "services",
+        title: format!("一网通办指标 {}", m.month),
+        header: vec!["范围", "名称", "办结件数", "按时办结率", "全程网办率", "即办件率", "平均跑动次数"],
+        rows,
+    }
+}
+
+pub async fn show_indicators(State(state): State<AppState>, u: StaffUser, Query(q): Query<IndicatorQuery>) -> UiResult {
+    if !sees_indicators(&u) {
+        return Err(forbidden("一网通办指标仅供区领导、热线中心和办理部门查看"));
+    }
+    let month = q.month.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| this_month(&state));
+    let actor = u.actor.clone();
+    let wanted = month.clone();
+    let m = state.run(move |app| app.service_indicators(&actor, &wanted)).await?;
+    if q.format.as_deref() == Some("csv") {
+        let actor = u.actor.clone();
+        state.run(move |app| app.note_export(&actor, "一网通办指标（CSV）")).await?;
+        let mut r = super::export::csv(&indicator_table(&m)).into_response();
+        r.headers_mut()
+            .insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/csv; charset=utf-8"));
+        let file = format!("attachment; filename=\"yiwang-services-{}.csv\"", m.month);
+        r.headers_mut().insert(
+            axum::http::header::CONTENT_DISPOSITION,
+            axum::http::HeaderValue::from_str(&file).expect("ascii file name"),
+        );
+        return Ok(r);
+    }
+    let pct = |r: Option<f64>| r.map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_else(|| "—".into());
+    let avg = |r: Option<f64>| r.map(|r| format!("{r:.2}")).unwrap_or_else(|| "—".into());
+    let row = |x: &yiwang_app::ServiceIndicators| {
+        html! {
+            td.num { (x.done) } td.num { (pct(x.on_time_rate())) } td.num { (pct(x.online_rate())) }
+            td.num { (pct(x.instant_rate())) } td.num { (avg(x.average_visits())) }
+        }
+    };
+    let head = html! {
+        th.num scope="col" { "办结件数" } th.num scope="col" { "按时办结率" } th.num scope="col" { "全程网办率" }
+        th.num scope="col" { "即办件率" } th.num scope="col" { "平均跑动次数" }
+    };
+    let body = html! {
+        div.dash-head {
+            h1 { "一网通办指标" }
+            form.filter method="get" action="/console/indicators" {
+                label for="month" { "月份" }
+                input #month name="month" type="month" value=(m.month);
+                button type="submit" { "刷新" }
+            }
+        }
+        section.kpis aria-label="关键指标" {
+            div.kpi { span.k-label { (m.month) " 办结" } span.k-value #kpi-done { (m.district.done) } }
+            div.kpi { span.k-label { "按时办结率" } span.k-value #kpi-on-time { (pct(m.district.on_time_rate())) } }
+            div.kpi { span.k-label { "全程网办率" } span.k-value { (pct(m.district.online_rate())) } }
+            div.kpi { span.k-label { "平均跑动次数" } span.k-value #kpi-visits { (avg(m.district.average_visits())) } }
+        }
+        section.card {
+            h2 { "按部门" " " span.exports { "导出：" a href={"/console/indicators?format=csv&month=" (m.month)} { "CSV" } } }
+            @if m.departments.is_empty() { p.muted.empty { "本月没有办结的办件。" } }
+            @else {
+                div.table-wrap { table.data #indicators-departments {
+                    thead { tr { th scope="col" { "部门" } (head) } }
+                    tbody { @for d in &m.departments { tr { td { (d.name) } (row(d)) } } }
+                } }
+            }
+        }
+        @if !m.services.is_empty() {
+            section.card {
+                h2 { "按事项" }
+                div.table-wrap { table.data #indicators-services {
+                    thead { tr { th scope="col" { "事项" } (head) } }
+                    tbody { @for s in &m.services { tr { td { (s.name) } (row(s)) } } }
+                } }
+            }
+        }
+        p.hint { "按时办结率：在承诺时限内作出决定的办结件占办结件的比例；全程网办：网上申请、电子送达、未到现场；平均跑动次数：办结件的到现场次数之和除以办结件数。" }
+    };
+    Ok(html_response(StatusCode::OK, page("一网通办指标", Chrome::Console(&u, "indicators"), body)))
+}

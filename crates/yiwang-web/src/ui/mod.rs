@@ -115,6 +115,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/patrols", get(patrol::show_coverage))
         .route("/console/patrols/{id}", get(patrol::show_one))
         .route("/console/applications/new", get(applications::show_new).post(applications::register))
+        .route("/console/indicators", get(applications::show_indicators))
         .route("/console/applications/{id}", get(applications::show_one))
         .route("/console/applications/{id}/act", post(applications::act))
         .route("/console/applications/{id}/print/{doc}", get(applications::print))
@@ -323,6 +324,9 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                 }
                                 @if applications::is_clerk(u) {
                                     a href="/console/applications/new" aria-current=[(section == "applications").then_some("page")] { "窗口收件" }
+                                }
+                                @if applications::sees_indicators(u) {
+                                    a href="/console/indicators" aria-current=[(section == "indicators").then_some("page")] { "一网通办指标" }
                                 }
                                 a href="/console/tasks" aria-current=[(section == "tasks").then_some("page")] { "督查督办" }
                                 @if tasks::sees_board(u) {

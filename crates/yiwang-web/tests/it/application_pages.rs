@@ -143,6 +143,32 @@ async fn the_window_registers_an_application_asks_once_for_what_is_missing_and_p
         "{doc}"
     );
 
+    // Decided, certified and collected at the window: the month's indicators count it.
+    let (approver, approver_csrf) = console_login(&api, "scjgj-approver").await;
+    let decide = encode(&[("_csrf", &approver_csrf), ("action", "decide"), ("grant", "yes")]);
+    let (s, _, _) = send(&api, post_form(&act, Some(&approver), &decide)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let certify = encode(&[
+        ("_csrf", &csrf),
+        ("action", "certify"),
+        ("number", "JY1350102026"),
+        ("valid_from", "2026-11-16"),
+        ("valid_until", ""),
+    ]);
+    let (s, _, _) = send(&api, post_form(&act, Some(&cookie), &certify)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let deliver = encode(&[("_csrf", &csrf), ("action", "deliver"), ("how", "window")]);
+    let (s, _, _) = send(&api, post_form(&act, Some(&cookie), &deliver)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (leader, _) = console_login(&api, "leader1").await;
+    let (s, _, page) = send(&api, get("/console/indicators?month=2026-11", Some(&leader))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("id=\"kpi-done\">1<") && page.contains("id=\"kpi-visits\">3.00<"), "{page}");
+    assert!(page.contains("市场监管局") && page.contains("食品经营许可"), "{page}");
+    let (s, headers, csv) = send(&api, get("/console/indicators?month=2026-11&format=csv", Some(&leader))).await;
+    assert_eq!((s, headers[header::CONTENT_TYPE].to_str().unwrap()), (StatusCode::OK, "text/csv; charset=utf-8"));
+    assert!(csv.contains("范围,名称,办结件数,按时办结率") && csv.contains("事项,食品经营许可,1,100.0%"), "{csv}");
+
     // Another department's staff do not see it.
     let (other, _) = console_login(&api, "cgw-clerk").await;
     let (s, _, _) = send(&api, get(&format!("/console/applications/{id}"), Some(&other))).await;

@@ -138,6 +138,27 @@ async fn an_application_goes_from_the_window_to_its_certificate(backend: Backend
     assert!(said(&format!("“食品经营许可”已受理，办件号 {id}")), "{texts:?}");
     assert!(said("已审批通过") && said("证照编号 JY13501020260001"), "{texts:?}");
     assert!(said("【云溪区政务服务】"), "{texts:?}");
+
+    // The month's indicators count it: on time, two visits, not online.
+    let leader = api.login("leader1").await;
+    let (s, m) = api.call("GET", "/api/v1/service-indicators?month=2026-11", Some(&leader), None).await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    let d = &m["district"];
+    assert_eq!(
+        (d["done"].as_u64(), d["on_time"].as_u64(), d["visits"].as_u64(), d["online"].as_u64()),
+        (Some(1), Some(1), Some(2), Some(0)),
+        "{m}"
+    );
+    assert_eq!(
+        (m["departments"][0]["unit"].as_str(), m["services"][0]["service"].as_str()),
+        (Some("scjgj"), Some("food-business"))
+    );
+    assert_eq!(m["services"][0]["name"], "食品经营许可");
+    // Another department's staff see only their own: nothing.
+    let (_, m) = api.call("GET", "/api/v1/service-indicators?month=2026-11", Some(&other), None).await;
+    assert_eq!(m["district"]["done"], 0, "{m}");
+    let (s, e) = api.call("GET", "/api/v1/service-indicators?month=2026-13", Some(&leader), None).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"), "{e}");
 }
 
 async fn bad_input_is_refused_with_its_code_and_nothing_is_filed(backend: Backend) {
