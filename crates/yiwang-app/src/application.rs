@@ -298,13 +298,7 @@ impl App {
             .iter()
             .filter_map(|e| {
                 let env = e.decode::<ApplicationKind>().ok()?;
-                let by = match &env.actor {
-                    Actor::Staff { username, .. } => username.to_string(),
-                    Actor::Citizen => "申请人".into(),
-                    Actor::Client { name } => name.clone(),
-                    Actor::System => "系统".into(),
-                };
-                Some(ApplicationStep { at: env.at, summary: env.event.summary(), by })
+                Some(ApplicationStep { at: env.at, summary: env.event.summary(), by: by(&env.actor) })
             })
             .collect();
         let actions = self.application_actions(actor, &a);
@@ -372,6 +366,12 @@ pub struct ServiceIndicators {
     pub zero_visits: u64,
     /// Visits in all, for the average 跑动次数.
     pub visits: u64,
+    /// Ratings given in the month (好差评), and how many were 好评.
+    pub rated: u64,
+    pub good: u64,
+    /// Bad ratings answered in the month (差评整改), and how many within the period.
+    pub fixed: u64,
+    pub fixed_on_time: u64,
 }
 
 impl ServiceIndicators {
@@ -382,6 +382,10 @@ impl ServiceIndicators {
         self.instant += o.instant;
         self.zero_visits += o.zero_visits;
         self.visits += o.visits;
+        self.rated += o.rated;
+        self.good += o.good;
+        self.fixed += o.fixed;
+        self.fixed_on_time += o.fixed_on_time;
     }
     fn rate(n: u64, of: u64) -> Option<f64> {
         (of > 0).then(|| n as f64 / of as f64)
@@ -401,6 +405,19 @@ impl ServiceIndicators {
     /// 平均跑动次数.
     pub fn average_visits(&self) -> Option<f64> {
         Self::rate(self.visits, self.done)
+    }
+    /// 好评率: 好评 over ratings given.
+    pub fn good_rate(&self) -> Option<f64> {
+        Self::rate(self.good, self.rated)
+    }
+    /// 未评价率: finished applications not rated, over those finished — in the
+    /// month, so a rating given the month after its application ended counts there.
+    pub fn unrated_rate(&self) -> Option<f64> {
+        Self::rate(self.done.saturating_sub(self.rated), self.done)
+    }
+    /// 差评整改率: bad ratings answered within the period, over those answered.
+    pub fn fixed_rate(&self) -> Option<f64> {
+        Self::rate(self.fixed_on_time, self.fixed)
     }
 }
 
@@ -423,7 +440,8 @@ impl App {
     /// department's staff, their own.
     pub fn service_indicators(&self, actor: &Actor, month: &str) -> Result<ServiceMonth> {
         use std::collections::BTreeMap;
-        use yiwang_core::application::{FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_VISITS};
+        use yiwang_core::application::{FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_RATED, FACT_VISITS};
+        use yiwang_core::rating_fix::{FACT_FIXED, RatingFixKind};
         let month = yiwang_core::measure::parse_month(month)
             .ok_or_else(|| AppError::invalid("month", "月份格式应为 YYYY-MM，例如 2026-11"))?;
         let only: Option<UnitCode> = match actor {
@@ -433,7 +451,8 @@ impl App {
             _ => return Err(AppError::Forbidden("一网通办指标仅供工作人员查看".into())),
         };
         let mut rows: BTreeMap<(UnitCode, String), ServiceIndicators> = BTreeMap::new();
-        for f in self.store.tally_month(&month)?.into_iter().filter(|f| f.kind == ApplicationKind::NAME) {
+        let kinds = [ApplicationKind::NAME, RatingFixKind::NAME];
+        for f in self.store.tally_month(&month)?.into_iter().filter(|f| kinds.contains(&f.kind.as_str())) {
             if only.as_ref().is_some_and(|u| *u != f.unit) {
                 continue;
             }
@@ -455,6 +474,14 @@ impl App {
                 FACT_VISITS => {
                     row.visits += visits * f.count;
                     row.zero_visits += if f.flag { f.count } else { 0 };
+                }
+                FACT_RATED => {
+                    row.rated += f.count;
+                    row.good += if f.flag { f.count } else { 0 };
+                }
+                FACT_FIXED => {
+                    row.fixed += f.count;
+                    row.fixed_on_time += if f.flag { f.count } else { 0 };
                 }
                 _ => {}
             }
@@ -483,5 +510,200 @@ impl App {
         departments.sort_by(|a, b| b.done.cmp(&a.done).then_with(|| a.name.cmp(&b.name)));
         services.sort_by(|a, b| b.done.cmp(&a.done).then_with(|| a.name.cmp(&b.name)));
         Ok(ServiceMonth { month, district, departments, services })
+    }
+}
+
+/// What the applicant sees of their application, found by its tracking code and
+/// their phone number.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApplicantView {
+    pub id: CaseId,
+    pub service_name: String,
+    pub department_name: String,
+    pub status_label: &'static str,
+    pub filed_at: chrono::DateTime<chrono::Utc>,
+    pub accepted_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What a 补正 asked for.
+    pub missing: Vec<String>,
+    pub visits: u32,
+    pub certificate: Option<String>,
+    /// Whether a rating may be given now (办结 or 不予受理, not yet rated).
+    pub can_rate: bool,
+    pub rating: Option<yiwang_core::application::Rating>,
+    pub timeline: Vec<ApplicationStep>,
+}
+
+/// A rating as the applicant gives it (好差评).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RatingInput {
+    pub tracking_code: String,
+    pub phone: String,
+    pub rating: yiwang_core::application::Rating,
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// 实名评价: the department may call back about it.
+    #[serde(default)]
+    pub named: bool,
+}
+
+/// A 差评整改 as its page shows it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FixView {
+    pub fix: yiwang_core::rating_fix::Fix,
+    pub status_label: &'static str,
+    pub department_name: String,
+    pub timeline: Vec<ApplicationStep>,
+    /// The commands the caller may give now.
+    pub actions: Vec<&'static str>,
+}
+
+fn by(actor: &Actor) -> String {
+    match actor {
+        Actor::Staff { username, .. } => username.to_string(),
+        Actor::Citizen => "申请人".into(),
+        Actor::Client { name } => name.clone(),
+        Actor::System => "系统".into(),
+    }
+}
+
+impl App {
+    /// The application with `code` whose applicant's phone is `phone`; misses are
+    /// limited per client address, as the appeal's tracking is.
+    fn applicant_case(&self, code: &str, phone: &str, address: crate::auth::Address) -> Result<Application> {
+        self.guarded_lookup(address, || {
+            let not_found = || AppError::NotFound("与查询码和电话匹配的办件");
+            let code = TrackingCode::parse(code).map_err(|_| not_found())?;
+            let id = self.store.find_by_tracking_code(code.as_str())?.ok_or_else(not_found)?;
+            let a = self.load_as::<ApplicationKind>(&id).map_err(|_| not_found())?;
+            let person = a.person.ok_or_else(not_found)?;
+            let digest = match self.store.person(person)? {
+                Some(p) if p.erased_at.is_none() => p.data.phone_digest.ok_or_else(not_found)?,
+                _ => return Err(not_found()),
+            };
+            let given = yiwang_core::id::PhoneNumber::parse(phone).map_err(|_| not_found())?;
+            if self.phone_digest(&given) != digest {
+                return Err(not_found());
+            }
+            Ok(a)
+        })
+    }
+
+    fn applicant_view(&self, a: &Application) -> Result<ApplicantView> {
+        use yiwang_core::application::ApplicationStatus as S;
+        let timeline = self.application_view(&Actor::System, &a.id)?.timeline;
+        Ok(ApplicantView {
+            id: a.id.clone(),
+            service_name: a.service.name.clone(),
+            department_name: self.reference().unit_name(a.department()),
+            status_label: a.status.label(),
+            filed_at: a.filed_at,
+            accepted_at: a.accepted_at,
+            missing: a.missing.iter().map(|m| m.what.clone()).collect(),
+            visits: a.visits,
+            certificate: a.certificate.as_ref().map(|c| c.number.clone()),
+            can_rate: matches!(a.status, S::Done | S::Rejected) && a.rated.is_none(),
+            rating: a.rated.as_ref().map(|r| r.rating),
+            // The applicant sees what was done, not who did it.
+            timeline: timeline.into_iter().map(|t| ApplicationStep { by: String::new(), ..t }).collect(),
+        })
+    }
+
+    /// 办件查询: the applicant follows their application by its tracking code and phone.
+    pub fn track_application(&self, code: &str, phone: &str, address: crate::auth::Address) -> Result<ApplicantView> {
+        let a = self.applicant_case(code, phone, address)?;
+        self.applicant_view(&a)
+    }
+
+    /// 好差评: the applicant rates their finished application. A bad rating opens a
+    /// 差评整改 for the department (the applicant's contact copied to it, so the
+    /// answer reaches them).
+    pub fn rate_application(&self, input: RatingInput, address: crate::auth::Address) -> Result<ApplicantView> {
+        let a = self.applicant_case(&input.tracking_code, &input.phone, address)?;
+        let cmd = Command::Rate { rating: input.rating, comment: input.comment, named: input.named };
+        let a = self.act_on::<ApplicationKind>(&Actor::Citizen, &a.id, &cmd)?;
+        if let Some(r) = a.rated.as_ref().filter(|r| !r.rating.is_good()) {
+            self.open_rating_fix(&a, r)?;
+        }
+        self.applicant_view(&a)
+    }
+
+    fn open_rating_fix(&self, a: &Application, r: &yiwang_core::application::Rated) -> Result<()> {
+        use yiwang_core::rating_fix::{self, NewFix, RatingFixKind};
+        let now = self.now();
+        let reference = self.reference();
+        let n = NewFix {
+            application: a.id.clone(),
+            service: a.service.code.clone(),
+            service_name: a.service.name.clone(),
+            department: a.department().clone(),
+            rating: r.rating,
+            comment: r.comment.clone().unwrap_or_default(),
+            named: r.named,
+        };
+        let events = rating_fix::open(&n, &self.context(&reference, &Actor::System, now))?;
+        let person = match a.person {
+            Some(p) => self.store.person(p)?.filter(|p| p.erased_at.is_none()).map(|p| p.data),
+            None => None,
+        };
+        let case = NewCase {
+            tenant: reference.tenant.clone(),
+            at: now,
+            actor: Actor::System,
+            person,
+            events: Events::new::<RatingFixKind>(events),
+            notices: vec![],
+        };
+        self.store.create_case(case).wait()?;
+        Ok(())
+    }
+
+    /// Runs one command on a 差评整改.
+    pub fn act_rating_fix(
+        &self,
+        actor: &Actor,
+        id: &CaseId,
+        command: &yiwang_core::rating_fix::Command,
+    ) -> Result<yiwang_core::rating_fix::Fix> {
+        self.act_on::<yiwang_core::rating_fix::RatingFixKind>(actor, id, command)
+    }
+
+    /// A 差评整改 for whoever may see it (the department, the centre's supervisors,
+    /// leaders).
+    pub fn rating_fix_view(&self, actor: &Actor, id: &CaseId) -> Result<FixView> {
+        use yiwang_core::rating_fix::{self, Command as Fix, RatingFixKind};
+        let case = self.load_case(id)?;
+        if !case.is::<RatingFixKind>() || !case.can_view(actor) {
+            return Err(AppError::NotFound(RatingFixKind::LABEL));
+        }
+        let f = case.into_state::<RatingFixKind>().map_err(|c| crate::case::wrong_kind(c.id()))?;
+        let timeline = self
+            .store
+            .events(id)?
+            .iter()
+            .filter_map(|e| {
+                let env = e.decode::<RatingFixKind>().ok()?;
+                Some(ApplicationStep { at: env.at, summary: env.event.summary(), by: by(&env.actor) })
+            })
+            .collect();
+        let x = || "x".to_owned();
+        let probes = [
+            Fix::Verify { founded: true, finding: x() },
+            Fix::DecideAppeal { upheld: true, note: x() },
+            Fix::Answer { measures: x(), reply: x() },
+            Fix::CallBack { satisfied: true, note: None },
+        ];
+        let r = self.reference();
+        let ctx = self.context(&r, actor, self.now());
+        let actions = probes.iter().filter(|c| rating_fix::decide(&f, c, &ctx).is_ok()).map(|c| c.name()).collect();
+        Ok(FixView {
+            status_label: f.status.label(),
+            department_name: r.unit_name(&f.department),
+            timeline,
+            actions,
+            fix: f,
+        })
     }
 }

@@ -528,6 +528,17 @@ impl App {
     /// `LoginPolicy::track_failures` in an hour it must wait (see `TrackingCode` for
     /// why that bounds guessing).
     fn citizen_case(&self, code: &str, phone: &str, address: crate::auth::Address) -> Result<Appeal> {
+        self.guarded_lookup(address, || self.find_citizen_case(code, phone))
+    }
+
+    /// A lookup by tracking code and phone, limited per client address: after
+    /// `track_failures` misses within an hour, refused for the rest of it. Each miss
+    /// is in the security log.
+    pub(crate) fn guarded_lookup<T>(
+        &self,
+        address: crate::auth::Address,
+        find: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
         let address = address.unwrap_or("unknown");
         let now = self.now();
         let limit = self.config.login.track_failures;
@@ -541,7 +552,7 @@ impl App {
         if self.store.security_events(&q)?.len() >= limit {
             return Err(AppError::Throttled("查询失败次数过多，请一小时后再试".into()));
         }
-        let found = self.find_citizen_case(code, phone);
+        let found = find();
         if let Err(AppError::NotFound(_)) = &found {
             self.security(now, "track_failed", None, Some(address), "查询码与电话不匹配".into())?;
         }

@@ -31,8 +31,8 @@ mod task;
 pub mod totp;
 
 pub use application::{
-    ApplicationInput, ApplicationStep, ApplicationView, CatalogueReport, ServiceIndicators, ServiceMonth,
-    ServiceSummary,
+    ApplicantView, ApplicationInput, ApplicationStep, ApplicationView, CatalogueReport, FixView, RatingInput,
+    ServiceIndicators, ServiceMonth, ServiceSummary,
 };
 pub use area::AreaIndex;
 pub use auth::{Session, hash_password};

@@ -144,6 +144,17 @@ impl App {
                 .ok_or_else(|| gone(&format!("未知的通知模板 {}", e.template)))?;
             return self.address(e, format!("办件 {}", a.id), text, a.person, "申请人");
         }
+        if let Some(f) = case.state::<yiwang_core::rating_fix::RatingFixKind>() {
+            if e.template != "rating_fix_answered" {
+                return Err(gone(&format!("未知的通知模板 {}", e.template)));
+            }
+            let reply = f.reply.as_deref().map(|r| excerpt(r, 80)).unwrap_or_default();
+            let text = format!(
+                "【{district}政务服务】您对“{}”（办件号 {}）的评价已核实整改，答复如下：{reply}",
+                f.service_name, f.application
+            );
+            return self.address(e, format!("差评整改 {}", f.id), text, f.person, "申请人");
+        }
         let appeal = case.state::<AppealKind>().ok_or_else(|| gone("不是诉求工单"))?;
         let sign = format!("【{district}12345】");
         let id = &appeal.id;

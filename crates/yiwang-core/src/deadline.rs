@@ -291,11 +291,18 @@ pub struct TimeLimits {
     pub appeal: crate::appeal::AppealLimits,
     /// `[task]`: the task types and their node timers.
     pub task: crate::task::TaskLimits,
+    /// `[application]`: 一网通办's own periods (the legal ones are each service's).
+    pub application: crate::application::ApplicationLimits,
 }
 
 impl Default for TimeLimits {
     fn default() -> Self {
-        TimeLimits { warn_ratio: 0.2, appeal: Default::default(), task: Default::default() }
+        TimeLimits {
+            warn_ratio: 0.2,
+            appeal: Default::default(),
+            task: Default::default(),
+            application: Default::default(),
+        }
     }
 }
 
@@ -313,6 +320,10 @@ impl TimeLimits {
         if let Some(v) = table.remove("task") {
             limits.task = v.try_into().map_err(|e: toml::de::Error| format!("[task]: {e}"))?;
             limits.task.check()?;
+        }
+        if let Some(v) = table.remove("application") {
+            limits.application = v.try_into().map_err(|e: toml::de::Error| format!("[application]: {e}"))?;
+            limits.application.check()?;
         }
         // What is left belongs to the appeal, whose settings are at the top level.
         limits.appeal = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| e.to_string())?;
@@ -385,6 +396,9 @@ budget = { hours = 12 }
         assert_eq!(TimeLimits::parse_toml("warn_ratio = 0.25").unwrap().warn_ratio, 0.25);
         assert!(TimeLimits::parse_toml("warn_ratio = 1.5").is_err());
         assert!(TimeLimits::parse_toml("nonsense = 1").is_err());
+        let district = TimeLimits::parse_toml("[application]\nbad_rating_days = 10").unwrap();
+        assert_eq!((district.application.bad_rating_days, TimeLimits::default().application.bad_rating_days), (10, 15));
+        assert!(TimeLimits::parse_toml("[application]\nbad_rating_days = 0").is_err());
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod id;
 pub mod measure;
 pub mod org;
 pub mod patrol;
+pub mod rating_fix;
 pub mod task;
 pub mod taxonomy;
 
@@ -35,4 +36,5 @@ pub fn kinds() -> case::Kinds {
         .with::<task::TaskKind>()
         .with::<patrol::PatrolKind>()
         .with::<application::ApplicationKind>()
+        .with::<rating_fix::RatingFixKind>()
 }

@@ -10,7 +10,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use yiwang_app::{ApplicationInput, ApplicationView, CatalogueReport, ServiceMonth, ServiceSummary};
+use yiwang_app::{
+    ApplicantView, ApplicationInput, ApplicationView, CatalogueReport, FixView, RatingInput, ServiceMonth,
+    ServiceSummary,
+};
 use yiwang_core::application::{Command, Provided, Service};
 
 pub fn router() -> Router<AppState> {
@@ -21,6 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{id}", get(get_application))
         .route("/applications/{id}/actions", post(act))
         .route("/service-indicators", get(indicators))
+        .route("/application-tracking", post(track))
+        .route("/application-ratings", post(rate))
+        .route("/rating-fixes/{id}", get(get_fix))
+        .route("/rating-fixes/{id}/actions", post(act_on_fix))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -162,4 +169,71 @@ pub async fn indicators(
     Params(p): Params<MonthParam>,
 ) -> Result<Json<ServiceMonth>, ApiError> {
     Ok(Json(state.run(move |app| app.service_indicators(&auth.actor, &p.month)).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ApplicantTrack {
+    pub tracking_code: String,
+    pub phone: String,
+}
+
+/// 办件查询: the applicant follows their application with its tracking code and the
+/// phone number given at filing. POST keeps the number out of URLs and logs; misses
+/// are limited per client address.
+#[utoipa::path(post, path = "/api/v1/application-tracking", tag = "applications", request_body = ApplicantTrack,
+    responses((status = 200, body = ApplicantView), (status = 404, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
+pub async fn track(
+    State(state): State<AppState>,
+    addr: crate::security::ClientAddr,
+    Body(req): Body<ApplicantTrack>,
+) -> Result<Json<ApplicantView>, ApiError> {
+    Ok(Json(state.run(move |app| app.track_application(&req.tracking_code, &req.phone, addr.0.as_deref())).await?))
+}
+
+/// 好差评: the applicant rates a finished application (办结 or 不予受理) once, with
+/// the tracking code and phone. 不满意 and 非常不满意 need a comment, and open a
+/// 差评整改 for the department.
+#[utoipa::path(post, path = "/api/v1/application-ratings", tag = "applications", request_body = RatingInput,
+    responses((status = 200, body = ApplicantView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn rate(
+    State(state): State<AppState>,
+    addr: crate::security::ClientAddr,
+    Body(req): Body<RatingInput>,
+) -> Result<Json<ApplicantView>, ApiError> {
+    Ok(Json(state.run(move |app| app.rate_application(req, addr.0.as_deref())).await?))
+}
+
+/// One 差评整改, for its department, the centre's supervisors and leaders.
+#[utoipa::path(get, path = "/api/v1/rating-fixes/{id}", tag = "applications", params(("id" = String, Path, description = "case number")),
+    responses((status = 200, body = FixView), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn get_fix(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+) -> Result<Json<FixView>, ApiError> {
+    let id = case_id(&id)?;
+    Ok(Json(state.run(move |app| app.rating_fix_view(&auth.actor, &id)).await?))
+}
+
+/// One command on a 差评整改: verify (the department), decide_appeal (the centre, on
+/// an unfounded rating), answer (整改 and 答复, the department), call_back (the
+/// centre, for a named rating).
+#[utoipa::path(post, path = "/api/v1/rating-fixes/{id}/actions", tag = "applications", request_body = yiwang_core::rating_fix::Command,
+    params(("id" = String, Path, description = "case number")),
+    responses((status = 200, body = FixView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn act_on_fix(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+    Body(command): Body<yiwang_core::rating_fix::Command>,
+) -> Result<Json<FixView>, ApiError> {
+    let id = case_id(&id)?;
+    let v = state
+        .run(move |app| {
+            app.act_rating_fix(&auth.actor, &id, &command)?;
+            app.rating_fix_view(&auth.actor, &id)
+        })
+        .await?;
+    Ok(Json(v))
 }

@@ -106,7 +106,8 @@ fn refusal_status(code: &str) -> StatusCode {
         | "reasons_required"
         | "validity_invalid"
         | "extension_too_long"
-        | "step_counted" => StatusCode::UNPROCESSABLE_ENTITY,
+        | "step_counted"
+        | "comment_required" => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::CONFLICT,
     }
 }

@@ -28,7 +28,8 @@ use utoipa::{Modify, OpenApi};
         crate::patrol::problem, crate::patrol::end, crate::patrol::coverage,
         crate::application::list_services, crate::application::get_service, crate::application::load_services,
         crate::application::register, crate::application::get_application, crate::application::act,
-        crate::application::indicators,
+        crate::application::indicators, crate::application::track, crate::application::rate,
+        crate::application::get_fix, crate::application::act_on_fix,
     ),
     modifiers(&Bearer)
 )]

@@ -21,19 +21,23 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 /// The routes limited (all POST): where a secret is guessed.
-pub const GUARDED: [&str; 12] = [
+pub const GUARDED: [&str; 16] = [
     "/api/v1/login",
     "/api/v1/password",
     "/api/v1/totp",
     "/api/v1/track",
     "/api/v1/track/callback",
     "/api/v1/track/resend-code",
+    "/api/v1/application-tracking",
+    "/api/v1/application-ratings",
     "/console/login",
     "/console/password",
     "/console/totp",
     "/track",
     "/track/callback",
     "/track/resend",
+    "/services/track",
+    "/services/track/rate",
 ];
 
 /// Addresses remembered at most before the idle ones are forgotten.

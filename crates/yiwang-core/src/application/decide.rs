@@ -218,7 +218,8 @@ fn missing(a: &Application, items: &[Missing]) -> Result<Vec<Missing>, Refusal> 
 pub fn decide(a: &Application, command: &Command, ctx: &Context<'_>) -> Decision {
     use ApplicationStatus as S;
     let action = command.name();
-    if !a.is_open() {
+    // A rating comes once the application has ended; everything else before.
+    if !a.is_open() && !matches!(command, Command::Rate { .. }) {
         return Err(Refusal::CaseClosed("办件已结束，不能再办理"));
     }
     let dept = a.department();
@@ -391,7 +392,27 @@ pub fn decide(a: &Application, command: &Command, ctx: &Context<'_>) -> Decision
             }
             Ok(vec![ApplicationEvent::Delivered { how: *how, in_person: *how == Delivery::Window }])
         }
+        Command::Rate { rating, comment, named } => rate(a, *rating, comment, *named, ctx),
     }
+}
+
+/// 好差评: the applicant (proved by the app) or the hall's rating pad (a client), once
+/// the application has ended with a result: 办结 or 不予受理.
+fn rate(a: &Application, rating: super::Rating, comment: &Option<String>, named: bool, ctx: &Context<'_>) -> Decision {
+    if !matches!(ctx.actor, Actor::Citizen | Actor::Client { .. }) {
+        return Err(Refusal::Forbidden { action: "rate", why: "评价由申请人作出" });
+    }
+    if !matches!(a.status, ApplicationStatus::Done | ApplicationStatus::Rejected) {
+        return Err(Refusal::rule("not_finished", "办件办结后才能评价"));
+    }
+    if a.rated.is_some() {
+        return Err(Refusal::AlreadyDone("本办件已评价"));
+    }
+    let comment = opt_text("comment", comment, REASON_MAX)?;
+    if !rating.is_good() && comment.is_none() {
+        return Err(Refusal::rule("comment_required", "差评请说明不满意的原因，以便整改"));
+    }
+    Ok(vec![ApplicationEvent::Rated { rating, comment, named }])
 }
 
 /// What the scheduler records at `ctx.now`: clocks turning yellow or red; the §32

@@ -3,7 +3,7 @@
 //! kept the promise), so `evolve` needs no calendar and makes no decisions.
 
 use super::service::Service;
-use super::{ApplicationClock, Channel, Clock, Delivery, Enterprise, Missing, Provided};
+use super::{ApplicationClock, Channel, Clock, Delivery, Enterprise, Missing, Provided, Rating};
 use crate::id::{PersonId, UnitCode};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -122,6 +122,13 @@ pub enum ApplicationEvent {
         how: Delivery,
         in_person: bool,
     },
+    /// 好差评.
+    Rated {
+        rating: Rating,
+        #[serde(default)]
+        comment: Option<String>,
+        named: bool,
+    },
     /// A clock passed its warning point (黄灯).
     ClockWarned {
         clock: ApplicationClock,
@@ -151,6 +158,7 @@ impl ApplicationEvent {
             Self::Decided { .. } => "application_decided",
             Self::Certified { .. } => "certified",
             Self::Delivered { .. } => "delivered",
+            Self::Rated { .. } => "application_rated",
             Self::ClockWarned { .. } => "application_clock_warned",
             Self::ClockOverdue { .. } => "application_clock_overdue",
         }
@@ -188,6 +196,7 @@ impl ApplicationEvent {
                     Delivery::Electronic => "电子送达",
                 }
             ),
+            Self::Rated { rating, .. } => format!("申请人评价：{}", rating.label()),
             Self::ClockWarned { clock, .. } => format!("{}即将届满（黄灯）", clock.label()),
             Self::ClockOverdue { clock, .. } => format!("{}已超期（红灯）", clock.label()),
         }

@@ -32,6 +32,9 @@ pub struct ApplicationDetail {
     pub granted: Option<bool>,
     pub on_time: Option<bool>,
     pub certificate: Option<String>,
+    /// 好差评, once given.
+    #[serde(default)]
+    pub rating: Option<super::Rating>,
 }
 
 impl ApplicationDetail {
@@ -49,6 +52,7 @@ impl ApplicationDetail {
             granted: a.granted,
             on_time: a.on_time,
             certificate: a.certificate.as_ref().map(|c| c.number.clone()),
+            rating: a.rated.as_ref().map(|r| r.rating),
         }
     }
 }
@@ -58,18 +62,31 @@ impl ApplicationDetail {
 /// `|`): 按时办结 (against the promise), 全程网办 (filed and delivered online, no
 /// visit), 即办件, and the visits (零跑动 as the flag, the count for the average).
 fn facts(a: &Application) -> Vec<Fact> {
-    let (Some(closed), ApplicationStatus::Done) = (a.closed_at, a.status) else { return vec![] };
+    let mut out = vec![];
+    // 好评 (flag) or 差评, in the month it was given, whatever the application's end.
+    if let Some(r) = &a.rated {
+        let month = crate::calendar::civil_date(r.at).format("%Y-%m").to_string();
+        out.push(Fact {
+            unit: a.department().clone(),
+            month,
+            name: FACT_RATED,
+            flag: r.rating.is_good(),
+            value: a.service.code.clone(),
+        });
+    }
+    let (Some(closed), ApplicationStatus::Done) = (a.closed_at, a.status) else { return out };
     let month = crate::calendar::civil_date(closed).format("%Y-%m").to_string();
     let fact =
         |name, flag, value: String| Fact { unit: a.department().clone(), month: month.clone(), name, flag, value };
     let code = a.service.code.clone();
     let online = a.channel == Channel::Online && a.visits == 0 && a.delivery != Some(Delivery::Window);
-    vec![
+    out.extend([
         fact(FACT_DONE, a.on_time.unwrap_or(false), code.clone()),
         fact(FACT_VISITS, a.visits == 0, format!("{code}|{}", a.visits)),
         fact(FACT_INSTANT, a.service.instant, code.clone()),
         fact(FACT_ONLINE, online, code),
-    ]
+    ]);
+    out
 }
 
 /// The names of an application's facts (`ApplicationKind::project`).
@@ -77,6 +94,7 @@ pub const FACT_DONE: &str = "application_done";
 pub const FACT_VISITS: &str = "application_visits";
 pub const FACT_INSTANT: &str = "application_instant";
 pub const FACT_ONLINE: &str = "application_online";
+pub const FACT_RATED: &str = "application_rated";
 
 impl Kind for ApplicationKind {
     const NAME: &'static str = "application";

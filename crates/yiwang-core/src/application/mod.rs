@@ -31,9 +31,9 @@ mod state;
 
 pub use decide::{alarms, decide, open, sees_all};
 pub use event::{ApplicationEnvelope, ApplicationEvent};
-pub use kind::{ApplicationDetail, ApplicationKind, FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_VISITS};
+pub use kind::{ApplicationDetail, ApplicationKind, FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_RATED, FACT_VISITS};
 pub use service::{Catalogue, Service};
-pub use state::{Application, ApplicationStatus, Issued, Rejection, Review, Suspension, evolve};
+pub use state::{Application, ApplicationStatus, Issued, Rated, Rejection, Review, Suspension, evolve};
 
 use crate::deadline::ClockName;
 use crate::id::{CreditCode, UnitCode};
@@ -72,6 +72,73 @@ impl ClockName for ApplicationClock {
 }
 
 pub type Clock = crate::deadline::Clock<ApplicationClock>;
+
+/// 一网通办's periods that are the district's, not a service's: `[application]` in
+/// `limits.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApplicationLimits {
+    /// Working days a department has to verify a bad rating (差评), put it right and
+    /// answer the applicant: 15, the common provincial rule (GB/T 39734-2020 §9).
+    pub bad_rating_days: u32,
+}
+
+impl Default for ApplicationLimits {
+    fn default() -> Self {
+        ApplicationLimits { bad_rating_days: 15 }
+    }
+}
+
+impl ApplicationLimits {
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=60).contains(&self.bad_rating_days) {
+            return Err("[application] bad_rating_days must be 1 to 60 working days".into());
+        }
+        Ok(())
+    }
+}
+
+/// 好差评: the five levels of a rating. The first three are 好评, the last two 差评.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Rating {
+    VerySatisfied,
+    Satisfied,
+    Basic,
+    Unsatisfied,
+    VeryUnsatisfied,
+}
+
+impl Rating {
+    pub const ALL: [Rating; 5] =
+        [Rating::VerySatisfied, Rating::Satisfied, Rating::Basic, Rating::Unsatisfied, Rating::VeryUnsatisfied];
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::VerySatisfied => "非常满意",
+            Self::Satisfied => "满意",
+            Self::Basic => "基本满意",
+            Self::Unsatisfied => "不满意",
+            Self::VeryUnsatisfied => "非常不满意",
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::VerySatisfied => "very_satisfied",
+            Self::Satisfied => "satisfied",
+            Self::Basic => "basic",
+            Self::Unsatisfied => "unsatisfied",
+            Self::VeryUnsatisfied => "very_unsatisfied",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Rating> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+    /// 好评: 非常满意, 满意 and 基本满意.
+    pub fn is_good(self) -> bool {
+        matches!(self, Self::VerySatisfied | Self::Satisfied | Self::Basic)
+    }
+}
 
 /// Where an application came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,6 +286,15 @@ pub enum Command {
     },
     /// 送达, which ends the application (办结).
     Deliver { how: Delivery },
+    /// 好差评: the applicant's rating once it has ended (办结 or 不予受理), once;
+    /// `named` when they let the department call them back about it (实名评价).
+    Rate {
+        rating: Rating,
+        #[serde(default)]
+        comment: Option<String>,
+        #[serde(default)]
+        named: bool,
+    },
 }
 
 impl Command {
@@ -237,6 +313,7 @@ impl Command {
             Self::Decide { .. } => "decide",
             Self::Certify { .. } => "certify",
             Self::Deliver { .. } => "deliver",
+            Self::Rate { .. } => "rate",
         }
     }
 }

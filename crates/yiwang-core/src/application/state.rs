@@ -2,7 +2,7 @@
 
 use super::event::{ApplicationEnvelope, ApplicationEvent};
 use super::service::Service;
-use super::{ApplicationClock, Channel, Clock, Delivery, Enterprise, Missing, Provided};
+use super::{ApplicationClock, Channel, Clock, Delivery, Enterprise, Missing, Provided, Rating};
 use crate::deadline::{Clocks, Stage};
 use crate::id::{CaseId, PersonId, UnitCode};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -122,6 +122,16 @@ pub struct Rejection {
     pub basis: String,
 }
 
+/// The applicant's rating (好差评).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Rated {
+    pub rating: Rating,
+    pub comment: Option<String>,
+    pub named: bool,
+    pub at: DateTime<Utc>,
+}
+
 /// The certificate issued.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -172,6 +182,8 @@ pub struct Application {
     pub withdrawn_deemed: bool,
     /// 跑动次数: the times the applicant had to come in.
     pub visits: u32,
+    #[serde(default)]
+    pub rated: Option<Rated>,
     pub clocks: Vec<Clock>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -236,6 +248,7 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
             rejection: None,
             withdrawn_deemed: false,
             visits: u32::from(*channel == Channel::Window),
+            rated: None,
             clocks: vec![*notice_clock],
             updated_at: at,
             closed_at: None,
@@ -342,6 +355,9 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
             s.delivery = Some(*how);
             s.visits += u32::from(*in_person);
             close(&mut s, at);
+        }
+        ApplicationEvent::Rated { rating, comment, named } => {
+            s.rated = Some(Rated { rating: *rating, comment: comment.clone(), named: *named, at });
         }
         ApplicationEvent::ClockWarned { clock, .. } => {
             if let Some(c) = s.clocks.clock_mut(*clock) {

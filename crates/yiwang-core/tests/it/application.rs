@@ -743,3 +743,184 @@ fn an_application_keeps_the_service_version_it_was_filed_under() {
     let detail: serde_json::Value = serde_json::from_str(&ApplicationKind::project(&asked.state).detail).unwrap();
     assert_eq!(detail["service_version"], 1);
 }
+
+// 好差评 and 差评整改 ----------------------------------------------------------------
+
+use yiwang_core::application::Rating;
+use yiwang_core::rating_fix::{self, Fix, FixEvent, FixStatus, NewFix, RatingFixKind};
+
+/// An application delivered on 2026-11-20.
+fn done() -> Case {
+    let mut c = accepted_at("2026-11-02 09:00");
+    c.act(&approver(), &Command::Decide { verdict: grant() }, t("2026-11-10 09:00"));
+    c.act(
+        &clerk(),
+        &Command::Certify {
+            number: "JY1".into(),
+            valid_from: chrono::NaiveDate::from_ymd_opt(2026, 11, 10).unwrap(),
+            valid_until: None,
+        },
+        t("2026-11-10 10:00"),
+    );
+    c.act(&clerk(), &Command::Deliver { how: Delivery::Post }, t("2026-11-20 10:00"));
+    c
+}
+
+fn rate(rating: Rating, comment: Option<&str>) -> Command {
+    Command::Rate { rating, comment: comment.map(str::to_owned), named: true }
+}
+
+#[test]
+fn the_applicant_rates_once_when_it_has_ended_and_a_bad_rating_says_why() {
+    let open = accepted_at("2026-11-02 09:00");
+    assert_eq!(open.refused(&Actor::Citizen, &rate(Rating::Satisfied, None), t("2026-11-03 09:00")), "not_finished");
+    let mut c = done();
+    assert_eq!(c.refused(&clerk(), &rate(Rating::VerySatisfied, None), t("2026-11-21 09:00")), "forbidden");
+    assert_eq!(c.refused(&Actor::Citizen, &rate(Rating::Unsatisfied, None), t("2026-11-21 09:00")), "comment_required");
+    let pad = Actor::Client { name: "政务服务中心评价器".into() };
+    c.act(&pad, &rate(Rating::VeryUnsatisfied, Some("窗口让我跑了两趟")), t("2026-12-01 09:00"));
+    assert_eq!(c.refused(&Actor::Citizen, &rate(Rating::Satisfied, None), t("2026-12-01 10:00")), "already_done");
+    let p = ApplicationKind::project(&c.state);
+    let rated = p.facts.iter().find(|f| f.name == "application_rated").expect("a rating fact");
+    // Counted in the month it was given, as 差评.
+    assert_eq!((rated.month.as_str(), rated.flag), ("2026-12", false));
+    assert!(p.facts.iter().any(|f| f.name == "application_done" && f.month == "2026-11"));
+    assert!(Rating::Basic.is_good() && !Rating::Unsatisfied.is_good());
+}
+
+struct FixCase {
+    state: Fix,
+}
+
+impl FixCase {
+    fn open(named: bool, at: Instant) -> FixCase {
+        let n = NewFix {
+            application: CaseId::parse("BJ20261120000001").unwrap(),
+            service: "food-business".into(),
+            service_name: "食品经营许可".into(),
+            department: code_of("scj"),
+            rating: Rating::Unsatisfied,
+            comment: "窗口让我跑了两趟".into(),
+            named,
+        };
+        let events = rating_fix::open(&n, &context(&Actor::System, at)).unwrap();
+        FixCase { state: fix_fold(None, 1, at, &Actor::System, &events) }
+    }
+    fn act(&mut self, who: &Actor, cmd: &rating_fix::Command, at: Instant) -> Vec<FixEvent> {
+        let events = rating_fix::decide(&self.state, cmd, &context(who, at)).unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+        self.state = fix_fold(Some(self.state.clone()), self.state.version + 1, at, who, &events);
+        events
+    }
+    fn refused(&self, who: &Actor, cmd: &rating_fix::Command, at: Instant) -> &'static str {
+        rating_fix::decide(&self.state, cmd, &context(who, at)).expect_err("refused").code()
+    }
+}
+
+fn fix_fold(state: Option<Fix>, first: u32, at: Instant, who: &Actor, events: &[FixEvent]) -> Fix {
+    let mut s = state;
+    for (i, e) in events.iter().enumerate() {
+        let env = Envelope {
+            case: CaseId::parse("CP20261120000001").unwrap(),
+            seq: first + i as u32,
+            at,
+            actor: who.clone(),
+            event: e.clone(),
+        };
+        s = rating_fix::evolve(s, &env);
+    }
+    s.expect("a fix")
+}
+
+fn centre() -> Actor {
+    Actor::Staff {
+        username: Username::parse("supervisor").unwrap(),
+        unit: code_of("zx"),
+        unit_kind: UnitKind::Centre,
+        roles: vec![Role::Supervisor],
+    }
+}
+
+#[test]
+fn a_bad_rating_is_verified_put_right_and_answered_within_fifteen_working_days_and_called_back_when_named() {
+    let mut c = FixCase::open(true, t("2026-11-20 10:00"));
+    assert_eq!(c.state.status, FixStatus::Verifying);
+    // 15 working days from Fri 11-20 10:00: 11-23…27, 11-30…12-04, 12-07…11 → Fri 12-11.
+    assert_eq!(c.state.clocks[0].due, t("2026-12-11 10:00"));
+    let verify = rating_fix::Command::Verify { founded: true, finding: "窗口未一次性告知补正材料".into() };
+    assert_eq!(c.refused(&other_clerk(), &verify, t("2026-11-23 10:00")), "forbidden", "only the rated department");
+    c.act(&head(), &verify, t("2026-11-23 10:00"));
+    let answer = rating_fix::Command::Answer {
+        measures: "对窗口人员进行一次性告知制度培训".into(),
+        reply: "已核实，向您致歉，并已整改".into(),
+    };
+    let events = c.act(&head(), &answer, t("2026-12-01 10:00"));
+    assert_eq!(RatingFixKind::notices(None, &events), ["rating_fix_answered"]);
+    assert_eq!(
+        (c.state.status, c.state.on_time),
+        (FixStatus::Answered, Some(true)),
+        "a named rating waits for its callback"
+    );
+    let call = rating_fix::Command::CallBack { satisfied: true, note: None };
+    assert_eq!(c.refused(&head(), &call, t("2026-12-02 10:00")), "forbidden", "the centre calls back");
+    c.act(&centre(), &call, t("2026-12-02 10:00"));
+    assert_eq!(c.state.status, FixStatus::Closed);
+    let p = RatingFixKind::project(&c.state);
+    assert_eq!(
+        p.facts.iter().map(|f| (f.name, f.flag, f.month.as_str())).collect::<Vec<_>>(),
+        [("rating_fixed", true, "2026-12")]
+    );
+
+    // Anonymous, and late: closed at the answer, counted as not on time.
+    let mut late = FixCase::open(false, t("2026-11-20 10:00"));
+    let alarms = |f: &Fix, at| rating_fix::alarms(f, &context(&Actor::System, t(at)));
+    assert_eq!(alarms(&late.state, "2026-12-08 10:00").len(), 1, "yellow at 80 %");
+    late.act(&head(), &verify, t("2026-12-08 10:00"));
+    late.act(&head(), &answer, t("2026-12-14 10:00"));
+    assert_eq!((late.state.status, late.state.on_time), (FixStatus::Closed, Some(false)));
+}
+
+#[test]
+fn an_unfounded_rating_goes_to_the_centre_which_sets_it_aside_or_sends_it_back() {
+    let not_founded = rating_fix::Command::Verify {
+        founded: false,
+        finding: "申请人两次提交的材料均不全，已一次性告知".into(),
+    };
+    let mut c = FixCase::open(false, t("2026-11-20 10:00"));
+    c.act(&head(), &not_founded, t("2026-11-23 10:00"));
+    assert_eq!(c.state.status, FixStatus::Appealed);
+    let uphold = rating_fix::Command::DecideAppeal { upheld: true, note: "经调阅记录，申诉属实".into() };
+    assert_eq!(c.refused(&head(), &uphold, t("2026-11-24 10:00")), "forbidden");
+    c.act(&centre(), &uphold, t("2026-11-24 10:00"));
+    assert_eq!(c.state.status, FixStatus::SetAside);
+    assert!(RatingFixKind::project(&c.state).facts.is_empty(), "a rating set aside counts nowhere");
+
+    let mut back = FixCase::open(false, t("2026-11-20 10:00"));
+    back.act(&head(), &not_founded, t("2026-11-23 10:00"));
+    back.act(
+        &centre(),
+        &rating_fix::Command::DecideAppeal { upheld: false, note: "告知记录不完整".into() },
+        t("2026-11-24 10:00"),
+    );
+    assert_eq!(back.state.status, FixStatus::Fixing);
+    // Only a bad rating opens one, and only the system opens it.
+    let good = NewFix {
+        rating: Rating::Satisfied,
+        ..NewFix {
+            application: CaseId::parse("BJ20261120000001").unwrap(),
+            service: "x".into(),
+            service_name: "x".into(),
+            department: code_of("scj"),
+            rating: Rating::Unsatisfied,
+            comment: "x".into(),
+            named: false,
+        }
+    };
+    assert_eq!(
+        rating_fix::open(&good, &context(&Actor::System, t("2026-11-20 10:00"))).unwrap_err().code(),
+        "not_a_bad_rating"
+    );
+    assert!(matches!(
+        rating_fix::open(&good, &context(&head(), t("2026-11-20 10:00"))),
+        Err(Refusal::Forbidden { .. })
+    ));
+}

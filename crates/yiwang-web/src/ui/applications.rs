@@ -764,6 +764,10 @@ fn indicator_table(m: &yiwang_app::ServiceMonth) -> super::export::Table {
             Cell::percent(x.online_rate()),
             Cell::percent(x.instant_rate()),
             x.average_visits().into(),
+            x.rated.into(),
+            Cell::percent(x.good_rate()),
+            Cell::percent(x.unrated_rate()),
+            Cell::percent(x.fixed_rate()),
         ]
     };
     let mut rows = vec![row("全区", &m.district)];
@@ -772,7 +776,19 @@ fn indicator_table(m: &yiwang_app::ServiceMonth) -> super::export::Table {
     super::export::Table {
         name: "services",
         title: format!("一网通办指标 {}", m.month),
-        header: vec!["范围", "名称", "办结件数", "按时办结率", "全程网办率", "即办件率", "平均跑动次数"],
+        header: vec![
+            "范围",
+            "名称",
+            "办结件数",
+            "按时办结率",
+            "全程网办率",
+            "即办件率",
+            "平均跑动次数",
+            "评价数",
+            "好评率",
+            "未评价率",
+            "差评整改率",
+        ],
         rows,
     }
 }
@@ -804,11 +820,13 @@ pub async fn show_indicators(State(state): State<AppState>, u: StaffUser, Query(
         html! {
             td.num { (x.done) } td.num { (pct(x.on_time_rate())) } td.num { (pct(x.online_rate())) }
             td.num { (pct(x.instant_rate())) } td.num { (avg(x.average_visits())) }
+            td.num { (x.rated) } td.num { (pct(x.good_rate())) } td.num { (pct(x.unrated_rate())) } td.num { (pct(x.fixed_rate())) }
         }
     };
     let head = html! {
         th.num scope="col" { "办结件数" } th.num scope="col" { "按时办结率" } th.num scope="col" { "全程网办率" }
         th.num scope="col" { "即办件率" } th.num scope="col" { "平均跑动次数" }
+        th.num scope="col" { "评价数" } th.num scope="col" { "好评率" } th.num scope="col" { "未评价率" } th.num scope="col" { "差评整改率" }
     };
     let body = html! {
         div.dash-head {
@@ -824,6 +842,8 @@ pub async fn show_indicators(State(state): State<AppState>, u: StaffUser, Query(
             div.kpi { span.k-label { "按时办结率" } span.k-value #kpi-on-time { (pct(m.district.on_time_rate())) } }
             div.kpi { span.k-label { "全程网办率" } span.k-value { (pct(m.district.online_rate())) } }
             div.kpi { span.k-label { "平均跑动次数" } span.k-value #kpi-visits { (avg(m.district.average_visits())) } }
+            div.kpi { span.k-label { "好评率" } span.k-value #kpi-good { (pct(m.district.good_rate())) } }
+            div.kpi { span.k-label { "差评整改率" } span.k-value #kpi-fixed { (pct(m.district.fixed_rate())) } }
         }
         section.card {
             h2 { "按部门" " " span.exports { "导出：" a href={"/console/indicators?format=csv&month=" (m.month)} { "CSV" } } }
@@ -844,7 +864,162 @@ pub async fn show_indicators(State(state): State<AppState>, u: StaffUser, Query(
                 } }
             }
         }
-        p.hint { "按时办结率：在承诺时限内作出决定的办结件占办结件的比例；全程网办：网上申请、电子送达、未到现场；平均跑动次数：办结件的到现场次数之和除以办结件数。" }
+        p.hint { "按时办结率：在承诺时限内作出决定的办结件占办结件的比例；全程网办：网上申请、电子送达、未到现场；平均跑动次数：办结件的到现场次数之和除以办结件数；好评率：非常满意、满意和基本满意占当月评价的比例；未评价率：当月办结件中未评价的比例；差评整改率：当月答复的差评中按期整改答复的比例（中心认定无效的差评不计）。" }
     };
     Ok(html_response(StatusCode::OK, page("一网通办指标", Chrome::Console(&u, "indicators"), body)))
+}
+
+// ---------------------------------------------------------------- 差评整改
+
+fn fix_label(name: &str) -> &'static str {
+    match name {
+        "verify" => "核实",
+        "decide_appeal" => "审定申诉",
+        "answer" => "整改答复",
+        "call_back" => "回访",
+        _ => "操作",
+    }
+}
+
+pub async fn show_fix(
+    State(state): State<AppState>,
+    u: StaffUser,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> UiResult {
+    let flash = q.done.as_deref().map(|d| format!("已完成：{}", fix_label(d)));
+    render_fix(&state, &u, &id, None, flash, StatusCode::OK).await
+}
+
+async fn render_fix(
+    state: &AppState,
+    u: &StaffUser,
+    id: &str,
+    failed: Option<Failed>,
+    flash: Option<String>,
+    status: StatusCode,
+) -> UiResult {
+    let id = crate::appeal::case_id(id)?;
+    let actor = u.actor.clone();
+    let v = state.run(move |app| app.rating_fix_view(&actor, &id)).await?;
+    let f = &v.fix;
+    let now = state.app.now();
+    let cal = &state.app.config().calendar;
+    let body = html! {
+        @if let Some(m) = flash { div.flash role="status" { (m) } }
+        @if let Some(x) = &failed { div.alert role="alert" { (fix_label(&x.action)) "未完成：" (x.error.1) } }
+        div.case-grid {
+            div.case-main {
+                section.card {
+                    h1 { "差评整改 " span #case-id { (f.id) } }
+                    dl.facts {
+                        dt { "状态" } dd #fix-status { span.status { (v.status_label) } }
+                        dt { "评价" } dd { strong { (f.rating.label()) } @if f.named { "（实名）" } }
+                        dt { "申请人意见" } dd { (f.comment) }
+                        dt { "事项" } dd { (f.service_name) "，办件 " a href={"/console/applications/" (f.application)} { (f.application) } }
+                        dt { "办理部门" } dd { (v.department_name) }
+                        dt { "收到时间" } dd { (fmt_time(f.opened_at)) }
+                        @for c in &f.clocks {
+                            dt { "答复时限" } dd { (fmt_time(c.due)) " " (stage_badge(c.stage, &fmt_left(c.left(cal, now).num_seconds(), true))) }
+                        }
+                        @if let Some(x) = &f.finding { dt { "核实情况" } dd { (x) } }
+                        @if let Some(x) = &f.appeal_note { dt { "中心意见" } dd { (x) } }
+                        @if let Some(x) = &f.measures { dt { "整改措施" } dd { (x) } }
+                        @if let Some(x) = &f.reply { dt { "答复" } dd { (x) @if f.on_time == Some(false) { " " span.tag.late { "逾期" } } } }
+                    }
+                }
+                section.card {
+                    h2 { "办理过程" }
+                    ol.timeline.staff { @for e in v.timeline.iter().rev() { li { time { (fmt_time(e.at)) } span.actor { (e.by) } span { (e.summary) } } } }
+                }
+            }
+            aside.case-actions aria-label="可执行的操作" {
+                @if v.actions.is_empty() { section.card { h2 { "操作" } p.muted { "当前没有您可以执行的操作。" } } }
+                @for name in &v.actions {
+                    (fix_form(u, f, name, failed.as_ref().filter(|x| x.action == *name)))
+                }
+            }
+        }
+    };
+    Ok(html_response(status, page(&format!("差评整改 {}", f.id), Chrome::Console(u, "todo"), body)))
+}
+
+fn fix_form(u: &StaffUser, f: &yiwang_core::rating_fix::Fix, name: &str, failed: Option<&Failed>) -> Markup {
+    let empty = Fields::default();
+    let posted = failed.map(|x| &x.fields).unwrap_or(&empty);
+    let e = failed.map(|x| &x.error);
+    let id = |field: &str| format!("{name}-{field}");
+    let text = |field: &str, label: &str, required: bool| {
+        html! {
+            div.field {
+                label for=(id(field)) { (label) @if !required { span.opt { "（选填）" } } }
+                textarea id=(id(field)) name=(field) rows="3" required[required] { (posted.get(field)) }
+                (field_error(&id(field), e, field))
+            }
+        }
+    };
+    let yes_no = |legend: &str, field: &str, yes: &str, no: &str| {
+        html! {
+            fieldset { legend { (legend) } div.choices {
+                label.choice { input type="radio" name=(field) value="yes" checked[posted.get(field) != "no"]; (yes) }
+                label.choice { input type="radio" name=(field) value="no" checked[posted.get(field) == "no"]; (no) }
+            } }
+        }
+    };
+    let fields = match name {
+        "verify" => {
+            html! { (yes_no("差评是否属实", "founded", "属实，进行整改", "不属实，向中心申诉")) (text("finding", "核实情况", true)) }
+        }
+        "decide_appeal" => {
+            html! { (yes_no("申诉是否成立", "upheld", "成立，差评无效", "不成立，须整改")) (text("note", "审定意见", true)) }
+        }
+        "answer" => html! { (text("measures", "整改措施", true)) (text("reply", "答复申请人的内容", true)) },
+        "call_back" => {
+            html! { (yes_no("申请人是否认可整改", "satisfied", "认可", "不认可")) (text("note", "回访记录", false)) }
+        }
+        _ => html! {},
+    };
+    ActionCard {
+        name,
+        label: fix_label(name),
+        target: format!("/console/rating-fixes/{}/act", f.id),
+        multipart: false,
+        csrf: &u.csrf,
+        error: e,
+        fields_with_errors: &["finding", "note", "measures", "reply"],
+        secondary: false,
+        danger: false,
+    }
+    .render(fields)
+}
+
+pub async fn act_on_fix(
+    State(state): State<AppState>,
+    u: StaffUser,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<Fields>,
+) -> UiResult {
+    use yiwang_core::rating_fix::Command as Fix;
+    u.check_csrf(&f)?;
+    let name = f.get("action").to_owned();
+    let yes = |field: &str| f.get(field) != "no";
+    let text = |field: &str| f.get(field).to_owned();
+    let command = match name.as_str() {
+        "verify" => Fix::Verify { founded: yes("founded"), finding: text("finding") },
+        "decide_appeal" => Fix::DecideAppeal { upheld: yes("upheld"), note: text("note") },
+        "answer" => Fix::Answer { measures: text("measures"), reply: text("reply") },
+        "call_back" => Fix::CallBack { satisfied: yes("satisfied"), note: f.opt("note") },
+        _ => return Err(UiError(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", "未知的操作"))),
+    };
+    let case = crate::appeal::case_id(&id)?;
+    let actor = u.actor.clone();
+    match state.run(move |app| app.act_rating_fix(&actor, &case, &command)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/console/rating-fixes/{id}?done={name}")).into_response()),
+        Err(e) if e.status == StatusCode::NOT_FOUND && e.field.is_none() => Err(UiError(e)),
+        Err(e) => {
+            let status = e.status;
+            let failed = Failed { action: name, error: field_of(&state, &e), fields: f };
+            render_fix(&state, &u, &id, Some(failed), None, status).await
+        }
+    }
 }

@@ -25,6 +25,7 @@ pub async fn show_services(State(state): State<AppState>, Query(q): Query<GuideQ
     let body = html! {
         section.card {
             h1 { "办事指南" }
+            p { "已经申请？" a href="/services/track" { "办件查询与评价" } }
             form.search method="get" action="/services" role="search" {
                 label for="guide-q" { "查找事项" }
                 input #guide-q name="q" type="search" value=(q) placeholder="如：食品经营、居住证、退休";
@@ -176,6 +177,139 @@ fn guide(s: &Service, department: &str) -> Markup {
             ol #guide-steps {
                 @for st in &s.steps { li { (st.name) @if !st.counted { "（所需时间不计入办结时限，将书面告知）" } } }
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- 办件查询 and 好差评
+
+use super::form::Fields;
+use super::portal::field_of;
+use super::{fmt_time, html_response as respond};
+use axum::response::Response;
+use yiwang_app::ApplicantView;
+use yiwang_core::application::Rating;
+
+pub async fn show_track() -> Response {
+    render_track(&Fields::default(), None, Err(None), StatusCode::OK)
+}
+
+/// The tracking form, the application found, and a message: `Ok` a flash, `Err` an
+/// error.
+fn render_track(
+    f: &Fields,
+    v: Option<&ApplicantView>,
+    said: Result<&str, Option<String>>,
+    status: StatusCode,
+) -> Response {
+    let body = html! {
+        @if let Ok(flash) = said { div.flash role="status" { (flash) } }
+        section.card {
+            h1 { "办件查询" }
+            p { "输入办件时得到的查询码和留下的手机号。" }
+            @if let Err(Some(e)) = &said { div.alert role="alert" { (e) } }
+            form method="post" action="/services/track" {
+                div.field {
+                    label for="tracking_code" { "查询码" }
+                    input #tracking_code name="tracking_code" required autocomplete="off" maxlength="16" value=(f.get("tracking_code"));
+                }
+                div.field {
+                    label for="phone" { "手机号" }
+                    input #phone name="phone" type="tel" inputmode="tel" required maxlength="20" value=(f.get("phone"));
+                }
+                div.actions { button.primary type="submit" { "查询" } }
+            }
+        }
+        @if let Some(v) = v {
+            section.card #applicant-view {
+                h2 { (v.service_name) }
+                dl.facts {
+                    dt { "办件编号" } dd { (v.id) }
+                    dt { "办理部门" } dd { (v.department_name) }
+                    dt { "状态" } dd #applicant-status { span.status { (v.status_label) } }
+                    dt { "申请时间" } dd { (fmt_time(v.filed_at)) }
+                    @if let Some(t) = v.accepted_at { dt { "受理时间" } dd { (fmt_time(t)) } }
+                    dt { "到现场次数" } dd { (v.visits) }
+                    @if let Some(c) = &v.certificate { dt { "证照编号" } dd { (c) } }
+                    @if let Some(r) = v.rating { dt { "您的评价" } dd #applicant-rating { (r.label()) } }
+                }
+                @if !v.missing.is_empty() {
+                    h3 { "需要补正的材料" }
+                    ul.plain { @for m in &v.missing { li { (m) } } }
+                }
+                h3 { "办理过程" }
+                ol.timeline { @for e in v.timeline.iter().rev() { li { time { (fmt_time(e.at)) } span { (e.summary) } } } }
+            }
+            @if v.can_rate {
+                section.card #rate {
+                    h2 { "评价本次办理（好差评）" }
+                    form method="post" action="/services/track/rate" {
+                        input type="hidden" name="tracking_code" value=(f.get("tracking_code"));
+                        input type="hidden" name="phone" value=(f.get("phone"));
+                        fieldset {
+                            legend { "您对本次办理是否满意？" }
+                            div.choices {
+                                @for r in Rating::ALL {
+                                    label.choice { input type="radio" name="rating" value=(r.as_str()) required checked[f.get("rating") == r.as_str()]; (r.label()) }
+                                }
+                            }
+                        }
+                        div.field {
+                            label for="comment" { "意见或建议" span.opt { "（不满意时必填）" } }
+                            textarea #comment name="comment" rows="3" maxlength="500" { (f.get("comment")) }
+                        }
+                        label.choice { input type="checkbox" name="named" value="1" checked[f.has("named", "1")]; "实名评价：同意办理部门就本评价与我联系" }
+                        div.actions { button.primary type="submit" { "提交评价" } }
+                    }
+                }
+            }
+        }
+    };
+    respond(status, page("办件查询", Chrome::Portal, body))
+}
+
+pub async fn track(
+    State(state): State<AppState>,
+    addr: crate::security::ClientAddr,
+    axum::Form(f): axum::Form<Fields>,
+) -> Response {
+    let (code, phone) = (f.get("tracking_code").trim().to_owned(), f.get("phone").trim().to_owned());
+    match state.run(move |app| app.track_application(&code, &phone, addr.0.as_deref())).await {
+        Ok(v) => render_track(&f, Some(&v), Err(None), StatusCode::OK),
+        Err(e) => render_track(&f, None, Err(Some(field_of(&state, &e).1)), e.status),
+    }
+}
+
+pub async fn rate(
+    State(state): State<AppState>,
+    addr: crate::security::ClientAddr,
+    axum::Form(f): axum::Form<Fields>,
+) -> Response {
+    let Some(rating) = Rating::parse(f.get("rating")) else {
+        return render_track(&f, None, Err(Some("请选择满意程度".into())), StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let input = yiwang_app::RatingInput {
+        tracking_code: f.get("tracking_code").trim().to_owned(),
+        phone: f.get("phone").trim().to_owned(),
+        rating,
+        comment: f.opt("comment"),
+        named: f.has("named", "1"),
+    };
+    let (code, phone) = (input.tracking_code.clone(), input.phone.clone());
+    let address = addr.0.clone();
+    match state.run(move |app| app.rate_application(input, addr.0.as_deref())).await {
+        Ok(v) => {
+            let thanks = if rating.is_good() {
+                "感谢您的评价。"
+            } else {
+                "感谢您的评价。办理部门将在规定时限内核实整改，并答复您。"
+            };
+            render_track(&f, Some(&v), Ok(thanks), StatusCode::OK)
+        }
+        Err(e) => {
+            // The application again with the error, when it can still be found.
+            let v = state.run(move |app| app.track_application(&code, &phone, address.as_deref())).await.ok();
+            render_track(&f, v.as_ref(), Err(Some(field_of(&state, &e).1)), e.status)
         }
     }
 }

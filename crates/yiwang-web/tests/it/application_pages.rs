@@ -212,3 +212,95 @@ async fn anyone_finds_a_service_and_reads_its_guide_in_plain_chinese() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(page.contains("没有这个事项"), "{page}");
 }
+
+#[tokio::test]
+async fn the_applicant_follows_and_rates_on_the_portal_and_the_department_answers_in_the_console() {
+    let api = Api::new();
+    let token = api.login("scjgj-clerk").await;
+    let body = serde_json::json!({
+        "service": "sole-trader",
+        "applicant": {"name": "王小二", "phone": "13812345678"},
+        "form": {"trade-name": "王小二便利店", "scope": "日用百货零售"},
+        "materials": [{"material": "id-card", "certificate": "ID-350102"}]
+    });
+    let (_, v) = api.call("POST", "/api/v1/applications", Some(&token), Some(body)).await;
+    let id = v["application"]["id"].as_str().unwrap().to_owned();
+    let code = v["application"]["tracking_code"].as_str().unwrap().to_owned();
+
+    // Before it ends there is nothing to rate.
+    let track = encode(&[("tracking_code", &code), ("phone", "13812345678")]);
+    let (s, _, page) = send(&api, post_form("/services/track", None, &track)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("个体工商户设立登记") && page.contains("待受理") && !page.contains("id=\"rate\""), "{page}");
+    let wrong = encode(&[("tracking_code", &code), ("phone", "13900000000")]);
+    let (s, _, page) = send(&api, post_form("/services/track", None, &wrong)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(page.contains("role=\"alert\""), "{page}");
+
+    // A 即办件, decided and handed over on the spot: now it can be rated.
+    let act = |action: serde_json::Value| {
+        let (token, path) = (token.clone(), format!("/api/v1/applications/{id}/actions"));
+        let api = &api;
+        async move { api.call("POST", &path, Some(&token), Some(action)).await }
+    };
+    let (s, v) = act(serde_json::json!({"action": "accept", "verdict": {"grant": true}})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = act(serde_json::json!({"action": "certify", "number": "GT350102", "valid_from": "2026-11-16"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = act(serde_json::json!({"action": "deliver", "how": "on_the_spot"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, _, page) = send(&api, post_form("/services/track", None, &track)).await;
+    assert!(page.contains("已办结") && page.contains("id=\"rate\"") && page.contains("非常不满意"), "{page}");
+
+    // A bad rating without a reason is refused on the form; with one it is taken.
+    let bad = |comment: &str| {
+        encode(&[("tracking_code", &code), ("phone", "13812345678"), ("rating", "unsatisfied"), ("comment", comment)])
+    };
+    let (s, _, page) = send(&api, post_form("/services/track/rate", None, &bad(""))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("差评请说明不满意的原因"), "{page}");
+    let (s, _, page) = send(&api, post_form("/services/track/rate", None, &bad("营业执照上的经营范围漏了一项"))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("办理部门将在规定时限内核实整改") && page.contains("id=\"applicant-rating\">不满意<"),
+        "{page}"
+    );
+    assert!(!page.contains("id=\"rate\""), "rated once");
+
+    // The department finds it in 我的待办 and answers it on its page.
+    let (cookie, csrf) = console_login(&api, "scjgj-leader").await;
+    let (_, _, todo) = send(&api, get("/console/todo?kind=rating_fix", Some(&cookie))).await;
+    let fix = todo
+        .split("href=\"/console/rating-fixes/")
+        .nth(1)
+        .expect("a 差评整改 in 我的待办")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (s, _, page) = send(&api, get(&format!("/console/rating-fixes/{fix}"), Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("营业执照上的经营范围漏了一项") && page.contains("id=\"action-verify\""), "{page}");
+    let path = format!("/console/rating-fixes/{fix}/act");
+    let verify =
+        encode(&[("_csrf", &csrf), ("action", "verify"), ("founded", "yes"), ("finding", "登记时漏录一项经营范围")]);
+    let (s, _, _) = send(&api, post_form(&path, Some(&cookie), &verify)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let empty = encode(&[("_csrf", &csrf), ("action", "answer"), ("measures", ""), ("reply", "")]);
+    let (s, _, page) = send(&api, post_form(&path, Some(&cookie), &empty)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("整改答复未完成"), "{page}");
+    let answer = encode(&[
+        ("_csrf", &csrf),
+        ("action", "answer"),
+        ("measures", "已变更登记补录经营范围"),
+        ("reply", "已为您补录并换发营业执照"),
+    ]);
+    let (s, headers, _) = send(&api, post_form(&path, Some(&cookie), &answer)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&api, get(headers[header::LOCATION].to_str().unwrap(), Some(&cookie))).await;
+    assert!(
+        page.contains("已办结") && page.contains("已为您补录并换发营业执照"),
+        "anonymous: closed at the answer: {page}"
+    );
+}

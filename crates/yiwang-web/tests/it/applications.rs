@@ -295,7 +295,89 @@ async fn a_department_silent_for_five_working_days_has_accepted_the_application(
     assert_eq!(notes.iter().map(|n| n.template.as_str()).collect::<Vec<_>>(), ["application_accepted"]);
 }
 
+async fn the_applicant_rates_and_a_bad_rating_is_verified_put_right_and_called_back(backend: Backend) {
+    let api = Api::on(backend);
+    let clerk = api.login("scjgj-clerk").await;
+    let (_, v) = api.call("POST", "/api/v1/applications", Some(&clerk), Some(food_application())).await;
+    let id = v["application"]["id"].as_str().unwrap().to_owned();
+    let code = v["application"]["tracking_code"].as_str().unwrap().to_owned();
+    let track = |phone: &str| json!({"tracking_code": code, "phone": phone});
+    let rating = |r: &str, comment: Option<&str>| json!({"tracking_code": code, "phone": PHONE, "rating": r, "comment": comment, "named": true});
+    let (s, e) = api.call("POST", "/api/v1/application-ratings", None, Some(rating("satisfied", None))).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::CONFLICT, "not_finished"), "{e}");
+
+    act_ok(&api, &clerk, &id, json!({"action": "accept"})).await;
+    let approver = api.login("scjgj-approver").await;
+    act_ok(&api, &approver, &id, json!({"action": "decide", "verdict": {"grant": true}})).await;
+    act_ok(&api, &clerk, &id, json!({"action": "certify", "number": "JY1", "valid_from": "2026-11-16"})).await;
+    act_ok(&api, &clerk, &id, json!({"action": "deliver", "how": "post"})).await;
+
+    // The applicant finds it with the code and their phone, and nobody else does.
+    let (s, _) = api.call("POST", "/api/v1/application-tracking", None, Some(track("13900000000"))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = api.call("POST", "/api/v1/application-tracking", None, Some(track(PHONE))).await;
+    assert_eq!(
+        (s, v["status_label"].as_str(), v["can_rate"].as_bool()),
+        (StatusCode::OK, Some("已办结"), Some(true)),
+        "{v}"
+    );
+    assert!(v["timeline"].as_array().unwrap().iter().all(|t| t["by"] == ""), "no staff names: {v}");
+
+    let (s, e) = api.call("POST", "/api/v1/application-ratings", None, Some(rating("unsatisfied", None))).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "comment_required"), "{e}");
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/v1/application-ratings",
+            None,
+            Some(rating("very_unsatisfied", Some("寄来的证照地址写错了"))),
+        )
+        .await;
+    assert_eq!(
+        (s, v["rating"].as_str(), v["can_rate"].as_bool()),
+        (StatusCode::OK, Some("very_unsatisfied"), Some(false)),
+        "{v}"
+    );
+    let (s, e) = api.call("POST", "/api/v1/application-ratings", None, Some(rating("satisfied", None))).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::CONFLICT, "already_done"), "{e}");
+
+    // The bad rating is the department's work now, with its 15 working days.
+    let leader = api.login("scjgj-leader").await;
+    let (_, todo) = api.call("GET", "/api/v1/todo?kind=rating_fix", Some(&leader), None).await;
+    let fix = todo["items"][0]["id"].as_str().unwrap_or_else(|| panic!("no 差评整改: {todo}")).to_owned();
+    assert!(fix.starts_with("CP"), "{fix}");
+    let path = format!("/api/v1/rating-fixes/{fix}/actions");
+    let verify = json!({"action": "verify", "founded": true, "finding": "邮寄地址录入错误"});
+    let (s, v) = api.call("POST", &path, Some(&leader), Some(verify)).await;
+    assert_eq!((s, v["status_label"].as_str()), (StatusCode::OK, Some("整改中")), "{v}");
+    let answer =
+        json!({"action": "answer", "measures": "重新寄送并核对地址录入流程", "reply": "已为您重新寄送证照，向您致歉"});
+    let (s, v) = api.call("POST", &path, Some(&leader), Some(answer)).await;
+    assert_eq!((s, v["status_label"].as_str()), (StatusCode::OK, Some("待回访")), "named: called back: {v}");
+    let (s, e) = api.call("POST", &path, Some(&leader), Some(json!({"action": "call_back", "satisfied": true}))).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "forbidden"), "the centre calls back: {e}");
+    let supervisor = api.login("supervisor1").await;
+    let call = json!({"action": "call_back", "satisfied": true, "note": "申请人已收到"});
+    let (s, v) = api.call("POST", &path, Some(&supervisor), Some(call)).await;
+    assert_eq!((s, v["status_label"].as_str()), (StatusCode::OK, Some("已办结")), "{v}");
+    // The applicant was told the answer.
+    let q =
+        OutboxQuery { case_id: Some(yiwang_core::id::CaseId::parse(&fix).unwrap()), limit: 10, ..Default::default() };
+    let notes = api.blocking(move |app| app.outbox(&q).unwrap()).await;
+    assert_eq!(notes.iter().map(|n| n.template.as_str()).collect::<Vec<_>>(), ["rating_fix_answered"]);
+
+    let (_, m) =
+        api.call("GET", "/api/v1/service-indicators?month=2026-11", Some(&api.login("leader1").await), None).await;
+    let d = &m["district"];
+    assert_eq!(
+        (d["rated"].as_u64(), d["good"].as_u64(), d["fixed"].as_u64(), d["fixed_on_time"].as_u64()),
+        (Some(1), Some(0), Some(1), Some(1)),
+        "{m}"
+    );
+}
+
 on_both_stores!(
+    the_applicant_rates_and_a_bad_rating_is_verified_put_right_and_called_back,
     an_application_goes_from_the_window_to_its_certificate,
     bad_input_is_refused_with_its_code_and_nothing_is_filed,
     a_changed_service_gets_a_new_version_and_a_filed_application_keeps_its_own,
