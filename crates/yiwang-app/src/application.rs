@@ -593,7 +593,15 @@ impl App {
 
     fn applicant_view(&self, a: &Application) -> Result<ApplicantView> {
         use yiwang_core::application::ApplicationStatus as S;
-        let timeline = self.application_view(&Actor::System, &a.id)?.timeline;
+        // What was done, not who did it, and not the department's inner steps.
+        let timeline = self
+            .store
+            .events(&a.id)?
+            .iter()
+            .filter_map(|e| e.decode::<ApplicationKind>().ok())
+            .filter(|env| env.event.is_public())
+            .map(|env| ApplicationStep { at: env.at, summary: env.event.summary(), by: String::new() })
+            .collect();
         Ok(ApplicantView {
             id: a.id.clone(),
             service_name: a.service.name.clone(),
@@ -606,8 +614,7 @@ impl App {
             certificate: a.certificate.as_ref().map(|c| c.number.clone()),
             can_rate: matches!(a.status, S::Done | S::Rejected) && a.rated.is_none(),
             rating: a.rated.as_ref().map(|r| r.rating),
-            // The applicant sees what was done, not who did it.
-            timeline: timeline.into_iter().map(|t| ApplicationStep { by: String::new(), ..t }).collect(),
+            timeline,
         })
     }
 

@@ -164,6 +164,20 @@ impl ApplicationEvent {
         }
     }
 
+    /// Whether the applicant sees it in their timeline: not the department's inner
+    /// steps (the reviewer's opinion, an extension asked for but not yet granted,
+    /// the clocks' colours).
+    pub fn is_public(&self) -> bool {
+        !matches!(
+            self,
+            Self::Reviewed { .. }
+                | Self::ExtensionAsked { .. }
+                | Self::ExtensionDecided { approved: false, .. }
+                | Self::ClockWarned { .. }
+                | Self::ClockOverdue { .. }
+        )
+    }
+
     /// A one-line Chinese description for timelines.
     pub fn summary(&self) -> String {
         use crate::deadline::ClockName;

@@ -388,8 +388,9 @@ fn application_page(
                     @if !a.form.is_empty() {
                         h3 { "申请表" }
                         dl.facts {
-                            @for (k, val) in &a.form {
-                                dt { (s.fields.iter().find(|x| &x.code == k).map(|x| x.label.as_str()).unwrap_or(k)) } dd { (val) }
+                            // In the form's own order.
+                            @for x in &s.fields {
+                                @if let Some(val) = a.form.get(&x.code) { dt { (x.label) } dd { (val) } }
                             }
                         }
                     }
@@ -684,6 +685,8 @@ pub async fn print(State(state): State<AppState>, u: StaffUser, Path((id, doc)):
     };
     let s = &a.service;
     let applicant = a.enterprise.as_ref().map(|e| e.name.clone()).unwrap_or_else(|| "申请人".into());
+    // A document is signed with the department's full name (云溪区市场监督管理局).
+    let issuer = state.app.reference().org.get(&s.department).map(|u| u.name.clone()).unwrap_or_default();
     let body = match doc.as_str() {
         "accept" => html! {
             p { (applicant) "：" }
@@ -720,12 +723,12 @@ pub async fn print(State(state): State<AppState>, u: StaffUser, Path((id, doc)):
             body.print-view {
                 main.document {
                     header.print-head {
-                        p.district { (v.department_name) }
+                        p.district { (issuer) }
                         h1 #document-title { (title) }
                         p.meta { "办件编号 " strong { (a.id) } }
                     }
                     (body)
-                    p.sign { (v.department_name) br; (fmt_time(state.app.now())) }
+                    p.sign { (issuer) br; (fmt_time(state.app.now())) }
                 }
             }
         }

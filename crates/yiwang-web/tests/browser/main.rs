@@ -10,6 +10,10 @@
 //! the lead unit finds the task in 我的待办 and signs for it; time passes and the
 //! light turns red with a 督办通知; the unit answers and reports progress with a photo;
 //! the inspector accepts it, the light turns green, and the task is closed off (销号).
+//! Then 网格巡查 on a phone, and 一网通办: the window registers an application, asks
+//! once for what is missing (补正, with the printed notice) and takes it in; it is
+//! reviewed, decided, certified and delivered; the applicant reads the guide and rates
+//! the application on a phone, badly; the department verifies and answers it.
 
 mod webdriver;
 
@@ -586,6 +590,107 @@ async fn the_whole_story_runs_in_a_real_browser() {
     d.goto(&format!("{base}/console/patrols")).await;
     d.find("#coverage").await;
     assert!(d.fits_width().await, "coverage fits a phone");
+
+    // ---- 一网通办: the window registers an application, asks once for what is
+    // missing, takes it in, and the department decides; the applicant rates it on a
+    // phone, badly, and the department puts it right.
+    d.size(DESK_W, DESK_H).await;
+    server.later(60);
+    login(&mut d, &base, "scjgj-clerk").await;
+    d.goto(&format!("{base}/console/applications/new")).await;
+    d.click_to_load("#services a[href='/console/applications/new?service=food-business']").await;
+    d.type_in("#applicant-name", "刘海峰").await;
+    d.type_in("#applicant-phone", PHONE).await;
+    d.type_in("#enterprise-code", "91350100M000100Y43").await;
+    d.type_in("#enterprise-name", "云溪区好味小厨餐饮店").await;
+    d.type_in("#form-shop-name", "好味小厨").await;
+    d.type_in("#form-address", "云溪区府前街18号").await;
+    d.select("#form-kind", "热食类食品制售").await;
+    d.type_in("#form-area-sqm", "85").await;
+    d.click("input[name='mat.application-form'][value='paper']").await;
+    d.click("input[name='mat.business-licence'][value='certificate']").await;
+    d.type_in("input[name='cert.business-licence']", "YX-GSZZ-2026-000318").await;
+    d.full_shot("application-register", DESK_W, DESK_H).await;
+    d.click_to_load("form[action='/console/applications/new'] button[type=submit]").await;
+    let application = d.text("#case-id").await;
+    assert!(application.starts_with("BJ"), "{application}");
+    assert!(d.text("#application-status").await.contains("待受理"));
+    d.click("#action-ask_supplement input[name=missing][value=floor-plan]").await;
+    d.click("#action-ask_supplement input[name=missing][value=safety-rules]").await;
+    d.click("#action-ask_supplement input[name=on_the_spot]").await;
+    d.click_to_load("#action-ask_supplement button[type=submit]").await;
+    assert!(d.text("#application-status").await.contains("待补正"));
+    assert!(d.text("#application-missing").await.contains("经营场所平面布局图"));
+    d.full_shot("application-supplement", DESK_W, DESK_H).await;
+    d.goto(&format!("{base}/console/applications/{application}/print/supplement")).await;
+    assert!(d.text("#document-title").await.contains("补正材料告知书"));
+    d.full_shot("application-supplement-notice", DESK_W, DESK_H).await;
+    server.later(2 * 60);
+    d.goto(&format!("{base}/console/applications/{application}")).await;
+    d.click_to_load("#action-supplement button[type=submit]").await;
+    assert_eq!(d.text("#application-visits").await, "2", "registered and completed at the window");
+    d.click_to_load("#action-accept button[type=submit]").await;
+    assert!(d.text("#application-status").await.contains("审查中"));
+    logout(&d).await;
+    login(&mut d, &base, "scjgj-reviewer").await;
+    d.goto(&format!("{base}/console/applications/{application}")).await;
+    d.type_in("#review-opinion", "材料齐全，现场核查符合要求").await;
+    d.click_to_load("#action-review button[type=submit]").await;
+    logout(&d).await;
+    login(&mut d, &base, "scjgj-approver").await;
+    d.goto(&format!("{base}/console/applications/{application}")).await;
+    d.click_to_load("#action-decide button[type=submit]").await;
+    assert!(d.text("#application-status").await.contains("待制证"));
+    logout(&d).await;
+    login(&mut d, &base, "scjgj-clerk").await;
+    d.goto(&format!("{base}/console/applications/{application}")).await;
+    d.type_in("#certify-number", "JY13501020260001").await;
+    d.script("document.querySelector('#certify-valid_from').value = '2026-11-20';", vec![]).await;
+    d.click_to_load("#action-certify button[type=submit]").await;
+    d.select("#deliver-how", "post").await;
+    d.click_to_load("#action-deliver button[type=submit]").await;
+    assert!(d.text("#application-status").await.contains("已办结"));
+    assert!(d.text("#application-certificate").await.contains("JY13501020260001"));
+    d.full_shot("application-done", DESK_W, DESK_H).await;
+    logout(&d).await;
+
+    // The applicant, on a phone: the guide, then the application, rated.
+    d.size(PHONE_W, PHONE_H).await;
+    d.goto(&format!("{base}/services/food-business")).await;
+    d.find("#guide").await;
+    assert!(d.fits_width().await, "the guide fits a phone");
+    d.full_shot("service-guide", PHONE_W, PHONE_H).await;
+    let filed = server
+        .app
+        .load_as::<yiwang_core::application::ApplicationKind>(&yiwang_core::id::CaseId::parse(&application).unwrap())
+        .unwrap();
+    d.goto(&format!("{base}/services/track")).await;
+    d.type_in("#tracking_code", filed.tracking_code.as_deref().unwrap()).await;
+    d.type_in("#phone", PHONE).await;
+    d.click_to_load("form[action='/services/track'] button[type=submit]").await;
+    assert!(d.text("#applicant-status").await.contains("已办结"));
+    d.click("#rate input[name=rating][value=unsatisfied]").await;
+    d.type_in("#comment", "证照寄错了地址，又跑了一趟").await;
+    assert!(d.fits_width().await, "the rating form fits a phone");
+    d.full_shot("application-rate", PHONE_W, PHONE_H).await;
+    d.click_to_load("#rate button[type=submit]").await;
+    assert!(d.text(".flash").await.contains("核实整改"));
+    assert_eq!(d.text("#applicant-rating").await, "不满意");
+
+    // The department verifies the bad rating and answers it.
+    d.size(DESK_W, DESK_H).await;
+    login(&mut d, &base, "scjgj-leader").await;
+    d.goto(&format!("{base}/console/todo?kind=rating_fix")).await;
+    d.click_to_load("#todo a[href^='/console/rating-fixes/CP']").await;
+    d.type_in("#verify-finding", "邮寄地址录入错误").await;
+    d.click_to_load("#action-verify button[type=submit]").await;
+    assert!(d.text("#fix-status").await.contains("整改中"));
+    d.type_in("#answer-measures", "重新寄送，并核对地址录入").await;
+    d.type_in("#answer-reply", "已为您重新寄送证照，向您致歉").await;
+    d.click_to_load("#action-answer button[type=submit]").await;
+    assert!(d.text("#fix-status").await.contains("已办结"), "anonymous: closed at the answer");
+    d.full_shot("rating-fix", DESK_W, DESK_H).await;
+    logout(&d).await;
 
     d.quit().await;
     if let Some(s) = server.stop.take() {

@@ -114,6 +114,7 @@ async fn the_window_registers_an_application_asks_once_for_what_is_missing_and_p
     assert_eq!(s, StatusCode::OK);
     for want in [
         "补正材料告知书",
+        "云溪区市场监督管理局",
         "云溪区好味小厨餐饮店",
         "经营场所平面布局图和设备布局图",
         "申请书须经法定代表人签字",

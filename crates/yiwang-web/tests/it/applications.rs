@@ -307,6 +307,8 @@ async fn the_applicant_rates_and_a_bad_rating_is_verified_put_right_and_called_b
     assert_eq!((s, code_of(&e)), (StatusCode::CONFLICT, "not_finished"), "{e}");
 
     act_ok(&api, &clerk, &id, json!({"action": "accept"})).await;
+    let reviewer = api.login("scjgj-reviewer").await;
+    act_ok(&api, &reviewer, &id, json!({"action": "review", "opinion": "内部意见：可以准予", "grant": true})).await;
     let approver = api.login("scjgj-approver").await;
     act_ok(&api, &approver, &id, json!({"action": "decide", "verdict": {"grant": true}})).await;
     act_ok(&api, &clerk, &id, json!({"action": "certify", "number": "JY1", "valid_from": "2026-11-16"})).await;
@@ -321,7 +323,10 @@ async fn the_applicant_rates_and_a_bad_rating_is_verified_put_right_and_called_b
         (StatusCode::OK, Some("已办结"), Some(true)),
         "{v}"
     );
-    assert!(v["timeline"].as_array().unwrap().iter().all(|t| t["by"] == ""), "no staff names: {v}");
+    let steps = v["timeline"].as_array().unwrap();
+    assert!(steps.iter().all(|t| t["by"] == ""), "no staff names: {v}");
+    assert!(steps.iter().any(|t| t["summary"] == "决定：准予"), "{v}");
+    assert!(!steps.iter().any(|t| t["summary"].as_str().unwrap().contains("审查意见")), "the review stays inside: {v}");
 
     let (s, e) = api.call("POST", "/api/v1/application-ratings", None, Some(rating("unsatisfied", None))).await;
     assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "comment_required"), "{e}");
