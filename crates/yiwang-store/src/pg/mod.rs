@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0010_outbox.sql"),
     include_str!("../../migrations/postgres/0011_due_working.sql"),
     include_str!("../../migrations/postgres/0012_category_keywords.sql"),
+    include_str!("../../migrations/postgres/0013_idempotency_key.sql"),
 ];
 
 /// The advisory lock migrations run under ("yiwang" in ASCII), so two processes

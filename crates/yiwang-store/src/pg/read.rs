@@ -726,6 +726,24 @@ impl Store for PgStore {
         rows(found, recorded)
     }
 
+    fn idempotent(&self, scope: &str, key: &str) -> Result<Option<IdempotentWrite>> {
+        let row = self.read(|c| {
+            c.query_opt(
+                "SELECT fingerprint, case_id, created_at FROM idempotency_key WHERE scope = $1 AND key = $2",
+                &[&scope, &key],
+            )
+        })?;
+        row.map(|r| {
+            Ok(IdempotentWrite { fingerprint: col(&r, 0)?, case_id: parse_code(col(&r, 1)?)?, created_at: col(&r, 2)? })
+        })
+        .transpose()
+    }
+
+    fn purge_idempotency(&self, before: Instant) -> Result<u64> {
+        let before = ms(before);
+        self.write(move |c| c.execute("DELETE FROM idempotency_key WHERE created_at < $1", &[&before]))
+    }
+
     fn find_by_tracking_code(&self, code: &str) -> Result<Option<CaseId>> {
         self.read(|c| c.query_opt("SELECT case_id FROM case_header WHERE tracking_code = $1 LIMIT 1", &[&code]))?
             .map(|r| parse_code(col(&r, 0)?))
