@@ -47,6 +47,25 @@ fn run(mut c: Command, what: &str) -> String {
     text
 }
 
+/// A temporary directory the server's user owns (files it must read or write:
+/// certificates, a WAL archive).
+pub fn owned_dir() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new().prefix("yiwang-cluster").tempdir().unwrap();
+    if is_root() {
+        let mut c = Command::new("chown");
+        c.arg("postgres").arg(dir.path());
+        run(c, "chown");
+    }
+    dir
+}
+
+/// Runs `program` with `args` as the server's user, in `dir`; what it printed.
+pub fn run_as_owner(dir: &Path, program: &str, args: &[&str]) -> String {
+    let mut c = as_owner(Path::new(program));
+    c.args(args).current_dir(dir);
+    run(c, program)
+}
+
 pub struct Cluster {
     pub port: u16,
     bin: PathBuf,
@@ -90,19 +109,7 @@ impl Cluster {
     }
 
     fn empty() -> Cluster {
-        let bin = bin_dir();
-        let dir = tempfile::Builder::new().prefix("yiwang-cluster").tempdir().unwrap();
-        if is_root() {
-            run(
-                {
-                    let mut c = Command::new("chown");
-                    c.arg("postgres").arg(dir.path());
-                    c
-                },
-                "chown",
-            );
-        }
-        Cluster { port: super::free_port(), bin, dir }
+        Cluster { port: super::free_port(), bin: bin_dir(), dir: owned_dir() }
     }
 
     pub fn data(&self) -> PathBuf {

@@ -17,7 +17,7 @@
 //! and the chain heads locked (`FOR UPDATE`) until the commit.
 
 use super::projection::Rows;
-use super::{Conn, col, ms, uint};
+use super::{Conn, Target, col, ms, uint};
 use crate::commit::{self, Done, Reply};
 use crate::link::link;
 use crate::{AppendBatch, NewCase, Result, StoreError};
@@ -45,8 +45,8 @@ pub(crate) const WRITERS: usize = 2;
 /// its statistics say a table is small, as they do for a fresh database filling faster
 /// than autovacuum analyses it, and then every batch scans the growing table (seen:
 /// intake at a third of its rate). So the writers' sessions rule it out.
-fn writer_connection(url: &str, slot: i16) -> Result<Conn> {
-    let mut conn = Conn::connect(url)?;
+fn writer_connection(target: &Target, slot: i16) -> Result<Conn> {
+    let mut conn = Conn::connect(target)?;
     conn.slot = slot;
     conn.batch("SET enable_seqscan = off")?;
     Ok(conn)
@@ -60,7 +60,7 @@ fn writer_connection(url: &str, slot: i16) -> Result<Conn> {
 /// lost in a crash were used by no committed batch, so giving them again is harmless.
 /// A batch that fails leaves its numbers unused.
 struct Numbers {
-    url: String,
+    target: Target,
     conn: std::sync::Mutex<Option<Conn>>,
     /// Held shared by a batch of creates, appends and imports, alone by one with
     /// arbitrary writes (`exec`): a reindex must not interleave with another writer's
@@ -79,7 +79,7 @@ impl Numbers {
     fn query(&self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<postgres::Row>> {
         let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         if guard.as_ref().is_none_or(Conn::is_closed) {
-            let mut c = Conn::connect(&self.url)?;
+            let mut c = Conn::connect(&self.target)?;
             c.batch("SET synchronous_commit = off")?;
             *guard = Some(c);
         }
@@ -90,18 +90,17 @@ impl Numbers {
 impl Writer {
     /// Starts the writers on connections of their own to `url`, reconnecting when the
     /// server drops them.
-    pub(crate) fn start(url: String, keys: Arc<crate::PersonalKeys>, hash: HashAlg) -> Result<Self> {
-        let conns = (0..WRITERS as i16).map(|slot| writer_connection(&url, slot)).collect::<Result<Vec<_>>>()?;
-        let numbers =
-            Numbers { url: url.clone(), conn: std::sync::Mutex::new(None), turns: Default::default(), keys, hash };
+    pub(crate) fn start(target: Target, keys: Arc<crate::PersonalKeys>, hash: HashAlg) -> Result<Self> {
+        let conns = (0..WRITERS as i16).map(|slot| writer_connection(&target, slot)).collect::<Result<Vec<_>>>()?;
+        let numbers = Numbers { target, conn: std::sync::Mutex::new(None), turns: Default::default(), keys, hash };
         Ok(Writer::spawn("yiwang-pg-writer", move |rx| {
             let rx = std::sync::Mutex::new(rx);
             std::thread::scope(|s| {
                 for conn in conns {
-                    let (rx, url, numbers) = (&rx, &url, &numbers);
+                    let (rx, numbers) = (&rx, &numbers);
                     std::thread::Builder::new()
                         .name("yiwang-pg-writer".into())
-                        .spawn_scoped(s, move || run(conn, url, rx, numbers))
+                        .spawn_scoped(s, move || run(conn, &numbers.target, rx, numbers))
                         .expect("spawn writer thread");
                 }
             });
@@ -113,7 +112,7 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Conn, url: &str, rx: &std::sync::Mutex<mpsc::Receiver<Job>>, numbers: &Numbers) {
+fn run(mut conn: Conn, target: &Target, rx: &std::sync::Mutex<mpsc::Receiver<Job>>, numbers: &Numbers) {
     loop {
         // One writer takes what is queued; the other waits for the queue meanwhile.
         let jobs = {
@@ -130,7 +129,7 @@ fn run(mut conn: Conn, url: &str, rx: &std::sync::Mutex<mpsc::Receiver<Job>>, nu
         };
         // A restarted server or a dropped connection costs one batch at most.
         if conn.is_closed() {
-            match writer_connection(url, conn.slot) {
+            match writer_connection(target, conn.slot) {
                 Ok(c) => conn = c,
                 Err(e) => {
                     let msg = format!("cannot reconnect: {e}");
