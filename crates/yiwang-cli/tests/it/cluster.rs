@@ -190,6 +190,14 @@ impl Cluster {
         }
     }
 
+    /// Restarts the server (for settings read only at start, such as `archive_mode`).
+    pub fn restart(&self) {
+        let mut c = as_owner(&self.bin.join("pg_ctl"));
+        c.arg("-D").arg(self.data()).args(["-m", "fast", "-w", "stop"]);
+        run(c, "pg_ctl stop");
+        self.pg_ctl_start();
+    }
+
     /// `pg_ctl promote`, waiting until the standby takes writes.
     pub fn promote(&self) {
         let mut c = as_owner(&self.bin.join("pg_ctl"));
@@ -231,6 +239,9 @@ impl Cluster {
         let mut cp = as_owner(Path::new("cp"));
         cp.arg("-a").arg(data).arg(c.data());
         run(cp, "copying the base backup");
+        let mut chmod = as_owner(Path::new("chmod"));
+        chmod.arg("700").arg(c.data());
+        run(chmod, "chmod");
         if recover {
             let mut t = as_owner(Path::new("touch"));
             t.arg(c.data().join("recovery.signal"));
