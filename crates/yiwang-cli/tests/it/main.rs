@@ -955,4 +955,5 @@ fn a_gm_installation_on_postgres_chains_with_sm3_and_seals_with_sm4() {
 mod cluster;
 mod failover;
 mod pitr;
+mod replica;
 mod tls;

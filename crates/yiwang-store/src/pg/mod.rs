@@ -73,6 +73,9 @@ pub struct PgStore {
     kinds: yiwang_core::case::Kinds,
     readers: Vec<Mutex<Conn>>,
     next_reader: AtomicUsize,
+    /// A read replica for dashboards and search (`with_read_replica`), and its
+    /// connections; none reads the primary.
+    replica: Option<(Target, Vec<Mutex<Conn>>)>,
     writer: Writer,
     /// What personal data is sealed with (`crate::seal`).
     keys: Arc<crate::PersonalKeys>,
@@ -324,6 +327,7 @@ impl PgStore {
             kinds,
             readers,
             next_reader: AtomicUsize::new(0),
+            replica: None,
             keys,
             hash,
         };
@@ -362,6 +366,35 @@ impl PgStore {
         f(&mut conn)
     }
 
+    /// Sends the reads of dashboards and search (the month's measures, the volumes,
+    /// the red cases per unit, text searches and their counts, the texts that hot
+    /// topics are drawn from) to the read replica at `url`, a streaming standby of
+    /// this database. They may lag behind what was written by the replica's delay;
+    /// everything else (a case, queues, what a write checks) reads the primary.
+    pub fn with_read_replica(mut self, url: &str) -> Result<Self> {
+        let target = Target::parse(url)?;
+        let conns = (0..READERS).map(|_| Conn::connect(&target).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
+        self.replica = Some((target, conns));
+        Ok(self)
+    }
+
+    /// Runs `f` on a connection to the read replica when there is one (reads that
+    /// may be a little behind: dashboards and search), else as `read`.
+    pub(crate) fn read_replica<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
+        let Some((target, conns)) = &self.replica else { return self.read(f) };
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % conns.len();
+        let mut conn = conns[i].lock().unwrap_or_else(|p| p.into_inner());
+        if conn.is_closed() {
+            *conn = Conn::connect(target)?;
+        }
+        f(&mut conn)
+    }
+
+    /// `read_replica` for a search, `read` otherwise.
+    pub(crate) fn read_searching<T>(&self, search: bool, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
+        if search { self.read_replica(f) } else { self.read(f) }
+    }
+
     /// Holds both writers still until the hold is dropped: writes submitted meanwhile
     /// are committed together, in one batch. For tests of what a batch does.
     #[doc(hidden)]
@@ -393,7 +426,8 @@ impl Drop for PgStore {
     /// their own (the writer's connection lives on the writer's thread already).
     fn drop(&mut self) {
         let readers = std::mem::take(&mut self.readers);
-        if std::thread::spawn(move || drop(readers)).join().is_err() {
+        let replica = self.replica.take();
+        if std::thread::spawn(move || drop((readers, replica))).join().is_err() {
             tracing::warn!("closing the PostgreSQL read connections failed");
         }
     }
