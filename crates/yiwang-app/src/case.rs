@@ -231,6 +231,25 @@ impl App {
         block_on(self.intake(actor, &input))
     }
 
+    /// `submit_appeal` once per client's Idempotency-Key: a key used already for
+    /// the same request answers the case it made (`replay_intake`), also when a
+    /// concurrent retry used it first.
+    pub fn submit_appeal_keyed(
+        &self,
+        actor: &Actor,
+        input: IntakeInput,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Receipt> {
+        let Some(k) = key else { return self.submit_appeal(actor, input) };
+        if let Some(r) = self.replay_intake(k)? {
+            return Ok(r);
+        }
+        match block_on(self.intake_keyed(actor, &input, key)) {
+            Err(AppError::IdempotencyKeyUsed) => self.replay_intake(k)?.ok_or(AppError::IdempotencyKeyUsed),
+            r => r,
+        }
+    }
+
     /// 受理, for an async caller: the validation and core's decision run on the
     /// caller's thread, and the future waits for the commit without holding a thread.
     pub async fn intake(&self, actor: &Actor, input: &IntakeInput) -> Result<Receipt> {

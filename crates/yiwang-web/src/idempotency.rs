@@ -35,7 +35,14 @@ pub struct IdempotencyHeader(pub Option<String>);
 impl<S: Send + Sync> FromRequestParts<S> for IdempotencyHeader {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let Some(v) = parts.headers.get(HEADER) else { return Ok(IdempotencyHeader(None)) };
+        IdempotencyHeader::of(&parts.headers)
+    }
+}
+
+impl IdempotencyHeader {
+    /// The header of a request's `headers`.
+    pub fn of(headers: &axum::http::HeaderMap) -> Result<Self, ApiError> {
+        let Some(v) = headers.get(HEADER) else { return Ok(IdempotencyHeader(None)) };
         let key = v.to_str().ok().map(str::trim).unwrap_or_default();
         if key.is_empty() || key.len() > MAX_LEN || !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(ApiError::new(
@@ -46,9 +53,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyHeader {
         }
         Ok(IdempotencyHeader(Some(key.to_owned())))
     }
-}
 
-impl IdempotencyHeader {
     /// The key of this request: `scope` names the client's credential, `request` the
     /// method and path, `body` what was parsed of it.
     pub fn key(&self, scope: String, request: &str, body: &impl serde::Serialize) -> Option<IdempotencyKey> {
@@ -64,6 +69,12 @@ impl IdempotencyHeader {
 /// The scope of a staff member's keys.
 pub fn staff_scope(username: &impl std::fmt::Display) -> String {
     format!("staff:{username}")
+}
+
+/// The scope of an Open311 client's keys: its API key, by a digest of it (the key
+/// itself is stored nowhere).
+pub fn api_key_scope(api_key: &str) -> String {
+    format!("apikey:{}", &hex::encode(Sha256::digest(api_key.trim().as_bytes()))[..16])
 }
 
 /// The scope of an anonymous client's keys: its address as the server saw it.

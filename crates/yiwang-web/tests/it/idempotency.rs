@@ -129,7 +129,48 @@ async fn an_action_retried_with_its_idempotency_key_is_done_once(backend: Backen
     assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"), "{e}");
 }
 
+/// An Open311 POST Service Request with an Idempotency-Key: scoped to the API key.
+async fn open311(api: &Api, api_key: &str, key: &str, description: &str) -> (StatusCode, String) {
+    let form = format!("api_key={api_key}&service_code=cxjs-02&address_string=湖畔路12号&description={description}");
+    let req = Request::builder()
+        .method("POST")
+        .uri("/open311/v2/requests.json")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("idempotency-key", key)
+        .body(Body::from(form))
+        .unwrap();
+    let resp = yiwang_web::router(api.app.clone()).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+async fn an_open311_request_retried_with_its_idempotency_key_makes_one_case(backend: Backend) {
+    let api = Api::on(backend);
+    let issue = |name: &'static str| {
+        api.blocking(move |app| app.issue_api_key(&yiwang_core::org::Actor::System, name).unwrap().key)
+    };
+    let (a, b) = (issue("甲客户端").await, issue("乙客户端").await);
+    let before = cases(&api).await;
+    let (s, first) = open311(&api, &a, "o-1", "路面塌陷").await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    let id = |body: &str| serde_json::from_str::<Value>(body).unwrap()[0]["service_request_id"].clone();
+    let (s, again) = open311(&api, &a, "o-1", "路面塌陷").await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(id(&again), id(&first));
+    assert_eq!(cases(&api).await, before + 1);
+    // Another request under the key is refused with the spec's 400; another client's
+    // o-1 is its own.
+    let (s, e) = open311(&api, &a, "o-1", "另一处塌陷").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert!(e.contains("Idempotency-Key"), "{e}");
+    let (s, other) = open311(&api, &b, "o-1", "路面塌陷").await;
+    assert_eq!(s, StatusCode::OK, "{other}");
+    assert_ne!(id(&other), id(&first));
+}
+
 on_both_stores!(
     an_intake_retried_with_its_idempotency_key_makes_one_case,
     an_action_retried_with_its_idempotency_key_is_done_once,
+    an_open311_request_retried_with_its_idempotency_key_makes_one_case,
 );
