@@ -34,6 +34,7 @@ pub(crate) fn case_id(s: &str) -> Result<CaseId, ApiError> {
 /// without a token the caller is the citizen, and only the `web` and `app` channels
 /// are open to them. Answers 201 with the case number and the tracking code.
 #[utoipa::path(post, path = "/api/v1/appeals", tag = "appeals", request_body = IntakeInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "a fresh key per request, the same for its retries: a retry answers the case the first try made")),
     responses((status = 201, body = Receipt), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_appeal(
     State(state): State<AppState>,
@@ -92,7 +93,8 @@ pub async fn get_appeal(
 /// A reply's `photos` are names `POST /api/v1/appeals/{id}/photos` gave for this case;
 /// any other name (another case's upload, a citizen's photo) is refused.
 #[utoipa::path(post, path = "/api/v1/appeals/{id}/actions", tag = "appeals", request_body = Action,
-    params(("id" = String, Path, description = "case number")),
+    params(("id" = String, Path, description = "case number"),
+        ("Idempotency-Key" = Option<String>, Header, description = "a fresh key per command, the same for its retries: a retry does not run it again")),
     responses((status = 200, body = CaseView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn act_on_appeal(
