@@ -475,23 +475,40 @@ impl App {
         action: &Action,
         key: Option<&IdempotencyKey>,
     ) -> Result<(Appeal, bool)> {
-        if let Some(k) = key {
-            for _ in 0..2 {
-                if let Some(done) = self.replay(k)? {
-                    if &done != id {
-                        return Err(AppError::IdempotencyKeyReused);
-                    }
-                    return Ok((self.load(id)?, true));
+        let replayed = self.once(id, key, || self.act_once(actor, id, action, key).map(drop))?;
+        Ok((self.load(id)?, replayed))
+    }
+
+    /// `act_on` once per client's Idempotency-Key, on a case of any kind: true when
+    /// the key was used already for this request on this case, and nothing ran again.
+    pub fn act_on_once<K: Kind>(
+        &self,
+        actor: &Actor,
+        id: &CaseId,
+        command: &K::Command,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<bool> {
+        self.once(id, key, || self.act_on_keyed::<K>(actor, id, command, key).map(drop))
+    }
+
+    /// Runs `run` (which stores `key` with its write) unless `key` was used already
+    /// on case `id`: true when it was. The same key for another case is refused; a
+    /// key a concurrent retry used first answers what that retry did.
+    fn once(&self, id: &CaseId, key: Option<&IdempotencyKey>, run: impl Fn() -> Result<()>) -> Result<bool> {
+        let Some(k) = key else { return run().map(|()| false) };
+        for _ in 0..2 {
+            if let Some(done) = self.replay(k)? {
+                if &done != id {
+                    return Err(AppError::IdempotencyKeyReused);
                 }
-                match self.act_once(actor, id, action, key) {
-                    // Used meanwhile by a concurrent retry: answer what it did.
-                    Err(AppError::IdempotencyKeyUsed) => continue,
-                    done => return done.map(|a| (a, false)),
-                }
+                return Ok(true);
             }
-            return Err(AppError::IdempotencyKeyUsed);
+            match run() {
+                Err(AppError::IdempotencyKeyUsed) => continue,
+                done => return done.map(|()| false),
+            }
         }
-        self.act_once(actor, id, action, None).map(|a| (a, false))
+        Err(AppError::IdempotencyKeyUsed)
     }
 
     fn act_once(&self, actor: &Actor, id: &CaseId, action: &Action, key: Option<&IdempotencyKey>) -> Result<Appeal> {

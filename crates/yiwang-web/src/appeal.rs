@@ -119,7 +119,7 @@ pub async fn act_on_appeal(
             Ok::<_, AppError>((replayed, app.case_view(&auth.actor, &id)?))
         })
         .await?;
-    Ok((if replayed { idempotency::replayed() } else { fresh() }, Json(view)))
+    Ok((idempotency::replayed_header(replayed), Json(view)))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -84,5 +84,10 @@ pub fn client_scope(addr: Option<&str>) -> String {
 
 /// Marks an answer as replayed.
 pub fn replayed() -> [(HeaderName, HeaderValue); 1] {
-    [(REPLAYED, HeaderValue::from_static("true"))]
+    replayed_header(true)
+}
+
+/// Says whether an answer replays what an earlier request with its key did.
+pub fn replayed_header(replayed: bool) -> [(HeaderName, HeaderValue); 1] {
+    [(REPLAYED, HeaderValue::from_static(if replayed { "true" } else { "false" }))]
 }

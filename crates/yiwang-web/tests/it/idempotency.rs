@@ -169,7 +169,42 @@ async fn an_open311_request_retried_with_its_idempotency_key_makes_one_case(back
     assert_ne!(id(&other), id(&first));
 }
 
+/// A task's progress report with a key: reported once, however often it is sent.
+async fn a_task_report_retried_with_its_idempotency_key_is_recorded_once(backend: Backend) {
+    let api = Api::on(backend);
+    let inspector = api.login("inspector1").await;
+    let task = json!({"tasks": [{
+        "title": "改造老旧小区15个", "task_type": "annual",
+        "target": {"value": "15", "unit": "个", "what": "改造老旧小区", "direction": "at_least", "source": "改造老旧小区15个。"},
+        "lead": "zjw", "co_units": ["mzj"], "deadline": "2026-12-31", "leader": "leader1", "document": "政府工作报告"
+    }]});
+    let (s, v) = api.call("POST", "/api/v1/tasks", Some(&inspector), Some(task)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["ids"][0].as_str().unwrap().to_owned();
+    let zjw = api.login("zjw-handler").await;
+    let path = format!("/api/v1/tasks/{id}/actions");
+    let (s, _, v) = keyed(&api, &path, Some(&zjw), "t-1", &json!({"action": "sign_for"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // The co-unit reports its part; a second report waits for the first's review.
+    let mzj = api.login("mzj-handler").await;
+    let report = json!({"action": "report", "text": "协助完成入户调查"});
+    let (s, replayed, first) = keyed(&api, &path, Some(&mzj), "t-2", &report).await;
+    assert_eq!((s, replayed.as_str()), (StatusCode::OK, "false"), "{first}");
+    let (s, replayed, again) = keyed(&api, &path, Some(&mzj), "t-2", &report).await;
+    assert_eq!((s, replayed.as_str()), (StatusCode::OK, "true"), "{again}");
+    let events = |v: &Value| v["events"].as_array().unwrap_or_else(|| panic!("{v}")).len();
+    assert_eq!(events(&again), events(&first), "the retry reported nothing more: {again}");
+    // Under another key it is a second report, refused: the retry above was answered
+    // with what its first try did instead.
+    let (s, _, other) = keyed(&api, &path, Some(&mzj), "t-3", &report).await;
+    assert_eq!((s, code_of(&other)), (StatusCode::CONFLICT, "report_pending"), "{other}");
+    let other_report = json!({"action": "report", "text": "另一条"});
+    let (s, _, e) = keyed(&api, &path, Some(&mzj), "t-2", &other_report).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"), "{e}");
+}
+
 on_both_stores!(
+    a_task_report_retried_with_its_idempotency_key_is_recorded_once,
     an_intake_retried_with_its_idempotency_key_makes_one_case,
     an_action_retried_with_its_idempotency_key_is_done_once,
     an_open311_request_retried_with_its_idempotency_key_makes_one_case,
