@@ -656,6 +656,7 @@ impl App {
             person,
             events: Events::new::<RatingFixKind>(events),
             notices: vec![],
+            idempotency: None,
         };
         self.store.create_case(case).wait()?;
         Ok(())
