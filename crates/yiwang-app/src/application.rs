@@ -263,6 +263,7 @@ impl App {
                 person: person.clone(),
                 events: Events::new::<ApplicationKind>(events),
                 notices: vec![],
+                idempotency: None,
             };
             match self.store.create_case(case).wait() {
                 // A tracking code collides rarely (see `intake`): draw again.
@@ -662,6 +663,7 @@ impl App {
             person,
             events: Events::new::<RatingFixKind>(events),
             notices: vec![],
+            idempotency: None,
         };
         self.store.create_case(case).wait()?;
         Ok(())

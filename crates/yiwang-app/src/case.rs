@@ -16,7 +16,13 @@ use yiwang_core::id::{
     CaseId, CategoryCode, IdNumber, PhoneNumber, TrackingCode, UnitCode, is_plain_text, mask_name, mask_phone,
 };
 use yiwang_core::org::Actor;
-use yiwang_store::{AccessEntry, AppendBatch, CaseQuery, NewCase, Notice, OutboxQuery, PersonData, StoreError};
+use yiwang_store::{
+    AccessEntry, AppendBatch, CaseQuery, IdempotencyKey, NewCase, Notice, OutboxQuery, PersonData, StoreError,
+};
+
+/// How long a client's Idempotency-Key answers a retry (issue 19: 24 hours); older
+/// keys are purged by the scheduler's `tick`.
+pub const IDEMPOTENCY_HOURS: i64 = 24;
 
 /// The citizen as given at intake. `None` at intake means anonymous.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -225,11 +231,45 @@ impl App {
         block_on(self.intake(actor, &input))
     }
 
+    /// `submit_appeal` once per client's Idempotency-Key: a key used already for
+    /// the same request answers the case it made (`replay_intake`), also when a
+    /// concurrent retry used it first.
+    pub fn submit_appeal_keyed(
+        &self,
+        actor: &Actor,
+        input: IntakeInput,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Receipt> {
+        let Some(k) = key else { return self.submit_appeal(actor, input) };
+        if let Some(r) = self.replay_intake(k)? {
+            return Ok(r);
+        }
+        match block_on(self.intake_keyed(actor, &input, key)) {
+            Err(AppError::IdempotencyKeyUsed) => self.replay_intake(k)?.ok_or(AppError::IdempotencyKeyUsed),
+            r => r,
+        }
+    }
+
     /// 受理, for an async caller: the validation and core's decision run on the
     /// caller's thread, and the future waits for the commit without holding a thread.
     pub async fn intake(&self, actor: &Actor, input: &IntakeInput) -> Result<Receipt> {
+        self.intake_keyed(actor, input, None).await
+    }
+
+    /// `intake` carrying a client's Idempotency-Key, stored in the case's own commit.
+    /// A key its scope used already is refused (`AppError::IdempotencyKeyUsed`)
+    /// with nothing written: the caller answers with `replay_intake`, which it
+    /// should also have asked first (a lookup blocks, so it is not made here, on
+    /// an async worker).
+    pub async fn intake_keyed(
+        &self,
+        actor: &Actor,
+        input: &IntakeInput,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Receipt> {
         loop {
-            let new = self.new_case(actor, input)?;
+            let mut new = self.new_case(actor, input)?;
+            new.idempotency = key.cloned();
             match self.store.create_case(new).await {
                 // A tracking code collides about once in 31^8 / n cases: draw again.
                 Err(StoreError::Duplicate(m)) if m.contains("tracking_code") => continue,
@@ -316,7 +356,39 @@ impl App {
             person,
             events: Events::new::<AppealKind>(events),
             notices,
+            idempotency: None,
         })
+    }
+
+    /// The case a client's Idempotency-Key was used for, when its scope used it within
+    /// `IDEMPOTENCY_HOURS` for the same request (the same fingerprint). The same key
+    /// with another request is refused (`IdempotencyKeyReused`); an expired one is
+    /// purged and answers none.
+    pub fn replay(&self, key: &IdempotencyKey) -> Result<Option<CaseId>> {
+        let Some(w) = self.store.idempotent(&key.scope, &key.key)? else { return Ok(None) };
+        let expired = self.now() - chrono::Duration::hours(IDEMPOTENCY_HOURS);
+        if w.created_at < expired {
+            self.store.purge_idempotency(expired)?;
+            return Ok(None);
+        }
+        if w.fingerprint != key.fingerprint {
+            return Err(AppError::IdempotencyKeyReused);
+        }
+        Ok(Some(w.case_id))
+    }
+
+    /// What intake answered for a key used already (the case as it is now: same
+    /// number, tracking code and acceptance), or none for a key not used yet.
+    pub fn replay_intake(&self, key: &IdempotencyKey) -> Result<Option<Receipt>> {
+        let Some(id) = self.replay(key)? else { return Ok(None) };
+        let a = self.load_as::<AppealKind>(&id).map_err(|_| AppError::IdempotencyKeyReused)?;
+        Ok(Some(Receipt {
+            dispatch_due: a.clock(ClockKind::Dispatch).map(|c| c.due),
+            case_id: a.id,
+            tracking_code: a.tracking_code,
+            status: a.status,
+            accepted_at: a.accepted_at,
+        }))
     }
 
     /// A case of any kind.
@@ -349,6 +421,18 @@ impl App {
     /// events are appended. A concurrent change makes the kind decide again on the
     /// fresh state (a few times), so two people never overwrite each other.
     pub fn act_on<K: Kind>(&self, actor: &Actor, id: &CaseId, command: &K::Command) -> Result<K::State> {
+        self.act_on_keyed::<K>(actor, id, command, None)
+    }
+
+    /// `act_on` storing a client's Idempotency-Key in the events' commit; a key its
+    /// scope used already refuses the command (`IdempotencyKeyUsed`) unwritten.
+    fn act_on_keyed<K: Kind>(
+        &self,
+        actor: &Actor,
+        id: &CaseId,
+        command: &K::Command,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<K::State> {
         for _ in 0..5 {
             let case = self.load_case(id)?;
             if !case.is::<K>() || (!matches!(actor, Actor::Citizen | Actor::System) && !case.can_view(actor)) {
@@ -367,6 +451,7 @@ impl App {
             };
             let mut batch = AppendBatch::new(r.tenant.clone(), case, now, actor.clone(), Events::new::<K>(events));
             batch.notices = notices;
+            batch.idempotency = key.cloned();
             match self.store.append(batch).wait() {
                 Err(StoreError::Conflict { .. }) => continue,
                 other => return other?.into_state::<K>().map_err(|c| wrong_kind(c.id())),
@@ -377,6 +462,56 @@ impl App {
 
     /// Runs one command on an appeal.
     pub fn act(&self, actor: &Actor, id: &CaseId, action: &Action) -> Result<Appeal> {
+        self.act_keyed(actor, id, action, None).map(|(a, _)| a)
+    }
+
+    /// `act` once per client's Idempotency-Key: a retry with a key used already for
+    /// this request on this case answers the case as it is now, running nothing again
+    /// (the flag says so); the same key for another request or case is refused.
+    pub fn act_keyed(
+        &self,
+        actor: &Actor,
+        id: &CaseId,
+        action: &Action,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<(Appeal, bool)> {
+        let replayed = self.once(id, key, || self.act_once(actor, id, action, key).map(drop))?;
+        Ok((self.load(id)?, replayed))
+    }
+
+    /// `act_on` once per client's Idempotency-Key, on a case of any kind: true when
+    /// the key was used already for this request on this case, and nothing ran again.
+    pub fn act_on_once<K: Kind>(
+        &self,
+        actor: &Actor,
+        id: &CaseId,
+        command: &K::Command,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<bool> {
+        self.once(id, key, || self.act_on_keyed::<K>(actor, id, command, key).map(drop))
+    }
+
+    /// Runs `run` (which stores `key` with its write) unless `key` was used already
+    /// on case `id`: true when it was. The same key for another case is refused; a
+    /// key a concurrent retry used first answers what that retry did.
+    fn once(&self, id: &CaseId, key: Option<&IdempotencyKey>, run: impl Fn() -> Result<()>) -> Result<bool> {
+        let Some(k) = key else { return run().map(|()| false) };
+        for _ in 0..2 {
+            if let Some(done) = self.replay(k)? {
+                if &done != id {
+                    return Err(AppError::IdempotencyKeyReused);
+                }
+                return Ok(true);
+            }
+            match run() {
+                Err(AppError::IdempotencyKeyUsed) => continue,
+                done => return done.map(|()| false),
+            }
+        }
+        Err(AppError::IdempotencyKeyUsed)
+    }
+
+    fn act_once(&self, actor: &Actor, id: &CaseId, action: &Action, key: Option<&IdempotencyKey>) -> Result<Appeal> {
         if let Action::Merge { into } = action {
             // A case the actor may not see answers as one that does not exist.
             let missing = || AppError::invalid("into", format!("要并入的工单 {into} 不存在"));
@@ -388,7 +523,7 @@ impl App {
                 return Err(AppError::invalid("into", format!("工单 {into} 本身已是重复件，请并入主工单")));
             }
         }
-        let after = self.act_on::<AppealKind>(actor, id, action)?;
+        let after = self.act_on_keyed::<AppealKind>(actor, id, action, key)?;
         match action {
             // The master learns of its duplicate; if it is answered already, the
             // duplicate's caller gets that answer now.

@@ -44,6 +44,13 @@ pub enum AppError {
     Busy,
     #[error("{0}")]
     Conflict(String),
+    /// An Idempotency-Key its client used already for another request.
+    #[error("此 Idempotency-Key 已用于另一个请求，请为新请求换一个键")]
+    IdempotencyKeyReused,
+    /// An Idempotency-Key a concurrent request of its client is using: the write was
+    /// not made; asking again answers what that request did.
+    #[error("使用此 Idempotency-Key 的请求正在处理，请稍后重试")]
+    IdempotencyKeyUsed,
     #[error("内部错误")]
     Internal(String),
 }
@@ -59,6 +66,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::Conflict { .. } => AppError::Busy,
             StoreError::NotFound(_) => AppError::NotFound("记录"),
+            StoreError::Duplicate(what) if what == "idempotency_key" => AppError::IdempotencyKeyUsed,
             StoreError::Duplicate(what) => AppError::Conflict(format!("记录已存在：{what}")),
             other => AppError::Internal(other.to_string()),
         }

@@ -36,7 +36,9 @@ pub use application::{
 };
 pub use area::AreaIndex;
 pub use auth::{Session, hash_password};
-pub use case::{CaseView, CitizenInput, IntakeInput, MergedCaller, PublicView, Receipt, TimelineEntry};
+pub use case::{
+    CaseView, CitizenInput, IDEMPOTENCY_HOURS, IntakeInput, MergedCaller, PublicView, Receipt, TimelineEntry,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use dashboard::{Count, Dashboard};
 pub use demo::{DEMO_PASSWORD, SERVICES as DEMO_SERVICES, demo_files};
@@ -60,7 +62,7 @@ pub use task::{
     Board, BoardUnit, MAX_DOCUMENT_BYTES, MAX_TASKS_AT_ONCE, TargetProposal, TaskQueue, TaskRow, TaskTimelineEntry,
     TaskView,
 };
-pub use yiwang_store::{OutboxEntry, OutboxQuery, SecurityEvent, SecurityQuery};
+pub use yiwang_store::{IdempotencyKey, OutboxEntry, OutboxQuery, SecurityEvent, SecurityQuery};
 
 use std::sync::{Arc, RwLock};
 use yiwang_core::calendar::Calendar;

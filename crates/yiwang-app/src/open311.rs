@@ -359,6 +359,16 @@ impl App {
     /// so the operator reads them where the rest of the appeal is. A location yiwang
     /// cannot place is kept as given, for the operator to locate.
     pub fn open311_submit(&self, client: &Actor, input: ServiceRequestInput) -> Result<CreatedRequest> {
+        self.open311_submit_keyed(client, input, None)
+    }
+
+    /// `open311_submit` once per client's Idempotency-Key (`submit_appeal_keyed`).
+    pub fn open311_submit_keyed(
+        &self,
+        client: &Actor,
+        input: ServiceRequestInput,
+        key: Option<&crate::IdempotencyKey>,
+    ) -> Result<CreatedRequest> {
         let r = self.reference();
         let code = clean(&input.service_code).ok_or_else(|| bad("service_code", "service_code was not provided"))?;
         let category = self.open311_service(&code)?;
@@ -490,7 +500,7 @@ impl App {
             category: Some(category.code.clone()),
             private: false,
         };
-        let receipt = self.submit_appeal(client, intake).map_err(|e| match e {
+        let receipt = self.submit_appeal_keyed(client, intake, key).map_err(|e| match e {
             AppError::Invalid { field, message } if field.starts_with("citizen.") => {
                 let f = match field.as_str() {
                     "citizen.phone" => "phone",

@@ -120,6 +120,7 @@ impl App {
             person: None,
             events: Events::new::<PatrolKind>(events),
             notices: vec![],
+            idempotency: None,
         };
         let case = self.store.create_case(new).wait()?;
         case.into_state::<PatrolKind>().map_err(|c| crate::case::wrong_kind(c.id()))

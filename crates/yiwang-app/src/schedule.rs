@@ -58,6 +58,8 @@ impl App {
                 break;
             }
         }
+        // Clients' Idempotency-Keys are kept IDEMPOTENCY_HOURS.
+        self.store.purge_idempotency(now - chrono::Duration::hours(crate::IDEMPOTENCY_HOURS))?;
         Ok(report)
     }
 }

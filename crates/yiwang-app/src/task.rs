@@ -251,6 +251,7 @@ impl App {
                 person: None,
                 events: Events::new::<TaskKind>(events),
                 notices: vec![],
+                idempotency: None,
             };
             ids.push(self.store.create_case(new).wait()?.id().clone());
         }

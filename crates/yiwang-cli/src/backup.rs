@@ -287,6 +287,7 @@ pub fn restore(from: &Path, dir: &Path, personal_keys: Option<&Path>) -> Result<
     let data = crate::config::DataArgs {
         data_dir: dir.to_owned(),
         database: None,
+        read_database: None,
         personal_keys: personal_keys.map(Path::to_owned),
         crypto: None,
     };

@@ -38,6 +38,11 @@ pub struct DataArgs {
     /// postgres://yiwang@db.internal/yiwang. The keys and uploads stay in --data-dir.
     #[arg(long, env = "YIWANG_DATABASE_URL")]
     pub database: Option<String>,
+    /// A read replica of the PostgreSQL --database (a streaming standby) for the
+    /// dashboards, the measures and text search, which then lag behind by the
+    /// replica's delay (README: Read replicas). Everything else reads the primary.
+    #[arg(long, env = "YIWANG_READ_DATABASE_URL")]
+    pub read_database: Option<String>,
     /// The directory of the keys that seal personal data at rest (names, phone and
     /// ID numbers), by default keys/personal in --data-dir. Keep it on another
     /// volume than the database, and back it up apart: without it the personal data
@@ -74,7 +79,7 @@ impl DataArgs {
         }
     }
     fn place(&self, d: DataDir) -> Result<DataDir> {
-        let d = d.with_database(self.database.clone());
+        let d = DataDir { read_database: self.read_database.clone(), ..d.with_database(self.database.clone()) };
         let d = match &self.personal_keys {
             Some(p) => DataDir { personal_keys: p.clone(), ..d },
             None => d,
@@ -86,6 +91,8 @@ impl DataArgs {
 pub struct DataDir {
     pub path: PathBuf,
     database: Option<String>,
+    /// A read replica for dashboards and search (PostgreSQL only).
+    read_database: Option<String>,
     personal_keys: PathBuf,
     /// Only `bench intake --plaintext-personal` turns it off.
     seal_personal_data: bool,
@@ -106,6 +113,7 @@ impl DataDir {
         Ok(DataDir {
             path: path.to_owned(),
             database: None,
+            read_database: None,
             personal_keys: path.join("keys").join("personal"),
             seal_personal_data: true,
             crypto: Crypto::Standard,
@@ -120,6 +128,7 @@ impl DataDir {
         Ok(DataDir {
             path: path.to_owned(),
             database: None,
+            read_database: None,
             personal_keys: path.join("keys").join("personal"),
             seal_personal_data: true,
             crypto: Crypto::Standard,
@@ -201,11 +210,20 @@ impl DataDir {
     /// Opens the store: PostgreSQL when a URL was given, else the SQLite file. Either
     /// brings its schema up to date.
     pub fn open_store(&self) -> Result<Arc<dyn Store>> {
+        if self.read_database.is_some() && self.database.is_none() {
+            bail!("--read-database is a replica of a PostgreSQL --database; SQLite has none");
+        }
         Ok(match &self.database {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Arc::new(
-                PgStore::sealed(url, yiwang_core::kinds(), self.store_crypto()?)
-                    .with_context(|| format!("connecting to {}", redact(url)))?,
-            ),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                let store = PgStore::sealed(url, yiwang_core::kinds(), self.store_crypto()?)
+                    .with_context(|| format!("connecting to {}", redact(url)))?;
+                Arc::new(match &self.read_database {
+                    Some(r) => store
+                        .with_read_replica(r)
+                        .with_context(|| format!("connecting to the replica {}", redact(r)))?,
+                    None => store,
+                })
+            }
             Some(other) => bail!("--database must be a postgres:// URL, not {}", redact(other)),
             None => {
                 // A new database file is made readable by its owner only; SQLite gives

@@ -178,6 +178,11 @@ pub trait Store: Send + Sync {
     /// calling thread before this returns; the answer comes once the batch is
     /// committed, so a caller can prepare its next batch meanwhile.
     fn import_cases(&self, cases: Vec<ImportedCase>, recorded_at: Instant) -> Pending<()>;
+    /// The write a client's Idempotency-Key (`scope`, `key`) was stored with, if any
+    /// is kept (see `purge_idempotency`).
+    fn idempotent(&self, scope: &str, key: &str) -> Result<Option<IdempotentWrite>>;
+    /// Forgets the Idempotency-Keys stored before `before`; how many.
+    fn purge_idempotency(&self, before: Instant) -> Result<u64>;
     /// The case, folded from its events by its kind.
     fn load(&self, id: &CaseId) -> Result<Option<Case>>;
     fn events(&self, id: &CaseId) -> Result<Vec<Recorded>>;

@@ -105,6 +105,30 @@ pub struct NewCase {
     pub events: Events,
     /// What the case's opening must tell someone, stored in the same commit.
     pub notices: Vec<Notice>,
+    /// The client's Idempotency-Key, stored in the same commit; a key its scope has
+    /// already used refuses the case (`StoreError::Duplicate("idempotency_key")`)
+    /// before anything is written.
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+/// A client's Idempotency-Key for one write (issue 19): a retry carrying it finds
+/// the case the first try made (`Store::idempotent`) instead of making another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    /// Whose key it is: a client credential (`apikey:7`, `staff:li`, `client:…`).
+    pub scope: String,
+    /// The key as the client sent it.
+    pub key: String,
+    /// A digest of the request, so the same key with another request is told apart.
+    pub fingerprint: String,
+}
+
+/// What a stored Idempotency-Key answers: the case its write made or changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotentWrite {
+    pub fingerprint: String,
+    pub case_id: CaseId,
+    pub created_at: Instant,
 }
 
 /// A message a write must send (the notifications outbox): stored in the write's own
@@ -262,12 +286,14 @@ pub struct AppendBatch {
     pub(crate) shown: Projection,
     /// What the events must tell someone, stored in the same commit.
     pub notices: Vec<Notice>,
+    /// The client's Idempotency-Key, stored in the same commit (as `NewCase`'s).
+    pub idempotency: Option<IdempotencyKey>,
 }
 
 impl AppendBatch {
     pub fn new(tenant: TenantId, before: Case, at: Instant, actor: Actor, events: Events) -> Self {
         let shown = before.project();
-        AppendBatch { tenant, before, at, actor, events, shown, notices: vec![] }
+        AppendBatch { tenant, before, at, actor, events, shown, notices: vec![], idempotency: None }
     }
 }
 

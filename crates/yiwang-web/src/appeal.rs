@@ -2,14 +2,17 @@
 //! done that a reply then carries.
 
 use crate::auth::{Body, MaybeStaff, StaffAuth};
+use crate::idempotency::{self, IdempotencyHeader};
+use crate::security::ClientAddr;
 use crate::{ApiError, AppState};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
-use yiwang_app::{CaseView, IntakeInput, Receipt};
+use yiwang_app::{AppError, CaseView, IdempotencyKey, IntakeInput, Receipt};
 use yiwang_core::appeal::Action;
 use yiwang_core::id::CaseId;
 use yiwang_core::org::Actor;
@@ -31,18 +34,44 @@ pub(crate) fn case_id(s: &str) -> Result<CaseId, ApiError> {
 /// without a token the caller is the citizen, and only the `web` and `app` channels
 /// are open to them. Answers 201 with the case number and the tracking code.
 #[utoipa::path(post, path = "/api/v1/appeals", tag = "appeals", request_body = IntakeInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "a fresh key per request, the same for its retries: a retry answers the case the first try made")),
     responses((status = 201, body = Receipt), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_appeal(
     State(state): State<AppState>,
     MaybeStaff(staff): MaybeStaff,
+    ClientAddr(addr): ClientAddr,
+    idempotency: IdempotencyHeader,
     Body(input): Body<IntakeInput>,
-) -> Result<(StatusCode, Json<Receipt>), ApiError> {
+) -> Result<(StatusCode, [(HeaderName, HeaderValue); 1], Json<Receipt>), ApiError> {
+    let scope = match &staff {
+        Some(s) => idempotency::staff_scope(&s.staff.username),
+        None => idempotency::client_scope(addr.as_deref()),
+    };
     let actor = staff.map(|s| s.actor).unwrap_or(Actor::Citizen);
     crate::ui::refuse_stored_uploads("attachments", &input.attachments)?;
+    let key = idempotency.key(scope, "POST /api/v1/appeals", &input);
+    // A retry: what the first try made, looked up on the blocking pool.
+    let replay = |key: IdempotencyKey| state.run(move |app| app.replay_intake(&key));
+    if let Some(k) = key.clone()
+        && let Some(r) = replay(k).await?
+    {
+        return Ok((StatusCode::CREATED, idempotency::replayed(), Json(r)));
+    }
     // Awaited here rather than run on the blocking pool: intake does no IO but its
     // commit, and awaiting that holds no thread.
-    let r = state.app.intake(&actor, &input).await?;
-    Ok((StatusCode::CREATED, Json(r)))
+    match state.app.intake_keyed(&actor, &input, key.as_ref()).await {
+        // A concurrent retry used the key first: answer what it made.
+        Err(AppError::IdempotencyKeyUsed) if key.is_some() => match replay(key.expect("checked")).await? {
+            Some(r) => Ok((StatusCode::CREATED, idempotency::replayed(), Json(r))),
+            None => Err(AppError::IdempotencyKeyUsed.into()),
+        },
+        r => Ok((StatusCode::CREATED, fresh(), Json(r?))),
+    }
+}
+
+/// The header of an answer that replays nothing.
+fn fresh() -> [(HeaderName, HeaderValue); 1] {
+    [(idempotency::REPLAYED, HeaderValue::from_static("false"))]
 }
 
 /// One case: state, unit, deadlines and every event. The citizen is masked.
@@ -64,26 +93,33 @@ pub async fn get_appeal(
 /// A reply's `photos` are names `POST /api/v1/appeals/{id}/photos` gave for this case;
 /// any other name (another case's upload, a citizen's photo) is refused.
 #[utoipa::path(post, path = "/api/v1/appeals/{id}/actions", tag = "appeals", request_body = Action,
-    params(("id" = String, Path, description = "case number")),
+    params(("id" = String, Path, description = "case number"),
+        ("Idempotency-Key" = Option<String>, Header, description = "a fresh key per command, the same for its retries: a retry does not run it again")),
     responses((status = 200, body = CaseView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn act_on_appeal(
     State(state): State<AppState>,
     auth: StaffAuth,
     Path(id): Path<String>,
+    idempotency: IdempotencyHeader,
     Body(action): Body<Action>,
-) -> Result<Json<CaseView>, ApiError> {
+) -> Result<([(HeaderName, HeaderValue); 1], Json<CaseView>), ApiError> {
+    let key = idempotency.key(
+        idempotency::staff_scope(&auth.staff.username),
+        &format!("POST /api/v1/appeals/{id}/actions"),
+        &action,
+    );
     let id = case_id(&id)?;
     if let Action::Reply { photos, .. } = &action {
         crate::ui::refuse_foreign_photos(&state, &id, photos).await?;
     }
-    let view = state
+    let (replayed, view) = state
         .run(move |app| {
-            app.act(&auth.actor, &id, &action)?;
-            app.case_view(&auth.actor, &id)
+            let (_, replayed) = app.act_keyed(&auth.actor, &id, &action, key.as_ref())?;
+            Ok::<_, AppError>((replayed, app.case_view(&auth.actor, &id)?))
         })
         .await?;
-    Ok(Json(view))
+    Ok((idempotency::replayed_header(replayed), Json(view)))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -72,6 +72,8 @@ impl From<AppError> for ApiError {
             AppError::NotFound(_) => (S::NOT_FOUND, "not_found", None),
             AppError::Busy => (S::CONFLICT, "busy", None),
             AppError::Conflict(_) => (S::CONFLICT, "conflict", None),
+            AppError::IdempotencyKeyReused => (S::UNPROCESSABLE_ENTITY, "idempotency_key_reused", None),
+            AppError::IdempotencyKeyUsed => (S::CONFLICT, "idempotency_key_in_use", None),
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 (S::INTERNAL_SERVER_ERROR, "internal", None)

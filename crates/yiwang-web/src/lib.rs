@@ -12,6 +12,7 @@ mod auth;
 mod citizen;
 mod dispatch;
 mod error;
+mod idempotency;
 mod knowledge;
 mod measure;
 mod net;

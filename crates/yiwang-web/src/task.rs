@@ -6,13 +6,13 @@ use crate::appeal::case_id;
 use crate::auth::{Body, Params, StaffAuth};
 use crate::{ApiError, AppState};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use yiwang_app::{Board, TargetProposal, TaskQueue, TaskRow, TaskView, TodoPage};
 use yiwang_core::id::CaseId;
-use yiwang_core::task::{Command, NewTask};
+use yiwang_core::task::{Command, NewTask, TaskKind};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -88,26 +88,33 @@ pub async fn get_task(
 /// "evidence": ["…"]}`: sign_for, report, review, request_extension,
 /// decide_extension, issue_notice, answer_notice, close (销号), conclude.
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/actions", tag = "tasks", request_body = Command,
-    params(("id" = String, Path, description = "case number")),
+    params(("id" = String, Path, description = "case number"),
+        ("Idempotency-Key" = Option<String>, Header, description = "a fresh key per command, the same for its retries: a retry does not run it again")),
     responses((status = 200, body = TaskView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn act_on_task(
     State(state): State<AppState>,
     auth: StaffAuth,
     Path(id): Path<String>,
+    idempotency: crate::idempotency::IdempotencyHeader,
     Body(command): Body<Command>,
-) -> Result<Json<TaskView>, ApiError> {
+) -> Result<([(HeaderName, HeaderValue); 1], Json<TaskView>), ApiError> {
+    let key = idempotency.key(
+        crate::idempotency::staff_scope(&auth.staff.username),
+        &format!("POST /api/v1/tasks/{id}/actions"),
+        &command,
+    );
     let id = case_id(&id)?;
     if let Command::Report { evidence, .. } = &command {
         crate::ui::refuse_stored_uploads("evidence", evidence)?;
     }
-    let view = state
+    let (replayed, view) = state
         .run(move |app| {
-            app.act_on_task(&auth.actor, &id, &command)?;
-            app.task_view(&auth.actor, &id)
+            let replayed = app.act_on_once::<TaskKind>(&auth.actor, &id, &command, key.as_ref())?;
+            Ok((replayed, app.task_view(&auth.actor, &id)?))
         })
         .await?;
-    Ok(Json(view))
+    Ok((crate::idempotency::replayed_header(replayed), Json(view)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -951,3 +951,9 @@ fn a_gm_installation_on_postgres_chains_with_sm3_and_seals_with_sm4() {
         assert!(open_sm4(&data, key, tenant, *id, "phone", phone).starts_with("1380000000"));
     }
 }
+
+mod cluster;
+mod failover;
+mod pitr;
+mod replica;
+mod tls;

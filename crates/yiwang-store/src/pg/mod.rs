@@ -5,8 +5,16 @@
 //! queued requests in groups (see `writer`); a small pool of connections serves
 //! queries. It uses the synchronous `postgres` client, which drives its own small
 //! runtime: call the store from plain threads or tokio's `spawn_blocking`, never from
-//! an async task on a runtime worker thread. Connections are plain TCP (`NoTls`);
-//! run it on a trusted network or through a local proxy.
+//! an async task on a runtime worker thread.
+//!
+//! Connections are plain TCP unless the URL asks for TLS the way libpq does:
+//! `sslmode=require` (encrypted, the server not verified), `verify-ca` (its
+//! certificate checked against the CA in `sslrootcert`), `verify-full` (and its host
+//! name against the certificate). The `postgres` crate parses neither `sslrootcert`
+//! nor the verify modes, so `Target` takes them out of the URL and builds an OpenSSL
+//! connector (`postgres-openssl`, on the system's libssl) for them. A URL may name
+//! several hosts (`postgres://h1:5432,h2:5432/db?target_session_attrs=read-write`):
+//! each connection, and each reconnection, goes to the one that takes writes.
 
 mod anchor;
 mod bulk;
@@ -16,8 +24,10 @@ mod read;
 mod writer;
 
 use crate::{Result, StoreError};
+use postgres::config::SslMode;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
+use postgres_openssl::MakeTlsConnector;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -40,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0010_outbox.sql"),
     include_str!("../../migrations/postgres/0011_due_working.sql"),
     include_str!("../../migrations/postgres/0012_category_keywords.sql"),
+    include_str!("../../migrations/postgres/0013_idempotency_key.sql"),
 ];
 
 /// The advisory lock migrations run under ("yiwang" in ASCII), so two processes
@@ -57,11 +68,14 @@ const MAX_STATEMENTS: usize = 256;
 /// what is queued. Several yiwang processes may share one database: migrations take
 /// an advisory lock and appends lock the chain head they extend.
 pub struct PgStore {
-    url: String,
+    target: Target,
     /// The kinds of case it holds, with which it folds a case's events.
     kinds: yiwang_core::case::Kinds,
     readers: Vec<Mutex<Conn>>,
     next_reader: AtomicUsize,
+    /// A read replica for dashboards and search (`with_read_replica`), and its
+    /// connections; none reads the primary.
+    replica: Option<(Target, Vec<Mutex<Conn>>)>,
     writer: Writer,
     /// What personal data is sealed with (`crate::seal`).
     keys: Arc<crate::PersonalKeys>,
@@ -74,8 +88,120 @@ pub(crate) fn map_err(e: postgres::Error) -> StoreError {
         Some(db) if *db.code() == postgres::error::SqlState::UNIQUE_VIOLATION => {
             StoreError::Duplicate(db.constraint().unwrap_or("row").to_owned())
         }
-        _ => StoreError::Database(e.to_string()),
+        // With its causes: "error connecting to server" alone does not say that the
+        // certificate was refused or the server was read-only.
+        _ => {
+            let mut msg = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                let s = c.to_string();
+                if !msg.contains(&s) {
+                    msg = format!("{msg}: {s}");
+                }
+                cause = c.source();
+            }
+            StoreError::Database(msg)
+        }
     }
+}
+
+/// Where and how to connect: the URL as the `postgres` crate takes it, and the TLS
+/// connector its libpq `sslmode` and `sslrootcert` parameters ask for.
+#[derive(Clone)]
+pub(crate) struct Target {
+    config: postgres::Config,
+    tls: Option<MakeTlsConnector>,
+}
+
+impl Target {
+    /// Reads `url`. `sslmode`: absent or `disable`, plain TCP; `allow`, `prefer`,
+    /// TLS when the server offers it; `require`, TLS, the server unverified;
+    /// `verify-ca`, TLS with a certificate signed by a CA of `sslrootcert` (a PEM
+    /// file; the system's CAs when absent or `system`); `verify-full`, that and the
+    /// host name in the certificate.
+    pub(crate) fn parse(url: &str) -> Result<Target> {
+        let bad = |m: String| StoreError::Database(format!("the database URL: {m}"));
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let (mut mode, mut root, mut kept) = (None, None, vec![]);
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            match pair.split_once('=').unwrap_or((pair, "")) {
+                ("sslmode", v) => mode = Some(unescape(v)),
+                ("sslrootcert", v) => root = Some(unescape(v)),
+                _ => kept.push(pair),
+            }
+        }
+        let rest = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
+        let mut config: postgres::Config = rest.parse().map_err(|e: postgres::Error| bad(e.to_string()))?;
+        let mode = mode.unwrap_or_else(|| "disable".into());
+        let (ssl, verify, host) = match mode.as_str() {
+            "disable" => {
+                config.ssl_mode(SslMode::Disable);
+                return Ok(Target { config, tls: None });
+            }
+            "allow" | "prefer" => (SslMode::Prefer, false, false),
+            "require" => (SslMode::Require, false, false),
+            "verify-ca" => (SslMode::Require, true, false),
+            "verify-full" => (SslMode::Require, true, true),
+            other => {
+                return Err(bad(format!(
+                    "sslmode={other} is none of disable, allow, prefer, require, verify-ca, verify-full"
+                )));
+            }
+        };
+        config.ssl_mode(ssl);
+        let tls = (|| -> std::result::Result<MakeTlsConnector, String> {
+            use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
+            let mut b = SslConnector::builder(SslMethod::tls_client()).map_err(|e| e.to_string())?;
+            if !verify {
+                b.set_verify(SslVerifyMode::NONE);
+            } else if let Some(path) = root.as_deref().filter(|p| *p != "system") {
+                // Only the CAs named: a certificate from any other is refused.
+                let pem = std::fs::read(path).map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                let cas = openssl::x509::X509::stack_from_pem(&pem).map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                if cas.is_empty() {
+                    return Err(format!("sslrootcert {path} holds no PEM certificate"));
+                }
+                let mut store = openssl::x509::store::X509StoreBuilder::new().map_err(|e| e.to_string())?;
+                for ca in cas {
+                    store.add_cert(ca).map_err(|e| e.to_string())?;
+                }
+                b.set_cert_store(store.build());
+                b.set_verify(SslVerifyMode::PEER);
+            } else {
+                b.set_verify(SslVerifyMode::PEER);
+            }
+            let mut tls = MakeTlsConnector::new(b.build());
+            if !host {
+                tls.set_callback(|c, _| {
+                    c.set_verify_hostname(false);
+                    Ok(())
+                });
+            }
+            Ok(tls)
+        })()
+        .map_err(bad)?;
+        Ok(Target { config, tls: Some(tls) })
+    }
+}
+
+/// A URL query value with its `%XX` escapes decoded.
+fn unescape(v: &str) -> String {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], b.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok())) {
+            (b'%', Some(x)) => {
+                out.push(x);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A connection with its prepared statements. Preparing costs a round trip, so each
@@ -89,8 +215,12 @@ pub(crate) struct Conn {
 }
 
 impl Conn {
-    fn connect(url: &str) -> Result<Self> {
-        Ok(Conn { client: Client::connect(url, NoTls).map_err(map_err)?, statements: HashMap::new(), slot: 0 })
+    fn connect(target: &Target) -> Result<Self> {
+        let client = match &target.tls {
+            Some(tls) => target.config.connect(tls.clone()),
+            None => target.config.connect(NoTls),
+        };
+        Ok(Conn { client: client.map_err(map_err)?, statements: HashMap::new(), slot: 0 })
     }
 
     fn is_closed(&self) -> bool {
@@ -176,7 +306,8 @@ impl PgStore {
     /// with the algorithm `Crypto` names when given one.
     pub fn sealed(url: &str, kinds: yiwang_core::case::Kinds, keys: impl Into<crate::Crypto>) -> Result<Self> {
         let crate::Crypto { hash, keys } = keys.into();
-        let mut conn = Conn::connect(url)?;
+        let target = Target::parse(url)?;
+        let mut conn = Conn::connect(&target)?;
         migrate(&mut conn)?;
         let mut found = vec![];
         for sql in [
@@ -189,13 +320,14 @@ impl PgStore {
         }
         keys.check_covers(&found)?;
         let keys = Arc::new(keys);
-        let readers = (0..READERS).map(|_| Conn::connect(url).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
+        let readers = (0..READERS).map(|_| Conn::connect(&target).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
         let store = PgStore {
-            url: url.to_owned(),
+            writer: Writer::start(target.clone(), keys.clone(), hash)?,
+            target,
             kinds,
             readers,
             next_reader: AtomicUsize::new(0),
-            writer: Writer::start(url.to_owned(), keys.clone(), hash)?,
+            replica: None,
             keys,
             hash,
         };
@@ -229,9 +361,38 @@ impl PgStore {
         let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         let mut conn = self.readers[i].lock().unwrap_or_else(|p| p.into_inner());
         if conn.is_closed() {
-            *conn = Conn::connect(&self.url)?;
+            *conn = Conn::connect(&self.target)?;
         }
         f(&mut conn)
+    }
+
+    /// Sends the reads of dashboards and search (the month's measures, the volumes,
+    /// the red cases per unit, text searches and their counts, the texts that hot
+    /// topics are drawn from) to the read replica at `url`, a streaming standby of
+    /// this database. They may lag behind what was written by the replica's delay;
+    /// everything else (a case, queues, what a write checks) reads the primary.
+    pub fn with_read_replica(mut self, url: &str) -> Result<Self> {
+        let target = Target::parse(url)?;
+        let conns = (0..READERS).map(|_| Conn::connect(&target).map(Mutex::new)).collect::<Result<Vec<_>>>()?;
+        self.replica = Some((target, conns));
+        Ok(self)
+    }
+
+    /// Runs `f` on a connection to the read replica when there is one (reads that
+    /// may be a little behind: dashboards and search), else as `read`.
+    pub(crate) fn read_replica<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
+        let Some((target, conns)) = &self.replica else { return self.read(f) };
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % conns.len();
+        let mut conn = conns[i].lock().unwrap_or_else(|p| p.into_inner());
+        if conn.is_closed() {
+            *conn = Conn::connect(target)?;
+        }
+        f(&mut conn)
+    }
+
+    /// `read_replica` for a search, `read` otherwise.
+    pub(crate) fn read_searching<T>(&self, search: bool, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
+        if search { self.read_replica(f) } else { self.read(f) }
     }
 
     /// Holds both writers still until the hold is dropped: writes submitted meanwhile
@@ -265,7 +426,8 @@ impl Drop for PgStore {
     /// their own (the writer's connection lives on the writer's thread already).
     fn drop(&mut self) {
         let readers = std::mem::take(&mut self.readers);
-        if std::thread::spawn(move || drop(readers)).join().is_err() {
+        let replica = self.replica.take();
+        if std::thread::spawn(move || drop((readers, replica))).join().is_err() {
             tracing::warn!("closing the PostgreSQL read connections failed");
         }
     }

@@ -726,6 +726,24 @@ impl Store for PgStore {
         rows(found, recorded)
     }
 
+    fn idempotent(&self, scope: &str, key: &str) -> Result<Option<IdempotentWrite>> {
+        let row = self.read(|c| {
+            c.query_opt(
+                "SELECT fingerprint, case_id, created_at FROM idempotency_key WHERE scope = $1 AND key = $2",
+                &[&scope, &key],
+            )
+        })?;
+        row.map(|r| {
+            Ok(IdempotentWrite { fingerprint: col(&r, 0)?, case_id: parse_code(col(&r, 1)?)?, created_at: col(&r, 2)? })
+        })
+        .transpose()
+    }
+
+    fn purge_idempotency(&self, before: Instant) -> Result<u64> {
+        let before = ms(before);
+        self.write(move |c| c.execute("DELETE FROM idempotency_key WHERE created_at < $1", &[&before]))
+    }
+
     fn find_by_tracking_code(&self, code: &str) -> Result<Option<CaseId>> {
         self.read(|c| c.query_opt("SELECT case_id FROM case_header WHERE tracking_code = $1 LIMIT 1", &[&code]))?
             .map(|r| parse_code(col(&r, 0)?))
@@ -737,7 +755,8 @@ impl Store for PgStore {
     /// the word), a phrase with more is read newest first (`TextMatch::Function`).
     fn list_cases(&self, q: &CaseQuery) -> Result<CasePage> {
         let Some((w, p)) = case_filter(q, TextMatch::Operator) else { return Ok(CasePage::default()) };
-        let found = self.read(|c| {
+        // A text search may read the replica; a queue reads the primary.
+        let found = self.read_searching(q.text.is_some(), |c| {
             let total = count_where(c, &w, &p, q.count_up_to)?;
             let few = q.text.is_some() && total < FEW_MATCHES && q.count_up_to.is_none_or(|cap| total < cap);
             let phrase = q.text.as_deref().and_then(fts_to_tsquery).is_some_and(|t| t.contains("<->"));
@@ -771,7 +790,7 @@ impl Store for PgStore {
 
     fn count_cases(&self, q: &CaseQuery) -> Result<u64> {
         let Some((w, p)) = case_filter(q, TextMatch::Operator) else { return Ok(0) };
-        self.read(|c| count_where(c, &w, &p, q.count_up_to))
+        self.read_searching(q.text.is_some(), |c| count_where(c, &w, &p, q.count_up_to))
     }
 
     fn count_by_unit(&self, q: &CaseQuery) -> Result<Vec<(Option<UnitCode>, u64)>> {
@@ -780,7 +799,7 @@ impl Store for PgStore {
         let sql = format!(
             "SELECT a.unit, count(*) FROM case_header a WHERE {w} GROUP BY a.unit ORDER BY a.unit COLLATE \"C\" NULLS FIRST"
         );
-        let found = self.read(|c| c.query(&sql, &refs(&p)))?;
+        let found = self.read_replica(|c| c.query(&sql, &refs(&p)))?;
         rows(found, |r| Ok((opt_code(col(r, 0)?)?, count(col(r, 1)?)?)))
     }
 
@@ -796,7 +815,7 @@ impl Store for PgStore {
     }
 
     fn tally_month(&self, month: &str) -> Result<Vec<FactCount>> {
-        let found = self.read(|c| {
+        let found = self.read_replica(|c| {
             c.query(
                 "SELECT case_kind, unit, fact, flag, value, sum(count)::bigint FROM measure_tally WHERE month = $1
                  GROUP BY case_kind, unit, fact, flag, value HAVING sum(count) <> 0
@@ -818,7 +837,7 @@ impl Store for PgStore {
 
     fn volumes(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> Result<Volumes> {
         // Summed here (the slots too), so a year's dashboard receives a few hundred rows.
-        let found = self.read(|c| {
+        let found = self.read_replica(|c| {
             c.query(
                 "SELECT dimension, value, sum(count)::bigint FROM volume_tally
                  WHERE case_kind = $1 AND day >= $2 AND day < $3
@@ -926,7 +945,7 @@ impl Store for PgStore {
             "SELECT {CASE_TEXT_COLUMNS} FROM case_header a {FIRST_EVENT}
              WHERE a.opened_at >= $1 AND a.opened_at < $2 AND a.case_kind = $3 ORDER BY a.opened_at DESC LIMIT $4"
         );
-        let found = self.read(|c| c.query(&sql, &[&ms(from), &ms(to), &kind, &i64::from(limit)]))?;
+        let found = self.read_replica(|c| c.query(&sql, &[&ms(from), &ms(to), &kind, &i64::from(limit)]))?;
         rows(found, case_text_row)
     }
 

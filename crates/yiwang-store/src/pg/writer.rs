@@ -17,7 +17,7 @@
 //! and the chain heads locked (`FOR UPDATE`) until the commit.
 
 use super::projection::Rows;
-use super::{Conn, col, ms, uint};
+use super::{Conn, Target, col, ms, uint};
 use crate::commit::{self, Done, Reply};
 use crate::link::link;
 use crate::{AppendBatch, NewCase, Result, StoreError};
@@ -45,8 +45,8 @@ pub(crate) const WRITERS: usize = 2;
 /// its statistics say a table is small, as they do for a fresh database filling faster
 /// than autovacuum analyses it, and then every batch scans the growing table (seen:
 /// intake at a third of its rate). So the writers' sessions rule it out.
-fn writer_connection(url: &str, slot: i16) -> Result<Conn> {
-    let mut conn = Conn::connect(url)?;
+fn writer_connection(target: &Target, slot: i16) -> Result<Conn> {
+    let mut conn = Conn::connect(target)?;
     conn.slot = slot;
     conn.batch("SET enable_seqscan = off")?;
     Ok(conn)
@@ -60,7 +60,7 @@ fn writer_connection(url: &str, slot: i16) -> Result<Conn> {
 /// lost in a crash were used by no committed batch, so giving them again is harmless.
 /// A batch that fails leaves its numbers unused.
 struct Numbers {
-    url: String,
+    target: Target,
     conn: std::sync::Mutex<Option<Conn>>,
     /// Held shared by a batch of creates, appends and imports, alone by one with
     /// arbitrary writes (`exec`): a reindex must not interleave with another writer's
@@ -79,7 +79,7 @@ impl Numbers {
     fn query(&self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<postgres::Row>> {
         let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         if guard.as_ref().is_none_or(Conn::is_closed) {
-            let mut c = Conn::connect(&self.url)?;
+            let mut c = Conn::connect(&self.target)?;
             c.batch("SET synchronous_commit = off")?;
             *guard = Some(c);
         }
@@ -90,18 +90,17 @@ impl Numbers {
 impl Writer {
     /// Starts the writers on connections of their own to `url`, reconnecting when the
     /// server drops them.
-    pub(crate) fn start(url: String, keys: Arc<crate::PersonalKeys>, hash: HashAlg) -> Result<Self> {
-        let conns = (0..WRITERS as i16).map(|slot| writer_connection(&url, slot)).collect::<Result<Vec<_>>>()?;
-        let numbers =
-            Numbers { url: url.clone(), conn: std::sync::Mutex::new(None), turns: Default::default(), keys, hash };
+    pub(crate) fn start(target: Target, keys: Arc<crate::PersonalKeys>, hash: HashAlg) -> Result<Self> {
+        let conns = (0..WRITERS as i16).map(|slot| writer_connection(&target, slot)).collect::<Result<Vec<_>>>()?;
+        let numbers = Numbers { target, conn: std::sync::Mutex::new(None), turns: Default::default(), keys, hash };
         Ok(Writer::spawn("yiwang-pg-writer", move |rx| {
             let rx = std::sync::Mutex::new(rx);
             std::thread::scope(|s| {
                 for conn in conns {
-                    let (rx, url, numbers) = (&rx, &url, &numbers);
+                    let (rx, numbers) = (&rx, &numbers);
                     std::thread::Builder::new()
                         .name("yiwang-pg-writer".into())
-                        .spawn_scoped(s, move || run(conn, url, rx, numbers))
+                        .spawn_scoped(s, move || run(conn, &numbers.target, rx, numbers))
                         .expect("spawn writer thread");
                 }
             });
@@ -113,7 +112,7 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Conn, url: &str, rx: &std::sync::Mutex<mpsc::Receiver<Job>>, numbers: &Numbers) {
+fn run(mut conn: Conn, target: &Target, rx: &std::sync::Mutex<mpsc::Receiver<Job>>, numbers: &Numbers) {
     loop {
         // One writer takes what is queued; the other waits for the queue meanwhile.
         let jobs = {
@@ -130,7 +129,7 @@ fn run(mut conn: Conn, url: &str, rx: &std::sync::Mutex<mpsc::Receiver<Job>>, nu
         };
         // A restarted server or a dropped connection costs one batch at most.
         if conn.is_closed() {
-            match writer_connection(url, conn.slot) {
+            match writer_connection(target, conn.slot) {
                 Ok(c) => conn = c,
                 Err(e) => {
                     let msg = format!("cannot reconnect: {e}");
@@ -141,6 +140,78 @@ fn run(mut conn: Conn, url: &str, rx: &std::sync::Mutex<mpsc::Receiver<Job>>, nu
             }
         }
         commit_batch(&mut conn, numbers, jobs);
+    }
+}
+
+/// The batch's Idempotency-Keys: those their scopes have used already (and those
+/// taken earlier in the batch), and the rows of those it stores.
+#[derive(Default)]
+struct Keys {
+    used: HashSet<(String, String)>,
+    scope: Vec<String>,
+    key: Vec<String>,
+    fingerprint: Vec<String>,
+    case: Vec<String>,
+    at: Vec<yiwang_core::Instant>,
+}
+
+impl Keys {
+    /// Locks the batch's keys (transaction-level advisory locks, in one order, so the
+    /// other writer or another process carrying the same key waits for this commit
+    /// and then sees the key used, rather than failing its batch on the key's
+    /// primary key) and reads which are used already. Two round trips, and none
+    /// for a batch without keys.
+    fn lock(conn: &mut Conn, creates: &Creates, appends: &Appends) -> Result<Keys> {
+        let (scopes, names): (Vec<&str>, Vec<&str>) = creates
+            .iter()
+            .filter_map(|(n, _)| n.idempotency.as_ref())
+            .chain(appends.iter().filter_map(|(b, _)| b.idempotency.as_ref()))
+            .map(|k| (k.scope.as_str(), k.key.as_str()))
+            .unzip();
+        if scopes.is_empty() {
+            return Ok(Keys::default());
+        }
+        conn.execute(
+            "SELECT pg_advisory_xact_lock(h) FROM (
+                SELECT DISTINCT hashtextextended(s || chr(31) || k, 0) AS h FROM unnest($1::text[], $2::text[]) AS x(s, k)
+                ORDER BY h
+             ) o",
+            &[&scopes, &names],
+        )?;
+        let rows = conn.query(
+            "SELECT i.scope, i.key FROM idempotency_key i JOIN unnest($1::text[], $2::text[]) AS x(s, k)
+             ON i.scope = x.s AND i.key = x.k",
+            &[&scopes, &names],
+        )?;
+        let used = rows.iter().map(|r| Ok((col(r, 0)?, col(r, 1)?))).collect::<Result<_>>()?;
+        Ok(Keys { used, ..Keys::default() })
+    }
+
+    /// Takes a write's key for case `id`: refused when its scope used it already.
+    fn take(&mut self, key: Option<crate::IdempotencyKey>, id: &CaseId, at: yiwang_core::Instant) -> Result<()> {
+        let Some(k) = key else { return Ok(()) };
+        if !self.used.insert((k.scope.clone(), k.key.clone())) {
+            return Err(StoreError::Duplicate("idempotency_key".into()));
+        }
+        self.scope.push(k.scope);
+        self.key.push(k.key);
+        self.fingerprint.push(k.fingerprint);
+        self.case.push(id.to_string());
+        self.at.push(at);
+        Ok(())
+    }
+
+    /// Stores the keys taken, in the batch's transaction.
+    fn write(&self, conn: &mut Conn) -> Result<()> {
+        if self.scope.is_empty() {
+            return Ok(());
+        }
+        conn.execute(
+            "INSERT INTO idempotency_key (scope, key, fingerprint, case_id, created_at)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])",
+            &[&self.scope, &self.key, &self.fingerprint, &self.case, &self.at],
+        )
+        .map(drop)
     }
 }
 
@@ -178,11 +249,21 @@ fn commit_batch(conn: &mut Conn, numbers: &Numbers, jobs: Vec<Job>) {
     let mut done: Vec<Done> = Vec::new();
     let mut rows = Rows::default();
     let mut broken: Option<String> = None;
-    let linked = match create(conn, numbers, creates, &mut rows, &mut done) {
-        Ok(()) => append(conn, numbers.hash, appends, &mut rows, &mut done),
-        Err(e) => Err(fail_all(appends, &mut done, e)),
+    let mut keys = Keys::default();
+    let linked = match Keys::lock(conn, &creates, &appends) {
+        Err(e) => {
+            let e = fail_all(creates, &mut done, e);
+            Err(fail_all(appends, &mut done, e))
+        }
+        Ok(k) => {
+            keys = k;
+            match create(conn, numbers, creates, &mut rows, &mut keys, &mut done) {
+                Ok(()) => append(conn, numbers.hash, appends, &mut rows, &mut keys, &mut done),
+                Err(e) => Err(fail_all(appends, &mut done, e)),
+            }
+        }
     };
-    if let Err(e) = linked.and_then(|()| rows.write(conn)) {
+    if let Err(e) = linked.and_then(|()| rows.write(conn)).and_then(|()| keys.write(conn)) {
         broken = Some(format!("batch rolled back: {e}"));
     }
     for (f, r) in execs {
@@ -221,7 +302,14 @@ fn commit_batch(conn: &mut Conn, numbers: &Numbers, jobs: Vec<Job>) {
 /// New cases: numbers them and their persons, links their first events, refuses
 /// those whose tracking code is taken (their numbers stay unused) and adds the rows
 /// of the rest.
-fn create(conn: &mut Conn, numbers: &Numbers, creates: Creates, rows: &mut Rows, done: &mut Vec<Done>) -> Result<()> {
+fn create(
+    conn: &mut Conn,
+    numbers: &Numbers,
+    creates: Creates,
+    rows: &mut Rows,
+    keys: &mut Keys,
+    done: &mut Vec<Done>,
+) -> Result<()> {
     if creates.is_empty() {
         return Ok(());
     }
@@ -277,7 +365,7 @@ fn create(conn: &mut Conn, numbers: &Numbers, creates: Creates, rows: &mut Rows,
     let mut linked = Vec::with_capacity(creates.len());
     let mut creates = creates.into_iter();
     while let Some((n, r)) = creates.next() {
-        let NewCase { tenant, at, actor, person, mut events, notices } = *n;
+        let NewCase { tenant, at, actor, person, mut events, notices, idempotency } = *n;
         let at = ms(at);
         let day = civil_date(at);
         let prefix = events.kind_of().prefix();
@@ -301,7 +389,7 @@ fn create(conn: &mut Conn, numbers: &Numbers, creates: Creates, rows: &mut Rows,
         match link(numbers.hash, tenant.as_str(), &id, None, (0, chain::GENESIS.to_owned()), at, &actor, events) {
             Ok((l, state)) => {
                 let shown = state.project();
-                linked.push((tenant, id, at, person, l, state, shown, notices, r));
+                linked.push((tenant, id, at, person, l, state, shown, notices, idempotency, r));
             }
             // A case that cannot be linked (a bug) fails its batch: its number and
             // person are taken.
@@ -334,11 +422,15 @@ fn create(conn: &mut Conn, numbers: &Numbers, creates: Creates, rows: &mut Rows,
             return Err(e);
         }
     };
-    for (tenant, id, at, person, l, state, shown, notices, r) in linked {
+    for (tenant, id, at, person, l, state, shown, notices, key, r) in linked {
         if let Some(c) = &shown.header.tracking_code
             && !taken.insert(c.clone())
         {
             done.push(Done::Case(r, Box::new(Err(StoreError::Duplicate("case_header.tracking_code".into())))));
+            continue;
+        }
+        if let Err(e) = keys.take(key, &id, at) {
+            done.push(Done::Case(r, Box::new(Err(e))));
             continue;
         }
         if let Some((pid, p)) = person {
@@ -381,7 +473,14 @@ fn fail_all<T>(jobs: Vec<(T, Reply<Case>)>, done: &mut Vec<Done>, e: StoreError)
 /// Appends: locks the heads of the chains, refuses what is stale or unknown, links
 /// the rest (several appends to one case in a batch chain on each other) and adds
 /// their rows.
-fn append(conn: &mut Conn, hash: HashAlg, appends: Appends, rows: &mut Rows, done: &mut Vec<Done>) -> Result<()> {
+fn append(
+    conn: &mut Conn,
+    hash: HashAlg,
+    appends: Appends,
+    rows: &mut Rows,
+    keys: &mut Keys,
+    done: &mut Vec<Done>,
+) -> Result<()> {
     if appends.is_empty() {
         return Ok(());
     }
@@ -408,7 +507,7 @@ fn append(conn: &mut Conn, hash: HashAlg, appends: Appends, rows: &mut Rows, don
     };
     let mut appends = appends.into_iter();
     while let Some((b, r)) = appends.next() {
-        let AppendBatch { tenant, before, at, actor, events, shown, notices } = *b;
+        let AppendBatch { tenant, before, at, actor, events, shown, notices, idempotency } = *b;
         let key = (tenant.as_str().to_owned(), before.id().to_string());
         let Some(head) = heads.get(&key).cloned() else {
             done.push(Done::Case(r, Box::new(Err(StoreError::NotFound(format!("case {}", before.id()))))));
@@ -426,6 +525,10 @@ fn append(conn: &mut Conn, hash: HashAlg, appends: Appends, rows: &mut Rows, don
         let text = events.touches_text();
         let at = ms(at);
         let id = before.id().clone();
+        if let Err(e) = keys.take(idempotency, &id, at) {
+            done.push(Done::Case(r, Box::new(Err(e))));
+            continue;
+        }
         let written =
             link(hash, tenant.as_str(), &id, Some(before), head, at, &actor, events).and_then(|(linked, state)| {
                 heads.insert(key, (linked.head().0, linked.head().1.to_owned()));

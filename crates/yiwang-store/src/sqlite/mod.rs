@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0012_outbox.sql"),
     include_str!("../../migrations/sqlite/0013_due_working.sql"),
     include_str!("../../migrations/sqlite/0014_category_keywords.sql"),
+    include_str!("../../migrations/sqlite/0015_idempotency_key.sql"),
 ];
 
 pub struct SqliteStore {

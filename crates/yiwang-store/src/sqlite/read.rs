@@ -761,6 +761,32 @@ impl Store for SqliteStore {
         self.read(|c| c.prepare_cached(EVENTS_OF_CASE)?.query_map([id.as_str()], recorded)?.collect())
     }
 
+    fn idempotent(&self, scope: &str, key: &str) -> Result<Option<IdempotentWrite>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT fingerprint, case_id, created_at FROM idempotency_key WHERE scope = ?1 AND key = ?2",
+            )?
+            .query_row([scope, key], |r| {
+                Ok(IdempotentWrite {
+                    fingerprint: r.get(0)?,
+                    case_id: parse_code(r.get(1)?)?,
+                    created_at: parse_ts(&r.get::<_, String>(2)?)?,
+                })
+            })
+            .optional()
+        })
+    }
+
+    fn purge_idempotency(&self, before: Instant) -> Result<u64> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.writer.exec(move |c| {
+            let n = c.execute("DELETE FROM idempotency_key WHERE created_at < ?1", [ts(before)]).map_err(map_err)?;
+            let _ = tx.send(n as u64);
+            Ok(())
+        })?;
+        Ok(rx.recv().unwrap_or(0))
+    }
+
     fn find_by_tracking_code(&self, code: &str) -> Result<Option<CaseId>> {
         self.read(|c| {
             c.prepare_cached("SELECT case_id FROM case_header WHERE tracking_code = ?1")?

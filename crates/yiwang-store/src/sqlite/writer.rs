@@ -330,7 +330,7 @@ fn in_savepoint(conn: &Connection, f: ExecFn) -> Result<()> {
 }
 
 fn create(conn: &Connection, ids: &People, n: NewCase, deferred: &mut Deferred) -> Result<Case> {
-    let NewCase { tenant, at, actor, person, mut events, notices } = n;
+    let NewCase { tenant, at, actor, person, mut events, notices, idempotency } = n;
     let at = trunc_ms(at);
     let now = ts(at);
     let day = civil_date(at);
@@ -365,6 +365,7 @@ fn create(conn: &Connection, ids: &People, n: NewCase, deferred: &mut Deferred) 
             return Err(StoreError::Duplicate("case_header.tracking_code".into()));
         }
     }
+    refuse_used_key(conn, idempotency.as_ref())?;
     let counter = match last {
         Some(_) => conn
             .prepare_cached("UPDATE OR ROLLBACK case_counter SET last_seq = ?3 WHERE prefix = ?1 AND day = ?2")
@@ -382,12 +383,13 @@ fn create(conn: &Connection, ids: &People, n: NewCase, deferred: &mut Deferred) 
     insert_events(conn, tenant.as_str(), &id, &linked, &linked.at)?;
     write_head(conn, tenant.as_str(), &id, None, state.kind(), linked.head(), &linked.at)?;
     insert_notices(conn, tenant.as_str(), &id, &notices, &linked.at)?;
+    insert_key(conn, idempotency.as_ref(), &id, &linked.at)?;
     super::projection::write(conn, &mut rows, deferred)?;
     Ok(state)
 }
 
 fn append(conn: &Connection, ids: &People, b: AppendBatch, deferred: &mut Deferred) -> Result<Case> {
-    let AppendBatch { tenant, before, at, actor, events, shown, notices } = b;
+    let AppendBatch { tenant, before, at, actor, events, shown, notices, idempotency } = b;
     let id = before.id().clone();
     let head: Option<(u32, String)> = conn
         .prepare_cached("SELECT seq, hash FROM chain_head WHERE case_id = ?1")
@@ -400,6 +402,7 @@ fn append(conn: &Connection, ids: &People, b: AppendBatch, deferred: &mut Deferr
     if events.is_empty() {
         return Ok(before);
     }
+    refuse_used_key(conn, idempotency.as_ref())?;
     let text = events.touches_text();
     let tenant = tenant.as_str();
     let version = before.version();
@@ -407,6 +410,7 @@ fn append(conn: &Connection, ids: &People, b: AppendBatch, deferred: &mut Deferr
     insert_events(conn, tenant, &id, &linked, &linked.at)?;
     write_head(conn, tenant, &id, Some(version), state.kind(), linked.head(), &linked.at)?;
     insert_notices(conn, tenant, &id, &notices, &linked.at)?;
+    insert_key(conn, idempotency.as_ref(), &id, &linked.at)?;
     super::projection::project(conn, tenant, Some(&shown), &state, text, deferred)?;
     Ok(state)
 }
@@ -437,6 +441,32 @@ pub(crate) fn insert_person(
         INSERT_PERSON,
         &[[&id.0, &tenant, &p.name, &p.phone, &p.phone_digest, &p.id_number, &p.contact, &sealed_with, &at]],
     )
+}
+
+/// Refuses, before anything is written, a write whose Idempotency-Key its scope has
+/// used already (kept until purged).
+fn refuse_used_key(conn: &Connection, key: Option<&crate::IdempotencyKey>) -> Result<()> {
+    let Some(k) = key else { return Ok(()) };
+    let used = conn
+        .prepare_cached("SELECT 1 FROM idempotency_key WHERE scope = ?1 AND key = ?2")
+        .and_then(|mut s| s.exists([&k.scope, &k.key]))
+        .map_err(map_err)?;
+    if used {
+        return Err(StoreError::Duplicate("idempotency_key".into()));
+    }
+    Ok(())
+}
+
+/// Stores a write's Idempotency-Key with the case it wrote, in the write's commit.
+fn insert_key(conn: &Connection, key: Option<&crate::IdempotencyKey>, id: &CaseId, at: &str) -> Result<()> {
+    let Some(k) = key else { return Ok(()) };
+    conn.prepare_cached(
+        "INSERT OR ROLLBACK INTO idempotency_key (scope, key, fingerprint, case_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .and_then(|mut s| s.execute(params![k.scope, k.key, k.fingerprint, id.as_str(), at]))
+    .map(drop)
+    .map_err(map_err)
 }
 
 /// Puts a write's notices in the outbox, due at once.

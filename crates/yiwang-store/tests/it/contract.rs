@@ -125,11 +125,22 @@ pub fn tracking(at: DateTime<Utc>, n: u16, salt: u8) -> TrackingCode {
 }
 
 pub fn new_case_for(w: &World, store: &dyn Store, at: DateTime<Utc>, i: Intake, person: Option<PersonData>) -> Appeal {
+    appeal_of(store.create_case(new_case_of(w, at, i, person)).wait().unwrap())
+}
+
+/// What `new_case_for` stores.
+pub fn new_case_of(w: &World, at: DateTime<Utc>, i: Intake, person: Option<PersonData>) -> NewCase {
     let actor = operator();
     let events = appeal::decide_intake(&i, &w.ctx(at, &actor)).unwrap();
-    let new =
-        NewCase { tenant: tenant(), at, actor, person, events: Events::new::<AppealKind>(events), notices: vec![] };
-    appeal_of(store.create_case(new).wait().unwrap())
+    NewCase {
+        tenant: tenant(),
+        at,
+        actor,
+        person,
+        events: Events::new::<AppealKind>(events),
+        notices: vec![],
+        idempotency: None,
+    }
 }
 
 pub fn new_case(w: &World, store: &dyn Store, at: DateTime<Utc>, n: u16, phone: Option<&str>) -> Appeal {
@@ -407,6 +418,61 @@ pub fn concurrent_writers_are_all_committed(store: Arc<dyn Store>) {
     assert!(store.verify().unwrap().is_intact());
 }
 
+/// A client's Idempotency-Key is stored in the commit of the case it came with and is
+/// used once per scope: a second write carrying it is refused before anything is
+/// written, also when both meet in one batch (`hold` holds the writer); the purge
+/// forgets keys older than its bound.
+pub fn an_idempotency_key_is_stored_with_its_write_and_used_once(store: &dyn Store, hold: &dyn Fn() -> WriteHold) {
+    let w = world(store);
+    let key = |scope: &str, k: &str, f: &str| {
+        Some(yiwang_store::IdempotencyKey { scope: scope.into(), key: k.into(), fingerprint: f.into() })
+    };
+    let keyed = |n: u16, k| {
+        let mut new = new_case_of(&w, t0(), intake("井盖松动", tracking(t0(), n, 7)), None);
+        new.idempotency = k;
+        store.create_case(new)
+    };
+    let all = || store.count_cases(&CaseQuery::default()).unwrap();
+    let a = keyed(1, key("staff:li", "k1", "f1")).wait().unwrap();
+    let stored = store.idempotent("staff:li", "k1").unwrap().expect("stored with the case");
+    assert_eq!((stored.case_id, stored.fingerprint.as_str(), stored.created_at), (a.id().clone(), "f1", t0()));
+    assert_eq!(store.idempotent("staff:wang", "k1").unwrap(), None, "scoped");
+    let again = keyed(2, key("staff:li", "k1", "f1")).wait();
+    assert!(matches!(&again, Err(StoreError::Duplicate(what)) if what == "idempotency_key"), "{again:?}");
+    assert_eq!(all(), 1, "nothing of the refused case was written");
+    keyed(3, key("staff:wang", "k1", "f1")).wait().unwrap();
+
+    // Two writes with one key in one batch: one is made, the other refused; the
+    // batch's other request is committed all the same.
+    let held = hold();
+    let racing = [keyed(4, key("client:1", "k2", "f")), keyed(5, key("client:1", "k2", "f")), keyed(6, None)];
+    drop(held);
+    let [x, y, other] = racing.map(|p| p.wait());
+    assert!(other.is_ok(), "{other:?}");
+    assert_eq!([&x, &y].iter().filter(|r| r.is_ok()).count(), 1, "{x:?} {y:?}");
+    let made = x.as_ref().or(y.as_ref()).unwrap().id().clone();
+    assert_eq!(store.idempotent("client:1", "k2").unwrap().unwrap().case_id, made);
+    assert_eq!(all(), 4);
+
+    // An append carries its key the same way.
+    let dispatch = Action::Dispatch { category: CategoryCode::parse("c1").unwrap(), unit: None, note: None };
+    let mut batch = decided(&w, &appeal_of(a), &operator(), &dispatch, t0() + Duration::minutes(5));
+    batch.idempotency = key("staff:li", "k3", "f3");
+    let dispatched = store.append(batch).wait().unwrap();
+    assert_eq!(store.idempotent("staff:li", "k3").unwrap().unwrap().case_id, dispatched.id().clone());
+    let remind = Action::Remind { note: "请尽快".into() };
+    let mut batch = decided(&w, &appeal_of(dispatched.clone()), &operator(), &remind, t0() + Duration::minutes(6));
+    batch.idempotency = key("staff:li", "k3", "f3");
+    let twice = store.append(batch).wait();
+    assert!(matches!(&twice, Err(StoreError::Duplicate(what)) if what == "idempotency_key"), "{twice:?}");
+    assert_eq!(store.load(dispatched.id()).unwrap().unwrap().version(), dispatched.version(), "nothing appended");
+
+    assert_eq!(store.purge_idempotency(t0() + Duration::minutes(1)).unwrap(), 3, "k1 twice and k2");
+    assert_eq!(store.idempotent("staff:li", "k1").unwrap(), None);
+    assert!(store.idempotent("staff:li", "k3").unwrap().is_some(), "younger than the bound");
+    assert!(store.verify().unwrap().is_intact());
+}
+
 /// Requests that meet in one batch share a commit; one the store refuses (a stale
 /// version, a tracking code taken) is answered so, and the others are committed all
 /// the same. `hold` holds the writer, so the four requests wait for it together.
@@ -429,6 +495,7 @@ pub fn a_refused_request_leaves_the_others_of_its_batch_committed(store: &dyn St
         person: None,
         events: Events::new::<AppealKind>(events),
         notices: vec![],
+        idempotency: None,
     };
     let held = hold();
     let pending = [
@@ -1051,6 +1118,7 @@ pub fn a_kind_the_store_has_never_seen_runs_on_the_engine(store: &dyn Store) {
             person: Some(PersonData { name: Some("王五".into()), ..Default::default() }),
             events: Events::new::<Chore>(events),
             notices: vec![],
+            idempotency: None,
         };
         store.create_case(new).wait()
     };
@@ -1202,7 +1270,15 @@ pub fn a_search_within_a_kind_finds_and_counts_its_own(store: &dyn Store) {
     let chore = |title: &str| {
         let cmd = ChoreCommand::Open { title: title.into(), points: 1, code: None };
         let events = Events::new::<Chore>(Chore::open(&cmd, &w.ctx(t0(), &admin)));
-        let new = NewCase { tenant: tenant(), at: t0(), actor: admin.clone(), person: None, events, notices: vec![] };
+        let new = NewCase {
+            tenant: tenant(),
+            at: t0(),
+            actor: admin.clone(),
+            person: None,
+            events,
+            notices: vec![],
+            idempotency: None,
+        };
         store.create_case(new).wait().unwrap().id().clone()
     };
     let chores = [chore("清扫落叶"), chore("落叶堆满了路边")];
@@ -1495,6 +1571,7 @@ pub fn notices_are_written_with_their_events_and_tried_until_sent(store: &dyn St
         person: None,
         events: Events::new::<AppealKind>(events),
         notices: vec![Notice::to_citizen("appeal_accepted")],
+        idempotency: None,
     };
     let a = appeal_of(store.create_case(new).wait().unwrap());
     let all = |state: Option<&str>| {

@@ -113,6 +113,14 @@ contract_tests!(
 );
 
 #[test]
+fn an_idempotency_key_is_stored_with_its_write_and_used_once() {
+    let db = TestDb::new();
+    let store = db.store();
+    contract::an_idempotency_key_is_stored_with_its_write_and_used_once(&store, &|| store.hold_writes());
+    store.close();
+}
+
+#[test]
 fn a_refused_request_leaves_the_others_of_its_batch_committed() {
     let db = TestDb::new();
     let store = db.store();
@@ -225,7 +233,7 @@ fn the_schema_survives_reconnecting_and_two_stores_migrate_once() {
         .query_one("SELECT count(*), count(DISTINCT version) FROM schema_migrations", &[])
         .map(|r| (r.get(0), r.get(1)))
         .unwrap();
-    assert_eq!((versions, distinct), (12, 12));
+    assert_eq!((versions, distinct), (13, 13));
 }
 
 #[test]

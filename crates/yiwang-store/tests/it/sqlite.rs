@@ -56,6 +56,12 @@ contract_tests!(
 );
 
 #[test]
+fn an_idempotency_key_is_stored_with_its_write_and_used_once() {
+    let (_dir, store) = open();
+    contract::an_idempotency_key_is_stored_with_its_write_and_used_once(&store, &|| store.hold_writes());
+}
+
+#[test]
 fn a_refused_request_leaves_the_others_of_its_batch_committed() {
     let (_dir, store) = open();
     contract::a_refused_request_leaves_the_others_of_its_batch_committed(&store, &|| store.hold_writes());

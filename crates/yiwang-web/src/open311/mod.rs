@@ -244,7 +244,7 @@ async fn post_resource_inner(
     }
     // Form fields first; some clients put api_key or jurisdiction_id in the query.
     let mut all = pairs(&body);
-    all.extend(pairs(q.unwrap_or_default().as_bytes()));
+    all.extend(pairs(q.as_deref().unwrap_or_default().as_bytes()));
     let p = Params(all);
     check_jurisdiction(&state, &p, format)?;
     let key = p.get("api_key").map(str::to_owned);
@@ -269,9 +269,18 @@ async fn post_resource_inner(
         run(&state, format, move |app| app.open311_post_update(&client, id.as_deref())).await?;
         return Err((format, Open311Error::bad("the update was not accepted")));
     }
+    // An Idempotency-Key (README: Retries) is scoped to the client's API key and bound
+    // to the form as sent.
+    let idem =
+        crate::idempotency::IdempotencyHeader::of(&headers).map_err(|e| (format, Open311Error::bad(e.message)))?;
+    let key = idem.key(
+        crate::idempotency::api_key_scope(p.get("api_key").unwrap_or_default()),
+        "POST /open311/v2/requests",
+        &(String::from_utf8_lossy(&body), q.as_deref().unwrap_or_default()),
+    );
     let input = service_request_input(&p);
     let account_id = p.get("account_id").map(str::to_owned);
-    let created = run(&state, format, move |app| app.open311_submit(&client, input)).await?;
+    let created = run(&state, format, move |app| app.open311_submit_keyed(&client, input, key.as_ref())).await?;
     let body = Node::List(
         "request",
         vec![Node::Obj(vec![

@@ -14,6 +14,7 @@ mod callback;
 mod dispatch;
 mod fuzz;
 mod hardening;
+mod idempotency;
 mod lifecycle;
 mod need_to_know;
 mod notify;
