@@ -230,6 +230,42 @@ impl App {
     /// 窗口收件: a clerk registers an application, the applicant present, under the
     /// service's current version.
     pub fn register_application(&self, actor: &Actor, input: ApplicationInput) -> Result<Application> {
+        self.register_application_keyed(actor, input, None).map(|(a, _)| a)
+    }
+
+    /// As `register_application`, once per client's Idempotency-Key: a retry gets the
+    /// application the first try made (and true), never a second one.
+    pub fn register_application_keyed(
+        &self,
+        actor: &Actor,
+        input: ApplicationInput,
+        key: Option<&yiwang_store::IdempotencyKey>,
+    ) -> Result<(Application, bool)> {
+        let replayed = |k: &yiwang_store::IdempotencyKey| -> Result<Option<Application>> {
+            match self.replay(k)? {
+                Some(id) => self.load_as::<ApplicationKind>(&id).map(Some).map_err(|_| AppError::IdempotencyKeyReused),
+                None => Ok(None),
+            }
+        };
+        if let Some(a) = key.map(replayed).transpose()?.flatten() {
+            return Ok((a, true));
+        }
+        match self.register_once(actor, input, key) {
+            // A concurrent retry used the key first: answer what it made.
+            Err(AppError::IdempotencyKeyUsed) if key.is_some() => match key.map(replayed).transpose()?.flatten() {
+                Some(a) => Ok((a, true)),
+                None => Err(AppError::IdempotencyKeyUsed),
+            },
+            made => made.map(|a| (a, false)),
+        }
+    }
+
+    fn register_once(
+        &self,
+        actor: &Actor,
+        input: ApplicationInput,
+        key: Option<&yiwang_store::IdempotencyKey>,
+    ) -> Result<Application> {
         if !actor.has_role(Role::Clerk) {
             return Err(AppError::Forbidden("只有窗口受理员可以登记申请".into()));
         }
@@ -263,7 +299,7 @@ impl App {
                 person: person.clone(),
                 events: Events::new::<ApplicationKind>(events),
                 notices: vec![],
-                idempotency: None,
+                idempotency: key.cloned(),
             };
             match self.store.create_case(case).wait() {
                 // A tracking code collides rarely (see `intake`): draw again.
@@ -277,12 +313,25 @@ impl App {
 
     /// Runs one command on an application.
     pub fn act_application(&self, actor: &Actor, id: &CaseId, command: &Command) -> Result<Application> {
+        self.act_application_keyed(actor, id, command, None)?;
+        self.load_as::<ApplicationKind>(id)
+    }
+
+    /// As `act_application`, once per client's Idempotency-Key: true when the key
+    /// was used already for this command, and nothing ran again.
+    pub fn act_application_keyed(
+        &self,
+        actor: &Actor,
+        id: &CaseId,
+        command: &Command,
+        key: Option<&yiwang_store::IdempotencyKey>,
+    ) -> Result<bool> {
         if matches!(actor, Actor::Citizen) {
             // The applicant acts through their own login (which comes with the portal);
             // until then, at the window.
             return Err(AppError::Forbidden("请到窗口办理，或登录后在“我的办件”中办理".into()));
         }
-        self.act_on::<ApplicationKind>(actor, id, command)
+        self.act_on_once::<ApplicationKind>(actor, id, command, key)
     }
 
     /// An application for whoever may see it (its department, the window that

@@ -6,7 +6,7 @@ use crate::appeal::case_id;
 use crate::auth::{Body, Params, StaffAuth};
 use crate::{ApiError, AppState};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -94,21 +94,25 @@ fn no_stored_files(materials: &[Provided]) -> Result<(), ApiError> {
 /// checked by the clerk) or as e-certificates that stand in for them (证照免提交); an
 /// incomplete set is what 补正 is for.
 #[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = ApplicationInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key gets the first try's application")),
     responses((status = 201, body = ApplicationView), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn register(
     State(state): State<AppState>,
     auth: StaffAuth,
+    idempotency: crate::idempotency::IdempotencyHeader,
     Body(input): Body<ApplicationInput>,
-) -> Result<(StatusCode, Json<ApplicationView>), ApiError> {
+) -> Result<(StatusCode, [(HeaderName, HeaderValue); 1], Json<ApplicationView>), ApiError> {
     no_stored_files(&input.materials)?;
-    let v = state
+    let key =
+        idempotency.key(crate::idempotency::staff_scope(&auth.staff.username), "POST /api/v1/applications", &input);
+    let (replayed, v) = state
         .run(move |app| {
-            let a = app.register_application(&auth.actor, input)?;
-            app.application_view(&auth.actor, &a.id)
+            let (a, replayed) = app.register_application_keyed(&auth.actor, input, key.as_ref())?;
+            Ok((replayed, app.application_view(&auth.actor, &a.id)?))
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(v)))
+    Ok((StatusCode::CREATED, crate::idempotency::replayed_header(replayed), Json(v)))
 }
 
 /// One application with its record, for its department, the window that registered
@@ -129,26 +133,33 @@ pub async fn get_application(
 /// decide_extension, decide, certify, deliver. Refusals carry the law's rule in their
 /// code (`supplement_once`, `notice_period_passed`, `extension_once` …).
 #[utoipa::path(post, path = "/api/v1/applications/{id}/actions", tag = "applications", request_body = Command,
-    params(("id" = String, Path, description = "case number")),
+    params(("id" = String, Path, description = "case number"),
+        ("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key runs nothing again")),
     responses((status = 200, body = ApplicationView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn act(
     State(state): State<AppState>,
     auth: StaffAuth,
     Path(id): Path<String>,
+    idempotency: crate::idempotency::IdempotencyHeader,
     Body(command): Body<Command>,
-) -> Result<Json<ApplicationView>, ApiError> {
+) -> Result<([(HeaderName, HeaderValue); 1], Json<ApplicationView>), ApiError> {
+    let key = idempotency.key(
+        crate::idempotency::staff_scope(&auth.staff.username),
+        &format!("POST /api/v1/applications/{id}/actions"),
+        &command,
+    );
     let id = case_id(&id)?;
     if let Command::Supplement { materials, .. } = &command {
         no_stored_files(materials)?;
     }
-    let v = state
+    let (replayed, v) = state
         .run(move |app| {
-            app.act_application(&auth.actor, &id, &command)?;
-            app.application_view(&auth.actor, &id)
+            let replayed = app.act_application_keyed(&auth.actor, &id, &command, key.as_ref())?;
+            Ok((replayed, app.application_view(&auth.actor, &id)?))
         })
         .await?;
-    Ok(Json(v))
+    Ok((crate::idempotency::replayed_header(replayed), Json(v)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -381,7 +381,55 @@ async fn the_applicant_rates_and_a_bad_rating_is_verified_put_right_and_called_b
     );
 }
 
+/// A POST with an Idempotency-Key: the status, the body and whether it was a replay.
+async fn keyed(api: &Api, token: &str, path: &str, key: &str, body: Value) -> (StatusCode, Value, Option<String>) {
+    let req = Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", key)
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let resp = tower::ServiceExt::oneshot(yiwang_web::router(api.app.clone()), req).await.unwrap();
+    let status = resp.status();
+    let replayed = resp.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap().to_owned());
+    let bytes = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), replayed)
+}
+
+async fn a_retry_with_its_idempotency_key_never_files_or_acts_twice(backend: Backend) {
+    let api = Api::on(backend);
+    let clerk = api.login("scjgj-clerk").await;
+    let (s, first, replayed) = keyed(&api, &clerk, "/api/v1/applications", "reg-1", food_application()).await;
+    assert_eq!((s, replayed.as_deref()), (StatusCode::CREATED, Some("false")), "{first}");
+    let id = first["application"]["id"].as_str().unwrap().to_owned();
+    let (s, again, replayed) = keyed(&api, &clerk, "/api/v1/applications", "reg-1", food_application()).await;
+    assert_eq!(
+        (s, replayed.as_deref(), again["application"]["id"].as_str()),
+        (StatusCode::CREATED, Some("true"), Some(id.as_str()))
+    );
+    let mut other = food_application();
+    other["form"]["shop-name"] = json!("另一家店");
+    let (s, e, _) = keyed(&api, &clerk, "/api/v1/applications", "reg-1", other).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"), "{e}");
+    let (_, todo) = api.call("GET", "/api/v1/todo?kind=application", Some(&clerk), None).await;
+    assert_eq!(todo["total"], 1, "one application: {todo}");
+
+    // A 补正 retried: asked once, and the retry is no second (refused) notice.
+    let path = format!("/api/v1/applications/{id}/actions");
+    let ask = json!({"action": "ask_supplement", "missing": [{"material": "floor-plan", "what": "平面图"}]});
+    let (s, _, replayed) = keyed(&api, &clerk, &path, "ask-1", ask.clone()).await;
+    assert_eq!((s, replayed.as_deref()), (StatusCode::OK, Some("false")));
+    let (s, v, replayed) = keyed(&api, &clerk, &path, "ask-1", ask).await;
+    assert_eq!((s, replayed.as_deref()), (StatusCode::OK, Some("true")), "{v}");
+    let asked =
+        v["timeline"].as_array().unwrap().iter().filter(|t| t["summary"].as_str().unwrap().contains("补正")).count();
+    assert_eq!(asked, 1, "{v}");
+}
+
 on_both_stores!(
+    a_retry_with_its_idempotency_key_never_files_or_acts_twice,
     the_applicant_rates_and_a_bad_rating_is_verified_put_right_and_called_back,
     an_application_goes_from_the_window_to_its_certificate,
     bad_input_is_refused_with_its_code_and_nothing_is_filed,
