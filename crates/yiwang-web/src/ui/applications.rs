@@ -5,7 +5,7 @@
 //! with the legal text.
 
 use super::console::{ActionCard, Failed};
-use super::form::{Fields, field_error};
+use super::form::{ActionFields, Fields, actions_aside, field_error, staff_timeline};
 use super::portal::field_of;
 use super::{Chrome, StaffUser, UiError, UiResult, fmt_left, fmt_time, html_response, page, stage_badge};
 use crate::{ApiError, AppState};
@@ -407,23 +407,9 @@ fn application_page(
                         }
                     }
                 }
-                section.card {
-                    h2 { "办理过程" }
-                    ol.timeline.staff {
-                        @for e in v.timeline.iter().rev() {
-                            li { time { (fmt_time(e.at)) } span.actor { (e.by) } span { (e.summary) } }
-                        }
-                    }
-                }
+                (staff_timeline(v.timeline.iter().map(|e| (e.at, e.by.as_str(), e.summary.as_str()))))
             }
-            aside.case-actions aria-label="可执行的操作" {
-                @if v.actions.is_empty() {
-                    section.card { h2 { "操作" } p.muted { "当前没有您可以执行的操作。" } }
-                }
-                @for name in &v.actions {
-                    (action_form(u, a, name, failed.filter(|f| f.action == *name)))
-                }
-            }
+            (actions_aside(v.actions.iter().map(|name| action_form(u, a, name, failed.filter(|f| f.action == *name))).collect()))
         }
     }
 }
@@ -431,29 +417,12 @@ fn application_page(
 fn action_form(u: &StaffUser, a: &Application, name: &str, failed: Option<&Failed>) -> Markup {
     let s = &a.service;
     let empty = Fields::default();
-    let f = failed.map(|x| &x.fields).unwrap_or(&empty);
-    let e = failed.map(|x| &x.error);
-    let id = |field: &str| format!("{name}-{field}");
-    let text = |field: &str, label: &str, required: bool, rows: u32| {
-        html! {
-            div.field {
-                label for=(id(field)) { (label) @if !required { span.opt { "（选填）" } } }
-                textarea id=(id(field)) name=(field) rows=(rows) required[required] { (f.get(field)) }
-                (field_error(&id(field), e, field))
-            }
-        }
-    };
-    let yes_no = |legend: &str, field: &str, yes: &str, no: &str| {
-        html! {
-            fieldset {
-                legend { (legend) }
-                div.choices {
-                    label.choice { input type="radio" name=(field) value="yes" checked[f.get(field) != "no"]; (yes) }
-                    label.choice { input type="radio" name=(field) value="no" checked[f.get(field) == "no"]; (no) }
-                }
-            }
-        }
-    };
+    let af =
+        ActionFields { name, posted: failed.map(|x| &x.fields).unwrap_or(&empty), error: failed.map(|x| &x.error) };
+    let (f, e) = (af.posted, af.error);
+    let id = |field: &str| af.id(field);
+    let text = |field: &str, label: &str, required: bool, rows: u32| af.text(field, label, required, rows);
+    let yes_no = |legend: &str, field: &str, yes: &str, no: &str| af.yes_no(legend, field, yes, no);
     let fields = match name {
         "accept" if s.instant => html! {
             p.hint { "即办件：受理时当场作出决定。" }
@@ -931,17 +900,9 @@ async fn render_fix(
                         @if let Some(x) = &f.reply { dt { "答复" } dd { (x) @if f.on_time == Some(false) { " " span.tag.late { "逾期" } } } }
                     }
                 }
-                section.card {
-                    h2 { "办理过程" }
-                    ol.timeline.staff { @for e in v.timeline.iter().rev() { li { time { (fmt_time(e.at)) } span.actor { (e.by) } span { (e.summary) } } } }
-                }
+                (staff_timeline(v.timeline.iter().map(|e| (e.at, e.by.as_str(), e.summary.as_str()))))
             }
-            aside.case-actions aria-label="可执行的操作" {
-                @if v.actions.is_empty() { section.card { h2 { "操作" } p.muted { "当前没有您可以执行的操作。" } } }
-                @for name in &v.actions {
-                    (fix_form(u, f, name, failed.as_ref().filter(|x| x.action == *name)))
-                }
-            }
+            (actions_aside(v.actions.iter().map(|name| fix_form(u, f, name, failed.as_ref().filter(|x| x.action == *name))).collect()))
         }
     };
     Ok(html_response(status, page(&format!("差评整改 {}", f.id), Chrome::Console(u, "todo"), body)))
@@ -949,26 +910,11 @@ async fn render_fix(
 
 fn fix_form(u: &StaffUser, f: &yiwang_core::rating_fix::Fix, name: &str, failed: Option<&Failed>) -> Markup {
     let empty = Fields::default();
-    let posted = failed.map(|x| &x.fields).unwrap_or(&empty);
-    let e = failed.map(|x| &x.error);
-    let id = |field: &str| format!("{name}-{field}");
-    let text = |field: &str, label: &str, required: bool| {
-        html! {
-            div.field {
-                label for=(id(field)) { (label) @if !required { span.opt { "（选填）" } } }
-                textarea id=(id(field)) name=(field) rows="3" required[required] { (posted.get(field)) }
-                (field_error(&id(field), e, field))
-            }
-        }
-    };
-    let yes_no = |legend: &str, field: &str, yes: &str, no: &str| {
-        html! {
-            fieldset { legend { (legend) } div.choices {
-                label.choice { input type="radio" name=(field) value="yes" checked[posted.get(field) != "no"]; (yes) }
-                label.choice { input type="radio" name=(field) value="no" checked[posted.get(field) == "no"]; (no) }
-            } }
-        }
-    };
+    let af =
+        ActionFields { name, posted: failed.map(|x| &x.fields).unwrap_or(&empty), error: failed.map(|x| &x.error) };
+    let e = af.error;
+    let text = |field: &str, label: &str, required: bool| af.text(field, label, required, 3);
+    let yes_no = |legend: &str, field: &str, yes: &str, no: &str| af.yes_no(legend, field, yes, no);
     let fields = match name {
         "verify" => {
             html! { (yes_no("差评是否属实", "founded", "属实，进行整改", "不属实，向中心申诉")) (text("finding", "核实情况", true)) }

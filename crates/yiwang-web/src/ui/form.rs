@@ -80,3 +80,72 @@ pub fn field_error(id: &str, err: Option<&(String, String)>, field: &str) -> Mar
         }
     }
 }
+
+/// The fields of one action form on a case page: what was posted (kept after an
+/// error) and the error, drawn the same way on every kind's page.
+pub(crate) struct ActionFields<'a> {
+    pub name: &'a str,
+    pub posted: &'a Fields,
+    pub error: Option<&'a (String, String)>,
+}
+
+impl ActionFields<'_> {
+    /// The id of `field` within this form (`answer-reply`).
+    pub fn id(&self, field: &str) -> String {
+        format!("{}-{field}", self.name)
+    }
+
+    /// A text area, with its label (选填 when not `required`) and its error.
+    pub fn text(&self, field: &str, label: &str, required: bool, rows: u32) -> Markup {
+        let id = self.id(field);
+        html! {
+            div.field {
+                label for=(id) { (label) @if !required { span.opt { "（选填）" } } }
+                textarea id=(id) name=(field) rows=(rows) required[required] { (self.posted.get(field)) }
+                (field_error(&id, self.error, field))
+            }
+        }
+    }
+
+    /// Two radio buttons, `yes` first and chosen unless `no` was posted.
+    pub fn yes_no(&self, legend: &str, field: &str, yes: &str, no: &str) -> Markup {
+        let said_no = self.posted.get(field) == "no";
+        html! {
+            fieldset {
+                legend { (legend) }
+                div.choices {
+                    label.choice { input type="radio" name=(field) value="yes" checked[!said_no]; (yes) }
+                    label.choice { input type="radio" name=(field) value="no" checked[said_no]; (no) }
+                }
+            }
+        }
+    }
+}
+
+/// A case page's record for staff: newest first, who and what.
+pub(crate) fn staff_timeline<'a>(
+    entries: impl DoubleEndedIterator<Item = (chrono::DateTime<chrono::Utc>, &'a str, &'a str)>,
+) -> Markup {
+    html! {
+        section.card {
+            h2 { "办理过程" }
+            ol.timeline.staff {
+                @for (at, by, summary) in entries.rev() {
+                    li { time { (super::fmt_time(at)) } span.actor { (by) } span { (summary) } }
+                }
+            }
+        }
+    }
+}
+
+/// The side column of a case page: a form per command the caller may give now.
+pub(crate) fn actions_aside(forms: Vec<Markup>) -> Markup {
+    html! {
+        aside.case-actions aria-label="可执行的操作" {
+            @if forms.is_empty() {
+                section.card { h2 { "操作" } p.muted { "当前没有您可以执行的操作。" } }
+            }
+            @for form in forms { (form) }
+        }
+    }
+}

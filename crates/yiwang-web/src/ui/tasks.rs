@@ -13,7 +13,7 @@
 
 use super::console::{ActionCard, Failed};
 use super::export::{Cell, Table, csv, xlsx};
-use super::form::{Fields, field_error, url_encode};
+use super::form::{ActionFields, Fields, actions_aside, field_error, staff_timeline, url_encode};
 use super::portal::{field_of, file_kind, save_upload, upload_name};
 use super::{Chrome, StaffUser, UiError, UiResult, fmt_left, fmt_time, html_response, page, stage_badge};
 use crate::{ApiError, AppState};
@@ -477,23 +477,9 @@ fn task_page(
                         }
                     }
                 }
-                section.card {
-                    h2 { "办理过程" }
-                    ol.timeline.staff {
-                        @for e in v.events.iter().rev() {
-                            li { time { (fmt_time(e.at)) } span.actor { (e.actor) } span { (e.summary) } }
-                        }
-                    }
-                }
+                (staff_timeline(v.events.iter().map(|e| (e.at, e.actor.as_str(), e.summary.as_str()))))
             }
-            aside.case-actions aria-label="可执行的操作" {
-                @if v.actions.is_empty() {
-                    section.card { h2 { "操作" } p.muted { "当前没有您可以执行的操作。" } }
-                }
-                @for name in &v.actions {
-                    (task_form(u, v, name, failed.filter(|f| f.action == *name)))
-                }
-            }
+            (actions_aside(v.actions.iter().map(|name| task_form(u, v, name, failed.filter(|f| f.action == *name))).collect()))
         }
     }
 }
@@ -501,29 +487,12 @@ fn task_page(
 fn task_form(u: &StaffUser, v: &TaskView, name: &str, failed: Option<&Failed>) -> Markup {
     let t = &v.task;
     let empty = Fields::default();
-    let f = failed.map(|x| &x.fields).unwrap_or(&empty);
-    let e = failed.map(|x| &x.error);
-    let id = |field: &str| format!("{name}-{field}");
-    let text = |field: &str, label: &str, required: bool, rows: u32| {
-        html! {
-            div.field {
-                label for=(id(field)) { (label) @if !required { span.opt { "（选填）" } } }
-                textarea id=(id(field)) name=(field) rows=(rows) required[required] { (f.get(field)) }
-                (field_error(&id(field), e, field))
-            }
-        }
-    };
-    let approve = |legend: &str, yes: &str, no: &str| {
-        html! {
-            fieldset {
-                legend { (legend) }
-                div.choices {
-                    label.choice { input type="radio" name="approve" value="yes" checked[f.get("approve") != "no"]; (yes) }
-                    label.choice { input type="radio" name="approve" value="no" checked[f.get("approve") == "no"]; (no) }
-                }
-            }
-        }
-    };
+    let af =
+        ActionFields { name, posted: failed.map(|x| &x.fields).unwrap_or(&empty), error: failed.map(|x| &x.error) };
+    let (f, e) = (af.posted, af.error);
+    let id = |field: &str| af.id(field);
+    let text = |field: &str, label: &str, required: bool, rows: u32| af.text(field, label, required, rows);
+    let approve = |legend: &str, yes: &str, no: &str| af.yes_no(legend, "approve", yes, no);
     let is_lead = t.lead.as_ref() == Some(&u.staff.unit);
     let fields = match name {
         "sign_for" => html! { p.hint { "签收后请部署落实，并在首次反馈时限内报告进度。" } },
