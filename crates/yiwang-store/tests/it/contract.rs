@@ -1542,3 +1542,18 @@ pub fn notices_are_written_with_their_events_and_tried_until_sent(store: &dyn St
     let of_case = store.outbox(&OutboxQuery { case_id: Some(a.id.clone()), limit: 10, ..Default::default() }).unwrap();
     assert_eq!(of_case.len(), 2);
 }
+
+/// What monitoring reports as the database's size: there, and larger once cases are
+/// written (SQLite: the file and its WAL; PostgreSQL: `pg_database_size`, plus the WAL
+/// directory when the role may list it).
+pub fn the_disk_usage_grows_with_what_is_written(store: &dyn Store) {
+    let w = world(store);
+    let before = store.disk_usage().unwrap();
+    assert!(before.database > 0, "{before:?}");
+    for n in 0..200 {
+        new_case(&w, store, t0(), n, Some("13900000000"));
+    }
+    let after = store.disk_usage().unwrap();
+    let total = |d: yiwang_store::DiskUsage| d.database + d.wal.unwrap_or(0);
+    assert!(total(after) > total(before), "{before:?} → {after:?}");
+}
