@@ -2,6 +2,8 @@
 //! with SIGKILL in the middle of `bench intake`; `audit verify` on a file that was
 //! tampered with; and the other benches, small, on SQLite and PostgreSQL.
 
+mod metrics;
+
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
