@@ -291,8 +291,9 @@ impl Text {
         Text::default()
     }
 
-    /// Starts a family: `kind` is `counter`, `gauge` or `histogram`; a counter's
-    /// samples are named `name` + `_total`.
+    /// Starts a family: `kind` is `counter`, `gauge` or `histogram`. `name` is the
+    /// samples' name as the 0.0.4 text format wants it: a counter's ends in `_total`;
+    /// a histogram's samples add `_bucket`, `_sum` and `_count` to it.
     pub fn family(&mut self, name: &str, kind: &str, help: &str) -> &mut Self {
         let help = help.replace('\\', "\\\\").replace('\n', "\\n");
         let _ = writeln!(self.0, "# HELP {name} {help}\n# TYPE {name} {kind}");
@@ -362,7 +363,11 @@ impl Text {
 
     /// Every figure recorded in this process (`HTTP`, `STORE`, `SCHEDULER`, `AUTH`).
     pub fn process(&mut self) -> &mut Self {
-        self.family("yiwang_http_requests", "counter", "HTTP requests answered, by route template, method and status.");
+        self.family(
+            "yiwang_http_requests_total",
+            "counter",
+            "HTTP requests answered, by route template, method and status.",
+        );
         let requests = HTTP.requests.read().unwrap_or_else(|p| p.into_inner());
         for (route, series) in requests.iter() {
             for (method, status, h) in series {
@@ -390,7 +395,7 @@ impl Text {
             }
         }
         drop(requests);
-        self.family("yiwang_http_shed", "counter", "Requests refused to protect the server, by reason.");
+        self.family("yiwang_http_shed_total", "counter", "Requests refused to protect the server, by reason.");
         for (reason, c) in [
             ("overloaded", &HTTP.shed_overloaded),
             ("rate_limited", &HTTP.shed_rate_limited),
@@ -428,20 +433,24 @@ impl Text {
             &[],
             &SCHEDULER.tick,
         );
-        self.family("yiwang_scheduler_failures", "counter", "Scheduler ticks that failed.").sample(
+        self.family("yiwang_scheduler_failures_total", "counter", "Scheduler ticks that failed.").sample(
             "yiwang_scheduler_failures_total",
             &[],
             SCHEDULER.failed.get(),
         );
 
-        self.family("yiwang_logins", "counter", "Staff login attempts, by outcome.");
+        self.family("yiwang_logins_total", "counter", "Staff login attempts, by outcome.");
         for (outcome, c) in
             [("success", &AUTH.login_succeeded), ("failure", &AUTH.login_failed), ("locked", &AUTH.login_locked)]
         {
             self.sample("yiwang_logins_total", &[("outcome", outcome)], c.get());
         }
-        self.family("yiwang_lockouts", "counter", "Accounts locked from an address after too many failed logins.")
-            .sample("yiwang_lockouts_total", &[], AUTH.lockouts.get());
+        self.family(
+            "yiwang_lockouts_total",
+            "counter",
+            "Accounts locked from an address after too many failed logins.",
+        )
+        .sample("yiwang_lockouts_total", &[], AUTH.lockouts.get());
         self
     }
 

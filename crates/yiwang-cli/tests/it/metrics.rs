@@ -1,6 +1,9 @@
-//! `/metrics` from a real server, read by a real Prometheus parser: Debian's
+//! `/metrics` from a real server, read by two real Prometheus parsers: Debian's
 //! `python3-prometheus-client` (`prometheus_client.parser`), run by `/usr/bin/python3`
-//! or `YIWANG_TEST_PYTHON` (`scripts/test` installs it). Without it the test fails.
+//! or `YIWANG_TEST_PYTHON`, which gives the values checked; and Prometheus' own
+//! `promtool check metrics` (`YIWANG_TEST_PROMTOOL`, else `promtool` on the path),
+//! which also holds the text to Prometheus' naming rules. `scripts/test` provides
+//! both; without either the tests fail.
 
 use super::{Server, free_port};
 use std::collections::HashMap;
@@ -38,6 +41,27 @@ fn parse_with_prometheus_client(text: &str) -> Vec<Sample> {
     let samples: Vec<(String, HashMap<String, String>, serde_json::Value)> =
         serde_json::from_slice(&out.stdout).unwrap();
     samples.into_iter().map(|(n, l, v)| (n, l, v.as_f64().unwrap_or(f64::NAN))).collect()
+}
+
+/// `promtool check metrics` on `text`: it must parse, with no problem found by
+/// Prometheus' lint (names, suffixes, help texts).
+fn check_with_promtool(text: &str) {
+    let promtool = std::env::var("YIWANG_TEST_PROMTOOL").unwrap_or_else(|_| "promtool".into());
+    let mut child = std::process::Command::new(&promtool)
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{promtool}: {e} (scripts/test unpacks it from Debian's prometheus package)"));
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool check metrics: {}{}\n{text}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The value of the one sample named `name` with (at least) `labels`.
@@ -152,6 +176,7 @@ fn scrape_after_requests(data: &std::path::Path, database: Option<&str>) {
     assert_eq!(r.status().as_u16(), 404, "the metrics address serves nothing else");
 
     for text in [&with_token, &text] {
+        check_with_promtool(text);
         let s = parse_with_prometheus_client(text);
         let intake = [("route", "/api/v1/appeals"), ("method", "POST"), ("status", "201")];
         assert!(value(&s, "yiwang_http_requests_total", &intake) >= f64::from(APPEALS));
@@ -226,6 +251,7 @@ fn guesses_past_the_rate_limit_are_counted_as_shed() {
     }
     assert_eq!(limited, 3);
     let text = client.get(format!("{}/metrics", server.base)).bearer_auth(TOKEN).send().unwrap().text().unwrap();
+    check_with_promtool(&text);
     let s = parse_with_prometheus_client(&text);
     assert_eq!(value(&s, "yiwang_http_shed_total", &[("reason", "rate_limited")]), 3.0);
     assert_eq!(value(&s, "yiwang_logins_total", &[("outcome", "failure")]), 2.0);
