@@ -367,6 +367,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             {
                 bail!("--public-url must be an http:// or https:// address, e.g. https://12345.yunxi.gov.cn");
             }
+            // An empty variable sets nothing; a short token could be guessed.
+            let metrics_token = metrics_token.filter(|t| !t.is_empty());
+            if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+                bail!("--metrics-token must be at least 16 characters, e.g. from `openssl rand -hex 32`");
+            }
             let web = yiwang_web::WebConfig {
                 public_url,
                 max_connections_per_address,

@@ -258,3 +258,17 @@ fn guesses_past_the_rate_limit_are_counted_as_shed() {
     let login = [("route", "/api/v1/login"), ("method", "POST"), ("status", "429")];
     assert_eq!(value(&s, "yiwang_http_requests_total", &login), 3.0);
 }
+
+#[test]
+fn a_short_metrics_token_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = super::bin()
+        .args(["serve", "--data-dir"])
+        .arg(dir.path())
+        .args(["--listen", &format!("127.0.0.1:{}", free_port()), "--metrics-token", "guessable"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--metrics-token must be at least 16 characters"), "{err}");
+}
