@@ -262,13 +262,29 @@ fn guesses_past_the_rate_limit_are_counted_as_shed() {
 #[test]
 fn a_short_metrics_token_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
-    let out = super::bin()
+    let log = dir.path().join("stderr");
+    let mut child = super::bin()
         .args(["serve", "--data-dir"])
-        .arg(dir.path())
+        .arg(dir.path().join("data"))
         .args(["--listen", &format!("127.0.0.1:{}", free_port()), "--metrics-token", "guessable"])
-        .output()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
         .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    // A server that started anyway would serve forever: give it 30 s to exit.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the server started with a 9-character metrics token");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    let err = std::fs::read_to_string(&log).unwrap();
     assert!(err.contains("--metrics-token must be at least 16 characters"), "{err}");
 }
