@@ -299,6 +299,15 @@ impl App {
             address: address.map(str::to_owned),
             detail,
         })?;
+        // The login figures count what the security log records, as it records it.
+        let m = &yiwang_metrics::AUTH;
+        match kind {
+            "login" => m.login_succeeded.inc(),
+            "login_failed" => m.login_failed.inc(),
+            "login_refused" => m.login_locked.inc(),
+            "locked_out" => m.lockouts.inc(),
+            _ => {}
+        }
         Ok(())
     }
 

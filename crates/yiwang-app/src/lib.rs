@@ -19,6 +19,7 @@ mod error;
 pub mod keyring;
 mod knowledge;
 mod measure;
+pub mod monitor;
 pub mod notify;
 mod open311;
 mod patrol;

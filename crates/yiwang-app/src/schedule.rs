@@ -16,7 +16,16 @@ pub struct TickReport {
 }
 
 impl App {
+    /// Marks every alarm that has come; its time and outcome are counted
+    /// (`yiwang_metrics::SCHEDULER`: the lag is the time since the last good tick).
     pub fn tick(&self) -> Result<TickReport> {
+        let began = std::time::Instant::now();
+        let r = self.mark_due_alarms();
+        yiwang_metrics::SCHEDULER.ticked(began.elapsed(), r.is_ok());
+        r
+    }
+
+    fn mark_due_alarms(&self) -> Result<TickReport> {
         let now = self.now();
         let mut report = TickReport::default();
         loop {

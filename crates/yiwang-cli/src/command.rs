@@ -74,6 +74,14 @@ enum Command {
         /// and limit there).
         #[arg(long, env = "YIWANG_GUESSES_PER_MINUTE", default_value_t = 60)]
         guesses_per_minute: u32,
+        /// Serve /metrics (Prometheus text format) on this address too, without
+        /// authentication: bind it to loopback or a monitoring network only.
+        #[arg(long, env = "YIWANG_METRICS_LISTEN")]
+        metrics_listen: Option<String>,
+        /// Serve /metrics on the main address to `Authorization: Bearer TOKEN` (401
+        /// otherwise). Without this or --metrics-listen, /metrics is 404.
+        #[arg(long, env = "YIWANG_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
     },
     /// Set up or update a district from a directory holding units.json,
     /// categories.json, staff.json, boundaries.geojson, places.json and routing.json
@@ -372,6 +380,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             checkpoint_export,
             secure_cookies,
             guesses_per_minute,
+            metrics_listen,
+            metrics_token,
         } => {
             let public_url = public_url.unwrap_or_else(|| format!("http://{listen}"));
             if !(public_url.starts_with("http://") || public_url.starts_with("https://"))
@@ -379,16 +389,22 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             {
                 bail!("--public-url must be an http:// or https:// address, e.g. https://12345.yunxi.gov.cn");
             }
+            // An empty variable sets nothing; a short token could be guessed.
+            let metrics_token = metrics_token.filter(|t| !t.is_empty());
+            if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+                bail!("--metrics-token must be at least 16 characters, e.g. from `openssl rand -hex 32`");
+            }
             let web = yiwang_web::WebConfig {
                 public_url,
                 max_connections_per_address,
                 secure_cookies,
                 guesses_per_minute,
+                metrics_token,
                 ..Default::default()
             };
             let export = checkpoint_export.map(|e| crate::record::Export::parse(&e)).transpose()?;
             let every = Periods { tick_seconds, checkpoint_seconds, notify_seconds: 5 };
-            serve(data, listen, demo, every, web, export)
+            serve(data, listen, demo, every, web, export, metrics_listen)
         }
         Command::Import { data, from, default_password } => {
             let dir = data.open_or_create()?;
@@ -728,6 +744,7 @@ fn serve(
     every: Periods,
     web: yiwang_web::WebConfig,
     export: Option<crate::record::Export>,
+    metrics_listen: Option<String>,
 ) -> Result<ExitCode> {
     let dir = data.open_or_create()?;
     if demo {
@@ -759,6 +776,19 @@ fn serve(
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("binding {listen}"))?;
         tracing::info!(addr = %listener.local_addr()?, data_dir = %dir.path.display(), database = %dir.describe(), "yiwang is serving");
+        // /metrics on an address of its own, stopped with the server.
+        let (metrics_stop, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+        let metrics_server = match &metrics_listen {
+            Some(addr) => {
+                let l = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+                tracing::info!(addr = %l.local_addr()?, "metrics are served");
+                let stopped = async move {
+                    let _ = metrics_stopped.await;
+                };
+                Some(tokio::spawn(yiwang_web::serve_metrics(l, app.clone(), stopped)))
+            }
+            None => None,
+        };
         let scheduler = {
             let app = app.clone();
             tokio::spawn(async move {
@@ -826,6 +856,10 @@ fn serve(
         let web =
             yiwang_web::WebConfig { uploads_dir: Some(dir.path.join("uploads")), public_keys: keys.public_keys(), ..web };
         yiwang_web::serve_with(listener, app.clone(), web, shutdown_signal()).await?;
+        let _ = metrics_stop.send(());
+        if let Some(m) = metrics_server {
+            let _ = m.await;
+        }
         scheduler.abort();
         sealer.abort();
         if let Some(n) = notifier {

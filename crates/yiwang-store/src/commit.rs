@@ -190,8 +190,11 @@ impl<E: Send + 'static> Writer<E> {
     pub(crate) fn submit<T>(&self, make: impl FnOnce(Reply<T>) -> Job<E>) -> Pending<T> {
         let (reply, pending) = pending();
         // A writer that has stopped drops the job, and with it the reply: `Closed`.
-        if let Some(tx) = &self.tx {
-            let _ = tx.send(make(reply));
+        // Counted out again when a writer takes it into a batch (`batch_taken`).
+        if let Some(tx) = &self.tx
+            && tx.send(make(reply)).is_ok()
+        {
+            yiwang_metrics::STORE.queued.add(1);
         }
         pending
     }

@@ -198,6 +198,8 @@ pub trait Store: Send + Sync {
     fn count_by_unit(&self, q: &CaseQuery) -> Result<Vec<(Option<UnitCode>, u64)>>;
     /// Open cases of any kind whose next alarm is at or before `now`, oldest first.
     fn due_alarms(&self, now: Instant, limit: u32) -> Result<Vec<CaseId>>;
+    /// The database's size on disk and its write-ahead log's, for monitoring.
+    fn disk_usage(&self) -> Result<DiskUsage>;
     /// The measures' facts of a month (`YYYY-MM`), counted per kind, unit, name, flag
     /// and value; in unit order.
     fn tally_month(&self, month: &str) -> Result<Vec<FactCount>>;

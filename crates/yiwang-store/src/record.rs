@@ -437,6 +437,17 @@ impl Volumes {
     }
 }
 
+/// The database's size on disk (`Store::disk_usage`), in bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DiskUsage {
+    /// SQLite: the database file; PostgreSQL: `pg_database_size` of the database.
+    pub database: u64,
+    /// SQLite: the `-wal` file; PostgreSQL: the server's WAL directory
+    /// (`pg_ls_waldir()`, shared by every database of the server), `None` when the
+    /// role may not list it (it needs `pg_monitor` or superuser).
+    pub wal: Option<u64>,
+}
+
 #[derive(Debug, Default)]
 pub struct VerifyReport {
     pub cases: u64,

@@ -15,6 +15,7 @@ mod error;
 mod idempotency;
 mod knowledge;
 mod measure;
+mod metrics;
 mod net;
 mod open311;
 mod openapi;
@@ -74,6 +75,9 @@ pub struct WebConfig {
     /// make per minute (`rate`); 0 for no limit (behind a reverse proxy, which
     /// connects from one address, the proxy limits instead).
     pub guesses_per_minute: u32,
+    /// Serve `/metrics` on the main address to `Authorization: Bearer` this token
+    /// (`metrics`); `None`: not there (404).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -87,6 +91,7 @@ impl Default for WebConfig {
             public_keys: vec![],
             secure_cookies: false,
             guesses_per_minute: 60,
+            metrics_token: None,
         }
     }
 }
@@ -137,6 +142,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(open311::admin_router())
         .merge(openapi::router())
         .route("/keys", get(public_keys));
+    let scrape = config.metrics_token.as_deref().map(|t| metrics::Scrape::new(app.clone(), Some(t)));
     let state = AppState {
         app,
         uploads_dir: config.uploads_dir.clone().map(Arc::new),
@@ -160,6 +166,10 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), ui::staff_error_pages))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::log_refusals));
     let mut router = overload::admit(routes, config.admission.clone()).route("/healthz", get(healthz));
+    // Like /healthz, outside admission: a server shedding load can still be watched.
+    if let Some(scrape) = scrape {
+        router = router.route("/metrics", metrics::route(scrape));
+    }
     // Limited before admission: a refused guess takes no in-flight slot.
     if let Some(limiter) = rate::Limiter::new(config.guesses_per_minute) {
         router = router.layer(axum::middleware::from_fn_with_state(limiter, rate::guard));
@@ -171,6 +181,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
     router
+        .layer(axum::middleware::from_fn(metrics::record))
         .layer(axum::middleware::from_fn(request_span))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -213,6 +224,16 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     net::serve(listener, router(app), &WebConfig::default(), shutdown).await
+}
+
+/// Serves `/metrics` alone, without authentication, until `shutdown` resolves: for
+/// an address of its own (`--metrics-listen`), reachable only by the monitoring.
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    net::serve(listener, metrics::router(app), &WebConfig::default(), shutdown).await
 }
 
 /// As `serve`, set up by `config`.

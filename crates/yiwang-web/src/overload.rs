@@ -81,6 +81,7 @@ async fn admit_one(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> R
     match gate.permits.try_acquire() {
         Ok(_permit) => next.run(req).await,
         Err(_) => {
+            yiwang_metrics::HTTP.shed_overloaded.inc();
             let mut r =
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "系统繁忙，请稍后重试").into_response();
             r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
@@ -113,6 +114,7 @@ async fn read_body(mut body: Body, limit: usize, a: &Admission) -> Result<Bytes,
         let wait = a.body_idle.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
         match tokio::time::timeout(wait, body.frame()).await {
             Err(_) => {
+                yiwang_metrics::HTTP.shed_slow_body.inc();
                 let mut r =
                     ApiError::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", "请求内容发送太慢，连接已断开")
                         .into_response();

@@ -79,6 +79,7 @@ pub(crate) async fn guard(State(limiter): State<Limiter>, req: Request, next: Ne
     match l.check_key(&address) {
         Ok(()) => next.run(req).await,
         Err(not_until) => {
+            yiwang_metrics::HTTP.shed_rate_limited.inc();
             let wait = not_until.wait_time_from(DefaultClock::default().now()).as_secs() + 1;
             refuse(req.uri().path().starts_with("/api/"), wait)
         }

@@ -814,6 +814,20 @@ impl Store for PgStore {
         rows(found, |r| parse_code(col(r, 0)?))
     }
 
+    fn disk_usage(&self) -> Result<DiskUsage> {
+        self.read(|c| {
+            let database: i64 = col(&c.query_one("SELECT pg_database_size(current_database())", &[])?, 0)?;
+            // Listing the WAL needs pg_monitor (or superuser); without it, no figure,
+            // and the failed statement leaves no transaction behind (autocommit).
+            let wal = c
+                .query_one("SELECT coalesce(sum(size), 0)::bigint FROM pg_ls_waldir()", &[])
+                .ok()
+                .and_then(|r| col::<i64>(&r, 0).ok())
+                .map(|n| n as u64);
+            Ok(DiskUsage { database: database as u64, wal })
+        })
+    }
+
     fn tally_month(&self, month: &str) -> Result<Vec<FactCount>> {
         let found = self.read_replica(|c| {
             c.query(

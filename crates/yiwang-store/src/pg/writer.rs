@@ -125,6 +125,7 @@ fn run(mut conn: Conn, target: &Target, rx: &std::sync::Mutex<mpsc::Receiver<Job
                     Err(_) => break,
                 }
             }
+            yiwang_metrics::STORE.batch_taken(jobs.len());
             jobs
         };
         // A restarted server or a dropped connection costs one batch at most.
@@ -239,6 +240,7 @@ fn commit_batch(conn: &mut Conn, numbers: &Numbers, jobs: Vec<Job>) {
     } else {
         _alone = numbers.turns.write().unwrap_or_else(|p| p.into_inner());
     }
+    let began = std::time::Instant::now();
     if let Err(e) = conn.batch("BEGIN") {
         let msg = e.to_string();
         creates.into_iter().for_each(|(n, r)| Job::Create(n, r).refuse(&msg));
@@ -290,7 +292,11 @@ fn commit_batch(conn: &mut Conn, numbers: &Numbers, jobs: Vec<Job>) {
         None => conn.batch("COMMIT").map_err(|e| format!("commit failed: {e}")),
     };
     match commit {
-        Ok(()) => done.into_iter().for_each(Done::send),
+        Ok(()) => {
+            // On PostgreSQL a COMMIT returns once durable (synchronous_commit).
+            yiwang_metrics::STORE.commit.observe_duration(began.elapsed());
+            done.into_iter().for_each(Done::send)
+        }
         Err(msg) => {
             let _ = conn.batch("ROLLBACK");
             tracing::error!("{msg}");

@@ -863,6 +863,15 @@ impl Store for SqliteStore {
         })
     }
 
+    fn disk_usage(&self) -> Result<DiskUsage> {
+        // The file is where SQLite says it is; the WAL beside it (absent before the
+        // first write, or after a clean close).
+        let file: String = self.read(|c| c.query_row("PRAGMA database_list", [], |r| r.get(2)))?;
+        let size = |p: &str| std::fs::metadata(p).map(|m| m.len());
+        let database = size(&file).map_err(|e| StoreError::Database(format!("{file}: {e}")))?;
+        Ok(DiskUsage { database, wal: Some(size(&format!("{file}-wal")).unwrap_or(0)) })
+    }
+
     fn tally_month(&self, month: &str) -> Result<Vec<FactCount>> {
         self.read(|c| {
             c.prepare_cached(

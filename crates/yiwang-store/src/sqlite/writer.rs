@@ -166,10 +166,12 @@ fn sync_loop(wal: &Path, rx: mpsc::Receiver<Vec<Done>>, failed: &AtomicBool) {
     while let Ok(first) = rx.recv() {
         let mut batches = vec![first];
         batches.extend(rx.try_iter());
+        let began = std::time::Instant::now();
         let synced = match &file {
             Some(f) => f.sync_data(),
             None => OpenOptions::new().write(true).open(wal).and_then(|f| f.sync_data().map(|()| file = Some(f))),
         };
+        yiwang_metrics::STORE.fsync.observe_duration(began.elapsed());
         match synced {
             Ok(()) => batches.into_iter().flatten().for_each(Done::send),
             Err(e) => {
@@ -248,6 +250,7 @@ fn run(
                 Err(_) => break,
             }
         }
+        yiwang_metrics::STORE.batch_taken(jobs.len());
         if failed.load(Ordering::SeqCst) {
             jobs.into_iter().for_each(|j| j.refuse("an earlier fsync failed; restart yiwang"));
             continue;
@@ -264,6 +267,7 @@ fn run(
 /// Runs a batch in one transaction and commits it. Returns the answers to send once
 /// the commit is on disk; a batch that failed is answered here, and `None` returned.
 fn commit_batch(conn: &Connection, ids: &People, jobs: Vec<Job>) -> Option<Vec<Done>> {
+    let began = std::time::Instant::now();
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         let msg = e.to_string();
         jobs.into_iter().for_each(|j| j.refuse(&msg));
@@ -308,7 +312,10 @@ fn commit_batch(conn: &Connection, ids: &People, jobs: Vec<Job>) -> Option<Vec<D
         return None;
     }
     match conn.execute_batch("COMMIT") {
-        Ok(()) => Some(done),
+        Ok(()) => {
+            yiwang_metrics::STORE.commit.observe_duration(began.elapsed());
+            Some(done)
+        }
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
             let msg = format!("commit failed: {e}");

@@ -1717,3 +1717,18 @@ pub fn a_store_switched_to_gm_hashes_with_sm3_seals_with_sm4_and_verifies_both(
     assert!(r.breaks.iter().any(|x| matches!(x, AnchorBreak::Altered { n: 2, .. })), "{:?}", r.breaks);
     assert!(!r.breaks.iter().any(|x| matches!(x, AnchorBreak::Altered { n: 1, .. })), "{:?}", r.breaks);
 }
+
+/// What monitoring reports as the database's size: there, and larger once cases are
+/// written (SQLite: the file and its WAL; PostgreSQL: `pg_database_size`, plus the WAL
+/// directory when the role may list it).
+pub fn the_disk_usage_grows_with_what_is_written(store: &dyn Store) {
+    let w = world(store);
+    let before = store.disk_usage().unwrap();
+    assert!(before.database > 0, "{before:?}");
+    for n in 0..200 {
+        new_case(&w, store, t0(), n, Some("13900000000"));
+    }
+    let after = store.disk_usage().unwrap();
+    let total = |d: yiwang_store::DiskUsage| d.database + d.wal.unwrap_or(0);
+    assert!(total(after) > total(before), "{before:?} → {after:?}");
+}

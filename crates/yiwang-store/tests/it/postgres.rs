@@ -99,6 +99,7 @@ contract_tests!(
     full_text_search_finds_chinese_substrings_within_what_a_unit_may_see,
     search_lists_newest_first_and_counts_up_to_a_limit,
     api_keys_are_kept_by_their_hash_and_revoked_once,
+    the_disk_usage_grows_with_what_is_written,
     case_texts_are_found_by_words_and_by_time,
     articles_and_documents_round_trip_and_corrections_become_examples,
     imported_cases_are_stored_as_if_recorded_live,
