@@ -45,21 +45,21 @@ struct Place {
 }
 
 /// A small deterministic generator, so every demo looks the same.
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 impl Lcg {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         self.0 >> 33
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 }
 
-const SURNAMES: [&str; 12] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙"];
-const GIVEN: [&str; 12] = ["秀英", "建国", "丽", "伟", "芳", "强", "桂兰", "洋", "敏", "静", "磊", "军"];
+pub(crate) const SURNAMES: [&str; 12] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙"];
+pub(crate) const GIVEN: [&str; 12] = ["秀英", "建国", "丽", "伟", "芳", "强", "桂兰", "洋", "敏", "静", "磊", "军"];
 
-fn staff(username: &str, unit: &str, kind: UnitKind, roles: &[Role]) -> Actor {
+pub(crate) fn staff(username: &str, unit: &str, kind: UnitKind, roles: &[Role]) -> Actor {
     Actor::Staff {
         username: Username::parse(username).expect("demo usernames are valid"),
         unit: UnitCode::parse(unit).expect("demo units are valid"),
@@ -245,8 +245,11 @@ impl App {
         let tasks = crate::demo_tasks::seed(&sim, &clock, end)?;
         // Four weeks of grid patrols (网格巡查), some grids left unpatrolled.
         let patrols = seed_patrols(&sim, &clock, end, &mut rng)?;
+        // Four weeks of 一网通办 at two departments' windows, in every state.
+        let applications = crate::demo_applications::seed(&sim, &clock, end, &mut rng)?;
         clock.set(end);
-        tracing::info!(appeals = n, tasks, patrols, "demo district seeded");
+        sim.tick()?;
+        tracing::info!(appeals = n, tasks, patrols, applications, "demo district seeded");
         Ok((report, n))
     }
 

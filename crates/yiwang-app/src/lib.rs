@@ -13,6 +13,7 @@ mod clock;
 mod console;
 mod dashboard;
 mod demo;
+mod demo_applications;
 mod demo_tasks;
 mod dispatch;
 mod error;

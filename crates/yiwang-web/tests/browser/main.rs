@@ -172,6 +172,22 @@ async fn the_whole_story_runs_in_a_real_browser() {
         unit: yiwang_core::id::UnitCode::parse("district").unwrap(),
         roles: vec![yiwang_core::org::Role::Leader],
     });
+    // The demo's 一网通办 shows a department every state of its work.
+    let statuses = |kind: &'static str| {
+        let q = yiwang_store::CaseQuery { kind: Some(kind), limit: 500, ..Default::default() };
+        let mut s: Vec<String> =
+            server.app.store().list_cases(&q).unwrap().rows.into_iter().map(|r| r.status).collect();
+        s.sort();
+        s.dedup();
+        s
+    };
+    let applications = statuses("application");
+    for want in ["received", "supplementing", "under_review", "reviewed", "certifying", "done", "rejected", "withdrawn"]
+    {
+        assert!(applications.iter().any(|s| s == want), "the demo has no {want} application: {applications:?}");
+    }
+    let fixes = statuses("rating_fix");
+    assert!(fixes.contains(&"closed".to_owned()) && fixes.contains(&"verifying".to_owned()), "{fixes:?}");
     // A year: the demo's few months stay inside the window while the story's days pass.
     let before = server.app.dashboard(&leader.unwrap(), 365, "2026-11").unwrap().total;
 
