@@ -422,6 +422,13 @@ pub struct ServiceIndicators {
     /// Bad ratings answered in the month (差评整改), and how many within the period.
     pub fixed: u64,
     pub fixed_on_time: u64,
+    /// Decisions made in the month, and the working time they took from 受理 in all,
+    /// in half working days (§45's pauses left out).
+    pub decided: u64,
+    pub half_days: u64,
+    /// A service's limits, for its row: the promised and the legal, in working days.
+    pub promised_days: Option<u32>,
+    pub legal_days: Option<u32>,
 }
 
 impl ServiceIndicators {
@@ -436,6 +443,8 @@ impl ServiceIndicators {
         self.good += o.good;
         self.fixed += o.fixed;
         self.fixed_on_time += o.fixed_on_time;
+        self.decided += o.decided;
+        self.half_days += o.half_days;
     }
     fn rate(n: u64, of: u64) -> Option<f64> {
         (of > 0).then(|| n as f64 / of as f64)
@@ -465,6 +474,10 @@ impl ServiceIndicators {
     pub fn unrated_rate(&self) -> Option<f64> {
         Self::rate(self.done.saturating_sub(self.rated), self.done)
     }
+    /// The average working days a decision took from 受理 (平均办理时长).
+    pub fn average_days(&self) -> Option<f64> {
+        (self.decided > 0).then(|| self.half_days as f64 / 2.0 / self.decided as f64)
+    }
     /// 差评整改率: bad ratings answered within the period, over those answered.
     pub fn fixed_rate(&self) -> Option<f64> {
         Self::rate(self.fixed_on_time, self.fixed)
@@ -490,7 +503,7 @@ impl App {
     /// department's staff, their own.
     pub fn service_indicators(&self, actor: &Actor, month: &str) -> Result<ServiceMonth> {
         use std::collections::BTreeMap;
-        use yiwang_core::application::{FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_RATED, FACT_VISITS};
+        use yiwang_core::application::{FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_RATED, FACT_TIME, FACT_VISITS};
         use yiwang_core::rating_fix::{FACT_FIXED, RatingFixKind};
         let month = yiwang_core::measure::parse_month(month)
             .ok_or_else(|| AppError::invalid("month", "月份格式应为 YYYY-MM，例如 2026-11"))?;
@@ -507,7 +520,7 @@ impl App {
                 continue;
             }
             let (service, visits) = match f.name.as_str() {
-                FACT_VISITS => match f.value.split_once('|') {
+                FACT_VISITS | FACT_TIME => match f.value.split_once('|') {
                     Some((s, v)) => (s.to_owned(), v.parse::<u64>().unwrap_or(0)),
                     None => continue,
                 },
@@ -533,11 +546,15 @@ impl App {
                     row.fixed += f.count;
                     row.fixed_on_time += if f.flag { f.count } else { 0 };
                 }
+                FACT_TIME => {
+                    row.decided += f.count;
+                    row.half_days += visits * f.count;
+                }
                 _ => {}
             }
         }
         let r = self.reference();
-        let names: BTreeMap<String, String> = self.services()?.into_iter().map(|s| (s.code, s.name)).collect();
+        let catalogue: BTreeMap<String, Service> = self.services()?.into_iter().map(|s| (s.code.clone(), s)).collect();
         let mut district = ServiceIndicators { name: "全区".into(), ..Default::default() };
         let mut departments: BTreeMap<UnitCode, ServiceIndicators> = BTreeMap::new();
         let mut services = vec![];
@@ -551,7 +568,10 @@ impl App {
                     ..Default::default()
                 })
                 .add(&row);
-            row.name = names.get(&service).cloned().unwrap_or_else(|| service.clone());
+            let known = catalogue.get(&service);
+            row.name = known.map(|s| s.name.clone()).unwrap_or_else(|| service.clone());
+            row.promised_days = known.map(|s| s.promised_days);
+            row.legal_days = known.map(|s| s.legal_days);
             row.unit = Some(unit);
             row.service = Some(service);
             services.push(row);

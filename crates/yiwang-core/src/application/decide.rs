@@ -187,7 +187,24 @@ fn decided(a: &Application, v: &Verdict, ctx: &Context<'_>) -> Decision {
         .all(|c| ctx.now <= c.due);
     let certificate_clock = (v.grant && a.service.certificate.is_some())
         .then(|| clock(ctx, ApplicationClock::Certificate, CERTIFICATE_DAYS, ctx.now));
-    Ok(vec![ApplicationEvent::Decided { grant: v.grant, reasons, on_time, certificate_clock }])
+    // The working time the decision took from 受理, §45's pauses and 补正 left out:
+    // the legal limit (with an approved extension) less what was left of it. A 即办件
+    // decided at acceptance took none.
+    let extended = a.extension.as_ref().filter(|e| e.approved == Some(true)).map_or(0, |e| e.days);
+    let working_seconds = match a.clocks.clock(ApplicationClock::Legal) {
+        Some(c) => {
+            let budget = i64::from(a.service.legal_days + extended) * 86_400;
+            (budget - c.left(ctx.calendar, ctx.now).num_seconds()).max(0)
+        }
+        None => 0,
+    };
+    Ok(vec![ApplicationEvent::Decided {
+        grant: v.grant,
+        reasons,
+        on_time,
+        certificate_clock,
+        working_seconds: Some(working_seconds),
+    }])
 }
 
 fn notice_passed(a: &Application, now: DateTime<Utc>) -> bool {

@@ -109,6 +109,9 @@ pub enum ApplicationEvent {
         on_time: bool,
         #[serde(default)]
         certificate_clock: Option<Clock>,
+        /// Working time from 受理 to the decision, §45's pauses left out.
+        #[serde(default)]
+        working_seconds: Option<i64>,
     },
     /// 制证.
     Certified {

@@ -74,6 +74,16 @@ fn facts(a: &Application) -> Vec<Fact> {
             value: a.service.code.clone(),
         });
     }
+    // The time the decision took, in the month it was made, by half working days.
+    if let (Some(at), Some(seconds)) = (a.decided_at, a.working_seconds) {
+        out.push(Fact {
+            unit: a.department().clone(),
+            month: crate::calendar::civil_date(at).format("%Y-%m").to_string(),
+            name: FACT_TIME,
+            flag: a.on_time.unwrap_or(false),
+            value: format!("{}|{}", a.service.code, (seconds + 21_600) / 43_200),
+        });
+    }
     let (Some(closed), ApplicationStatus::Done) = (a.closed_at, a.status) else { return out };
     let month = crate::calendar::civil_date(closed).format("%Y-%m").to_string();
     let fact =
@@ -95,6 +105,8 @@ pub const FACT_VISITS: &str = "application_visits";
 pub const FACT_INSTANT: &str = "application_instant";
 pub const FACT_ONLINE: &str = "application_online";
 pub const FACT_RATED: &str = "application_rated";
+/// A decision and how long it took: `service|half working days`.
+pub const FACT_TIME: &str = "application_time";
 
 impl Kind for ApplicationKind {
     const NAME: &'static str = "application";

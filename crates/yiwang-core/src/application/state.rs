@@ -176,6 +176,9 @@ pub struct Application {
     pub reasons: Option<String>,
     /// Whether the decision came within the promised (and legal) limit.
     pub on_time: Option<bool>,
+    /// Working time the decision took from 受理 (§45's pauses left out).
+    #[serde(default)]
+    pub working_seconds: Option<i64>,
     pub certificate: Option<Issued>,
     pub delivery: Option<Delivery>,
     pub rejection: Option<Rejection>,
@@ -243,6 +246,7 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
             granted: None,
             reasons: None,
             on_time: None,
+            working_seconds: None,
             certificate: None,
             delivery: None,
             rejection: None,
@@ -328,8 +332,9 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
                 s.clocks.set_clock(*c);
             }
         }
-        ApplicationEvent::Decided { grant, reasons, on_time, certificate_clock } => {
+        ApplicationEvent::Decided { grant, reasons, on_time, certificate_clock, working_seconds } => {
             s.decided_at = Some(at);
+            s.working_seconds = *working_seconds;
             s.granted = Some(*grant);
             s.reasons = reasons.clone();
             s.on_time = Some(*on_time);

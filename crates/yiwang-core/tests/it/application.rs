@@ -605,7 +605,10 @@ fn an_instant_service_is_decided_at_acceptance() {
     assert_eq!(c.refused(&clerk(), &Command::Accept { verdict: None }, at), "instant_needs_verdict");
     let events = c.act(&clerk(), &Command::Accept { verdict: Some(grant()) }, at);
     assert_eq!(names(&events), ["application_accepted", "application_decided"]);
-    assert_eq!((c.state.status, c.state.on_time), (ApplicationStatus::Delivering, Some(true)));
+    assert_eq!(
+        (c.state.status, c.state.on_time, c.state.working_seconds),
+        (ApplicationStatus::Delivering, Some(true), Some(0))
+    );
     c.act(&clerk(), &Command::Deliver { how: Delivery::OnTheSpot }, at);
     // Registered, decided and handed over in the one visit.
     assert_eq!((c.state.status, c.state.visits), (ApplicationStatus::Done, 1));
@@ -655,6 +658,12 @@ fn time_spent_on_an_uncounted_step_pauses_the_clocks_and_the_applicant_is_told()
     assert_eq!(c.due(ApplicationClock::Legal), t("2026-12-10 09:00"));
     // And the 10 promised: 8 left, 11-17 … 11-26.
     assert_eq!(c.due(ApplicationClock::Promised), t("2026-11-26 09:00"));
+    // Decided two working days later: four working days taken, the pause left out,
+    // and counted as 8 half days in November.
+    c.act(&approver(), &Command::Decide { verdict: grant() }, t("2026-11-18 09:00"));
+    assert_eq!(c.state.working_seconds, Some(4 * 86_400));
+    let time = ApplicationKind::project(&c.state).facts.into_iter().find(|f| f.name == "application_time").unwrap();
+    assert_eq!((time.month.as_str(), time.flag, time.value.as_str()), ("2026-11", true, "food-business|8"));
 }
 
 #[test]

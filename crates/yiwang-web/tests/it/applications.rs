@@ -154,6 +154,10 @@ async fn an_application_goes_from_the_window_to_its_certificate(backend: Backend
         (Some("scjgj"), Some("food-business"))
     );
     assert_eq!(m["services"][0]["name"], "食品经营许可");
+    // Accepted and decided the same morning: no working day taken; promised 5, legal 20.
+    let food = &m["services"][0];
+    assert_eq!((food["decided"].as_u64(), food["half_days"].as_u64()), (Some(1), Some(0)), "{m}");
+    assert_eq!((food["promised_days"].as_u64(), food["legal_days"].as_u64()), (Some(5), Some(20)));
     // Another department's staff see only their own: nothing.
     let (_, m) = api.call("GET", "/api/v1/service-indicators?month=2026-11", Some(&other), None).await;
     assert_eq!(m["district"]["done"], 0, "{m}");
