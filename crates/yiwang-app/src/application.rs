@@ -594,7 +594,7 @@ pub struct ApplicantView {
     pub status_label: &'static str,
     pub filed_at: chrono::DateTime<chrono::Utc>,
     pub accepted_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// What a 补正 asked for.
+    /// What a 补正 asks for, while the application waits for it.
     pub missing: Vec<String>,
     pub visits: u32,
     pub certificate: Option<String>,
@@ -679,7 +679,12 @@ impl App {
             status_label: a.status.label(),
             filed_at: a.filed_at,
             accepted_at: a.accepted_at,
-            missing: a.missing.iter().map(|m| m.what.clone()).collect(),
+            // What a 补正 asks for, while it is waited for.
+            missing: if a.status == S::Supplementing {
+                a.missing.iter().map(|m| m.what.clone()).collect()
+            } else {
+                vec![]
+            },
             visits: a.visits,
             certificate: a.certificate.as_ref().map(|c| c.number.clone()),
             can_rate: matches!(a.status, S::Done | S::Rejected) && a.rated.is_none(),

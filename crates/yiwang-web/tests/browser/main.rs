@@ -685,6 +685,7 @@ async fn the_whole_story_runs_in_a_real_browser() {
     d.type_in("#phone", PHONE).await;
     d.click_to_load("form[action='/services/track'] button[type=submit]").await;
     assert!(d.text("#applicant-status").await.contains("已办结"));
+    assert!(!d.body_text().await.contains("需要补正的材料"), "the 补正 was handed in long ago");
     d.click("#rate input[name=rating][value=unsatisfied]").await;
     d.type_in("#comment", "证照寄错了地址，又跑了一趟").await;
     assert!(d.fits_width().await, "the rating form fits a phone");
