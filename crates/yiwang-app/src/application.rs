@@ -331,7 +331,74 @@ impl App {
             // until then, at the window.
             return Err(AppError::Forbidden("请到窗口办理，或登录后在“我的办件”中办理".into()));
         }
+        // 制证: the certificate is made and signed here, whatever the request said.
+        if let Command::Certify { number, valid_from, valid_until, .. } = command {
+            let a = self.load_as::<ApplicationKind>(id)?;
+            let signed = self.sign_certificate(&a, number.trim(), *valid_from, *valid_until)?;
+            let cmd = Command::Certify {
+                number: number.clone(),
+                valid_from: *valid_from,
+                valid_until: *valid_until,
+                signed: Some(Box::new(signed)),
+            };
+            return self.act_on_once::<ApplicationKind>(actor, id, &cmd, key);
+        }
         self.act_on_once::<ApplicationKind>(actor, id, command, key)
+    }
+
+    /// The e-certificate of `a`, signed with the keyring's current key. The holder is
+    /// the enterprise, or the applicant by their masked name (their full name stays
+    /// beside the record, as personal data does); the items are the form's, but for
+    /// phone and ID numbers.
+    fn sign_certificate(
+        &self,
+        a: &Application,
+        number: &str,
+        valid_from: chrono::NaiveDate,
+        valid_until: Option<chrono::NaiveDate>,
+    ) -> Result<yiwang_core::application::certificate::SignedCertificate> {
+        use yiwang_core::application::certificate::{CertificateDocument, FORMAT, Item, SignedCertificate};
+        use yiwang_core::application::service::FieldType;
+        let spec = a.service.certificate.as_ref().ok_or_else(|| AppError::invalid("number", "本事项不制发证照"))?;
+        let r = self.reference();
+        let issuer = r.org.get(a.department()).map(|u| u.name.clone()).unwrap_or_else(|| a.department().to_string());
+        let (holder, holder_code) = match &a.enterprise {
+            Some(e) => (e.name.clone(), Some(e.code.to_string())),
+            None => {
+                let name = match a.person {
+                    Some(p) => self.store.person(p)?.and_then(|p| p.data.name),
+                    None => None,
+                };
+                (name.map(|n| yiwang_core::id::mask_name(&n)).unwrap_or_else(|| "申请人".into()), None)
+            }
+        };
+        let items = a
+            .service
+            .fields
+            .iter()
+            .filter(|f| !matches!(f.field_type, FieldType::Phone | FieldType::IdNumber))
+            .filter_map(|f| a.form.get(&f.code).map(|v| Item { label: f.label.clone(), value: v.clone() }))
+            .collect();
+        let mut raw = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut raw);
+        let document = CertificateDocument {
+            format: FORMAT.into(),
+            status_id: hex::encode(raw),
+            type_code: spec.code.clone(),
+            type_name: spec.name.clone(),
+            number: number.to_owned(),
+            holder,
+            holder_code,
+            issuer,
+            issuer_code: a.department().to_string(),
+            issued_on: yiwang_core::calendar::civil_date(self.now()),
+            valid_from,
+            valid_until,
+            items,
+            application: a.id.clone(),
+        };
+        let (key_id, alg, signature) = self.config.keyring.sign(&document.message());
+        Ok(SignedCertificate { document, key_id, alg: alg.into(), signature })
     }
 
     /// An application for whoever may see it (its department, the window that
@@ -385,9 +452,10 @@ impl App {
             Command::AskExtension { days: 1, reason: x() },
             Command::DecideExtension { approved: true, note: None },
             Command::Decide { verdict: grant() },
-            Command::Certify { number: x(), valid_from: today, valid_until: None },
+            Command::Certify { number: x(), valid_from: today, valid_until: None, signed: None },
             Command::Deliver { how: if a.service.instant { Delivery::OnTheSpot } else { Delivery::Window } },
             Command::Withdraw { reason: None, in_person: true },
+            Command::Revoke { reason: x() },
         ];
         let r = self.reference();
         let ctx = self.context(&r, actor, self.now());
@@ -788,5 +856,105 @@ impl App {
             actions,
             fix: f,
         })
+    }
+}
+
+/// What verifying a certificate online finds.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CertificateStatus {
+    /// `valid`, `revoked`, `expired` or `not_yet_valid`.
+    pub status: &'static str,
+    /// 有效, 已吊销, 已过期, 尚未生效.
+    pub status_label: &'static str,
+    pub certificate: yiwang_core::application::certificate::SignedCertificate,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked_reason: Option<String>,
+}
+
+/// The revoked certificates, signed: what an offline verifier with a copy checks a
+/// certificate against, knowing how old its copy is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusList {
+    pub list: StatusListBody,
+    pub key_id: String,
+    pub alg: String,
+    pub signature: String,
+}
+
+/// What a status list says; signed as its JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusListBody {
+    pub format: String,
+    pub issued_at: chrono::DateTime<chrono::Utc>,
+    /// The status ids of every revoked certificate.
+    pub revoked: Vec<String>,
+}
+
+impl StatusListBody {
+    pub fn message(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a status list serialises")
+    }
+}
+
+impl App {
+    /// A certificate by its status id (the QR's link), for anyone: valid, revoked or
+    /// expired, with the signed document.
+    pub fn certificate_status(&self, status_id: &str) -> Result<CertificateStatus> {
+        let not_found = || AppError::NotFound("电子证照");
+        if status_id.len() != 32 || !status_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(not_found());
+        }
+        let q = yiwang_store::CaseQuery {
+            kind: Some(ApplicationKind::NAME),
+            detail: vec![("certificate_status_id", serde_json::json!(status_id))],
+            limit: 1,
+            ..Default::default()
+        };
+        let id = self.store.list_cases(&q)?.rows.into_iter().next().map(|r| r.id).ok_or_else(not_found)?;
+        let a = self.load_as::<ApplicationKind>(&id)?;
+        let issued = a.certificate.ok_or_else(not_found)?;
+        let certificate = issued.signed.ok_or_else(not_found)?;
+        let today = yiwang_core::calendar::civil_date(self.now());
+        let d = &certificate.document;
+        let (status, status_label) = if issued.revoked.is_some() {
+            ("revoked", "已吊销")
+        } else if today < d.valid_from {
+            ("not_yet_valid", "尚未生效")
+        } else if !d.in_force(today) {
+            ("expired", "已过期")
+        } else {
+            ("valid", "有效")
+        };
+        Ok(CertificateStatus {
+            status,
+            status_label,
+            revoked_at: issued.revoked.as_ref().map(|(at, _)| *at),
+            revoked_reason: issued.revoked.map(|(_, r)| r),
+            certificate,
+        })
+    }
+
+    /// The signed list of revoked certificates, as of now.
+    pub fn status_list(&self) -> Result<StatusList> {
+        let q = yiwang_store::CaseQuery {
+            kind: Some(ApplicationKind::NAME),
+            detail: vec![("certificate_revoked", serde_json::json!(true))],
+            limit: 100_000,
+            ..Default::default()
+        };
+        let mut revoked = vec![];
+        for row in self.store.list_cases(&q)?.rows {
+            let a = self.load_as::<ApplicationKind>(&row.id)?;
+            if let Some(s) = a.certificate.and_then(|c| c.signed) {
+                revoked.push(s.document.status_id);
+            }
+        }
+        revoked.sort();
+        let list = StatusListBody { format: "yiwang-status-list/1".into(), issued_at: self.now(), revoked };
+        let (key_id, alg, signature) = self.config.keyring.sign(&list.message());
+        Ok(StatusList { list, key_id, alg: alg.into(), signature })
     }
 }

@@ -175,7 +175,7 @@ pub(crate) fn seed(sim: &App, clock: &ManualClock, end: Instant, rng: &mut Lcg) 
         if service.certificate.is_some() {
             let number = format!("{}{:08}", code.to_uppercase().replace('-', ""), 26_000_000 + i);
             let valid_from = yiwang_core::calendar::civil_date(sim.now());
-            act(&clerk, Command::Certify { number, valid_from, valid_until: None })?;
+            act(&clerk, Command::Certify { number, valid_from, valid_until: None, signed: None })?;
         }
         let how = if service.instant { Delivery::OnTheSpot } else { Delivery::Electronic };
         act(&clerk, Command::Deliver { how })?;

@@ -210,6 +210,21 @@ impl Keyring {
         Ok(id)
     }
 
+    /// A keyring of one Ed25519 key held in memory only, for configurations made
+    /// without a data directory (tests, benches): what it signs verifies against its
+    /// own `public_keys`, and nowhere else. It cannot rotate.
+    pub fn ephemeral() -> Self {
+        let (key, _) = Key::generate(SignAlg::Ed25519);
+        let id = key.id();
+        Keyring { dir: PathBuf::new(), keys: vec![(id.clone(), key)], current: id }
+    }
+
+    /// Signs `message` with the current key: its id, algorithm and the signature (hex).
+    pub fn sign(&self, message: &[u8]) -> (String, &'static str, String) {
+        let key = self.key(&self.current).expect("the current key is loaded");
+        (self.current.clone(), key.alg().as_str(), key.sign(message))
+    }
+
     pub fn current_id(&self) -> &str {
         &self.current
     }

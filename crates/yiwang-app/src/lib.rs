@@ -33,8 +33,8 @@ mod task;
 pub mod totp;
 
 pub use application::{
-    ApplicantView, ApplicationInput, ApplicationStep, ApplicationView, CatalogueReport, FixView, RatingInput,
-    ServiceIndicators, ServiceMonth, ServiceSummary,
+    ApplicantView, ApplicationInput, ApplicationStep, ApplicationView, CatalogueReport, CertificateStatus, FixView,
+    RatingInput, ServiceIndicators, ServiceMonth, ServiceSummary, StatusList, StatusListBody,
 };
 pub use area::AreaIndex;
 pub use auth::{Session, hash_password};
@@ -97,6 +97,9 @@ pub struct AppConfig {
     pub demo: bool,
     /// How the 三率 rankings treat small samples (`measures.toml`).
     pub ranking: measure::Ranking,
+    /// The keys e-certificates are signed with (the data directory's `keys/`); an
+    /// in-memory key by default, for tests and benches.
+    pub keyring: Arc<keyring::Keyring>,
 }
 
 impl Default for AppConfig {
@@ -116,6 +119,7 @@ impl Default for AppConfig {
             login: auth::LoginPolicy::default(),
             demo: false,
             ranking: measure::Ranking::default(),
+            keyring: Arc::new(keyring::Keyring::ephemeral()),
         }
     }
 }

@@ -193,6 +193,24 @@ enum Command {
         /// The document.
         file: PathBuf,
     },
+    /// Verify an e-certificate offline, with no server: its signature against the
+    /// published keys (a copy of GET /api/v1/keys), its dates, and, given a copy of the
+    /// signed status list (GET /api/v1/certificate-status-list), whether it was
+    /// revoked. Exits 0 for a valid certificate, 1 otherwise.
+    VerifyCertificate {
+        /// The certificate: the file GET /api/v1/certificates/ID gives, or its
+        /// `certificate` part.
+        file: PathBuf,
+        /// The published public keys (JSON).
+        #[arg(long)]
+        keys: PathBuf,
+        /// The signed list of revoked certificates (JSON).
+        #[arg(long)]
+        status_list: Option<PathBuf>,
+        /// The day to check the dates on (YYYY-MM-DD); today by default.
+        #[arg(long)]
+        on: Option<chrono::NaiveDate>,
+    },
     /// API keys of Open311 client apps: issue, list, revoke.
     Apikey {
         #[command(subcommand)]
@@ -556,8 +574,72 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             eval_leaves(&labelled, categories.as_deref(), routing.as_deref(), folds, grid)
         }
         Command::ExtractTargets { file } => extract_targets(&file),
+        Command::VerifyCertificate { file, keys, status_list, on } => {
+            verify_certificate(&file, &keys, status_list.as_deref(), on)
+        }
         Command::Apikey { what } => crate::apikey::run(what),
     }
+}
+
+/// `yiwang verify-certificate`: what an offline verifier can know, said in Chinese,
+/// one finding per line; 0 when the certificate is valid.
+fn verify_certificate(
+    file: &std::path::Path,
+    keys: &std::path::Path,
+    status_list: Option<&std::path::Path>,
+    on: Option<chrono::NaiveDate>,
+) -> Result<ExitCode> {
+    use yiwang_app::keyring::{PublicKey, verifies};
+    use yiwang_core::application::certificate::SignedCertificate;
+    #[derive(serde::Deserialize)]
+    struct Key {
+        id: String,
+        alg: String,
+        public_key: String,
+    }
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).with_context(|| p.display().to_string());
+    let value: serde_json::Value = serde_json::from_str(&read(file)?).context("the certificate is not JSON")?;
+    // The status page's answer holds the certificate under `certificate`.
+    let c: SignedCertificate = serde_json::from_value(value.get("certificate").cloned().unwrap_or(value))
+        .context("not a yiwang certificate")?;
+    let keys: Vec<Key> = serde_json::from_str(&read(keys)?).context("the keys are not the JSON of GET /api/v1/keys")?;
+    let keys: Vec<PublicKey> = keys
+        .into_iter()
+        .map(|k| PublicKey { id: k.id, alg: k.alg, public_key: k.public_key, current: false })
+        .collect();
+    let d = &c.document;
+    println!("证照：{}，编号 {}，持证主体 {}，发证机关 {}", d.type_name, d.number, d.holder, d.issuer);
+    if !verifies(&keys, &c.key_id, &d.message(), &c.signature) {
+        println!("结论：签名无效（证照被改动，或不是以这些公钥签发的）");
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("签名：有效（密钥 {}，{}）", c.key_id, c.alg);
+    let today = on.unwrap_or_else(|| yiwang_core::calendar::civil_date(chrono::Utc::now()));
+    if let Some(p) = status_list {
+        let list: yiwang_app::StatusList = serde_json::from_str(&read(p)?).context("not a yiwang status list")?;
+        if !verifies(&keys, &list.key_id, &list.list.message(), &list.signature) {
+            println!("结论：状态清单的签名无效，无法判断是否吊销");
+            return Ok(ExitCode::FAILURE);
+        }
+        let age = chrono::Utc::now() - list.list.issued_at;
+        println!("状态清单：签发于 {}（{} 天前）", list.list.issued_at.format("%Y-%m-%d %H:%M UTC"), age.num_days());
+        if list.list.revoked.contains(&d.status_id) {
+            println!("结论：已吊销");
+            return Ok(ExitCode::FAILURE);
+        }
+    } else {
+        println!("状态清单：未提供，无法判断是否吊销");
+    }
+    if !d.in_force(today) {
+        println!(
+            "结论：已过期或尚未生效（有效期 {} 至 {}）",
+            d.valid_from,
+            d.valid_until.map(|u| u.to_string()).unwrap_or_else(|| "长期".into())
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("结论：有效");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn extract_targets(file: &std::path::Path) -> Result<ExitCode> {

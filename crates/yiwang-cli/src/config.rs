@@ -306,6 +306,7 @@ impl DataDir {
             login: self.login_policy()?,
             ranking: self.ranking()?,
             demo: self.path.join("demo").exists(),
+            keyring: std::sync::Arc::new(self.keyring()?),
             ..AppConfig::default()
         })
     }

@@ -11,8 +11,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use yiwang_app::{
-    ApplicantView, ApplicationInput, ApplicationView, CatalogueReport, FixView, RatingInput, ServiceMonth,
-    ServiceSummary,
+    ApplicantView, ApplicationInput, ApplicationView, CatalogueReport, CertificateStatus, FixView, RatingInput,
+    ServiceMonth, ServiceSummary, StatusList,
 };
 use yiwang_core::application::{Command, Provided, Service};
 
@@ -26,6 +26,8 @@ pub fn router() -> Router<AppState> {
         .route("/service-indicators", get(indicators))
         .route("/application-tracking", post(track))
         .route("/application-ratings", post(rate))
+        .route("/certificates/{status_id}", get(get_certificate))
+        .route("/certificate-status-list", get(status_list))
         .route("/rating-fixes/{id}", get(get_fix))
         .route("/rating-fixes/{id}/actions", post(act_on_fix))
 }
@@ -247,4 +249,23 @@ pub async fn act_on_fix(
         })
         .await?;
     Ok(Json(v))
+}
+
+/// An e-certificate by its status id (the QR's link), for anyone: valid, revoked or
+/// expired, with the signed document, which verifies with `GET /api/v1/keys`.
+#[utoipa::path(get, path = "/api/v1/certificates/{status_id}", tag = "applications", params(("status_id" = String, Path)),
+    responses((status = 200, body = CertificateStatus), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_certificate(
+    State(state): State<AppState>,
+    Path(status_id): Path<String>,
+) -> Result<Json<CertificateStatus>, ApiError> {
+    Ok(Json(state.run(move |app| app.certificate_status(&status_id)).await?))
+}
+
+/// The signed list of revoked certificates, as of now: an offline verifier keeps a
+/// copy (`yiwang verify-certificate --status-list`) and knows how old it is.
+#[utoipa::path(get, path = "/api/v1/certificate-status-list", tag = "applications",
+    responses((status = 200, body = StatusList)))]
+pub async fn status_list(State(state): State<AppState>) -> Result<Json<StatusList>, ApiError> {
+    Ok(Json(state.run(|app| app.status_list()).await?))
 }

@@ -29,7 +29,8 @@ use utoipa::{Modify, OpenApi};
         crate::application::list_services, crate::application::get_service, crate::application::load_services,
         crate::application::register, crate::application::get_application, crate::application::act,
         crate::application::indicators, crate::application::track, crate::application::rate,
-        crate::application::get_fix, crate::application::act_on_fix,
+        crate::application::get_fix, crate::application::act_on_fix, crate::application::get_certificate,
+        crate::application::status_list,
     ),
     modifiers(&Bearer)
 )]

@@ -2,6 +2,7 @@
 //! with SIGKILL in the middle of `bench intake`; `audit verify` on a file that was
 //! tampered with; and the other benches, small, on SQLite and PostgreSQL.
 
+mod certificate;
 mod metrics;
 mod settings;
 

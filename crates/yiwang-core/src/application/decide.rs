@@ -236,7 +236,7 @@ pub fn decide(a: &Application, command: &Command, ctx: &Context<'_>) -> Decision
     use ApplicationStatus as S;
     let action = command.name();
     // A rating comes once the application has ended; everything else before.
-    if !a.is_open() && !matches!(command, Command::Rate { .. }) {
+    if !a.is_open() && !matches!(command, Command::Rate { .. } | Command::Revoke { .. }) {
         return Err(Refusal::CaseClosed("办件已结束，不能再办理"));
     }
     let dept = a.department();
@@ -385,17 +385,38 @@ pub fn decide(a: &Application, command: &Command, ctx: &Context<'_>) -> Decision
             status_in(a, &[S::Accepted, S::Reviewed], action)?;
             decided(a, verdict, ctx)
         }
-        Command::Certify { number, valid_from, valid_until } => {
+        Command::Certify { number, valid_from, valid_until, signed } => {
             staff_of(ctx, &[dept], &[Role::Clerk, Role::Reviewer, Role::Approver, Role::UnitLeader], action)?;
             status_in(a, &[S::Certifying], action)?;
             if valid_until.is_some_and(|u| u <= *valid_from) {
                 return Err(Refusal::rule("validity_invalid", "有效期截止日应晚于起始日"));
             }
+            let number = text("number", number, 64)?;
+            // The signed certificate must say what is recorded.
+            if let Some(c) = signed
+                && (c.document.number != number
+                    || c.document.valid_from != *valid_from
+                    || c.document.valid_until != *valid_until
+                    || c.document.application != a.id)
+            {
+                return Err(Refusal::rule("certificate_mismatch", "签发的电子证照与制证信息不一致"));
+            }
             Ok(vec![ApplicationEvent::Certified {
-                number: text("number", number, 64)?,
+                number,
                 valid_from: *valid_from,
                 valid_until: *valid_until,
+                signed: signed.clone(),
             }])
+        }
+        Command::Revoke { reason } => {
+            staff_of(ctx, &[dept], &[Role::Approver, Role::UnitLeader], action)?;
+            match &a.certificate {
+                None => Err(Refusal::rule("no_certificate", "本办件没有制发证照")),
+                Some(c) if c.revoked.is_some() => Err(Refusal::AlreadyDone("证照已吊销")),
+                Some(_) => {
+                    Ok(vec![ApplicationEvent::CertificateRevoked { reason: text("reason", reason, REASON_MAX)? }])
+                }
+            }
         }
         Command::Deliver { how } => {
             match ctx.actor {

@@ -113,12 +113,18 @@ pub enum ApplicationEvent {
         #[serde(default)]
         working_seconds: Option<i64>,
     },
-    /// 制证.
+    /// 制证, with the certificate as signed.
     Certified {
         number: String,
         valid_from: NaiveDate,
         #[serde(default)]
         valid_until: Option<NaiveDate>,
+        #[serde(default)]
+        signed: Option<Box<super::certificate::SignedCertificate>>,
+    },
+    /// 吊销.
+    CertificateRevoked {
+        reason: String,
     },
     /// 送达, which ends the application (办结).
     Delivered {
@@ -160,6 +166,7 @@ impl ApplicationEvent {
             Self::ExtensionDecided { .. } => "application_extension_decided",
             Self::Decided { .. } => "application_decided",
             Self::Certified { .. } => "certified",
+            Self::CertificateRevoked { .. } => "certificate_revoked",
             Self::Delivered { .. } => "delivered",
             Self::Rated { .. } => "application_rated",
             Self::ClockWarned { .. } => "application_clock_warned",
@@ -204,6 +211,7 @@ impl ApplicationEvent {
             Self::Decided { grant: true, .. } => "决定：准予".into(),
             Self::Decided { .. } => "决定：不予许可".into(),
             Self::Certified { number, .. } => format!("制证：{number}"),
+            Self::CertificateRevoked { reason } => format!("吊销证照：{reason}"),
             Self::Delivered { how, .. } => format!(
                 "送达（{}），办结",
                 match how {

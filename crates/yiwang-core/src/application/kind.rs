@@ -35,6 +35,12 @@ pub struct ApplicationDetail {
     /// 好差评, once given.
     #[serde(default)]
     pub rating: Option<super::Rating>,
+    /// The certificate's online status id, and whether it was revoked: what
+    /// verification and the status list look certificates up by.
+    #[serde(default)]
+    pub certificate_status_id: Option<String>,
+    #[serde(default)]
+    pub certificate_revoked: bool,
 }
 
 impl ApplicationDetail {
@@ -53,6 +59,12 @@ impl ApplicationDetail {
             on_time: a.on_time,
             certificate: a.certificate.as_ref().map(|c| c.number.clone()),
             rating: a.rated.as_ref().map(|r| r.rating),
+            certificate_status_id: a
+                .certificate
+                .as_ref()
+                .and_then(|c| c.signed.as_ref())
+                .map(|s| s.document.status_id.clone()),
+            certificate_revoked: a.certificate.as_ref().is_some_and(|c| c.revoked.is_some()),
         }
     }
 }

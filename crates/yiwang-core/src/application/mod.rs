@@ -23,6 +23,7 @@
 //! fact of the record: a 补正 at the window counts 2 visits, an all-online
 //! application 0.
 
+pub mod certificate;
 mod decide;
 mod event;
 mod kind;
@@ -279,13 +280,19 @@ pub enum Command {
     },
     /// 决定.
     Decide { verdict: Verdict },
-    /// 制证: the certificate issued (the app has signed it).
+    /// 制证: the certificate issued. The app signs it and puts it in `signed`, which
+    /// no request can set.
     Certify {
         number: String,
         valid_from: chrono::NaiveDate,
         #[serde(default)]
         valid_until: Option<chrono::NaiveDate>,
+        #[serde(skip)]
+        #[cfg_attr(feature = "openapi", schema(ignore))]
+        signed: Option<Box<certificate::SignedCertificate>>,
     },
+    /// 吊销 the certificate, with the reason; seen at every verification after.
+    Revoke { reason: String },
     /// 送达, which ends the application (办结).
     Deliver { how: Delivery },
     /// 好差评: the applicant's rating once it has ended (办结 or 不予受理), once;
@@ -316,6 +323,7 @@ impl Command {
             Self::Certify { .. } => "certify",
             Self::Deliver { .. } => "deliver",
             Self::Rate { .. } => "rate",
+            Self::Revoke { .. } => "revoke",
         }
     }
 }

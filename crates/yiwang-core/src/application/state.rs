@@ -140,6 +140,11 @@ pub struct Issued {
     pub valid_from: NaiveDate,
     pub valid_until: Option<NaiveDate>,
     pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub signed: Option<super::certificate::SignedCertificate>,
+    /// When and why it was revoked (吊销).
+    #[serde(default)]
+    pub revoked: Option<(DateTime<Utc>, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -349,10 +354,16 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
                 None => s.status = ApplicationStatus::Delivering,
             }
         }
-        ApplicationEvent::Certified { number, valid_from, valid_until } => {
+        ApplicationEvent::Certified { number, valid_from, valid_until, signed } => {
             s.status = ApplicationStatus::Delivering;
-            s.certificate =
-                Some(Issued { number: number.clone(), valid_from: *valid_from, valid_until: *valid_until, at });
+            s.certificate = Some(Issued {
+                number: number.clone(),
+                valid_from: *valid_from,
+                valid_until: *valid_until,
+                at,
+                signed: signed.as_deref().cloned(),
+                revoked: None,
+            });
             s.clocks.stop_clock(ApplicationClock::Certificate);
         }
         ApplicationEvent::Delivered { how, in_person } => {
@@ -360,6 +371,11 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
             s.delivery = Some(*how);
             s.visits += u32::from(*in_person);
             close(&mut s, at);
+        }
+        ApplicationEvent::CertificateRevoked { reason } => {
+            if let Some(c) = s.certificate.as_mut() {
+                c.revoked = Some((at, reason.clone()));
+            }
         }
         ApplicationEvent::Rated { rating, comment, named } => {
             s.rated = Some(Rated { rating: *rating, comment: comment.clone(), named: *named, at });

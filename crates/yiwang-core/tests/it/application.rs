@@ -688,6 +688,7 @@ fn a_decision_is_the_approvers_a_refusal_gives_reasons_and_lateness_is_recorded(
         number: "JY13501000000001".into(),
         valid_from: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
         valid_until: until,
+        signed: None,
     };
     assert_eq!(
         c.refused(&clerk(), &certify(chrono::NaiveDate::from_ymd_opt(2026, 11, 1)), t("2026-11-20 10:00")),
@@ -768,6 +769,7 @@ fn done() -> Case {
             number: "JY1".into(),
             valid_from: chrono::NaiveDate::from_ymd_opt(2026, 11, 10).unwrap(),
             valid_until: None,
+            signed: None,
         },
         t("2026-11-10 10:00"),
     );
@@ -932,4 +934,55 @@ fn an_unfounded_rating_goes_to_the_centre_which_sets_it_aside_or_sends_it_back()
         rating_fix::open(&good, &context(&head(), t("2026-11-20 10:00"))),
         Err(Refusal::Forbidden { .. })
     ));
+}
+
+#[test]
+fn a_certificate_must_say_what_is_recorded_and_is_revoked_by_the_approver_even_after_the_end() {
+    use yiwang_core::application::certificate::{CertificateDocument, SignedCertificate};
+    let mut c = accepted_at("2026-11-02 09:00");
+    c.act(&approver(), &Command::Decide { verdict: grant() }, t("2026-11-10 09:00"));
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 10).unwrap();
+    let signed = |number: &str| {
+        Some(Box::new(SignedCertificate {
+            document: CertificateDocument {
+                format: "yiwang-certificate/1".into(),
+                status_id: "0".repeat(32),
+                type_code: "food-business-licence".into(),
+                type_name: "食品经营许可证".into(),
+                number: number.into(),
+                holder: "云溪区好味餐饮店".into(),
+                holder_code: None,
+                issuer: "区市场监督管理局".into(),
+                issuer_code: "scj".into(),
+                issued_on: day,
+                valid_from: day,
+                valid_until: None,
+                items: vec![],
+                application: c.state.id.clone(),
+            },
+            key_id: "k".into(),
+            alg: "ed25519".into(),
+            signature: "00".into(),
+        }))
+    };
+    let certify = |number: &str, doc: &str| Command::Certify {
+        number: number.into(),
+        valid_from: day,
+        valid_until: None,
+        signed: signed(doc),
+    };
+    assert_eq!(c.refused(&clerk(), &certify("JY1", "JY2"), t("2026-11-10 10:00")), "certificate_mismatch");
+    let revoke = Command::Revoke { reason: "以欺骗手段取得".into() };
+    assert_eq!(c.refused(&approver(), &revoke, t("2026-11-10 10:00")), "no_certificate");
+    c.act(&clerk(), &certify("JY1", "JY1"), t("2026-11-10 10:00"));
+    assert_eq!(
+        c.state.certificate.as_ref().and_then(|x| x.signed.as_ref()).map(|s| s.document.number.as_str()),
+        Some("JY1")
+    );
+    c.act(&clerk(), &Command::Deliver { how: Delivery::Post }, t("2026-11-11 10:00"));
+    assert_eq!(c.refused(&clerk(), &revoke, t("2026-11-12 10:00")), "forbidden");
+    c.act(&approver(), &revoke, t("2026-11-12 10:00"));
+    assert!(c.state.certificate.as_ref().unwrap().revoked.is_some());
+    assert!(serde_json::from_str::<serde_json::Value>(&ApplicationKind::project(&c.state).detail).unwrap()["certificate_revoked"].as_bool().unwrap());
+    assert_eq!(c.refused(&approver(), &revoke, t("2026-11-13 10:00")), "already_done");
 }

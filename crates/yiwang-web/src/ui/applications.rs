@@ -47,6 +47,7 @@ fn action_label(name: &str) -> &'static str {
         "decide" => "作出决定",
         "certify" => "制证",
         "deliver" => "送达",
+        "revoke" => "吊销证照",
         _ => "操作",
     }
 }
@@ -354,7 +355,14 @@ fn application_page(
                         @if let Some(t) = a.accepted_at { dt { "受理时间" } dd { (fmt_time(t)) } }
                         dt { "跑动次数" } dd #application-visits { (a.visits) }
                         dt { "时限" } dd { "法定 " (s.legal_days) " 个工作日，承诺 " @if s.instant { "即办" } @else { (s.promised_days) " 个工作日" } }
-                        @if let Some(c) = &a.certificate { dt { "证照" } dd #application-certificate { (c.number) " · 有效期 " (c.valid_from) " 至 " (c.valid_until.map(|d| d.to_string()).unwrap_or_else(|| "长期".into())) } }
+                        @if let Some(c) = &a.certificate {
+                            dt { "证照" }
+                            dd #application-certificate {
+                                (c.number) " · 有效期 " (c.valid_from) " 至 " (c.valid_until.map(|d| d.to_string()).unwrap_or_else(|| "长期".into()))
+                                @if c.revoked.is_some() { " " span.tag.late { "已吊销" } }
+                                @if let Some(s) = &c.signed { " · " a href={"/certificates/" (s.document.status_id)} { "核验页" } " · " a href={"/api/v1/certificates/" (s.document.status_id)} { "证照文件" } }
+                            }
+                        }
                     }
                     @if !docs.is_empty() {
                         p.print-links {
@@ -454,6 +462,9 @@ fn action_form(u: &StaffUser, a: &Application, name: &str, failed: Option<&Faile
             }
         },
         "withdraw" => html! { (text("reason", "撤回原因", false, 2)) },
+        "revoke" => {
+            html! { (text("reason", "吊销原因", true, 2)) p.hint { "吊销后，在线核验和状态清单都显示为已吊销。" } }
+        }
         "review" => html! {
             (yes_no("审查建议", "grant", "建议准予", "建议不予"))
             (text("opinion", "审查意见", true, 3))
@@ -512,7 +523,7 @@ fn action_form(u: &StaffUser, a: &Application, name: &str, failed: Option<&Faile
         },
         _ => html! {},
     };
-    let secondary = matches!(name, "reject" | "withdraw" | "suspend" | "ask_extension");
+    let secondary = matches!(name, "reject" | "withdraw" | "suspend" | "ask_extension" | "revoke");
     ActionCard {
         name,
         label: action_label(name),
@@ -522,7 +533,7 @@ fn action_form(u: &StaffUser, a: &Application, name: &str, failed: Option<&Faile
         error: e,
         fields_with_errors: &["reason", "basis", "opinion", "result", "reasons", "note", "days", "other"],
         secondary,
-        danger: matches!(name, "reject"),
+        danger: matches!(name, "reject" | "revoke"),
     }
     .render(fields)
 }
@@ -562,6 +573,7 @@ fn command_from(f: &Fields, a: &Application) -> Result<Command, AppError> {
             in_person: true,
         },
         "withdraw" => Command::Withdraw { reason: f.opt("reason"), in_person: true },
+        "revoke" => Command::Revoke { reason: text("reason") },
         "review" => Command::Review { opinion: text("opinion"), grant: yes("grant") },
         "suspend" => Command::Suspend { step: text("step"), reason: text("reason") },
         "resume" => Command::Resume { result: text("result") },
@@ -584,6 +596,7 @@ fn command_from(f: &Fields, a: &Application) -> Result<Command, AppError> {
                 number: text("number"),
                 valid_from: date("valid_from")?,
                 valid_until: if f.get("valid_until").trim().is_empty() { None } else { Some(date("valid_until")?) },
+                signed: None,
             }
         }
         "deliver" => Command::Deliver {

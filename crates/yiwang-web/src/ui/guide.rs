@@ -313,3 +313,41 @@ pub async fn rate(
         }
     }
 }
+
+// ---------------------------------------------------------------- 电子证照核验
+
+/// A certificate's public page (the QR's link): valid, revoked or expired, who issued
+/// it, and what it says; the holder's code masked.
+pub async fn show_certificate(State(state): State<AppState>, Path(status_id): Path<String>) -> UiResult {
+    let c = match state.run(move |app| app.certificate_status(&status_id)).await {
+        Ok(c) => c,
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
+            return Err(UiError(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "没有这份电子证照，请核对二维码或链接",
+            )));
+        }
+        Err(e) => return Err(UiError(e)),
+    };
+    let d = &c.certificate.document;
+    let masked = d.holder_code.as_deref().and_then(|x| yiwang_core::id::CreditCode::parse(x).ok()).map(|x| x.masked());
+    let body = html! {
+        section.card #certificate {
+            h1 { "电子证照核验" }
+            p #certificate-status class={"verdict " (c.status)} { strong { (c.status_label) } }
+            @if let (Some(at), Some(r)) = (c.revoked_at, &c.revoked_reason) { p.alert { "已于 " (fmt_time(at)) " 吊销：" (r) } }
+            dl.facts {
+                dt { "证照类型" } dd { (d.type_name) }
+                dt { "证照编号" } dd #certificate-number { (d.number) }
+                dt { "持证主体" } dd { (d.holder) @if let Some(m) = &masked { "（" (m) "）" } }
+                dt { "发证机关" } dd { (d.issuer) }
+                dt { "发证日期" } dd { (d.issued_on) }
+                dt { "有效期" } dd { (d.valid_from) " 至 " (d.valid_until.map(|u| u.to_string()).unwrap_or_else(|| "长期".into())) }
+                @for i in &d.items { dt { (i.label) } dd { (i.value) } }
+            }
+            p.hint { "本证照由发证机关以数字签名签发（密钥 " (c.certificate.key_id) "，" (c.certificate.alg) "），公钥见 /api/v1/keys；离线核验：yiwang verify-certificate 证照文件 --keys 公钥文件。" }
+        }
+    };
+    Ok(respond(StatusCode::OK, page("电子证照核验", Chrome::Portal, body)))
+}

@@ -161,6 +161,22 @@ async fn the_window_registers_an_application_asks_once_for_what_is_missing_and_p
     let deliver = encode(&[("_csrf", &csrf), ("action", "deliver"), ("how", "window")]);
     let (s, _, _) = send(&api, post_form(&act, Some(&cookie), &deliver)).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
+    // The certificate's public page, for anyone who scans it.
+    let (_, _, page) = send(&api, get(&format!("/console/applications/{id}"), Some(&cookie))).await;
+    let link = page
+        .split("href=\"/certificates/")
+        .nth(1)
+        .expect("a link to the certificate's page")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (s, _, public) = send(&api, get(&format!("/certificates/{link}"), None)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        public.contains("有效") && public.contains("JY1350102026") && public.contains("91350100******0Y43"),
+        "{public}"
+    );
     let (leader, _) = console_login(&api, "leader1").await;
     let (s, _, page) = send(&api, get("/console/indicators?month=2026-11", Some(&leader))).await;
     assert_eq!(s, StatusCode::OK);

@@ -106,16 +106,48 @@ async fn an_application_goes_from_the_window_to_its_certificate(backend: Backend
     assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "reasons_required"), "{e}");
     let v = act_ok(&api, &approver, &id, json!({"action": "decide", "verdict": {"grant": true}})).await;
     assert_eq!((v["status_label"].as_str(), v["detail"]["on_time"].as_bool()), (Some("待制证"), Some(true)));
-    let certify = json!({"action": "certify", "number": "JY13501020260001", "valid_from": "2026-11-18", "valid_until": "2031-11-17"});
+    let certify = json!({"action": "certify", "number": "JY13501020260001", "valid_from": "2026-11-16", "valid_until": "2031-11-15"});
     act_ok(&api, &clerk, &id, certify).await;
     let v = act_ok(&api, &clerk, &id, json!({"action": "deliver", "how": "electronic"})).await;
     assert_eq!((v["status_label"].as_str(), v["detail"]["visits"].as_u64()), (Some("已办结"), Some(2)));
     assert_eq!(v["detail"]["certificate"], "JY13501020260001");
+    // The e-certificate is signed, and anyone can look it up by its status id.
+    let sid = v["detail"]["certificate_status_id"].as_str().expect("a signed certificate").to_owned();
+    let (s, c) = api.call("GET", &format!("/api/v1/certificates/{sid}"), None, None).await;
+    assert_eq!((s, c["status"].as_str()), (StatusCode::OK, Some("valid")), "{c}");
+    let doc: yiwang_core::application::certificate::SignedCertificate =
+        serde_json::from_value(c["certificate"].clone()).unwrap();
+    assert_eq!(
+        (doc.document.holder.as_str(), doc.document.holder_code.as_deref()),
+        ("云溪区好味小厨餐饮店", Some("91350100M000100Y43"))
+    );
+    assert!(doc.document.items.iter().any(|i| i.label == "经营项目" && i.value == "热食类食品制售"), "{c}");
+    let keys = api.app.config().keyring.public_keys();
+    assert!(yiwang_app::keyring::verifies(&keys, &doc.key_id, &doc.document.message(), &doc.signature));
+    let mut forged = doc.clone();
+    forged.document.valid_until = None;
+    assert!(!yiwang_app::keyring::verifies(&keys, &forged.key_id, &forged.document.message(), &forged.signature));
+    let (s, _) = api.call("GET", "/api/v1/certificates/0123456789abcdef0123456789abcdef", None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let steps: Vec<&str> = v["timeline"].as_array().unwrap().iter().map(|t| t["summary"].as_str().unwrap()).collect();
     assert_eq!(steps.first().copied(), Some("窗口收件：食品经营许可"));
     assert!(steps.contains(&"一次性告知补正 2 项材料"), "{steps:?}");
     let (s, e) = act(&api, &clerk, &id, json!({"action": "accept"})).await;
     assert_eq!((s, code_of(&e)), (StatusCode::CONFLICT, "case_closed"), "{e}");
+    // Revoked by the department, after the application ended: every verification says so.
+    let (s, e) = act(&api, &clerk, &id, json!({"action": "revoke", "reason": "x"})).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "forbidden"), "the approver revokes: {e}");
+    act_ok(&api, &approver, &id, json!({"action": "revoke", "reason": "经营场所已变更，未申请变更许可"})).await;
+    let (_, c) = api.call("GET", &format!("/api/v1/certificates/{sid}"), None, None).await;
+    assert_eq!(
+        (c["status"].as_str(), c["revoked_reason"].as_str()),
+        (Some("revoked"), Some("经营场所已变更，未申请变更许可")),
+        "{c}"
+    );
+    let (_, list) = api.call("GET", "/api/v1/certificate-status-list", None, None).await;
+    let list: yiwang_app::StatusList = serde_json::from_value(list).unwrap();
+    assert_eq!(list.list.revoked, vec![sid]);
+    assert!(yiwang_app::keyring::verifies(&keys, &list.key_id, &list.list.message(), &list.signature));
 
     // The applicant was told at 补正, 受理, 决定 and 制证, by SMS, in plain words.
     let (url, bodies) = crate::notify::http_sink(vec![]);
