@@ -883,7 +883,7 @@ pub struct StatusList {
     pub signature: String,
 }
 
-/// What a status list says; signed as its JSON.
+/// What a status list says; signed as its canonical JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusListBody {
@@ -894,8 +894,10 @@ pub struct StatusListBody {
 }
 
 impl StatusListBody {
+    /// The bytes signed: the canonical JSON, as a certificate's.
     pub fn message(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("a status list serialises")
+        let v = serde_json::to_value(self).expect("a status list serialises");
+        yiwang_core::application::certificate::canonical(&v).into_bytes()
     }
 }
 

@@ -210,7 +210,12 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 async fn public_keys(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> axum::Json<Vec<yiwang_app::keyring::PublicKey>> {
-    axum::Json(state.public_keys.as_ref().clone())
+    // The keys the server was given, else the app's own keyring (which the CLI makes
+    // the same one).
+    match state.public_keys.is_empty() {
+        true => axum::Json(state.app.config().keyring.public_keys()),
+        false => axum::Json(state.public_keys.as_ref().clone()),
+    }
 }
 
 async fn healthz() -> &'static str {

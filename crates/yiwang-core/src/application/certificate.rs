@@ -18,7 +18,7 @@ pub struct Item {
     pub value: String,
 }
 
-/// What a certificate says. Signed as its JSON, fields in this order.
+/// What a certificate says. Signed as its canonical JSON (`canonical`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CertificateDocument {
@@ -60,14 +60,48 @@ pub struct SignedCertificate {
     pub signature: String,
 }
 
+/// The canonical JSON of `value`: no spaces, every object's keys in code-point order,
+/// recursively (as RFC 8785 orders them; strings escaped as serde_json does, which is
+/// what `JSON.stringify` does). What is signed, so that a file re-written with its
+/// keys in another order still verifies, in Rust and in a browser alike.
+pub fn canonical(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let parts: Vec<String> = keys
+                .into_iter()
+                .map(|k| format!("{}:{}", serde_json::to_string(k).expect("a key serialises"), canonical(&map[k])))
+                .collect();
+            format!("{{{}}}", parts.join(","))
+        }
+        Value::Array(items) => format!("[{}]", items.iter().map(canonical).collect::<Vec<_>>().join(",")),
+        other => serde_json::to_string(other).expect("a value serialises"),
+    }
+}
+
 impl CertificateDocument {
-    /// The bytes signed: the document as JSON.
+    /// The bytes signed: the document's canonical JSON.
     pub fn message(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("a certificate serialises")
+        canonical(&serde_json::to_value(self).expect("a certificate serialises")).into_bytes()
     }
 
     /// Whether it is valid on `day` by its dates (revocation is told apart).
     pub fn in_force(&self, day: NaiveDate) -> bool {
         day >= self.valid_from && self.valid_until.is_none_or(|u| day <= u)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical;
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level_and_keeps_strings_as_json_writes_them() {
+        let v: serde_json::Value =
+            serde_json::from_str(r#"{"z": 1, "a": {"y": [3, {"b": "引号\"和\n换行", "a": null}], "x": true}}"#)
+                .unwrap();
+        assert_eq!(canonical(&v), r#"{"a":{"x":true,"y":[3,{"a":null,"b":"引号\"和\n换行"}]},"z":1}"#);
     }
 }

@@ -346,8 +346,25 @@ pub async fn show_certificate(State(state): State<AppState>, Path(status_id): Pa
                 dt { "有效期" } dd { (d.valid_from) " 至 " (d.valid_until.map(|u| u.to_string()).unwrap_or_else(|| "长期".into())) }
                 @for i in &d.items { dt { (i.label) } dd { (i.value) } }
             }
-            p.hint { "本证照由发证机关以数字签名签发（密钥 " (c.certificate.key_id) "，" (c.certificate.alg) "），公钥见 /api/v1/keys；离线核验：yiwang verify-certificate 证照文件 --keys 公钥文件。" }
+            p.hint { "本证照由发证机关以数字签名签发（密钥 " (c.certificate.key_id) "，" (c.certificate.alg) "），公钥见 /api/v1/keys；离线核验：yiwang verify-certificate 证照文件 --keys 公钥文件，或下载" a href="/certificates/verifier.html" { "离线核验页" } "在浏览器中打开。" }
         }
     };
     Ok(respond(StatusCode::OK, page("电子证照核验", Chrome::Portal, body)))
+}
+
+/// The self-contained offline verifier (`static/verify.html`): one HTML file that
+/// checks a certificate and a status list against the published keys in the browser,
+/// with no server. Sent as a download, to be opened from disk.
+pub const VERIFIER: &str = include_str!("../../static/verify.html");
+
+pub async fn download_verifier() -> Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let mut r = VERIFIER.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    r.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"yiwang-verify-certificate.html\""),
+    );
+    r
 }

@@ -79,6 +79,7 @@ pub fn router() -> Router<AppState> {
         .route("/services", get(guide::show_services))
         .route("/services/track", get(guide::show_track).post(guide::track))
         .route("/services/track/rate", post(guide::rate))
+        .route("/certificates/verifier.html", get(guide::download_verifier))
         .route("/certificates/{status_id}", get(guide::show_certificate))
         .route("/services/{code}", get(guide::show_service))
         .route("/track/callback", post(portal::answer_callback))

@@ -709,6 +709,62 @@ async fn the_whole_story_runs_in_a_real_browser() {
     d.full_shot("rating-fix", DESK_W, DESK_H).await;
     logout(&d).await;
 
+    // ---- The certificate verified offline: the server stopped, the verifier page
+    // opened from disk with the certificate, the published keys and the status list.
+    let app = server.app.clone();
+    let issued = app
+        .load_as::<yiwang_core::application::ApplicationKind>(&yiwang_core::id::CaseId::parse(&application).unwrap())
+        .unwrap()
+        .certificate
+        .and_then(|c| c.signed)
+        .expect("the application's certificate is signed");
+    let sid = issued.document.status_id.clone();
+    let json = |v: serde_json::Value| v.to_string();
+    let certificate = json(serde_json::to_value(app.certificate_status(&sid).unwrap()).unwrap());
+    let keys = json(serde_json::to_value(app.config().keyring.public_keys()).unwrap());
+    let before = json(serde_json::to_value(app.status_list().unwrap()).unwrap());
+    let approver = app.actor_for(&yiwang_core::org::Staff {
+        username: yiwang_core::id::Username::parse("scjgj-approver").unwrap(),
+        name: String::new(),
+        unit: yiwang_core::id::UnitCode::parse("scjgj").unwrap(),
+        roles: vec![yiwang_core::org::Role::Approver],
+    });
+    let revoke = yiwang_core::application::Command::Revoke { reason: "以欺骗手段取得".into() };
+    let revoking = (app.clone(), approver.unwrap(), application.clone());
+    tokio::task::spawn_blocking(move || {
+        let (app, who, id) = revoking;
+        app.act_application(&who, &yiwang_core::id::CaseId::parse(&id).unwrap(), &revoke).unwrap();
+    })
+    .await
+    .unwrap();
+    let after = json(serde_json::to_value(app.status_list().unwrap()).unwrap());
+    if let Some(s) = server.stop.take() {
+        let _ = s.send(());
+    }
+    let page = files.path().join("yiwang-verify-certificate.html");
+    std::fs::write(&page, include_str!("../../static/verify.html")).unwrap();
+    d.goto(&format!("file://{}", page.display())).await;
+    let fill = "document.getElementById(arguments[0]).value = arguments[1];";
+    for (id, text) in [("certificate", certificate), ("keys", keys), ("list", before)] {
+        d.script(fill, vec![serde_json::json!(id), serde_json::json!(text)]).await;
+    }
+    d.click("#check").await;
+    let mut verdict = String::new();
+    for _ in 0..50 {
+        verdict = d.text("#verdict").await;
+        if !verdict.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(verdict, "结论：有效", "{}", d.body_text().await);
+    d.full_shot("certificate-offline-valid", DESK_W, DESK_H).await;
+    d.script(fill, vec![serde_json::json!("list"), serde_json::json!(after)]).await;
+    d.click("#check").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(d.text("#verdict").await, "结论：已吊销");
+    d.full_shot("certificate-offline-revoked", DESK_W, DESK_H).await;
+
     d.quit().await;
     if let Some(s) = server.stop.take() {
         let _ = s.send(());
