@@ -622,7 +622,11 @@ fn verify_certificate(
             return Ok(ExitCode::FAILURE);
         }
         let age = chrono::Utc::now() - list.list.issued_at;
-        println!("状态清单：签发于 {}（{} 天前）", list.list.issued_at.format("%Y-%m-%d %H:%M UTC"), age.num_days());
+        let when = list.list.issued_at.format("%Y-%m-%d %H:%M UTC");
+        match age.num_days() {
+            d if d >= 0 => println!("状态清单：签发于 {when}（{d} 天前）"),
+            _ => println!("状态清单：签发于 {when}（晚于本机时钟，请核对本机日期）"),
+        }
         if list.list.revoked.contains(&d.status_id) {
             println!("结论：已吊销");
             return Ok(ExitCode::FAILURE);
