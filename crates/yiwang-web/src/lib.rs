@@ -30,6 +30,8 @@ mod security;
 mod session;
 mod task;
 mod ui;
+/// The e-certificate's QR code: what it carries, its modules, its SVG.
+pub use ui::guide::{qr_modules, qr_payload, qr_svg};
 
 pub use error::ApiError;
 

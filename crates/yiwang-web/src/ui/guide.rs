@@ -346,6 +346,9 @@ pub async fn show_certificate(State(state): State<AppState>, Path(status_id): Pa
                 dt { "有效期" } dd { (d.valid_from) " 至 " (d.valid_until.map(|u| u.to_string()).unwrap_or_else(|| "长期".into())) }
                 @for i in &d.items { dt { (i.label) } dd { (i.value) } }
             }
+            @if let Some(svg) = qr_svg(&c.certificate) {
+                figure.qr #certificate-qr { (maud::PreEscaped(svg)) figcaption { "证照二维码：含签名的证照本身，离线扫描即可核验" } }
+            }
             p.hint { "本证照由发证机关以数字签名签发（密钥 " (c.certificate.key_id) "，" (c.certificate.alg) "），公钥见 /api/v1/keys；离线核验：yiwang verify-certificate 证照文件 --keys 公钥文件，或下载" a href="/certificates/verifier.html" { "离线核验页" } "在浏览器中打开。" }
         }
     };
@@ -367,4 +370,33 @@ pub async fn download_verifier() -> Response {
         HeaderValue::from_static("attachment; filename=\"yiwang-verify-certificate.html\""),
     );
     r
+}
+
+/// What a certificate's QR code carries: the signed certificate itself as canonical
+/// JSON (its status id inside), so that a scan verifies with no server — the offline
+/// page and `yiwang verify-certificate` take it as it is.
+pub fn qr_payload(c: &yiwang_core::application::certificate::SignedCertificate) -> String {
+    let v = serde_json::to_value(c).expect("a certificate serialises");
+    yiwang_core::application::certificate::canonical(&v)
+}
+
+/// The certificate's QR code: its width in modules and the modules, row by row (true
+/// for dark); none when the payload cannot be encoded.
+pub fn qr_modules(c: &yiwang_core::application::certificate::SignedCertificate) -> Option<(usize, Vec<bool>)> {
+    let code = qrcode::QrCode::with_error_correction_level(qr_payload(c).as_bytes(), qrcode::EcLevel::L).ok()?;
+    let dark = code.to_colors().into_iter().map(|m| m == qrcode::Color::Dark).collect();
+    Some((code.width(), dark))
+}
+
+/// The QR code as inline SVG: one square a dark module, inside a 4-module quiet zone.
+pub fn qr_svg(c: &yiwang_core::application::certificate::SignedCertificate) -> Option<String> {
+    let (width, dark) = qr_modules(c)?;
+    let size = width + 8;
+    let mut path = String::new();
+    for (i, _) in dark.iter().enumerate().filter(|(_, d)| **d) {
+        path.push_str(&format!("M{} {}h1v1h-1z", i % width + 4, i / width + 4));
+    }
+    Some(format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges" role="img" aria-label="证照二维码"><rect width="{size}" height="{size}" fill="#fff"/><path fill="#000" d="{path}"/></svg>"##
+    ))
 }

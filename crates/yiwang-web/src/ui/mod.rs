@@ -15,7 +15,7 @@ mod console;
 mod dashboard;
 mod export;
 mod form;
-mod guide;
+pub(crate) mod guide;
 mod intake;
 mod map;
 mod outbox;

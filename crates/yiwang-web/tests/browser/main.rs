@@ -738,6 +738,14 @@ async fn the_whole_story_runs_in_a_real_browser() {
     .await
     .unwrap();
     let after = json(serde_json::to_value(app.status_list().unwrap()).unwrap());
+    // The certificate's own page, as a QR scan opens it on a phone: revoked now.
+    d.size(PHONE_W, PHONE_H).await;
+    d.goto(&format!("{base}/certificates/{sid}")).await;
+    d.find("#certificate-qr svg").await;
+    assert!(d.text("#certificate-status").await.contains("已吊销"));
+    assert!(d.fits_width().await, "the certificate page fits a phone");
+    d.full_shot("certificate-page", PHONE_W, PHONE_H).await;
+    d.size(DESK_W, DESK_H).await;
     if let Some(s) = server.stop.take() {
         let _ = s.send(());
     }

@@ -129,6 +129,25 @@ async fn an_application_goes_from_the_window_to_its_certificate(backend: Backend
     assert!(!yiwang_app::keyring::verifies(&keys, &forged.key_id, &forged.document.message(), &forged.signature));
     let (s, _) = api.call("GET", "/api/v1/certificates/0123456789abcdef0123456789abcdef", None, None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    // Its QR code carries the signed certificate: read back from the modules, it is the
+    // certificate, and it verifies; the status page draws exactly that code.
+    let (w, dark) = yiwang_web::qr_modules(&doc).expect("the certificate fits a QR code");
+    let scale = 4;
+    let side = (w + 8) * scale;
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {
+        let (mx, my) = (x / scale, y / scale);
+        let inside = (4..w + 4).contains(&mx) && (4..w + 4).contains(&my);
+        if inside && dark[(my - 4) * w + (mx - 4)] { 0 } else { 255 }
+    });
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    let (_, scanned) = grids[0].decode().expect("the QR code decodes");
+    assert_eq!(scanned, yiwang_web::qr_payload(&doc));
+    let scanned: yiwang_core::application::certificate::SignedCertificate = serde_json::from_str(&scanned).unwrap();
+    assert!(yiwang_app::keyring::verifies(&keys, &scanned.key_id, &scanned.document.message(), &scanned.signature));
+    let (s, page) = api.call("GET", &format!("/certificates/{sid}"), None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.as_str().unwrap().contains(&yiwang_web::qr_svg(&doc).unwrap()), "the page draws the code");
     let steps: Vec<&str> = v["timeline"].as_array().unwrap().iter().map(|t| t["summary"].as_str().unwrap()).collect();
     assert_eq!(steps.first().copied(), Some("窗口收件：食品经营许可"));
     assert!(steps.contains(&"一次性告知补正 2 项材料"), "{steps:?}");
