@@ -654,6 +654,14 @@ fn documents(a: &Application) -> Vec<(&'static str, &'static str)> {
     if a.rejection.is_some() {
         d.push(("reject", "不予受理决定书"));
     }
+    if a.suspended.is_some() {
+        d.push(("suspension", "特别程序告知书"));
+    }
+    match a.granted {
+        Some(true) => d.push(("decision", "准予行政许可决定书")),
+        Some(false) => d.push(("decision", "不予行政许可决定书")),
+        None => {}
+    }
     d
 }
 
@@ -684,6 +692,32 @@ pub async fn print(State(state): State<AppState>, u: StaffUser, Path((id, doc)):
             p.indent { "你（单位）于 " (fmt_time(a.filed_at)) " 提出的“" (s.name) "”申请，申请材料不齐全或者不符合法定形式。依据《中华人民共和国行政许可法》第三十二条，现一次性告知你（单位）需要补正的全部内容：" }
             ol { @for m in &a.missing { li { (m.what) } } }
             p.indent { "请于 " (s.supplement_days) " 个工作日内补正。逾期未补正的，视为撤回申请。补正材料齐全后，本机关将依法受理。" }
+            p.indent { "办件编号：" (a.id) "。" }
+        },
+        "suspension" => {
+            let step = a
+                .suspended
+                .as_ref()
+                .and_then(|x| s.steps.iter().find(|st| st.code == x.step))
+                .map(|st| st.name.clone())
+                .unwrap_or_default();
+            html! {
+                p { (applicant) "：" }
+                p.indent { "你（单位）提出的“" (s.name) "”申请（办件编号 " (a.id) "），因需进行" (step)
+                    "，依据《中华人民共和国行政许可法》第四十五条，所需时间不计算在办理期限内，待" (step) "结束后继续计算。特此告知。" }
+            }
+        }
+        "decision" if a.granted == Some(true) => html! {
+            p { (applicant) "：" }
+            p.indent { "你（单位）于 " (fmt_time(a.received_at)) " 提出的“" (s.name) "”申请，经审查，符合法定条件、标准。依据《中华人民共和国行政许可法》第三十八条第一款，本机关决定准予行政许可。" }
+            @if let Some(c) = &s.certificate { p.indent { "本机关将自作出决定之日起十日内向你（单位）颁发" (c.name) "（行政许可法第四十四条）。" } }
+            p.indent { "办件编号：" (a.id) "。" }
+        },
+        "decision" => html! {
+            p { (applicant) "：" }
+            p.indent { "你（单位）于 " (fmt_time(a.received_at)) " 提出的“" (s.name) "”申请，经审查，" (a.reasons.clone().unwrap_or_default())
+                "。依据《中华人民共和国行政许可法》第三十八条第二款，本机关决定不予行政许可。" }
+            p.indent { "如不服本决定，可以自收到本决定书之日起六十日内依法申请行政复议，或者在六个月内依法向人民法院提起行政诉讼。" }
             p.indent { "办件编号：" (a.id) "。" }
         },
         _ => html! {

@@ -149,6 +149,12 @@ async fn the_window_registers_an_application_asks_once_for_what_is_missing_and_p
     let decide = encode(&[("_csrf", &approver_csrf), ("action", "decide"), ("grant", "yes")]);
     let (s, _, _) = send(&api, post_form(&act, Some(&approver), &decide)).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, doc) = send(&api, get(&format!("/console/applications/{id}/print/decision"), Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        doc.contains("准予行政许可决定书") && doc.contains("第三十八条第一款") && doc.contains("颁发食品经营许可证"),
+        "{doc}"
+    );
     let certify = encode(&[
         ("_csrf", &csrf),
         ("action", "certify"),
@@ -320,4 +326,50 @@ async fn the_applicant_follows_and_rates_on_the_portal_and_the_department_answer
         page.contains("已办结") && page.contains("已为您补录并换发营业执照"),
         "anonymous: closed at the answer: {page}"
     );
+}
+
+#[tokio::test]
+async fn a_special_step_and_a_refusal_are_told_in_writing() {
+    let api = Api::new();
+    let clerk = api.login("wjw-clerk").await;
+    let body = serde_json::json!({
+        "service": "public-place-hygiene",
+        "applicant": {"name": "周敏", "phone": "13812345678"},
+        "enterprise": {"code": "91350100M000100Y43", "name": "云溪区清泉浴室"},
+        "form": {"place-type": "沐浴场所"},
+        "materials": [{"material": "application-form", "paper": true}, {"material": "test-report", "paper": true},
+                      {"material": "business-licence", "certificate": "YX-GSZZ-2026-000999"}]
+    });
+    let (_, v) = api.call("POST", "/api/v1/applications", Some(&clerk), Some(body)).await;
+    let id = v["application"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/applications/{id}/actions");
+    let (s, _) = api.call("POST", &path, Some(&clerk), Some(serde_json::json!({"action": "accept"}))).await;
+    assert_eq!(s, StatusCode::OK);
+    let reviewer = api.login("wjw-reviewer").await;
+    let suspend = serde_json::json!({"action": "suspend", "step": "testing", "reason": "需对水质进行卫生检测"});
+    let (s, v) = api.call("POST", &path, Some(&reviewer), Some(suspend)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (cookie, _) = console_login(&api, "wjw-reviewer").await;
+    let (s, _, doc) = send(&api, get(&format!("/console/applications/{id}/print/suspension"), Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        doc.contains("特别程序告知书")
+            && doc.contains("卫生检测")
+            && doc.contains("第四十五条")
+            && doc.contains("云溪区卫生健康委员会"),
+        "{doc}"
+    );
+    api.call("POST", &path, Some(&reviewer), Some(serde_json::json!({"action": "resume", "result": "检测不合格"})))
+        .await;
+    let refuse = serde_json::json!({"action": "decide", "verdict": {"grant": false, "reasons": "水质检测不符合《公共场所卫生指标及限值要求》"}});
+    let (s, v) = api.call("POST", &path, Some(&reviewer), Some(refuse)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, _, doc) = send(&api, get(&format!("/console/applications/{id}/print/decision"), Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    for want in ["不予行政许可决定书", "水质检测不符合", "第三十八条第二款", "行政复议", "行政诉讼"]
+    {
+        assert!(doc.contains(want), "{want} missing from the decision");
+    }
+    let (s, _, _) = send(&api, get(&format!("/console/applications/{id}/print/suspension"), Some(&cookie))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "the step is over");
 }
