@@ -276,6 +276,7 @@ impl App {
         if person.as_ref().is_none_or(|p| p.name.is_none() || p.phone.is_none()) {
             return Err(AppError::invalid("applicant", "请填写申请人（或经办人）的姓名和联系电话"));
         }
+        self.check_reused_certificates(&input)?;
         let r = self.reference();
         loop {
             let now = self.now();
@@ -494,6 +495,9 @@ pub struct ServiceIndicators {
     /// in half working days (§45's pauses left out).
     pub decided: u64,
     pub half_days: u64,
+    /// Materials an e-certificate stood in for, in applications filed in the month
+    /// (证照复用: nothing uploaded).
+    pub reused: u64,
     /// A service's limits, for its row: the promised and the legal, in working days.
     pub promised_days: Option<u32>,
     pub legal_days: Option<u32>,
@@ -513,6 +517,7 @@ impl ServiceIndicators {
         self.fixed_on_time += o.fixed_on_time;
         self.decided += o.decided;
         self.half_days += o.half_days;
+        self.reused += o.reused;
     }
     fn rate(n: u64, of: u64) -> Option<f64> {
         (of > 0).then(|| n as f64 / of as f64)
@@ -571,7 +576,9 @@ impl App {
     /// department's staff, their own.
     pub fn service_indicators(&self, actor: &Actor, month: &str) -> Result<ServiceMonth> {
         use std::collections::BTreeMap;
-        use yiwang_core::application::{FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_RATED, FACT_TIME, FACT_VISITS};
+        use yiwang_core::application::{
+            FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_RATED, FACT_REUSED, FACT_TIME, FACT_VISITS,
+        };
         use yiwang_core::rating_fix::{FACT_FIXED, RatingFixKind};
         let month = yiwang_core::measure::parse_month(month)
             .ok_or_else(|| AppError::invalid("month", "月份格式应为 YYYY-MM，例如 2026-11"))?;
@@ -588,7 +595,7 @@ impl App {
                 continue;
             }
             let (service, visits) = match f.name.as_str() {
-                FACT_VISITS | FACT_TIME => match f.value.split_once('|') {
+                FACT_VISITS | FACT_TIME | FACT_REUSED => match f.value.split_once('|') {
                     Some((s, v)) => (s.to_owned(), v.parse::<u64>().unwrap_or(0)),
                     None => continue,
                 },
@@ -618,6 +625,7 @@ impl App {
                     row.decided += f.count;
                     row.half_days += visits * f.count;
                 }
+                FACT_REUSED => row.reused += visits * f.count,
                 _ => {}
             }
         }
@@ -958,5 +966,39 @@ impl App {
         let list = StatusListBody { format: "yiwang-status-list/1".into(), issued_at: self.now(), revoked };
         let (key_id, alg, signature) = self.config.keyring.sign(&list.message());
         Ok(StatusList { list, key_id, alg: alg.into(), signature })
+    }
+
+    /// 证照复用: a certificate this installation issued may stand in for a material
+    /// only when it is in force and the applying enterprise holds it. One issued
+    /// elsewhere (a 居民身份证) is taken on the clerk's word.
+    fn check_reused_certificates(&self, input: &ApplicationInput) -> Result<()> {
+        let Ok(service) = self.service(&input.service, None) else { return Ok(()) };
+        for m in &input.materials {
+            let Some(number) = m.certificate.as_deref() else { continue };
+            let wanted = service.material(&m.material).and_then(|x| x.certificate.clone());
+            let q = yiwang_store::CaseQuery {
+                kind: Some(ApplicationKind::NAME),
+                detail: vec![("certificate", serde_json::json!(number))],
+                limit: 1,
+                ..Default::default()
+            };
+            let Some(row) = self.store.list_cases(&q)?.rows.into_iter().next() else { continue };
+            let issued = self.load_as::<ApplicationKind>(&row.id)?.certificate;
+            let Some(c) = issued.and_then(|c| c.revoked.is_none().then_some(c.signed).flatten()) else {
+                return Err(AppError::invalid("materials", format!("电子证照 {number} 已吊销，不能代替材料")));
+            };
+            if wanted.as_deref() != Some(c.document.type_code.as_str()) {
+                return Err(AppError::invalid(
+                    "materials",
+                    format!("电子证照 {number} 是{}，不能代替这项材料", c.document.type_name),
+                ));
+            }
+            let holder = input.enterprise.as_ref().map(|e| e.code.to_string());
+            let today = yiwang_core::calendar::civil_date(self.now());
+            if c.document.holder_code.is_none() || c.document.holder_code != holder || !c.document.in_force(today) {
+                return Err(AppError::invalid("materials", format!("电子证照 {number} 不属于申请企业或不在有效期内")));
+            }
+        }
+        Ok(())
     }
 }

@@ -96,6 +96,17 @@ fn facts(a: &Application) -> Vec<Fact> {
             value: format!("{}|{}", a.service.code, (seconds + 21_600) / 43_200),
         });
     }
+    // 证照复用: the materials e-certificates stood in for, in the month it was filed.
+    let reused = a.materials.iter().filter(|m| m.certificate.is_some()).count();
+    if reused > 0 {
+        out.push(Fact {
+            unit: a.department().clone(),
+            month: crate::calendar::civil_date(a.filed_at).format("%Y-%m").to_string(),
+            name: FACT_REUSED,
+            flag: true,
+            value: format!("{}|{reused}", a.service.code),
+        });
+    }
     let (Some(closed), ApplicationStatus::Done) = (a.closed_at, a.status) else { return out };
     let month = crate::calendar::civil_date(closed).format("%Y-%m").to_string();
     let fact =
@@ -117,6 +128,8 @@ pub const FACT_VISITS: &str = "application_visits";
 pub const FACT_INSTANT: &str = "application_instant";
 pub const FACT_ONLINE: &str = "application_online";
 pub const FACT_RATED: &str = "application_rated";
+/// Materials an e-certificate stood in for (证照复用): `service|how many`.
+pub const FACT_REUSED: &str = "application_reused";
 /// A decision and how long it took: `service|half working days`.
 pub const FACT_TIME: &str = "application_time";
 

@@ -33,7 +33,8 @@ mod state;
 pub use decide::{alarms, decide, open, sees_all};
 pub use event::{ApplicationEnvelope, ApplicationEvent};
 pub use kind::{
-    ApplicationDetail, ApplicationKind, FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_RATED, FACT_TIME, FACT_VISITS,
+    ApplicationDetail, ApplicationKind, FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_RATED, FACT_REUSED, FACT_TIME,
+    FACT_VISITS,
 };
 pub use service::{Catalogue, Service};
 pub use state::{Application, ApplicationStatus, Issued, Rated, Rejection, Review, Suspension, evolve};

@@ -786,6 +786,7 @@ fn indicator_table(m: &yiwang_app::ServiceMonth) -> super::export::Table {
             x.average_days().into(),
             x.promised_days.map(|d| Cell::from(u64::from(d))).unwrap_or(Cell::Empty),
             x.legal_days.map(|d| Cell::from(u64::from(d))).unwrap_or(Cell::Empty),
+            x.reused.into(),
             x.rated.into(),
             Cell::percent(x.good_rate()),
             Cell::percent(x.unrated_rate()),
@@ -809,6 +810,7 @@ fn indicator_table(m: &yiwang_app::ServiceMonth) -> super::export::Table {
             "平均办理时长（工作日）",
             "承诺时限",
             "法定时限",
+            "证照复用",
             "评价数",
             "好评率",
             "未评价率",
@@ -846,6 +848,7 @@ pub async fn show_indicators(State(state): State<AppState>, u: StaffUser, Query(
             td.num { (x.done) } td.num { (pct(x.on_time_rate())) } td.num { (pct(x.online_rate())) }
             td.num { (pct(x.instant_rate())) } td.num { (avg(x.average_visits())) }
             td.num { (avg(x.average_days())) @if let (Some(p), Some(l)) = (x.promised_days, x.legal_days) { small.muted { " / " (p) " / " (l) } } }
+            td.num { (x.reused) }
             td.num { (x.rated) } td.num { (pct(x.good_rate())) } td.num { (pct(x.unrated_rate())) } td.num { (pct(x.fixed_rate())) }
         }
     };
@@ -853,6 +856,7 @@ pub async fn show_indicators(State(state): State<AppState>, u: StaffUser, Query(
         th.num scope="col" { "办结件数" } th.num scope="col" { "按时办结率" } th.num scope="col" { "全程网办率" }
         th.num scope="col" { "即办件率" } th.num scope="col" { "平均跑动次数" }
         th.num scope="col" { "平均办理时长" br; small { "（工作日；事项：/ 承诺 / 法定）" } }
+        th.num scope="col" { "证照复用" }
         th.num scope="col" { "评价数" } th.num scope="col" { "好评率" } th.num scope="col" { "未评价率" } th.num scope="col" { "差评整改率" }
     };
     let body = html! {
@@ -891,7 +895,7 @@ pub async fn show_indicators(State(state): State<AppState>, u: StaffUser, Query(
                 } }
             }
         }
-        p.hint { "按时办结率：在承诺时限内作出决定的办结件占办结件的比例；全程网办：网上申请、电子送达、未到现场；平均跑动次数：办结件的到现场次数之和除以办结件数；平均办理时长：当月作出决定的办件自受理至决定所用的工作日（不计特别程序和补正时间）；好评率：非常满意、满意和基本满意占当月评价的比例；未评价率：当月办结件中未评价的比例；差评整改率：当月答复的差评中按期整改答复的比例（中心认定无效的差评不计）。" }
+        p.hint { "按时办结率：在承诺时限内作出决定的办结件占办结件的比例；全程网办：网上申请、电子送达、未到现场；平均跑动次数：办结件的到现场次数之和除以办结件数；平均办理时长：当月作出决定的办件自受理至决定所用的工作日（不计特别程序和补正时间）；证照复用：当月收件中以电子证照代替的材料数；好评率：非常满意、满意和基本满意占当月评价的比例；未评价率：当月办结件中未评价的比例；差评整改率：当月答复的差评中按期整改答复的比例（中心认定无效的差评不计）。" }
     };
     Ok(html_response(StatusCode::OK, page("一网通办指标", Chrome::Console(&u, "indicators"), body)))
 }

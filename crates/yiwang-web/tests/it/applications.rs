@@ -148,6 +148,12 @@ async fn an_application_goes_from_the_window_to_its_certificate(backend: Backend
     let (s, page) = api.call("GET", &format!("/certificates/{sid}"), None, None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.as_str().unwrap().contains(&yiwang_web::qr_svg(&doc).unwrap()), "the page draws the code");
+    // In force, but a food licence is no business licence.
+    let mut wrong = food_application();
+    wrong["materials"][1] = json!({"material": "business-licence", "certificate": "JY13501020260001"});
+    let (s, e) = api.call("POST", "/api/v1/applications", Some(&clerk), Some(wrong)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("是食品经营许可证，不能代替这项材料"), "{e}");
     let steps: Vec<&str> = v["timeline"].as_array().unwrap().iter().map(|t| t["summary"].as_str().unwrap()).collect();
     assert_eq!(steps.first().copied(), Some("窗口收件：食品经营许可"));
     assert!(steps.contains(&"一次性告知补正 2 项材料"), "{steps:?}");
@@ -167,6 +173,13 @@ async fn an_application_goes_from_the_window_to_its_certificate(backend: Backend
     let list: yiwang_app::StatusList = serde_json::from_value(list).unwrap();
     assert_eq!(list.list.revoked, vec![sid]);
     assert!(yiwang_app::keyring::verifies(&keys, &list.key_id, &list.list.message(), &list.signature));
+    // A certificate this installation issued stands in only for its own kind of
+    // material, for its holder, while in force: this one is a food licence, and revoked.
+    let mut reuse = food_application();
+    reuse["materials"][1] = json!({"material": "business-licence", "certificate": "JY13501020260001"});
+    let (s, e) = api.call("POST", "/api/v1/applications", Some(&clerk), Some(reuse)).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"), "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("已吊销"), "{e}");
 
     // The applicant was told at 补正, 受理, 决定 and 制证, by SMS, in plain words.
     let (url, bodies) = crate::notify::http_sink(vec![]);
@@ -205,6 +218,8 @@ async fn an_application_goes_from_the_window_to_its_certificate(backend: Backend
         (Some("scjgj"), Some("food-business"))
     );
     assert_eq!(m["services"][0]["name"], "食品经营许可");
+    // Its business licence was an e-certificate: one material reused.
+    assert_eq!(m["services"][0]["reused"], 1, "{m}");
     // Accepted and decided the same morning: no working day taken; promised 5, legal 20.
     let food = &m["services"][0];
     assert_eq!((food["decided"].as_u64(), food["half_days"].as_u64()), (Some(1), Some(0)), "{m}");
