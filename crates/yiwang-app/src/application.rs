@@ -276,7 +276,7 @@ impl App {
         if person.as_ref().is_none_or(|p| p.name.is_none() || p.phone.is_none()) {
             return Err(AppError::invalid("applicant", "请填写申请人（或经办人）的姓名和联系电话"));
         }
-        self.check_reused_certificates(&input)?;
+        self.check_reused_certificates(&service, &input)?;
         let r = self.reference();
         loop {
             let now = self.now();
@@ -971,8 +971,7 @@ impl App {
     /// 证照复用: a certificate this installation issued may stand in for a material
     /// only when it is in force and the applying enterprise holds it. One issued
     /// elsewhere (a 居民身份证) is taken on the clerk's word.
-    fn check_reused_certificates(&self, input: &ApplicationInput) -> Result<()> {
-        let Ok(service) = self.service(&input.service, None) else { return Ok(()) };
+    fn check_reused_certificates(&self, service: &Service, input: &ApplicationInput) -> Result<()> {
         for m in &input.materials {
             let Some(number) = m.certificate.as_deref() else { continue };
             let wanted = service.material(&m.material).and_then(|x| x.certificate.clone());

@@ -129,6 +129,9 @@ pub trait Clocks<N: ClockName> {
     /// Starts `c`, replacing a clock of its name.
     fn set_clock(&mut self, c: Clock<N>);
     fn stop_clock(&mut self, kind: N);
+    /// Records that clock `kind` turned `stage` (a warning never takes a red clock
+    /// back to yellow), as the scheduler's warned and overdue events say.
+    fn mark(&mut self, kind: N, stage: Stage);
     /// The worst colour of any running clock.
     fn worst_stage(&self) -> Stage;
     /// The earliest instant any clock changes colour.
@@ -154,6 +157,11 @@ impl<N: ClockName> Clocks<N> for Vec<Clock<N>> {
     }
     fn stop_clock(&mut self, kind: N) {
         self.retain(|x| x.kind != kind);
+    }
+    fn mark(&mut self, kind: N, stage: Stage) {
+        if let Some(c) = self.clock_mut(kind) {
+            c.stage = c.stage.max(stage);
+        }
     }
     fn worst_stage(&self) -> Stage {
         self.iter().map(|c| c.stage).max().unwrap_or_default()

@@ -532,16 +532,8 @@ pub fn evolve(state: Option<Appeal>, env: &Envelope) -> Option<Appeal> {
             }
         }
         AppealEvent::AnsweredDirectly { .. } => s.close(at, Outcome::AnsweredDirectly),
-        AppealEvent::ClockWarned { clock, .. } => {
-            if let Some(c) = s.clocks.clock_mut(*clock) {
-                c.stage = c.stage.max(Stage::Yellow);
-            }
-        }
-        AppealEvent::ClockOverdue { clock, .. } => {
-            if let Some(c) = s.clocks.clock_mut(*clock) {
-                c.stage = Stage::Red;
-            }
-        }
+        AppealEvent::ClockWarned { clock, .. } => s.clocks.mark(*clock, Stage::Yellow),
+        AppealEvent::ClockOverdue { clock, .. } => s.clocks.mark(*clock, Stage::Red),
     }
     Some(s)
 }

@@ -380,16 +380,8 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
         ApplicationEvent::Rated { rating, comment, named } => {
             s.rated = Some(Rated { rating: *rating, comment: comment.clone(), named: *named, at });
         }
-        ApplicationEvent::ClockWarned { clock, .. } => {
-            if let Some(c) = s.clocks.clock_mut(*clock) {
-                c.stage = c.stage.max(Stage::Yellow);
-            }
-        }
-        ApplicationEvent::ClockOverdue { clock, .. } => {
-            if let Some(c) = s.clocks.clock_mut(*clock) {
-                c.stage = Stage::Red;
-            }
-        }
+        ApplicationEvent::ClockWarned { clock, .. } => s.clocks.mark(*clock, Stage::Yellow),
+        ApplicationEvent::ClockOverdue { clock, .. } => s.clocks.mark(*clock, Stage::Red),
     }
     Some(s)
 }

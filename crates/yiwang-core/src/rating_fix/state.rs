@@ -168,16 +168,8 @@ pub fn evolve(state: Option<Fix>, env: &FixEnvelope) -> Option<Fix> {
             s.status = FixStatus::Closed;
             s.closed_at = Some(at);
         }
-        FixEvent::FixClockWarned { clock, .. } => {
-            if let Some(c) = s.clocks.clock_mut(*clock) {
-                c.stage = c.stage.max(Stage::Yellow);
-            }
-        }
-        FixEvent::FixClockOverdue { clock, .. } => {
-            if let Some(c) = s.clocks.clock_mut(*clock) {
-                c.stage = Stage::Red;
-            }
-        }
+        FixEvent::FixClockWarned { clock, .. } => s.clocks.mark(*clock, Stage::Yellow),
+        FixEvent::FixClockOverdue { clock, .. } => s.clocks.mark(*clock, Stage::Red),
     }
     Some(s)
 }

@@ -374,15 +374,9 @@ pub fn evolve(state: Option<Task>, env: &TaskEnvelope) -> Option<Task> {
             s.clocks.stop_clock(TaskClock::NoticeReply);
         }
         TaskEvent::LightChanged { light } => s.light = *light,
-        TaskEvent::ClockWarned { clock, .. } => {
-            if let Some(c) = s.clocks.clock_mut(*clock) {
-                c.stage = c.stage.max(Stage::Yellow);
-            }
-        }
+        TaskEvent::ClockWarned { clock, .. } => s.clocks.mark(*clock, Stage::Yellow),
         TaskEvent::ClockOverdue { clock, .. } => {
-            if let Some(c) = s.clocks.clock_mut(*clock) {
-                c.stage = Stage::Red;
-            }
+            s.clocks.mark(*clock, Stage::Red);
             if *clock == TaskClock::Complete && s.is_open() && !s.met() {
                 s.status = TaskStatus::Overdue;
             }

@@ -3,7 +3,9 @@
 //! opened by today's store, which migrates them in place. Every case and event is
 //! still there, every chain verifies, every count (the month's facts, the dashboards'
 //! volumes) reads as the old release wrote it, and the projections the migration
-//! wrote are exactly those `reindex` writes from the events.
+//! wrote are exactly those `reindex` writes from the events. The newest fixture's
+//! tests (`84af512`) also exercise what later migrations added (keywords, due-time
+//! kinds, Idempotency-Keys) and verify the record after them.
 
 use crate::contract::{self, t0};
 use std::collections::BTreeMap;
@@ -319,6 +321,21 @@ fn check_sealed(store: &dyn Store, before: &[RawPerson], raw: &dyn Fn() -> Vec<(
     let p = fresh.citizen.unwrap();
     assert_eq!(store.person(p).unwrap().unwrap().data.phone.as_deref(), Some("13700001111"));
     assert!(raw().iter().all(|(_, key)| key.as_deref() == Some("k84")));
+    // The Idempotency-Key table (migration 15 / 13) takes keys from now on: stored
+    // with its case, used once; and the record still verifies.
+    let key =
+        || Some(yiwang_store::IdempotencyKey { scope: "staff:li".into(), key: "k1".into(), fingerprint: "f".into() });
+    let mut keyed =
+        contract::new_case_of(&w, t0(), contract::intake("井盖松动", contract::tracking(t0(), 902, 7)), None);
+    keyed.idempotency = key();
+    let made = store.create_case(keyed).wait().unwrap();
+    assert_eq!(store.idempotent("staff:li", "k1").unwrap().map(|k| k.case_id), Some(made.id().clone()));
+    let mut again =
+        contract::new_case_of(&w, t0(), contract::intake("井盖松动", contract::tracking(t0(), 903, 7)), None);
+    again.idempotency = key();
+    assert!(store.create_case(again).wait().is_err(), "a key is used once");
+    let report = store.verify().unwrap();
+    assert!(report.is_intact(), "{:?}", report.breaks);
 }
 
 fn k84() -> yiwang_store::PersonalKeys {
