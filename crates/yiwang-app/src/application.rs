@@ -269,6 +269,18 @@ impl App {
         if !actor.has_role(Role::Clerk) {
             return Err(AppError::Forbidden("只有窗口受理员可以登记申请".into()));
         }
+        self.register_as(actor, Channel::Window, input, key)
+    }
+
+    /// Files an application through `channel`: at a window by its clerk, or online by
+    /// the applicant (`applicant.rs`).
+    pub(crate) fn register_as(
+        &self,
+        actor: &Actor,
+        channel: Channel,
+        input: ApplicationInput,
+        key: Option<&yiwang_store::IdempotencyKey>,
+    ) -> Result<Application> {
         let service = self
             .service(&input.service, None)
             .map_err(|_| AppError::invalid("service", format!("事项 {} 不存在，请从办事指南中选择", input.service)))?;
@@ -285,7 +297,7 @@ impl App {
             let code = TrackingCode::dated(yiwang_core::calendar::civil_date(now), raw);
             let new = NewApplication {
                 service: service.clone(),
-                channel: Channel::Window,
+                channel,
                 enterprise: input.enterprise.clone(),
                 form: input.form.clone(),
                 materials: input.materials.clone(),
@@ -737,7 +749,7 @@ impl App {
         })
     }
 
-    fn applicant_view(&self, a: &Application) -> Result<ApplicantView> {
+    pub(crate) fn applicant_view(&self, a: &Application) -> Result<ApplicantView> {
         use yiwang_core::application::ApplicationStatus as S;
         // What was done, not who did it, and not the department's inner steps.
         let timeline = self
@@ -788,7 +800,7 @@ impl App {
         self.applicant_view(&a)
     }
 
-    fn open_rating_fix(&self, a: &Application, r: &yiwang_core::application::Rated) -> Result<()> {
+    pub(crate) fn open_rating_fix(&self, a: &Application, r: &yiwang_core::application::Rated) -> Result<()> {
         use yiwang_core::rating_fix::{self, NewFix, RatingFixKind};
         let now = self.now();
         let reference = self.reference();

@@ -5,9 +5,11 @@
 //! It must not know HTTP or HTML: the web crate translates requests into these calls
 //! and `AppError` into responses.
 
+mod applicant;
 mod application;
 mod area;
 pub mod auth;
+mod authorisation;
 mod case;
 mod clock;
 mod console;
@@ -32,12 +34,17 @@ mod setup;
 mod task;
 pub mod totp;
 
+pub use applicant::{
+    Applicant, ApplicantCommand, ApplicantLogin, CODE_MINUTES, CodeSent, MyApplication, MyCertificate,
+    OnlineApplication, SESSION_HOURS,
+};
 pub use application::{
     ApplicantView, ApplicationInput, ApplicationStep, ApplicationView, CatalogueReport, CertificateStatus, FixView,
     RatingInput, ServiceIndicators, ServiceMonth, ServiceSummary, StatusList, StatusListBody,
 };
 pub use area::AreaIndex;
 pub use auth::{Session, hash_password};
+pub use authorisation::{AuthorisationInput, AuthorisationView};
 pub use case::{
     CaseView, CitizenInput, IDEMPOTENCY_HOURS, IntakeInput, MergedCaller, PublicView, Receipt, TimelineEntry,
 };

@@ -130,15 +130,27 @@ impl App {
         let gone = |why: &str| Undeliverable { why: why.to_owned(), retry: false };
         // A store that cannot be read now may be readable at the next try.
         let later = |e: &dyn std::fmt::Display| Undeliverable { why: format!("暂时无法读取：{e}"), retry: true };
+        // The district as people name it: 云溪区 for 云溪区人民政府.
+        let district =
+            self.reference().org.district().map(|u| u.name.trim_end_matches("人民政府").to_owned()).unwrap_or_default();
+        // An applicant's login code: derived from the nonce as it is sent, never stored.
+        if let Some(nonce) = e.template.strip_prefix(crate::applicant::CODE_TEMPLATE).and_then(|t| t.strip_prefix('/'))
+        {
+            let phone =
+                e.to.as_deref().and_then(|t| t.strip_prefix("sms:")).ok_or_else(|| gone("验证码未指明手机号"))?;
+            let code = self.login_code(phone, nonce);
+            let text = format!(
+                "【{district}政务服务】您的登录验证码是 {code}，{} 分钟内有效。如非本人操作，请忽略本短信。",
+                crate::applicant::CODE_MINUTES
+            );
+            return Ok(Message { channel: "sms", to: phone.into(), subject: "登录验证码".into(), text });
+        }
         let case_id = e.case_id.as_ref().ok_or_else(|| gone("通知未关联工单"))?;
         let case = match self.load_case(case_id) {
             Ok(c) => c,
             Err(AppError::NotFound(_)) => return Err(gone("工单不存在")),
             Err(e) => return Err(later(&e)),
         };
-        // The district as people name it: 云溪区 for 云溪区人民政府.
-        let district =
-            self.reference().org.district().map(|u| u.name.trim_end_matches("人民政府").to_owned()).unwrap_or_default();
         if let Some(a) = case.state::<ApplicationKind>() {
             let text = application_text(&e.template, a, &district)
                 .ok_or_else(|| gone(&format!("未知的通知模板 {}", e.template)))?;

@@ -162,6 +162,10 @@ impl PhoneNumber {
     pub fn masked(&self) -> String {
         mask_phone(&self.0)
     }
+    /// A mobile number (11 digits from 13 to 19), which can receive an SMS.
+    pub fn is_mobile(&self) -> bool {
+        self.0.len() == 11 && self.0.starts_with('1')
+    }
 }
 impl TryFrom<String> for PhoneNumber {
     type Error = InvalidValue;

@@ -38,7 +38,9 @@ use sha2::{Digest, Sha256};
 use yiwang_core::org::{Actor, Role, Staff};
 
 pub use form::Fields;
-pub(crate) use portal::{photo_kind, refuse_foreign_photos, refuse_stored_uploads, save_case_upload};
+pub(crate) use portal::{
+    file_kind, photo_kind, refuse_foreign_photos, refuse_stored_uploads, save_case_upload, upload_name, write_upload,
+};
 
 /// The cookie holding the staff session token (from `App::login`).
 pub(crate) const SESSION_COOKIE: &str = "yiwang_session";

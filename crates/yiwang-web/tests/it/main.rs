@@ -8,6 +8,7 @@
 mod harness;
 
 mod accounts;
+mod applicant;
 mod application_pages;
 mod applications;
 mod callback;
