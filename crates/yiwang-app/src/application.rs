@@ -677,6 +677,9 @@ impl App {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicantView {
     pub id: CaseId,
+    /// The service's code and the version the application was filed under.
+    pub service: String,
+    pub service_version: u32,
     pub service_name: String,
     pub department_name: String,
     pub status_label: &'static str,
@@ -684,6 +687,12 @@ pub struct ApplicantView {
     pub accepted_at: Option<chrono::DateTime<chrono::Utc>>,
     /// What a 补正 asks for, while the application waits for it.
     pub missing: Vec<String>,
+    /// The materials (their codes) it names, for the applicant's uploads.
+    pub missing_materials: Vec<String>,
+    /// Whether the applicant may still withdraw it (before the decision).
+    pub can_withdraw: bool,
+    /// Filed for this enterprise, by its name.
+    pub enterprise: Option<String>,
     pub visits: u32,
     pub certificate: Option<String>,
     /// Whether a rating may be given now (办结 or 不予受理, not yet rated).
@@ -762,6 +771,8 @@ impl App {
             .collect();
         Ok(ApplicantView {
             id: a.id.clone(),
+            service: a.service.code.clone(),
+            service_version: a.service.version,
             service_name: a.service.name.clone(),
             department_name: self.reference().unit_name(a.department()),
             status_label: a.status.label(),
@@ -773,6 +784,13 @@ impl App {
             } else {
                 vec![]
             },
+            missing_materials: if a.status == S::Supplementing {
+                a.missing.iter().filter_map(|m| m.material.clone()).collect()
+            } else {
+                vec![]
+            },
+            can_withdraw: a.status.before_decision(),
+            enterprise: a.enterprise.as_ref().map(|e| e.name.clone()),
             visits: a.visits,
             certificate: a.certificate.as_ref().map(|c| c.number.clone()),
             can_rate: matches!(a.status, S::Done | S::Rejected) && a.rated.is_none(),

@@ -34,7 +34,10 @@ pub fn router() -> Router<AppState> {
         .route("/applicant/applications", get(my_applications).post(apply))
         .route("/applicant/applications/{id}", get(my_application))
         .route("/applicant/applications/{id}/actions", post(act))
-        .route("/applicant/uploads", post(upload))
+        .route(
+            "/applicant/uploads",
+            post(upload).layer(axum::extract::DefaultBodyLimit::max(MATERIAL_BYTES_MAX + 64 * 1024)),
+        )
         .route("/applicant/certificates", get(my_certificates))
         .route("/applicant/authorisations", get(my_authorisations))
         .route("/applicant/authorisations/{id}/revoke", post(revoke_mine))

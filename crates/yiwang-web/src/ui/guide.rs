@@ -25,7 +25,7 @@ pub async fn show_services(State(state): State<AppState>, Query(q): Query<GuideQ
     let body = html! {
         section.card {
             h1 { "办事指南" }
-            p { "已经申请？" a href="/services/track" { "办件查询与评价" } }
+            p { "已经申请？" a href="/my" { "我的办件" } "（手机号登录），或凭查询码" a href="/services/track" { "查询与评价" } }
             form.search method="get" action="/services" role="search" {
                 label for="guide-q" { "查找事项" }
                 input #guide-q name="q" type="search" value=(q) placeholder="如：食品经营、居住证、退休";
@@ -103,7 +103,11 @@ pub async fn show_service(
             p.muted { a href="/services" { "办事指南" } " › " (department) }
             h1 { (s.name) }
             (guide)
-            p.print-links { a.button href={"/services/" (s.code) "?print=1"} target="_blank" { "打印本指南" } }
+            p.print-links {
+                a.button.primary #apply-online href={"/services/" (s.code) "/apply"} { "在线申请" }
+                " "
+                a.button href={"/services/" (s.code) "?print=1"} target="_blank" { "打印本指南" }
+            }
         }
     };
     Ok(html_response(StatusCode::OK, page(&s.name, Chrome::Portal, body)))

@@ -8,6 +8,7 @@
 //! calls one use case of `yiwang_app::App`, and renders the answer or the Chinese
 //! message of the error next to what was typed.
 
+mod applicant;
 mod applications;
 mod assets;
 mod audit;
@@ -60,6 +61,9 @@ pub(crate) fn upload_limit(path: &str) -> Option<usize> {
         p if p.starts_with("/console/patrol/") && p.ends_with("/problem") => Some(PATROL_LIMIT),
         p if p.starts_with("/console/cases/") && p.ends_with("/act") => Some(CASE_ACT_LIMIT),
         p if p.starts_with("/api/v1/appeals/") && p.ends_with("/photos") => Some(API_PHOTO_LIMIT),
+        p if p.starts_with("/services/") && p.ends_with("/apply") => Some(applicant::APPLY_LIMIT),
+        p if p.starts_with("/my/applications/") => Some(applicant::APPLY_LIMIT),
+        "/api/v1/applicant/uploads" => Some(crate::applicant::MATERIAL_BYTES_MAX + 64 * 1024),
         _ => None,
     }
 }
@@ -84,6 +88,18 @@ pub fn router() -> Router<AppState> {
         .route("/certificates/verifier.html", get(guide::download_verifier))
         .route("/certificates/{status_id}", get(guide::show_certificate))
         .route("/services/{code}", get(guide::show_service))
+        .route(
+            "/services/{code}/apply",
+            get(applicant::show_apply).post(applicant::apply).layer(DefaultBodyLimit::max(applicant::APPLY_LIMIT)),
+        )
+        .route("/my", get(applicant::show_mine))
+        .route("/my/login", get(applicant::show_login).post(applicant::login))
+        .route("/my/code", post(applicant::send_code))
+        .route("/my/logout", post(applicant::logout))
+        .route(
+            "/my/applications/{id}",
+            get(applicant::show_one).post(applicant::act).layer(DefaultBodyLimit::max(applicant::APPLY_LIMIT)),
+        )
         .route("/track/callback", post(portal::answer_callback))
         .route("/track/resend", post(portal::resend_code))
         .route("/uploads/{case}/{file}", get(portal::get_upload))
@@ -361,6 +377,7 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                 a href="/" { "我要反映" }
                                 a href="/track" { "进度查询" }
                                 a href="/services" { "办事指南" }
+                                a href="/my" { "我的办件" }
                             }
                         }
                     }

@@ -340,3 +340,127 @@ async fn wrong_codes_are_limited_per_phone(backend: Backend) {
 }
 
 on_both_stores!(an_applicant_logs_in_by_sms_and_applies_online, wrong_codes_are_limited_per_phone);
+
+/// A page of the portal: status, headers, the body as text.
+async fn page(p: &Portal, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let config = yiwang_web::WebConfig { uploads_dir: Some(p.uploads.path().into()), ..Default::default() };
+    let resp = yiwang_web::router_with(p.api.app.clone(), &config).oneshot(req).await.unwrap();
+    let (parts, body) = resp.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (parts.status, parts.headers, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn form(path: &str, cookie: Option<&str>, body: &str) -> Request<Body> {
+    let mut r = Request::builder().method("POST").uri(path).header("content-type", "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        r = r.header("cookie", c);
+    }
+    r.body(Body::from(body.to_owned())).unwrap()
+}
+
+fn get(path: &str, cookie: &str) -> Request<Body> {
+    Request::builder().uri(path).header("cookie", cookie).body(Body::empty()).unwrap()
+}
+
+/// The portal's login, as a browser does it: the phone, the code from the SMS; the
+/// redirect and the cookie.
+async fn portal_login(p: &Portal, next: &str) -> (String, String) {
+    let (s, _, sent) =
+        page(p, form("/my/code", None, &format!("phone={MINE}&next={}", next.replace('/', "%2F")))).await;
+    assert_eq!(s, StatusCode::OK, "{sent}");
+    assert!(sent.contains("验证码已发送至 139****1111"), "{sent}");
+    let nonce = sent.split("name=\"nonce\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let code = p.code_sent_to(MINE).await;
+    let body = format!("phone={MINE}&nonce={nonce}&code={code}&next={}", next.replace('/', "%2F"));
+    let (s, headers, _) = page(p, form("/my/login", None, &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let set = headers["set-cookie"].to_str().unwrap();
+    assert!(set.starts_with("yw_applicant=") && set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    (set.split(';').next().unwrap().to_owned(), headers["location"].to_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn the_portal_logs_an_applicant_in_and_takes_an_application_with_its_file() {
+    let p = Portal::new(Backend::Sqlite);
+    let (s, headers, _) = page(&p, Request::builder().uri("/my").body(Body::empty()).unwrap()).await;
+    assert_eq!((s, headers["location"].to_str().unwrap()), (StatusCode::SEE_OTHER, "/my/login?next=/my"));
+    let (cookie, to) = portal_login(&p, "/services/birth-registration/apply").await;
+    assert_eq!(to, "/services/birth-registration/apply", "back where the login was asked for");
+
+    let (s, _, html) = page(&p, get(&to, &cookie)).await;
+    assert_eq!(s, StatusCode::OK);
+    for want in ["在线申请：生育登记", "name=\"file.id-cards\"", "name=\"form.due-date\"", "夫妻双方居民身份证"]
+    {
+        assert!(html.contains(want), "{want} missing: {html}");
+    }
+    let boundary = "b0undary";
+    let part = |name: &str, value: &str| {
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").into_bytes()
+    };
+    let mut body = part("name", "林晓");
+    body.extend(part("form.due-date", "2027-03-01"));
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file.id-cards\"; filename=\"id.pdf\"\r\nContent-Type: application/pdf\r\n\r\n")
+            .into_bytes(),
+    );
+    body.extend_from_slice(PDF);
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let multipart = |path: &str, body: Vec<u8>| {
+        Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("cookie", &cookie)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // Without a name it is answered on the form, nothing filed.
+    let mut nameless = part("form.due-date", "2027-03-01");
+    nameless.extend(format!("--{boundary}--\r\n").into_bytes());
+    let (s, _, html) = page(&p, multipart(&to, nameless)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("请填写申请人（或经办人）的姓名和联系电话"), "{html}");
+    let (s, headers, html) = page(&p, multipart(&to, body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{html}");
+    let mine = headers["location"].to_str().unwrap().to_owned();
+    assert!(mine.starts_with("/my/applications/BJ"), "{mine}");
+    let (_, _, html) = page(&p, get(&mine, &cookie)).await;
+    assert!(html.contains("生育登记") && html.contains("待受理") && html.contains("撤回申请"), "{html}");
+    let (_, _, html) = page(&p, get("/my", &cookie)).await;
+    assert!(html.contains("我的办件") && html.contains("网上申请") && html.contains(&mine), "{html}");
+    // Its file is with the application, for its department.
+    let id = mine.trim_start_matches("/my/applications/").to_owned();
+    let files = p.api.blocking(move |app| {
+        use yiwang_core::application::ApplicationKind;
+        app.store()
+            .load(&yiwang_core::id::CaseId::parse(&id).unwrap())
+            .unwrap()
+            .unwrap()
+            .state::<ApplicationKind>()
+            .unwrap()
+            .materials
+            .clone()
+    });
+    let files = files.await;
+    assert_eq!(files.len(), 1);
+    let stored = files[0].files[0].trim_start_matches("uploads/").to_owned();
+    assert_eq!(std::fs::read(p.uploads.path().join(stored)).unwrap(), PDF);
+
+    // An enterprise's service needs a window's authorisation first.
+    let (_, _, html) = page(&p, get("/services/signboard/apply", &cookie)).await;
+    assert!(html.contains("id=\"no-binding\"") && !html.contains("提交申请"), "{html}");
+    // Logged out, the pages ask for a login again.
+    let (s, headers, _) = page(&p, form("/my/logout", Some(&cookie), "")).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+}
+
+#[tokio::test]
+async fn a_login_goes_back_only_to_the_portals_own_pages() {
+    let p = Portal::new(Backend::Sqlite);
+    for next in ["//evil.example/my", "https://evil.example/", "/console"] {
+        let (_, to) = portal_login(&p, next).await;
+        assert_eq!(to, "/my", "{next}");
+        p.api.step(chrono::Duration::seconds(61));
+    }
+}
