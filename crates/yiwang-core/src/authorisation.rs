@@ -270,7 +270,9 @@ impl Kind for AuthorisationKind {
             header: Header {
                 status: s.status.as_str(),
                 title: Some(format!("{}（{}）授权", s.enterprise_name, s.enterprise)),
-                unit: Some(s.unit.clone()),
+                // Nobody's work to do: it stays out of every 我的待办; the window that
+                // recorded it sees it by its access.
+                unit: None,
                 category: None,
                 area: None,
                 person: s.person,

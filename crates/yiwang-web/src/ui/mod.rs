@@ -12,6 +12,7 @@ mod applicant;
 mod applications;
 mod assets;
 mod audit;
+mod authorisations;
 mod console;
 mod dashboard;
 mod export;
@@ -138,6 +139,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/patrols/{id}", get(patrol::show_one))
         .route("/console/applications/new", get(applications::show_new).post(applications::register))
         .route("/console/indicators", get(applications::show_indicators))
+        .route("/console/authorisations/new", get(authorisations::show_new).post(authorisations::register))
+        .route("/console/authorisations/{id}", get(authorisations::show_one))
+        .route("/console/authorisations/{id}/revoke", post(authorisations::revoke))
         .route("/console/rating-fixes/{id}", get(applications::show_fix))
         .route("/console/rating-fixes/{id}/act", post(applications::act_on_fix))
         .route("/console/applications/{id}", get(applications::show_one))
@@ -348,6 +352,7 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                 }
                                 @if applications::is_clerk(u) {
                                     a href="/console/applications/new" aria-current=[(section == "applications").then_some("page")] { "窗口收件" }
+                                    a href="/console/authorisations/new" { "企业授权" }
                                 }
                                 @if applications::sees_indicators(u) {
                                     a href="/console/indicators" aria-current=[(section == "indicators").then_some("page")] { "一网通办指标" }

@@ -15,6 +15,7 @@
 //! reviewed, decided, certified and delivered; the applicant reads the guide and rates
 //! the application on a phone, badly; the department verifies and answers it.
 
+mod applicant;
 mod webdriver;
 
 use chrono::{TimeZone, Utc};
@@ -71,8 +72,10 @@ async fn start_server() -> Server {
 }
 
 /// `target/screenshots/` of the workspace, emptied.
-fn screenshots_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+/// `target/screenshots/<story>`, emptied: each story (a test of its own, run beside
+/// the others) keeps its screenshots apart.
+fn screenshots_dir(story: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots").join(story);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir.canonicalize().unwrap()
@@ -164,7 +167,7 @@ async fn act(d: &Driver, action: &str) {
 async fn the_whole_story_runs_in_a_real_browser() {
     let mut server = start_server().await;
     let base = server.base.clone();
-    let shots = screenshots_dir();
+    let shots = screenshots_dir("story");
     let mut d = Driver::start(&shots).await;
     let leader = server.app.actor_for(&yiwang_core::org::Staff {
         username: yiwang_core::id::Username::parse("leader1").unwrap(),
