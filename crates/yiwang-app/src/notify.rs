@@ -30,6 +30,24 @@ pub struct Senders {
     pub email: Option<Box<dyn Sender>>,
 }
 
+impl Senders {
+    /// The demo's: every message written to the log (`LogSender`), none sent.
+    pub fn log() -> Self {
+        Senders { sms: Some(Box::new(LogSender)), email: Some(Box::new(LogSender)) }
+    }
+}
+
+/// Writes each message to the log instead of sending it: what `yiwang serve --demo`
+/// does without a `notify.toml`, so that a login code can be read there.
+pub struct LogSender;
+
+impl Sender for LogSender {
+    fn send(&self, to: &str, subject: &str, text: &str) -> std::result::Result<(), String> {
+        tracing::info!(to, subject, text, "demo: message not sent, written here");
+        Ok(())
+    }
+}
+
 /// Pauses before the 2nd, 3rd … try; after the last an entry is given up (发送失败)
 /// and waits for the centre's 重发.
 const RETRY_MINUTES: [i64; 5] = [1, 5, 30, 120, 720];
