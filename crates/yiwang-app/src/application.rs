@@ -358,7 +358,7 @@ impl App {
         valid_from: chrono::NaiveDate,
         valid_until: Option<chrono::NaiveDate>,
     ) -> Result<yiwang_core::application::certificate::SignedCertificate> {
-        use yiwang_core::application::certificate::{CertificateDocument, FORMAT, Item, SignedCertificate};
+        use yiwang_core::application::certificate::{CertificateDocument, FORMAT, Item, SignedCertificate, compact};
         use yiwang_core::application::service::FieldType;
         let spec = a.service.certificate.as_ref().ok_or_else(|| AppError::invalid("number", "本事项不制发证照"))?;
         let r = self.reference();
@@ -398,8 +398,12 @@ impl App {
             items,
             application: a.id.clone(),
         };
-        let (key_id, alg, signature) = self.config.keyring.sign(&document.message());
-        Ok(SignedCertificate { document, key_id, alg: alg.into(), signature })
+        let keyring = &self.config.keyring;
+        let (key_id, alg, signature) = keyring.sign(&document.message());
+        // The compact form the QR code carries, signed by the same key (`sign` uses
+        // the current key, which a shared `&Keyring` cannot change in between).
+        let cose_signature = compact::message(&document, alg, &key_id).map(|m| keyring.sign(&m).2);
+        Ok(SignedCertificate { document, key_id, alg: alg.into(), signature, cose_signature })
     }
 
     /// An application for whoever may see it (its department, the window that
@@ -878,6 +882,9 @@ pub struct CertificateStatus {
     pub certificate: yiwang_core::application::certificate::SignedCertificate,
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
     pub revoked_reason: Option<String>,
+    /// What its QR code carries: the compact signed form (`YW1:…`,
+    /// `certificate::compact`); none for a certificate signed before there was one.
+    pub qr: Option<String>,
 }
 
 /// The revoked certificates, signed: what an offline verifier with a copy checks a
@@ -943,6 +950,7 @@ impl App {
             status_label,
             revoked_at: issued.revoked.as_ref().map(|(at, _)| *at),
             revoked_reason: issued.revoked.map(|(_, r)| r),
+            qr: yiwang_core::application::certificate::compact::qr_text(&certificate),
             certificate,
         })
     }

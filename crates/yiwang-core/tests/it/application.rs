@@ -963,6 +963,7 @@ fn a_certificate_must_say_what_is_recorded_and_is_revoked_by_the_approver_even_a
             key_id: "k".into(),
             alg: "ed25519".into(),
             signature: "00".into(),
+            cose_signature: None,
         }))
     };
     let certify = |number: &str, doc: &str| Command::Certify {
