@@ -31,6 +31,8 @@ mod schedule;
 mod setup;
 mod task;
 pub mod totp;
+mod verification;
+pub use verification::Verification;
 
 pub use application::{
     ApplicantView, ApplicationInput, ApplicationStep, ApplicationView, CatalogueReport, CertificateStatus, FixView,

@@ -721,6 +721,8 @@ async fn the_whole_story_runs_in_a_real_browser() {
     let sid = issued.document.status_id.clone();
     let json = |v: serde_json::Value| v.to_string();
     let certificate = json(serde_json::to_value(app.certificate_status(&sid).unwrap()).unwrap());
+    // What its QR code says: the compact signed form, verified as a scanner gives it.
+    let qr = app.certificate_status(&sid).unwrap().qr.expect("a compact QR form");
     let keys = json(serde_json::to_value(app.config().keyring.public_keys()).unwrap());
     let before = json(serde_json::to_value(app.status_list().unwrap()).unwrap());
     let approver = app.actor_for(&yiwang_core::org::Staff {
@@ -753,7 +755,7 @@ async fn the_whole_story_runs_in_a_real_browser() {
     std::fs::write(&page, include_str!("../../static/verify.html")).unwrap();
     d.goto(&format!("file://{}", page.display())).await;
     let fill = "document.getElementById(arguments[0]).value = arguments[1];";
-    for (id, text) in [("certificate", certificate), ("keys", keys), ("list", before)] {
+    for (id, text) in [("certificate", qr.clone()), ("keys", keys), ("list", before)] {
         d.script(fill, vec![serde_json::json!(id), serde_json::json!(text)]).await;
     }
     d.click("#check").await;
@@ -766,7 +768,20 @@ async fn the_whole_story_runs_in_a_real_browser() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(verdict, "结论：有效", "{}", d.body_text().await);
+    assert!(d.body_text().await.contains("二维码 COSE"), "{}", d.body_text().await);
     d.full_shot("certificate-offline-valid", DESK_W, DESK_H).await;
+    // The QR's payload changed (its issuer's code, re-encoded whole): the signature fails.
+    use yiwang_core::application::certificate::compact;
+    let mut cose = compact::unwrap(&qr).unwrap();
+    let at = cose.windows(5).position(|w| w == b"scjgj").expect("the issuer's code is in the payload");
+    cose[at] = b'x';
+    let forged = compact::wrap(&cose);
+    d.script(fill, vec![serde_json::json!("certificate"), serde_json::json!(forged)]).await;
+    d.click("#check").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(d.text("#verdict").await, "结论：签名无效", "{}", d.body_text().await);
+    // The file form still verifies, and the newer list says revoked.
+    d.script(fill, vec![serde_json::json!("certificate"), serde_json::json!(certificate)]).await;
     d.script(fill, vec![serde_json::json!("list"), serde_json::json!(after)]).await;
     d.click("#check").await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;

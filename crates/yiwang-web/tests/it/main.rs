@@ -27,3 +27,4 @@ mod task_pages;
 mod tasks;
 mod ui;
 mod validation;
+mod verifier;
