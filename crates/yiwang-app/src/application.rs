@@ -337,7 +337,8 @@ impl App {
             let a = self.load_as::<ApplicationKind>(id)?;
             let signed = self.sign_certificate(&a, number.trim(), *valid_from, *valid_until)?;
             let cmd = Command::Certify {
-                number: number.clone(),
+                // The department's, or the GB/T 36904 identifier made for it.
+                number: signed.document.number.clone(),
                 valid_from: *valid_from,
                 valid_until: *valid_until,
                 signed: Some(Box::new(signed)),
@@ -380,6 +381,16 @@ impl App {
             .filter(|f| !matches!(f.field_type, FieldType::Phone | FieldType::IdNumber))
             .filter_map(|f| a.form.get(&f.code).map(|v| Item { label: f.label.clone(), value: v.clone() }))
             .collect();
+        // GB/T 36904: the identifier is the number; its 顺序号 is the application's
+        // number without its prefix, unique in the installation.
+        let (number, issuer_code) = match &spec.gbt36904 {
+            Some(g) => {
+                let id = yiwang_core::id::CertificateIdentifier::new(&g.type_code, &g.issuer, &a.id.as_str()[2..], 1)
+                    .map_err(|e| AppError::invalid("number", e.rule))?;
+                (id.to_string(), g.issuer.to_string())
+            }
+            None => (number.to_owned(), a.department().to_string()),
+        };
         let mut raw = [0u8; 16];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut raw);
         let document = CertificateDocument {
@@ -387,11 +398,11 @@ impl App {
             status_id: hex::encode(raw),
             type_code: spec.code.clone(),
             type_name: spec.name.clone(),
-            number: number.to_owned(),
+            number,
             holder,
             holder_code,
             issuer,
-            issuer_code: a.department().to_string(),
+            issuer_code,
             issued_on: yiwang_core::calendar::civil_date(self.now()),
             valid_from,
             valid_until,

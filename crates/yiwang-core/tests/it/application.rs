@@ -118,6 +118,7 @@ fn food_licence() -> Service {
             code: "food-business-licence".into(),
             name: "食品经营许可证".into(),
             valid_years: Some(5),
+            gbt36904: None,
         }),
         supplement_days: 5,
         for_enterprises: true,

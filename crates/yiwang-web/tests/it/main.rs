@@ -11,6 +11,7 @@ mod accounts;
 mod application_pages;
 mod applications;
 mod callback;
+mod certificates;
 mod dispatch;
 mod fuzz;
 mod hardening;
