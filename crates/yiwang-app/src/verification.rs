@@ -52,8 +52,8 @@ impl App {
         } else {
             let unreadable = || AppError::invalid("presented", "无法读取：请粘贴二维码内容（YW1:…）或完整的证照文件");
             let value: serde_json::Value = serde_json::from_str(text).map_err(|_| unreadable())?;
-            let c: SignedCertificate = serde_json::from_value(value.get("certificate").cloned().unwrap_or(value))
-                .map_err(|_| unreadable())?;
+            let c: SignedCertificate =
+                serde_json::from_value(value.get("certificate").cloned().unwrap_or(value)).map_err(|_| unreadable())?;
             let signed = crate::keyring::verifies(&keys, &c.key_id, &c.document.message(), &c.signature);
             (c.document, c.key_id, c.alg, signed, "file")
         };

@@ -334,12 +334,7 @@ impl CertificateIdentifier {
     pub const ROOT: &'static str = "1.2.156.3005.2";
 
     /// A new identifier with its check character.
-    pub fn new(
-        type_code: &str,
-        issuer: &CreditCode,
-        sequence: &str,
-        version: u16,
-    ) -> Result<Self, InvalidValue> {
+    pub fn new(type_code: &str, issuer: &CreditCode, sequence: &str, version: u16) -> Result<Self, InvalidValue> {
         Self::check_type_code(type_code)?;
         Self::check_sequence(sequence)?;
         if !(1..=999).contains(&version) {
@@ -358,7 +353,10 @@ impl CertificateIdentifier {
             .ok_or(invalid("certificate_identifier", "电子证照标识应以根代码 1.2.156.3005.2 开头"))?;
         let parts: Vec<&str> = rest.split('.').collect();
         let [type_code, issuer, sequence, version, check] = parts[..] else {
-            return Err(invalid("certificate_identifier", "电子证照标识应为：根代码.证照类型代码.颁发机构代码.顺序号.版本号.校验位"));
+            return Err(invalid(
+                "certificate_identifier",
+                "电子证照标识应为：根代码.证照类型代码.颁发机构代码.顺序号.版本号.校验位",
+            ));
         };
         Self::check_type_code(type_code)?;
         if issuer.len() != 18 || !issuer.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) {
@@ -368,7 +366,8 @@ impl CertificateIdentifier {
         if version.len() != 3 || !version.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid("certificate_identifier", "电子证照标识的版本号应为3位数字"));
         }
-        if check.len() != 1 || Self::check_char(&format!("{type_code}{issuer}{sequence}{version}")).to_string() != check {
+        if check.len() != 1 || Self::check_char(&format!("{type_code}{issuer}{sequence}{version}")).to_string() != check
+        {
             return Err(invalid("certificate_identifier", "电子证照标识校验位不正确，请核对"));
         }
         Ok(Self(t))

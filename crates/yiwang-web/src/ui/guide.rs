@@ -349,7 +349,7 @@ pub async fn show_certificate(State(state): State<AppState>, Path(status_id): Pa
             @if let Some(svg) = qr_svg(&c.certificate) {
                 figure.qr #certificate-qr { (maud::PreEscaped(svg)) figcaption { "证照二维码：含签名的证照本身（YW1 紧凑格式），离线扫描即可核验" } }
             }
-            p.hint { "本证照由发证机关以数字签名签发（密钥 " (c.certificate.key_id) "，" (c.certificate.alg) "），公钥见 /api/v1/keys；离线核验：yiwang verify-certificate 证照文件 --keys 公钥文件，或下载" a href="/certificates/verifier.html" { "离线核验页" } "在浏览器中打开。" }
+            p.hint { "本证照由发证机关以数字签名签发（密钥 " (c.certificate.key_id) "，" (c.certificate.alg) "），公钥见 /api/v1/keys；离线核验：yiwang verify-certificate 证照文件 --keys 公钥文件（或 --qr 二维码内容），或下载" a href="/certificates/verifier.html" { "离线核验页" } "在浏览器中打开。" }
         }
     };
     Ok(respond(StatusCode::OK, page("电子证照核验", Chrome::Portal, body)))

@@ -132,7 +132,10 @@ pub fn router() -> Router<AppState> {
         .route("/console/board", get(tasks::show_board))
         .route("/console/board/export.csv", get(tasks::export_board_csv))
         .route("/console/board/export.xlsx", get(tasks::export_board_xlsx))
-        .route("/console/verify", get(verify::show_verify).post(verify::verify).layer(DefaultBodyLimit::max(verify::LIMIT)))
+        .route(
+            "/console/verify",
+            get(verify::show_verify).post(verify::verify).layer(DefaultBodyLimit::max(verify::LIMIT)),
+        )
 }
 
 /// A logged-in staff member in the console. Without a valid session cookie the

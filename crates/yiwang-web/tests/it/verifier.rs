@@ -28,7 +28,8 @@ async fn issued(api: &Api) -> (String, String, String) {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let id = v["application"]["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/applications/{id}/actions");
-    let (s, v) = api.call("POST", &path, Some(&clerk), Some(json!({"action": "accept", "verdict": {"grant": true}}))).await;
+    let (s, v) =
+        api.call("POST", &path, Some(&clerk), Some(json!({"action": "accept", "verdict": {"grant": true}}))).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let certify = json!({"action": "certify", "number": "GT350102260001", "valid_from": "2026-01-01"});
     let (s, v) = api.call("POST", &path, Some(&clerk), Some(certify)).await;
@@ -173,15 +174,14 @@ async fn a_verifier_verifies_a_presented_certificate_in_the_console_and_nothing_
     assert!(page.contains("verdict valid") && page.contains("证照文件（JSON 签名）"), "{page}");
     // Altered: the signature fails, and the page says not to trust it.
     let forged = file.replace("王小二便利店", "王小三便利店");
-    let (_, _, page) = send(
-        &api,
-        multipart("/console/verify", &cookie, &[("_csrf", None, &csrf), ("presented", None, &forged)]),
-    )
-    .await;
+    let (_, _, page) =
+        send(&api, multipart("/console/verify", &cookie, &[("_csrf", None, &csrf), ("presented", None, &forged)]))
+            .await;
     assert!(page.contains("verdict bad_signature") && page.contains("以下内容不可信"), "{page}");
     // Not a certificate at all; and without the form token.
     let (s, _, page) =
-        send(&api, multipart("/console/verify", &cookie, &[("_csrf", None, &csrf), ("presented", None, "YW1:bb")])).await;
+        send(&api, multipart("/console/verify", &cookie, &[("_csrf", None, &csrf), ("presented", None, "YW1:bb")]))
+            .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Base45"), "{page}");
     let (s, _, _) = send(&api, multipart("/console/verify", &cookie, &[("presented", None, &qr)])).await;
@@ -208,8 +208,7 @@ async fn a_verifier_verifies_a_presented_certificate_in_the_console_and_nothing_
     assert_eq!(log.len(), 4, "{log:?}");
     assert!(log.iter().all(|e| e["username"] == "verifier1"), "{log:?}");
     // And they log out.
-    let (s, headers, _) =
-        send(&api, post_form("/console/logout", Some(&cookie), &format!("_csrf={csrf}"))).await;
+    let (s, headers, _) = send(&api, post_form("/console/logout", Some(&cookie), &format!("_csrf={csrf}"))).await;
     assert_eq!((s, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/console/login"));
     let (_, headers, _) = send(&api, get("/console/verify", Some(&cookie))).await;
     assert!(headers[header::LOCATION].to_str().unwrap().starts_with("/console/login"));

@@ -423,7 +423,9 @@ pub fn parse_qr(text: &str) -> Result<Compact, CompactError> {
 /// The document a payload says. Every key must be known: a verifier that skipped a
 /// signed claim it did not understand would show less than was signed.
 fn document(payload: &[u8]) -> Result<CertificateDocument, CompactError> {
-    let Some(Cbor::Map(pairs)) = Cbor::from_slice(payload) else { return Err(CompactError::Payload("不是 CBOR 映射")) };
+    let Some(Cbor::Map(pairs)) = Cbor::from_slice(payload) else {
+        return Err(CompactError::Payload("不是 CBOR 映射"));
+    };
     let mut fields: [Option<&Cbor>; 14] = Default::default();
     for (k, v) in &pairs {
         match k {
@@ -517,7 +519,8 @@ mod tests {
         }
         // Indefinite lengths, a trailing byte, a count longer than the input.
         for bad in ["9f00ff", "0000", "9a00010000", "7f"] {
-            let bytes: Vec<u8> = (0..bad.len() / 2).map(|i| u8::from_str_radix(&bad[2 * i..2 * i + 2], 16).unwrap()).collect();
+            let bytes: Vec<u8> =
+                (0..bad.len() / 2).map(|i| u8::from_str_radix(&bad[2 * i..2 * i + 2], 16).unwrap()).collect();
             assert_eq!(Cbor::from_slice(&bytes), None, "{bad}");
         }
     }
@@ -553,9 +556,7 @@ mod tests {
 
     #[test]
     fn the_qr_text_reads_back_as_the_document_with_the_key_and_the_bytes_signed() {
-        for (code, until, alg) in
-            [(Some("91350100M000100Y43"), Some("2031-11-15"), "ed25519"), (None, None, "sm2")]
-        {
+        for (code, until, alg) in [(Some("91350100M000100Y43"), Some("2031-11-15"), "ed25519"), (None, None, "sm2")] {
             let mut c = certificate(code, until);
             c.alg = alg.into();
             let qr = qr_text(&c).unwrap();
