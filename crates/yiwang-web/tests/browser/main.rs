@@ -747,6 +747,17 @@ async fn the_whole_story_runs_in_a_real_browser() {
     assert!(d.text("#certificate-status").await.contains("已吊销"));
     assert!(d.fits_width().await, "the certificate page fits a phone");
     d.full_shot("certificate-page", PHONE_W, PHONE_H).await;
+    // A 核验员 at another window, on a phone: the scanner types the QR's text; the
+    // verdict is the live status, and their console offers nothing else.
+    login(&mut d, &base, "verifier1").await;
+    assert_eq!(d.text("header nav").await, "证照核验");
+    d.script("document.getElementById('presented').value = arguments[0];", vec![serde_json::json!(qr)]).await;
+    d.click_to_load("#verify button[type=submit]").await;
+    assert!(d.text("#verify-verdict").await.contains("已吊销"), "{}", d.body_text().await);
+    assert!(d.text("#verify-result").await.contains("以欺骗手段取得"));
+    assert!(d.fits_width().await, "the verification page fits a phone");
+    d.full_shot("certificate-verifier", PHONE_W, PHONE_H).await;
+    logout(&d).await;
     d.size(DESK_W, DESK_H).await;
     if let Some(s) = server.stop.take() {
         let _ = s.send(());
