@@ -349,7 +349,8 @@ impl App {
             let a = self.load_as::<ApplicationKind>(id)?;
             let signed = self.sign_certificate(&a, number.trim(), *valid_from, *valid_until)?;
             let cmd = Command::Certify {
-                number: number.clone(),
+                // The department's, or the GB/T 36904 identifier made for it.
+                number: signed.document.number.clone(),
                 valid_from: *valid_from,
                 valid_until: *valid_until,
                 signed: Some(Box::new(signed)),
@@ -370,7 +371,7 @@ impl App {
         valid_from: chrono::NaiveDate,
         valid_until: Option<chrono::NaiveDate>,
     ) -> Result<yiwang_core::application::certificate::SignedCertificate> {
-        use yiwang_core::application::certificate::{CertificateDocument, FORMAT, Item, SignedCertificate};
+        use yiwang_core::application::certificate::{CertificateDocument, FORMAT, Item, SignedCertificate, compact};
         use yiwang_core::application::service::FieldType;
         let spec = a.service.certificate.as_ref().ok_or_else(|| AppError::invalid("number", "本事项不制发证照"))?;
         let r = self.reference();
@@ -392,6 +393,16 @@ impl App {
             .filter(|f| !matches!(f.field_type, FieldType::Phone | FieldType::IdNumber))
             .filter_map(|f| a.form.get(&f.code).map(|v| Item { label: f.label.clone(), value: v.clone() }))
             .collect();
+        // GB/T 36904: the identifier is the number; its 顺序号 is the application's
+        // number without its prefix, unique in the installation.
+        let (number, issuer_code) = match &spec.gbt36904 {
+            Some(g) => {
+                let id = yiwang_core::id::CertificateIdentifier::new(&g.type_code, &g.issuer, &a.id.as_str()[2..], 1)
+                    .map_err(|e| AppError::invalid("number", e.rule))?;
+                (id.to_string(), g.issuer.to_string())
+            }
+            None => (number.to_owned(), a.department().to_string()),
+        };
         let mut raw = [0u8; 16];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut raw);
         let document = CertificateDocument {
@@ -399,19 +410,23 @@ impl App {
             status_id: hex::encode(raw),
             type_code: spec.code.clone(),
             type_name: spec.name.clone(),
-            number: number.to_owned(),
+            number,
             holder,
             holder_code,
             issuer,
-            issuer_code: a.department().to_string(),
+            issuer_code,
             issued_on: yiwang_core::calendar::civil_date(self.now()),
             valid_from,
             valid_until,
             items,
             application: a.id.clone(),
         };
-        let (key_id, alg, signature) = self.config.keyring.sign(&document.message());
-        Ok(SignedCertificate { document, key_id, alg: alg.into(), signature })
+        let keyring = &self.config.keyring;
+        let (key_id, alg, signature) = keyring.sign(&document.message());
+        // The compact form the QR code carries, signed by the same key (`sign` uses
+        // the current key, which a shared `&Keyring` cannot change in between).
+        let cose_signature = compact::message(&document, alg, &key_id).map(|m| keyring.sign(&m).2);
+        Ok(SignedCertificate { document, key_id, alg: alg.into(), signature, cose_signature })
     }
 
     /// An application for whoever may see it (its department, the window that
@@ -908,6 +923,9 @@ pub struct CertificateStatus {
     pub certificate: yiwang_core::application::certificate::SignedCertificate,
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
     pub revoked_reason: Option<String>,
+    /// What its QR code carries: the compact signed form (`YW1:…`,
+    /// `certificate::compact`); none for a certificate signed before there was one.
+    pub qr: Option<String>,
 }
 
 /// The revoked certificates, signed: what an offline verifier with a copy checks a
@@ -973,6 +991,7 @@ impl App {
             status_label,
             revoked_at: issued.revoked.as_ref().map(|(at, _)| *at),
             revoked_reason: issued.revoked.map(|(_, r)| r),
+            qr: yiwang_core::application::certificate::compact::qr_text(&certificate),
             certificate,
         })
     }

@@ -33,6 +33,8 @@ mod schedule;
 mod setup;
 mod task;
 pub mod totp;
+mod verification;
+pub use verification::Verification;
 
 pub use applicant::{
     Applicant, ApplicantCommand, ApplicantLogin, CODE_MINUTES, CodeSent, MyApplication, MyCertificate,

@@ -467,9 +467,13 @@ fn action_form(u: &StaffUser, a: &Application, name: &str, failed: Option<&Faile
             (text("reasons", "理由（不予许可时必填，并告知申请复议或诉讼的权利）", false, 3))
         },
         "certify" => html! {
-            div.field {
-                label for=(id("number")) { @if let Some(c) = &s.certificate { (c.name) } "编号" }
-                input id=(id("number")) name="number" required value=(f.get("number"));
+            @if s.certificate.as_ref().is_some_and(|c| c.gbt36904.is_some()) {
+                p.hint { "证照编号按 GB/T 36904 电子证照标识自动生成。" }
+            } @else {
+                div.field {
+                    label for=(id("number")) { @if let Some(c) = &s.certificate { (c.name) } "编号" }
+                    input id=(id("number")) name="number" required value=(f.get("number"));
+                }
             }
             div.field {
                 label for=(id("valid_from")) { "有效期起" }

@@ -26,6 +26,7 @@ mod portal;
 mod print;
 mod search;
 mod tasks;
+mod verify;
 
 use crate::{ApiError, AppState};
 use axum::Router;
@@ -153,6 +154,10 @@ pub fn router() -> Router<AppState> {
         .route("/console/board", get(tasks::show_board))
         .route("/console/board/export.csv", get(tasks::export_board_csv))
         .route("/console/board/export.xlsx", get(tasks::export_board_xlsx))
+        .route(
+            "/console/verify",
+            get(verify::show_verify).post(verify::verify).layer(DefaultBodyLimit::max(verify::LIMIT)),
+        )
 }
 
 /// A logged-in staff member in the console. Without a valid session cookie the
@@ -223,6 +228,33 @@ impl StaffUser {
             Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(to_login()),
             Err(e) if e.code == "password_change_required" => Err(Redirect::to("/console/password").into_response()),
             Err(e) if e.code == "totp_enrollment_required" => Err(Redirect::to("/console/totp").into_response()),
+            // A 核验员 may log out; anything else leads back to the one page they use.
+            Err(e) if e.code == "verifier_only" && next == "/console/logout" => {
+                StaffUser::verifier(state, headers, next).await
+            }
+            Err(e) if e.code == "verifier_only" => Err(Redirect::to("/console/verify").into_response()),
+            Err(e) => Err(UiError(e).into_response()),
+        }
+    }
+
+    /// As `from_headers`, for the verification page: a staff member with
+    /// `Role::Verifier` (`App::authenticate_verifier`).
+    pub async fn verifier(state: &AppState, headers: &HeaderMap, next: &str) -> Result<Self, Response> {
+        let to_login = || Redirect::to(&format!("/console/login?next={}", form::url_encode(next))).into_response();
+        let Some(token) = cookie(headers, SESSION_COOKIE).map(str::to_owned) else {
+            return Err(to_login());
+        };
+        let t = token.clone();
+        match state.run(move |app| app.authenticate_verifier(&t)).await {
+            Ok((staff, actor)) => Ok(StaffUser {
+                unit_name: state.app.reference().unit_name(&staff.unit),
+                csrf: csrf_of(&token),
+                staff,
+                actor,
+                token,
+            }),
+            Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(to_login()),
+            Err(e) if e.code == "password_change_required" => Err(Redirect::to("/console/password").into_response()),
             Err(e) => Err(UiError(e).into_response()),
         }
     }
@@ -332,6 +364,20 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                 a.skip href="#main" { "跳到正文" }
                 header.top {
                     @match chrome {
+                        // A 核验员 sees one page: verification.
+                        Chrome::Console(u, _) if Role::only_verifies(&u.staff.roles) => {
+                            a.brand href="/console/verify" { "一网 · 证照核验" }
+                            nav aria-label="工作台导航" {
+                                a href="/console/verify" aria-current="page" { "证照核验" }
+                            }
+                            div.who {
+                                span { (u.staff.name) " · " (u.unit_name) " · " (roles(&u.staff.roles)) }
+                                form method="post" action="/console/logout" {
+                                    input type="hidden" name="_csrf" value=(u.csrf);
+                                    button.link type="submit" { "退出" }
+                                }
+                            }
+                        }
                         Chrome::Console(u, section) => {
                             a.brand href="/console" { "一网 · 12345 工作台" }
                             nav aria-label="工作台导航" {

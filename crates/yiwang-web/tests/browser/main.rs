@@ -724,6 +724,8 @@ async fn the_whole_story_runs_in_a_real_browser() {
     let sid = issued.document.status_id.clone();
     let json = |v: serde_json::Value| v.to_string();
     let certificate = json(serde_json::to_value(app.certificate_status(&sid).unwrap()).unwrap());
+    // What its QR code says: the compact signed form, verified as a scanner gives it.
+    let qr = app.certificate_status(&sid).unwrap().qr.expect("a compact QR form");
     let keys = json(serde_json::to_value(app.config().keyring.public_keys()).unwrap());
     let before = json(serde_json::to_value(app.status_list().unwrap()).unwrap());
     let approver = app.actor_for(&yiwang_core::org::Staff {
@@ -748,6 +750,17 @@ async fn the_whole_story_runs_in_a_real_browser() {
     assert!(d.text("#certificate-status").await.contains("已吊销"));
     assert!(d.fits_width().await, "the certificate page fits a phone");
     d.full_shot("certificate-page", PHONE_W, PHONE_H).await;
+    // A 核验员 at another window, on a phone: the scanner types the QR's text; the
+    // verdict is the live status, and their console offers nothing else.
+    login(&mut d, &base, "verifier1").await;
+    assert_eq!(d.text("header nav").await, "证照核验");
+    d.script("document.getElementById('presented').value = arguments[0];", vec![serde_json::json!(qr)]).await;
+    d.click_to_load("#verify button[type=submit]").await;
+    assert!(d.text("#verify-verdict").await.contains("已吊销"), "{}", d.body_text().await);
+    assert!(d.text("#verify-result").await.contains("以欺骗手段取得"));
+    assert!(d.fits_width().await, "the verification page fits a phone");
+    d.full_shot("certificate-verifier", PHONE_W, PHONE_H).await;
+    logout(&d).await;
     d.size(DESK_W, DESK_H).await;
     if let Some(s) = server.stop.take() {
         let _ = s.send(());
@@ -756,7 +769,7 @@ async fn the_whole_story_runs_in_a_real_browser() {
     std::fs::write(&page, include_str!("../../static/verify.html")).unwrap();
     d.goto(&format!("file://{}", page.display())).await;
     let fill = "document.getElementById(arguments[0]).value = arguments[1];";
-    for (id, text) in [("certificate", certificate), ("keys", keys), ("list", before)] {
+    for (id, text) in [("certificate", qr.clone()), ("keys", keys), ("list", before)] {
         d.script(fill, vec![serde_json::json!(id), serde_json::json!(text)]).await;
     }
     d.click("#check").await;
@@ -769,7 +782,20 @@ async fn the_whole_story_runs_in_a_real_browser() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(verdict, "结论：有效", "{}", d.body_text().await);
+    assert!(d.body_text().await.contains("二维码 COSE"), "{}", d.body_text().await);
     d.full_shot("certificate-offline-valid", DESK_W, DESK_H).await;
+    // The QR's payload changed (its issuer's code, re-encoded whole): the signature fails.
+    use yiwang_core::application::certificate::compact;
+    let mut cose = compact::unwrap(&qr).unwrap();
+    let at = cose.windows(5).position(|w| w == b"scjgj").expect("the issuer's code is in the payload");
+    cose[at] = b'x';
+    let forged = compact::wrap(&cose);
+    d.script(fill, vec![serde_json::json!("certificate"), serde_json::json!(forged)]).await;
+    d.click("#check").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(d.text("#verdict").await, "结论：签名无效", "{}", d.body_text().await);
+    // The file form still verifies, and the newer list says revoked.
+    d.script(fill, vec![serde_json::json!("certificate"), serde_json::json!(certificate)]).await;
     d.script(fill, vec![serde_json::json!("list"), serde_json::json!(after)]).await;
     d.click("#check").await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
