@@ -7,6 +7,7 @@
 
 mod application;
 mod area;
+mod bundle;
 pub mod auth;
 mod case;
 mod clock;
@@ -37,6 +38,7 @@ pub use application::{
     RatingInput, ServiceIndicators, ServiceMonth, ServiceSummary, StatusList, StatusListBody,
 };
 pub use area::AreaIndex;
+pub use bundle::{BundleGuide, BundleInput, BundleView, PartView, SharedField, SharedMaterial};
 pub use auth::{Session, hash_password};
 pub use case::{
     CaseView, CitizenInput, IDEMPOTENCY_HOURS, IntakeInput, MergedCaller, PublicView, Receipt, TimelineEntry,

@@ -41,6 +41,12 @@ pub struct ApplicationDetail {
     pub certificate_status_id: Option<String>,
     #[serde(default)]
     pub certificate_revoked: bool,
+    /// The bundle (一件事) it is a part of: queues mark it 联办 and link to it.
+    #[serde(default)]
+    pub bundle: Option<String>,
+    /// Which part of its bundle it is (the service's code).
+    #[serde(default)]
+    pub bundle_part: Option<String>,
 }
 
 impl ApplicationDetail {
@@ -65,6 +71,8 @@ impl ApplicationDetail {
                 .and_then(|c| c.signed.as_ref())
                 .map(|s| s.document.status_id.clone()),
             certificate_revoked: a.certificate.as_ref().is_some_and(|c| c.revoked.is_some()),
+            bundle: a.bundle.as_ref().map(|b| b.bundle.to_string()),
+            bundle_part: a.bundle.as_ref().map(|b| b.part.clone()),
         }
     }
 }
@@ -232,6 +240,7 @@ impl Kind for ApplicationKind {
                 ApplicationEvent::Decided { .. } => Some("application_decided"),
                 ApplicationEvent::Certified { .. } => Some("application_certified"),
                 ApplicationEvent::Withdrawn { deemed: true, .. } => Some("application_lapsed"),
+                ApplicationEvent::EndedWithBundle { .. } => Some("application_bundle_stopped"),
                 _ => None,
             })
             .collect()
