@@ -246,14 +246,22 @@ impl BundleDef {
                 self.promised_days
             ));
         }
+        // One set of materials: a code names one document in every part.
+        let materials: Vec<_> = self.parts.iter().filter_map(|p| service(&p.service)).flat_map(|s| &s.materials).collect();
+        for (i, m) in materials.iter().enumerate() {
+            if materials[..i].iter().any(|o| o.code == m.code && o.name != m.name) {
+                return Err(format!("一件事 {me}：材料 {} 在各事项中指不同的材料，请使用不同的编码", m.code));
+            }
+        }
         // Shared fields: two parts filling one bundle field must agree on its kind.
         let fields = self.fields(&service);
         for (code, f) in &fields {
             for p in &self.parts {
                 if let Some(s) = service(&p.service)
                     && let Some(x) = s.fields.iter().find(|x| bundle_field(p, &x.code) == *code)
-                    && x.field_type != f.field_type
+                    && std::mem::discriminant(&x.field_type) != std::mem::discriminant(&f.field_type)
                 {
+                    // Its bounds may differ: each part checks its own.
                     return Err(format!("一件事 {me}：共享字段 {code} 在各事项中的类型不一致"));
                 }
             }
