@@ -9,6 +9,7 @@
 mod appeal;
 mod application;
 mod auth;
+mod bundle;
 mod citizen;
 mod dispatch;
 mod error;
@@ -139,6 +140,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(task::router())
         .merge(patrol::router())
         .merge(application::router())
+        .merge(bundle::router())
         .merge(security::router())
         .merge(outbox::router())
         .merge(open311::admin_router())

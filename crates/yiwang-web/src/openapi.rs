@@ -31,6 +31,8 @@ use utoipa::{Modify, OpenApi};
         crate::application::indicators, crate::application::track, crate::application::rate,
         crate::application::get_fix, crate::application::act_on_fix, crate::application::get_certificate,
         crate::application::status_list,
+        crate::bundle::list_bundle_catalogue, crate::bundle::get_bundle_guide, crate::bundle::register_bundle,
+        crate::bundle::get_bundle, crate::bundle::act_on_bundle,
     ),
     modifiers(&Bearer)
 )]

@@ -10,6 +10,7 @@ mod harness;
 mod accounts;
 mod application_pages;
 mod applications;
+mod bundles;
 mod callback;
 mod dispatch;
 mod fuzz;
