@@ -176,10 +176,14 @@ impl Kind for ApplicationKind {
         access.extend(a.registered_by.iter().cloned());
         access.sort();
         access.dedup();
-        let title = match &a.enterprise {
+        let mut title = match &a.enterprise {
             Some(e) => format!("{}（{}）", a.service.name, e.name),
             None => a.service.name.clone(),
         };
+        // A part of a bundle is marked in every queue and list (联办: 一件事).
+        if a.bundle.is_some() {
+            title.insert_str(0, "【一件事·联办】");
+        }
         Projection {
             header: Header {
                 status: a.status.as_str(),

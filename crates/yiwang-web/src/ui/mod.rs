@@ -9,6 +9,7 @@
 //! message of the error next to what was typed.
 
 mod applications;
+mod bundles;
 mod assets;
 mod audit;
 mod console;
@@ -81,6 +82,7 @@ pub fn router() -> Router<AppState> {
         .route("/services/track/rate", post(guide::rate))
         .route("/certificates/verifier.html", get(guide::download_verifier))
         .route("/certificates/{status_id}", get(guide::show_certificate))
+        .route("/services/bundles/{code}", get(bundles::show_guide))
         .route("/services/{code}", get(guide::show_service))
         .route("/track/callback", post(portal::answer_callback))
         .route("/track/resend", post(portal::resend_code))
@@ -119,6 +121,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/patrols", get(patrol::show_coverage))
         .route("/console/patrols/{id}", get(patrol::show_one))
         .route("/console/applications/new", get(applications::show_new).post(applications::register))
+        .route("/console/bundles/new", get(bundles::show_new).post(bundles::register))
+        .route("/console/bundles/{id}", get(bundles::show_one))
+        .route("/console/bundles/{id}/act", post(bundles::act))
         .route("/console/indicators", get(applications::show_indicators))
         .route("/console/rating-fixes/{id}", get(applications::show_fix))
         .route("/console/rating-fixes/{id}/act", post(applications::act_on_fix))
@@ -330,6 +335,7 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                 }
                                 @if applications::is_clerk(u) {
                                     a href="/console/applications/new" aria-current=[(section == "applications").then_some("page")] { "窗口收件" }
+                                    a href="/console/bundles/new" aria-current=[(section == "bundles").then_some("page")] { "一件事收件" }
                                 }
                                 @if applications::sees_indicators(u) {
                                     a href="/console/indicators" aria-current=[(section == "indicators").then_some("page")] { "一网通办指标" }
