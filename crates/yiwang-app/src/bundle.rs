@@ -122,8 +122,7 @@ impl App {
     /// One bundle of the catalogue with its services, shared form and materials.
     pub fn bundle_guide(&self, code: &str) -> Result<BundleGuide> {
         let def = self.bundles()?.into_iter().find(|b| b.code == code).ok_or(AppError::NotFound("一件事"))?;
-        let services: Vec<Service> =
-            def.parts.iter().map(|p| self.service(&p.service, None)).collect::<Result<_>>()?;
+        let services: Vec<Service> = def.parts.iter().map(|p| self.service(&p.service, None)).collect::<Result<_>>()?;
         let find = |c: &str| services.iter().find(|s| s.code == c);
         let fields = def
             .fields(find)
@@ -133,9 +132,8 @@ impl App {
                     .parts
                     .iter()
                     .filter(|p| {
-                        find(&p.service).is_some_and(|s| {
-                            s.fields.iter().any(|f| p.fields.get(&f.code).unwrap_or(&f.code) == &code)
-                        })
+                        find(&p.service)
+                            .is_some_and(|s| s.fields.iter().any(|f| p.fields.get(&f.code).unwrap_or(&f.code) == &code))
                     })
                     .map(|p| p.service.clone())
                     .collect();
@@ -331,7 +329,8 @@ impl App {
                 b.area.as_ref(),
             );
             input.tracking_code = Some(tracking_code(now));
-            let events = application::open_part(&input, &part_of, b.registered_by.clone(), &self.context(&r, opener, now))?;
+            let events =
+                application::open_part(&input, &part_of, b.registered_by.clone(), &self.context(&r, opener, now))?;
             let case = NewCase {
                 tenant: r.tenant.clone(),
                 at: now,
@@ -411,7 +410,8 @@ impl App {
             .iter()
             .filter_map(|e| {
                 let env = e.decode::<BundleKind>().ok()?;
-                Some(crate::ApplicationStep { at: env.at, summary: env.event.summary(), by: by(&env.actor) })
+                let name = |code: &str| b.part(code).map_or_else(|| code.to_owned(), |p| p.chosen.name.clone());
+                Some(crate::ApplicationStep { at: env.at, summary: env.event.summary(name), by: by(&env.actor) })
             })
             .collect();
         Ok(BundleView {

@@ -245,10 +245,17 @@ fn seed_bundles(sim: &App, clock: &ManualClock, end: Instant) -> Result<usize> {
             ("area-sqm", "120"),
             ("size", "3.6"),
         ]),
-        materials: paper(&["application-form", "business-licence", "floor-plan", "safety-rules", "design", "safety-commitment"])
-            .into_iter()
-            .filter(|m| sign == "是" || !matches!(m.material.as_str(), "design" | "safety-commitment"))
-            .collect(),
+        materials: paper(&[
+            "application-form",
+            "business-licence",
+            "floor-plan",
+            "safety-rules",
+            "design",
+            "safety-commitment",
+        ])
+        .into_iter()
+        .filter(|m| sign == "是" || !matches!(m.material.as_str(), "design" | "safety-commitment"))
+        .collect(),
         area: None,
     };
     let newborn = |n: u64, baby: &str, card: &str| BundleInput {
@@ -279,7 +286,12 @@ fn seed_bundles(sim: &App, clock: &ManualClock, end: Instant) -> Result<usize> {
     };
     let grant = || Verdict { grant: true, reasons: None };
     // Runs the part's whole procedure to its end, as the department would.
-    let finish = |who: &Actor, reviewer: &Actor, id: &yiwang_core::id::CaseId, instant: bool, cert: Option<&str>| -> Result<()> {
+    let finish = |who: &Actor,
+                  reviewer: &Actor,
+                  id: &yiwang_core::id::CaseId,
+                  instant: bool,
+                  cert: Option<&str>|
+     -> Result<()> {
         if instant {
             sim.act_application(who, id, &Command::Accept { verdict: Some(grant()) })?;
             sim.act_application(who, id, &Command::Deliver { how: Delivery::OnTheSpot })?;
@@ -290,7 +302,11 @@ fn seed_bundles(sim: &App, clock: &ManualClock, end: Instant) -> Result<usize> {
         sim.act_application(reviewer, id, &Command::Decide { verdict: grant() })?;
         if let Some(number) = cert {
             let valid_from = yiwang_core::calendar::civil_date(sim.now());
-            sim.act_application(who, id, &Command::Certify { number: number.into(), valid_from, valid_until: None, signed: None })?;
+            sim.act_application(
+                who,
+                id,
+                &Command::Certify { number: number.into(), valid_from, valid_until: None, signed: None },
+            )?;
         }
         sim.act_application(who, id, &Command::Deliver { how: Delivery::Electronic })?;
         Ok(())
@@ -316,8 +332,14 @@ fn seed_bundles(sim: &App, clock: &ManualClock, end: Instant) -> Result<usize> {
     at(110);
     finish(&wjw, &reviewer_of("rsj"), &part(&done, "social-security-card"), false, None)?;
     at(100);
-    let refuse = Verdict { grant: false, reasons: Some("拟设置位置位于历史文化街区，不符合门头招牌设置导则".into()) };
-    sim.act_application(&reviewer_of("cgw"), &sign, &Command::Review { opinion: "位置不符合导则".into(), grant: false })?;
+    let refuse = Verdict {
+        grant: false, reasons: Some("拟设置位置位于历史文化街区，不符合门头招牌设置导则".into())
+    };
+    sim.act_application(
+        &reviewer_of("cgw"),
+        &sign,
+        &Command::Review { opinion: "位置不符合导则".into(), grant: false },
+    )?;
     sim.act_application(&reviewer_of("cgw"), &sign, &Command::Decide { verdict: refuse })?;
     sim.act_application(&cgw, &sign, &Command::Deliver { how: Delivery::Electronic })?;
     // 开办餐饮店 under way in two departments at once.

@@ -7,8 +7,8 @@
 
 mod application;
 mod area;
-mod bundle;
 pub mod auth;
+mod bundle;
 mod case;
 mod clock;
 mod console;
@@ -38,8 +38,8 @@ pub use application::{
     RatingInput, ServiceIndicators, ServiceMonth, ServiceSummary, StatusList, StatusListBody,
 };
 pub use area::AreaIndex;
-pub use bundle::{BundleGuide, BundleInput, BundleView, PartView, SharedField, SharedMaterial};
 pub use auth::{Session, hash_password};
+pub use bundle::{BundleGuide, BundleInput, BundleView, PartView, SharedField, SharedMaterial};
 pub use case::{
     CaseView, CitizenInput, IDEMPOTENCY_HOURS, IntakeInput, MergedCaller, PublicView, Receipt, TimelineEntry,
 };

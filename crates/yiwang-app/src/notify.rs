@@ -151,7 +151,9 @@ impl App {
                     "【{district}政务服务】您申请的一件事“{name}”（{id}）已终止：{}。已作出决定的事项不受影响。",
                     b.stopped.as_deref().unwrap_or("")
                 ),
-                "bundle_completed" => format!("【{district}政务服务】您申请的一件事“{name}”（{id}）各事项均已办理完毕。"),
+                "bundle_completed" => {
+                    format!("【{district}政务服务】您申请的一件事“{name}”（{id}）各事项均已办理完毕。")
+                }
                 other => return Err(gone(&format!("未知的通知模板 {other}"))),
             };
             return self.address(e, format!("一件事 {id}"), text, b.person, "申请人");

@@ -47,7 +47,8 @@ pub fn choose<'a>(def: &'a BundleDef, answers: &BTreeMap<String, String>) -> Res
         }
     }
     let answers: BTreeMap<String, String> = answers.iter().map(|(k, v)| (k.clone(), v.trim().to_owned())).collect();
-    let chosen: Vec<&PartDef> = def.parts.iter().filter(|p| p.when.as_ref().is_none_or(|c| c.holds(&answers))).collect();
+    let chosen: Vec<&PartDef> =
+        def.parts.iter().filter(|p| p.when.as_ref().is_none_or(|c| c.holds(&answers))).collect();
     if chosen.is_empty() {
         return Err(Refusal::rule("no_part_applies", "按您的回答，本一件事中没有需要办理的事项"));
     }
@@ -93,9 +94,13 @@ pub fn part_input(
 pub fn open(n: &NewBundle, ctx: &Context<'_>) -> Decision {
     let registered_by = match (n.channel, ctx.actor) {
         (Channel::Online, Actor::Citizen) => None,
-        (Channel::Online, _) => return Err(Refusal::Forbidden { action: "apply", why: "网上申请由申请人本人提交" }),
+        (Channel::Online, _) => {
+            return Err(Refusal::Forbidden { action: "apply", why: "网上申请由申请人本人提交" });
+        }
         (Channel::Window, Actor::Staff { unit, .. }) if ctx.actor.has_role(Role::Clerk) => Some(unit.clone()),
-        (Channel::Window, _) => return Err(Refusal::Forbidden { action: "apply", why: "窗口收件由窗口受理员登记" }),
+        (Channel::Window, _) => {
+            return Err(Refusal::Forbidden { action: "apply", why: "窗口收件由窗口受理员登记" });
+        }
     };
     let def = &n.def;
     let service = |code: &str| n.services.iter().find(|s| s.code == code);
@@ -108,18 +113,14 @@ pub fn open(n: &NewBundle, ctx: &Context<'_>) -> Decision {
         return Err(Refusal::rule("unknown_form_field", format!("按您的回答需要办理的事项中没有字段“{k}”")));
     }
     if let Some(m) = n.materials.iter().find(|m| !chosen_services.iter().any(|s| s.material(&m.material).is_some())) {
-        return Err(Refusal::rule(
-            "unknown_material",
-            format!("按您的回答需要办理的事项中没有材料“{}”", m.material),
-        ));
+        return Err(Refusal::rule("unknown_material", format!("按您的回答需要办理的事项中没有材料“{}”", m.material)));
     }
     if n.enterprise.is_some() && !chosen_services.iter().any(|s| s.for_enterprises) {
         return Err(Refusal::rule("enterprise_not_applicable", "本一件事的事项由个人申请，不能以企业名义申请"));
     }
     // Each part filed as it will be: a refusal names the part.
     for s in &chosen_services {
-        let input =
-            part_input(def, s, n.channel, n.enterprise.as_ref(), &n.form, &n.materials, n.area.as_ref());
+        let input = part_input(def, s, n.channel, n.enterprise.as_ref(), &n.form, &n.materials, n.area.as_ref());
         // The bundle's number is not known yet; the check does not look at it.
         let probe = PartOf { bundle: CaseId::new("YJ", crate::calendar::civil_date(ctx.now), 0), part: s.code.clone() };
         application::open_part(&input, &probe, registered_by.clone(), ctx).map_err(|r| match r {
@@ -185,9 +186,8 @@ pub fn decide(b: &Bundle, command: &Command, ctx: &Context<'_>) -> Decision {
     if !b.is_open() {
         return Err(Refusal::CaseClosed("一件事已结束"));
     }
-    let part = |code: &str| {
-        b.part(code).ok_or_else(|| Refusal::rule("unknown_part", format!("本一件事没有选择事项“{code}”")))
-    };
+    let part =
+        |code: &str| b.part(code).ok_or_else(|| Refusal::rule("unknown_part", format!("本一件事没有选择事项“{code}”")));
     match command {
         Command::RecordPart { part: code, case } => {
             system(ctx, action)?;
@@ -220,7 +220,10 @@ pub fn decide(b: &Bundle, command: &Command, ctx: &Context<'_>) -> Decision {
             if !others_open {
                 let all_done = status == BundleStatus::Running
                     && *outcome == PartOutcome::Done
-                    && b.parts.iter().filter(|o| o.chosen.service != *code).all(|o| o.outcome == Some(PartOutcome::Done));
+                    && b.parts
+                        .iter()
+                        .filter(|o| o.chosen.service != *code)
+                        .all(|o| o.outcome == Some(PartOutcome::Done));
                 let on_time = ctx.now <= b.promised_due();
                 events.push(BundleEvent::Completed { all_done, on_time });
             }
@@ -229,7 +232,9 @@ pub fn decide(b: &Bundle, command: &Command, ctx: &Context<'_>) -> Decision {
         Command::Extend { days, reason } => {
             // §42 para 2: 经本级人民政府负责人批准.
             if !ctx.actor.has_role(Role::Leader) {
-                return Err(Refusal::Forbidden { action, why: "联合办理延期须经本级人民政府负责人批准" });
+                return Err(Refusal::Forbidden {
+                    action, why: "联合办理延期须经本级人民政府负责人批准"
+                });
             }
             if b.status != BundleStatus::Running {
                 return Err(Refusal::TransitionNotAllowed { action, status: b.status.label() });
@@ -260,7 +265,11 @@ pub fn decide(b: &Bundle, command: &Command, ctx: &Context<'_>) -> Decision {
             match (ctx.actor, &b.registered_by) {
                 (Actor::Citizen, None) => {}
                 (Actor::Staff { unit, .. }, Some(w)) if unit == w && ctx.actor.has_role(Role::Clerk) => {}
-                _ => return Err(Refusal::Forbidden { action, why: "由申请人撤回，在窗口的由收件窗口登记" }),
+                _ => {
+                    return Err(Refusal::Forbidden {
+                        action, why: "由申请人撤回，在窗口的由收件窗口登记"
+                    });
+                }
             }
             if b.status != BundleStatus::Running {
                 return Err(Refusal::TransitionNotAllowed { action, status: b.status.label() });
@@ -285,7 +294,9 @@ pub fn alarms(b: &Bundle, ctx: &Context<'_>) -> Vec<BundleEvent> {
     }
     for c in &b.clocks {
         match (c.stage, c.stage_at(ctx.now)) {
-            (Stage::Green | Stage::Yellow, Stage::Red) => out.push(BundleEvent::ClockOverdue { clock: c.kind, due: c.due }),
+            (Stage::Green | Stage::Yellow, Stage::Red) => {
+                out.push(BundleEvent::ClockOverdue { clock: c.kind, due: c.due })
+            }
             (Stage::Green, Stage::Yellow) => out.push(BundleEvent::ClockWarned { clock: c.kind, due: c.due }),
             _ => {}
         }

@@ -19,6 +19,9 @@ pub struct ChosenPart {
     pub department: UnitCode,
 }
 
+// The filing is large (the answers, the form, two clocks) and happens once per bundle;
+// boxing it would save little and make every match on it noisier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -46,9 +49,15 @@ pub enum BundleEvent {
         legal_clock: Clock,
     },
     /// A part's application was opened.
-    PartOpened { part: String, case: CaseId },
+    PartOpened {
+        part: String,
+        case: CaseId,
+    },
     /// A part ended (or was refused).
-    PartEnded { part: String, outcome: PartOutcome },
+    PartEnded {
+        part: String,
+        outcome: PartOutcome,
+    },
     /// The refusal rule stopped the bundle, or the applicant withdrew it: the parts
     /// not yet decided end. `part` is the refused one.
     Stopped {
@@ -57,11 +66,24 @@ pub enum BundleEvent {
         reason: String,
     },
     /// Every part has its outcome: the bundle ends. `on_time` against its promise.
-    Completed { all_done: bool, on_time: bool },
+    Completed {
+        all_done: bool,
+        on_time: bool,
+    },
     /// §42 para 2's extension, approved by the government's head.
-    Extended { days: u32, reason: String, clock: Clock },
-    ClockWarned { clock: BundleClock, due: DateTime<Utc> },
-    ClockOverdue { clock: BundleClock, due: DateTime<Utc> },
+    Extended {
+        days: u32,
+        reason: String,
+        clock: Clock,
+    },
+    ClockWarned {
+        clock: BundleClock,
+        due: DateTime<Utc>,
+    },
+    ClockOverdue {
+        clock: BundleClock,
+        due: DateTime<Utc>,
+    },
 }
 
 impl BundleEvent {
@@ -78,13 +100,14 @@ impl BundleEvent {
         }
     }
 
-    /// A one-line Chinese description for timelines.
-    pub fn summary(&self) -> String {
+    /// A one-line Chinese description for timelines, parts named by `name` (their
+    /// services' names).
+    pub fn summary(&self, name: impl Fn(&str) -> String) -> String {
         use crate::deadline::ClockName;
         match self {
             Self::BundleFiled { bundle, parts, .. } => format!("一件事收件：{}（{} 个事项）", bundle.name, parts.len()),
-            Self::PartOpened { part, case } => format!("事项 {part} 已分送办理（{case}）"),
-            Self::PartEnded { part, outcome } => format!("事项 {part}：{}", outcome.label()),
+            Self::PartOpened { part, case } => format!("“{}”已分送部门办理（{case}）", name(part)),
+            Self::PartEnded { part, outcome } => format!("“{}”：{}", name(part), outcome.label()),
             Self::Stopped { reason, .. } => format!("一件事终止：{reason}"),
             Self::Completed { all_done: true, .. } => "全部事项办结".into(),
             Self::Completed { .. } => "各事项均已结束（部分未获准予）".into(),

@@ -247,7 +247,8 @@ impl BundleDef {
             ));
         }
         // One set of materials: a code names one document in every part.
-        let materials: Vec<_> = self.parts.iter().filter_map(|p| service(&p.service)).flat_map(|s| &s.materials).collect();
+        let materials: Vec<_> =
+            self.parts.iter().filter_map(|p| service(&p.service)).flat_map(|s| &s.materials).collect();
         for (i, m) in materials.iter().enumerate() {
             if materials[..i].iter().any(|o| o.code == m.code && o.name != m.name) {
                 return Err(format!("一件事 {me}：材料 {} 在各事项中指不同的材料，请使用不同的编码", m.code));

@@ -149,7 +149,12 @@ fn answers(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 }
 
 fn given(material: &str) -> Provided {
-    Provided { material: material.into(), files: vec![format!("uploads/{material}.pdf")], certificate: None, paper: false }
+    Provided {
+        material: material.into(),
+        files: vec![format!("uploads/{material}.pdf")],
+        certificate: None,
+        paper: false,
+    }
 }
 
 fn new_bundle(ans: &[(&str, &str)]) -> NewBundle {
@@ -168,6 +173,9 @@ fn new_bundle(ans: &[(&str, &str)]) -> NewBundle {
         tracking_code: None,
     }
 }
+
+/// Answers as a table row writes them.
+type Answers = &'static [(&'static str, &'static str)];
 
 const ALL: [(&str, &str); 3] = [("sign", "是"), ("water", "是"), ("size", "小")];
 
@@ -221,7 +229,7 @@ impl Case {
 
 #[test]
 fn the_answers_choose_the_parts() {
-    let table: [(&[(&str, &str)], &[&str]); 6] = [
+    let table: [(Answers, &[&str]); 6] = [
         (&[("sign", "是"), ("water", "是"), ("size", "小")], &["food", "sign", "drain"]),
         (&[("sign", "否"), ("water", "是"), ("size", "小")], &["food", "drain"]),
         (&[("sign", "否"), ("water", "否"), ("size", "小")], &["food"]),
@@ -233,8 +241,7 @@ fn the_answers_choose_the_parts() {
     ];
     let d = def();
     for (ans, want) in table {
-        let got: Vec<&str> =
-            bundle::choose(&d, &answers(ans)).unwrap().iter().map(|p| p.service.as_str()).collect();
+        let got: Vec<&str> = bundle::choose(&d, &answers(ans)).unwrap().iter().map(|p| p.service.as_str()).collect();
         assert_eq!(got, want, "answers {ans:?}");
     }
 }
@@ -242,7 +249,7 @@ fn the_answers_choose_the_parts() {
 #[test]
 fn answers_must_be_complete_and_of_the_options() {
     let d = def();
-    let table: [(&[(&str, &str)], &str); 4] = [
+    let table: [(Answers, &str); 4] = [
         (&[("sign", "是"), ("water", "是")], "answer_missing"),
         (&[("sign", "也许"), ("water", "是"), ("size", "小")], "answer_invalid"),
         (&[("sign", "是"), ("water", "是"), ("size", "小"), ("seats", "20")], "unknown_question"),
@@ -335,11 +342,27 @@ fn opening_checks_every_chosen_part_as_it_will_be_filed() {
 fn each_part_gets_its_own_fields_and_materials() {
     let n = new_bundle(&ALL);
     let c = catalogue();
-    let sign = bundle::part_input(&n.def, c.get("sign").unwrap(), Channel::Window, n.enterprise.as_ref(), &n.form, &n.materials, None);
+    let sign = bundle::part_input(
+        &n.def,
+        c.get("sign").unwrap(),
+        Channel::Window,
+        n.enterprise.as_ref(),
+        &n.form,
+        &n.materials,
+        None,
+    );
     assert_eq!(sign.form, answers(&[("text", "好味小厨")]));
     let materials: Vec<&str> = sign.materials.iter().map(|m| m.material.as_str()).collect();
     assert_eq!(materials, ["licence", "design"]);
-    let food = bundle::part_input(&n.def, c.get("food").unwrap(), Channel::Window, n.enterprise.as_ref(), &n.form, &n.materials, None);
+    let food = bundle::part_input(
+        &n.def,
+        c.get("food").unwrap(),
+        Channel::Window,
+        n.enterprise.as_ref(),
+        &n.form,
+        &n.materials,
+        None,
+    );
     assert_eq!(food.form, answers(&[("shop-name", "好味小厨"), ("area-sqm", "85")]));
     // Filed, the part records its bundle; the system may file it for the window.
     let part_of = PartOf { bundle: CaseId::parse("YJ20260918000001").unwrap(), part: "sign".into() };
@@ -401,7 +424,8 @@ fn the_head_extends_the_joint_limit_once_by_at_most_fifteen_days() {
 #[test]
 fn the_clocks_turn_yellow_and_red() {
     let c = Case::open(&ALL, "2026-11-16 09:00");
-    let at = |s| bundle::alarms(&c.state, &context(&Actor::System, t(s))).iter().map(BundleEvent::name).collect::<Vec<_>>();
+    let at =
+        |s| bundle::alarms(&c.state, &context(&Actor::System, t(s))).iter().map(BundleEvent::name).collect::<Vec<_>>();
     assert!(at("2026-11-17 09:00").is_empty());
     // The promise (5 days) is past; the joint limit (45) is still green.
     assert_eq!(at("2026-11-23 09:00"), ["bundle_clock_overdue"]);
@@ -424,7 +448,11 @@ fn every_part_done_completes_the_bundle_against_its_promise() {
     assert!(!c.state.is_open());
     assert!(BundleKind::project(&c.state).header.closed_at.is_some());
     assert_eq!(
-        c.refused(&Actor::System, &Command::RecordOutcome { part: "food".into(), outcome: PartOutcome::Done }, "2026-11-21 10:00"),
+        c.refused(
+            &Actor::System,
+            &Command::RecordOutcome { part: "food".into(), outcome: PartOutcome::Done },
+            "2026-11-21 10:00"
+        ),
         "case_closed"
     );
     // Past the promise (5 working days from Mon 11-16 09:00 is Mon 11-23 09:00).

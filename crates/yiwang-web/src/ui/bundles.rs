@@ -89,12 +89,18 @@ async fn render_new(
                 }
             }
         },
-        Some(g) => new_form(u, &g, f, error.as_ref()),
+        Some(g) => new_form(u, &g, &state.app.reference(), f, error.as_ref()),
     };
     Ok(html_response(status, page("一件事收件", Chrome::Console(u, "bundles"), body)))
 }
 
-fn new_form(u: &StaffUser, g: &BundleGuide, f: &Fields, e: Option<&(String, String)>) -> Markup {
+fn new_form(
+    u: &StaffUser,
+    g: &BundleGuide,
+    r: &yiwang_app::Reference,
+    f: &Fields,
+    e: Option<&(String, String)>,
+) -> Markup {
     let b = &g.bundle;
     let answers = answers_of(f);
     let chosen = bundle::choose(b, &answers);
@@ -133,7 +139,7 @@ fn new_form(u: &StaffUser, g: &BundleGuide, f: &Fields, e: Option<&(String, Stri
                 @let enterprise = services.iter().any(|s| s.for_enterprises);
                 section.card #bundle-parts {
                     h2 { "需要办理的事项（" (services.len()) " 项，并联审批）" }
-                    ul.plain { @for s in &services { li { (s.name) " · " span.muted { (s.department) } " · 承诺 " @if s.instant { "即办" } @else { (s.promised_days) " 个工作日" } } } }
+                    ul.plain { @for s in &services { li { (s.name) " · " span.muted { (r.unit_name(&s.department)) } " · 承诺 " @if s.instant { "即办" } @else { (s.promised_days) " 个工作日" } } } }
                     @let skipped: Vec<_> = g.services.iter().filter(|s| !codes.contains(&s.code.as_str())).collect();
                     @if !skipped.is_empty() { p.muted { "按您的回答无需办理：" @for (i, s) in skipped.iter().enumerate() { @if i > 0 { "、" } (s.name) } } }
                 }
@@ -234,7 +240,12 @@ fn input_from(f: &Fields) -> Result<BundleInput, (String, String)> {
                     let number = f
                         .opt(&format!("cert.{code}"))
                         .ok_or(("materials".to_owned(), "请填写代替材料的电子证照编号".to_owned()))?;
-                    materials.push(Provided { material: code.into(), files: vec![], certificate: Some(number), paper: false });
+                    materials.push(Provided {
+                        material: code.into(),
+                        files: vec![],
+                        certificate: Some(number),
+                        paper: false,
+                    });
                 }
                 _ => {}
             }
@@ -249,7 +260,12 @@ fn input_from(f: &Fields) -> Result<BundleInput, (String, String)> {
     };
     Ok(BundleInput {
         bundle: f.get("bundle").to_owned(),
-        applicant: CitizenInput { name: f.opt("applicant_name"), phone: f.opt("applicant_phone"), id_number: None, contact: None },
+        applicant: CitizenInput {
+            name: f.opt("applicant_name"),
+            phone: f.opt("applicant_phone"),
+            id_number: None,
+            contact: None,
+        },
         enterprise,
         answers: answers_of(f),
         form,
@@ -311,7 +327,13 @@ async fn render_one(
     Ok(html_response(status, page(&format!("一件事 {}", view.bundle.id), Chrome::Console(u, "bundles"), body)))
 }
 
-fn bundle_page(state: &AppState, u: &StaffUser, v: &BundleView, failed: Option<&Failed>, flash: Option<String>) -> Markup {
+fn bundle_page(
+    state: &AppState,
+    u: &StaffUser,
+    v: &BundleView,
+    failed: Option<&Failed>,
+    flash: Option<String>,
+) -> Markup {
     let b = &v.bundle;
     let now = state.app.now();
     let cal = &state.app.config().calendar;
@@ -382,7 +404,8 @@ fn bundle_page(state: &AppState, u: &StaffUser, v: &BundleView, failed: Option<&
 
 fn action_form(u: &StaffUser, v: &BundleView, name: &str, failed: Option<&Failed>) -> Markup {
     let empty = Fields::default();
-    let af = ActionFields { name, posted: failed.map(|x| &x.fields).unwrap_or(&empty), error: failed.map(|x| &x.error) };
+    let af =
+        ActionFields { name, posted: failed.map(|x| &x.fields).unwrap_or(&empty), error: failed.map(|x| &x.error) };
     let id = af.id("days");
     let fields = match name {
         "extend" => html! {
@@ -510,7 +533,8 @@ fn condition_text(b: &bundle::BundleDef, c: &bundle::Condition) -> String {
                 Some((q, v)) => (q.trim(), true, v.trim()),
                 None => s.split_once('=').map(|(q, v)| (q.trim(), false, v.trim())).unwrap_or((s.as_str(), false, "")),
             };
-            let label = b.questions.iter().find(|x| x.code == q).map(|x| x.label.trim_end_matches(['？', '?'])).unwrap_or(q);
+            let label =
+                b.questions.iter().find(|x| x.code == q).map(|x| x.label.trim_end_matches(['？', '?'])).unwrap_or(q);
             format!("{label}{}“{v}”", if neg { "不为" } else { "为" })
         }
         bundle::Condition::Any { any } => any.iter().map(|c| condition_text(b, c)).collect::<Vec<_>>().join("，或"),

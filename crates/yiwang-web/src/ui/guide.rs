@@ -20,8 +20,7 @@ pub struct GuideQuery {
 
 pub async fn show_services(State(state): State<AppState>, Query(q): Query<GuideQuery>) -> UiResult {
     let wanted = q.q.clone();
-    let (list, bundles) =
-        state.run(move |app| Ok((app.service_summaries(wanted.as_deref())?, app.bundles()?))).await?;
+    let (list, bundles) = state.run(move |app| Ok((app.service_summaries(wanted.as_deref())?, app.bundles()?))).await?;
     let q = q.q.unwrap_or_default();
     let body = html! {
         section.card {

@@ -9,9 +9,9 @@
 //! message of the error next to what was typed.
 
 mod applications;
-mod bundles;
 mod assets;
 mod audit;
+mod bundles;
 mod console;
 mod dashboard;
 mod export;

@@ -37,7 +37,12 @@ async fn act_ok(api: &Api, token: &str, id: &str, action: Value) -> Value {
 }
 
 fn part<'a>(v: &'a Value, service: &str) -> &'a Value {
-    v["parts"].as_array().unwrap().iter().find(|p| p["service"] == service).unwrap_or_else(|| panic!("no {service}: {v}"))
+    v["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["service"] == service)
+        .unwrap_or_else(|| panic!("no {service}: {v}"))
 }
 
 async fn a_restaurant_bundle_runs_in_two_departments_and_stops_on_a_refusal(backend: Backend) {
@@ -80,7 +85,10 @@ async fn a_restaurant_bundle_runs_in_two_departments_and_stops_on_a_refusal(back
     let cgw_clerk = api.login("cgw-clerk").await;
     let (s, a) = api.call("GET", &format!("/api/v1/applications/{sign}"), Some(&cgw_clerk), None).await;
     assert_eq!(s, StatusCode::OK, "{a}");
-    assert_eq!((a["detail"]["bundle"].as_str(), a["detail"]["bundle_part"].as_str()), (Some(id.as_str()), Some("signboard")));
+    assert_eq!(
+        (a["detail"]["bundle"].as_str(), a["detail"]["bundle_part"].as_str()),
+        (Some(id.as_str()), Some("signboard"))
+    );
     assert_eq!(a["application"]["form"], json!({"text": "好味小厨", "size": "4.5"}));
     let materials: Vec<&str> =
         a["application"]["materials"].as_array().unwrap().iter().map(|m| m["material"].as_str().unwrap()).collect();
@@ -95,8 +103,10 @@ async fn a_restaurant_bundle_runs_in_two_departments_and_stops_on_a_refusal(back
     // The 城管委 accepts, reviews and refuses the sign: the rule is all-stop.
     act_ok(&api, &cgw_clerk, &sign, json!({"action": "accept"})).await;
     let cgw_reviewer = api.login("cgw-reviewer").await;
-    act_ok(&api, &cgw_reviewer, &sign, json!({"action": "review", "opinion": "招牌尺寸超出街区导则", "grant": false})).await;
-    let refused = json!({"action": "decide", "verdict": {"grant": false, "reasons": "招牌面积超过该路段门头招牌设置导则上限"}});
+    act_ok(&api, &cgw_reviewer, &sign, json!({"action": "review", "opinion": "招牌尺寸超出街区导则", "grant": false}))
+        .await;
+    let refused =
+        json!({"action": "decide", "verdict": {"grant": false, "reasons": "招牌面积超过该路段门头招牌设置导则上限"}});
     act_ok(&api, &cgw_reviewer, &sign, refused).await;
     let (_, v) = api.call("GET", &format!("/api/v1/bundles/{id}"), Some(&clerk), None).await;
     assert_eq!(v["status_label"], "已终止", "{v}");
@@ -148,7 +158,10 @@ async fn a_go_on_bundle_ends_with_one_part_refused_and_the_rest_done(backend: Ba
     let reject = json!({"action": "reject", "reason": "申报人不是新生儿的监护人", "basis": "《户口登记条例》第七条"});
     act_ok(&api, &clerk, &hukou, reject).await;
     let (_, v) = api.call("GET", &format!("/api/v1/bundles/{id}"), Some(&clerk), None).await;
-    assert_eq!((v["status_label"].as_str(), part(&v, "newborn-hukou")["outcome"].as_str()), (Some("办理中"), Some("refused")));
+    assert_eq!(
+        (v["status_label"].as_str(), part(&v, "newborn-hukou")["outcome"].as_str()),
+        (Some("办理中"), Some("refused"))
+    );
     // The insurance is a 即办件, decided and handed over at the window.
     act_ok(&api, &clerk, &insurance, json!({"action": "accept", "verdict": {"grant": true}})).await;
     act_ok(&api, &clerk, &insurance, json!({"action": "deliver", "how": "on_the_spot"})).await;
@@ -297,7 +310,8 @@ async fn bad_bundle_input_is_refused_with_its_code(backend: Backend) {
         assert!(!e["error"]["message"].as_str().unwrap_or("").is_empty(), "{e}");
     }
     // The part's refusal names the part.
-    let (_, e) = api.call("POST", "/api/v1/bundles", Some(&clerk), Some(with(&|v| v["form"]["size"] = json!("0")))).await;
+    let (_, e) =
+        api.call("POST", "/api/v1/bundles", Some(&clerk), Some(with(&|v| v["form"]["size"] = json!("0")))).await;
     assert!(e["error"]["message"].as_str().unwrap().starts_with("门头招牌设置审批"), "{e}");
     // Nothing was stored by any of them.
     let (_, todo) = api.call("GET", "/api/v1/todo?kind=bundle", Some(&clerk), None).await;
@@ -323,14 +337,17 @@ async fn bad_bundle_input_is_refused_with_its_code(backend: Backend) {
     assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "forbidden"), "only the window that registered it");
     let (s, e) = bundle_act(clerk.clone(), json!({"action": "extend", "days": 10, "reason": "联合踏勘"})).await;
     assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "forbidden"), "§42: the government's head");
-    let (s, e) = bundle_act(clerk.clone(), json!({"action": "record_part", "part": "signboard", "case": "BJ20261116000001"})).await;
+    let (s, e) =
+        bundle_act(clerk.clone(), json!({"action": "record_part", "part": "signboard", "case": "BJ20261116000001"}))
+            .await;
     assert_eq!((s, code_of(&e)), (StatusCode::FORBIDDEN, "forbidden"));
     let (s, e) = bundle_act(clerk.clone(), json!({"action": "dance"})).await;
     assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"), "{e}");
     let leader = api.login("leader1").await;
     let (s, e) = bundle_act(leader.clone(), json!({"action": "extend", "days": 16, "reason": "联合踏勘"})).await;
     assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "extension_too_long"), "{e}");
-    let (s, v) = bundle_act(leader.clone(), json!({"action": "extend", "days": 15, "reason": "需组织联合现场踏勘"})).await;
+    let (s, v) =
+        bundle_act(leader.clone(), json!({"action": "extend", "days": 15, "reason": "需组织联合现场踏勘"})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["bundle"]["extended"], 15);
     let (s, v) = bundle_act(clerk.clone(), json!({"action": "withdraw", "reason": "店址变更"})).await;
