@@ -98,7 +98,6 @@ pub struct Question {
 /// A part without a condition always applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Condition {
     Test(String),
     Any { any: Vec<Condition> },
@@ -161,7 +160,9 @@ impl Condition {
 pub struct PartDef {
     /// The service's code; each service once in a bundle.
     pub service: String,
+    /// A string (`"q = v"`, `"q != v"`) or `{"any": [...]}` / `{"all": [...]}` of them.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub when: Option<Condition>,
     /// The part's form field → the bundle's field that fills it, where the codes
     /// differ; a field not named here is filled from the bundle's field of its code.
