@@ -227,47 +227,40 @@ impl App {
         if !b.is_open() {
             return Ok(b);
         }
-        let mut rows = self.part_rows(id)?;
+        let mut rows = self.part_rows(&b)?;
         // Open what was chosen and never opened.
         for p in b.parts.clone() {
-            let code = &p.chosen.service;
-            if !rows.iter().any(|(_, d, _)| d.bundle_part.as_deref() == Some(code.as_str())) {
+            if !rows.iter().any(|r| r.part == p.chosen.service) {
                 self.open_part(opener, &b, &p.chosen)?;
-                rows = self.part_rows(id)?;
+                rows = self.part_rows(&b)?;
             }
         }
         // Record each part's application, and what became of it.
-        for (case, detail, status) in &rows {
-            let Some(code) = detail.bundle_part.clone() else { continue };
-            let Some(part) = b.part(&code) else { continue };
+        for r in &rows {
+            let Some(part) = b.part(&r.part) else { continue };
             if part.case.is_none() {
-                b = self.record_on_bundle(id, Command::RecordPart { part: code.clone(), case: case.clone() })?;
+                b = self.record_on_bundle(id, Command::RecordPart { part: r.part.clone(), case: r.case.clone() })?;
             }
-            let outcome = ApplicationStatus::parse(status).and_then(|s| bundle::outcome_of(s, detail.granted));
-            if let Some(outcome) = outcome
-                && b.part(&code).is_some_and(|p| p.outcome.is_none())
+            if let Some(outcome) = bundle::outcome_of(r.status, r.granted)
+                && b.part(&r.part).is_some_and(|p| p.outcome.is_none())
             {
-                b = self.record_on_bundle(id, Command::RecordOutcome { part: code.clone(), outcome })?;
+                b = self.record_on_bundle(id, Command::RecordOutcome { part: r.part.clone(), outcome })?;
             }
         }
         // A stopped bundle ends its parts not yet decided; the applicant is told.
         if b.status == bundle::BundleStatus::Stopped {
             let reason = b.stopped.clone().unwrap_or_else(|| "一件事终止".into());
-            for (case, detail, status) in &rows {
-                let open = ApplicationStatus::parse(status).is_some_and(|s| s.before_decision());
-                let Some(code) = detail.bundle_part.clone() else { continue };
-                if open {
-                    let cmd = application::Command::EndWithBundle { reason: reason.clone() };
-                    match self.act_on::<ApplicationKind>(&Actor::System, case, &cmd) {
-                        Ok(_) | Err(AppError::Refused(_)) => {}
-                        Err(e) => return Err(e),
-                    }
-                    let a = self.load_as::<ApplicationKind>(case)?;
-                    if let Some(outcome) = bundle::part_outcome(&a)
-                        && b.part(&code).is_some_and(|p| p.outcome.is_none())
-                    {
-                        b = self.record_on_bundle(id, Command::RecordOutcome { part: code, outcome })?;
-                    }
+            for r in rows.iter().filter(|r| r.status.before_decision()) {
+                let cmd = application::Command::EndWithBundle { reason: reason.clone() };
+                match self.act_on::<ApplicationKind>(&Actor::System, &r.case, &cmd) {
+                    Ok(_) | Err(AppError::Refused(_)) => {}
+                    Err(e) => return Err(e),
+                }
+                let a = self.load_as::<ApplicationKind>(&r.case)?;
+                if let Some(outcome) = bundle::part_outcome(&a)
+                    && b.part(&r.part).is_some_and(|p| p.outcome.is_none())
+                {
+                    b = self.record_on_bundle(id, Command::RecordOutcome { part: r.part.clone(), outcome })?;
                 }
             }
         }
@@ -282,11 +275,31 @@ impl App {
         }
     }
 
-    /// The applications of a bundle's parts: id, detail and status.
-    fn part_rows(&self, id: &CaseId) -> Result<Vec<(CaseId, ApplicationDetail, String)>> {
+    /// The applications of a bundle's parts. When the bundle has recorded every
+    /// part's application they are loaded by number; only a part not yet recorded (at
+    /// registration, or after a crash) needs the query by the detail key `bundle`.
+    fn part_rows(&self, b: &Bundle) -> Result<Vec<PartRow>> {
+        if b.parts.iter().all(|p| p.case.is_some()) {
+            return b
+                .parts
+                .iter()
+                .filter_map(|p| Some((p.case.clone()?, p.chosen.service.clone())))
+                .map(|(case, part)| {
+                    let a = self.load_as::<ApplicationKind>(&case)?;
+                    Ok(PartRow {
+                        status: a.status,
+                        granted: a.granted,
+                        stage: a.stage(),
+                        next_due: if a.is_open() { yiwang_core::deadline::Clocks::next_due(&a.clocks) } else { None },
+                        case,
+                        part,
+                    })
+                })
+                .collect();
+        }
         let q = CaseQuery {
             kind: Some(ApplicationKind::NAME),
-            detail: vec![("bundle", serde_json::json!(id.to_string()))],
+            detail: vec![("bundle", serde_json::json!(b.id.to_string()))],
             limit: 100,
             ..Default::default()
         };
@@ -295,7 +308,17 @@ impl App {
             .list_cases(&q)?
             .rows
             .into_iter()
-            .filter_map(|r| Some((r.id, serde_json::from_str::<ApplicationDetail>(&r.detail).ok()?, r.status)))
+            .filter_map(|r| {
+                let d = serde_json::from_str::<ApplicationDetail>(&r.detail).ok()?;
+                Some(PartRow {
+                    part: d.bundle_part?,
+                    status: ApplicationStatus::parse(&r.status)?,
+                    granted: d.granted,
+                    stage: r.stage,
+                    next_due: r.next_due,
+                    case: r.id,
+                })
+            })
             .collect())
     }
 
@@ -373,31 +396,20 @@ impl App {
         }
         let b = case.into_state::<BundleKind>().map_err(|c| crate::case::wrong_kind(c.id()))?;
         let r = self.reference();
-        let rows = self.part_rows(id)?;
-        let list = self.store.list_cases(&CaseQuery {
-            kind: Some(ApplicationKind::NAME),
-            detail: vec![("bundle", serde_json::json!(id.to_string()))],
-            limit: 100,
-            ..Default::default()
-        })?;
+        let rows = self.part_rows(&b)?;
         let parts = b
             .parts
             .iter()
             .map(|p| {
-                let row = list.rows.iter().find(|row| {
-                    rows.iter().any(|(c, d, _)| *c == row.id && d.bundle_part.as_deref() == Some(&p.chosen.service))
-                });
+                let row = rows.iter().find(|r| r.part == p.chosen.service);
                 PartView {
                     service: p.chosen.service.clone(),
                     name: p.chosen.name.clone(),
                     department_name: r.unit_name(&p.chosen.department),
                     department: p.chosen.department.clone(),
-                    case: row.map(|x| x.id.clone()).or_else(|| p.case.clone()),
-                    status_label: row
-                        .and_then(|x| ApplicationStatus::parse(&x.status))
-                        .map(ApplicationStatus::label)
-                        .unwrap_or("待分送"),
-                    status: row.map(|x| x.status.clone()),
+                    case: row.map(|x| x.case.clone()).or_else(|| p.case.clone()),
+                    status_label: row.map(|x| x.status.label()).unwrap_or("待分送"),
+                    status: row.map(|x| x.status.as_str().to_owned()),
                     stage: row.map(|x| x.stage),
                     next_due: row.and_then(|x| x.next_due),
                     outcome: p.outcome,
@@ -455,6 +467,16 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// A part's application as settling and the bundle's page need it.
+struct PartRow {
+    case: CaseId,
+    part: String,
+    status: ApplicationStatus,
+    granted: Option<bool>,
+    stage: Stage,
+    next_due: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 fn tracking_code(now: chrono::DateTime<chrono::Utc>) -> String {
