@@ -12,6 +12,7 @@
 pub mod appeal;
 pub mod application;
 pub mod bundle;
+pub mod authorisation;
 pub mod calendar;
 pub mod case;
 pub mod chain;
@@ -39,4 +40,5 @@ pub fn kinds() -> case::Kinds {
         .with::<application::ApplicationKind>()
         .with::<rating_fix::RatingFixKind>()
         .with::<bundle::BundleKind>()
+        .with::<authorisation::AuthorisationKind>()
 }

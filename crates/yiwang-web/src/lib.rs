@@ -7,6 +7,7 @@
 //! the result or the `ApiError` into a response.
 
 mod appeal;
+mod applicant;
 mod application;
 mod auth;
 mod bundle;
@@ -141,6 +142,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(patrol::router())
         .merge(application::router())
         .merge(bundle::router())
+        .merge(applicant::router())
         .merge(security::router())
         .merge(outbox::router())
         .merge(open311::admin_router())

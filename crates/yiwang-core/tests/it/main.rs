@@ -5,6 +5,7 @@
 
 mod application;
 mod bundle;
+mod authorisation;
 mod callback;
 mod evolve;
 mod fixture;

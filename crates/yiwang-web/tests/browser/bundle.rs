@@ -3,18 +3,10 @@
 //! sees which parts apply, fills the shared form once and takes the materials once;
 //! the bundle's two parts go to two departments, the 城管委 finds its part in its
 //! queue marked 联办 and grants the sign, the 市场监管局 grants the food licence; the
-//! bundle is done. Screenshots go to `target/screenshots-bundle/`.
+//! bundle is done. Screenshots go to `target/screenshots/bundle/`.
 
 use super::webdriver::Driver;
-use super::{DESK_H, DESK_W, PHONE, PHONE_H, PHONE_W, login, logout, start_server};
-use std::path::PathBuf;
-
-fn shots_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots-bundle");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.canonicalize().unwrap()
-}
+use super::{DESK_H, DESK_W, PHONE, PHONE_H, PHONE_W, login, logout, screenshots_dir, start_server};
 
 /// Opens the part for `service` from the bundle's page.
 async fn open_part(d: &Driver, base: &str, bundle: &str, service: &str) -> String {
@@ -29,7 +21,7 @@ async fn open_part(d: &Driver, base: &str, bundle: &str, service: &str) -> Strin
 async fn a_bundle_with_two_departments_runs_in_a_real_browser() {
     let mut server = start_server().await;
     let base = server.base.clone();
-    let mut d = Driver::start(&shots_dir()).await;
+    let mut d = Driver::start(&screenshots_dir("bundle")).await;
 
     // The applicant reads the guide on a phone.
     d.size(PHONE_W, PHONE_H).await;

@@ -8,10 +8,12 @@
 mod harness;
 
 mod accounts;
+mod applicant;
 mod application_pages;
 mod applications;
 mod bundles;
 mod callback;
+mod certificates;
 mod dispatch;
 mod fuzz;
 mod hardening;
@@ -28,3 +30,4 @@ mod task_pages;
 mod tasks;
 mod ui;
 mod validation;
+mod verifier;
