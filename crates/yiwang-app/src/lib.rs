@@ -9,8 +9,8 @@ mod applicant;
 mod application;
 mod area;
 pub mod auth;
-mod bundle;
 mod authorisation;
+mod bundle;
 mod case;
 mod clock;
 mod console;
@@ -47,8 +47,8 @@ pub use application::{
 };
 pub use area::AreaIndex;
 pub use auth::{Session, hash_password};
-pub use bundle::{BundleGuide, BundleInput, BundleView, PartView, SharedField, SharedMaterial};
 pub use authorisation::{AuthorisationInput, AuthorisationView};
+pub use bundle::{BundleGuide, BundleInput, BundleView, PartView, SharedField, SharedMaterial};
 pub use case::{
     CaseView, CitizenInput, IDEMPOTENCY_HOURS, IntakeInput, MergedCaller, PublicView, Receipt, TimelineEntry,
 };

@@ -11,8 +11,8 @@
 
 pub mod appeal;
 pub mod application;
-pub mod bundle;
 pub mod authorisation;
+pub mod bundle;
 pub mod calendar;
 pub mod case;
 pub mod chain;

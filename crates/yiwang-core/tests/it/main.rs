@@ -4,8 +4,8 @@
 //! does; time is an argument stepped by hand; the calendar is the real one.
 
 mod application;
-mod bundle;
 mod authorisation;
+mod bundle;
 mod callback;
 mod evolve;
 mod fixture;

@@ -15,8 +15,8 @@
 //! reviewed, decided, certified and delivered; the applicant reads the guide and rates
 //! the application on a phone, badly; the department verifies and answers it.
 
-mod bundle;
 mod applicant;
+mod bundle;
 mod webdriver;
 
 use chrono::{TimeZone, Utc};
