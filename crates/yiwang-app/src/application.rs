@@ -32,11 +32,17 @@ const SERVICES_DOCUMENT: &str = "services";
 struct StoredCatalogue {
     /// Every version of every service, oldest first.
     versions: Vec<Service>,
+    /// Every version of every bundle (一件事), oldest first.
+    #[serde(default)]
+    bundles: Vec<yiwang_core::bundle::BundleDef>,
 }
 
 impl StoredCatalogue {
     fn current(&self, code: &str) -> Option<&Service> {
         self.versions.iter().filter(|s| s.code == code).max_by_key(|s| s.version)
+    }
+    fn current_bundle(&self, code: &str) -> Option<&yiwang_core::bundle::BundleDef> {
+        self.bundles.iter().filter(|s| s.code == code).max_by_key(|s| s.version)
     }
 }
 
@@ -44,9 +50,9 @@ impl StoredCatalogue {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CatalogueReport {
-    /// Services new to the catalogue (version 1).
+    /// Services and bundles (一件事) new to the catalogue (version 1).
     pub added: Vec<String>,
-    /// Services whose text changed: a new version each.
+    /// Services and bundles whose text changed: a new version each.
     pub updated: Vec<String>,
     pub unchanged: usize,
 }
@@ -176,11 +182,42 @@ impl App {
                 }
             }
         }
+        // Bundles, against the services as they now stand; versioned alike.
+        for mut b in catalogue.bundles {
+            b.check(|c| stored.current(c)).map_err(|e| AppError::invalid("services.toml", e))?;
+            match stored.current_bundle(&b.code) {
+                None => {
+                    b.version = 1;
+                    report.added.push(b.code.clone());
+                    stored.bundles.push(b);
+                }
+                Some(old) => {
+                    let version = old.version;
+                    b.version = version;
+                    if *old == b {
+                        report.unchanged += 1;
+                    } else {
+                        b.version = version + 1;
+                        report.updated.push(b.code.clone());
+                        stored.bundles.push(b);
+                    }
+                }
+            }
+        }
         if !report.added.is_empty() || !report.updated.is_empty() {
             let text = serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.to_string()))?;
             self.store.put_document(SERVICES_DOCUMENT, &text, self.now())?;
         }
         Ok(report)
+    }
+
+    /// The bundles now: each at its current version, by code.
+    pub(crate) fn stored_bundles(&self) -> Result<Vec<yiwang_core::bundle::BundleDef>> {
+        let stored = self.stored_catalogue()?;
+        let mut codes: Vec<&str> = stored.bundles.iter().map(|s| s.code.as_str()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        Ok(codes.into_iter().filter_map(|c| stored.current_bundle(c).cloned()).collect())
     }
 
     /// The catalogue now: each service at its current version, by code.
@@ -357,7 +394,10 @@ impl App {
             };
             return self.act_on_once::<ApplicationKind>(actor, id, &cmd, key);
         }
-        self.act_on_once::<ApplicationKind>(actor, id, command, key)
+        let replayed = self.act_on_once::<ApplicationKind>(actor, id, command, key)?;
+        // A part of a bundle that ended (or was refused) is reported to it now.
+        self.after_part_changed(id)?;
+        Ok(replayed)
     }
 
     /// The e-certificate of `a`, signed with the keyring's current key. The holder is

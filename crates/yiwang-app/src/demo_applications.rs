@@ -2,7 +2,9 @@
 //! the 城管委, in every state a department sees — just filed, waiting on a 补正, under
 //! review, decided, certified, finished and rated (well, and badly, with the 差评整改
 //! answered or still open), refused at the window, withdrawn — and an old one the
-//! department never answered, which the scheduler accepts by §32.
+//! department never answered, which the scheduler accepts by §32. And 一件事: 开办餐饮店
+//! and 新生儿出生一件事 registered at the windows, just filed, under way in several
+//! departments at once, stopped by a refusal, ended with one part refused, and done.
 
 use crate::demo::{GIVEN, Lcg, SURNAMES, staff};
 use crate::{App, ApplicationInput, CitizenInput, ManualClock, RatingInput, Result};
@@ -210,5 +212,156 @@ pub(crate) fn seed(sim: &App, clock: &ManualClock, end: Instant, rng: &mut Lcg) 
             )?;
         }
     }
+    made += seed_bundles(sim, clock, end)?;
     Ok(made)
+}
+
+/// The demo's bundles, each a few days old: (bundle, answers, how far it got).
+fn seed_bundles(sim: &App, clock: &ManualClock, end: Instant) -> Result<usize> {
+    use crate::BundleInput;
+    use yiwang_core::org::Actor;
+    let hours = chrono::Duration::hours;
+    let pairs = |p: &[(&str, &str)]| p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>();
+    let paper = |codes: &[&str]| {
+        codes
+            .iter()
+            .map(|c| Provided { material: c.to_string(), files: vec![], certificate: None, paper: true })
+            .collect::<Vec<_>>()
+    };
+    let restaurant = |n: u64, firm: &str, sign: &str| BundleInput {
+        bundle: "open-restaurant".into(),
+        applicant: CitizenInput {
+            name: Some(format!("{}{}", SURNAMES[n as usize % SURNAMES.len()], GIVEN[n as usize % GIVEN.len()])),
+            phone: Some(format!("1370000{:04}", 100 + n)),
+            id_number: None,
+            contact: None,
+        },
+        enterprise: Some(Enterprise { code: credit_code(100 + n), name: firm.into() }),
+        answers: pairs(&[("signboard", sign), ("wastewater", "否"), ("size", "150平方米以下")]),
+        form: pairs(&[
+            ("shop-name", firm),
+            ("address", "云溪区府前街26号"),
+            ("kind", "热食类食品制售"),
+            ("area-sqm", "120"),
+            ("size", "3.6"),
+        ]),
+        materials: paper(&[
+            "application-form",
+            "business-licence",
+            "floor-plan",
+            "safety-rules",
+            "design",
+            "safety-commitment",
+        ])
+        .into_iter()
+        .filter(|m| sign == "是" || !matches!(m.material.as_str(), "design" | "safety-commitment"))
+        .collect(),
+        area: None,
+    };
+    let newborn = |n: u64, baby: &str, card: &str| BundleInput {
+        bundle: "newborn".into(),
+        applicant: CitizenInput {
+            name: Some(format!("{}{}", SURNAMES[n as usize % SURNAMES.len()], GIVEN[(n as usize + 3) % GIVEN.len()])),
+            phone: Some(format!("1370000{:04}", 200 + n)),
+            id_number: None,
+            contact: None,
+        },
+        enterprise: None,
+        answers: pairs(&[("insure", "是"), ("card", card)]),
+        form: pairs(&[
+            ("baby-name", baby),
+            ("baby-sex", "女"),
+            ("birth-date", "2026-11-02"),
+            ("hospital", "云溪区妇幼保健院"),
+            ("address", "云溪区翠苑小区3栋"),
+        ]),
+        materials: paper(&["parents-id", "delivery-record", "hukou-book"]),
+        area: None,
+    };
+    let dept = |code: &str, roles: &[Role]| staff(&format!("{code}-demo"), code, UnitKind::Department, roles);
+    let clerk_of = |code: &str| dept(code, &[Role::Clerk]);
+    let reviewer_of = |code: &str| dept(code, &[Role::Reviewer, Role::Approver]);
+    let part = |v: &crate::BundleView, service: &str| {
+        v.parts.iter().find(|p| p.service == service).and_then(|p| p.case.clone()).expect("the part was opened")
+    };
+    let grant = || Verdict { grant: true, reasons: None };
+    // Runs the part's whole procedure to its end, as the department would.
+    let finish = |who: &Actor,
+                  reviewer: &Actor,
+                  id: &yiwang_core::id::CaseId,
+                  instant: bool,
+                  cert: Option<&str>|
+     -> Result<()> {
+        if instant {
+            sim.act_application(who, id, &Command::Accept { verdict: Some(grant()) })?;
+            sim.act_application(who, id, &Command::Deliver { how: Delivery::OnTheSpot })?;
+            return Ok(());
+        }
+        sim.act_application(who, id, &Command::Accept { verdict: None })?;
+        sim.act_application(reviewer, id, &Command::Review { opinion: "材料齐全，符合法定条件".into(), grant: true })?;
+        sim.act_application(reviewer, id, &Command::Decide { verdict: grant() })?;
+        if let Some(number) = cert {
+            let valid_from = yiwang_core::calendar::civil_date(sim.now());
+            sim.act_application(
+                who,
+                id,
+                &Command::Certify { number: number.into(), valid_from, valid_until: None, signed: None },
+            )?;
+        }
+        sim.act_application(who, id, &Command::Deliver { how: Delivery::Electronic })?;
+        Ok(())
+    };
+    let (scj, cgw, wjw) = (clerk_of("scjgj"), clerk_of("cgw"), clerk_of("wjw"));
+    let at = |h: i64| clock.set(end - hours(h));
+    let review = || Command::Review { opinion: "材料齐全，符合法定条件".into(), grant: true };
+    // In the order things happened, oldest first.
+    // 新生儿出生一件事, done: every part in four departments.
+    at(140);
+    let done = sim.register_bundle(&wjw, newborn(4, "李若溪", "是"))?;
+    at(136);
+    finish(&wjw, &reviewer_of("wjw"), &part(&done, "birth-certificate"), false, Some("Q350102026110001"))?;
+    finish(&wjw, &reviewer_of("gafj"), &part(&done, "newborn-hukou"), false, None)?;
+    finish(&wjw, &reviewer_of("ybj"), &part(&done, "newborn-insurance"), true, None)?;
+    // 开办餐饮店, stopped: the sign refused, so (all-stop) the food licence, not yet
+    // decided, ends with it.
+    at(120);
+    let stopped = sim.register_bundle(&scj, restaurant(3, "云溪区老城烧烤店", "是"))?;
+    at(116);
+    let sign = part(&stopped, "signboard");
+    sim.act_application(&cgw, &sign, &Command::Accept { verdict: None })?;
+    at(110);
+    finish(&wjw, &reviewer_of("rsj"), &part(&done, "social-security-card"), false, None)?;
+    at(100);
+    let refuse = Verdict {
+        grant: false, reasons: Some("拟设置位置位于历史文化街区，不符合门头招牌设置导则".into())
+    };
+    sim.act_application(
+        &reviewer_of("cgw"),
+        &sign,
+        &Command::Review { opinion: "位置不符合导则".into(), grant: false },
+    )?;
+    sim.act_application(&reviewer_of("cgw"), &sign, &Command::Decide { verdict: refuse })?;
+    sim.act_application(&cgw, &sign, &Command::Deliver { how: Delivery::Electronic })?;
+    // 开办餐饮店 under way in two departments at once.
+    at(70);
+    let running = sim.register_bundle(&scj, restaurant(2, "云溪区南门茶餐厅", "是"))?;
+    at(66);
+    sim.act_application(&scj, &part(&running, "food-business"), &Command::Accept { verdict: None })?;
+    sim.act_application(&cgw, &part(&running, "signboard"), &Command::Accept { verdict: None })?;
+    at(50);
+    sim.act_application(&reviewer_of("scjgj"), &part(&running, "food-business"), &review())?;
+    // 新生儿: one part refused at the window (the hukou is elsewhere); the rest go on.
+    at(40);
+    let partly = sim.register_bundle(&wjw, newborn(5, "张一诺", "否"))?;
+    at(38);
+    let reject = Command::Reject {
+        reason: "申报人户籍不在本区，应向户籍地派出所申报".into(),
+        basis: "《中华人民共和国户口登记条例》第七条".into(),
+    };
+    sim.act_application(&wjw, &part(&partly, "newborn-hukou"), &reject)?;
+    finish(&wjw, &reviewer_of("ybj"), &part(&partly, "newborn-insurance"), true, None)?;
+    // 开办餐饮店 just filed at the 市场监管局's window: both parts wait to be accepted.
+    at(20);
+    sim.register_bundle(&scj, restaurant(1, "云溪区川味小馆", "是"))?;
+    Ok(5)
 }

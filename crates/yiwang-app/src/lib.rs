@@ -10,6 +10,7 @@ mod application;
 mod area;
 pub mod auth;
 mod authorisation;
+mod bundle;
 mod case;
 mod clock;
 mod console;
@@ -47,6 +48,7 @@ pub use application::{
 pub use area::AreaIndex;
 pub use auth::{Session, hash_password};
 pub use authorisation::{AuthorisationInput, AuthorisationView};
+pub use bundle::{BundleGuide, BundleInput, BundleView, PartView, SharedField, SharedMaterial};
 pub use case::{
     CaseView, CitizenInput, IDEMPOTENCY_HOURS, IntakeInput, MergedCaller, PublicView, Receipt, TimelineEntry,
 };

@@ -174,6 +174,20 @@ impl App {
                 .ok_or_else(|| gone(&format!("未知的通知模板 {}", e.template)))?;
             return self.address(e, format!("办件 {}", a.id), text, a.person, "申请人");
         }
+        if let Some(b) = case.state::<yiwang_core::bundle::BundleKind>() {
+            let (id, name) = (&b.id, &b.def.name);
+            let text = match e.template.as_str() {
+                "bundle_stopped" => format!(
+                    "【{district}政务服务】您申请的一件事“{name}”（{id}）已终止：{}。已作出决定的事项不受影响。",
+                    b.stopped.as_deref().unwrap_or("")
+                ),
+                "bundle_completed" => {
+                    format!("【{district}政务服务】您申请的一件事“{name}”（{id}）各事项均已办理完毕。")
+                }
+                other => return Err(gone(&format!("未知的通知模板 {other}"))),
+            };
+            return self.address(e, format!("一件事 {id}"), text, b.person, "申请人");
+        }
         if let Some(f) = case.state::<yiwang_core::rating_fix::RatingFixKind>() {
             if e.template != "rating_fix_answered" {
                 return Err(gone(&format!("未知的通知模板 {}", e.template)));
@@ -497,6 +511,9 @@ fn application_text(template: &str, a: &Application, district: &str) -> Option<S
         "application_certified" => {
             let number = a.certificate.as_ref().map(|c| c.number.as_str()).unwrap_or("");
             format!("{sign}您申请的“{name}”（办件号 {id}）已制证，证照编号 {number}。")
+        }
+        "application_bundle_stopped" => {
+            format!("{sign}您申请的“{name}”（办件号 {id}）因所属一件事终止而终止办理。")
         }
         "application_lapsed" => format!("{sign}您申请的“{name}”（办件号 {id}）逾期未补正材料，视为撤回申请。"),
         _ => return None,

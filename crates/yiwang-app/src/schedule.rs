@@ -67,6 +67,8 @@ impl App {
                 break;
             }
         }
+        // A bundle and its parts brought into agreement after a crash between writes.
+        self.reconcile_bundles()?;
         // Clients' Idempotency-Keys are kept IDEMPOTENCY_HOURS.
         self.store.purge_idempotency(now - chrono::Duration::hours(crate::IDEMPOTENCY_HOURS))?;
         Ok(report)

@@ -12,6 +12,7 @@
 pub mod appeal;
 pub mod application;
 pub mod authorisation;
+pub mod bundle;
 pub mod calendar;
 pub mod case;
 pub mod chain;
@@ -38,5 +39,6 @@ pub fn kinds() -> case::Kinds {
         .with::<patrol::PatrolKind>()
         .with::<application::ApplicationKind>()
         .with::<rating_fix::RatingFixKind>()
+        .with::<bundle::BundleKind>()
         .with::<authorisation::AuthorisationKind>()
 }

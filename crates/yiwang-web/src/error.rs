@@ -111,6 +111,10 @@ fn refusal_status(code: &str) -> StatusCode {
         | "extension_too_long"
         | "step_counted"
         | "comment_required" => StatusCode::UNPROCESSABLE_ENTITY,
+        // A bundle's answers (一件事).
+        "answer_missing" | "answer_invalid" | "unknown_question" | "no_part_applies" => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         _ => StatusCode::CONFLICT,
     }
 }

@@ -10,6 +10,7 @@ mod appeal;
 mod applicant;
 mod application;
 mod auth;
+mod bundle;
 mod citizen;
 mod dispatch;
 mod error;
@@ -140,6 +141,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(task::router())
         .merge(patrol::router())
         .merge(application::router())
+        .merge(bundle::router())
         .merge(applicant::router())
         .merge(security::router())
         .merge(outbox::router())

@@ -5,7 +5,7 @@
 use super::event::ApplicationEvent;
 use super::service::{CERTIFICATE_DAYS, EXTENSION_DAYS_MAX, NOTICE_DAYS, Service};
 use super::state::{Application, ApplicationStatus};
-use super::{ApplicationClock, Channel, Clock, Command, Delivery, Missing, NewApplication, Provided, Verdict};
+use super::{ApplicationClock, Channel, Clock, Command, Delivery, Missing, NewApplication, PartOf, Provided, Verdict};
 use crate::case::{Context, Refusal, opt_text, text};
 use crate::deadline::{Budget, Clocks, Stage};
 use crate::id::UnitCode;
@@ -109,7 +109,26 @@ fn provided(service: &Service, materials: &[Provided], at_window: bool) -> Resul
 /// Decides 收件: the event that opens an application. Online, the applicant files it;
 /// at the window, a clerk registers it with the applicant present (one visit).
 pub fn open(n: &NewApplication, ctx: &Context<'_>) -> Decision {
-    let registered_by = match (n.channel, ctx.actor) {
+    let registered_by = opener(n, ctx)?;
+    filed(n, registered_by, None, ctx)
+}
+
+/// Decides 收件 of one part of a bundle (一件事), which records the bundle: by the
+/// clerk or the applicant who files the bundle, or by the system when it opens a part
+/// the bundle chose (the app's reconcile after a crash), for the window that
+/// registered the bundle (`registered_by`).
+pub fn open_part(n: &NewApplication, part_of: &PartOf, registered_by: Option<UnitCode>, ctx: &Context<'_>) -> Decision {
+    let registered_by = match ctx.actor {
+        Actor::System => registered_by,
+        _ => opener(n, ctx)?,
+    };
+    text("part", &part_of.part, 64)?;
+    filed(n, registered_by, Some(part_of.clone()), ctx)
+}
+
+/// Who may file: online the applicant, at the window a clerk (whose unit registers it).
+fn opener(n: &NewApplication, ctx: &Context<'_>) -> Result<Option<UnitCode>, Refusal> {
+    Ok(match (n.channel, ctx.actor) {
         (Channel::Online, Actor::Citizen) => None,
         (Channel::Online, _) => {
             return Err(Refusal::Forbidden { action: "apply", why: "网上申请由申请人本人提交" });
@@ -118,7 +137,10 @@ pub fn open(n: &NewApplication, ctx: &Context<'_>) -> Decision {
         (Channel::Window, _) => {
             return Err(Refusal::Forbidden { action: "apply", why: "窗口收件由窗口受理员登记" });
         }
-    };
+    })
+}
+
+fn filed(n: &NewApplication, registered_by: Option<UnitCode>, bundle: Option<PartOf>, ctx: &Context<'_>) -> Decision {
     let s = &n.service;
     s.check().map_err(|e| Refusal::rule("invalid_service", e))?;
     if ctx.org.get(&s.department).is_none() {
@@ -157,6 +179,7 @@ pub fn open(n: &NewApplication, ctx: &Context<'_>) -> Decision {
         person: None,
         registered_by,
         notice_clock: clock(ctx, ApplicationClock::Notice, NOTICE_DAYS, ctx.now),
+        bundle,
     }])
 }
 
@@ -432,6 +455,18 @@ pub fn decide(a: &Application, command: &Command, ctx: &Context<'_>) -> Decision
             Ok(vec![ApplicationEvent::Delivered { how: *how, in_person: *how == Delivery::Window }])
         }
         Command::Rate { rating, comment, named } => rate(a, *rating, comment, *named, ctx),
+        Command::EndWithBundle { reason } => {
+            if !matches!(ctx.actor, Actor::System) {
+                return Err(Refusal::Forbidden { action, why: "一件事终止时由系统终止其事项" });
+            }
+            if a.bundle.is_none() {
+                return Err(Refusal::rule("not_in_bundle", "本办件不属于一件事"));
+            }
+            if !a.status.before_decision() {
+                return Err(Refusal::rule("already_decided", "已作出决定的事项不随一件事终止"));
+            }
+            Ok(vec![ApplicationEvent::EndedWithBundle { reason: text("reason", reason, REASON_MAX)? }])
+        }
     }
 }
 

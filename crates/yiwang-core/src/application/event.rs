@@ -3,7 +3,7 @@
 //! kept the promise), so `evolve` needs no calendar and makes no decisions.
 
 use super::service::Service;
-use super::{ApplicationClock, Channel, Clock, Delivery, Enterprise, Missing, Provided, Rating};
+use super::{ApplicationClock, Channel, Clock, Delivery, Enterprise, Missing, PartOf, Provided, Rating};
 use crate::id::{PersonId, UnitCode};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,9 @@ pub enum ApplicationEvent {
         #[serde(default)]
         registered_by: Option<UnitCode>,
         notice_clock: Clock,
+        /// The bundle (一件事) it is a part of, if any.
+        #[serde(default)]
+        bundle: Option<PartOf>,
     },
     /// 受理. `deemed`: the §32 notice period passed with no word, so the application
     /// counts as accepted from `from`, when its material arrived. A 即办件 starts no
@@ -138,6 +141,10 @@ pub enum ApplicationEvent {
         comment: Option<String>,
         named: bool,
     },
+    /// Ended before its decision because its bundle (一件事) stopped.
+    EndedWithBundle {
+        reason: String,
+    },
     /// A clock passed its warning point (黄灯).
     ClockWarned {
         clock: ApplicationClock,
@@ -169,6 +176,7 @@ impl ApplicationEvent {
             Self::CertificateRevoked { .. } => "certificate_revoked",
             Self::Delivered { .. } => "delivered",
             Self::Rated { .. } => "application_rated",
+            Self::EndedWithBundle { .. } => "application_ended_with_bundle",
             Self::ClockWarned { .. } => "application_clock_warned",
             Self::ClockOverdue { .. } => "application_clock_overdue",
         }
@@ -222,6 +230,7 @@ impl ApplicationEvent {
                 }
             ),
             Self::Rated { rating, .. } => format!("申请人评价：{}", rating.label()),
+            Self::EndedWithBundle { reason } => format!("一件事终止，本事项随之终止：{reason}"),
             Self::ClockWarned { clock, .. } => format!("{}即将届满（黄灯）", clock.label()),
             Self::ClockOverdue { clock, .. } => format!("{}已超期（红灯）", clock.label()),
         }

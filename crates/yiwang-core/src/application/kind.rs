@@ -41,6 +41,12 @@ pub struct ApplicationDetail {
     pub certificate_status_id: Option<String>,
     #[serde(default)]
     pub certificate_revoked: bool,
+    /// The bundle (一件事) it is a part of: queues mark it 联办 and link to it.
+    #[serde(default)]
+    pub bundle: Option<String>,
+    /// Which part of its bundle it is (the service's code).
+    #[serde(default)]
+    pub bundle_part: Option<String>,
 }
 
 impl ApplicationDetail {
@@ -65,6 +71,8 @@ impl ApplicationDetail {
                 .and_then(|c| c.signed.as_ref())
                 .map(|s| s.document.status_id.clone()),
             certificate_revoked: a.certificate.as_ref().is_some_and(|c| c.revoked.is_some()),
+            bundle: a.bundle.as_ref().map(|b| b.bundle.to_string()),
+            bundle_part: a.bundle.as_ref().map(|b| b.part.clone()),
         }
     }
 }
@@ -168,10 +176,14 @@ impl Kind for ApplicationKind {
         access.extend(a.registered_by.iter().cloned());
         access.sort();
         access.dedup();
-        let title = match &a.enterprise {
+        let mut title = match &a.enterprise {
             Some(e) => format!("{}（{}）", a.service.name, e.name),
             None => a.service.name.clone(),
         };
+        // A part of a bundle is marked in every queue and list (联办: 一件事).
+        if a.bundle.is_some() {
+            title.insert_str(0, "【一件事·联办】");
+        }
         Projection {
             header: Header {
                 status: a.status.as_str(),
@@ -232,6 +244,7 @@ impl Kind for ApplicationKind {
                 ApplicationEvent::Decided { .. } => Some("application_decided"),
                 ApplicationEvent::Certified { .. } => Some("application_certified"),
                 ApplicationEvent::Withdrawn { deemed: true, .. } => Some("application_lapsed"),
+                ApplicationEvent::EndedWithBundle { .. } => Some("application_bundle_stopped"),
                 _ => None,
             })
             .collect()

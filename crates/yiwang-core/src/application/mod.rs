@@ -30,7 +30,7 @@ mod kind;
 pub mod service;
 mod state;
 
-pub use decide::{alarms, decide, open, sees_all};
+pub use decide::{alarms, decide, open, open_part, sees_all};
 pub use event::{ApplicationEnvelope, ApplicationEvent};
 pub use kind::{
     ApplicationDetail, ApplicationKind, FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_RATED, FACT_REUSED, FACT_TIME,
@@ -218,6 +218,16 @@ pub enum Delivery {
     Electronic,
 }
 
+/// The bundle (一件事) an application is a part of, and which part: recorded at
+/// filing, so the part is never opened twice and queues can mark it 联办.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PartOf {
+    pub bundle: crate::id::CaseId,
+    /// The part's code: its service's.
+    pub part: String,
+}
+
 /// What opens an application: the service as it stands now (copied into the record),
 /// who applies, and what they handed in.
 #[derive(Debug, Clone, PartialEq)]
@@ -296,6 +306,9 @@ pub enum Command {
     Revoke { reason: String },
     /// 送达, which ends the application (办结).
     Deliver { how: Delivery },
+    /// The bundle this application is a part of stopped (一件事终止): the system ends
+    /// it before its decision, and the applicant is told.
+    EndWithBundle { reason: String },
     /// 好差评: the applicant's rating once it has ended (办结 or 不予受理), once;
     /// `named` when they let the department call them back about it (实名评价).
     Rate {
@@ -325,6 +338,7 @@ impl Command {
             Self::Deliver { .. } => "deliver",
             Self::Rate { .. } => "rate",
             Self::Revoke { .. } => "revoke",
+            Self::EndWithBundle { .. } => "end_with_bundle",
         }
     }
 }

@@ -408,6 +408,9 @@ fn field_refusal(f: &Field, e: InvalidValue) -> Refusal {
 pub struct Catalogue {
     #[serde(rename = "service", default)]
     pub services: Vec<Service>,
+    /// 一件事: bundles of the services (`[[bundle]]`), checked against them.
+    #[serde(rename = "bundle", default)]
+    pub bundles: Vec<crate::bundle::BundleDef>,
 }
 
 impl Catalogue {
@@ -431,6 +434,13 @@ impl Catalogue {
             s.check()?;
             if self.services[..i].iter().any(|o| o.code == s.code) {
                 return Err(format!("事项 {} 出现了两次", s.code));
+            }
+        }
+        // A bundle is checked against the services when the app loads it (they may be
+        // in the catalogue already rather than in this file).
+        for (i, b) in self.bundles.iter().enumerate() {
+            if self.bundles[..i].iter().any(|o| o.code == b.code) {
+                return Err(format!("一件事 {} 出现了两次", b.code));
             }
         }
         Ok(())

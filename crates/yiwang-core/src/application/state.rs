@@ -2,7 +2,7 @@
 
 use super::event::{ApplicationEnvelope, ApplicationEvent};
 use super::service::Service;
-use super::{ApplicationClock, Channel, Clock, Delivery, Enterprise, Missing, Provided, Rating};
+use super::{ApplicationClock, Channel, Clock, Delivery, Enterprise, Missing, PartOf, Provided, Rating};
 use crate::deadline::{Clocks, Stage};
 use crate::id::{CaseId, PersonId, UnitCode};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -163,6 +163,9 @@ pub struct Application {
     pub tracking_code: Option<String>,
     pub person: Option<PersonId>,
     pub registered_by: Option<UnitCode>,
+    /// The bundle (一件事) it is a part of, if any.
+    #[serde(default)]
+    pub bundle: Option<PartOf>,
     pub filed_at: DateTime<Utc>,
     /// When the material (last) arrived: what a deemed acceptance counts from.
     pub received_at: DateTime<Utc>,
@@ -224,6 +227,7 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
         person,
         registered_by,
         notice_clock,
+        bundle,
     } = &env.event
     {
         return Some(Application {
@@ -238,6 +242,7 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
             tracking_code: tracking_code.clone(),
             person: *person,
             registered_by: registered_by.clone(),
+            bundle: bundle.clone(),
             filed_at: at,
             received_at: at,
             accepted_at: None,
@@ -379,6 +384,10 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
         }
         ApplicationEvent::Rated { rating, comment, named } => {
             s.rated = Some(Rated { rating: *rating, comment: comment.clone(), named: *named, at });
+        }
+        ApplicationEvent::EndedWithBundle { .. } => {
+            s.status = ApplicationStatus::Withdrawn;
+            close(&mut s, at);
         }
         ApplicationEvent::ClockWarned { clock, .. } => s.clocks.mark(*clock, Stage::Yellow),
         ApplicationEvent::ClockOverdue { clock, .. } => s.clocks.mark(*clock, Stage::Red),

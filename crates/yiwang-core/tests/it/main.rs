@@ -5,6 +5,7 @@
 
 mod application;
 mod authorisation;
+mod bundle;
 mod callback;
 mod evolve;
 mod fixture;

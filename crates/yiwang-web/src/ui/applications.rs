@@ -314,6 +314,9 @@ fn application_page(
                 section.card {
                     h1 { "办件 " span #case-id { (a.id) } }
                     p.title-line { (s.name) @if let Some(e) = &a.enterprise { "（" (e.name) "）" } }
+                    @if let Some(b) = &a.bundle {
+                        p #application-bundle { span.tag { "联办" } " 一件事 " a href={"/console/bundles/" (b.bundle)} { (b.bundle) } " 的事项之一，与其他部门并联审批" }
+                    }
                     dl.facts {
                         dt { "状态" } dd #application-status { span.status { (v.status_label) } @if a.deemed_accepted { " " span.tag.warn { "逾期视为受理" } } }
                         dt { "事项" } dd { (s.name) " · 第 " (s.version) " 版 · " (s.service_type.label()) }

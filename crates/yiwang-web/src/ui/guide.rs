@@ -20,7 +20,7 @@ pub struct GuideQuery {
 
 pub async fn show_services(State(state): State<AppState>, Query(q): Query<GuideQuery>) -> UiResult {
     let wanted = q.q.clone();
-    let list = state.run(move |app| app.service_summaries(wanted.as_deref())).await?;
+    let (list, bundles) = state.run(move |app| Ok((app.service_summaries(wanted.as_deref())?, app.bundles()?))).await?;
     let q = q.q.unwrap_or_default();
     let body = html! {
         section.card {
@@ -53,6 +53,7 @@ pub async fn show_services(State(state): State<AppState>, Query(q): Query<GuideQ
                 }
             }
         }
+        (super::bundles::guide_list(&bundles))
     };
     Ok(html_response(StatusCode::OK, page("办事指南", Chrome::Portal, body)))
 }

@@ -13,6 +13,7 @@ mod applications;
 mod assets;
 mod audit;
 mod authorisations;
+mod bundles;
 mod console;
 mod dashboard;
 mod export;
@@ -89,6 +90,7 @@ pub fn router() -> Router<AppState> {
         .route("/services/track/rate", post(guide::rate))
         .route("/certificates/verifier.html", get(guide::download_verifier))
         .route("/certificates/{status_id}", get(guide::show_certificate))
+        .route("/services/bundles/{code}", get(bundles::show_guide))
         .route("/services/{code}", get(guide::show_service))
         .route(
             "/services/{code}/apply",
@@ -139,6 +141,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/patrols", get(patrol::show_coverage))
         .route("/console/patrols/{id}", get(patrol::show_one))
         .route("/console/applications/new", get(applications::show_new).post(applications::register))
+        .route("/console/bundles/new", get(bundles::show_new).post(bundles::register))
+        .route("/console/bundles/{id}", get(bundles::show_one))
+        .route("/console/bundles/{id}/act", post(bundles::act))
         .route("/console/indicators", get(applications::show_indicators))
         .route("/console/authorisations/new", get(authorisations::show_new).post(authorisations::register))
         .route("/console/authorisations/{id}", get(authorisations::show_one))
@@ -398,6 +403,7 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                 }
                                 @if applications::is_clerk(u) {
                                     a href="/console/applications/new" aria-current=[(section == "applications").then_some("page")] { "窗口收件" }
+                                    a href="/console/bundles/new" aria-current=[(section == "bundles").then_some("page")] { "一件事收件" }
                                     a href="/console/authorisations/new" { "企业授权" }
                                 }
                                 @if applications::sees_indicators(u) {

@@ -41,6 +41,7 @@ pub(crate) fn case_href(kind: &str, id: &CaseId) -> String {
         "task" => format!("/console/tasks/{id}"),
         "patrol" => format!("/console/patrols/{id}"),
         "application" => format!("/console/applications/{id}"),
+        "bundle" => format!("/console/bundles/{id}"),
         "rating_fix" => format!("/console/rating-fixes/{id}"),
         _ => format!("/console/cases/{id}"),
     }

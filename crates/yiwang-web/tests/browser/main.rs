@@ -16,6 +16,7 @@
 //! the application on a phone, badly; the department verifies and answers it.
 
 mod applicant;
+mod bundle;
 mod webdriver;
 
 use chrono::{TimeZone, Utc};
