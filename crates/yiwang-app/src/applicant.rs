@@ -116,6 +116,27 @@ pub struct OnlineApplication {
     pub area: Option<yiwang_core::id::UnitCode>,
 }
 
+/// A bundle (一件事) as the applicant files it online: its answers choose the parts.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OnlineBundle {
+    /// The bundle's code; its current version applies.
+    pub bundle: String,
+    pub name: String,
+    #[serde(default)]
+    pub id_number: Option<String>,
+    /// For a bundle with enterprises' services: the 统一社会信用代码 this phone is bound to.
+    #[serde(default)]
+    pub enterprise: Option<String>,
+    #[serde(default)]
+    pub answers: BTreeMap<String, String>,
+    /// The shared form, each field once.
+    #[serde(default)]
+    pub form: BTreeMap<String, String>,
+    #[serde(default)]
+    pub materials: Vec<Provided>,
+}
+
 /// What the applicant does with one of theirs: `{"action": "supplement", …}`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
@@ -369,6 +390,33 @@ impl App {
             area: input.area,
         };
         self.register_as(&Actor::Citizen, yiwang_core::application::Channel::Online, form, None)
+    }
+
+    /// 一件事 online: one form, one set of materials, filed by the applicant; its parts
+    /// are their applications (我的办件 lists each).
+    pub fn apply_bundle_online(&self, who: &Applicant, input: OnlineBundle) -> Result<crate::BundleView> {
+        if input.materials.iter().any(|m| m.paper) {
+            return Err(AppError::invalid("materials", "网上申请请上传材料或选用电子证照，纸质材料请到窗口提交"));
+        }
+        let enterprise = match input.enterprise.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(code) => Some(self.bound_enterprise(who, code)?),
+            None => None,
+        };
+        let form = crate::BundleInput {
+            bundle: input.bundle,
+            applicant: crate::CitizenInput {
+                name: Some(input.name),
+                phone: Some(who.phone.as_str().to_owned()),
+                id_number: input.id_number,
+                contact: None,
+            },
+            enterprise,
+            answers: input.answers,
+            form: input.form,
+            materials: input.materials,
+            area: None,
+        };
+        self.register_bundle(&Actor::Citizen, form)
     }
 
     /// What the applicant does with one of theirs: 补正, 撤回, 评价.

@@ -39,7 +39,7 @@ pub use verification::Verification;
 
 pub use applicant::{
     Applicant, ApplicantCommand, ApplicantLogin, CODE_MINUTES, CodeSent, MyApplication, MyCertificate,
-    OnlineApplication, SESSION_HOURS,
+    OnlineApplication, OnlineBundle, SESSION_HOURS,
 };
 pub use application::{
     ApplicantView, ApplicationInput, ApplicationStep, ApplicationView, CatalogueReport, CertificateStatus, FixView,

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use yiwang_app::{
     Applicant, ApplicantCommand, ApplicantLogin, ApplicantView, AuthorisationInput, AuthorisationView, CodeSent,
-    MyApplication, MyCertificate, OnlineApplication,
+    MyApplication, MyCertificate, OnlineApplication, OnlineBundle,
 };
 use yiwang_core::application::Provided;
 
@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/applicant/login", post(login))
         .route("/applicant/applications", get(my_applications).post(apply))
         .route("/applicant/applications/{id}", get(my_application))
+        .route("/applicant/bundles", post(apply_bundle))
         .route("/applicant/applications/{id}/actions", post(act))
         .route(
             "/applicant/uploads",
@@ -146,6 +147,21 @@ pub async fn apply(
             app.my_application(&who, &a.id)
         })
         .await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// 一件事 online, as the logged-in applicant: the answers choose the parts, each
+/// filed as an application of theirs with the shared form and materials.
+#[utoipa::path(post, path = "/api/v1/applicant/bundles", tag = "applicant", request_body = OnlineBundle,
+    responses((status = 201, body = yiwang_app::BundleView), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn apply_bundle(
+    State(state): State<AppState>,
+    ApplicantAuth(who): ApplicantAuth,
+    Body(input): Body<OnlineBundle>,
+) -> Result<(StatusCode, Json<yiwang_app::BundleView>), ApiError> {
+    own_files(&state, &who, &input.materials)?;
+    let v = state.run(move |app| app.apply_bundle_online(&who, input)).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 

@@ -34,7 +34,7 @@ use utoipa::{Modify, OpenApi};
         crate::bundle::list_bundle_catalogue, crate::bundle::get_bundle_guide, crate::bundle::register_bundle,
         crate::bundle::get_bundle, crate::bundle::act_on_bundle,
         crate::applicant::send_code, crate::applicant::login, crate::applicant::my_applications,
-        crate::applicant::apply, crate::applicant::my_application, crate::applicant::act, crate::applicant::upload,
+        crate::applicant::apply, crate::applicant::apply_bundle, crate::applicant::my_application, crate::applicant::act, crate::applicant::upload,
         crate::applicant::my_certificates, crate::applicant::my_authorisations, crate::applicant::revoke_mine,
         crate::applicant::grant, crate::applicant::get_authorisation, crate::applicant::revoke,
     ),

@@ -589,3 +589,191 @@ pub async fn apply(
         }
     }
 }
+
+// ---------------------------------------------------------------- 一件事 online
+
+fn answers_of(f: &Fields) -> BTreeMap<String, String> {
+    f.0.iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("q.")?.to_owned(), v.trim().to_owned())))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
+
+pub async fn show_bundle_apply(
+    State(state): State<AppState>,
+    PortalApplicant(who): PortalApplicant,
+    Path(code): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Vec<(String, String)>>,
+) -> Response {
+    render_bundle_apply(&state, who, code, &Fields(q), None, StatusCode::OK).await
+}
+
+/// The questions first (a GET form); once answered, the parts they choose, one shared
+/// form and each material the chosen parts need, once.
+async fn render_bundle_apply(
+    state: &AppState,
+    who: Applicant,
+    code: String,
+    f: &Fields,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let found = state
+        .run(move |app| Ok((app.bundle_guide(&code)?, app.my_authorisations(&who)?, app.my_certificates(&who)?)))
+        .await;
+    let (g, bindings, certificates) = match found {
+        Ok(x) => x,
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
+            return super::UiError(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "没有这件一件事，请从办事指南中查找",
+            ))
+            .into_response();
+        }
+        Err(e) => return super::UiError(e).into_response(),
+    };
+    let b = &g.bundle;
+    let answers = answers_of(f);
+    let answered = b.questions.iter().all(|q| answers.contains_key(&q.code));
+    let chosen: Vec<String> = match yiwang_core::bundle::choose(b, &answers) {
+        Ok(parts) if answered => parts.iter().map(|p| p.service.clone()).collect(),
+        _ => vec![],
+    };
+    let services: Vec<&Service> = g.services.iter().filter(|s| chosen.contains(&s.code)).collect();
+    let for_enterprise = services.iter().any(|s| s.for_enterprises);
+    let bound: Vec<_> = bindings.iter().filter(|b| b.in_force).collect();
+    let fields: Vec<yiwang_core::application::service::Field> = g
+        .fields
+        .iter()
+        .filter(|x| x.parts.iter().any(|p| chosen.contains(p)))
+        .map(|x| {
+            let mut field = x.field.clone();
+            field.code = x.code.clone();
+            field
+        })
+        .collect();
+    let path = format!("/services/bundles/{}/apply", b.code);
+    let body = html! {
+        section.card #bundle-apply {
+            p.muted { a href={"/services/bundles/" (b.code)} { (b.name) } " › 在线申请" }
+            h1 { "在线申请：" (b.name) }
+            p { "一张表、一套材料、一次提交，相关部门并联审批。承诺 " (b.promised_days) " 个工作日办结。" }
+            @if let Some(e) = &error { div.alert role="alert" { (e) } }
+            @if !b.questions.is_empty() {
+                form #bundle-questions method="get" action=(path) {
+                    fieldset {
+                        legend { "请按您的情况回答" }
+                        @for q in &b.questions {
+                            @let name = format!("q.{}", q.code);
+                            div.field {
+                                span.label { (q.label) }
+                                div.choices {
+                                    @for o in &q.options {
+                                        label.choice { input type="radio" name=(name) value=(o) required checked[f.get(&name) == o]; (o) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    button type="submit" { "确定需要办理的事项" }
+                }
+            }
+        }
+        @if answered && !chosen.is_empty() {
+            section.card #bundle-form {
+                h2 { "需要办理的事项" }
+                ul.plain #bundle-chosen { @for s in &services { li { (s.name) } } }
+                @if for_enterprise && bound.is_empty() {
+                    div.alert role="alert" #no-binding {
+                        "其中有企业办理的事项。您的手机号还没有获得企业授权：请持企业的授权委托书和营业执照，到政务服务窗口办理企业授权后再申请。"
+                    }
+                } @else {
+                    form method="post" action=(path) enctype="multipart/form-data" {
+                        @for (q, a) in &answers { input type="hidden" name={"q." (q)} value=(a); }
+                        fieldset {
+                            legend { "申请人" }
+                            @if for_enterprise {
+                                div.field {
+                                    label for="enterprise" { "申请企业" }
+                                    select #enterprise name="enterprise" required {
+                                        @for x in &bound {
+                                            @let c = x.authorisation.enterprise.to_string();
+                                            option value=(c) selected[f.get("enterprise") == c] { (x.authorisation.enterprise_name) "（" (c) "）" }
+                                        }
+                                    }
+                                }
+                            }
+                            div.field {
+                                label for="name" { @if for_enterprise { "经办人姓名" } @else { "姓名" } }
+                                input #name name="name" required maxlength="50" autocomplete="name" value=(f.get("name"));
+                            }
+                        }
+                        (super::form::service_fields(&fields, f))
+                        fieldset #materials {
+                            legend { "一套材料" }
+                            p.hint { "每份材料只交一次，各部门共用。每个文件不超过10MB。" }
+                            @for m in g.materials.iter().filter(|m| m.parts.iter().any(|p| chosen.contains(p))) {
+                                @let m = &m.material;
+                                div.field.material {
+                                    label for={"file-" (m.code)} { (m.name) @if !m.required { span.opt { "（选填）" } } }
+                                    @let mine: Vec<&MyCertificate> = certificates.iter().filter(|c| m.certificate.as_deref() == Some(c.type_code.as_str())).collect();
+                                    @if !mine.is_empty() {
+                                        select name={"cert." (m.code)} aria-label={(m.name) "：选用电子证照"} {
+                                            option value="" { "上传文件" }
+                                            @for c in mine { option value=(c.number) { "选用电子证照 " (c.number) } }
+                                        }
+                                    }
+                                    input id={"file-" (m.code)} name={"file." (m.code)} type="file" accept="application/pdf,image/jpeg,image/png,image/webp";
+                                }
+                            }
+                        }
+                        div.actions { button.primary type="submit" { "一次提交" } }
+                    }
+                }
+            }
+        }
+    };
+    html_response(status, page(&format!("在线申请 · {}", b.name), Chrome::Portal, body))
+}
+
+pub async fn apply_bundle(
+    State(state): State<AppState>,
+    PortalApplicant(who): PortalApplicant,
+    Path(code): Path<String>,
+    mp: Multipart,
+) -> Response {
+    let (f, files) = match read_files(mp).await {
+        Ok(x) => x,
+        Err((f, e)) => {
+            return render_bundle_apply(&state, who, code, &f, Some(e), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let materials = match materials_from(&state, &who, &f, files).await {
+        Ok(m) => m,
+        Err(e) => return render_bundle_apply(&state, who, code, &f, Some(e.message), e.status).await,
+    };
+    let form =
+        f.0.iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("form.")?.to_owned(), v.clone())))
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect();
+    let input = yiwang_app::OnlineBundle {
+        bundle: code.clone(),
+        name: f.get("name").trim().to_owned(),
+        id_number: f.opt("id_number"),
+        enterprise: f.opt("enterprise"),
+        answers: answers_of(&f),
+        form,
+        materials,
+    };
+    let w = who.clone();
+    match state.run(move |app| app.apply_bundle_online(&w, input)).await {
+        Ok(_) => Redirect::to("/my").into_response(),
+        Err(e) => {
+            let status = e.status;
+            let said = field_of(&state, &e).1;
+            render_bundle_apply(&state, who, code, &f, Some(said), status).await
+        }
+    }
+}

@@ -484,6 +484,7 @@ pub async fn show_guide(State(state): State<AppState>, Path(code): Path<String>)
             p { a href="/services" { "← 办事指南" } }
             h1 { (b.name) " " span.tag { "一件事" } }
             @if !b.description.is_empty() { p { (b.description) } }
+            p { a.button.primary #apply-online href={"/services/bundles/" (b.code) "/apply"} { "在线申请" } }
             dl.facts {
                 dt { "承诺时限" } dd { (b.promised_days) " 个工作日（各事项单独办理合计 " (g.promised_sum) " 个工作日）" }
                 dt { "法定时限" } dd { "联合办理 45 个工作日，经本级人民政府负责人批准可延长 15 个工作日（《中华人民共和国行政许可法》第四十二条第二款）" }

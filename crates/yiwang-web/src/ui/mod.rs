@@ -91,6 +91,12 @@ pub fn router() -> Router<AppState> {
         .route("/certificates/verifier.html", get(guide::download_verifier))
         .route("/certificates/{status_id}", get(guide::show_certificate))
         .route("/services/bundles/{code}", get(bundles::show_guide))
+        .route(
+            "/services/bundles/{code}/apply",
+            get(applicant::show_bundle_apply)
+                .post(applicant::apply_bundle)
+                .layer(DefaultBodyLimit::max(applicant::APPLY_LIMIT)),
+        )
         .route("/services/{code}", get(guide::show_service))
         .route(
             "/services/{code}/apply",

@@ -339,7 +339,50 @@ async fn wrong_codes_are_limited_per_phone(backend: Backend) {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "expired");
 }
 
-on_both_stores!(an_applicant_logs_in_by_sms_and_applies_online, wrong_codes_are_limited_per_phone);
+/// 新生儿出生一件事 online: the answers choose two parts, each filed as one of the
+/// applicant's applications with the shared form and the one set of files.
+async fn an_applicant_files_a_bundle_online(backend: Backend) {
+    let p = Portal::new(backend);
+    let me = p.login(MINE).await;
+    let (_, a) = p.upload(&me, PDF).await;
+    let (_, b) = p.upload(&me, PDF).await;
+    let (_, c) = p.upload(&me, PDF).await;
+    let bundle = |answers: Value| {
+        json!({
+            "bundle": "newborn", "name": "林晓", "answers": answers,
+            "form": {"baby-name": "林小雨", "baby-sex": "女", "birth-date": "2026-11-10",
+                     "hospital": "云溪区妇幼保健院", "address": "云溪区府前街18号"},
+            "materials": [
+                {"material": "parents-id", "files": [a["file"]]},
+                {"material": "delivery-record", "files": [b["file"]]},
+                {"material": "hukou-book", "files": [c["file"]]}
+            ]
+        })
+    };
+    let (s, e) = p.call("POST", "/api/v1/applicant/bundles", Some(&me), Some(bundle(json!({"insure": "是"})))).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "answer_missing"), "{e}");
+    let (s, e) =
+        p.call("POST", "/api/v1/applicant/bundles", None, Some(bundle(json!({"insure": "否", "card": "否"})))).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{e}");
+    let (s, v) = p
+        .call("POST", "/api/v1/applicant/bundles", Some(&me), Some(bundle(json!({"insure": "否", "card": "否"}))))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert!(v["bundle"]["id"].as_str().unwrap().starts_with("YJ"), "{v}");
+    let parts: Vec<&str> = v["parts"].as_array().unwrap().iter().map(|x| x["service"].as_str().unwrap()).collect();
+    assert_eq!(parts, ["birth-certificate", "newborn-hukou"], "{v}");
+    let (_, list) = p.call("GET", "/api/v1/applicant/applications", Some(&me), None).await;
+    let mut services: Vec<&str> = list.as_array().unwrap().iter().map(|x| x["service"].as_str().unwrap()).collect();
+    services.sort();
+    assert_eq!(services, ["birth-certificate", "newborn-hukou"], "both parts are hers: {list}");
+    assert!(list.as_array().unwrap().iter().all(|x| x["online"] == true), "{list}");
+}
+
+on_both_stores!(
+    an_applicant_logs_in_by_sms_and_applies_online,
+    wrong_codes_are_limited_per_phone,
+    an_applicant_files_a_bundle_online
+);
 
 /// A page of the portal: status, headers, the body as text.
 async fn page(p: &Portal, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
