@@ -3,7 +3,7 @@
 //! kept the promise), so `evolve` needs no calendar and makes no decisions.
 
 use super::service::Service;
-use super::{ApplicationClock, Channel, Clock, Delivery, Enterprise, Missing, Provided, Rating};
+use super::{ApplicationClock, Channel, Clock, Delivery, Dimensions, Enterprise, Missing, Provided, Rating};
 use crate::id::{PersonId, UnitCode};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -137,6 +137,27 @@ pub enum ApplicationEvent {
         #[serde(default)]
         comment: Option<String>,
         named: bool,
+        /// The online dimensions given (none in events recorded before they were).
+        #[serde(default, skip_serializing_if = "Dimensions::is_empty")]
+        dimensions: Dimensions,
+    },
+    /// 好差评 of one visit at the hall (现场评价); `step` names the visit, as the
+    /// state's visit log has it.
+    VisitRated {
+        visit: u32,
+        step: String,
+        rating: Rating,
+        #[serde(default, skip_serializing_if = "Dimensions::is_empty")]
+        dimensions: Dimensions,
+        #[serde(default)]
+        comment: Option<String>,
+        named: bool,
+    },
+    /// 缴费, recorded before 制证.
+    PaymentRecorded {
+        reference: String,
+        amount_fen: u64,
+        paid_on: NaiveDate,
     },
     /// A clock passed its warning point (黄灯).
     ClockWarned {
@@ -169,6 +190,8 @@ impl ApplicationEvent {
             Self::CertificateRevoked { .. } => "certificate_revoked",
             Self::Delivered { .. } => "delivered",
             Self::Rated { .. } => "application_rated",
+            Self::VisitRated { .. } => "application_visit_rated",
+            Self::PaymentRecorded { .. } => "application_payment_recorded",
             Self::ClockWarned { .. } => "application_clock_warned",
             Self::ClockOverdue { .. } => "application_clock_overdue",
         }
@@ -222,6 +245,12 @@ impl ApplicationEvent {
                 }
             ),
             Self::Rated { rating, .. } => format!("申请人评价：{}", rating.label()),
+            Self::VisitRated { visit, step, rating, .. } => {
+                format!("第 {visit} 次到窗口（{step}）现场评价：{}", rating.label())
+            }
+            Self::PaymentRecorded { reference, amount_fen, .. } => {
+                format!("已缴费 {}.{:02} 元（缴费凭证号 {reference}）", amount_fen / 100, amount_fen % 100)
+            }
             Self::ClockWarned { clock, .. } => format!("{}即将届满（黄灯）", clock.label()),
             Self::ClockOverdue { clock, .. } => format!("{}已超期（红灯）", clock.label()),
         }
