@@ -192,7 +192,12 @@ pub(crate) fn seed(sim: &App, clock: &ManualClock, end: Instant, rng: &mut Lcg) 
         let tracking_code =
             sim.load_as::<yiwang_core::application::ApplicationKind>(&id)?.tracking_code.unwrap_or_default();
         let comment = (!rating.is_good()).then(|| "窗口排队时间太长，叫号系统也不提示".to_owned());
-        sim.rate_application(RatingInput { tracking_code, phone, rating, comment, named: false }, None)?;
+        // The online dimensions: as the overall level, but the guide one level lower.
+        let dimensions = yiwang_core::application::Dimension::ONLINE
+            .into_iter()
+            .map(|d| (d, if d == yiwang_core::application::Dimension::Guide && rating == Rating::VerySatisfied { Rating::Satisfied } else { rating }))
+            .collect();
+        sim.rate_application(RatingInput { tracking_code, phone, rating, comment, named: false, dimensions }, None)?;
         if rating.is_good() || i % PLAN.len() != 0 || !step(rng) {
             continue;
         }

@@ -22,6 +22,7 @@ mod outbox;
 mod patrol;
 mod portal;
 mod print;
+mod rating;
 mod search;
 mod tasks;
 
