@@ -109,7 +109,12 @@ fn refusal_status(code: &str) -> StatusCode {
         | "validity_invalid"
         | "extension_too_long"
         | "step_counted"
-        | "comment_required" => StatusCode::UNPROCESSABLE_ENTITY,
+        | "comment_required"
+        | "dimension_not_applicable"
+        | "no_such_visit"
+        | "reference_invalid"
+        | "amount_mismatch"
+        | "paid_on_invalid" => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::CONFLICT,
     }
 }
