@@ -195,7 +195,16 @@ pub(crate) fn seed(sim: &App, clock: &ManualClock, end: Instant, rng: &mut Lcg) 
         // The online dimensions: as the overall level, but the guide one level lower.
         let dimensions = yiwang_core::application::Dimension::ONLINE
             .into_iter()
-            .map(|d| (d, if d == yiwang_core::application::Dimension::Guide && rating == Rating::VerySatisfied { Rating::Satisfied } else { rating }))
+            .map(|d| {
+                (
+                    d,
+                    if d == yiwang_core::application::Dimension::Guide && rating == Rating::VerySatisfied {
+                        Rating::Satisfied
+                    } else {
+                        rating
+                    },
+                )
+            })
             .collect();
         sim.rate_application(RatingInput { tracking_code, phone, rating, comment, named: false, dimensions }, None)?;
         if rating.is_good() || i % PLAN.len() != 0 || !step(rng) {

@@ -595,7 +595,8 @@ fn payment_fields(a: &Application, af: &ActionFields<'_>) -> Markup {
     let (f, e) = (af.posted, af.error);
     let id = |field: &str| af.id(field);
     let fee = a.service.fee_fen().unwrap_or(0);
-    let amount = if f.get("amount").is_empty() { format!("{}.{:02}", fee / 100, fee % 100) } else { f.get("amount").into() };
+    let amount =
+        if f.get("amount").is_empty() { format!("{}.{:02}", fee / 100, fee % 100) } else { f.get("amount").into() };
     html! {
         ul.plain.fees { @for x in &a.service.fees { li { (x.name) "：" (x.amount) " 元" small.muted { "（" (x.basis) "）" } } } }
         div.field {
@@ -978,11 +979,9 @@ pub async fn show_indicators(State(state): State<AppState>, u: StaffUser, Query(
     let m = state.run(move |app| app.service_indicators(&actor, &wanted)).await?;
     let export = match q.format.as_deref() {
         Some("csv") => Some(("csv", "text/csv; charset=utf-8", "一网通办指标（CSV）")),
-        Some("xlsx") => Some((
-            "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "一网通办指标（Excel）",
-        )),
+        Some("xlsx") => {
+            Some(("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "一网通办指标（Excel）"))
+        }
         _ => None,
     };
     if let Some((ext, mime, what)) = export {

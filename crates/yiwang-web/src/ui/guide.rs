@@ -282,14 +282,13 @@ pub async fn rate(
     let Some(rating) = Rating::parse(f.get("rating")) else {
         return render_track(&f, None, Err(Some("请选择满意程度".into())), StatusCode::UNPROCESSABLE_ENTITY);
     };
-    let dimensions =
-        match super::rating::dimensions_from(&f, &yiwang_core::application::Dimension::ONLINE, false) {
-            Ok(d) => d,
-            Err(e) => {
-                let said = Some(e.to_string());
-                return render_track(&f, None, Err(said), StatusCode::UNPROCESSABLE_ENTITY);
-            }
-        };
+    let dimensions = match super::rating::dimensions_from(&f, &yiwang_core::application::Dimension::ONLINE, false) {
+        Ok(d) => d,
+        Err(e) => {
+            let said = Some(e.to_string());
+            return render_track(&f, None, Err(said), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    };
     let input = yiwang_app::RatingInput {
         tracking_code: f.get("tracking_code").trim().to_owned(),
         phone: f.get("phone").trim().to_owned(),

@@ -391,7 +391,8 @@ fn xlsx_cells(bytes: &[u8]) -> std::collections::HashMap<String, String> {
         let end = rest.find(close)?;
         Some(rest[start..end].to_owned())
     };
-    let shared: Vec<String> = strings.split("<si>").skip(1).map(|si| inner(si, "<t", "</t>").unwrap_or_default()).collect();
+    let shared: Vec<String> =
+        strings.split("<si>").skip(1).map(|si| inner(si, "<t", "</t>").unwrap_or_default()).collect();
     let mut cells = std::collections::HashMap::new();
     for c in sheet.split("<c ").skip(1) {
         let attrs = &c[..c.find('>').unwrap()];
@@ -410,7 +411,8 @@ fn column(cells: &std::collections::HashMap<String, String>, name: &str) -> Stri
 }
 
 #[tokio::test]
-async fn the_window_asks_the_applicant_to_rate_the_visit_and_leaders_read_the_dimensions_in_excel_and_on_the_dashboard() {
+async fn the_window_asks_the_applicant_to_rate_the_visit_and_leaders_read_the_dimensions_in_excel_and_on_the_dashboard()
+{
     let api = Api::new();
     let token = api.login("scjgj-clerk").await;
     let body = serde_json::json!({
@@ -448,7 +450,10 @@ async fn the_window_asks_the_applicant_to_rate_the_visit_and_leaders_read_the_di
     assert_eq!(s, StatusCode::SEE_OTHER);
     let (_, _, page) = send(&api, get(headers[header::LOCATION].to_str().unwrap(), Some(&cookie))).await;
     let card = page.split("id=\"application-ratings\"").nth(1).expect("the ratings card");
-    assert!(card.contains("第 1 次到窗口") && card.contains("服务态度 非常满意") && card.contains("服务效率 满意"), "{card}");
+    assert!(
+        card.contains("第 1 次到窗口") && card.contains("服务态度 非常满意") && card.contains("服务效率 满意"),
+        "{card}"
+    );
     assert!(!page.contains("id=\"action-rate_visit\""), "the visit is rated once");
 
     // The 即办件 ends; the applicant rates it on the portal with the online dimensions.

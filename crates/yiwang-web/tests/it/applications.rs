@@ -461,12 +461,14 @@ async fn ratings_carry_their_dimensions_and_a_bad_rating_of_a_visit_at_the_windo
     assert!(v["actions"].as_array().unwrap().contains(&json!("rate_visit")), "请办事人评价 is offered: {v}");
 
     // 现场评价 on the window's tablet: bad input first, each with its code.
-    let visit = |n: u32, rating: &str, dims: Value, comment: Option<&str>| {
-        json!({"action": "rate_visit", "visit": n, "rating": rating, "dimensions": dims, "comment": comment})
-    };
+    let visit = |n: u32, rating: &str, dims: Value, comment: Option<&str>| json!({"action": "rate_visit", "visit": n, "rating": rating, "dimensions": dims, "comment": comment});
     for (body, status, code) in [
         (visit(2, "satisfied", json!({}), None), StatusCode::UNPROCESSABLE_ENTITY, "no_such_visit"),
-        (visit(1, "satisfied", json!({"guide": "satisfied"}), None), StatusCode::UNPROCESSABLE_ENTITY, "dimension_not_applicable"),
+        (
+            visit(1, "satisfied", json!({"guide": "satisfied"}), None),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "dimension_not_applicable",
+        ),
         (visit(1, "satisfied", json!({"speed": "satisfied"}), None), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
         (visit(1, "satisfied", json!({"attitude": "great"}), None), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
         (visit(1, "unsatisfied", json!({}), None), StatusCode::UNPROCESSABLE_ENTITY, "comment_required"),
@@ -477,10 +479,19 @@ async fn ratings_carry_their_dimensions_and_a_bad_rating_of_a_visit_at_the_windo
     let other = api.login("cgw-clerk").await;
     let (s, e) = act(&api, &other, &id, visit(1, "satisfied", json!({}), None)).await;
     assert!(matches!(s, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "another department's window: {s} {e}");
-    let bad = visit(1, "very_unsatisfied", json!({"efficiency": "unsatisfied", "attitude": "very_unsatisfied"}), Some("窗口人员态度生硬"));
+    let bad = visit(
+        1,
+        "very_unsatisfied",
+        json!({"efficiency": "unsatisfied", "attitude": "very_unsatisfied"}),
+        Some("窗口人员态度生硬"),
+    );
     let v = act_ok(&api, &clerk, &id, bad.clone()).await;
     let rated = &v["application"]["visit_log"][0]["rated"];
-    assert_eq!((rated["rating"].as_str(), rated["dimensions"]["attitude"].as_str()), (Some("very_unsatisfied"), Some("very_unsatisfied")), "{v}");
+    assert_eq!(
+        (rated["rating"].as_str(), rated["dimensions"]["attitude"].as_str()),
+        (Some("very_unsatisfied"), Some("very_unsatisfied")),
+        "{v}"
+    );
     assert!(!v["actions"].as_array().unwrap().contains(&json!("rate_visit")), "each visit once: {v}");
     let (s, e) = act(&api, &clerk, &id, bad).await;
     assert_eq!((s, code_of(&e)), (StatusCode::CONFLICT, "already_done"), "{e}");
@@ -497,17 +508,24 @@ async fn ratings_carry_their_dimensions_and_a_bad_rating_of_a_visit_at_the_windo
     act_ok(&api, &approver, &id, json!({"action": "decide", "verdict": {"grant": true}})).await;
     act_ok(&api, &clerk, &id, json!({"action": "certify", "number": "JY7", "valid_from": "2026-11-16"})).await;
     act_ok(&api, &clerk, &id, json!({"action": "deliver", "how": "post"})).await;
-    let rating = |dims: Value| json!({"tracking_code": code, "phone": PHONE, "rating": "satisfied", "dimensions": dims});
-    let (s, e) = api.call("POST", "/api/v1/application-ratings", None, Some(rating(json!({"level": "satisfied"})))).await;
+    let rating =
+        |dims: Value| json!({"tracking_code": code, "phone": PHONE, "rating": "satisfied", "dimensions": dims});
+    let (s, e) =
+        api.call("POST", "/api/v1/application-ratings", None, Some(rating(json!({"level": "satisfied"})))).await;
     assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "dimension_not_applicable"), "{e}");
-    let dims = json!({"efficiency": "very_satisfied", "guide": "basic", "convenience": "satisfied", "platform": "satisfied"});
+    let dims =
+        json!({"efficiency": "very_satisfied", "guide": "basic", "convenience": "satisfied", "platform": "satisfied"});
     let (s, v) = api.call("POST", "/api/v1/application-ratings", None, Some(rating(dims))).await;
     assert_eq!((s, v["rating"].as_str()), (StatusCode::OK, Some("satisfied")), "{v}");
 
     let (_, m) =
         api.call("GET", "/api/v1/service-indicators?month=2026-11", Some(&api.login("leader1").await), None).await;
     let d = &m["district"];
-    assert_eq!((d["rated"].as_u64(), d["hall_rated"].as_u64(), d["hall_good"].as_u64()), (Some(1), Some(1), Some(0)), "{m}");
+    assert_eq!(
+        (d["rated"].as_u64(), d["hall_rated"].as_u64(), d["hall_good"].as_u64()),
+        (Some(1), Some(1), Some(0)),
+        "{m}"
+    );
     let score = |k: &str| (d["scores"][k]["count"].as_u64(), d["scores"][k]["total"].as_u64());
     assert_eq!(score("online.overall"), (Some(1), Some(4)), "{m}");
     assert_eq!(score("online.efficiency"), (Some(1), Some(5)), "{m}");
@@ -516,7 +534,11 @@ async fn ratings_carry_their_dimensions_and_a_bad_rating_of_a_visit_at_the_windo
     assert_eq!(score("hall.attitude"), (Some(1), Some(1)), "{m}");
     assert_eq!(score("hall.level"), (None, None), "not given: {m}");
     // The decision's limits to set the time against: food-business promises 5, the law 20.
-    assert_eq!((d["decided"].as_u64(), d["promised_limit_days"].as_u64(), d["legal_limit_days"].as_u64()), (Some(1), Some(5), Some(20)), "{m}");
+    assert_eq!(
+        (d["decided"].as_u64(), d["promised_limit_days"].as_u64(), d["legal_limit_days"].as_u64()),
+        (Some(1), Some(5), Some(20)),
+        "{m}"
+    );
 }
 
 async fn a_fee_is_recorded_after_the_grant_and_the_certificate_waits_for_it(backend: Backend) {
@@ -560,7 +582,11 @@ async fn a_fee_is_recorded_after_the_grant_and_the_certificate_waits_for_it(back
         (pay("FS 1", 1250, "2026-11-16"), StatusCode::UNPROCESSABLE_ENTITY, "reference_invalid"),
         (pay("FS-1", 1250, "2030-01-01"), StatusCode::UNPROCESSABLE_ENTITY, "paid_on_invalid"),
         (pay("FS-1", 1250, "16/11/2026"), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
-        (json!({"action": "record_payment", "reference": "FS-1", "amount_fen": -5, "paid_on": "2026-11-16"}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+        (
+            json!({"action": "record_payment", "reference": "FS-1", "amount_fen": -5, "paid_on": "2026-11-16"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
     ] {
         let (s, e) = act(&api, &clerk, &id, body.clone()).await;
         assert_eq!((s, code_of(&e)), (status, code), "{body} → {e}");
@@ -571,7 +597,14 @@ async fn a_fee_is_recorded_after_the_grant_and_the_certificate_waits_for_it(back
     assert_eq!((s, code_of(&e)), (StatusCode::CONFLICT, "already_done"), "{e}");
     let v = act_ok(&api, &clerk, &id, certify).await;
     assert_eq!(v["application"]["status"], "delivering", "{v}");
-    assert!(v["timeline"].as_array().unwrap().iter().any(|t| t["summary"] == "已缴费 12.50 元（缴费凭证号 FS-2026-000123）"), "{v}");
+    assert!(
+        v["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["summary"] == "已缴费 12.50 元（缴费凭证号 FS-2026-000123）"),
+        "{v}"
+    );
 }
 
 /// A POST with an Idempotency-Key: the status, the body and whether it was a replay.
