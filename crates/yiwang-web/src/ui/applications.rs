@@ -636,7 +636,8 @@ fn visit_rating_fields(a: &Application, af: &ActionFields<'_>) -> Markup {
         }
         (super::rating::overall(f, "您对这次窗口服务是否满意？（整体满意度）"))
         (super::rating::dimensions(f, &yiwang_core::application::Dimension::HALL, true))
-        (af.text("comment", "意见或建议（不满意时必填）", false, 2))
+        (af.text("comment", "意见或建议", false, 2))
+        p.hint { "选择不满意或非常不满意的，请写明原因，以便整改。" }
         label.choice { input type="checkbox" name="named" value="1" checked[f.has("named", "1")]; "实名评价：同意办理部门就本评价与我联系" }
     }
 }

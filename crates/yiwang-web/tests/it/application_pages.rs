@@ -508,3 +508,73 @@ async fn the_window_asks_the_applicant_to_rate_the_visit_and_leaders_read_the_di
     assert!(tile.contains("id=\"kpi-good\">100.0%<") && tile.contains("id=\"kpi-on-time\">100.0%<"), "{tile}");
     assert!(tile.contains("全程网办率") && tile.contains("差评整改率"), "{tile}");
 }
+
+#[tokio::test]
+async fn the_window_records_the_payment_of_a_fee_and_the_decision_says_it_was_paid() {
+    let api = Api::new();
+    // 食品经营许可 with a fee of 12.50 元, loaded as a district would load its catalogue.
+    let with_fee = yiwang_app::DEMO_SERVICES.replacen(
+        "certificate = { code = \"food-business-licence\"",
+        "fees = [{ name = \"工本费\", amount = \"12.50\", basis = \"按规定\" }]\ncertificate = { code = \"food-business-licence\"",
+        1,
+    );
+    let admin = api.login("admin").await;
+    let req = axum::http::Request::builder()
+        .method("PUT")
+        .uri("/api/v1/services")
+        .header("authorization", format!("Bearer {admin}"))
+        .header("content-type", "application/toml")
+        .body(axum::body::Body::from(with_fee))
+        .unwrap();
+    let (s, r) = api.raw(req).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let token = api.login("scjgj-clerk").await;
+    let body = serde_json::json!({
+        "service": "food-business",
+        "applicant": {"name": "刘海峰", "phone": "13812345678"},
+        "enterprise": {"code": "91350100M000100Y43", "name": "云溪区好味小厨餐饮店"},
+        "form": {"shop-name": "好味小厨", "address": "云溪区府前街18号", "kind": "热食类食品制售", "area-sqm": "85"},
+        "materials": [{"material": "application-form", "paper": true}]
+    });
+    let (_, v) = api.call("POST", "/api/v1/applications", Some(&token), Some(body)).await;
+    let id = v["application"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/applications/{id}/actions");
+    let (s, v) = api.call("POST", &path, Some(&token), Some(serde_json::json!({"action": "accept"}))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let approver = api.login("scjgj-approver").await;
+    let decide = serde_json::json!({"action": "decide", "verdict": {"grant": true}});
+    let (s, v) = api.call("POST", &path, Some(&approver), Some(decide)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    let (cookie, csrf) = console_login(&api, "scjgj-clerk").await;
+    let (_, _, page) = send(&api, get(&format!("/console/applications/{id}"), Some(&cookie))).await;
+    assert!(page.contains("id=\"action-record_payment\"") && page.contains("工本费：12.50 元"), "{page}");
+    assert!(page.contains("未缴费") && !page.contains("id=\"action-certify\""), "pay before 制证: {page}");
+    let (_, _, doc) = send(&api, get(&format!("/console/applications/{id}/print/decision"), Some(&cookie))).await;
+    assert!(doc.contains("本事项依法收费 12.50 元。请缴费后凭缴费凭证领取证照。"), "{doc}");
+
+    let act = format!("/console/applications/{id}/act");
+    let pay = |amount: &str| {
+        encode(&[
+            ("_csrf", &csrf),
+            ("action", "record_payment"),
+            ("reference", "FS-2026-000777"),
+            ("amount", amount),
+            ("paid_on", "2026-11-16"),
+        ])
+    };
+    let (s, _, page) = send(&api, post_form(&act, Some(&cookie), &pay("12.555"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("请填写金额，如 12.50"), "{page}");
+    let (s, _, page) = send(&api, post_form(&act, Some(&cookie), &pay("10"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("缴费金额应为本事项收费合计 12.50 元"), "{page}");
+    let (s, headers, _) = send(&api, post_form(&act, Some(&cookie), &pay("12.5"))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&api, get(headers[header::LOCATION].to_str().unwrap(), Some(&cookie))).await;
+    let paid = page.split("id=\"application-payment\"").nth(1).expect("the payment line");
+    assert!(paid.contains("已缴费（凭证号 FS-2026-000777，2026-11-16）"), "{paid}");
+    assert!(page.contains("id=\"action-certify\"") && !page.contains("id=\"action-record_payment\""), "{page}");
+    let (_, _, doc) = send(&api, get(&format!("/console/applications/{id}/print/decision"), Some(&cookie))).await;
+    assert!(doc.contains("已于 2026-11-16 缴纳，缴费凭证号 FS-2026-000777。"), "{doc}");
+}
