@@ -175,6 +175,11 @@ pub(crate) fn seed(sim: &App, clock: &ManualClock, end: Instant, rng: &mut Lcg) 
         if service.certificate.is_some() {
             let number = format!("{}{:08}", code.to_uppercase().replace('-', ""), 26_000_000 + i);
             let valid_from = yiwang_core::calendar::civil_date(sim.now());
+            // A fee-bearing service is paid (the reference recorded) before 制证.
+            if let Some(amount_fen) = service.fee_fen() {
+                let reference = format!("FS{}", 2_026_000_000 + i);
+                act(&clerk, Command::RecordPayment { reference, amount_fen, paid_on: valid_from })?;
+            }
             act(&clerk, Command::Certify { number, valid_from, valid_until: None, signed: None })?;
         }
         let how = if service.instant { Delivery::OnTheSpot } else { Delivery::Electronic };
