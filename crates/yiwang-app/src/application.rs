@@ -538,6 +538,7 @@ pub struct ServiceIndicators {
     /// Each dimension's levels given in the month, by `online.overall`,
     /// `online.efficiency` … `hall.attitude` (`SCORE_COLUMNS`).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub scores: BTreeMap<String, Score>,
 }
 
@@ -807,6 +808,7 @@ pub struct RatingInput {
     /// 办事效率, 办事指南精确度, 办事便捷度, 平台操作性, each on the five levels; any
     /// may be left out.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub dimensions: yiwang_core::application::Dimensions,
 }
 

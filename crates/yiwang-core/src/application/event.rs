@@ -139,6 +139,7 @@ pub enum ApplicationEvent {
         named: bool,
         /// The online dimensions given (none in events recorded before they were).
         #[serde(default, skip_serializing_if = "Dimensions::is_empty")]
+        #[cfg_attr(feature = "openapi", schema(inline))]
         dimensions: Dimensions,
     },
     /// 好差评 of one visit at the hall (现场评价); `step` names the visit, as the
@@ -148,6 +149,7 @@ pub enum ApplicationEvent {
         step: String,
         rating: Rating,
         #[serde(default, skip_serializing_if = "Dimensions::is_empty")]
+        #[cfg_attr(feature = "openapi", schema(inline))]
         dimensions: Dimensions,
         #[serde(default)]
         comment: Option<String>,

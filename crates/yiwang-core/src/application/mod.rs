@@ -316,6 +316,9 @@ pub struct NewApplication {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Named apart in the OpenAPI document: the task's, the 差评整改's and the
+// application's commands would otherwise all be `Command`, and one would hide the others.
+#[cfg_attr(feature = "openapi", schema(as = ApplicationCommand))]
 pub enum Command {
     /// 受理; a 即办件 is decided in the same step.
     Accept {
@@ -384,6 +387,7 @@ pub enum Command {
         named: bool,
         /// 办事效率, 办事指南精确度, 办事便捷度, 平台操作性 (each may be left out).
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(inline))]
         dimensions: Dimensions,
     },
     /// 好差评 of one visit at the hall (现场评价): `visit` counts the applicant's visits
@@ -394,6 +398,7 @@ pub enum Command {
         rating: Rating,
         /// 服务效率, 服务水平, 服务态度 (each may be left out).
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(inline))]
         dimensions: Dimensions,
         #[serde(default)]
         comment: Option<String>,

@@ -132,6 +132,7 @@ pub struct Rated {
     pub at: DateTime<Utc>,
     /// The dimensions given beside the overall level.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub dimensions: Dimensions,
 }
 

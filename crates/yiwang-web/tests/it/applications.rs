@@ -533,6 +533,30 @@ async fn ratings_carry_their_dimensions_and_a_bad_rating_of_a_visit_at_the_windo
     assert_eq!(score("hall.overall"), (Some(1), Some(1)), "{m}");
     assert_eq!(score("hall.attitude"), (Some(1), Some(1)), "{m}");
     assert_eq!(score("hall.level"), (None, None), "not given: {m}");
+    // The OpenAPI document has the new commands and what they carry.
+    let (_, doc) = api.call("GET", "/api/v1/openapi.json", None, None).await;
+    let schemas = &doc["components"]["schemas"];
+    for name in ["Payment", "Visit", "ServiceIndicators", "ApplicationCommand", "FixCommand"] {
+        let names: Vec<&String> = schemas.as_object().unwrap().keys().collect();
+        assert!(schemas.get(name).is_some(), "{name} is documented: {names:?}");
+    }
+    // The dimensions are documented where they are used, their names listed.
+    assert!(schemas.get("BTreeMap").is_none(), "no anonymous map schema: {}", schemas["BTreeMap"]);
+    assert!(
+        schemas["ServiceIndicators"]["properties"]["scores"].to_string().contains("\"total\""),
+        "{}",
+        schemas["ServiceIndicators"]
+    );
+    assert!(schemas["Rated"]["properties"]["dimensions"].to_string().contains("\"attitude\""), "{}", schemas["Rated"]);
+    let command = schemas["ApplicationCommand"].to_string();
+    assert!(schemas["FixCommand"].to_string().contains("call_back"), "{}", schemas["FixCommand"]);
+    let body = doc["paths"]["/api/v1/applications/{id}/actions"]["post"]["requestBody"].to_string();
+    assert!(body.contains("#/components/schemas/ApplicationCommand"), "{body}");
+    assert!(
+        command.contains("rate_visit") && command.contains("record_payment") && command.contains("amount_fen"),
+        "{command}"
+    );
+    assert!(schemas["RatingInput"]["properties"].get("dimensions").is_some(), "{}", schemas["RatingInput"]);
     // The decision's limits to set the time against: food-business promises 5, the law 20.
     assert_eq!(
         (d["decided"].as_u64(), d["promised_limit_days"].as_u64(), d["legal_limit_days"].as_u64()),
