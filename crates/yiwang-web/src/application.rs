@@ -176,8 +176,12 @@ pub struct MonthParam {
 
 /// 一网通办's indicators of a month, from finished applications: per department and
 /// per service, 办结 count, 按时办结, 全程网办, 即办件, 零跑动 and visits in all (the
-/// rates and the average are these over 办结). Leaders and the centre see every
-/// department; a department's staff their own.
+/// rates and the average are these over 办结); 好差评: ratings and 好评, the hall's
+/// visit ratings, and each dimension's levels given (`scores`: count and total by
+/// `online.overall` … `hall.attitude`, 5 for 非常满意 … 1 for 非常不满意); decisions, the
+/// working time they took and their promised and legal limits in all. Leaders and the
+/// centre see every department; a department's staff their own. The console's
+/// `/console/indicators?format=xlsx` is the same as an Excel workbook.
 #[utoipa::path(get, path = "/api/v1/service-indicators", tag = "services", params(MonthParam),
     responses((status = 200, body = ServiceMonth), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn indicators(
