@@ -269,6 +269,18 @@ impl App {
         if !actor.has_role(Role::Clerk) {
             return Err(AppError::Forbidden("只有窗口受理员可以登记申请".into()));
         }
+        self.register_as(actor, Channel::Window, input, key)
+    }
+
+    /// Files an application through `channel`: at a window by its clerk, or online by
+    /// the applicant (`applicant.rs`).
+    pub(crate) fn register_as(
+        &self,
+        actor: &Actor,
+        channel: Channel,
+        input: ApplicationInput,
+        key: Option<&yiwang_store::IdempotencyKey>,
+    ) -> Result<Application> {
         let service = self
             .service(&input.service, None)
             .map_err(|_| AppError::invalid("service", format!("事项 {} 不存在，请从办事指南中选择", input.service)))?;
@@ -285,7 +297,7 @@ impl App {
             let code = TrackingCode::dated(yiwang_core::calendar::civil_date(now), raw);
             let new = NewApplication {
                 service: service.clone(),
-                channel: Channel::Window,
+                channel,
                 enterprise: input.enterprise.clone(),
                 form: input.form.clone(),
                 materials: input.materials.clone(),
@@ -337,7 +349,8 @@ impl App {
             let a = self.load_as::<ApplicationKind>(id)?;
             let signed = self.sign_certificate(&a, number.trim(), *valid_from, *valid_until)?;
             let cmd = Command::Certify {
-                number: number.clone(),
+                // The department's, or the GB/T 36904 identifier made for it.
+                number: signed.document.number.clone(),
                 valid_from: *valid_from,
                 valid_until: *valid_until,
                 signed: Some(Box::new(signed)),
@@ -368,7 +381,7 @@ impl App {
         valid_from: chrono::NaiveDate,
         valid_until: Option<chrono::NaiveDate>,
     ) -> Result<yiwang_core::application::certificate::SignedCertificate> {
-        use yiwang_core::application::certificate::{CertificateDocument, FORMAT, Item, SignedCertificate};
+        use yiwang_core::application::certificate::{CertificateDocument, FORMAT, Item, SignedCertificate, compact};
         use yiwang_core::application::service::FieldType;
         let spec = a.service.certificate.as_ref().ok_or_else(|| AppError::invalid("number", "本事项不制发证照"))?;
         let r = self.reference();
@@ -390,6 +403,16 @@ impl App {
             .filter(|f| !matches!(f.field_type, FieldType::Phone | FieldType::IdNumber))
             .filter_map(|f| a.form.get(&f.code).map(|v| Item { label: f.label.clone(), value: v.clone() }))
             .collect();
+        // GB/T 36904: the identifier is the number; its 顺序号 is the application's
+        // number without its prefix, unique in the installation.
+        let (number, issuer_code) = match &spec.gbt36904 {
+            Some(g) => {
+                let id = yiwang_core::id::CertificateIdentifier::new(&g.type_code, &g.issuer, &a.id.as_str()[2..], 1)
+                    .map_err(|e| AppError::invalid("number", e.rule))?;
+                (id.to_string(), g.issuer.to_string())
+            }
+            None => (number.to_owned(), a.department().to_string()),
+        };
         let mut raw = [0u8; 16];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut raw);
         let document = CertificateDocument {
@@ -397,19 +420,23 @@ impl App {
             status_id: hex::encode(raw),
             type_code: spec.code.clone(),
             type_name: spec.name.clone(),
-            number: number.to_owned(),
+            number,
             holder,
             holder_code,
             issuer,
-            issuer_code: a.department().to_string(),
+            issuer_code,
             issued_on: yiwang_core::calendar::civil_date(self.now()),
             valid_from,
             valid_until,
             items,
             application: a.id.clone(),
         };
-        let (key_id, alg, signature) = self.config.keyring.sign(&document.message());
-        Ok(SignedCertificate { document, key_id, alg: alg.into(), signature })
+        let keyring = &self.config.keyring;
+        let (key_id, alg, signature) = keyring.sign(&document.message());
+        // The compact form the QR code carries, signed by the same key (`sign` uses
+        // the current key, which a shared `&Keyring` cannot change in between).
+        let cose_signature = compact::message(&document, alg, &key_id).map(|m| keyring.sign(&m).2);
+        Ok(SignedCertificate { document, key_id, alg: alg.into(), signature, cose_signature })
     }
 
     /// An application for whoever may see it (its department, the window that
@@ -778,6 +805,9 @@ impl App {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicantView {
     pub id: CaseId,
+    /// The service's code and the version the application was filed under.
+    pub service: String,
+    pub service_version: u32,
     pub service_name: String,
     pub department_name: String,
     pub status_label: &'static str,
@@ -785,6 +815,12 @@ pub struct ApplicantView {
     pub accepted_at: Option<chrono::DateTime<chrono::Utc>>,
     /// What a 补正 asks for, while the application waits for it.
     pub missing: Vec<String>,
+    /// The materials (their codes) it names, for the applicant's uploads.
+    pub missing_materials: Vec<String>,
+    /// Whether the applicant may still withdraw it (before the decision).
+    pub can_withdraw: bool,
+    /// Filed for this enterprise, by its name.
+    pub enterprise: Option<String>,
     pub visits: u32,
     pub certificate: Option<String>,
     /// Whether a rating may be given now (办结 or 不予受理, not yet rated).
@@ -855,7 +891,7 @@ impl App {
         })
     }
 
-    fn applicant_view(&self, a: &Application) -> Result<ApplicantView> {
+    pub(crate) fn applicant_view(&self, a: &Application) -> Result<ApplicantView> {
         use yiwang_core::application::ApplicationStatus as S;
         // What was done, not who did it, and not the department's inner steps.
         let timeline = self
@@ -868,6 +904,8 @@ impl App {
             .collect();
         Ok(ApplicantView {
             id: a.id.clone(),
+            service: a.service.code.clone(),
+            service_version: a.service.version,
             service_name: a.service.name.clone(),
             department_name: self.reference().unit_name(a.department()),
             status_label: a.status.label(),
@@ -879,6 +917,13 @@ impl App {
             } else {
                 vec![]
             },
+            missing_materials: if a.status == S::Supplementing {
+                a.missing.iter().filter_map(|m| m.material.clone()).collect()
+            } else {
+                vec![]
+            },
+            can_withdraw: a.status.before_decision(),
+            enterprise: a.enterprise.as_ref().map(|e| e.name.clone()),
             visits: a.visits,
             certificate: a.certificate.as_ref().map(|c| c.number.clone()),
             can_rate: matches!(a.status, S::Done | S::Rejected) && a.rated.is_none(),
@@ -913,7 +958,12 @@ impl App {
 
     /// Opens the 差评整改 of a bad rating: of the application, or of its `visit`-th
     /// visit at the hall (named in the comment the department reads).
-    fn open_rating_fix(&self, a: &Application, r: &yiwang_core::application::Rated, visit: Option<u32>) -> Result<()> {
+    pub(crate) fn open_rating_fix(
+        &self,
+        a: &Application,
+        r: &yiwang_core::application::Rated,
+        visit: Option<u32>,
+    ) -> Result<()> {
         use yiwang_core::rating_fix::{self, NewFix, RatingFixKind};
         let now = self.now();
         let reference = self.reference();
@@ -1008,6 +1058,9 @@ pub struct CertificateStatus {
     pub certificate: yiwang_core::application::certificate::SignedCertificate,
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
     pub revoked_reason: Option<String>,
+    /// What its QR code carries: the compact signed form (`YW1:…`,
+    /// `certificate::compact`); none for a certificate signed before there was one.
+    pub qr: Option<String>,
 }
 
 /// The revoked certificates, signed: what an offline verifier with a copy checks a
@@ -1073,6 +1126,7 @@ impl App {
             status_label,
             revoked_at: issued.revoked.as_ref().map(|(at, _)| *at),
             revoked_reason: issued.revoked.map(|(_, r)| r),
+            qr: yiwang_core::application::certificate::compact::qr_text(&certificate),
             certificate,
         })
     }

@@ -522,6 +522,26 @@ impl App {
         if requires_totp(&rec.roles) && rec.totp_secret.is_none() && !self.config.demo {
             return Err(AppError::TotpEnrollmentRequired);
         }
+        // A 核验员 sees nothing else: refused here, before any use case runs, so that
+        // no path that authenticates can forget to refuse them.
+        if Role::only_verifies(&rec.roles) {
+            return Err(AppError::VerifierOnly);
+        }
+        let staff = Staff { username: rec.username, name: rec.name, unit: rec.unit, roles: rec.roles };
+        let actor = self.actor_for(&staff)?;
+        Ok((staff, actor))
+    }
+
+    /// As `authenticate`, for the two things a 核验员 may do: verify a certificate and
+    /// log out. Any staff member with `Role::Verifier` passes; others are refused.
+    pub fn authenticate_verifier(&self, token: &str) -> Result<(Staff, Actor)> {
+        let rec = self.session_staff(token)?;
+        if self.password_stale(&rec, self.now()) {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        if !rec.roles.contains(&Role::Verifier) {
+            return Err(AppError::Forbidden("只有核验员可以在工作台核验电子证照".into()));
+        }
         let staff = Staff { username: rec.username, name: rec.name, unit: rec.unit, roles: rec.roles };
         let actor = self.actor_for(&staff)?;
         Ok((staff, actor))

@@ -752,7 +752,7 @@ impl App {
                     .any(|e| e.template == "appeal_code" && e.created_at > at - chrono::Duration::minutes(10));
                 if !recent {
                     let r = self.reference();
-                    self.store.enqueue_notice(&r.tenant, &a.id, Notice::to_citizen("appeal_code"), at)?;
+                    self.store.enqueue_notice(&r.tenant, Some(&a.id), Notice::to_citizen("appeal_code"), at)?;
                 }
             }
             None => self.security(at, "track_failed", None, who, "补发查询码：工单号与电话不匹配".into())?,

@@ -59,6 +59,11 @@ impl Lcg {
 pub(crate) const SURNAMES: [&str; 12] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙"];
 pub(crate) const GIVEN: [&str; 12] = ["秀英", "建国", "丽", "伟", "芳", "强", "桂兰", "洋", "敏", "静", "磊", "军"];
 
+/// The demo's 办事人: their phone, for the portal's login (README).
+pub const DEMO_APPLICANT: &str = "13800138000";
+/// The enterprise the demo's 办事人 may act for.
+pub const DEMO_ENTERPRISE: (&str, &str) = ("91350100M000100Y43", "云溪区好味小厨餐饮店");
+
 pub(crate) fn staff(username: &str, unit: &str, kind: UnitKind, roles: &[Role]) -> Actor {
     Actor::Staff {
         username: Username::parse(username).expect("demo usernames are valid"),
@@ -247,6 +252,23 @@ impl App {
         let patrols = seed_patrols(&sim, &clock, end, &mut rng)?;
         // Four weeks of 一网通办 at two departments' windows, in every state.
         let applications = crate::demo_applications::seed(&sim, &clock, end, &mut rng)?;
+        // The demo's 办事人 (README) may act for a restaurant: bound at the 城管委's window.
+        clock.set(end - chrono::Duration::days(3));
+        sim.grant_authorisation(
+            &staff("cgw-clerk", "cgw", UnitKind::Department, &[Role::Clerk]),
+            crate::AuthorisationInput {
+                enterprise: DEMO_ENTERPRISE.0.into(),
+                enterprise_name: DEMO_ENTERPRISE.1.into(),
+                document: "授权委托书、营业执照副本、经办人身份证".into(),
+                valid_until: yiwang_core::calendar::civil_date(end) + chrono::Duration::days(365),
+                agent: crate::CitizenInput {
+                    name: Some("刘海峰".into()),
+                    phone: Some(DEMO_APPLICANT.into()),
+                    id_number: None,
+                    contact: None,
+                },
+            },
+        )?;
         clock.set(end);
         sim.tick()?;
         tracing::info!(appeals = n, tasks, patrols, applications, "demo district seeded");

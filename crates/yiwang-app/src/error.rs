@@ -37,6 +37,9 @@ pub enum AppError {
     Throttled(String),
     #[error("{0}")]
     Forbidden(String),
+    /// A 核验员 (`Role::Verifier` alone) asked for anything but verifying a certificate.
+    #[error("核验员只能核验电子证照，不能查看办件、工单、看板或个人信息")]
+    VerifierOnly,
     #[error("{0}不存在")]
     NotFound(&'static str),
     /// Kept changing under us; the caller may try again.

@@ -5,9 +5,11 @@
 //! It must not know HTTP or HTML: the web crate translates requests into these calls
 //! and `AppError` into responses.
 
+mod applicant;
 mod application;
 mod area;
 pub mod auth;
+mod authorisation;
 mod case;
 mod clock;
 mod console;
@@ -31,19 +33,26 @@ mod schedule;
 mod setup;
 mod task;
 pub mod totp;
+mod verification;
+pub use verification::Verification;
 
+pub use applicant::{
+    Applicant, ApplicantCommand, ApplicantLogin, CODE_MINUTES, CodeSent, MyApplication, MyCertificate,
+    OnlineApplication, SESSION_HOURS,
+};
 pub use application::{
     ApplicantView, ApplicationInput, ApplicationStep, ApplicationView, CatalogueReport, CertificateStatus, FixView,
     RatingInput, SCORE_COLUMNS, Score, ServiceIndicators, ServiceMonth, ServiceSummary, StatusList, StatusListBody,
 };
 pub use area::AreaIndex;
 pub use auth::{Session, hash_password};
+pub use authorisation::{AuthorisationInput, AuthorisationView};
 pub use case::{
     CaseView, CitizenInput, IDEMPOTENCY_HOURS, IntakeInput, MergedCaller, PublicView, Receipt, TimelineEntry,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use dashboard::{Count, Dashboard};
-pub use demo::{DEMO_PASSWORD, SERVICES as DEMO_SERVICES, demo_files};
+pub use demo::{DEMO_APPLICANT, DEMO_ENTERPRISE, DEMO_PASSWORD, SERVICES as DEMO_SERVICES, demo_files};
 pub use demo_tasks::work_report;
 pub use dispatch::{
     CategorySuggestion, DispatchSuggestion, DuplicateView, SuggestInput, TopicCase, TopicView, TopicsReport, leaves_of,

@@ -30,6 +30,24 @@ pub struct Senders {
     pub email: Option<Box<dyn Sender>>,
 }
 
+impl Senders {
+    /// The demo's: every message written to the log (`LogSender`), none sent.
+    pub fn log() -> Self {
+        Senders { sms: Some(Box::new(LogSender)), email: Some(Box::new(LogSender)) }
+    }
+}
+
+/// Writes each message to the log instead of sending it: what `yiwang serve --demo`
+/// does without a `notify.toml`, so that a login code can be read there.
+pub struct LogSender;
+
+impl Sender for LogSender {
+    fn send(&self, to: &str, subject: &str, text: &str) -> std::result::Result<(), String> {
+        tracing::info!(to, subject, text, "demo: message not sent, written here");
+        Ok(())
+    }
+}
+
 /// Pauses before the 2nd, 3rd … try; after the last an entry is given up (发送失败)
 /// and waits for the centre's 重发.
 const RETRY_MINUTES: [i64; 5] = [1, 5, 30, 120, 720];
@@ -130,15 +148,27 @@ impl App {
         let gone = |why: &str| Undeliverable { why: why.to_owned(), retry: false };
         // A store that cannot be read now may be readable at the next try.
         let later = |e: &dyn std::fmt::Display| Undeliverable { why: format!("暂时无法读取：{e}"), retry: true };
+        // The district as people name it: 云溪区 for 云溪区人民政府.
+        let district =
+            self.reference().org.district().map(|u| u.name.trim_end_matches("人民政府").to_owned()).unwrap_or_default();
+        // An applicant's login code: derived from the nonce as it is sent, never stored.
+        if let Some(nonce) = e.template.strip_prefix(crate::applicant::CODE_TEMPLATE).and_then(|t| t.strip_prefix('/'))
+        {
+            let phone =
+                e.to.as_deref().and_then(|t| t.strip_prefix("sms:")).ok_or_else(|| gone("验证码未指明手机号"))?;
+            let code = self.login_code(phone, nonce);
+            let text = format!(
+                "【{district}政务服务】您的登录验证码是 {code}，{} 分钟内有效。如非本人操作，请忽略本短信。",
+                crate::applicant::CODE_MINUTES
+            );
+            return Ok(Message { channel: "sms", to: phone.into(), subject: "登录验证码".into(), text });
+        }
         let case_id = e.case_id.as_ref().ok_or_else(|| gone("通知未关联工单"))?;
         let case = match self.load_case(case_id) {
             Ok(c) => c,
             Err(AppError::NotFound(_)) => return Err(gone("工单不存在")),
             Err(e) => return Err(later(&e)),
         };
-        // The district as people name it: 云溪区 for 云溪区人民政府.
-        let district =
-            self.reference().org.district().map(|u| u.name.trim_end_matches("人民政府").to_owned()).unwrap_or_default();
         if let Some(a) = case.state::<ApplicationKind>() {
             let text = application_text(&e.template, a, &district)
                 .ok_or_else(|| gone(&format!("未知的通知模板 {}", e.template)))?;

@@ -199,8 +199,12 @@ enum Command {
     /// revoked. Exits 0 for a valid certificate, 1 otherwise.
     VerifyCertificate {
         /// The certificate: the file GET /api/v1/certificates/ID gives, or its
-        /// `certificate` part.
-        file: PathBuf,
+        /// `certificate` part, or a text file holding what its QR code says (`YW1:…`).
+        #[arg(required_unless_present = "qr", conflicts_with = "qr")]
+        file: Option<PathBuf>,
+        /// What the certificate's QR code says (`YW1:…`), as a scanner reads it.
+        #[arg(long)]
+        qr: Option<String>,
         /// The published public keys (JSON).
         #[arg(long)]
         keys: PathBuf,
@@ -586,23 +590,30 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             eval_leaves(&labelled, categories.as_deref(), routing.as_deref(), folds, grid)
         }
         Command::ExtractTargets { file } => extract_targets(&file),
-        Command::VerifyCertificate { file, keys, status_list, on } => {
-            verify_certificate(&file, &keys, status_list.as_deref(), on)
+        Command::VerifyCertificate { file, qr, keys, status_list, on } => {
+            let presented = match (qr, file) {
+                (Some(text), _) => text,
+                (None, Some(f)) => std::fs::read_to_string(&f).with_context(|| f.display().to_string())?,
+                (None, None) => bail!("give the certificate file or --qr"),
+            };
+            verify_certificate(&presented, &keys, status_list.as_deref(), on)
         }
         Command::Apikey { what } => crate::apikey::run(what),
     }
 }
 
 /// `yiwang verify-certificate`: what an offline verifier can know, said in Chinese,
-/// one finding per line; 0 when the certificate is valid.
+/// one finding per line; 0 when the certificate is valid. `presented` is the file
+/// form (JSON) or the QR code's text (`YW1:…`, `certificate::compact`); each is
+/// checked against its own signature.
 fn verify_certificate(
-    file: &std::path::Path,
+    presented: &str,
     keys: &std::path::Path,
     status_list: Option<&std::path::Path>,
     on: Option<chrono::NaiveDate>,
 ) -> Result<ExitCode> {
     use yiwang_app::keyring::{PublicKey, verifies};
-    use yiwang_core::application::certificate::SignedCertificate;
+    use yiwang_core::application::certificate::{SignedCertificate, compact};
     #[derive(serde::Deserialize)]
     struct Key {
         id: String,
@@ -610,22 +621,39 @@ fn verify_certificate(
         public_key: String,
     }
     let read = |p: &std::path::Path| std::fs::read_to_string(p).with_context(|| p.display().to_string());
-    let value: serde_json::Value = serde_json::from_str(&read(file)?).context("the certificate is not JSON")?;
-    // The status page's answer holds the certificate under `certificate`.
-    let c: SignedCertificate = serde_json::from_value(value.get("certificate").cloned().unwrap_or(value))
-        .context("not a yiwang certificate")?;
     let keys: Vec<Key> = serde_json::from_str(&read(keys)?).context("the keys are not the JSON of GET /api/v1/keys")?;
     let keys: Vec<PublicKey> = keys
         .into_iter()
         .map(|k| PublicKey { id: k.id, alg: k.alg, public_key: k.public_key, current: false })
         .collect();
-    let d = &c.document;
+    // The document, the key's id and algorithm, whether the signature holds, the form.
+    let (d, key_id, alg, good, form) = if presented.trim_start().starts_with(compact::PREFIX) {
+        let c = match compact::parse_qr(presented) {
+            Ok(c) => c,
+            Err(e) => {
+                println!("结论：无法读取二维码内容：{e}");
+                return Ok(ExitCode::FAILURE);
+            }
+        };
+        // The header's algorithm must be the key's: a key is never used as another kind.
+        let same_alg = keys.iter().any(|k| k.id == c.key_id && k.alg == c.alg);
+        let good = same_alg && verifies(&keys, &c.key_id, &c.to_be_signed(), &c.signature);
+        (c.document, c.key_id, c.alg, good, "二维码（COSE）")
+    } else {
+        let value: serde_json::Value =
+            serde_json::from_str(presented).context("the certificate is neither JSON nor a QR text (YW1:…)")?;
+        // The status page's answer holds the certificate under `certificate`.
+        let c: SignedCertificate = serde_json::from_value(value.get("certificate").cloned().unwrap_or(value))
+            .context("not a yiwang certificate")?;
+        let good = verifies(&keys, &c.key_id, &c.document.message(), &c.signature);
+        (c.document, c.key_id, c.alg, good, "证照文件")
+    };
     println!("证照：{}，编号 {}，持证主体 {}，发证机关 {}", d.type_name, d.number, d.holder, d.issuer);
-    if !verifies(&keys, &c.key_id, &d.message(), &c.signature) {
+    if !good {
         println!("结论：签名无效（证照被改动，或不是以这些公钥签发的）");
         return Ok(ExitCode::FAILURE);
     }
-    println!("签名：有效（密钥 {}，{}）", c.key_id, c.alg);
+    println!("签名：有效（{form}，密钥 {key_id}，{alg}）");
     let today = on.unwrap_or_else(|| yiwang_core::calendar::civil_date(chrono::Utc::now()));
     if let Some(p) = status_list {
         let list: yiwang_app::StatusList = serde_json::from_str(&read(p)?).context("not a yiwang status list")?;
@@ -856,7 +884,16 @@ fn serve(
             "国密: SM3 chains and checkpoints, SM2 signatures, SM4 personal data"
         );
     }
-    let notify = dir.notify()?;
+    // The demo without a notify.toml writes its SMS and e-mail to the log instead
+    // (an applicant's login code among them), so that everything can be tried.
+    let notify = match dir.notify()? {
+        Some(config) => Some(config.senders()),
+        None if demo => {
+            tracing::warn!("demo: no notify.toml, so text messages and e-mail are written to this log, not sent");
+            Some(yiwang_app::notify::Senders::log())
+        }
+        None => None,
+    };
     if demo {
         tracing::warn!(
             "this installation runs the demo district, whose logins are published (README): it is not for \
@@ -916,9 +953,9 @@ fn serve(
             })
         };
         // The outbox, sent through the senders of notify.toml every few seconds.
-        let notifier = notify.map(|config| {
+        let notifier = notify.map(|senders| {
             let app = app.clone();
-            let senders = std::sync::Arc::new(config.senders());
+            let senders = std::sync::Arc::new(senders);
             tokio::spawn(async move {
                 let mut ticks = tokio::time::interval(std::time::Duration::from_secs(every.notify_seconds.max(1)));
                 loop {

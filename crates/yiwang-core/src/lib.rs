@@ -11,6 +11,7 @@
 
 pub mod appeal;
 pub mod application;
+pub mod authorisation;
 pub mod calendar;
 pub mod case;
 pub mod chain;
@@ -37,4 +38,5 @@ pub fn kinds() -> case::Kinds {
         .with::<patrol::PatrolKind>()
         .with::<application::ApplicationKind>()
         .with::<rating_fix::RatingFixKind>()
+        .with::<authorisation::AuthorisationKind>()
 }

@@ -212,10 +212,15 @@ pub enum Role {
     Reviewer,
     /// 审批人: decides applications of their department (准予 or 不予).
     Approver,
+    /// 核验员: checks the e-certificates presented to them (at a bank, or another
+    /// department's window) and sees nothing else: no case, queue, dashboard or
+    /// personal data. A staff member with this role alone is refused everywhere but
+    /// the verification page (`Role::only_verifies`).
+    Verifier,
 }
 
 impl Role {
-    pub const ALL: [Role; 14] = [
+    pub const ALL: [Role; 15] = [
         Role::Admin,
         Role::SecurityAdmin,
         Role::Auditor,
@@ -230,11 +235,12 @@ impl Role {
         Role::Clerk,
         Role::Reviewer,
         Role::Approver,
+        Role::Verifier,
     ];
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
         Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or(InvalidValue {
             field: "role",
-            rule: "应为 admin、security_admin、auditor、operator、dispatcher、supervisor、handler、unit_leader、leader、grid_worker、inspector、clerk、reviewer、approver 之一",
+            rule: "应为 admin、security_admin、auditor、operator、dispatcher、supervisor、handler、unit_leader、leader、grid_worker、inspector、clerk、reviewer、approver、verifier 之一",
         })
     }
     pub fn as_str(self) -> &'static str {
@@ -253,6 +259,7 @@ impl Role {
             Role::Clerk => "clerk",
             Role::Reviewer => "reviewer",
             Role::Approver => "approver",
+            Role::Verifier => "verifier",
         }
     }
     pub fn label(self) -> &'static str {
@@ -271,7 +278,14 @@ impl Role {
             Role::Clerk => "窗口受理员",
             Role::Reviewer => "审查员",
             Role::Approver => "审批人",
+            Role::Verifier => "核验员",
         }
+    }
+
+    /// Whether `roles` are the verifier's alone: such a staff member may verify
+    /// certificates and do nothing else, whatever their unit could see.
+    pub fn only_verifies(roles: &[Role]) -> bool {
+        !roles.is_empty() && roles.iter().all(|r| *r == Role::Verifier)
     }
 }
 

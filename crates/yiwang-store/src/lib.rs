@@ -144,12 +144,13 @@ pub trait Store: Send + Sync {
     /// a failed one.
     fn notice_retry(&self, id: i64, at: Instant) -> Result<bool>;
     fn outbox(&self, q: &OutboxQuery) -> Result<Vec<OutboxEntry>>;
-    /// Puts a notice about case `case` in the outbox on its own, for what is no event
-    /// of the case (a citizen asking for their tracking code again).
+    /// Puts a notice in the outbox on its own, for what is no event of a case: about
+    /// case `case` (a citizen asking for their tracking code again), or about none (an
+    /// applicant's one-time login code, with its address in `notice.to`).
     fn enqueue_notice(
         &self,
         tenant: &yiwang_core::id::TenantId,
-        case: &CaseId,
+        case: Option<&CaseId>,
         notice: Notice,
         at: Instant,
     ) -> Result<()>;

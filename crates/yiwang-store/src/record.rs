@@ -325,6 +325,9 @@ pub struct CaseQuery {
     pub areas: Vec<UnitCode>,
     /// Cases of this citizen.
     pub person: Option<PersonId>,
+    /// Cases of the people with this phone: the keyed digest of their person rows
+    /// (`PersonData::phone_digest`), as an applicant logged in by phone sees theirs.
+    pub phone_digest: Option<String>,
     pub opened_from: Option<Instant>,
     pub opened_to: Option<Instant>,
     pub limit: u32,
@@ -353,6 +356,7 @@ impl CaseQuery {
             && self.category.is_none()
             && self.areas.is_empty()
             && self.person.is_none()
+            && self.phone_digest.is_none()
             && self.opened_from.is_none()
             && self.opened_to.is_none()
     }

@@ -69,6 +69,7 @@ impl From<AppError> for ApiError {
             AppError::TotpEnrollmentRequired => (S::FORBIDDEN, "totp_enrollment_required", None),
             AppError::Throttled(_) => (S::TOO_MANY_REQUESTS, "throttled", None),
             AppError::Forbidden(_) => (S::FORBIDDEN, "forbidden", None),
+            AppError::VerifierOnly => (S::FORBIDDEN, "verifier_only", None),
             AppError::NotFound(_) => (S::NOT_FOUND, "not_found", None),
             AppError::Busy => (S::CONFLICT, "busy", None),
             AppError::Conflict(_) => (S::CONFLICT, "conflict", None),

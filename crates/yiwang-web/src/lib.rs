@@ -7,6 +7,7 @@
 //! the result or the `ApiError` into a response.
 
 mod appeal;
+mod applicant;
 mod application;
 mod auth;
 mod citizen;
@@ -139,6 +140,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(task::router())
         .merge(patrol::router())
         .merge(application::router())
+        .merge(applicant::router())
         .merge(security::router())
         .merge(outbox::router())
         .merge(open311::admin_router())

@@ -31,6 +31,10 @@ use utoipa::{Modify, OpenApi};
         crate::application::indicators, crate::application::track, crate::application::rate,
         crate::application::get_fix, crate::application::act_on_fix, crate::application::get_certificate,
         crate::application::status_list,
+        crate::applicant::send_code, crate::applicant::login, crate::applicant::my_applications,
+        crate::applicant::apply, crate::applicant::my_application, crate::applicant::act, crate::applicant::upload,
+        crate::applicant::my_certificates, crate::applicant::my_authorisations, crate::applicant::revoke_mine,
+        crate::applicant::grant, crate::applicant::get_authorisation, crate::applicant::revoke,
     ),
     modifiers(&Bearer)
 )]

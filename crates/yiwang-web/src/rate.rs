@@ -21,7 +21,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 /// The routes limited (all POST): where a secret is guessed.
-pub const GUARDED: [&str; 16] = [
+pub const GUARDED: [&str; 20] = [
     "/api/v1/login",
     "/api/v1/password",
     "/api/v1/totp",
@@ -30,6 +30,8 @@ pub const GUARDED: [&str; 16] = [
     "/api/v1/track/resend-code",
     "/api/v1/application-tracking",
     "/api/v1/application-ratings",
+    "/api/v1/applicant/code",
+    "/api/v1/applicant/login",
     "/console/login",
     "/console/password",
     "/console/totp",
@@ -38,6 +40,8 @@ pub const GUARDED: [&str; 16] = [
     "/track/resend",
     "/services/track",
     "/services/track/rate",
+    "/my/code",
+    "/my/login",
 ];
 
 /// Addresses remembered at most before the idle ones are forgotten.

@@ -3,6 +3,8 @@
 //! carries it: the app signs, and anyone verifies with the published public keys —
 //! online at the status page, or offline with `yiwang verify-certificate`.
 
+pub mod compact;
+
 use crate::id::CaseId;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -58,6 +60,10 @@ pub struct SignedCertificate {
     pub alg: String,
     /// The signature of `message()`, hex.
     pub signature: String,
+    /// The same key's signature of the compact form (`compact::message`), hex: what
+    /// the QR code carries. Absent in certificates signed before there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cose_signature: Option<String>,
 }
 
 /// The canonical JSON of `value`: no spaces, every object's keys in code-point order,

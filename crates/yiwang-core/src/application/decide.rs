@@ -394,7 +394,8 @@ pub fn decide(a: &Application, command: &Command, ctx: &Context<'_>) -> Decision
             if valid_until.is_some_and(|u| u <= *valid_from) {
                 return Err(Refusal::rule("validity_invalid", "有效期截止日应晚于起始日"));
             }
-            let number = text("number", number, 64)?;
+            // 100: a GB/T 36904 identifier is up to 94 characters.
+            let number = text("number", number, 100)?;
             unpaid(a)?;
             // The signed certificate must say what is recorded.
             if let Some(c) = signed

@@ -154,6 +154,22 @@ pub struct CertificateSpec {
     /// How long it is valid, in years; none for no end.
     #[serde(default)]
     pub valid_years: Option<u32>,
+    /// Where GB/T 36904's structured identifier applies: it is then the certificate's
+    /// number, made at 制证 (`CertificateIdentifier`); other types keep the number the
+    /// department gives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gbt36904: Option<Gbt36904>,
+}
+
+/// What a GB/T 36904 identifier needs from the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Gbt36904 {
+    /// 证照类型代码 in the catalogue of certificate types (21 characters).
+    pub type_code: String,
+    /// 颁发机构代码: the issuing department's 统一社会信用代码.
+    pub issuer: crate::id::CreditCode,
 }
 
 /// One 事项 of the catalogue, at one version.
@@ -302,6 +318,11 @@ impl Service {
             && (!code_ok(&c.code) || c.name.trim().is_empty())
         {
             return Err(format!("事项 {me}：证照类型 {:?} 的编码或名称不符合要求", c.code));
+        }
+        if let Some(g) = self.certificate.as_ref().and_then(|c| c.gbt36904.as_ref())
+            && let Err(e) = crate::id::CertificateIdentifier::new(&g.type_code, &g.issuer, "1", 1)
+        {
+            return Err(format!("事项 {me}：电子证照标识（GB/T 36904）设置有误：{}", e.rule));
         }
         Ok(())
     }

@@ -118,6 +118,7 @@ fn food_licence() -> Service {
             code: "food-business-licence".into(),
             name: "食品经营许可证".into(),
             valid_years: Some(5),
+            gbt36904: None,
         }),
         supplement_days: 5,
         for_enterprises: true,
@@ -963,6 +964,7 @@ fn a_certificate_must_say_what_is_recorded_and_is_revoked_by_the_approver_even_a
             key_id: "k".into(),
             alg: "ed25519".into(),
             signature: "00".into(),
+            cose_signature: None,
         }))
     };
     let certify = |number: &str, doc: &str| Command::Certify {

@@ -4,6 +4,7 @@
 //! does; time is an argument stepped by hand; the calendar is the real one.
 
 mod application;
+mod authorisation;
 mod callback;
 mod evolve;
 mod fixture;

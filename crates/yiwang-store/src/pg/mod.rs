@@ -51,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0011_due_working.sql"),
     include_str!("../../migrations/postgres/0012_category_keywords.sql"),
     include_str!("../../migrations/postgres/0013_idempotency_key.sql"),
+    include_str!("../../migrations/postgres/0014_phone_lookup.sql"),
 ];
 
 /// The advisory lock migrations run under ("yiwang" in ASCII), so two processes

@@ -150,6 +150,11 @@ fn case_filter(q: &CaseQuery, text: TextMatch) -> Option<(String, Params)> {
         let n = push(&mut p, Box::new(pid.0));
         w.push(format!("a.person = ${n}"));
     }
+    // A phone's few person rows by the digest's index, then their cases by `case_person`.
+    if let Some(d) = &q.phone_digest {
+        let n = push(&mut p, Box::new(d.clone()));
+        w.push(format!("a.person IN (SELECT x.id FROM person x WHERE x.phone_digest = ${n})"));
+    }
     if let Some(c) = &q.category {
         let n = push(&mut p, Box::new(c.clone()));
         w.push(format!("a.category = ${n}"));
@@ -611,11 +616,11 @@ impl Store for PgStore {
     fn enqueue_notice(
         &self,
         tenant: &yiwang_core::id::TenantId,
-        case: &CaseId,
+        case: Option<&CaseId>,
         notice: Notice,
         at: Instant,
     ) -> Result<()> {
-        let (tenant, case) = (tenant.to_string(), case.to_string());
+        let (tenant, case) = (tenant.to_string(), case.map(|c| c.to_string()));
         self.write(move |c| {
             c.execute(
                 "INSERT INTO outbox (tenant, case_id, template, recipient, created_at, next_at) VALUES ($1, $2, $3, $4, $5, $5)",

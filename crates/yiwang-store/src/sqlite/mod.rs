@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0013_due_working.sql"),
     include_str!("../../migrations/sqlite/0014_category_keywords.sql"),
     include_str!("../../migrations/sqlite/0015_idempotency_key.sql"),
+    include_str!("../../migrations/sqlite/0016_phone_lookup.sql"),
 ];
 
 pub struct SqliteStore {

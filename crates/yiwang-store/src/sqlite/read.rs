@@ -155,6 +155,11 @@ fn case_filter(q: &CaseQuery, matching: Option<String>, kinds: &[&'static str]) 
         p.push(Box::new(pid.0));
         w.push(format!("a.person = ?{}", p.len()));
     }
+    // A phone's few person rows by the digest's index, then their cases by `case_person`.
+    if let Some(d) = &q.phone_digest {
+        p.push(Box::new(d.clone()));
+        w.push(format!("a.person IN (SELECT id FROM person WHERE phone_digest = ?{})", p.len()));
+    }
     if let Some(c) = &q.category {
         p.push(Box::new(c.clone()));
         w.push(format!("a.category = ?{}", p.len()));
@@ -671,11 +676,11 @@ impl Store for SqliteStore {
     fn enqueue_notice(
         &self,
         tenant: &yiwang_core::id::TenantId,
-        case: &CaseId,
+        case: Option<&CaseId>,
         notice: Notice,
         at: Instant,
     ) -> Result<()> {
-        let (tenant, case, at) = (tenant.to_string(), case.to_string(), ts(at));
+        let (tenant, case, at) = (tenant.to_string(), case.map(|c| c.to_string()), ts(at));
         self.writer.exec(move |c| {
             c.execute(
                 "INSERT INTO outbox (tenant, case_id, template, recipient, created_at, next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",

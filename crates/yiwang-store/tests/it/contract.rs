@@ -1618,6 +1618,41 @@ pub fn notices_are_written_with_their_events_and_tried_until_sent(store: &dyn St
     assert_eq!(all(Some("pending")).len(), 1);
     let of_case = store.outbox(&OutboxQuery { case_id: Some(a.id.clone()), limit: 10, ..Default::default() }).unwrap();
     assert_eq!(of_case.len(), 2);
+
+    // A notice of no case (an applicant's login code) is kept and tried like the rest.
+    let code = Notice { template: "login_code/n1".into(), to: Some("sms:13900000000".into()) };
+    store.enqueue_notice(&tenant(), None, code, retry).unwrap();
+    let due = store.due_notices(retry, 10).unwrap();
+    let mine = due.iter().find(|e| e.template == "login_code/n1").expect("the caseless notice is due");
+    assert_eq!((mine.case_id.as_ref(), mine.to.as_deref()), (None, Some("sms:13900000000")));
+}
+
+/// A citizen's cases are found by the digest of their phone, across their person rows
+/// and kinds; an erased person's cases are no longer.
+pub fn cases_are_found_by_their_peoples_phone(store: &dyn Store) {
+    let w = world(store);
+    let a1 = new_case(&w, store, t0(), 1, Some("13711110001"));
+    let _other = new_case(&w, store, t0() + Duration::minutes(1), 2, Some("13711110002"));
+    let a3 = new_case(&w, store, t0() + Duration::minutes(2), 3, Some("13711110001"));
+    let _anonymous = new_case(&w, store, t0() + Duration::minutes(3), 4, None);
+    let of = |d: &str| {
+        let q = CaseQuery { phone_digest: Some(d.into()), limit: 10, ..Default::default() };
+        let page = store.list_cases(&q).unwrap();
+        assert_eq!(store.count_cases(&q).unwrap(), page.rows.len() as u64);
+        ids(&page.rows)
+    };
+    assert_eq!(of("digest-13711110001"), [a3.id.clone(), a1.id.clone()], "newest first, both person rows");
+    assert_eq!(of("digest-13711110002").len(), 1);
+    assert!(of("digest-13799999999").is_empty());
+    let q = CaseQuery {
+        kind: Some("appeal"),
+        phone_digest: Some("digest-13711110001".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(store.list_cases(&q).unwrap().rows.len(), 2);
+    assert!(store.erase_person(a1.citizen.unwrap(), t0() + Duration::days(1)).unwrap());
+    assert_eq!(of("digest-13711110001"), [a3.id], "an erased person's digest is gone");
 }
 
 /// The 国密 option on an installation that ran with SHA-256 and AES-GCM (`seal.rs`,

@@ -334,6 +334,11 @@ fn check_sealed(store: &dyn Store, before: &[RawPerson], raw: &dyn Fn() -> Vec<(
         contract::new_case_of(&w, t0(), contract::intake("井盖松动", contract::tracking(t0(), 903, 7)), None);
     again.idempotency = key();
     assert!(store.create_case(again).wait().is_err(), "a key is used once");
+    // The cases of the people from before are found by their phone (migration 16 / 14).
+    let digest = before.iter().find_map(|p| p.4.clone()).expect("a citizen with a phone");
+    let same = before.iter().filter(|p| p.4.as_ref() == Some(&digest)).count();
+    let q = yiwang_store::CaseQuery { phone_digest: Some(digest), limit: 100, ..Default::default() };
+    assert_eq!(store.list_cases(&q).unwrap().rows.len(), same, "one case per person row of that phone");
     let report = store.verify().unwrap();
     assert!(report.is_intact(), "{:?}", report.breaks);
 }

@@ -16,7 +16,7 @@ use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use yiwang_app::{AppError, ApplicationInput, ApplicationView, CitizenInput};
-use yiwang_core::application::service::{Depth, FieldType};
+use yiwang_core::application::service::Depth;
 use yiwang_core::application::{Application, Command, Delivery, Enterprise, Missing, Provided, Service, Verdict};
 use yiwang_core::deadline::ClockName;
 use yiwang_core::id::CreditCode;
@@ -152,37 +152,7 @@ fn new_form(u: &StaffUser, s: &Service, f: &Fields, e: Option<&(String, String)>
                         }
                     }
                 }
-                @if !s.fields.is_empty() {
-                    fieldset {
-                        legend { "申请表" }
-                        @for x in &s.fields {
-                            @let id = format!("form-{}", x.code);
-                            @let name = format!("form.{}", x.code);
-                            div.field {
-                                label for=(id) { (x.label) @if !x.required { span.opt { "（选填）" } } }
-                                @match &x.field_type {
-                                    FieldType::Choice { options } => {
-                                        select id=(id) name=(name) required[x.required] {
-                                            option value="" { "请选择" }
-                                            @for o in options { option value=(o) selected[f.get(&name) == o] { (o) } }
-                                        }
-                                    }
-                                    FieldType::YesNo => {
-                                        select id=(id) name=(name) required[x.required] {
-                                            option value="" { "请选择" }
-                                            option value="是" selected[f.get(&name) == "是"] { "是" }
-                                            option value="否" selected[f.get(&name) == "否"] { "否" }
-                                        }
-                                    }
-                                    FieldType::Date => { input id=(id) name=(name) type="date" required[x.required] value=(f.get(&name)); }
-                                    FieldType::Number { .. } => { input id=(id) name=(name) inputmode="decimal" required[x.required] value=(f.get(&name)); }
-                                    FieldType::Text { max } if *max > 100 => { textarea id=(id) name=(name) rows="3" required[x.required] { (f.get(&name)) } }
-                                    _ => { input id=(id) name=(name) required[x.required] value=(f.get(&name)); }
-                                }
-                            }
-                        }
-                    }
-                }
+                (super::form::service_fields(&s.fields, f))
                 @if !s.materials.is_empty() {
                     fieldset #materials {
                         legend { "收取材料" }
@@ -534,9 +504,13 @@ fn action_form(u: &StaffUser, a: &Application, name: &str, failed: Option<&Faile
             (text("reasons", "理由（不予许可时必填，并告知申请复议或诉讼的权利）", false, 3))
         },
         "certify" => html! {
-            div.field {
-                label for=(id("number")) { @if let Some(c) = &s.certificate { (c.name) } "编号" }
-                input id=(id("number")) name="number" required value=(f.get("number"));
+            @if s.certificate.as_ref().is_some_and(|c| c.gbt36904.is_some()) {
+                p.hint { "证照编号按 GB/T 36904 电子证照标识自动生成。" }
+            } @else {
+                div.field {
+                    label for=(id("number")) { @if let Some(c) = &s.certificate { (c.name) } "编号" }
+                    input id=(id("number")) name="number" required value=(f.get("number"));
+                }
             }
             div.field {
                 label for=(id("valid_from")) { "有效期起" }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use yiwang_app::{SecurityEvent, SecurityQuery};
 
 /// The kinds of event, and their names for people.
-const KINDS: [(&str, &str); 21] = [
+const KINDS: [(&str, &str); 22] = [
     ("login", "登录"),
     ("login_failed", "登录失败"),
     ("login_refused", "锁定中拒绝登录"),
@@ -34,6 +34,7 @@ const KINDS: [(&str, &str); 21] = [
     ("security_log_archived", "审计日志归档"),
     ("person_erased", "删除个人信息"),
     ("config_changed", "设置变更"),
+    ("certificate_verified", "核验证照"),
 ];
 
 fn kind_label(k: &str) -> &str {

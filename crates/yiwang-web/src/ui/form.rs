@@ -149,3 +149,42 @@ pub(crate) fn actions_aside(forms: Vec<Markup>) -> Markup {
         }
     }
 }
+
+/// A service's form (申请表): its fields with their checks' inputs, named `form.<code>`
+/// and filled from `f`. The window's 收件 and the applicant's 网上申请 both show it.
+pub(crate) fn service_fields(fields: &[yiwang_core::application::service::Field], f: &Fields) -> Markup {
+    use yiwang_core::application::service::FieldType;
+    html! {
+    @if !fields.is_empty() {
+        fieldset {
+            legend { "申请表" }
+            @for x in fields {
+                @let id = format!("form-{}", x.code);
+                @let name = format!("form.{}", x.code);
+                div.field {
+                    label for=(id) { (x.label) @if !x.required { span.opt { "（选填）" } } }
+                    @match &x.field_type {
+                        FieldType::Choice { options } => {
+                            select id=(id) name=(name) required[x.required] {
+                                option value="" { "请选择" }
+                                @for o in options { option value=(o) selected[f.get(&name) == o] { (o) } }
+                            }
+                        }
+                        FieldType::YesNo => {
+                            select id=(id) name=(name) required[x.required] {
+                                option value="" { "请选择" }
+                                option value="是" selected[f.get(&name) == "是"] { "是" }
+                                option value="否" selected[f.get(&name) == "否"] { "否" }
+                            }
+                        }
+                        FieldType::Date => { input id=(id) name=(name) type="date" required[x.required] value=(f.get(&name)); }
+                        FieldType::Number { .. } => { input id=(id) name=(name) inputmode="decimal" required[x.required] value=(f.get(&name)); }
+                        FieldType::Text { max } if *max > 100 => { textarea id=(id) name=(name) rows="3" required[x.required] { (f.get(&name)) } }
+                        _ => { input id=(id) name=(name) required[x.required] value=(f.get(&name)); }
+                    }
+                }
+            }
+        }
+    }
+    }
+}

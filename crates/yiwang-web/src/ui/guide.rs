@@ -25,7 +25,7 @@ pub async fn show_services(State(state): State<AppState>, Query(q): Query<GuideQ
     let body = html! {
         section.card {
             h1 { "办事指南" }
-            p { "已经申请？" a href="/services/track" { "办件查询与评价" } }
+            p { "已经申请？" a href="/my" { "我的办件" } "（手机号登录），或凭查询码" a href="/services/track" { "查询与评价" } }
             form.search method="get" action="/services" role="search" {
                 label for="guide-q" { "查找事项" }
                 input #guide-q name="q" type="search" value=(q) placeholder="如：食品经营、居住证、退休";
@@ -103,7 +103,11 @@ pub async fn show_service(
             p.muted { a href="/services" { "办事指南" } " › " (department) }
             h1 { (s.name) }
             (guide)
-            p.print-links { a.button href={"/services/" (s.code) "?print=1"} target="_blank" { "打印本指南" } }
+            p.print-links {
+                a.button.primary #apply-online href={"/services/" (s.code) "/apply"} { "在线申请" }
+                " "
+                a.button href={"/services/" (s.code) "?print=1"} target="_blank" { "打印本指南" }
+            }
         }
     };
     Ok(html_response(StatusCode::OK, page(&s.name, Chrome::Portal, body)))
@@ -349,9 +353,9 @@ pub async fn show_certificate(State(state): State<AppState>, Path(status_id): Pa
                 @for i in &d.items { dt { (i.label) } dd { (i.value) } }
             }
             @if let Some(svg) = qr_svg(&c.certificate) {
-                figure.qr #certificate-qr { (maud::PreEscaped(svg)) figcaption { "证照二维码：含签名的证照本身，离线扫描即可核验" } }
+                figure.qr #certificate-qr { (maud::PreEscaped(svg)) figcaption { "证照二维码：含签名的证照本身（YW1 紧凑格式），离线扫描即可核验" } }
             }
-            p.hint { "本证照由发证机关以数字签名签发（密钥 " (c.certificate.key_id) "，" (c.certificate.alg) "），公钥见 /api/v1/keys；离线核验：yiwang verify-certificate 证照文件 --keys 公钥文件，或下载" a href="/certificates/verifier.html" { "离线核验页" } "在浏览器中打开。" }
+            p.hint { "本证照由发证机关以数字签名签发（密钥 " (c.certificate.key_id) "，" (c.certificate.alg) "），公钥见 /api/v1/keys；离线核验：yiwang verify-certificate 证照文件 --keys 公钥文件（或 --qr 二维码内容），或下载" a href="/certificates/verifier.html" { "离线核验页" } "在浏览器中打开。" }
         }
     };
     Ok(respond(StatusCode::OK, page("电子证照核验", Chrome::Portal, body)))
@@ -374,12 +378,14 @@ pub async fn download_verifier() -> Response {
     r
 }
 
-/// What a certificate's QR code carries: the signed certificate itself as canonical
-/// JSON (its status id inside), so that a scan verifies with no server — the offline
-/// page and `yiwang verify-certificate` take it as it is.
+/// What a certificate's QR code carries: the compact signed form (`YW1:…`, see
+/// `certificate::compact`: COSE_Sign1, zlib, base45), its status id inside, so that a
+/// scan verifies with no server — the offline page and `yiwang verify-certificate`
+/// take it as it is. A certificate signed before the compact form existed carries its
+/// file form, the signed certificate as canonical JSON, which both also take.
 pub fn qr_payload(c: &yiwang_core::application::certificate::SignedCertificate) -> String {
-    let v = serde_json::to_value(c).expect("a certificate serialises");
-    yiwang_core::application::certificate::canonical(&v)
+    use yiwang_core::application::certificate::{canonical, compact};
+    compact::qr_text(c).unwrap_or_else(|| canonical(&serde_json::to_value(c).expect("a certificate serialises")))
 }
 
 /// The certificate's QR code: its width in modules and the modules, row by row (true

@@ -8,9 +8,11 @@
 //! calls one use case of `yiwang_app::App`, and renders the answer or the Chinese
 //! message of the error next to what was typed.
 
+mod applicant;
 mod applications;
 mod assets;
 mod audit;
+mod authorisations;
 mod console;
 mod dashboard;
 mod export;
@@ -25,6 +27,7 @@ mod print;
 mod rating;
 mod search;
 mod tasks;
+mod verify;
 
 use crate::{ApiError, AppState};
 use axum::Router;
@@ -39,7 +42,9 @@ use sha2::{Digest, Sha256};
 use yiwang_core::org::{Actor, Role, Staff};
 
 pub use form::Fields;
-pub(crate) use portal::{photo_kind, refuse_foreign_photos, refuse_stored_uploads, save_case_upload};
+pub(crate) use portal::{
+    file_kind, photo_kind, refuse_foreign_photos, refuse_stored_uploads, save_case_upload, upload_name, write_upload,
+};
 
 /// The cookie holding the staff session token (from `App::login`).
 pub(crate) const SESSION_COOKIE: &str = "yiwang_session";
@@ -59,6 +64,9 @@ pub(crate) fn upload_limit(path: &str) -> Option<usize> {
         p if p.starts_with("/console/patrol/") && p.ends_with("/problem") => Some(PATROL_LIMIT),
         p if p.starts_with("/console/cases/") && p.ends_with("/act") => Some(CASE_ACT_LIMIT),
         p if p.starts_with("/api/v1/appeals/") && p.ends_with("/photos") => Some(API_PHOTO_LIMIT),
+        p if p.starts_with("/services/") && p.ends_with("/apply") => Some(applicant::APPLY_LIMIT),
+        p if p.starts_with("/my/applications/") => Some(applicant::APPLY_LIMIT),
+        "/api/v1/applicant/uploads" => Some(crate::applicant::MATERIAL_BYTES_MAX + 64 * 1024),
         _ => None,
     }
 }
@@ -83,6 +91,18 @@ pub fn router() -> Router<AppState> {
         .route("/certificates/verifier.html", get(guide::download_verifier))
         .route("/certificates/{status_id}", get(guide::show_certificate))
         .route("/services/{code}", get(guide::show_service))
+        .route(
+            "/services/{code}/apply",
+            get(applicant::show_apply).post(applicant::apply).layer(DefaultBodyLimit::max(applicant::APPLY_LIMIT)),
+        )
+        .route("/my", get(applicant::show_mine))
+        .route("/my/login", get(applicant::show_login).post(applicant::login))
+        .route("/my/code", post(applicant::send_code))
+        .route("/my/logout", post(applicant::logout))
+        .route(
+            "/my/applications/{id}",
+            get(applicant::show_one).post(applicant::act).layer(DefaultBodyLimit::max(applicant::APPLY_LIMIT)),
+        )
         .route("/track/callback", post(portal::answer_callback))
         .route("/track/resend", post(portal::resend_code))
         .route("/uploads/{case}/{file}", get(portal::get_upload))
@@ -121,6 +141,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/patrols/{id}", get(patrol::show_one))
         .route("/console/applications/new", get(applications::show_new).post(applications::register))
         .route("/console/indicators", get(applications::show_indicators))
+        .route("/console/authorisations/new", get(authorisations::show_new).post(authorisations::register))
+        .route("/console/authorisations/{id}", get(authorisations::show_one))
+        .route("/console/authorisations/{id}/revoke", post(authorisations::revoke))
         .route("/console/rating-fixes/{id}", get(applications::show_fix))
         .route("/console/rating-fixes/{id}/act", post(applications::act_on_fix))
         .route("/console/applications/{id}", get(applications::show_one))
@@ -132,6 +155,10 @@ pub fn router() -> Router<AppState> {
         .route("/console/board", get(tasks::show_board))
         .route("/console/board/export.csv", get(tasks::export_board_csv))
         .route("/console/board/export.xlsx", get(tasks::export_board_xlsx))
+        .route(
+            "/console/verify",
+            get(verify::show_verify).post(verify::verify).layer(DefaultBodyLimit::max(verify::LIMIT)),
+        )
 }
 
 /// A logged-in staff member in the console. Without a valid session cookie the
@@ -202,6 +229,33 @@ impl StaffUser {
             Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(to_login()),
             Err(e) if e.code == "password_change_required" => Err(Redirect::to("/console/password").into_response()),
             Err(e) if e.code == "totp_enrollment_required" => Err(Redirect::to("/console/totp").into_response()),
+            // A 核验员 may log out; anything else leads back to the one page they use.
+            Err(e) if e.code == "verifier_only" && next == "/console/logout" => {
+                StaffUser::verifier(state, headers, next).await
+            }
+            Err(e) if e.code == "verifier_only" => Err(Redirect::to("/console/verify").into_response()),
+            Err(e) => Err(UiError(e).into_response()),
+        }
+    }
+
+    /// As `from_headers`, for the verification page: a staff member with
+    /// `Role::Verifier` (`App::authenticate_verifier`).
+    pub async fn verifier(state: &AppState, headers: &HeaderMap, next: &str) -> Result<Self, Response> {
+        let to_login = || Redirect::to(&format!("/console/login?next={}", form::url_encode(next))).into_response();
+        let Some(token) = cookie(headers, SESSION_COOKIE).map(str::to_owned) else {
+            return Err(to_login());
+        };
+        let t = token.clone();
+        match state.run(move |app| app.authenticate_verifier(&t)).await {
+            Ok((staff, actor)) => Ok(StaffUser {
+                unit_name: state.app.reference().unit_name(&staff.unit),
+                csrf: csrf_of(&token),
+                staff,
+                actor,
+                token,
+            }),
+            Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(to_login()),
+            Err(e) if e.code == "password_change_required" => Err(Redirect::to("/console/password").into_response()),
             Err(e) => Err(UiError(e).into_response()),
         }
     }
@@ -311,6 +365,20 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                 a.skip href="#main" { "跳到正文" }
                 header.top {
                     @match chrome {
+                        // A 核验员 sees one page: verification.
+                        Chrome::Console(u, _) if Role::only_verifies(&u.staff.roles) => {
+                            a.brand href="/console/verify" { "一网 · 证照核验" }
+                            nav aria-label="工作台导航" {
+                                a href="/console/verify" aria-current="page" { "证照核验" }
+                            }
+                            div.who {
+                                span { (u.staff.name) " · " (u.unit_name) " · " (roles(&u.staff.roles)) }
+                                form method="post" action="/console/logout" {
+                                    input type="hidden" name="_csrf" value=(u.csrf);
+                                    button.link type="submit" { "退出" }
+                                }
+                            }
+                        }
                         Chrome::Console(u, section) => {
                             a.brand href="/console" { "一网 · 12345 工作台" }
                             nav aria-label="工作台导航" {
@@ -331,6 +399,7 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                 }
                                 @if applications::is_clerk(u) {
                                     a href="/console/applications/new" aria-current=[(section == "applications").then_some("page")] { "窗口收件" }
+                                    a href="/console/authorisations/new" { "企业授权" }
                                 }
                                 @if applications::sees_indicators(u) {
                                     a href="/console/indicators" aria-current=[(section == "indicators").then_some("page")] { "一网通办指标" }
@@ -360,6 +429,7 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                 a href="/" { "我要反映" }
                                 a href="/track" { "进度查询" }
                                 a href="/services" { "办事指南" }
+                                a href="/my" { "我的办件" }
                             }
                         }
                     }

@@ -224,7 +224,7 @@ pub(crate) async fn refuse_foreign_photos(state: &AppState, case: &CaseId, names
 
 /// Writes a new file `name` in `dir`: the attachment a case records (`uploads/<name>`)
 /// and the file's path.
-async fn write_upload(
+pub(crate) async fn write_upload(
     dir: &std::path::Path,
     name: &str,
     bytes: &[u8],

@@ -15,6 +15,7 @@
 //! reviewed, decided, certified and delivered; the applicant reads the guide and rates
 //! the application on a phone, badly; the department verifies and answers it.
 
+mod applicant;
 mod webdriver;
 
 use chrono::{TimeZone, Utc};
@@ -71,8 +72,10 @@ async fn start_server() -> Server {
 }
 
 /// `target/screenshots/` of the workspace, emptied.
-fn screenshots_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+/// `target/screenshots/<story>`, emptied: each story (a test of its own, run beside
+/// the others) keeps its screenshots apart.
+fn screenshots_dir(story: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots").join(story);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir.canonicalize().unwrap()
@@ -164,7 +167,7 @@ async fn act(d: &Driver, action: &str) {
 async fn the_whole_story_runs_in_a_real_browser() {
     let mut server = start_server().await;
     let base = server.base.clone();
-    let shots = screenshots_dir();
+    let shots = screenshots_dir("story");
     let mut d = Driver::start(&shots).await;
     let leader = server.app.actor_for(&yiwang_core::org::Staff {
         username: yiwang_core::id::Username::parse("leader1").unwrap(),
@@ -733,6 +736,8 @@ async fn the_whole_story_runs_in_a_real_browser() {
     let sid = issued.document.status_id.clone();
     let json = |v: serde_json::Value| v.to_string();
     let certificate = json(serde_json::to_value(app.certificate_status(&sid).unwrap()).unwrap());
+    // What its QR code says: the compact signed form, verified as a scanner gives it.
+    let qr = app.certificate_status(&sid).unwrap().qr.expect("a compact QR form");
     let keys = json(serde_json::to_value(app.config().keyring.public_keys()).unwrap());
     let before = json(serde_json::to_value(app.status_list().unwrap()).unwrap());
     let approver = app.actor_for(&yiwang_core::org::Staff {
@@ -757,6 +762,17 @@ async fn the_whole_story_runs_in_a_real_browser() {
     assert!(d.text("#certificate-status").await.contains("已吊销"));
     assert!(d.fits_width().await, "the certificate page fits a phone");
     d.full_shot("certificate-page", PHONE_W, PHONE_H).await;
+    // A 核验员 at another window, on a phone: the scanner types the QR's text; the
+    // verdict is the live status, and their console offers nothing else.
+    login(&mut d, &base, "verifier1").await;
+    assert_eq!(d.text("header nav").await, "证照核验");
+    d.script("document.getElementById('presented').value = arguments[0];", vec![serde_json::json!(qr)]).await;
+    d.click_to_load("#verify button[type=submit]").await;
+    assert!(d.text("#verify-verdict").await.contains("已吊销"), "{}", d.body_text().await);
+    assert!(d.text("#verify-result").await.contains("以欺骗手段取得"));
+    assert!(d.fits_width().await, "the verification page fits a phone");
+    d.full_shot("certificate-verifier", PHONE_W, PHONE_H).await;
+    logout(&d).await;
     d.size(DESK_W, DESK_H).await;
     if let Some(s) = server.stop.take() {
         let _ = s.send(());
@@ -765,7 +781,7 @@ async fn the_whole_story_runs_in_a_real_browser() {
     std::fs::write(&page, include_str!("../../static/verify.html")).unwrap();
     d.goto(&format!("file://{}", page.display())).await;
     let fill = "document.getElementById(arguments[0]).value = arguments[1];";
-    for (id, text) in [("certificate", certificate), ("keys", keys), ("list", before)] {
+    for (id, text) in [("certificate", qr.clone()), ("keys", keys), ("list", before)] {
         d.script(fill, vec![serde_json::json!(id), serde_json::json!(text)]).await;
     }
     d.click("#check").await;
@@ -778,7 +794,20 @@ async fn the_whole_story_runs_in_a_real_browser() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(verdict, "结论：有效", "{}", d.body_text().await);
+    assert!(d.body_text().await.contains("二维码 COSE"), "{}", d.body_text().await);
     d.full_shot("certificate-offline-valid", DESK_W, DESK_H).await;
+    // The QR's payload changed (its issuer's code, re-encoded whole): the signature fails.
+    use yiwang_core::application::certificate::compact;
+    let mut cose = compact::unwrap(&qr).unwrap();
+    let at = cose.windows(5).position(|w| w == b"scjgj").expect("the issuer's code is in the payload");
+    cose[at] = b'x';
+    let forged = compact::wrap(&cose);
+    d.script(fill, vec![serde_json::json!("certificate"), serde_json::json!(forged)]).await;
+    d.click("#check").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(d.text("#verdict").await, "结论：签名无效", "{}", d.body_text().await);
+    // The file form still verifies, and the newer list says revoked.
+    d.script(fill, vec![serde_json::json!("certificate"), serde_json::json!(certificate)]).await;
     d.script(fill, vec![serde_json::json!("list"), serde_json::json!(after)]).await;
     d.click("#check").await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;

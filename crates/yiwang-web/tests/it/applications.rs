@@ -143,8 +143,17 @@ async fn an_application_goes_from_the_window_to_its_certificate(backend: Backend
     assert_eq!(grids.len(), 1, "one QR code");
     let (_, scanned) = grids[0].decode().expect("the QR code decodes");
     assert_eq!(scanned, yiwang_web::qr_payload(&doc));
-    let scanned: yiwang_core::application::certificate::SignedCertificate = serde_json::from_str(&scanned).unwrap();
-    assert!(yiwang_app::keyring::verifies(&keys, &scanned.key_id, &scanned.document.message(), &scanned.signature));
+    assert_eq!(Some(&scanned), c["qr"].as_str().map(str::to_owned).as_ref(), "the API gives what the QR says");
+    // The compact form: COSE_Sign1 over the document, verified by the same key.
+    let read = yiwang_core::application::certificate::compact::parse_qr(&scanned).expect("a YW1 text");
+    assert_eq!((&read.document, &read.key_id, read.alg.as_str()), (&doc.document, &doc.key_id, "ed25519"));
+    assert!(yiwang_app::keyring::verifies(&keys, &read.key_id, &read.to_be_signed(), &read.signature));
+    assert!(!yiwang_app::keyring::verifies(&keys, &read.key_id, &read.to_be_signed(), &doc.signature));
+    // Smaller than the file form it replaced, in version and in modules.
+    let mut old = doc.clone();
+    old.cose_signature = None;
+    let (old_w, _) = yiwang_web::qr_modules(&old).expect("the file form still fits");
+    assert!(yiwang_web::qr_payload(&old).starts_with('{') && w < old_w, "{w} modules against {old_w}");
     let (s, page) = api.call("GET", &format!("/certificates/{sid}"), None, None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.as_str().unwrap().contains(&yiwang_web::qr_svg(&doc).unwrap()), "the page draws the code");

@@ -8,9 +8,11 @@
 mod harness;
 
 mod accounts;
+mod applicant;
 mod application_pages;
 mod applications;
 mod callback;
+mod certificates;
 mod dispatch;
 mod fuzz;
 mod hardening;
@@ -27,3 +29,4 @@ mod task_pages;
 mod tasks;
 mod ui;
 mod validation;
+mod verifier;
