@@ -149,14 +149,20 @@ pub enum ApplicantCommand {
         #[serde(default)]
         reason: Option<String>,
     },
-    /// 好差评, once it has ended.
+    /// 好差评, once it has ended, with any of the online dimensions.
     Rate {
         rating: Rating,
         #[serde(default)]
         comment: Option<String>,
         #[serde(default)]
         named: bool,
+        #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(inline))]
+        dimensions: yiwang_core::application::Dimensions,
     },
+    /// 缴费: the payment of a fee-bearing service, once the decision grants and before
+    /// 制证 (its reference, the fees in all in fen, the day paid).
+    RecordPayment { reference: String, amount_fen: u64, paid_on: chrono::NaiveDate },
 }
 
 /// A certificate the applicant may reuse for a material (我的证照).
@@ -435,11 +441,16 @@ impl App {
                 Command::Supplement { materials, in_person: false }
             }
             ApplicantCommand::Withdraw { reason } => Command::Withdraw { reason, in_person: false },
-            ApplicantCommand::Rate { rating, comment, named } => Command::Rate { rating, comment, named },
+            ApplicantCommand::Rate { rating, comment, named, dimensions } => {
+                Command::Rate { rating, comment, named, dimensions }
+            }
+            ApplicantCommand::RecordPayment { reference, amount_fen, paid_on } => {
+                Command::RecordPayment { reference, amount_fen, paid_on }
+            }
         };
         let a = self.act_on::<ApplicationKind>(&Actor::Citizen, &a.id, &command)?;
         if rated && let Some(r) = a.rated.as_ref().filter(|r| !r.rating.is_good()) {
-            self.open_rating_fix(&a, r)?;
+            self.open_rating_fix(&a, r, None)?;
         }
         self.applicant_view(&a)
     }

@@ -395,6 +395,15 @@ impl App {
             return self.act_on_once::<ApplicationKind>(actor, id, &cmd, key);
         }
         let replayed = self.act_on_once::<ApplicationKind>(actor, id, command, key)?;
+        // 现场评价 on the window's tablet: a bad one opens a 差评整改 as a bad
+        // application rating does (not again on a replayed request).
+        if let (Command::RateVisit { visit, .. }, false) = (command, replayed) {
+            let a = self.load_as::<ApplicationKind>(id)?;
+            let bad = a.visit_log.get(visit.saturating_sub(1) as usize).and_then(|v| v.rated.clone());
+            if let Some(r) = bad.filter(|r| !r.rating.is_good()) {
+                self.open_rating_fix(&a, &r, Some(*visit))?;
+            }
+        }
         // A part of a bundle that ended (or was refused) is reported to it now.
         self.after_part_changed(id)?;
         Ok(replayed)
@@ -524,6 +533,18 @@ impl App {
             Command::Deliver { how: if a.service.instant { Delivery::OnTheSpot } else { Delivery::Window } },
             Command::Withdraw { reason: None, in_person: true },
             Command::Revoke { reason: x() },
+            Command::RecordPayment {
+                reference: "x".into(),
+                amount_fen: a.service.fee_fen().unwrap_or(0),
+                paid_on: a.decided_at.map(yiwang_core::calendar::civil_date).unwrap_or(today),
+            },
+            Command::RateVisit {
+                visit: a.visit_log.iter().position(|v| v.rated.is_none()).map_or(0, |i| i as u32 + 1),
+                rating: application::Rating::Satisfied,
+                dimensions: Default::default(),
+                comment: None,
+                named: false,
+            },
         ];
         let r = self.reference();
         let ctx = self.context(&r, actor, self.now());
@@ -568,7 +589,53 @@ pub struct ServiceIndicators {
     /// A service's limits, for its row: the promised and the legal, in working days.
     pub promised_days: Option<u32>,
     pub legal_days: Option<u32>,
+    /// The limits of the month's decisions in all, in working days (each decision its
+    /// service's promised and legal limit): what the average time is set against, on
+    /// a department's and the district's rows too.
+    #[serde(default)]
+    pub promised_limit_days: u64,
+    #[serde(default)]
+    pub legal_limit_days: u64,
+    /// Visits at the hall rated in the month (现场评价), and how many were 好评.
+    #[serde(default)]
+    pub hall_rated: u64,
+    #[serde(default)]
+    pub hall_good: u64,
+    /// Each dimension's levels given in the month, by `online.overall`,
+    /// `online.efficiency` … `hall.attitude` (`SCORE_COLUMNS`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(inline))]
+    pub scores: BTreeMap<String, Score>,
 }
+
+/// A dimension's levels in a month: how many were given and their sum (非常满意 5 …
+/// 非常不满意 1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Score {
+    pub count: u64,
+    pub total: u64,
+}
+
+impl Score {
+    /// The average level, 1 to 5.
+    pub fn average(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.total as f64 / self.count as f64)
+    }
+}
+
+/// The dimensions of 好差评 as the indicators show them: key and name, online first.
+pub const SCORE_COLUMNS: [(&str, &str); 9] = [
+    ("online.overall", "网办整体满意度"),
+    ("online.efficiency", "办事效率"),
+    ("online.guide", "办事指南精确度"),
+    ("online.convenience", "办事便捷度"),
+    ("online.platform", "平台操作性"),
+    ("hall.overall", "现场整体满意度"),
+    ("hall.efficiency", "服务效率"),
+    ("hall.level", "服务水平"),
+    ("hall.attitude", "服务态度"),
+];
 
 impl ServiceIndicators {
     fn add(&mut self, o: &ServiceIndicators) {
@@ -585,6 +652,15 @@ impl ServiceIndicators {
         self.decided += o.decided;
         self.half_days += o.half_days;
         self.reused += o.reused;
+        self.promised_limit_days += o.promised_limit_days;
+        self.legal_limit_days += o.legal_limit_days;
+        self.hall_rated += o.hall_rated;
+        self.hall_good += o.hall_good;
+        for (k, v) in &o.scores {
+            let s = self.scores.entry(k.clone()).or_default();
+            s.count += v.count;
+            s.total += v.total;
+        }
     }
     fn rate(n: u64, of: u64) -> Option<f64> {
         (of > 0).then(|| n as f64 / of as f64)
@@ -605,11 +681,27 @@ impl ServiceIndicators {
     pub fn average_visits(&self) -> Option<f64> {
         Self::rate(self.visits, self.done)
     }
-    /// 好评率: 好评 over ratings given.
+    /// 好评率: 好评 over ratings given, of applications and of visits at the hall.
     pub fn good_rate(&self) -> Option<f64> {
-        Self::rate(self.good, self.rated)
+        Self::rate(self.good + self.hall_good, self.rated + self.hall_rated)
     }
-    /// 未评价率: finished applications not rated, over those finished — in the
+    /// 现场好评率: of the visits at the hall rated.
+    pub fn hall_good_rate(&self) -> Option<f64> {
+        Self::rate(self.hall_good, self.hall_rated)
+    }
+    /// A dimension's average level (`SCORE_COLUMNS`' keys).
+    pub fn score(&self, key: &str) -> Option<f64> {
+        self.scores.get(key).and_then(Score::average)
+    }
+    /// The average promised and legal limit of the month's decisions, in working days,
+    /// to set `average_days` against.
+    pub fn average_promised_days(&self) -> Option<f64> {
+        Self::rate(self.promised_limit_days, self.decided)
+    }
+    pub fn average_legal_days(&self) -> Option<f64> {
+        Self::rate(self.legal_limit_days, self.decided)
+    }
+    /// 未评价率: finished applications not rated (visits' ratings aside), over those finished — in the
     /// month, so a rating given the month after its application ended counts there.
     pub fn unrated_rate(&self) -> Option<f64> {
         Self::rate(self.done.saturating_sub(self.rated), self.done)
@@ -644,7 +736,8 @@ impl App {
     pub fn service_indicators(&self, actor: &Actor, month: &str) -> Result<ServiceMonth> {
         use std::collections::BTreeMap;
         use yiwang_core::application::{
-            FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_RATED, FACT_REUSED, FACT_TIME, FACT_VISITS,
+            FACT_DIMENSION, FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_RATED, FACT_REUSED, FACT_TIME, FACT_VISIT_RATED,
+            FACT_VISITS,
         };
         use yiwang_core::rating_fix::{FACT_FIXED, RatingFixKind};
         let month = yiwang_core::measure::parse_month(month)
@@ -666,6 +759,19 @@ impl App {
                     Some((s, v)) => (s.to_owned(), v.parse::<u64>().unwrap_or(0)),
                     None => continue,
                 },
+                // `service|online.efficiency|4`
+                FACT_DIMENSION => {
+                    let mut parts = f.value.rsplitn(3, '|');
+                    let (Some(score), Some(key), Some(service)) = (parts.next(), parts.next(), parts.next()) else {
+                        continue;
+                    };
+                    let Ok(score) = score.parse::<u64>() else { continue };
+                    let s = rows.entry((f.unit.clone(), service.to_owned())).or_default().scores.entry(key.into());
+                    let s = s.or_default();
+                    s.count += f.count;
+                    s.total += score * f.count;
+                    continue;
+                }
                 _ => (f.value.clone(), 0),
             };
             let row = rows.entry((f.unit.clone(), service)).or_default();
@@ -683,6 +789,10 @@ impl App {
                 FACT_RATED => {
                     row.rated += f.count;
                     row.good += if f.flag { f.count } else { 0 };
+                }
+                FACT_VISIT_RATED => {
+                    row.hall_rated += f.count;
+                    row.hall_good += if f.flag { f.count } else { 0 };
                 }
                 FACT_FIXED => {
                     row.fixed += f.count;
@@ -702,6 +812,9 @@ impl App {
         let mut departments: BTreeMap<UnitCode, ServiceIndicators> = BTreeMap::new();
         let mut services = vec![];
         for ((unit, service), mut row) in rows {
+            let known = catalogue.get(&service);
+            row.promised_limit_days = known.map_or(0, |s| u64::from(s.promised_days) * row.decided);
+            row.legal_limit_days = known.map_or(0, |s| u64::from(s.legal_days) * row.decided);
             district.add(&row);
             departments
                 .entry(unit.clone())
@@ -711,7 +824,6 @@ impl App {
                     ..Default::default()
                 })
                 .add(&row);
-            let known = catalogue.get(&service);
             row.name = known.map(|s| s.name.clone()).unwrap_or_else(|| service.clone());
             row.promised_days = known.map(|s| s.promised_days);
             row.legal_days = known.map(|s| s.legal_days);
@@ -768,6 +880,11 @@ pub struct RatingInput {
     /// 实名评价: the department may call back about it.
     #[serde(default)]
     pub named: bool,
+    /// 办事效率, 办事指南精确度, 办事便捷度, 平台操作性, each on the five levels; any
+    /// may be left out.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(inline))]
+    pub dimensions: yiwang_core::application::Dimensions,
 }
 
 /// A 差评整改 as its page shows it.
@@ -865,15 +982,27 @@ impl App {
     /// answer reaches them).
     pub fn rate_application(&self, input: RatingInput, address: crate::auth::Address) -> Result<ApplicantView> {
         let a = self.applicant_case(&input.tracking_code, &input.phone, address)?;
-        let cmd = Command::Rate { rating: input.rating, comment: input.comment, named: input.named };
+        let cmd = Command::Rate {
+            rating: input.rating,
+            comment: input.comment,
+            named: input.named,
+            dimensions: input.dimensions,
+        };
         let a = self.act_on::<ApplicationKind>(&Actor::Citizen, &a.id, &cmd)?;
         if let Some(r) = a.rated.as_ref().filter(|r| !r.rating.is_good()) {
-            self.open_rating_fix(&a, r)?;
+            self.open_rating_fix(&a, r, None)?;
         }
         self.applicant_view(&a)
     }
 
-    pub(crate) fn open_rating_fix(&self, a: &Application, r: &yiwang_core::application::Rated) -> Result<()> {
+    /// Opens the 差评整改 of a bad rating: of the application, or of its `visit`-th
+    /// visit at the hall (named in the comment the department reads).
+    pub(crate) fn open_rating_fix(
+        &self,
+        a: &Application,
+        r: &yiwang_core::application::Rated,
+        visit: Option<u32>,
+    ) -> Result<()> {
         use yiwang_core::rating_fix::{self, NewFix, RatingFixKind};
         let now = self.now();
         let reference = self.reference();
@@ -883,7 +1012,12 @@ impl App {
             service_name: a.service.name.clone(),
             department: a.department().clone(),
             rating: r.rating,
-            comment: r.comment.clone().unwrap_or_default(),
+            comment: match visit.and_then(|v| Some((v, a.visit_log.get(v.checked_sub(1)? as usize)?))) {
+                Some((n, v)) => {
+                    format!("【现场评价：第 {n} 次到窗口（{}）】{}", v.step, r.comment.clone().unwrap_or_default())
+                }
+                None => r.comment.clone().unwrap_or_default(),
+            },
             named: r.named,
         };
         let events = rating_fix::open(&n, &self.context(&reference, &Actor::System, now))?;

@@ -41,6 +41,9 @@ pub struct Dashboard {
     /// Open cases whose clock is red, per holding unit (the centre for undispatched).
     pub overdue: Vec<Count>,
     pub measures: MonthMeasures,
+    /// 一网通办's district row for the month: its tile (好评率, 按时办结率, 全程网办率,
+    /// 差评整改率).
+    pub services: crate::ServiceIndicators,
 }
 
 impl App {
@@ -52,6 +55,7 @@ impl App {
         }
         let days = days.clamp(1, 366);
         let measures = self.measures(month)?;
+        let services = self.service_indicators(actor, month)?.district;
         let r = self.reference();
         let today = civil_date(self.now());
         let first = today - chrono::Duration::days(days as i64 - 1);
@@ -154,6 +158,7 @@ impl App {
             by_status,
             overdue,
             measures,
+            services,
         })
     }
 }

@@ -177,6 +177,11 @@ pub(crate) fn seed(sim: &App, clock: &ManualClock, end: Instant, rng: &mut Lcg) 
         if service.certificate.is_some() {
             let number = format!("{}{:08}", code.to_uppercase().replace('-', ""), 26_000_000 + i);
             let valid_from = yiwang_core::calendar::civil_date(sim.now());
+            // A fee-bearing service is paid (the reference recorded) before 制证.
+            if let Some(amount_fen) = service.fee_fen() {
+                let reference = format!("FS{}", 2_026_000_000 + i);
+                act(&clerk, Command::RecordPayment { reference, amount_fen, paid_on: valid_from })?;
+            }
             act(&clerk, Command::Certify { number, valid_from, valid_until: None, signed: None })?;
         }
         let how = if service.instant { Delivery::OnTheSpot } else { Delivery::Electronic };
@@ -194,7 +199,21 @@ pub(crate) fn seed(sim: &App, clock: &ManualClock, end: Instant, rng: &mut Lcg) 
         let tracking_code =
             sim.load_as::<yiwang_core::application::ApplicationKind>(&id)?.tracking_code.unwrap_or_default();
         let comment = (!rating.is_good()).then(|| "窗口排队时间太长，叫号系统也不提示".to_owned());
-        sim.rate_application(RatingInput { tracking_code, phone, rating, comment, named: false }, None)?;
+        // The online dimensions: as the overall level, but the guide one level lower.
+        let dimensions = yiwang_core::application::Dimension::ONLINE
+            .into_iter()
+            .map(|d| {
+                (
+                    d,
+                    if d == yiwang_core::application::Dimension::Guide && rating == Rating::VerySatisfied {
+                        Rating::Satisfied
+                    } else {
+                        rating
+                    },
+                )
+            })
+            .collect();
+        sim.rate_application(RatingInput { tracking_code, phone, rating, comment, named: false, dimensions }, None)?;
         if rating.is_good() || i % PLAN.len() != 0 || !step(rng) {
             continue;
         }

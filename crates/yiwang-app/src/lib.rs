@@ -43,7 +43,7 @@ pub use applicant::{
 };
 pub use application::{
     ApplicantView, ApplicationInput, ApplicationStep, ApplicationView, CatalogueReport, CertificateStatus, FixView,
-    RatingInput, ServiceIndicators, ServiceMonth, ServiceSummary, StatusList, StatusListBody,
+    RatingInput, SCORE_COLUMNS, Score, ServiceIndicators, ServiceMonth, ServiceSummary, StatusList, StatusListBody,
 };
 pub use area::AreaIndex;
 pub use auth::{Session, hash_password};

@@ -201,7 +201,7 @@ pub(crate) fn cpu_since(before: &std::collections::BTreeMap<String, f64>) -> std
         .collect()
 }
 
-fn pct(sorted: &[u64], p: f64) -> f64 {
+pub(crate) fn pct(sorted: &[u64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -336,9 +336,20 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
     })
 }
 
+/// What `bench lifecycle` plays.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LifecycleKind {
+    /// 12345 appeals, intake to callback.
+    Appeal,
+    /// 一网通办 service applications, 收件 to 评价.
+    Application,
+}
+
 pub struct LifecycleOptions {
     pub clients: usize,
     pub seconds: u64,
+    /// Stop after this many lifecycles (0: run for `seconds`); the application mode's.
+    pub count: u64,
     /// A PostgreSQL URL; a temporary SQLite file when absent.
     pub database: Option<String>,
 }

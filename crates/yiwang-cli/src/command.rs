@@ -259,13 +259,21 @@ enum BenchCommand {
         #[arg(long, value_enum, default_value = "standard")]
         crypto: crate::config::Crypto,
     },
-    /// Whole appeal lifecycles (intake, dispatch, sign-for, contact, reply,
-    /// callback) per second through the use-case layer, on the demo district.
+    /// Whole lifecycles per second through the use-case layer, on the demo district:
+    /// appeals (intake, dispatch, sign-for, contact, reply, callback), or with
+    /// `--kind application` service applications (收件, 受理, 审查, 决定, 制证 signed,
+    /// 送达, 评价), with each step's p50/p99 and the writer's CPU per application.
     Lifecycle {
         #[arg(long, default_value_t = 32)]
         clients: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// What to play: appeal or application.
+        #[arg(long, value_enum, default_value = "appeal")]
+        kind: crate::bench::LifecycleKind,
+        /// Stop after this many applications (0: run for --seconds); application mode.
+        #[arg(long, default_value_t = 0)]
+        count: u64,
         /// A PostgreSQL URL instead of a temporary SQLite file (use a database of its
         /// own: the bench's appeals stay there).
         #[arg(long)]
@@ -554,8 +562,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             };
             crate::bench::intake(o)
         }
-        Command::Bench { what: BenchCommand::Lifecycle { clients, seconds, database } } => {
-            crate::bench::lifecycle(crate::bench::LifecycleOptions { clients, seconds, database })
+        Command::Bench { what: BenchCommand::Lifecycle { clients, seconds, kind, count, database } } => {
+            let opts = crate::bench::LifecycleOptions { clients, seconds, count, database };
+            match kind {
+                crate::bench::LifecycleKind::Appeal => crate::bench::lifecycle(opts),
+                crate::bench::LifecycleKind::Application => crate::bench_application::lifecycle(opts),
+            }
         }
         Command::Bench { what: BenchCommand::Targets { chars, file, rounds } } => {
             bench_targets(chars, file.as_deref(), rounds)

@@ -132,8 +132,12 @@ pub async fn get_application(
 
 /// One command on an application, e.g. `{"action": "accept"}`: accept, reject,
 /// ask_supplement, supplement, withdraw, review, suspend, resume, ask_extension,
-/// decide_extension, decide, certify, deliver. Refusals carry the law's rule in their
-/// code (`supplement_once`, `notice_period_passed`, `extension_once` …).
+/// decide_extension, decide, record_payment (缴费: the fees in all, in fen, with the
+/// payment's reference, once the decision grants and before 制证, which a fee-bearing
+/// service refuses unpaid: `payment_required`), certify, deliver, and rate_visit (a
+/// visit at the hall rated on the window's tablet, `visit` counting from 1; a bad one
+/// opens a 差评整改). Refusals carry the law's rule in their code (`supplement_once`,
+/// `notice_period_passed`, `extension_once` …).
 #[utoipa::path(post, path = "/api/v1/applications/{id}/actions", tag = "applications", request_body = Command,
     params(("id" = String, Path, description = "case number"),
         ("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key runs nothing again")),
@@ -172,8 +176,12 @@ pub struct MonthParam {
 
 /// 一网通办's indicators of a month, from finished applications: per department and
 /// per service, 办结 count, 按时办结, 全程网办, 即办件, 零跑动 and visits in all (the
-/// rates and the average are these over 办结). Leaders and the centre see every
-/// department; a department's staff their own.
+/// rates and the average are these over 办结); 好差评: ratings and 好评, the hall's
+/// visit ratings, and each dimension's levels given (`scores`: count and total by
+/// `online.overall` … `hall.attitude`, 5 for 非常满意 … 1 for 非常不满意); decisions, the
+/// working time they took and their promised and legal limits in all. Leaders and the
+/// centre see every department; a department's staff their own. The console's
+/// `/console/indicators?format=xlsx` is the same as an Excel workbook.
 #[utoipa::path(get, path = "/api/v1/service-indicators", tag = "services", params(MonthParam),
     responses((status = 200, body = ServiceMonth), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn indicators(
@@ -204,8 +212,10 @@ pub async fn track(
 }
 
 /// 好差评: the applicant rates a finished application (办结 or 不予受理) once, with
-/// the tracking code and phone. 不满意 and 非常不满意 need a comment, and open a
-/// 差评整改 for the department.
+/// the tracking code and phone, and with any of the online dimensions (`dimensions`:
+/// efficiency 办事效率, guide 办事指南精确度, convenience 办事便捷度, platform 平台操作性,
+/// each on the five levels). 不满意 and 非常不满意 need a comment, and open a 差评整改
+/// for the department.
 #[utoipa::path(post, path = "/api/v1/application-ratings", tag = "applications", request_body = RatingInput,
     responses((status = 200, body = ApplicantView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn rate(

@@ -110,7 +110,12 @@ fn refusal_status(code: &str) -> StatusCode {
         | "validity_invalid"
         | "extension_too_long"
         | "step_counted"
-        | "comment_required" => StatusCode::UNPROCESSABLE_ENTITY,
+        | "comment_required"
+        | "dimension_not_applicable"
+        | "no_such_visit"
+        | "reference_invalid"
+        | "amount_mismatch"
+        | "paid_on_invalid" => StatusCode::UNPROCESSABLE_ENTITY,
         // A bundle's answers (一件事).
         "answer_missing" | "answer_invalid" | "unknown_question" | "no_part_applies" => {
             StatusCode::UNPROCESSABLE_ENTITY

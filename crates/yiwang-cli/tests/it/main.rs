@@ -470,6 +470,42 @@ fn bench_scale_and_lifecycle_run_on_postgres() {
     assert_eq!(figure(line2, "failed"), 0.0, "{out2}");
 }
 
+/// `bench lifecycle --kind application` plays service applications from 收件 to 评价
+/// on SQLite and on PostgreSQL (`YIWANG_TEST_DATABASE_URL`), stops at `--count`, and
+/// prints each step's figures. A count and the figures' presence, not a rate.
+#[test]
+fn bench_lifecycle_plays_service_applications_on_both_stores() {
+    let done = |text: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix("applications: ")?.split_once(" done")?.0.parse().ok())
+            .unwrap_or_else(|| panic!("no 'applications: N done' line in {text}"))
+    };
+    let out = bench(&["lifecycle", "--kind", "application", "--clients", "2", "--count", "6", "--seconds", "120"]);
+    let line = last_line(&out);
+    assert_eq!((done(&out), figure(line, "failed")), (6, 0.0), "{out}");
+    for key in ["applications_per_s", "step1_p50_ms", "step5_p99_ms", "step7_p99_ms", "writer_cpu_us_per_application"] {
+        assert!(figure(line, key).is_finite(), "{key} measured: {line}");
+    }
+    assert!(out.contains("收件 → 受理 → 审查 → 决定 → 制证 → 送达 → 评价"), "{out}");
+
+    let admin_url =
+        std::env::var("YIWANG_TEST_DATABASE_URL").expect("set YIWANG_TEST_DATABASE_URL or run ./scripts/test");
+    let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap();
+    let (server, _) = admin_url.rsplit_once('/').expect("a postgres://…/database URL");
+    let name = format!("yiwang_bench_applications_{}", std::process::id());
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let url = format!("{server}/{name}");
+    let out = bin()
+        .args(["bench", "lifecycle", "--kind", "application", "--clients", "2", "--count", "4", "--database", &url])
+        .output()
+        .unwrap();
+    admin.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!((done(&text), figure(last_line(&text), "failed")), (4, 0.0), "{text}");
+}
+
 #[test]
 fn extract_targets_prints_value_unit_and_sentence_per_line() {
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,10 @@
 use super::event::ApplicationEvent;
 use super::service::{CERTIFICATE_DAYS, EXTENSION_DAYS_MAX, NOTICE_DAYS, Service};
 use super::state::{Application, ApplicationStatus};
-use super::{ApplicationClock, Channel, Clock, Command, Delivery, Missing, NewApplication, PartOf, Provided, Verdict};
+use super::{
+    ApplicationClock, Channel, Clock, Command, Delivery, Dimension, Dimensions, Missing, NewApplication, PartOf,
+    Provided, Rating, Verdict,
+};
 use crate::case::{Context, Refusal, opt_text, text};
 use crate::deadline::{Budget, Clocks, Stage};
 use crate::id::UnitCode;
@@ -259,7 +262,7 @@ pub fn decide(a: &Application, command: &Command, ctx: &Context<'_>) -> Decision
     use ApplicationStatus as S;
     let action = command.name();
     // A rating comes once the application has ended; everything else before.
-    if !a.is_open() && !matches!(command, Command::Rate { .. } | Command::Revoke { .. }) {
+    if !a.is_open() && !matches!(command, Command::Rate { .. } | Command::RateVisit { .. } | Command::Revoke { .. }) {
         return Err(Refusal::CaseClosed("办件已结束，不能再办理"));
     }
     let dept = a.department();
@@ -416,6 +419,7 @@ pub fn decide(a: &Application, command: &Command, ctx: &Context<'_>) -> Decision
             }
             // 100: a GB/T 36904 identifier is up to 94 characters.
             let number = text("number", number, 100)?;
+            unpaid(a)?;
             // The signed certificate must say what is recorded.
             if let Some(c) = signed
                 && (c.document.number != number
@@ -452,9 +456,19 @@ pub fn decide(a: &Application, command: &Command, ctx: &Context<'_>) -> Decision
             if *how == Delivery::OnTheSpot && !a.service.instant {
                 return Err(Refusal::rule("not_on_the_spot", "只有即办件可以当场送达"));
             }
+            // A grant with no certificate is handed over only once it is paid for.
+            if a.certificate.is_none() && a.granted == Some(true) {
+                unpaid(a)?;
+            }
             Ok(vec![ApplicationEvent::Delivered { how: *how, in_person: *how == Delivery::Window }])
         }
-        Command::Rate { rating, comment, named } => rate(a, *rating, comment, *named, ctx),
+        Command::Rate { rating, comment, named, dimensions } => rate(a, *rating, comment, *named, dimensions, ctx),
+        Command::RateVisit { visit, rating, dimensions, comment, named } => {
+            rate_visit(a, *visit, *rating, dimensions, comment, *named, ctx)
+        }
+        Command::RecordPayment { reference, amount_fen, paid_on } => {
+            record_payment(a, reference, *amount_fen, *paid_on, ctx)
+        }
         Command::EndWithBundle { reason } => {
             if !matches!(ctx.actor, Actor::System) {
                 return Err(Refusal::Forbidden { action, why: "一件事终止时由系统终止其事项" });
@@ -470,9 +484,123 @@ pub fn decide(a: &Application, command: &Command, ctx: &Context<'_>) -> Decision
     }
 }
 
+/// A service with a fee is certified (or, with no certificate, handed over) only
+/// once the payment is recorded.
+fn unpaid(a: &Application) -> Result<(), Refusal> {
+    match (a.service.fee_fen(), &a.payment) {
+        (Some(fen), None) if fen > 0 => Err(Refusal::rule(
+            "payment_required",
+            format!("本事项收费 {}.{:02} 元，请先登记缴费凭证，再制证", fen / 100, fen % 100),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// 缴费: the applicant online, or a clerk at the window, records the payment of a
+/// fee-bearing service once the decision grants and before 制证: its reference
+/// (letters, digits and `-`), the fee in all, paid between the decision and today.
+fn record_payment(
+    a: &Application,
+    reference: &str,
+    amount_fen: u64,
+    paid_on: chrono::NaiveDate,
+    ctx: &Context<'_>,
+) -> Decision {
+    applicant_or_clerk(a, ctx, "record_payment", false)?;
+    let Some(fee) = a.service.fee_fen().filter(|f| *f > 0) else {
+        return Err(Refusal::rule("no_fee", "本事项不收费，无需缴费"));
+    };
+    if a.payment.is_some() {
+        return Err(Refusal::AlreadyDone("本办件已登记缴费"));
+    }
+    let before_certificate = match a.status {
+        ApplicationStatus::Certifying => true,
+        ApplicationStatus::Delivering => a.certificate.is_none(),
+        _ => false,
+    };
+    if a.granted != Some(true) || !before_certificate {
+        return Err(Refusal::rule("not_payable", "准予许可后、制证前才能登记缴费"));
+    }
+    let reference = text("reference", reference, 64)?;
+    if !reference.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(Refusal::rule("reference_invalid", "缴费凭证号只能由字母、数字和“-”组成"));
+    }
+    if amount_fen != fee {
+        return Err(Refusal::rule(
+            "amount_mismatch",
+            format!("缴费金额应为本事项收费合计 {}.{:02} 元", fee / 100, fee % 100),
+        ));
+    }
+    let today = crate::calendar::civil_date(ctx.now);
+    let decided = a.decided_at.map(crate::calendar::civil_date);
+    if paid_on > today || decided.is_some_and(|d| paid_on < d) {
+        return Err(Refusal::rule("paid_on_invalid", "缴费日期应在作出决定之日至今天之间"));
+    }
+    Ok(vec![ApplicationEvent::PaymentRecorded { reference, amount_fen, paid_on }])
+}
+
+/// A rating's dimensions: only those of its kind (`allowed`).
+fn dimensions(given: &Dimensions, allowed: &[Dimension], hall: bool) -> Result<Dimensions, Refusal> {
+    match given.keys().find(|d| !allowed.contains(d)) {
+        Some(d) => Err(Refusal::rule(
+            "dimension_not_applicable",
+            format!("“{}”不是{}的评价项目", d.label(hall), if hall { "现场评价" } else { "办件评价" }),
+        )),
+        None => Ok(given.clone()),
+    }
+}
+
+/// A rating's comment: required for 差评, so it can be put right.
+fn rating_comment(rating: Rating, comment: &Option<String>) -> Result<Option<String>, Refusal> {
+    let comment = opt_text("comment", comment, REASON_MAX)?;
+    if !rating.is_good() && comment.is_none() {
+        return Err(Refusal::rule("comment_required", "差评请说明不满意的原因，以便整改"));
+    }
+    Ok(comment)
+}
+
+/// 现场评价: a visit at the hall rated once, on the window's 评价器 (the applicant
+/// on the clerk's tablet, a rating pad of its own, or the applicant online), while
+/// the application runs or after it ended.
+fn rate_visit(
+    a: &Application,
+    visit: u32,
+    rating: Rating,
+    given: &Dimensions,
+    comment: &Option<String>,
+    named: bool,
+    ctx: &Context<'_>,
+) -> Decision {
+    match ctx.actor {
+        Actor::Citizen | Actor::Client { .. } => {}
+        _ => clerk(a, ctx, "rate_visit")?,
+    }
+    let Some(v) = (visit as usize).checked_sub(1).and_then(|i| a.visit_log.get(i)) else {
+        return Err(Refusal::rule("no_such_visit", format!("本办件没有第 {visit} 次到窗口的记录")));
+    };
+    if v.rated.is_some() {
+        return Err(Refusal::AlreadyDone("这次到窗口已评价"));
+    }
+    Ok(vec![ApplicationEvent::VisitRated {
+        visit,
+        step: v.step.clone(),
+        rating,
+        dimensions: dimensions(given, &Dimension::HALL, true)?,
+        comment: rating_comment(rating, comment)?,
+        named,
+    }])
+}
+
 /// 好差评: the applicant (proved by the app) or the hall's rating pad (a client), once
 /// the application has ended with a result: 办结 or 不予受理.
-fn rate(a: &Application, rating: super::Rating, comment: &Option<String>, named: bool, ctx: &Context<'_>) -> Decision {
+fn rate(
+    a: &Application,
+    rating: Rating,
+    comment: &Option<String>,
+    named: bool,
+    given: &Dimensions,
+    ctx: &Context<'_>,
+) -> Decision {
     if !matches!(ctx.actor, Actor::Citizen | Actor::Client { .. }) {
         return Err(Refusal::Forbidden { action: "rate", why: "评价由申请人作出" });
     }
@@ -482,11 +610,9 @@ fn rate(a: &Application, rating: super::Rating, comment: &Option<String>, named:
     if a.rated.is_some() {
         return Err(Refusal::AlreadyDone("本办件已评价"));
     }
-    let comment = opt_text("comment", comment, REASON_MAX)?;
-    if !rating.is_good() && comment.is_none() {
-        return Err(Refusal::rule("comment_required", "差评请说明不满意的原因，以便整改"));
-    }
-    Ok(vec![ApplicationEvent::Rated { rating, comment, named }])
+    let dimensions = dimensions(given, &Dimension::ONLINE, false)?;
+    let comment = rating_comment(rating, comment)?;
+    Ok(vec![ApplicationEvent::Rated { rating, comment, named, dimensions }])
 }
 
 /// What the scheduler records at `ctx.now`: clocks turning yellow or red; the §32

@@ -3,7 +3,7 @@
 //! kept the promise), so `evolve` needs no calendar and makes no decisions.
 
 use super::service::Service;
-use super::{ApplicationClock, Channel, Clock, Delivery, Enterprise, Missing, PartOf, Provided, Rating};
+use super::{ApplicationClock, Channel, Clock, Delivery, Dimensions, Enterprise, Missing, PartOf, Provided, Rating};
 use crate::id::{PersonId, UnitCode};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -140,6 +140,29 @@ pub enum ApplicationEvent {
         #[serde(default)]
         comment: Option<String>,
         named: bool,
+        /// The online dimensions given (none in events recorded before they were).
+        #[serde(default, skip_serializing_if = "Dimensions::is_empty")]
+        #[cfg_attr(feature = "openapi", schema(inline))]
+        dimensions: Dimensions,
+    },
+    /// 好差评 of one visit at the hall (现场评价); `step` names the visit, as the
+    /// state's visit log has it.
+    VisitRated {
+        visit: u32,
+        step: String,
+        rating: Rating,
+        #[serde(default, skip_serializing_if = "Dimensions::is_empty")]
+        #[cfg_attr(feature = "openapi", schema(inline))]
+        dimensions: Dimensions,
+        #[serde(default)]
+        comment: Option<String>,
+        named: bool,
+    },
+    /// 缴费, recorded before 制证.
+    PaymentRecorded {
+        reference: String,
+        amount_fen: u64,
+        paid_on: NaiveDate,
     },
     /// Ended before its decision because its bundle (一件事) stopped.
     EndedWithBundle {
@@ -177,6 +200,8 @@ impl ApplicationEvent {
             Self::Delivered { .. } => "delivered",
             Self::Rated { .. } => "application_rated",
             Self::EndedWithBundle { .. } => "application_ended_with_bundle",
+            Self::VisitRated { .. } => "application_visit_rated",
+            Self::PaymentRecorded { .. } => "application_payment_recorded",
             Self::ClockWarned { .. } => "application_clock_warned",
             Self::ClockOverdue { .. } => "application_clock_overdue",
         }
@@ -231,6 +256,12 @@ impl ApplicationEvent {
             ),
             Self::Rated { rating, .. } => format!("申请人评价：{}", rating.label()),
             Self::EndedWithBundle { reason } => format!("一件事终止，本事项随之终止：{reason}"),
+            Self::VisitRated { visit, step, rating, .. } => {
+                format!("第 {visit} 次到窗口（{step}）现场评价：{}", rating.label())
+            }
+            Self::PaymentRecorded { reference, amount_fen, .. } => {
+                format!("已缴费 {}.{:02} 元（缴费凭证号 {reference}）", amount_fen / 100, amount_fen % 100)
+            }
             Self::ClockWarned { clock, .. } => format!("{}即将届满（黄灯）", clock.label()),
             Self::ClockOverdue { clock, .. } => format!("{}已超期（红灯）", clock.label()),
         }

@@ -94,6 +94,22 @@ fn facts(a: &Application) -> Vec<Fact> {
             value: a.service.code.clone(),
         });
     }
+    // Each dimension's level (the overall one too), online and at the hall, and the
+    // hall's ratings as 好评 or 差评, in the month each was given.
+    if let Some(r) = &a.rated {
+        out.extend(dimension_facts(a, r, "online"));
+    }
+    for r in a.visit_log.iter().filter_map(|v| v.rated.as_ref()) {
+        let month = crate::calendar::civil_date(r.at).format("%Y-%m").to_string();
+        out.push(Fact {
+            unit: a.department().clone(),
+            month,
+            name: FACT_VISIT_RATED,
+            flag: r.rating.is_good(),
+            value: a.service.code.clone(),
+        });
+        out.extend(dimension_facts(a, r, "hall"));
+    }
     // The time the decision took, in the month it was made, by half working days.
     if let (Some(at), Some(seconds)) = (a.decided_at, a.working_seconds) {
         out.push(Fact {
@@ -130,6 +146,23 @@ fn facts(a: &Application) -> Vec<Fact> {
     out
 }
 
+/// A rating's levels as facts: `service|where.dimension|score`, `where` being
+/// `online` or `hall` and the overall level `overall`.
+fn dimension_facts(a: &Application, r: &super::Rated, place: &str) -> Vec<Fact> {
+    let month = crate::calendar::civil_date(r.at).format("%Y-%m").to_string();
+    let code = &a.service.code;
+    std::iter::once(("overall", r.rating))
+        .chain(r.dimensions.iter().map(|(d, level)| (d.as_str(), *level)))
+        .map(|(d, level)| Fact {
+            unit: a.department().clone(),
+            month: month.clone(),
+            name: FACT_DIMENSION,
+            flag: level.is_good(),
+            value: format!("{code}|{place}.{d}|{}", level.score()),
+        })
+        .collect()
+}
+
 /// The names of an application's facts (`ApplicationKind::project`).
 pub const FACT_DONE: &str = "application_done";
 pub const FACT_VISITS: &str = "application_visits";
@@ -138,6 +171,10 @@ pub const FACT_ONLINE: &str = "application_online";
 pub const FACT_RATED: &str = "application_rated";
 /// Materials an e-certificate stood in for (证照复用): `service|how many`.
 pub const FACT_REUSED: &str = "application_reused";
+/// A visit at the hall rated (现场评价): 好评 as the flag, the service as the value.
+pub const FACT_VISIT_RATED: &str = "application_visit_rated";
+/// One dimension of a rating: `service|online.efficiency|4` (`dimension_facts`).
+pub const FACT_DIMENSION: &str = "application_dimension";
 /// A decision and how long it took: `service|half working days`.
 pub const FACT_TIME: &str = "application_time";
 

@@ -33,11 +33,11 @@ mod state;
 pub use decide::{alarms, decide, open, open_part, sees_all};
 pub use event::{ApplicationEnvelope, ApplicationEvent};
 pub use kind::{
-    ApplicationDetail, ApplicationKind, FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_RATED, FACT_REUSED, FACT_TIME,
-    FACT_VISITS,
+    ApplicationDetail, ApplicationKind, FACT_DIMENSION, FACT_DONE, FACT_INSTANT, FACT_ONLINE, FACT_RATED, FACT_REUSED,
+    FACT_TIME, FACT_VISIT_RATED, FACT_VISITS,
 };
 pub use service::{Catalogue, Service};
-pub use state::{Application, ApplicationStatus, Issued, Rated, Rejection, Review, Suspension, evolve};
+pub use state::{Application, ApplicationStatus, Issued, Rated, Rejection, Review, Suspension, Visit, evolve};
 
 use crate::deadline::ClockName;
 use crate::id::{CreditCode, UnitCode};
@@ -142,6 +142,84 @@ impl Rating {
     pub fn is_good(self) -> bool {
         matches!(self, Self::VerySatisfied | Self::Satisfied | Self::Basic)
     }
+    /// The level as a score for a dimension's average: 非常满意 5 … 非常不满意 1.
+    pub fn score(self) -> u8 {
+        match self {
+            Self::VerySatisfied => 5,
+            Self::Satisfied => 4,
+            Self::Basic => 3,
+            Self::Unsatisfied => 2,
+            Self::VeryUnsatisfied => 1,
+        }
+    }
+}
+
+/// 好差评's dimensions (分项评价) beside the overall level (整体满意度, which is the
+/// rating itself), each on the five levels. An application's rating (网上评价) takes
+/// 办事效率, 办事指南精确度, 办事便捷度 and 平台操作性; a visit's at the hall (现场评价)
+/// takes 服务效率, 服务水平 and 服务态度.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Dimension {
+    /// 办事效率 online, 服务效率 at the hall.
+    Efficiency,
+    /// 办事指南精确度 (online).
+    Guide,
+    /// 办事便捷度 (online).
+    Convenience,
+    /// 平台操作性 (online).
+    Platform,
+    /// 服务水平 (hall).
+    Level,
+    /// 服务态度 (hall).
+    Attitude,
+}
+
+/// A rating's dimensions as given: each at most once, in a stable order.
+pub type Dimensions = BTreeMap<Dimension, Rating>;
+
+impl Dimension {
+    /// An application's rating (online).
+    pub const ONLINE: [Dimension; 4] = [Self::Efficiency, Self::Guide, Self::Convenience, Self::Platform];
+    /// A visit's rating (at the hall).
+    pub const HALL: [Dimension; 3] = [Self::Efficiency, Self::Level, Self::Attitude];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Efficiency => "efficiency",
+            Self::Guide => "guide",
+            Self::Convenience => "convenience",
+            Self::Platform => "platform",
+            Self::Level => "level",
+            Self::Attitude => "attitude",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Dimension> {
+        Self::ONLINE.into_iter().chain(Self::HALL).find(|d| d.as_str() == s)
+    }
+    /// Its Chinese name, online or at the hall.
+    pub fn label(self, hall: bool) -> &'static str {
+        match (self, hall) {
+            (Self::Efficiency, false) => "办事效率",
+            (Self::Efficiency, true) => "服务效率",
+            (Self::Guide, _) => "办事指南精确度",
+            (Self::Convenience, _) => "办事便捷度",
+            (Self::Platform, _) => "平台操作性",
+            (Self::Level, _) => "服务水平",
+            (Self::Attitude, _) => "服务态度",
+        }
+    }
+}
+
+/// A fee paid (缴费), as the applicant or the window records it: the payment's
+/// reference, the amount in fen and the day. No payment gateway: the reference is
+/// what the bank or the 非税收入 system gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Payment {
+    pub reference: String,
+    pub amount_fen: u64,
+    pub paid_on: chrono::NaiveDate,
 }
 
 /// Where an application came in.
@@ -248,6 +326,9 @@ pub struct NewApplication {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Named apart in the OpenAPI document: the task's, the 差评整改's and the
+// application's commands would otherwise all be `Command`, and one would hide the others.
+#[cfg_attr(feature = "openapi", schema(as = ApplicationCommand))]
 pub enum Command {
     /// 受理; a 即办件 is decided in the same step.
     Accept {
@@ -317,7 +398,29 @@ pub enum Command {
         comment: Option<String>,
         #[serde(default)]
         named: bool,
+        /// 办事效率, 办事指南精确度, 办事便捷度, 平台操作性 (each may be left out).
+        #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(inline))]
+        dimensions: Dimensions,
     },
+    /// 好差评 of one visit at the hall (现场评价): `visit` counts the applicant's visits
+    /// from 1 (跑动次数), each rated once, on the window's 评价器, before or after
+    /// the application ends.
+    RateVisit {
+        visit: u32,
+        rating: Rating,
+        /// 服务效率, 服务水平, 服务态度 (each may be left out).
+        #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(inline))]
+        dimensions: Dimensions,
+        #[serde(default)]
+        comment: Option<String>,
+        #[serde(default)]
+        named: bool,
+    },
+    /// 缴费: the payment of a fee-bearing service, once the decision grants and
+    /// before 制证, by the applicant or the window.
+    RecordPayment { reference: String, amount_fen: u64, paid_on: chrono::NaiveDate },
 }
 
 impl Command {
@@ -337,6 +440,8 @@ impl Command {
             Self::Certify { .. } => "certify",
             Self::Deliver { .. } => "deliver",
             Self::Rate { .. } => "rate",
+            Self::RateVisit { .. } => "rate_visit",
+            Self::RecordPayment { .. } => "record_payment",
             Self::Revoke { .. } => "revoke",
             Self::EndWithBundle { .. } => "end_with_bundle",
         }

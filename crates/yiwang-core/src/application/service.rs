@@ -327,6 +327,13 @@ impl Service {
         Ok(())
     }
 
+    /// The fees in all, in fen (分); none for a free service.
+    pub fn fee_fen(&self) -> Option<u64> {
+        if self.fees.is_empty() {
+            return None;
+        }
+        Some(self.fees.iter().map(|f| f.amount.trim().parse::<f64>().map_or(0, |a| (a * 100.0).round() as u64)).sum())
+    }
     pub fn material(&self, code: &str) -> Option<&Material> {
         self.materials.iter().find(|m| m.code == code)
     }

@@ -2,7 +2,9 @@
 
 use super::event::{ApplicationEnvelope, ApplicationEvent};
 use super::service::Service;
-use super::{ApplicationClock, Channel, Clock, Delivery, Enterprise, Missing, PartOf, Provided, Rating};
+use super::{
+    ApplicationClock, Channel, Clock, Delivery, Dimensions, Enterprise, Missing, PartOf, Payment, Provided, Rating,
+};
 use crate::deadline::{Clocks, Stage};
 use crate::id::{CaseId, PersonId, UnitCode};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -130,6 +132,21 @@ pub struct Rated {
     pub comment: Option<String>,
     pub named: bool,
     pub at: DateTime<Utc>,
+    /// The dimensions given beside the overall level.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(inline))]
+    pub dimensions: Dimensions,
+}
+
+/// One time the applicant came in person (跑动), and its rating at the hall.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Visit {
+    /// What they came for: 窗口收件, 窗口补正, 窗口撤回, 窗口领取.
+    pub step: String,
+    pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub rated: Option<Rated>,
 }
 
 /// The certificate issued.
@@ -193,6 +210,12 @@ pub struct Application {
     pub withdrawn_deemed: bool,
     /// 跑动次数: the times the applicant had to come in.
     pub visits: u32,
+    /// Each of those visits, in order (`visits` long), with its rating at the hall.
+    #[serde(default)]
+    pub visit_log: Vec<Visit>,
+    /// The fee paid, for a service with one.
+    #[serde(default)]
+    pub payment: Option<Payment>,
     #[serde(default)]
     pub rated: Option<Rated>,
     pub clocks: Vec<Clock>,
@@ -262,6 +285,8 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
             rejection: None,
             withdrawn_deemed: false,
             visits: u32::from(*channel == Channel::Window),
+            visit_log: if *channel == Channel::Window { vec![visit("窗口收件", at)] } else { vec![] },
+            payment: None,
             rated: None,
             clocks: vec![*notice_clock],
             updated_at: at,
@@ -300,14 +325,14 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
             s.status = ApplicationStatus::Received;
             s.materials.extend(materials.iter().cloned());
             s.received_at = at;
-            s.visits += u32::from(*in_person);
+            came(&mut s, *in_person, "窗口补正", at);
             s.clocks.stop_clock(ApplicationClock::Supplement);
             s.clocks.set_clock(*notice_clock);
         }
         ApplicationEvent::Withdrawn { in_person, deemed, .. } => {
             s.status = ApplicationStatus::Withdrawn;
             s.withdrawn_deemed = *deemed;
-            s.visits += u32::from(*in_person);
+            came(&mut s, *in_person, "窗口撤回", at);
             close(&mut s, at);
         }
         ApplicationEvent::Reviewed { opinion, grant } => {
@@ -374,7 +399,7 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
         ApplicationEvent::Delivered { how, in_person } => {
             s.status = ApplicationStatus::Done;
             s.delivery = Some(*how);
-            s.visits += u32::from(*in_person);
+            came(&mut s, *in_person, "窗口领取", at);
             close(&mut s, at);
         }
         ApplicationEvent::CertificateRevoked { reason } => {
@@ -382,8 +407,28 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
                 c.revoked = Some((at, reason.clone()));
             }
         }
-        ApplicationEvent::Rated { rating, comment, named } => {
-            s.rated = Some(Rated { rating: *rating, comment: comment.clone(), named: *named, at });
+        ApplicationEvent::Rated { rating, comment, named, dimensions } => {
+            s.rated = Some(Rated {
+                rating: *rating,
+                comment: comment.clone(),
+                named: *named,
+                at,
+                dimensions: dimensions.clone(),
+            });
+        }
+        ApplicationEvent::VisitRated { visit, rating, dimensions, comment, named, .. } => {
+            if let Some(v) = (*visit as usize).checked_sub(1).and_then(|i| s.visit_log.get_mut(i)) {
+                v.rated = Some(Rated {
+                    rating: *rating,
+                    comment: comment.clone(),
+                    named: *named,
+                    at,
+                    dimensions: dimensions.clone(),
+                });
+            }
+        }
+        ApplicationEvent::PaymentRecorded { reference, amount_fen, paid_on } => {
+            s.payment = Some(Payment { reference: reference.clone(), amount_fen: *amount_fen, paid_on: *paid_on });
         }
         ApplicationEvent::EndedWithBundle { .. } => {
             s.status = ApplicationStatus::Withdrawn;
@@ -393,6 +438,18 @@ pub fn evolve(state: Option<Application>, env: &ApplicationEnvelope) -> Option<A
         ApplicationEvent::ClockOverdue { clock, .. } => s.clocks.mark(*clock, Stage::Red),
     }
     Some(s)
+}
+
+fn visit(step: &str, at: DateTime<Utc>) -> Visit {
+    Visit { step: step.into(), at, rated: None }
+}
+
+/// A step the applicant came in person for: one more visit (跑动).
+fn came(s: &mut Application, in_person: bool, step: &str, at: DateTime<Utc>) {
+    if in_person {
+        s.visits += 1;
+        s.visit_log.push(visit(step, at));
+    }
 }
 
 fn close(s: &mut Application, at: DateTime<Utc>) {

@@ -56,6 +56,9 @@ pub struct NewFix {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Named apart in the OpenAPI document: the task's, the 差评整改's and the
+// application's commands would otherwise all be `Command`, and one would hide the others.
+#[cfg_attr(feature = "openapi", schema(as = FixCommand))]
 pub enum Command {
     /// 核实, by the department: founded, or not (which appeals to the centre).
     Verify { founded: bool, finding: String },

@@ -779,7 +779,7 @@ fn done() -> Case {
 }
 
 fn rate(rating: Rating, comment: Option<&str>) -> Command {
-    Command::Rate { rating, comment: comment.map(str::to_owned), named: true }
+    Command::Rate { rating, comment: comment.map(str::to_owned), named: true, dimensions: BTreeMap::new() }
 }
 
 #[test]
@@ -987,4 +987,247 @@ fn a_certificate_must_say_what_is_recorded_and_is_revoked_by_the_approver_even_a
     assert!(c.state.certificate.as_ref().unwrap().revoked.is_some());
     assert!(serde_json::from_str::<serde_json::Value>(&ApplicationKind::project(&c.state).detail).unwrap()["certificate_revoked"].as_bool().unwrap());
     assert_eq!(c.refused(&approver(), &revoke, t("2026-11-13 10:00")), "already_done");
+}
+
+// Rating dimensions, hall-visit ratings and payments ---------------------------------
+
+use yiwang_core::application::service::Fee;
+use yiwang_core::application::{Dimension, Dimensions};
+
+fn dims(given: &[(Dimension, Rating)]) -> Dimensions {
+    given.iter().copied().collect()
+}
+
+fn rate_visit(visit: u32, rating: Rating, given: &[(Dimension, Rating)], comment: Option<&str>) -> Command {
+    Command::RateVisit { visit, rating, dimensions: dims(given), comment: comment.map(str::to_owned), named: false }
+}
+
+#[test]
+fn a_rating_carries_the_online_dimensions_and_each_counts_in_the_month_it_was_given() {
+    use Dimension::*;
+    let mut c = done();
+    let at = t("2026-12-01 09:00");
+    let online = [(Efficiency, Rating::Satisfied), (Guide, Rating::Basic), (Convenience, Rating::VerySatisfied)];
+    for (given, code) in [
+        (vec![(Attitude, Rating::Satisfied)], "dimension_not_applicable"),
+        (vec![(Level, Rating::Satisfied), (Guide, Rating::Satisfied)], "dimension_not_applicable"),
+    ] {
+        let cmd = Command::Rate { rating: Rating::Satisfied, comment: None, named: false, dimensions: dims(&given) };
+        assert_eq!(c.refused(&Actor::Citizen, &cmd, at), code, "{given:?}");
+    }
+    let cmd = Command::Rate { rating: Rating::Satisfied, comment: None, named: false, dimensions: dims(&online) };
+    c.act(&Actor::Citizen, &cmd, at);
+    assert_eq!(c.state.rated.as_ref().unwrap().dimensions, dims(&online));
+    let p = ApplicationKind::project(&c.state);
+    let mut levels: Vec<&str> =
+        p.facts.iter().filter(|f| f.name == application::FACT_DIMENSION).map(|f| f.value.as_str()).collect();
+    levels.sort();
+    assert_eq!(
+        levels,
+        [
+            "food-business|online.convenience|5",
+            "food-business|online.efficiency|4",
+            "food-business|online.guide|3",
+            "food-business|online.overall|4",
+        ]
+    );
+    assert!(p.facts.iter().filter(|f| f.name == application::FACT_DIMENSION).all(|f| f.month == "2026-12"));
+}
+
+#[test]
+fn a_rating_recorded_before_dimensions_existed_still_loads() {
+    let old = r#"{"type":"rated","rating":"unsatisfied","comment":"慢","named":true}"#;
+    let e: ApplicationEvent = serde_json::from_str(old).expect("an old rating event loads");
+    let ApplicationEvent::Rated { dimensions, .. } = &e else { panic!("{e:?}") };
+    assert!(dimensions.is_empty());
+    // …and is written back as it was, so its hash does not move.
+    assert_eq!(serde_json::to_string(&e).unwrap(), old);
+    let mut c = done();
+    c.record(&Actor::Citizen, &[e], t("2026-12-01 09:00"));
+    assert_eq!(c.state.rated.as_ref().map(|r| r.rating), Some(Rating::Unsatisfied));
+}
+
+/// A window application with a 补正 handed in at the window: two visits, 窗口收件
+/// and 窗口补正.
+fn two_visits() -> Case {
+    let at = t("2026-11-02 09:00");
+    let mut c = Case::open(&new_app(Channel::Window, vec![given("application-form")]), &clerk(), at);
+    let missing = vec![Missing { material: Some("floor-plan".into()), what: "平面图".into() }];
+    c.act(&clerk(), &Command::AskSupplement { missing, on_the_spot: true }, at);
+    let rest = Command::Supplement { materials: vec![given("business-licence"), given("floor-plan")], in_person: true };
+    c.act(&clerk(), &rest, t("2026-11-05 10:00"));
+    c
+}
+
+#[test]
+fn each_visit_at_the_hall_is_rated_once_on_the_windows_pad_while_it_runs_or_after() {
+    use Dimension::*;
+    let mut c = two_visits();
+    let steps: Vec<&str> = c.state.visit_log.iter().map(|v| v.step.as_str()).collect();
+    assert_eq!((c.state.visits, steps), (2, vec!["窗口收件", "窗口补正"]));
+    let at = t("2026-11-05 10:05");
+    let good = rate_visit(
+        2,
+        Rating::VerySatisfied,
+        &[(Efficiency, Rating::Satisfied), (Attitude, Rating::VerySatisfied)],
+        None,
+    );
+    let pad = Actor::Client { name: "二楼市场监管窗口评价器".into() };
+    // (who, command) → refusal code
+    let table: Vec<(Actor, Command, &str)> = vec![
+        (other_clerk(), good.clone(), "forbidden"),
+        (reviewer(), good.clone(), "forbidden"),
+        (clerk(), rate_visit(0, Rating::Satisfied, &[], None), "no_such_visit"),
+        (clerk(), rate_visit(3, Rating::Satisfied, &[], None), "no_such_visit"),
+        (clerk(), rate_visit(2, Rating::Satisfied, &[(Guide, Rating::Satisfied)], None), "dimension_not_applicable"),
+        (clerk(), rate_visit(2, Rating::Satisfied, &[(Platform, Rating::Satisfied)], None), "dimension_not_applicable"),
+        (clerk(), rate_visit(2, Rating::Unsatisfied, &[], None), "comment_required"),
+    ];
+    for (who, cmd, code) in &table {
+        assert_eq!(c.refused(who, cmd, at), *code, "{cmd:?} by {who:?}");
+    }
+    // On the clerk's tablet, while the application runs.
+    let events = c.act(&clerk(), &good, at);
+    assert_eq!(names(&events), ["application_visit_rated"]);
+    assert_eq!(c.state.status, ApplicationStatus::Received);
+    assert_eq!(c.refused(&pad, &good, at), "already_done");
+    // After the end, the first visit on the hall's own pad; then it too is rated.
+    c.act(&clerk(), &Command::Accept { verdict: None }, t("2026-11-05 11:00"));
+    c.act(
+        &approver(),
+        &Command::Decide { verdict: Verdict { grant: false, reasons: Some("场所不符".into()) } },
+        t("2026-11-06 09:00"),
+    );
+    c.act(&clerk(), &Command::Deliver { how: Delivery::Post }, t("2026-11-06 10:00"));
+    assert_eq!(c.state.status, ApplicationStatus::Done);
+    let bad = rate_visit(1, Rating::VeryUnsatisfied, &[(Level, Rating::Unsatisfied)], Some("排队两小时"));
+    c.act(&pad, &bad, t("2026-12-02 09:00"));
+    assert_eq!(c.refused(&Actor::Citizen, &bad, t("2026-12-02 10:00")), "already_done");
+    let p = ApplicationKind::project(&c.state);
+    let mut hall: Vec<(&str, bool)> = p
+        .facts
+        .iter()
+        .filter(|f| f.name == application::FACT_VISIT_RATED)
+        .map(|f| (f.month.as_str(), f.flag))
+        .collect();
+    hall.sort();
+    assert_eq!(hall, [("2026-11", true), ("2026-12", false)]);
+    let mut levels: Vec<&str> =
+        p.facts.iter().filter(|f| f.name == application::FACT_DIMENSION).map(|f| f.value.as_str()).collect();
+    levels.sort();
+    assert_eq!(
+        levels,
+        [
+            "food-business|hall.attitude|5",
+            "food-business|hall.efficiency|4",
+            "food-business|hall.level|2",
+            "food-business|hall.overall|1",
+            "food-business|hall.overall|5",
+        ]
+    );
+    // An all-online application has no visit to rate.
+    let online = done();
+    assert_eq!(online.refused(&Actor::Citizen, &rate_visit(1, Rating::Satisfied, &[], None), at), "no_such_visit");
+}
+
+/// 食品经营许可 with a fee: 10 元 工本费 and 2.50 元 邮寄费.
+fn paid_service() -> Service {
+    Service {
+        fees: vec![
+            Fee { name: "工本费".into(), amount: "10".into(), basis: "发改价格〔2026〕1号".into() },
+            Fee { name: "邮寄费".into(), amount: "2.50".into(), basis: "自愿选择".into() },
+        ],
+        ..food_licence()
+    }
+}
+
+fn payment(reference: &str, amount_fen: u64, paid_on: &str) -> Command {
+    Command::RecordPayment {
+        reference: reference.into(),
+        amount_fen,
+        paid_on: chrono::NaiveDate::parse_from_str(paid_on, "%Y-%m-%d").unwrap(),
+    }
+}
+
+fn certify() -> Command {
+    Command::Certify {
+        number: "JY2".into(),
+        valid_from: chrono::NaiveDate::from_ymd_opt(2026, 11, 11).unwrap(),
+        valid_until: None,
+        signed: None,
+    }
+}
+
+#[test]
+fn a_fee_is_paid_once_after_a_granting_decision_and_before_the_certificate() {
+    let at = t("2026-11-02 09:00");
+    let mut c = Case::open(
+        &NewApplication { service: paid_service(), ..new_app(Channel::Online, complete()) },
+        &Actor::Citizen,
+        at,
+    );
+    c.act(&clerk(), &Command::Accept { verdict: None }, at);
+    let ok = payment("FS2026-0001", 1250, "2026-11-11");
+    assert_eq!(c.refused(&Actor::Citizen, &ok, t("2026-11-04 09:00")), "not_payable");
+    c.act(&approver(), &Command::Decide { verdict: grant() }, t("2026-11-10 09:00"));
+    let now = t("2026-11-11 09:00");
+    assert_eq!(c.refused(&clerk(), &certify(), now), "payment_required");
+    // (who, command) → refusal code
+    let table: Vec<(Actor, Command, &str)> = vec![
+        (other_clerk(), ok.clone(), "forbidden"),
+        (reviewer(), ok.clone(), "forbidden"),
+        (Actor::Citizen, payment("FS2026-0001", 1000, "2026-11-11"), "amount_mismatch"),
+        (Actor::Citizen, payment("FS2026-0001", 0, "2026-11-11"), "amount_mismatch"),
+        (Actor::Citizen, payment("FS 0001", 1250, "2026-11-11"), "reference_invalid"),
+        (Actor::Citizen, payment("  ", 1250, "2026-11-11"), "invalid_field"),
+        (Actor::Citizen, payment("FS2026-0001", 1250, "2026-11-12"), "paid_on_invalid"),
+        (Actor::Citizen, payment("FS2026-0001", 1250, "2026-11-09"), "paid_on_invalid"),
+    ];
+    for (who, cmd, code) in &table {
+        assert_eq!(c.refused(who, cmd, now), *code, "{cmd:?} by {who:?}");
+    }
+    c.act(&Actor::Citizen, &ok, now);
+    assert_eq!(c.state.payment.as_ref().map(|p| (p.reference.as_str(), p.amount_fen)), Some(("FS2026-0001", 1250)));
+    assert_eq!(c.refused(&clerk(), &payment("FS2026-0002", 1250, "2026-11-11"), now), "already_done");
+    c.act(&clerk(), &certify(), now);
+    assert_eq!(c.state.status, ApplicationStatus::Delivering);
+
+    // A free service has nothing to pay, and is certified without.
+    let mut free = accepted_at("2026-11-02 09:00");
+    free.act(&approver(), &Command::Decide { verdict: grant() }, t("2026-11-10 09:00"));
+    assert_eq!(free.refused(&clerk(), &ok, now), "no_fee");
+    free.act(&clerk(), &certify(), now);
+}
+
+#[test]
+fn a_fee_bearing_grant_with_no_certificate_is_handed_over_only_once_paid_and_a_refusal_costs_nothing() {
+    let service = Service { certificate: None, ..paid_service() };
+    let at = t("2026-11-02 09:00");
+    let open = |s: &Service| {
+        let mut c = Case::open(
+            &NewApplication { service: s.clone(), ..new_app(Channel::Online, complete()) },
+            &Actor::Citizen,
+            at,
+        );
+        c.act(&clerk(), &Command::Accept { verdict: None }, at);
+        c
+    };
+    let now = t("2026-11-11 09:00");
+    let mut c = open(&service);
+    c.act(&approver(), &Command::Decide { verdict: grant() }, t("2026-11-10 09:00"));
+    assert_eq!(c.state.status, ApplicationStatus::Delivering);
+    assert_eq!(c.refused(&clerk(), &Command::Deliver { how: Delivery::Window }, now), "payment_required");
+    c.act(&clerk(), &payment("FS2026-0003", 1250, "2026-11-10"), now);
+    c.act(&clerk(), &Command::Deliver { how: Delivery::Window }, now);
+    assert_eq!(c.state.status, ApplicationStatus::Done);
+    assert_eq!(c.refused(&Actor::Citizen, &payment("FS2026-0004", 1250, "2026-11-10"), now), "case_closed");
+
+    let mut refused = open(&service);
+    refused.act(
+        &approver(),
+        &Command::Decide { verdict: Verdict { grant: false, reasons: Some("不符合条件".into()) } },
+        t("2026-11-10 09:00"),
+    );
+    assert_eq!(refused.refused(&Actor::Citizen, &payment("FS2026-0005", 1250, "2026-11-10"), now), "not_payable");
+    refused.act(&clerk(), &Command::Deliver { how: Delivery::Post }, now);
 }

@@ -294,14 +294,8 @@ fn one(v: &ApplicantView, s: &Service, said: Option<Result<String, String>>, f: 
                 h2 { "评价本次办理（好差评）" }
                 form method="post" action=(act) {
                     input type="hidden" name="action" value="rate";
-                    fieldset {
-                        legend { "您对本次办理是否满意？" }
-                        div.choices {
-                            @for r in Rating::ALL {
-                                label.choice { input type="radio" name="rating" value=(r.as_str()) required checked[f.get("rating") == r.as_str()]; (r.label()) }
-                            }
-                        }
-                    }
+                    (super::rating::overall(f, "您对本次办理是否满意？（整体满意度）"))
+                    (super::rating::dimensions(f, &yiwang_core::application::Dimension::ONLINE, false))
                     div.field {
                         label for="comment" { "意见或建议" span.opt { "（不满意时必填）" } }
                         textarea #comment name="comment" rows="3" maxlength="500" { (f.get("comment")) }
@@ -416,9 +410,18 @@ pub async fn act(
             Err(e) => return render_one(&state, who, id, Some(Err(e.message)), f, e.status).await,
         },
         "withdraw" => ApplicantCommand::Withdraw { reason: f.opt("reason") },
-        "rate" => match Rating::parse(f.get("rating")) {
-            Some(rating) => ApplicantCommand::Rate { rating, comment: f.opt("comment"), named: f.has("named", "1") },
-            None => {
+        "rate" => match (
+            Rating::parse(f.get("rating")),
+            super::rating::dimensions_from(&f, &yiwang_core::application::Dimension::ONLINE, false),
+        ) {
+            (_, Err(e)) => {
+                let e = e.to_string();
+                return render_one(&state, who, id, Some(Err(e)), f, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+            (Some(rating), Ok(dimensions)) => {
+                ApplicantCommand::Rate { rating, comment: f.opt("comment"), named: f.has("named", "1"), dimensions }
+            }
+            (None, _) => {
                 let e = "请选择满意程度".to_owned();
                 return render_one(&state, who, id, Some(Err(e)), f, StatusCode::UNPROCESSABLE_ENTITY).await;
             }
@@ -433,6 +436,7 @@ pub async fn act(
         ApplicantCommand::Withdraw { .. } => "申请已撤回。",
         ApplicantCommand::Rate { rating, .. } if rating.is_good() => "感谢您的评价。",
         ApplicantCommand::Rate { .. } => "感谢您的评价。办理部门将在规定时限内核实整改，并答复您。",
+        ApplicantCommand::RecordPayment { .. } => "缴费信息已登记。",
     };
     let (w, i) = (who.clone(), id.clone());
     match state.run(move |app| app.act_as_applicant(&w, &i, command)).await {

@@ -48,6 +48,8 @@ fn action_label(name: &str) -> &'static str {
         "certify" => "制证",
         "deliver" => "送达",
         "revoke" => "吊销证照",
+        "record_payment" => "登记缴费",
+        "rate_visit" => "请办事人评价",
         _ => "操作",
     }
 }
@@ -327,6 +329,14 @@ fn application_page(
                         dt { "收件时间" } dd { (fmt_time(a.filed_at)) }
                         @if let Some(t) = a.accepted_at { dt { "受理时间" } dd { (fmt_time(t)) } }
                         dt { "跑动次数" } dd #application-visits { (a.visits) }
+                        @if let Some(fen) = s.fee_fen() {
+                            dt { "收费" }
+                            dd #application-payment {
+                                (fen / 100) "." (format!("{:02}", fen % 100)) " 元 · "
+                                @if let Some(p) = &a.payment { "已缴费（凭证号 " (p.reference) "，" (p.paid_on) "）" }
+                                @else { span.tag.warn { "未缴费" } }
+                            }
+                        }
                         dt { "时限" } dd { "法定 " (s.legal_days) " 个工作日，承诺 " @if s.instant { "即办" } @else { (s.promised_days) " 个工作日" } }
                         @if let Some(c) = &a.certificate {
                             dt { "证照" }
@@ -388,9 +398,36 @@ fn application_page(
                         }
                     }
                 }
+                @if a.rated.is_some() || !a.visit_log.is_empty() { (ratings_card(a)) }
                 (staff_timeline(v.timeline.iter().map(|e| (e.at, e.by.as_str(), e.summary.as_str()))))
             }
             (actions_aside(v.actions.iter().map(|name| action_form(u, a, name, failed.filter(|f| f.action == *name))).collect()))
+        }
+    }
+}
+
+/// 好差评 given: the application's rating and each visit at the hall, with the
+/// dimensions.
+fn ratings_card(a: &Application) -> Markup {
+    use yiwang_core::application::Rated;
+    let rated = |r: &Rated, hall: bool| {
+        html! {
+            strong { (r.rating.label()) }
+            @for (d, level) in &r.dimensions { " · " (d.label(hall)) " " (level.label()) }
+            @if let Some(c) = &r.comment { br; small { "“" (c) "”" } }
+            @if r.named { " " span.tag { "实名" } }
+        }
+    };
+    html! {
+        section.card #application-ratings {
+            h2 { "好差评" }
+            dl.facts {
+                dt { "办件评价" } dd { @if let Some(r) = &a.rated { (rated(r, false)) } @else { span.muted { "未评价" } } }
+                @for (i, v) in a.visit_log.iter().enumerate() {
+                    dt { "第 " (i + 1) " 次到窗口" br; small.muted { (v.step) } }
+                    dd.visit-rating { @if let Some(r) = &v.rated { (rated(r, true)) } @else { span.muted { "未评价" } } }
+                }
+            }
         }
     }
 }
@@ -498,6 +535,8 @@ fn action_form(u: &StaffUser, a: &Application, name: &str, failed: Option<&Faile
                 }
             }
         },
+        "record_payment" => payment_fields(a, &af),
+        "rate_visit" => visit_rating_fields(a, &af),
         _ => html! {},
     };
     let secondary = matches!(name, "reject" | "withdraw" | "suspend" | "ask_extension" | "revoke");
@@ -508,11 +547,90 @@ fn action_form(u: &StaffUser, a: &Application, name: &str, failed: Option<&Faile
         multipart: false,
         csrf: &u.csrf,
         error: e,
-        fields_with_errors: &["reason", "basis", "opinion", "result", "reasons", "note", "days", "other"],
+        fields_with_errors: &[
+            "reason",
+            "basis",
+            "opinion",
+            "result",
+            "reasons",
+            "note",
+            "days",
+            "other",
+            "reference",
+            "amount",
+            "paid_on",
+            "comment",
+        ],
         secondary,
         danger: matches!(name, "reject" | "revoke"),
     }
     .render(fields)
+}
+
+/// 缴费: the reference, the amount (the fees in all, filled in) and the day.
+fn payment_fields(a: &Application, af: &ActionFields<'_>) -> Markup {
+    let (f, e) = (af.posted, af.error);
+    let id = |field: &str| af.id(field);
+    let fee = a.service.fee_fen().unwrap_or(0);
+    let amount =
+        if f.get("amount").is_empty() { format!("{}.{:02}", fee / 100, fee % 100) } else { f.get("amount").into() };
+    html! {
+        ul.plain.fees { @for x in &a.service.fees { li { (x.name) "：" (x.amount) " 元" small.muted { "（" (x.basis) "）" } } } }
+        div.field {
+            label for=(id("reference")) { "缴费凭证号" }
+            input id=(id("reference")) name="reference" required maxlength="64" autocomplete="off" value=(f.get("reference"));
+            (field_error(&id("reference"), e, "reference"))
+        }
+        div.field {
+            label for=(id("amount")) { "金额（元）" }
+            input id=(id("amount")) name="amount" inputmode="decimal" required value=(amount);
+            (field_error(&id("amount"), e, "amount"))
+        }
+        div.field {
+            label for=(id("paid_on")) { "缴费日期" }
+            input id=(id("paid_on")) name="paid_on" type="date" required value=(f.get("paid_on"));
+            (field_error(&id("paid_on"), e, "paid_on"))
+        }
+        p.hint { "依缴费凭证登记（本系统不代收费用）；有收费的事项须登记缴费后才能制证。" }
+    }
+}
+
+/// 「请办事人评价」: the applicant rates a visit at this window on the clerk's tablet.
+fn visit_rating_fields(a: &Application, af: &ActionFields<'_>) -> Markup {
+    let f = af.posted;
+    let id = |field: &str| af.id(field);
+    let open: Vec<(usize, &yiwang_core::application::Visit)> =
+        a.visit_log.iter().enumerate().filter(|(_, v)| v.rated.is_none()).map(|(i, v)| (i + 1, v)).collect();
+    let last = open.last().map(|(n, _)| n.to_string()).unwrap_or_default();
+    let chosen = if f.get("visit").is_empty() { last.as_str() } else { f.get("visit") };
+    html! {
+        p.hint { "请将平板交给办事人，由办事人本人选择。" }
+        div.field {
+            label for=(id("visit")) { "评价哪一次到窗口" }
+            select id=(id("visit")) name="visit" {
+                @for (n, v) in &open { option value=(n) selected[chosen == n.to_string()] { "第 " (n) " 次：" (v.step) "（" (fmt_time(v.at)) "）" } }
+            }
+        }
+        (super::rating::overall(f, "您对这次窗口服务是否满意？（整体满意度）"))
+        (super::rating::dimensions(f, &yiwang_core::application::Dimension::HALL, true))
+        (af.text("comment", "意见或建议", false, 2))
+        p.hint { "选择不满意或非常不满意的，请写明原因，以便整改。" }
+        label.choice { input type="checkbox" name="named" value="1" checked[f.has("named", "1")]; "实名评价：同意办理部门就本评价与我联系" }
+    }
+}
+
+/// Yuan as written (`12.5`, `12.50`, `12`) in fen.
+fn fen_of(s: &str) -> Option<u64> {
+    let s = s.trim().trim_end_matches('元').trim();
+    let (yuan, cents) = s.split_once('.').unwrap_or((s, ""));
+    if yuan.is_empty() || !yuan.bytes().all(|b| b.is_ascii_digit()) || cents.len() > 2 {
+        return None;
+    }
+    if !cents.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let cents = format!("{cents:0<2}").parse::<u64>().ok()?;
+    yuan.parse::<u64>().ok()?.checked_mul(100)?.checked_add(cents)
 }
 
 fn command_from(f: &Fields, a: &Application) -> Result<Command, AppError> {
@@ -583,6 +701,19 @@ fn command_from(f: &Fields, a: &Application) -> Result<Command, AppError> {
                 "electronic" => Delivery::Electronic,
                 _ => Delivery::Window,
             },
+        },
+        "record_payment" => Command::RecordPayment {
+            reference: text("reference"),
+            amount_fen: fen_of(f.get("amount")).ok_or_else(|| AppError::invalid("amount", "请填写金额，如 12.50"))?,
+            paid_on: chrono::NaiveDate::parse_from_str(f.get("paid_on").trim(), "%Y-%m-%d")
+                .map_err(|_| AppError::invalid("paid_on", "请填写缴费日期，如 2026-11-20"))?,
+        },
+        "rate_visit" => Command::RateVisit {
+            visit: f.get("visit").trim().parse().map_err(|_| AppError::invalid("visit", "请选择评价哪一次到窗口"))?,
+            rating: super::rating::overall_from(f)?,
+            dimensions: super::rating::dimensions_from(f, &yiwang_core::application::Dimension::HALL, true)?,
+            comment: f.opt("comment"),
+            named: f.has("named", "1"),
         },
         _ => return Err(AppError::invalid("action", "未知的操作")),
     })
@@ -688,6 +819,11 @@ pub async fn print(State(state): State<AppState>, u: StaffUser, Path((id, doc)):
             p { (applicant) "：" }
             p.indent { "你（单位）于 " (fmt_time(a.received_at)) " 提出的“" (s.name) "”申请，经审查，符合法定条件、标准。依据《中华人民共和国行政许可法》第三十八条第一款，本机关决定准予行政许可。" }
             @if let Some(c) = &s.certificate { p.indent { "本机关将自作出决定之日起十日内向你（单位）颁发" (c.name) "（行政许可法第四十四条）。" } }
+            @if let Some(fen) = s.fee_fen() {
+                p.indent #decision-fee { "本事项依法收费 " (fen / 100) "." (format!("{:02}", fen % 100)) " 元。"
+                    @if let Some(p) = &a.payment { "已于 " (p.paid_on) " 缴纳，缴费凭证号 " (p.reference) "。" }
+                    @else { "请缴费后凭缴费凭证领取证照。" } }
+            }
             p.indent { "办件编号：" (a.id) "。" }
         },
         "decision" => html! {
@@ -768,7 +904,14 @@ fn indicator_table(m: &yiwang_app::ServiceMonth) -> super::export::Table {
             Cell::percent(x.good_rate()),
             Cell::percent(x.unrated_rate()),
             Cell::percent(x.fixed_rate()),
+            x.average_promised_days().into(),
+            x.average_legal_days().into(),
+            x.hall_rated.into(),
+            Cell::percent(x.hall_good_rate()),
         ]
+        .into_iter()
+        .chain(yiwang_app::SCORE_COLUMNS.iter().map(|(k, _)| Cell::from(x.score(k))))
+        .collect()
     };
     let mut rows = vec![row("全区", &m.district)];
     rows.extend(m.departments.iter().map(|d| row("部门", d)));
@@ -792,7 +935,14 @@ fn indicator_table(m: &yiwang_app::ServiceMonth) -> super::export::Table {
             "好评率",
             "未评价率",
             "差评整改率",
-        ],
+            "平均承诺时限（工作日）",
+            "平均法定时限（工作日）",
+            "现场评价数",
+            "现场好评率",
+        ]
+        .into_iter()
+        .chain(yiwang_app::SCORE_COLUMNS.iter().map(|(_, label)| *label))
+        .collect(),
         rows,
     }
 }
@@ -805,13 +955,21 @@ pub async fn show_indicators(State(state): State<AppState>, u: StaffUser, Query(
     let actor = u.actor.clone();
     let wanted = month.clone();
     let m = state.run(move |app| app.service_indicators(&actor, &wanted)).await?;
-    if q.format.as_deref() == Some("csv") {
+    let export = match q.format.as_deref() {
+        Some("csv") => Some(("csv", "text/csv; charset=utf-8", "一网通办指标（CSV）")),
+        Some("xlsx") => {
+            Some(("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "一网通办指标（Excel）"))
+        }
+        _ => None,
+    };
+    if let Some((ext, mime, what)) = export {
         let actor = u.actor.clone();
-        state.run(move |app| app.note_export(&actor, "一网通办指标（CSV）")).await?;
-        let mut r = super::export::csv(&indicator_table(&m)).into_response();
-        r.headers_mut()
-            .insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/csv; charset=utf-8"));
-        let file = format!("attachment; filename=\"yiwang-services-{}.csv\"", m.month);
+        state.run(move |app| app.note_export(&actor, what)).await?;
+        let table = indicator_table(&m);
+        let bytes = if ext == "csv" { super::export::csv(&table) } else { super::export::xlsx(&table) };
+        let mut r = bytes.into_response();
+        r.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static(mime));
+        let file = format!("attachment; filename=\"yiwang-services-{}.{ext}\"", m.month);
         r.headers_mut().insert(
             axum::http::header::CONTENT_DISPOSITION,
             axum::http::HeaderValue::from_str(&file).expect("ascii file name"),
@@ -824,7 +982,7 @@ pub async fn show_indicators(State(state): State<AppState>, u: StaffUser, Query(
         html! {
             td.num { (x.done) } td.num { (pct(x.on_time_rate())) } td.num { (pct(x.online_rate())) }
             td.num { (pct(x.instant_rate())) } td.num { (avg(x.average_visits())) }
-            td.num { (avg(x.average_days())) @if let (Some(p), Some(l)) = (x.promised_days, x.legal_days) { small.muted { " / " (p) " / " (l) } } }
+            td.num { (avg(x.average_days())) @if let (Some(p), Some(l)) = (x.average_promised_days(), x.average_legal_days()) { small.muted { " / " (avg(Some(p))) " / " (avg(Some(l))) } } }
             td.num { (x.reused) }
             td.num { (x.rated) } td.num { (pct(x.good_rate())) } td.num { (pct(x.unrated_rate())) } td.num { (pct(x.fixed_rate())) }
         }
@@ -832,7 +990,7 @@ pub async fn show_indicators(State(state): State<AppState>, u: StaffUser, Query(
     let head = html! {
         th.num scope="col" { "办结件数" } th.num scope="col" { "按时办结率" } th.num scope="col" { "全程网办率" }
         th.num scope="col" { "即办件率" } th.num scope="col" { "平均跑动次数" }
-        th.num scope="col" { "平均办理时长" br; small { "（工作日；事项：/ 承诺 / 法定）" } }
+        th.num scope="col" { "平均办理时长" br; small { "（工作日 / 平均承诺时限 / 平均法定时限）" } }
         th.num scope="col" { "证照复用" }
         th.num scope="col" { "评价数" } th.num scope="col" { "好评率" } th.num scope="col" { "未评价率" } th.num scope="col" { "差评整改率" }
     };
@@ -854,7 +1012,9 @@ pub async fn show_indicators(State(state): State<AppState>, u: StaffUser, Query(
             div.kpi { span.k-label { "差评整改率" } span.k-value #kpi-fixed { (pct(m.district.fixed_rate())) } }
         }
         section.card {
-            h2 { "按部门" " " span.exports { "导出：" a href={"/console/indicators?format=csv&month=" (m.month)} { "CSV" } } }
+            h2 { "按部门" " " span.exports { "导出："
+                a href={"/console/indicators?format=xlsx&month=" (m.month)} { "Excel" } " · "
+                a href={"/console/indicators?format=csv&month=" (m.month)} { "CSV" } } }
             @if m.departments.is_empty() { p.muted.empty { "本月没有办结的办件。" } }
             @else {
                 div.table-wrap { table.data #indicators-departments {
@@ -872,7 +1032,25 @@ pub async fn show_indicators(State(state): State<AppState>, u: StaffUser, Query(
                 } }
             }
         }
-        p.hint { "按时办结率：在承诺时限内作出决定的办结件占办结件的比例；全程网办：网上申请、电子送达、未到现场；平均跑动次数：办结件的到现场次数之和除以办结件数；平均办理时长：当月作出决定的办件自受理至决定所用的工作日（不计特别程序和补正时间）；证照复用：当月收件中以电子证照代替的材料数；好评率：非常满意、满意和基本满意占当月评价的比例；未评价率：当月办结件中未评价的比例；差评整改率：当月答复的差评中按期整改答复的比例（中心认定无效的差评不计）。" }
+        section.card {
+            h2 { "好差评分项" " " small.muted { "（平均分：非常满意 5 分 … 非常不满意 1 分）" } }
+            div.table-wrap { table.data #indicators-scores {
+                thead { tr {
+                    th scope="col" { "范围" } th.num scope="col" { "现场评价数" } th.num scope="col" { "现场好评率" }
+                    @for (_, label) in yiwang_app::SCORE_COLUMNS { th.num scope="col" { (label) } }
+                } }
+                tbody {
+                    @for x in std::iter::once(&m.district).chain(&m.departments).chain(&m.services) {
+                        tr {
+                            td { (x.name) }
+                            td.num { (x.hall_rated) } td.num { (pct(x.hall_good_rate())) }
+                            @for (k, _) in yiwang_app::SCORE_COLUMNS { td.num { (avg(x.score(k))) } }
+                        }
+                    }
+                }
+            } }
+        }
+        p.hint { "按时办结率：在承诺时限内作出决定的办结件占办结件的比例；全程网办：网上申请、电子送达、未到现场；平均跑动次数：办结件的到现场次数之和除以办结件数；平均办理时长：当月作出决定的办件自受理至决定所用的工作日（不计特别程序和补正时间）；证照复用：当月收件中以电子证照代替的材料数；好评率：非常满意、满意和基本满意占当月评价（办件评价和现场评价）的比例；分项平均分：当月评价中各分项的平均等级；平均承诺（法定）时限：当月作出决定的办件所属事项时限的平均数，与平均办理时长对照；未评价率：当月办结件中未评价的比例；差评整改率：当月答复的差评中按期整改答复的比例（中心认定无效的差评不计）。" }
     };
     Ok(html_response(StatusCode::OK, page("一网通办指标", Chrome::Console(&u, "indicators"), body)))
 }

@@ -227,6 +227,22 @@ fn export_links(name: &str, days: u32, month: &str) -> Markup {
     }
 }
 
+/// 一网通办's tile: the month's 好评率, 按时办结率, 全程网办率 and 差评整改率 of the
+/// district, linking to the indicators by department and service.
+fn services_tile(s: &yiwang_app::ServiceIndicators, month: &str) -> Markup {
+    html! {
+        section.kpis.services-tile #services-tile aria-label="一网通办" {
+            a.kpi href={"/console/indicators?month=" (month)} {
+                span.k-label { "一网通办 " (month) } span.k-value { (s.done) } span.k-label { "办结件数 · 查看指标 ›" }
+            }
+            div.kpi { span.k-label { "好评率" } span.k-value #kpi-good { (pct(s.good_rate())) } }
+            div.kpi { span.k-label { "按时办结率" } span.k-value #kpi-on-time { (pct(s.on_time_rate())) } }
+            div.kpi { span.k-label { "全程网办率" } span.k-value #kpi-online { (pct(s.online_rate())) } }
+            div.kpi { span.k-label { "差评整改率" } span.k-value #kpi-fixed { (pct(s.fixed_rate())) } }
+        }
+    }
+}
+
 pub async fn show_dashboard(State(state): State<AppState>, u: StaffUser, Query(q): Query<DashQuery>) -> UiResult {
     let d = load(&state, &u, &q).await?;
     let days = q.days();
@@ -262,6 +278,7 @@ pub async fn show_dashboard(State(state): State<AppState>, u: StaffUser, Query(q
             div.kpi { span.k-label { (month) " 满意率" } span.k-value { (pct(rates.satisfaction)) } }
             div.kpi { span.k-label { (month) " 综合得分" } span.k-value { (score(rates.score)) } }
         }
+        (services_tile(&d.services, &month))
         div.dash-grid {
             section.card.wide {
                 h2 { "诉求量走势" (export_links("by_day", days, &month)) }

@@ -251,14 +251,8 @@ fn render_track(
                     form method="post" action="/services/track/rate" {
                         input type="hidden" name="tracking_code" value=(f.get("tracking_code"));
                         input type="hidden" name="phone" value=(f.get("phone"));
-                        fieldset {
-                            legend { "您对本次办理是否满意？" }
-                            div.choices {
-                                @for r in Rating::ALL {
-                                    label.choice { input type="radio" name="rating" value=(r.as_str()) required checked[f.get("rating") == r.as_str()]; (r.label()) }
-                                }
-                            }
-                        }
+                        (super::rating::overall(f, "您对本次办理是否满意？（整体满意度）"))
+                        (super::rating::dimensions(f, &yiwang_core::application::Dimension::ONLINE, false))
                         div.field {
                             label for="comment" { "意见或建议" span.opt { "（不满意时必填）" } }
                             textarea #comment name="comment" rows="3" maxlength="500" { (f.get("comment")) }
@@ -293,12 +287,20 @@ pub async fn rate(
     let Some(rating) = Rating::parse(f.get("rating")) else {
         return render_track(&f, None, Err(Some("请选择满意程度".into())), StatusCode::UNPROCESSABLE_ENTITY);
     };
+    let dimensions = match super::rating::dimensions_from(&f, &yiwang_core::application::Dimension::ONLINE, false) {
+        Ok(d) => d,
+        Err(e) => {
+            let said = Some(e.to_string());
+            return render_track(&f, None, Err(said), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    };
     let input = yiwang_app::RatingInput {
         tracking_code: f.get("tracking_code").trim().to_owned(),
         phone: f.get("phone").trim().to_owned(),
         rating,
         comment: f.opt("comment"),
         named: f.has("named", "1"),
+        dimensions,
     };
     let (code, phone) = (input.tracking_code.clone(), input.phone.clone());
     let address = addr.0.clone();

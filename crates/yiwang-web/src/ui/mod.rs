@@ -25,6 +25,7 @@ mod outbox;
 mod patrol;
 mod portal;
 mod print;
+mod rating;
 mod search;
 mod tasks;
 mod verify;

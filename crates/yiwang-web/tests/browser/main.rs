@@ -649,6 +649,16 @@ async fn the_whole_story_runs_in_a_real_browser() {
     d.goto(&format!("{base}/console/applications/{application}")).await;
     d.click_to_load("#action-supplement button[type=submit]").await;
     assert_eq!(d.text("#application-visits").await, "2", "registered and completed at the window");
+    // 请办事人评价: the applicant rates this visit on the window's tablet (phone width).
+    d.size(PHONE_W, PHONE_H).await;
+    d.click("#action-rate_visit input[name=rating][value=very_satisfied]").await;
+    d.click("#action-rate_visit input[name=dim_efficiency][value=satisfied]").await;
+    d.click("#action-rate_visit input[name=dim_attitude][value=very_satisfied]").await;
+    assert!(d.fits_width().await, "the visit's rating fits a tablet held upright");
+    d.full_shot("application-rate-visit", PHONE_W, PHONE_H).await;
+    d.click_to_load("#action-rate_visit button[type=submit]").await;
+    assert!(d.text("#application-ratings").await.contains("服务态度 非常满意"));
+    d.size(DESK_W, DESK_H).await;
     d.click_to_load("#action-accept button[type=submit]").await;
     assert!(d.text("#application-status").await.contains("审查中"));
     logout(&d).await;
@@ -692,6 +702,8 @@ async fn the_whole_story_runs_in_a_real_browser() {
     assert!(!d.body_text().await.contains("需要补正的材料"), "the 补正 was handed in long ago");
     d.click("#rate input[name=rating][value=unsatisfied]").await;
     d.type_in("#comment", "证照寄错了地址，又跑了一趟").await;
+    d.click("#rate input[name=dim_efficiency][value=unsatisfied]").await;
+    d.click("#rate input[name=dim_guide][value=satisfied]").await;
     assert!(d.fits_width().await, "the rating form fits a phone");
     d.full_shot("application-rate", PHONE_W, PHONE_H).await;
     d.click_to_load("#rate button[type=submit]").await;

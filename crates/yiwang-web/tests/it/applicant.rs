@@ -378,10 +378,65 @@ async fn an_applicant_files_a_bundle_online(backend: Backend) {
     assert!(list.as_array().unwrap().iter().all(|x| x["online"] == true), "{list}");
 }
 
+/// The applicant pays a fee-bearing service online (the reference of the payment) once
+/// it is granted, the window certifies it then, and the applicant rates it with the
+/// online dimensions.
+async fn an_applicant_records_the_payment_online_and_rates_with_dimensions(backend: Backend) {
+    let p = Portal::new(backend);
+    let phone = "13900002222";
+    let me = p.login(phone).await;
+    let cgw = p.api.login("cgw-clerk").await;
+    let paper = |m: &str| json!({"material": m, "paper": true});
+    let body = json!({
+        "service": "road-occupation",
+        "applicant": {"name": "周明", "phone": phone},
+        "form": {"place": "湖畔路望湖公园北门西侧人行道", "from": "2026-12-01", "days": "7"},
+        "materials": [paper("application-form"), paper("site-plan")]
+    });
+    let (s, v) = p.call("POST", "/api/v1/applications", Some(&cgw), Some(body)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["application"]["id"].as_str().unwrap().to_owned();
+    let staff = format!("/api/v1/applications/{id}/actions");
+    let mine = format!("/api/v1/applicant/applications/{id}/actions");
+    let pay = json!({"action": "record_payment", "reference": "FS-2026-000901", "amount_fen": 35000, "paid_on": "2026-11-16"});
+    let (s, e) = p.call("POST", &mine, Some(&me), Some(pay.clone())).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::CONFLICT, "not_payable"), "{e}");
+    for (who, action) in [
+        (&cgw, json!({"action": "accept"})),
+        (&p.api.login("cgw-leader").await, json!({"action": "decide", "verdict": {"grant": true}})),
+    ] {
+        let (s, v) = p.call("POST", &staff, Some(who), Some(action)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let certify = json!({"action": "certify", "number": "ZD1", "valid_from": "2026-11-16"});
+    let (s, e) = p.call("POST", &staff, Some(&cgw), Some(certify.clone())).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::CONFLICT, "payment_required"), "{e}");
+    let wrong =
+        json!({"action": "record_payment", "reference": "FS-2026-000901", "amount_fen": 100, "paid_on": "2026-11-16"});
+    let (s, e) = p.call("POST", &mine, Some(&me), Some(wrong)).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "amount_mismatch"), "{e}");
+    let (s, v) = p.call("POST", &mine, Some(&me), Some(pay)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = p.call("POST", &staff, Some(&cgw), Some(certify)).await;
+    assert_eq!((s, v["application"]["payment"]["reference"].as_str()), (StatusCode::OK, Some("FS-2026-000901")), "{v}");
+    let (s, v) = p.call("POST", &staff, Some(&cgw), Some(json!({"action": "deliver", "how": "post"}))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let rate = |dims: Value| json!({"action": "rate", "rating": "satisfied", "dimensions": dims});
+    let (s, e) = p.call("POST", &mine, Some(&me), Some(rate(json!({"attitude": "satisfied"})))).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "dimension_not_applicable"), "{e}");
+    let (s, v) =
+        p.call("POST", &mine, Some(&me), Some(rate(json!({"guide": "basic", "platform": "very_satisfied"})))).await;
+    assert_eq!((s, v["rating"].as_str()), (StatusCode::OK, Some("satisfied")), "{v}");
+    let (_, m) =
+        p.call("GET", "/api/v1/service-indicators?month=2026-11", Some(&p.api.login("leader1").await), None).await;
+    assert_eq!(m["district"]["scores"]["online.guide"]["total"].as_u64(), Some(3), "{m}");
+}
+
 on_both_stores!(
     an_applicant_logs_in_by_sms_and_applies_online,
     wrong_codes_are_limited_per_phone,
-    an_applicant_files_a_bundle_online
+    an_applicant_files_a_bundle_online,
+    an_applicant_records_the_payment_online_and_rates_with_dimensions
 );
 
 /// A page of the portal: status, headers, the body as text.

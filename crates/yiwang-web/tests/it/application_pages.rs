@@ -373,3 +373,208 @@ async fn a_special_step_and_a_refusal_are_told_in_writing() {
     let (s, _, _) = send(&api, get(&format!("/console/applications/{id}/print/suspension"), Some(&cookie))).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "the step is over");
 }
+
+/// The cells of an .xlsx file's first sheet, by reference (`B2`), shared strings
+/// resolved: read from the ZIP's XML, as a spreadsheet program would.
+fn xlsx_cells(bytes: &[u8]) -> std::collections::HashMap<String, String> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an xlsx is a zip");
+    let mut part = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).expect(name), &mut text).unwrap();
+        text
+    };
+    let (strings, sheet) = (part("xl/sharedStrings.xml"), part("xl/worksheets/sheet1.xml"));
+    let inner = |s: &str, open: &str, close: &str| -> Option<String> {
+        let from = s.find(open)?;
+        let rest = &s[from..];
+        let start = rest.find('>')? + 1;
+        let end = rest.find(close)?;
+        Some(rest[start..end].to_owned())
+    };
+    let shared: Vec<String> =
+        strings.split("<si>").skip(1).map(|si| inner(si, "<t", "</t>").unwrap_or_default()).collect();
+    let mut cells = std::collections::HashMap::new();
+    for c in sheet.split("<c ").skip(1) {
+        let attrs = &c[..c.find('>').unwrap()];
+        let r = attrs.split("r=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let Some(v) = inner(c, "<v", "</v>") else { continue };
+        let shared_string = attrs.contains("t=\"s\"");
+        cells.insert(r, if shared_string { shared[v.parse::<usize>().unwrap()].clone() } else { v });
+    }
+    cells
+}
+
+/// The column letter of the header `name` in row 1.
+fn column(cells: &std::collections::HashMap<String, String>, name: &str) -> String {
+    let r = cells.iter().find(|(r, v)| r.ends_with('1') && r.len() <= 3 && v.as_str() == name);
+    r.unwrap_or_else(|| panic!("no column {name}")).0.trim_end_matches('1').to_owned()
+}
+
+#[tokio::test]
+async fn the_window_asks_the_applicant_to_rate_the_visit_and_leaders_read_the_dimensions_in_excel_and_on_the_dashboard()
+{
+    let api = Api::new();
+    let token = api.login("scjgj-clerk").await;
+    let body = serde_json::json!({
+        "service": "sole-trader",
+        "applicant": {"name": "王小二", "phone": "13812345678"},
+        "form": {"trade-name": "王小二便利店", "scope": "日用百货零售"},
+        "materials": [{"material": "id-card", "certificate": "ID-350102"}]
+    });
+    let (_, v) = api.call("POST", "/api/v1/applications", Some(&token), Some(body)).await;
+    let id = v["application"]["id"].as_str().unwrap().to_owned();
+    let code = v["application"]["tracking_code"].as_str().unwrap().to_owned();
+
+    // Registered at the window: the clerk's page offers 请办事人评价 with the hall's
+    // dimensions, not the online ones.
+    let (cookie, csrf) = console_login(&api, "scjgj-clerk").await;
+    let page_of = format!("/console/applications/{id}");
+    let (_, _, page) = send(&api, get(&page_of, Some(&cookie))).await;
+    assert!(page.contains("id=\"action-rate_visit\"") && page.contains("请办事人评价"), "{page}");
+    assert!(page.contains("服务效率") && page.contains("服务态度") && !page.contains("平台操作性"), "{page}");
+    let act = format!("/console/applications/{id}/act");
+    let rated = |level: &str| {
+        encode(&[
+            ("_csrf", &csrf),
+            ("action", "rate_visit"),
+            ("visit", "1"),
+            ("rating", "very_satisfied"),
+            ("dim_efficiency", "satisfied"),
+            ("dim_attitude", level),
+        ])
+    };
+    let (s, _, page) = send(&api, post_form(&act, Some(&cookie), &rated("great"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("“服务态度”的评价等级无效"), "{page}");
+    let (s, headers, _) = send(&api, post_form(&act, Some(&cookie), &rated("very_satisfied"))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&api, get(headers[header::LOCATION].to_str().unwrap(), Some(&cookie))).await;
+    let card = page.split("id=\"application-ratings\"").nth(1).expect("the ratings card");
+    assert!(
+        card.contains("第 1 次到窗口") && card.contains("服务态度 非常满意") && card.contains("服务效率 满意"),
+        "{card}"
+    );
+    assert!(!page.contains("id=\"action-rate_visit\""), "the visit is rated once");
+
+    // The 即办件 ends; the applicant rates it on the portal with the online dimensions.
+    for action in [
+        serde_json::json!({"action": "accept", "verdict": {"grant": true}}),
+        serde_json::json!({"action": "certify", "number": "GT350199", "valid_from": "2026-11-16"}),
+        serde_json::json!({"action": "deliver", "how": "on_the_spot"}),
+    ] {
+        let (s, v) = api.call("POST", &format!("/api/v1/applications/{id}/actions"), Some(&token), Some(action)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let track = encode(&[("tracking_code", &code), ("phone", "13812345678")]);
+    let (_, _, page) = send(&api, post_form("/services/track", None, &track)).await;
+    assert!(page.contains("id=\"rate\"") && page.contains("办事指南精确度") && page.contains("平台操作性"), "{page}");
+    let rate = encode(&[
+        ("tracking_code", &code),
+        ("phone", "13812345678"),
+        ("rating", "satisfied"),
+        ("dim_guide", "basic"),
+        ("dim_platform", "very_satisfied"),
+    ]);
+    let (s, _, page) = send(&api, post_form("/services/track/rate", None, &rate)).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("id=\"applicant-rating\">满意<"), "{page}");
+
+    // The leaders' Excel: the district's row has each dimension's average.
+    let (leader, _) = console_login(&api, "leader1").await;
+    let req = get("/console/indicators?format=xlsx&month=2026-11", Some(&leader));
+    let resp = tower::ServiceExt::oneshot(yiwang_web::router(api.app.clone()), req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()[header::CONTENT_TYPE].to_str().unwrap().contains("spreadsheetml"));
+    assert!(resp.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains("yiwang-services-2026-11.xlsx"));
+    let bytes = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
+    let cells = xlsx_cells(&bytes);
+    assert_eq!(cells["A2"], "全区", "{cells:?}");
+    let at = |name: &str| cells.get(&format!("{}2", column(&cells, name))).cloned();
+    assert_eq!(at("办事指南精确度").as_deref(), Some("3"), "{cells:?}");
+    assert_eq!(at("平台操作性").as_deref(), Some("5"));
+    assert_eq!(at("网办整体满意度").as_deref(), Some("4"));
+    assert_eq!(at("现场整体满意度").as_deref(), Some("5"));
+    assert_eq!(at("服务态度").as_deref(), Some("5"));
+    assert_eq!(at("服务水平"), None, "not given");
+    assert_eq!((at("现场评价数").as_deref(), at("好评率").as_deref()), (Some("1"), Some("1")));
+    // The page shows the same, and links the Excel file.
+    let (_, _, page) = send(&api, get("/console/indicators?month=2026-11", Some(&leader))).await;
+    assert!(page.contains("format=xlsx&amp;month=2026-11") && page.contains("id=\"indicators-scores\""), "{page}");
+
+    // The dashboard's 一网通办 tile: this month's rates, linking to the indicators.
+    let (_, _, page) = send(&api, get("/console/dashboard", Some(&leader))).await;
+    let tile = page.split("id=\"services-tile\"").nth(1).expect("the 一网通办 tile");
+    assert!(tile.contains("href=\"/console/indicators?month=2026-11\""), "{tile}");
+    assert!(tile.contains("id=\"kpi-good\">100.0%<") && tile.contains("id=\"kpi-on-time\">100.0%<"), "{tile}");
+    assert!(tile.contains("全程网办率") && tile.contains("差评整改率"), "{tile}");
+}
+
+#[tokio::test]
+async fn the_window_records_the_payment_of_a_fee_and_the_decision_says_it_was_paid() {
+    let api = Api::new();
+    // 食品经营许可 with a fee of 12.50 元, loaded as a district would load its catalogue.
+    let with_fee = yiwang_app::DEMO_SERVICES.replacen(
+        "certificate = { code = \"food-business-licence\"",
+        "fees = [{ name = \"工本费\", amount = \"12.50\", basis = \"按规定\" }]\ncertificate = { code = \"food-business-licence\"",
+        1,
+    );
+    let admin = api.login("admin").await;
+    let req = axum::http::Request::builder()
+        .method("PUT")
+        .uri("/api/v1/services")
+        .header("authorization", format!("Bearer {admin}"))
+        .header("content-type", "application/toml")
+        .body(axum::body::Body::from(with_fee))
+        .unwrap();
+    let (s, r) = api.raw(req).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let token = api.login("scjgj-clerk").await;
+    let body = serde_json::json!({
+        "service": "food-business",
+        "applicant": {"name": "刘海峰", "phone": "13812345678"},
+        "enterprise": {"code": "91350100M000100Y43", "name": "云溪区好味小厨餐饮店"},
+        "form": {"shop-name": "好味小厨", "address": "云溪区府前街18号", "kind": "热食类食品制售", "area-sqm": "85"},
+        "materials": [{"material": "application-form", "paper": true}]
+    });
+    let (_, v) = api.call("POST", "/api/v1/applications", Some(&token), Some(body)).await;
+    let id = v["application"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/applications/{id}/actions");
+    let (s, v) = api.call("POST", &path, Some(&token), Some(serde_json::json!({"action": "accept"}))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let approver = api.login("scjgj-approver").await;
+    let decide = serde_json::json!({"action": "decide", "verdict": {"grant": true}});
+    let (s, v) = api.call("POST", &path, Some(&approver), Some(decide)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    let (cookie, csrf) = console_login(&api, "scjgj-clerk").await;
+    let (_, _, page) = send(&api, get(&format!("/console/applications/{id}"), Some(&cookie))).await;
+    assert!(page.contains("id=\"action-record_payment\"") && page.contains("工本费：12.50 元"), "{page}");
+    assert!(page.contains("未缴费") && !page.contains("id=\"action-certify\""), "pay before 制证: {page}");
+    let (_, _, doc) = send(&api, get(&format!("/console/applications/{id}/print/decision"), Some(&cookie))).await;
+    assert!(doc.contains("本事项依法收费 12.50 元。请缴费后凭缴费凭证领取证照。"), "{doc}");
+
+    let act = format!("/console/applications/{id}/act");
+    let pay = |amount: &str| {
+        encode(&[
+            ("_csrf", &csrf),
+            ("action", "record_payment"),
+            ("reference", "FS-2026-000777"),
+            ("amount", amount),
+            ("paid_on", "2026-11-16"),
+        ])
+    };
+    let (s, _, page) = send(&api, post_form(&act, Some(&cookie), &pay("12.555"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("请填写金额，如 12.50"), "{page}");
+    let (s, _, page) = send(&api, post_form(&act, Some(&cookie), &pay("10"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("缴费金额应为本事项收费合计 12.50 元"), "{page}");
+    let (s, headers, _) = send(&api, post_form(&act, Some(&cookie), &pay("12.5"))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&api, get(headers[header::LOCATION].to_str().unwrap(), Some(&cookie))).await;
+    let paid = page.split("id=\"application-payment\"").nth(1).expect("the payment line");
+    assert!(paid.contains("已缴费（凭证号 FS-2026-000777，2026-11-16）"), "{paid}");
+    assert!(page.contains("id=\"action-certify\"") && !page.contains("id=\"action-record_payment\""), "{page}");
+    let (_, _, doc) = send(&api, get(&format!("/console/applications/{id}/print/decision"), Some(&cookie))).await;
+    assert!(doc.contains("已于 2026-11-16 缴纳，缴费凭证号 FS-2026-000777。"), "{doc}");
+}

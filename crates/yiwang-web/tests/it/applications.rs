@@ -461,6 +461,186 @@ async fn the_applicant_rates_and_a_bad_rating_is_verified_put_right_and_called_b
     );
 }
 
+async fn ratings_carry_their_dimensions_and_a_bad_rating_of_a_visit_at_the_window_opens_a_fix(backend: Backend) {
+    let api = Api::on(backend);
+    let clerk = api.login("scjgj-clerk").await;
+    let (_, v) = api.call("POST", "/api/v1/applications", Some(&clerk), Some(food_application())).await;
+    let id = v["application"]["id"].as_str().unwrap().to_owned();
+    let code = v["application"]["tracking_code"].as_str().unwrap().to_owned();
+    assert_eq!(v["application"]["visit_log"][0]["step"], "窗口收件", "{v}");
+    assert!(v["actions"].as_array().unwrap().contains(&json!("rate_visit")), "请办事人评价 is offered: {v}");
+
+    // 现场评价 on the window's tablet: bad input first, each with its code.
+    let visit = |n: u32, rating: &str, dims: Value, comment: Option<&str>| json!({"action": "rate_visit", "visit": n, "rating": rating, "dimensions": dims, "comment": comment});
+    for (body, status, code) in [
+        (visit(2, "satisfied", json!({}), None), StatusCode::UNPROCESSABLE_ENTITY, "no_such_visit"),
+        (
+            visit(1, "satisfied", json!({"guide": "satisfied"}), None),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "dimension_not_applicable",
+        ),
+        (visit(1, "satisfied", json!({"speed": "satisfied"}), None), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+        (visit(1, "satisfied", json!({"attitude": "great"}), None), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+        (visit(1, "unsatisfied", json!({}), None), StatusCode::UNPROCESSABLE_ENTITY, "comment_required"),
+    ] {
+        let (s, e) = act(&api, &clerk, &id, body.clone()).await;
+        assert_eq!((s, code_of(&e)), (status, code), "{body} → {e}");
+    }
+    let other = api.login("cgw-clerk").await;
+    let (s, e) = act(&api, &other, &id, visit(1, "satisfied", json!({}), None)).await;
+    assert!(matches!(s, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "another department's window: {s} {e}");
+    let bad = visit(
+        1,
+        "very_unsatisfied",
+        json!({"efficiency": "unsatisfied", "attitude": "very_unsatisfied"}),
+        Some("窗口人员态度生硬"),
+    );
+    let v = act_ok(&api, &clerk, &id, bad.clone()).await;
+    let rated = &v["application"]["visit_log"][0]["rated"];
+    assert_eq!(
+        (rated["rating"].as_str(), rated["dimensions"]["attitude"].as_str()),
+        (Some("very_unsatisfied"), Some("very_unsatisfied")),
+        "{v}"
+    );
+    assert!(!v["actions"].as_array().unwrap().contains(&json!("rate_visit")), "each visit once: {v}");
+    let (s, e) = act(&api, &clerk, &id, bad).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::CONFLICT, "already_done"), "{e}");
+    // The bad hall rating is the department's 差评整改, naming the visit.
+    let leader = api.login("scjgj-leader").await;
+    let (_, todo) = api.call("GET", "/api/v1/todo?kind=rating_fix", Some(&leader), None).await;
+    let fix = todo["items"][0]["id"].as_str().unwrap_or_else(|| panic!("no 差评整改: {todo}")).to_owned();
+    let (_, f) = api.call("GET", &format!("/api/v1/rating-fixes/{fix}"), Some(&leader), None).await;
+    assert!(f["fix"]["comment"].as_str().unwrap().contains("第 1 次到窗口（窗口收件）"), "{f}");
+
+    // To the end, then the application's rating online with its dimensions.
+    act_ok(&api, &clerk, &id, json!({"action": "accept"})).await;
+    let approver = api.login("scjgj-approver").await;
+    act_ok(&api, &approver, &id, json!({"action": "decide", "verdict": {"grant": true}})).await;
+    act_ok(&api, &clerk, &id, json!({"action": "certify", "number": "JY7", "valid_from": "2026-11-16"})).await;
+    act_ok(&api, &clerk, &id, json!({"action": "deliver", "how": "post"})).await;
+    let rating =
+        |dims: Value| json!({"tracking_code": code, "phone": PHONE, "rating": "satisfied", "dimensions": dims});
+    let (s, e) =
+        api.call("POST", "/api/v1/application-ratings", None, Some(rating(json!({"level": "satisfied"})))).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "dimension_not_applicable"), "{e}");
+    let dims =
+        json!({"efficiency": "very_satisfied", "guide": "basic", "convenience": "satisfied", "platform": "satisfied"});
+    let (s, v) = api.call("POST", "/api/v1/application-ratings", None, Some(rating(dims))).await;
+    assert_eq!((s, v["rating"].as_str()), (StatusCode::OK, Some("satisfied")), "{v}");
+
+    let (_, m) =
+        api.call("GET", "/api/v1/service-indicators?month=2026-11", Some(&api.login("leader1").await), None).await;
+    let d = &m["district"];
+    assert_eq!(
+        (d["rated"].as_u64(), d["hall_rated"].as_u64(), d["hall_good"].as_u64()),
+        (Some(1), Some(1), Some(0)),
+        "{m}"
+    );
+    let score = |k: &str| (d["scores"][k]["count"].as_u64(), d["scores"][k]["total"].as_u64());
+    assert_eq!(score("online.overall"), (Some(1), Some(4)), "{m}");
+    assert_eq!(score("online.efficiency"), (Some(1), Some(5)), "{m}");
+    assert_eq!(score("online.guide"), (Some(1), Some(3)), "{m}");
+    assert_eq!(score("hall.overall"), (Some(1), Some(1)), "{m}");
+    assert_eq!(score("hall.attitude"), (Some(1), Some(1)), "{m}");
+    assert_eq!(score("hall.level"), (None, None), "not given: {m}");
+    // The OpenAPI document has the new commands and what they carry.
+    let (_, doc) = api.call("GET", "/api/v1/openapi.json", None, None).await;
+    let schemas = &doc["components"]["schemas"];
+    for name in ["Payment", "Visit", "ServiceIndicators", "ApplicationCommand", "FixCommand"] {
+        let names: Vec<&String> = schemas.as_object().unwrap().keys().collect();
+        assert!(schemas.get(name).is_some(), "{name} is documented: {names:?}");
+    }
+    // The dimensions are documented where they are used, their names listed.
+    assert!(schemas.get("BTreeMap").is_none(), "no anonymous map schema: {}", schemas["BTreeMap"]);
+    assert!(
+        schemas["ServiceIndicators"]["properties"]["scores"].to_string().contains("\"total\""),
+        "{}",
+        schemas["ServiceIndicators"]
+    );
+    assert!(schemas["Rated"]["properties"]["dimensions"].to_string().contains("\"attitude\""), "{}", schemas["Rated"]);
+    let command = schemas["ApplicationCommand"].to_string();
+    assert!(schemas["FixCommand"].to_string().contains("call_back"), "{}", schemas["FixCommand"]);
+    let body = doc["paths"]["/api/v1/applications/{id}/actions"]["post"]["requestBody"].to_string();
+    assert!(body.contains("#/components/schemas/ApplicationCommand"), "{body}");
+    assert!(
+        command.contains("rate_visit") && command.contains("record_payment") && command.contains("amount_fen"),
+        "{command}"
+    );
+    assert!(schemas["RatingInput"]["properties"].get("dimensions").is_some(), "{}", schemas["RatingInput"]);
+    // The decision's limits to set the time against: food-business promises 5, the law 20.
+    assert_eq!(
+        (d["decided"].as_u64(), d["promised_limit_days"].as_u64(), d["legal_limit_days"].as_u64()),
+        (Some(1), Some(5), Some(20)),
+        "{m}"
+    );
+}
+
+async fn a_fee_is_recorded_after_the_grant_and_the_certificate_waits_for_it(backend: Backend) {
+    let api = Api::on(backend);
+    let with_fee = yiwang_app::DEMO_SERVICES.replacen(
+        "certificate = { code = \"food-business-licence\"",
+        "fees = [{ name = \"工本费\", amount = \"10\", basis = \"按规定\" }, { name = \"邮寄费\", amount = \"2.5\", basis = \"自愿\" }]\ncertificate = { code = \"food-business-licence\"",
+        1,
+    );
+    assert_ne!(with_fee, yiwang_app::DEMO_SERVICES, "the edit applies");
+    let admin = api.login("admin").await;
+    let req = Request::builder()
+        .method("PUT")
+        .uri("/api/v1/services")
+        .header("authorization", format!("Bearer {admin}"))
+        .header("content-type", "application/toml")
+        .body(Body::from(with_fee))
+        .unwrap();
+    let (s, r) = api.raw(req).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+
+    let clerk = api.login("scjgj-clerk").await;
+    let (_, v) = api.call("POST", "/api/v1/applications", Some(&clerk), Some(food_application())).await;
+    let id = v["application"]["id"].as_str().unwrap().to_owned();
+    let pay = |reference: &str, fen: u64, on: &str| json!({"action": "record_payment", "reference": reference, "amount_fen": fen, "paid_on": on});
+    let (s, e) = act(&api, &clerk, &id, pay("FS-1", 1250, "2026-11-16")).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::CONFLICT, "not_payable"), "before the decision: {e}");
+    act_ok(&api, &clerk, &id, json!({"action": "accept"})).await;
+    let approver = api.login("scjgj-approver").await;
+    let v = act_ok(&api, &approver, &id, json!({"action": "decide", "verdict": {"grant": true}})).await;
+    assert_eq!(v["application"]["status"], "certifying", "{v}");
+    let v = api.call("GET", &format!("/api/v1/applications/{id}"), Some(&clerk), None).await.1;
+    let actions = v["actions"].as_array().unwrap();
+    assert!(actions.contains(&json!("record_payment")) && !actions.contains(&json!("certify")), "pay first: {v}");
+    let certify = json!({"action": "certify", "number": "JY9", "valid_from": "2026-11-16"});
+    let (s, e) = act(&api, &clerk, &id, certify.clone()).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::CONFLICT, "payment_required"), "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("12.50"), "{e}");
+    for (body, status, code) in [
+        (pay("FS-1", 1000, "2026-11-16"), StatusCode::UNPROCESSABLE_ENTITY, "amount_mismatch"),
+        (pay("FS 1", 1250, "2026-11-16"), StatusCode::UNPROCESSABLE_ENTITY, "reference_invalid"),
+        (pay("FS-1", 1250, "2030-01-01"), StatusCode::UNPROCESSABLE_ENTITY, "paid_on_invalid"),
+        (pay("FS-1", 1250, "16/11/2026"), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+        (
+            json!({"action": "record_payment", "reference": "FS-1", "amount_fen": -5, "paid_on": "2026-11-16"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+    ] {
+        let (s, e) = act(&api, &clerk, &id, body.clone()).await;
+        assert_eq!((s, code_of(&e)), (status, code), "{body} → {e}");
+    }
+    let v = act_ok(&api, &clerk, &id, pay("FS-2026-000123", 1250, "2026-11-16")).await;
+    assert_eq!(v["application"]["payment"]["reference"], "FS-2026-000123", "{v}");
+    let (s, e) = act(&api, &clerk, &id, pay("FS-2", 1250, "2026-11-16")).await;
+    assert_eq!((s, code_of(&e)), (StatusCode::CONFLICT, "already_done"), "{e}");
+    let v = act_ok(&api, &clerk, &id, certify).await;
+    assert_eq!(v["application"]["status"], "delivering", "{v}");
+    assert!(
+        v["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["summary"] == "已缴费 12.50 元（缴费凭证号 FS-2026-000123）"),
+        "{v}"
+    );
+}
+
 /// A POST with an Idempotency-Key: the status, the body and whether it was a replay.
 async fn keyed(api: &Api, token: &str, path: &str, key: &str, body: Value) -> (StatusCode, Value, Option<String>) {
     let req = Request::builder()
@@ -509,6 +689,8 @@ async fn a_retry_with_its_idempotency_key_never_files_or_acts_twice(backend: Bac
 }
 
 on_both_stores!(
+    ratings_carry_their_dimensions_and_a_bad_rating_of_a_visit_at_the_window_opens_a_fix,
+    a_fee_is_recorded_after_the_grant_and_the_certificate_waits_for_it,
     a_retry_with_its_idempotency_key_never_files_or_acts_twice,
     the_applicant_rates_and_a_bad_rating_is_verified_put_right_and_called_back,
     an_application_goes_from_the_window_to_its_certificate,
