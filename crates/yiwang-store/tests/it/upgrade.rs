@@ -404,3 +404,115 @@ fn a_postgres_database_written_by_84af512_upgrades_in_place_and_its_citizens_are
     check_sealed(&store, &before, &raw);
     store.close();
 }
+
+/// What the release before wrote (`f138b5c`): appeals, tasks, patrols, 一网通办's
+/// applications and 差评整改, one signed checkpoint, citizens sealed under the key
+/// below (a test key, kept here with the fixture).
+const F138: &[(&str, i64)] = &[("appeal", 155), ("application", 50), ("patrol", 104), ("rating_fix", 2), ("task", 42)];
+const F138_EVENTS: i64 = 2592;
+
+fn f138_keys(id: &str, hex_key: &str) -> yiwang_store::PersonalKeys {
+    let key: [u8; 32] = hex::decode(hex_key).unwrap().try_into().unwrap();
+    yiwang_store::PersonalKeys::new(vec![(id.into(), key)], id).unwrap()
+}
+
+/// Checks a store migrated from `f138b5c`: every case of every kind loads and folds
+/// with today's kinds (whose events gained fields since), the record and its anchor
+/// verify, reindexing writes what the migration left, and a citizen's cases are found
+/// by their phone's digest (`digests`: one stored digest and how many person rows
+/// have it).
+fn check_f138(store: &dyn Store, kinds: &[(String, i64)], events: i64, digest: (String, i64)) {
+    let want: Vec<(String, i64)> = F138.iter().map(|(k, n)| (k.to_string(), *n)).collect();
+    assert_eq!(kinds, want, "the cases of every kind are there");
+    assert_eq!(events, F138_EVENTS);
+    let report = store.verify().unwrap();
+    assert!(report.is_intact(), "{:?}", report.breaks);
+    assert_eq!(report.cases, 353);
+    assert!(store.check_anchor().unwrap().is_intact());
+    for (kind, n) in F138 {
+        let rows = store.list_cases(&CaseQuery { kind: Some(kind), limit: 500, ..Default::default() }).unwrap().rows;
+        assert_eq!(rows.len() as i64, *n, "{kind}");
+        for r in rows {
+            let case = store.load(&r.id).unwrap().unwrap_or_else(|| panic!("{} does not load", r.id));
+            assert_eq!(case.kind(), *kind);
+        }
+    }
+    // Applications project more than they did (a bundle's part, payments, the ratings'
+    // dimensions): `yiwang reindex` after this upgrade writes them for the old ones
+    // (README: Upgrade), and writes the same again when run twice.
+    store.reindex().unwrap();
+    let reindexed = contract::projected(store);
+    assert!(reindexed.contains("bundle_part"), "old applications' detail has the new keys");
+    store.reindex().unwrap();
+    assert_eq!(contract::projected(store), reindexed);
+    let (d, people) = digest;
+    let q = CaseQuery { phone_digest: Some(d), limit: 100, ..Default::default() };
+    let found = store.list_cases(&q).unwrap().rows;
+    assert_eq!(found.len() as i64, people, "one case per person row with that phone");
+    let report = store.verify().unwrap();
+    assert!(report.is_intact(), "{:?}", report.breaks);
+}
+
+#[test]
+fn a_sqlite_file_written_by_f138b5c_upgrades_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("yiwang.sqlite");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/f138b5c.sqlite"), &path).unwrap();
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 15, "written by the release before");
+    // A phone two person rows share (the applicant of an application and of its 差评整改).
+    let digest: (String, i64) = c
+        .query_row(
+            "SELECT phone_digest, count(*) FROM person WHERE phone_digest IS NOT NULL
+             GROUP BY phone_digest ORDER BY count(*) DESC, phone_digest LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    drop(c);
+    let keys = f138_keys("20261205042059faba", "58006092f628ec74470451ab1d6a2acd89caefa3571ad0b8497a94177108e4de");
+    let store = yiwang_store::SqliteStore::sealed(&path, crate::sqlite::kinds(), keys).unwrap();
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let kinds: Vec<(String, i64)> = c
+        .prepare("SELECT case_kind, count(*) FROM chain_head GROUP BY 1 ORDER BY 1")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let events: i64 = c.query_row("SELECT count(*) FROM event", [], |r| r.get(0)).unwrap();
+    check_f138(&store, &kinds, events, digest);
+    let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 16);
+    store.close();
+}
+
+#[test]
+fn a_postgres_database_written_by_f138b5c_upgrades_in_place() {
+    let db = crate::postgres::TestDb::new();
+    db.sql().batch_execute(include_str!("../fixtures/f138b5c.pg.sql")).unwrap();
+    let version: i32 = db.sql().query_one("SELECT max(version) FROM schema_migrations", &[]).unwrap().get(0);
+    assert_eq!(version, 13, "written by the release before");
+    let row = db
+        .sql()
+        .query_one(
+            "SELECT phone_digest, count(*) FROM person WHERE phone_digest IS NOT NULL
+             GROUP BY phone_digest ORDER BY count(*) DESC, phone_digest LIMIT 1",
+            &[],
+        )
+        .unwrap();
+    let digest: (String, i64) = (row.get(0), row.get(1));
+    let keys = f138_keys("202612050421247b13", "8511c649c8e3ca60054db85f758643d81937407148c1d9e96245a41ef18b21c7");
+    let store = db.store_sealed(keys);
+    let kinds: Vec<(String, i64)> = db
+        .sql()
+        .query("SELECT case_kind, count(*) FROM chain_head GROUP BY 1 ORDER BY 1", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let events: i64 = db.sql().query_one("SELECT count(*) FROM event", &[]).unwrap().get(0);
+    check_f138(&store, &kinds, events, digest);
+    store.close();
+}
