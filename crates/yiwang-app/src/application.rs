@@ -858,6 +858,8 @@ pub struct ApplicantView {
     pub missing_materials: Vec<String>,
     /// Whether the applicant may still withdraw it (before the decision).
     pub can_withdraw: bool,
+    /// The fee to pay (in fen) before 制证, while a granted application waits for it.
+    pub payment_due: Option<u64>,
     /// Filed for this enterprise, by its name.
     pub enterprise: Option<String>,
     pub visits: u32,
@@ -962,6 +964,10 @@ impl App {
                 vec![]
             },
             can_withdraw: a.status.before_decision(),
+            payment_due: a
+                .service
+                .fee_fen()
+                .filter(|fen| *fen > 0 && a.granted == Some(true) && a.payment.is_none() && a.certificate.is_none()),
             enterprise: a.enterprise.as_ref().map(|e| e.name.clone()),
             visits: a.visits,
             certificate: a.certificate.as_ref().map(|c| c.number.clone()),

@@ -305,6 +305,24 @@ fn one(v: &ApplicantView, s: &Service, said: Option<Result<String, String>>, f: 
                 }
             }
         }
+        @if let Some(fen) = v.payment_due {
+            section.card #pay {
+                h2 { "缴费" }
+                p { "本事项已准予，需缴纳费用 " strong { (fen / 100) "." (format!("{:02}", fen % 100)) " 元" } "。请按缴费通知缴费后，登记缴费凭证号，部门即可制证。" }
+                form method="post" action=(act) enctype="multipart/form-data" {
+                    input type="hidden" name="action" value="pay";
+                    div.field {
+                        label for="reference" { "缴费凭证号" }
+                        input #reference name="reference" required maxlength="64" value=(f.get("reference"));
+                    }
+                    div.field {
+                        label for="paid_on" { "缴费日期" }
+                        input #paid_on name="paid_on" type="date" required value=(f.get("paid_on"));
+                    }
+                    div.actions { button.primary type="submit" { "登记缴费" } }
+                }
+            }
+        }
         @if v.can_withdraw {
             section.card #withdraw {
                 h2 { "撤回申请" }
@@ -410,6 +428,22 @@ pub async fn act(
             Err(e) => return render_one(&state, who, id, Some(Err(e.message)), f, e.status).await,
         },
         "withdraw" => ApplicantCommand::Withdraw { reason: f.opt("reason") },
+        "pay" => match chrono::NaiveDate::parse_from_str(f.get("paid_on"), "%Y-%m-%d") {
+            Ok(paid_on) => {
+                // The amount is the service's fee: the page states it, the rule checks it.
+                let (w, i) = (who.clone(), id.clone());
+                let due = state.run(move |app| app.my_application(&w, &i)).await.ok().and_then(|v| v.payment_due);
+                ApplicantCommand::RecordPayment {
+                    reference: f.get("reference").trim().to_owned(),
+                    amount_fen: due.unwrap_or(0),
+                    paid_on,
+                }
+            }
+            Err(_) => {
+                let e = "请选择缴费日期".to_owned();
+                return render_one(&state, who, id, Some(Err(e)), f, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+        },
         "rate" => match (
             Rating::parse(f.get("rating")),
             super::rating::dimensions_from(&f, &yiwang_core::application::Dimension::ONLINE, false),

@@ -415,8 +415,10 @@ async fn an_applicant_records_the_payment_online_and_rates_with_dimensions(backe
         json!({"action": "record_payment", "reference": "FS-2026-000901", "amount_fen": 100, "paid_on": "2026-11-16"});
     let (s, e) = p.call("POST", &mine, Some(&me), Some(wrong)).await;
     assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "amount_mismatch"), "{e}");
+    let (_, v) = p.call("GET", &format!("/api/v1/applicant/applications/{id}"), Some(&me), None).await;
+    assert_eq!(v["payment_due"], 35000, "the portal offers 缴费 for the fee: {v}");
     let (s, v) = p.call("POST", &mine, Some(&me), Some(pay)).await;
-    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!((s, &v["payment_due"]), (StatusCode::OK, &Value::Null), "{v}");
     let (s, v) = p.call("POST", &staff, Some(&cgw), Some(certify)).await;
     assert_eq!((s, v["application"]["payment"]["reference"].as_str()), (StatusCode::OK, Some("FS-2026-000901")), "{v}");
     let (s, v) = p.call("POST", &staff, Some(&cgw), Some(json!({"action": "deliver", "how": "post"}))).await;
