@@ -864,6 +864,9 @@ pub struct ApplicantView {
     pub enterprise: Option<String>,
     pub visits: u32,
     pub certificate: Option<String>,
+    /// The certificate's online status id: its page (`/certificates/ID`) shows it with
+    /// its QR code and file, for the holder to keep and show.
+    pub certificate_status_id: Option<String>,
     /// Whether a rating may be given now (办结 or 不予受理, not yet rated).
     pub can_rate: bool,
     pub rating: Option<yiwang_core::application::Rating>,
@@ -971,6 +974,11 @@ impl App {
             enterprise: a.enterprise.as_ref().map(|e| e.name.clone()),
             visits: a.visits,
             certificate: a.certificate.as_ref().map(|c| c.number.clone()),
+            certificate_status_id: a
+                .certificate
+                .as_ref()
+                .and_then(|c| c.signed.as_ref())
+                .map(|s| s.document.status_id.clone()),
             can_rate: matches!(a.status, S::Done | S::Rejected) && a.rated.is_none(),
             rating: a.rated.as_ref().map(|r| r.rating),
             timeline,

@@ -264,7 +264,13 @@ fn one(v: &ApplicantView, s: &Service, said: Option<Result<String, String>>, f: 
                 dt { "申请时间" } dd { (fmt_time(v.filed_at)) }
                 @if let Some(t) = v.accepted_at { dt { "受理时间" } dd { (fmt_time(t)) } }
                 dt { "到现场次数" } dd #applicant-visits { (v.visits) }
-                @if let Some(c) = &v.certificate { dt { "证照编号" } dd #applicant-certificate { (c) } }
+                @if let Some(c) = &v.certificate {
+                    dt { "电子证照" }
+                    dd #applicant-certificate {
+                        (c)
+                        @if let Some(sid) = &v.certificate_status_id { " " a href={"/certificates/" (sid)} { "查看证照与二维码" } }
+                    }
+                }
                 @if let Some(r) = v.rating { dt { "您的评价" } dd #applicant-rating { (r.label()) } }
             }
             h2 { "办理过程" }

@@ -423,6 +423,11 @@ async fn an_applicant_records_the_payment_online_and_rates_with_dimensions(backe
     assert_eq!((s, v["application"]["payment"]["reference"].as_str()), (StatusCode::OK, Some("FS-2026-000901")), "{v}");
     let (s, v) = p.call("POST", &staff, Some(&cgw), Some(json!({"action": "deliver", "how": "post"}))).await;
     assert_eq!(s, StatusCode::OK, "{v}");
+    // The holder finds the certificate's page, with its QR code, from 我的办件.
+    let (_, v) = p.call("GET", &format!("/api/v1/applicant/applications/{id}"), Some(&me), None).await;
+    let sid = v["certificate_status_id"].as_str().unwrap_or_else(|| panic!("no certificate to keep: {v}")).to_owned();
+    let (s, c) = p.call("GET", &format!("/api/v1/certificates/{sid}"), None, None).await;
+    assert_eq!((s, c["status"].as_str()), (StatusCode::OK, Some("valid")), "{c}");
     let rate = |dims: Value| json!({"action": "rate", "rating": "satisfied", "dimensions": dims});
     let (s, e) = p.call("POST", &mine, Some(&me), Some(rate(json!({"attitude": "satisfied"})))).await;
     assert_eq!((s, code_of(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "dimension_not_applicable"), "{e}");
