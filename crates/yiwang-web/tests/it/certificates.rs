@@ -31,7 +31,10 @@ async fn a_gbt_36904_type_is_numbered_with_the_structured_identifier(backend: Ba
         (&clerk, json!({"action": "accept"})),
         (&reviewer, json!({"action": "decide", "verdict": {"grant": true}})),
         // The permit's fee (城市道路占用费) is paid before 制证.
-        (&clerk, json!({"action": "record_payment", "reference": "FS-2026-000318", "amount_fen": 35000, "paid_on": "2026-11-16"})),
+        (
+            &clerk,
+            json!({"action": "record_payment", "reference": "FS-2026-000318", "amount_fen": 35000, "paid_on": "2026-11-16"}),
+        ),
         // The clerk's number is not the certificate's: the identifier is made.
         (&clerk, json!({"action": "certify", "number": "", "valid_from": "2026-12-01", "valid_until": "2026-12-07"})),
     ] {
