@@ -345,6 +345,53 @@ fn one(v: &ApplicantView, s: &Service, said: Option<Result<String, String>>, f: 
     }
 }
 
+/// 申请企业: the enterprises the applicant's phone may act for now.
+fn enterprise_field(bound: &[&yiwang_app::AuthorisationView], f: &Fields) -> Markup {
+    html! {
+        div.field {
+            label for="enterprise" { "申请企业" }
+            select #enterprise name="enterprise" required {
+                @for b in bound {
+                    @let code = b.authorisation.enterprise.to_string();
+                    option value=(code) selected[f.get("enterprise") == code] { (b.authorisation.enterprise_name) "（" (code) "）" }
+                }
+            }
+        }
+    }
+}
+
+/// One material: a file to upload (`file.<code>`), or one of the applicant's
+/// certificates of the kind that stands in for it (`cert.<code>`).
+fn material_field(
+    m: &yiwang_core::application::service::Material,
+    certificates: &[MyCertificate],
+    f: &Fields,
+) -> Markup {
+    let mine: Vec<&MyCertificate> =
+        certificates.iter().filter(|c| m.certificate.as_deref() == Some(c.type_code.as_str())).collect();
+    let chosen = f.get(&format!("cert.{}", m.code));
+    html! {
+        div.field.material {
+            label for={"file-" (m.code)} { (m.name) @if !m.required { span.opt { "（选填）" } } }
+            @if !mine.is_empty() {
+                select name={"cert." (m.code)} aria-label={(m.name) "：选用电子证照"} {
+                    option value="" { "上传文件" }
+                    @for c in mine { option value=(c.number) selected[chosen == c.number] { "选用电子证照 " (c.number) } }
+                }
+            }
+            input id={"file-" (m.code)} name={"file." (m.code)} type="file" accept="application/pdf,image/jpeg,image/png,image/webp";
+        }
+    }
+}
+
+/// The service's (or the bundle's shared) form as posted: `form.<code>`, blanks left out.
+fn form_of(f: &Fields) -> BTreeMap<String, String> {
+    f.0.iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("form.")?.to_owned(), v.clone())))
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect()
+}
+
 /// A form that carries files: its fields, and each file with the field it came in
 /// (`file.<material>`).
 async fn read_files(mut mp: Multipart) -> Result<(Fields, Vec<(String, Vec<u8>)>), (Fields, String)> {
@@ -527,9 +574,6 @@ async fn render_apply(
         Err(e) => return super::UiError(e).into_response(),
     };
     let bound: Vec<_> = bindings.iter().filter(|b| b.in_force).collect();
-    let usable = |m: &yiwang_core::application::service::Material| -> Vec<&MyCertificate> {
-        certificates.iter().filter(|c| m.certificate.as_deref() == Some(c.type_code.as_str())).collect()
-    };
     let body = html! {
         section.card #apply {
             p.muted { a href={"/services/" (s.code)} { (s.name) "办事指南" } " › 在线申请" }
@@ -544,17 +588,7 @@ async fn render_apply(
                 form method="post" action={"/services/" (s.code) "/apply"} enctype="multipart/form-data" {
                     fieldset {
                         legend { "申请人" }
-                        @if s.for_enterprises {
-                            div.field {
-                                label for="enterprise" { "申请企业" }
-                                select #enterprise name="enterprise" required {
-                                    @for b in &bound {
-                                        @let code = b.authorisation.enterprise.to_string();
-                                        option value=(code) selected[f.get("enterprise") == code] { (b.authorisation.enterprise_name) "（" (code) "）" }
-                                    }
-                                }
-                            }
-                        }
+                        @if s.for_enterprises { (enterprise_field(&bound, f)) }
                         div.field {
                             label for="name" { @if s.for_enterprises { "经办人姓名" } @else { "姓名" } }
                             input #name name="name" required maxlength="50" autocomplete="name" value=(f.get("name"));
@@ -570,17 +604,7 @@ async fn render_apply(
                             legend { "申请材料" }
                             p.hint { "每个文件不超过10MB，PDF或图片。已有电子证照的，可直接选用，无需上传。" }
                             @for m in &s.materials {
-                                div.field.material {
-                                    label for={"file-" (m.code)} { (m.name) @if !m.required { span.opt { "（选填）" } } }
-                                    @let mine = usable(m);
-                                    @if !mine.is_empty() {
-                                        select name={"cert." (m.code)} aria-label={(m.name) "：选用电子证照"} {
-                                            option value="" { "上传文件" }
-                                            @for c in mine { option value=(c.number) selected[f.get(&format!("cert.{}", m.code)) == c.number] { "选用电子证照 " (c.number) } }
-                                        }
-                                    }
-                                    input id={"file-" (m.code)} name={"file." (m.code)} type="file" accept="application/pdf,image/jpeg,image/png,image/webp";
-                                }
+                                (material_field(m, &certificates, f))
                             }
                         }
                     }
@@ -609,17 +633,12 @@ pub async fn apply(
         Ok(m) => m,
         Err(e) => return render_apply(&state, who, code, &f, Some((String::new(), e.message)), e.status).await,
     };
-    let form =
-        f.0.iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix("form.")?.to_owned(), v.clone())))
-            .filter(|(_, v)| !v.trim().is_empty())
-            .collect();
     let input = OnlineApplication {
         service: code.clone(),
         name: f.get("name").trim().to_owned(),
         id_number: f.opt("id_number"),
         enterprise: f.opt("enterprise"),
-        form,
+        form: form_of(&f),
         materials,
         area: None,
     };
@@ -635,13 +654,6 @@ pub async fn apply(
 }
 
 // ---------------------------------------------------------------- 一件事 online
-
-fn answers_of(f: &Fields) -> BTreeMap<String, String> {
-    f.0.iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix("q.")?.to_owned(), v.trim().to_owned())))
-        .filter(|(_, v)| !v.is_empty())
-        .collect()
-}
 
 pub async fn show_bundle_apply(
     State(state): State<AppState>,
@@ -678,7 +690,7 @@ async fn render_bundle_apply(
         Err(e) => return super::UiError(e).into_response(),
     };
     let b = &g.bundle;
-    let answers = answers_of(f);
+    let answers = super::bundles::answers_of(f);
     let answered = b.questions.iter().all(|q| answers.contains_key(&q.code));
     let chosen: Vec<String> = match yiwang_core::bundle::choose(b, &answers) {
         Ok(parts) if answered => parts.iter().map(|p| p.service.clone()).collect(),
@@ -737,17 +749,7 @@ async fn render_bundle_apply(
                         @for (q, a) in &answers { input type="hidden" name={"q." (q)} value=(a); }
                         fieldset {
                             legend { "申请人" }
-                            @if for_enterprise {
-                                div.field {
-                                    label for="enterprise" { "申请企业" }
-                                    select #enterprise name="enterprise" required {
-                                        @for x in &bound {
-                                            @let c = x.authorisation.enterprise.to_string();
-                                            option value=(c) selected[f.get("enterprise") == c] { (x.authorisation.enterprise_name) "（" (c) "）" }
-                                        }
-                                    }
-                                }
-                            }
+                            @if for_enterprise { (enterprise_field(&bound, f)) }
                             div.field {
                                 label for="name" { @if for_enterprise { "经办人姓名" } @else { "姓名" } }
                                 input #name name="name" required maxlength="50" autocomplete="name" value=(f.get("name"));
@@ -759,17 +761,7 @@ async fn render_bundle_apply(
                             p.hint { "每份材料只交一次，各部门共用。每个文件不超过10MB。" }
                             @for m in g.materials.iter().filter(|m| m.parts.iter().any(|p| chosen.contains(p))) {
                                 @let m = &m.material;
-                                div.field.material {
-                                    label for={"file-" (m.code)} { (m.name) @if !m.required { span.opt { "（选填）" } } }
-                                    @let mine: Vec<&MyCertificate> = certificates.iter().filter(|c| m.certificate.as_deref() == Some(c.type_code.as_str())).collect();
-                                    @if !mine.is_empty() {
-                                        select name={"cert." (m.code)} aria-label={(m.name) "：选用电子证照"} {
-                                            option value="" { "上传文件" }
-                                            @for c in mine { option value=(c.number) { "选用电子证照 " (c.number) } }
-                                        }
-                                    }
-                                    input id={"file-" (m.code)} name={"file." (m.code)} type="file" accept="application/pdf,image/jpeg,image/png,image/webp";
-                                }
+                                (material_field(m, &certificates, f))
                             }
                         }
                         div.actions { button.primary type="submit" { "一次提交" } }
@@ -797,18 +789,13 @@ pub async fn apply_bundle(
         Ok(m) => m,
         Err(e) => return render_bundle_apply(&state, who, code, &f, Some(e.message), e.status).await,
     };
-    let form =
-        f.0.iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix("form.")?.to_owned(), v.clone())))
-            .filter(|(_, v)| !v.trim().is_empty())
-            .collect();
     let input = yiwang_app::OnlineBundle {
         bundle: code.clone(),
         name: f.get("name").trim().to_owned(),
         id_number: f.opt("id_number"),
         enterprise: f.opt("enterprise"),
-        answers: answers_of(&f),
-        form,
+        answers: super::bundles::answers_of(&f),
+        form: form_of(&f),
         materials,
     };
     let w = who.clone();

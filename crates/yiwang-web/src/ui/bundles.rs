@@ -44,7 +44,7 @@ fn outcome_tag(o: Option<PartOutcome>) -> Markup {
 }
 
 /// The answers in a form or a query: `q.<question>`.
-fn answers_of(f: &Fields) -> BTreeMap<String, String> {
+pub(crate) fn answers_of(f: &Fields) -> BTreeMap<String, String> {
     f.0.iter()
         .filter_map(|(k, v)| Some((k.strip_prefix("q.")?.to_owned(), v.trim().to_owned())))
         .filter(|(_, v)| !v.is_empty())
