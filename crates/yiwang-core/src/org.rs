@@ -217,10 +217,19 @@ pub enum Role {
     /// personal data. A staff member with this role alone is refused everywhere but
     /// the verification page (`Role::only_verifies`).
     Verifier,
+    /// 监管人员: a department's supervision staff (一网通管): keep the enterprise
+    /// register, plan and draw random inspections, review findings and 陈述申辩, decide
+    /// rectifications and 信用修复, publish results.
+    Regulator,
+    /// 执法检查人员: a law-enforcement officer with a 执法证, on the 执法检查人员名录;
+    /// carries out the inspections they are drawn or assigned to.
+    Enforcer,
+    /// 政策专员: defines, dry-runs and runs 免申即享 policies, and records payments.
+    PolicyOfficer,
 }
 
 impl Role {
-    pub const ALL: [Role; 15] = [
+    pub const ALL: [Role; 18] = [
         Role::Admin,
         Role::SecurityAdmin,
         Role::Auditor,
@@ -236,11 +245,14 @@ impl Role {
         Role::Reviewer,
         Role::Approver,
         Role::Verifier,
+        Role::Regulator,
+        Role::Enforcer,
+        Role::PolicyOfficer,
     ];
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
         Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or(InvalidValue {
             field: "role",
-            rule: "应为 admin、security_admin、auditor、operator、dispatcher、supervisor、handler、unit_leader、leader、grid_worker、inspector、clerk、reviewer、approver、verifier 之一",
+            rule: "应为 admin、security_admin、auditor、operator、dispatcher、supervisor、handler、unit_leader、leader、grid_worker、inspector、clerk、reviewer、approver、verifier、regulator、enforcer、policy_officer 之一",
         })
     }
     pub fn as_str(self) -> &'static str {
@@ -260,6 +272,9 @@ impl Role {
             Role::Reviewer => "reviewer",
             Role::Approver => "approver",
             Role::Verifier => "verifier",
+            Role::Regulator => "regulator",
+            Role::Enforcer => "enforcer",
+            Role::PolicyOfficer => "policy_officer",
         }
     }
     pub fn label(self) -> &'static str {
@@ -279,6 +294,9 @@ impl Role {
             Role::Reviewer => "审查员",
             Role::Approver => "审批人",
             Role::Verifier => "核验员",
+            Role::Regulator => "监管人员",
+            Role::Enforcer => "执法检查人员",
+            Role::PolicyOfficer => "政策专员",
         }
     }
 
