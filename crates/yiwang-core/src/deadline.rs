@@ -301,6 +301,8 @@ pub struct TimeLimits {
     pub task: crate::task::TaskLimits,
     /// `[application]`: 一网通办's own periods (the legal ones are each service's).
     pub application: crate::application::ApplicationLimits,
+    /// `[credit]`: the credit class rules' thresholds and 信用修复's periods.
+    pub credit: crate::enterprise::CreditRules,
 }
 
 impl Default for TimeLimits {
@@ -310,6 +312,7 @@ impl Default for TimeLimits {
             appeal: Default::default(),
             task: Default::default(),
             application: Default::default(),
+            credit: Default::default(),
         }
     }
 }
@@ -328,6 +331,10 @@ impl TimeLimits {
         if let Some(v) = table.remove("task") {
             limits.task = v.try_into().map_err(|e: toml::de::Error| format!("[task]: {e}"))?;
             limits.task.check()?;
+        }
+        if let Some(v) = table.remove("credit") {
+            limits.credit = v.try_into().map_err(|e: toml::de::Error| format!("[credit]: {e}"))?;
+            limits.credit.check()?;
         }
         if let Some(v) = table.remove("application") {
             limits.application = v.try_into().map_err(|e: toml::de::Error| format!("[application]: {e}"))?;

@@ -17,6 +17,7 @@ pub mod calendar;
 pub mod case;
 pub mod chain;
 pub mod deadline;
+pub mod enterprise;
 pub mod id;
 pub mod measure;
 pub mod org;
@@ -41,4 +42,5 @@ pub fn kinds() -> case::Kinds {
         .with::<rating_fix::RatingFixKind>()
         .with::<bundle::BundleKind>()
         .with::<authorisation::AuthorisationKind>()
+        .with::<enterprise::EnterpriseKind>()
 }
