@@ -22,6 +22,7 @@ pub mod id;
 pub mod measure;
 pub mod org;
 pub mod patrol;
+pub mod plan;
 pub mod rating_fix;
 pub mod task;
 pub mod taxonomy;
@@ -43,4 +44,5 @@ pub fn kinds() -> case::Kinds {
         .with::<bundle::BundleKind>()
         .with::<authorisation::AuthorisationKind>()
         .with::<enterprise::EnterpriseKind>()
+        .with::<plan::PlanKind>()
 }
