@@ -13,6 +13,7 @@ mod fixture;
 mod lifecycle;
 mod patrol;
 mod permissions;
+mod plan;
 mod task;
 mod time_limits;
 mod transitions;
