@@ -20,6 +20,8 @@ pub const BOUNDARIES: &str = include_str!("../../../data/demo/boundaries.geojson
 pub const PLACES: &str = include_str!("../../../data/demo/places.json");
 pub const ROUTING: &str = include_str!("../../../data/demo/routing.json");
 pub const SERVICES: &str = include_str!("../../../data/demo/services.toml");
+/// The registers of 双随机一公开 (`crate::plan`).
+pub const SUPERVISION: &str = include_str!("../../../data/demo/supervision.toml");
 const KNOWLEDGE: &str = include_str!("../../../data/demo/knowledge.json");
 const APPEALS: &str = include_str!("../../../data/demo/appeals.json");
 
@@ -83,6 +85,7 @@ pub fn demo_files() -> DistrictFiles {
         places: Some(PLACES.into()),
         routing: Some(ROUTING.into()),
         services: Some(SERVICES.into()),
+        supervision: Some(SUPERVISION.into()),
     }
 }
 

@@ -27,6 +27,10 @@ pub mod monitor;
 pub mod notify;
 mod open311;
 mod patrol;
+mod plan;
+pub use plan::{
+    InspectorName, ONCE_A_YEAR_DAYS, PlanInput, PlanRow, PlanView, SUPERVISION_DOCUMENT, SupervisionReport,
+};
 mod queue;
 mod record;
 mod register;

@@ -27,6 +27,8 @@ pub struct DistrictFiles {
     pub routing: Option<String>,
     /// `services.toml`: the service catalogue of 一网通办 (`crate::application`).
     pub services: Option<String>,
+    /// `supervision.toml`: the 随机抽查事项清单 and the 执法检查人员名录 (`crate::plan`).
+    pub supervision: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -39,6 +41,9 @@ pub struct SetupReport {
     pub routing_rules: usize,
     /// Services added or given a new version.
     pub services: usize,
+    /// Matters and inspectors of `supervision.toml`.
+    pub matters: usize,
+    pub inspectors: usize,
 }
 
 #[derive(Deserialize)]
@@ -77,6 +82,9 @@ impl App {
             .map_err(|e| AppError::invalid("units.json", format!("组织机构有误：{e}")))?;
         if let Some(t) = &files.services {
             crate::application::parse_services(t, &org)?;
+        }
+        if let Some(t) = &files.supervision {
+            crate::plan::parse_supervision(t, &org)?;
         }
         let categories: Vec<Category> = match &files.categories {
             Some(t) => parse("categories.json", t)?,
@@ -238,6 +246,11 @@ impl App {
         if let Some(t) = &files.services {
             let r = self.load_services(&yiwang_core::org::Actor::System, t)?;
             report.services = r.added.len() + r.updated.len();
+        }
+        if let Some(t) = &files.supervision {
+            let r = self.load_supervision(&yiwang_core::org::Actor::System, t)?;
+            report.matters = r.matters;
+            report.inspectors = r.inspectors;
         }
         Ok(report)
     }

@@ -3,6 +3,7 @@
 //! tampered with; and the other benches, small, on SQLite and PostgreSQL.
 
 mod certificate;
+mod draw;
 mod metrics;
 mod settings;
 

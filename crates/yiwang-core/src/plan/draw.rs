@@ -168,6 +168,11 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// The commitment to a seed: SHA-256(seed), lower-case hex.
+pub fn seed_sha256(seed: &[u8; 32]) -> String {
+    sha256_hex(seed)
+}
+
 impl Snapshot {
     /// The same lists in canonical order: everything sorted, no duplicates.
     pub fn canonical(mut self) -> Self {

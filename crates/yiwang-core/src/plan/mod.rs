@@ -457,7 +457,7 @@ pub fn decide(s: &Plan, c: &Command, ctx: &Context<'_>) -> Result<Vec<PlanEvent>
             }
             let randomness = draw::verify_beacon(beacon).map_err(|e| Refusal::rule("bad_beacon", e))?;
             let seed_bytes = draw::hex32(seed).ok_or_else(|| Refusal::rule("bad_seed", "种子应为32字节十六进制"))?;
-            if hex::encode(<sha2::Sha256 as sha2::Digest>::digest(seed_bytes)) != c.seed_sha256 {
+            if draw::seed_sha256(&seed_bytes) != c.seed_sha256 {
                 return Err(Refusal::rule("bad_seed", "种子与承诺不符"));
             }
             let key = draw::draw_key(&seed_bytes, &randomness, c);
