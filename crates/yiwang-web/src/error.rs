@@ -123,6 +123,19 @@ fn refusal_status(code: &str) -> StatusCode {
         "answer_missing" | "answer_invalid" | "unknown_question" | "no_part_applies" => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
+        // A plan's input and a draw's reveal (双随机一公开).
+        "no_matter"
+        | "not_own_matter"
+        | "duplicate_matter"
+        | "invalid_period"
+        | "invalid_ratio"
+        | "invalid_inspectors_per_target"
+        | "reason_required"
+        | "invalid_commitment"
+        | "round_not_future"
+        | "wrong_round"
+        | "bad_beacon"
+        | "bad_seed" => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::CONFLICT,
     }
 }

@@ -24,6 +24,7 @@ mod openapi;
 mod outbox;
 pub mod overload;
 mod patrol;
+mod plan;
 mod queue;
 pub mod rate;
 mod reference;
@@ -140,6 +141,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(dispatch::router())
         .merge(task::router())
         .merge(patrol::router())
+        .merge(plan::router())
         .merge(application::router())
         .merge(bundle::router())
         .merge(applicant::router())

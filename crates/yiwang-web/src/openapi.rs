@@ -37,6 +37,8 @@ use utoipa::{Modify, OpenApi};
         crate::applicant::apply, crate::applicant::apply_bundle, crate::applicant::my_application, crate::applicant::act, crate::applicant::upload,
         crate::applicant::my_certificates, crate::applicant::my_authorisations, crate::applicant::revoke_mine,
         crate::applicant::grant, crate::applicant::get_authorisation, crate::applicant::revoke,
+        crate::plan::get_supervision, crate::plan::load_supervision, crate::plan::list_plans, crate::plan::create_plan,
+        crate::plan::get_plan, crate::plan::act_on_plan, crate::plan::list_draws, crate::plan::get_draw_record,
     ),
     modifiers(&Bearer)
 )]

@@ -23,6 +23,7 @@ mod intake;
 mod map;
 mod outbox;
 mod patrol;
+mod plans;
 mod portal;
 mod print;
 mod rating;
@@ -155,6 +156,11 @@ pub fn router() -> Router<AppState> {
         .route("/console/authorisations/new", get(authorisations::show_new).post(authorisations::register))
         .route("/console/authorisations/{id}", get(authorisations::show_one))
         .route("/console/authorisations/{id}/revoke", post(authorisations::revoke))
+        .route("/console/plans", get(plans::show_plans).post(plans::create))
+        .route("/console/plans/{id}", get(plans::show_one))
+        .route("/console/plans/{id}/act", post(plans::act))
+        .route("/supervision/draws", get(plans::show_public_list))
+        .route("/supervision/draws/{id}", get(plans::show_public))
         .route("/console/rating-fixes/{id}", get(applications::show_fix))
         .route("/console/rating-fixes/{id}/act", post(applications::act_on_fix))
         .route("/console/applications/{id}", get(applications::show_one))
@@ -415,6 +421,9 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                 }
                                 @if applications::sees_indicators(u) {
                                     a href="/console/indicators" aria-current=[(section == "indicators").then_some("page")] { "一网通办指标" }
+                                }
+                                @if plans::sees_plans(u) {
+                                    a href="/console/plans" aria-current=[(section == "plans").then_some("page")] { "双随机抽查" }
                                 }
                                 a href="/console/tasks" aria-current=[(section == "tasks").then_some("page")] { "督查督办" }
                                 @if tasks::sees_board(u) {

@@ -43,6 +43,7 @@ pub(crate) fn case_href(kind: &str, id: &CaseId) -> String {
         "application" => format!("/console/applications/{id}"),
         "bundle" => format!("/console/bundles/{id}"),
         "rating_fix" => format!("/console/rating-fixes/{id}"),
+        "plan" => format!("/console/plans/{id}"),
         _ => format!("/console/cases/{id}"),
     }
 }
