@@ -129,9 +129,11 @@ pub struct Inspector {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Registers {
-    #[serde(default, rename = "matter")]
+    /// `[[matter]]` in the TOML file; `matters` in JSON.
+    #[serde(default, rename(deserialize = "matter"), alias = "matters")]
     pub matters: Vec<Matter>,
-    #[serde(default, rename = "inspector")]
+    /// `[[inspector]]` in the TOML file; `inspectors` in JSON.
+    #[serde(default, rename(deserialize = "inspector"), alias = "inspectors")]
     pub inspectors: Vec<Inspector>,
 }
 

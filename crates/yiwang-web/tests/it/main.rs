@@ -24,6 +24,7 @@ mod notify;
 mod open311;
 mod patrols;
 mod permissions;
+mod plans;
 mod print;
 mod reply_photos;
 mod task_pages;
