@@ -19,10 +19,12 @@ pub mod chain;
 pub mod deadline;
 pub mod enterprise;
 pub mod id;
+pub mod inspection;
 pub mod measure;
 pub mod org;
 pub mod patrol;
 pub mod rating_fix;
+pub mod rectification;
 pub mod task;
 pub mod taxonomy;
 
@@ -43,4 +45,6 @@ pub fn kinds() -> case::Kinds {
         .with::<bundle::BundleKind>()
         .with::<authorisation::AuthorisationKind>()
         .with::<enterprise::EnterpriseKind>()
+        .with::<inspection::InspectionKind>()
+        .with::<rectification::RectificationKind>()
 }
