@@ -7,6 +7,7 @@ mod application;
 mod authorisation;
 mod bundle;
 mod callback;
+mod enterprise;
 mod evolve;
 mod fixture;
 mod lifecycle;
