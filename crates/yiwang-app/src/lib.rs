@@ -20,6 +20,8 @@ mod demo_applications;
 mod demo_tasks;
 mod dispatch;
 mod error;
+mod inspection;
+pub use inspection::{InspectionRow, InspectionView, PublishedResult, RectificationView, ReferralInput};
 pub mod keyring;
 mod knowledge;
 mod measure;
