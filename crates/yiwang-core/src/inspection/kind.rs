@@ -180,6 +180,31 @@ fn check_on_site(s: &Inspection, o: &OnSite, ctx: &Context<'_>) -> Result<OnSite
     })
 }
 
+/// The publication clock: `publish_days` whole working days after the day the
+/// inspection ended, so it turns red at the start of the next working day (working
+/// day 21 by default), yellow at the usual share of the budget.
+pub fn publish_clock(ctx: &Context<'_>) -> Clock<InspectionClock> {
+    let days = ctx.limits.supervision.publish_days;
+    let mut d = crate::calendar::civil_date(ctx.now);
+    let mut n = 0;
+    while n < days {
+        d = d.succ_opt().unwrap_or(d);
+        if ctx.calendar.is_working_day(d) {
+            n += 1;
+        }
+    }
+    d = d.succ_opt().unwrap_or(d);
+    for _ in 0..60 {
+        if ctx.calendar.is_working_day(d) {
+            break;
+        }
+        d = d.succ_opt().unwrap_or(d);
+    }
+    let start =
+        Clock::start(InspectionClock::Publish, Budget::WorkingDays(days), ctx.now, ctx.calendar, ctx.limits.warn_ratio);
+    Clock { due: crate::calendar::day_start(d), ..start }
+}
+
 /// Every rule of an inspection.
 pub fn decide(s: &Inspection, c: &Command, ctx: &Context<'_>) -> Result<Vec<InspectionEvent>, Refusal> {
     use InspectionStatus as S;
@@ -212,13 +237,7 @@ pub fn decide(s: &Inspection, c: &Command, ctx: &Context<'_>) -> Result<Vec<Insp
             }
             let on_site = check_on_site(s, on_site, ctx)?;
             let outcome = on_site.outcome;
-            let publish = Clock::start(
-                InspectionClock::Publish,
-                Budget::WorkingDays(ctx.limits.supervision.publish_days),
-                ctx.now,
-                ctx.calendar,
-                ctx.limits.warn_ratio,
-            );
+            let publish = publish_clock(ctx);
             let statement_due = outcome
                 .answerable()
                 .then(|| Budget::WorkingDays(ctx.limits.supervision.statement_days).due(ctx.calendar, ctx.now));

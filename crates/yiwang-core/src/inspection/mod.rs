@@ -23,7 +23,7 @@
 
 mod kind;
 
-pub use kind::{InspectionKind, MAX_FILES, MAX_ITEMS, alarms, decide, evolve, is_upload, open};
+pub use kind::{InspectionKind, MAX_FILES, MAX_ITEMS, alarms, decide, evolve, is_upload, open, publish_clock};
 
 use crate::deadline::{Clock, ClockName};
 use crate::enterprise::FactKind;
