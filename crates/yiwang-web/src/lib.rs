@@ -15,6 +15,7 @@ mod citizen;
 mod dispatch;
 mod error;
 mod idempotency;
+mod inspection;
 mod knowledge;
 mod measure;
 mod metrics;
@@ -143,6 +144,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(application::router())
         .merge(bundle::router())
         .merge(applicant::router())
+        .merge(inspection::router())
         .merge(security::router())
         .merge(outbox::router())
         .merge(open311::admin_router())

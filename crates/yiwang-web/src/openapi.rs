@@ -37,6 +37,12 @@ use utoipa::{Modify, OpenApi};
         crate::applicant::apply, crate::applicant::apply_bundle, crate::applicant::my_application, crate::applicant::act, crate::applicant::upload,
         crate::applicant::my_certificates, crate::applicant::my_authorisations, crate::applicant::revoke_mine,
         crate::applicant::grant, crate::applicant::get_authorisation, crate::applicant::revoke,
+        crate::inspection::queue, crate::inspection::open, crate::inspection::get_inspection, crate::inspection::act,
+        crate::inspection::upload_photo, crate::inspection::refer, crate::inspection::caused,
+        crate::inspection::rect_queue, crate::inspection::get_rectification, crate::inspection::rect_act,
+        crate::inspection::upload_rect_photo, crate::inspection::my_inspections, crate::inspection::my_inspection,
+        crate::inspection::state_on, crate::inspection::my_rectifications, crate::inspection::my_rectification,
+        crate::inspection::report, crate::inspection::results, crate::inspection::results_csv,
     ),
     modifiers(&Bearer)
 )]

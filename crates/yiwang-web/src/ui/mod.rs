@@ -44,7 +44,8 @@ use yiwang_core::org::{Actor, Role, Staff};
 
 pub use form::Fields;
 pub(crate) use portal::{
-    file_kind, photo_kind, refuse_foreign_photos, refuse_stored_uploads, save_case_upload, upload_name, write_upload,
+    file_kind, photo_kind, refuse_foreign_photos, refuse_stored_uploads, save_case_upload, upload_name, uploaded_for,
+    write_upload,
 };
 
 /// The cookie holding the staff session token (from `App::login`).
