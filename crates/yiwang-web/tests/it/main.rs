@@ -26,6 +26,7 @@ mod patrols;
 mod permissions;
 mod print;
 mod reply_photos;
+mod supervision;
 mod task_pages;
 mod tasks;
 mod ui;
