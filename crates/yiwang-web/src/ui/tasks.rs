@@ -43,6 +43,8 @@ pub(crate) fn case_href(kind: &str, id: &CaseId) -> String {
         "application" => format!("/console/applications/{id}"),
         "bundle" => format!("/console/bundles/{id}"),
         "rating_fix" => format!("/console/rating-fixes/{id}"),
+        "inspection" => format!("/console/inspections/{id}"),
+        "rectification" => format!("/console/rectifications/{id}"),
         _ => format!("/console/cases/{id}"),
     }
 }
