@@ -494,3 +494,64 @@ on_both_stores!(
     an_unpublished_result_turns_red_on_working_day_21,
     an_appeal_refers_an_enterprise_into_supervision,
 );
+
+/// The console's on-site form, in-process: the inspector's list links the inspection,
+/// its page has the form with the signature pad; the posted form (a photo, the drawn
+/// signature as a PNG data URL, the phone's place) records the inspection; the appeal's
+/// referral page and the public results page answer.
+#[tokio::test]
+async fn an_inspector_records_an_inspection_on_the_console_form() {
+    use crate::task_pages::{multipart, send_up, text};
+    use base64::Engine;
+    let api = Api::new();
+    let dir = tempfile::tempdir().unwrap();
+    let reg = api.login("scjgj-regulator").await;
+    let (s, v) = api.call("POST", "/api/v1/inspections", Some(&reg), Some(new_inspection(two_inspectors()))).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["inspection"]["id"].as_str().unwrap().to_owned();
+    let (cookie, csrf) = crate::ui::console_login(&api, "scjgj-enforcer1").await;
+    let (s, _, list) = crate::ui::send(&api, crate::ui::get("/console/inspections", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(list.contains(&format!("/console/inspections/{id}")), "{list}");
+    let (s, _, one) = crate::ui::send(&api, crate::ui::get(&format!("/console/inspections/{id}"), Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(one.contains("inspection-form") && one.contains("sig-canvas") && one.contains("从业人员健康证明"), "{one}");
+    api.step(Duration::minutes(30));
+    let sig = format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(PNG));
+    let path = format!("/console/inspections/{id}/act");
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("action", "record"),
+        ("c.1", "conforms"),
+        ("c.2", "fails"),
+        ("n.2", "两名从业人员健康证明过期"),
+        ("outcome", "rectify"),
+        ("rectify_days", "15"),
+        ("summary", "检查了后厨"),
+        ("lon", "116.220000"),
+        ("lat", "39.870000"),
+        ("signature_png", sig.as_str()),
+        ("signer", "刘海峰"),
+    ];
+    let (s, h, body) = send_up(&api, dir.path(), multipart(&path, &cookie, &fields, &[("photos", "a.png", PNG)])).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{}", text(&body));
+    assert_eq!(h["location"], format!("/console/inspections/{id}?done=1"));
+    let v = api.call("GET", &format!("/api/v1/inspections/{id}"), Some(&reg), None).await.1;
+    let o = &v["inspection"]["on_site"];
+    assert_eq!((o["photos"].as_array().unwrap().len(), o["signature"]["type"].as_str()), (1, Some("signed")), "{v}");
+    assert_eq!(o["place"], json!([116.22, 39.87]));
+    // Again: refused, said on the page.
+    let (s, _, body) = send_up(&api, dir.path(), multipart(&path, &cookie, &fields, &[])).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{}", text(&body));
+    assert!(text(&body).contains("陈述申辩期"), "{}", text(&body));
+    // The referral page of an appeal, and the public results.
+    let (appeal, _) = api.citizen_appeal().await;
+    let (op, _) = crate::ui::console_login(&api, "operator1").await;
+    let (s, _, page) =
+        crate::ui::send(&api, crate::ui::get(&format!("/console/cases/{appeal}/refer"), Some(&op))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("移送监管"));
+    let (s, _, page) = crate::ui::send(&api, crate::ui::get("/supervision/results", None)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("检查结果公示"));
+}
