@@ -13,6 +13,7 @@ mod auth;
 mod bundle;
 mod citizen;
 mod dispatch;
+mod enterprise;
 mod error;
 mod idempotency;
 mod knowledge;
@@ -143,6 +144,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(application::router())
         .merge(bundle::router())
         .merge(applicant::router())
+        .merge(enterprise::router())
         .merge(security::router())
         .merge(outbox::router())
         .merge(open311::admin_router())
