@@ -57,7 +57,10 @@ pub use case::{
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use dashboard::{Count, Dashboard};
-pub use demo::{DEMO_APPLICANT, DEMO_ENTERPRISE, DEMO_PASSWORD, SERVICES as DEMO_SERVICES, demo_files};
+pub use demo::{
+    DEMO_APPLICANT, DEMO_ENTERPRISE, DEMO_PASSWORD, ENTERPRISES as DEMO_ENTERPRISES, SERVICES as DEMO_SERVICES,
+    demo_files, demo_register,
+};
 pub use demo_tasks::work_report;
 pub use dispatch::{
     CategorySuggestion, DispatchSuggestion, DuplicateView, SuggestInput, TopicCase, TopicView, TopicsReport, leaves_of,

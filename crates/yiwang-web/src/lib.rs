@@ -13,6 +13,7 @@ mod auth;
 mod bundle;
 mod citizen;
 mod dispatch;
+mod enterprise;
 mod error;
 mod idempotency;
 mod inspection;
@@ -144,6 +145,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(application::router())
         .merge(bundle::router())
         .merge(applicant::router())
+        .merge(enterprise::router())
         .merge(inspection::router())
         .merge(security::router())
         .merge(outbox::router())

@@ -37,6 +37,8 @@ use utoipa::{Modify, OpenApi};
         crate::applicant::apply, crate::applicant::apply_bundle, crate::applicant::my_application, crate::applicant::act, crate::applicant::upload,
         crate::applicant::my_certificates, crate::applicant::my_authorisations, crate::applicant::revoke_mine,
         crate::applicant::grant, crate::applicant::get_authorisation, crate::applicant::revoke,
+        crate::enterprise::list_enterprises, crate::enterprise::import_register, crate::enterprise::get_enterprise,
+        crate::enterprise::record_fact, crate::enterprise::my_enterprises, crate::enterprise::my_enterprise,
         crate::inspection::queue, crate::inspection::open, crate::inspection::get_inspection, crate::inspection::act,
         crate::inspection::upload_photo, crate::inspection::refer, crate::inspection::caused,
         crate::inspection::rect_queue, crate::inspection::get_rectification, crate::inspection::rect_act,

@@ -25,6 +25,7 @@ mod open311;
 mod patrols;
 mod permissions;
 mod print;
+mod register;
 mod reply_photos;
 mod supervision;
 mod task_pages;
