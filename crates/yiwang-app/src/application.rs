@@ -392,7 +392,10 @@ impl App {
                 valid_until: *valid_until,
                 signed: Some(Box::new(signed)),
             };
-            return self.act_on_once::<ApplicationKind>(actor, id, &cmd, key);
+            let replayed = self.act_on_once::<ApplicationKind>(actor, id, &cmd, key)?;
+            // The licence goes on the enterprise's record in the register.
+            self.link_licence(&self.load_as::<ApplicationKind>(id)?)?;
+            return Ok(replayed);
         }
         let replayed = self.act_on_once::<ApplicationKind>(actor, id, command, key)?;
         // 现场评价 on the window's tablet: a bad one opens a 差评整改 as a bad

@@ -169,6 +169,10 @@ impl App {
                 return Ok(Enterprise { code: a.enterprise, name: a.enterprise_name });
             }
         }
+        // The register's contact phone (its legal representative's) acts for it too.
+        if let Some(name) = self.register_contact(who, &code)? {
+            return Ok(Enterprise { code, name });
+        }
         Err(AppError::Forbidden(format!(
             "您的手机号未获企业 {code} 授权或授权已失效：请持授权委托书到政务服务窗口办理企业授权"
         )))

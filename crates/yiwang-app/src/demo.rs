@@ -375,8 +375,14 @@ pub const ENTERPRISES: &str = include_str!("../../../data/demo/enterprises.json"
 const REGISTER_GENERATED: (i32, u32, u32) = (2026, 11, 30);
 
 fn seed_register(app: &App) -> Result<usize> {
+    let (entries, errors) = demo_register(yiwang_core::calendar::civil_date(app.now()));
+    let report = app.import_entries(&Actor::System, entries, errors)?;
+    Ok(report.registered)
+}
+
+/// The demo register with its records shifted to end on `today`.
+pub fn demo_register(today: chrono::NaiveDate) -> (Vec<(usize, crate::RegisterEntry)>, Vec<crate::RowError>) {
     let (mut entries, errors) = crate::register::parse_register(ENTERPRISES);
-    let today = yiwang_core::calendar::civil_date(app.now());
     let generated = chrono::NaiveDate::from_ymd_opt(REGISTER_GENERATED.0, REGISTER_GENERATED.1, REGISTER_GENERATED.2)
         .expect("a date");
     let shift = today - generated;
@@ -386,6 +392,5 @@ fn seed_register(app: &App) -> Result<usize> {
         }
         e.founded = (e.founded + shift).min(today);
     }
-    let report = app.import_entries(&Actor::System, entries, errors)?;
-    Ok(report.registered)
+    (entries, errors)
 }

@@ -20,6 +20,8 @@ mod demo_applications;
 mod demo_tasks;
 mod dispatch;
 mod error;
+mod inspection;
+pub use inspection::{InspectionRow, InspectionView, PublishedResult, RectificationView, ReferralInput};
 pub mod keyring;
 mod knowledge;
 mod measure;
@@ -61,7 +63,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use dashboard::{Count, Dashboard};
 pub use demo::{
     DEMO_APPLICANT, DEMO_ENTERPRISE, DEMO_PASSWORD, ENTERPRISES as DEMO_ENTERPRISES, SERVICES as DEMO_SERVICES,
-    demo_files,
+    demo_files, demo_register,
 };
 pub use demo_tasks::work_report;
 pub use dispatch::{

@@ -542,4 +542,76 @@ impl App {
         self.act_on::<EnterpriseKind>(actor, &e.id, &Command::RecordFact { fact })?;
         Ok(())
     }
+
+    /// Puts the certificate of an enterprise's application on the enterprise's
+    /// record, once (the register's `LinkLicence` records nothing twice). An
+    /// enterprise not in the register is left alone: the register is imported, never
+    /// made up from an application.
+    pub(crate) fn link_licence(&self, a: &yiwang_core::application::Application) -> Result<()> {
+        let (Some(e), Some(c)) = (&a.enterprise, &a.certificate) else { return Ok(()) };
+        let Some(ent) = self.enterprise(&e.code)? else { return Ok(()) };
+        let licence =
+            enterprise::Licence { number: c.number.clone(), name: a.service.name.clone(), case: Some(a.id.clone()) };
+        self.act_on::<EnterpriseKind>(&Actor::System, &ent.id, &Command::LinkLicence { licence })?;
+        Ok(())
+    }
+
+    /// The applications filed for an enterprise (一网通办), newest first, with their
+    /// certificates: from the applications' own column, which the console and the
+    /// enterprise's own page show.
+    pub fn enterprise_applications(&self, code: &CreditCode, limit: u32) -> Result<Vec<yiwang_store::CaseRow>> {
+        let q = CaseQuery {
+            kind: Some(yiwang_core::application::ApplicationKind::NAME),
+            detail: vec![("enterprise_code", serde_json::json!(code.to_string()))],
+            limit,
+            ..Default::default()
+        };
+        Ok(self.store.list_cases(&q)?.rows)
+    }
+
+    /// The enterprises the applicant's phone may act for: through an authorisation in
+    /// force (企业授权), or as the register's contact phone (its legal representative).
+    pub fn my_enterprises(&self, who: &crate::applicant::Applicant) -> Result<Vec<(CreditCode, String)>> {
+        let mut out: Vec<(CreditCode, String)> = vec![];
+        let q = CaseQuery {
+            kind: Some(EnterpriseKind::NAME),
+            phone_digest: Some(self.phone_digest(&who.phone)),
+            limit: 50,
+            ..Default::default()
+        };
+        for row in self.store.list_cases(&q)?.rows {
+            if let Ok(p) = serde_json::from_str::<Profile>(&row.detail) {
+                out.push((p.code, p.name));
+            }
+        }
+        for a in self.my_authorisations(who)? {
+            if a.in_force && !out.iter().any(|(c, _)| *c == a.authorisation.enterprise) {
+                out.push((a.authorisation.enterprise.clone(), a.authorisation.enterprise_name.clone()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The enterprise's own view of its record, for a phone that may act for it.
+    pub fn my_enterprise(&self, who: &crate::applicant::Applicant, code: &str) -> Result<EnterpriseView> {
+        let bound = self.bound_enterprise(who, code)?;
+        let e = self.enterprise(&bound.code)?.ok_or(AppError::NotFound("企业"))?;
+        self.enterprise_view_of(e)
+    }
+
+    /// Whether the register's contact phone of `code` is the applicant's.
+    pub(crate) fn register_contact(
+        &self,
+        who: &crate::applicant::Applicant,
+        code: &CreditCode,
+    ) -> Result<Option<String>> {
+        let q = CaseQuery {
+            kind: Some(EnterpriseKind::NAME),
+            phone_digest: Some(self.phone_digest(&who.phone)),
+            detail: vec![("code", serde_json::json!(code.to_string()))],
+            limit: 1,
+            ..Default::default()
+        };
+        Ok(self.store.list_cases(&q)?.rows.into_iter().next().and_then(|r| r.title))
+    }
 }

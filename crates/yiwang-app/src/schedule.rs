@@ -69,6 +69,8 @@ impl App {
         }
         // A bundle and its parts brought into agreement after a crash between writes.
         self.reconcile_bundles()?;
+        // An inspection's or a rectification's follow-up (credit fact, rectification).
+        self.settle_supervision()?;
         // Clients' Idempotency-Keys are kept IDEMPOTENCY_HOURS.
         self.store.purge_idempotency(now - chrono::Duration::hours(crate::IDEMPOTENCY_HOURS))?;
         Ok(report)

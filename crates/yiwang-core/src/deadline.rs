@@ -303,6 +303,8 @@ pub struct TimeLimits {
     pub application: crate::application::ApplicationLimits,
     /// `[credit]`: the credit class rules' thresholds and 信用修复's periods.
     pub credit: crate::enterprise::CreditRules,
+    /// `[supervision]`: inspections' publication and 陈述申辩 periods, 责令整改's longest.
+    pub supervision: crate::inspection::SupervisionLimits,
 }
 
 impl Default for TimeLimits {
@@ -313,6 +315,7 @@ impl Default for TimeLimits {
             task: Default::default(),
             application: Default::default(),
             credit: Default::default(),
+            supervision: Default::default(),
         }
     }
 }
@@ -335,6 +338,10 @@ impl TimeLimits {
         if let Some(v) = table.remove("credit") {
             limits.credit = v.try_into().map_err(|e: toml::de::Error| format!("[credit]: {e}"))?;
             limits.credit.check()?;
+        }
+        if let Some(v) = table.remove("supervision") {
+            limits.supervision = v.try_into().map_err(|e: toml::de::Error| format!("[supervision]: {e}"))?;
+            limits.supervision.check()?;
         }
         if let Some(v) = table.remove("application") {
             limits.application = v.try_into().map_err(|e: toml::de::Error| format!("[application]: {e}"))?;

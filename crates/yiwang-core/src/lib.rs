@@ -19,11 +19,13 @@ pub mod chain;
 pub mod deadline;
 pub mod enterprise;
 pub mod id;
+pub mod inspection;
 pub mod measure;
 pub mod org;
 pub mod patrol;
 pub mod plan;
 pub mod rating_fix;
+pub mod rectification;
 pub mod task;
 pub mod taxonomy;
 
@@ -45,4 +47,6 @@ pub fn kinds() -> case::Kinds {
         .with::<authorisation::AuthorisationKind>()
         .with::<enterprise::EnterpriseKind>()
         .with::<plan::PlanKind>()
+        .with::<inspection::InspectionKind>()
+        .with::<rectification::RectificationKind>()
 }

@@ -136,6 +136,24 @@ fn refusal_status(code: &str) -> StatusCode {
         | "wrong_round"
         | "bad_beacon"
         | "bad_seed" => StatusCode::UNPROCESSABLE_ENTITY,
+        // An inspection's or a rectification's input (一网通管).
+        "no_inspectors"
+        | "no_items"
+        | "duplicate_item"
+        | "duplicate_inspector"
+        | "no_inspector_of_unit"
+        | "rectify_days"
+        | "finding_missing"
+        | "finding_note"
+        | "unknown_item"
+        | "outcome_mismatch"
+        | "invalid_place"
+        | "inspected_at"
+        | "invalid_file"
+        | "signature_missing"
+        | "outcome_unchanged"
+        | "evidence_missing"
+        | "no_problems" => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::CONFLICT,
     }
 }

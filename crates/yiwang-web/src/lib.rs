@@ -13,8 +13,10 @@ mod auth;
 mod bundle;
 mod citizen;
 mod dispatch;
+mod enterprise;
 mod error;
 mod idempotency;
+mod inspection;
 mod knowledge;
 mod measure;
 mod metrics;
@@ -145,6 +147,8 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(application::router())
         .merge(bundle::router())
         .merge(applicant::router())
+        .merge(enterprise::router())
+        .merge(inspection::router())
         .merge(security::router())
         .merge(outbox::router())
         .merge(open311::admin_router())

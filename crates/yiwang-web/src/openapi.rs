@@ -39,6 +39,14 @@ use utoipa::{Modify, OpenApi};
         crate::applicant::grant, crate::applicant::get_authorisation, crate::applicant::revoke,
         crate::plan::get_supervision, crate::plan::load_supervision, crate::plan::list_plans, crate::plan::create_plan,
         crate::plan::get_plan, crate::plan::act_on_plan, crate::plan::list_draws, crate::plan::get_draw_record,
+        crate::enterprise::list_enterprises, crate::enterprise::import_register, crate::enterprise::get_enterprise,
+        crate::enterprise::record_fact, crate::enterprise::my_enterprises, crate::enterprise::my_enterprise,
+        crate::inspection::queue, crate::inspection::open, crate::inspection::get_inspection, crate::inspection::act,
+        crate::inspection::upload_photo, crate::inspection::refer, crate::inspection::caused,
+        crate::inspection::rect_queue, crate::inspection::get_rectification, crate::inspection::rect_act,
+        crate::inspection::upload_rect_photo, crate::inspection::my_inspections, crate::inspection::my_inspection,
+        crate::inspection::state_on, crate::inspection::my_rectifications, crate::inspection::my_rectification,
+        crate::inspection::report, crate::inspection::results, crate::inspection::results_csv,
     ),
     modifiers(&Bearer)
 )]

@@ -235,7 +235,33 @@
       (el.form || el).addEventListener("submit", function () { send(true); });
     });
   }
+  // The inspection's on-site form: the phone's place, and the enterprise's signature
+  // drawn on a canvas, sent as a PNG data URL.
+  function inspectionForm() {
+    var form = document.getElementById("inspection-form");
+    if (!form) return;
+    var status = document.getElementById("gps-status");
+    var lon = document.getElementById("lon"), lat = document.getElementById("lat");
+    if (navigator.geolocation) {
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        lon.value = pos.coords.longitude.toFixed(6); lat.value = pos.coords.latitude.toFixed(6);
+        status.textContent = "已定位（精度约 " + Math.round(pos.coords.accuracy) + " 米）。";
+      }, function () { status.textContent = "无法获取定位：检查记录将不含位置。"; }, { enableHighAccuracy: true, timeout: 20000 });
+    } else { status.textContent = "此设备不支持定位。"; }
+    var canvas = document.getElementById("sig-canvas"), out = document.getElementById("signature_png");
+    if (!canvas || !out) return;
+    var ctx = canvas.getContext("2d"), drawing = false, drawn = false;
+    ctx.lineWidth = 2; ctx.lineCap = "round";
+    function at(e) { var r = canvas.getBoundingClientRect(); return [(e.clientX - r.left) * canvas.width / r.width, (e.clientY - r.top) * canvas.height / r.height]; }
+    canvas.addEventListener("pointerdown", function (e) { drawing = true; var p = at(e); ctx.beginPath(); ctx.moveTo(p[0], p[1]); });
+    canvas.addEventListener("pointermove", function (e) { if (!drawing) return; var p = at(e); ctx.lineTo(p[0], p[1]); ctx.stroke(); drawn = true; });
+    ["pointerup", "pointerleave"].forEach(function (n) { canvas.addEventListener(n, function () { drawing = false; }); });
+    var clear = document.getElementById("sig-clear");
+    if (clear) clear.addEventListener("click", function () { ctx.clearRect(0, 0, canvas.width, canvas.height); drawn = false; });
+    form.addEventListener("submit", function () { out.value = drawn ? canvas.toDataURL("image/png") : ""; });
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    inspectionForm();
     pickers(); intakeKeys(); anonymous(); showFailed(); useAnswer(); applySuggestion(); fillButtons(); backLinks(); savedViews(); trackFragment(); counters(); patrolTracking(); intakeHints();
   });
 })();

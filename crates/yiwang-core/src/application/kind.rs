@@ -24,6 +24,9 @@ pub struct ApplicationDetail {
     pub channel: Channel,
     /// The enterprise's name, for an enterprise's application.
     pub enterprise: Option<String>,
+    /// Its 统一社会信用代码: what the enterprise register finds its applications by.
+    #[serde(default)]
+    pub enterprise_code: Option<String>,
     pub instant: bool,
     /// 全程网办 as the service promises it.
     pub online_service: bool,
@@ -57,6 +60,7 @@ impl ApplicationDetail {
             service_version: a.service.version,
             channel: a.channel,
             enterprise: a.enterprise.as_ref().map(|e| e.name.clone()),
+            enterprise_code: a.enterprise.as_ref().map(|e| e.code.to_string()),
             instant: a.service.instant,
             online_service: a.service.depth == Depth::Online,
             visits: a.visits,

@@ -10,6 +10,7 @@ mod callback;
 mod enterprise;
 mod evolve;
 mod fixture;
+mod inspection;
 mod lifecycle;
 mod patrol;
 mod permissions;

@@ -464,6 +464,7 @@ fn case_page(
                     div.case-head {
                         h1 { "工单 " span #case-id { (a.id) } }
                         a.print-link href={"/console/cases/" (a.id) "/print"} target="_blank" rel="noopener" { "打印" }
+                        " " a.print-link #refer-link href={"/console/cases/" (a.id) "/refer"} { "移送监管" }
                     }
                     p.title-line { (a.title.clone().unwrap_or_else(|| "（无标题）".into())) }
                     dl.facts {

@@ -28,6 +28,7 @@ mod portal;
 mod print;
 mod rating;
 mod search;
+mod supervision;
 mod tasks;
 mod verify;
 
@@ -45,7 +46,8 @@ use yiwang_core::org::{Actor, Role, Staff};
 
 pub use form::Fields;
 pub(crate) use portal::{
-    file_kind, photo_kind, refuse_foreign_photos, refuse_stored_uploads, save_case_upload, upload_name, write_upload,
+    file_kind, photo_kind, refuse_foreign_photos, refuse_stored_uploads, save_case_upload, upload_name, uploaded_for,
+    write_upload,
 };
 
 /// The cookie holding the staff session token (from `App::login`).
@@ -69,6 +71,10 @@ pub(crate) fn upload_limit(path: &str) -> Option<usize> {
         p if p.starts_with("/services/") && p.ends_with("/apply") => Some(applicant::APPLY_LIMIT),
         p if p.starts_with("/my/applications/") => Some(applicant::APPLY_LIMIT),
         "/api/v1/applicant/uploads" => Some(crate::applicant::MATERIAL_BYTES_MAX + 64 * 1024),
+        p if p.starts_with("/console/inspections/") && p.ends_with("/act") => Some(supervision::RECORD_LIMIT),
+        p if p.starts_with("/api/v1/inspections/") && p.ends_with("/photos") => Some(API_PHOTO_LIMIT),
+        p if p.starts_with("/api/v1/rectifications/") && p.ends_with("/photos") => Some(API_PHOTO_LIMIT),
+        p if p.starts_with("/my/inspections/") || p.starts_with("/my/rectifications/") => Some(applicant::APPLY_LIMIT),
         _ => None,
     }
 }
@@ -172,6 +178,29 @@ pub fn router() -> Router<AppState> {
         .route("/console/board", get(tasks::show_board))
         .route("/console/board/export.csv", get(tasks::export_board_csv))
         .route("/console/board/export.xlsx", get(tasks::export_board_xlsx))
+        .route("/console/inspections", get(supervision::show_queue))
+        .route("/console/inspections/{id}", get(supervision::show_one))
+        .route(
+            "/console/inspections/{id}/act",
+            post(supervision::act).layer(DefaultBodyLimit::max(supervision::RECORD_LIMIT)),
+        )
+        .route("/console/rectifications/{id}", get(supervision::show_rect))
+        .route("/console/rectifications/{id}/act", post(supervision::rect_act))
+        .route("/console/cases/{id}/refer", get(supervision::show_refer).post(supervision::refer))
+        .route("/my/inspections", get(supervision::show_mine))
+        .route(
+            "/my/inspections/{id}",
+            get(supervision::show_my_inspection)
+                .post(supervision::state_on)
+                .layer(DefaultBodyLimit::max(applicant::APPLY_LIMIT)),
+        )
+        .route(
+            "/my/rectifications/{id}",
+            get(supervision::show_my_rect)
+                .post(supervision::report)
+                .layer(DefaultBodyLimit::max(applicant::APPLY_LIMIT)),
+        )
+        .route("/supervision/results", get(supervision::show_results))
         .route(
             "/console/verify",
             get(verify::show_verify).post(verify::verify).layer(DefaultBodyLimit::max(verify::LIMIT)),
@@ -424,6 +453,9 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                 }
                                 @if plans::sees_plans(u) {
                                     a href="/console/plans" aria-current=[(section == "plans").then_some("page")] { "双随机抽查" }
+                                }
+                                @if supervision::sees_inspections(u) {
+                                    a href="/console/inspections" aria-current=[(section == "inspections").then_some("page")] { "检查任务" }
                                 }
                                 a href="/console/tasks" aria-current=[(section == "tasks").then_some("page")] { "督查督办" }
                                 @if tasks::sees_board(u) {

@@ -44,6 +44,8 @@ pub(crate) fn case_href(kind: &str, id: &CaseId) -> String {
         "bundle" => format!("/console/bundles/{id}"),
         "rating_fix" => format!("/console/rating-fixes/{id}"),
         "plan" => format!("/console/plans/{id}"),
+        "inspection" => format!("/console/inspections/{id}"),
+        "rectification" => format!("/console/rectifications/{id}"),
         _ => format!("/console/cases/{id}"),
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tower::ServiceExt;
-use yiwang_app::{App, AppConfig, ManualClock};
+use yiwang_app::{App, AppConfig, Clock, ManualClock};
 use yiwang_store::{PgStore, SqliteStore, Store};
 
 /// Which store an `Api` runs on.
@@ -136,6 +136,53 @@ impl Api {
             serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
         (status, v)
+    }
+
+    /// The first `n` enterprises of the demo register (`data/demo/enterprises.json`),
+    /// imported by the system: the register the supervision tests work on. The first
+    /// is 云溪区好味小厨餐饮店 (`91350100M000100Y43`), the demo applicant's restaurant.
+    pub async fn register(&self, n: usize) -> usize {
+        let today = yiwang_core::calendar::civil_date(self.clock.now());
+        let (all, _) = yiwang_app::demo_register(today);
+        let all: Vec<_> = all.into_iter().map(|(_, e)| e).collect();
+        let text = serde_json::to_string(&all[..n.min(all.len())]).unwrap();
+        self.blocking(move |app| app.import_register(&yiwang_core::org::Actor::System, &text).unwrap().registered).await
+    }
+
+    /// Logs an applicant in with their phone, as the portal does: a code asked for,
+    /// sent through the outbox to a real HTTP SMS gateway (`notify::http_sink`), read
+    /// from the SMS and given back. Sends every notice due, whatever its case.
+    pub async fn applicant_login(&self, phone: &str) -> String {
+        use yiwang_app::notify::{HttpSmsConfig, NotifyConfig};
+        let (url, sms) = crate::notify::http_sink(vec![]);
+        let config = NotifyConfig {
+            sms: Some(HttpSmsConfig {
+                url,
+                body: r#"{"mobile": "{phone}", "content": "{text}"}"#.into(),
+                content_type: "application/json".into(),
+                authorization: None,
+            }),
+            email: None,
+        };
+        let senders = Arc::new(config.senders());
+        let (s, sent) = self.call("POST", "/api/v1/applicant/code", None, Some(json!({"phone": phone}))).await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{sent}");
+        self.blocking(move |app| app.send_notices(&senders, 1000).unwrap()).await;
+        let texts = sms.lock().unwrap().clone();
+        let text = texts
+            .iter()
+            .rev()
+            .map(|b| serde_json::from_str::<Value>(b).unwrap())
+            .find(|t| t["mobile"] == phone)
+            .unwrap_or_else(|| panic!("no SMS to {phone}: {texts:?}"))["content"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let code: String = text.chars().filter(char::is_ascii_digit).take(6).collect();
+        let body = json!({"phone": phone, "nonce": sent["nonce"], "code": code});
+        let (s, v) = self.call("POST", "/api/v1/applicant/login", None, Some(body)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["token"].as_str().unwrap().to_owned()
     }
 
     pub async fn login(&self, user: &str) -> String {

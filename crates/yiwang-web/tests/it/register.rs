@@ -1,0 +1,189 @@
+//! The enterprise register over the API, on both stores: an import with bad rows
+//! names every one and stores nothing; a good import registers, a second corrects
+//! only what changed; facts move the class with reasons, on the enterprise's chain;
+//! the register's readers and no one else see it; a 一网通办 licence lands on its
+//! enterprise; the enterprise's contact phone sees its own record.
+
+use crate::harness::{Api, Backend, code_of};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::{Value, json};
+use yiwang_app::Clock;
+
+const GOOD_CSV: &str = "code,name,entity_type,industry,address,street,lon,lat,capital,employees,founded,tags,legal_name,legal_phone,facts
+91350100M000100Y43,云溪区好味小厨餐饮店,个体工商户,H6210,澜江市云溪区府前街18号,st-yx,116.2444,39.8967,100000,6,2019-05-20,小微企业;食品经营,陈家乐,13906001234,inspection_passed@2026-04-16
+91350103MA2Y00001R,澜江恒泰科技有限公司,有限责任公司（自然人投资或控股）,I6510,澜江市云溪区科创路8号,st-jq,,,5000000,45,2021-03-02,小微企业;高新技术企业,许海,13700001111,
+";
+
+async fn import(api: &Api, token: &str, body: &str, ctype: &str) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/v1/enterprises/import")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", ctype)
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    api.raw(req).await
+}
+
+fn second_code() -> String {
+    yiwang_core::id::CreditCode::complete("91350103MA2Y00001").unwrap().to_string()
+}
+
+/// A code whose check character is wrong.
+fn bad_check() -> String {
+    let good = yiwang_core::id::CreditCode::complete("91350103MA2Y00002").unwrap().to_string();
+    let last = if good.ends_with('0') { '1' } else { '0' };
+    format!("{}{last}", &good[..17])
+}
+
+async fn import_names_every_bad_row_and_stores_nothing(backend: Backend) {
+    let api = Api::on(backend);
+    let reg = api.login("scjgj-regulator").await;
+    let good = GOOD_CSV.replace("91350103MA2Y00001R", &second_code());
+    // Three bad rows among good ones: a check character, a street, an industry.
+    let bad = format!(
+        "{good}{},坏代码有限公司,有限责任公司,I6510,某路1号,st-yx,,,1,1,2020-01-01,,,,\n\
+         {},无此街道有限公司,有限责任公司,I6510,某路2号,st-nowhere,,,1,1,2020-01-01,,,,\n\
+         {},行业有误有限公司,有限责任公司,62,某路3号,st-yx,,,1,1,2020-01-01,,,,penalty@2020-13-01\n",
+        bad_check(),
+        yiwang_core::id::CreditCode::complete("91350103MA2Y00003").unwrap(),
+        yiwang_core::id::CreditCode::complete("91350103MA2Y00004").unwrap(),
+    );
+    let (s, v) = import(&api, &reg, &bad, "text/csv").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(code_of(&v), "invalid_rows");
+    let msg = v["error"]["message"].as_str().unwrap();
+    for want in ["第 3 行", "校验位", "第 4 行", "st-nowhere", "第 5 行", "facts"] {
+        assert!(msg.contains(want), "{want} missing from {msg}");
+    }
+    let (s, page) = api.call("GET", "/api/v1/enterprises", Some(&reg), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(page["total"], 0, "nothing of a bad file is stored: {page}");
+
+    // The same file without its bad rows: two registered.
+    let (s, v) = import(&api, &reg, &good, "text/csv").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v, json!({"registered": 2, "updated": 0, "unchanged": 0}));
+    // Again, with one change: one corrected, one unchanged, and the change named.
+    let moved = good.replace("澜江市云溪区科创路8号", "澜江市云溪区科创路10号").replace(",45,", ",52,");
+    let (s, v) = import(&api, &reg, &moved, "text/csv").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v, json!({"registered": 0, "updated": 1, "unchanged": 1}));
+    let (s, e) = api.call("GET", &format!("/api/v1/enterprises/{}", second_code()), Some(&reg), None).await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    assert_eq!(e["profile"]["employees"], 52);
+    assert_eq!(e["profile"]["class"], "B");
+    assert_eq!(e["legal_representative"], "许* 137****1111");
+    let history = e["enterprise"]["class_history"].as_array().unwrap();
+    assert_eq!(history.len(), 1, "registered once, classified once: {e}");
+    assert_eq!(e["enterprise"]["version"], 3, "registered, classified, then updated once: {e}");
+    let (s, row) = api.call("GET", "/api/v1/enterprises?q=好味小厨", Some(&reg), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(row["total"], 1, "{row}");
+    assert_eq!(row["rows"][0]["profile"]["class"], "A", "a passed inspection within 24 months");
+
+    // JSON, with a duplicate and an unknown fact kind.
+    let json_body = json!([
+        {"code": second_code(), "name": "甲", "entity_type": "有限责任公司", "industry": "I6510", "address": "某路", "founded": "2020-01-01"},
+        {"code": second_code(), "name": "乙", "entity_type": "有限责任公司", "industry": "I6510", "address": "某路", "founded": "2020-01-01",
+         "facts": [{"kind": "no_such", "date": "2026-01-01"}]},
+        {"name": "缺代码"}
+    ]);
+    let (s, v) = import(&api, &reg, &json_body.to_string(), "application/json").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("第 2 行") && msg.contains("no_such") && msg.contains("第 3 行"), "{msg}");
+    // The second row's duplicate code is named too, unless its fact already failed it.
+    let (_, e) = api.call("GET", &format!("/api/v1/enterprises/{}", second_code()), Some(&reg), None).await;
+    assert_eq!(e["profile"]["name"], "澜江恒泰科技有限公司", "nothing of the bad JSON file was stored");
+
+    // Who may import and read.
+    let handler = api.login("cgw-handler").await;
+    let (s, _) = import(&api, &handler, &good, "text/csv").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = api.call("GET", "/api/v1/enterprises", Some(&handler), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = api.call("GET", &format!("/api/v1/enterprises/{}", second_code()), Some(&handler), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "a case the caller may not see does not exist for them");
+    let enforcer = api.login("yjj-enforcer1").await;
+    let (s, _) = api.call("GET", "/api/v1/enterprises?class=A", Some(&enforcer), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = api.call("GET", "/api/v1/enterprises?class=E", Some(&enforcer), None).await;
+    assert_eq!((s, code_of(&v)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"));
+    let (s, v) = api.call("GET", "/api/v1/enterprises/123", Some(&enforcer), None).await;
+    assert_eq!((s, code_of(&v)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"));
+}
+
+async fn facts_move_the_class_with_reasons(backend: Backend) {
+    let api = Api::on(backend);
+    assert_eq!(api.register(40).await, 40);
+    let reg = api.login("scjgj-regulator").await;
+    let code = "91350100M000100Y43";
+    let url = format!("/api/v1/enterprises/{code}/facts");
+    let (s, v) = api
+        .call(
+            "POST",
+            &url,
+            Some(&reg),
+            Some(json!({"kind": "penalty", "date": "2026-11-10", "note": "云市监罚〔2026〕88号"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["profile"]["class"], "C");
+    assert_eq!(v["profile"]["last_penalty"], "2026-11-10");
+    let history = v["enterprise"]["class_history"].as_array().unwrap();
+    let last = history.last().unwrap();
+    assert_eq!((last["from"].as_str(), last["to"].as_str()), (Some("A"), Some("C")));
+    assert!(last["reasons"][0].as_str().unwrap().contains("行政处罚"), "{last}");
+    // The penalty may be repaired from six months on, and the page says so.
+    assert_eq!(v["repairable_from"].as_array().unwrap().last().unwrap()[1], "2027-05-10");
+    let (s, v) =
+        api.call("POST", &url, Some(&reg), Some(json!({"kind": "abnormal_listed", "date": "2026-11-15"}))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["profile"]["class"], "D");
+    assert_eq!(v["profile"]["abnormal"], true);
+    // Bad input.
+    for (body, code_want) in [
+        (json!({"kind": "bribe", "date": "2026-11-10"}), "invalid_field"),
+        (json!({"kind": "penalty", "date": "2026-12-10"}), "fact_in_future"),
+        (json!({"kind": "penalty"}), "invalid_body"),
+        (json!({"kind": "penalty", "date": "2026-11-10", "extra": 1}), "invalid_body"),
+    ] {
+        let (s, v) = api.call("POST", &url, Some(&reg), Some(body.clone())).await;
+        assert!(s.is_client_error(), "{body} → {s} {v}");
+        assert_eq!(code_of(&v), code_want, "{body} → {v}");
+    }
+    // The keeping unit's handler sees the enterprise, and may not record facts.
+    let handler = api.login("scjgj-handler").await;
+    let (s, _) = api.call("POST", &url, Some(&handler), Some(json!({"kind": "penalty", "date": "2026-11-10"}))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // The enterprise's chain verifies like any case's.
+    let report = api.blocking(|app| app.store().verify().unwrap()).await;
+    assert!(report.is_intact(), "{:?}", report.breaks);
+}
+
+async fn the_contact_phone_sees_its_enterprise(backend: Backend) {
+    let api = Api::on(backend);
+    api.register(5).await;
+    let token = api.applicant_login("13906001234").await;
+    let (s, v) = api.call("GET", "/api/v1/applicant/enterprises", Some(&token), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v, json!([{"code": "91350100M000100Y43", "name": "云溪区好味小厨餐饮店"}]));
+    let (s, v) = api.call("GET", "/api/v1/applicant/enterprises/91350100M000100Y43", Some(&token), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["profile"]["class"], "A");
+    // Another enterprise's record is not theirs.
+    let (all, _) = yiwang_app::demo_register(yiwang_core::calendar::civil_date(api.clock.now()));
+    let other = all[1].1.code.clone();
+    let (s, v) = api.call("GET", &format!("/api/v1/applicant/enterprises/{other}"), Some(&token), None).await;
+    assert_eq!((s, code_of(&v)), (StatusCode::FORBIDDEN, "forbidden"));
+    let (s, _) = api.call("GET", "/api/v1/applicant/enterprises", None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+on_both_stores!(
+    import_names_every_bad_row_and_stores_nothing,
+    facts_move_the_class_with_reasons,
+    the_contact_phone_sees_its_enterprise
+);
