@@ -304,24 +304,90 @@ impl App {
         self.act_on::<PlanKind>(actor, id, &Command::Close { reason: reason.into() })
     }
 
-    /// The inspections of a published plan's draw: one per drawn target, assigned to
-    /// its inspectors. Idempotent: an inspection's detail names its plan and
-    /// enterprise, so a repair (the scheduler's) opens only those missing.
-    ///
-    /// TODO(lead): wire `App::open_inspection` (branch `inspect`) here once merged:
-    /// for each `Assignment` of `p.last_drawn()`, unless an inspection with detail
-    /// `plan` = p.id and `enterprise` = a.target exists (CaseQuery), open
-    /// `NewInspection { enterprise, enterprise_name (register), matter / matter_name /
-    /// items (the plan's first matter; a joint plan's matters' items together),
-    /// inspectors (`InspectorRef` from the register: id, name, unit, username),
-    /// unit: p.unit, source: Source::Draw { plan: p.id } }` under the Idempotency-Key
-    /// `plan/<id>/<target>`. Until then it opens nothing and says how many it would.
+    /// The inspections of a published plan's draw: for each drawn target, one per
+    /// matter of the plan (a joint plan's target is inspected for each department's
+    /// matter, by the whole team drawn), held by the matter's department and assigned
+    /// to the drawn inspectors. Idempotent: an inspection's detail names its plan
+    /// (`source_case`), its enterprise and its matter, so a repair (the scheduler's
+    /// `reconcile_plans`) opens only those missing. Gives how many it opened.
     pub fn open_drawn_inspections(&self, id: &CaseId) -> Result<usize> {
+        use yiwang_core::inspection::{self, InspectionKind, InspectorRef, NewInspection, Source};
         let p = self.load_as::<PlanKind>(id)?;
-        if !matches!(p.status, PlanStatus::Published) {
+        if !matches!(p.status, PlanStatus::Published | PlanStatus::Closed) {
             return Ok(0);
         }
-        Ok(p.last_drawn().and_then(|d| d.result.as_ref()).map_or(0, Vec::len))
+        let Some(result) = p.last_drawn().and_then(|d| d.result.clone()) else { return Ok(0) };
+        let q = CaseQuery {
+            kind: Some(InspectionKind::NAME),
+            detail: vec![("source_case", serde_json::Value::String(p.id.to_string()))],
+            limit: 100_000,
+            ..Default::default()
+        };
+        let mut opened: BTreeSet<(String, String)> = BTreeSet::new();
+        for row in self.store.list_cases(&q)?.rows {
+            if let Ok(d) = serde_json::from_str::<inspection::InspectionDetail>(&row.detail) {
+                opened.insert((d.enterprise, d.matter));
+            }
+        }
+        let registers = self.supervision()?;
+        let names: BTreeMap<String, String> = self
+            .register_profiles()?
+            .into_iter()
+            .filter(|e| result.iter().any(|a| a.target == e.code.as_str()))
+            .map(|e| (e.code.to_string(), e.name))
+            .collect();
+        let mut n = 0;
+        for a in &result {
+            let Ok(code) = yiwang_core::id::CreditCode::parse(&a.target) else { continue };
+            let inspectors: Vec<InspectorRef> = a
+                .inspectors
+                .iter()
+                .filter_map(|i| registers.inspectors.iter().find(|r| r.id == *i))
+                .map(|r| InspectorRef {
+                    id: r.id.clone(),
+                    name: r.name.clone(),
+                    unit: r.unit.clone(),
+                    username: r.username.clone(),
+                })
+                .collect();
+            for m in &p.matters {
+                if opened.contains(&(a.target.clone(), m.code.clone())) {
+                    continue;
+                }
+                let new = NewInspection {
+                    enterprise: code.clone(),
+                    enterprise_name: names.get(&a.target).cloned().unwrap_or_else(|| a.target.clone()),
+                    matter: m.code.clone(),
+                    matter_name: m.name.clone(),
+                    items: m
+                        .items
+                        .iter()
+                        .map(|i| inspection::CheckItem { code: i.code.clone(), name: i.name.clone() })
+                        .collect(),
+                    inspectors: inspectors.clone(),
+                    unit: m.unit.clone(),
+                    source: Source::Draw { plan: p.id.clone() },
+                };
+                self.open_inspection(&Actor::System, new)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// The scheduler's repair: every published plan's inspections opened.
+    pub(crate) fn reconcile_plans(&self) -> Result<usize> {
+        let q = CaseQuery {
+            kind: Some(PlanKind::NAME),
+            statuses: vec![PlanStatus::Published.as_str()],
+            limit: 10_000,
+            ..Default::default()
+        };
+        let mut n = 0;
+        for row in self.store.list_cases(&q)?.rows {
+            n += self.open_drawn_inspections(&row.id)?;
+        }
+        Ok(n)
     }
 
     /// One plan, for staff who may see it.

@@ -69,6 +69,8 @@ impl App {
         }
         // A bundle and its parts brought into agreement after a crash between writes.
         self.reconcile_bundles()?;
+        // A published plan's inspections (双随机一公开), opened after a crash.
+        self.reconcile_plans()?;
         // An inspection's or a rectification's follow-up (credit fact, rectification).
         self.settle_supervision()?;
         // Clients' Idempotency-Keys are kept IDEMPOTENCY_HOURS.

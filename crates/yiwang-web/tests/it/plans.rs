@@ -56,6 +56,20 @@ fn new_plan() -> Value {
     })
 }
 
+/// The inspections a plan opened.
+async fn inspections(api: &Api, plan: String) -> Vec<yiwang_store::CaseRow> {
+    api.blocking(move |app| {
+        let q = yiwang_store::CaseQuery {
+            kind: Some("inspection"),
+            detail: vec![("source_case", json!(plan))],
+            limit: 1000,
+            ..Default::default()
+        };
+        app.store().list_cases(&q).unwrap().rows
+    })
+    .await
+}
+
 async fn record_bytes(api: &Api, path: &str) -> (StatusCode, Vec<u8>) {
     let req = Request::builder().uri(path).body(Body::empty()).unwrap();
     let resp = yiwang_web::router(api.app.clone()).oneshot(req).await.unwrap();
@@ -139,6 +153,26 @@ async fn a_plan_is_drawn_published_and_redrawn_and_its_record_verifies(backend: 
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["plan"]["status"], "published");
     assert_eq!(v["actions"], json!(["redraw", "close"]));
+    // Publishing opened one inspection per drawn target, assigned to its inspectors;
+    // the scheduler's repair opens none twice.
+    let rows = inspections(&api, id.clone()).await;
+    assert_eq!(rows.len(), result.len());
+    for row in &rows {
+        let d: Value = serde_json::from_str(&row.detail).unwrap();
+        let a = result.iter().find(|a| a["target"] == d["enterprise"]).expect("a drawn target");
+        assert_eq!(d["matter"], "SC-SP-01");
+        // The detail names the drawn inspectors' logins (SC007 and SC008 have none).
+        let logins = d["inspectors"].as_array().unwrap();
+        assert!(!logins.is_empty() && logins.len() <= 2, "{d} for {a}");
+        assert!(logins.iter().all(|l| l.as_str().unwrap().starts_with("scjgj-enforcer")), "{d}");
+    }
+    let again = {
+        let id = yiwang_core::id::CaseId::parse(&id).unwrap();
+        api.blocking(move |app| app.open_drawn_inspections(&id)).await.unwrap()
+    };
+    assert_eq!(again, 0);
+    api.blocking(|app| app.tick()).await.unwrap();
+    assert_eq!(inspections(&api, id.clone()).await.len(), result.len());
 
     // A redraw needs its reason; it is a new commitment, and the first draw stays.
     let (s, v) = act(json!({"action": "redraw", "reason": " "})).await;
