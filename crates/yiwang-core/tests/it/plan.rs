@@ -233,7 +233,8 @@ fn over_a_thousand_draws_no_inspector_lands_on_a_target_they_are_recused_from() 
 #[test]
 fn sampling_ratios_per_class_are_a_table() {
     // (targets per class A..D, ratios bp, floor bp) → drawn per class.
-    let rows: &[([usize; 4], [u32; 4], u32, [usize; 4])] = &[
+    type Row = ([usize; 4], [u32; 4], u32, [usize; 4]);
+    let rows: &[Row] = &[
         ([1000, 500, 100, 20], [100, 200, 1000, 3000], 0, [10, 10, 10, 6]),
         // 81 by the floor: 45 more, one at a time from D, C, B, A.
         ([1000, 500, 100, 20], [100, 200, 1000, 3000], 500, [21, 21, 21, 18]),
@@ -397,7 +398,8 @@ fn who_may_plan_and_what_a_plan_must_say() {
     backwards.period_end = NaiveDate::from_ymd_opt(2023, 8, 1).unwrap();
     let mut too_much = new_plan(&["SC-SP-01"], 2);
     too_much.ratios.d = 10_001;
-    let rows: Vec<(&str, Actor, NewPlan, Result<Vec<&str>, String>)> = vec![
+    type Row = (&'static str, Actor, NewPlan, Result<Vec<&'static str>, String>);
+    let rows: Vec<Row> = vec![
         ("a regulator plans their matter", regulator(), new_plan(&["SC-SP-01"], 2), Ok(vec!["planned"])),
         ("a joint plan", regulator(), new_plan(&["SC-SP-01", "WJ-GG-01"], 2), Ok(vec!["planned"])),
         ("an enforcer may not", enforcer, new_plan(&["SC-SP-01"], 2), Err("forbidden".into())),
