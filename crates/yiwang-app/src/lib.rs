@@ -14,6 +14,7 @@ mod bundle;
 mod case;
 mod clock;
 mod console;
+mod credit_repair;
 mod dashboard;
 mod demo;
 mod demo_applications;
@@ -54,6 +55,7 @@ pub use case::{
     CaseView, CitizenInput, IDEMPOTENCY_HOURS, IntakeInput, MergedCaller, PublicView, Receipt, TimelineEntry,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use credit_repair::{RepairInput, RepairView};
 pub use dashboard::{Count, Dashboard};
 pub use demo::{
     DEMO_APPLICANT, DEMO_ENTERPRISE, DEMO_PASSWORD, ENTERPRISES as DEMO_ENTERPRISES, SERVICES as DEMO_SERVICES,
@@ -80,7 +82,7 @@ pub use task::{
     Board, BoardUnit, MAX_DOCUMENT_BYTES, MAX_TASKS_AT_ONCE, TargetProposal, TaskQueue, TaskRow, TaskTimelineEntry,
     TaskView,
 };
-pub use yiwang_store::{IdempotencyKey, OutboxEntry, OutboxQuery, SecurityEvent, SecurityQuery};
+pub use yiwang_store::{CaseRow, IdempotencyKey, OutboxEntry, OutboxQuery, SecurityEvent, SecurityQuery};
 
 use std::sync::{Arc, RwLock};
 use yiwang_core::calendar::Calendar;

@@ -230,7 +230,7 @@ pub(crate) async fn save_applicant_upload(state: &AppState, who: &Applicant, byt
     Ok(name)
 }
 
-fn uploaded_by(state: &AppState, who: &Applicant, attachment: &str) -> bool {
+pub(crate) fn uploaded_by(state: &AppState, who: &Applicant, attachment: &str) -> bool {
     let Some((stem, kind)) = crate::ui::upload_name(attachment).and_then(|n| n.split_once('.')) else { return false };
     let (nonce, tag) = stem.split_at(16);
     let Ok(tag) = hex::decode(tag) else { return false };

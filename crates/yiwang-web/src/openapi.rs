@@ -39,6 +39,8 @@ use utoipa::{Modify, OpenApi};
         crate::applicant::grant, crate::applicant::get_authorisation, crate::applicant::revoke,
         crate::enterprise::list_enterprises, crate::enterprise::import_register, crate::enterprise::get_enterprise,
         crate::enterprise::record_fact, crate::enterprise::my_enterprises, crate::enterprise::my_enterprise,
+        crate::enterprise::my_repairs, crate::enterprise::request_repair_online, crate::enterprise::request_repair,
+        crate::enterprise::get_repair, crate::enterprise::decide_repair,
     ),
     modifiers(&Bearer)
 )]
