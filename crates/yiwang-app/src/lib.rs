@@ -34,6 +34,7 @@ mod register;
 pub use record::{Archived, read_security_archive};
 mod schedule;
 mod setup;
+mod supervision;
 mod task;
 pub mod totp;
 mod verification;
@@ -78,6 +79,7 @@ pub use queue::{COUNT_LIMIT, CaseSummary, Queue, QueuePage, SEARCH_COUNT_LIMIT, 
 pub use register::{EnterpriseView, FactEntry, REGISTER_UNIT, RegisterEntry, RegisterReport, RowError, parse_register};
 pub use schedule::TickReport;
 pub use setup::{DistrictFiles, SetupReport};
+pub use supervision::{KindCounts, RegisterCounts, SUPERVISION_KINDS, SupervisionBoard, sees_supervision};
 pub use task::{
     Board, BoardUnit, MAX_DOCUMENT_BYTES, MAX_TASKS_AT_ONCE, TargetProposal, TaskQueue, TaskRow, TaskTimelineEntry,
     TaskView,

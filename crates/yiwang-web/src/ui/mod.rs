@@ -28,6 +28,7 @@ mod portal;
 mod print;
 mod rating;
 mod search;
+mod supervision;
 mod tasks;
 mod verify;
 
@@ -162,6 +163,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/applications/{id}/act", post(applications::act))
         .route("/console/applications/{id}/print/{doc}", get(applications::print))
         .route("/console/search", get(search::show_search))
+        .route("/console/supervision", get(supervision::show))
+        .route("/console/supervision/export.csv", get(supervision::export_csv))
+        .route("/console/supervision/export.xlsx", get(supervision::export_xlsx))
         .route("/console/enterprises", get(enterprises::show_list))
         .route(
             "/console/enterprises/import",
@@ -427,6 +431,9 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                     a href="/console/applications/new" aria-current=[(section == "applications").then_some("page")] { "窗口收件" }
                                     a href="/console/bundles/new" aria-current=[(section == "bundles").then_some("page")] { "一件事收件" }
                                     a href="/console/authorisations/new" { "企业授权" }
+                                }
+                                @if yiwang_app::sees_supervision(&u.actor) {
+                                    a href="/console/supervision" aria-current=[(section == "supervision").then_some("page")] { "监管看板" }
                                 }
                                 @if enterprises::sees_register(u) {
                                     a href="/console/enterprises" aria-current=[(section == "enterprises").then_some("page")] { "企业名录" }

@@ -373,3 +373,32 @@ async fn the_register_pages() {
     let (s, _, _) = send(&api, get("/console/enterprises", Some(&cookie))).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+/// The supervision dashboard: the register by class on the map and by street, every
+/// supervision kind by status, each table exported; only leaders, 监管人员 and 政策专员.
+#[tokio::test]
+async fn the_supervision_dashboard() {
+    use crate::ui::{console_login, get, send};
+    let api = Api::new();
+    assert_eq!(api.register(120).await, 120);
+    let profiles = api.blocking(|app| app.register_profiles().unwrap()).await;
+    let d = profiles.iter().filter(|p| p.class == yiwang_core::enterprise::CreditClass::D).count();
+    let (cookie, _) = console_login(&api, "leader1").await;
+    let (s, _, html) = send(&api, get("/console/supervision", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("id=\"kpi-enterprises\">120<"), "{html}");
+    assert!(html.contains(&format!("id=\"kpi-class-D\">{d}<")), "D: {d}");
+    assert_eq!(html.matches("class=\"dot\"").count(), 120, "every enterprise with a place is on the map");
+    assert!(html.contains("信用修复"), "the supervision kinds are listed");
+    let (s, headers, csv) = send(&api, get("/console/supervision/export.csv?table=register", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(headers[axum::http::header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    assert!(csv.contains("云溪街道") && csv.contains("A类"), "{csv}");
+    let (s, _, _) = send(&api, get("/console/supervision/export.xlsx?table=kinds", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, _) = send(&api, get("/console/supervision/export.csv?table=nope", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (cookie, _) = console_login(&api, "cgw-handler").await;
+    let (s, _, _) = send(&api, get("/console/supervision", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
