@@ -271,6 +271,14 @@ fn record(v: &EnterpriseView, applications: &[yiwang_app::CaseRow], repairs: &[R
 }
 
 pub async fn show_one(State(state): State<AppState>, u: StaffUser, Path(code): Path<String>) -> UiResult {
+    // By its case number too (what 我的待办 and search link to).
+    if let Ok(id) = yiwang_core::id::CaseId::parse(&code) {
+        let found = state.run(move |app| app.load_as::<yiwang_core::enterprise::EnterpriseKind>(&id)).await;
+        return match found {
+            Ok(e) => Ok(Redirect::to(&format!("/console/enterprises/{}", e.registration.code)).into_response()),
+            Err(_) => Err(UiError(ApiError::new(StatusCode::NOT_FOUND, "not_found", "企业不存在"))),
+        };
+    }
     let code = code_of(&code)?;
     render_one(&state, &u, code, None, StatusCode::OK).await
 }
