@@ -28,7 +28,7 @@ mod portal;
 mod print;
 mod rating;
 mod search;
-mod supervision;
+mod supervision_board;
 mod tasks;
 mod verify;
 
@@ -163,9 +163,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/applications/{id}/act", post(applications::act))
         .route("/console/applications/{id}/print/{doc}", get(applications::print))
         .route("/console/search", get(search::show_search))
-        .route("/console/supervision", get(supervision::show))
-        .route("/console/supervision/export.csv", get(supervision::export_csv))
-        .route("/console/supervision/export.xlsx", get(supervision::export_xlsx))
+        .route("/console/supervision", get(supervision_board::show))
+        .route("/console/supervision/export.csv", get(supervision_board::export_csv))
+        .route("/console/supervision/export.xlsx", get(supervision_board::export_xlsx))
         .route("/console/enterprises", get(enterprises::show_list))
         .route(
             "/console/enterprises/import",
