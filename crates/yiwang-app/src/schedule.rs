@@ -73,6 +73,8 @@ impl App {
         self.reconcile_plans()?;
         // An inspection's or a rectification's follow-up (credit fact, rectification).
         self.settle_supervision()?;
+        // An approved 信用修复 whose enterprise's record a crash left unrepaired.
+        self.reconcile_repairs()?;
         // Clients' Idempotency-Keys are kept IDEMPOTENCY_HOURS.
         self.store.purge_idempotency(now - chrono::Duration::hours(crate::IDEMPOTENCY_HOURS))?;
         Ok(report)

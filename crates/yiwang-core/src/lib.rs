@@ -16,6 +16,7 @@ pub mod bundle;
 pub mod calendar;
 pub mod case;
 pub mod chain;
+pub mod credit_repair;
 pub mod deadline;
 pub mod enterprise;
 pub mod id;
@@ -49,4 +50,5 @@ pub fn kinds() -> case::Kinds {
         .with::<plan::PlanKind>()
         .with::<inspection::InspectionKind>()
         .with::<rectification::RectificationKind>()
+        .with::<credit_repair::RepairKind>()
 }

@@ -47,6 +47,8 @@ use utoipa::{Modify, OpenApi};
         crate::inspection::upload_rect_photo, crate::inspection::my_inspections, crate::inspection::my_inspection,
         crate::inspection::state_on, crate::inspection::my_rectifications, crate::inspection::my_rectification,
         crate::inspection::report, crate::inspection::results, crate::inspection::results_csv,
+        crate::enterprise::my_repairs, crate::enterprise::request_repair_online, crate::enterprise::request_repair,
+        crate::enterprise::get_repair, crate::enterprise::decide_repair,
     ),
     modifiers(&Bearer)
 )]

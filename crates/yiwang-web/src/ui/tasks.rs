@@ -46,6 +46,8 @@ pub(crate) fn case_href(kind: &str, id: &CaseId) -> String {
         "plan" => format!("/console/plans/{id}"),
         "inspection" => format!("/console/inspections/{id}"),
         "rectification" => format!("/console/rectifications/{id}"),
+        "credit_repair" => format!("/console/credit-repairs/{id}"),
+        "enterprise" => format!("/console/enterprises/{id}"),
         _ => format!("/console/cases/{id}"),
     }
 }
