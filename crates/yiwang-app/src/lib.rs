@@ -14,6 +14,7 @@ mod bundle;
 mod case;
 mod clock;
 mod console;
+mod credit_repair;
 mod dashboard;
 mod demo;
 mod demo_applications;
@@ -35,6 +36,7 @@ mod register;
 pub use record::{Archived, read_security_archive};
 mod schedule;
 mod setup;
+mod supervision;
 mod task;
 pub mod totp;
 mod verification;
@@ -56,6 +58,7 @@ pub use case::{
     CaseView, CitizenInput, IDEMPOTENCY_HOURS, IntakeInput, MergedCaller, PublicView, Receipt, TimelineEntry,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use credit_repair::{RepairInput, RepairView};
 pub use dashboard::{Count, Dashboard};
 pub use demo::{
     DEMO_APPLICANT, DEMO_ENTERPRISE, DEMO_PASSWORD, ENTERPRISES as DEMO_ENTERPRISES, SERVICES as DEMO_SERVICES,
@@ -78,11 +81,12 @@ pub use queue::{COUNT_LIMIT, CaseSummary, Queue, QueuePage, SEARCH_COUNT_LIMIT, 
 pub use register::{EnterpriseView, FactEntry, REGISTER_UNIT, RegisterEntry, RegisterReport, RowError, parse_register};
 pub use schedule::TickReport;
 pub use setup::{DistrictFiles, SetupReport};
+pub use supervision::{KindCounts, RegisterCounts, SUPERVISION_KINDS, SupervisionBoard, sees_supervision};
 pub use task::{
     Board, BoardUnit, MAX_DOCUMENT_BYTES, MAX_TASKS_AT_ONCE, TargetProposal, TaskQueue, TaskRow, TaskTimelineEntry,
     TaskView,
 };
-pub use yiwang_store::{IdempotencyKey, OutboxEntry, OutboxQuery, SecurityEvent, SecurityQuery};
+pub use yiwang_store::{CaseRow, IdempotencyKey, OutboxEntry, OutboxQuery, SecurityEvent, SecurityQuery};
 
 use std::sync::{Arc, RwLock};
 use yiwang_core::calendar::Calendar;

@@ -199,6 +199,21 @@ impl App {
             );
             return self.address(e, format!("差评整改 {}", f.id), text, f.person, "申请人");
         }
+        if let Some(r) = case.state::<yiwang_core::credit_repair::RepairKind>() {
+            let what = format!("{}（信用信息 #{}，{}）", r.enterprise_name, r.fact, r.fact_kind.label());
+            let text = match e.template.as_str() {
+                "repair_approved" => {
+                    format!("【{district}市场监管】您为 {what} 提出的信用修复申请（{}）已同意，信用记录已修复。", r.id)
+                }
+                "repair_rejected" => format!(
+                    "【{district}市场监管】您为 {what} 提出的信用修复申请（{}）不予修复：{}",
+                    r.id,
+                    r.decision.as_deref().map(|d| excerpt(d, 80)).unwrap_or_default()
+                ),
+                other => return Err(gone(&format!("未知的通知模板 {other}"))),
+            };
+            return self.address(e, format!("信用修复 {}", r.id), text, r.person, "申请人");
+        }
         let appeal = case.state::<AppealKind>().ok_or_else(|| gone("不是诉求工单"))?;
         let sign = format!("【{district}12345】");
         let id = &appeal.id;

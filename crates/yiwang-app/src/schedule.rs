@@ -69,6 +69,8 @@ impl App {
         }
         // A bundle and its parts brought into agreement after a crash between writes.
         self.reconcile_bundles()?;
+        // An approved 信用修复 whose enterprise's record a crash left unrepaired.
+        self.reconcile_repairs()?;
         // An inspection's or a rectification's follow-up (credit fact, rectification).
         self.settle_supervision()?;
         // Clients' Idempotency-Keys are kept IDEMPOTENCY_HOURS.

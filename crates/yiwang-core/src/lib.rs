@@ -16,6 +16,7 @@ pub mod bundle;
 pub mod calendar;
 pub mod case;
 pub mod chain;
+pub mod credit_repair;
 pub mod deadline;
 pub mod enterprise;
 pub mod id;
@@ -45,6 +46,7 @@ pub fn kinds() -> case::Kinds {
         .with::<bundle::BundleKind>()
         .with::<authorisation::AuthorisationKind>()
         .with::<enterprise::EnterpriseKind>()
+        .with::<credit_repair::RepairKind>()
         .with::<inspection::InspectionKind>()
         .with::<rectification::RectificationKind>()
 }

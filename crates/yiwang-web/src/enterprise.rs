@@ -10,7 +10,8 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use yiwang_app::{EnterpriseView, RegisterReport};
+use yiwang_app::{CitizenInput, EnterpriseView, RegisterReport, RepairInput, RepairView};
+use yiwang_core::credit_repair::{Command as RepairCommand, Repair};
 use yiwang_core::enterprise::{CreditClass, CreditFact, FactKind, Profile};
 use yiwang_core::id::{CreditCode, UnitCode};
 
@@ -22,6 +23,11 @@ pub fn router() -> Router<AppState> {
         .route("/enterprises/{code}/facts", post(record_fact))
         .route("/applicant/enterprises", get(my_enterprises))
         .route("/applicant/enterprises/{code}", get(my_enterprise))
+        .route("/applicant/enterprises/{code}/credit-repairs", get(my_repairs))
+        .route("/applicant/credit-repairs", post(request_repair_online))
+        .route("/credit-repairs", post(request_repair))
+        .route("/credit-repairs/{id}", get(get_repair))
+        .route("/credit-repairs/{id}/actions", post(decide_repair))
 }
 
 pub(crate) fn credit_code(s: &str) -> Result<CreditCode, ApiError> {
@@ -195,4 +201,91 @@ pub async fn my_enterprise(
     Path(code): Path<String>,
 ) -> Result<Json<EnterpriseView>, ApiError> {
     Ok(Json(state.run(move |app| app.my_enterprise(&who, &code)).await?))
+}
+
+/// The enterprise's 信用修复 requests.
+#[utoipa::path(get, path = "/api/v1/applicant/enterprises/{code}/credit-repairs", tag = "applicant",
+    params(("code" = String, Path, description = "统一社会信用代码")),
+    responses((status = 200, body = [Repair]), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn my_repairs(
+    State(state): State<AppState>,
+    ApplicantAuth(who): ApplicantAuth,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<Repair>>, ApiError> {
+    Ok(Json(state.run(move |app| app.my_repairs(&who, &code)).await?))
+}
+
+/// 信用修复申请 online, by a phone that may act for the enterprise: the fact, how it
+/// was corrected, the evidence (files uploaded by the same applicant), the 信用承诺,
+/// and for the 经营异常名录 the grounds for removal.
+#[utoipa::path(post, path = "/api/v1/applicant/credit-repairs", tag = "applicant", request_body = RepairInput,
+    responses((status = 201, body = Repair), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn request_repair_online(
+    State(state): State<AppState>,
+    ApplicantAuth(who): ApplicantAuth,
+    Body(input): Body<RepairInput>,
+) -> Result<(axum::http::StatusCode, Json<Repair>), ApiError> {
+    for f in &input.evidence {
+        if !crate::applicant::uploaded_by(&state, &who, f) {
+            return Err(ApiError::invalid("evidence", "证明材料须是您本人上传的文件"));
+        }
+    }
+    let r = state.run(move |app| app.request_repair_online(&who, input)).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(r)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffRepairRequest {
+    pub repair: RepairInput,
+    /// Who applied for the enterprise (name and phone), as written on the application.
+    pub applicant: CitizenInput,
+}
+
+/// 信用修复申请 registered by the department from the enterprise's written one.
+#[utoipa::path(post, path = "/api/v1/credit-repairs", tag = "enterprises", request_body = StaffRepairRequest,
+    responses((status = 201, body = Repair), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn request_repair(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Body(req): Body<StaffRepairRequest>,
+) -> Result<(axum::http::StatusCode, Json<Repair>), ApiError> {
+    for f in &req.repair.evidence {
+        crate::ui::refuse_stored_uploads("evidence", std::slice::from_ref(f))?;
+    }
+    let r = state.run(move |app| app.request_repair(&auth.actor, req.repair, req.applicant)).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(r)))
+}
+
+/// One 信用修复 request, with what the viewer may do.
+#[utoipa::path(get, path = "/api/v1/credit-repairs/{id}", tag = "enterprises", params(("id" = String, Path, description = "case number")),
+    responses((status = 200, body = RepairView), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn get_repair(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+) -> Result<Json<RepairView>, ApiError> {
+    let id = crate::appeal::case_id(&id)?;
+    Ok(Json(state.run(move |app| app.repair_view(&auth.actor, &id)).await?))
+}
+
+/// 审核: `{"action": "approve", "opinion": …}` repairs the fact on the enterprise's
+/// record; `{"action": "reject", "reason": …}` refuses.
+#[utoipa::path(post, path = "/api/v1/credit-repairs/{id}/actions", tag = "enterprises", request_body = RepairCommand,
+    params(("id" = String, Path, description = "case number")),
+    responses((status = 200, body = RepairView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn decide_repair(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+    Body(cmd): Body<RepairCommand>,
+) -> Result<Json<RepairView>, ApiError> {
+    let id = crate::appeal::case_id(&id)?;
+    Ok(Json(state.run(move |app| app.decide_repair(&auth.actor, &id, &cmd)).await?))
 }

@@ -39,6 +39,8 @@ use utoipa::{Modify, OpenApi};
         crate::applicant::grant, crate::applicant::get_authorisation, crate::applicant::revoke,
         crate::enterprise::list_enterprises, crate::enterprise::import_register, crate::enterprise::get_enterprise,
         crate::enterprise::record_fact, crate::enterprise::my_enterprises, crate::enterprise::my_enterprise,
+        crate::enterprise::my_repairs, crate::enterprise::request_repair_online, crate::enterprise::request_repair,
+        crate::enterprise::get_repair, crate::enterprise::decide_repair,
         crate::inspection::queue, crate::inspection::open, crate::inspection::get_inspection, crate::inspection::act,
         crate::inspection::upload_photo, crate::inspection::refer, crate::inspection::caused,
         crate::inspection::rect_queue, crate::inspection::get_rectification, crate::inspection::rect_act,

@@ -174,6 +174,8 @@ pub struct CreditRules {
     pub repair_penalty_special_months: u32,
     /// Months a failure must stand before 信用修复.
     pub repair_failure_months: u32,
+    /// Working days the department has to decide a 信用修复.
+    pub repair_review_days: u32,
 }
 
 impl Default for CreditRules {
@@ -187,6 +189,7 @@ impl Default for CreditRules {
             repair_penalty_months: 6,
             repair_penalty_special_months: 12,
             repair_failure_months: 3,
+            repair_review_days: 5,
         }
     }
 }

@@ -263,3 +263,97 @@ fn an_unchanged_update_records_nothing_and_a_change_names_its_fields() {
     assert_eq!(e.unwrap_err().code(), "code_mismatch");
     assert_eq!(CreditCode::complete("91350100M000100Y4").unwrap().as_str(), "91350100M000100Y43");
 }
+
+// 信用修复 -------------------------------------------------------------------------
+
+mod repair {
+    use super::*;
+    use yiwang_core::credit_repair::{self, ABNORMAL_CONDITIONS, NewRepair, Repair, RepairEvent, RepairStatus};
+
+    fn new(kind: FactKind, from: &str) -> NewRepair {
+        NewRepair {
+            enterprise: registration().code,
+            enterprise_name: "云溪区好味小厨餐饮店".into(),
+            fact: 1,
+            fact_kind: kind,
+            fact_date: d("2026-01-10"),
+            repairable_from: d(from),
+            correction: "已按处罚决定整改并缴纳罚款".into(),
+            evidence: vec!["uploads/0123456789abcdef0123456789abcdef.pdf".into()],
+            commitment: "本企业承诺所提交材料真实有效，今后依法诚信经营。".into(),
+            conditions: vec![],
+            unit: code_of("scj"),
+        }
+    }
+
+    fn opened(n: &NewRepair, at: Instant) -> Repair {
+        let who = Actor::Citizen;
+        let mut s = None;
+        for (i, e) in credit_repair::open(n, &context(&who, at)).unwrap().into_iter().enumerate() {
+            let env = Envelope {
+                case: CaseId::parse("XF20261201000001").unwrap(),
+                seq: i as u32 + 1,
+                at,
+                actor: who.clone(),
+                event: e,
+            };
+            s = credit_repair::evolve(s, &env);
+        }
+        s.unwrap()
+    }
+
+    #[test]
+    fn a_request_meets_the_rules_or_says_which_it_breaks() {
+        let at = t("2026-12-01 10:00");
+        let citizen = Actor::Citizen;
+        let ok = new(FactKind::Penalty, "2026-07-10");
+        let abnormal_ok = NewRepair {
+            conditions: vec![ABNORMAL_CONDITIONS[0].into()],
+            ..new(FactKind::AbnormalListed, "2026-01-10")
+        };
+        let table: Vec<(NewRepair, &Actor, Result<(), &str>)> = vec![
+            (ok.clone(), &citizen, Ok(())),
+            (abnormal_ok.clone(), &citizen, Ok(())),
+            (new(FactKind::Penalty, "2026-12-02"), &citizen, Err("repair_too_early")),
+            (new(FactKind::InspectionPassed, "2026-01-10"), &citizen, Err("not_repairable")),
+            (NewRepair { evidence: vec![], ..ok.clone() }, &citizen, Err("evidence_required")),
+            (NewRepair { commitment: "材料真实".into(), ..ok.clone() }, &citizen, Err("commitment_required")),
+            (new(FactKind::AbnormalListed, "2026-01-10"), &citizen, Err("condition_required")),
+            (NewRepair { conditions: vec!["其他".into()], ..abnormal_ok.clone() }, &citizen, Err("unknown_condition")),
+            (NewRepair { correction: " ".into(), ..ok.clone() }, &citizen, Err("invalid_field")),
+        ];
+        for (i, (n, who, want)) in table.iter().enumerate() {
+            let got = credit_repair::open(n, &context(who, at)).map(drop).map_err(|r| r.code());
+            assert_eq!(got, *want, "row {i}");
+        }
+        let handler = staff("scj", Role::Handler);
+        assert_eq!(credit_repair::open(&ok, &context(&handler, at)).unwrap_err().code(), "forbidden");
+        assert!(credit_repair::open(&ok, &context(&staff("scj", Role::Regulator), at)).is_ok());
+    }
+
+    #[test]
+    fn the_keeping_department_decides_within_its_clock() {
+        let at = t("2026-12-01 10:00");
+        let s = opened(&new(FactKind::Penalty, "2026-07-10"), at);
+        assert_eq!(s.status, RepairStatus::Reviewing);
+        let approve = credit_repair::Command::Approve { opinion: "材料齐全，同意修复".into() };
+        let table = [
+            (staff("scj", Role::Regulator), Ok(vec!["approved"])),
+            (staff("cgw", Role::Regulator), Err("forbidden")),
+            (staff("scj", Role::Handler), Err("forbidden")),
+            (Actor::Citizen, Err("forbidden")),
+        ];
+        for (who, want) in table {
+            let got = credit_repair::decide(&s, &approve, &context(&who, at))
+                .map(|es| es.iter().map(RepairEvent::name).collect::<Vec<_>>())
+                .map_err(|r| r.code());
+            assert_eq!(got, want, "{who:?}");
+        }
+        let mark = credit_repair::Command::MarkApplied;
+        assert_eq!(credit_repair::decide(&s, &mark, &context(&Actor::System, at)).unwrap_err().code(), "not_approved");
+        // Five working days: 2026-12-01 (Tue) 10:00 → 2026-12-08 10:00; red after it.
+        assert_eq!(s.review.due, t("2026-12-08 10:00"));
+        let e = credit_repair::alarms(&s, &context(&Actor::System, t("2026-12-08 10:01")));
+        assert!(matches!(&e[..], [RepairEvent::ReviewOverdue { .. }]), "{e:?}");
+    }
+}

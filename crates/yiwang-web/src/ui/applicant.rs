@@ -156,9 +156,16 @@ pub async fn logout() -> Response {
 pub async fn show_mine(State(state): State<AppState>, PortalApplicant(who): PortalApplicant) -> Response {
     let masked = who.phone.masked();
     let found = state
-        .run(move |app| Ok((app.my_applications(&who)?, app.my_authorisations(&who)?, app.my_certificates(&who)?)))
+        .run(move |app| {
+            Ok((
+                app.my_applications(&who)?,
+                app.my_authorisations(&who)?,
+                app.my_certificates(&who)?,
+                app.my_enterprises(&who)?,
+            ))
+        })
         .await;
-    let (list, bindings, certificates) = match found {
+    let (list, bindings, certificates, enterprises) = match found {
         Ok(x) => x,
         Err(e) => return super::UiError(e).into_response(),
     };
@@ -188,11 +195,19 @@ pub async fn show_mine(State(state): State<AppState>, PortalApplicant(who): Port
                 }
             }
         }
-        @if !bindings.is_empty() {
+        @if !bindings.is_empty() || !enterprises.is_empty() {
             section.card #my-enterprises {
                 h2 { "我可代办的企业" }
                 ul.plain {
-                    @for b in &bindings {
+                    @for (code, name) in &enterprises {
+                        li {
+                            a href={"/my/enterprise/" (code)} { (name) } "（" (code) "）"
+                            @if let Some(b) = bindings.iter().find(|b| b.in_force && b.authorisation.enterprise == *code) {
+                                " " span.status { (b.status_label) } " 至 " (b.authorisation.valid_until)
+                            }
+                        }
+                    }
+                    @for b in bindings.iter().filter(|b| !b.in_force) {
                         li { (b.authorisation.enterprise_name) "（" (b.authorisation.enterprise) "）"
                             " " span.status { (b.status_label) } " 至 " (b.authorisation.valid_until) }
                     }
@@ -394,7 +409,7 @@ fn form_of(f: &Fields) -> BTreeMap<String, String> {
 
 /// A form that carries files: its fields, and each file with the field it came in
 /// (`file.<material>`).
-async fn read_files(mut mp: Multipart) -> Result<(Fields, Vec<(String, Vec<u8>)>), (Fields, String)> {
+pub(crate) async fn read_files(mut mp: Multipart) -> Result<(Fields, Vec<(String, Vec<u8>)>), (Fields, String)> {
     let mut f = Fields::default();
     let mut files = vec![];
     let too_big = "上传的内容过大或不完整：每个文件不超过10MB，全部文件合计不超过30MB".to_owned();

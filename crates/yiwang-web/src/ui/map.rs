@@ -68,6 +68,9 @@ pub enum MapUse<'a> {
     Pin((f64, f64)),
     /// A patrol's route (lon, lat in order) and the places of what it found.
     Route { points: &'a [(f64, f64)], marks: &'a [(f64, f64)] },
+    /// Places marked by a class (lon, lat, class name): the register's enterprises by
+    /// credit class; `classes` gives each class its colour and label.
+    Dots { dots: &'a [(f64, f64, &'static str)], classes: &'a [(&'static str, &'static str, &'static str)] },
 }
 
 /// An area's name under its street, e.g. "云溪街道 · 府前社区 · 府前第1网格".
@@ -109,6 +112,7 @@ pub fn district_map(r: &Reference, use_: MapUse<'_>) -> Markup {
                     MapUse::Counts(_) => "云溪区各网格诉求量地图",
                     MapUse::Pin(_) => "云溪区网格地图：圆点为诉求位置",
                     MapUse::Route { .. } => "云溪区网格地图：线为巡查轨迹，圆点为发现问题的位置",
+                    MapUse::Dots { .. } => "云溪区企业分布地图：圆点颜色为信用风险分类",
                 })
                 data-lon0=(proj.lon0) data-lat1=(proj.lat1) data-k=(proj.k) data-cos=(proj.cos) {
                 @for (code, rings) in &grids {
@@ -133,11 +137,24 @@ pub fn district_map(r: &Reference, use_: MapUse<'_>) -> Markup {
                         circle.pin cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="6" {}
                     }
                 }
+                @if let MapUse::Dots { dots, classes } = use_ {
+                    @for (lon, lat, class) in dots.iter() {
+                        @let (x, y) = proj.xy([*lon, *lat]);
+                        @let fill = classes.iter().find(|c| c.0 == *class).map(|c| c.1).unwrap_or("#64748b");
+                        circle.dot cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="2.4" fill=(fill) data-class=(class) {}
+                    }
+                }
                 @if let MapUse::Picker { selected: Some((lon, lat)) } | MapUse::Pin((lon, lat)) = use_ {
                     @let (x, y) = proj.xy([lon, lat]);
                     circle.pin cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="7" {}
                 } @else if picker {
                     circle.pin cx="-20" cy="-20" r="7" {}
+                }
+            }
+            @if let MapUse::Dots { classes, .. } = use_ {
+                figcaption.legend {
+                    "信用风险分类："
+                    @for (_, colour, label) in classes.iter() { span.swatch style={"background:" (colour)} {} (label) " " }
                 }
             }
             @if let MapUse::Counts(_) = use_ {

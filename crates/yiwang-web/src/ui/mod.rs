@@ -16,6 +16,7 @@ mod authorisations;
 mod bundles;
 mod console;
 mod dashboard;
+mod enterprises;
 mod export;
 mod form;
 pub(crate) mod guide;
@@ -28,6 +29,7 @@ mod print;
 mod rating;
 mod search;
 mod supervision;
+mod supervision_board;
 mod tasks;
 mod verify;
 
@@ -167,6 +169,23 @@ pub fn router() -> Router<AppState> {
         .route("/console/applications/{id}/act", post(applications::act))
         .route("/console/applications/{id}/print/{doc}", get(applications::print))
         .route("/console/search", get(search::show_search))
+        .route("/console/supervision", get(supervision_board::show))
+        .route("/console/supervision/export.csv", get(supervision_board::export_csv))
+        .route("/console/supervision/export.xlsx", get(supervision_board::export_xlsx))
+        .route("/console/enterprises", get(enterprises::show_list))
+        .route(
+            "/console/enterprises/import",
+            get(enterprises::show_import).post(enterprises::import).layer(DefaultBodyLimit::max(64 << 20)),
+        )
+        .route("/console/enterprises/{code}", get(enterprises::show_one))
+        .route("/console/enterprises/{code}/facts", post(enterprises::record_fact))
+        .route("/console/credit-repairs/{id}", get(enterprises::show_repair))
+        .route("/console/credit-repairs/{id}/act", post(enterprises::act_on_repair))
+        .route("/my/enterprise/{code}", get(enterprises::show_mine))
+        .route(
+            "/my/enterprise/{code}/repair",
+            post(enterprises::request_repair).layer(DefaultBodyLimit::max(EVIDENCE_LIMIT)),
+        )
         .route("/console/outbox/{id}/resend", post(outbox::resend))
         .route("/console/audit/export.csv", get(audit::export_audit))
         .route("/console/board", get(tasks::show_board))
@@ -441,6 +460,12 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                     a href="/console/applications/new" aria-current=[(section == "applications").then_some("page")] { "窗口收件" }
                                     a href="/console/bundles/new" aria-current=[(section == "bundles").then_some("page")] { "一件事收件" }
                                     a href="/console/authorisations/new" { "企业授权" }
+                                }
+                                @if yiwang_app::sees_supervision(&u.actor) {
+                                    a href="/console/supervision" aria-current=[(section == "supervision").then_some("page")] { "监管看板" }
+                                }
+                                @if enterprises::sees_register(u) {
+                                    a href="/console/enterprises" aria-current=[(section == "enterprises").then_some("page")] { "企业名录" }
                                 }
                                 @if applications::sees_indicators(u) {
                                     a href="/console/indicators" aria-current=[(section == "indicators").then_some("page")] { "一网通办指标" }

@@ -43,6 +43,8 @@ pub(crate) fn case_href(kind: &str, id: &CaseId) -> String {
         "application" => format!("/console/applications/{id}"),
         "bundle" => format!("/console/bundles/{id}"),
         "rating_fix" => format!("/console/rating-fixes/{id}"),
+        "credit_repair" => format!("/console/credit-repairs/{id}"),
+        "enterprise" => format!("/console/enterprises/{id}"),
         "inspection" => format!("/console/inspections/{id}"),
         "rectification" => format!("/console/rectifications/{id}"),
         _ => format!("/console/cases/{id}"),

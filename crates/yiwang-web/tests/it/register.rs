@@ -182,8 +182,223 @@ async fn the_contact_phone_sees_its_enterprise(backend: Backend) {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
+/// Sends `req` through a router that keeps uploads in `dir`.
+async fn with_uploads(api: &Api, dir: &std::path::Path, req: Request<Body>) -> (StatusCode, Value) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let config = yiwang_web::WebConfig { uploads_dir: Some(dir.into()), ..Default::default() };
+    let resp = yiwang_web::router_with(api.app.clone(), &config).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+async fn upload_pdf(api: &Api, dir: &std::path::Path, token: &str) -> String {
+    let boundary = "yiwangboundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"proof.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/v1/applicant/uploads")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .unwrap();
+    let (s, v) = with_uploads(api, dir, req).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["file"].as_str().unwrap().to_owned()
+}
+
+async fn repair_request(api: &Api, dir: &std::path::Path, token: &str, body: Value) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/v1/applicant/credit-repairs")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    with_uploads(api, dir, req).await
+}
+
+async fn credit_repair_online_then_reviewed(backend: Backend) {
+    let api = Api::on(backend);
+    let uploads = tempfile::tempdir().unwrap();
+    api.register(3).await;
+    let code = "91350100M000100Y43";
+    let reg = api.login("scjgj-regulator").await;
+    let url = format!("/api/v1/enterprises/{code}/facts");
+    // A penalty of seven months ago: C; repairable since a month.
+    let (s, v) = api
+        .call(
+            "POST",
+            &url,
+            Some(&reg),
+            Some(json!({"kind": "penalty", "date": "2026-04-10", "note": "云市监罚〔2026〕12号"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["profile"]["class"], "C");
+    let penalty = v["enterprise"]["facts"].as_array().unwrap().last().unwrap()["number"].as_u64().unwrap();
+    // A food penalty waits a year.
+    let (_, v) = api
+        .call("POST", &url, Some(&reg), Some(json!({"kind": "penalty", "date": "2026-04-12", "special": true})))
+        .await;
+    assert_eq!(v["profile"]["class"], "D");
+    let special = v["enterprise"]["facts"].as_array().unwrap().last().unwrap()["number"].as_u64().unwrap();
+
+    let token = api.applicant_login("13906001234").await;
+    let proof = upload_pdf(&api, uploads.path(), &token).await;
+    let ask = |fact: u64, evidence: Vec<String>| {
+        json!({"enterprise": code, "fact": fact, "correction": "已整改完毕并缴纳罚款",
+               "evidence": evidence, "commitment": "本企业承诺提交的材料真实有效，今后依法诚信经营。"})
+    };
+    let (s, v) = repair_request(&api, uploads.path(), &token, ask(special, vec![proof.clone()])).await;
+    assert_eq!((s, code_of(&v)), (StatusCode::CONFLICT, "repair_too_early"), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("2027-04-12"), "{v}");
+    let (s, v) = repair_request(
+        &api,
+        uploads.path(),
+        &token,
+        ask(penalty, vec!["uploads/0123456789abcdef0123456789abcdef.pdf".into()]),
+    )
+    .await;
+    assert_eq!((s, code_of(&v)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"), "someone else's file: {v}");
+    let (s, v) = repair_request(&api, uploads.path(), &token, ask(99, vec![proof.clone()])).await;
+    assert_eq!((s, code_of(&v)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"), "{v}");
+    let (s, repair) = repair_request(&api, uploads.path(), &token, ask(penalty, vec![proof.clone()])).await;
+    assert_eq!(s, StatusCode::CREATED, "{repair}");
+    let id = repair["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("XF"), "{id}");
+    let (s, v) = repair_request(&api, uploads.path(), &token, ask(penalty, vec![proof.clone()])).await;
+    assert_eq!(s, StatusCode::CONFLICT, "one open request per fact: {v}");
+    // Another phone may not ask for this enterprise.
+    let stranger = api.applicant_login("13900009999").await;
+    let (s, v) = repair_request(&api, uploads.path(), &stranger, ask(penalty, vec![])).await;
+    assert_eq!((s, code_of(&v)), (StatusCode::FORBIDDEN, "forbidden"), "{v}");
+
+    // Only the keeping department's 监管人员 decide.
+    let act = format!("/api/v1/credit-repairs/{id}/actions");
+    let other = api.login("sthjj-regulator").await;
+    let (s, v) = api.call("GET", &format!("/api/v1/credit-repairs/{id}"), Some(&other), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["actions"], json!([]));
+    let (s, _) = api.call("POST", &act, Some(&other), Some(json!({"action": "approve", "opinion": "同意"}))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = api.call("POST", &act, Some(&reg), Some(json!({"action": "mark_applied"}))).await;
+    assert_eq!((s, code_of(&v)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"), "{v}");
+    let (s, v) =
+        api.call("POST", &act, Some(&reg), Some(json!({"action": "approve", "opinion": "材料齐全，同意修复"}))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["repair"]["status"], "approved");
+    assert_eq!(v["repair"]["applied"], true);
+    // The record keeps the fact, repaired; the class follows: one penalty left, C.
+    let (_, e) = api.call("GET", &format!("/api/v1/enterprises/{code}"), Some(&reg), None).await;
+    let f = e["enterprise"]["facts"].as_array().unwrap().iter().find(|f| f["number"] == penalty).unwrap().clone();
+    assert_eq!(f["repaired_by"], id.as_str(), "{f}");
+    assert_eq!(e["profile"]["class"], "C", "{e}");
+    assert_eq!(e["profile"]["last_penalty"], "2026-04-12");
+    let (s, _) = api.call("POST", &act, Some(&reg), Some(json!({"action": "reject", "reason": "晚了"}))).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // The enterprise sees its requests, and is told by SMS (the outbox).
+    let (s, mine) =
+        api.call("GET", &format!("/api/v1/applicant/enterprises/{code}/credit-repairs"), Some(&token), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(mine[0]["status"], "approved");
+    let notices = api
+        .blocking(move |app| {
+            app.store()
+                .outbox(&yiwang_store::OutboxQuery {
+                    case_id: Some(yiwang_core::id::CaseId::parse(&id).unwrap()),
+                    limit: 10,
+                    ..Default::default()
+                })
+                .unwrap()
+        })
+        .await;
+    assert!(notices.iter().any(|n| n.template == "repair_approved"), "{notices:?}");
+}
+
 on_both_stores!(
     import_names_every_bad_row_and_stores_nothing,
     facts_move_the_class_with_reasons,
-    the_contact_phone_sees_its_enterprise
+    the_contact_phone_sees_its_enterprise,
+    credit_repair_online_then_reviewed
 );
+
+/// The console's register pages, in process: the list by class, one enterprise with
+/// its reasons, a fact recorded from the form, an import whose bad rows are listed,
+/// and who is refused.
+#[tokio::test]
+async fn the_register_pages() {
+    use crate::task_pages::multipart;
+    use crate::ui::{console_login, get, post_form, send};
+    let api = Api::new();
+    api.register(60).await;
+    let (cookie, csrf) = console_login(&api, "scjgj-regulator").await;
+    let (s, _, html) = send(&api, get("/console/enterprises?class=A", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("企业名录") && html.contains("云溪区好味小厨餐饮店") && html.contains("A类（低风险）"),
+        "{html}"
+    );
+    assert!(!html.contains("D类（高风险）</span></td>"), "only class A is listed");
+    let (s, _, html) = send(&api, get("/console/enterprises/91350100M000100Y43", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("id=\"class-reasons\"") && html.contains("良好记录"), "{html}");
+    let form = format!("_csrf={csrf}&kind=penalty&date=2026-11-10&note=%E4%BA%91%E5%B8%82%E7%9B%91%E7%BD%9A88");
+    let (s, _, _) = send(&api, post_form("/console/enterprises/91350100M000100Y43/facts", Some(&cookie), &form)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, html) = send(&api, get("/console/enterprises/91350100M000100Y43", Some(&cookie))).await;
+    assert!(html.contains("C类（中高风险）") && html.contains("云市监罚88"), "{html}");
+    // A bad date from the form: the page says so, nothing recorded.
+    let form = format!("_csrf={csrf}&kind=penalty&date=");
+    let (s, _, html) =
+        send(&api, post_form("/console/enterprises/91350100M000100Y43/facts", Some(&cookie), &form)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("请选择日期"), "{html}");
+    // An import with a bad row lists it and stores nothing.
+    let csv =
+        "code,name,entity_type,industry,address,founded\n91350100M000100Y44,坏,个体工商户,H6210,某路,2020-01-01\n";
+    let req =
+        multipart("/console/enterprises/import", &cookie, &[("_csrf", &csrf)], &[("file", "r.csv", csv.as_bytes())]);
+    let (s, _, html) = send(&api, req).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"import-errors\"") && html.contains("第 1 行") && html.contains("校验位"), "{html}");
+    // A handler has no register.
+    let (cookie, _) = console_login(&api, "cgw-handler").await;
+    let (s, _, _) = send(&api, get("/console/enterprises", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+/// The supervision dashboard: the register by class on the map and by street, every
+/// supervision kind by status, each table exported; only leaders, 监管人员 and 政策专员.
+#[tokio::test]
+async fn the_supervision_dashboard() {
+    use crate::ui::{console_login, get, send};
+    let api = Api::new();
+    assert_eq!(api.register(120).await, 120);
+    let profiles = api.blocking(|app| app.register_profiles().unwrap()).await;
+    let d = profiles.iter().filter(|p| p.class == yiwang_core::enterprise::CreditClass::D).count();
+    let (cookie, _) = console_login(&api, "leader1").await;
+    let (s, _, html) = send(&api, get("/console/supervision", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("id=\"kpi-enterprises\">120<"), "{html}");
+    assert!(html.contains(&format!("id=\"kpi-class-D\">{d}<")), "D: {d}");
+    assert_eq!(html.matches("class=\"dot\"").count(), 120, "every enterprise with a place is on the map");
+    assert!(html.contains("信用修复"), "the supervision kinds are listed");
+    let (s, headers, csv) = send(&api, get("/console/supervision/export.csv?table=register", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(headers[axum::http::header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    assert!(csv.contains("云溪街道") && csv.contains("A类"), "{csv}");
+    let (s, _, _) = send(&api, get("/console/supervision/export.xlsx?table=kinds", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, _) = send(&api, get("/console/supervision/export.csv?table=nope", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (cookie, _) = console_login(&api, "cgw-handler").await;
+    let (s, _, _) = send(&api, get("/console/supervision", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
