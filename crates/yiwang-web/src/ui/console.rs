@@ -418,7 +418,7 @@ pub(crate) async fn render_case(
 ) -> UiResult {
     let id = crate::appeal::case_id(id)?;
     let actor = u.actor.clone();
-    let (view, actions, units, suggestion) = state
+    let (view, actions, units, suggestion, caused) = state
         .run(move |app| {
             let view = app.case_view(&actor, &id)?;
             let mut actions = app.available_actions(&actor, &view.appeal);
@@ -431,10 +431,12 @@ pub(crate) async fn render_case(
                 let input = SuggestInput { title: a.title.clone(), text: a.text.clone(), location: a.location.clone() };
                 app.suggest_dispatch(&actor, &input).ok()
             });
-            Ok((view, actions, units, suggestion.flatten()))
+            // The inspections its referral caused (问题移送), linked from the page.
+            let caused = app.inspections_from(&actor, &view.appeal.id)?;
+            Ok((view, actions, units, suggestion.flatten(), caused))
         })
         .await?;
-    let ctx = FormContext { units: &units, suggestion: suggestion.as_ref() };
+    let ctx = FormContext { units: &units, suggestion: suggestion.as_ref(), caused: &caused };
     let body = case_page(state, u, &view, &actions, &ctx, failed.as_ref(), flash, revealed);
     Ok(html_response(status, page(&format!("工单 {}", view.appeal.id), Chrome::Console(u, "queues"), body)))
 }
@@ -467,6 +469,10 @@ fn case_page(
                         " " a.print-link #refer-link href={"/console/cases/" (a.id) "/refer"} { "移送监管" }
                     }
                     p.title-line { (a.title.clone().unwrap_or_else(|| "（无标题）".into())) }
+                    @if !ctx.caused.is_empty() {
+                        p #caused-inspections { "已移送监管："
+                            @for i in ctx.caused { a href={"/console/inspections/" (i.id)} { (i.id) } " （" (i.status_label) "） " } }
+                    }
                     dl.facts {
                         dt { "状态" } dd #case-status { span.status { (a.status.label()) } @if let Some(o) = a.outcome { "（" (o.label()) "）" } @if a.suspended_since.is_some() { " · 挂起中" } }
                         dt { "类型 / 紧急程度" } dd { (a.appeal_type.label()) " / " (a.urgency.label()) }
@@ -661,6 +667,7 @@ fn unit_select(id: &str, name: &str, units: &[(UnitCode, String)], chosen: &str,
 struct FormContext<'a> {
     units: &'a [(UnitCode, String)],
     suggestion: Option<&'a DispatchSuggestion>,
+    caused: &'a [yiwang_app::InspectionRow],
 }
 
 /// One action's form. Field ids are prefixed with the action so labels stay unique.

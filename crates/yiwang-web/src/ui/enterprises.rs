@@ -476,6 +476,7 @@ async fn render_mine(
         }
         section.card #my-enterprise {
             div.card-head { h1 { (p.name) } a href="/my" { "返回我的办件" } }
+            p { a #my-inspections-link href={"/my/inspections?enterprise=" (p.code)} { "检查记录、陈述申辩与整改" } }
             p.muted { "本页显示本企业在云溪区企业名录中的登记信息、信用风险分类及其依据。对信用记录有异议，可向登记部门（" (v.unit_name) "）提出。" }
             (record(&v, &apps, &repairs, false))
         }

@@ -546,11 +546,28 @@ async fn an_inspector_records_an_inspection_on_the_console_form() {
     assert!(text(&body).contains("陈述申辩期"), "{}", text(&body));
     // The referral page of an appeal, and the public results.
     let (appeal, _) = api.citizen_appeal().await;
-    let (op, _) = crate::ui::console_login(&api, "operator1").await;
+    let (op, op_csrf) = crate::ui::console_login(&api, "operator1").await;
     let (s, _, page) =
         crate::ui::send(&api, crate::ui::get(&format!("/console/cases/{appeal}/refer"), Some(&op))).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("移送监管"));
+    let form = format!(
+        "_csrf={}&enterprise={SHOP}&enterprise_name=%E5%A5%BD%E5%91%B3%E5%B0%8F%E5%8E%A8&unit=sthjj&reason=%E6%B2%B9%E7%83%9F%E6%89%B0%E6%B0%91",
+        op_csrf
+    );
+    let (s, h, _) =
+        crate::ui::send(&api, crate::ui::post_form(&format!("/console/cases/{appeal}/refer"), Some(&op), &form)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let inspection = h["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/console/inspections/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (_, _, page) = crate::ui::send(&api, crate::ui::get(&format!("/console/cases/{appeal}"), Some(&op))).await;
+    assert!(page.contains(&format!("/console/inspections/{inspection}")), "the appeal links the inspection it caused");
     let (s, _, page) = crate::ui::send(&api, crate::ui::get("/supervision/results", None)).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("检查结果公示"));
