@@ -12,6 +12,7 @@
 pub mod appeal;
 pub mod application;
 pub mod authorisation;
+pub mod benefit;
 pub mod bundle;
 pub mod calendar;
 pub mod case;
@@ -43,4 +44,6 @@ pub fn kinds() -> case::Kinds {
         .with::<bundle::BundleKind>()
         .with::<authorisation::AuthorisationKind>()
         .with::<enterprise::EnterpriseKind>()
+        .with::<benefit::PolicyKind>()
+        .with::<benefit::GrantKind>()
 }
