@@ -252,6 +252,9 @@ impl App {
         let patrols = seed_patrols(&sim, &clock, end, &mut rng)?;
         // Four weeks of 一网通办 at two departments' windows, in every state.
         let applications = crate::demo_applications::seed(&sim, &clock, end, &mut rng)?;
+        // The district's register of enterprises, its records shifted to end today.
+        clock.set(end - chrono::Duration::days(2));
+        let enterprises = seed_register(&sim)?;
         // The demo's 办事人 (README) may act for a restaurant: bound at the 城管委's window.
         clock.set(end - chrono::Duration::days(3));
         sim.grant_authorisation(
@@ -271,7 +274,7 @@ impl App {
         )?;
         clock.set(end);
         sim.tick()?;
-        tracing::info!(appeals = n, tasks, patrols, applications, "demo district seeded");
+        tracing::info!(appeals = n, tasks, patrols, applications, enterprises, "demo district seeded");
         Ok((report, n))
     }
 
@@ -359,4 +362,27 @@ fn seed_patrols(sim: &App, clock: &ManualClock, end: yiwang_core::Instant, rng: 
 fn handler(r: &crate::Reference, unit: &UnitCode) -> Actor {
     let kind = r.org.get(unit).map(|u| u.kind).unwrap_or(UnitKind::Department);
     staff(&format!("{unit}-handler"), unit.as_str(), kind, &[Role::Handler])
+}
+
+/// The demo's register (`data/demo/enterprises.json`, made by `gen_enterprises.py`).
+pub const ENTERPRISES: &str = include_str!("../../../data/demo/enterprises.json");
+
+/// The day the demo register's records were generated up to: they are shifted so
+/// that they end on the demo's today, and the classes come out as generated.
+const REGISTER_GENERATED: (i32, u32, u32) = (2026, 11, 30);
+
+fn seed_register(app: &App) -> Result<usize> {
+    let (mut entries, errors) = crate::register::parse_register(ENTERPRISES);
+    let today = yiwang_core::calendar::civil_date(app.now());
+    let generated = chrono::NaiveDate::from_ymd_opt(REGISTER_GENERATED.0, REGISTER_GENERATED.1, REGISTER_GENERATED.2)
+        .expect("a date");
+    let shift = today - generated;
+    for (_, e) in &mut entries {
+        for f in &mut e.facts {
+            f.date = (f.date + shift).min(today);
+        }
+        e.founded = (e.founded + shift).min(today);
+    }
+    let report = app.import_entries(&Actor::System, entries, errors)?;
+    Ok(report.registered)
 }

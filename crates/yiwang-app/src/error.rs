@@ -15,6 +15,9 @@ pub enum AppError {
     /// Input that does not parse or breaks a rule before core sees it.
     #[error("{message}")]
     Invalid { field: String, message: String },
+    /// An import file with bad rows, every one named; nothing of it was stored.
+    #[error("{file} 有 {} 行有误，未导入任何数据：{}", rows.len(), rows_summary(rows))]
+    InvalidRows { file: String, rows: Vec<crate::register::RowError> },
     #[error("请先登录")]
     Unauthenticated,
     #[error("用户名或密码错误")]
@@ -56,6 +59,18 @@ pub enum AppError {
     IdempotencyKeyUsed,
     #[error("内部错误")]
     Internal(String),
+}
+
+fn rows_summary(rows: &[crate::register::RowError]) -> String {
+    let mut parts: Vec<String> = rows
+        .iter()
+        .take(20)
+        .map(|r| if r.row == 0 { r.message.clone() } else { format!("第 {} 行 {}：{}", r.row, r.field, r.message) })
+        .collect();
+    if rows.len() > 20 {
+        parts.push(format!("…… 另有 {} 行", rows.len() - 20));
+    }
+    parts.join("；")
 }
 
 impl AppError {

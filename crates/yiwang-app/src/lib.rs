@@ -29,6 +29,7 @@ mod open311;
 mod patrol;
 mod queue;
 mod record;
+mod register;
 pub use record::{Archived, read_security_archive};
 mod schedule;
 mod setup;
@@ -69,6 +70,7 @@ pub use open311::{
 };
 pub use patrol::{Coverage, GridCoverage, PatrolView, ProblemInput};
 pub use queue::{COUNT_LIMIT, CaseSummary, Queue, QueuePage, SEARCH_COUNT_LIMIT, SearchFilter, TodoItem, TodoPage};
+pub use register::{EnterpriseView, FactEntry, REGISTER_UNIT, RegisterEntry, RegisterReport, RowError, parse_register};
 pub use schedule::TickReport;
 pub use setup::{DistrictFiles, SetupReport};
 pub use task::{

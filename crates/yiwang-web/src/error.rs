@@ -61,6 +61,9 @@ impl From<AppError> for ApiError {
                 (refusal_status(refusal.code()), refusal.code(), Some(field.clone()))
             }
             AppError::Invalid { field, .. } => (S::UNPROCESSABLE_ENTITY, "invalid_field", Some(field.clone())),
+            AppError::InvalidRows { rows, .. } => {
+                (S::UNPROCESSABLE_ENTITY, "invalid_rows", rows.first().map(|r| format!("rows[{}].{}", r.row, r.field)))
+            }
             AppError::Unauthenticated => (S::UNAUTHORIZED, "unauthenticated", None),
             AppError::BadCredentials => (S::UNAUTHORIZED, "bad_credentials", None),
             AppError::LockedOut(_) => (S::TOO_MANY_REQUESTS, "locked_out", None),

@@ -85,7 +85,7 @@ pub fn open(
     let registration = check_registration(r)?;
     let mut events = vec![EnterpriseEvent::Registered { registration, unit, person: None }];
     for (i, f) in facts.iter().enumerate() {
-        events.push(EnterpriseEvent::FactRecorded { number: i as u32 + 1, fact: check_fact(f, ctx)? });
+        events.push(EnterpriseEvent::FactRecorded { number: i as u32 + 1, fact: check_fact(f, ctx.now)? });
     }
     let recorded: Vec<&CreditFact> = events
         .iter()
@@ -99,8 +99,24 @@ pub fn open(
     Ok(events)
 }
 
-fn check_fact(f: &CreditFact, ctx: &Context<'_>) -> Result<CreditFact, Refusal> {
-    if f.date > civil_date(ctx.now) {
+/// What `open` checks of an import row, whoever imports it: for an import to name
+/// every bad row before it stores any.
+pub fn check_import(
+    r: &Registration,
+    facts: &[CreditFact],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Registration, Refusal> {
+    if r.founded > civil_date(now) {
+        return Err(Refusal::rule("founded_in_future", "成立日期不能晚于今天"));
+    }
+    for f in facts {
+        check_fact(f, now)?;
+    }
+    check_registration(r)
+}
+
+fn check_fact(f: &CreditFact, now: chrono::DateTime<chrono::Utc>) -> Result<CreditFact, Refusal> {
+    if f.date > civil_date(now) {
         return Err(Refusal::rule("fact_in_future", "信用信息的日期不能晚于今天"));
     }
     let note = if f.note.trim().is_empty() { String::new() } else { text("note", &f.note, 500)? };
@@ -138,7 +154,7 @@ pub fn decide(s: &Enterprise, c: &Command, ctx: &Context<'_>) -> Result<Vec<Ente
                 });
             }
             let number = s.facts.iter().map(|f| f.number).max().unwrap_or(0) + 1;
-            vec![EnterpriseEvent::FactRecorded { number, fact: check_fact(fact, ctx)? }]
+            vec![EnterpriseEvent::FactRecorded { number, fact: check_fact(fact, ctx.now)? }]
         }
         Command::Repair { number, repair, note } => {
             if !may_keep_register(ctx.actor) {

@@ -21,7 +21,7 @@ pub mod credit;
 mod kind;
 
 pub use credit::{CreditClass, CreditFact, CreditRules, FactKind};
-pub use kind::{EnterpriseKind, decide, evolve, open};
+pub use kind::{EnterpriseKind, check_import, check_registration, decide, evolve, open};
 
 use crate::id::{CaseId, CreditCode, PersonId, UnitCode};
 use chrono::{DateTime, NaiveDate, Utc};
