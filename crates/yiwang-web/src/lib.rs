@@ -10,6 +10,7 @@ mod appeal;
 mod applicant;
 mod application;
 mod auth;
+mod benefit;
 mod bundle;
 mod citizen;
 mod dispatch;
@@ -142,6 +143,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(patrol::router())
         .merge(application::router())
         .merge(bundle::router())
+        .merge(benefit::router())
         .merge(applicant::router())
         .merge(security::router())
         .merge(outbox::router())

@@ -37,6 +37,11 @@ use utoipa::{Modify, OpenApi};
         crate::applicant::apply, crate::applicant::apply_bundle, crate::applicant::my_application, crate::applicant::act, crate::applicant::upload,
         crate::applicant::my_certificates, crate::applicant::my_authorisations, crate::applicant::revoke_mine,
         crate::applicant::grant, crate::applicant::get_authorisation, crate::applicant::revoke,
+        crate::benefit::list_policies, crate::benefit::figures, crate::benefit::define_policy, crate::benefit::get_policy,
+        crate::benefit::edit_policy, crate::benefit::dry_run, crate::benefit::enable, crate::benefit::run,
+        crate::benefit::close, crate::benefit::grants, crate::benefit::get_grant, crate::benefit::record_payment,
+        crate::benefit::policies_in_force, crate::benefit::my_grants, crate::benefit::my_grant,
+        crate::benefit::confirm, crate::benefit::decline, crate::benefit::claim,
     ),
     modifiers(&Bearer)
 )]
