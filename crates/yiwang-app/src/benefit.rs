@@ -592,3 +592,40 @@ fn settle(
     }
     Ok(())
 }
+
+/// The demo's policies (`data/demo/policies.json`): each defined by its officer,
+/// enabled and run when it says so.
+pub const DEMO_POLICIES: &str = include_str!("../../../data/demo/policies.json");
+
+#[derive(Deserialize)]
+struct DemoPolicy {
+    officer: String,
+    enable: bool,
+    run: bool,
+    policy: PolicyDef,
+}
+
+impl App {
+    /// Seeds the demo's policies; returns the grants opened.
+    pub(crate) fn seed_policies(&self) -> Result<u64> {
+        let demo: Vec<DemoPolicy> =
+            serde_json::from_str(DEMO_POLICIES).map_err(|e| AppError::Internal(format!("policies.json: {e}")))?;
+        let mut opened = 0;
+        for d in demo {
+            let officer = Actor::Staff {
+                username: yiwang_core::id::Username::parse(&d.officer)?,
+                unit: d.policy.unit.clone(),
+                unit_kind: yiwang_core::org::UnitKind::Department,
+                roles: vec![yiwang_core::org::Role::PolicyOfficer],
+            };
+            let p = self.define_policy(&officer, d.policy)?;
+            if d.enable {
+                self.enable_policy(&officer, &p.id)?;
+            }
+            if d.run {
+                opened += self.run_policy(&officer, &p.id)?.opened;
+            }
+        }
+        Ok(opened)
+    }
+}

@@ -429,3 +429,16 @@ fn grant_rules_table() {
     assert_eq!(declined.status, GrantStatus::Declined);
     assert!(declined.closed_at.is_some());
 }
+
+/// The demo's policies (`data/demo/policies.json`) compile, clause by clause.
+#[test]
+fn demo_policies_compile() {
+    let text = include_str!("../../../../data/demo/policies.json");
+    let demo: Vec<serde_json::Value> = serde_json::from_str(text).unwrap();
+    assert_eq!(demo.len(), 2);
+    for d in demo {
+        let def: PolicyDef = serde_json::from_value(d["policy"].clone()).unwrap();
+        let c = compile(&def).unwrap_or_else(|e| panic!("{}: {e}", def.name));
+        assert!(c.def.clauses.len() >= 4, "{}", def.name);
+    }
+}
