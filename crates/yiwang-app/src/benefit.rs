@@ -256,21 +256,22 @@ impl App {
         (eligible, rows)
     }
 
-    fn sorted_register(&self) -> Result<Vec<Profile>> {
-        let mut profiles = self.register_profiles()?;
-        profiles.sort_unstable_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
-        Ok(profiles)
-    }
-
     /// 试算: the eligible list (a page) and the total, for the policy's officers.
     pub fn dry_run(&self, actor: &Actor, id: &CaseId, offset: u32, limit: u32) -> Result<DryRun> {
         let p = self.policy(actor, id)?;
         if !(actor.has_role(yiwang_core::org::Role::PolicyOfficer) || matches!(actor, Actor::System)) {
             return Err(AppError::Forbidden("只有政策专员可以试算".into()));
         }
-        let c = self.compiled(&p)?;
-        let profiles = self.sorted_register()?;
-        let (eligible, rows) = self.evaluate(&c, &profiles, offset, limit.min(200));
+        let mut profiles = self.register_profiles()?;
+        self.dry_run_on(&p, &mut profiles, offset, limit)
+    }
+
+    /// The dry run over `profiles` (the register, read by the caller: the bench
+    /// times the read and the evaluation apart).
+    pub fn dry_run_on(&self, p: &Policy, profiles: &mut [Profile], offset: u32, limit: u32) -> Result<DryRun> {
+        let c = self.compiled(p)?;
+        profiles.sort_unstable_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
+        let (eligible, rows) = self.evaluate(&c, profiles, offset, limit.min(200));
         let total: u64 = eligible.iter().map(|(_, a)| a).sum();
         Ok(DryRun {
             policy: p.id.clone(),
@@ -288,10 +289,16 @@ impl App {
 
     /// 启用: the dry run is made again here, and a total over the budget refuses it.
     pub fn enable_policy(&self, actor: &Actor, id: &CaseId) -> Result<Policy> {
+        self.policy(actor, id)?;
+        let profiles = self.register_profiles()?;
+        self.enable_policy_on(actor, id, &profiles)
+    }
+
+    /// 启用 with the dry run over `profiles` (the register, read by the caller).
+    pub fn enable_policy_on(&self, actor: &Actor, id: &CaseId, profiles: &[Profile]) -> Result<Policy> {
         let p = self.policy(actor, id)?;
         let c = self.compiled(&p)?;
-        let profiles = self.sorted_register()?;
-        let (eligible, _) = self.evaluate(&c, &profiles, 0, 0);
+        let (eligible, _) = self.evaluate(&c, profiles, 0, 0);
         let total = eligible.iter().map(|(_, a)| a).sum();
         let cmd = policy::Command::Enable { eligible: eligible.len() as u64, total };
         self.act_on::<PolicyKind>(actor, id, &cmd)
@@ -305,11 +312,13 @@ impl App {
         limit: u32,
         offset: u32,
     ) -> Result<(Vec<GrantRow>, u64)> {
+        // The store gives at most 500 rows a page; the total is counted once.
+        const PAGE: u32 = 500;
         let mut out = vec![];
         let mut off = offset;
         let mut total = 0;
         loop {
-            let page = limit.saturating_sub(out.len() as u32).min(5000);
+            let page = limit.saturating_sub(out.len() as u32).min(PAGE);
             if page == 0 {
                 break;
             }
@@ -319,10 +328,13 @@ impl App {
                 statuses: status.into_iter().collect(),
                 limit: page,
                 offset: off,
+                count_up_to: (off != offset).then_some(1),
                 ..Default::default()
             };
             let res = self.store.list_cases(&q)?;
-            total = res.total;
+            if off == offset {
+                total = res.total;
+            }
             let n = res.rows.len() as u32;
             for row in res.rows {
                 out.push(GrantRow {
@@ -356,6 +368,13 @@ impl App {
     /// 执行: opens a grant for every eligible enterprise not granted this period, in
     /// code order, while the period's total stays within the budget; records the run.
     pub fn run_policy(&self, actor: &Actor, id: &CaseId) -> Result<RunSummary> {
+        self.policy(actor, id)?;
+        let mut profiles = self.register_profiles()?;
+        self.run_policy_on(actor, id, &mut profiles)
+    }
+
+    /// The run over `profiles` (the register, read by the caller).
+    pub fn run_policy_on(&self, actor: &Actor, id: &CaseId, profiles: &mut [Profile]) -> Result<RunSummary> {
         let p = self.policy(actor, id)?;
         // Whether this actor may run it now, before reading the register.
         let r = self.reference();
@@ -372,8 +391,8 @@ impl App {
         };
         policy::decide(&p, &probe, &self.context(&r, actor, self.now()))?;
         let c = self.compiled(&p)?;
-        let profiles = self.sorted_register()?;
-        let (eligible, _) = self.evaluate(&c, &profiles, 0, 0);
+        profiles.sort_unstable_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
+        let (eligible, _) = self.evaluate(&c, profiles, 0, 0);
         // What this period has granted already (declined grants keep their place: at
         // most once per period; their money is not spent).
         let (existing, _) = self.grant_rows(&p.id, None, u32::MAX, 0)?;

@@ -153,43 +153,42 @@ pub fn policy_run(opts: PolicyOptions) -> Result<std::process::ExitCode> {
 
     reset_peak();
     let t = Instant::now();
-    let profiles = app.register_profiles().map_err(err)?;
+    let mut profiles = app.register_profiles().map_err(err)?;
     let read = t.elapsed();
-    let n = profiles.len();
-    drop(profiles);
     println!(
-        "register: {:>8.2} s  ({n} profiles from projections; peak RSS {:.0} MB)",
+        "register: {:>8.2} s  ({} profiles from projections, App::register_profiles; peak RSS {:.0} MB)",
         read.as_secs_f64(),
+        profiles.len(),
         peak_mb().unwrap_or(0.0)
     );
 
     reset_peak();
     let t = Instant::now();
-    let dry = app.dry_run(&officer, &p.id, 0, 20).map_err(err)?;
+    let dry = app.dry_run_on(&p, &mut profiles, 0, 20).map_err(err)?;
     let dry_time = t.elapsed();
     println!(
-        "dry run:  {:>8.2} s  ({} eligible, {} 元; register read included; peak RSS {:.0} MB)",
+        "dry run:  {:>8.2} s  ({} eligible, {} 元: every enterprise evaluated, 20 traces; peak RSS {:.0} MB)",
         dry_time.as_secs_f64(),
         dry.eligible,
         dry.total,
         peak_mb().unwrap_or(0.0)
     );
-    app.enable_policy(&officer, &p.id).map_err(err)?;
+    app.enable_policy_on(&officer, &p.id, &profiles).map_err(err)?;
 
     reset_peak();
     let t = Instant::now();
-    let run = app.run_policy(&officer, &p.id).map_err(err)?;
+    let run = app.run_policy_on(&officer, &p.id, &mut profiles).map_err(err)?;
     let run_time = t.elapsed();
     let peak = peak_mb().unwrap_or(0.0);
     println!(
-        "run:      {:>8.2} s  ({} eligible, {} grants opened with their traces, {} 元; peak RSS {peak:.0} MB)",
+        "run:      {:>8.2} s  ({} eligible, {} grants opened with their traces, {} 元; peak RSS {peak:.0} MB, the register in memory included)",
         run_time.as_secs_f64(),
         run.eligible,
         run.opened,
         run.amount
     );
     let t = Instant::now();
-    let again = app.run_policy(&officer, &p.id).map_err(err)?;
+    let again = app.run_policy_on(&officer, &p.id, &mut profiles).map_err(err)?;
     println!(
         "re-run:   {:>8.2} s  ({} opened, {} granted already)",
         t.elapsed().as_secs_f64(),

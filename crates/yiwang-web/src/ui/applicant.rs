@@ -194,7 +194,8 @@ pub async fn show_mine(State(state): State<AppState>, PortalApplicant(who): Port
                 ul.plain {
                     @for b in &bindings {
                         li { (b.authorisation.enterprise_name) "（" (b.authorisation.enterprise) "）"
-                            " " span.status { (b.status_label) } " 至 " (b.authorisation.valid_until) }
+                            " " span.status { (b.status_label) } " 至 " (b.authorisation.valid_until)
+                            @if b.in_force { " · " a href={"/my/grants?enterprise=" (b.authorisation.enterprise)} { "免申即享" } } }
                     }
                 }
             }

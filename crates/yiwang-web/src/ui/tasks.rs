@@ -43,6 +43,8 @@ pub(crate) fn case_href(kind: &str, id: &CaseId) -> String {
         "application" => format!("/console/applications/{id}"),
         "bundle" => format!("/console/bundles/{id}"),
         "rating_fix" => format!("/console/rating-fixes/{id}"),
+        "policy" => format!("/console/policies/{id}"),
+        "grant" => format!("/console/grants/{id}"),
         _ => format!("/console/cases/{id}"),
     }
 }

@@ -311,3 +311,78 @@ async fn two_runs_at_once_grant_once(backend: Backend) {
 }
 
 on_both_stores!(a_policy_finds_the_enterprises_and_grants_once, two_runs_at_once_grant_once);
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
+        })
+        .collect()
+}
+
+/// The pages, in-process: the officer defines a policy with clauses one a line, sees
+/// the dry run with each enterprise's trace, enables and runs it, opens a grant; the
+/// enterprise's bound phone sees why on the portal and confirms its account there.
+#[tokio::test]
+async fn the_pages_define_run_and_explain() {
+    use crate::ui::{console_login, get, post_form, send};
+    let w = World::new(Backend::Sqlite).await;
+    let api = &w.api;
+    let (cookie, csrf) = console_login(api, "rsj-policy").await;
+    let (s, _, page) = send(api, get("/console/policies", Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("拟定政策"), "{page}");
+    let clauses =
+        "第三条第（一）项 | 属于小微企业 | \"小微企业\" in tags\n第三条第（二）项 | 从业人数10人以上 | employees >= 10";
+    let form = |clauses: &str| {
+        format!(
+            "_csrf={csrf}&name={}&basis={}&budget=100000&period=2026&clauses={}&amount={}&amount_clause={}",
+            enc("小微企业稳岗补贴"),
+            enc("云溪人社〔2026〕3号"),
+            enc(clauses),
+            enc("min(employees * 600, 50000)"),
+            enc("第四条")
+        )
+    };
+    let (s, _, page) = send(api, post_form("/console/policies", Some(&cookie), &form("第三条 | 只有两栏"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("第 1 行应写作"), "{page}");
+    let (s, headers, _) = send(api, post_form("/console/policies", Some(&cookie), &form(clauses))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let at = headers["location"].to_str().unwrap().to_owned();
+    let (_, _, page) = send(api, get(&at, Some(&cookie))).await;
+    assert!(page.contains("符合条件 <strong>3</strong> 户"), "{page}");
+    assert!(page.contains("从业人数：35"), "the trace shows the values read: {page}");
+    for action in ["enable", "run"] {
+        let (s, _, _) =
+            send(api, post_form(&format!("{at}/act"), Some(&cookie), &format!("_csrf={csrf}&action={action}"))).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{action}");
+    }
+    let (_, _, page) = send(api, get(&at, Some(&cookie))).await;
+    assert!(page.contains("新核定 3 户"), "{page}");
+    let grant = page.split("/console/grants/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let (s, _, page) = send(api, get(&format!("/console/grants/{grant}"), Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("核定依据") && page.contains("符合"), "{page}");
+    let (other, _) = console_login(api, "fgw-policy").await;
+    let (s, _, _) = send(api, get(&format!("/console/grants/{grant}"), Some(&other))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The portal: the bound phone sees why, and confirms its account.
+    let token = w.applicant(MINE).await;
+    w.bind(MINE, SHOP, "云溪区好味小厨餐饮有限公司").await;
+    let me = format!("yw_applicant={token}");
+    let (s, _, page) = send(api, get(&format!("/my/grants?enterprise={SHOP}"), Some(&me))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("第三条第（二）项 从业人数10人以上：符合（从业人数：35）"), "{page}");
+    let id = page.split("id=\"grant-").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let body =
+        format!("holder={}&bank={}&account=6228480012345678", enc("云溪区好味小厨餐饮有限公司"), enc("云溪农商银行"));
+    let (s, headers, _) =
+        send(api, post_form(&format!("/my/grants/{id}/confirm?enterprise={SHOP}"), Some(&me), &body)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(api, get(headers["location"].to_str().unwrap(), Some(&me))).await;
+    assert!(page.contains("收款账户已确认") && page.contains("待拨付"), "{page}");
+    let (s, _, _) = send(api, get(&format!("/my/grants?enterprise={SHOP}"), None)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "to the login");
+}
