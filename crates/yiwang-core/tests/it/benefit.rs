@@ -227,7 +227,8 @@ fn eligibility_clause_by_clause() {
 
 #[test]
 fn definition_checks_table() {
-    let rows: Vec<(&str, Box<dyn Fn(&mut PolicyDef)>, &str)> = vec![
+    type Change = Box<dyn Fn(&mut PolicyDef)>;
+    let rows: Vec<(&str, Change, &str)> = vec![
         ("period", Box::new(|d| d.period = "2026-1".into()), "invalid_period"),
         ("budget", Box::new(|d| d.budget = 0), "invalid_budget"),
         ("no clauses", Box::new(|d| d.clauses.clear()), "invalid_clauses"),
