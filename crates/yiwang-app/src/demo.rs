@@ -275,9 +275,12 @@ impl App {
                 },
             },
         )?;
+        // 免申即享: the demo's policies, the first run the day before.
+        clock.set(end - chrono::Duration::days(1));
+        let grants = sim.seed_policies()?;
         clock.set(end);
         sim.tick()?;
-        tracing::info!(appeals = n, tasks, patrols, applications, enterprises, "demo district seeded");
+        tracing::info!(appeals = n, tasks, patrols, applications, enterprises, grants, "demo district seeded");
         Ok((report, n))
     }
 

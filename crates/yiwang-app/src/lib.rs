@@ -10,6 +10,7 @@ mod application;
 mod area;
 pub mod auth;
 mod authorisation;
+mod benefit;
 mod bundle;
 mod case;
 mod clock;
@@ -57,6 +58,7 @@ pub use application::{
 pub use area::AreaIndex;
 pub use auth::{Session, hash_password};
 pub use authorisation::{AuthorisationInput, AuthorisationView};
+pub use benefit::{DryRun, EligibleRow, GrantRow, GrantView, PolicyFigures, PolicyRow, PolicyView};
 pub use bundle::{BundleGuide, BundleInput, BundleView, PartView, SharedField, SharedMaterial};
 pub use case::{
     CaseView, CitizenInput, IDEMPOTENCY_HOURS, IntakeInput, MergedCaller, PublicView, Receipt, TimelineEntry,

@@ -214,6 +214,27 @@ impl App {
             };
             return self.address(e, format!("信用修复 {}", r.id), text, r.person, "申请人");
         }
+        if let Some(g) = case.state::<yiwang_core::benefit::GrantKind>() {
+            // 免申即享: told to the enterprise's contact in the register (its legal
+            // representative's phone), looked up as it is sent.
+            let n = &g.grant;
+            let text = match e.template.as_str() {
+                "grant_opened" => format!(
+                    "【{district}免申即享】{}：经比对，贵企业符合“{}”（{}），可享受 {} 元（编号 {}），无需申请。请登录政务服务网“我的企业·免申即享”查看依据并确认收款账户。",
+                    n.enterprise_name, n.policy_name, n.basis, n.amount, g.id
+                ),
+                "grant_paid" => format!(
+                    "【{district}免申即享】{}：“{}”的 {} 元已拨付（编号 {}）。",
+                    n.enterprise_name, n.policy_name, n.amount, g.id
+                ),
+                other => return Err(gone(&format!("未知的通知模板 {other}"))),
+            };
+            let contact = match n.contact {
+                Some(p) => Some(p),
+                None => self.enterprise(&n.enterprise).map_err(|e| later(&e))?.and_then(|x| x.person),
+            };
+            return self.address(e, format!("免申即享 {}", g.id), text, contact, "企业联系人");
+        }
         let appeal = case.state::<AppealKind>().ok_or_else(|| gone("不是诉求工单"))?;
         let sign = format!("【{district}12345】");
         let id = &appeal.id;

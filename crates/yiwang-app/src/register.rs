@@ -482,7 +482,14 @@ impl App {
         let mut out = vec![];
         let mut offset = 0;
         loop {
-            let q = CaseQuery { kind: Some(EnterpriseKind::NAME), limit: 500, offset, ..Default::default() };
+            // Counting every page's matches again would make the walk quadratic.
+            let q = CaseQuery {
+                kind: Some(EnterpriseKind::NAME),
+                limit: 500,
+                offset,
+                count_up_to: Some(1),
+                ..Default::default()
+            };
             let page = self.store.list_cases(&q)?;
             let n = page.rows.len();
             for row in page.rows {

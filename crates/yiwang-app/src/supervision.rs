@@ -88,7 +88,7 @@ impl App {
         let mut sums: BTreeMap<String, (f64, u64)> = BTreeMap::new();
         let (mut total, mut overdue, mut offset) = (0, 0, 0);
         loop {
-            let q = CaseQuery { kind: Some(k.name()), limit: 500, offset, ..Default::default() };
+            let q = CaseQuery { kind: Some(k.name()), limit: 500, offset, count_up_to: Some(1), ..Default::default() };
             let page = self.store.list_cases(&q)?;
             let n = page.rows.len();
             for row in page.rows {

@@ -298,6 +298,16 @@ enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         rounds: u32,
     },
+    /// 免申即享: a policy run over a synthetic register of --enterprises (loaded
+    /// through the register's import first, timed apart): the register read, the dry
+    /// run and the run (grants opened with their traces), each with its peak RSS.
+    Policy {
+        #[arg(long, default_value_t = 100_000)]
+        enterprises: u64,
+        /// A PostgreSQL URL (an empty database of its own) instead of a temporary SQLite file.
+        #[arg(long)]
+        database: Option<String>,
+    },
     /// Bulk-load synthetic appeals with their whole history (a district's year at
     /// full size), then, in a fresh process as a restarted server would be, time a
     /// unit's queue page, a full-text search and the month's rates, and read the
@@ -585,6 +595,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 crate::bench::LifecycleKind::Appeal => crate::bench::lifecycle(opts),
                 crate::bench::LifecycleKind::Application => crate::bench_application::lifecycle(opts),
             }
+        }
+        Command::Bench { what: BenchCommand::Policy { enterprises, database } } => {
+            crate::bench_policy::policy_run(crate::bench_policy::PolicyOptions { enterprises, database })
         }
         Command::Bench { what: BenchCommand::Targets { chars, file, rounds } } => {
             bench_targets(chars, file.as_deref(), rounds)

@@ -5,6 +5,7 @@ mod apikey;
 mod backup;
 mod bench;
 mod bench_application;
+mod bench_policy;
 mod bench_scale;
 mod bench_text;
 mod command;

@@ -12,6 +12,7 @@
 pub mod appeal;
 pub mod application;
 pub mod authorisation;
+pub mod benefit;
 pub mod bundle;
 pub mod calendar;
 pub mod case;
@@ -51,4 +52,6 @@ pub fn kinds() -> case::Kinds {
         .with::<inspection::InspectionKind>()
         .with::<rectification::RectificationKind>()
         .with::<credit_repair::RepairKind>()
+        .with::<benefit::PolicyKind>()
+        .with::<benefit::GrantKind>()
 }

@@ -119,6 +119,9 @@ fn refusal_status(code: &str) -> StatusCode {
         | "reference_invalid"
         | "amount_mismatch"
         | "paid_on_invalid" => StatusCode::UNPROCESSABLE_ENTITY,
+        // 免申即享: a policy's definition, an enterprise's bank account.
+        "invalid_rule" | "invalid_formula" | "invalid_period" | "invalid_budget" | "invalid_clauses"
+        | "invalid_account" | "holder_mismatch" | "unit_mismatch" => StatusCode::UNPROCESSABLE_ENTITY,
         // A bundle's answers (一件事).
         "answer_missing" | "answer_invalid" | "unknown_question" | "no_part_applies" => {
             StatusCode::UNPROCESSABLE_ENTITY

@@ -10,6 +10,7 @@ mod appeal;
 mod applicant;
 mod application;
 mod auth;
+mod benefit;
 mod bundle;
 mod citizen;
 mod dispatch;
@@ -146,6 +147,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(plan::router())
         .merge(application::router())
         .merge(bundle::router())
+        .merge(benefit::router())
         .merge(applicant::router())
         .merge(enterprise::router())
         .merge(inspection::router())

@@ -49,6 +49,11 @@ use utoipa::{Modify, OpenApi};
         crate::inspection::report, crate::inspection::results, crate::inspection::results_csv,
         crate::enterprise::my_repairs, crate::enterprise::request_repair_online, crate::enterprise::request_repair,
         crate::enterprise::get_repair, crate::enterprise::decide_repair,
+        crate::benefit::list_policies, crate::benefit::figures, crate::benefit::define_policy, crate::benefit::get_policy,
+        crate::benefit::edit_policy, crate::benefit::dry_run, crate::benefit::enable, crate::benefit::run,
+        crate::benefit::close, crate::benefit::grants, crate::benefit::get_grant, crate::benefit::record_payment,
+        crate::benefit::policies_in_force, crate::benefit::my_grants, crate::benefit::my_grant,
+        crate::benefit::confirm, crate::benefit::decline, crate::benefit::claim,
     ),
     modifiers(&Bearer)
 )]

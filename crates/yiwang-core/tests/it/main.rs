@@ -5,6 +5,7 @@
 
 mod application;
 mod authorisation;
+mod benefit;
 mod bundle;
 mod callback;
 mod enterprise;

@@ -209,7 +209,8 @@ pub async fn show_mine(State(state): State<AppState>, PortalApplicant(who): Port
                     }
                     @for b in bindings.iter().filter(|b| !b.in_force) {
                         li { (b.authorisation.enterprise_name) "（" (b.authorisation.enterprise) "）"
-                            " " span.status { (b.status_label) } " 至 " (b.authorisation.valid_until) }
+                            " " span.status { (b.status_label) } " 至 " (b.authorisation.valid_until)
+                            @if b.in_force { " · " a href={"/my/grants?enterprise=" (b.authorisation.enterprise)} { "免申即享" } } }
                     }
                 }
             }

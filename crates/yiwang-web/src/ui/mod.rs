@@ -13,6 +13,7 @@ mod applications;
 mod assets;
 mod audit;
 mod authorisations;
+mod benefit;
 mod bundles;
 mod console;
 mod dashboard;
@@ -161,6 +162,13 @@ pub fn router() -> Router<AppState> {
         .route("/console/bundles/{id}", get(bundles::show_one))
         .route("/console/bundles/{id}/act", post(bundles::act))
         .route("/console/indicators", get(applications::show_indicators))
+        .route("/console/policies", get(benefit::show_policies).post(benefit::define))
+        .route("/console/policies/{id}", get(benefit::show_policy))
+        .route("/console/policies/{id}/act", post(benefit::act_on_policy))
+        .route("/console/grants/{id}", get(benefit::show_grant))
+        .route("/console/grants/{id}/pay", post(benefit::pay))
+        .route("/my/grants", get(benefit::show_my_grants))
+        .route("/my/grants/{id}/{action}", post(benefit::my_act))
         .route("/console/authorisations/new", get(authorisations::show_new).post(authorisations::register))
         .route("/console/authorisations/{id}", get(authorisations::show_one))
         .route("/console/authorisations/{id}/revoke", post(authorisations::revoke))
@@ -481,6 +489,9 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                 }
                                 @if supervision::sees_inspections(u) {
                                     a href="/console/inspections" aria-current=[(section == "inspections").then_some("page")] { "检查任务" }
+                                }
+                                @if u.actor.has_role(Role::PolicyOfficer) {
+                                    a href="/console/policies" aria-current=[(section == "policies").then_some("page")] { "免申即享" }
                                 }
                                 a href="/console/tasks" aria-current=[(section == "tasks").then_some("page")] { "督查督办" }
                                 @if tasks::sees_board(u) {

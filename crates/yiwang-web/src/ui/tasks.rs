@@ -48,6 +48,8 @@ pub(crate) fn case_href(kind: &str, id: &CaseId) -> String {
         "rectification" => format!("/console/rectifications/{id}"),
         "credit_repair" => format!("/console/credit-repairs/{id}"),
         "enterprise" => format!("/console/enterprises/{id}"),
+        "policy" => format!("/console/policies/{id}"),
+        "grant" => format!("/console/grants/{id}"),
         _ => format!("/console/cases/{id}"),
     }
 }

@@ -11,6 +11,7 @@ mod accounts;
 mod applicant;
 mod application_pages;
 mod applications;
+mod benefit;
 mod bundles;
 mod callback;
 mod certificates;
