@@ -119,7 +119,8 @@ fn refusal_status(code: &str) -> StatusCode {
         | "reference_invalid"
         | "amount_mismatch"
         | "paid_on_invalid" => StatusCode::UNPROCESSABLE_ENTITY,
-        // 免申即享: a policy's definition, an enterprise's bank account.
+        // 免申即享: a policy's definition, an enterprise's bank account (and a plan's
+        // period, which shares `invalid_period`).
         "invalid_rule" | "invalid_formula" | "invalid_period" | "invalid_budget" | "invalid_clauses"
         | "invalid_account" | "holder_mismatch" | "unit_mismatch" => StatusCode::UNPROCESSABLE_ENTITY,
         // A bundle's answers (一件事).
@@ -130,7 +131,6 @@ fn refusal_status(code: &str) -> StatusCode {
         "no_matter"
         | "not_own_matter"
         | "duplicate_matter"
-        | "invalid_period"
         | "invalid_ratio"
         | "invalid_inspectors_per_target"
         | "reason_required"
