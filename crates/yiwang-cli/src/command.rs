@@ -89,7 +89,8 @@ enum Command {
     Import {
         #[command(flatten)]
         data: DataArgs,
-        /// The directory with the files (the format of data/demo).
+        /// The directory with the files (the format of data/demo; enterprises.json or
+        /// enterprises.csv is the enterprise register).
         #[arg(long)]
         from: PathBuf,
         /// Password for new staff whose entry has none.
@@ -488,6 +489,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 r.matters,
                 r.inspectors
             );
+            // The enterprise register, checked whole (every bad row named, nothing
+            // stored of a bad file): enterprises.json or enterprises.csv.
+            for name in ["enterprises.json", "enterprises.csv"] {
+                if let Some(text) = read(name)? {
+                    let system = yiwang_core::org::Actor::System;
+                    let r = app.import_register(&system, &text).map_err(app_err)?;
+                    println!(
+                        "{name}: registered {} enterprises, updated {}, unchanged {}",
+                        r.registered, r.updated, r.unchanged
+                    );
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Staff { data, username, deactivate: true, .. } => {

@@ -17,6 +17,7 @@
 
 mod applicant;
 mod bundle;
+mod supervision;
 mod webdriver;
 
 use chrono::{TimeZone, Utc};
