@@ -26,9 +26,11 @@ pub struct KindCounts {
     pub by_status: Vec<(String, &'static str, u64)>,
     /// Open cases whose clock is red.
     pub overdue: u64,
-    /// Sums of the kind's numeric detail columns that dashboards read (`amount_fen`,
-    /// `paid_fen`, `on_time` …): (column, sum over the cases that have it, cases).
-    pub sums: Vec<(String, f64, u64)>,
+    /// Sums of the kind's detail columns that the dashboard reads (`SUMMED`): (what
+    /// it is, the sum over the cases that have it, those cases). A `true` counts 1.
+    pub sums: Vec<(&'static str, f64, u64)>,
+    /// An inspection's result (`outcome`): (its label, inspections).
+    pub by_result: Vec<(&'static str, u64)>,
 }
 
 /// The register's figures.
@@ -58,8 +60,18 @@ pub fn sees_supervision(actor: &Actor) -> bool {
     matches!(actor, Actor::System) || actor.has_any_role(&[Role::Leader, Role::Regulator, Role::PolicyOfficer])
 }
 
-/// The numeric detail columns the dashboard sums, when a kind has them.
-const SUMMED: [&str; 6] = ["amount_fen", "paid_fen", "on_time", "drawn", "targets", "done"];
+/// The detail columns the dashboard sums, when a kind has them, with what each is:
+/// a plan's drawn targets, an inspection's final and published results, a
+/// rectification on time, a policy's grants, a grant's amount and what was paid.
+const SUMMED: [(&str, &str); 7] = [
+    ("drawn", "抽中对象（户）"),
+    ("is_final", "结果已确定（件）"),
+    ("published", "已公示（件）"),
+    ("on_time", "按期整改（件）"),
+    ("granted", "已核定企业（户）"),
+    ("amount", "核定金额（元）"),
+    ("paid", "已拨付金额（元）"),
+];
 
 impl App {
     pub fn supervision_board(&self, actor: &Actor) -> Result<SupervisionBoard> {
@@ -85,7 +97,9 @@ impl App {
 
     fn kind_counts(&self, k: &'static dyn yiwang_core::case::AnyKind) -> Result<KindCounts> {
         let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
-        let mut sums: BTreeMap<String, (f64, u64)> = BTreeMap::new();
+        let mut sums: BTreeMap<usize, (f64, u64)> = BTreeMap::new();
+        let mut by_result: BTreeMap<usize, u64> = BTreeMap::new();
+        let outcomes = yiwang_core::inspection::Outcome::ALL;
         let (mut total, mut overdue, mut offset) = (0, 0, 0);
         loop {
             let q = CaseQuery { kind: Some(k.name()), limit: 500, offset, count_up_to: Some(1), ..Default::default() };
@@ -98,17 +112,22 @@ impl App {
                     overdue += 1;
                 }
                 if let Ok(serde_json::Value::Object(d)) = serde_json::from_str::<serde_json::Value>(&row.detail) {
-                    for col in SUMMED {
-                        let v = match d.get(col) {
+                    for (i, (col, _)) in SUMMED.iter().enumerate() {
+                        let v = match d.get(*col) {
                             Some(serde_json::Value::Number(x)) => x.as_f64(),
                             Some(serde_json::Value::Bool(b)) => Some(if *b { 1.0 } else { 0.0 }),
                             _ => None,
                         };
                         if let Some(v) = v {
-                            let e = sums.entry(col.to_owned()).or_default();
+                            let e = sums.entry(i).or_default();
                             e.0 += v;
                             e.1 += 1;
                         }
+                    }
+                    if let Some(serde_json::Value::String(o)) = d.get("outcome")
+                        && let Some(i) = outcomes.iter().position(|x| x.as_str() == o)
+                    {
+                        *by_result.entry(i).or_default() += 1;
                     }
                 }
             }
@@ -123,7 +142,8 @@ impl App {
             total,
             by_status: by_status.into_iter().map(|(s, n)| (s.clone(), k.status_label(&s), n)).collect(),
             overdue,
-            sums: sums.into_iter().map(|(c, (s, n))| (c, s, n)).collect(),
+            sums: sums.into_iter().map(|(i, (s, n))| (SUMMED[i].1, s, n)).collect(),
+            by_result: by_result.into_iter().map(|(i, n)| (outcomes[i].label(), n)).collect(),
         })
     }
 }

@@ -65,8 +65,11 @@ fn tables(b: &SupervisionBoard, r: &yiwang_app::Reference) -> Vec<Table> {
             ]);
         }
         rows.push(vec![k.label.into(), "超时未办结".into(), k.overdue.into()]);
-        for (col, sum, n) in &k.sums {
-            rows.push(vec![k.label.into(), format!("{col}（合计，{n}件）").into(), Cell::Number(*sum)]);
+        for (what, n) in &k.by_result {
+            rows.push(vec![k.label.into(), format!("检查结果：{what}").into(), (*n).into()]);
+        }
+        for (what, sum, _) in &k.sums {
+            rows.push(vec![k.label.into(), (*what).into(), Cell::Number(*sum)]);
         }
     }
     out.push(Table {

@@ -192,6 +192,11 @@ async fn supervision_and_benefits_run_in_a_real_browser() {
     login(&mut d, &base, "leader1").await;
     d.goto(&format!("{base}/console/supervision")).await;
     assert!(d.text("#kpi-enterprises").await.contains("2000"));
+    let kinds = d.text("#table-kinds").await;
+    for want in ["检查结果：发现问题，责令整改", "按期整改（件）", "已核定企业（户）", "核定金额（元）"]
+    {
+        assert!(kinds.contains(want), "{want} missing from {kinds}");
+    }
     d.full_shot("supervision-dashboard", DESK_W, DESK_H).await;
     d.size(PHONE_W, PHONE_H).await;
     d.full_shot("supervision-dashboard-phone", PHONE_W, PHONE_H).await;
