@@ -182,14 +182,9 @@ async fn the_contact_phone_sees_its_enterprise(backend: Backend) {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
-/// Sends `req` through a router that keeps uploads in `dir`.
+/// `task_pages::send_up` (a router that keeps uploads in `dir`), its body as JSON.
 async fn with_uploads(api: &Api, dir: &std::path::Path, req: Request<Body>) -> (StatusCode, Value) {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let config = yiwang_web::WebConfig { uploads_dir: Some(dir.into()), ..Default::default() };
-    let resp = yiwang_web::router_with(api.app.clone(), &config).oneshot(req).await.unwrap();
-    let status = resp.status();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let (status, _, bytes) = crate::task_pages::send_up(api, dir, req).await;
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
