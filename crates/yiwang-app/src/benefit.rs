@@ -162,7 +162,7 @@ impl App {
 
     pub fn policy_view(&self, actor: &Actor, id: &CaseId) -> Result<PolicyView> {
         let p = self.policy(actor, id)?;
-        let (grants, _) = self.grant_rows(&p.id, None, u32::MAX, 0)?;
+        let grants = self.all_grants(&p.id)?;
         let granted: Vec<&GrantRow> = grants.iter().filter(|g| g.status != "declined").collect();
         Ok(PolicyView {
             status_label: p.status.label(),
@@ -199,7 +199,7 @@ impl App {
     pub fn policy_figures(&self) -> Result<Vec<PolicyFigures>> {
         let mut out = vec![];
         for p in self.policies(None)? {
-            let (grants, _) = self.grant_rows(&p.id, None, u32::MAX, 0)?;
+            let grants = self.all_grants(&p.id)?;
             let live: Vec<&GrantRow> = grants.iter().filter(|g| g.status != "declined").collect();
             out.push(PolicyFigures {
                 name: p.detail.name.clone(),
@@ -304,7 +304,8 @@ impl App {
         self.act_on::<PolicyKind>(actor, id, &cmd)
     }
 
-    /// The grants of a policy, newest first, optionally of one status.
+    /// A page of a policy's grants, newest first, optionally of one status, and how
+    /// many there are.
     pub fn grant_rows(
         &self,
         policy: &CaseId,
@@ -312,44 +313,32 @@ impl App {
         limit: u32,
         offset: u32,
     ) -> Result<(Vec<GrantRow>, u64)> {
-        // The store gives at most 500 rows a page; the total is counted once.
-        const PAGE: u32 = 500;
+        let q = CaseQuery {
+            kind: Some(GrantKind::NAME),
+            detail: vec![("policy", serde_json::json!(policy.to_string()))],
+            statuses: status.into_iter().collect(),
+            limit: limit.min(500),
+            offset,
+            ..Default::default()
+        };
+        let page = self.store.list_cases(&q)?;
+        let rows = page.rows.into_iter().map(grant_row).collect::<Result<Vec<_>>>()?;
+        Ok((rows, page.total))
+    }
+
+    /// Every grant of a policy, newest first.
+    pub fn all_grants(&self, policy: &CaseId) -> Result<Vec<GrantRow>> {
+        let q = CaseQuery {
+            kind: Some(GrantKind::NAME),
+            detail: vec![("policy", serde_json::json!(policy.to_string()))],
+            ..Default::default()
+        };
         let mut out = vec![];
-        let mut off = offset;
-        let mut total = 0;
-        loop {
-            let page = limit.saturating_sub(out.len() as u32).min(PAGE);
-            if page == 0 {
-                break;
-            }
-            let q = CaseQuery {
-                kind: Some(GrantKind::NAME),
-                detail: vec![("policy", serde_json::json!(policy.to_string()))],
-                statuses: status.into_iter().collect(),
-                limit: page,
-                offset: off,
-                count_up_to: (off != offset).then_some(1),
-                ..Default::default()
-            };
-            let res = self.store.list_cases(&q)?;
-            if off == offset {
-                total = res.total;
-            }
-            let n = res.rows.len() as u32;
-            for row in res.rows {
-                out.push(GrantRow {
-                    status_label: GrantKind::status_label(&row.status),
-                    detail: row_of(&row.detail, &row.id)?,
-                    status: row.status,
-                    id: row.id,
-                });
-            }
-            if n < page {
-                break;
-            }
-            off += n;
-        }
-        Ok((out, total))
+        self.each_case(&q, |row| {
+            out.push(grant_row(row)?);
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// The grants of a policy, for its officers (and leaders).
@@ -362,7 +351,7 @@ impl App {
         offset: u32,
     ) -> Result<(Vec<GrantRow>, u64)> {
         self.policy(actor, id)?;
-        self.grant_rows(id, status, limit.min(500), offset)
+        self.grant_rows(id, status, limit, offset)
     }
 
     /// 执行: opens a grant for every eligible enterprise not granted this period, in
@@ -395,7 +384,7 @@ impl App {
         let (eligible, _) = self.evaluate(&c, profiles, 0, 0);
         // What this period has granted already (declined grants keep their place: at
         // most once per period; their money is not spent).
-        let (existing, _) = self.grant_rows(&p.id, None, u32::MAX, 0)?;
+        let existing = self.all_grants(&p.id)?;
         let mut spent: u64 = existing
             .iter()
             .filter(|g| g.detail.period == p.def.period && g.status != "declined")
@@ -553,7 +542,7 @@ impl App {
             let why = if failed.is_empty() { "核定金额为0元".to_owned() } else { failed.join("；") };
             return Err(Refusal::rule("not_eligible", format!("经核对企业名录信息，暂不符合该政策：{why}")).into());
         }
-        let (existing, _) = self.grant_rows(&p.id, None, u32::MAX, 0)?;
+        let existing = self.all_grants(&p.id)?;
         let spent: u64 = existing
             .iter()
             .filter(|g| g.detail.period == p.def.period && g.status != "declined")
@@ -647,4 +636,13 @@ impl App {
         }
         Ok(opened)
     }
+}
+
+fn grant_row(row: yiwang_store::CaseRow) -> Result<GrantRow> {
+    Ok(GrantRow {
+        status_label: GrantKind::status_label(&row.status),
+        detail: row_of(&row.detail, &row.id)?,
+        status: row.status,
+        id: row.id,
+    })
 }

@@ -162,6 +162,27 @@ fn clean(s: &Option<String>) -> Option<String> {
 }
 
 impl App {
+    /// Every case `q` matches (its `limit`, `offset` and `text` aside), newest first,
+    /// read a page at a time by cursor (`CaseQuery::before`): each page costs the same
+    /// however deep the walk, where an offset would read again every row it skips.
+    pub(crate) fn each_case(&self, q: &CaseQuery, mut f: impl FnMut(yiwang_store::CaseRow) -> Result<()>) -> Result<()> {
+        const PAGE: u32 = 500;
+        let mut q = CaseQuery { text: None, limit: PAGE, offset: 0, count_up_to: Some(1), ..q.clone() };
+        loop {
+            let page = self.store.list_cases(&q)?;
+            let n = page.rows.len() as u32;
+            if let Some(last) = page.rows.last() {
+                q.before = Some((last.opened_at, last.id.clone()));
+            }
+            for row in page.rows {
+                f(row)?;
+            }
+            if n < PAGE {
+                return Ok(());
+            }
+        }
+    }
+
     pub(crate) fn phone_digest(&self, phone: &PhoneNumber) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.config.digest_key).expect("hmac takes any key length");
         mac.update(phone.as_str().as_bytes());

@@ -164,20 +164,12 @@ impl App {
 
     /// Every plan, for the plans' cases (newest first).
     fn all_plans(&self) -> Result<Vec<Plan>> {
-        let mut out = vec![];
-        let mut offset = 0;
-        loop {
-            let q = CaseQuery { kind: Some(PlanKind::NAME), limit: 500, offset, ..Default::default() };
-            let page = self.store.list_cases(&q)?;
-            let n = page.rows.len();
-            for row in page.rows {
-                out.push(self.load_as::<PlanKind>(&row.id)?);
-            }
-            if n < 500 {
-                break;
-            }
-            offset += 500;
-        }
+        let mut ids = vec![];
+        self.each_case(&CaseQuery { kind: Some(PlanKind::NAME), ..Default::default() }, |row| {
+            ids.push(row.id);
+            Ok(())
+        })?;
+        let out = ids.iter().map(|id| self.load_as::<PlanKind>(id)).collect::<Result<Vec<_>>>()?;
         Ok(out)
     }
 

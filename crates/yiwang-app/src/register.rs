@@ -480,28 +480,12 @@ impl App {
     /// The whole register, from the projections: one `Profile` per enterprise.
     pub fn register_profiles(&self) -> Result<Vec<Profile>> {
         let mut out = vec![];
-        let mut offset = 0;
-        loop {
-            // Counting every page's matches again would make the walk quadratic.
-            let q = CaseQuery {
-                kind: Some(EnterpriseKind::NAME),
-                limit: 500,
-                offset,
-                count_up_to: Some(1),
-                ..Default::default()
-            };
-            let page = self.store.list_cases(&q)?;
-            let n = page.rows.len();
-            for row in page.rows {
-                let p: Profile = serde_json::from_str(&row.detail)
-                    .map_err(|e| AppError::Internal(format!("enterprise {}: {e}", row.id)))?;
-                out.push(p);
-            }
-            if n < 500 {
-                break;
-            }
-            offset += 500;
-        }
+        self.each_case(&CaseQuery { kind: Some(EnterpriseKind::NAME), ..Default::default() }, |row| {
+            let p: Profile = serde_json::from_str(&row.detail)
+                .map_err(|e| AppError::Internal(format!("enterprise {}: {e}", row.id)))?;
+            out.push(p);
+            Ok(())
+        })?;
         Ok(out)
     }
 

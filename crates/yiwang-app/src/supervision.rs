@@ -100,42 +100,34 @@ impl App {
         let mut sums: BTreeMap<usize, (f64, u64)> = BTreeMap::new();
         let mut by_result: BTreeMap<usize, u64> = BTreeMap::new();
         let outcomes = yiwang_core::inspection::Outcome::ALL;
-        let (mut total, mut overdue, mut offset) = (0, 0, 0);
-        loop {
-            let q = CaseQuery { kind: Some(k.name()), limit: 500, offset, count_up_to: Some(1), ..Default::default() };
-            let page = self.store.list_cases(&q)?;
-            let n = page.rows.len();
-            for row in page.rows {
-                total += 1;
-                *by_status.entry(row.status.clone()).or_default() += 1;
-                if row.stage == Stage::Red {
-                    overdue += 1;
-                }
-                if let Ok(serde_json::Value::Object(d)) = serde_json::from_str::<serde_json::Value>(&row.detail) {
-                    for (i, (col, _)) in SUMMED.iter().enumerate() {
-                        let v = match d.get(*col) {
-                            Some(serde_json::Value::Number(x)) => x.as_f64(),
-                            Some(serde_json::Value::Bool(b)) => Some(if *b { 1.0 } else { 0.0 }),
-                            _ => None,
-                        };
-                        if let Some(v) = v {
-                            let e = sums.entry(i).or_default();
-                            e.0 += v;
-                            e.1 += 1;
-                        }
-                    }
-                    if let Some(serde_json::Value::String(o)) = d.get("outcome")
-                        && let Some(i) = outcomes.iter().position(|x| x.as_str() == o)
-                    {
-                        *by_result.entry(i).or_default() += 1;
+        let (mut total, mut overdue) = (0, 0);
+        self.each_case(&CaseQuery { kind: Some(k.name()), ..Default::default() }, |row| {
+            total += 1;
+            *by_status.entry(row.status.clone()).or_default() += 1;
+            if row.stage == Stage::Red {
+                overdue += 1;
+            }
+            if let Ok(serde_json::Value::Object(d)) = serde_json::from_str::<serde_json::Value>(&row.detail) {
+                for (i, (col, _)) in SUMMED.iter().enumerate() {
+                    let v = match d.get(*col) {
+                        Some(serde_json::Value::Number(x)) => x.as_f64(),
+                        Some(serde_json::Value::Bool(b)) => Some(if *b { 1.0 } else { 0.0 }),
+                        _ => None,
+                    };
+                    if let Some(v) = v {
+                        let e = sums.entry(i).or_default();
+                        e.0 += v;
+                        e.1 += 1;
                     }
                 }
+                if let Some(serde_json::Value::String(o)) = d.get("outcome")
+                    && let Some(i) = outcomes.iter().position(|x| x.as_str() == o)
+                {
+                    *by_result.entry(i).or_default() += 1;
+                }
             }
-            if n < 500 {
-                break;
-            }
-            offset += 500;
-        }
+            Ok(())
+        })?;
         Ok(KindCounts {
             kind: k.name(),
             label: k.label(),

@@ -330,6 +330,11 @@ pub struct CaseQuery {
     pub phone_digest: Option<String>,
     pub opened_from: Option<Instant>,
     pub opened_to: Option<Instant>,
+    /// A keyset cursor: only cases after this one in the list's order (newest
+    /// first), given as the last row's `opened_at` and id. A walk over every case of
+    /// a kind pages by it, at the same cost per page however deep it goes; an offset
+    /// reads every row it skips. Not with `text` (SQLite orders matches by the index).
+    pub before: Option<(Instant, CaseId)>,
     pub limit: u32,
     pub offset: u32,
     /// Count matches only up to this many: a count (or a page's `total`) equal to it
@@ -359,6 +364,7 @@ impl CaseQuery {
             && self.phone_digest.is_none()
             && self.opened_from.is_none()
             && self.opened_to.is_none()
+            && self.before.is_none()
     }
 }
 

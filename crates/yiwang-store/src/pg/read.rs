@@ -172,6 +172,11 @@ fn case_filter(q: &CaseQuery, text: TextMatch) -> Option<(String, Params)> {
         let n = push(&mut p, Box::new(ms(t)));
         w.push(format!("a.opened_at < ${n}"));
     }
+    if let Some((t, id)) = &q.before {
+        let n = push(&mut p, Box::new(ms(*t)));
+        let m = push(&mut p, Box::new(id.to_string()));
+        w.push(format!("(a.opened_at, a.case_id COLLATE \"C\") < (${n}, ${m})"));
+    }
     Some((w.join(" AND "), p))
 }
 

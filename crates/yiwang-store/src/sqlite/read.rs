@@ -180,6 +180,11 @@ fn case_filter(q: &CaseQuery, matching: Option<String>, kinds: &[&'static str]) 
         p.push(Box::new(ts(t)));
         w.push(format!("a.opened_at < ?{}", p.len()));
     }
+    if let Some((t, id)) = &q.before {
+        p.push(Box::new(ts(*t)));
+        p.push(Box::new(id.to_string()));
+        w.push(format!("(a.opened_at, a.case_id) < (?{}, ?{})", p.len() - 1, p.len()));
+    }
     CaseSql { from, filter: w.join(" AND "), params: p, order }
 }
 
