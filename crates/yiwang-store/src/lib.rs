@@ -136,14 +136,21 @@ pub trait Store: Send + Sync {
     fn log_access(&self, entry: &AccessEntry) -> Result<()>;
 
     // The notifications outbox ----------------------------------------------------------
-    /// Entries due to be tried at `now` (oldest due first), at most `limit`.
-    fn due_notices(&self, now: Instant, limit: u32) -> Result<Vec<OutboxEntry>>;
+    /// Entries of `lane` due to be tried at `now` (oldest due first), at most `limit`.
+    fn due_notices(&self, now: Instant, lane: Lane, limit: u32) -> Result<Vec<OutboxEntry>>;
     /// Records how a try of entry `id` ended.
     fn notice_tried(&self, id: i64, outcome: Sent) -> Result<()>;
     /// Makes a failed entry due again at `at` (the centre's 重发); false when it was not
     /// a failed one.
     fn notice_retry(&self, id: i64, at: Instant) -> Result<bool>;
     fn outbox(&self, q: &OutboxQuery) -> Result<Vec<OutboxEntry>>;
+    /// Moves a pending entry's next try to `at` without counting a try (a webhook
+    /// endpoint that asked to slow down, an entry waiting for an earlier one of its
+    /// case); false when it was not pending.
+    fn notice_defer(&self, id: i64, at: Instant) -> Result<bool>;
+    /// Gives up a failed entry for good (the centre's 跳过), with the reason; false
+    /// when it was not a failed one.
+    fn notice_skip(&self, id: i64, at: Instant, why: &str) -> Result<bool>;
     /// Puts a notice in the outbox on its own, for what is no event of a case: about
     /// case `case` (a citizen asking for their tracking code again), or about none (an
     /// applicant's one-time login code, with its address in `notice.to`).

@@ -168,9 +168,12 @@ pub struct OutboxEntry {
 }
 
 impl OutboxEntry {
-    /// 待发送, 已发送 or 发送失败 (given up).
+    /// 待发送, 已发送, 发送失败 (given up) or 已跳过 (given up, then skipped by the
+    /// centre: `Store::notice_skip` stamps `sent_at` and keeps the reason in
+    /// `last_error`, which a delivery clears).
     pub fn state(&self) -> &'static str {
         match (self.sent_at, self.next_at) {
+            (Some(_), _) if self.last_error.is_some() => "skipped",
             (Some(_), _) => "sent",
             (None, Some(_)) => "pending",
             (None, None) => "failed",
@@ -192,12 +195,28 @@ pub enum Sent {
     },
 }
 
+/// Which of the outbox's senders an entry is for: messages to people (SMS, e-mail)
+/// or a department system's webhook (recipient `webhook:<subscription>`). Each runs
+/// its own pass, so a webhook endpoint that is down never holds up an SMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Messages,
+    Webhooks,
+}
+
+impl Lane {
+    /// The recipient prefix of the webhook lane.
+    pub const WEBHOOK_PREFIX: &'static str = "webhook:";
+}
+
 /// Which outbox entries to list, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct OutboxQuery {
-    /// `pending`, `sent` or `failed`; every state when none.
+    /// `pending`, `sent`, `failed` or `skipped`; every state when none.
     pub state: Option<String>,
     pub case_id: Option<CaseId>,
+    /// Only entries whose recipient begins with this (`webhook:`, `webhook:3`).
+    pub recipient_prefix: Option<String>,
     pub limit: u32,
     pub offset: u32,
 }

@@ -584,9 +584,14 @@ impl Store for PgStore {
         })
     }
 
-    fn due_notices(&self, now: Instant, limit: u32) -> Result<Vec<OutboxEntry>> {
+    fn due_notices(&self, now: Instant, lane: Lane, limit: u32) -> Result<Vec<OutboxEntry>> {
+        let lane = match lane {
+            Lane::Messages => "(recipient IS NULL OR recipient NOT LIKE 'webhook:%')",
+            Lane::Webhooks => "recipient LIKE 'webhook:%'",
+        };
         let sql = format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE next_at IS NOT NULL AND next_at <= $1 ORDER BY next_at, id LIMIT $2"
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE next_at IS NOT NULL AND next_at <= $1 AND {lane}
+             ORDER BY next_at, id LIMIT $2"
         );
         let rows = self.read(|c| c.query(&sql, &[&now, &i64::from(limit)]))?;
         rows.iter().map(outbox_row).collect()
@@ -618,6 +623,27 @@ impl Store for PgStore {
         })
     }
 
+    fn notice_defer(&self, id: i64, at: Instant) -> Result<bool> {
+        self.write(move |c| {
+            c.execute(
+                "UPDATE outbox SET next_at = $2 WHERE id = $1 AND sent_at IS NULL AND next_at IS NOT NULL",
+                &[&id, &at],
+            )
+            .map(|n| n > 0)
+        })
+    }
+
+    fn notice_skip(&self, id: i64, at: Instant, why: &str) -> Result<bool> {
+        let why = why.to_owned();
+        self.write(move |c| {
+            c.execute(
+                "UPDATE outbox SET sent_at = $2, last_error = $3 WHERE id = $1 AND sent_at IS NULL AND next_at IS NULL",
+                &[&id, &at, &why],
+            )
+            .map(|n| n > 0)
+        })
+    }
+
     fn enqueue_notice(
         &self,
         tenant: &yiwang_core::id::TenantId,
@@ -638,18 +664,22 @@ impl Store for PgStore {
     fn outbox(&self, q: &OutboxQuery) -> Result<Vec<OutboxEntry>> {
         let state = match q.state.as_deref() {
             None => "true",
-            Some("sent") => "sent_at IS NOT NULL",
+            Some("sent") => "sent_at IS NOT NULL AND last_error IS NULL",
+            Some("skipped") => "sent_at IS NOT NULL AND last_error IS NOT NULL",
             Some("pending") => "sent_at IS NULL AND next_at IS NOT NULL",
             Some("failed") => "sent_at IS NULL AND next_at IS NULL",
             Some(other) => return Err(StoreError::NotFound(format!("outbox state {other}"))),
         };
         let case = q.case_id.as_ref().map(|c| c.to_string());
+        let prefix = q.recipient_prefix.clone();
+        // A prefix, compared as text (no LIKE: its wildcards need no escaping).
         let sql = format!(
             "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE {state} AND ($1::text IS NULL OR case_id = $1)
+             AND ($4::text IS NULL OR left(recipient, length($4)) = $4)
              ORDER BY id DESC LIMIT $2 OFFSET $3"
         );
         let (limit, offset) = (i64::from(q.limit.max(1)), i64::from(q.offset));
-        let rows = self.read(|c| c.query(&sql, &[&case, &limit, &offset]))?;
+        let rows = self.read(|c| c.query(&sql, &[&case, &limit, &offset, &prefix]))?;
         rows.iter().map(outbox_row).collect()
     }
 

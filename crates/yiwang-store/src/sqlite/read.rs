@@ -636,14 +636,50 @@ impl Store for SqliteStore {
         rx.recv().map_err(|_| StoreError::Database("the writer stopped".into()))
     }
 
-    fn due_notices(&self, now: Instant, limit: u32) -> Result<Vec<OutboxEntry>> {
+    fn due_notices(&self, now: Instant, lane: Lane, limit: u32) -> Result<Vec<OutboxEntry>> {
+        let lane = match lane {
+            Lane::Messages => "(recipient IS NULL OR recipient NOT LIKE 'webhook:%')",
+            Lane::Webhooks => "recipient LIKE 'webhook:%'",
+        };
         self.read(|c| {
             c.prepare_cached(&format!(
-                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE next_at IS NOT NULL AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2"
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE next_at IS NOT NULL AND next_at <= ?1 AND {lane}
+                 ORDER BY next_at, id LIMIT ?2"
             ))?
             .query_map(params![ts(now), limit], outbox_row)?
             .collect()
         })
+    }
+
+    fn notice_defer(&self, id: i64, at: Instant) -> Result<bool> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.writer.exec(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE outbox SET next_at = ?2 WHERE id = ?1 AND sent_at IS NULL AND next_at IS NOT NULL",
+                    params![id, ts(at)],
+                )
+                .map_err(map_err)?;
+            let _ = tx.send(n > 0);
+            Ok(())
+        })?;
+        Ok(rx.recv().unwrap_or(false))
+    }
+
+    fn notice_skip(&self, id: i64, at: Instant, why: &str) -> Result<bool> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let why = why.to_owned();
+        self.writer.exec(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE outbox SET sent_at = ?2, last_error = ?3 WHERE id = ?1 AND sent_at IS NULL AND next_at IS NULL",
+                    params![id, ts(at), why],
+                )
+                .map_err(map_err)?;
+            let _ = tx.send(n > 0);
+            Ok(())
+        })?;
+        Ok(rx.recv().unwrap_or(false))
     }
 
     fn notice_tried(&self, id: i64, outcome: Sent) -> Result<()> {
@@ -699,18 +735,22 @@ impl Store for SqliteStore {
     fn outbox(&self, q: &OutboxQuery) -> Result<Vec<OutboxEntry>> {
         let state = match q.state.as_deref() {
             None => "1",
-            Some("sent") => "sent_at IS NOT NULL",
+            Some("sent") => "sent_at IS NOT NULL AND last_error IS NULL",
+            Some("skipped") => "sent_at IS NOT NULL AND last_error IS NOT NULL",
             Some("pending") => "sent_at IS NULL AND next_at IS NOT NULL",
             Some("failed") => "sent_at IS NULL AND next_at IS NULL",
             Some(other) => return Err(StoreError::NotFound(format!("outbox state {other}"))),
         };
         let case = q.case_id.as_ref().map(|c| c.to_string());
+        // A prefix, compared as text (no LIKE: its wildcards need no escaping).
+        let prefix = q.recipient_prefix.clone();
         self.read(|c| {
             c.prepare_cached(&format!(
                 "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE {state} AND (?1 IS NULL OR case_id = ?1)
+                 AND (?4 IS NULL OR substr(recipient, 1, length(?4)) = ?4)
                  ORDER BY id DESC LIMIT ?2 OFFSET ?3"
             ))?
-            .query_map(params![case, q.limit.max(1), q.offset], outbox_row)?
+            .query_map(params![case, q.limit.max(1), q.offset, prefix], outbox_row)?
             .collect()
         })
     }

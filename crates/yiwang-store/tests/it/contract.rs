@@ -13,7 +13,7 @@ use yiwang_core::measure::Tally;
 use yiwang_core::org::{Actor, Organisation, Role, Unit, UnitKind};
 use yiwang_core::taxonomy::{Category, Taxonomy};
 use yiwang_store::{
-    AccessEntry, AppendBatch, CaseQuery, CaseRow, FactCount, ImportedCase, ImportedEvent, NewCase, PersonData,
+    AccessEntry, AppendBatch, CaseQuery, CaseRow, FactCount, ImportedCase, ImportedEvent, Lane, NewCase, PersonData,
     StaffRecord, Store, StoreError, WriteHold,
 };
 
@@ -762,7 +762,12 @@ pub fn a_walk_by_cursor_visits_every_case_of_a_kind_once(store: &dyn Store) {
     let third = &walked[2];
     let at = store.list_cases(&CaseQuery { limit: 10, ..Default::default() }).unwrap().rows[2].opened_at;
     let rest = store
-        .list_cases(&CaseQuery { kind: Some("appeal"), limit: 10, before: Some((at, third.clone())), ..Default::default() })
+        .list_cases(&CaseQuery {
+            kind: Some("appeal"),
+            limit: 10,
+            before: Some((at, third.clone())),
+            ..Default::default()
+        })
         .unwrap();
     assert_eq!(ids(&rest.rows), walked[3..]);
 }
@@ -1628,13 +1633,13 @@ pub fn notices_are_written_with_their_events_and_tried_until_sent(store: &dyn St
     assert!(now.iter().all(|e| e.template != "never"));
 
     // Tried: a failure waits for its retry; one given up waits for 重发; sent is done.
-    assert_eq!(store.due_notices(at, 10).unwrap().len(), 2);
+    assert_eq!(store.due_notices(at, Lane::Messages, 10).unwrap().len(), 2);
     let (one, two) = (now[1].id, now[0].id);
     let retry = at + Duration::minutes(1);
     store.notice_tried(one, Sent::Failed { at, error: "网关超时".into(), retry_at: Some(retry) }).unwrap();
     store.notice_tried(two, Sent::Failed { at, error: "无手机号".into(), retry_at: None }).unwrap();
-    assert!(store.due_notices(at, 10).unwrap().is_empty());
-    let due = store.due_notices(retry, 10).unwrap();
+    assert!(store.due_notices(at, Lane::Messages, 10).unwrap().is_empty());
+    let due = store.due_notices(retry, Lane::Messages, 10).unwrap();
     assert_eq!(
         due.iter().map(|e| (e.id, e.attempts, e.last_error.as_deref())).collect::<Vec<_>>(),
         [(one, 1, Some("网关超时"))]
@@ -1643,7 +1648,7 @@ pub fn notices_are_written_with_their_events_and_tried_until_sent(store: &dyn St
     assert!(!store.notice_retry(one, retry).unwrap(), "only a failed one is sent again");
     assert!(store.notice_retry(two, retry).unwrap());
     store.notice_tried(one, Sent::Delivered { at: retry }).unwrap();
-    assert_eq!(store.due_notices(retry, 10).unwrap().iter().map(|e| e.id).collect::<Vec<_>>(), [two]);
+    assert_eq!(store.due_notices(retry, Lane::Messages, 10).unwrap().iter().map(|e| e.id).collect::<Vec<_>>(), [two]);
     let sent = all(Some("sent"));
     assert_eq!((sent.len(), sent[0].id, sent[0].sent_at, sent[0].attempts), (1, one, Some(retry), 2));
     assert_eq!(all(Some("pending")).len(), 1);
@@ -1653,9 +1658,62 @@ pub fn notices_are_written_with_their_events_and_tried_until_sent(store: &dyn St
     // A notice of no case (an applicant's login code) is kept and tried like the rest.
     let code = Notice { template: "login_code/n1".into(), to: Some("sms:13900000000".into()) };
     store.enqueue_notice(&tenant(), None, code, retry).unwrap();
-    let due = store.due_notices(retry, 10).unwrap();
+    let due = store.due_notices(retry, Lane::Messages, 10).unwrap();
     let mine = due.iter().find(|e| e.template == "login_code/n1").expect("the caseless notice is due");
     assert_eq!((mine.case_id.as_ref(), mine.to.as_deref()), (None, Some("sms:13900000000")));
+}
+
+/// Webhook entries (recipient `webhook:…`) form a lane of their own: the SMS pass
+/// never sees them, nor they it. A pending one can be deferred without counting a
+/// try; a failed one can be skipped for good, and is then neither sent nor failed.
+pub fn webhook_entries_are_a_lane_of_their_own_deferred_and_skipped(store: &dyn Store) {
+    use yiwang_store::{Notice, OutboxQuery, Sent};
+    let w = world(store);
+    let a = new_case(&w, store, t0(), 1, None);
+    let hook = |t: &str, to: &str| Notice { template: t.into(), to: Some(to.into()) };
+    store.enqueue_notice(&tenant(), Some(&a.id), Notice::to_citizen("appeal_accepted"), t0()).unwrap();
+    store.enqueue_notice(&tenant(), Some(&a.id), hook("case.created", "webhook:1"), t0()).unwrap();
+    store.enqueue_notice(&tenant(), Some(&a.id), hook("case.updated", "webhook:12"), t0()).unwrap();
+    let due = |lane| store.due_notices(t0(), lane, 10).unwrap().into_iter().map(|e| e.template).collect::<Vec<_>>();
+    assert_eq!(due(Lane::Messages), ["appeal_accepted"]);
+    assert_eq!(due(Lane::Webhooks), ["case.created", "case.updated"]);
+    let of = |prefix: &str, state: Option<&str>| {
+        let q = OutboxQuery {
+            recipient_prefix: Some(prefix.into()),
+            state: state.map(str::to_owned),
+            limit: 10,
+            ..Default::default()
+        };
+        store.outbox(&q).unwrap().into_iter().map(|e| e.template).collect::<Vec<_>>()
+    };
+    assert_eq!(of("webhook:1", None), ["case.updated", "case.created"], "a prefix, newest first");
+    assert_eq!(of("webhook:12", None), ["case.updated"]);
+    assert_eq!(of("webhook:1_", None), Vec::<String>::new(), "no wildcard in a prefix");
+
+    let entries =
+        store.outbox(&OutboxQuery { recipient_prefix: Some("webhook:".into()), limit: 10, ..Default::default() });
+    let (created, updated) = (entries.as_ref().unwrap()[1].id, entries.as_ref().unwrap()[0].id);
+    let later = t0() + Duration::minutes(5);
+    assert!(store.notice_defer(created, later).unwrap());
+    assert_eq!(due(Lane::Webhooks), ["case.updated"]);
+    let deferred = store.due_notices(later, Lane::Webhooks, 10).unwrap();
+    assert_eq!((deferred[0].id, deferred[0].attempts), (updated, 0), "oldest due first");
+    assert_eq!((deferred[1].id, deferred[1].attempts), (created, 0), "a deferral is no try");
+
+    // Only a failed entry is skipped; a skipped one is neither due nor failed.
+    assert!(!store.notice_skip(created, later, "中心跳过").unwrap(), "a pending one is not skipped");
+    store.notice_tried(created, Sent::Failed { at: later, error: "HTTP 500".into(), retry_at: None }).unwrap();
+    assert!(!store.notice_defer(created, later).unwrap(), "a failed one is not deferred");
+    assert_eq!(of("webhook:", Some("failed")), ["case.created"]);
+    assert!(store.notice_skip(created, later, "中心跳过").unwrap());
+    assert_eq!(of("webhook:", Some("failed")), Vec::<String>::new());
+    assert_eq!(of("webhook:", Some("skipped")), ["case.created"]);
+    assert_eq!(of("webhook:", Some("sent")), Vec::<String>::new(), "skipped is not sent");
+    let skipped = store.outbox(&OutboxQuery { state: Some("skipped".into()), limit: 1, ..Default::default() }).unwrap();
+    assert_eq!((skipped[0].state(), skipped[0].last_error.as_deref()), ("skipped", Some("中心跳过")));
+    assert!(!store.notice_retry(created, later).unwrap(), "a skipped one is not sent again");
+    store.notice_tried(updated, Sent::Delivered { at: later }).unwrap();
+    assert_eq!(of("webhook:", Some("sent")), ["case.updated"]);
 }
 
 /// A citizen's cases are found by the digest of their phone, across their person rows

@@ -112,6 +112,7 @@ contract_tests!(
     cases_of_another_kind_import_beside_appeals,
     a_search_within_a_kind_finds_and_counts_its_own,
     notices_are_written_with_their_events_and_tried_until_sent,
+    webhook_entries_are_a_lane_of_their_own_deferred_and_skipped,
     cases_are_found_by_their_peoples_phone,
 );
 
