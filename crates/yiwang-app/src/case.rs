@@ -370,16 +370,19 @@ impl App {
         };
         let ctx = self.context(&r, actor, now);
         let events = appeal::decide_intake(&intake, &ctx)?;
-        let notices = match &person {
+        let mut notices: Vec<Notice> = match &person {
             Some(_) => AppealKind::notices(None, &events).into_iter().map(Notice::to_citizen).collect(),
             None => vec![],
         };
+        let names: Vec<&'static str> = events.iter().map(AppealKind::event_name).collect();
+        let events = Events::new::<AppealKind>(events);
+        notices.extend(self.webhook_notices(None, &events, Some(&names), now, actor));
         Ok(NewCase {
             tenant: r.tenant.clone(),
             at: now,
             actor: actor.clone(),
             person,
-            events: Events::new::<AppealKind>(events),
+            events,
             notices,
             idempotency: None,
         })
@@ -470,11 +473,14 @@ impl App {
             if events.is_empty() {
                 return Ok(state.clone());
             }
-            let notices = match case.project().header.person {
+            let mut notices: Vec<Notice> = match case.project().header.person {
                 Some(_) => K::notices(Some(state), &events).into_iter().map(Notice::to_citizen).collect(),
                 None => vec![],
             };
-            let mut batch = AppendBatch::new(r.tenant.clone(), case, now, actor.clone(), Events::new::<K>(events));
+            let names: Vec<&'static str> = events.iter().map(K::event_name).collect();
+            let events = Events::new::<K>(events);
+            notices.extend(self.webhook_notices(Some(&case), &events, Some(&names), now, actor));
+            let mut batch = AppendBatch::new(r.tenant.clone(), case, now, actor.clone(), events);
             batch.notices = notices;
             batch.idempotency = key.cloned();
             match self.store.append(batch).wait() {

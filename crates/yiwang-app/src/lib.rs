@@ -45,6 +45,7 @@ mod supervision;
 mod task;
 pub mod totp;
 mod verification;
+pub mod webhook;
 pub use verification::Verification;
 
 pub use applicant::{
@@ -128,6 +129,9 @@ pub struct AppConfig {
     /// The keys e-certificates are signed with (the data directory's `keys/`); an
     /// in-memory key by default, for tests and benches.
     pub keyring: Arc<keyring::Keyring>,
+    /// Which networks webhook subscriptions may point into (`notify.toml`'s
+    /// `[webhooks]`).
+    pub webhooks: webhook::WebhookConfig,
 }
 
 impl Default for AppConfig {
@@ -148,6 +152,7 @@ impl Default for AppConfig {
             demo: false,
             ranking: measure::Ranking::default(),
             keyring: Arc::new(keyring::Keyring::ephemeral()),
+            webhooks: webhook::WebhookConfig::default(),
         }
     }
 }
@@ -171,6 +176,8 @@ pub struct App {
     weights: dispatch::WordWeights,
     corrections: dispatch::Corrections,
     labeller: dispatch::TopicLabeller,
+    /// Webhook subscriptions, cached so that intake reads no document per write.
+    hooks: webhook::Hooks,
 }
 
 impl App {
@@ -183,6 +190,7 @@ impl App {
             weights: Default::default(),
             corrections: Default::default(),
             labeller: Default::default(),
+            hooks: Default::default(),
         };
         app.reload()?;
         Ok(app)
@@ -215,6 +223,7 @@ impl App {
             .unwrap_or_else(|| TenantId::parse("default").expect("valid"));
         *self.reference.write().unwrap_or_else(|p| p.into_inner()) =
             Arc::new(Reference { tenant, org, taxonomy, areas, gazetteer, routing });
+        self.reload_webhooks()?;
         Ok(())
     }
 

@@ -82,7 +82,7 @@ impl App {
     pub fn send_notices(&self, senders: &Senders, limit: u32) -> Result<NoticeRun> {
         let now = self.now();
         let mut run = NoticeRun::default();
-        for e in self.store().due_notices(now, limit)? {
+        for e in self.store().due_notices(now, yiwang_store::Lane::Messages, limit)? {
             let outcome = match self.render(&e) {
                 Err(Undeliverable { why, retry }) => Err((why, retry)),
                 Ok(m) => {

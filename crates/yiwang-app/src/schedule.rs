@@ -44,10 +44,11 @@ impl App {
                     let n = events.len() as u32;
                     // What time does to a case its person hears of, as they hear of what
                     // people do (an application accepted by the law's deadline).
-                    let notices = match case.project().header.person {
+                    let mut notices: Vec<Notice> = match case.project().header.person {
                         Some(_) => notices.into_iter().map(Notice::to_citizen).collect(),
                         None => vec![],
                     };
+                    notices.extend(self.webhook_notices(Some(&case), &events, None, now, &Actor::System));
                     let mut batch = AppendBatch::new(r.tenant.clone(), case, now, Actor::System, events);
                     batch.notices = notices;
                     match self.store.append(batch).wait() {
