@@ -122,9 +122,9 @@ impl App {
     pub fn outbox_for(&self, actor: &Actor, q: &OutboxQuery) -> Result<Vec<OutboxEntry>> {
         centre_only(actor)?;
         if let Some(s) = q.state.as_deref()
-            && !["pending", "sent", "failed"].contains(&s)
+            && !["pending", "sent", "failed", "skipped"].contains(&s)
         {
-            return Err(AppError::invalid("state", "状态应为 pending、sent 或 failed"));
+            return Err(AppError::invalid("state", "状态应为 pending、sent、failed 或 skipped"));
         }
         self.outbox(q)
     }
@@ -340,6 +340,9 @@ fn excerpt(s: &str, n: usize) -> String {
 pub struct NotifyConfig {
     pub sms: Option<HttpSmsConfig>,
     pub email: Option<SmtpConfig>,
+    /// Webhook subscriptions' networks (`crate::webhook`).
+    #[serde(default)]
+    pub webhooks: crate::webhook::WebhookConfig,
 }
 
 /// An SMS gateway reached over HTTP (any 短信平台 maps onto it): `body` is POSTed to

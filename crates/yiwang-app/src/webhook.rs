@@ -140,6 +140,7 @@ pub struct WebhookView {
     pub disabled_reason: Option<String>,
     /// How many secrets sign now (2 during a rotation).
     pub signing_secrets: usize,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub created_at: Instant,
     pub created_by: String,
     /// Deliveries dead-lettered, waiting for 重放 or 跳过.
@@ -421,7 +422,8 @@ impl App {
         let names = match names {
             Some(n) => n,
             None => {
-                serialised = events.serialise().map(|v| v.iter().map(|e| e.name).collect::<Vec<_>>()).unwrap_or_default();
+                serialised =
+                    events.serialise().map(|v| v.iter().map(|e| e.name).collect::<Vec<_>>()).unwrap_or_default();
                 &serialised[..]
             }
         };
@@ -498,12 +500,11 @@ impl App {
         due.sort_by_key(|e| e.id);
         let subs = self.hooks.current();
         for e in due {
-            let sub = e
-                .to
-                .as_deref()
-                .and_then(|t| t.strip_prefix(Lane::WEBHOOK_PREFIX))
-                .and_then(|id| id.parse::<u32>().ok())
-                .and_then(|id| subs.iter().find(|s| s.id == id));
+            let sub =
+                e.to.as_deref()
+                    .and_then(|t| t.strip_prefix(Lane::WEBHOOK_PREFIX))
+                    .and_then(|id| id.parse::<u32>().ok())
+                    .and_then(|id| subs.iter().find(|s| s.id == id));
             let Some(sub) = sub.filter(|s| s.enabled) else {
                 let why = if sub.is_some() { "订阅已停用" } else { "订阅不存在" };
                 self.store().notice_tried(e.id, Sent::Failed { at: now, error: why.into(), retry_at: None })?;
@@ -605,7 +606,10 @@ impl App {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse::<i64>().ok())
                     .unwrap_or(0);
-                Err(Failure::Retry { why: format!("接收方答复 {}", r.status()), slow_down: Some(after.clamp(0, 86_400)) })
+                Err(Failure::Retry {
+                    why: format!("接收方答复 {}", r.status()),
+                    slow_down: Some(after.clamp(0, 86_400)),
+                })
             }
             Ok(r) => Err(retry(format!("接收方答复 {}", r.status()))),
             Err(e) if e.is_timeout() => Err(retry("接收方超时".into())),
@@ -728,10 +732,8 @@ pub fn refused_ip(ip: IpAddr, config: &WebhookConfig) -> Option<&'static str> {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
         v4 => v4,
     };
-    const METADATA: [IpAddr; 2] = [
-        IpAddr::V4(Ipv4Addr::new(169, 254, 169, 254)),
-        IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)),
-    ];
+    const METADATA: [IpAddr; 2] =
+        [IpAddr::V4(Ipv4Addr::new(169, 254, 169, 254)), IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254))];
     if METADATA.contains(&ip) {
         let exact = config.allow_networks.iter().any(|n| n.prefix_len() == n.max_prefix_len() && n.contains(&ip));
         return (!exact).then_some("云平台元数据地址");
@@ -800,9 +802,6 @@ mod tests {
         let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
         let id = "msg_p5jXN8AQM9LWM0D4loKWxJek";
         let body = r#"{"test": 2432232314}"#;
-        assert_eq!(
-            sign(secret, id, 1614265330, body).unwrap(),
-            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
-        );
+        assert_eq!(sign(secret, id, 1614265330, body).unwrap(), "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     }
 }

@@ -1046,6 +1046,30 @@ fn serve(
                 }
             })
         });
+        // Webhooks (实时推送), delivered in a pass of their own so that an endpoint
+        // that is down holds up neither intake nor the SMS; always on, as a
+        // subscription is made in the console.
+        let webhooks = {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(std::time::Duration::from_secs(every.notify_seconds.max(1)));
+                loop {
+                    ticks.tick().await;
+                    let app = app.clone();
+                    match tokio::task::spawn_blocking(move || app.deliver_webhooks(500)).await {
+                        Ok(Ok(r)) if r != Default::default() => tracing::info!(
+                            delivered = r.delivered,
+                            retrying = r.retrying,
+                            dead = r.dead,
+                            deferred = r.deferred,
+                            "webhooks"
+                        ),
+                        Ok(Err(e)) => tracing::error!("webhooks: {e}"),
+                        _ => {}
+                    }
+                }
+            })
+        };
         // Photos citizens attach in the portal live beside the database.
         let sealer = {
             let (app, keys, export) = (app.clone(), keys.clone(), export.clone());
@@ -1072,6 +1096,7 @@ fn serve(
         }
         scheduler.abort();
         sealer.abort();
+        webhooks.abort();
         if let Some(n) = notifier {
             n.abort();
         }

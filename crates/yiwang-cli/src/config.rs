@@ -9,7 +9,7 @@
 //! | `publication.toml` | optional: which cases Open311 publishes (`yiwang_app::Publication`) |
 //! | `demo` | present in an installation started with `--demo` |
 //! | `security.toml` | optional: lock-out, throttling and idle sessions (`yiwang_app::auth::LoginPolicy`) |
-//! | `notify.toml` | optional: the SMS gateway and SMTP relay notifications go through (`yiwang_app::notify`) |
+//! | `notify.toml` | optional: the SMS gateway and SMTP relay notifications go through (`yiwang_app::notify`), and `[webhooks]` networks |
 //! | `measures.toml` | optional: the cases a unit needs in a month to be ranked (`yiwang_app::Ranking`) |
 //! | `keys/` | the keys checkpoints are signed with (`record.rs`) |
 //! | `keys/personal/` | the keys personal data is sealed with (`yiwang_store::seal`), unless `--personal-keys` puts them elsewhere |
@@ -307,6 +307,7 @@ impl DataDir {
             ranking: self.ranking()?,
             demo: self.path.join("demo").exists(),
             keyring: std::sync::Arc::new(self.keyring()?),
+            webhooks: self.notify()?.map(|n| n.webhooks).unwrap_or_default(),
             ..AppConfig::default()
         })
     }

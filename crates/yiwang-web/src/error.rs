@@ -93,6 +93,8 @@ fn refusal_status(code: &str) -> StatusCode {
         "forbidden" => StatusCode::FORBIDDEN,
         "invalid_field" | "unknown_unit" | "unknown_category" | "unit_cannot_handle" | "same_unit"
         | "merge_into_self" | "unknown_task_type" | "unknown_report" => StatusCode::UNPROCESSABLE_ENTITY,
+        // A webhook URL the SSRF rules refuse (`yiwang_app::webhook`).
+        "webhook_url_refused" => StatusCode::UNPROCESSABLE_ENTITY,
         // An application's input (一网通办): the form, the materials, a 补正 list.
         "unknown_form_field"
         | "form_field_missing"

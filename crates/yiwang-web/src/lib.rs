@@ -36,6 +36,7 @@ mod security;
 mod session;
 mod task;
 mod ui;
+mod webhooks;
 /// The e-certificate's QR code: what it carries, its modules, its SVG.
 pub use ui::guide::{qr_modules, qr_payload, qr_svg};
 
@@ -153,6 +154,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(inspection::router())
         .merge(security::router())
         .merge(outbox::router())
+        .merge(webhooks::router())
         .merge(open311::admin_router())
         .merge(openapi::router())
         .route("/keys", get(public_keys));

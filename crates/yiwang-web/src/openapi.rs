@@ -54,6 +54,9 @@ use utoipa::{Modify, OpenApi};
         crate::benefit::close, crate::benefit::grants, crate::benefit::get_grant, crate::benefit::record_payment,
         crate::benefit::policies_in_force, crate::benefit::my_grants, crate::benefit::my_grant,
         crate::benefit::confirm, crate::benefit::decline, crate::benefit::claim,
+        crate::webhooks::list_webhooks, crate::webhooks::add_webhook, crate::webhooks::rotate_webhook,
+        crate::webhooks::disable_webhook, crate::webhooks::enable_webhook, crate::webhooks::dead_letters,
+        crate::webhooks::replay, crate::webhooks::skip,
     ),
     modifiers(&Bearer)
 )]

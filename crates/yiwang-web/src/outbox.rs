@@ -16,7 +16,7 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
-    /// `pending` (待发送), `sent` (已发送) or `failed` (发送失败).
+    /// `pending` (待发送), `sent` (已发送), `failed` (发送失败) or `skipped` (已跳过).
     pub state: Option<String>,
     pub case_id: Option<String>,
     pub limit: Option<u32>,
@@ -69,7 +69,13 @@ pub async fn list(
         .map(|c| yiwang_core::id::CaseId::parse(&c))
         .transpose()
         .map_err(|_| ApiError::invalid("case_id", "工单号格式不正确"))?;
-    let query = OutboxQuery { state: q.state, case_id, limit: q.limit.unwrap_or(100), offset: q.offset.unwrap_or(0) };
+    let query = OutboxQuery {
+        state: q.state,
+        case_id,
+        recipient_prefix: None,
+        limit: q.limit.unwrap_or(100),
+        offset: q.offset.unwrap_or(0),
+    };
     let entries = state.run(move |app| app.outbox_for(&auth.actor, &query)).await?;
     Ok(Json(entries.into_iter().map(Entry::from).collect()))
 }

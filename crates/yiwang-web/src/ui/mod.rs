@@ -34,6 +34,7 @@ mod supervision;
 mod supervision_board;
 mod tasks;
 mod verify;
+mod webhooks;
 
 use crate::{ApiError, AppState};
 use axum::Router;
@@ -150,6 +151,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/tasks/{id}/act", post(tasks::act_on_task).layer(DefaultBodyLimit::max(EVIDENCE_LIMIT)))
         .route("/console/audit", get(audit::show_audit))
         .route("/console/outbox", get(outbox::show_outbox))
+        .route("/console/webhooks", get(webhooks::show_webhooks).post(webhooks::add))
         .route("/console/patrol", get(patrol::show_patrol))
         .route("/console/patrol/start", post(patrol::start))
         .route("/console/patrol/{id}/track", post(patrol::track))
@@ -201,6 +203,11 @@ pub fn router() -> Router<AppState> {
             post(enterprises::request_repair).layer(DefaultBodyLimit::max(EVIDENCE_LIMIT)),
         )
         .route("/console/outbox/{id}/resend", post(outbox::resend))
+        .route("/console/webhooks/{id}/rotate", post(webhooks::rotate))
+        .route("/console/webhooks/{id}/disable", post(webhooks::disable))
+        .route("/console/webhooks/{id}/enable", post(webhooks::enable))
+        .route("/console/webhooks/dead-letters/{id}/replay", post(webhooks::replay))
+        .route("/console/webhooks/dead-letters/{id}/skip", post(webhooks::skip))
         .route("/console/audit/export.csv", get(audit::export_audit))
         .route("/console/board", get(tasks::show_board))
         .route("/console/board/export.csv", get(tasks::export_board_csv))
@@ -499,6 +506,7 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                 }
                                 @if u.actor.is_centre() {
                                     a href="/console/outbox" aria-current=[(section == "outbox").then_some("page")] { "通知记录" }
+                                    a href="/console/webhooks" aria-current=[(section == "webhooks").then_some("page")] { "实时推送" }
                                 }
                                 @if u.actor.has_role(Role::Auditor) {
                                     a href="/console/audit" aria-current=[(section == "audit").then_some("page")] { "安全审计" }

@@ -18,11 +18,14 @@ fn template_label(t: &str) -> &str {
         "appeal_replied" => "答复通知（请评价）",
         "appeal_answered" => "直接答复",
         "appeal_reopened" => "重办通知",
+        // A webhook's entry is its event as JSON (`yiwang_app::webhook`).
+        webhook if webhook.starts_with('{') => "实时推送",
         other => other,
     }
 }
 
-const STATES: [(&str, &str); 3] = [("pending", "待发送"), ("failed", "发送失败"), ("sent", "已发送")];
+const STATES: [(&str, &str); 4] =
+    [("pending", "待发送"), ("failed", "发送失败"), ("sent", "已发送"), ("skipped", "已跳过")];
 
 fn state_label(s: &str) -> &str {
     STATES.iter().find(|(k, _)| *k == s).map(|(_, l)| *l).unwrap_or(s)

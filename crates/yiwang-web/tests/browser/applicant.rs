@@ -55,6 +55,7 @@ async fn an_agent_applies_online_for_a_shop_on_a_phone() {
                 authorization: None,
             }),
             email: None,
+            webhooks: Default::default(),
         }
         .senders(),
     );

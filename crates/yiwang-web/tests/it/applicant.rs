@@ -36,6 +36,7 @@ impl Portal {
                 authorization: None,
             }),
             email: None,
+            webhooks: Default::default(),
         };
         Portal {
             api: Api::on(backend),

@@ -200,6 +200,7 @@ async fn an_application_goes_from_the_window_to_its_certificate(backend: Backend
             authorization: None,
         }),
         email: None,
+        webhooks: Default::default(),
     };
     let senders = Arc::new(config.senders());
     let run = api.blocking(move |app| app.send_notices(&senders, 100).unwrap()).await;

@@ -71,6 +71,7 @@ impl World {
                 authorization: None,
             }),
             email: None,
+            webhooks: Default::default(),
         };
         let w = World { api: Api::on(backend), sms, senders: Arc::new(config.senders()) };
         w.api

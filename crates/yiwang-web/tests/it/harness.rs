@@ -163,6 +163,7 @@ impl Api {
                 authorization: None,
             }),
             email: None,
+            webhooks: Default::default(),
         };
         let senders = Arc::new(config.senders());
         let (s, sent) = self.call("POST", "/api/v1/applicant/code", None, Some(json!({"phone": phone}))).await;

@@ -35,3 +35,4 @@ mod tasks;
 mod ui;
 mod validation;
 mod verifier;
+mod webhooks;

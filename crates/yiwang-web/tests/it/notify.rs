@@ -105,6 +105,7 @@ async fn citizens_are_told_by_sms_or_email_and_failures_are_retried(backend: Bac
             authorization: Some("Bearer t0ken".into()),
         }),
         email: Some(SmtpConfig { host: "127.0.0.1".into(), port: smtp.port, from: "12345@yunxi.gov.cn".into() }),
+        webhooks: Default::default(),
     };
     let senders = Arc::new(config.senders());
     let send = || {
@@ -239,6 +240,7 @@ async fn a_lost_tracking_code_is_sent_again_to_the_phone_on_file(backend: Backen
             authorization: None,
         }),
         email: None,
+        webhooks: Default::default(),
     };
     let senders = Arc::new(config.senders());
     let s = senders.clone();

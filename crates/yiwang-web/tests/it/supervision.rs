@@ -44,6 +44,7 @@ impl Site {
                 authorization: None,
             }),
             email: None,
+            webhooks: Default::default(),
         };
         Site { api: Api::on(backend), uploads: tempfile::tempdir().unwrap(), sms, senders: Arc::new(config.senders()) }
     }
