@@ -351,7 +351,7 @@ impl App {
                 notices: vec![],
                 idempotency: key.cloned(),
             };
-            match self.store.create_case(case).wait() {
+            match self.create_case(case).wait() {
                 // A tracking code collides rarely (see `intake`): draw again.
                 Err(StoreError::Duplicate(m)) if m.contains("tracking_code") => continue,
                 created => {
@@ -1051,7 +1051,7 @@ impl App {
             notices: vec![],
             idempotency: None,
         };
-        self.store.create_case(case).wait()?;
+        self.create_case(case).wait()?;
         Ok(())
     }
 

@@ -71,11 +71,7 @@ impl App {
             notices: vec![],
             idempotency: None,
         };
-        self.store
-            .create_case(case)
-            .wait()?
-            .into_state::<AuthorisationKind>()
-            .map_err(|c| crate::case::wrong_kind(c.id()))
+        self.create_case(case).wait()?.into_state::<AuthorisationKind>().map_err(|c| crate::case::wrong_kind(c.id()))
     }
 
     /// One binding, for staff who may see it.

@@ -147,7 +147,7 @@ impl App {
             notices: vec![],
             idempotency: None,
         };
-        self.store.create_case(case).wait()?.into_state::<PolicyKind>().map_err(|c| crate::case::wrong_kind(c.id()))
+        self.create_case(case).wait()?.into_state::<PolicyKind>().map_err(|c| crate::case::wrong_kind(c.id()))
     }
 
     /// The policy, for staff who may see it.
@@ -422,7 +422,7 @@ impl App {
             spent += amount;
             pending.push((
                 amount,
-                self.store.create_case(NewCase {
+                self.create_case(NewCase {
                     tenant: r.tenant.clone(),
                     at: now,
                     actor: actor.clone(),
@@ -559,7 +559,6 @@ impl App {
         let g = NewGrant::from_evaluation(&p, &profile, ev, true, None);
         let events = grant::open(&g, &self.context(&r, &Actor::Citizen, now))?;
         let created = self
-            .store
             .create_case(NewCase {
                 tenant: r.tenant.clone(),
                 at: now,

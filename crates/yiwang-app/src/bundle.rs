@@ -200,7 +200,7 @@ impl App {
                 notices: vec![],
                 idempotency: None,
             };
-            match self.store.create_case(case).wait() {
+            match self.create_case(case).wait() {
                 Err(StoreError::Duplicate(m)) if m.contains("tracking_code") => continue,
                 created => break created?.id().clone(),
             }
@@ -363,7 +363,7 @@ impl App {
                 notices: vec![],
                 idempotency: Some(key.clone()),
             };
-            match self.store.create_case(case).wait() {
+            match self.create_case(case).wait() {
                 Err(StoreError::Duplicate(m)) if m.contains("tracking_code") => continue,
                 Err(e) => match AppError::from(e) {
                     AppError::IdempotencyKeyUsed => return Ok(()),

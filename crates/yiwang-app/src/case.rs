@@ -295,7 +295,7 @@ impl App {
         loop {
             let mut new = self.new_case(actor, input)?;
             new.idempotency = key.cloned();
-            match self.store.create_case(new).await {
+            match self.create_case(new).await {
                 // A tracking code collides about once in 31^8 / n cases: draw again.
                 Err(StoreError::Duplicate(m)) if m.contains("tracking_code") => continue,
                 created => {
@@ -370,19 +370,16 @@ impl App {
         };
         let ctx = self.context(&r, actor, now);
         let events = appeal::decide_intake(&intake, &ctx)?;
-        let mut notices: Vec<Notice> = match &person {
+        let notices = match &person {
             Some(_) => AppealKind::notices(None, &events).into_iter().map(Notice::to_citizen).collect(),
             None => vec![],
         };
-        let names: Vec<&'static str> = events.iter().map(AppealKind::event_name).collect();
-        let events = Events::new::<AppealKind>(events);
-        notices.extend(self.webhook_notices(None, &events, Some(&names), now, actor));
         Ok(NewCase {
             tenant: r.tenant.clone(),
             at: now,
             actor: actor.clone(),
             person,
-            events,
+            events: Events::new::<AppealKind>(events),
             notices,
             idempotency: None,
         })
@@ -479,7 +476,7 @@ impl App {
             };
             let names: Vec<&'static str> = events.iter().map(K::event_name).collect();
             let events = Events::new::<K>(events);
-            notices.extend(self.webhook_notices(Some(&case), &events, Some(&names), now, actor));
+            notices.extend(self.feed_notices(Some(&case), &events, Some(&names), now, actor));
             let mut batch = AppendBatch::new(r.tenant.clone(), case, now, actor.clone(), events);
             batch.notices = notices;
             batch.idempotency = key.cloned();

@@ -99,7 +99,7 @@ impl App {
             notices: vec![],
             idempotency: None,
         };
-        self.store.create_case(case).wait()?.into_state::<RepairKind>().map_err(|c| crate::case::wrong_kind(c.id()))
+        self.create_case(case).wait()?.into_state::<RepairKind>().map_err(|c| crate::case::wrong_kind(c.id()))
     }
 
     /// 信用修复申请 online, by a phone that may act for the enterprise. The web layer

@@ -147,7 +147,7 @@ impl App {
             notices: vec![],
             idempotency: None,
         };
-        self.store.create_case(case).wait()?.into_state::<InspectionKind>().map_err(|c| crate::case::wrong_kind(c.id()))
+        self.create_case(case).wait()?.into_state::<InspectionKind>().map_err(|c| crate::case::wrong_kind(c.id()))
     }
 
     /// 问题移送: whoever may see an appeal or a patrol refers the enterprise it is
@@ -474,7 +474,7 @@ impl App {
             notices: vec![],
             idempotency: None,
         };
-        match self.store.create_case(case).wait() {
+        match self.create_case(case).wait() {
             Ok(c) => Ok(c.id().clone()),
             Err(StoreError::Duplicate(_)) => self
                 .store

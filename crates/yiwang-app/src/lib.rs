@@ -39,6 +39,7 @@ mod queue;
 mod record;
 mod register;
 pub use record::{Archived, read_security_archive};
+pub mod feed;
 mod schedule;
 mod setup;
 mod supervision;
@@ -132,6 +133,9 @@ pub struct AppConfig {
     /// Which networks webhook subscriptions may point into (`notify.toml`'s
     /// `[webhooks]`).
     pub webhooks: webhook::WebhookConfig,
+    /// Whether each write also leaves its events for the event stream's relay
+    /// (`stream.toml` configures one; `crate::feed`).
+    pub stream: bool,
 }
 
 impl Default for AppConfig {
@@ -153,6 +157,7 @@ impl Default for AppConfig {
             ranking: measure::Ranking::default(),
             keyring: Arc::new(keyring::Keyring::ephemeral()),
             webhooks: webhook::WebhookConfig::default(),
+            stream: false,
         }
     }
 }
@@ -178,10 +183,14 @@ pub struct App {
     labeller: dispatch::TopicLabeller,
     /// Webhook subscriptions, cached so that intake reads no document per write.
     hooks: webhook::Hooks,
+    /// Whether writes leave their events for the stream's relay (`AppConfig::stream`,
+    /// switched by `set_stream`).
+    stream: std::sync::atomic::AtomicBool,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: AppConfig) -> Result<Self> {
+        let stream = config.stream.into();
         let app = App {
             store,
             clock,
@@ -191,6 +200,7 @@ impl App {
             corrections: Default::default(),
             labeller: Default::default(),
             hooks: Default::default(),
+            stream,
         };
         app.reload()?;
         Ok(app)

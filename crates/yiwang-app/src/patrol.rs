@@ -122,7 +122,7 @@ impl App {
             notices: vec![],
             idempotency: None,
         };
-        let case = self.store.create_case(new).wait()?;
+        let case = self.create_case(new).wait()?;
         case.into_state::<PatrolKind>().map_err(|c| crate::case::wrong_kind(c.id()))
     }
 

@@ -159,7 +159,7 @@ impl App {
             notices: vec![],
             idempotency: None,
         };
-        self.store.create_case(case).wait()?.into_state::<PlanKind>().map_err(|c| crate::case::wrong_kind(c.id()))
+        self.create_case(case).wait()?.into_state::<PlanKind>().map_err(|c| crate::case::wrong_kind(c.id()))
     }
 
     /// Every plan, for the plans' cases (newest first).

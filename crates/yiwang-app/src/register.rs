@@ -363,7 +363,7 @@ impl App {
                 None => {
                     let code = c.registration.code.clone();
                     let new = self.new_enterprise(actor, c.registration, &c.facts, c.legal.as_ref())?;
-                    pending.push((code, self.store.create_case(new)));
+                    pending.push((code, self.create_case(new)));
                 }
                 Some(old) => {
                     let before = old.version;
@@ -422,8 +422,7 @@ impl App {
     ) -> Result<Enterprise> {
         let code = registration.code.clone();
         let new = self.new_enterprise(actor, registration, facts, legal)?;
-        self.store
-            .create_case(new)
+        self.create_case(new)
             .wait()
             .map_err(|e| registered_twice(&code, e))?
             .into_state::<EnterpriseKind>()

@@ -48,7 +48,7 @@ impl App {
                         Some(_) => notices.into_iter().map(Notice::to_citizen).collect(),
                         None => vec![],
                     };
-                    notices.extend(self.webhook_notices(Some(&case), &events, None, now, &Actor::System));
+                    notices.extend(self.feed_notices(Some(&case), &events, None, now, &Actor::System));
                     let mut batch = AppendBatch::new(r.tenant.clone(), case, now, Actor::System, events);
                     batch.notices = notices;
                     match self.store.append(batch).wait() {

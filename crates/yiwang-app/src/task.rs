@@ -253,7 +253,7 @@ impl App {
                 notices: vec![],
                 idempotency: None,
             };
-            ids.push(self.store.create_case(new).wait()?.id().clone());
+            ids.push(self.create_case(new).wait()?.id().clone());
         }
         Ok(ids)
     }

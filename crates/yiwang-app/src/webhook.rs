@@ -24,8 +24,8 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::sync::{Arc, Mutex, RwLock};
 use yiwang_core::Instant;
-use yiwang_core::case::{Case, Events, Stamp};
-use yiwang_core::id::{CaseId, UnitCode, Username};
+use yiwang_core::case::Case;
+use yiwang_core::id::{UnitCode, Username};
 use yiwang_core::org::{Actor, Organisation};
 use yiwang_store::{Lane, Notice, OutboxEntry, OutboxQuery, Sent};
 
@@ -173,6 +173,9 @@ pub(crate) struct Hooks {
     /// Read-modify-write of the document, one at a time.
     editing: Mutex<()>,
     paused: Mutex<HashMap<u32, Instant>>,
+    /// An HTTP client per endpoint and the address it was checked to reach, kept
+    /// between deliveries (a blocking client runs a thread of its own).
+    clients: Mutex<HashMap<(u32, SocketAddr), reqwest::blocking::Client>>,
 }
 
 impl Hooks {
@@ -183,6 +186,11 @@ impl Hooks {
 
 impl App {
     /// Reads the subscriptions from the store again (at start, after each change).
+    /// Whether any subscription takes entries now (intake folds nothing otherwise).
+    pub(crate) fn webhooks_enabled(&self) -> bool {
+        self.hooks.current().iter().any(|s| s.enabled)
+    }
+
     pub(crate) fn reload_webhooks(&self) -> Result<()> {
         let doc = self.load_webhooks()?;
         *self.hooks.subscriptions.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(doc.subscriptions);
@@ -403,42 +411,17 @@ impl App {
     }
 
     /// The webhook entries a write adds: one per enabled subscription whose unit may
-    /// see the case after the events, whose filters match it, and which asked for
-    /// the event's type. Nothing is folded when nobody subscribes. `names` are the
-    /// events' names when the caller has them typed (else they are serialised).
+    /// see the case after the events (`after`, numbered from `seq`), whose filters
+    /// match it, and which asked for the event's type.
     pub(crate) fn webhook_notices(
         &self,
         before: Option<&Case>,
-        events: &Events,
-        names: Option<&[&'static str]>,
+        after: &Case,
+        names: &[&'static str],
+        seq: u32,
         at: Instant,
-        actor: &Actor,
     ) -> Vec<Notice> {
         let subs = self.hooks.current();
-        if !subs.iter().any(|s| s.enabled) {
-            return vec![];
-        }
-        let serialised;
-        let names = match names {
-            Some(n) => n,
-            None => {
-                serialised =
-                    events.serialise().map(|v| v.iter().map(|e| e.name).collect::<Vec<_>>()).unwrap_or_default();
-                &serialised[..]
-            }
-        };
-        // A new case has no number yet: the store gives it in the commit, and the
-        // delivery reads it from the entry.
-        let placeholder = CaseId::parse("XX00000000000000").expect("a valid case number");
-        let id = before.map_or(&placeholder, |c| c.id());
-        let seq = before.map_or(1, |c| c.version() + 1);
-        let after = match events.clone().fold(before.cloned(), &Stamp { case: id, seq, at, actor }) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!("webhook: events not folded: {e}");
-                return vec![];
-            }
-        };
         let r = self.reference();
         let shown = after.project().header;
         let status_before = before.map(|c| c.project().header.status);
@@ -580,14 +563,24 @@ impl App {
         let id = format!("msg_{}", e.id);
         let timestamp = now.timestamp();
         let signature = sign_all(sub, now, &id, timestamp, &body);
-        let mut client = reqwest::blocking::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            // A redirect could lead anywhere the checks refuse.
-            .redirect(reqwest::redirect::Policy::none());
-        if let Some(host) = target.host {
-            client = client.resolve(&host, target.addr);
-        }
-        let client = client.build().map_err(|e| retry(format!("HTTP 客户端：{e}")))?;
+        let key = (sub.id, target.addr);
+        let cached = self.hooks.clients.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+        let client = match cached {
+            Some(c) => c,
+            None => {
+                let mut client = reqwest::blocking::Client::builder()
+                    .timeout(std::time::Duration::from_secs(10))
+                    // A redirect could lead anywhere the checks refuse.
+                    .redirect(reqwest::redirect::Policy::none());
+                // The connection goes to the address checked, whatever DNS says next.
+                if let Some(host) = target.host {
+                    client = client.resolve(&host, target.addr);
+                }
+                let c = client.build().map_err(|e| retry(format!("HTTP 客户端：{e}")))?;
+                self.hooks.clients.lock().unwrap_or_else(|p| p.into_inner()).insert(key, c.clone());
+                c
+            }
+        };
         let answer = client
             .post(&sub.url)
             .header("content-type", "application/json")

@@ -28,6 +28,12 @@ pub struct IntakeOptions {
     pub plaintext_personal: bool,
     /// For the server it starts: the algorithms.
     pub crypto: crate::config::Crypto,
+    /// For the server it starts: a webhook subscription to a receiver the bench runs
+    /// (every new appeal is delivered to it), measured after a phase without.
+    pub webhook: bool,
+    /// For the server it starts: the event stream to this NATS server (a stream of
+    /// the bench's own, deleted after), read back by a JetStream consumer.
+    pub stream: Option<String>,
 }
 
 /// Where acknowledged appeals are written, one line each, as they are acknowledged.
@@ -222,7 +228,29 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
             if opts.plaintext_personal {
                 data = data.with_plaintext_personal_data();
             }
-            let (_store, app) = data.open_app()?;
+            if opts.webhook {
+                // The receiver runs on loopback, which subscriptions may not reach
+                // unless configured.
+                std::fs::write(dir.join("notify.toml"), "[webhooks]\nallow_networks = [\"127.0.0.0/8\"]\n")?;
+            }
+            if let Some(url) = &opts.stream {
+                let tag = std::process::id();
+                std::fs::write(
+                    dir.join("stream.toml"),
+                    format!(
+                        "[stream]\nnats_url = \"{url}\"\nstream = \"YIWANG_BENCH_{tag}\"\nsubject_prefix = \"ywbench{tag}\"\n"
+                    ),
+                )?;
+            }
+            let (store, app) = data.open_app()?;
+            let stream = data.stream()?;
+            if opts.webhook {
+                // A district, so that the subscription has a unit (the hotline centre,
+                // which sees every appeal).
+                app.setup_district(&yiwang_app::demo_files(), None).map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+            // The first phase runs without the feeds.
+            app.set_stream(false);
             let gm = opts.crypto == crate::config::Crypto::Gm;
             let sealed = match (opts.plaintext_personal, gm) {
                 (true, _) => "in plaintext",
@@ -231,15 +259,17 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
             };
             let chain = if gm { "SM3" } else { "SHA-256" };
             println!("bench intake: server on {}, {chain} chains, personal data {sealed}", data.describe());
-            Some((dir, app))
+            Some((dir, app, store, stream))
         }
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let mut _guard = None;
+        let mut feeds = None;
         let addr = match own {
             None => opts.url.as_deref().unwrap_or_default().trim_start_matches("http://").trim_end_matches('/').to_owned(),
-            Some((dir, app)) => {
+            Some((dir, app, store, stream)) => {
+                feeds = Some((app.clone(), store, stream));
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                 let addr = listener.local_addr()?.to_string();
                 let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -281,9 +311,23 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
             .to_string();
             ("POST".to_owned(), "/api/v1/appeals".to_owned(), Some(body))
         });
+        // With feeds: a phase without them first, then the feeds switched on.
+        let mut baseline = None;
+        let mut watch = None;
+        if let Some((app, store, stream)) = feeds.filter(|_| opts.webhook || opts.stream.is_some()) {
+            let b = drive(&addr, opts.clients, duration, appeal.clone(), None).await?;
+            println!("without feeds: {:.0} appeals/s", b.ok as f64 / b.elapsed.as_secs_f64());
+            baseline = Some(b);
+            watch = Some(crate::bench_feeds::Feeds::start(app, store, stream, opts.webhook).await?);
+        }
         let cpu_before = thread_cpu();
         let written_before = bytes_written();
         let run = drive(&addr, opts.clients, duration, appeal, ack).await?;
+        let mut feed_figures = String::new();
+        if let Some(w) = watch {
+            let rate = run.ok as f64 / run.elapsed.as_secs_f64();
+            feed_figures = w.finish(run.ok, rate, baseline.as_ref().map(|b| b.ok as f64 / b.elapsed.as_secs_f64())).await?;
+        }
         let cpu = cpu_since(&cpu_before);
         let written = bytes_written().zip(written_before).map(|(a, b)| a.saturating_sub(b));
 
@@ -326,7 +370,7 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
             println!("written to storage: {:.1} MB, {per:.0} bytes per appeal", w as f64 / 1e6);
             figures += &format!(" bytes_written_per_appeal={per:.0}");
         }
-        println!("{figures} shed={} errors={}", run.shed, run.errors);
+        println!("{figures}{feed_figures} shed={} errors={}", run.shed, run.errors);
         if let Some((tx, dir)) = _guard.take() {
             let _ = tx.send(());
             tokio::time::sleep(Duration::from_millis(200)).await;

@@ -267,6 +267,16 @@ enum BenchCommand {
         /// and SM4 personal data), to measure what 国密 costs.
         #[arg(long, value_enum, default_value = "standard")]
         crypto: crate::config::Crypto,
+        /// For the server it starts: subscribe a webhook receiver the bench runs, and
+        /// print its delivery rate and latency (commit to receipt) and what it costs
+        /// intake (a phase without it first).
+        #[arg(long)]
+        webhook: bool,
+        /// For the server it starts: publish the events to a JetStream stream on this
+        /// NATS server (e.g. nats://127.0.0.1:4222), read them back, and print the
+        /// same figures.
+        #[arg(long)]
+        stream: Option<String>,
     },
     /// Whole lifecycles per second through the use-case layer, on the demo district:
     /// appeals (intake, dispatch, sign-for, contact, reply, callback), or with
@@ -588,7 +598,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Bench {
             what:
-                BenchCommand::Intake { url, clients, seconds, database, no_trivial, ack_log, plaintext_personal, crypto },
+                BenchCommand::Intake {
+                    url,
+                    clients,
+                    seconds,
+                    database,
+                    no_trivial,
+                    ack_log,
+                    plaintext_personal,
+                    crypto,
+                    webhook,
+                    stream,
+                },
         } => {
             let o = crate::bench::IntakeOptions {
                 url,
@@ -599,6 +620,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 ack_log,
                 plaintext_personal,
                 crypto,
+                webhook,
+                stream,
             };
             crate::bench::intake(o)
         }
@@ -1070,6 +1093,10 @@ fn serve(
                 }
             })
         };
+        // The event stream: committed events to NATS JetStream, from the outbox.
+        let streamer = dir.stream()?.map(|config| {
+            tokio::spawn(crate::stream::run(store.clone(), config, std::time::Duration::from_millis(200)))
+        });
         // Photos citizens attach in the portal live beside the database.
         let sealer = {
             let (app, keys, export) = (app.clone(), keys.clone(), export.clone());
@@ -1097,6 +1124,9 @@ fn serve(
         scheduler.abort();
         sealer.abort();
         webhooks.abort();
+        if let Some(s) = streamer {
+            s.abort();
+        }
         if let Some(n) = notifier {
             n.abort();
         }

@@ -10,6 +10,7 @@
 //! | `demo` | present in an installation started with `--demo` |
 //! | `security.toml` | optional: lock-out, throttling and idle sessions (`yiwang_app::auth::LoginPolicy`) |
 //! | `notify.toml` | optional: the SMS gateway and SMTP relay notifications go through (`yiwang_app::notify`), and `[webhooks]` networks |
+//! | `stream.toml` | optional: `[stream]`, the NATS JetStream stream committed events are published to as CloudEvents (`stream.rs`) |
 //! | `measures.toml` | optional: the cases a unit needs in a month to be ranked (`yiwang_app::Ranking`) |
 //! | `keys/` | the keys checkpoints are signed with (`record.rs`) |
 //! | `keys/personal/` | the keys personal data is sealed with (`yiwang_store::seal`), unless `--personal-keys` puts them elsewhere |
@@ -308,6 +309,7 @@ impl DataDir {
             demo: self.path.join("demo").exists(),
             keyring: std::sync::Arc::new(self.keyring()?),
             webhooks: self.notify()?.map(|n| n.webhooks).unwrap_or_default(),
+            stream: self.stream()?.is_some(),
             ..AppConfig::default()
         })
     }
@@ -344,6 +346,16 @@ impl DataDir {
         }
         let text = std::fs::read_to_string(&p)?;
         yiwang_app::Ranking::parse_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+    }
+
+    /// The event stream: `stream.toml`, or none (no events are published).
+    pub fn stream(&self) -> Result<Option<crate::stream::StreamConfig>> {
+        let p = self.path.join("stream.toml");
+        if !p.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&p)?;
+        crate::stream::StreamConfig::parse_toml(&text).map(Some).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
     }
 
     /// The notification senders: `notify.toml`, or none (the outbox then waits).

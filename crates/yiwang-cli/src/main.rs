@@ -5,6 +5,7 @@ mod apikey;
 mod backup;
 mod bench;
 mod bench_application;
+mod bench_feeds;
 mod bench_policy;
 mod bench_scale;
 mod bench_text;
@@ -12,6 +13,7 @@ mod command;
 mod config;
 mod record;
 mod settings;
+mod stream;
 
 use clap::{CommandFactory, FromArgMatches};
 use command::{Cli, LogFormat};

@@ -196,17 +196,23 @@ pub enum Sent {
 }
 
 /// Which of the outbox's senders an entry is for: messages to people (SMS, e-mail)
-/// or a department system's webhook (recipient `webhook:<subscription>`). Each runs
+/// a department system's webhook (recipient `webhook:<subscription>`) or the event
+/// stream (recipient `stream:`). Each runs
 /// its own pass, so a webhook endpoint that is down never holds up an SMS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lane {
     Messages,
     Webhooks,
+    /// The event stream's relay (recipient `stream:`), which publishes each write's
+    /// events to NATS JetStream.
+    Stream,
 }
 
 impl Lane {
     /// The recipient prefix of the webhook lane.
     pub const WEBHOOK_PREFIX: &'static str = "webhook:";
+    /// The recipient of the stream lane.
+    pub const STREAM: &'static str = "stream:";
 }
 
 /// Which outbox entries to list, newest first.

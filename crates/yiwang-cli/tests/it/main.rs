@@ -6,6 +6,7 @@ mod certificate;
 mod draw;
 mod metrics;
 mod settings;
+mod stream;
 
 use std::net::TcpListener;
 use std::path::Path;

@@ -586,8 +586,9 @@ impl Store for PgStore {
 
     fn due_notices(&self, now: Instant, lane: Lane, limit: u32) -> Result<Vec<OutboxEntry>> {
         let lane = match lane {
-            Lane::Messages => "(recipient IS NULL OR recipient NOT LIKE 'webhook:%')",
+            Lane::Messages => "(recipient IS NULL OR (recipient NOT LIKE 'webhook:%' AND recipient <> 'stream:'))",
             Lane::Webhooks => "recipient LIKE 'webhook:%'",
+            Lane::Stream => "recipient = 'stream:'",
         };
         let sql = format!(
             "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE next_at IS NOT NULL AND next_at <= $1 AND {lane}

@@ -638,8 +638,9 @@ impl Store for SqliteStore {
 
     fn due_notices(&self, now: Instant, lane: Lane, limit: u32) -> Result<Vec<OutboxEntry>> {
         let lane = match lane {
-            Lane::Messages => "(recipient IS NULL OR recipient NOT LIKE 'webhook:%')",
+            Lane::Messages => "(recipient IS NULL OR (recipient NOT LIKE 'webhook:%' AND recipient <> 'stream:'))",
             Lane::Webhooks => "recipient LIKE 'webhook:%'",
+            Lane::Stream => "recipient = 'stream:'",
         };
         self.read(|c| {
             c.prepare_cached(&format!(

@@ -1663,8 +1663,8 @@ pub fn notices_are_written_with_their_events_and_tried_until_sent(store: &dyn St
     assert_eq!((mine.case_id.as_ref(), mine.to.as_deref()), (None, Some("sms:13900000000")));
 }
 
-/// Webhook entries (recipient `webhook:…`) form a lane of their own: the SMS pass
-/// never sees them, nor they it. A pending one can be deferred without counting a
+/// Webhook entries (recipient `webhook:…`) and the event stream's (`stream:`) form
+/// lanes of their own: the SMS pass never sees them, nor they it. A pending one can be deferred without counting a
 /// try; a failed one can be skipped for good, and is then neither sent nor failed.
 pub fn webhook_entries_are_a_lane_of_their_own_deferred_and_skipped(store: &dyn Store) {
     use yiwang_store::{Notice, OutboxQuery, Sent};
@@ -1674,9 +1674,11 @@ pub fn webhook_entries_are_a_lane_of_their_own_deferred_and_skipped(store: &dyn 
     store.enqueue_notice(&tenant(), Some(&a.id), Notice::to_citizen("appeal_accepted"), t0()).unwrap();
     store.enqueue_notice(&tenant(), Some(&a.id), hook("case.created", "webhook:1"), t0()).unwrap();
     store.enqueue_notice(&tenant(), Some(&a.id), hook("case.updated", "webhook:12"), t0()).unwrap();
+    store.enqueue_notice(&tenant(), Some(&a.id), hook("{}", "stream:"), t0()).unwrap();
     let due = |lane| store.due_notices(t0(), lane, 10).unwrap().into_iter().map(|e| e.template).collect::<Vec<_>>();
     assert_eq!(due(Lane::Messages), ["appeal_accepted"]);
     assert_eq!(due(Lane::Webhooks), ["case.created", "case.updated"]);
+    assert_eq!(due(Lane::Stream), ["{}"]);
     let of = |prefix: &str, state: Option<&str>| {
         let q = OutboxQuery {
             recipient_prefix: Some(prefix.into()),
