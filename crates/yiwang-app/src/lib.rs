@@ -171,6 +171,9 @@ pub struct App {
     weights: dispatch::WordWeights,
     corrections: dispatch::Corrections,
     labeller: dispatch::TopicLabeller,
+    /// Scheduled policy runs that failed, and when (`run_due_policies`).
+    scheduled_failures:
+        std::sync::Mutex<std::collections::HashMap<yiwang_core::id::CaseId, chrono::DateTime<chrono::Utc>>>,
 }
 
 impl App {
@@ -183,6 +186,7 @@ impl App {
             weights: Default::default(),
             corrections: Default::default(),
             labeller: Default::default(),
+            scheduled_failures: Default::default(),
         };
         app.reload()?;
         Ok(app)
