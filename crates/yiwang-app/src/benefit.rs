@@ -326,7 +326,7 @@ impl App {
         Ok((rows, page.total))
     }
 
-    /// Every grant of a policy, newest first.
+    /// Every grant of a policy, in the order they were opened.
     pub fn all_grants(&self, policy: &CaseId) -> Result<Vec<GrantRow>> {
         let q = CaseQuery {
             kind: Some(GrantKind::NAME),

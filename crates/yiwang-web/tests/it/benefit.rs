@@ -390,7 +390,7 @@ async fn the_pages_define_run_and_explain() {
         "第三条第（一）项 | 属于小微企业 | \"小微企业\" in tags\n第三条第（二）项 | 从业人数10人以上 | employees >= 10";
     let form = |clauses: &str| {
         format!(
-            "_csrf={csrf}&name={}&basis={}&budget=100000&period=2026&clauses={}&amount={}&amount_clause={}",
+            "_csrf={csrf}&name={}&basis={}&budget=100000&period=2026&schedule=on_demand&clauses={}&amount={}&amount_clause={}",
             enc("小微企业稳岗补贴"),
             enc("云溪人社〔2026〕3号"),
             enc(clauses),
