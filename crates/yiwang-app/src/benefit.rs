@@ -326,7 +326,7 @@ impl App {
         Ok((rows, page.total))
     }
 
-    /// Every grant of a policy, newest first.
+    /// Every grant of a policy, in the order they were opened.
     pub fn all_grants(&self, policy: &CaseId) -> Result<Vec<GrantRow>> {
         let q = CaseQuery {
             kind: Some(GrantKind::NAME),
@@ -360,6 +360,46 @@ impl App {
         self.policy(actor, id)?;
         let mut profiles = self.register_profiles()?;
         self.run_policy_on(actor, id, &mut profiles)
+    }
+
+    /// The scheduled runs that have come (`RunSchedule`), as the scheduler: the register
+    /// is read once for all of them, and only when one is due. A run that fails is
+    /// logged and tried again an hour later, not on every tick.
+    pub fn run_due_policies(&self) -> Result<Vec<(CaseId, RunSummary)>> {
+        let now = self.now();
+        let mut due = vec![];
+        let q = CaseQuery {
+            kind: Some(PolicyKind::NAME),
+            statuses: vec![PolicyStatus::Enabled.as_str()],
+            ..Default::default()
+        };
+        self.each_case(&q, |row| {
+            let d: PolicyDetail = row_of(&row.detail, &row.id)?;
+            if d.next_run.is_some_and(|t| t <= now) {
+                due.push(row.id);
+            }
+            Ok(())
+        })?;
+        let failed = self.scheduled_failures.lock().expect("not poisoned").clone();
+        due.retain(|id| failed.get(id).is_none_or(|at| now - *at >= chrono::Duration::hours(1)));
+        if due.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut profiles = self.register_profiles()?;
+        let mut out = vec![];
+        for id in due {
+            match self.run_policy_on(&Actor::System, &id, &mut profiles) {
+                Ok(run) => {
+                    self.scheduled_failures.lock().expect("not poisoned").remove(&id);
+                    out.push((id, run));
+                }
+                Err(e) => {
+                    tracing::warn!(policy = %id, error = %e, "a scheduled policy run failed; trying again in an hour");
+                    self.scheduled_failures.lock().expect("not poisoned").insert(id, now);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The run over `profiles` (the register, read by the caller).

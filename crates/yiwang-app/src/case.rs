@@ -17,7 +17,8 @@ use yiwang_core::id::{
 };
 use yiwang_core::org::Actor;
 use yiwang_store::{
-    AccessEntry, AppendBatch, CaseQuery, IdempotencyKey, NewCase, Notice, OutboxQuery, PersonData, StoreError,
+    AccessEntry, AppendBatch, CaseQuery, IdempotencyKey, ListOrder, NewCase, Notice, OutboxQuery, PersonData,
+    StoreError,
 };
 
 /// How long a client's Idempotency-Key answers a retry (issue 19: 24 hours); older
@@ -162,8 +163,8 @@ fn clean(s: &Option<String>) -> Option<String> {
 }
 
 impl App {
-    /// Every case `q` matches (its `limit`, `offset` and `text` aside), newest first,
-    /// read a page at a time by cursor (`CaseQuery::before`): each page costs the same
+    /// Every case `q` matches (its `limit`, `offset`, `order` and `text` aside), in id
+    /// order, read a page at a time by id (`ListOrder::ById`): each page costs the same
     /// however deep the walk, where an offset would read again every row it skips.
     pub(crate) fn each_case(
         &self,
@@ -171,12 +172,19 @@ impl App {
         mut f: impl FnMut(yiwang_store::CaseRow) -> Result<()>,
     ) -> Result<()> {
         const PAGE: u32 = 500;
-        let mut q = CaseQuery { text: None, limit: PAGE, offset: 0, count_up_to: Some(1), ..q.clone() };
+        let mut q = CaseQuery {
+            text: None,
+            limit: PAGE,
+            offset: 0,
+            count_up_to: Some(1),
+            order: ListOrder::ById { after: None },
+            ..q.clone()
+        };
         loop {
             let page = self.store.list_cases(&q)?;
             let n = page.rows.len() as u32;
             if let Some(last) = page.rows.last() {
-                q.before = Some((last.opened_at, last.id.clone()));
+                q.order = ListOrder::ById { after: Some(last.id.clone()) };
             }
             for row in page.rows {
                 f(row)?;

@@ -186,6 +186,9 @@ pub struct App {
     /// Whether writes leave their events for the stream's relay (`AppConfig::stream`,
     /// switched by `set_stream`).
     stream: std::sync::atomic::AtomicBool,
+    /// Scheduled policy runs that failed, and when (`run_due_policies`).
+    scheduled_failures:
+        std::sync::Mutex<std::collections::HashMap<yiwang_core::id::CaseId, chrono::DateTime<chrono::Utc>>>,
 }
 
 impl App {
@@ -201,6 +204,7 @@ impl App {
             labeller: Default::default(),
             hooks: Default::default(),
             stream,
+            scheduled_failures: Default::default(),
         };
         app.reload()?;
         Ok(app)

@@ -169,7 +169,8 @@ impl App {
             ids.push(row.id);
             Ok(())
         })?;
-        let out = ids.iter().map(|id| self.load_as::<PlanKind>(id)).collect::<Result<Vec<_>>>()?;
+        // A kind's ids are in the order its cases were opened: the last is the newest.
+        let out = ids.iter().rev().map(|id| self.load_as::<PlanKind>(id)).collect::<Result<Vec<_>>>()?;
         Ok(out)
     }
 

@@ -76,6 +76,8 @@ impl App {
         self.settle_supervision()?;
         // An approved 信用修复 whose enterprise's record a crash left unrepaired.
         self.reconcile_repairs()?;
+        // 免申即享 policies that run on a schedule.
+        self.run_due_policies()?;
         // Clients' Idempotency-Keys are kept IDEMPOTENCY_HOURS.
         self.store.purge_idempotency(now - chrono::Duration::hours(crate::IDEMPOTENCY_HOURS))?;
         Ok(report)

@@ -100,6 +100,7 @@ fn policy() -> yiwang_core::benefit::PolicyDef {
         ],
         amount: "min(employees * 600, 50000)".into(),
         amount_clause: "第四条".into(),
+        schedule: Default::default(),
     }
 }
 

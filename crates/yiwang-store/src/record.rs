@@ -355,11 +355,8 @@ pub struct CaseQuery {
     pub phone_digest: Option<String>,
     pub opened_from: Option<Instant>,
     pub opened_to: Option<Instant>,
-    /// A keyset cursor: only cases after this one in the list's order (newest
-    /// first), given as the last row's `opened_at` and id. A walk over every case of
-    /// a kind pages by it, at the same cost per page however deep it goes; an offset
-    /// reads every row it skips. Not with `text` (SQLite orders matches by the index).
-    pub before: Option<(Instant, CaseId)>,
+    /// The list's order: newest first, or by id for a walk over every case.
+    pub order: ListOrder,
     pub limit: u32,
     pub offset: u32,
     /// Count matches only up to this many: a count (or a page's `total`) equal to it
@@ -389,8 +386,22 @@ impl CaseQuery {
             && self.phone_digest.is_none()
             && self.opened_from.is_none()
             && self.opened_to.is_none()
-            && self.before.is_none()
+            && self.order == ListOrder::Newest
     }
+}
+
+/// The order of a case list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ListOrder {
+    /// Newest first (by `opened_at`, then id): what people read.
+    #[default]
+    Newest,
+    /// By case id, from after `after`: a walk over every case of a kind pages by it.
+    /// The ids are the primary key's index and a kind's prefix makes its cases one range
+    /// of it, so each page costs the same however deep the walk; an offset reads again
+    /// every row it skips, and cases opened in the same instant (an import) leave no
+    /// order by time to seek in. Not with `text`.
+    ById { after: Option<CaseId> },
 }
 
 /// One line of a queue: the header of a case of any kind and its detail document.

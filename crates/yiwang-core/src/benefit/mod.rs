@@ -30,7 +30,7 @@ pub use policy::{Policy, PolicyEvent, PolicyKind, PolicyStatus, RunSummary};
 use crate::case::{Refusal, text};
 use crate::enterprise::Profile;
 use crate::id::{CaseId, CreditCode, UnitCode};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The most clauses a policy may have.
@@ -76,6 +76,60 @@ pub struct PolicyDef {
     /// Where the amount is set (第四条), for the trace.
     #[serde(default)]
     pub amount_clause: String,
+    /// When the scheduler runs it while it is enabled, besides 执行 on demand. Left out
+    /// of the stored definition when on demand, so definitions stored before it existed
+    /// read and hash as they were written.
+    #[serde(default, skip_serializing_if = "RunSchedule::is_on_demand")]
+    pub schedule: RunSchedule,
+}
+
+/// How often an enabled policy runs by itself: each run finds the enterprises that
+/// became eligible since the last (a grant is still once per enterprise and period).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum RunSchedule {
+    #[default]
+    OnDemand,
+    Daily,
+    Weekly,
+    Monthly,
+}
+
+impl RunSchedule {
+    pub const ALL: [RunSchedule; 4] = [Self::OnDemand, Self::Daily, Self::Weekly, Self::Monthly];
+
+    pub fn is_on_demand(&self) -> bool {
+        *self == Self::OnDemand
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OnDemand => "on_demand",
+            Self::Daily => "daily",
+            Self::Weekly => "weekly",
+            Self::Monthly => "monthly",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OnDemand => "按需执行",
+            Self::Daily => "每日自动执行",
+            Self::Weekly => "每周自动执行",
+            Self::Monthly => "每月自动执行",
+        }
+    }
+    /// The next run after one at `last`; none when on demand.
+    pub fn next_after(self, last: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self {
+            Self::OnDemand => None,
+            Self::Daily => Some(last + chrono::Duration::days(1)),
+            Self::Weekly => Some(last + chrono::Duration::days(7)),
+            Self::Monthly => last.checked_add_months(chrono::Months::new(1)),
+        }
+    }
 }
 
 /// Whether `p` names a period: `2026`, `2026H1`, `2026H2`, `2026Q1` … `2026Q4`.

@@ -131,6 +131,16 @@ impl Policy {
     pub fn granted_in(&self, period: &str) -> u64 {
         self.runs.iter().filter(|(_, r)| r.period == period).map(|(_, r)| r.amount).sum()
     }
+
+    /// When the scheduler runs it next: by its schedule after its last run (or its
+    /// enabling); none unless enabled and scheduled.
+    pub fn next_run(&self) -> Option<DateTime<Utc>> {
+        if self.status != PolicyStatus::Enabled {
+            return None;
+        }
+        let last = self.runs.last().map(|(at, _)| *at).or(self.enabled_at)?;
+        self.def.schedule.next_after(last)
+    }
 }
 
 pub type PolicyEnvelope = Envelope<PolicyEvent>;
@@ -270,6 +280,9 @@ pub struct PolicyDetail {
     pub pay_unit: String,
     /// 元 granted in the current period.
     pub granted: u64,
+    /// When the scheduler runs it next (`Policy::next_run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_run: Option<DateTime<Utc>>,
 }
 
 pub struct PolicyKind;
@@ -334,6 +347,7 @@ impl Kind for PolicyKind {
                 budget: s.def.budget,
                 pay_unit: s.def.unit.to_string(),
                 granted: s.granted_in(&s.def.period),
+                next_run: s.next_run(),
             })
             .expect("a policy's detail serialises"),
             example: None,

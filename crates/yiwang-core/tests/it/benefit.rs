@@ -8,7 +8,7 @@ use yiwang_core::benefit::grant::{self, BankAccount};
 use yiwang_core::benefit::policy::{self, Command as PolicyCommand};
 use yiwang_core::benefit::{
     Clause, Expr, Grant, GrantEvent, GrantKind, GrantStatus, NewGrant, Policy, PolicyDef, PolicyKind, PolicyStatus,
-    RunSummary, Type, compile, grant_key,
+    RunSchedule, RunSummary, Type, compile, grant_key,
 };
 use yiwang_core::case::{Envelope, Kind, Refusal};
 use yiwang_core::enterprise::{CreditClass, Profile};
@@ -179,6 +179,7 @@ pub fn small_firms() -> PolicyDef {
         ],
         amount: "min(employees * 600, 50000)".into(),
         amount_clause: "第四条".into(),
+        schedule: Default::default(),
     }
 }
 
@@ -343,6 +344,49 @@ fn policy_rules_table() {
     let s = policy_act(s, &officer(), PolicyCommand::Close { reason: "预算执行完毕".into() }).unwrap();
     assert_eq!(s.status, PolicyStatus::Closed);
     assert!(PolicyKind::project(&s).header.closed_at.is_some());
+}
+
+#[test]
+fn a_scheduled_policy_runs_next_by_its_schedule_after_its_last_run() {
+    // (schedule, last run or enabling) → next run.
+    let at = t("2026-11-16 10:00");
+    let table = [
+        (RunSchedule::OnDemand, None),
+        (RunSchedule::Daily, Some(t("2026-11-17 10:00"))),
+        (RunSchedule::Weekly, Some(t("2026-11-23 10:00"))),
+        (RunSchedule::Monthly, Some(t("2026-12-16 10:00"))),
+    ];
+    for (schedule, next) in table {
+        assert_eq!(schedule.next_after(at), next, "{schedule:?}");
+        assert_eq!(RunSchedule::parse(schedule.as_str()), Some(schedule));
+    }
+    // The last of January runs next on the last of February.
+    assert_eq!(RunSchedule::Monthly.next_after(t("2027-01-31 10:00")), Some(t("2027-02-28 10:00")));
+    // A draft is never run; an enabled policy from its enabling, then from its last run;
+    // a closed one never again.
+    let mut def = small_firms();
+    def.schedule = RunSchedule::Monthly;
+    let s = policy_act(defined(), &officer(), PolicyCommand::Edit { def }).unwrap();
+    assert_eq!(s.next_run(), None);
+    let s = policy_act(s, &officer(), PolicyCommand::Enable { eligible: 1, total: 1 }).unwrap();
+    assert_eq!(s.next_run(), Some(t("2026-12-16 10:00")));
+    let run = RunSummary {
+        period: "2026".into(),
+        enterprises: 1,
+        eligible: 1,
+        opened: 1,
+        already: 0,
+        over_budget: 0,
+        amount: 1,
+    };
+    let mut s = policy_act(s, &Actor::System, PolicyCommand::RecordRun { run }).unwrap();
+    s.runs.last_mut().unwrap().0 = t("2026-12-20 03:00");
+    assert_eq!(s.next_run(), Some(t("2027-01-20 03:00")));
+    let s = policy_act(s, &officer(), PolicyCommand::Close { reason: "预算执行完毕".into() }).unwrap();
+    assert_eq!(s.next_run(), None);
+    // A definition on demand is stored as it was before schedules existed.
+    let stored = serde_json::to_value(small_firms()).unwrap();
+    assert!(stored.get("schedule").is_none(), "{stored}");
 }
 
 fn new_grant(claimed: bool) -> NewGrant {

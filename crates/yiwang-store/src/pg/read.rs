@@ -172,10 +172,9 @@ fn case_filter(q: &CaseQuery, text: TextMatch) -> Option<(String, Params)> {
         let n = push(&mut p, Box::new(ms(t)));
         w.push(format!("a.opened_at < ${n}"));
     }
-    if let Some((t, id)) = &q.before {
-        let n = push(&mut p, Box::new(ms(*t)));
-        let m = push(&mut p, Box::new(id.to_string()));
-        w.push(format!("(a.opened_at, a.case_id COLLATE \"C\") < (${n}, ${m})"));
+    if let ListOrder::ById { after: Some(id) } = &q.order {
+        let n = push(&mut p, Box::new(id.to_string()));
+        w.push(format!("a.case_id > ${n}"));
     }
     Some((w.join(" AND "), p))
 }
@@ -808,7 +807,11 @@ impl Store for PgStore {
             p.push(Box::new(i64::from(q.limit.clamp(1, 500))));
             p.push(Box::new(i64::from(q.offset)));
             let n = p.len();
-            let order = "ORDER BY a.opened_at DESC, a.case_id COLLATE \"C\" DESC";
+            let order = match q.order {
+                ListOrder::Newest => "ORDER BY a.opened_at DESC, a.case_id COLLATE \"C\" DESC",
+                // `case_header_case`, in its own collation.
+                ListOrder::ById { .. } => "ORDER BY a.case_id",
+            };
             let sql = if few {
                 format!(
                     "WITH m AS MATERIALIZED (SELECT a.tenant, a.case_id, a.opened_at FROM case_header a WHERE {w})

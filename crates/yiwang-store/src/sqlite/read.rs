@@ -94,6 +94,8 @@ fn case_filter(q: &CaseQuery, matching: Option<String>, kinds: &[&'static str]) 
         // of ten million cases takes minutes) it counted a unit's 即将超时 queue along
         // all of the unit's cases, 1.6 s, where the open cases of that stage take 5 ms.
         // A queue's shape says which index fits it (see migrations 7 and 9).
+        // The primary key's index, in its order.
+        None if q.order != ListOrder::Newest => ("case_header a", "a.case_id"),
         None if q.co_unit.is_some() => ("case_header a", newest),
         None if open && q.stage.is_some() => ("case_header a INDEXED BY case_open_stage", newest),
         None if open && q.unit.is_some() => ("case_header a INDEXED BY case_open_unit", newest),
@@ -180,10 +182,9 @@ fn case_filter(q: &CaseQuery, matching: Option<String>, kinds: &[&'static str]) 
         p.push(Box::new(ts(t)));
         w.push(format!("a.opened_at < ?{}", p.len()));
     }
-    if let Some((t, id)) = &q.before {
-        p.push(Box::new(ts(*t)));
+    if let ListOrder::ById { after: Some(id) } = &q.order {
         p.push(Box::new(id.to_string()));
-        w.push(format!("(a.opened_at, a.case_id) < (?{}, ?{})", p.len() - 1, p.len()));
+        w.push(format!("a.case_id > ?{}", p.len()));
     }
     CaseSql { from, filter: w.join(" AND "), params: p, order }
 }

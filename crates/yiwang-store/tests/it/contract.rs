@@ -13,8 +13,8 @@ use yiwang_core::measure::Tally;
 use yiwang_core::org::{Actor, Organisation, Role, Unit, UnitKind};
 use yiwang_core::taxonomy::{Category, Taxonomy};
 use yiwang_store::{
-    AccessEntry, AppendBatch, CaseQuery, CaseRow, FactCount, ImportedCase, ImportedEvent, Lane, NewCase, PersonData,
-    StaffRecord, Store, StoreError, WriteHold,
+    AccessEntry, AppendBatch, CaseQuery, CaseRow, FactCount, ImportedCase, ImportedEvent, Lane, ListOrder, NewCase,
+    PersonData, StaffRecord, Store, StoreError, WriteHold,
 };
 
 pub use crate::chore::{Chore, ChoreCommand, ChoreEvent};
@@ -736,40 +736,33 @@ pub fn search_lists_newest_first_and_counts_up_to_a_limit(store: &dyn Store) {
     assert_eq!(store.count_cases(&CaseQuery { count_up_to: Some(10), ..all }).unwrap(), 4);
 }
 
-pub fn a_walk_by_cursor_visits_every_case_of_a_kind_once(store: &dyn Store) {
+pub fn a_walk_by_id_visits_every_case_of_a_kind_once(store: &dyn Store) {
     let w = world(store);
-    // Two opened in the same minute: the id breaks the tie.
-    for (n, minutes) in [(1u16, 10i64), (2, 20), (3, 20), (4, 30), (5, 40)] {
+    // Several opened in the same instant, as an import opens them.
+    for (n, minutes) in [(1u16, 10i64), (2, 20), (3, 20), (4, 20), (5, 40)] {
         new_case(&w, store, t0() + Duration::minutes(minutes), n, None);
     }
-    let mut walked: Vec<CaseId> = vec![];
-    let mut before = None;
-    for _ in 0..10 {
-        let q = CaseQuery { kind: Some("appeal"), limit: 2, before: before.clone(), ..Default::default() };
-        let page = store.list_cases(&q).unwrap();
-        let Some(last) = page.rows.last() else { break };
-        before = Some((last.opened_at, last.id.clone()));
-        walked.extend(ids(&page.rows));
-    }
-    let mut expected = store.list_cases(&CaseQuery { kind: Some("appeal"), limit: 10, ..Default::default() }).unwrap();
-    assert_eq!(expected.rows.len(), 5);
-    assert_eq!(walked, ids(&std::mem::take(&mut expected.rows)));
-    let mut sorted = walked.clone();
-    sorted.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-    sorted.dedup();
-    assert_eq!(sorted.len(), 5, "every case once");
-    // The cursor excludes the row it names and everything newer.
-    let third = &walked[2];
-    let at = store.list_cases(&CaseQuery { limit: 10, ..Default::default() }).unwrap().rows[2].opened_at;
-    let rest = store
-        .list_cases(&CaseQuery {
-            kind: Some("appeal"),
-            limit: 10,
-            before: Some((at, third.clone())),
-            ..Default::default()
-        })
-        .unwrap();
-    assert_eq!(ids(&rest.rows), walked[3..]);
+    let walk = |kind: &'static str| {
+        let mut walked: Vec<CaseId> = vec![];
+        let mut after = None;
+        for _ in 0..10 {
+            let q = CaseQuery { kind: Some(kind), limit: 2, order: ListOrder::ById { after }, ..Default::default() };
+            let page = store.list_cases(&q).unwrap();
+            let Some(last) = page.rows.last() else { break };
+            after = Some(last.id.clone());
+            walked.extend(ids(&page.rows));
+        }
+        walked
+    };
+    let walked = walk("appeal");
+    let mut every = ids(&store.list_cases(&CaseQuery { limit: 10, ..Default::default() }).unwrap().rows);
+    every.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    assert_eq!(every.len(), 5);
+    assert_eq!(walked, every, "every case once, in id order");
+    assert_eq!(walk("chore"), Vec::<CaseId>::new());
+    // The cursor excludes the case it names and every one before it.
+    let q = CaseQuery { limit: 10, order: ListOrder::ById { after: Some(walked[2].clone()) }, ..Default::default() };
+    assert_eq!(ids(&store.list_cases(&q).unwrap().rows), walked[3..]);
 }
 
 pub fn articles_and_documents_round_trip_and_corrections_become_examples(store: &dyn Store) {

@@ -98,7 +98,7 @@ contract_tests!(
     reference_data_sessions_and_erasure_round_trip,
     full_text_search_finds_chinese_substrings_within_what_a_unit_may_see,
     search_lists_newest_first_and_counts_up_to_a_limit,
-    a_walk_by_cursor_visits_every_case_of_a_kind_once,
+    a_walk_by_id_visits_every_case_of_a_kind_once,
     api_keys_are_kept_by_their_hash_and_revoked_once,
     the_disk_usage_grows_with_what_is_written,
     case_texts_are_found_by_words_and_by_time,

@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use yiwang_core::benefit::grant::BankAccount;
-use yiwang_core::benefit::{Clause, ClauseTrace, PolicyDef, PolicyStatus};
+use yiwang_core::benefit::{Clause, ClauseTrace, PolicyDef, PolicyStatus, RunSchedule};
 use yiwang_core::id::{CaseId, UnitCode};
 use yiwang_core::org::Role;
 
@@ -114,6 +114,15 @@ fn render_policies(
                     }
                     div.field { label for="amount" { "补贴金额公式（元）" } input #amount name="amount" required placeholder="min(employees * 1000, 30000)" value=(f.get("amount")); }
                     div.field { label for="amount_clause" { "金额条款" } input #amount_clause name="amount_clause" maxlength="50" value=(f.get("amount_clause")); }
+                    div.field {
+                        label for="schedule" { "执行方式" }
+                        select #schedule name="schedule" {
+                            @for s in RunSchedule::ALL {
+                                option value=(s.as_str()) selected[f.get("schedule") == s.as_str()] { (s.label()) }
+                            }
+                        }
+                        p.muted { "启用后按所选周期自动执行，找出新符合条件的企业；同一企业每个周期只享受一次。" }
+                    }
                     div.actions { button.primary type="submit" { "保存草稿" } }
                 }
             }
@@ -141,6 +150,7 @@ fn def_from(f: &Fields, unit: &UnitCode) -> Result<PolicyDef, String> {
         clauses,
         amount: f.get("amount").into(),
         amount_clause: f.get("amount_clause").into(),
+        schedule: RunSchedule::parse(f.get("schedule")).ok_or_else(|| "请选择执行方式".to_owned())?,
     })
 }
 
@@ -202,6 +212,10 @@ pub async fn show_policy(
                 dt { "政策依据" } dd { (p.def.basis) }
                 dt { "拨付部门" } dd { (v.unit_name) }
                 dt { "周期" } dd { (p.def.period) }
+                dt { "执行方式" } dd #policy-schedule {
+                    (p.def.schedule.label())
+                    @if let Some(next) = p.next_run() { "，下次 " (crate::ui::fmt_time(next)) }
+                }
                 dt { "预算" } dd { (yuan(p.def.budget)) }
                 dt { "已核定" } dd #policy-granted { (v.granted) " 户，" (yuan(v.granted_amount)) }
                 dt { "已拨付" } dd { (v.paid) " 户，" (yuan(v.paid_amount)) }

@@ -311,7 +311,61 @@ async fn two_runs_at_once_grant_once(backend: Backend) {
     assert_eq!(g["total"].as_u64(), Some(2), "{g}");
 }
 
-on_both_stores!(a_policy_finds_the_enterprises_and_grants_once, two_runs_at_once_grant_once);
+/// A policy on a monthly schedule runs by itself from the scheduler's tick a month
+/// after it is enabled, and again a month after that, granting only the newly eligible.
+async fn a_scheduled_policy_runs_by_itself_and_grants_the_newly_eligible(backend: Backend) {
+    let w = World::new(backend).await;
+    let api = &w.api;
+    let officer = api.login("rsj-policy").await;
+    let mut def = policy("稳岗补贴", 1_000_000);
+    def["schedule"] = json!("fortnightly");
+    let (s, e) = api.call("POST", "/api/v1/policies", Some(&officer), Some(def.clone())).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    def["schedule"] = json!("monthly");
+    let (s, p) = api.call("POST", "/api/v1/policies", Some(&officer), Some(def)).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let id = p["id"].as_str().unwrap().to_owned();
+    let runs = |v: &Value| v["policy"]["runs"].as_array().map(Vec::len).unwrap_or(0);
+    // Sessions end as the weeks pass: each look logs in again.
+    let view = || async {
+        let officer = api.login("rsj-policy").await;
+        api.call("GET", &format!("/api/v1/policies/{id}"), Some(&officer), None).await.1
+    };
+    // A draft is not run, however long it waits.
+    api.clock.advance(chrono::Duration::days(40));
+    api.blocking(|app| app.tick().unwrap()).await;
+    assert_eq!(runs(&view().await), 0);
+    let officer = api.login("rsj-policy").await;
+    let (s, v) = api.call("POST", &format!("/api/v1/policies/{id}/enable"), Some(&officer), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    api.blocking(|app| app.tick().unwrap()).await;
+    assert_eq!(runs(&view().await), 0, "not before its month");
+    api.clock.advance(chrono::Duration::days(31));
+    api.blocking(|app| app.tick().unwrap()).await;
+    let v = view().await;
+    assert_eq!(runs(&v), 1, "{v}");
+    assert_eq!(v["policy"]["runs"][0][1]["opened"].as_u64(), Some(2), "{v}");
+    api.blocking(|app| app.tick().unwrap()).await;
+    assert_eq!(runs(&view().await), 1, "once a month");
+    // An enterprise registered since is found by the next run; the others are not granted twice.
+    api.blocking(|app| {
+        let r = registration(&code("91350100MA0000009"), "云溪区新雇商贸有限公司", 15, &["小微企业"], "2021-01-01");
+        app.register_enterprise(&Actor::System, r, &[], None).unwrap();
+    })
+    .await;
+    api.clock.advance(chrono::Duration::days(31));
+    api.blocking(|app| app.tick().unwrap()).await;
+    let v = view().await;
+    assert_eq!(runs(&v), 2, "{v}");
+    let run = &v["policy"]["runs"][1][1];
+    assert_eq!((run["opened"].as_u64(), run["already"].as_u64()), (Some(1), Some(2)), "{v}");
+}
+
+on_both_stores!(
+    a_policy_finds_the_enterprises_and_grants_once,
+    two_runs_at_once_grant_once,
+    a_scheduled_policy_runs_by_itself_and_grants_the_newly_eligible
+);
 
 fn enc(s: &str) -> String {
     s.bytes()
@@ -337,7 +391,7 @@ async fn the_pages_define_run_and_explain() {
         "第三条第（一）项 | 属于小微企业 | \"小微企业\" in tags\n第三条第（二）项 | 从业人数10人以上 | employees >= 10";
     let form = |clauses: &str| {
         format!(
-            "_csrf={csrf}&name={}&basis={}&budget=100000&period=2026&clauses={}&amount={}&amount_clause={}",
+            "_csrf={csrf}&name={}&basis={}&budget=100000&period=2026&schedule=on_demand&clauses={}&amount={}&amount_clause={}",
             enc("小微企业稳岗补贴"),
             enc("云溪人社〔2026〕3号"),
             enc(clauses),
