@@ -86,7 +86,8 @@ fn who_may_keep_an_entry() {
     let now = t("2026-11-16 10:00");
     let mut amended = resource();
     amended.description = "区内供水户的户号、地址、用水性质和水表口径".into();
-    let table: &[(&str, Result<Vec<&str>, &str>, Result<Vec<&str>, &str>, Result<Vec<&str>, &str>)] = &[
+    type Outcome = Result<Vec<&'static str>, &'static str>;
+    let table: &[(&str, Outcome, Outcome, Outcome)] = &[
         ("data officer of the owner", Ok(vec!["registered"]), Ok(vec!["amended"]), Ok(vec!["withdrawn"])),
         ("data officer of the district (数据局)", Ok(vec!["registered"]), Ok(vec!["amended"]), Ok(vec!["withdrawn"])),
         ("data officer of another department", Err("forbidden"), Err("forbidden"), Err("forbidden")),
@@ -140,6 +141,7 @@ fn what_a_resource_must_declare() {
             "invalid_gateway_url",
         ),
         ("no format", |r| r.format = "".into(), "invalid_field"),
+        ("open with a personal field", |r| r.open = OpenClass::Open, "personal_open"),
     ];
     let a = staff("sw-data", "sw", UnitKind::Department, Role::DataOfficer);
     let ctx = context(&a, t("2026-11-16 10:00"));
