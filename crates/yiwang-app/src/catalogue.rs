@@ -95,6 +95,18 @@ pub struct ResourceView {
     pub downloads: Vec<String>,
 }
 
+/// One change of a resource's entry, as its page lists them.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResourceChange {
+    pub seq: u32,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// `registered`, `amended`, `withdrawn`.
+    pub kind: &'static str,
+    pub summary: String,
+}
+
 /// The gateway's settings.
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
@@ -113,12 +125,35 @@ fn entry_of(row_state: yiwang_core::case::Case) -> Result<ResourceEntry> {
 }
 
 impl App {
-    /// The entry of the resource with this code, withdrawn or not.
+    /// The entry of the resource with this code, withdrawn or not. Its case number
+    /// (`ZY…`, which search and 我的待办 link by) finds it too.
     pub fn resource_entry(&self, code: &str) -> Result<ResourceEntry> {
         match self.store.find_by_tracking_code(&cat::key(code.trim()))? {
             Some(id) => self.load_as::<ResourceKind>(&id),
-            None => Err(AppError::NotFound(ResourceKind::LABEL)),
+            None => match CaseId::parse(code.trim()) {
+                Ok(id) if id.as_str().starts_with(ResourceKind::PREFIX) => self.load_as::<ResourceKind>(&id),
+                _ => Err(AppError::NotFound(ResourceKind::LABEL)),
+            },
         }
+    }
+
+    /// Every registration, amendment and withdrawal of a resource, oldest first: the
+    /// case's hash-chained events, for staff who read the catalogue.
+    pub fn resource_history(&self, actor: &Actor, code: &str) -> Result<Vec<ResourceChange>> {
+        self.may_read_catalogue(actor)?;
+        let e = self.resource_entry(code)?;
+        let mut out = vec![];
+        for r in self.store.events(&e.id)? {
+            let env = r.decode::<ResourceKind>().map_err(|e| AppError::Internal(e.to_string()))?;
+            out.push(ResourceChange {
+                seq: env.seq,
+                at: env.at,
+                actor: env.actor.label(),
+                kind: env.event.name(),
+                summary: env.event.summary(),
+            });
+        }
+        Ok(out)
     }
 
     /// The resource with this code; a withdrawn one is not found.
@@ -209,6 +244,11 @@ impl App {
     }
 
     fn may_read_catalogue(&self, actor: &Actor) -> Result<()> {
+        if let Actor::Staff { roles, .. } = actor
+            && yiwang_core::org::Role::only_verifies(roles)
+        {
+            return Err(AppError::VerifierOnly);
+        }
         if ResourceKind::sees_all(actor) || matches!(actor, Actor::System) {
             Ok(())
         } else {
@@ -330,6 +370,10 @@ impl App {
             if let Some(a) = case.state::<AppealKind>() {
                 if let Some(reply) = &a.reply {
                     hours = Some(hours_between(a.accepted_at, reply.at));
+                    // A closed appeal is held by no unit: the one that replied handled it.
+                    if h.unit.is_none() {
+                        m.insert("unit".into(), json!(reply.unit.to_string()));
+                    }
                 }
                 outcome = a.outcome.map(|o| o.label().to_owned()).or(outcome);
                 // Anonymised: text only where the district publishes it, masked

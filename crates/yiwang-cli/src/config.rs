@@ -56,6 +56,10 @@ pub struct DataArgs {
     /// verifiable and readable.
     #[arg(long, env = "YIWANG_CRYPTO", value_enum)]
     pub crypto: Option<Crypto>,
+    /// Seconds a department's system behind the catalogue's gateway (一网共享) may
+    /// take to answer one page; then the read fails as gateway_unavailable (502).
+    #[arg(long, env = "YIWANG_GATEWAY_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub gateway_timeout_seconds: u64,
 }
 
 /// The algorithms an installation uses (`--crypto`).
@@ -79,7 +83,11 @@ impl DataArgs {
         }
     }
     fn place(&self, d: DataDir) -> Result<DataDir> {
-        let d = DataDir { read_database: self.read_database.clone(), ..d.with_database(self.database.clone()) };
+        let d = DataDir {
+            read_database: self.read_database.clone(),
+            gateway_timeout: std::time::Duration::from_secs(self.gateway_timeout_seconds.max(1)),
+            ..d.with_database(self.database.clone())
+        };
         let d = match &self.personal_keys {
             Some(p) => DataDir { personal_keys: p.clone(), ..d },
             None => d,
@@ -98,6 +106,8 @@ pub struct DataDir {
     seal_personal_data: bool,
     /// The algorithms: as kept in the `crypto` file, or as `with_crypto` switched them.
     crypto: Crypto,
+    /// The catalogue's gateway: how long a department's system may take.
+    gateway_timeout: std::time::Duration,
 }
 
 impl DataDir {
@@ -117,6 +127,7 @@ impl DataDir {
             personal_keys: path.join("keys").join("personal"),
             seal_personal_data: true,
             crypto: Crypto::Standard,
+            gateway_timeout: yiwang_app::catalogue::GatewayConfig::default().timeout,
         })
         .and_then(|d| d.with_crypto(None))
     }
@@ -132,6 +143,7 @@ impl DataDir {
             personal_keys: path.join("keys").join("personal"),
             seal_personal_data: true,
             crypto: Crypto::Standard,
+            gateway_timeout: yiwang_app::catalogue::GatewayConfig::default().timeout,
         })
         .and_then(|d| d.with_crypto(None))
     }
@@ -307,6 +319,7 @@ impl DataDir {
             ranking: self.ranking()?,
             demo: self.path.join("demo").exists(),
             keyring: std::sync::Arc::new(self.keyring()?),
+            gateway: yiwang_app::catalogue::GatewayConfig { timeout: self.gateway_timeout },
             ..AppConfig::default()
         })
     }

@@ -107,7 +107,13 @@ pub async fn show_list(State(state): State<AppState>, u: StaffUser, Query(q): Qu
 
 pub async fn show_one(State(state): State<AppState>, u: StaffUser, Path(code): Path<String>) -> UiResult {
     let actor = u.actor.clone();
-    let v = state.run(move |app| app.catalogue_entry(&actor, &code)).await?;
+    let (v, history) = state
+        .run(move |app| {
+            let v = app.catalogue_entry(&actor, &code)?;
+            let h = app.resource_history(&actor, &v.resource.code)?;
+            Ok((v, h))
+        })
+        .await?;
     let r = &v.resource;
     let body = html! {
         section.card #resource {
@@ -150,7 +156,12 @@ pub async fn show_one(State(state): State<AppState>, u: StaffUser, Path(code): P
                     }
                 }
             }
-            p { a href={"/console/cases/" (v.id)} { "登记和变更记录（" (v.id) "）" } }
+            h2 { "登记和变更记录（" (v.id) "）" }
+            ol.timeline #resource-history {
+                @for c in &history {
+                    li { span.muted { (fmt_time(c.at)) " · " (c.actor) } " " (c.summary) }
+                }
+            }
         }
     };
     Ok(html_response(StatusCode::OK, page(&r.name, Chrome::Console(&u, "catalogue"), body)))

@@ -604,6 +604,11 @@ async fn the_console_lists_shows_and_keeps_the_catalogue() {
     assert_eq!(s, StatusCode::SEE_OTHER);
     let r: Resource = api.blocking(|app| app.resource("YXQ-SW-0100").unwrap()).await;
     assert_eq!(r.fields.len(), 4);
+    let id = api.blocking(|app| app.resource_entry("YXQ-SW-0100").unwrap().id.to_string()).await;
+    let (s, _, page) = send(&api, get(&format!("/console/catalogue/{id}"), Some(&cookie))).await;
+    assert_eq!(s, StatusCode::OK, "its case number finds it too");
+    let history = page.split("id=\"resource-history\"").nth(1).unwrap().split("</ol>").next().unwrap();
+    assert!(history.contains("登记资源 YXQ-SW-0100") && history.contains("变更：信息项"), "{history}");
 
     let (other, _) = console_login(&api, "cgw-data").await;
     let (s, _, _) = send(&api, get("/console/catalogue/YXQ-SW-0100/edit", Some(&other))).await;
@@ -620,4 +625,40 @@ async fn the_portal_lists_the_open_datasets() {
     assert!(page.contains("公共数据开放") && page.contains("12345热线诉求办理情况（脱敏）"));
     assert!(page.contains("/open/data/YXQ-RX-0001.csv") && page.contains("/api/v1/supervision/results.csv"));
     assert!(!page.contains("市场主体名录"), "a closed resource is not on the portal");
+}
+
+/// The scheduler's tick exports the open data once a China day: a case closed after
+/// the day's export is in the next day's.
+#[tokio::test]
+async fn the_scheduler_exports_the_open_data_once_a_day() {
+    let api = Api::new();
+    seed(&api).await;
+    api.blocking(|app| app.tick().unwrap()).await;
+    assert_eq!(exported(&api).await, 0);
+    let operator = api.login("operator1").await;
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/v1/appeals",
+            Some(&operator),
+            Some(json!({"channel": "hotline", "appeal_type": "consultation", "text": "社保卡丢了怎么补办？"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["case_id"].as_str().unwrap().to_owned();
+    api.act_ok(&operator, &id, json!({"action": "answer_directly", "answer": "携带身份证到区政务服务中心补办。"}))
+        .await;
+    api.step(chrono::Duration::hours(1));
+    api.blocking(|app| app.tick().unwrap()).await;
+    assert_eq!(exported(&api).await, 0, "today's export is done");
+    api.step(chrono::Duration::days(1));
+    api.blocking(|app| app.tick().unwrap()).await;
+    assert_eq!(exported(&api).await, 1, "tomorrow's has it");
+}
+
+/// How many appeals the day's export of YXQ-RX-0001 holds.
+async fn exported(api: &Api) -> usize {
+    let (s, d) = api.call("GET", "/open/data/YXQ-RX-0001.json", None, None).await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    d["records"].as_array().unwrap().len()
 }
