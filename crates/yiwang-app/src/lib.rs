@@ -13,6 +13,7 @@ mod authorisation;
 mod benefit;
 mod bundle;
 mod case;
+pub mod catalogue;
 mod clock;
 mod console;
 mod credit_repair;
@@ -30,6 +31,7 @@ mod measure;
 pub mod monitor;
 pub mod notify;
 mod open311;
+pub mod open_data;
 mod patrol;
 mod plan;
 pub use plan::{
@@ -68,6 +70,7 @@ pub use case::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credit_repair::{RepairInput, RepairView};
 pub use dashboard::{Count, Dashboard};
+pub use demo::CATALOGUE as DEMO_CATALOGUE;
 pub use demo::{
     DEMO_APPLICANT, DEMO_ENTERPRISE, DEMO_PASSWORD, ENTERPRISES as DEMO_ENTERPRISES, SERVICES as DEMO_SERVICES,
     demo_files, demo_register,
@@ -136,6 +139,8 @@ pub struct AppConfig {
     /// Whether each write also leaves its events for the event stream's relay
     /// (`stream.toml` configures one; `crate::feed`).
     pub stream: bool,
+    /// How the catalogue's gateway reaches departments' systems (一网共享).
+    pub gateway: catalogue::GatewayConfig,
 }
 
 impl Default for AppConfig {
@@ -158,6 +163,7 @@ impl Default for AppConfig {
             keyring: Arc::new(keyring::Keyring::ephemeral()),
             webhooks: webhook::WebhookConfig::default(),
             stream: false,
+            gateway: catalogue::GatewayConfig::default(),
         }
     }
 }

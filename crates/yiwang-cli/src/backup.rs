@@ -290,6 +290,7 @@ pub fn restore(from: &Path, dir: &Path, personal_keys: Option<&Path>) -> Result<
         read_database: None,
         personal_keys: personal_keys.map(Path::to_owned),
         crypto: None,
+        gateway_timeout_seconds: 10,
     };
     crate::record::audit(crate::record::AuditCommand::Verify { data, witness: None, archive: vec![] })
 }

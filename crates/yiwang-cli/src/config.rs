@@ -57,6 +57,10 @@ pub struct DataArgs {
     /// verifiable and readable.
     #[arg(long, env = "YIWANG_CRYPTO", value_enum)]
     pub crypto: Option<Crypto>,
+    /// Seconds a department's system behind the catalogue's gateway (一网共享) may
+    /// take to answer one page; then the read fails as gateway_unavailable (502).
+    #[arg(long, env = "YIWANG_GATEWAY_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub gateway_timeout_seconds: u64,
 }
 
 /// The algorithms an installation uses (`--crypto`).
@@ -80,7 +84,11 @@ impl DataArgs {
         }
     }
     fn place(&self, d: DataDir) -> Result<DataDir> {
-        let d = DataDir { read_database: self.read_database.clone(), ..d.with_database(self.database.clone()) };
+        let d = DataDir {
+            read_database: self.read_database.clone(),
+            gateway_timeout: std::time::Duration::from_secs(self.gateway_timeout_seconds.max(1)),
+            ..d.with_database(self.database.clone())
+        };
         let d = match &self.personal_keys {
             Some(p) => DataDir { personal_keys: p.clone(), ..d },
             None => d,
@@ -99,6 +107,8 @@ pub struct DataDir {
     seal_personal_data: bool,
     /// The algorithms: as kept in the `crypto` file, or as `with_crypto` switched them.
     crypto: Crypto,
+    /// The catalogue's gateway: how long a department's system may take.
+    gateway_timeout: std::time::Duration,
 }
 
 impl DataDir {
@@ -118,6 +128,7 @@ impl DataDir {
             personal_keys: path.join("keys").join("personal"),
             seal_personal_data: true,
             crypto: Crypto::Standard,
+            gateway_timeout: yiwang_app::catalogue::GatewayConfig::default().timeout,
         })
         .and_then(|d| d.with_crypto(None))
     }
@@ -133,6 +144,7 @@ impl DataDir {
             personal_keys: path.join("keys").join("personal"),
             seal_personal_data: true,
             crypto: Crypto::Standard,
+            gateway_timeout: yiwang_app::catalogue::GatewayConfig::default().timeout,
         })
         .and_then(|d| d.with_crypto(None))
     }
@@ -310,6 +322,7 @@ impl DataDir {
             keyring: std::sync::Arc::new(self.keyring()?),
             webhooks: self.notify()?.map(|n| n.webhooks).unwrap_or_default(),
             stream: self.stream()?.is_some(),
+            gateway: yiwang_app::catalogue::GatewayConfig { timeout: self.gateway_timeout },
             ..AppConfig::default()
         })
     }

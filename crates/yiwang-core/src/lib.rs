@@ -28,6 +28,7 @@ pub mod patrol;
 pub mod plan;
 pub mod rating_fix;
 pub mod rectification;
+pub mod share;
 pub mod task;
 pub mod taxonomy;
 
@@ -54,4 +55,5 @@ pub fn kinds() -> case::Kinds {
         .with::<credit_repair::RepairKind>()
         .with::<benefit::PolicyKind>()
         .with::<benefit::GrantKind>()
+        .with::<share::ResourceKind>()
 }

@@ -78,6 +78,7 @@ impl From<AppError> for ApiError {
             AppError::Conflict(_) => (S::CONFLICT, "conflict", None),
             AppError::IdempotencyKeyReused => (S::UNPROCESSABLE_ENTITY, "idempotency_key_reused", None),
             AppError::IdempotencyKeyUsed => (S::CONFLICT, "idempotency_key_in_use", None),
+            AppError::Gateway { code, .. } => (S::BAD_GATEWAY, *code, None),
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 (S::INTERNAL_SERVER_ERROR, "internal", None)
@@ -159,6 +160,18 @@ fn refusal_status(code: &str) -> StatusCode {
         | "outcome_unchanged"
         | "evidence_missing"
         | "no_problems" => StatusCode::UNPROCESSABLE_ENTITY,
+        // A resource of the catalogue (一网共享).
+        "invalid_resource_code"
+        | "no_fields"
+        | "too_many_fields"
+        | "invalid_field_name"
+        | "duplicate_field"
+        | "unknown_key_field"
+        | "conditions_required"
+        | "invalid_conditions"
+        | "invalid_gateway_url"
+        | "unknown_source"
+        | "personal_open" => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::CONFLICT,
     }
 }

@@ -57,6 +57,8 @@ use utoipa::{Modify, OpenApi};
         crate::webhooks::list_webhooks, crate::webhooks::add_webhook, crate::webhooks::rotate_webhook,
         crate::webhooks::disable_webhook, crate::webhooks::enable_webhook, crate::webhooks::dead_letters,
         crate::webhooks::replay, crate::webhooks::skip,
+        crate::catalogue::list_resources, crate::catalogue::get_resource, crate::catalogue::register_resource,
+        crate::catalogue::amend_resource,
     ),
     modifiers(&Bearer)
 )]
