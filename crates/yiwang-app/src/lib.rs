@@ -41,6 +41,8 @@ mod register;
 pub use record::{Archived, read_security_archive};
 mod schedule;
 mod setup;
+mod sharing;
+pub use sharing::{AccessAction, AccessInput, AccessView, PersonalRead, READ_ACCESS, SharedPage, UsageRow, mask_value};
 mod supervision;
 mod task;
 pub mod totp;
@@ -171,11 +173,15 @@ pub struct App {
     weights: dispatch::WordWeights,
     corrections: dispatch::Corrections,
     labeller: dispatch::TopicLabeller,
+    /// 一网共享's reads: the last signed checkpoint, rates, the day's read logs.
+    sharing: sharing::SharingState,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: AppConfig) -> Result<Self> {
+        let sharing = sharing::SharingState::new(clock.now());
         let app = App {
+            sharing,
             store,
             clock,
             config,

@@ -9,6 +9,7 @@
 //! and whatever reference data it needs as arguments, so every rule can be tested as
 //! a table.
 
+pub mod access;
 pub mod appeal;
 pub mod application;
 pub mod authorisation;
@@ -27,6 +28,7 @@ pub mod org;
 pub mod patrol;
 pub mod plan;
 pub mod rating_fix;
+pub mod read_log;
 pub mod rectification;
 pub mod task;
 pub mod taxonomy;
@@ -54,4 +56,6 @@ pub fn kinds() -> case::Kinds {
         .with::<credit_repair::RepairKind>()
         .with::<benefit::PolicyKind>()
         .with::<benefit::GrantKind>()
+        .with::<access::AccessKind>()
+        .with::<read_log::ReadLogKind>()
 }

@@ -34,6 +34,7 @@ mod reference;
 mod search;
 mod security;
 mod session;
+mod sharing;
 mod task;
 mod ui;
 /// The e-certificate's QR code: what it carries, its modules, its SVG.
@@ -150,6 +151,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(benefit::router())
         .merge(applicant::router())
         .merge(enterprise::router())
+        .merge(sharing::router())
         .merge(inspection::router())
         .merge(security::router())
         .merge(outbox::router())
