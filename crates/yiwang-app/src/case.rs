@@ -165,7 +165,11 @@ impl App {
     /// Every case `q` matches (its `limit`, `offset` and `text` aside), newest first,
     /// read a page at a time by cursor (`CaseQuery::before`): each page costs the same
     /// however deep the walk, where an offset would read again every row it skips.
-    pub(crate) fn each_case(&self, q: &CaseQuery, mut f: impl FnMut(yiwang_store::CaseRow) -> Result<()>) -> Result<()> {
+    pub(crate) fn each_case(
+        &self,
+        q: &CaseQuery,
+        mut f: impl FnMut(yiwang_store::CaseRow) -> Result<()>,
+    ) -> Result<()> {
         const PAGE: u32 = 500;
         let mut q = CaseQuery { text: None, limit: PAGE, offset: 0, count_up_to: Some(1), ..q.clone() };
         loop {

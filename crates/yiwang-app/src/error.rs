@@ -57,6 +57,11 @@ pub enum AppError {
     /// not made; asking again answers what that request did.
     #[error("使用此 Idempotency-Key 的请求正在处理，请稍后重试")]
     IdempotencyKeyUsed,
+    /// A department's system behind the catalogue's gateway failed (`code`:
+    /// `gateway_unavailable`) or answered what its resource does not declare
+    /// (`gateway_invalid`).
+    #[error("{message}")]
+    Gateway { code: &'static str, message: String },
     #[error("内部错误")]
     Internal(String),
 }

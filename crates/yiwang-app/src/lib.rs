@@ -13,6 +13,7 @@ mod authorisation;
 mod benefit;
 mod bundle;
 mod case;
+pub mod catalogue;
 mod clock;
 mod console;
 mod credit_repair;
@@ -130,6 +131,8 @@ pub struct AppConfig {
     /// The keys e-certificates are signed with (the data directory's `keys/`); an
     /// in-memory key by default, for tests and benches.
     pub keyring: Arc<keyring::Keyring>,
+    /// How the catalogue's gateway reaches departments' systems (一网共享).
+    pub gateway: catalogue::GatewayConfig,
 }
 
 impl Default for AppConfig {
@@ -150,6 +153,7 @@ impl Default for AppConfig {
             demo: false,
             ranking: measure::Ranking::default(),
             keyring: Arc::new(keyring::Keyring::ephemeral()),
+            gateway: catalogue::GatewayConfig::default(),
         }
     }
 }

@@ -543,6 +543,14 @@ impl App {
         Ok(s)
     }
 
+    /// An appeal's text as published: personal data masked (for open data, once the
+    /// publication filter passes the appeal).
+    pub(crate) fn published_text(&self, a: &Appeal) -> Result<String> {
+        let names = self.citizen_names(a)?;
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        Ok(mask_personal(&a.text, &names))
+    }
+
     /// The citizen's name, for masking where they wrote it into the text.
     fn citizen_names(&self, a: &Appeal) -> Result<Vec<String>> {
         Ok(match a.citizen {

@@ -30,6 +30,7 @@ pub mod plan;
 pub mod rating_fix;
 pub mod read_log;
 pub mod rectification;
+pub mod share;
 pub mod task;
 pub mod taxonomy;
 
@@ -56,6 +57,7 @@ pub fn kinds() -> case::Kinds {
         .with::<credit_repair::RepairKind>()
         .with::<benefit::PolicyKind>()
         .with::<benefit::GrantKind>()
+        .with::<share::ResourceKind>()
         .with::<access::AccessKind>()
         .with::<read_log::ReadLogKind>()
 }

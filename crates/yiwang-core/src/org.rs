@@ -226,10 +226,14 @@ pub enum Role {
     Enforcer,
     /// 政策专员: defines, dry-runs and runs 免申即享 policies, and records payments.
     PolicyOfficer,
+    /// 数据专员: registers and amends their department's resources in the catalogue
+    /// (政务信息资源目录, 一网共享); one at the district (the big-data bureau, 数据局)
+    /// keeps every department's entries.
+    DataOfficer,
 }
 
 impl Role {
-    pub const ALL: [Role; 18] = [
+    pub const ALL: [Role; 19] = [
         Role::Admin,
         Role::SecurityAdmin,
         Role::Auditor,
@@ -248,11 +252,12 @@ impl Role {
         Role::Regulator,
         Role::Enforcer,
         Role::PolicyOfficer,
+        Role::DataOfficer,
     ];
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
         Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or(InvalidValue {
             field: "role",
-            rule: "应为 admin、security_admin、auditor、operator、dispatcher、supervisor、handler、unit_leader、leader、grid_worker、inspector、clerk、reviewer、approver、verifier、regulator、enforcer、policy_officer 之一",
+            rule: "应为 admin、security_admin、auditor、operator、dispatcher、supervisor、handler、unit_leader、leader、grid_worker、inspector、clerk、reviewer、approver、verifier、regulator、enforcer、policy_officer、data_officer 之一",
         })
     }
     pub fn as_str(self) -> &'static str {
@@ -275,6 +280,7 @@ impl Role {
             Role::Regulator => "regulator",
             Role::Enforcer => "enforcer",
             Role::PolicyOfficer => "policy_officer",
+            Role::DataOfficer => "data_officer",
         }
     }
     pub fn label(self) -> &'static str {
@@ -297,6 +303,7 @@ impl Role {
             Role::Regulator => "监管人员",
             Role::Enforcer => "执法检查人员",
             Role::PolicyOfficer => "政策专员",
+            Role::DataOfficer => "数据专员",
         }
     }
 

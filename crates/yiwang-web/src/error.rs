@@ -78,6 +78,7 @@ impl From<AppError> for ApiError {
             AppError::Conflict(_) => (S::CONFLICT, "conflict", None),
             AppError::IdempotencyKeyReused => (S::UNPROCESSABLE_ENTITY, "idempotency_key_reused", None),
             AppError::IdempotencyKeyUsed => (S::CONFLICT, "idempotency_key_in_use", None),
+            AppError::Gateway { code, .. } => (S::BAD_GATEWAY, *code, None),
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 (S::INTERNAL_SERVER_ERROR, "internal", None)

@@ -762,7 +762,12 @@ pub fn a_walk_by_cursor_visits_every_case_of_a_kind_once(store: &dyn Store) {
     let third = &walked[2];
     let at = store.list_cases(&CaseQuery { limit: 10, ..Default::default() }).unwrap().rows[2].opened_at;
     let rest = store
-        .list_cases(&CaseQuery { kind: Some("appeal"), limit: 10, before: Some((at, third.clone())), ..Default::default() })
+        .list_cases(&CaseQuery {
+            kind: Some("appeal"),
+            limit: 10,
+            before: Some((at, third.clone())),
+            ..Default::default()
+        })
         .unwrap();
     assert_eq!(ids(&rest.rows), walked[3..]);
 }
