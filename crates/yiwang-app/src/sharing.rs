@@ -223,7 +223,11 @@ impl App {
             owner: resource.owner.clone(),
             share: resource.share,
             conditions: resource.conditions.clone(),
-            offered: resource.fields.iter().map(|f| OfferedField { name: f.name.clone(), personal: f.personal }).collect(),
+            offered: resource
+                .fields
+                .iter()
+                .map(|f| OfferedField { name: f.name.clone(), personal: f.personal })
+                .collect(),
             fields: input.fields.clone(),
             unmasked: input.unmasked.clone(),
             purpose: input.purpose.clone(),
@@ -272,8 +276,12 @@ impl App {
         let ctx = self.context(&r, actor, self.now());
         let probe = |c: &access::Command| access::decide(&a, c, &ctx).is_ok();
         let mut actions = vec![];
-        let approve =
-            access::Command::Approve { opinion: "同意".into(), fields: None, unmasked: None, credential: String::new() };
+        let approve = access::Command::Approve {
+            opinion: "同意".into(),
+            fields: None,
+            unmasked: None,
+            credential: String::new(),
+        };
         if probe(&approve) {
             actions.push("approve");
         }
@@ -498,8 +506,10 @@ impl App {
                 },
             };
             let state = case.state::<ReadLogKind>().ok_or_else(|| crate::case::wrong_kind(case.id()))?;
-            let events = read_log::decide(state, &read_log::Command::Record(entry.clone()), &self.context(&r, &actor, now))?;
-            let batch = AppendBatch::new(r.tenant.clone(), case, now, actor.clone(), Events::new::<ReadLogKind>(events));
+            let events =
+                read_log::decide(state, &read_log::Command::Record(entry.clone()), &self.context(&r, &actor, now))?;
+            let batch =
+                AppendBatch::new(r.tenant.clone(), case, now, actor.clone(), Events::new::<ReadLogKind>(events));
             match self.store.append(batch).wait() {
                 Ok(c) => {
                     let id = c.id().clone();

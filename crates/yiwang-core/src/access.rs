@@ -298,7 +298,8 @@ pub type AccessEnvelope = Envelope<AccessEvent>;
 
 /// Who speaks for a unit in sharing: its 数据专员 or its head.
 fn speaks_for(actor: &Actor, unit: &UnitCode) -> bool {
-    matches!(actor, Actor::Staff { unit: u, .. } if u == unit) && actor.has_any_role(&[Role::DataOfficer, Role::UnitLeader])
+    matches!(actor, Actor::Staff { unit: u, .. } if u == unit)
+        && actor.has_any_role(&[Role::DataOfficer, Role::UnitLeader])
 }
 
 fn check_period(from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Result<(), Refusal> {
@@ -353,7 +354,9 @@ fn check_fields(
 /// 共享申请, by the consuming unit's 数据专员 or head.
 pub fn open(n: &NewAccess, ctx: &Context<'_>) -> Result<Vec<AccessEvent>, Refusal> {
     if !speaks_for(ctx.actor, &n.consumer) {
-        return Err(Refusal::Forbidden { action: "request_access", why: "由使用部门的数据专员或负责人提出共享申请" });
+        return Err(Refusal::Forbidden {
+            action: "request_access", why: "由使用部门的数据专员或负责人提出共享申请"
+        });
     }
     if n.consumer == n.owner {
         return Err(Refusal::rule("own_resource", "本部门的信息资源无需申请共享"));
@@ -416,7 +419,9 @@ pub fn decide(s: &Access, c: &Command, ctx: &Context<'_>) -> Result<Vec<AccessEv
                 return Err(Refusal::CaseClosed("该共享申请已有答复"));
             }
             if !speaks_for(ctx.actor, &s.owner) {
-                return Err(Refusal::Forbidden { action: "approve", why: "由资源提供部门的数据专员或负责人审核" });
+                return Err(Refusal::Forbidden {
+                    action: "approve", why: "由资源提供部门的数据专员或负责人审核"
+                });
             }
             if ctx.now >= s.ends_at() {
                 return Err(Refusal::rule("period_past", "申请的共享期限已过，不能再同意"));
@@ -448,7 +453,9 @@ pub fn decide(s: &Access, c: &Command, ctx: &Context<'_>) -> Result<Vec<AccessEv
                 return Err(Refusal::CaseClosed("该共享申请已有答复"));
             }
             if !speaks_for(ctx.actor, &s.owner) {
-                return Err(Refusal::Forbidden { action: "refuse", why: "由资源提供部门的数据专员或负责人审核" });
+                return Err(Refusal::Forbidden {
+                    action: "refuse", why: "由资源提供部门的数据专员或负责人审核"
+                });
             }
             Ok(vec![AccessEvent::Refused { reason: text("reason", reason, 500)? }])
         }

@@ -159,8 +159,14 @@ fn refusal_status(code: &str) -> StatusCode {
         | "evidence_missing"
         | "no_problems" => StatusCode::UNPROCESSABLE_ENTITY,
         // 一网共享: a request's input, and a read's credential, grant, rate and signing.
-        "fields_required" | "unknown_field" | "unmasked_not_requested" | "unmasked_not_personal"
-        | "period_invalid" | "period_past" | "period_too_long" | "not_narrowing" => StatusCode::UNPROCESSABLE_ENTITY,
+        "fields_required"
+        | "unknown_field"
+        | "unmasked_not_requested"
+        | "unmasked_not_personal"
+        | "period_invalid"
+        | "period_past"
+        | "period_too_long"
+        | "not_narrowing" => StatusCode::UNPROCESSABLE_ENTITY,
         "credential_invalid" => StatusCode::UNAUTHORIZED,
         "grant_expired" | "grant_revoked" | "grant_not_started" | "grant_scope" => StatusCode::FORBIDDEN,
         "rate_limited" => StatusCode::TOO_MANY_REQUESTS,

@@ -180,12 +180,8 @@ pub async fn read_records(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::invalid("limit", "limit 应为 1 到 500"));
     }
-    let query = yiwang_app::catalogue::ReadQuery {
-        since,
-        after: q.after.filter(|a| !a.is_empty()),
-        limit,
-        filter: vec![],
-    };
+    let query =
+        yiwang_app::catalogue::ReadQuery { since, after: q.after.filter(|a| !a.is_empty()), limit, filter: vec![] };
     let page = state.run(move |app| app.read_shared(&credential, &resource, &query)).await?;
     Ok((
         [

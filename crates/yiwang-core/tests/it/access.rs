@@ -114,7 +114,11 @@ fn the_share_class_decides_what_opening_a_request_does() {
         assert_eq!(s.status, *status, "{share:?}");
         let detail: serde_json::Value = serde_json::from_str(&AccessKind::project(&s).detail).unwrap();
         let granted = *status == AccessStatus::Granted;
-        assert_eq!(detail["credential"].as_str() == Some("c0ffee"), granted, "{share:?}: only a grant has a credential");
+        assert_eq!(
+            detail["credential"].as_str() == Some("c0ffee"),
+            granted,
+            "{share:?}: only a grant has a credential"
+        );
     }
     let refused = requested(ShareClass::None);
     assert!(refused.decision.unwrap().contains("不予共享类：仅用于法定职责"), "the reason is the catalogue's");
@@ -167,7 +171,8 @@ fn only_the_consuming_units_data_officer_or_head_asks_for_valid_fields_and_perio
 fn the_owner_approves_narrows_or_refuses_a_conditional_request_once() {
     let at = t("2026-11-17 10:00");
     let s = requested(ShareClass::Conditional);
-    let rows: Vec<(Actor, Command, Result<&[&str], &str>)> = vec![
+    type Row = (Actor, Command, Result<&'static [&'static str], &'static str>);
+    let rows: Vec<Row> = vec![
         (owner(), approve(None, None), Ok(&["code", "name", "legal_person"])),
         (owner(), approve(Some(&["code", "name"]), None), Ok(&["code", "name"])),
         (owner(), approve(Some(&["code", "phone"]), None), Err("not_narrowing")),
@@ -219,7 +224,8 @@ fn the_answer_clock_turns_yellow_then_red_after_ten_working_days() {
     };
     assert!(alarms(&s, t("2026-11-17 09:00")).is_empty());
     assert_eq!(alarms(&s, clock.warn_at), ["answer_warned"]);
-    let yellow = fold(Some(s.clone()), 2, clock.warn_at, &Actor::System, &[AccessEvent::AnswerWarned { due: clock.due }]);
+    let yellow =
+        fold(Some(s.clone()), 2, clock.warn_at, &Actor::System, &[AccessEvent::AnswerWarned { due: clock.due }]);
     assert_eq!(AccessKind::project(&yellow).header.stage, Stage::Yellow);
     assert!(alarms(&yellow, clock.warn_at).is_empty());
     assert_eq!(alarms(&yellow, clock.due), ["answer_overdue"]);

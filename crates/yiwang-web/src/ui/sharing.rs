@@ -96,7 +96,7 @@ pub async fn show_new(State(state): State<AppState>, u: StaffUser, Query(q): Que
     if !sees_sharing(&u) {
         return Err(forbidden());
     }
-    Ok(render_new(&state, &u, q.resource.unwrap_or_default(), &Fields::default(), None, StatusCode::OK).await?)
+    render_new(&state, &u, q.resource.unwrap_or_default(), &Fields::default(), None, StatusCode::OK).await
 }
 
 async fn render_new(

@@ -11,34 +11,58 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use yiwang_app::AppConfig;
-use yiwang_core::share::{Resource, ShareClass, Source};
+use yiwang_core::id::{UnitCode, Username};
+use yiwang_core::org::{Actor, Role, UnitKind};
+use yiwang_core::share::{Frequency, OpenClass, Resource, ShareClass, Source};
 
 fn code_of(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or("")
 }
 
-/// The register's resource in the demo catalogue (有条件共享; the legal
-/// representative personal).
-async fn register_resource(api: &Api) -> Resource {
+/// The enterprise register as a 有条件共享 resource of 市场监管局 (its legal
+/// representative and phone personal), and inspection results as a 无条件共享 one,
+/// registered by the 数据局's 数据专员 (once per store).
+async fn seed(api: &Api) -> (Resource, Resource) {
     api.blocking(|app| {
-        app.resources(&Default::default())
-            .unwrap()
-            .into_iter()
-            .find(|r| matches!(r.source, Source::Register))
-            .expect("the demo catalogue lists the enterprise register")
+        let bureau = Actor::Staff {
+            username: Username::parse("sjj-data").unwrap(),
+            unit: UnitCode::parse("district").unwrap(),
+            unit_kind: UnitKind::District,
+            roles: vec![Role::DataOfficer],
+        };
+        let make = |code: &str, name: &str, source: Source, share: ShareClass| Resource {
+            code: code.into(),
+            name: name.into(),
+            owner: UnitCode::parse("scjgj").unwrap(),
+            description: format!("{name}（测试）"),
+            fields: yiwang_app::catalogue::source_fields(&source),
+            share,
+            conditions: if share == ShareClass::Conditional { "仅用于法定职责".into() } else { String::new() },
+            frequency: Frequency::Daily,
+            format: "JSON".into(),
+            key_field: yiwang_app::catalogue::source_fields(&source)[0].name.clone(),
+            source,
+            open: OpenClass::Closed,
+        };
+        let register = make("YXQ-TEST-0001", "企业登记信息（共享测试）", Source::Register, ShareClass::Conditional);
+        let results =
+            make("YXQ-TEST-0002", "抽查结果（共享测试）", Source::InspectionResults, ShareClass::Unconditional);
+        for r in [&register, &results] {
+            if app.resource(&r.code).is_err() {
+                app.register_resource(&bureau, r).unwrap();
+            }
+        }
+        (app.resource(&register.code).unwrap(), app.resource(&results.code).unwrap())
     })
     .await
 }
 
+async fn register_resource(api: &Api) -> Resource {
+    seed(api).await.0
+}
+
 async fn unconditional_resource(api: &Api) -> Resource {
-    api.blocking(|app| {
-        app.resources(&Default::default())
-            .unwrap()
-            .into_iter()
-            .find(|r| r.share == ShareClass::Unconditional)
-            .expect("the demo catalogue has an unconditional resource")
-    })
-    .await
+    seed(api).await.1
 }
 
 /// The leader of a unit other than the owner: the consumer.
@@ -163,19 +187,38 @@ async fn requests_refuse_bad_input_and_answers_only_narrow(backend: Backend) {
         (request(&r, &[], &[]), "fields_required"),
         (request(&r, &["no_such_field"], &[]), "unknown_field"),
         (request(&r, &[first.as_str()], &[first.as_str()]), "unmasked_not_personal"),
-        (json!({"system": "x", "resource": "NO-SUCH-1", "fields": ["a"], "purpose": "p", "legal_basis": "l",
-                "from": "2026-11-16", "to": "2026-12-31"}), "not_found"),
-        ({ let mut v = request(&r, &[first.as_str()], &[]); v["to"] = json!("2026-01-01"); v }, "period_invalid"),
-        ({ let mut v = request(&r, &[first.as_str()], &[]); v["purpose"] = json!(""); v }, "invalid_field"),
+        (
+            json!({"system": "x", "resource": "NO-SUCH-1", "fields": ["a"], "purpose": "p", "legal_basis": "l",
+                "from": "2026-11-16", "to": "2026-12-31"}),
+            "not_found",
+        ),
+        (
+            {
+                let mut v = request(&r, &[first.as_str()], &[]);
+                v["to"] = json!("2026-01-01");
+                v
+            },
+            "period_invalid",
+        ),
+        (
+            {
+                let mut v = request(&r, &[first.as_str()], &[]);
+                v["purpose"] = json!("");
+                v
+            },
+            "invalid_field",
+        ),
     ];
     for (body, code) in cases {
         let (s, v) = api.call("POST", "/api/v1/share/requests", Some(&consumer), Some(body.clone())).await;
         assert_eq!(code_of(&v), code, "{body}: {v}");
         assert!(s.is_client_error(), "{s}");
     }
-    let (s, v) = api.call("POST", "/api/v1/share/requests", Some(&handler), Some(request(&r, &[first.as_str()], &[]))).await;
+    let (s, v) =
+        api.call("POST", "/api/v1/share/requests", Some(&handler), Some(request(&r, &[first.as_str()], &[]))).await;
     assert_eq!((s, code_of(&v)), (StatusCode::FORBIDDEN, "forbidden"), "a handler does not speak for its unit: {v}");
-    let (s, v) = api.call("POST", "/api/v1/share/requests", Some(&consumer), Some(request(&r, &[first.as_str()], &[]))).await;
+    let (s, v) =
+        api.call("POST", "/api/v1/share/requests", Some(&consumer), Some(request(&r, &[first.as_str()], &[]))).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let id = v["access"]["id"].as_str().unwrap().to_owned();
     let act = |who: String, body: Value| {
@@ -200,7 +243,8 @@ async fn requests_refuse_bad_input_and_answers_only_narrow(backend: Backend) {
     let u = unconditional_resource(&api).await;
     let consumer = api.login(consumer_for(&u)).await;
     let f = u.fields[0].name.clone();
-    let (s, v) = api.call("POST", "/api/v1/share/requests", Some(&consumer), Some(request(&u, &[f.as_str()], &[]))).await;
+    let (s, v) =
+        api.call("POST", "/api/v1/share/requests", Some(&consumer), Some(request(&u, &[f.as_str()], &[]))).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["access"]["status"], "granted");
     assert!(v["credential"].as_str().unwrap().starts_with("yws_"));
@@ -230,7 +274,12 @@ async fn revoked_expired_and_too_frequent_reads_answer_their_codes(backend: Back
     // Revoked by the consumer itself: the credential reads no more.
     let consumer = api.login(consumer_for(&r)).await;
     let (s, v) = api
-        .call("POST", &format!("/api/v1/share/requests/{grant}/revoke"), Some(&consumer), Some(json!({"reason": "项目结束"})))
+        .call(
+            "POST",
+            &format!("/api/v1/share/requests/{grant}/revoke"),
+            Some(&consumer),
+            Some(json!({"reason": "项目结束"})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let (s, v, _) = read(&api, &code, &credential, "?limit=1").await;
@@ -344,7 +393,8 @@ async fn a_citizen_sees_which_departments_read_their_data(backend: Backend) {
     assert_eq!(s, StatusCode::OK, "{v}");
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), 1, "{v}");
-    let consumer_unit = if r.owner.as_str() == "rsj" { "云溪区民政局" } else { "云溪区人力资源和社会保障局" };
+    // The department by its short name (units.json's `short`).
+    let consumer_unit = if r.owner.as_str() == "rsj" { "民政局" } else { "人社局" };
     assert_eq!(rows[0]["department"], consumer_unit, "{v}");
     assert_eq!(rows[0]["system"], "就业补贴审核系统");
     assert_eq!(rows[0]["resource"], r.name.as_str());
