@@ -50,6 +50,7 @@ pub(crate) fn case_href(kind: &str, id: &CaseId) -> String {
         "enterprise" => format!("/console/enterprises/{id}"),
         "policy" => format!("/console/policies/{id}"),
         "grant" => format!("/console/grants/{id}"),
+        "access" => format!("/console/share/{id}"),
         _ => format!("/console/cases/{id}"),
     }
 }

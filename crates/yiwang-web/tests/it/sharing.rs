@@ -479,3 +479,38 @@ async fn the_console_requests_answers_and_shows_usage_and_the_portal_shows_a_cit
     assert_eq!(s, StatusCode::OK, "{mine}");
     assert!(mine.contains("我的数据使用记录"), "{mine}");
 }
+
+/// Under 国密 (an SM2 keyring, as `--crypto gm` makes it) a read's body is hashed
+/// with SM3, and a pending request is in the owner's 我的待办, linked to its page.
+#[tokio::test]
+async fn under_gm_a_read_is_hashed_with_sm3_and_a_pending_request_is_the_owners_todo() {
+    use crate::ui::{console_login, get, send};
+    let dir = tempfile::tempdir().unwrap();
+    let keys = yiwang_app::keyring::Keyring::open_or_create_for(dir.path(), yiwang_app::keyring::SignAlg::Sm2).unwrap();
+    let mut config = AppConfig::default();
+    config.login.idle_minutes = 24 * 60;
+    config.demo = true;
+    config.keyring = std::sync::Arc::new(keys);
+    let api = Api::with_config(Backend::Sqlite, config);
+    api.register(2).await;
+    let (r, _, credential) = granted_register(&api, &[], &[]).await;
+    let req = Request::builder()
+        .uri(format!("/api/v1/share/{}/records?limit=1", r.code))
+        .header("authorization", format!("Bearer {credential}"))
+        .body(Body::empty())
+        .unwrap();
+    let resp = yiwang_web::router(api.app.clone()).oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let digest = resp.headers()["x-body-digest"].to_str().unwrap().to_owned();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let want = yiwang_core::chain::HashAlg::Sm3.hex(&[&body[..]]);
+    assert_eq!(digest, format!("sm3:{want}"), "the digest is of the body as sent");
+    // A conditional request waits in the owner's 我的待办.
+    let consumer = api.login(consumer_for(&r)).await;
+    let (s, v) = api.call("POST", "/api/v1/share/requests", Some(&consumer), Some(request(&r, &["code"], &[]))).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["access"]["id"].as_str().unwrap().to_owned();
+    let (owner, _) = console_login(&api, &format!("{}-leader", r.owner)).await;
+    let (_, _, todo) = send(&api, get("/console/todo", Some(&owner))).await;
+    assert!(todo.contains(&format!("/console/share/{id}")), "{todo}");
+}
