@@ -176,7 +176,12 @@ impl App {
     pub fn resource_view(&self, e: ResourceEntry) -> ResourceView {
         let r = &e.resource;
         ResourceView {
-            owner_name: self.reference().unit_name(&r.owner),
+            owner_name: self
+                .reference()
+                .org
+                .get(&r.owner)
+                .map(|u| u.name.clone())
+                .unwrap_or_else(|| r.owner.to_string()),
             share_label: r.share.label(),
             open_label: r.open.label(),
             frequency_label: r.frequency.label(),
@@ -188,6 +193,26 @@ impl App {
             updated_at: e.updated_at,
             version: e.version,
             resource: e.resource,
+        }
+    }
+
+    /// The catalogue as staff read it: every department's (not a 核验员's).
+    pub fn catalogue(&self, actor: &Actor, f: &ResourceFilter) -> Result<Vec<ResourceView>> {
+        self.may_read_catalogue(actor)?;
+        Ok(self.resource_entries(f)?.into_iter().map(|e| self.resource_view(e)).collect())
+    }
+
+    /// One entry, withdrawn or not, as staff read it.
+    pub fn catalogue_entry(&self, actor: &Actor, code: &str) -> Result<ResourceView> {
+        self.may_read_catalogue(actor)?;
+        Ok(self.resource_view(self.resource_entry(code)?))
+    }
+
+    fn may_read_catalogue(&self, actor: &Actor) -> Result<()> {
+        if ResourceKind::sees_all(actor) || matches!(actor, Actor::System) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("政务信息资源目录供各部门工作人员查阅".into()))
         }
     }
 
@@ -454,8 +479,10 @@ impl App {
             if after_month.as_ref().is_some_and(|a| label > *a) {
                 continue;
             }
-            let m = self.measures(&label)?;
-            for u in m.units {
+            let mut units = self.measures(&label)?.units;
+            // By code: the cursor's order, whatever order the measures rank in.
+            units.sort_by(|a, b| a.unit.cmp(&b.unit));
+            for u in units {
                 let code = u.unit.to_string();
                 if after_month.as_ref() == Some(&label) && after_unit.as_ref().is_some_and(|a| code <= *a) {
                     continue;
@@ -540,6 +567,61 @@ impl App {
             }
         }
         Ok(page)
+    }
+}
+
+/// A resource of a seed list (`data/demo/catalogue.json`): yiwang's own sources may
+/// leave out their fields and key, which the source gives.
+#[derive(Debug, Clone, Deserialize)]
+struct SeedResource {
+    code: String,
+    name: String,
+    owner: UnitCode,
+    description: String,
+    #[serde(default)]
+    fields: Vec<Field>,
+    share: ShareClass,
+    #[serde(default)]
+    conditions: String,
+    frequency: yiwang_core::share::Frequency,
+    format: String,
+    source: Source,
+    open: OpenClass,
+    #[serde(default)]
+    key_field: String,
+}
+
+impl App {
+    /// Registers the resources of a seed list (JSON) that are not registered yet, as
+    /// `actor`; how many.
+    pub fn seed_catalogue(&self, actor: &Actor, json: &str) -> Result<usize> {
+        let seeds: Vec<SeedResource> =
+            serde_json::from_str(json).map_err(|e| AppError::invalid("catalogue", format!("资源清单有误：{e}")))?;
+        let mut n = 0;
+        for s in seeds {
+            if self.store.find_by_tracking_code(&cat::key(&s.code))?.is_some() {
+                continue;
+            }
+            let fields = if s.fields.is_empty() { source_fields(&s.source) } else { s.fields };
+            let key_field = if s.key_field.is_empty() { source_key(&s.source).to_owned() } else { s.key_field };
+            let r = Resource {
+                code: s.code,
+                name: s.name,
+                owner: s.owner,
+                description: s.description,
+                fields,
+                share: s.share,
+                conditions: s.conditions,
+                frequency: s.frequency,
+                format: s.format,
+                source: s.source,
+                open: s.open,
+                key_field,
+            };
+            self.register_resource(actor, &r)?;
+            n += 1;
+        }
+        Ok(n)
     }
 }
 

@@ -24,6 +24,8 @@ pub const SERVICES: &str = include_str!("../../../data/demo/services.toml");
 pub const SUPERVISION: &str = include_str!("../../../data/demo/supervision.toml");
 const KNOWLEDGE: &str = include_str!("../../../data/demo/knowledge.json");
 const APPEALS: &str = include_str!("../../../data/demo/appeals.json");
+/// 政务信息资源目录: yiwang's own data and one department's gateway (一网共享).
+pub const CATALOGUE: &str = include_str!("../../../data/demo/catalogue.json");
 
 #[derive(Deserialize)]
 struct DemoAppeal {
@@ -278,8 +280,12 @@ impl App {
         // 免申即享: the demo's policies, the first run the day before.
         clock.set(end - chrono::Duration::days(1));
         let grants = sim.seed_policies()?;
+        // 一网共享: the catalogue, kept by the 数据局, and today's open data.
+        let bureau = staff("data-bureau", "district", UnitKind::District, &[Role::DataOfficer]);
+        sim.seed_catalogue(&bureau, CATALOGUE)?;
         clock.set(end);
         sim.tick()?;
+        sim.refresh_open_data()?;
         tracing::info!(appeals = n, tasks, patrols, applications, enterprises, grants, "demo district seeded");
         Ok((report, n))
     }

@@ -31,6 +31,7 @@ mod measure;
 pub mod monitor;
 pub mod notify;
 mod open311;
+pub mod open_data;
 mod patrol;
 mod plan;
 pub use plan::{
@@ -69,6 +70,7 @@ pub use case::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credit_repair::{RepairInput, RepairView};
 pub use dashboard::{Count, Dashboard};
+pub use demo::CATALOGUE as DEMO_CATALOGUE;
 pub use demo::{
     DEMO_APPLICANT, DEMO_ENTERPRISE, DEMO_PASSWORD, ENTERPRISES as DEMO_ENTERPRISES, SERVICES as DEMO_SERVICES,
     demo_files, demo_register,

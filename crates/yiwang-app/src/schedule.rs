@@ -75,6 +75,11 @@ impl App {
         self.settle_supervision()?;
         // An approved 信用修复 whose enterprise's record a crash left unrepaired.
         self.reconcile_repairs()?;
+        // 数据开放: the open datasets, exported once a day. A failed export is
+        // logged and tried again at the next tick; it never stops the deadlines.
+        if let Err(e) = self.refresh_open_data_daily() {
+            tracing::warn!(error = %e, "open data export failed");
+        }
         // Clients' Idempotency-Keys are kept IDEMPOTENCY_HOURS.
         self.store.purge_idempotency(now - chrono::Duration::hours(crate::IDEMPOTENCY_HOURS))?;
         Ok(report)

@@ -158,6 +158,18 @@ fn refusal_status(code: &str) -> StatusCode {
         | "outcome_unchanged"
         | "evidence_missing"
         | "no_problems" => StatusCode::UNPROCESSABLE_ENTITY,
+        // A resource of the catalogue (一网共享).
+        "invalid_resource_code"
+        | "no_fields"
+        | "too_many_fields"
+        | "invalid_field_name"
+        | "duplicate_field"
+        | "unknown_key_field"
+        | "conditions_required"
+        | "invalid_conditions"
+        | "invalid_gateway_url"
+        | "unknown_source"
+        | "personal_open" => StatusCode::UNPROCESSABLE_ENTITY,
         // 一网共享: a request's input, and a read's credential, grant, rate and signing.
         "fields_required"
         | "unknown_field"

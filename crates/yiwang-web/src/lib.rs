@@ -12,6 +12,7 @@ mod application;
 mod auth;
 mod benefit;
 mod bundle;
+mod catalogue;
 mod citizen;
 mod dispatch;
 mod enterprise;
@@ -151,6 +152,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(benefit::router())
         .merge(applicant::router())
         .merge(enterprise::router())
+        .merge(catalogue::router())
         .merge(sharing::router())
         .merge(inspection::router())
         .merge(security::router())

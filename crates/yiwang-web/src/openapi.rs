@@ -54,6 +54,8 @@ use utoipa::{Modify, OpenApi};
         crate::benefit::close, crate::benefit::grants, crate::benefit::get_grant, crate::benefit::record_payment,
         crate::benefit::policies_in_force, crate::benefit::my_grants, crate::benefit::my_grant,
         crate::benefit::confirm, crate::benefit::decline, crate::benefit::claim,
+        crate::catalogue::list_resources, crate::catalogue::get_resource, crate::catalogue::register_resource,
+        crate::catalogue::amend_resource,
         crate::sharing::create_request, crate::sharing::list_requests, crate::sharing::get_request,
         crate::sharing::act_on_request, crate::sharing::revoke_request, crate::sharing::read_records,
         crate::sharing::usage, crate::sharing::my_reads,

@@ -358,6 +358,15 @@ pub fn check_resource(r: &Resource) -> Result<Resource, Refusal> {
         }
         fields.push(Field { name, label: text("label", &f.label, 50)?, ty: f.ty, personal: f.personal });
     }
+    // 公共数据开放 publishes no personal information (个人信息保护法 art. 13, 25).
+    if r.open == OpenClass::Open
+        && let Some(f) = fields.iter().find(|f| f.personal)
+    {
+        return Err(Refusal::rule(
+            "personal_open",
+            format!("无条件开放的资源不能含个人信息项（“{}”）：请改为有条件开放或不予开放", f.label),
+        ));
+    }
     let key_field = r.key_field.trim().to_owned();
     if !fields.iter().any(|f| f.name == key_field) {
         return Err(Refusal::rule("unknown_key_field", format!("标识信息项“{key_field}”不在信息项之列")));

@@ -9,6 +9,7 @@ mod authorisation;
 mod benefit;
 mod bundle;
 mod callback;
+mod catalogue;
 mod enterprise;
 mod evolve;
 mod fixture;

@@ -15,6 +15,7 @@ mod audit;
 mod authorisations;
 mod benefit;
 mod bundles;
+mod catalogue;
 mod console;
 mod dashboard;
 mod enterprises;
@@ -229,6 +230,13 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(applicant::APPLY_LIMIT)),
         )
         .route("/supervision/results", get(supervision::show_results))
+        .route("/console/catalogue", get(catalogue::show_list))
+        .route("/console/catalogue/new", get(catalogue::show_new).post(catalogue::register))
+        .route("/console/catalogue/{code}", get(catalogue::show_one))
+        .route("/console/catalogue/{code}/edit", get(catalogue::show_edit).post(catalogue::amend))
+        .route("/open", get(catalogue::show_open))
+        .route("/open/catalog.jsonld", get(catalogue::catalog_jsonld))
+        .route("/open/data/{file}", get(catalogue::download))
         .route("/console/share", get(sharing::show_list))
         .route("/console/share/new", get(sharing::show_new).post(sharing::submit_new))
         .route("/console/share/usage", get(sharing::show_usage))
@@ -504,6 +512,7 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                     a href="/console/policies" aria-current=[(section == "policies").then_some("page")] { "免申即享" }
                                 }
                                 a href="/console/tasks" aria-current=[(section == "tasks").then_some("page")] { "督查督办" }
+                                a href="/console/catalogue" aria-current=[(section == "catalogue").then_some("page")] { "资源目录" }
                                 @if tasks::sees_board(u) {
                                     a href="/console/board" aria-current=[(section == "board").then_some("page")] { "督办看板" }
                                 }

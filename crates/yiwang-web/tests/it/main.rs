@@ -14,6 +14,7 @@ mod applications;
 mod benefit;
 mod bundles;
 mod callback;
+mod catalogue;
 mod certificates;
 mod dispatch;
 mod fuzz;
