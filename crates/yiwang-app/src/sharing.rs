@@ -534,6 +534,66 @@ impl App {
         logs.insert(grant.id.clone(), c);
     }
 
+    /// The demo's sharing: 人社局 granted the register (narrowed: no legal
+    /// representative) by 市场监管局, and 卫健委's request for the hotline's full
+    /// cases waiting for the centre. The credential made is not kept (it is shown
+    /// once); the centre's 数据专员 answering the pending one gets one to read with.
+    pub(crate) fn seed_sharing(&self) -> Result<()> {
+        use crate::demo::staff;
+        use yiwang_core::org::UnitKind;
+        let today = civil_date(self.now());
+        let ask = |who: &Actor, resource: &str, system: &str, fields: &[&str], purpose: &str, basis: &str| {
+            self.request_access(
+                who,
+                AccessInput {
+                    system: system.into(),
+                    resource: resource.into(),
+                    fields: fields.iter().map(|f| f.to_string()).collect(),
+                    unmasked: vec![],
+                    purpose: purpose.into(),
+                    legal_basis: basis.into(),
+                    from: today,
+                    to: today + chrono::Duration::days(365),
+                },
+            )
+        };
+        let rsj = staff("rsj-data", "rsj", UnitKind::Department, &[Role::DataOfficer]);
+        let v = ask(
+            &rsj,
+            "YXQ-SC-0001",
+            "就业补贴审核系统",
+            &["code", "name", "industry", "street", "credit_class", "legal_representative"],
+            "核验申请稳岗补贴、一次性吸纳就业补贴的企业的登记状态和信用分类",
+            "《就业促进法》第十八条；《政务数据共享条例》第十二条",
+        )?;
+        let scjgj = staff("scjgj-data", "scjgj", UnitKind::Department, &[Role::DataOfficer]);
+        self.act_on_access(
+            &scjgj,
+            &v.access.id,
+            AccessAction::Approve {
+                opinion: "同意共享登记和信用分类信息；法定代表人信息与核验用途无关，不予提供".into(),
+                fields: Some(vec![
+                    "code".into(),
+                    "name".into(),
+                    "industry".into(),
+                    "street".into(),
+                    "credit_class".into(),
+                ]),
+                unmasked: None,
+            },
+        )?;
+        let wjw = staff("wjw-data", "wjw", UnitKind::Department, &[Role::DataOfficer]);
+        ask(
+            &wjw,
+            "YXQ-RX-0002",
+            "卫生健康投诉处置系统",
+            &["id", "status", "category", "street", "opened_at", "outcome"],
+            "对涉及医疗卫生的12345诉求开展专项分析和督办",
+            "《基本医疗卫生与健康促进法》第八十六条",
+        )?;
+        Ok(())
+    }
+
     /// Who read the resources of the actor's unit (the 数据局: of every unit), how
     /// often and how much, over the last `days` days; one line per grant.
     pub fn share_usage(&self, actor: &Actor, days: u32) -> Result<Vec<UsageRow>> {

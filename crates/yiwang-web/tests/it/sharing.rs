@@ -514,3 +514,34 @@ async fn under_gm_a_read_is_hashed_with_sm3_and_a_pending_request_is_the_owners_
     let (_, _, todo) = send(&api, get("/console/todo", Some(&owner))).await;
     assert!(todo.contains(&format!("/console/share/{id}")), "{todo}");
 }
+
+/// The demo (`serve --demo`): 人社局 holds a narrowed grant of the register, and a
+/// request of 卫健委 waits in the centre's queue, whose 数据专员 can answer it.
+#[tokio::test]
+async fn the_demo_has_a_grant_and_a_request_waiting_for_its_owner() {
+    use chrono::TimeZone;
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        Arc::new(yiwang_store::SqliteStore::open(&dir.path().join("yiwang.sqlite"), yiwang_core::kinds()).unwrap());
+    let clock = Arc::new(yiwang_app::ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap()));
+    let mut config = AppConfig::default();
+    config.demo = true;
+    let app = Arc::new(yiwang_app::App::new(store, clock, config).unwrap());
+    let views = tokio::task::spawn_blocking(move || {
+        app.seed_demo().unwrap();
+        let as_ = |u: &str| {
+            let s = app.store().staff(&Username::parse(u).unwrap()).unwrap().unwrap();
+            Actor::Staff { username: s.username, unit: s.unit, unit_kind: UnitKind::Department, roles: s.roles }
+        };
+        let rsj = app.access_requests(&as_("rsj-data"), Some("consumer"), Some("granted")).unwrap();
+        let centre = app.access_requests(&as_("centre-data"), Some("owner"), Some("pending")).unwrap();
+        (rsj, centre)
+    })
+    .await
+    .unwrap();
+    assert_eq!(views.0.len(), 1);
+    assert!(!views.0[0].access.fields.contains(&"legal_representative".to_owned()), "narrowed");
+    assert_eq!(views.1.len(), 1);
+    assert_eq!(views.1[0].actions, ["approve", "refuse"]);
+}
