@@ -283,6 +283,7 @@ impl App {
         // 一网共享: the catalogue, kept by the 数据局, and today's open data.
         let bureau = staff("data-bureau", "district", UnitKind::District, &[Role::DataOfficer]);
         sim.seed_catalogue(&bureau, CATALOGUE)?;
+        sim.seed_sharing()?;
         clock.set(end);
         sim.tick()?;
         sim.refresh_open_data()?;

@@ -225,6 +225,23 @@ impl Keyring {
         (self.current.clone(), key.alg().as_str(), key.sign(message))
     }
 
+    /// Reads the current key's file again and checks it is the key in memory: a
+    /// keyring whose file became unreadable, or was replaced, cannot sign. A keyring
+    /// held in memory only (`ephemeral`) always can.
+    pub fn check(&self) -> Result<()> {
+        if self.dir.as_os_str().is_empty() {
+            return Ok(());
+        }
+        let alg = self.current_alg();
+        let path = self.dir.join(format!("{}-{}.key", alg.as_str(), self.current));
+        let text = std::fs::read_to_string(&path).map_err(|e| io("reading", &path, e))?;
+        let secret: Option<[u8; 32]> = hex::decode(text.trim()).ok().and_then(|b| b.try_into().ok());
+        match secret.and_then(|s| Key::from_secret(alg, &s)) {
+            Some(k) if k.id() == self.current => Ok(()),
+            _ => Err(AppError::Internal(format!("{}: the signing key cannot be read", path.display()))),
+        }
+    }
+
     pub fn current_id(&self) -> &str {
         &self.current
     }

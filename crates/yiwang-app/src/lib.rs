@@ -44,6 +44,8 @@ pub use record::{Archived, read_security_archive};
 pub mod feed;
 mod schedule;
 mod setup;
+mod sharing;
+pub use sharing::{AccessAction, AccessInput, AccessView, PersonalRead, READ_ACCESS, SharedPage, UsageRow, mask_value};
 mod supervision;
 mod task;
 pub mod totp;
@@ -195,12 +197,16 @@ pub struct App {
     /// Scheduled policy runs that failed, and when (`run_due_policies`).
     scheduled_failures:
         std::sync::Mutex<std::collections::HashMap<yiwang_core::id::CaseId, chrono::DateTime<chrono::Utc>>>,
+    /// 一网共享's reads: the last signed checkpoint, rates, the day's read logs.
+    sharing: sharing::SharingState,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: AppConfig) -> Result<Self> {
         let stream = config.stream.into();
+        let sharing = sharing::SharingState::new(clock.now());
         let app = App {
+            sharing,
             store,
             clock,
             config,

@@ -30,8 +30,16 @@ impl RecordReport {
 impl App {
     /// Seals what was logged since the last checkpoint in a new one, signed with the
     /// keyring's current key; `None` when nothing new was logged.
+    /// The keyring's current key is read from its file again first, so a keyring
+    /// that can no longer sign (its file unreadable or replaced) fails here; each
+    /// success is recorded for 一网共享's reads, which stop when none came for
+    /// `[sharing] unsigned_reads_max_minutes` (X-Road's rule).
     pub fn checkpoint(&self, keys: &Keyring) -> Result<Option<Checkpoint>> {
-        Ok(self.store().seal(self.now(), keys.signer())?)
+        keys.check()?;
+        let now = self.now();
+        let sealed = self.store().seal(now, keys.signer())?;
+        self.signing_succeeded(now);
+        Ok(sealed)
     }
 
     /// Checks the whole record (see the module's text). `witness`: checkpoints as

@@ -305,6 +305,8 @@ pub struct TimeLimits {
     pub credit: crate::enterprise::CreditRules,
     /// `[supervision]`: inspections' publication and 陈述申辩 periods, 责令整改's longest.
     pub supervision: crate::inspection::SupervisionLimits,
+    /// `[sharing]`: 一网共享's answer period, grants' rate and unsigned reads' limit.
+    pub sharing: crate::access::SharingLimits,
 }
 
 impl Default for TimeLimits {
@@ -316,6 +318,7 @@ impl Default for TimeLimits {
             application: Default::default(),
             credit: Default::default(),
             supervision: Default::default(),
+            sharing: Default::default(),
         }
     }
 }
@@ -342,6 +345,10 @@ impl TimeLimits {
         if let Some(v) = table.remove("supervision") {
             limits.supervision = v.try_into().map_err(|e: toml::de::Error| format!("[supervision]: {e}"))?;
             limits.supervision.check()?;
+        }
+        if let Some(v) = table.remove("sharing") {
+            limits.sharing = v.try_into().map_err(|e: toml::de::Error| format!("[sharing]: {e}"))?;
+            limits.sharing.check()?;
         }
         if let Some(v) = table.remove("application") {
             limits.application = v.try_into().map_err(|e: toml::de::Error| format!("[application]: {e}"))?;

@@ -9,6 +9,7 @@
 //! and whatever reference data it needs as arguments, so every rule can be tested as
 //! a table.
 
+pub mod access;
 pub mod appeal;
 pub mod application;
 pub mod authorisation;
@@ -27,6 +28,7 @@ pub mod org;
 pub mod patrol;
 pub mod plan;
 pub mod rating_fix;
+pub mod read_log;
 pub mod rectification;
 pub mod share;
 pub mod task;
@@ -56,4 +58,6 @@ pub fn kinds() -> case::Kinds {
         .with::<benefit::PolicyKind>()
         .with::<benefit::GrantKind>()
         .with::<share::ResourceKind>()
+        .with::<access::AccessKind>()
+        .with::<read_log::ReadLogKind>()
 }

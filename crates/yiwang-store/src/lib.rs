@@ -134,6 +134,10 @@ pub trait Store: Send + Sync {
     /// nothing.
     fn seal_people(&self, after: PersonId, limit: usize) -> Result<Option<(PersonId, u64)>>;
     fn log_access(&self, entry: &AccessEntry) -> Result<()>;
+    /// The access-log entries whose `what` starts with `what_prefix` naming any
+    /// person row with this keyed phone digest, newest first: what a citizen logged
+    /// in by phone may see of who used their data (个人信息保护法 §44).
+    fn accesses_by_phone(&self, phone_digest: &str, what_prefix: &str, limit: u32) -> Result<Vec<AccessEntry>>;
 
     // The notifications outbox ----------------------------------------------------------
     /// Entries of `lane` due to be tried at `now` (oldest due first), at most `limit`.

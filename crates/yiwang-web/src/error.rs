@@ -172,6 +172,19 @@ fn refusal_status(code: &str) -> StatusCode {
         | "invalid_gateway_url"
         | "unknown_source"
         | "personal_open" => StatusCode::UNPROCESSABLE_ENTITY,
+        // 一网共享: a request's input, and a read's credential, grant, rate and signing.
+        "fields_required"
+        | "unknown_field"
+        | "unmasked_not_requested"
+        | "unmasked_not_personal"
+        | "period_invalid"
+        | "period_past"
+        | "period_too_long"
+        | "not_narrowing" => StatusCode::UNPROCESSABLE_ENTITY,
+        "credential_invalid" => StatusCode::UNAUTHORIZED,
+        "grant_expired" | "grant_revoked" | "grant_not_started" | "grant_scope" => StatusCode::FORBIDDEN,
+        "rate_limited" => StatusCode::TOO_MANY_REQUESTS,
+        "signing_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::CONFLICT,
     }
 }

@@ -35,6 +35,7 @@ mod reference;
 mod search;
 mod security;
 mod session;
+mod sharing;
 mod task;
 mod ui;
 mod webhooks;
@@ -153,6 +154,7 @@ pub fn router_with(app: Arc<App>, config: &WebConfig) -> Router {
         .merge(applicant::router())
         .merge(enterprise::router())
         .merge(catalogue::router())
+        .merge(sharing::router())
         .merge(inspection::router())
         .merge(security::router())
         .merge(outbox::router())

@@ -59,6 +59,9 @@ use utoipa::{Modify, OpenApi};
         crate::webhooks::replay, crate::webhooks::skip,
         crate::catalogue::list_resources, crate::catalogue::get_resource, crate::catalogue::register_resource,
         crate::catalogue::amend_resource,
+        crate::sharing::create_request, crate::sharing::list_requests, crate::sharing::get_request,
+        crate::sharing::act_on_request, crate::sharing::revoke_request, crate::sharing::read_records,
+        crate::sharing::usage, crate::sharing::my_reads,
     ),
     modifiers(&Bearer)
 )]

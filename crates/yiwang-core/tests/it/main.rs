@@ -3,6 +3,7 @@
 //! Every state is reached by acting it out through `decide` and `evolve`, as the app
 //! does; time is an argument stepped by hand; the calendar is the real one.
 
+mod access;
 mod application;
 mod authorisation;
 mod benefit;

@@ -707,6 +707,31 @@ impl Store for PgStore {
         })
     }
 
+    fn accesses_by_phone(&self, phone_digest: &str, what_prefix: &str, limit: u32) -> Result<Vec<AccessEntry>> {
+        let like = format!("{}%", what_prefix.replace('%', "").replace('_', "\\_"));
+        let limit = i64::from(limit.max(1));
+        let rows = self.read(|c| {
+            c.query(
+                "SELECT at, actor, case_id, person_id, what FROM access_log
+                 WHERE person_id IN (SELECT id FROM person WHERE phone_digest = $1)
+                   AND what LIKE $2
+                 ORDER BY at DESC, id DESC LIMIT $3",
+                &[&phone_digest, &like, &limit],
+            )
+        })?;
+        rows.iter()
+            .map(|r| {
+                Ok(AccessEntry {
+                    at: col(r, 0)?,
+                    actor: col(r, 1)?,
+                    case: col::<Option<String>>(r, 2)?.and_then(|s| CaseId::parse(&s).ok()),
+                    person: col::<Option<i64>>(r, 3)?.map(PersonId),
+                    what: col(r, 4)?,
+                })
+            })
+            .collect()
+    }
+
     fn create_case(&self, new: NewCase) -> Pending<Case> {
         self.writer.create(new)
     }

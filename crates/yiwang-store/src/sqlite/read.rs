@@ -769,6 +769,30 @@ impl Store for SqliteStore {
         })
     }
 
+    fn accesses_by_phone(&self, phone_digest: &str, what_prefix: &str, limit: u32) -> Result<Vec<AccessEntry>> {
+        // The person rows by the digest's index; the log has no index by person (a
+        // citizen's page reads it rarely), so this scans the entries of those rows.
+        let like = format!("{}%", what_prefix.replace('%', "").replace('_', "\\_"));
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT at, actor, case_id, person_id, what FROM access_log
+                 WHERE person_id IN (SELECT id FROM person WHERE phone_digest = ?1)
+                   AND what LIKE ?2 ESCAPE '\\'
+                 ORDER BY at DESC, id DESC LIMIT ?3",
+            )?
+            .query_map(params![phone_digest, like, limit.max(1)], |r| {
+                Ok(AccessEntry {
+                    at: parse_ts(&r.get::<_, String>(0)?)?,
+                    actor: r.get(1)?,
+                    case: r.get::<_, Option<String>>(2)?.and_then(|s| CaseId::parse(&s).ok()),
+                    person: r.get::<_, Option<i64>>(3)?.map(PersonId),
+                    what: r.get(4)?,
+                })
+            })?
+            .collect()
+        })
+    }
+
     fn create_case(&self, new: NewCase) -> Pending<Case> {
         self.writer.create(new)
     }

@@ -31,6 +31,7 @@ mod portal;
 mod print;
 mod rating;
 mod search;
+mod sharing;
 mod supervision;
 mod supervision_board;
 mod tasks;
@@ -243,6 +244,12 @@ pub fn router() -> Router<AppState> {
         .route("/open", get(catalogue::show_open))
         .route("/open/catalog.jsonld", get(catalogue::catalog_jsonld))
         .route("/open/data/{file}", get(catalogue::download))
+        .route("/console/share", get(sharing::show_list))
+        .route("/console/share/new", get(sharing::show_new).post(sharing::submit_new))
+        .route("/console/share/usage", get(sharing::show_usage))
+        .route("/console/share/{id}", get(sharing::show_one))
+        .route("/console/share/{id}/act", post(sharing::act))
+        .route("/my/reads", get(sharing::show_my_reads))
         .route(
             "/console/verify",
             get(verify::show_verify).post(verify::verify).layer(DefaultBodyLimit::max(verify::LIMIT)),
@@ -504,6 +511,9 @@ pub(crate) fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                                 }
                                 @if supervision::sees_inspections(u) {
                                     a href="/console/inspections" aria-current=[(section == "inspections").then_some("page")] { "检查任务" }
+                                }
+                                @if sharing::sees_sharing(u) {
+                                    a href="/console/share" aria-current=[(section == "share").then_some("page")] { "数据共享" }
                                 }
                                 @if u.actor.has_role(Role::PolicyOfficer) {
                                     a href="/console/policies" aria-current=[(section == "policies").then_some("page")] { "免申即享" }

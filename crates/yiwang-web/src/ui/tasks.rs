@@ -51,6 +51,7 @@ pub(crate) fn case_href(kind: &str, id: &CaseId) -> String {
         "policy" => format!("/console/policies/{id}"),
         "grant" => format!("/console/grants/{id}"),
         "resource" => format!("/console/catalogue/{id}"),
+        "access" => format!("/console/share/{id}"),
         _ => format!("/console/cases/{id}"),
     }
 }

@@ -108,6 +108,28 @@ impl Api {
         tokio::task::spawn_blocking(move || f(&app)).await.unwrap()
     }
 
+    /// Runs `sql` on the database behind the app's back, as a hostile database
+    /// administrator would (one statement, written for both stores).
+    pub async fn tamper(&self, sql: &str) {
+        let sql = sql.to_owned();
+        let sqlite = self._dir.as_ref().map(|d| d.path().join("yiwang.sqlite"));
+        let url = self._db.as_ref().map(|d| d.url.clone());
+        tokio::task::spawn_blocking(move || match (sqlite, url) {
+            (Some(path), _) => {
+                let c = rusqlite::Connection::open(path).unwrap();
+                c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+                c.execute_batch(&sql).unwrap();
+            }
+            (None, Some(url)) => {
+                let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                c.batch_execute(&sql).unwrap();
+            }
+            _ => unreachable!("a store is either"),
+        })
+        .await
+        .unwrap()
+    }
+
     pub async fn call(
         &self,
         method: &str,

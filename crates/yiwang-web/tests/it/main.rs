@@ -30,6 +30,7 @@ mod plans;
 mod print;
 mod register;
 mod reply_photos;
+mod sharing;
 mod supervision;
 mod task_pages;
 mod tasks;
