@@ -29,7 +29,7 @@ use yiwang_core::id::{CaseId, PersonId, UnitCode};
 use yiwang_core::org::Actor;
 use yiwang_core::share::catalogue::{self as cat, CaseView, Command, Field, FieldType, ResourceEntry, ResourceKind};
 use yiwang_core::share::{OpenClass, Resource, ResourceStatus, ShareClass, Source};
-use yiwang_store::{CaseQuery, CaseRow, NewCase};
+use yiwang_store::{CaseQuery, CaseRow, ListOrder, NewCase};
 
 /// The most records one read returns.
 pub const MAX_READ: u32 = 1000;
@@ -329,10 +329,10 @@ impl App {
     /// The rows of a walk newest first, from the cursor, with the next cursor.
     fn walk(&self, mut base: CaseQuery, q: &ReadQuery) -> Result<(Vec<CaseRow>, Option<String>)> {
         base.opened_from = q.since;
-        base.before = match &q.after {
-            Some(c) => Some(parse_cursor(c)?),
-            None => None,
-        };
+        if let Some(c) = &q.after {
+            let (opened_at, id) = parse_cursor(c)?;
+            base.order = ListOrder::NewestAfter { opened_at, id };
+        }
         base.limit = q.limit;
         base.count_up_to = Some(1);
         let rows = self.store.list_cases(&base)?.rows;

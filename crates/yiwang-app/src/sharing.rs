@@ -37,7 +37,7 @@ use yiwang_core::id::{CaseId, PersonId, UnitCode};
 use yiwang_core::org::{Actor, Role};
 use yiwang_core::read_log::{self, NewReadLog, ReadEntry, ReadLog, ReadLogKind};
 use yiwang_core::share::Resource;
-use yiwang_store::{AccessEntry, AppendBatch, CaseQuery, NewCase, StoreError};
+use yiwang_store::{AccessEntry, AppendBatch, CaseQuery, ListOrder, NewCase, StoreError};
 
 /// The access-log entries of reads start with this.
 pub const READ_ACCESS: &str = "share_read";
@@ -603,7 +603,7 @@ impl App {
         let bureau = self.bureau().as_ref() == Some(unit) && actor.has_role(Role::DataOfficer);
         let from = self.now() - chrono::Duration::days(i64::from(days.clamp(1, 366)));
         let mut lines: BTreeMap<String, UsageRow> = BTreeMap::new();
-        let mut before = None;
+        let mut after = None;
         let r = self.reference();
         loop {
             let q = CaseQuery {
@@ -611,13 +611,13 @@ impl App {
                 visible_to: Some(unit.clone()),
                 detail: if bureau { vec![] } else { vec![("owner", serde_json::json!(unit.to_string()))] },
                 opened_from: Some(from),
-                before: before.clone(),
+                order: ListOrder::ById { after: after.clone() },
                 limit: 500,
                 ..Default::default()
             };
             let page = self.store.list_cases(&q)?;
             let Some(last) = page.rows.last() else { break };
-            before = Some((last.opened_at, last.id.clone()));
+            after = Some(last.id.clone());
             let n = page.rows.len();
             for row in page.rows {
                 let Ok(d) = serde_json::from_str::<read_log::ReadLogDetail>(&row.detail) else { continue };

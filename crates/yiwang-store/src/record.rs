@@ -396,6 +396,10 @@ pub enum ListOrder {
     /// Newest first (by `opened_at`, then id): what people read.
     #[default]
     Newest,
+    /// Newest first, continuing after the case given by its `opened_at` and id (the
+    /// last row of the page before): a client's page cursor, stable while cases are
+    /// added. Not with `text` (SQLite orders matches by the index).
+    NewestAfter { opened_at: Instant, id: CaseId },
     /// By case id, from after `after`: a walk over every case of a kind pages by it.
     /// The ids are the primary key's index and a kind's prefix makes its cases one range
     /// of it, so each page costs the same however deep the walk; an offset reads again

@@ -172,9 +172,17 @@ fn case_filter(q: &CaseQuery, text: TextMatch) -> Option<(String, Params)> {
         let n = push(&mut p, Box::new(ms(t)));
         w.push(format!("a.opened_at < ${n}"));
     }
-    if let ListOrder::ById { after: Some(id) } = &q.order {
-        let n = push(&mut p, Box::new(id.to_string()));
-        w.push(format!("a.case_id > ${n}"));
+    match &q.order {
+        ListOrder::Newest | ListOrder::ById { after: None } => {}
+        ListOrder::NewestAfter { opened_at, id } => {
+            let n = push(&mut p, Box::new(ms(*opened_at)));
+            let m = push(&mut p, Box::new(id.to_string()));
+            w.push(format!("(a.opened_at, a.case_id COLLATE \"C\") < (${n}, ${m})"));
+        }
+        ListOrder::ById { after: Some(id) } => {
+            let n = push(&mut p, Box::new(id.to_string()));
+            w.push(format!("a.case_id > ${n}"));
+        }
     }
     Some((w.join(" AND "), p))
 }
@@ -833,7 +841,7 @@ impl Store for PgStore {
             p.push(Box::new(i64::from(q.offset)));
             let n = p.len();
             let order = match q.order {
-                ListOrder::Newest => "ORDER BY a.opened_at DESC, a.case_id COLLATE \"C\" DESC",
+                ListOrder::Newest | ListOrder::NewestAfter { .. } => "ORDER BY a.opened_at DESC, a.case_id COLLATE \"C\" DESC",
                 // `case_header_case`, in its own collation.
                 ListOrder::ById { .. } => "ORDER BY a.case_id",
             };

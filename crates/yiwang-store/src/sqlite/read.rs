@@ -95,7 +95,7 @@ fn case_filter(q: &CaseQuery, matching: Option<String>, kinds: &[&'static str]) 
         // all of the unit's cases, 1.6 s, where the open cases of that stage take 5 ms.
         // A queue's shape says which index fits it (see migrations 7 and 9).
         // The primary key's index, in its order.
-        None if q.order != ListOrder::Newest => ("case_header a", "a.case_id"),
+        None if matches!(q.order, ListOrder::ById { .. }) => ("case_header a", "a.case_id"),
         None if q.co_unit.is_some() => ("case_header a", newest),
         None if open && q.stage.is_some() => ("case_header a INDEXED BY case_open_stage", newest),
         None if open && q.unit.is_some() => ("case_header a INDEXED BY case_open_unit", newest),
@@ -182,9 +182,17 @@ fn case_filter(q: &CaseQuery, matching: Option<String>, kinds: &[&'static str]) 
         p.push(Box::new(ts(t)));
         w.push(format!("a.opened_at < ?{}", p.len()));
     }
-    if let ListOrder::ById { after: Some(id) } = &q.order {
-        p.push(Box::new(id.to_string()));
-        w.push(format!("a.case_id > ?{}", p.len()));
+    match &q.order {
+        ListOrder::Newest | ListOrder::ById { after: None } => {}
+        ListOrder::NewestAfter { opened_at, id } => {
+            p.push(Box::new(ts(*opened_at)));
+            p.push(Box::new(id.to_string()));
+            w.push(format!("(a.opened_at, a.case_id) < (?{}, ?{})", p.len() - 1, p.len()));
+        }
+        ListOrder::ById { after: Some(id) } => {
+            p.push(Box::new(id.to_string()));
+            w.push(format!("a.case_id > ?{}", p.len()));
+        }
     }
     CaseSql { from, filter: w.join(" AND "), params: p, order }
 }

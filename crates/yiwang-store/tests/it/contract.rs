@@ -763,6 +763,11 @@ pub fn a_walk_by_id_visits_every_case_of_a_kind_once(store: &dyn Store) {
     // The cursor excludes the case it names and every one before it.
     let q = CaseQuery { limit: 10, order: ListOrder::ById { after: Some(walked[2].clone()) }, ..Default::default() };
     assert_eq!(ids(&store.list_cases(&q).unwrap().rows), walked[3..]);
+    // Newest first from a page's last row: the rest, ties broken by id.
+    let newest = store.list_cases(&CaseQuery { limit: 10, ..Default::default() }).unwrap().rows;
+    let (opened_at, id) = (newest[1].opened_at, newest[1].id.clone());
+    let q = CaseQuery { limit: 10, order: ListOrder::NewestAfter { opened_at, id }, ..Default::default() };
+    assert_eq!(ids(&store.list_cases(&q).unwrap().rows), ids(&newest[2..]));
 }
 
 pub fn articles_and_documents_round_trip_and_corrections_become_examples(store: &dyn Store) {
