@@ -272,7 +272,8 @@ impl App {
             notices: vec![],
             idempotency: None,
         };
-        let case = self.store.create_case(new).wait().map_err(|e| match e {
+        // Through the live feeds, as every creation (`crate::feed`).
+        let case = self.create_case(new).wait().map_err(|e| match e {
             yiwang_store::StoreError::Duplicate(_) => AppError::Conflict(format!("资源代码 {code} 已登记")),
             e => e.into(),
         })?;

@@ -250,12 +250,10 @@ impl App {
             notices: vec![],
             idempotency: None,
         };
-        let a = self
-            .store
-            .create_case(case)
-            .wait()?
-            .into_state::<AccessKind>()
-            .map_err(|c| crate::case::wrong_kind(c.id()))?;
+        // Through the live feeds, as every creation: the request's opening goes to the
+        // event stream and the webhooks with its later events.
+        let a =
+            self.create_case(case).wait()?.into_state::<AccessKind>().map_err(|c| crate::case::wrong_kind(c.id()))?;
         let mut view = self.access_view_of(actor, a);
         view.credential = granted.then_some(credential);
         Ok(view)
