@@ -6,6 +6,7 @@ mod certificate;
 mod draw;
 mod metrics;
 mod settings;
+mod share_story;
 mod stream;
 
 use std::net::TcpListener;

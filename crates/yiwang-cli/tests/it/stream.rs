@@ -15,12 +15,12 @@ fn nats_url() -> String {
 }
 
 /// A stream and subjects of the test's own, on the shared server.
-fn names(test: &str) -> (String, String) {
+pub(crate) fn names(test: &str) -> (String, String) {
     let tag = format!("{test}{}", std::process::id());
     (format!("YWT_{tag}"), format!("ywt{tag}"))
 }
 
-fn write_config(data: &Path, stream: &str, prefix: &str) {
+pub(crate) fn write_config(data: &Path, stream: &str, prefix: &str) {
     std::fs::create_dir_all(data).unwrap();
     let text = format!(
         "[stream]\nnats_url = \"{}\"\nstream = \"{stream}\"\nsubject_prefix = \"{prefix}\"\nsource = \"/yiwang/test\"\n",
@@ -41,7 +41,7 @@ fn committed(data: &Path) -> BTreeSet<String> {
 
 /// The stream's messages as (sequence, Nats-Msg-Id, CloudEvent), read from the
 /// first; with `from`, what a consumer starting at that sequence reads.
-async fn read_stream(stream: &str, from: u64) -> Vec<(u64, String, serde_json::Value)> {
+pub(crate) async fn read_stream(stream: &str, from: u64) -> Vec<(u64, String, serde_json::Value)> {
     use async_nats::jetstream::consumer::{DeliverPolicy, pull};
     use futures_util::StreamExt;
     let client = async_nats::connect(nats_url()).await.unwrap();
@@ -81,7 +81,7 @@ async fn messages(stream: &str) -> u64 {
     }
 }
 
-async fn delete_stream(stream: &str) {
+pub(crate) async fn delete_stream(stream: &str) {
     let client = async_nats::connect(nats_url()).await.unwrap();
     let _ = async_nats::jetstream::new(client).delete_stream(stream).await;
 }
