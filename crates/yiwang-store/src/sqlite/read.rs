@@ -114,7 +114,11 @@ fn case_filter(q: &CaseQuery, matching: Option<String>, kinds: &[&'static str]) 
         p.push(Box::new(k));
         list.push(format!("?{}", p.len()));
     }
-    w.push(format!("a.case_kind IN ({})", list.join(",")));
+    // A walk by id reads the primary key's range: the unary plus keeps the planner
+    // (with no statistics, as a fresh file has none) from reading the whole kind
+    // through a queue's index and sorting it again for every page.
+    let by_id = if matches!(q.order, ListOrder::ById { .. }) { "+" } else { "" };
+    w.push(format!("{by_id}a.case_kind IN ({})", list.join(",")));
     // Per row, by key: a unit may see hundreds of thousands of cases.
     if let Some(u) = &q.visible_to {
         p.push(Box::new(u.to_string()));
