@@ -162,6 +162,8 @@ async fn story(base: &str, data: &std::path::Path, stream: &str, shots: &std::pa
     d.click_to_load("a.button[href='/console/share/new']").await;
     d.select("#resource", REGISTER).await;
     d.click_to_load("#share-new form[method=get] button[type=submit]").await;
+    let form = d.text("#share-new").await;
+    assert!(form.contains("提供部门：市场监管局；共享类型：有条件共享"), "{form}");
     d.type_in("#system", "最低生活保障审核系统").await;
     for f in ["code", "name", "credit_class", "legal_representative", "legal_phone"] {
         d.click(&format!("#share-request-form input[name=fields][value={f}]")).await;

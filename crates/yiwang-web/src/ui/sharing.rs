@@ -108,11 +108,12 @@ async fn render_new(
     status: StatusCode,
 ) -> Result<Response, UiError> {
     let c = code.clone();
-    let (resources, chosen): (Vec<Resource>, Option<Resource>) = state
+    let (resources, chosen, owner): (Vec<Resource>, Option<Resource>, String) = state
         .run(move |app| {
             let all = app.resources(&Default::default())?;
             let chosen = if c.trim().is_empty() { None } else { Some(app.resource(c.trim())?) };
-            Ok((all, chosen))
+            let owner = chosen.as_ref().map(|r| app.reference().unit_name(&r.owner)).unwrap_or_default();
+            Ok((all, chosen, owner))
         })
         .await?;
     let body = html! {
@@ -134,7 +135,7 @@ async fn render_new(
                 div.actions { button type="submit" { "选择" } }
             }
             @if let Some(r) = &chosen {
-                p { "提供部门：" (r.owner) "；共享类型：" strong { (r.share.label()) } }
+                p { "提供部门：" (owner) "；共享类型：" strong { (r.share.label()) } }
                 @if !r.conditions.is_empty() { p.muted { "共享条件：" (r.conditions) } }
                 form method="post" action="/console/share/new" #share-request-form {
                     input type="hidden" name="_csrf" value=(u.csrf);
