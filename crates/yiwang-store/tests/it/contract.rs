@@ -1853,6 +1853,7 @@ pub fn the_disk_usage_grows_with_what_is_written(store: &dyn Store) {
         new_case(&w, store, t0(), n, Some("13900000000"));
     }
     let after = store.disk_usage().unwrap();
-    let total = |d: yiwang_store::DiskUsage| d.database + d.wal.unwrap_or(0);
-    assert!(total(after) > total(before), "{before:?} → {after:?}");
+    // The file or its WAL grows (SQLite writes to the WAL until a checkpoint); not
+    // their sum, as PostgreSQL recycles WAL segments that other databases filled.
+    assert!(after.database > before.database || after.wal > before.wal, "{before:?} → {after:?}");
 }
