@@ -98,9 +98,12 @@ pub enum AccessAction {
     Refuse { reason: String },
     /// 撤销授权.
     Revoke { reason: String },
+    /// 签发凭证 (the consuming unit): a new credential, shown once; the one before
+    /// stops reading.
+    IssueCredential,
 }
 
-/// A request as pages show it; `credential` only in the answer that granted it.
+/// A request as pages show it; `credential` only in the answer that made it.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccessView {
@@ -108,9 +111,10 @@ pub struct AccessView {
     pub status_label: &'static str,
     pub owner_name: String,
     pub consumer_name: String,
-    /// What the viewer may do now: `approve`, `refuse`, `revoke`.
+    /// What the viewer may do now: `approve`, `refuse`, `revoke`, `issue_credential`.
     pub actions: Vec<&'static str>,
-    /// The credential, shown once: in the answer that granted it, never again.
+    /// The credential, shown once, to the consuming unit only: in the answer to a
+    /// request granted at once, or to its 签发凭证; never again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
 }
@@ -289,6 +293,9 @@ impl App {
         if probe(&access::Command::Revoke { reason: "撤销".into() }) {
             actions.push("revoke");
         }
+        if probe(&access::Command::IssueCredential { credential: String::new() }) {
+            actions.push("issue_credential");
+        }
         AccessView {
             status_label: a.status.label(),
             owner_name: r.unit_name(&a.owner),
@@ -299,19 +306,24 @@ impl App {
         }
     }
 
-    /// Approves (narrowing or not), refuses or revokes. An approval's view carries
-    /// the credential, shown this once.
+    /// Approves (narrowing or not), refuses, revokes, or issues the consumer a
+    /// credential. An approval makes a credential nobody is shown (the owner is not
+    /// the one to read with it; the hash only marks the grant as able to read once
+    /// the consumer issues its own); 签发凭证's view carries the new one, shown once.
     pub fn act_on_access(&self, actor: &Actor, id: &CaseId, action: AccessAction) -> Result<AccessView> {
         let mut credential = None;
         let command = match action {
             AccessAction::Approve { opinion, fields, unmasked } => {
-                let c = new_credential();
-                let hash = credential_hash(&c);
-                credential = Some(c);
-                access::Command::Approve { opinion, fields, unmasked, credential: hash }
+                access::Command::Approve { opinion, fields, unmasked, credential: credential_hash(&new_credential()) }
             }
             AccessAction::Refuse { reason } => access::Command::Refuse { reason },
             AccessAction::Revoke { reason } => access::Command::Revoke { reason },
+            AccessAction::IssueCredential => {
+                let c = new_credential();
+                let hash = credential_hash(&c);
+                credential = Some(c);
+                access::Command::IssueCredential { credential: hash }
+            }
         };
         let a = self.act_on::<AccessKind>(actor, id, &command)?;
         if let Some(pending) = self.sharing.logs.lock().ok().as_mut() {
@@ -534,8 +546,8 @@ impl App {
 
     /// The demo's sharing: 人社局 granted the register (narrowed: no legal
     /// representative) by 市场监管局, and 卫健委's request for the hotline's full
-    /// cases waiting for the centre. The credential made is not kept (it is shown
-    /// once); the centre's 数据专员 answering the pending one gets one to read with.
+    /// cases waiting for the centre. 人社局's 数据专员 issues its system's credential
+    /// on the grant's page (签发访问凭证); 卫健委's does once the centre approves.
     pub(crate) fn seed_sharing(&self) -> Result<()> {
         use crate::demo::staff;
         use yiwang_core::org::UnitKind;

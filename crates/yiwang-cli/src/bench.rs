@@ -246,8 +246,10 @@ pub fn intake(opts: IntakeOptions) -> Result<std::process::ExitCode> {
             let stream = data.stream()?;
             if opts.webhook {
                 // A district, so that the subscription has a unit (the hotline centre,
-                // which sees every appeal).
-                app.setup_district(&yiwang_app::demo_files(), None).map_err(|e| anyhow::anyhow!("{e}"))?;
+                // which sees every appeal). Its staff get the demo's password: the
+                // bench's data directory is thrown away.
+                app.setup_district(&yiwang_app::demo_files(), Some(yiwang_app::DEMO_PASSWORD))
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
             }
             // The first phase runs without the feeds.
             app.set_stream(false);

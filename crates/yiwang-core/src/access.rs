@@ -134,6 +134,10 @@ pub enum Command {
     Refuse { reason: String },
     /// 撤销授权.
     Revoke { reason: String },
+    /// 签发凭证: the consuming unit's 数据专员 takes a credential for its system (the
+    /// one an owner's approval made is never shown to the owner), and again whenever
+    /// it is lost or leaked; the one before stops reading at once.
+    IssueCredential { credential: String },
 }
 
 /// Stored as JSON and hashed: never rename or remove a field or variant.
@@ -174,6 +178,11 @@ pub enum AccessEvent {
     },
     /// The period's last day passed (recorded by the scheduler).
     Expired,
+    /// A new credential for the consuming system; the one before no longer reads.
+    CredentialIssued {
+        /// SHA-256 (hex) of the credential.
+        credential: String,
+    },
     AnswerWarned {
         due: DateTime<Utc>,
     },
@@ -190,6 +199,7 @@ impl AccessEvent {
             Self::Refused { .. } => "refused",
             Self::Revoked { .. } => "revoked",
             Self::Expired => "expired",
+            Self::CredentialIssued { .. } => "credential_issued",
             Self::AnswerWarned { .. } => "answer_warned",
             Self::AnswerOverdue { .. } => "answer_overdue",
         }
@@ -203,6 +213,7 @@ impl AccessEvent {
             Self::Refused { reason } => format!("不予共享：{reason}"),
             Self::Revoked { reason } => format!("撤销授权：{reason}"),
             Self::Expired => "授权期限届满".into(),
+            Self::CredentialIssued { .. } => "使用部门签发新的访问凭证，原凭证作废".into(),
             Self::AnswerWarned { .. } => "审核时限临近".into(),
             Self::AnswerOverdue { .. } => "审核已超时".into(),
         }
@@ -471,6 +482,21 @@ pub fn decide(s: &Access, c: &Command, ctx: &Context<'_>) -> Result<Vec<AccessEv
             }
             Ok(vec![AccessEvent::Revoked { reason: text("reason", reason, 500)? }])
         }
+        Command::IssueCredential { credential } => {
+            if s.status != AccessStatus::Granted {
+                return Err(Refusal::CaseClosed("只有有效的授权可以签发凭证"));
+            }
+            if !speaks_for(ctx.actor, &s.consumer) {
+                return Err(Refusal::Forbidden {
+                    action: "issue_credential",
+                    why: "凭证由使用部门的数据专员或负责人签发",
+                });
+            }
+            if ctx.now >= s.ends_at() {
+                return Err(Refusal::rule("period_past", "授权期限已过，不能再签发凭证"));
+            }
+            Ok(vec![AccessEvent::CredentialIssued { credential: credential.clone() }])
+        }
     }
 }
 
@@ -565,6 +591,9 @@ pub fn evolve(state: Option<Access>, env: &AccessEnvelope) -> Option<Access> {
                 AccessEvent::Expired => {
                     s.status = AccessStatus::Expired;
                     s.ended_at = Some(env.at);
+                }
+                AccessEvent::CredentialIssued { credential } => {
+                    s.credential = Some(credential.clone());
                 }
                 AccessEvent::AnswerWarned { .. } => {
                     if let Some(a) = &mut s.answer {

@@ -90,8 +90,9 @@ pub async fn get_request(
 }
 
 /// The owner's answer (`approve`, with `fields` fewer than asked to narrow;
-/// `refuse` with a reason) or a revocation (`revoke`). An approval's answer carries
-/// the credential, shown this once.
+/// `refuse` with a reason), a revocation (`revoke`), or the consuming unit's
+/// `issue_credential`, whose answer carries the new credential, shown this once (the
+/// one before reads no more).
 #[utoipa::path(post, path = "/api/v1/share/requests/{id}/actions", tag = "sharing",
     params(("id" = String, Path, description = "GX…")), request_body = AccessAction,
     responses((status = 200, body = AccessView), (status = 403, body = crate::error::ErrorBody),

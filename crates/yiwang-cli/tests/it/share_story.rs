@@ -6,9 +6,9 @@
 //!
 //! 民政局's 数据专员 asks for the enterprise register (市场主体名录, 有条件共享), its
 //! legal representative masked; 市场监管局's 数据专员 finds the request in 我的待办 and
-//! approves it without the phone number; the credential is shown once, on the page
-//! that granted it, and 民政局's own page shows the narrowed grant but never the
-//! credential; the credential reads only the granted fields; the owner sees the read
+//! approves it without the phone number (no credential on the owner's page);
+//! 民政局's own page shows the narrowed grant, and its 数据专员 issues the system's
+//! credential there, shown once; the credential reads only the granted fields; the owner sees the read
 //! in 资源使用情况; the read is in the signed record (`audit checkpoint`, `audit
 //! verify`). The hotline centre subscribes a receiver to new appeals in 实时推送; a
 //! citizen's appeal finds the receiver down, and the retry five seconds later
@@ -197,11 +197,10 @@ async fn story(base: &str, data: &std::path::Path, stream: &str, shots: &std::pa
     d.click_to_load("#share-answer button[value=approve]").await;
     assert_eq!(d.text("#share-status").await, "已授权");
     assert_eq!(d.text("#granted-fields").await, "code、name、credit_class、legal_representative");
-    let credential = d.text("#credential-value").await.trim().to_owned();
-    assert!(credential.len() > 20, "the credential, shown once: {credential:?}");
-    d.shot("credential-shown-once").await;
+    let answered = d.body_text().await;
+    assert!(!answered.contains("仅显示这一次") && !answered.contains("签发访问凭证"), "not the owner's: {answered}");
     logout(&d).await;
-    // The consumer sees its grant, the fields narrowed; the credential never again.
+    // The consumer sees its grant, the fields narrowed, and issues its credential.
     login(&d, base, "mzj-data").await;
     d.click_to_load("nav a[href='/console/share']").await;
     d.click_to_load("a[href='/console/share?role=consumer']").await;
@@ -210,9 +209,16 @@ async fn story(base: &str, data: &std::path::Path, stream: &str, shots: &std::pa
     assert!(row.contains("已授权") && row.contains("市场监管局"), "{row}");
     d.click_to_load(&format!("#share-rows a[href='/console/share/{id}']")).await;
     assert_eq!(d.text("#granted-fields").await, "code、name、credit_class、legal_representative");
-    let again = d.body_text().await;
-    assert!(again.contains("已授权") && !again.contains(&credential), "{again}");
     d.shot("consumer-sees-the-narrowed-grant").await;
+    d.click_to_load("#share-credential button[value=issue_credential]").await;
+    let credential = d.text("#credential-value").await.trim().to_owned();
+    assert!(credential.len() > 20, "the credential, shown once: {credential:?}");
+    d.shot("credential-shown-once").await;
+    d.click_to_load("nav a[href='/console/share']").await;
+    d.click_to_load("a[href='/console/share?role=consumer']").await;
+    d.click_to_load(&format!("#share-rows a[href='/console/share/{id}']")).await;
+    let again = d.body_text().await;
+    assert!(again.contains("已授权") && !again.contains(&credential), "never again: {again}");
     logout(&d).await;
 
     // 3. A read with the credential: only the granted fields, the representative masked.

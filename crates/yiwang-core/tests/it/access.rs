@@ -337,3 +337,29 @@ fn a_read_log_counts_the_days_reads_and_takes_none_of_another_day_or_from_people
     let by_staff = read_log::decide(&s, &cmd, &context(&owner(), at));
     assert_eq!(by_staff.map_err(|r| r.code()).err(), Some("forbidden"));
 }
+
+/// 签发凭证: only the consuming unit's 数据专员 or head, only while the grant is in
+/// force; the new hash replaces the one before (which then finds no grant).
+#[test]
+fn only_the_consumer_issues_a_credential_while_the_grant_is_in_force() {
+    let at = t("2026-11-17 09:00");
+    let granted = requested(ShareClass::Unconditional);
+    let issue = || Command::IssueCredential { credential: "d00d".into() };
+    let rows: Vec<(Actor, Result<(), &str>)> = vec![
+        (consumer(), Ok(())),
+        (staff("rsj-head", "rsj", Role::UnitLeader), Ok(())),
+        (staff("rsj-handler", "rsj", Role::Handler), Err("forbidden")),
+        (owner(), Err("forbidden")),
+        (bureau(), Err("forbidden")),
+        (Actor::Citizen, Err("forbidden")),
+    ];
+    for (who, want) in rows {
+        assert_eq!(act(&granted, &who, &issue(), at).map(|_| ()), want, "{who:?}");
+    }
+    let reissued = act(&granted, &consumer(), &issue(), at).unwrap();
+    assert_eq!(reissued.credential.as_deref(), Some("d00d"));
+    let detail: serde_json::Value = serde_json::from_str(&AccessKind::project(&reissued).detail).unwrap();
+    assert_eq!(detail["credential"], "d00d", "the old hash finds the grant no more");
+    assert_eq!(act(&requested(ShareClass::Conditional), &consumer(), &issue(), at).err(), Some("case_closed"));
+    assert_eq!(act(&granted, &consumer(), &issue(), t("2027-11-16 08:00")).err(), Some("period_past"));
+}

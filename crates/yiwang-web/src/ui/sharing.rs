@@ -260,6 +260,13 @@ fn render_one(u: &StaffUser, v: &AccessView, error: Option<String>, status: Stat
                     }
                 }
             }
+            @if v.actions.contains(&"issue_credential") {
+                form method="post" action={"/console/share/" (a.id) "/act"} #share-credential {
+                    input type="hidden" name="_csrf" value=(u.csrf);
+                    p.hint { "使用系统读取时出示访问凭证。凭证只显示一次；遗失或泄露时重新签发，原凭证随即作废。" }
+                    div.actions { button.primary type="submit" name="action" value="issue_credential" { "签发访问凭证" } }
+                }
+            }
             @if v.actions.contains(&"revoke") {
                 form method="post" action={"/console/share/" (a.id) "/act"} #share-revoke {
                     input type="hidden" name="_csrf" value=(u.csrf);
@@ -289,6 +296,7 @@ pub async fn act(
         },
         "refuse" => AccessAction::Refuse { reason: text },
         "revoke" => AccessAction::Revoke { reason: text },
+        "issue_credential" => AccessAction::IssueCredential,
         _ => return Err(UiError(ApiError::invalid("action", "未知的操作"))),
     };
     let (actor, i) = (u.actor.clone(), id.clone());

@@ -97,8 +97,9 @@ async fn read(api: &Api, resource: &str, credential: &str, query: &str) -> (Stat
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), log)
 }
 
-/// A conditional request approved with fewer fields than asked: the credential,
-/// shown once, reads only those, the personal one masked.
+/// A conditional request approved with fewer fields than asked, and the consumer's
+/// credential: the owner's answer shows none (the owner is not the one to read); the
+/// consumer issues it, shown once.
 async fn granted_register(api: &Api, fields: &[&str], unmasked: &[&str]) -> (Resource, String, String) {
     let r = register_resource(api).await;
     assert_eq!(r.share, ShareClass::Conditional);
@@ -119,9 +120,27 @@ async fn granted_register(api: &Api, fields: &[&str], unmasked: &[&str]) -> (Res
     let (s, v) = api.call("POST", &format!("/api/v1/share/requests/{id}/actions"), Some(&owner), Some(answer)).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["access"]["status"], "granted");
+    assert!(v.get("credential").is_none(), "not to the owner: {v}");
+    assert!(!v["actions"].as_array().unwrap().contains(&json!("issue_credential")), "{v}");
+    let issue = || json!({"action": "issue_credential"});
+    let path = format!("/api/v1/share/requests/{id}/actions");
+    let (s, v) = api.call("POST", &path, Some(&owner), Some(issue())).await;
+    assert_eq!((s, code_of(&v)), (StatusCode::FORBIDDEN, "forbidden"), "the owner issues none: {v}");
+    let (s, v) = api.call("GET", &format!("/api/v1/share/requests/{id}"), Some(&consumer), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["actions"].as_array().unwrap().contains(&json!("issue_credential")), "{v}");
+    // Issued twice (a lost one): the first reads no more.
+    let (s, v) = api.call("POST", &path, Some(&consumer), Some(issue())).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let lost = v["credential"].as_str().expect("the credential, shown once").to_owned();
+    let (s, v) = api.call("POST", &path, Some(&consumer), Some(issue())).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     let credential = v["credential"].as_str().expect("the credential, shown once").to_owned();
+    assert_ne!(lost, credential);
+    let (s, v, _) = read(api, &r.code.to_string(), &lost, "?limit=1").await;
+    assert_eq!((s, code_of(&v)), (StatusCode::UNAUTHORIZED, "credential_invalid"), "{v}");
     // Never again: not on the request's page, and no hash in its JSON either.
-    let (_, again) = api.call("GET", &format!("/api/v1/share/requests/{id}"), Some(&owner), None).await;
+    let (_, again) = api.call("GET", &format!("/api/v1/share/requests/{id}"), Some(&consumer), None).await;
     assert!(again.get("credential").is_none() && !again.to_string().contains(&credential), "{again}");
     (r, id, credential)
 }
@@ -455,12 +474,21 @@ async fn the_console_requests_answers_and_shows_usage_and_the_portal_shows_a_cit
     assert!(one.contains("同意共享") && one.contains("不予共享"), "{one}");
     let first = &r.fields[0].name;
     let answer = format!("_csrf={otoken}&action=approve&opinion=%E5%90%8C%E6%84%8F&fields={first}");
-    let (s, _, granted) = send(&api, post_form(&format!("/console/share/{id}/act"), Some(&owner), &answer)).await;
-    assert_eq!(s, StatusCode::OK, "{granted}");
-    assert!(granted.contains("仅显示这一次"), "{granted}");
-    let credential = granted.split("id=\"credential-value\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    let (s, _, _) = send(&api, post_form(&format!("/console/share/{id}/act"), Some(&owner), &answer)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, answered) = send(&api, get(&format!("/console/share/{id}"), Some(&owner))).await;
+    assert!(answered.contains("已授权") && !answered.contains("credential-value"), "{answered}");
+    assert!(!answered.contains("签发访问凭证"), "the owner issues none: {answered}");
+    // The consumer issues its system's credential, shown once.
+    let (_, _, mine) = send(&api, get(&format!("/console/share/{id}"), Some(&consumer))).await;
+    assert!(mine.contains("签发访问凭证"), "{mine}");
+    let issue = format!("_csrf={ctoken}&action=issue_credential");
+    let (s, _, issued) = send(&api, post_form(&format!("/console/share/{id}/act"), Some(&consumer), &issue)).await;
+    assert_eq!(s, StatusCode::OK, "{issued}");
+    assert!(issued.contains("仅显示这一次"), "{issued}");
+    let credential = issued.split("id=\"credential-value\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
     assert!(credential.starts_with("yws_"));
-    let (_, _, later) = send(&api, get(&format!("/console/share/{id}"), Some(&owner))).await;
+    let (_, _, later) = send(&api, get(&format!("/console/share/{id}"), Some(&consumer))).await;
     assert!(!later.contains(&credential) && later.contains("已授权"), "shown once only");
     let (s, page, _) = read(&api, &code, &credential, "?limit=2").await;
     assert_eq!(s, StatusCode::OK, "{page}");
@@ -525,8 +553,7 @@ async fn the_demo_has_a_grant_and_a_request_waiting_for_its_owner() {
     let store =
         Arc::new(yiwang_store::SqliteStore::open(&dir.path().join("yiwang.sqlite"), yiwang_core::kinds()).unwrap());
     let clock = Arc::new(yiwang_app::ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap()));
-    let mut config = AppConfig::default();
-    config.demo = true;
+    let config = AppConfig { demo: true, ..Default::default() };
     let app = Arc::new(yiwang_app::App::new(store, clock, config).unwrap());
     let views = tokio::task::spawn_blocking(move || {
         app.seed_demo().unwrap();
