@@ -28,6 +28,9 @@ fn record(r: &Shared, time: Option<&str>) {
     g.last = Some(Instant::now());
 }
 
+/// How long `finish` waits for the feeds after intake stops.
+const CATCH_UP: Duration = Duration::from_secs(60);
+
 pub struct Feeds {
     started: Instant,
     webhook: Option<Shared>,
@@ -68,7 +71,7 @@ impl Feeds {
             feeds.tasks.push(tokio::spawn(async move {
                 loop {
                     let a = a.clone();
-                    match tokio::task::spawn_blocking(move || a.deliver_webhooks(1000)).await {
+                    match tokio::task::spawn_blocking(move || a.deliver_webhooks(100)).await {
                         Ok(Ok(r)) if r.delivered + r.retrying > 0 => {}
                         _ => tokio::time::sleep(Duration::from_millis(20)).await,
                     }
@@ -89,14 +92,17 @@ impl Feeds {
         Ok(feeds)
     }
 
-    /// Waits for the feeds to catch up (until nothing new came for 2 s), prints their
-    /// figures and returns them as `key=value` pairs.
+    /// Waits for the feeds to catch up (until nothing new came for 2 s, or for at most
+    /// `CATCH_UP` after intake stopped: a feed slower than intake would otherwise keep
+    /// the bench waiting for its whole backlog), prints their figures and returns them
+    /// as `key=value` pairs. What had not arrived by then is printed as left behind.
     pub async fn finish(self, acked: u64, rate: f64, without: Option<f64>) -> Result<String> {
         let count = |r: &Shared| r.lock().unwrap_or_else(|p| p.into_inner()).latencies_us.len();
         let total = || self.webhook.iter().chain(self.stream.iter().map(|(r, _)| r)).map(count).sum::<usize>();
         let mut seen = total();
         let mut quiet = Instant::now();
-        while quiet.elapsed() < Duration::from_secs(2) {
+        let waited = Instant::now();
+        while quiet.elapsed() < Duration::from_secs(2) && waited.elapsed() < CATCH_UP {
             tokio::time::sleep(Duration::from_millis(100)).await;
             let now = total();
             if now != seen {
@@ -111,8 +117,13 @@ impl Feeds {
             let secs = g.last.map(|l| (l - self.started).as_secs_f64()).unwrap_or(0.0).max(1e-3);
             let (p50, p99) = (pct(&g.latencies_us, 0.5), pct(&g.latencies_us, 0.99));
             println!(
-                "{name}: {n} events received in {secs:.1} s = {:.0}/s; commit to receipt p50 {p50:.2} ms, p99 {p99:.2} ms",
-                n as f64 / secs
+                "{name}: {n} events received in {secs:.1} s = {:.0}/s; commit to receipt p50 {p50:.2} ms, p99 {p99:.2} ms{}",
+                n as f64 / secs,
+                if quiet.elapsed() < Duration::from_secs(2) {
+                    format!(" (still arriving {} s after intake stopped: a backlog)", CATCH_UP.as_secs())
+                } else {
+                    String::new()
+                }
             );
             figures += &format!(
                 " {name}_events={n} {name}_per_s={:.0} {name}_p50_ms={p50:.2} {name}_p99_ms={p99:.2}",

@@ -681,8 +681,11 @@ impl Store for PgStore {
         let case = q.case_id.as_ref().map(|c| c.to_string());
         let prefix = q.recipient_prefix.clone();
         // A prefix, compared as text (no LIKE: its wildcards need no escaping).
+        // A case's entries through `outbox_by_case` (a generic plan of `$1 IS NULL OR
+        // case_id = $1` reads the whole outbox; a webhook delivery asks per entry).
+        let by_case = if case.is_some() { "case_id = $1" } else { "$1::text IS NULL" };
         let sql = format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE {state} AND ($1::text IS NULL OR case_id = $1)
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE {state} AND {by_case}
              AND ($4::text IS NULL OR left(recipient, length($4)) = $4)
              ORDER BY id DESC LIMIT $2 OFFSET $3"
         );

@@ -758,9 +758,12 @@ impl Store for SqliteStore {
         let case = q.case_id.as_ref().map(|c| c.to_string());
         // A prefix, compared as text (no LIKE: its wildcards need no escaping).
         let prefix = q.recipient_prefix.clone();
+        // A case's entries through `outbox_by_case`: `?1 IS NULL OR case_id = ?1` would
+        // read the whole outbox for each (a webhook delivery asks per entry).
+        let by_case = if case.is_some() { "case_id = ?1" } else { "?1 IS NULL" };
         self.read(|c| {
             c.prepare_cached(&format!(
-                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE {state} AND (?1 IS NULL OR case_id = ?1)
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE {state} AND {by_case}
                  AND (?4 IS NULL OR substr(recipient, 1, length(?4)) = ?4)
                  ORDER BY id DESC LIMIT ?2 OFFSET ?3"
             ))?
