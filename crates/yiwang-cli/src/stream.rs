@@ -13,7 +13,7 @@
 use anyhow::{Context, Result};
 use std::sync::Arc;
 use std::time::Duration;
-use yiwang_store::{Lane, OutboxEntry, Sent, Store};
+use yiwang_store::{Lane, OutboxEntry, Store};
 
 /// `stream.toml` in the data directory, section `[stream]`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -146,13 +146,7 @@ pub async fn relay_once(store: &Arc<dyn Store>, publisher: &Publisher, limit: u3
     let events = publisher.publish(&due).await?;
     let (s, at) = (store.clone(), chrono::Utc::now());
     let ids: Vec<i64> = due.iter().map(|e| e.id).collect();
-    tokio::task::spawn_blocking(move || -> Result<()> {
-        for id in ids {
-            s.notice_tried(id, Sent::Delivered { at })?;
-        }
-        Ok(())
-    })
-    .await??;
+    tokio::task::spawn_blocking(move || s.notices_delivered(&ids, at)).await??;
     Ok(Relayed { entries: due.len(), events })
 }
 

@@ -144,6 +144,9 @@ pub trait Store: Send + Sync {
     fn due_notices(&self, now: Instant, lane: Lane, limit: u32) -> Result<Vec<OutboxEntry>>;
     /// Records how a try of entry `id` ended.
     fn notice_tried(&self, id: i64, outcome: Sent) -> Result<()>;
+    /// Records entries delivered at `at`, in one write (the event stream's relay marks
+    /// each batch JetStream acknowledged).
+    fn notices_delivered(&self, ids: &[i64], at: Instant) -> Result<()>;
     /// Makes a failed entry due again at `at` (the centre's 重发); false when it was not
     /// a failed one.
     fn notice_retry(&self, id: i64, at: Instant) -> Result<bool>;

@@ -621,6 +621,18 @@ impl Store for PgStore {
         })
     }
 
+    fn notices_delivered(&self, ids: &[i64], at: Instant) -> Result<()> {
+        let ids = ids.to_vec();
+        self.write(move |c| {
+            c.execute(
+                "UPDATE outbox SET attempts = attempts + 1, sent_at = $2, next_at = NULL, last_error = NULL
+                 WHERE id = ANY($1)",
+                &[&ids, &at],
+            )
+            .map(drop)
+        })
+    }
+
     fn notice_retry(&self, id: i64, at: Instant) -> Result<bool> {
         self.write(move |c| {
             c.execute(

@@ -713,6 +713,21 @@ impl Store for SqliteStore {
         })
     }
 
+    fn notices_delivered(&self, ids: &[i64], at: Instant) -> Result<()> {
+        let ids = ids.to_vec();
+        self.writer.exec(move |c| {
+            let mut s = c
+                .prepare_cached(
+                    "UPDATE outbox SET attempts = attempts + 1, sent_at = ?2, next_at = NULL, last_error = NULL WHERE id = ?1",
+                )
+                .map_err(map_err)?;
+            for id in ids {
+                s.execute(params![id, ts(at)]).map_err(map_err)?;
+            }
+            Ok(())
+        })
+    }
+
     fn notice_retry(&self, id: i64, at: Instant) -> Result<bool> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.writer.exec(move |c| {

@@ -1712,8 +1712,12 @@ pub fn webhook_entries_are_a_lane_of_their_own_deferred_and_skipped(store: &dyn 
     let skipped = store.outbox(&OutboxQuery { state: Some("skipped".into()), limit: 1, ..Default::default() }).unwrap();
     assert_eq!((skipped[0].state(), skipped[0].last_error.as_deref()), ("skipped", Some("中心跳过")));
     assert!(!store.notice_retry(created, later).unwrap(), "a skipped one is not sent again");
-    store.notice_tried(updated, Sent::Delivered { at: later }).unwrap();
+    // Delivered in one write, as the stream's relay marks a batch.
+    store.notices_delivered(&[updated], later).unwrap();
     assert_eq!(of("webhook:", Some("sent")), ["case.updated"]);
+    let sent = store.outbox(&OutboxQuery { state: Some("sent".into()), limit: 1, ..Default::default() }).unwrap();
+    assert_eq!((sent[0].id, sent[0].attempts, sent[0].sent_at), (updated, 1, Some(later)));
+    assert!(store.due_notices(later + Duration::days(1), Lane::Webhooks, 10).unwrap().is_empty());
 }
 
 /// A citizen's cases are found by the digest of their phone, across their person rows
