@@ -161,3 +161,24 @@ fn after_kill_9_the_stream_holds_exactly_the_committed_events() {
     assert_eq!(tail.len(), got.len() - got.len() / 2);
     rt.block_on(delete_stream(&stream));
 }
+
+/// `bench intake --webhook --stream` keeps working: both feeds get every appeal
+/// acknowledged while they were on (one event each), and their figures are printed.
+/// A count, not a rate: the rates are the bench's to print.
+#[test]
+fn bench_intake_with_both_feeds_prints_their_figures() {
+    let url = nats_url();
+    let out =
+        crate::bench(&["intake", "--seconds", "1", "--clients", "4", "--no-trivial", "--webhook", "--stream", &url]);
+    let acked: f64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("intake: ")?.split_once(" acknowledged with")?.0.rsplit_once("; ")?.1.parse().ok())
+        .unwrap_or_else(|| panic!("no 'intake: …; N acknowledged with' line in {out}"));
+    assert!(acked > 0.0, "{out}");
+    let line = crate::last_line(&out);
+    assert_eq!(crate::figure(line, "webhook_events"), acked, "{out}");
+    assert_eq!(crate::figure(line, "jetstream_events"), acked, "{out}");
+    for key in ["webhook_p99_ms", "jetstream_p99_ms", "feeds_cost_pct"] {
+        assert!(crate::figure(line, key).is_finite(), "{key}: {line}");
+    }
+}
