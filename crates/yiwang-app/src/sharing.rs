@@ -502,7 +502,8 @@ impl App {
                             notices: vec![],
                             idempotency: None,
                         };
-                        match self.store.create_case(new).wait() {
+                        // Through the live feeds, as every creation and append.
+                        match self.create_case(new).wait() {
                             Ok(c) => {
                                 let id = c.id().clone();
                                 self.remember_log(grant, c);
@@ -518,8 +519,10 @@ impl App {
             let state = case.state::<ReadLogKind>().ok_or_else(|| crate::case::wrong_kind(case.id()))?;
             let events =
                 read_log::decide(state, &read_log::Command::Record(entry.clone()), &self.context(&r, &actor, now))?;
-            let batch =
-                AppendBatch::new(r.tenant.clone(), case, now, actor.clone(), Events::new::<ReadLogKind>(events));
+            let events = Events::new::<ReadLogKind>(events);
+            let feed = self.feed_notices(Some(&case), &events, None, now, &actor);
+            let mut batch = AppendBatch::new(r.tenant.clone(), case, now, actor.clone(), events);
+            batch.notices.extend(feed);
             match self.store.append(batch).wait() {
                 Ok(c) => {
                     let id = c.id().clone();

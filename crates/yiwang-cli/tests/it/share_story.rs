@@ -340,8 +340,11 @@ async fn story(base: &str, data: &std::path::Path, stream: &str, shots: &std::pa
     d.shot("outbox-webhook-sent-on-the-second-try").await;
     d.quit().await;
 
-    // 6. A JetStream consumer reads the request's and the appeal's CloudEvents.
-    let wanted = [format!("{id}/1"), format!("{id}/2"), format!("{appeal}/1")];
+    // 6. A JetStream consumer reads the request's, the read log's and the appeal's
+    // CloudEvents.
+    let read_log = log;
+    let wanted =
+        [format!("{id}/1"), format!("{id}/2"), format!("{read_log}/1"), format!("{read_log}/2"), format!("{appeal}/1")];
     let deadline = Instant::now() + Duration::from_secs(30);
     let events = loop {
         let all = read_stream(stream, 1).await;
@@ -354,7 +357,16 @@ async fn story(base: &str, data: &std::path::Path, stream: &str, shots: &std::pa
         tokio::time::sleep(Duration::from_millis(300)).await;
     };
     let types: Vec<&str> = events.iter().map(|(_, e)| e["type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["cn.yiwang.access.requested", "cn.yiwang.access.granted", "cn.yiwang.appeal.accepted"]);
+    assert_eq!(
+        types,
+        [
+            "cn.yiwang.access.requested",
+            "cn.yiwang.access.granted",
+            "cn.yiwang.read_log.opened",
+            "cn.yiwang.read_log.read",
+            "cn.yiwang.appeal.accepted"
+        ]
+    );
     for (msg_id, e) in &events {
         assert_eq!(e["specversion"], "1.0");
         assert_eq!(e["id"], msg_id.as_str(), "Nats-Msg-Id is the CloudEvent's id");
