@@ -504,11 +504,9 @@ impl App {
     /// 登记拨付, by the paying department's policy officer: 办结.
     pub fn record_grant_payment(&self, actor: &Actor, id: &CaseId, reference: &str) -> Result<GrantView> {
         self.grant(actor, id)?;
+        // The enterprise is told (`grant_paid`) in the payment's own commit: a grant's
+        // notices go to its enterprise (`Kind::NOTICES_TO_ENTERPRISE`).
         let g = self.act_on::<GrantKind>(actor, id, &grant::Command::RecordPayment { reference: reference.into() })?;
-        // The engine tells a case's own person; a grant has none (its enterprise's
-        // contact is looked up as it is sent), so the notice is queued here, after
-        // the payment's commit: a crash between them loses this one SMS, not the payment.
-        self.store.enqueue_notice(&self.reference().tenant, Some(id), Notice::to_citizen("grant_paid"), self.now())?;
         Ok(self.grant_view_of(g))
     }
 

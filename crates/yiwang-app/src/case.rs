@@ -478,9 +478,11 @@ impl App {
             if events.is_empty() {
                 return Ok(state.clone());
             }
-            let mut notices: Vec<Notice> = match case.project().header.person {
-                Some(_) => K::notices(Some(state), &events).into_iter().map(Notice::to_citizen).collect(),
-                None => vec![],
+            // Told to the case's person, or to the enterprise it is about.
+            let mut notices: Vec<Notice> = if case.project().header.person.is_some() || K::NOTICES_TO_ENTERPRISE {
+                K::notices(Some(state), &events).into_iter().map(Notice::to_citizen).collect()
+            } else {
+                vec![]
             };
             let names: Vec<&'static str> = events.iter().map(K::event_name).collect();
             let events = Events::new::<K>(events);

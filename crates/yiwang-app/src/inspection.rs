@@ -26,7 +26,7 @@ use yiwang_core::inspection::{
 };
 use yiwang_core::org::{Actor, Role};
 use yiwang_core::rectification::{self, NewRectification, Rectification, RectificationKind};
-use yiwang_store::{CaseQuery, NewCase, StoreError};
+use yiwang_store::{CaseQuery, NewCase, Notice, StoreError};
 
 /// A referral from a 12345 appeal or a patrol into supervision (问题移送).
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -471,7 +471,8 @@ impl App {
             actor: Actor::System,
             person: None,
             events: Events::new::<RectificationKind>(events),
-            notices: vec![],
+            // The enterprise is told of the deadline (its contact in the register).
+            notices: vec![Notice::to_citizen("rectification_opened")],
             idempotency: None,
         };
         match self.create_case(case).wait() {

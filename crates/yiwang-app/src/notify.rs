@@ -214,6 +214,36 @@ impl App {
             };
             return self.address(e, format!("信用修复 {}", r.id), text, r.person, "申请人");
         }
+        if let Some(i) = case.state::<yiwang_core::inspection::InspectionKind>() {
+            if e.template != "inspection_findings" {
+                return Err(gone(&format!("未知的通知模板 {}", e.template)));
+            }
+            let unit = self.reference().unit_name(&i.unit);
+            let due = i.statement_due.map(|d| yiwang_core::calendar::civil_date(d).to_string()).unwrap_or_default();
+            let text = format!(
+                "【{district}市场监管】{}：{unit}对贵企业开展的“{}”检查（编号 {}）发现问题。如有异议，请于 {due} 前登录政务服务网“我的企业”陈述申辩；逾期结果即为最终结果并予公示。",
+                i.enterprise_name, i.matter_name, i.id
+            );
+            let contact = self.enterprise(&i.enterprise).map_err(|e| later(&e))?.and_then(|x| x.person);
+            return self.address(e, format!("检查 {}", i.id), text, contact, "企业联系人");
+        }
+        if let Some(z) = case.state::<yiwang_core::rectification::RectificationKind>() {
+            let unit = self.reference().unit_name(&z.unit);
+            let due = yiwang_core::calendar::civil_date(z.due);
+            let text = match e.template.as_str() {
+                "rectification_opened" => format!(
+                    "【{district}市场监管】{}：{unit}责令贵企业就“{}”检查发现的问题于 {due} 前完成整改（编号 {}）。请登录政务服务网“我的企业”查看问题并报告整改情况。",
+                    z.enterprise_name, z.matter_name, z.id
+                ),
+                "rectification_due_soon" => format!(
+                    "【{district}市场监管】{}：整改（编号 {}）将于 {due} 到期，请按时完成并报告整改情况；逾期将影响企业信用。",
+                    z.enterprise_name, z.id
+                ),
+                other => return Err(gone(&format!("未知的通知模板 {other}"))),
+            };
+            let contact = self.enterprise(&z.enterprise).map_err(|e| later(&e))?.and_then(|x| x.person);
+            return self.address(e, format!("整改 {}", z.id), text, contact, "企业联系人");
+        }
         if let Some(g) = case.state::<yiwang_core::benefit::GrantKind>() {
             // 免申即享: told to the enterprise's contact in the register (its legal
             // representative's phone), looked up as it is sent.

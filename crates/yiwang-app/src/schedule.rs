@@ -44,10 +44,10 @@ impl App {
                     let n = events.len() as u32;
                     // What time does to a case its person hears of, as they hear of what
                     // people do (an application accepted by the law's deadline).
-                    let mut notices: Vec<Notice> = match case.project().header.person {
-                        Some(_) => notices.into_iter().map(Notice::to_citizen).collect(),
-                        None => vec![],
-                    };
+                    // (Or the enterprise the case is about: a rectification's deadline.)
+                    let told = case.project().header.person.is_some() || case.kind_of().notices_to_enterprise();
+                    let mut notices: Vec<Notice> =
+                        if told { notices.into_iter().map(Notice::to_citizen).collect() } else { vec![] };
                     notices.extend(self.feed_notices(Some(&case), &events, None, now, &Actor::System));
                     let mut batch = AppendBatch::new(r.tenant.clone(), case, now, Actor::System, events);
                     batch.notices = notices;

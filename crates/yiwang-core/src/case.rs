@@ -76,6 +76,10 @@ pub trait Kind: Sized + Send + Sync + 'static {
     fn notices(_before: Option<&Self::State>, _events: &[Self::Event]) -> Vec<&'static str> {
         vec![]
     }
+    /// Whether `notices` go to the enterprise the case is about (its contact in the
+    /// register, which the app looks up as it sends) rather than the case's own
+    /// person: they are queued although the case has no person.
+    const NOTICES_TO_ENTERPRISE: bool = false;
     /// Points the first event at the person it is for, whose personal data the store
     /// keeps beside the record (DESIGN.md) under an id it gives out.
     fn set_person(_first: &mut Self::Event, _person: PersonId) {}
@@ -612,6 +616,8 @@ pub trait AnyKind: Send + Sync {
     /// and what the case's person is told of them (`Kind::notices`).
     fn alarms(&self, case: &Case, ctx: &Context<'_>) -> Option<(Events, Vec<&'static str>)>;
     fn sees_all(&self, actor: &Actor) -> bool;
+    /// `Kind::NOTICES_TO_ENTERPRISE`.
+    fn notices_to_enterprise(&self) -> bool;
 }
 
 struct KindOf<K>(std::marker::PhantomData<fn() -> K>);
@@ -654,6 +660,9 @@ impl<K: Kind> AnyKind for KindOf<K> {
     }
     fn sees_all(&self, actor: &Actor) -> bool {
         K::sees_all(actor)
+    }
+    fn notices_to_enterprise(&self) -> bool {
+        K::NOTICES_TO_ENTERPRISE
     }
 }
 

@@ -316,6 +316,7 @@ impl Kind for GrantKind {
     const NAME: &'static str = "grant";
     const PREFIX: &'static str = "XS";
     const LABEL: &'static str = "免申即享";
+    const NOTICES_TO_ENTERPRISE: bool = true;
     type State = Grant;
     type Event = GrantEvent;
     type Command = Command;

@@ -448,6 +448,19 @@ impl Kind for InspectionKind {
     type State = Inspection;
     type Event = InspectionEvent;
     type Command = Command;
+    const NOTICES_TO_ENTERPRISE: bool = true;
+
+    /// A result with problems, open to 陈述申辩: the enterprise is told, with the
+    /// period's end.
+    fn notices(_before: Option<&Inspection>, events: &[InspectionEvent]) -> Vec<&'static str> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                InspectionEvent::Recorded { statement_due: Some(_), .. } => Some("inspection_findings"),
+                _ => None,
+            })
+            .collect()
+    }
 
     fn event_name(e: &InspectionEvent) -> &'static str {
         e.name()

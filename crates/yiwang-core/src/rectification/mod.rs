@@ -489,6 +489,19 @@ impl Kind for RectificationKind {
     type State = Rectification;
     type Event = RectificationEvent;
     type Command = Command;
+    const NOTICES_TO_ENTERPRISE: bool = true;
+
+    /// The enterprise is told when the rectification opens (the app queues that with
+    /// the opening) and when its deadline turns yellow.
+    fn notices(_before: Option<&Rectification>, events: &[RectificationEvent]) -> Vec<&'static str> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                RectificationEvent::ClockWarned { .. } => Some("rectification_due_soon"),
+                _ => None,
+            })
+            .collect()
+    }
 
     fn event_name(e: &RectificationEvent) -> &'static str {
         e.name()

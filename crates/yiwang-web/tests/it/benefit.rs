@@ -261,10 +261,8 @@ async fn a_policy_finds_the_enterprises_and_grants_once(backend: Backend) {
         (Some(2), Some(1), Some(21_000))
     );
     let texts = w.texts().await;
-    assert!(
-        texts.iter().any(|t| t["mobile"] == LEGAL && t["content"].as_str().unwrap().contains("已拨付")),
-        "{texts:?}"
-    );
+    let paid = texts.iter().filter(|t| t["mobile"] == LEGAL && t["content"].as_str().unwrap().contains("已拨付"));
+    assert_eq!(paid.count(), 1, "told once: {texts:?}");
 
     // 依申请: a policy in force, not yet run. The new firm fails a clause, and is told which.
     let (_, p) =

@@ -22,6 +22,8 @@ use yiwang_core::id::CreditCode;
 use yiwang_core::org::Actor;
 
 const MINE: &str = "13900003333";
+/// The shop's legal representative, its contact in the register.
+const OWNER_PHONE: &str = "13900005555";
 const SHOP: &str = "91350100M000100Y43";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
@@ -90,6 +92,19 @@ impl Site {
         v["file"].as_str().unwrap().to_owned()
     }
 
+    /// The texts sent to `phone` so far (the outbox sent first).
+    async fn texts_to(&self, phone: &str) -> Vec<String> {
+        let senders = self.senders.clone();
+        self.api.blocking(move |app| app.send_notices(&senders, 100).unwrap()).await;
+        let texts = self.sms.lock().unwrap().clone();
+        texts
+            .iter()
+            .map(|b| serde_json::from_str::<Value>(b).unwrap())
+            .filter(|t| t["mobile"] == phone)
+            .map(|t| t["content"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     async fn applicant_login(&self, phone: &str) -> String {
         let (s, sent) = self.call("POST", "/api/v1/applicant/code", None, Some(json!({"phone": phone}))).await;
         assert_eq!(s, StatusCode::ACCEPTED, "{sent}");
@@ -147,7 +162,12 @@ impl Site {
                     founded: chrono::NaiveDate::from_ymd_opt(2019, 3, 1).unwrap(),
                     tags: vec!["食品经营".into()],
                 };
-                app.register_enterprise(&Actor::System, r, &[], None).unwrap();
+                let legal = yiwang_app::CitizenInput {
+                    name: Some("刘海峰".into()),
+                    phone: Some(OWNER_PHONE.into()),
+                    ..Default::default()
+                };
+                app.register_enterprise(&Actor::System, r, &[], Some(&legal)).unwrap();
             })
             .await;
         let clerk = self.api.login("cgw-clerk").await;
@@ -291,6 +311,13 @@ async fn an_inspection_runs_from_the_record_to_a_closed_rectification(backend: B
     );
     let (s, v) = site.call("POST", &act, Some(&reg), Some(json!({"action": "publish"}))).await;
     assert_eq!((s, code_of(&v)), (StatusCode::CONFLICT, "not_final"), "{v}");
+    // The enterprise's contact in the register is told, with the statement period's end.
+    let told = site.texts_to(OWNER_PHONE).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].contains(&id) && told[0].contains("陈述申辩") && told[0].contains("云溪区好味小厨餐饮店"),
+        "{told:?}"
+    );
 
     // The enterprise sees it through its bound phone and answers it.
     let me = site.applicant_login(MINE).await;
@@ -328,6 +355,9 @@ async fn an_inspection_runs_from_the_record_to_a_closed_rectification(backend: B
     assert_eq!(v["status_label"], "待公示");
     let rect = v["inspection"]["rectification"].as_str().expect("a rectification opened").to_owned();
     assert!(rect.starts_with("ZG"), "{rect}");
+    let told = site.texts_to(OWNER_PHONE).await;
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(told[1].contains(&rect) && told[1].contains("责令") && told[1].contains("前完成整改"), "{told:?}");
     assert_eq!(site.facts().await, [FactKind::InspectionFailed]);
     assert_eq!(site.ok("GET", "/api/v1/supervision/results", "", None).await, json!([]), "not published yet");
     let v = site.ok("POST", &act, &reg, Some(json!({"action": "publish"}))).await;
