@@ -450,6 +450,14 @@ fn a_rectification_closes_on_a_passed_recheck_on_time_or_late_or_is_escalated() 
     assert_eq!(names(&s, at + Duration::days(13)), ["clock_warned"]);
     assert_eq!(names(&s, s.due), ["clock_overdue"]);
     assert!(names(&on_time, s.due + Duration::days(5)).is_empty());
+    // The enterprise (no person of the case's own) is told when the deadline turns
+    // yellow, not when it is overdue (the credit fact says that).
+    use yiwang_core::case::Kind;
+    use yiwang_core::rectification::RectificationKind;
+    const { assert!(RectificationKind::NOTICES_TO_ENTERPRISE) };
+    let told = |now| RectificationKind::notices(Some(&s), &rectification::alarms(&s, &context(&Actor::System, now)));
+    assert_eq!(told(at + Duration::days(13)), ["rectification_due_soon"]);
+    assert!(told(s.due).is_empty());
 }
 
 #[test]
