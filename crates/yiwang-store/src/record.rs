@@ -223,6 +223,9 @@ pub struct OutboxQuery {
     pub case_id: Option<CaseId>,
     /// Only entries whose recipient begins with this (`webhook:`, `webhook:3`).
     pub recipient_prefix: Option<String>,
+    /// Leave out the event stream's entries (`Lane::STREAM`): one per write while a
+    /// stream is configured, the relay's bookkeeping rather than anyone's message.
+    pub without_stream: bool,
     pub limit: u32,
     pub offset: u32,
 }

@@ -73,6 +73,8 @@ pub async fn list(
         state: q.state,
         case_id,
         recipient_prefix: None,
+        // Every lane here, the stream's too (its backlog is what a monitor watches).
+        without_stream: false,
         limit: q.limit.unwrap_or(100),
         offset: q.offset.unwrap_or(0),
     };

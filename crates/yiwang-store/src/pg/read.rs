@@ -696,8 +696,9 @@ impl Store for PgStore {
         // A case's entries through `outbox_by_case` (a generic plan of `$1 IS NULL OR
         // case_id = $1` reads the whole outbox; a webhook delivery asks per entry).
         let by_case = if case.is_some() { "case_id = $1" } else { "$1::text IS NULL" };
+        let lane = if q.without_stream { "AND (recipient IS NULL OR recipient <> 'stream:')" } else { "" };
         let sql = format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE {state} AND {by_case}
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE {state} AND {by_case} {lane}
              AND ($4::text IS NULL OR left(recipient, length($4)) = $4)
              ORDER BY id DESC LIMIT $2 OFFSET $3"
         );

@@ -776,9 +776,10 @@ impl Store for SqliteStore {
         // A case's entries through `outbox_by_case`: `?1 IS NULL OR case_id = ?1` would
         // read the whole outbox for each (a webhook delivery asks per entry).
         let by_case = if case.is_some() { "case_id = ?1" } else { "?1 IS NULL" };
+        let lane = if q.without_stream { "AND (recipient IS NULL OR recipient <> 'stream:')" } else { "" };
         self.read(|c| {
             c.prepare_cached(&format!(
-                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE {state} AND {by_case}
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE {state} AND {by_case} {lane}
                  AND (?4 IS NULL OR substr(recipient, 1, length(?4)) = ?4)
                  ORDER BY id DESC LIMIT ?2 OFFSET ?3"
             ))?

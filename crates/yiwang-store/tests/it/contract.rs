@@ -1689,6 +1689,12 @@ pub fn webhook_entries_are_a_lane_of_their_own_deferred_and_skipped(store: &dyn 
     assert_eq!(of("webhook:1", None), ["case.updated", "case.created"], "a prefix, newest first");
     assert_eq!(of("webhook:12", None), ["case.updated"]);
     assert_eq!(of("webhook:1_", None), Vec::<String>::new(), "no wildcard in a prefix");
+    let listed = |without_stream| {
+        let q = OutboxQuery { without_stream, limit: 10, ..Default::default() };
+        store.outbox(&q).unwrap().into_iter().map(|e| e.template).collect::<Vec<_>>()
+    };
+    assert_eq!(listed(false), ["{}", "case.updated", "case.created", "appeal_accepted"]);
+    assert_eq!(listed(true), ["case.updated", "case.created", "appeal_accepted"], "the stream's left out");
 
     let entries =
         store.outbox(&OutboxQuery { recipient_prefix: Some("webhook:".into()), limit: 10, ..Default::default() });

@@ -41,7 +41,8 @@ pub struct OutboxPage {
 
 pub async fn show_outbox(State(state): State<AppState>, u: StaffUser, Query(q): Query<OutboxPage>) -> UiResult {
     let filter = Some(q.state.clone()).filter(|s| STATES.iter().any(|(k, _)| k == s));
-    let query = OutboxQuery { state: filter.clone(), limit: 300, ..Default::default() };
+    // Messages and webhook deliveries; the event stream's entries are the relay's.
+    let query = OutboxQuery { state: filter.clone(), without_stream: true, limit: 300, ..Default::default() };
     let actor = u.actor.clone();
     let rows = state.run(move |app| app.outbox_for(&actor, &query)).await?;
     let body = html! {

@@ -220,6 +220,20 @@ async fn the_centre_sees_the_outbox_in_the_console() {
     assert_eq!(headers["location"], "/console/outbox?done=resend");
     let (_, _, page) = send(&api, get("/console/outbox?state=pending", Some(&dispatcher))).await;
     assert!(page.contains(&case) && page.contains("待发送"), "{page}");
+    // With an event stream, each write also leaves the relay an entry: the page lists
+    // messages and webhooks, not those.
+    api.blocking(|app| app.set_stream(true)).await;
+    let (streamed, _) = api.citizen_appeal().await;
+    let stream_entries = api
+        .blocking(|app| {
+            let all = app.outbox(&OutboxQuery { limit: 50, ..Default::default() }).unwrap();
+            all.iter().filter(|e| e.to.as_deref() == Some("stream:")).count()
+        })
+        .await;
+    assert_eq!(stream_entries, 1, "the appeal's write left the relay one");
+    let (_, _, page) = send(&api, get("/console/outbox?state=pending", Some(&dispatcher))).await;
+    assert!(page.contains(&streamed) && page.contains("受理通知"), "its message is listed: {page}");
+    assert!(!page.contains("<td>实时推送</td>"), "the stream's entry is not: {page}");
     let (handler, _) = console_login(&api, "cgw-handler").await;
     let (s, _, _) = send(&api, get("/console/outbox", Some(&handler))).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
