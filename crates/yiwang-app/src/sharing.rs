@@ -278,12 +278,7 @@ impl App {
         let ctx = self.context(&r, actor, self.now());
         let probe = |c: &access::Command| access::decide(&a, c, &ctx).is_ok();
         let mut actions = vec![];
-        let approve = access::Command::Approve {
-            opinion: "同意".into(),
-            fields: None,
-            unmasked: None,
-            credential: String::new(),
-        };
+        let approve = access::Command::Approve { opinion: "同意".into(), fields: None, unmasked: None };
         if probe(&approve) {
             actions.push("approve");
         }
@@ -307,14 +302,13 @@ impl App {
     }
 
     /// Approves (narrowing or not), refuses, revokes, or issues the consumer a
-    /// credential. An approval makes a credential nobody is shown (the owner is not
-    /// the one to read with it; the hash only marks the grant as able to read once
-    /// the consumer issues its own); 签发凭证's view carries the new one, shown once.
+    /// credential. An approval makes none (the owner is not the one to read): the
+    /// consumer issues its own, and 签发凭证's view carries it, shown once.
     pub fn act_on_access(&self, actor: &Actor, id: &CaseId, action: AccessAction) -> Result<AccessView> {
         let mut credential = None;
         let command = match action {
             AccessAction::Approve { opinion, fields, unmasked } => {
-                access::Command::Approve { opinion, fields, unmasked, credential: credential_hash(&new_credential()) }
+                access::Command::Approve { opinion, fields, unmasked }
             }
             AccessAction::Refuse { reason } => access::Command::Refuse { reason },
             AccessAction::Revoke { reason } => access::Command::Revoke { reason },

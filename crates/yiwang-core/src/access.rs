@@ -128,7 +128,6 @@ pub enum Command {
         fields: Option<Vec<String>>,
         #[serde(default)]
         unmasked: Option<Vec<String>>,
-        credential: String,
     },
     /// 不予同意, with the reason.
     Refuse { reason: String },
@@ -166,7 +165,9 @@ pub enum AccessEvent {
         fields: Vec<String>,
         unmasked: Vec<String>,
         rate_per_minute: u32,
-        /// SHA-256 (hex) of the credential.
+        /// SHA-256 (hex) of the credential: the consumer's own for a grant made at
+        /// once; empty for an owner's approval, after which the consumer issues one
+        /// (`CredentialIssued`).
         credential: String,
         opinion: String,
     },
@@ -425,7 +426,7 @@ pub fn open(n: &NewAccess, ctx: &Context<'_>) -> Result<Vec<AccessEvent>, Refusa
 
 pub fn decide(s: &Access, c: &Command, ctx: &Context<'_>) -> Result<Vec<AccessEvent>, Refusal> {
     match c {
-        Command::Approve { opinion, fields, unmasked, credential } => {
+        Command::Approve { opinion, fields, unmasked } => {
             if s.status != AccessStatus::Pending {
                 return Err(Refusal::CaseClosed("该共享申请已有答复"));
             }
@@ -455,7 +456,7 @@ pub fn decide(s: &Access, c: &Command, ctx: &Context<'_>) -> Result<Vec<AccessEv
                 fields,
                 unmasked,
                 rate_per_minute: ctx.limits.sharing.rate_per_minute,
-                credential: credential.clone(),
+                credential: String::new(),
                 opinion: text("opinion", opinion, 500)?,
             }])
         }
@@ -573,7 +574,7 @@ pub fn evolve(state: Option<Access>, env: &AccessEnvelope) -> Option<Access> {
                     s.fields = fields.clone();
                     s.unmasked = unmasked.clone();
                     s.rate_per_minute = *rate_per_minute;
-                    s.credential = Some(credential.clone());
+                    s.credential = (!credential.is_empty()).then(|| credential.clone());
                     s.decision = Some(opinion.clone());
                     s.decided_at = Some(env.at);
                 }
