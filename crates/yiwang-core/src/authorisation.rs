@@ -239,6 +239,8 @@ impl Kind for AuthorisationKind {
     const NAME: &'static str = "authorisation";
     const PREFIX: &'static str = "SQ";
     const LABEL: &'static str = "企业授权";
+    /// Found by phone: an agent's bindings.
+    const FOUND_BY_PHONE: bool = true;
     type State = Authorisation;
     type Event = AuthorisationEvent;
     type Command = Command;

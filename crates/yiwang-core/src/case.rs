@@ -80,6 +80,12 @@ pub trait Kind: Sized + Send + Sync + 'static {
     /// register, which the app looks up as it sends) rather than the case's own
     /// person: they are queued although the case has no person.
     const NOTICES_TO_ENTERPRISE: bool = false;
+    /// Whether its person is looked up by phone (`CaseQuery::phone_digest`: an
+    /// applicant logged in by phone lists their applications, bindings and
+    /// enterprises). The store indexes the phone's digest of those person rows only:
+    /// the index is a write to a random page of a large B-tree, which the 12345
+    /// appeals, found by their tracking code, are spared.
+    const FOUND_BY_PHONE: bool = false;
     /// Points the first event at the person it is for, whose personal data the store
     /// keeps beside the record (DESIGN.md) under an id it gives out.
     fn set_person(_first: &mut Self::Event, _person: PersonId) {}
@@ -618,6 +624,8 @@ pub trait AnyKind: Send + Sync {
     fn sees_all(&self, actor: &Actor) -> bool;
     /// `Kind::NOTICES_TO_ENTERPRISE`.
     fn notices_to_enterprise(&self) -> bool;
+    /// `Kind::FOUND_BY_PHONE`.
+    fn found_by_phone(&self) -> bool;
 }
 
 struct KindOf<K>(std::marker::PhantomData<fn() -> K>);
@@ -663,6 +671,9 @@ impl<K: Kind> AnyKind for KindOf<K> {
     }
     fn notices_to_enterprise(&self) -> bool {
         K::NOTICES_TO_ENTERPRISE
+    }
+    fn found_by_phone(&self) -> bool {
+        K::FOUND_BY_PHONE
     }
 }
 

@@ -186,6 +186,8 @@ impl Kind for ApplicationKind {
     const NAME: &'static str = "application";
     const PREFIX: &'static str = "BJ";
     const LABEL: &'static str = "办件";
+    /// Found by phone: the applicant's 我的办件.
+    const FOUND_BY_PHONE: bool = true;
     type State = Application;
     type Event = ApplicationEvent;
     type Command = Command;

@@ -289,6 +289,8 @@ impl Kind for EnterpriseKind {
     const NAME: &'static str = "enterprise";
     const PREFIX: &'static str = "QY";
     const LABEL: &'static str = "企业档案";
+    /// Found by phone: the enterprises a legal representative may act for.
+    const FOUND_BY_PHONE: bool = true;
     type State = Enterprise;
     type Event = EnterpriseEvent;
     type Command = Command;

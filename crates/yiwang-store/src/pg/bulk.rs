@@ -86,7 +86,7 @@ pub(crate) fn import_cases(
         let tenant = c.tenant.as_str();
         if let Some((pid, p)) = person {
             let (sealed, key) = keys.seal(tenant, pid, p);
-            rows.person(tenant, pid, sealed, key, opened);
+            rows.person(tenant, pid, sealed, key, opened, state.kind_of().found_by_phone());
         }
         for (at, l) in appends {
             rows.events(tenant, &c.id, state.kind(), l, at, recorded)?;

@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0012_category_keywords.sql"),
     include_str!("../../migrations/postgres/0013_idempotency_key.sql"),
     include_str!("../../migrations/postgres/0014_phone_lookup.sql"),
+    include_str!("../../migrations/postgres/0015_phone_lookup_partial.sql"),
 ];
 
 /// The advisory lock migrations run under ("yiwang" in ASCII), so two processes

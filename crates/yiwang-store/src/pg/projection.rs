@@ -79,6 +79,7 @@ struct PersonCols {
     contact: Vec<Option<String>>,
     sealed_with: Vec<Option<String>>,
     at: Vec<Instant>,
+    found_by_phone: Vec<bool>,
 }
 
 #[derive(Default)]
@@ -125,7 +126,8 @@ impl Rows {
         }
     }
 
-    /// A new person, `p` as sealed with the key `sealed_with` (`crate::seal`).
+    /// A new person, `p` as sealed with the key `sealed_with` (`crate::seal`);
+    /// `found_by_phone` for a case of a kind looked up by phone (`Kind::FOUND_BY_PHONE`).
     pub(crate) fn person(
         &mut self,
         tenant: &str,
@@ -133,8 +135,10 @@ impl Rows {
         p: PersonData,
         sealed_with: Option<String>,
         at: Instant,
+        found_by_phone: bool,
     ) {
         let c = &mut self.person;
+        c.found_by_phone.push(found_by_phone);
         c.sealed_with.push(sealed_with);
         c.tenant.push(tenant.to_owned());
         c.id.push(id.0);
@@ -311,6 +315,7 @@ impl Rows {
             (&p.contact, t),
             (&p.sealed_with, t),
             (&p.at, tz),
+            (&p.found_by_phone, "boolean"),
         ]);
         let events = s.unnest(&[
             (&e.tenant, t),
@@ -359,7 +364,7 @@ impl Rows {
         let sql = format!(
             "WITH
 p AS (
-    INSERT INTO person (tenant, id, name, phone, phone_digest, id_number, contact, sealed_with, created_at)
+    INSERT INTO person (tenant, id, name, phone, phone_digest, id_number, contact, sealed_with, created_at, found_by_phone)
     SELECT * FROM {persons}
 ),
 ev AS (

@@ -150,10 +150,11 @@ fn case_filter(q: &CaseQuery, text: TextMatch) -> Option<(String, Params)> {
         let n = push(&mut p, Box::new(pid.0));
         w.push(format!("a.person = ${n}"));
     }
-    // A phone's few person rows by the digest's index, then their cases by `case_person`.
+    // A phone's few person rows by the digest's index, which holds the rows found by
+    // phone only, then their cases by `case_person`.
     if let Some(d) = &q.phone_digest {
         let n = push(&mut p, Box::new(d.clone()));
-        w.push(format!("a.person IN (SELECT x.id FROM person x WHERE x.phone_digest = ${n})"));
+        w.push(format!("a.person IN (SELECT x.id FROM person x WHERE x.phone_digest = ${n} AND x.found_by_phone)"));
     }
     if let Some(c) = &q.category {
         let n = push(&mut p, Box::new(c.clone()));
@@ -727,6 +728,10 @@ impl Store for PgStore {
                 "INSERT INTO access_log (at, actor, case_id, person_id, what, created_at) VALUES ($1, $2, $3, $4, $5, $1)",
                 &[&at, &e.actor, &e.case.as_ref().map(|c| c.as_str()), &e.person.map(|p| p.0), &e.what],
             )?;
+            // The person read is found by phone from now on: their 谁查看了我的信息.
+            if let Some(p) = e.person {
+                c.execute("UPDATE person SET found_by_phone = true WHERE id = $1 AND NOT found_by_phone", &[&p.0])?;
+            }
             Ok(())
         })
     }
@@ -737,7 +742,7 @@ impl Store for PgStore {
         let rows = self.read(|c| {
             c.query(
                 "SELECT at, actor, case_id, person_id, what FROM access_log
-                 WHERE person_id IN (SELECT id FROM person WHERE phone_digest = $1)
+                 WHERE person_id IN (SELECT id FROM person WHERE phone_digest = $1 AND found_by_phone)
                    AND what LIKE $2
                  ORDER BY at DESC, id DESC LIMIT $3",
                 &[&phone_digest, &like, &limit],

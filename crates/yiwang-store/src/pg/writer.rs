@@ -441,7 +441,7 @@ fn create(
         }
         if let Some((pid, p)) = person {
             let (sealed, key) = numbers.keys.seal(tenant.as_str(), pid, p);
-            rows.person(tenant.as_str(), pid, sealed, key, at);
+            rows.person(tenant.as_str(), pid, sealed, key, at, state.kind_of().found_by_phone());
         }
         rows.events(tenant.as_str(), &id, state.kind(), l, at, at)?;
         rows.notices(tenant.as_str(), &id, notices, at);

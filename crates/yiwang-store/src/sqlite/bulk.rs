@@ -30,6 +30,8 @@ pub(crate) struct Prepared {
     tracking_code: Option<String>,
     /// Sealed, with the key it is sealed with, and its time.
     person: Option<(PersonId, PersonData, Option<String>, String)>,
+    /// Whether its kind is looked up by phone (`Kind::FOUND_BY_PHONE`).
+    found_by_phone: bool,
     appends: Vec<Linked>,
     rows: Rows,
 }
@@ -72,7 +74,8 @@ pub(crate) fn prepare(cases: Vec<ImportedCase>, ids: &People) -> Result<Vec<Prep
             {
                 return Err(StoreError::Duplicate(format!("case_header.tracking_code of case {}", c.id)));
             }
-            Ok(Prepared { tenant, id: c.id, kind: state.kind(), tracking_code, person, appends, rows })
+            let found_by_phone = state.kind_of().found_by_phone();
+            Ok(Prepared { tenant, id: c.id, kind: state.kind(), tracking_code, person, found_by_phone, appends, rows })
         })
         .collect()
 }
@@ -115,11 +118,11 @@ pub(crate) fn write(conn: &Connection, cases: &mut [Prepared], recorded: &str) -
 /// Inserts the batch's citizens, events (in order: their rowids are the order they
 /// were recorded in) and chain heads, many rows to a statement.
 fn insert_record(conn: &Connection, cases: &[Prepared], recorded: &str) -> Result<()> {
-    let people: Vec<[&dyn ToSql; 9]> = cases
+    let people: Vec<[&dyn ToSql; 10]> = cases
         .iter()
         .filter_map(|c| c.person.as_ref().map(|(id, p, key, at)| (c, id, p, key, at)))
-        .map(|(c, id, p, key, at)| -> [&dyn ToSql; 9] {
-            [&id.0, &c.tenant, &p.name, &p.phone, &p.phone_digest, &p.id_number, &p.contact, key, at]
+        .map(|(c, id, p, key, at)| -> [&dyn ToSql; 10] {
+            [&id.0, &c.tenant, &p.name, &p.phone, &p.phone_digest, &p.id_number, &p.contact, key, at, &c.found_by_phone]
         })
         .collect();
     insert_rows(conn, INSERT_PERSON, &people)?;

@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0014_category_keywords.sql"),
     include_str!("../../migrations/sqlite/0015_idempotency_key.sql"),
     include_str!("../../migrations/sqlite/0016_phone_lookup.sql"),
+    include_str!("../../migrations/sqlite/0017_phone_lookup_partial.sql"),
 ];
 
 pub struct SqliteStore {

@@ -161,10 +161,11 @@ fn case_filter(q: &CaseQuery, matching: Option<String>, kinds: &[&'static str]) 
         p.push(Box::new(pid.0));
         w.push(format!("a.person = ?{}", p.len()));
     }
-    // A phone's few person rows by the digest's index, then their cases by `case_person`.
+    // A phone's few person rows by the digest's index, which holds the rows found by
+    // phone only, then their cases by `case_person`.
     if let Some(d) = &q.phone_digest {
         p.push(Box::new(d.clone()));
-        w.push(format!("a.person IN (SELECT id FROM person WHERE phone_digest = ?{})", p.len()));
+        w.push(format!("a.person IN (SELECT id FROM person WHERE phone_digest = ?{} AND found_by_phone = 1)", p.len()));
     }
     if let Some(c) = &q.category {
         p.push(Box::new(c.clone()));
@@ -796,6 +797,11 @@ impl Store for SqliteStore {
                 params![ts(e.at), e.actor, e.case.as_ref().map(|c| c.as_str()), e.person.map(|p| p.0), e.what],
             )
             .map_err(map_err)?;
+            // The person read is found by phone from now on: their 谁查看了我的信息.
+            if let Some(p) = e.person {
+                c.execute("UPDATE person SET found_by_phone = 1 WHERE id = ?1 AND found_by_phone = 0", [p.0])
+                    .map_err(map_err)?;
+            }
             Ok(())
         })
     }
@@ -807,7 +813,7 @@ impl Store for SqliteStore {
         self.read(|c| {
             c.prepare_cached(
                 "SELECT at, actor, case_id, person_id, what FROM access_log
-                 WHERE person_id IN (SELECT id FROM person WHERE phone_digest = ?1)
+                 WHERE person_id IN (SELECT id FROM person WHERE phone_digest = ?1 AND found_by_phone = 1)
                    AND what LIKE ?2 ESCAPE '\\'
                  ORDER BY at DESC, id DESC LIMIT ?3",
             )?

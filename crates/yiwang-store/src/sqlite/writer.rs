@@ -385,7 +385,7 @@ fn create(conn: &Connection, ids: &People, n: NewCase, deferred: &mut Deferred) 
     };
     counter.map_err(map_err)?;
     if let Some((pid, p, key)) = &person {
-        insert_person(conn, tenant.as_str(), *pid, p, key.as_deref(), &now)?;
+        insert_person(conn, tenant.as_str(), *pid, p, key.as_deref(), &now, state.kind_of().found_by_phone())?;
     }
     insert_events(conn, tenant.as_str(), &id, &linked, &linked.at)?;
     write_head(conn, tenant.as_str(), &id, None, state.kind(), linked.head(), &linked.at)?;
@@ -427,14 +427,15 @@ fn append(conn: &Connection, ids: &People, b: AppendBatch, deferred: &mut Deferr
 /// id_number, contact, sealed_with, created_at), sealed; event (case_id, seq, tenant, at, kind, actor,
 /// body, alg, hash, created_at); chain_head (case_id, tenant, case_kind, seq, hash,
 /// created_at).
-pub(crate) const INSERT_PERSON: &str = "INSERT OR ROLLBACK INTO person (id, tenant, name, phone, phone_digest, id_number, contact, sealed_with, created_at)";
+pub(crate) const INSERT_PERSON: &str = "INSERT OR ROLLBACK INTO person (id, tenant, name, phone, phone_digest, id_number, contact, sealed_with, created_at, found_by_phone)";
 pub(crate) const INSERT_EVENT: &str =
     "INSERT OR ROLLBACK INTO event (case_id, seq, tenant, at, kind, actor, body, alg, hash, created_at)";
 pub(crate) const INSERT_HEAD: &str =
     "INSERT OR ROLLBACK INTO chain_head (case_id, tenant, case_kind, seq, hash, created_at)";
 
 /// Stores a citizen's personal data, as sealed with the key `sealed_with`, under the
-/// id the store handed out.
+/// id the store handed out; `found_by_phone` for a case of a kind looked up by phone
+/// (`Kind::FOUND_BY_PHONE`), whose row the digest's index then holds.
 pub(crate) fn insert_person(
     conn: &Connection,
     tenant: &str,
@@ -442,11 +443,23 @@ pub(crate) fn insert_person(
     p: &PersonData,
     sealed_with: Option<&str>,
     at: &str,
+    found_by_phone: bool,
 ) -> Result<()> {
     insert_rows(
         conn,
         INSERT_PERSON,
-        &[[&id.0, &tenant, &p.name, &p.phone, &p.phone_digest, &p.id_number, &p.contact, &sealed_with, &at]],
+        &[[
+            &id.0,
+            &tenant,
+            &p.name,
+            &p.phone,
+            &p.phone_digest,
+            &p.id_number,
+            &p.contact,
+            &sealed_with,
+            &at,
+            &found_by_phone,
+        ]],
     )
 }
 

@@ -88,6 +88,8 @@ impl Kind for Chore {
     const NAME: &'static str = "chore";
     const PREFIX: &'static str = "ZW";
     const LABEL: &'static str = "杂务";
+    /// Found by phone, as 一网通办's applications are: its person rows are indexed.
+    const FOUND_BY_PHONE: bool = true;
     type State = ChoreState;
     type Event = ChoreEvent;
     type Command = ChoreCommand;

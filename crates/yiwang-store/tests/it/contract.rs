@@ -1726,32 +1726,92 @@ pub fn webhook_entries_are_a_lane_of_their_own_deferred_and_skipped(store: &dyn 
     assert!(store.due_notices(later + Duration::days(1), Lane::Webhooks, 10).unwrap().is_empty());
 }
 
-/// A citizen's cases are found by the digest of their phone, across their person rows
-/// and kinds; an erased person's cases are no longer.
+/// A citizen's cases are found by the digest of their phone, across their person rows,
+/// for the kinds found by phone (`Kind::FOUND_BY_PHONE`: the chore here, as 一网通办's
+/// applications): the store indexes those person rows alone, so the appeals' are not
+/// found, until someone is logged reading one (`log_access`), which the citizen's
+/// 谁查看了我的信息 then finds by phone. Written live and imported alike; an erased
+/// person's cases are no longer found.
 pub fn cases_are_found_by_their_peoples_phone(store: &dyn Store) {
     let w = world(store);
-    let a1 = new_case(&w, store, t0(), 1, Some("13711110001"));
-    let _other = new_case(&w, store, t0() + Duration::minutes(1), 2, Some("13711110002"));
-    let a3 = new_case(&w, store, t0() + Duration::minutes(2), 3, Some("13711110001"));
-    let _anonymous = new_case(&w, store, t0() + Duration::minutes(3), 4, None);
+    let admin = staff("root", "d", UnitKind::District, &[Role::Admin]);
+    let person = |p: &str| PersonData {
+        name: Some("张三".into()),
+        phone: Some(p.into()),
+        phone_digest: Some(format!("digest-{p}")),
+        ..Default::default()
+    };
+    let chore = |at: DateTime<Utc>, phone: &str| -> CaseId {
+        let cmd = ChoreCommand::Open { title: "扫雪".into(), points: 1, code: None };
+        let new = NewCase {
+            tenant: tenant(),
+            at,
+            actor: admin.clone(),
+            person: Some(person(phone)),
+            events: Events::new::<Chore>(Chore::open(&cmd, &w.ctx(at, &admin))),
+            notices: vec![],
+            idempotency: None,
+        };
+        store.create_case(new).wait().unwrap().id().clone()
+    };
+    let c1 = chore(t0(), "13711110001");
+    let appeal = new_case(&w, store, t0() + Duration::minutes(1), 2, Some("13711110001"));
+    let c3 = chore(t0() + Duration::minutes(2), "13711110001");
+    let _other = chore(t0() + Duration::minutes(3), "13711110002");
+    let _anonymous = new_case(&w, store, t0() + Duration::minutes(4), 5, None);
+    // Imported: a chore and an appeal of the same phone.
+    let at = t0() + Duration::minutes(5);
+    let cmd = ChoreCommand::Open { title: "清扫".into(), points: 1, code: None };
+    let opened = Chore::open(&cmd, &w.ctx(at, &admin));
+    let events = opened.into_iter().map(|event| ImportedEvent { at, actor: admin.clone(), event }).collect();
+    let c6 = CaseId::parse("ZW20261101000906").unwrap();
+    let imported_chore = ImportedCase::new::<Chore>(tenant(), c6.clone(), Some(person("13711110001")), events);
+    let live = new_case(&w, store, at, 7, None);
+    let imported_appeal = imported(
+        "YW20261101000907",
+        Some(person("13711110001")),
+        history_of(store, &live.id, recoded(tracking(at, 907, 1))),
+    );
+    store.import_cases(vec![imported_chore, imported_appeal], at).wait().unwrap();
     let of = |d: &str| {
         let q = CaseQuery { phone_digest: Some(d.into()), limit: 10, ..Default::default() };
         let page = store.list_cases(&q).unwrap();
         assert_eq!(store.count_cases(&q).unwrap(), page.rows.len() as u64);
         ids(&page.rows)
     };
-    assert_eq!(of("digest-13711110001"), [a3.id.clone(), a1.id.clone()], "newest first, both person rows");
+    assert_eq!(
+        of("digest-13711110001"),
+        [c6.clone(), c3.clone(), c1.clone()],
+        "newest first, every chore's person row, none of the appeals'"
+    );
     assert_eq!(of("digest-13711110002").len(), 1);
     assert!(of("digest-13799999999").is_empty());
     let q = CaseQuery {
-        kind: Some("appeal"),
+        kind: Some("chore"),
         phone_digest: Some("digest-13711110001".into()),
         limit: 10,
         ..Default::default()
     };
-    assert_eq!(store.list_cases(&q).unwrap().rows.len(), 2);
-    assert!(store.erase_person(a1.citizen.unwrap(), t0() + Duration::days(1)).unwrap());
-    assert_eq!(of("digest-13711110001"), [a3.id], "an erased person's digest is gone");
+    assert_eq!(store.list_cases(&q).unwrap().rows.len(), 3);
+    // Someone reads the appeal's citizen: the entry is found by the phone, and so is
+    // the appeal from now on.
+    let reads = || store.accesses_by_phone("digest-13711110001", "reveal_phone", 10).unwrap();
+    assert!(reads().is_empty());
+    let entry = AccessEntry {
+        at: t0() + Duration::hours(1),
+        actor: "staff:li".into(),
+        case: Some(appeal.id.clone()),
+        person: appeal.citizen,
+        what: "reveal_phone".into(),
+    };
+    store.log_access(&entry).unwrap();
+    let found: Vec<_> = reads().into_iter().map(|e| (e.at, e.case, e.person, e.what)).collect();
+    assert_eq!(found, [(entry.at, entry.case, entry.person, entry.what)]);
+    assert_eq!(of("digest-13711110001"), [c6.clone(), c3.clone(), appeal.id.clone(), c1.clone()]);
+    let first = store.load(&c1).unwrap().unwrap();
+    let pid = first.state::<Chore>().unwrap().person.unwrap();
+    assert!(store.erase_person(pid, t0() + Duration::days(1)).unwrap());
+    assert_eq!(of("digest-13711110001"), [c6, c3, appeal.id], "an erased person's digest is gone");
 }
 
 /// The 国密 option on an installation that ran with SHA-256 and AES-GCM (`seal.rs`,

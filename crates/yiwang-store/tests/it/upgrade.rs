@@ -334,11 +334,26 @@ fn check_sealed(store: &dyn Store, before: &[RawPerson], raw: &dyn Fn() -> Vec<(
         contract::new_case_of(&w, t0(), contract::intake("井盖松动", contract::tracking(t0(), 903, 7)), None);
     again.idempotency = key();
     assert!(store.create_case(again).wait().is_err(), "a key is used once");
-    // The cases of the people from before are found by their phone (migration 16 / 14).
-    let digest = before.iter().find_map(|p| p.4.clone()).expect("a citizen with a phone");
-    let same = before.iter().filter(|p| p.4.as_ref() == Some(&digest)).count();
-    let q = yiwang_store::CaseQuery { phone_digest: Some(digest), limit: 100, ..Default::default() };
-    assert_eq!(store.list_cases(&q).unwrap().rows.len(), same, "one case per person row of that phone");
+    // The people from before are appeals' citizens, which are not found by phone
+    // (migrations 16 and 17 / 14 and 15), until someone is logged reading one.
+    let (pid, digest) = before.iter().find_map(|p| Some((p.0, p.4.clone()?))).expect("a citizen with a phone");
+    let q = yiwang_store::CaseQuery { phone_digest: Some(digest.clone()), limit: 100, ..Default::default() };
+    assert!(store.list_cases(&q).unwrap().rows.is_empty(), "an appeal's citizen is not found by phone");
+    let theirs =
+        yiwang_store::CaseQuery { person: Some(yiwang_core::id::PersonId(pid)), limit: 1, ..Default::default() };
+    let case = store.list_cases(&theirs).unwrap().rows.into_iter().next().map(|r| r.id);
+    assert!(case.is_some());
+    store
+        .log_access(&yiwang_store::AccessEntry {
+            at: t0(),
+            actor: "staff:li".into(),
+            case,
+            person: Some(yiwang_core::id::PersonId(pid)),
+            what: "reveal_phone".into(),
+        })
+        .unwrap();
+    assert_eq!(store.list_cases(&q).unwrap().rows.len(), 1, "read, then found by phone");
+    assert_eq!(store.accesses_by_phone(&digest, "reveal_phone", 10).unwrap().len(), 1);
     let report = store.verify().unwrap();
     assert!(report.is_intact(), "{:?}", report.breaks);
 }
@@ -419,9 +434,9 @@ fn f138_keys(id: &str, hex_key: &str) -> yiwang_store::PersonalKeys {
 /// Checks a store migrated from `f138b5c`: every case of every kind loads and folds
 /// with today's kinds (whose events gained fields since), the record and its anchor
 /// verify, reindexing writes what the migration left, and a citizen's cases are found
-/// by their phone's digest (`digests`: one stored digest and how many person rows
-/// have it).
-fn check_f138(store: &dyn Store, kinds: &[(String, i64)], events: i64, digest: (String, i64)) {
+/// by their phone's digest (`digest`: one stored digest, how many person rows have it
+/// and how many of them are applications').
+fn check_f138(store: &dyn Store, kinds: &[(String, i64)], events: i64, digest: (String, i64, i64)) {
     let want: Vec<(String, i64)> = F138.iter().map(|(k, n)| (k.to_string(), *n)).collect();
     assert_eq!(kinds, want, "the cases of every kind are there");
     assert_eq!(events, F138_EVENTS);
@@ -445,10 +460,14 @@ fn check_f138(store: &dyn Store, kinds: &[(String, i64)], events: i64, digest: (
     assert!(reindexed.contains("bundle_part"), "old applications' detail has the new keys");
     store.reindex().unwrap();
     assert_eq!(contract::projected(store), reindexed);
-    let (d, people) = digest;
+    // Of the person rows with that phone, the applications' are found (migration 17 /
+    // 15 marks the kinds found by phone), the 差评整改's not.
+    let (d, people, applicants) = digest;
+    assert!(people > applicants && applicants > 0, "{people} rows, {applicants} of applications");
     let q = CaseQuery { phone_digest: Some(d), limit: 100, ..Default::default() };
     let found = store.list_cases(&q).unwrap().rows;
-    assert_eq!(found.len() as i64, people, "one case per person row with that phone");
+    assert_eq!(found.len() as i64, applicants, "one case per applicant's person row with that phone");
+    assert!(found.iter().all(|r| r.kind == "application"));
     let report = store.verify().unwrap();
     assert!(report.is_intact(), "{:?}", report.breaks);
 }
@@ -462,12 +481,13 @@ fn a_sqlite_file_written_by_f138b5c_upgrades_in_place() {
     let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, 15, "written by the release before");
     // A phone two person rows share (the applicant of an application and of its 差评整改).
-    let digest: (String, i64) = c
+    let digest: (String, i64, i64) = c
         .query_row(
-            "SELECT phone_digest, count(*) FROM person WHERE phone_digest IS NOT NULL
-             GROUP BY phone_digest ORDER BY count(*) DESC, phone_digest LIMIT 1",
+            "SELECT p.phone_digest, count(*), sum(CASE WHEN c.case_kind = 'application' THEN 1 ELSE 0 END)
+             FROM person p JOIN case_header c ON c.person = p.id WHERE p.phone_digest IS NOT NULL
+             GROUP BY p.phone_digest ORDER BY count(*) DESC, p.phone_digest LIMIT 1",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();
     drop(c);
@@ -484,7 +504,7 @@ fn a_sqlite_file_written_by_f138b5c_upgrades_in_place() {
     let events: i64 = c.query_row("SELECT count(*) FROM event", [], |r| r.get(0)).unwrap();
     check_f138(&store, &kinds, events, digest);
     let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 16);
+    assert_eq!(version, 17);
     store.close();
 }
 
@@ -497,12 +517,13 @@ fn a_postgres_database_written_by_f138b5c_upgrades_in_place() {
     let row = db
         .sql()
         .query_one(
-            "SELECT phone_digest, count(*) FROM person WHERE phone_digest IS NOT NULL
-             GROUP BY phone_digest ORDER BY count(*) DESC, phone_digest LIMIT 1",
+            "SELECT p.phone_digest, count(*), sum(CASE WHEN c.case_kind = 'application' THEN 1 ELSE 0 END)
+             FROM person p JOIN case_header c ON c.person = p.id WHERE p.phone_digest IS NOT NULL
+             GROUP BY p.phone_digest ORDER BY count(*) DESC, p.phone_digest LIMIT 1",
             &[],
         )
         .unwrap();
-    let digest: (String, i64) = (row.get(0), row.get(1));
+    let digest: (String, i64, i64) = (row.get(0), row.get(1), row.get(2));
     let keys = f138_keys("202612050421247b13", "8511c649c8e3ca60054db85f758643d81937407148c1d9e96245a41ef18b21c7");
     let store = db.store_sealed(keys);
     let kinds: Vec<(String, i64)> = db
@@ -514,5 +535,152 @@ fn a_postgres_database_written_by_f138b5c_upgrades_in_place() {
         .collect();
     let events: i64 = db.sql().query_one("SELECT count(*) FROM event", &[]).unwrap().get(0);
     check_f138(&store, &kinds, events, digest);
+    store.close();
+}
+
+/// What the release before wrote (`bbe9cb4`, gzipped): the demo district of every
+/// network, 3,090 cases of twelve kinds, a citizen's phone revealed (an access-log
+/// entry), one signed checkpoint, citizens sealed under the key below.
+const BBE: &[(&str, i64)] = &[
+    ("access", 2),
+    ("appeal", 155),
+    ("application", 63),
+    ("authorisation", 1),
+    ("bundle", 5),
+    ("enterprise", 2000),
+    ("grant", 700),
+    ("patrol", 104),
+    ("policy", 2),
+    ("rating_fix", 2),
+    ("resource", 14),
+    ("task", 42),
+];
+const BBE_EVENTS: i64 = 8476;
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = vec![];
+    flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).unwrap();
+    out
+}
+
+/// What a fixture of `bbe9cb4` held, read behind the store's back before it migrates:
+/// each person row with a digest, with its case's kind, and the person an access-log
+/// entry names.
+struct BbePeople {
+    /// (person, digest, kind of its case)
+    rows: Vec<(i64, String, String)>,
+    logged: i64,
+}
+
+/// Checks a store migrated from `bbe9cb4` (migration 17 / 15: only the person rows
+/// found by phone are indexed): every case of every kind loads, the record and its
+/// anchor verify, and by phone are found the cases of the kinds found by phone
+/// (`Kind::FOUND_BY_PHONE`) and the appeal whose citizen was read, and no other.
+fn check_bbe(store: &dyn Store, kinds: &[(String, i64)], events: i64, people: &BbePeople) {
+    let want: Vec<(String, i64)> = BBE.iter().map(|(k, n)| (k.to_string(), *n)).collect();
+    assert_eq!(kinds, want, "the cases of every kind are there");
+    assert_eq!(events, BBE_EVENTS);
+    let report = store.verify().unwrap();
+    assert!(report.is_intact(), "{:?}", report.breaks);
+    assert_eq!(report.cases, 3090);
+    assert!(store.check_anchor().unwrap().is_intact());
+    for (kind, n) in BBE {
+        let q = CaseQuery { kind: Some(kind), limit: 50, count_up_to: Some(10_000), ..Default::default() };
+        assert_eq!(store.count_cases(&q).unwrap() as i64, *n, "{kind}");
+        for r in store.list_cases(&q).unwrap().rows {
+            let case = store.load(&r.id).unwrap().unwrap_or_else(|| panic!("{} does not load", r.id));
+            assert_eq!(case.kind(), *kind);
+        }
+    }
+    let found_by_phone = ["application", "authorisation", "enterprise"];
+    let kinds = yiwang_core::kinds();
+    for k in kinds.iter() {
+        assert_eq!(k.found_by_phone(), found_by_phone.contains(&k.name()), "{}: the migration names it", k.name());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let (mut found_kinds, mut appeals) = (std::collections::BTreeSet::new(), 0);
+    for (pid, digest, kind) in &people.rows {
+        let q = CaseQuery { phone_digest: Some(digest.clone()), limit: 100, ..Default::default() };
+        let found = store.list_cases(&q).unwrap().rows;
+        let want = found_by_phone.contains(&kind.as_str()) || *pid == people.logged;
+        let mine = CaseQuery { person: Some(yiwang_core::id::PersonId(*pid)), limit: 10, ..Default::default() };
+        let theirs = store.list_cases(&mine).unwrap().rows;
+        assert_eq!(theirs.len(), 1, "person {pid}");
+        assert_eq!(found.iter().any(|r| r.id == theirs[0].id), want, "person {pid} of a {kind}");
+        if want && seen.insert(pid) {
+            found_kinds.insert(kind.clone());
+            appeals += usize::from(kind == "appeal");
+        }
+    }
+    let all: Vec<String> = ["appeal", "application", "authorisation", "enterprise"].map(String::from).to_vec();
+    assert_eq!(found_kinds.into_iter().collect::<Vec<_>>(), all);
+    assert_eq!(appeals, 1, "the appeal whose citizen was read");
+    let entries = people.rows.iter().find(|p| p.0 == people.logged).map(|p| p.1.clone()).unwrap();
+    assert_eq!(store.accesses_by_phone(&entries, "reveal_phone", 10).unwrap().len(), 1);
+    let report = store.verify().unwrap();
+    assert!(report.is_intact(), "{:?}", report.breaks);
+}
+
+const BBE_PEOPLE: &str = "SELECT p.id, p.phone_digest, c.case_kind FROM person p JOIN case_header c ON c.person = p.id
+     WHERE p.phone_digest IS NOT NULL ORDER BY p.id";
+const BBE_LOGGED: &str = "SELECT person_id FROM access_log WHERE person_id IS NOT NULL";
+
+#[test]
+fn a_sqlite_file_written_by_bbe9cb4_upgrades_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("yiwang.sqlite");
+    std::fs::write(&path, gunzip(include_bytes!("../fixtures/bbe9cb4.sqlite.gz"))).unwrap();
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 16, "written by the release before");
+    let rows = c
+        .prepare(BBE_PEOPLE)
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .unwrap();
+    let people = BbePeople { rows, logged: c.query_row(BBE_LOGGED, [], |r| r.get(0)).unwrap() };
+    drop(c);
+    let keys = f138_keys("2026120512481589f6", "cec36f99e70945f1e20f8dc2ea84a9055483a92be0baaf5312dd21f291928fb3");
+    let store = yiwang_store::SqliteStore::sealed(&path, crate::sqlite::kinds(), keys).unwrap();
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let kinds: Vec<(String, i64)> = c
+        .prepare("SELECT case_kind, count(*) FROM chain_head GROUP BY 1 ORDER BY 1")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let events: i64 = c.query_row("SELECT count(*) FROM event", [], |r| r.get(0)).unwrap();
+    check_bbe(&store, &kinds, events, &people);
+    let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 17);
+    store.close();
+}
+
+#[test]
+fn a_postgres_database_written_by_bbe9cb4_upgrades_in_place() {
+    let db = crate::postgres::TestDb::new();
+    let dump = String::from_utf8(gunzip(include_bytes!("../fixtures/bbe9cb4.pg.sql.gz"))).unwrap();
+    db.sql().batch_execute(&dump).unwrap();
+    let version: i32 = db.sql().query_one("SELECT max(version) FROM schema_migrations", &[]).unwrap().get(0);
+    assert_eq!(version, 14, "written by the release before");
+    let rows = db.sql().query(BBE_PEOPLE, &[]).unwrap().iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+    let people = BbePeople { rows, logged: db.sql().query_one(BBE_LOGGED, &[]).unwrap().get(0) };
+    let keys = f138_keys("20261205124840a40a", "80bf4d7ef34269a231b42d8125829b6b9849d89993832cc0bc3eac315acdbe2e");
+    let store = db.store_sealed(keys);
+    let kinds: Vec<(String, i64)> = db
+        .sql()
+        .query("SELECT case_kind, count(*) FROM chain_head GROUP BY 1 ORDER BY 1", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let events: i64 = db.sql().query_one("SELECT count(*) FROM event", &[]).unwrap().get(0);
+    check_bbe(&store, &kinds, events, &people);
+    let version: i32 = db.sql().query_one("SELECT max(version) FROM schema_migrations", &[]).unwrap().get(0);
+    assert_eq!(version, 15);
     store.close();
 }
