@@ -413,10 +413,27 @@ fn create(
         }
     }
     // The one thing that refuses a new case: a tracking code another case has, or
-    // one given twice in the batch (the app draws another).
+    // one given twice in the batch (the app draws another). The codes are locked
+    // first (advisory locks, in one order, as `Keys::lock` locks Idempotency-Keys):
+    // a case the other writer or another process is creating with the same code,
+    // uncommitted and so unseen, is waited for and then seen, and only the case that
+    // came second is refused. Unlocked, both passed this check and the second batch
+    // failed whole on the unique constraint, its unrelated cases with it (two 免申即享
+    // runs at once, whose grants' codes are the enterprise's and the period's).
     let codes: Vec<String> = linked.iter().filter_map(|x| x.6.header.tracking_code.clone()).collect();
-    let taken = conn
-        .query("SELECT tracking_code FROM case_header WHERE tracking_code = ANY($1)", &[&codes])
+    let locked = if codes.is_empty() {
+        Ok(0)
+    } else {
+        conn.execute(
+            "SELECT pg_advisory_xact_lock(h) FROM (
+                SELECT DISTINCT hashtextextended('tracking_code' || chr(31) || c, 0) AS h FROM unnest($1::text[]) AS c
+                ORDER BY h
+             ) o",
+            &[&codes],
+        )
+    };
+    let taken = locked
+        .and_then(|_| conn.query("SELECT tracking_code FROM case_header WHERE tracking_code = ANY($1)", &[&codes]))
         .and_then(|rows| rows.iter().map(|r| col::<String>(r, 0)).collect::<Result<HashSet<String>>>());
     let mut taken = match taken {
         Ok(t) => t,

@@ -705,3 +705,48 @@ fn a_store_switched_to_gm_hashes_with_sm3_seals_with_sm4_and_verifies_both() {
         &|s| db.sql().batch_execute(s).unwrap(),
     );
 }
+
+/// Two processes (or the two writer connections) create cases with the same tracking
+/// code at once: the second case alone is refused as a duplicate, as on SQLite, and
+/// never fails its batch on the unique constraint. A transaction holding
+/// `case_header` keeps both writes from inserting until both have checked the code,
+/// which is exactly the race: each saw the other's case uncommitted, so unseen.
+#[test]
+fn two_processes_creating_one_tracking_code_refuse_only_the_second() {
+    let db = TestDb::new();
+    let (one, two) = (db.store(), db.store());
+    let w = contract::world(&one);
+    let code = contract::tracking(t0(), 7, 7);
+    let new = |text: &str, code| contract::new_case_of(&w, t0(), contract::intake(text, code), None);
+    let mut sql = db.sql();
+    let mut hold = sql.transaction().unwrap();
+    hold.batch_execute("LOCK TABLE case_header IN SHARE MODE").unwrap();
+    let first = one.create_case(new("井盖松动", code.clone()));
+    let second = two.create_case(new("井盖松动了", code));
+    // Both writes wait: on the table (checked, unlocked, about to insert), or on the
+    // code's lock, behind the other.
+    let mut watch = db.sql();
+    let waiting = |c: &mut Client| -> i64 {
+        c.query_one(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    let since = std::time::Instant::now();
+    while waiting(&mut watch) < 2 {
+        assert!(since.elapsed() < std::time::Duration::from_secs(20), "both writes should be waiting");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    hold.commit().unwrap();
+    let results = [first.wait(), second.wait()];
+    let made = results.iter().filter(|r| r.is_ok()).count();
+    let refused = results.iter().filter(|r| matches!(r, Err(yiwang_store::StoreError::Duplicate(_)))).count();
+    assert_eq!((made, refused), (1, 1), "{results:?}");
+    // The writers go on: a case with another code is stored by either.
+    let other = contract::tracking(t0(), 8, 7);
+    two.create_case(new("路灯不亮", other)).wait().unwrap();
+    assert_eq!(one.count_cases(&yiwang_store::CaseQuery::default()).unwrap(), 2);
+}
