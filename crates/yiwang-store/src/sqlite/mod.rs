@@ -48,6 +48,10 @@ pub struct SqliteStore {
     kinds: yiwang_core::case::Kinds,
     /// The kind whose cases carry no marker in the full-text index (`case_text_unmarked`).
     unmarked: String,
+    /// The marked kinds known to have a case stored: a search within the unmarked kind
+    /// excludes their markers alone (`SqliteStore::marked_present`). Cases are never
+    /// deleted, so a kind seen once stays.
+    marked_present: Mutex<std::collections::BTreeSet<&'static str>>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     people: Arc<People>,
@@ -290,6 +294,7 @@ impl SqliteStore {
         let store = SqliteStore {
             kinds,
             unmarked,
+            marked_present: Mutex::new(Default::default()),
             readers,
             next_reader: AtomicUsize::new(0),
             writer: Writer::start(w, people.clone(), wal_path(path), wal.max, restart),
