@@ -3,9 +3,11 @@
 //! opened by today's store, which migrates them in place. Every case and event is
 //! still there, every chain verifies, every count (the month's facts, the dashboards'
 //! volumes) reads as the old release wrote it, and the projections the migration
-//! wrote are exactly those `reindex` writes from the events. The newest fixture's
-//! tests (`84af512`) also exercise what later migrations added (keywords, due-time
-//! kinds, Idempotency-Keys) and verify the record after them.
+//! wrote are exactly those `reindex` writes from the events. The later fixtures'
+//! tests exercise what the migrations after them added: `84af512` keywords, due-time
+//! kinds and Idempotency-Keys; `f138b5c` the phone lookup; `bbe9cb4` (the release
+//! before schema 17, every network's kinds) the partial phone index. Each verifies
+//! the record after them.
 
 use crate::contract::{self, t0};
 use std::collections::BTreeMap;
