@@ -428,9 +428,57 @@ fn a_postgres_database_written_by_84af512_upgrades_in_place_and_its_citizens_are
 const F138: &[(&str, i64)] = &[("appeal", 155), ("application", 50), ("patrol", 104), ("rating_fix", 2), ("task", 42)];
 const F138_EVENTS: i64 = 2592;
 
-fn f138_keys(id: &str, hex_key: &str) -> yiwang_store::PersonalKeys {
+fn fixture_keys(id: &str, hex_key: &str) -> yiwang_store::PersonalKeys {
     let key: [u8; 32] = hex::decode(hex_key).unwrap().try_into().unwrap();
     yiwang_store::PersonalKeys::new(vec![(id.into(), key)], id).unwrap()
+}
+
+/// What a fixture holds, counted behind the store's back: its cases per kind (their
+/// chain heads) and its events.
+struct Stored {
+    kinds: Vec<(String, i64)>,
+    events: i64,
+}
+
+const STORED_KINDS: &str = "SELECT case_kind, count(*) FROM chain_head GROUP BY 1 ORDER BY 1";
+
+fn sqlite_stored(c: &rusqlite::Connection) -> Stored {
+    let kinds = c
+        .prepare(STORED_KINDS)
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    Stored { kinds, events: c.query_row("SELECT count(*) FROM event", [], |r| r.get(0)).unwrap() }
+}
+
+fn pg_stored(db: &crate::postgres::TestDb) -> Stored {
+    let kinds = db.sql().query(STORED_KINDS, &[]).unwrap().iter().map(|r| (r.get(0), r.get(1))).collect();
+    Stored { kinds, events: db.sql().query_one("SELECT count(*) FROM event", &[]).unwrap().get(0) }
+}
+
+/// A migrated fixture holds the cases of every kind it held (`want`) and `events`;
+/// its record and anchor verify over `cases` cases; each kind's cases are counted
+/// by the store, and up to 500 of each load as their kind.
+fn check_every_kind(store: &dyn Store, stored: &Stored, want: &[(&'static str, i64)], events: i64, cases: u64) {
+    let want_kinds: Vec<(String, i64)> = want.iter().map(|(k, n)| (k.to_string(), *n)).collect();
+    assert_eq!(stored.kinds, want_kinds, "the cases of every kind are there");
+    assert_eq!(stored.events, events);
+    let report = store.verify().unwrap();
+    assert!(report.is_intact(), "{:?}", report.breaks);
+    assert_eq!(report.cases, cases);
+    assert!(store.check_anchor().unwrap().is_intact());
+    for (kind, n) in want {
+        let q = CaseQuery { kind: Some(kind), limit: 500, count_up_to: Some(100_000), ..Default::default() };
+        assert_eq!(store.count_cases(&q).unwrap() as i64, *n, "{kind}");
+        let rows = store.list_cases(&q).unwrap().rows;
+        assert_eq!(rows.len() as i64, (*n).min(500), "{kind}");
+        for r in rows {
+            let case = store.load(&r.id).unwrap().unwrap_or_else(|| panic!("{} does not load", r.id));
+            assert_eq!(case.kind(), *kind);
+        }
+    }
 }
 
 /// Checks a store migrated from `f138b5c`: every case of every kind loads and folds
@@ -438,22 +486,8 @@ fn f138_keys(id: &str, hex_key: &str) -> yiwang_store::PersonalKeys {
 /// verify, reindexing writes what the migration left, and a citizen's cases are found
 /// by their phone's digest (`digest`: one stored digest, how many person rows have it
 /// and how many of them are applications').
-fn check_f138(store: &dyn Store, kinds: &[(String, i64)], events: i64, digest: (String, i64, i64)) {
-    let want: Vec<(String, i64)> = F138.iter().map(|(k, n)| (k.to_string(), *n)).collect();
-    assert_eq!(kinds, want, "the cases of every kind are there");
-    assert_eq!(events, F138_EVENTS);
-    let report = store.verify().unwrap();
-    assert!(report.is_intact(), "{:?}", report.breaks);
-    assert_eq!(report.cases, 353);
-    assert!(store.check_anchor().unwrap().is_intact());
-    for (kind, n) in F138 {
-        let rows = store.list_cases(&CaseQuery { kind: Some(kind), limit: 500, ..Default::default() }).unwrap().rows;
-        assert_eq!(rows.len() as i64, *n, "{kind}");
-        for r in rows {
-            let case = store.load(&r.id).unwrap().unwrap_or_else(|| panic!("{} does not load", r.id));
-            assert_eq!(case.kind(), *kind);
-        }
-    }
+fn check_f138(store: &dyn Store, stored: &Stored, digest: (String, i64, i64)) {
+    check_every_kind(store, stored, F138, F138_EVENTS, 353);
     // Applications project more than they did (a bundle's part, payments, the ratings'
     // dimensions): `yiwang reindex` after this upgrade writes them for the old ones
     // (README: Upgrade), and writes the same again when run twice.
@@ -493,18 +527,10 @@ fn a_sqlite_file_written_by_f138b5c_upgrades_in_place() {
         )
         .unwrap();
     drop(c);
-    let keys = f138_keys("20261205042059faba", "58006092f628ec74470451ab1d6a2acd89caefa3571ad0b8497a94177108e4de");
+    let keys = fixture_keys("20261205042059faba", "58006092f628ec74470451ab1d6a2acd89caefa3571ad0b8497a94177108e4de");
     let store = yiwang_store::SqliteStore::sealed(&path, crate::sqlite::kinds(), keys).unwrap();
     let c = rusqlite::Connection::open(&path).unwrap();
-    let kinds: Vec<(String, i64)> = c
-        .prepare("SELECT case_kind, count(*) FROM chain_head GROUP BY 1 ORDER BY 1")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
-    let events: i64 = c.query_row("SELECT count(*) FROM event", [], |r| r.get(0)).unwrap();
-    check_f138(&store, &kinds, events, digest);
+    check_f138(&store, &sqlite_stored(&c), digest);
     let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, 17);
     store.close();
@@ -526,17 +552,9 @@ fn a_postgres_database_written_by_f138b5c_upgrades_in_place() {
         )
         .unwrap();
     let digest: (String, i64, i64) = (row.get(0), row.get(1), row.get(2));
-    let keys = f138_keys("202612050421247b13", "8511c649c8e3ca60054db85f758643d81937407148c1d9e96245a41ef18b21c7");
+    let keys = fixture_keys("202612050421247b13", "8511c649c8e3ca60054db85f758643d81937407148c1d9e96245a41ef18b21c7");
     let store = db.store_sealed(keys);
-    let kinds: Vec<(String, i64)> = db
-        .sql()
-        .query("SELECT case_kind, count(*) FROM chain_head GROUP BY 1 ORDER BY 1", &[])
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    let events: i64 = db.sql().query_one("SELECT count(*) FROM event", &[]).unwrap().get(0);
-    check_f138(&store, &kinds, events, digest);
+    check_f138(&store, &pg_stored(&db), digest);
     store.close();
 }
 
@@ -579,22 +597,8 @@ struct BbePeople {
 /// found by phone are indexed): every case of every kind loads, the record and its
 /// anchor verify, and by phone are found the cases of the kinds found by phone
 /// (`Kind::FOUND_BY_PHONE`) and the appeal whose citizen was read, and no other.
-fn check_bbe(store: &dyn Store, kinds: &[(String, i64)], events: i64, people: &BbePeople) {
-    let want: Vec<(String, i64)> = BBE.iter().map(|(k, n)| (k.to_string(), *n)).collect();
-    assert_eq!(kinds, want, "the cases of every kind are there");
-    assert_eq!(events, BBE_EVENTS);
-    let report = store.verify().unwrap();
-    assert!(report.is_intact(), "{:?}", report.breaks);
-    assert_eq!(report.cases, 3090);
-    assert!(store.check_anchor().unwrap().is_intact());
-    for (kind, n) in BBE {
-        let q = CaseQuery { kind: Some(kind), limit: 50, count_up_to: Some(10_000), ..Default::default() };
-        assert_eq!(store.count_cases(&q).unwrap() as i64, *n, "{kind}");
-        for r in store.list_cases(&q).unwrap().rows {
-            let case = store.load(&r.id).unwrap().unwrap_or_else(|| panic!("{} does not load", r.id));
-            assert_eq!(case.kind(), *kind);
-        }
-    }
+fn check_bbe(store: &dyn Store, stored: &Stored, people: &BbePeople) {
+    check_every_kind(store, stored, BBE, BBE_EVENTS, 3090);
     let found_by_phone = ["application", "authorisation", "enterprise"];
     let kinds = yiwang_core::kinds();
     for k in kinds.iter() {
@@ -645,18 +649,10 @@ fn a_sqlite_file_written_by_bbe9cb4_upgrades_in_place() {
         .unwrap();
     let people = BbePeople { rows, logged: c.query_row(BBE_LOGGED, [], |r| r.get(0)).unwrap() };
     drop(c);
-    let keys = f138_keys("2026120512481589f6", "cec36f99e70945f1e20f8dc2ea84a9055483a92be0baaf5312dd21f291928fb3");
+    let keys = fixture_keys("2026120512481589f6", "cec36f99e70945f1e20f8dc2ea84a9055483a92be0baaf5312dd21f291928fb3");
     let store = yiwang_store::SqliteStore::sealed(&path, crate::sqlite::kinds(), keys).unwrap();
     let c = rusqlite::Connection::open(&path).unwrap();
-    let kinds: Vec<(String, i64)> = c
-        .prepare("SELECT case_kind, count(*) FROM chain_head GROUP BY 1 ORDER BY 1")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
-    let events: i64 = c.query_row("SELECT count(*) FROM event", [], |r| r.get(0)).unwrap();
-    check_bbe(&store, &kinds, events, &people);
+    check_bbe(&store, &sqlite_stored(&c), &people);
     let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, 17);
     store.close();
@@ -671,17 +667,9 @@ fn a_postgres_database_written_by_bbe9cb4_upgrades_in_place() {
     assert_eq!(version, 14, "written by the release before");
     let rows = db.sql().query(BBE_PEOPLE, &[]).unwrap().iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
     let people = BbePeople { rows, logged: db.sql().query_one(BBE_LOGGED, &[]).unwrap().get(0) };
-    let keys = f138_keys("20261205124840a40a", "80bf4d7ef34269a231b42d8125829b6b9849d89993832cc0bc3eac315acdbe2e");
+    let keys = fixture_keys("20261205124840a40a", "80bf4d7ef34269a231b42d8125829b6b9849d89993832cc0bc3eac315acdbe2e");
     let store = db.store_sealed(keys);
-    let kinds: Vec<(String, i64)> = db
-        .sql()
-        .query("SELECT case_kind, count(*) FROM chain_head GROUP BY 1 ORDER BY 1", &[])
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    let events: i64 = db.sql().query_one("SELECT count(*) FROM event", &[]).unwrap().get(0);
-    check_bbe(&store, &kinds, events, &people);
+    check_bbe(&store, &pg_stored(&db), &people);
     let version: i32 = db.sql().query_one("SELECT max(version) FROM schema_migrations", &[]).unwrap().get(0);
     assert_eq!(version, 15);
     store.close();
